@@ -1,0 +1,90 @@
+// The one place that wires dependencies: config → store, hasher, metrics, flows → HTTP server.
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import pino from 'pino';
+import type { Config } from './config.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { systemRandom, type Random } from './core/random.js';
+import { openStore, type Store } from './store/index.js';
+import { createPasswordHasher, type PasswordHasher } from './credentials/password-hasher.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import type { FlowDeps } from './flows/deps.js';
+import { buildServer } from './http/server.js';
+import { createLogger } from './logger.js';
+import type { HttpContext } from './http/context.js';
+
+export interface AppOptions {
+  config: Config;
+  clock?: Clock;
+  random?: Random;
+  logger?: Logger;
+  /** Use an already opened store (tests); otherwise one is opened from config.databaseUrl. */
+  store?: Store;
+  hasher?: PasswordHasher;
+  /** Run migrations at start (default true). */
+  migrate?: boolean;
+}
+
+export interface App {
+  server: FastifyInstance;
+  deps: FlowDeps;
+  config: Config;
+  metrics: Metrics;
+  ctx: HttpContext;
+  logger: Logger;
+  /** Starts listening; resolves to the address. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export function defaultLogger(config: Config): Logger {
+  if (config.environment === 'test') return pino({ level: 'silent' });
+  const format = config.logFormat ?? (config.environment === 'development' && process.stdout.isTTY ? 'pretty' : 'json');
+  return createLogger({ level: config.logLevel, format });
+}
+
+export async function createApp(options: AppOptions): Promise<App> {
+  const { config } = options;
+  const logger = options.logger ?? defaultLogger(config);
+  const metrics = createMetrics({ defaultMetrics: config.environment !== 'test' });
+  const ownsStore = !options.store;
+  const store = options.store ?? openStore(config.databaseUrl);
+  try {
+    if (options.migrate ?? true) {
+      const { applied } = await store.migrate();
+      if (applied.length > 0) logger.info({ applied }, 'database migrated');
+    }
+    const hasher = options.hasher ?? (await createPasswordHasher({
+      params: { memoryKib: config.argon2MemoryKib, iterations: config.argon2Iterations, parallelism: config.argon2Parallelism },
+      observe: metrics.observeHash,
+    }));
+    const deps: FlowDeps = {
+      store,
+      hasher,
+      clock: options.clock ?? systemClock,
+      random: options.random ?? systemRandom,
+      config: {
+        registration: config.registration,
+        sessionIdleTimeoutMs: config.sessionIdleTimeout,
+        sessionAbsoluteTimeoutMs: config.sessionAbsoluteTimeout,
+        passwordPolicy: { minLength: config.passwordMinLength, maxLength: 256 },
+      },
+      observe: { signIn: metrics.observeSignIn },
+    };
+    const { server, ctx } = await buildServer({ config, deps, metrics, logger });
+    if (!ctx.cookies.secure) {
+      logger.warn({ baseUrl: config.baseUrl }, 'PASSDESK_BASE_URL is plain http on a non-loopback host: session cookies cannot be Secure; serve over https');
+    }
+    return {
+      server, deps, config, metrics, ctx, logger,
+      listen: () => server.listen({ host: config.host, port: config.port }),
+      async close() {
+        await server.close();
+        if (ownsStore) await store.close();
+      },
+    };
+  } catch (err) {
+    if (ownsStore) await store.close();
+    throw err;
+  }
+}

@@ -1,0 +1,239 @@
+// `passdesk` — serve, migrate, and manage accounts from the operator's shell.
+// Passwords come from standard input or a hidden prompt, never from argv (argv is visible to `ps`).
+import { parseArgs } from 'node:util';
+import { createInterface } from 'node:readline';
+import { loadConfig, ConfigError, configKeys, type Config } from './config.js';
+import { createApp, defaultLogger } from './app.js';
+import { openStore } from './store/index.js';
+import { createPasswordHasher } from './credentials/password-hasher.js';
+import { registerAccount } from './flows/register.js';
+import { systemClock } from './core/clock.js';
+import { systemRandom } from './core/random.js';
+import { normalizeEmail } from './core/email.js';
+import { isPassdeskError } from './core/errors.js';
+import type { FlowDeps } from './flows/deps.js';
+
+const USAGE = `Usage: passdesk <command> [options]
+
+Commands:
+  serve                         Run the service (migrates the database first).
+  migrate                       Apply database migrations and exit.
+  user create --email E [--name N] [--role user|helpdesk|admin]
+                                Create an account. The password is read from standard input
+                                (first line) or asked for at a hidden prompt.
+  user list [--json]            List accounts.
+  user show EMAIL [--json]      Show one account.
+  config keys                   List every configuration key and its environment variable.
+
+Configuration comes from PASSDESK_* environment variables and an optional JSON file named by
+PASSDESK_CONFIG. See the README for every key.`;
+
+export interface CliIo {
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+  readPassword: (prompt: string) => Promise<string>;
+}
+
+const defaultIo: CliIo = {
+  stdout: (l) => process.stdout.write(l + '\n'),
+  stderr: (l) => process.stderr.write(l + '\n'),
+  readPassword,
+};
+
+export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve();
+      case 'migrate':
+        return await migrate(io);
+      case 'user':
+        return await user(rest, io);
+      case 'config':
+        if (rest[0] === 'keys') {
+          for (const [key, spec] of Object.entries(configKeys)) io.stdout(`${spec.env.padEnd(36)} ${key.padEnd(24)} ${spec.doc}`);
+          return 0;
+        }
+        io.stderr(USAGE);
+        return 2;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        io.stderr(`passdesk: unknown command "${command}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr(`passdesk: configuration error: ${err.message}`);
+      return 78; // EX_CONFIG
+    }
+    if (isPassdeskError(err)) {
+      io.stderr(`passdesk: ${err.message} (${err.code})`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+async function serve(): Promise<number> {
+  const config = loadConfig();
+  const logger = defaultLogger(config);
+  const app = await createApp({ config, logger });
+  const address = await app.listen();
+  logger.info({ address, baseUrl: config.baseUrl, database: describeDatabase(config), registration: config.registration }, `Passdesk is listening on ${address} — open ${config.baseUrl}`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'shutting down');
+      app.close().then(resolve, (err: unknown) => {
+        logger.error({ err }, 'error while shutting down');
+        resolve();
+      });
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return 0;
+}
+
+function describeDatabase(config: Config): string {
+  // Never print credentials that may be in a PostgreSQL URL.
+  if (config.databaseUrl.startsWith('postgres')) {
+    const u = new URL(config.databaseUrl);
+    return `postgres://${u.host}${u.pathname}`;
+  }
+  return config.databaseUrl;
+}
+
+async function migrate(io: CliIo): Promise<number> {
+  const config = loadConfig();
+  const store = openStore(config.databaseUrl);
+  try {
+    const { applied } = await store.migrate();
+    io.stdout(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'Database is up to date.');
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+async function withDeps<T>(fn: (deps: FlowDeps) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const store = openStore(config.databaseUrl);
+  try {
+    await store.migrate();
+    const hasher = await createPasswordHasher({
+      params: { memoryKib: config.argon2MemoryKib, iterations: config.argon2Iterations, parallelism: config.argon2Parallelism },
+    });
+    return await fn({
+      store, hasher, clock: systemClock, random: systemRandom,
+      config: {
+        registration: config.registration,
+        sessionIdleTimeoutMs: config.sessionIdleTimeout,
+        sessionAbsoluteTimeoutMs: config.sessionAbsoluteTimeout,
+        passwordPolicy: { minLength: config.passwordMinLength, maxLength: 256 },
+      },
+    });
+  } finally {
+    await store.close();
+  }
+}
+
+function accountLine(a: { email: string; displayName: string; role: string; status: string; passwordChangedAt: number | null; mustChangePassword: boolean }): string {
+  const changed = a.passwordChangedAt ? new Date(a.passwordChangedAt).toISOString() : 'never';
+  return `${a.email.padEnd(32)} ${a.role.padEnd(9)} ${a.status.padEnd(9)} password changed ${changed}${a.mustChangePassword ? ' (must change)' : ''}  ${a.displayName}`;
+}
+
+async function user(argv: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === 'create') {
+    const { values } = parseArgs({
+      args: rest,
+      options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string', default: 'user' }, password: { type: 'string' } },
+      strict: true,
+    });
+    if (values.password !== undefined) {
+      io.stderr('passdesk: --password is not accepted (command lines are visible to other users); pipe it on standard input instead');
+      return 2;
+    }
+    if (!values.email) {
+      io.stderr('passdesk: user create needs --email');
+      return 2;
+    }
+    const role = values.role;
+    if (role !== 'user' && role !== 'helpdesk' && role !== 'admin') {
+      io.stderr(`passdesk: --role must be user, helpdesk or admin (got "${role}")`);
+      return 2;
+    }
+    const password = await io.readPassword(`Password for ${values.email}: `);
+    const email = values.email;
+    const { account } = await withDeps((deps) =>
+      registerAccount(deps, { email, password, displayName: values.name, role }, { ip: null, userAgent: 'passdesk-cli' }, { kind: 'cli' }));
+    io.stdout(`Created ${account.role} ${account.email} (${account.id})`);
+    return 0;
+  }
+  if (sub === 'list') {
+    const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } }, strict: true });
+    return withDeps(async (deps) => {
+      const accounts = await deps.store.accounts.listAccounts({ limit: 10_000, offset: 0 });
+      if (values.json) io.stdout(JSON.stringify(accounts.map(({ passwordHash: _h, ...a }) => a), null, 2));
+      else if (accounts.length === 0) io.stdout('No accounts yet. Create one with: passdesk user create --email you@example.org --role admin');
+      else for (const a of accounts) io.stdout(accountLine(a));
+      return 0;
+    });
+  }
+  if (sub === 'show') {
+    const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
+    const email = positionals[0];
+    if (!email) {
+      io.stderr('passdesk: user show needs an EMAIL');
+      return 2;
+    }
+    return withDeps(async (deps) => {
+      const account = await deps.store.accounts.findAccountByEmail(normalizeEmail(email));
+      if (!account) {
+        io.stderr(`passdesk: no account with email ${email}`);
+        return 1;
+      }
+      const sessions = await deps.store.sessions.listSessions(account.id, { now: deps.clock.now() });
+      const { passwordHash: _h, ...visible } = account;
+      if (values.json) {
+        io.stdout(JSON.stringify({ ...visible, activeSessions: sessions.length }, null, 2));
+      } else {
+        io.stdout(accountLine(account));
+        io.stdout(`id ${account.id}; created ${new Date(account.createdAt).toISOString()}; ${sessions.length} active session(s)`);
+        for (const s of sessions) io.stdout(`  ${s.device} from ${s.ip ?? 'unknown IP'}, last seen ${new Date(s.lastSeenAt).toISOString()}`);
+      }
+      return 0;
+    });
+  }
+  io.stderr(`passdesk: unknown user command "${sub ?? ''}"\n\n${USAGE}`);
+  return 2;
+}
+
+/** First line of standard input when piped; a prompt that does not echo on a terminal. */
+async function readPassword(prompt: string): Promise<string> {
+  const input = process.stdin;
+  if (!input.isTTY) {
+    let data = '';
+    for await (const chunk of input) {
+      data += chunk;
+      if (data.includes('\n')) break;
+    }
+    return data.split(/\r?\n/)[0] ?? '';
+  }
+  const rl = createInterface({ input, output: process.stderr, terminal: true });
+  const rlAny = rl as unknown as { _writeToOutput: (s: string) => void; output: NodeJS.WritableStream };
+  process.stderr.write(prompt);
+  rlAny._writeToOutput = () => {};
+  try {
+    return await new Promise<string>((resolve) => rl.question('', resolve));
+  } finally {
+    rl.close();
+    process.stderr.write('\n');
+  }
+}

@@ -1,0 +1,179 @@
+// Configuration: PASSDESK_* environment variables over an optional JSON config file over defaults,
+// validated once at start with a message that names the bad key.
+import { readFileSync, existsSync, mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+const durationPattern = /^(\d+)(ms|s|m|h|d)?$/;
+const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** "90s", "15m", "1h", "1d" or a bare number of seconds → milliseconds. */
+export function parseDuration(value: string | number): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) && value > 0 ? value * 1000 : null;
+  const m = durationPattern.exec(value.trim());
+  if (!m) return null;
+  const n = Number(m[1]);
+  const unit = (m[2] ?? 's') as keyof typeof unitMs;
+  return n > 0 ? n * unitMs[unit] : null;
+}
+
+const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const ms = parseDuration(v);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: 'expected a duration such as "30m", "1h", "24h" or a number of seconds' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const intFromString = (min: number, max: number) =>
+  z.union([z.number(), z.string().regex(/^\d+$/, 'expected a whole number').transform(Number)]).pipe(
+    z.number().int().min(min).max(max),
+  );
+
+const boolFromString = z.union([
+  z.boolean(),
+  z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes'),
+]);
+
+/** Every key, its env variable and its default. The README's table is written from this. */
+export const configKeys = {
+  host: { env: 'PASSDESK_HOST', schema: z.string().min(1).default('127.0.0.1'), doc: 'Address to listen on.' },
+  port: { env: 'PASSDESK_PORT', schema: intFromString(0, 65535).default(8080), doc: 'TCP port to listen on.' },
+  baseUrl: {
+    env: 'PASSDESK_BASE_URL',
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+    doc: 'Public origin (https://id.example.org). Links, cookies and the Origin check follow it. Default http://HOST:PORT.',
+  },
+  dataDir: { env: 'PASSDESK_DATA_DIR', schema: z.string().min(1).default('./data'), doc: 'Directory for the SQLite file and the generated secret.' },
+  databaseUrl: {
+    env: 'PASSDESK_DATABASE_URL',
+    schema: z.string().regex(/^(postgres(ql)?:\/\/|sqlite:|file:)/, 'expected postgres://…, sqlite:PATH or file:PATH').optional(),
+    doc: 'Database. Default: SQLite file DATA_DIR/passdesk.sqlite. postgres://user@host:5432/db for PostgreSQL.',
+  },
+  registration: { env: 'PASSDESK_REGISTRATION', schema: z.enum(['open', 'closed']).default('open'), doc: '"open": anyone may sign up; "closed": only admins and the CLI create accounts.' },
+  secret: {
+    env: 'PASSDESK_SECRET',
+    schema: z.string().min(32, 'must be at least 32 characters').optional(),
+    doc: 'Server secret (CSRF tokens and other MACs). Generated into DATA_DIR/secret on first start if unset.',
+  },
+  environment: { env: 'PASSDESK_ENV', schema: z.enum(['development', 'production', 'test']).default('development'), doc: 'production turns off developer conveniences.' },
+  logLevel: { env: 'PASSDESK_LOG_LEVEL', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), doc: 'Log level.' },
+  logFormat: { env: 'PASSDESK_LOG_FORMAT', schema: z.enum(['json', 'pretty']).optional(), doc: 'json (default in production) or pretty (default in development on a terminal).' },
+  organizationName: { env: 'PASSDESK_ORGANIZATION_NAME', schema: z.string().min(1).max(100).default('Passdesk'), doc: 'Name shown on pages.' },
+  supportContact: { env: 'PASSDESK_SUPPORT_CONTACT', schema: z.string().max(200).optional(), doc: 'How to reach the help desk, shown on pages.' },
+  sessionIdleTimeout: { env: 'PASSDESK_SESSION_IDLE_TIMEOUT', schema: duration.default(3_600_000), doc: 'Sign out after this much inactivity (NIST SP 800-63B-4 AAL2: 1h).' },
+  sessionAbsoluteTimeout: { env: 'PASSDESK_SESSION_ABSOLUTE_TIMEOUT', schema: duration.default(86_400_000), doc: 'Sign out this long after sign-in, whatever the activity (NIST SP 800-63B-4 AAL2: 24h).' },
+  argon2MemoryKib: { env: 'PASSDESK_ARGON2_MEMORY_KIB', schema: intFromString(1024, 4_194_304).default(19_456), doc: 'argon2id memory cost in KiB (OWASP: 19456).' },
+  argon2Iterations: { env: 'PASSDESK_ARGON2_ITERATIONS', schema: intFromString(1, 100).default(2), doc: 'argon2id time cost (OWASP: 2).' },
+  argon2Parallelism: { env: 'PASSDESK_ARGON2_PARALLELISM', schema: intFromString(1, 64).default(1), doc: 'argon2id lanes (OWASP: 1).' },
+  passwordMinLength: { env: 'PASSDESK_PASSWORD_MIN_LENGTH', schema: intFromString(8, 256).default(15), doc: 'Minimum new-password length in characters (NIST SP 800-63B-4: 15 for password-only accounts).' },
+  trustProxy: { env: 'PASSDESK_TRUST_PROXY', schema: boolFromString.default(false), doc: 'Trust X-Forwarded-For/-Proto from a reverse proxy in front.' },
+  metricsEnabled: { env: 'PASSDESK_METRICS', schema: boolFromString.default(true), doc: 'Serve Prometheus metrics at /metrics.' },
+} as const;
+
+type Keys = typeof configKeys;
+export type Config = { [K in keyof Keys]: z.output<Keys[K]['schema']> } & {
+  /** Resolved public origin, no trailing slash. */
+  baseUrl: string;
+  /** Resolved database URL. */
+  databaseUrl: string;
+  /** The secret as bytes. */
+  secretBytes: Uint8Array;
+  configFile: string | undefined;
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Values that win over everything (tests, CLI flags). */
+  overrides?: Partial<Record<keyof Keys, unknown>>;
+  /** Write a generated secret to DATA_DIR (default true). */
+  persistSecret?: boolean;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const configFile = env.PASSDESK_CONFIG;
+  let fileValues: Record<string, unknown> = {};
+  if (configFile) {
+    let raw: string;
+    try {
+      raw = readFileSync(configFile, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`PASSDESK_CONFIG: cannot read ${configFile}: ${(err as Error).message}`);
+    }
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+      fileValues = parsed as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(`PASSDESK_CONFIG: ${configFile} is not a JSON object: ${(err as Error).message}`);
+    }
+    for (const key of Object.keys(fileValues)) {
+      if (!(key in configKeys)) {
+        throw new ConfigError(`${configFile}: unknown key "${key}" (known keys: ${Object.keys(configKeys).join(', ')})`);
+      }
+    }
+  }
+
+  const out: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(configKeys)) {
+    let value: unknown = fileValues[key];
+    let source = configFile ? `${configFile}: ${key}` : key;
+    const fromEnv = env[spec.env];
+    if (fromEnv !== undefined && fromEnv !== '') {
+      value = fromEnv;
+      source = spec.env;
+    }
+    const override = options.overrides?.[key as keyof Keys];
+    if (override !== undefined) {
+      value = override;
+      source = key;
+    }
+    const result = (spec.schema as z.ZodType).safeParse(value);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      throw new ConfigError(`${source}: ${issue?.message ?? 'invalid value'} (got ${JSON.stringify(value)})`);
+    }
+    out[key] = result.data;
+  }
+
+  const cfg = out as Omit<Config, 'secretBytes' | 'configFile'> & { baseUrl: string | undefined; databaseUrl: string | undefined };
+  const dataDir = resolve(cfg.dataDir);
+  const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
+  const baseUrl = new URL(cfg.baseUrl ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${cfg.port}`);
+  if (baseUrl.pathname !== '/' || baseUrl.search || baseUrl.hash) {
+    throw new ConfigError(`PASSDESK_BASE_URL: must be an origin without a path (got ${cfg.baseUrl})`);
+  }
+  const databaseUrl = cfg.databaseUrl ?? `sqlite:${join(dataDir, 'passdesk.sqlite')}`;
+  const secret = cfg.secret ?? loadOrCreateSecret(dataDir, options.persistSecret ?? true);
+  return {
+    ...(cfg as Omit<Config, 'secretBytes' | 'configFile' | 'baseUrl' | 'databaseUrl'>),
+    dataDir,
+    baseUrl: baseUrl.origin,
+    databaseUrl,
+    secretBytes: new Uint8Array(Buffer.from(secret, 'utf8')),
+    configFile,
+  };
+}
+
+function loadOrCreateSecret(dataDir: string, persist: boolean): string {
+  const path = join(dataDir, 'secret');
+  if (existsSync(path)) {
+    const value = readFileSync(path, 'utf8').trim();
+    if (value.length < 32) throw new ConfigError(`${path}: the stored secret is too short; delete the file to generate a new one`);
+    return value;
+  }
+  const value = randomBytes(32).toString('base64url');
+  if (persist) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(path, value + '\n', { mode: 0o600, flag: 'wx' });
+    chmodSync(path, 0o600);
+  }
+  return value;
+}

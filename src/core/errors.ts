@@ -1,0 +1,48 @@
+// One error type with stable codes (DESIGN.md convention 2). The code is the contract;
+// the message is what a person reads, and it lives in core/messages.ts.
+import { messages } from './messages.js';
+
+export const ErrorCodes = {
+  VALIDATION_FAILED: 400,
+  INVALID_JSON: 400,
+  PASSWORD_TOO_SHORT: 400,
+  PASSWORD_TOO_LONG: 400,
+  PASSWORD_UNCHANGED: 400,
+  PASSWORD_CONFIRMATION_MISMATCH: 400,
+  INVALID_CREDENTIALS: 401,
+  CURRENT_PASSWORD_INCORRECT: 400,
+  AUTHENTICATION_REQUIRED: 401,
+  FORBIDDEN: 403,
+  CSRF_FAILED: 403,
+  REGISTRATION_CLOSED: 403,
+  NOT_FOUND: 404,
+  SESSION_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  EMAIL_TAKEN: 409,
+  BODY_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  TOO_MANY_REQUESTS: 429,
+  SERVICE_UNAVAILABLE: 503,
+  INTERNAL_ERROR: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export class PassdeskError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Extra machine-readable facts safe to show the client (never secrets). */
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
+    super(message ?? messages.errors[code]);
+    this.name = 'PassdeskError';
+    this.code = code;
+    this.status = ErrorCodes[code];
+    this.details = details;
+  }
+}
+
+export function isPassdeskError(err: unknown): err is PassdeskError {
+  return err instanceof PassdeskError;
+}

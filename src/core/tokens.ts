@@ -1,0 +1,30 @@
+// Opaque secrets: 256-bit random, base64url on the wire, SHA-256 at rest (DESIGN.md convention 5).
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { Random } from './random.js';
+
+export const TOKEN_BYTES = 32;
+
+export function generateToken(random: Random, bytes: number = TOKEN_BYTES): string {
+  return Buffer.from(random.bytes(bytes)).toString('base64url');
+}
+
+/** What we store: a hash, so a database leak does not hand out live sessions. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export function hmac(secret: Uint8Array, value: string): string {
+  return createHmac('sha256', secret).update(value, 'utf8').digest('base64url');
+}
+
+/** Constant-time comparison of two strings (never `===` on secrets). */
+export function safeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a, 'utf8');
+  const bb = Buffer.from(b, 'utf8');
+  if (ab.length !== bb.length) {
+    // Still spend the comparison so length mismatch is not much faster.
+    timingSafeEqual(ab, ab);
+    return false;
+  }
+  return timingSafeEqual(ab, bb);
+}

@@ -1,0 +1,63 @@
+// Changing a password while signed in (the seed procedure). Verify the current password, check the new
+// one, then in ONE transaction: new hash, change time, the current session rotated, other devices signed
+// out (default), and the audit event. A wrong current password changes nothing and counts as a failure.
+import { PassdeskError } from '../core/errors.js';
+import { assertAcceptablePassword, normalizePassword } from '../core/password-rules.js';
+import type { FlowDeps, RequestContext } from './deps.js';
+import { issueSession, type Authenticated, type IssuedSession } from './sessions.js';
+
+export interface ChangePasswordInput {
+  currentPassword: string;
+  newPassword: string;
+  signOutOtherSessions?: boolean | undefined;
+}
+
+export interface ChangePasswordResult extends IssuedSession {
+  signedOutSessions: number;
+}
+
+/** Wrong current passwords tolerated per account in the window before the flow refuses for a while. */
+export const CHANGE_FAILURE_LIMIT = 5;
+export const CHANGE_FAILURE_WINDOW_MS = 15 * 60_000;
+
+export async function changePassword(deps: FlowDeps, auth: Authenticated, input: ChangePasswordInput, ctx: RequestContext): Promise<ChangePasswordResult> {
+  const { account, session } = auth;
+  const now = deps.clock.now();
+
+  // Someone holding a stolen session must not get unlimited guesses at the current password.
+  const recentFailures = await deps.store.events.countEvents(account.id, 'password.change_failed', { since: now - CHANGE_FAILURE_WINDOW_MS });
+  if (recentFailures >= CHANGE_FAILURE_LIMIT) throw new PassdeskError('TOO_MANY_REQUESTS');
+
+  if (!account.passwordHash || !(await deps.hasher.verify(account.passwordHash, input.currentPassword))) {
+    await deps.store.events.recordEvent({ accountId: account.id, type: 'password.change_failed', now, ip: ctx.ip, device: session.device, sessionId: session.id });
+    throw new PassdeskError('CURRENT_PASSWORD_INCORRECT');
+  }
+  if (normalizePassword(input.newPassword) === normalizePassword(input.currentPassword)) {
+    throw new PassdeskError('PASSWORD_UNCHANGED');
+  }
+  assertAcceptablePassword(input.newPassword, deps.config.passwordPolicy);
+
+  const newHash = await deps.hasher.hash(input.newPassword);
+  const signOutOthers = input.signOutOtherSessions ?? true;
+
+  return deps.store.transaction(async (tx) => {
+    // Rotation: the token that was presented dies. If a racing request already used it, nothing commits.
+    const rotated = await tx.sessions.revokeSession(session.id, { accountId: account.id, now, reason: 'rotated' });
+    if (!rotated) throw new PassdeskError('AUTHENTICATION_REQUIRED');
+    await tx.accounts.setPassword(account.id, newHash, now);
+    const signedOutSessions = signOutOthers
+      ? await tx.sessions.revokeOtherSessions(account.id, { exceptSessionId: session.id, now, reason: 'password-changed' })
+      : 0;
+    const issued = await issueSession(tx, deps, account, ctx);
+    await tx.events.recordEvent({
+      accountId: account.id,
+      type: 'password.changed',
+      now,
+      ip: ctx.ip,
+      device: issued.session.device,
+      sessionId: issued.session.id,
+      detail: { signedOutSessions, via: 'change' },
+    });
+    return { ...issued, signedOutSessions };
+  });
+}

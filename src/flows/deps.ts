@@ -1,0 +1,35 @@
+// What every flow may use. Flows are plain functions of these (DESIGN.md: explicit dependencies);
+// app.ts is the one place that builds them.
+import type { Store } from '../store/index.js';
+import type { PasswordHasher } from '../credentials/password-hasher.js';
+import type { Clock } from '../core/clock.js';
+import type { Random } from '../core/random.js';
+import type { BasicPasswordPolicy } from '../core/password-rules.js';
+
+export interface FlowConfig {
+  registration: 'open' | 'closed';
+  sessionIdleTimeoutMs: number;
+  sessionAbsoluteTimeoutMs: number;
+  passwordPolicy: BasicPasswordPolicy;
+}
+
+export type SignInOutcome = 'success' | 'unknown_account' | 'wrong_password' | 'disabled' | 'no_password';
+
+export interface FlowObservers {
+  signIn?(outcome: SignInOutcome): void;
+}
+
+export interface FlowDeps {
+  store: Store;
+  hasher: PasswordHasher;
+  clock: Clock;
+  random: Random;
+  config: FlowConfig;
+  observe?: FlowObservers;
+}
+
+/** Facts about the request a flow records (audit, device list). Never secrets. */
+export interface RequestContext {
+  ip: string | null;
+  userAgent: string | null;
+}

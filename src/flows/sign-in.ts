@@ -1,0 +1,62 @@
+// Sign-in with email and password. Every failure looks the same from outside — status, body,
+// headers and time (an unknown email still costs one argon2id verification against a dummy hash).
+import { PassdeskError } from '../core/errors.js';
+import { normalizeEmail } from '../core/email.js';
+import type { FlowDeps, RequestContext, SignInOutcome } from './deps.js';
+import { issueSession, type Authenticated, type IssuedSession } from './sessions.js';
+import type { Account } from '../store/index.js';
+
+export interface SignInInput {
+  email: string;
+  password: string;
+}
+
+export interface SignInResult extends IssuedSession {
+  account: Account;
+}
+
+export async function signIn(
+  deps: FlowDeps,
+  input: SignInInput,
+  ctx: RequestContext,
+  options: { replacing?: Authenticated | null } = {},
+): Promise<SignInResult> {
+  const observe = (o: SignInOutcome): void => deps.observe?.signIn?.(o);
+  const account = await deps.store.accounts.findAccountByEmail(normalizeEmail(input.email));
+
+  if (!account || !account.passwordHash) {
+    await deps.hasher.verifyDummy(input.password);
+    observe(account ? 'no_password' : 'unknown_account');
+    throw new PassdeskError('INVALID_CREDENTIALS');
+  }
+
+  const passwordHash = account.passwordHash;
+  const ok = await deps.hasher.verify(passwordHash, input.password);
+  const now = deps.clock.now();
+  if (!ok || account.status !== 'active') {
+    const reason = ok ? 'disabled' : 'wrong_password';
+    await deps.store.events.recordEvent({ accountId: account.id, type: 'signin.failed', now, ip: ctx.ip, detail: { reason } });
+    observe(reason);
+    throw new PassdeskError('INVALID_CREDENTIALS');
+  }
+
+  // The plaintext is known for a moment: upgrade a hash made with older parameters.
+  if (deps.hasher.needsRehash(passwordHash)) {
+    const upgraded = await deps.hasher.hash(input.password);
+    if (await deps.store.accounts.replacePasswordHash(account.id, passwordHash, upgraded, now)) {
+      await deps.store.events.recordEvent({ accountId: account.id, type: 'password.rehashed', now });
+    }
+  }
+
+  const issued = await deps.store.transaction(async (tx) => {
+    // A session id the client already held is never adopted: the old one ends, a new token is issued.
+    if (options.replacing) {
+      await tx.sessions.revokeSession(options.replacing.session.id, { accountId: options.replacing.account.id, now, reason: 'rotated' });
+    }
+    const session = await issueSession(tx, deps, account, ctx);
+    await tx.events.recordEvent({ accountId: account.id, type: 'signin.succeeded', now, ip: ctx.ip, device: session.session.device, sessionId: session.session.id });
+    return session;
+  });
+  observe('success');
+  return { ...issued, account };
+}

@@ -1,0 +1,154 @@
+// The JSON API. Each handler parses (Zod, via the route schema), calls one flow, and answers.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { PassdeskError } from '../../core/errors.js';
+import { PASSWORD_ABSOLUTE_MAX, passwordLength } from '../../core/password-rules.js';
+import { passwordLengthMessage } from '../../core/messages.js';
+import { signIn } from '../../flows/sign-in.js';
+import { changePassword } from '../../flows/change-password.js';
+import { registerAccount } from '../../flows/register.js';
+import { listDevices, revokeDevice, revokeOtherDevices, signOut } from '../../flows/sessions.js';
+import { clearSessionCookie, requestContext, setSessionCookie, type HttpContext } from '../context.js';
+import { accountView, emailInput, errors, passwordInput, sessionView, toAccountView, toSessionView } from './schemas.js';
+
+/** Refuses an over-long password in microseconds, before anything is hashed. */
+export function assertPasswordWithinLimit(...passwords: string[]): void {
+  for (const p of passwords) {
+    const n = passwordLength(p);
+    if (n > PASSWORD_ABSOLUTE_MAX) {
+      throw new PassdeskError('PASSWORD_TOO_LONG', passwordLengthMessage('long', PASSWORD_ABSOLUTE_MAX, n), { maxLength: PASSWORD_ABSOLUTE_MAX });
+    }
+  }
+}
+
+const cookieAuth = [{ sessionCookie: [] }];
+
+export async function apiRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post('/api/v1/sessions', {
+    schema: {
+      tags: ['sessions'],
+      summary: 'Sign in',
+      description: 'Checks email and password and sets the session cookie. Every failure answers 401 INVALID_CREDENTIALS, whatever the reason.',
+      body: z.strictObject({ email: z.string().trim().min(1).max(254), password: passwordInput }),
+      response: { 201: z.object({ account: accountView, session: sessionView }), ...errors(400, 401, 403, 413, 415) },
+    },
+  }, async (request, reply) => {
+    assertPasswordWithinLimit(request.body.password);
+    const replacing = await ctx.authenticate(request);
+    const result = await signIn(ctx.deps, request.body, requestContext(request), { replacing });
+    setSessionCookie(reply, ctx.cookies, result.token);
+    return reply.status(201).send({ account: toAccountView(result.account), session: toSessionView({ ...result.session, current: true }) });
+  });
+
+  r.get('/api/v1/session', {
+    schema: {
+      tags: ['sessions'],
+      summary: 'Who am I',
+      description: 'The signed-in account and the current session.',
+      security: cookieAuth,
+      response: { 200: z.object({ account: accountView, session: sessionView }), ...errors(401) },
+    },
+  }, async (request) => {
+    const auth = await ctx.requireAuth(request);
+    return { account: toAccountView(auth.account), session: toSessionView({ ...auth.session, current: true }) };
+  });
+
+  r.delete('/api/v1/session', {
+    schema: { tags: ['sessions'], summary: 'Sign out', description: 'Ends the current session on the server and clears the cookie.', security: cookieAuth, response: { 204: z.null(), ...errors(403) } },
+  }, async (request, reply) => {
+    const auth = await ctx.authenticate(request);
+    if (auth) await signOut(ctx.deps, auth, requestContext(request));
+    clearSessionCookie(reply, ctx.cookies);
+    return reply.status(204).send(null);
+  });
+
+  r.get('/api/v1/sessions', {
+    schema: {
+      tags: ['sessions'],
+      summary: 'My devices',
+      description: 'Every live session of the signed-in account, newest activity first; the current one is marked.',
+      security: cookieAuth,
+      response: { 200: z.object({ sessions: z.array(sessionView) }), ...errors(401) },
+    },
+  }, async (request) => {
+    const auth = await ctx.requireAuth(request);
+    const devices = await listDevices(ctx.deps, auth);
+    return { sessions: devices.map(toSessionView) };
+  });
+
+  r.delete('/api/v1/sessions/:id', {
+    schema: {
+      tags: ['sessions'],
+      summary: 'Sign out one device',
+      description: 'Ends one of my sessions. Ending the current one signs me out.',
+      security: cookieAuth,
+      params: z.strictObject({ id: z.string().min(1).max(64) }),
+      response: { 204: z.null(), ...errors(401, 403, 404) },
+    },
+  }, async (request, reply) => {
+    const auth = await ctx.requireAuth(request);
+    const { current } = await revokeDevice(ctx.deps, auth, request.params.id, requestContext(request));
+    if (current) clearSessionCookie(reply, ctx.cookies);
+    return reply.status(204).send(null);
+  });
+
+  r.post('/api/v1/sessions/revoke-others', {
+    schema: {
+      tags: ['sessions'],
+      summary: 'Sign out all other devices',
+      security: cookieAuth,
+      body: z.strictObject({}).optional(),
+      response: { 200: z.object({ revoked: z.number().int() }), ...errors(401, 403) },
+    },
+  }, async (request) => {
+    const auth = await ctx.requireAuth(request);
+    return revokeOtherDevices(ctx.deps, auth, requestContext(request));
+  });
+
+  r.post('/api/v1/accounts', {
+    schema: {
+      tags: ['accounts'],
+      summary: 'Create an account',
+      description: 'Self-service sign-up when registration is open (the new person is signed in); administrators may always create accounts and choose the role.',
+      body: z.strictObject({
+        email: emailInput,
+        password: passwordInput,
+        displayName: z.string().trim().max(100).optional(),
+        role: z.enum(['user', 'helpdesk', 'admin']).optional(),
+      }),
+      response: { 201: z.object({ account: accountView }), ...errors(400, 403, 409, 413, 415) },
+    },
+  }, async (request, reply) => {
+    assertPasswordWithinLimit(request.body.password);
+    const auth = await ctx.authenticate(request);
+    const by = auth && auth.account.role === 'admin' ? ({ kind: 'admin', auth } as const) : ({ kind: 'self' } as const);
+    const result = await registerAccount(ctx.deps, request.body, requestContext(request), by);
+    if (result.signedIn) setSessionCookie(reply, ctx.cookies, result.signedIn.token);
+    return reply.status(201).send({ account: toAccountView(result.account) });
+  });
+
+  r.post('/api/v1/password/change', {
+    schema: {
+      tags: ['password'],
+      summary: 'Change my password',
+      description:
+        'Verifies the current password, checks the new one, and in one transaction stores it, rotates this session (a new cookie is set) and, unless signOutOtherSessions is false, signs out every other device.',
+      security: cookieAuth,
+      body: z.strictObject({
+        currentPassword: passwordInput,
+        newPassword: passwordInput,
+        signOutOtherSessions: z.boolean().optional().default(true),
+      }),
+      response: { 200: z.object({ signedOutSessions: z.number().int(), session: sessionView }), ...errors(400, 401, 403, 413, 415, 429) },
+    },
+  }, async (request, reply) => {
+    const auth = await ctx.requireAuth(request);
+    assertPasswordWithinLimit(request.body.currentPassword, request.body.newPassword);
+    const result = await changePassword(ctx.deps, auth, request.body, requestContext(request));
+    setSessionCookie(reply, ctx.cookies, result.token);
+    return { signedOutSessions: result.signedOutSessions, session: toSessionView({ ...result.session, current: true }) };
+  });
+}

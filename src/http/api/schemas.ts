@@ -1,0 +1,68 @@
+// Zod schemas for the API: they validate requests and write the OpenAPI document.
+import { z } from 'zod';
+import type { Account } from '../../store/index.js';
+import type { DeviceView } from '../../flows/sessions.js';
+
+/** Generous in UTF-16 units; the 256-code-point limit is checked before any hashing with its own error code. */
+export const passwordInput = z.string().min(1, 'required').max(1024, 'too long');
+
+export const emailInput = z.string().trim().min(3).max(254).pipe(z.email({ message: 'not a valid email address' }));
+
+export const errorBody = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ description: 'Stable UPPER_SNAKE error code.' }),
+      message: z.string().meta({ description: 'Plain-language explanation for a person.' }),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export const accountView = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    displayName: z.string(),
+    role: z.enum(['user', 'helpdesk', 'admin']),
+    status: z.enum(['active', 'disabled']),
+    passwordChangedAt: z.string().nullable().meta({ description: 'ISO 8601 time of the last password change.' }),
+    mustChangePassword: z.boolean(),
+    mustChangeReason: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Account' });
+
+export const sessionView = z
+  .object({
+    id: z.string(),
+    device: z.string().meta({ description: 'Readable device, e.g. "Firefox on Windows".' }),
+    ip: z.string().nullable(),
+    createdAt: z.string(),
+    lastSeenAt: z.string(),
+    expiresAt: z.string(),
+    current: z.boolean().meta({ description: 'True for the session making this request.' }),
+  })
+  .meta({ id: 'Session' });
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function toAccountView(a: Account): z.infer<typeof accountView> {
+  return {
+    id: a.id,
+    email: a.email,
+    displayName: a.displayName,
+    role: a.role,
+    status: a.status,
+    passwordChangedAt: a.passwordChangedAt === null ? null : iso(a.passwordChangedAt),
+    mustChangePassword: a.mustChangePassword,
+    mustChangeReason: a.mustChangeReason,
+    createdAt: iso(a.createdAt),
+  };
+}
+
+export function toSessionView(d: Pick<DeviceView, 'id' | 'device' | 'ip' | 'createdAt' | 'lastSeenAt' | 'expiresAt' | 'current'>): z.infer<typeof sessionView> {
+  return { id: d.id, device: d.device, ip: d.ip, createdAt: iso(d.createdAt), lastSeenAt: iso(d.lastSeenAt), expiresAt: iso(d.expiresAt), current: d.current };
+}
+
+export const errors = (...statuses: number[]): Record<number, typeof errorBody> =>
+  Object.fromEntries(statuses.map((s) => [s, errorBody]));

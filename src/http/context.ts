@@ -1,0 +1,106 @@
+// What the HTTP layer holds: flow dependencies, cookie settings, the authenticator. Built in server.ts.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type {} from '@fastify/cookie';
+import type { Config } from '../config.js';
+import type { FlowDeps, RequestContext } from '../flows/deps.js';
+import type { Metrics } from '../metrics.js';
+import { PassdeskError } from '../core/errors.js';
+import { validateSessionToken, type Authenticated } from '../flows/sessions.js';
+import { generateToken, hmac, safeEqual } from '../core/tokens.js';
+
+export interface CookieSettings {
+  session: string;
+  csrf: string;
+  secure: boolean;
+  sessionMaxAgeSeconds: number;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * `__Host-` cookies must be Secure. Browsers treat http://localhost and http://127.0.0.1 as secure
+ * contexts, so the quick start keeps the prefix; any other plain-http origin cannot, and gets a warning.
+ */
+export function cookieSettings(config: Pick<Config, 'baseUrl' | 'sessionAbsoluteTimeout'>): CookieSettings {
+  const url = new URL(config.baseUrl);
+  const secure = url.protocol === 'https:' || LOOPBACK_HOSTS.has(url.hostname);
+  const prefix = secure ? '__Host-' : '';
+  return {
+    session: `${prefix}passdesk-session`,
+    csrf: `${prefix}passdesk-csrf`,
+    secure,
+    sessionMaxAgeSeconds: Math.floor(config.sessionAbsoluteTimeout / 1000),
+  };
+}
+
+export interface HttpContext {
+  deps: FlowDeps;
+  config: Config;
+  cookies: CookieSettings;
+  metrics: Metrics;
+  /** The signed-in person for this request, or null. Looked up once per request. */
+  authenticate(request: FastifyRequest): Promise<Authenticated | null>;
+  /** As authenticate, but answers 401 AUTHENTICATION_REQUIRED when nobody is signed in. */
+  requireAuth(request: FastifyRequest): Promise<Authenticated>;
+}
+
+export function createAuthenticator(deps: FlowDeps, cookies: CookieSettings): Pick<HttpContext, 'authenticate' | 'requireAuth'> {
+  const cache = new WeakMap<FastifyRequest, Promise<Authenticated | null>>();
+  const authenticate = (request: FastifyRequest): Promise<Authenticated | null> => {
+    let found = cache.get(request);
+    if (!found) {
+      const token = request.cookies[cookies.session];
+      found = token ? validateSessionToken(deps, token) : Promise.resolve(null);
+      cache.set(request, found);
+    }
+    return found;
+  };
+  return {
+    authenticate,
+    async requireAuth(request) {
+      const auth = await authenticate(request);
+      if (!auth) throw new PassdeskError('AUTHENTICATION_REQUIRED');
+      return auth;
+    },
+  };
+}
+
+/** Forget a cached lookup after the session changed within the same request. */
+export function requestContext(request: FastifyRequest): RequestContext {
+  const ua = request.headers['user-agent'];
+  return { ip: request.ip ?? null, userAgent: typeof ua === 'string' ? ua : null };
+}
+
+export function setSessionCookie(reply: FastifyReply, cookies: CookieSettings, token: string): void {
+  reply.setCookie(cookies.session, token, {
+    path: '/',
+    httpOnly: true,
+    secure: cookies.secure,
+    sameSite: 'lax',
+    maxAge: cookies.sessionMaxAgeSeconds,
+  });
+}
+
+export function clearSessionCookie(reply: FastifyReply, cookies: CookieSettings): void {
+  reply.clearCookie(cookies.session, { path: '/', httpOnly: true, secure: cookies.secure, sameSite: 'lax' });
+}
+
+/**
+ * Form CSRF tokens (OWASP signed double-submit): a random cookie, and in the form its HMAC under the
+ * server secret. A cross-site page can neither read the cookie nor forge the MAC.
+ */
+export function ensureCsrfToken(ctx: HttpContext, request: FastifyRequest, reply: FastifyReply): string {
+  let value = request.cookies[ctx.cookies.csrf];
+  if (!value || value.length < 32 || value.length > 64) {
+    value = generateToken(ctx.deps.random);
+    reply.setCookie(ctx.cookies.csrf, value, { path: '/', httpOnly: true, secure: ctx.cookies.secure, sameSite: 'lax' });
+    request.cookies[ctx.cookies.csrf] = value;
+  }
+  return hmac(ctx.config.secretBytes, `csrf:${value}`);
+}
+
+export function checkCsrfToken(ctx: HttpContext, request: FastifyRequest, submitted: unknown): boolean {
+  const value = request.cookies[ctx.cookies.csrf];
+  if (!value || typeof submitted !== 'string' || submitted.length > 128) return false;
+  return safeEqual(hmac(ctx.config.secretBytes, `csrf:${value}`), submitted);
+}

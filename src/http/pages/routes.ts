@@ -1,0 +1,229 @@
+// Server-rendered pages. Each POST checks the form's CSRF token (the Origin check already ran),
+// validates with Zod, calls one flow, and either redirects (POST/redirect/GET) or re-renders with
+// the error beside the field it concerns.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import formbody from '@fastify/formbody';
+import { z } from 'zod';
+import { PassdeskError, isPassdeskError } from '../../core/errors.js';
+import { messages } from '../../core/messages.js';
+import { signIn } from '../../flows/sign-in.js';
+import { changePassword } from '../../flows/change-password.js';
+import { registerAccount } from '../../flows/register.js';
+import { listDevices, revokeDevice, revokeOtherDevices, signOut } from '../../flows/sessions.js';
+import { checkCsrfToken, clearSessionCookie, ensureCsrfToken, requestContext, setSessionCookie, type HttpContext } from '../context.js';
+import { assertPasswordWithinLimit } from '../api/routes.js';
+import { changePasswordPage, signInPage, signUpPage, securityPage } from '../../web/views/pages.js';
+import type { SafeHtml } from '../../web/html.js';
+import { appCss, appJs } from '../../web/assets/index.js';
+
+const notices = {
+  'password-changed': messages.notices.PASSWORD_CHANGED,
+  'password-changed-others': messages.notices.PASSWORD_CHANGED_OTHERS_SIGNED_OUT,
+  'device-signed-out': messages.notices.SESSION_REVOKED,
+  'others-signed-out': messages.notices.OTHER_SESSIONS_REVOKED,
+  'signed-out': messages.notices.SIGNED_OUT,
+  welcome: messages.notices.ACCOUNT_CREATED,
+} as const;
+type NoticeKey = keyof typeof notices;
+
+const noticeQuery = z.object({ notice: z.string().max(40).optional() }).loose();
+
+function noticeFrom(request: FastifyRequest): string | undefined {
+  const parsed = noticeQuery.safeParse(request.query);
+  const key = parsed.success ? parsed.data.notice : undefined;
+  return key && key in notices ? notices[key as NoticeKey] : undefined;
+}
+
+function sendPage(reply: FastifyReply, body: SafeHtml, status = 200): FastifyReply {
+  return reply.status(status).type('text/html; charset=utf-8').send(body.value);
+}
+
+// Forms carry strings; limits match the API's.
+const signInForm = z.object({ email: z.string().trim().max(254).default(''), password: z.string().max(1024).default('') });
+const signUpForm = z.object({
+  email: z.string().trim().max(254).default(''),
+  password: z.string().max(1024).default(''),
+  displayName: z.string().trim().max(100).default(''),
+});
+const changeForm = z.object({
+  currentPassword: z.string().max(1024).default(''),
+  newPassword: z.string().max(1024).default(''),
+  confirmPassword: z.string().max(1024).default(''),
+  signOutOtherSessions: z.string().max(10).optional(),
+});
+const sessionIdParams = z.object({ id: z.string().min(1).max(64) });
+
+function formBody(request: FastifyRequest): Record<string, unknown> {
+  return typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : {};
+}
+
+export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+  // Form bodies are accepted only by the page routes; the API takes JSON alone.
+  await app.register(formbody, { bodyLimit: 16 * 1024 });
+
+  const csrfOr403 = (request: FastifyRequest): void => {
+    if (!checkCsrfToken(ctx, request, formBody(request)['_csrf'])) throw new PassdeskError('CSRF_FAILED');
+  };
+  const policy = ctx.deps.config.passwordPolicy;
+
+  app.get('/assets/app.css', async (_req, reply) =>
+    reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(appCss));
+  app.get('/assets/app.js', async (_req, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(appJs));
+
+  app.get('/', async (request, reply) => reply.redirect((await ctx.authenticate(request)) ? '/security' : '/sign-in', 303));
+
+  // Password managers and browsers find the change-password page here (W3C well-known URL).
+  app.get('/.well-known/change-password', async (_req, reply) => reply.redirect('/security/password', 302));
+
+  app.get('/sign-in', async (request, reply) => {
+    if (await ctx.authenticate(request)) return reply.redirect('/security', 303);
+    return sendPage(reply, signInPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), notice: noticeFrom(request) }));
+  });
+
+  app.post('/sign-in', async (request, reply) => {
+    csrfOr403(request);
+    const form = signInForm.safeParse(formBody(request));
+    const email = form.success ? form.data.email : '';
+    const csrf = ensureCsrfToken(ctx, request, reply);
+    if (!form.success || !form.data.email || !form.data.password) {
+      return sendPage(reply, signInPage(ctx, { csrf, email, error: 'Enter your email address and password.' }), 400);
+    }
+    try {
+      assertPasswordWithinLimit(form.data.password);
+      const replacing = await ctx.authenticate(request);
+      const result = await signIn(ctx.deps, form.data, requestContext(request), { replacing });
+      setSessionCookie(reply, ctx.cookies, result.token);
+      return reply.redirect(result.account.mustChangePassword ? '/security/password' : '/security', 303);
+    } catch (err) {
+      if (!isPassdeskError(err)) throw err;
+      return sendPage(reply, signInPage(ctx, { csrf, email, error: err.message }), err.status);
+    }
+  });
+
+  app.get('/sign-up', async (request, reply) => {
+    if (ctx.deps.config.registration === 'closed') throw new PassdeskError('REGISTRATION_CLOSED');
+    if (await ctx.authenticate(request)) return reply.redirect('/security', 303);
+    return sendPage(reply, signUpPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), minLength: policy.minLength, maxLength: policy.maxLength }));
+  });
+
+  app.post('/sign-up', async (request, reply) => {
+    csrfOr403(request);
+    const csrf = ensureCsrfToken(ctx, request, reply);
+    const form = signUpForm.safeParse(formBody(request));
+    const values = form.success ? form.data : { email: '', displayName: '', password: '' };
+    const again = (error: string, status: number): FastifyReply =>
+      sendPage(reply, signUpPage(ctx, { csrf, email: values.email, displayName: values.displayName, error, minLength: policy.minLength, maxLength: policy.maxLength }), status);
+    if (!form.success) return again(messages.errors.VALIDATION_FAILED, 400);
+    if (!z.email().safeParse(values.email).success) return again('Enter a valid email address, like name@example.com.', 400);
+    try {
+      assertPasswordWithinLimit(values.password);
+      const result = await registerAccount(ctx.deps, { email: values.email, password: values.password, displayName: values.displayName || undefined }, requestContext(request), { kind: 'self' });
+      if (result.signedIn) setSessionCookie(reply, ctx.cookies, result.signedIn.token);
+      return reply.redirect('/security?notice=welcome', 303);
+    } catch (err) {
+      if (!isPassdeskError(err)) throw err;
+      return again(err.message, err.status);
+    }
+  });
+
+  app.post('/sign-out', async (request, reply) => {
+    csrfOr403(request);
+    const auth = await ctx.authenticate(request);
+    if (auth) await signOut(ctx.deps, auth, requestContext(request));
+    clearSessionCookie(reply, ctx.cookies);
+    return reply.redirect('/sign-in?notice=signed-out', 303);
+  });
+
+  const signedInOrRedirect = async (request: FastifyRequest, reply: FastifyReply) => {
+    const auth = await ctx.authenticate(request);
+    if (!auth) {
+      void reply.redirect('/sign-in', 303);
+      return null;
+    }
+    return auth;
+  };
+
+  app.get('/security', async (request, reply) => {
+    const auth = await signedInOrRedirect(request, reply);
+    if (!auth) return reply;
+    // A password that must change comes first (policy tightened, administrator's request).
+    if (auth.account.mustChangePassword) return reply.redirect('/security/password', 303);
+    const devices = await listDevices(ctx.deps, auth, { includeRecentlyEnded: true });
+    return sendPage(reply, securityPage(ctx, {
+      csrf: ensureCsrfToken(ctx, request, reply),
+      displayName: auth.account.displayName,
+      email: auth.account.email,
+      passwordChangedAt: auth.account.passwordChangedAt,
+      devices,
+      notice: noticeFrom(request),
+    }));
+  });
+
+  app.post('/security/sessions/:id/revoke', async (request, reply) => {
+    csrfOr403(request);
+    const auth = await signedInOrRedirect(request, reply);
+    if (!auth) return reply;
+    const params = sessionIdParams.safeParse(request.params);
+    if (!params.success) throw new PassdeskError('SESSION_NOT_FOUND');
+    const { current } = await revokeDevice(ctx.deps, auth, params.data.id, requestContext(request));
+    if (current) {
+      clearSessionCookie(reply, ctx.cookies);
+      return reply.redirect('/sign-in?notice=signed-out', 303);
+    }
+    return reply.redirect('/security?notice=device-signed-out', 303);
+  });
+
+  app.post('/security/sessions/revoke-others', async (request, reply) => {
+    csrfOr403(request);
+    const auth = await signedInOrRedirect(request, reply);
+    if (!auth) return reply;
+    await revokeOtherDevices(ctx.deps, auth, requestContext(request));
+    return reply.redirect('/security?notice=others-signed-out', 303);
+  });
+
+  app.get('/security/password', async (request, reply) => {
+    const auth = await signedInOrRedirect(request, reply);
+    if (!auth) return reply;
+    return sendPage(reply, changePasswordPage(ctx, {
+      csrf: ensureCsrfToken(ctx, request, reply),
+      email: auth.account.email,
+      displayName: auth.account.displayName,
+      minLength: policy.minLength,
+      maxLength: policy.maxLength,
+      mustChangeReason: auth.account.mustChangePassword ? auth.account.mustChangeReason ?? messages.notices.MUST_CHANGE_PASSWORD : undefined,
+    }));
+  });
+
+  app.post('/security/password', async (request, reply) => {
+    csrfOr403(request);
+    const auth = await signedInOrRedirect(request, reply);
+    if (!auth) return reply;
+    const csrf = ensureCsrfToken(ctx, request, reply);
+    const form = changeForm.safeParse(formBody(request));
+    const signOutOtherSessions = form.success ? form.data.signOutOtherSessions === 'on' : true;
+    const again = (error: string, errorField: 'currentPassword' | 'newPassword' | 'confirmPassword' | undefined, status: number): FastifyReply =>
+      sendPage(reply, changePasswordPage(ctx, {
+        csrf, email: auth.account.email, displayName: auth.account.displayName, minLength: policy.minLength, maxLength: policy.maxLength,
+        error, errorField, signOutOtherSessions,
+        mustChangeReason: auth.account.mustChangePassword ? auth.account.mustChangeReason ?? messages.notices.MUST_CHANGE_PASSWORD : undefined,
+      }), status);
+    if (!form.success) return again(messages.errors.VALIDATION_FAILED, undefined, 400);
+    const { currentPassword, newPassword, confirmPassword } = form.data;
+    if (!currentPassword) return again('Enter your current password.', 'currentPassword', 400);
+    if (!newPassword) return again('Enter a new password.', 'newPassword', 400);
+    if (newPassword !== confirmPassword) return again(messages.errors.PASSWORD_CONFIRMATION_MISMATCH, 'confirmPassword', 400);
+    try {
+      assertPasswordWithinLimit(currentPassword, newPassword);
+      const result = await changePassword(ctx.deps, auth, { currentPassword, newPassword, signOutOtherSessions }, requestContext(request));
+      setSessionCookie(reply, ctx.cookies, result.token);
+      return reply.redirect(`/security?notice=${result.signedOutSessions > 0 ? 'password-changed-others' : 'password-changed'}`, 303);
+    } catch (err) {
+      if (!isPassdeskError(err)) throw err;
+      const field = err.code === 'CURRENT_PASSWORD_INCORRECT' ? 'currentPassword'
+        : err.code.startsWith('PASSWORD_') ? 'newPassword' : undefined;
+      if (err.code === 'AUTHENTICATION_REQUIRED') return reply.redirect('/sign-in', 303);
+      return again(err.message, field, err.status);
+    }
+  });
+}

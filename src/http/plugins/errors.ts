@@ -1,0 +1,69 @@
+// Every failure leaves as {"error":{"code","message"}} (or the same words on an HTML page).
+// Anything unexpected becomes a generic 500 with no detail, logged with the request id.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { PassdeskError, isPassdeskError } from '../../core/errors.js';
+import { messages } from '../../core/messages.js';
+import { errorPage } from '../../web/views/pages.js';
+import type { HttpContext } from '../context.js';
+
+export function wantsHtml(request: FastifyRequest): boolean {
+  if (request.url.startsWith('/api/')) return false;
+  const accept = request.headers.accept ?? '';
+  return accept.includes('text/html');
+}
+
+function fromFastifyError(err: FastifyError): PassdeskError | null {
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const issues = err.validation.map((v) => ({
+      field: (v.instancePath || '').replace(/^\//, '').replace(/\//g, '.') || (v.params?.['issue'] as { path?: unknown } | undefined)?.path?.toString() || null,
+      message: v.message ?? 'invalid',
+    }));
+    const first = issues[0];
+    const where = err.validationContext && err.validationContext !== 'body' ? `${err.validationContext} ` : '';
+    const text = first ? `${where}${first.field ? `${first.field}: ` : ''}${first.message}` : messages.errors.VALIDATION_FAILED;
+    return new PassdeskError('VALIDATION_FAILED', text, { issues });
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new PassdeskError('BODY_TOO_LARGE');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new PassdeskError('UNSUPPORTED_MEDIA_TYPE');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new PassdeskError('INVALID_JSON');
+    default:
+      break;
+  }
+  if (err instanceof SyntaxError || (err.statusCode === 400 && /JSON/i.test(err.message))) return new PassdeskError('INVALID_JSON');
+  if (err.statusCode === 413) return new PassdeskError('BODY_TOO_LARGE');
+  if (err.statusCode === 415) return new PassdeskError('UNSUPPORTED_MEDIA_TYPE');
+  if (err.statusCode === 405) return new PassdeskError('METHOD_NOT_ALLOWED');
+  if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+    return new PassdeskError('VALIDATION_FAILED');
+  }
+  return null;
+}
+
+export function sendError(ctx: HttpContext, request: FastifyRequest, reply: FastifyReply, error: PassdeskError): FastifyReply {
+  if (error.code === 'TOO_MANY_REQUESTS' && !reply.hasHeader('retry-after')) reply.header('Retry-After', '60');
+  if (wantsHtml(request)) {
+    return reply.status(error.status).type('text/html; charset=utf-8').send(errorPage(ctx, { code: error.code, message: error.message, status: error.status }).value);
+  }
+  const body: { error: { code: string; message: string; details?: Record<string, unknown> } } = {
+    error: { code: error.code, message: error.message },
+  };
+  if (error.details) body.error.details = error.details;
+  return reply.status(error.status).type('application/json; charset=utf-8').send(body);
+}
+
+export function registerErrorHandling(app: FastifyInstance, ctx: HttpContext): void {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const known = isPassdeskError(err) ? err : fromFastifyError(err);
+    if (known) return sendError(ctx, request, reply, known);
+    request.log.error({ err, reqId: request.id }, 'unexpected error');
+    return sendError(ctx, request, reply, new PassdeskError('INTERNAL_ERROR'));
+  });
+  app.setNotFoundHandler((request, reply) => sendError(ctx, request, reply, new PassdeskError('NOT_FOUND')));
+}

@@ -1,0 +1,133 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { AccountsTable, AccountStatus, Database, Role } from './schema.js';
+
+export interface Account {
+  id: string;
+  email: string;
+  emailNormalized: string;
+  displayName: string;
+  role: Role;
+  status: AccountStatus;
+  passwordHash: string | null;
+  passwordChangedAt: number | null;
+  mustChangePassword: boolean;
+  mustChangeReason: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export function toAccount(row: Selectable<AccountsTable>): Account {
+  return {
+    id: row.id,
+    email: row.email,
+    emailNormalized: row.email_normalized,
+    displayName: row.display_name,
+    role: row.role,
+    status: row.status,
+    passwordHash: row.password_hash,
+    passwordChangedAt: row.password_changed_at,
+    mustChangePassword: row.must_change_password === 1,
+    mustChangeReason: row.must_change_reason,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export interface NewAccount {
+  id: string;
+  email: string;
+  emailNormalized: string;
+  displayName: string;
+  role: Role;
+  passwordHash: string | null;
+  now: number;
+}
+
+export interface AccountRepository {
+  /** Returns null when the normalised email is already taken. */
+  createAccount(input: NewAccount): Promise<Account | null>;
+  findAccountById(id: string): Promise<Account | null>;
+  findAccountByEmail(emailNormalized: string): Promise<Account | null>;
+  listAccounts(options: { limit: number; offset: number }): Promise<Account[]>;
+  countAccounts(): Promise<number>;
+  /** A new password chosen by the person: hash, change time, and any forced-change flag cleared. */
+  setPassword(accountId: string, passwordHash: string, now: number): Promise<void>;
+  /** Same password, stronger parameters: the change time stays. */
+  replacePasswordHash(accountId: string, oldHash: string, newHash: string, now: number): Promise<boolean>;
+  setStatus(accountId: string, status: AccountStatus, now: number): Promise<void>;
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+export function accountRepository(db: Kysely<Database>): AccountRepository {
+  return {
+    async createAccount(input) {
+      const row = {
+        id: input.id,
+        email: input.email,
+        email_normalized: input.emailNormalized,
+        display_name: input.displayName,
+        role: input.role,
+        status: 'active' as const,
+        password_hash: input.passwordHash,
+        password_changed_at: input.passwordHash ? input.now : null,
+        must_change_password: 0,
+        must_change_reason: null,
+        created_at: input.now,
+        updated_at: input.now,
+      };
+      try {
+        // ON CONFLICT keeps a PostgreSQL transaction usable when the email is taken.
+        const inserted = await db
+          .insertInto('accounts')
+          .values(row)
+          .onConflict((oc) => oc.column('email_normalized').doNothing())
+          .returningAll()
+          .executeTakeFirst();
+        return inserted ? toAccount(inserted) : null;
+      } catch (err) {
+        if (isUniqueViolation(err)) return null;
+        throw err;
+      }
+    },
+    async findAccountById(id) {
+      const row = await db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toAccount(row) : null;
+    },
+    async findAccountByEmail(emailNormalized) {
+      const row = await db.selectFrom('accounts').selectAll().where('email_normalized', '=', emailNormalized).executeTakeFirst();
+      return row ? toAccount(row) : null;
+    },
+    async listAccounts({ limit, offset }) {
+      const rows = await db.selectFrom('accounts').selectAll().orderBy('email_normalized').limit(limit).offset(offset).execute();
+      return rows.map(toAccount);
+    },
+    async countAccounts() {
+      const row = await db.selectFrom('accounts').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+    async setPassword(accountId, passwordHash, now) {
+      await db
+        .updateTable('accounts')
+        .set({ password_hash: passwordHash, password_changed_at: now, must_change_password: 0, must_change_reason: null, updated_at: now })
+        .where('id', '=', accountId)
+        .execute();
+    },
+    async replacePasswordHash(accountId, oldHash, newHash, now) {
+      // Guarded by the old hash so a rehash never overwrites a password changed meanwhile.
+      const result = await db
+        .updateTable('accounts')
+        .set({ password_hash: newHash, updated_at: now })
+        .where('id', '=', accountId)
+        .where('password_hash', '=', oldHash)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async setStatus(accountId, status, now) {
+      await db.updateTable('accounts').set({ status, updated_at: now }).where('id', '=', accountId).execute();
+    },
+  };
+}

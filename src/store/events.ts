@@ -1,0 +1,84 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+/** Audit event types; dotted, past tense, stable (they are read by the activity page and monitoring). */
+export type EventType =
+  | 'account.created'
+  | 'signin.succeeded'
+  | 'signin.failed'
+  | 'signout'
+  | 'session.revoked'
+  | 'sessions.revoked_others'
+  | 'password.changed'
+  | 'password.change_failed'
+  | 'password.rehashed';
+
+export interface AuditEvent {
+  id: number;
+  accountId: string | null;
+  type: EventType;
+  createdAt: number;
+  ip: string | null;
+  device: string | null;
+  sessionId: string | null;
+  detail: Record<string, unknown> | null;
+}
+
+export interface NewEvent {
+  accountId: string | null;
+  type: EventType;
+  now: number;
+  ip?: string | null;
+  device?: string | null;
+  sessionId?: string | null;
+  /** Never a password, token or cookie. */
+  detail?: Record<string, unknown>;
+}
+
+export interface EventRepository {
+  recordEvent(event: NewEvent): Promise<void>;
+  listEvents(accountId: string, options: { limit: number }): Promise<AuditEvent[]>;
+  countEvents(accountId: string, type: EventType, options: { since: number }): Promise<number>;
+}
+
+export function eventRepository(db: Kysely<Database>): EventRepository {
+  return {
+    async recordEvent(e) {
+      await db
+        .insertInto('events')
+        .values({
+          account_id: e.accountId,
+          type: e.type,
+          created_at: e.now,
+          ip: e.ip ?? null,
+          device: e.device ?? null,
+          session_id: e.sessionId ?? null,
+          detail: e.detail ? JSON.stringify(e.detail) : null,
+        })
+        .execute();
+    },
+    async listEvents(accountId, { limit }) {
+      const rows = await db.selectFrom('events').selectAll().where('account_id', '=', accountId).orderBy('id', 'desc').limit(limit).execute();
+      return rows.map((r) => ({
+        id: Number(r.id),
+        accountId: r.account_id,
+        type: r.type as EventType,
+        createdAt: r.created_at,
+        ip: r.ip,
+        device: r.device,
+        sessionId: r.session_id,
+        detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : null,
+      }));
+    },
+    async countEvents(accountId, type, { since }) {
+      const row = await db
+        .selectFrom('events')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('account_id', '=', accountId)
+        .where('type', '=', type)
+        .where('created_at', '>=', since)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+  };
+}

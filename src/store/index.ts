@@ -1,0 +1,51 @@
+// The one store contract. A Kysely implementation serves both SQLite and PostgreSQL;
+// the shared repository suite (test/store) runs against both.
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './schema.js';
+import { accountRepository, type AccountRepository } from './accounts.js';
+import { sessionRepository, type SessionRepository } from './sessions.js';
+import { eventRepository, type EventRepository } from './events.js';
+import { migrateToLatest, openDatabase, type MigrationOutcome } from './db.js';
+import type { Dialect } from './migrations/index.js';
+
+export interface Repositories {
+  accounts: AccountRepository;
+  sessions: SessionRepository;
+  events: EventRepository;
+}
+
+export interface Store extends Repositories {
+  readonly dialect: Dialect;
+  /** Runs `fn` in one transaction: everything in it commits together or not at all. */
+  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+  migrate(): Promise<MigrationOutcome>;
+  /** Throws when the database cannot answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function repositories(db: Kysely<Database>): Repositories {
+  return { accounts: accountRepository(db), sessions: sessionRepository(db), events: eventRepository(db) };
+}
+
+export function createStore(db: Kysely<Database>, dialect: Dialect, close: () => Promise<void>): Store {
+  return {
+    dialect,
+    ...repositories(db),
+    transaction: (fn) => db.transaction().execute((trx) => fn(repositories(trx))),
+    migrate: () => migrateToLatest(db, dialect),
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    close,
+  };
+}
+
+export function openStore(databaseUrl: string, options: { poolSize?: number } = {}): Store {
+  const opened = openDatabase(databaseUrl, options);
+  return createStore(opened.db, opened.dialect, opened.close);
+}
+
+export type { Account } from './accounts.js';
+export type { Session, RevokeReason } from './sessions.js';
+export type { AuditEvent, EventType } from './events.js';

@@ -1,0 +1,52 @@
+// Table types for Kysely. Times are integer milliseconds since the epoch on both backends
+// (PostgreSQL bigint is parsed back to number); booleans are 0/1 integers on both.
+import type { Generated } from 'kysely';
+
+export type Role = 'user' | 'helpdesk' | 'admin';
+export type AccountStatus = 'active' | 'disabled';
+
+export interface AccountsTable {
+  id: string;
+  email: string;
+  email_normalized: string;
+  display_name: string;
+  role: Role;
+  status: AccountStatus;
+  password_hash: string | null;
+  password_changed_at: number | null;
+  must_change_password: number;
+  must_change_reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  account_id: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  ip: string | null;
+  user_agent: string | null;
+  device: string;
+  revoked_at: number | null;
+  revoked_reason: string | null;
+}
+
+export interface EventsTable {
+  id: Generated<number>;
+  account_id: string | null;
+  type: string;
+  created_at: number;
+  ip: string | null;
+  device: string | null;
+  session_id: string | null;
+  detail: string | null;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  sessions: SessionsTable;
+  events: EventsTable;
+}

@@ -1,0 +1,133 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, SessionsTable } from './schema.js';
+import { toAccount, type Account } from './accounts.js';
+
+export interface Session {
+  id: string;
+  accountId: string;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  ip: string | null;
+  userAgent: string | null;
+  device: string;
+  revokedAt: number | null;
+  revokedReason: string | null;
+}
+
+export type RevokeReason = 'sign-out' | 'revoked-by-user' | 'password-changed' | 'rotated' | 'signed-out-elsewhere' | 'admin';
+
+function toSession(row: Selectable<SessionsTable>): Session {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+    expiresAt: row.expires_at,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    device: row.device,
+    revokedAt: row.revoked_at,
+    revokedReason: row.revoked_reason,
+  };
+}
+
+export interface NewSession {
+  id: string;
+  tokenHash: string;
+  accountId: string;
+  now: number;
+  expiresAt: number;
+  ip: string | null;
+  userAgent: string | null;
+  device: string;
+}
+
+export interface SessionRepository {
+  createSession(input: NewSession): Promise<Session>;
+  /** The session and its account in one read: the hot path of every authenticated request. */
+  findSessionByTokenHash(tokenHash: string): Promise<{ session: Session; account: Account } | null>;
+  touchSession(sessionId: string, now: number): Promise<void>;
+  /** Revokes one live session; false when it does not exist, belongs to someone else, or is already dead. */
+  revokeSession(sessionId: string, options: { accountId: string; now: number; reason: RevokeReason }): Promise<boolean>;
+  /** Revokes every live session of the account except `exceptSessionId`; returns how many. */
+  revokeOtherSessions(accountId: string, options: { exceptSessionId: string | null; now: number; reason: RevokeReason }): Promise<number>;
+  /** Sessions not revoked and not past their absolute expiry, newest first. Idle expiry is the caller's rule. */
+  listSessions(accountId: string, options: { now: number; includeRevokedSince?: number }): Promise<Session[]>;
+}
+
+export function sessionRepository(db: Kysely<Database>): SessionRepository {
+  return {
+    async createSession(input) {
+      const row = {
+        id: input.id,
+        token_hash: input.tokenHash,
+        account_id: input.accountId,
+        created_at: input.now,
+        last_seen_at: input.now,
+        expires_at: input.expiresAt,
+        ip: input.ip,
+        user_agent: input.userAgent,
+        device: input.device,
+        revoked_at: null,
+        revoked_reason: null,
+      };
+      await db.insertInto('sessions').values(row).execute();
+      return toSession(row);
+    },
+    async findSessionByTokenHash(tokenHash) {
+      const row = await db
+        .selectFrom('sessions as s')
+        .innerJoin('accounts as a', 'a.id', 's.account_id')
+        .select([
+          's.id as s_id', 's.token_hash as s_token_hash', 's.account_id as s_account_id', 's.created_at as s_created_at',
+          's.last_seen_at as s_last_seen_at', 's.expires_at as s_expires_at', 's.ip as s_ip', 's.user_agent as s_user_agent',
+          's.device as s_device', 's.revoked_at as s_revoked_at', 's.revoked_reason as s_revoked_reason',
+          'a.id', 'a.email', 'a.email_normalized', 'a.display_name', 'a.role', 'a.status', 'a.password_hash',
+          'a.password_changed_at', 'a.must_change_password', 'a.must_change_reason', 'a.created_at', 'a.updated_at',
+        ])
+        .where('s.token_hash', '=', tokenHash)
+        .executeTakeFirst();
+      if (!row) return null;
+      return {
+        session: toSession({
+          id: row.s_id, token_hash: row.s_token_hash, account_id: row.s_account_id, created_at: row.s_created_at,
+          last_seen_at: row.s_last_seen_at, expires_at: row.s_expires_at, ip: row.s_ip, user_agent: row.s_user_agent,
+          device: row.s_device, revoked_at: row.s_revoked_at, revoked_reason: row.s_revoked_reason,
+        }),
+        account: toAccount(row),
+      };
+    },
+    async touchSession(sessionId, now) {
+      await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', sessionId).where('revoked_at', 'is', null).execute();
+    },
+    async revokeSession(sessionId, { accountId, now, reason }) {
+      const result = await db
+        .updateTable('sessions')
+        .set({ revoked_at: now, revoked_reason: reason })
+        .where('id', '=', sessionId)
+        .where('account_id', '=', accountId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async revokeOtherSessions(accountId, { exceptSessionId, now, reason }) {
+      let q = db
+        .updateTable('sessions')
+        .set({ revoked_at: now, revoked_reason: reason })
+        .where('account_id', '=', accountId)
+        .where('revoked_at', 'is', null);
+      if (exceptSessionId) q = q.where('id', '!=', exceptSessionId);
+      const result = await q.executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+    async listSessions(accountId, { now, includeRevokedSince }) {
+      let q = db.selectFrom('sessions').selectAll().where('account_id', '=', accountId).where('expires_at', '>', now);
+      q = includeRevokedSince === undefined
+        ? q.where('revoked_at', 'is', null)
+        : q.where((eb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>=', includeRevokedSince)]));
+      const rows = await q.orderBy('last_seen_at', 'desc').orderBy('id').execute();
+      return rows.map(toSession);
+    },
+  };
+}

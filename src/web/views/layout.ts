@@ -1,0 +1,72 @@
+import { html, type SafeHtml } from '../html.js';
+
+export interface LayoutOptions {
+  title: string;
+  organizationName: string;
+  body: SafeHtml;
+  /** The signed-in person's name, shown with a sign-out button. */
+  signedIn?: { displayName: string; csrf: string } | undefined;
+  /** Shown in the footer so a person in trouble knows whom to ask. */
+  supportContact?: string | undefined;
+}
+
+export function layout(o: LayoutOptions): SafeHtml {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${o.title} · ${o.organizationName}</title>
+<link rel="stylesheet" href="/assets/app.css">
+<script src="/assets/app.js" defer></script>
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header class="top">
+  <a class="brand" href="/">${o.organizationName}</a>
+  ${o.signedIn
+    ? html`<nav aria-label="Account"><a href="/security">Security</a>
+      <form method="post" action="/sign-out" class="inline"><input type="hidden" name="_csrf" value="${o.signedIn.csrf}"><button type="submit" class="link">Sign out</button></form></nav>`
+    : ''}
+</header>
+<main id="main">
+${o.body}
+</main>
+<footer class="foot">${o.supportContact ? html`Need help? ${o.supportContact}` : html`Protected by ${o.organizationName}.`}</footer>
+</body>
+</html>`;
+}
+
+export function alertBox(kind: 'error' | 'notice', message: string | undefined | null): SafeHtml {
+  if (!message) return html``;
+  return kind === 'error'
+    ? html`<div class="alert error" role="alert" id="form-error" tabindex="-1">${message}</div>`
+    : html`<div class="alert notice" role="status">${message}</div>`;
+}
+
+export interface PasswordFieldOptions {
+  id: string;
+  name: string;
+  label: string;
+  autocomplete: 'current-password' | 'new-password';
+  hint?: string | undefined;
+  error?: string | undefined;
+  autofocus?: boolean | undefined;
+  /** The id of the field this one must equal (for the confirmation box). */
+  matches?: string | undefined;
+}
+
+export function passwordField(o: PasswordFieldOptions): SafeHtml {
+  const describedBy = [o.hint ? `${o.id}-hint` : '', o.error ? `${o.id}-error` : ''].filter(Boolean).join(' ');
+  return html`<div class="field${o.error ? ' has-error' : ''}">
+  <label for="${o.id}">${o.label}</label>
+  ${o.hint ? html`<p class="hint" id="${o.id}-hint">${o.hint}</p>` : ''}
+  ${o.error ? html`<p class="field-error" id="${o.id}-error">${o.error}</p>` : ''}
+  <div class="password-row">
+    <input type="password" id="${o.id}" name="${o.name}" autocomplete="${o.autocomplete}" required
+      autocapitalize="off" spellcheck="false"${o.autofocus ? html` autofocus` : ''}${describedBy ? html` aria-describedby="${describedBy}"` : ''}${o.error ? html` aria-invalid="true"` : ''}${o.matches ? html` data-matches="${o.matches}"` : ''}>
+    <button type="button" class="toggle" data-toggle="${o.id}" aria-controls="${o.id}" aria-pressed="false" hidden>Show</button>
+  </div>
+</div>`;
+}

@@ -1,0 +1,120 @@
+// Builds a real app (real store, real argon2id, real Fastify) and drives it through HTTP with inject().
+import type { LightMyRequestResponse } from 'fastify';
+import { createApp, type App } from '../../src/app.js';
+import { manualClock, type ManualClock } from '../../src/core/clock.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { testConfig } from './config.js';
+import { createTestDatabase, type TestDatabase } from './pg.js';
+
+export type Backend = 'sqlite' | 'postgres';
+
+export interface TestApp {
+  app: App;
+  clock: ManualClock;
+  store: Store;
+  baseUrl: string;
+  /** A new client with its own cookie jar (a separate browser or device). */
+  client(options?: { userAgent?: string }): TestClient;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(options: { backend?: Backend; config?: Record<string, unknown> } = {}): Promise<TestApp> {
+  const clock = manualClock(Date.UTC(2026, 10, 23, 9, 0, 0));
+  let pgDb: TestDatabase | null = null;
+  let databaseUrl = 'sqlite::memory:';
+  if (options.backend === 'postgres') {
+    pgDb = await createTestDatabase();
+    databaseUrl = pgDb.url;
+  }
+  const config = testConfig({ databaseUrl, ...options.config });
+  const store = openStore(config.databaseUrl);
+  const app = await createApp({ config, clock, store });
+  return {
+    app,
+    clock,
+    store,
+    baseUrl: config.baseUrl,
+    client: (o) => new TestClient(app, config.baseUrl, o?.userAgent ?? 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0'),
+    async close() {
+      await app.close();
+      await store.close();
+      if (pgDb) await pgDb.drop();
+    },
+  };
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Leave out the Origin header that a browser would send on unsafe requests. */
+  noOrigin?: boolean;
+  form?: Record<string, string>;
+}
+
+export class TestClient {
+  readonly cookies = new Map<string, string>();
+
+  constructor(private readonly app: App, private readonly baseUrl: string, readonly userAgent: string) {}
+
+  async request(method: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH', url: string, o: RequestOptions = {}): Promise<LightMyRequestResponse> {
+    const headers: Record<string, string> = { 'user-agent': this.userAgent, ...o.headers };
+    if (method !== 'GET' && !o.noOrigin && headers['origin'] === undefined) headers['origin'] = this.baseUrl;
+    if (this.cookies.size > 0 && headers['cookie'] === undefined) {
+      headers['cookie'] = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    }
+    let payload: string | undefined;
+    if (o.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      payload = new URLSearchParams(o.form).toString();
+    } else if (o.body !== undefined) {
+      headers['content-type'] ??= 'application/json';
+      payload = typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+    }
+    const res = await this.app.server.inject({ method, url, headers, ...(payload !== undefined ? { payload } : {}) });
+    for (const c of res.cookies as Array<{ name: string; value: string; maxAge?: number; expires?: Date }>) {
+      const expired = c.maxAge === 0 || (c.expires !== undefined && c.expires.getTime() <= Date.now()) || c.value === '';
+      if (expired) this.cookies.delete(c.name);
+      else this.cookies.set(c.name, c.value);
+    }
+    return res;
+  }
+
+  get(url: string, o?: RequestOptions): Promise<LightMyRequestResponse> {
+    return this.request('GET', url, o);
+  }
+  post(url: string, body?: unknown, o?: RequestOptions): Promise<LightMyRequestResponse> {
+    return this.request('POST', url, { ...o, body });
+  }
+  delete(url: string, o?: RequestOptions): Promise<LightMyRequestResponse> {
+    return this.request('DELETE', url, o);
+  }
+
+  async signUp(email: string, password: string, displayName?: string): Promise<LightMyRequestResponse> {
+    return this.post('/api/v1/accounts', { email, password, ...(displayName ? { displayName } : {}) });
+  }
+  async signIn(email: string, password: string): Promise<LightMyRequestResponse> {
+    return this.post('/api/v1/sessions', { email, password });
+  }
+  sessionCookie(): string | undefined {
+    for (const [k, v] of this.cookies) if (k.endsWith('passdesk-session')) return v;
+    return undefined;
+  }
+  /** The CSRF token of a page's form, reading the hidden field. */
+  async csrfFrom(url: string): Promise<string> {
+    const res = await this.get(url, { headers: { accept: 'text/html' } });
+    const m = /name="_csrf" value="([^"]+)"/.exec(res.body);
+    if (!m?.[1]) throw new Error(`no CSRF field on ${url} (status ${res.statusCode})`);
+    return m[1];
+  }
+}
+
+export function errorCode(res: LightMyRequestResponse): string | undefined {
+  try {
+    return (JSON.parse(res.body) as { error?: { code?: string } }).error?.code;
+  } catch {
+    return undefined;
+  }
+}
+
+export const PASSWORD = 'correct horse battery staple';
+export const NEW_PASSWORD = 'a completely different passphrase';

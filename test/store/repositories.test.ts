@@ -1,0 +1,194 @@
+// One repository contract, one suite, run against every backend (DESIGN.md convention 6).
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { openStore, type Store } from '../../src/store/index.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+
+const T0 = Date.UTC(2026, 10, 23, 9, 0, 0);
+
+function newAccount(email: string, now = T0) {
+  return { id: randomUUID(), email, emailNormalized: email.toLowerCase(), displayName: email.split('@')[0] ?? email, role: 'user' as const, passwordHash: '$argon2id$fake', now };
+}
+
+function newSession(accountId: string, now = T0, extra: Partial<{ id: string; tokenHash: string }> = {}) {
+  return { id: extra.id ?? randomUUID(), tokenHash: extra.tokenHash ?? randomUUID(), accountId, now, expiresAt: now + 86_400_000, ip: '127.0.0.1', userAgent: 'ua', device: 'Firefox on Linux' };
+}
+
+for (const backend of ['sqlite', 'postgres'] as const) {
+  describe(`store on ${backend}`, () => {
+    let store: Store;
+    let pgDb: TestDatabase | null = null;
+
+    before(async () => {
+      if (backend === 'postgres') {
+        pgDb = await createTestDatabase();
+        store = openStore(pgDb.url);
+      } else {
+        store = openStore('sqlite::memory:');
+      }
+      const first = await store.migrate();
+      assert.deepEqual(first.applied, ['0001_initial']);
+      const second = await store.migrate();
+      assert.deepEqual(second.applied, [], 'migrations are idempotent');
+    });
+
+    after(async () => {
+      await store.close();
+      if (pgDb) await pgDb.drop();
+    });
+
+    test('ping answers when the database is reachable', async () => {
+      await store.ping();
+    });
+
+    test('createAccount stores every field and reads it back by id and normalised email', async () => {
+      const input = newAccount('Reader@Example.org');
+      const created = await store.accounts.createAccount(input);
+      assert.ok(created);
+      assert.equal(created.email, 'Reader@Example.org');
+      assert.equal(created.emailNormalized, 'reader@example.org');
+      assert.equal(created.status, 'active');
+      assert.equal(created.mustChangePassword, false);
+      assert.equal(created.passwordChangedAt, T0);
+      assert.equal(typeof created.createdAt, 'number', 'times come back as numbers on every backend');
+      assert.deepEqual(await store.accounts.findAccountById(input.id), created);
+      assert.deepEqual(await store.accounts.findAccountByEmail('reader@example.org'), created);
+      assert.equal(await store.accounts.findAccountByEmail('nobody@example.org'), null);
+    });
+
+    test('createAccount returns null when the normalised email is taken, and leaves a transaction usable', async () => {
+      await store.accounts.createAccount(newAccount('taken@example.org'));
+      const again = await store.transaction(async (tx) => {
+        const dup = await tx.accounts.createAccount({ ...newAccount('TAKEN@example.org'), emailNormalized: 'taken@example.org' });
+        // Still usable after the conflict (PostgreSQL aborts a transaction on an unhandled error).
+        const count = await tx.accounts.countAccounts();
+        return { dup, count };
+      });
+      assert.equal(again.dup, null);
+      assert.ok(again.count >= 1);
+    });
+
+    test('setPassword records the change time and clears a forced change', async () => {
+      const a = await store.accounts.createAccount(newAccount('setpw@example.org'));
+      assert.ok(a);
+      await store.accounts.setPassword(a.id, '$argon2id$new', T0 + 5000);
+      const after = await store.accounts.findAccountById(a.id);
+      assert.equal(after?.passwordHash, '$argon2id$new');
+      assert.equal(after?.passwordChangedAt, T0 + 5000);
+      assert.equal(after?.updatedAt, T0 + 5000);
+    });
+
+    test('replacePasswordHash only replaces the hash it was given (a rehash never overwrites a newer password)', async () => {
+      const a = await store.accounts.createAccount(newAccount('rehash@example.org'));
+      assert.ok(a);
+      assert.equal(await store.accounts.replacePasswordHash(a.id, 'stale', '$argon2id$x', T0), false);
+      assert.equal(await store.accounts.replacePasswordHash(a.id, '$argon2id$fake', '$argon2id$upgraded', T0 + 1), true);
+      const after = await store.accounts.findAccountById(a.id);
+      assert.equal(after?.passwordHash, '$argon2id$upgraded');
+      assert.equal(after?.passwordChangedAt, T0, 'a rehash is not a password change');
+    });
+
+    test('listAccounts pages in email order and countAccounts counts', async () => {
+      const before = await store.accounts.countAccounts();
+      await store.accounts.createAccount(newAccount('zz-last@example.org'));
+      assert.equal(await store.accounts.countAccounts(), before + 1);
+      const all = await store.accounts.listAccounts({ limit: 1000, offset: 0 });
+      const emails = all.map((a) => a.emailNormalized);
+      assert.deepEqual(emails, [...emails].sort());
+      assert.equal((await store.accounts.listAccounts({ limit: 1, offset: 0 })).length, 1);
+    });
+
+    test('findSessionByTokenHash returns the session with its account in one read', async () => {
+      const a = await store.accounts.createAccount(newAccount('sess@example.org'));
+      assert.ok(a);
+      const s = await store.sessions.createSession(newSession(a.id, T0, { tokenHash: 'hash-1' }));
+      const found = await store.sessions.findSessionByTokenHash('hash-1');
+      assert.deepEqual(found?.session, s);
+      assert.equal(found?.account.id, a.id);
+      assert.equal(found?.account.email, 'sess@example.org');
+      assert.equal(await store.sessions.findSessionByTokenHash('nope'), null);
+    });
+
+    test('token hashes are unique', async () => {
+      const a = await store.accounts.createAccount(newAccount('uniq@example.org'));
+      assert.ok(a);
+      await store.sessions.createSession(newSession(a.id, T0, { tokenHash: 'dup-hash' }));
+      await assert.rejects(store.sessions.createSession(newSession(a.id, T0, { tokenHash: 'dup-hash' })));
+    });
+
+    test('revokeSession ends a live session once, and only for its owner', async () => {
+      const a = await store.accounts.createAccount(newAccount('owner@example.org'));
+      const b = await store.accounts.createAccount(newAccount('other@example.org'));
+      assert.ok(a && b);
+      const s = await store.sessions.createSession(newSession(a.id));
+      assert.equal(await store.sessions.revokeSession(s.id, { accountId: b.id, now: T0, reason: 'revoked-by-user' }), false, 'not by someone else');
+      assert.equal(await store.sessions.revokeSession(s.id, { accountId: a.id, now: T0 + 1, reason: 'revoked-by-user' }), true);
+      assert.equal(await store.sessions.revokeSession(s.id, { accountId: a.id, now: T0 + 2, reason: 'revoked-by-user' }), false, 'only once');
+      assert.equal(await store.sessions.findSessionByTokenHash(s.id), null, 'lookups are by token hash, never by the public session id');
+    });
+
+    test('two racing revocations of one session: exactly one wins', async () => {
+      const a = await store.accounts.createAccount(newAccount('race@example.org'));
+      assert.ok(a);
+      const s = await store.sessions.createSession(newSession(a.id));
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () => store.sessions.revokeSession(s.id, { accountId: a.id, now: T0, reason: 'rotated' })),
+      );
+      assert.equal(results.filter(Boolean).length, 1);
+    });
+
+    test('revokeOtherSessions ends every live session but the one kept, and says how many', async () => {
+      const a = await store.accounts.createAccount(newAccount('many@example.org'));
+      const bystander = await store.accounts.createAccount(newAccount('bystander@example.org'));
+      assert.ok(a && bystander);
+      const keep = await store.sessions.createSession(newSession(a.id));
+      await store.sessions.createSession(newSession(a.id));
+      await store.sessions.createSession(newSession(a.id));
+      const theirs = await store.sessions.createSession(newSession(bystander.id));
+      assert.equal(await store.sessions.revokeOtherSessions(a.id, { exceptSessionId: keep.id, now: T0 + 10, reason: 'password-changed' }), 2);
+      const live = await store.sessions.listSessions(a.id, { now: T0 + 20 });
+      assert.deepEqual(live.map((s) => s.id), [keep.id]);
+      const ended = await store.sessions.listSessions(a.id, { now: T0 + 20, includeRevokedSince: T0 });
+      assert.equal(ended.filter((s) => s.revokedReason === 'password-changed').length, 2);
+      assert.equal((await store.sessions.listSessions(bystander.id, { now: T0 + 20 }))[0]?.id, theirs.id, 'other accounts untouched');
+    });
+
+    test('listSessions leaves out sessions past their absolute expiry and orders by last activity', async () => {
+      const a = await store.accounts.createAccount(newAccount('expiry@example.org'));
+      assert.ok(a);
+      const old = await store.sessions.createSession(newSession(a.id, T0));
+      const recent = await store.sessions.createSession(newSession(a.id, T0 + 1000));
+      await store.sessions.touchSession(old.id, T0 + 5000);
+      assert.deepEqual((await store.sessions.listSessions(a.id, { now: T0 + 6000 })).map((s) => s.id), [old.id, recent.id]);
+      assert.deepEqual((await store.sessions.listSessions(a.id, { now: T0 + 86_400_000 + 500 })).map((s) => s.id), [recent.id]);
+    });
+
+    test('a transaction that throws leaves nothing behind', async () => {
+      const input = newAccount('rollback@example.org');
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.accounts.createAccount(input);
+          await tx.events.recordEvent({ accountId: input.id, type: 'account.created', now: T0 });
+          throw new Error('boom');
+        }),
+        /boom/,
+      );
+      assert.equal(await store.accounts.findAccountByEmail('rollback@example.org'), null);
+    });
+
+    test('events are recorded with detail and counted by type and time', async () => {
+      const a = await store.accounts.createAccount(newAccount('events@example.org'));
+      assert.ok(a);
+      await store.events.recordEvent({ accountId: a.id, type: 'password.change_failed', now: T0, ip: '10.0.0.1', device: 'Firefox on Linux' });
+      await store.events.recordEvent({ accountId: a.id, type: 'password.change_failed', now: T0 + 60_000 });
+      await store.events.recordEvent({ accountId: a.id, type: 'password.changed', now: T0 + 120_000, detail: { signedOutSessions: 2 } });
+      assert.equal(await store.events.countEvents(a.id, 'password.change_failed', { since: T0 }), 2);
+      assert.equal(await store.events.countEvents(a.id, 'password.change_failed', { since: T0 + 1 }), 1);
+      const events = await store.events.listEvents(a.id, { limit: 10 });
+      assert.equal(events[0]?.type, 'password.changed');
+      assert.deepEqual(events[0]?.detail, { signedOutSessions: 2 });
+      assert.equal(events[2]?.ip, '10.0.0.1');
+    });
+  });
+}

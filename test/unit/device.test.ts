@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeDevice } from '../../src/core/device.js';
+
+const cases: Array<[string | undefined, string]> = [
+  ['Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0', 'Firefox on Windows'],
+  ['Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15', 'Safari on macOS'],
+  ['Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1', 'Safari on iOS'],
+  ['Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36', 'Chrome on Android'],
+  ['curl/8.5.0', 'curl'],
+  [undefined, 'Unknown device'],
+  ['', 'Unknown device'],
+];
+
+for (const [ua, expected] of cases) {
+  test(`device for ${JSON.stringify(ua?.slice(0, 40))} is "${expected}"`, () => {
+    assert.equal(describeDevice(ua), expected);
+  });
+}
+
+test('a huge User-Agent is cut before parsing and still yields a short name', () => {
+  const name = describeDevice('X'.repeat(100_000));
+  assert.ok(name.length < 100);
+});

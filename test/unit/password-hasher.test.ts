@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseOptions } from '@node-rs/argon2';
+import { createPasswordHasher, owaspArgon2Params } from '../../src/credentials/password-hasher.js';
+
+const fast = { memoryKib: 1024, iterations: 1, parallelism: 1 };
+
+test('hashes are argon2id with the configured parameters and a random salt', async () => {
+  const hasher = await createPasswordHasher({ params: fast });
+  const a = await hasher.hash('correct horse battery staple');
+  const b = await hasher.hash('correct horse battery staple');
+  assert.match(a, /^\$argon2id\$v=19\$m=1024,t=1,p=1\$/);
+  assert.notEqual(a, b, 'two hashes of the same password differ (salt)');
+  assert.equal(await hasher.verify(a, 'correct horse battery staple'), true);
+  assert.equal(await hasher.verify(a, 'correct horse battery stapl'), false);
+});
+
+test('the default parameters are OWASP’s: m=19456 KiB, t=2, p=1', async () => {
+  assert.deepEqual(owaspArgon2Params, { memoryKib: 19456, iterations: 2, parallelism: 1 });
+  const hasher = await createPasswordHasher();
+  const o = parseOptions(await hasher.hash('x'.repeat(15)));
+  assert.equal(o.memoryCost, 19456);
+  assert.equal(o.timeCost, 2);
+  assert.equal(o.parallelism, 1);
+});
+
+test('the same password typed composed or decomposed verifies (NFC)', async () => {
+  const hasher = await createPasswordHasher({ params: fast });
+  const h = await hasher.hash('caf\u00e9 au lait, s’il vous plaît');
+  assert.equal(await hasher.verify(h, 'cafe\u0301 au lait, s’il vous plaît'), true);
+});
+
+test('a hash made with other parameters needs rehashing; one with ours does not', async () => {
+  const old = await createPasswordHasher({ params: fast });
+  const current = await createPasswordHasher({ params: { ...fast, iterations: 2 } });
+  const h = await old.hash('p'.repeat(20));
+  assert.equal(current.needsRehash(h), true);
+  assert.equal(current.needsRehash(await current.hash('p'.repeat(20))), false);
+  assert.equal(current.needsRehash('not a hash'), true);
+});
+
+test('an unreadable stored hash verifies as false instead of throwing', async () => {
+  const hasher = await createPasswordHasher({ params: fast });
+  assert.equal(await hasher.verify('garbage', 'whatever'), false);
+});
+
+test('hashing with OWASP parameters never blocks the event loop', async () => {
+  const hasher = await createPasswordHasher();
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const started = performance.now();
+  await Promise.all(Array.from({ length: 8 }, (_, i) => hasher.hash(`password number ${i} long enough`)));
+  const elapsed = performance.now() - started;
+  delay.disable();
+  const maxBlockMs = delay.max / 1e6;
+  // Eight hashes take far longer than any single stall of the loop: the work is on the thread pool.
+  assert.ok(maxBlockMs < 20, `event loop stalled ${maxBlockMs.toFixed(1)} ms while hashing for ${elapsed.toFixed(0)} ms`);
+});
+
+test('the hasher reports each operation’s duration for the metrics', async () => {
+  const seen: string[] = [];
+  const hasher = await createPasswordHasher({ params: fast, observe: (op) => seen.push(op) });
+  const h = await hasher.hash('q'.repeat(16));
+  await hasher.verify(h, 'q'.repeat(16));
+  await hasher.verifyDummy('anything');
+  assert.deepEqual(seen, ['hash', 'verify', 'verify']);
+});
