@@ -53,6 +53,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       case 'config':
         if (rest[0] === 'keys') {
           for (const [key, spec] of Object.entries(configKeys)) io.stdout(`${spec.env.padEnd(36)} ${key.padEnd(24)} ${spec.doc}`);
+          io.stdout(`${'PASSDESK_CONFIG'.padEnd(36)} ${'-'.padEnd(24)} Path of an optional JSON file with the keys above; environment variables win over it.`);
           return 0;
         }
         io.stderr(USAGE);
@@ -75,6 +76,12 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     if (isPassdeskError(err)) {
       io.stderr(`passdesk: ${err.message} (${err.code})`);
       return 1;
+    }
+    // A mistyped option (parseArgs with strict) is a usage error, not a crash.
+    const code = (err as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) {
+      io.stderr(`passdesk: ${(err as Error).message}\n\n${USAGE}`);
+      return 2;
     }
     throw err;
   }

@@ -28,14 +28,15 @@ const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
 });
 
 const intFromString = (min: number, max: number) =>
-  z.union([z.number(), z.string().regex(/^\d+$/, 'expected a whole number').transform(Number)]).pipe(
+  // The union's own error: without it Zod says only "Invalid input" for "abc".
+  z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)], { error: 'expected a whole number' }).pipe(
     z.number().int().min(min).max(max),
   );
 
 const boolFromString = z.union([
   z.boolean(),
   z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes'),
-]);
+], { error: 'expected true or false (or 1/0, yes/no)' });
 
 /** Every key, its env variable and its default. The README's table is written from this. */
 export const configKeys = {
@@ -74,6 +75,8 @@ export const configKeys = {
 } as const;
 
 type Keys = typeof configKeys;
+
+const SENSITIVE_KEYS: ReadonlySet<string> = new Set<keyof Keys>(['secret', 'databaseUrl']);
 export type Config = { [K in keyof Keys]: z.output<Keys[K]['schema']> } & {
   /** Resolved public origin, no trailing slash. */
   baseUrl: string;
@@ -138,7 +141,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     const result = (spec.schema as z.ZodType).safeParse(value);
     if (!result.success) {
       const issue = result.error.issues[0];
-      throw new ConfigError(`${source}: ${issue?.message ?? 'invalid value'} (got ${JSON.stringify(value)})`);
+      // Never echo a secret, nor a database URL that may carry a password.
+      const got = SENSITIVE_KEYS.has(key) ? '' : ` (got ${JSON.stringify(value)})`;
+      throw new ConfigError(`${source}: ${issue?.message ?? 'invalid value'}${got}`);
     }
     out[key] = result.data;
   }
@@ -146,7 +151,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const cfg = out as Omit<Config, 'secretBytes' | 'configFile'> & { baseUrl: string | undefined; databaseUrl: string | undefined };
   const dataDir = resolve(cfg.dataDir);
   const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
-  const baseUrl = new URL(cfg.baseUrl ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${cfg.port}`);
+  // A wildcard address is no origin a browser can visit; the default base URL uses loopback instead.
+  const baseUrl = new URL(cfg.baseUrl ?? `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${cfg.port}`);
   if (baseUrl.pathname !== '/' || baseUrl.search || baseUrl.hash) {
     throw new ConfigError(`PASSDESK_BASE_URL: must be an origin without a path (got ${cfg.baseUrl})`);
   }

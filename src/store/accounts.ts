@@ -55,6 +55,8 @@ export interface AccountRepository {
   /** Same password, stronger parameters: the change time stays. */
   replacePasswordHash(accountId: string, oldHash: string, newHash: string, now: number): Promise<boolean>;
   setStatus(accountId: string, status: AccountStatus, now: number): Promise<void>;
+  /** The next page the person sees is the change-password page, with this reason. */
+  requirePasswordChange(accountId: string, reason: string, now: number): Promise<void>;
 }
 
 function isUniqueViolation(err: unknown): boolean {
@@ -125,6 +127,9 @@ export function accountRepository(db: Kysely<Database>): AccountRepository {
         .where('password_hash', '=', oldHash)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
+    },
+    async requirePasswordChange(accountId, reason, now) {
+      await db.updateTable('accounts').set({ must_change_password: 1, must_change_reason: reason, updated_at: now }).where('id', '=', accountId).execute();
     },
     async setStatus(accountId, status, now) {
       await db.updateTable('accounts').set({ status, updated_at: now }).where('id', '=', accountId).execute();

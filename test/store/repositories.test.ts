@@ -79,6 +79,19 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(after?.updatedAt, T0 + 5000);
     });
 
+    test('requirePasswordChange sets the flag with its reason; the next setPassword clears both', async () => {
+      const a = await store.accounts.createAccount(newAccount('forced@example.org'));
+      assert.ok(a);
+      await store.accounts.requirePasswordChange(a.id, 'Your password appeared in a breach.', T0 + 1);
+      const flagged = await store.accounts.findAccountById(a.id);
+      assert.equal(flagged?.mustChangePassword, true);
+      assert.equal(flagged?.mustChangeReason, 'Your password appeared in a breach.');
+      await store.accounts.setPassword(a.id, '$argon2id$fresh', T0 + 2);
+      const cleared = await store.accounts.findAccountById(a.id);
+      assert.equal(cleared?.mustChangePassword, false);
+      assert.equal(cleared?.mustChangeReason, null);
+    });
+
     test('replacePasswordHash only replaces the hash it was given (a rehash never overwrites a newer password)', async () => {
       const a = await store.accounts.createAccount(newAccount('rehash@example.org'));
       assert.ok(a);

@@ -100,7 +100,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: HttpContext): Promise
       tags: ['sessions'],
       summary: 'Sign out all other devices',
       security: cookieAuth,
-      body: z.strictObject({}).optional(),
+      body: z.strictObject({}).nullish(),
       response: { 200: z.object({ revoked: z.number().int() }), ...errors(401, 403) },
     },
   }, async (request) => {
