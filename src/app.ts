@@ -12,6 +12,7 @@ import type { FlowDeps } from './flows/deps.js';
 import { buildServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import type { HttpContext } from './http/context.js';
+import { memoryAttemptLimiter } from './core/attempt-limiter.js';
 
 export interface AppOptions {
   config: Config;
@@ -58,10 +59,15 @@ export async function createApp(options: AppOptions): Promise<App> {
       params: { memoryKib: config.argon2MemoryKib, iterations: config.argon2Iterations, parallelism: config.argon2Parallelism },
       observe: metrics.observeHash,
     }));
+    const clock = options.clock ?? systemClock;
     const deps: FlowDeps = {
       store,
       hasher,
-      clock: options.clock ?? systemClock,
+      signInThrottle: {
+        perAccountAndIp: memoryAttemptLimiter({ limit: config.signInMaxFailuresPerAccount, windowMs: config.signInThrottleWindow, clock }),
+        perIp: memoryAttemptLimiter({ limit: config.signInMaxFailuresPerIp, windowMs: config.signInThrottleWindow, clock }),
+      },
+      clock,
       random: options.random ?? systemRandom,
       config: {
         registration: config.registration,

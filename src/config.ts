@@ -70,6 +70,9 @@ export const configKeys = {
   argon2Iterations: { env: 'PASSDESK_ARGON2_ITERATIONS', schema: intFromString(1, 100).default(2), doc: 'argon2id time cost (OWASP: 2).' },
   argon2Parallelism: { env: 'PASSDESK_ARGON2_PARALLELISM', schema: intFromString(1, 64).default(1), doc: 'argon2id lanes (OWASP: 1).' },
   passwordMinLength: { env: 'PASSDESK_PASSWORD_MIN_LENGTH', schema: intFromString(8, 256).default(15), doc: 'Minimum new-password length in characters (NIST SP 800-63B-4: 15 for password-only accounts).' },
+  signInMaxFailuresPerAccount: { env: 'PASSDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT', schema: intFromString(1, 10_000).default(10), doc: 'Failed sign-ins for one email from one IP within the throttle window before further tries get 429 (the owner elsewhere is never locked out).' },
+  signInMaxFailuresPerIp: { env: 'PASSDESK_SIGNIN_MAX_FAILURES_PER_IP', schema: intFromString(1, 1_000_000).default(100), doc: 'Failed sign-ins from one IP, any email, within the throttle window before further tries get 429.' },
+  signInThrottleWindow: { env: 'PASSDESK_SIGNIN_THROTTLE_WINDOW', schema: duration.default(900_000), doc: 'Sliding window for sign-in failure counting (default 15m).' },
   trustProxy: { env: 'PASSDESK_TRUST_PROXY', schema: boolFromString.default(false), doc: 'Trust X-Forwarded-For/-Proto from a reverse proxy in front.' },
   metricsEnabled: { env: 'PASSDESK_METRICS', schema: boolFromString.default(true), doc: 'Serve Prometheus metrics at /metrics.' },
 } as const;

@@ -38,7 +38,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     buckets: [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1],
     registers: [registry],
   });
-  for (const outcome of ['success', 'unknown_account', 'wrong_password', 'disabled', 'no_password'] as const) signIns.inc({ outcome }, 0);
+  for (const outcome of ['success', 'unknown_account', 'wrong_password', 'disabled', 'no_password', 'throttled'] as const) signIns.inc({ outcome }, 0);
   return {
     registry,
     observeRequest: (method, route, status, seconds) => {

@@ -5,6 +5,7 @@ import type { PasswordHasher } from '../credentials/password-hasher.js';
 import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
 import type { BasicPasswordPolicy } from '../core/password-rules.js';
+import type { AttemptLimiter } from '../core/attempt-limiter.js';
 
 export interface FlowConfig {
   registration: 'open' | 'closed';
@@ -13,14 +14,21 @@ export interface FlowConfig {
   passwordPolicy: BasicPasswordPolicy;
 }
 
-export type SignInOutcome = 'success' | 'unknown_account' | 'wrong_password' | 'disabled' | 'no_password';
+export type SignInOutcome = 'success' | 'unknown_account' | 'wrong_password' | 'disabled' | 'no_password' | 'throttled';
 
 export interface FlowObservers {
   signIn?(outcome: SignInOutcome): void;
 }
 
+/** Sign-in failure counters: per (typed email, IP) and per IP. */
+export interface SignInThrottle {
+  perAccountAndIp: AttemptLimiter;
+  perIp: AttemptLimiter;
+}
+
 export interface FlowDeps {
   store: Store;
+  signInThrottle?: SignInThrottle;
   hasher: PasswordHasher;
   clock: Clock;
   random: Random;

@@ -22,12 +22,27 @@ export async function signIn(
   options: { replacing?: Authenticated | null } = {},
 ): Promise<SignInResult> {
   const observe = (o: SignInOutcome): void => deps.observe?.signIn?.(o);
-  const account = await deps.store.accounts.findAccountByEmail(normalizeEmail(input.email));
+  const emailNormalized = normalizeEmail(input.email);
+  const throttle = deps.signInThrottle;
+  const ipKey = `ip:${ctx.ip ?? 'unknown'}`;
+  const pairKey = `pair:${emailNormalized}\u0000${ctx.ip ?? 'unknown'}`;
+  // Checked before any lookup, so the answer cannot depend on whether the account exists.
+  if (throttle && (throttle.perAccountAndIp.isLimited(pairKey) || throttle.perIp.isLimited(ipKey))) {
+    observe('throttled');
+    throw new PassdeskError('TOO_MANY_REQUESTS', 'Too many unsuccessful sign-in attempts. Wait 15 minutes and try again, or reset your password.');
+  }
+  const failed = (): PassdeskError => {
+    throttle?.perAccountAndIp.recordFailure(pairKey);
+    throttle?.perIp.recordFailure(ipKey);
+    return new PassdeskError('INVALID_CREDENTIALS');
+  };
+
+  const account = await deps.store.accounts.findAccountByEmail(emailNormalized);
 
   if (!account || !account.passwordHash) {
     await deps.hasher.verifyDummy(input.password);
     observe(account ? 'no_password' : 'unknown_account');
-    throw new PassdeskError('INVALID_CREDENTIALS');
+    throw failed();
   }
 
   const passwordHash = account.passwordHash;
@@ -37,8 +52,9 @@ export async function signIn(
     const reason = ok ? 'disabled' : 'wrong_password';
     await deps.store.events.recordEvent({ accountId: account.id, type: 'signin.failed', now, ip: ctx.ip, detail: { reason } });
     observe(reason);
-    throw new PassdeskError('INVALID_CREDENTIALS');
+    throw failed();
   }
+  throttle?.perAccountAndIp.reset(pairKey);
 
   // The plaintext is known for a moment: upgrade a hash made with older parameters.
   if (deps.hasher.needsRehash(passwordHash)) {

@@ -3,6 +3,9 @@
 export const appCss = `
 :root { --fg:#1d2330; --muted:#5b6475; --bg:#f5f6f8; --card:#fff; --accent:#1f5fd1; --accent-fg:#fff; --err:#b3261e; --err-bg:#fdecea; --ok:#1e6b35; --ok-bg:#e8f5ec; --line:#d8dce3; }
 * { box-sizing: border-box; }
+/* The hidden attribute must win over the display rules below (button { display:inline-block } would
+   otherwise show the Show/Hide toggles that do nothing without the script). */
+[hidden] { display:none !important; }
 body { margin:0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color:var(--fg); background:var(--bg); }
 .skip { position:absolute; left:-999px; } .skip:focus { left:8px; top:8px; background:#fff; padding:4px 8px; }
 .top { display:flex; justify-content:space-between; align-items:center; padding:12px 20px; background:var(--card); border-bottom:1px solid var(--line); }
@@ -30,6 +33,8 @@ button.toggle { padding:8px 10px; font-size:.9rem; }
 .alert.notice { background:var(--ok-bg); color:var(--ok); border:1px solid #b7dfc3; }
 .devices { list-style:none; padding:0; margin:0 0 12px; }
 .device { display:flex; justify-content:space-between; align-items:center; gap:12px; padding:10px 0; border-bottom:1px solid var(--line); }
+/* The long device line may wrap; the Sign out button beside it must not be squeezed to "Sign / out". */
+.device > form { flex:none; } .device button { white-space:nowrap; }
 .badge { background:#e6eefc; color:var(--accent); border-radius:999px; padding:1px 8px; font-size:.8rem; }
 form.inline { display:inline; margin:0; }
 .foot { text-align:center; color:var(--muted); font-size:.85rem; padding:24px; }
@@ -57,17 +62,19 @@ export const appJs = `
     var original = document.getElementById(confirm.getAttribute('data-matches'));
     var message = form.querySelector('#confirm-mismatch');
     function mismatch() { return confirm.value !== '' && original && confirm.value !== original.value; }
+    // Judged at submit, then live while the person fixes it. Not on blur: the message would push the
+    // checkbox and the button down from under the pointer, and the click that caused the blur would be lost.
     function update(final) {
       var bad = mismatch();
-      if (message) message.hidden = !bad || (!final && !confirm.dataset.touched);
-      if (bad) confirm.setAttribute('aria-invalid', 'true'); else confirm.removeAttribute('aria-invalid');
+      var shown = bad && (final || confirm.dataset.touched === '1');
+      if (message) message.hidden = !shown;
+      if (shown) confirm.setAttribute('aria-invalid', 'true'); else confirm.removeAttribute('aria-invalid');
       return bad;
     }
-    confirm.addEventListener('blur', function () { confirm.dataset.touched = '1'; update(false); });
     confirm.addEventListener('input', function () { update(false); });
     form.addEventListener('submit', function (e) {
       // Saved by the page: the server checks it too, but nobody should wait for a round trip to learn it.
-      if (update(true)) { e.preventDefault(); confirm.focus(); }
+      if (update(true)) { confirm.dataset.touched = '1'; e.preventDefault(); confirm.focus(); }
     });
   });
   // Move focus to the first error so screen readers announce it.

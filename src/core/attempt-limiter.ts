@@ -1,0 +1,53 @@
+// Counts failures per key in a sliding window (OWASP Authentication cheat sheet: throttle, don't lock).
+// Sign-in keys on (email, IP) and on IP alone: a stranger elsewhere cannot lock the owner out, and the
+// key is the typed email, not the account, so a known and an unknown email are throttled alike.
+// In memory per process; several nodes each keep their own counts (a shared store is a later step).
+import type { Clock } from './clock.js';
+
+export interface AttemptLimiter {
+  /** True when `key` has reached the limit within the window. */
+  isLimited(key: string): boolean;
+  recordFailure(key: string): void;
+  reset(key: string): void;
+}
+
+export interface AttemptLimiterOptions {
+  limit: number;
+  windowMs: number;
+  clock: Clock;
+  /** Bound on memory: the oldest keys are forgotten first. */
+  maxKeys?: number;
+}
+
+export function memoryAttemptLimiter(o: AttemptLimiterOptions): AttemptLimiter {
+  const maxKeys = o.maxKeys ?? 100_000;
+  const failures = new Map<string, number[]>();
+
+  const recent = (key: string): number[] => {
+    const list = failures.get(key);
+    if (!list) return [];
+    const since = o.clock.now() - o.windowMs;
+    while (list.length > 0 && list[0]! <= since) list.shift();
+    if (list.length === 0) failures.delete(key);
+    return list;
+  };
+
+  return {
+    isLimited: (key) => recent(key).length >= o.limit,
+    recordFailure(key) {
+      const list = recent(key);
+      list.push(o.clock.now());
+      // Re-insert so Map order is least-recently-failed first.
+      failures.delete(key);
+      failures.set(key, list.slice(-o.limit));
+      while (failures.size > maxKeys) {
+        const oldest = failures.keys().next().value;
+        if (oldest === undefined) break;
+        failures.delete(oldest);
+      }
+    },
+    reset(key) {
+      failures.delete(key);
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { memoryAttemptLimiter } from '../../src/core/attempt-limiter.js';
+import { manualClock } from '../../src/core/clock.js';
+
+test('a key is limited after `limit` failures within the window', () => {
+  const clock = manualClock();
+  const l = memoryAttemptLimiter({ limit: 3, windowMs: 60_000, clock });
+  for (let i = 0; i < 2; i++) l.recordFailure('k');
+  assert.equal(l.isLimited('k'), false);
+  l.recordFailure('k');
+  assert.equal(l.isLimited('k'), true);
+  assert.equal(l.isLimited('other'), false, 'keys are independent');
+});
+
+test('failures older than the window no longer count (sliding window)', () => {
+  const clock = manualClock();
+  const l = memoryAttemptLimiter({ limit: 2, windowMs: 60_000, clock });
+  l.recordFailure('k');
+  clock.advance(30_000);
+  l.recordFailure('k');
+  assert.equal(l.isLimited('k'), true);
+  clock.advance(30_001);
+  assert.equal(l.isLimited('k'), false, 'the first failure left the window');
+});
+
+test('reset clears a key (a successful sign-in)', () => {
+  const clock = manualClock();
+  const l = memoryAttemptLimiter({ limit: 1, windowMs: 60_000, clock });
+  l.recordFailure('k');
+  l.reset('k');
+  assert.equal(l.isLimited('k'), false);
+});
+
+test('memory is bounded: the least recently failing keys are forgotten', () => {
+  const clock = manualClock();
+  const l = memoryAttemptLimiter({ limit: 1, windowMs: 60_000, clock, maxKeys: 2 });
+  l.recordFailure('a');
+  l.recordFailure('b');
+  l.recordFailure('c');
+  assert.equal(l.isLimited('a'), false);
+  assert.equal(l.isLimited('b'), true);
+  assert.equal(l.isLimited('c'), true);
+});
