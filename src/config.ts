@@ -59,7 +59,7 @@ export const configKeys = {
     schema: z.string().min(32, 'must be at least 32 characters').optional(),
     doc: 'Server secret (CSRF tokens and other MACs). Generated into DATA_DIR/secret on first start if unset.',
   },
-  environment: { env: 'PASSDESK_ENV', schema: z.enum(['development', 'production', 'test']).default('development'), doc: 'production turns off developer conveniences.' },
+  environment: { env: 'PASSDESK_ENV', schema: z.enum(['development', 'production', 'test']).default('development'), doc: 'development: pretty logs on a terminal; production: JSON logs; test: no logs and no process metrics.' },
   logLevel: { env: 'PASSDESK_LOG_LEVEL', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), doc: 'Log level.' },
   logFormat: { env: 'PASSDESK_LOG_FORMAT', schema: z.enum(['json', 'pretty']).optional(), doc: 'json (default in production) or pretty (default in development on a terminal).' },
   organizationName: { env: 'PASSDESK_ORGANIZATION_NAME', schema: z.string().min(1).max(100).default('Passdesk'), doc: 'Name shown on pages.' },
@@ -180,7 +180,8 @@ function loadOrCreateSecret(dataDir: string, persist: boolean): string {
   }
   const value = randomBytes(32).toString('base64url');
   if (persist) {
-    mkdirSync(dataDir, { recursive: true });
+    // 0700: the directory also holds the database (password hashes), which SQLite creates with the umask.
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     writeFileSync(path, value + '\n', { mode: 0o600, flag: 'wx' });
     chmodSync(path, 0o600);
   }

@@ -21,9 +21,17 @@ describe('cross-site requests and bad input', () => {
     assert.equal((await t.client().signIn('csrf@example.org', PASSWORD)).statusCode, 201);
   });
 
-  test('Origin "null" (sandboxed frames, some redirects) is refused', async () => {
-    const res = await me.post('/api/v1/password/change', changeBody, { headers: { origin: 'null' } });
-    assert.equal(errorCode(res), 'CSRF_FAILED');
+  test('Origin "null" (sandboxed frames, privacy redirects) is refused unless the browser says same-origin', async () => {
+    for (const site of [undefined, 'cross-site', 'same-site', 'none']) {
+      const headers: Record<string, string> = { origin: 'null', ...(site ? { 'sec-fetch-site': site } : {}) };
+      const res = await me.post('/api/v1/password/change', changeBody, { headers });
+      assert.equal(errorCode(res), 'CSRF_FAILED', `Sec-Fetch-Site: ${site}`);
+    }
+  });
+
+  test('Origin "null" with Sec-Fetch-Site: same-origin is a form post from our own no-referrer page, and is accepted', async () => {
+    const res = await me.post('/api/v1/sessions/revoke-others', undefined, { headers: { origin: 'null', 'sec-fetch-site': 'same-origin' } });
+    assert.equal(res.statusCode, 200);
   });
 
   test('Sec-Fetch-Site: cross-site without Origin is refused', async () => {

@@ -27,8 +27,12 @@ const API_CSP = "default-src 'none'; frame-ancestors 'none'";
  */
 export function isCrossSite(request: FastifyRequest, ctx: HttpContext): boolean {
   const origin = request.headers.origin;
-  if (origin !== undefined) return origin !== ctx.config.baseUrl;
   const site = request.headers['sec-fetch-site'];
+  // Under `Referrer-Policy: no-referrer` (our pages) browsers send `Origin: null` even on same-origin form
+  // posts (Fetch standard). Sec-Fetch-Site is set by the browser and cannot be forged by a page, so
+  // "null" is accepted only when it says same-origin; a sandboxed frame or another site still gets refused.
+  if (origin === 'null') return site !== 'same-origin';
+  if (origin !== undefined) return origin !== ctx.config.baseUrl;
   if (site !== undefined) return site !== 'same-origin' && site !== 'none';
   return request.cookies[ctx.cookies.session] !== undefined;
 }

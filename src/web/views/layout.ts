@@ -10,17 +10,16 @@ export interface LayoutOptions {
   supportContact?: string | undefined;
 }
 
-// Referrer policy: the response header says no-referrer, but under no-referrer a browser sends
-// `Origin: null` on form posts (Fetch standard, "append a request Origin header"), which the Origin check
-// rightly refuses — no form would work. same-origin sends the real Origin to us and nothing to other sites.
-// The empty icon stops the browser asking for /favicon.ico (a 404 on every first visit).
+// Referrer policy stays no-referrer (later pages carry one-time tokens in their URLs). Under it a browser
+// sends `Origin: null` on form posts; the Origin check accepts that only with `Sec-Fetch-Site: same-origin`
+// (see http/plugins/security.ts). The empty icon stops the browser asking for /favicon.ico (a 404 on every first visit).
 export function layout(o: LayoutOptions): SafeHtml {
   return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="same-origin">
+<meta name="referrer" content="no-referrer">
 <link rel="icon" href="data:,">
 <title>${o.title} · ${o.organizationName}</title>
 <link rel="stylesheet" href="/assets/app.css">
