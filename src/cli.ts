@@ -2,6 +2,8 @@
 // Passwords come from standard input or a hidden prompt, never from argv (argv is visible to `ps`).
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { loadConfig, ConfigError, configKeys, type Config } from './config.js';
 import { createApp, defaultLogger } from './app.js';
 import { openStore } from './store/index.js';
@@ -243,4 +245,22 @@ async function readPassword(prompt: string): Promise<string> {
     rl.close();
     process.stderr.write('\n');
   }
+}
+
+/** True when this file is the program (`tsx src/cli.ts …`, i.e. `npm run dev`), not imported by bin/passdesk.js. */
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  main(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (err: unknown) => { console.error(err instanceof Error ? err.message : String(err)); process.exitCode = 1; },
+  );
 }

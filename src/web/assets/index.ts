@@ -68,6 +68,10 @@ export const appJs = `
       var bad = mismatch();
       var shown = bad && (final || confirm.dataset.touched === '1');
       if (message) message.hidden = !shown;
+      // Tie the message to the box so a screen reader reads it with the field.
+      var ids = (confirm.getAttribute('aria-describedby') || '').split(' ').filter(function (x) { return x && x !== 'confirm-mismatch'; });
+      if (shown) ids.push('confirm-mismatch');
+      if (ids.length) confirm.setAttribute('aria-describedby', ids.join(' ')); else confirm.removeAttribute('aria-describedby');
       if (shown) confirm.setAttribute('aria-invalid', 'true'); else confirm.removeAttribute('aria-invalid');
       return bad;
     }

@@ -82,7 +82,8 @@ export function securityPage(
   ctx: PageContext,
   o: { csrf: string; displayName: string; email: string; passwordChangedAt: number | null; devices: DeviceView[]; notice?: string | undefined; error?: string | undefined },
 ): SafeHtml {
-  const live = o.devices.filter((d) => d.revokedAt === null);
+  // This device first: it is the one a person recognises, then the others by last activity.
+  const live = o.devices.filter((d) => d.revokedAt === null).sort((a, b) => Number(b.current) - Number(a.current));
   const ended = o.devices.filter((d) => d.revokedAt !== null);
   const others = live.filter((d) => !d.current).length;
   return page(ctx, 'Security', html`<section class="card">
