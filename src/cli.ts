@@ -1,7 +1,6 @@
 // `passdesk` — serve, migrate, and manage accounts from the operator's shell.
 // Passwords come from standard input or a hidden prompt, never from argv (argv is visible to `ps`).
 import { parseArgs } from 'node:util';
-import { createInterface } from 'node:readline';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, ConfigError, configKeys, type Config } from './config.js';
@@ -12,7 +11,7 @@ import { registerAccount } from './flows/register.js';
 import { systemClock } from './core/clock.js';
 import { systemRandom } from './core/random.js';
 import { normalizeEmail } from './core/email.js';
-import { isPassdeskError } from './core/errors.js';
+import { PassdeskError, isPassdeskError } from './core/errors.js';
 import type { FlowDeps } from './flows/deps.js';
 
 const USAGE = `Usage: passdesk <command> [options]
@@ -235,16 +234,50 @@ async function readPassword(prompt: string): Promise<string> {
     }
     return data.split(/\r?\n/)[0] ?? '';
   }
-  const rl = createInterface({ input, output: process.stderr, terminal: true });
-  const rlAny = rl as unknown as { _writeToOutput: (s: string) => void; output: NodeJS.WritableStream };
-  process.stderr.write(prompt);
-  rlAny._writeToOutput = () => {};
-  try {
-    return await new Promise<string>((resolve) => rl.question('', resolve));
-  } finally {
-    rl.close();
-    process.stderr.write('\n');
+  // At a terminal the password is typed twice: a typo would otherwise set a password nobody knows.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const first = await promptHidden(prompt);
+    const second = await promptHidden('Type it again: ');
+    if (first === second) return first;
+    process.stderr.write('The two passwords differ. Try again.\n');
   }
+  throw new PassdeskError('PASSWORD_CONFIRMATION_MISMATCH');
+}
+
+/** Reads one line at the terminal in raw mode, echoing nothing (backspace and Ctrl-U edit, Ctrl-C cancels). */
+async function promptHidden(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  process.stderr.write(prompt);
+  stdin.setRawMode(true);
+  stdin.setEncoding('utf8');
+  stdin.resume();
+  return new Promise<string>((resolve, reject) => {
+    let value = '';
+    const finish = (): void => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+    };
+    const onData = (chunk: string): void => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n') {
+          finish();
+          resolve(value);
+          return;
+        }
+        if (ch === '\u0003' || ch === '\u0004') {
+          finish();
+          reject(new Error('cancelled'));
+          return;
+        }
+        if (ch === '\u007f' || ch === '\b') value = [...value].slice(0, -1).join('');
+        else if (ch === '\u0015') value = '';
+        else if (ch >= ' ') value += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
 }
 
 /** True when this file is the program (`tsx src/cli.ts …`, i.e. `npm run dev`), not imported by bin/passdesk.js. */

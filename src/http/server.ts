@@ -55,7 +55,8 @@ export async function buildServer(o: ServerOptions): Promise<{ server: FastifyIn
         },
       },
     },
-    transform: jsonSchemaTransform,
+    // Only the JSON API belongs in the document; pages, assets and operator endpoints stay out.
+    transform: (arg) => (arg.url.startsWith('/api/v1/') ? jsonSchemaTransform(arg) : { schema: { ...arg.schema, hide: true }, url: arg.url }),
     transformObject: jsonSchemaTransformObject,
   });
 

@@ -1,5 +1,5 @@
 // Opens the database named by a URL: a SQLite file (default) or PostgreSQL.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import SQLite from 'better-sqlite3';
@@ -37,7 +37,12 @@ export function openDatabase(url: string, options: { poolSize?: number } = {}): 
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
   const path = sqlitePathFromUrl(url);
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // The file holds password and session hashes: owner-only, and SQLite gives its -wal/-shm the same mode.
+    closeSync(openSync(path, 'a', 0o600));
+    chmodSync(path, 0o600);
+  }
   const sqlite = new SQLite(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');

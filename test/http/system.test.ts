@@ -54,6 +54,7 @@ describe('operator endpoints and the API description', () => {
     assert.deepEqual(Object.keys(schema.properties ?? {}).sort(), ['currentPassword', 'newPassword', 'signOutOtherSessions']);
     assert.equal(schema.additionalProperties, false, 'unknown fields are refused, and the document says so');
     assert.equal(doc.paths['/healthz'], undefined, 'operator endpoints stay out of the API document');
+    assert.deepEqual(Object.keys(doc.paths).filter((p) => !p.startsWith('/api/v1/')), [], 'pages and assets stay out too');
   });
 
   test('/api/docs is a readable page listing the operations', async () => {

@@ -1,0 +1,469 @@
+// The `passdesk` command line as an operator meets it: a real child process with its own environment,
+// a fresh data directory per group, the password piped on standard input.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { configKeys } from '../../src/config.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+// src/cli.ts runs main() when it is the program, as bin/passdesk.js does with dist/cli.js; no build needed.
+const CLI = join(ROOT, 'src/cli.ts');
+const PASSWORD = 'correct horse battery staple';
+/** A child that never finishes fails its test instead of hanging the suite. */
+const CHILD_TIMEOUT_MS = 60_000;
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'passdesk-cli-test-'));
+const children = new Set<ChildProcess>();
+
+after(() => {
+  // Only the children this file started, by their own PID.
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+function freshDataDir(name: string): string {
+  return mkdtempSync(join(scratch, `${name}-`));
+}
+
+/** A clean environment: nothing PASSDESK_* from the caller, cheap argon2id, the given data dir. */
+function cliEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('PASSDESK_') && !k.startsWith('NODE_TEST') && k !== 'NODE_OPTIONS') env[k] = v;
+  }
+  return { ...env, PASSDESK_DATA_DIR: dataDir, PASSDESK_ARGON2_MEMORY_KIB: '1024', PASSDESK_ARGON2_ITERATIONS: '1', ...extra };
+}
+
+function start(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    timeout: CHILD_TIMEOUT_MS,
+  });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+function finished(child: ChildProcess): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/** Runs `passdesk ARGS` to completion; `input` is piped to standard input (then closed). */
+function passdesk(args: string[], o: { dataDir: string; env?: Record<string, string>; input?: string }): Promise<Run> {
+  const child = start(args, cliEnv(o.dataDir, o.env));
+  const done = finished(child);
+  child.stdin?.end(o.input ?? '');
+  return done;
+}
+
+function show(run: Run): string {
+  return `exit ${run.code}${run.signal ? ` (${run.signal})` : ''}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
+}
+
+function assertExit(run: Run, code: number): void {
+  assert.equal(run.code, code, show(run));
+}
+
+interface AccountJson {
+  id: string;
+  email: string;
+  emailNormalized: string;
+  displayName: string;
+  role: string;
+  status: string;
+  passwordChangedAt: number | null;
+  mustChangePassword: boolean;
+  createdAt: number;
+  activeSessions?: number;
+}
+
+async function listJson(dataDir: string, env?: Record<string, string>): Promise<AccountJson[]> {
+  const run = await passdesk(['user', 'list', '--json'], { dataDir, ...(env ? { env } : {}) });
+  assertExit(run, 0);
+  return JSON.parse(run.stdout) as AccountJson[];
+}
+
+function assertNoSecretMaterial(text: string): void {
+  assert.ok(!text.includes(PASSWORD), 'the password is never printed');
+  assert.ok(!/argon2|passwordHash|password_hash/i.test(text), `no password hash in the output:\n${text}`);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+interface Server {
+  child: ChildProcess;
+  baseUrl: string;
+  output(): string;
+  stop(): Promise<Run>;
+}
+
+/** `passdesk serve` on a free port; resolves once it logs that it is listening. */
+async function serve(dataDir: string): Promise<Server> {
+  const port = await freePort();
+  const child = start(['serve'], cliEnv(dataDir, { PASSDESK_PORT: String(port), PASSDESK_LOG_FORMAT: 'json' }));
+  child.stdin?.end();
+  const done = finished(child);
+  let out = '';
+  child.stdout?.on('data', (d: string) => { out += d; });
+  child.stderr?.on('data', (d: string) => { out += d; });
+  await new Promise<void>((resolve, reject) => {
+    const check = (): void => {
+      if (out.includes('Passdesk is listening')) {
+        child.stdout?.off('data', check);
+        child.off('close', early);
+        resolve();
+      }
+    };
+    const early = (): void => reject(new Error(`passdesk serve exited before listening:\n${out}`));
+    child.stdout?.on('data', check);
+    child.once('close', early);
+    check();
+  });
+  return {
+    child,
+    baseUrl: `http://127.0.0.1:${port}`,
+    output: () => out,
+    async stop() {
+      assert.ok(child.pid, 'the server has a PID');
+      process.kill(child.pid, 'SIGTERM');
+      return done;
+    },
+  };
+}
+
+// Groups run side by side (each has its own data dir); the steps inside a group run in order.
+// Node's test runner hands a suite's concurrency down to nested suites, so each group says its own.
+describe('passdesk CLI (a real child process)', { concurrency: 2 }, () => {
+  describe('user create, list and show on SQLite', { concurrency: 1 }, () => {
+    const dataDir = freshDataDir('users');
+
+    it('user create reads the password from piped standard input and creates the account', async () => {
+      const run = await passdesk(['user', 'create', '--email', 'Ada@Example.org', '--name', 'Ada Lovelace', '--role', 'admin'], {
+        dataDir,
+        input: `${PASSWORD}\n`,
+      });
+      assertExit(run, 0);
+      assert.match(run.stdout, /^Created admin Ada@Example\.org \([0-9a-f-]{36}\)$/m);
+      assertNoSecretMaterial(run.stdout + run.stderr);
+    });
+
+    it('the SQLite file does not contain the password in plain text', () => {
+      for (const name of readdirSync(dataDir).filter((n) => n.startsWith('passdesk.sqlite'))) {
+        assert.ok(!readFileSync(join(dataDir, name)).includes(PASSWORD), name);
+      }
+    });
+
+    // Read-only commands and refusals do not depend on each other: they run side by side.
+    describe('with that account in place', { concurrency: 3 }, () => {
+      it('user list shows it, without any password hash', async () => {
+        const run = await passdesk(['user', 'list'], { dataDir });
+        assertExit(run, 0);
+        assert.match(run.stdout, /^Ada@Example\.org\s+admin\s+active\s+password changed \d{4}-\d\d-\d\dT.*Ada Lovelace$/m);
+        assertNoSecretMaterial(run.stdout);
+      });
+
+      it('user list --json gives the accounts as JSON, without any password hash', async () => {
+        const run = await passdesk(['user', 'list', '--json'], { dataDir });
+        assertExit(run, 0);
+        assertNoSecretMaterial(run.stdout);
+        const accounts = JSON.parse(run.stdout) as AccountJson[];
+        assert.equal(accounts.length, 1);
+        const [a] = accounts;
+        assert.equal(a?.email, 'Ada@Example.org');
+        assert.equal(a?.emailNormalized, 'ada@example.org');
+        assert.equal(a?.displayName, 'Ada Lovelace');
+        assert.equal(a?.role, 'admin');
+        assert.equal(a?.status, 'active');
+        assert.equal(typeof a?.passwordChangedAt, 'number');
+        assert.equal(a?.mustChangePassword, false);
+      });
+
+      it('user show EMAIL finds it whatever the case of the email', async () => {
+        const run = await passdesk(['user', 'show', 'ADA@example.ORG'], { dataDir });
+        assertExit(run, 0);
+        assert.match(run.stdout, /^Ada@Example\.org\s+admin\s+active/m);
+        assert.match(run.stdout, /0 active session\(s\)/);
+        assertNoSecretMaterial(run.stdout);
+      });
+
+      it('user show EMAIL --json shows it without any password hash', async () => {
+        const run = await passdesk(['user', 'show', 'ada@example.org', '--json'], { dataDir });
+        assertExit(run, 0);
+        assertNoSecretMaterial(run.stdout);
+        const a = JSON.parse(run.stdout) as AccountJson & Record<string, unknown>;
+        assert.equal(a.email, 'Ada@Example.org');
+        assert.equal(a.role, 'admin');
+        assert.equal(a.activeSessions, 0);
+        assert.equal('passwordHash' in a, false);
+      });
+
+      it('user show for an unknown email says so and fails', async () => {
+        const run = await passdesk(['user', 'show', 'nobody@example.org'], { dataDir });
+        assertExit(run, 1);
+        assert.match(run.stderr, /no account with email nobody@example\.org/);
+      });
+
+      it('a duplicate email is refused, whatever its case and surrounding spaces', async () => {
+        const run = await passdesk(['user', 'create', '--email', '  ADA@example.ORG '], { dataDir, input: `another long passphrase here\n` });
+        assert.notEqual(run.code, 0, show(run));
+        assert.match(run.stderr, /already exists.*\(EMAIL_TAKEN\)/);
+      });
+
+      it('a too-short password is refused with a clear message', async () => {
+        const run = await passdesk(['user', 'create', '--email', 'short@example.org'], { dataDir, input: 'tooshort\n' });
+        assert.notEqual(run.code, 0, show(run));
+        assert.match(run.stderr, /Use at least 15 characters — you have 8\. \(PASSWORD_TOO_SHORT\)/);
+        assert.ok(!run.stderr.includes('tooshort'), 'the refused password is not echoed');
+      });
+
+      it('empty standard input is an empty password, refused', async () => {
+        const run = await passdesk(['user', 'create', '--email', 'empty@example.org'], { dataDir, input: '' });
+        assert.notEqual(run.code, 0, show(run));
+        assert.match(run.stderr, /PASSWORD_TOO_SHORT/);
+      });
+
+      it('--password on the command line is refused (argv is visible to other users)', async () => {
+        const run = await passdesk(['user', 'create', '--email', 'argv@example.org', '--password', 'visible-in-ps-output-123'], { dataDir, input: `${PASSWORD}\n` });
+        assertExit(run, 2);
+        assert.match(run.stderr, /--password is not accepted/);
+        assert.ok(!run.stderr.includes('visible-in-ps-output-123'));
+      });
+
+      it('a role other than user, helpdesk or admin is refused', async () => {
+        const run = await passdesk(['user', 'create', '--email', 'root@example.org', '--role', 'root'], { dataDir, input: `${PASSWORD}\n` });
+        assertExit(run, 2);
+        assert.match(run.stderr, /--role must be user, helpdesk or admin \(got "root"\)/);
+      });
+
+      it('a missing --email is a usage error (exit 2)', async () => {
+        const run = await passdesk(['user', 'create', '--name', 'No Email'], { dataDir, input: `${PASSWORD}\n` });
+        assertExit(run, 2);
+        assert.match(run.stderr, /user create needs --email/);
+      });
+
+      it('a mistyped option is a usage error (exit 2), not a crash', async () => {
+        const run = await passdesk(['user', 'create', '--emial', 'typo@example.org'], { dataDir, input: `${PASSWORD}\n` });
+        assertExit(run, 2);
+        assert.match(run.stderr, /Unknown option '--emial'/);
+        assert.match(run.stderr, /Usage: passdesk/);
+      });
+    });
+
+    it('none of the refused commands created an account', async () => {
+      const accounts = await listJson(dataDir);
+      assert.deepEqual(accounts.map((a) => a.email), ['Ada@Example.org']);
+    });
+
+    it('the default role is user and the display name defaults to the email\'s local part', async () => {
+      const run = await passdesk(['user', 'create', '--email', 'grace@example.org'], { dataDir, input: `${PASSWORD}\r\nignored second line\n` });
+      assertExit(run, 0);
+      assert.match(run.stdout, /^Created user grace@example\.org/m);
+      const grace = (await listJson(dataDir)).find((a) => a.email === 'grace@example.org');
+      assert.equal(grace?.role, 'user');
+      assert.equal(grace?.displayName, 'grace');
+    });
+  });
+
+  describe('migrate', { concurrency: 1 }, () => {
+    const dataDir = freshDataDir('migrate');
+
+    it('applies the migrations to a new database, then says it is up to date', async () => {
+      const first = await passdesk(['migrate'], { dataDir });
+      assertExit(first, 0);
+      assert.match(first.stdout, /^Applied 1 migration\(s\): 0001_initial$/m);
+      assert.ok(existsSync(join(dataDir, 'passdesk.sqlite')), 'the SQLite file is in the data dir');
+      const second = await passdesk(['migrate'], { dataDir });
+      assertExit(second, 0);
+      assert.match(second.stdout, /up to date/);
+    });
+  });
+
+  describe('help and configuration', { concurrency: 2 }, () => {
+    it('config keys lists every PASSDESK_* variable with its file key', async () => {
+      const run = await passdesk(['config', 'keys'], { dataDir: freshDataDir('keys') });
+      assertExit(run, 0);
+      for (const [key, spec] of Object.entries(configKeys)) {
+        assert.match(run.stdout, new RegExp(`^${spec.env}\\s+${key}\\s+\\S`, 'm'), spec.env);
+      }
+      assert.match(run.stdout, /^PASSDESK_CONFIG\s/m);
+    });
+
+    it('an unknown command is a usage error that prints the usage', async () => {
+      const run = await passdesk(['frobnicate'], { dataDir: freshDataDir('help') });
+      assertExit(run, 2);
+      assert.match(run.stderr, /unknown command "frobnicate"/);
+      assert.match(run.stderr, /^Usage: passdesk <command>/m);
+    });
+
+    // Every bad value is covered in config.test.ts; here, that the CLI turns them into exit code 78.
+    const invalid: Array<[Record<string, string>, RegExp]> = [
+      [{ PASSDESK_PORT: 'abc' }, /PASSDESK_PORT: expected a whole number/],
+      [{ PASSDESK_REGISTRATION: 'maybe' }, /PASSDESK_REGISTRATION: .*"open"/],
+    ];
+    for (const [env, message] of invalid) {
+      const label = Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ');
+      it(`an invalid configuration (${label}) exits 78 with a message naming the key, and touches nothing`, async () => {
+        const dataDir = freshDataDir('invalid');
+        const run = await passdesk(['migrate'], { dataDir, env });
+        assertExit(run, 78);
+        assert.match(run.stderr, /^passdesk: configuration error: /);
+        assert.match(run.stderr, message);
+        assert.deepEqual(readdirSync(dataDir), [], 'no database and no secret were created');
+      });
+    }
+
+    it('serve refuses an invalid configuration the same way', async () => {
+      const run = await passdesk(['serve'], { dataDir: freshDataDir('invalid-serve'), env: { PASSDESK_PORT: '99999' } });
+      assertExit(run, 78);
+      assert.match(run.stderr, /configuration error: PASSDESK_PORT: /);
+    });
+
+    it('a too-short PASSDESK_SECRET is refused without printing it', async () => {
+      const run = await passdesk(['migrate'], { dataDir: freshDataDir('secret'), env: { PASSDESK_SECRET: 'hunter2-hunter2' } });
+      assertExit(run, 78);
+      assert.match(run.stderr, /PASSDESK_SECRET: must be at least 32 characters/);
+      assert.ok(!run.stderr.includes('hunter2'), run.stderr);
+    });
+
+    it('a config file (PASSDESK_CONFIG) with an unknown key is refused, naming the key', async () => {
+      const dataDir = freshDataDir('file');
+      const file = join(scratch, 'unknown-key.json');
+      writeFileSync(file, JSON.stringify({ port: 8080, registraton: 'closed' }));
+      const run = await passdesk(['migrate'], { dataDir, env: { PASSDESK_CONFIG: file } });
+      assertExit(run, 78);
+      assert.match(run.stderr, /unknown key "registraton"/);
+      assert.ok(run.stderr.includes(file), 'the message names the file');
+      assert.deepEqual(readdirSync(dataDir), []);
+    });
+  });
+
+  describe('serve', { concurrency: 1 }, () => {
+    // Not created beforehand: serve makes it, like ./data on a fresh checkout.
+    const dataDir = join(freshDataDir('serve'), 'data');
+    let firstSecret = '';
+    let cookie = '';
+
+    it('starts on the chosen port, answers /healthz and /readyz, and stops on SIGTERM', async () => {
+      const server = await serve(dataDir);
+      try {
+        const health = await fetch(`${server.baseUrl}/healthz`);
+        assert.equal(health.status, 200);
+        assert.deepEqual(await health.json(), { status: 'ok' });
+        const ready = await fetch(`${server.baseUrl}/readyz`);
+        assert.equal(ready.status, 200);
+
+        // The quick start: the first admin is created from another shell while the server runs.
+        const created = await passdesk(['user', 'create', '--email', 'admin@example.org', '--role', 'admin'], { dataDir, input: `${PASSWORD}\n` });
+        assertExit(created, 0);
+
+        const signIn = await fetch(`${server.baseUrl}/api/v1/sessions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: server.baseUrl },
+          body: JSON.stringify({ email: 'admin@example.org', password: PASSWORD }),
+        });
+        assert.equal(signIn.status, 201, await signIn.clone().text());
+        const setCookie = signIn.headers.getSetCookie().find((c) => c.startsWith('__Host-passdesk-session='));
+        assert.ok(setCookie, 'a __Host- session cookie on http://127.0.0.1');
+        cookie = setCookie.split(';')[0] ?? '';
+      } finally {
+        const run = await server.stop();
+        assert.equal(run.code, 0, server.output());
+        assert.equal(run.signal, null);
+      }
+      assert.ok(!server.output().includes(PASSWORD), 'the password is not logged');
+      assert.match(server.output(), /"msg":"shutting down"/);
+    });
+
+    it('generated the server secret into the data dir with mode 0600, in a directory only its owner can enter', () => {
+      assert.equal(statSync(dataDir).mode & 0o777, 0o700);
+      const path = join(dataDir, 'secret');
+      assert.equal(statSync(path).mode & 0o777, 0o600);
+      firstSecret = readFileSync(path, 'utf8');
+      assert.ok(firstSecret.trim().length >= 43, '256 bits, base64url');
+    });
+
+    it('reuses the secret and the database on the next start', async () => {
+      assert.ok(firstSecret && cookie, 'the first start ran');
+      const server = await serve(dataDir);
+      try {
+        assert.equal(readFileSync(join(dataDir, 'secret'), 'utf8'), firstSecret);
+        assert.equal(statSync(join(dataDir, 'secret')).mode & 0o777, 0o600);
+        const me = await fetch(`${server.baseUrl}/api/v1/session`, { headers: { cookie } });
+        assert.equal(me.status, 200, 'the session from before the restart is still valid');
+        const body = (await me.json()) as { account: { email: string } };
+        assert.equal(body.account.email, 'admin@example.org');
+      } finally {
+        const run = await server.stop();
+        assert.equal(run.code, 0, server.output());
+      }
+    });
+  });
+
+  describe('on PostgreSQL', { concurrency: 1 }, () => {
+    let database: TestDatabase | null = null;
+    const dataDir = freshDataDir('postgres');
+    before(async () => {
+      database = await createTestDatabase();
+    });
+    after(async () => {
+      await database?.drop();
+    });
+
+    it('user create, show and migrate work with PASSDESK_DATABASE_URL=postgres://…', async () => {
+      assert.ok(database);
+      const env = { PASSDESK_DATABASE_URL: database.url };
+      const created = await passdesk(['user', 'create', '--email', 'Pat@Example.org', '--name', 'Pat', '--role', 'helpdesk'], { dataDir, env, input: `${PASSWORD}\n` });
+      assertExit(created, 0);
+      assert.match(created.stdout, /^Created helpdesk Pat@Example\.org/m);
+
+      const shown = await passdesk(['user', 'show', 'pat@example.org', '--json'], { dataDir, env });
+      assertExit(shown, 0);
+      assertNoSecretMaterial(shown.stdout);
+      const a = JSON.parse(shown.stdout) as AccountJson;
+      assert.equal(a.email, 'Pat@Example.org');
+      assert.equal(a.role, 'helpdesk');
+
+      const duplicate = await passdesk(['user', 'create', '--email', 'PAT@example.org'], { dataDir, env, input: `${PASSWORD}\n` });
+      assert.notEqual(duplicate.code, 0, show(duplicate));
+      assert.match(duplicate.stderr, /EMAIL_TAKEN/);
+
+      const migrated = await passdesk(['migrate'], { dataDir, env });
+      assertExit(migrated, 0);
+      assert.match(migrated.stdout, /up to date/);
+      assert.ok(!existsSync(join(dataDir, 'passdesk.sqlite')), 'no SQLite file when PostgreSQL is configured');
+    });
+  });
+});
+

@@ -1,0 +1,352 @@
+// loadConfig: defaults, environment variables, the optional JSON file, and the messages an operator
+// reads when a value is wrong. Pure: every call passes its own `env` and persists no secret
+// (the one test about persisting writes only into its own temporary directory).
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ConfigError, configKeys, loadConfig, parseDuration, type Config } from '../../src/config.js';
+
+const SECRET = 'a-test-secret-that-is-long-enough-0123456789';
+
+/** Every call names its own data dir (no file is written there) so the tests never read ./data. */
+let scratch: string;
+before(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'passdesk-config-test-'));
+});
+after(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+function load(env: Record<string, string>, options: { persistSecret?: boolean } = {}): Config {
+  return loadConfig({ env, persistSecret: options.persistSecret ?? false });
+}
+
+function refusal(env: Record<string, string>): ConfigError {
+  try {
+    load(env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail(`expected ${JSON.stringify(env)} to be refused`);
+}
+
+function writeJson(name: string, value: unknown): string {
+  const path = join(scratch, name);
+  writeFileSync(path, typeof value === 'string' ? value : JSON.stringify(value));
+  return path;
+}
+
+describe('defaults: nothing set', () => {
+  it('listens on 127.0.0.1:8080 and the base URL follows', () => {
+    const c = load({ PASSDESK_SECRET: SECRET });
+    assert.equal(c.host, '127.0.0.1');
+    assert.equal(c.port, 8080);
+    assert.equal(c.baseUrl, 'http://127.0.0.1:8080');
+  });
+
+  it('keeps data in ./data (resolved against the working directory) with a SQLite file inside', () => {
+    const c = load({ PASSDESK_SECRET: SECRET });
+    assert.equal(c.dataDir, resolve('data'));
+    assert.equal(c.databaseUrl, `sqlite:${join(resolve('data'), 'passdesk.sqlite')}`);
+  });
+
+  it('opens registration and uses the NIST SP 800-63B-4 AAL2 session timeouts (1 h idle, 24 h absolute)', () => {
+    const c = load({ PASSDESK_SECRET: SECRET });
+    assert.equal(c.registration, 'open');
+    assert.equal(c.sessionIdleTimeout, 60 * 60 * 1000);
+    assert.equal(c.sessionAbsoluteTimeout, 24 * 60 * 60 * 1000);
+  });
+
+  it('hashes with argon2id at the OWASP parameters m=19456 KiB, t=2, p=1', () => {
+    const c = load({ PASSDESK_SECRET: SECRET });
+    assert.deepEqual([c.argon2MemoryKib, c.argon2Iterations, c.argon2Parallelism], [19_456, 2, 1]);
+  });
+
+  it('throttles sign-in after 10 failures per email and IP, or 100 per IP, within 15 minutes', () => {
+    const c = load({ PASSDESK_SECRET: SECRET });
+    assert.equal(c.signInMaxFailuresPerAccount, 10);
+    assert.equal(c.signInMaxFailuresPerIp, 100);
+    assert.equal(c.signInThrottleWindow, 15 * 60_000);
+  });
+
+  it('asks for 15-character passwords, trusts no proxy, serves metrics, runs as development', () => {
+    const c = load({ PASSDESK_SECRET: SECRET });
+    assert.equal(c.passwordMinLength, 15);
+    assert.equal(c.trustProxy, false);
+    assert.equal(c.metricsEnabled, true);
+    assert.equal(c.environment, 'development');
+    assert.equal(c.logLevel, 'info');
+    assert.equal(c.logFormat, undefined);
+    assert.equal(c.organizationName, 'Passdesk');
+    assert.equal(c.configFile, undefined);
+  });
+
+  it('every key has a PASSDESK_* variable named after it, and no two keys share one', () => {
+    const envs = Object.values(configKeys).map((k) => k.env);
+    for (const env of envs) assert.match(env, /^PASSDESK_[A-Z0-9_]+$/);
+    assert.equal(new Set(envs).size, envs.length);
+  });
+});
+
+describe('environment variables', () => {
+  it('override every default', () => {
+    const dir = join(scratch, 'elsewhere');
+    const env: Record<string, string> = {
+      PASSDESK_HOST: '0.0.0.0',
+      PASSDESK_PORT: '9090',
+      PASSDESK_BASE_URL: 'https://id.example.org',
+      PASSDESK_DATA_DIR: dir,
+      PASSDESK_DATABASE_URL: 'postgres://passdesk@db.internal:5432/passdesk',
+      PASSDESK_REGISTRATION: 'closed',
+      PASSDESK_SECRET: SECRET,
+      PASSDESK_ENV: 'production',
+      PASSDESK_LOG_LEVEL: 'warn',
+      PASSDESK_LOG_FORMAT: 'json',
+      PASSDESK_ORGANIZATION_NAME: 'Example Org',
+      PASSDESK_SUPPORT_CONTACT: 'help@example.org',
+      PASSDESK_SESSION_IDLE_TIMEOUT: '15m',
+      PASSDESK_SESSION_ABSOLUTE_TIMEOUT: '12h',
+      PASSDESK_ARGON2_MEMORY_KIB: '65536',
+      PASSDESK_ARGON2_ITERATIONS: '3',
+      PASSDESK_ARGON2_PARALLELISM: '4',
+      PASSDESK_PASSWORD_MIN_LENGTH: '12',
+      PASSDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT: '5',
+      PASSDESK_SIGNIN_MAX_FAILURES_PER_IP: '50',
+      PASSDESK_SIGNIN_THROTTLE_WINDOW: '1h',
+      PASSDESK_TRUST_PROXY: 'true',
+      PASSDESK_METRICS: 'false',
+    };
+    // A new key fails here until this test (and the README table) say how it is set.
+    for (const spec of Object.values(configKeys)) assert.ok(spec.env in env, `${spec.env} is exercised by this test`);
+    const c = load(env);
+    assert.equal(c.host, '0.0.0.0');
+    assert.equal(c.port, 9090);
+    assert.equal(c.baseUrl, 'https://id.example.org');
+    assert.equal(c.dataDir, dir);
+    assert.equal(c.databaseUrl, 'postgres://passdesk@db.internal:5432/passdesk');
+    assert.equal(c.registration, 'closed');
+    assert.equal(c.secret, SECRET);
+    assert.deepEqual(c.secretBytes, new Uint8Array(Buffer.from(SECRET, 'utf8')));
+    assert.equal(c.environment, 'production');
+    assert.equal(c.logLevel, 'warn');
+    assert.equal(c.logFormat, 'json');
+    assert.equal(c.organizationName, 'Example Org');
+    assert.equal(c.supportContact, 'help@example.org');
+    assert.equal(c.sessionIdleTimeout, 15 * 60_000);
+    assert.equal(c.sessionAbsoluteTimeout, 12 * 3_600_000);
+    assert.deepEqual([c.argon2MemoryKib, c.argon2Iterations, c.argon2Parallelism], [65_536, 3, 4]);
+    assert.equal(c.passwordMinLength, 12);
+    assert.equal(c.signInMaxFailuresPerAccount, 5);
+    assert.equal(c.signInMaxFailuresPerIp, 50);
+    assert.equal(c.signInThrottleWindow, 3_600_000);
+    assert.equal(c.trustProxy, true);
+    assert.equal(c.metricsEnabled, false);
+  });
+
+  it('an empty variable counts as unset', () => {
+    const c = load({ PASSDESK_SECRET: SECRET, PASSDESK_PORT: '', PASSDESK_REGISTRATION: '' });
+    assert.equal(c.port, 8080);
+    assert.equal(c.registration, 'open');
+  });
+
+  it('the default base URL follows host and port', () => {
+    assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_PORT: '3000' }).baseUrl, 'http://127.0.0.1:3000');
+    assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_HOST: 'localhost' }).baseUrl, 'http://localhost:8080');
+    assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_HOST: '::1' }).baseUrl, 'http://[::1]:8080');
+  });
+
+  it('a wildcard listen address gives a loopback base URL, never one a browser cannot visit', () => {
+    assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_HOST: '0.0.0.0' }).baseUrl, 'http://127.0.0.1:8080');
+    assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_HOST: '::' }).baseUrl, 'http://127.0.0.1:8080');
+  });
+
+  it('the base URL is reduced to its origin: scheme and host lower-cased, default port and trailing slash dropped', () => {
+    assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_BASE_URL: 'HTTPS://ID.Example.ORG:443/' }).baseUrl, 'https://id.example.org');
+    assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_BASE_URL: 'https://id.example.org:8443' }).baseUrl, 'https://id.example.org:8443');
+  });
+
+  it('a relative data dir or SQLite path is resolved against the working directory', () => {
+    const c = load({ PASSDESK_SECRET: SECRET, PASSDESK_DATA_DIR: 'var/passdesk' });
+    assert.equal(c.dataDir, resolve('var/passdesk'));
+    assert.equal(c.databaseUrl, `sqlite:${join(resolve('var/passdesk'), 'passdesk.sqlite')}`);
+    assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_DATABASE_URL: 'sqlite:other.db' }).databaseUrl, 'sqlite:other.db');
+  });
+
+  it('booleans accept true/false, 1/0 and yes/no', () => {
+    for (const [value, expected] of [['true', true], ['1', true], ['yes', true], ['false', false], ['0', false], ['no', false]] as const) {
+      assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_TRUST_PROXY: value }).trustProxy, expected, value);
+    }
+  });
+
+  it('options.overrides win over the environment', () => {
+    const c = loadConfig({ env: { PASSDESK_SECRET: SECRET, PASSDESK_PORT: '9090' }, overrides: { port: 7070 }, persistSecret: false });
+    assert.equal(c.port, 7070);
+  });
+});
+
+describe('durations', () => {
+  const cases: Array<[string | number, number]> = [
+    ['15m', 15 * 60_000],
+    ['2h', 2 * 3_600_000],
+    ['3600', 3_600_000],
+    ['90s', 90_000],
+    ['1d', 86_400_000],
+    ['500ms', 500],
+    [' 30m ', 30 * 60_000],
+    [3600, 3_600_000],
+  ];
+  for (const [input, ms] of cases) {
+    it(`${JSON.stringify(input)} is ${ms} ms`, () => {
+      assert.equal(parseDuration(input), ms);
+      if (typeof input === 'string') assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_SESSION_IDLE_TIMEOUT: input }).sessionIdleTimeout, ms);
+    });
+  }
+
+  for (const input of ['0', '0m', '-5m', '1.5h', '1w', 'soon', '', 'h', 0, -1, Number.NaN]) {
+    it(`${JSON.stringify(input)} is not a duration`, () => {
+      assert.equal(parseDuration(input), null);
+    });
+  }
+});
+
+describe('bad values are refused with a message that names the variable', () => {
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ PASSDESK_PORT: 'abc' }, /^PASSDESK_PORT: expected a whole number \(got "abc"\)$/],
+    [{ PASSDESK_PORT: '-1' }, /^PASSDESK_PORT: expected a whole number/],
+    [{ PASSDESK_PORT: '70000' }, /^PASSDESK_PORT: .*65535/],
+    [{ PASSDESK_REGISTRATION: 'maybe' }, /^PASSDESK_REGISTRATION: .*"open".*"closed".*\(got "maybe"\)$/],
+    [{ PASSDESK_SESSION_IDLE_TIMEOUT: 'soon' }, /^PASSDESK_SESSION_IDLE_TIMEOUT: expected a duration/],
+    [{ PASSDESK_SESSION_ABSOLUTE_TIMEOUT: '0' }, /^PASSDESK_SESSION_ABSOLUTE_TIMEOUT: expected a duration/],
+    [{ PASSDESK_BASE_URL: 'not a url' }, /^PASSDESK_BASE_URL: /],
+    [{ PASSDESK_BASE_URL: 'ftp://id.example.org' }, /^PASSDESK_BASE_URL: /],
+    [{ PASSDESK_DATABASE_URL: 'mysql://db/passdesk' }, /^PASSDESK_DATABASE_URL: expected postgres:\/\/…, sqlite:PATH or file:PATH$/],
+    [{ PASSDESK_ENV: 'staging' }, /^PASSDESK_ENV: /],
+    [{ PASSDESK_LOG_LEVEL: 'loud' }, /^PASSDESK_LOG_LEVEL: /],
+    [{ PASSDESK_LOG_FORMAT: 'xml' }, /^PASSDESK_LOG_FORMAT: /],
+    [{ PASSDESK_ARGON2_MEMORY_KIB: '512' }, /^PASSDESK_ARGON2_MEMORY_KIB: .*1024/],
+    [{ PASSDESK_ARGON2_ITERATIONS: '0' }, /^PASSDESK_ARGON2_ITERATIONS: /],
+    [{ PASSDESK_ARGON2_PARALLELISM: 'two' }, /^PASSDESK_ARGON2_PARALLELISM: expected a whole number/],
+    [{ PASSDESK_PASSWORD_MIN_LENGTH: '4' }, /^PASSDESK_PASSWORD_MIN_LENGTH: /],
+    [{ PASSDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT: '0' }, /^PASSDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT: /],
+    [{ PASSDESK_SIGNIN_THROTTLE_WINDOW: 'forever' }, /^PASSDESK_SIGNIN_THROTTLE_WINDOW: expected a duration/],
+    [{ PASSDESK_TRUST_PROXY: 'maybe' }, /^PASSDESK_TRUST_PROXY: expected true or false/],
+    [{ PASSDESK_METRICS: 'on' }, /^PASSDESK_METRICS: expected true or false/],
+  ];
+  for (const [env, message] of cases) {
+    it(`${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}`, () => {
+      assert.match(refusal({ PASSDESK_SECRET: SECRET, ...env }).message, message);
+    });
+  }
+
+  it('a base URL with a path, query or fragment is refused: it must be an origin', () => {
+    for (const url of ['https://example.org/passdesk', 'https://example.org/?a=1', 'https://example.org/#top']) {
+      assert.match(refusal({ PASSDESK_SECRET: SECRET, PASSDESK_BASE_URL: url }).message, /^PASSDESK_BASE_URL: must be an origin without a path/, url);
+    }
+  });
+
+  it('a short secret is refused without echoing it', () => {
+    const message = refusal({ PASSDESK_SECRET: 'hunter2-hunter2' }).message;
+    assert.match(message, /^PASSDESK_SECRET: must be at least 32 characters/);
+    assert.ok(!message.includes('hunter2'), message);
+  });
+
+  it('a malformed database URL is refused without echoing it (it may carry a password)', () => {
+    const message = refusal({ PASSDESK_SECRET: SECRET, PASSDESK_DATABASE_URL: 'mysql://admin:s3cr3t-pw@db/passdesk' }).message;
+    assert.match(message, /^PASSDESK_DATABASE_URL: /);
+    assert.ok(!message.includes('s3cr3t-pw'), message);
+  });
+});
+
+describe('config file (PASSDESK_CONFIG)', () => {
+  it('supplies values under the same names as configKeys', () => {
+    const file = writeJson('values.json', { port: 9191, registration: 'closed', sessionIdleTimeout: '30m', trustProxy: true, secret: SECRET });
+    const c = load({ PASSDESK_CONFIG: file });
+    assert.equal(c.port, 9191);
+    assert.equal(c.registration, 'closed');
+    assert.equal(c.sessionIdleTimeout, 30 * 60_000);
+    assert.equal(c.trustProxy, true);
+    assert.equal(c.configFile, file);
+  });
+
+  it('a number in the file is a duration in seconds', () => {
+    const file = writeJson('seconds.json', { sessionAbsoluteTimeout: 7200 });
+    assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_CONFIG: file }).sessionAbsoluteTimeout, 7_200_000);
+  });
+
+  it('environment variables win over the file, the file wins over defaults', () => {
+    const file = writeJson('precedence.json', { port: 9191, host: '0.0.0.0', registration: 'closed' });
+    const c = load({ PASSDESK_SECRET: SECRET, PASSDESK_CONFIG: file, PASSDESK_PORT: '9292' });
+    assert.equal(c.port, 9292);
+    assert.equal(c.host, '0.0.0.0');
+    assert.equal(c.registration, 'closed');
+    assert.equal(c.baseUrl, 'http://127.0.0.1:9292');
+  });
+
+  it('an unknown key is refused, naming the key and the file', () => {
+    const file = writeJson('unknown.json', { port: 8080, registraton: 'closed' });
+    const message = refusal({ PASSDESK_SECRET: SECRET, PASSDESK_CONFIG: file }).message;
+    assert.ok(message.startsWith(`${file}: unknown key "registraton"`), message);
+  });
+
+  it('an environment variable name is not a file key', () => {
+    const file = writeJson('env-names.json', { PASSDESK_PORT: 8080 });
+    assert.match(refusal({ PASSDESK_SECRET: SECRET, PASSDESK_CONFIG: file }).message, /unknown key "PASSDESK_PORT"/);
+  });
+
+  it('a bad value in the file names the file and the key', () => {
+    const file = writeJson('bad-value.json', { registration: 'maybe' });
+    const message = refusal({ PASSDESK_SECRET: SECRET, PASSDESK_CONFIG: file }).message;
+    assert.ok(message.startsWith(`${file}: registration: `), message);
+  });
+
+  it('a file that is not a JSON object is refused', () => {
+    for (const [name, text] of [['broken.json', '{"port": 80'], ['array.json', '[1, 2]'], ['null.json', 'null']] as const) {
+      const file = writeJson(name, text);
+      assert.match(refusal({ PASSDESK_SECRET: SECRET, PASSDESK_CONFIG: file }).message, /^PASSDESK_CONFIG: .* is not a JSON object/, name);
+    }
+  });
+
+  it('a file that cannot be read is refused, naming PASSDESK_CONFIG', () => {
+    const file = join(scratch, 'missing.json');
+    assert.match(refusal({ PASSDESK_SECRET: SECRET, PASSDESK_CONFIG: file }).message, /^PASSDESK_CONFIG: cannot read /);
+  });
+});
+
+describe('the server secret', () => {
+  it('with persistSecret:false a secret is made up but nothing is written', () => {
+    const dir = mkdtempSync(join(scratch, 'nopersist-'));
+    const c = load({ PASSDESK_DATA_DIR: dir });
+    assert.ok(c.secretBytes.length >= 32);
+    assert.deepEqual(readdirSync(dir), []);
+  });
+
+  it('is generated once into DATA_DIR/secret with mode 0600 (the directory 0700), then reused', () => {
+    const dir = join(scratch, 'persist');
+    const first = load({ PASSDESK_DATA_DIR: dir }, { persistSecret: true });
+    const path = join(dir, 'secret');
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    assert.equal(statSync(dir).mode & 0o777, 0o700, 'the data dir it creates is private too');
+    const stored = readFileSync(path, 'utf8').trim();
+    assert.ok(stored.length >= 43, 'at least 256 bits, base64url');
+    assert.deepEqual(first.secretBytes, new Uint8Array(Buffer.from(stored, 'utf8')));
+    const second = load({ PASSDESK_DATA_DIR: dir }, { persistSecret: true });
+    assert.deepEqual(second.secretBytes, first.secretBytes);
+    assert.equal(readFileSync(path, 'utf8').trim(), stored);
+  });
+
+  it('a configured secret is used and no file is written', () => {
+    const dir = mkdtempSync(join(scratch, 'configured-'));
+    const c = load({ PASSDESK_DATA_DIR: dir, PASSDESK_SECRET: SECRET }, { persistSecret: true });
+    assert.deepEqual(c.secretBytes, new Uint8Array(Buffer.from(SECRET, 'utf8')));
+    assert.deepEqual(readdirSync(dir), []);
+  });
+
+  it('a stored secret that is too short is refused with advice', () => {
+    const dir = mkdtempSync(join(scratch, 'short-'));
+    writeFileSync(join(dir, 'secret'), 'tiny\n', { mode: 0o600 });
+    assert.match(refusal({ PASSDESK_DATA_DIR: dir }).message, /the stored secret is too short; delete the file/);
+  });
+});
