@@ -48,8 +48,35 @@ export function openDatabase(url: string, options: { poolSize?: number } = {}): 
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/** Distinct SQL texts kept prepared. Our queries are parameterised, so the real set is a few dozen. */
+const STATEMENT_CACHE_LIMIT = 512;
+
+/**
+ * Kysely prepares a new statement for every query. Reusing one prepared statement per SQL text saves the
+ * parse on every request, and — the reason it is here — keeps statements alive while the database is open:
+ * better-sqlite3 12 built against Node ≥ 24.19 headers aborts the process when garbage collection finalises
+ * a Statement outside a JS context (nodejs/node ObjectWrap cleanup-hook change; better-sqlite3 13 fixes it
+ * but needs Node ≥ 22). Past the limit, statements are used once and left to the collector as before.
+ */
+export function withStatementCache(sqlite: SQLite.Database): { prepare(sql: string): SQLite.Statement; close(): void } {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    prepare(sql) {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        stmt = sqlite.prepare(sql);
+        if (cache.size < STATEMENT_CACHE_LIMIT) cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+    close() {
+      sqlite.close();
+    },
+  };
 }
 
 export interface MigrationOutcome {
