@@ -55,8 +55,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       const { applied } = await store.migrate();
       if (applied.length > 0) logger.info({ applied }, 'database migrated');
     }
+    const ownsHasher = !options.hasher;
     const hasher = options.hasher ?? (await createPasswordHasher({
       params: { memoryKib: config.argon2MemoryKib, iterations: config.argon2Iterations, parallelism: config.argon2Parallelism },
+      ...(config.hashThreads !== undefined ? { threads: config.hashThreads } : {}),
       observe: metrics.observeHash,
     }));
     const clock = options.clock ?? systemClock;
@@ -86,6 +88,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       listen: () => server.listen({ host: config.host, port: config.port }),
       async close() {
         await server.close();
+        if (ownsHasher) await hasher.close();
         if (ownsStore) await store.close();
       },
     };

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, ConfigError, configKeys, type Config } from './config.js';
 import { createApp, defaultLogger } from './app.js';
 import { openStore } from './store/index.js';
-import { createPasswordHasher } from './credentials/password-hasher.js';
+import { createPasswordHasher, type PasswordHasher } from './credentials/password-hasher.js';
 import { registerAccount } from './flows/register.js';
 import { systemClock } from './core/clock.js';
 import { systemRandom } from './core/random.js';
@@ -132,10 +132,13 @@ async function migrate(io: CliIo): Promise<number> {
 async function withDeps<T>(fn: (deps: FlowDeps) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const store = openStore(config.databaseUrl);
+  let hasher: PasswordHasher | undefined;
   try {
     await store.migrate();
-    const hasher = await createPasswordHasher({
+    hasher = await createPasswordHasher({
       params: { memoryKib: config.argon2MemoryKib, iterations: config.argon2Iterations, parallelism: config.argon2Parallelism },
+      // One command hashes at most once: libuv's pool, no threads to start.
+      threads: 0,
     });
     return await fn({
       store, hasher, clock: systemClock, random: systemRandom,
@@ -147,6 +150,7 @@ async function withDeps<T>(fn: (deps: FlowDeps) => Promise<T>): Promise<T> {
       },
     });
   } finally {
+    await hasher?.close();
     await store.close();
   }
 }

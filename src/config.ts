@@ -69,6 +69,7 @@ export const configKeys = {
   argon2MemoryKib: { env: 'PASSDESK_ARGON2_MEMORY_KIB', schema: intFromString(1024, 4_194_304).default(19_456), doc: 'argon2id memory cost in KiB (OWASP: 19456).' },
   argon2Iterations: { env: 'PASSDESK_ARGON2_ITERATIONS', schema: intFromString(1, 100).default(2), doc: 'argon2id time cost (OWASP: 2).' },
   argon2Parallelism: { env: 'PASSDESK_ARGON2_PARALLELISM', schema: intFromString(1, 64).default(1), doc: 'argon2id lanes (OWASP: 1).' },
+  hashThreads: { env: 'PASSDESK_HASH_THREADS', schema: intFromString(0, 256).optional(), doc: 'Worker threads for password hashing, each at a lower CPU priority than request handling so sign-in load never delays other requests (default: one per core; 0: libuv\'s shared pool).' },
   passwordMinLength: { env: 'PASSDESK_PASSWORD_MIN_LENGTH', schema: intFromString(8, 256).default(15), doc: 'Minimum new-password length in characters (NIST SP 800-63B-4: 15 for password-only accounts).' },
   signInMaxFailuresPerAccount: { env: 'PASSDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT', schema: intFromString(1, 10_000).default(10), doc: 'Failed sign-ins for one email from one IP within the throttle window before further tries get 429 (the owner elsewhere is never locked out).' },
   signInMaxFailuresPerIp: { env: 'PASSDESK_SIGNIN_MAX_FAILURES_PER_IP', schema: intFromString(1, 1_000_000).default(100), doc: 'Failed sign-ins from one IP, any email, within the throttle window before further tries get 429.' },

@@ -1,6 +1,8 @@
-// argon2id via @node-rs/argon2. Its async functions run on libuv's thread pool,
-// so hashing never blocks the event loop (DESIGN.md: no hashing on the event loop).
-import { hash, verify, parseOptions, type Algorithm } from '@node-rs/argon2';
+// argon2id via @node-rs/argon2, on worker threads that yield to the event loop (hash-pool.ts), or on
+// libuv's thread pool when configured with no threads. Never on the event loop (DESIGN.md).
+import { hash as libuvHash, verify as libuvVerify, parseOptions, type Algorithm } from '@node-rs/argon2';
+import { createHashPool } from './hash-pool.js';
+import { availableParallelism } from 'node:os';
 import { normalizePassword } from '../core/password-rules.js';
 
 export interface Argon2Params {
@@ -23,12 +25,16 @@ export interface PasswordHasher {
   /** Spends the same time as a real verification, for accounts that do not exist. */
   verifyDummy(password: string): Promise<void>;
   readonly params: Argon2Params;
+  /** Stops the hashing threads. */
+  close(): Promise<void>;
 }
 
 export interface HasherOptions {
   params?: Argon2Params;
   /** Called with seconds spent, for the hash-duration metric. */
   observe?: (operation: 'hash' | 'verify', seconds: number) => void;
+  /** Worker threads for hashing (default: one per core); 0 uses libuv's shared pool at normal priority. */
+  threads?: number;
 }
 
 export async function createPasswordHasher(options: HasherOptions = {}): Promise<PasswordHasher> {
@@ -40,6 +46,11 @@ export async function createPasswordHasher(options: HasherOptions = {}): Promise
     parallelism: params.parallelism,
   };
   const observe = options.observe ?? (() => {});
+  const threads = options.threads ?? availableParallelism();
+  const pool = threads > 0 ? createHashPool({ threads }) : null;
+  const hash = (password: string, o: typeof argonOptions): Promise<string> => (pool ? pool.hash(password, o) : libuvHash(password, o));
+  const verify = (passwordHash: string, password: string): Promise<boolean> =>
+    pool ? pool.verify(passwordHash, password) : libuvVerify(passwordHash, password);
 
   async function timed<T>(operation: 'hash' | 'verify', fn: () => Promise<T>): Promise<T> {
     const start = process.hrtime.bigint();
@@ -56,6 +67,7 @@ export async function createPasswordHasher(options: HasherOptions = {}): Promise
 
   return {
     params,
+    close: async () => pool?.close(),
     hash: (password) => timed('hash', () => hash(normalizePassword(password), argonOptions)),
     async verify(passwordHash, password) {
       return timed('verify', async () => {

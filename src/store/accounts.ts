@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AccountsTable, AccountStatus, Database, Role } from './schema.js';
+import { compiledOnce } from './compiled-once.js';
 
 export interface Account {
   id: string;
@@ -65,6 +66,8 @@ function isUniqueViolation(err: unknown): boolean {
 }
 
 export function accountRepository(db: Kysely<Database>): AccountRepository {
+  const selectAccountById = compiledOnce(db, (id: string) => db.selectFrom('accounts').selectAll().where('id', '=', id));
+  const selectAccountByEmail = compiledOnce(db, (email: string) => db.selectFrom('accounts').selectAll().where('email_normalized', '=', email));
   return {
     async createAccount(input) {
       const row = {
@@ -96,11 +99,11 @@ export function accountRepository(db: Kysely<Database>): AccountRepository {
       }
     },
     async findAccountById(id) {
-      const row = await db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+      const [row] = await selectAccountById(id);
       return row ? toAccount(row) : null;
     },
     async findAccountByEmail(emailNormalized) {
-      const row = await db.selectFrom('accounts').selectAll().where('email_normalized', '=', emailNormalized).executeTakeFirst();
+      const [row] = await selectAccountByEmail(emailNormalized);
       return row ? toAccount(row) : null;
     },
     async listAccounts({ limit, offset }) {

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, SessionsTable } from './schema.js';
 import { toAccount, type Account } from './accounts.js';
+import { compiledOnce } from './compiled-once.js';
 
 export interface Session {
   id: string;
@@ -57,6 +58,19 @@ export interface SessionRepository {
 }
 
 export function sessionRepository(db: Kysely<Database>): SessionRepository {
+  const selectSessionByTokenHash = compiledOnce(db, (tokenHash: string) =>
+    db
+      .selectFrom('sessions as s')
+      .innerJoin('accounts as a', 'a.id', 's.account_id')
+      .select([
+        's.id as s_id', 's.token_hash as s_token_hash', 's.account_id as s_account_id', 's.created_at as s_created_at',
+        's.last_seen_at as s_last_seen_at', 's.expires_at as s_expires_at', 's.ip as s_ip', 's.user_agent as s_user_agent',
+        's.device as s_device', 's.revoked_at as s_revoked_at', 's.revoked_reason as s_revoked_reason',
+        'a.id', 'a.email', 'a.email_normalized', 'a.display_name', 'a.role', 'a.status', 'a.password_hash',
+        'a.password_changed_at', 'a.must_change_password', 'a.must_change_reason', 'a.created_at', 'a.updated_at',
+      ])
+      .where('s.token_hash', '=', tokenHash),
+  );
   return {
     async createSession(input) {
       const row = {
@@ -76,18 +90,7 @@ export function sessionRepository(db: Kysely<Database>): SessionRepository {
       return toSession(row);
     },
     async findSessionByTokenHash(tokenHash) {
-      const row = await db
-        .selectFrom('sessions as s')
-        .innerJoin('accounts as a', 'a.id', 's.account_id')
-        .select([
-          's.id as s_id', 's.token_hash as s_token_hash', 's.account_id as s_account_id', 's.created_at as s_created_at',
-          's.last_seen_at as s_last_seen_at', 's.expires_at as s_expires_at', 's.ip as s_ip', 's.user_agent as s_user_agent',
-          's.device as s_device', 's.revoked_at as s_revoked_at', 's.revoked_reason as s_revoked_reason',
-          'a.id', 'a.email', 'a.email_normalized', 'a.display_name', 'a.role', 'a.status', 'a.password_hash',
-          'a.password_changed_at', 'a.must_change_password', 'a.must_change_reason', 'a.created_at', 'a.updated_at',
-        ])
-        .where('s.token_hash', '=', tokenHash)
-        .executeTakeFirst();
+      const [row] = await selectSessionByTokenHash(tokenHash);
       if (!row) return null;
       return {
         session: toSession({

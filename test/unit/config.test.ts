@@ -112,6 +112,7 @@ describe('environment variables', () => {
       PASSDESK_ARGON2_MEMORY_KIB: '65536',
       PASSDESK_ARGON2_ITERATIONS: '3',
       PASSDESK_ARGON2_PARALLELISM: '4',
+      PASSDESK_HASH_THREADS: '3',
       PASSDESK_PASSWORD_MIN_LENGTH: '12',
       PASSDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT: '5',
       PASSDESK_SIGNIN_MAX_FAILURES_PER_IP: '50',
@@ -138,6 +139,7 @@ describe('environment variables', () => {
     assert.equal(c.sessionIdleTimeout, 15 * 60_000);
     assert.equal(c.sessionAbsoluteTimeout, 12 * 3_600_000);
     assert.deepEqual([c.argon2MemoryKib, c.argon2Iterations, c.argon2Parallelism], [65_536, 3, 4]);
+    assert.equal(c.hashThreads, 3);
     assert.equal(c.passwordMinLength, 12);
     assert.equal(c.signInMaxFailuresPerAccount, 5);
     assert.equal(c.signInMaxFailuresPerIp, 50);
