@@ -8,7 +8,9 @@ import { systemRandom, type Random } from './core/random.js';
 import { openStore, type Store } from './store/index.js';
 import { createPasswordHasher, type PasswordHasher } from './credentials/password-hasher.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import type { FlowDeps } from './flows/deps.js';
+import type { FlowConfig, FlowDeps } from './flows/deps.js';
+import type { PasswordPolicy } from './core/password-policy.js';
+import { sharedStrengthEstimator, type StrengthEstimator } from './policy/strength-estimator.js';
 import { buildServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import type { HttpContext } from './http/context.js';
@@ -22,6 +24,7 @@ export interface AppOptions {
   /** Use an already opened store (tests); otherwise one is opened from config.databaseUrl. */
   store?: Store;
   hasher?: PasswordHasher;
+  strength?: StrengthEstimator;
   /** Run migrations at start (default true). */
   migrate?: boolean;
 }
@@ -42,6 +45,30 @@ export function defaultLogger(config: Config): Logger {
   if (config.environment === 'test') return pino({ level: 'silent' });
   const format = config.logFormat ?? (config.environment === 'development' && process.stdout.isTTY ? 'pretty' : 'json');
   return createLogger({ level: config.logLevel, format });
+}
+
+/** The part of the configuration flows read, in the flows' own terms. */
+export function flowConfig(config: Config): FlowConfig {
+  const policy: PasswordPolicy = {
+    minLength: config.passwordMinLength,
+    minLengthWithSecondFactor: config.passwordMinLengthWithSecondFactor,
+    maxLength: config.passwordMaxLength,
+    minStrengthScore: config.passwordMinStrength,
+    bannedTerms: config.passwordBannedTerms,
+    minCharacterClasses: config.passwordMinCharacterClasses,
+    historyCount: config.passwordHistory,
+    minAgeMs: config.passwordMinAge ?? 0,
+    maxAgeMs: config.passwordMaxAge ?? 0,
+    expiryReminderDays: config.passwordExpiryReminderDays,
+  };
+  return {
+    registration: config.registration,
+    sessionIdleTimeoutMs: config.sessionIdleTimeout,
+    sessionAbsoluteTimeoutMs: config.sessionAbsoluteTimeout,
+    passwordPolicy: policy,
+    serviceNames: [...new Set(['Passdesk', config.organizationName])],
+    breachedCheck: false,
+  };
 }
 
 export async function createApp(options: AppOptions): Promise<App> {
@@ -71,12 +98,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       },
       clock,
       random: options.random ?? systemRandom,
-      config: {
-        registration: config.registration,
-        sessionIdleTimeoutMs: config.sessionIdleTimeout,
-        sessionAbsoluteTimeoutMs: config.sessionAbsoluteTimeout,
-        passwordPolicy: { minLength: config.passwordMinLength, maxLength: 256 },
-      },
+      strength: options.strength ?? sharedStrengthEstimator(),
+      config: flowConfig(config),
       observe: { signIn: metrics.observeSignIn },
     };
     const { server, ctx } = await buildServer({ config, deps, metrics, logger });

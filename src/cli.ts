@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, ConfigError, configKeys, type Config } from './config.js';
-import { createApp, defaultLogger } from './app.js';
+import { createApp, defaultLogger, flowConfig } from './app.js';
+import { sharedStrengthEstimator } from './policy/strength-estimator.js';
 import { openStore } from './store/index.js';
 import { createPasswordHasher, type PasswordHasher } from './credentials/password-hasher.js';
 import { registerAccount } from './flows/register.js';
@@ -142,12 +143,8 @@ async function withDeps<T>(fn: (deps: FlowDeps) => Promise<T>): Promise<T> {
     });
     return await fn({
       store, hasher, clock: systemClock, random: systemRandom,
-      config: {
-        registration: config.registration,
-        sessionIdleTimeoutMs: config.sessionIdleTimeout,
-        sessionAbsoluteTimeoutMs: config.sessionAbsoluteTimeout,
-        passwordPolicy: { minLength: config.passwordMinLength, maxLength: 256 },
-      },
+      strength: sharedStrengthEstimator(),
+      config: flowConfig(config),
     });
   } finally {
     await hasher?.close();

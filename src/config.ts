@@ -27,6 +27,13 @@ const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
   return ms;
 });
 
+/** "a, b" in the environment or ["a", "b"] in a config file; each 1–64 characters, at most 1000 of them. */
+const termList = z
+  .union([z.string().transform((v) => v.split(',')), z.array(z.string())])
+  .transform((terms) => terms.map((t) => t.trim()).filter(Boolean))
+  .pipe(z.array(z.string().max(64, 'each term at most 64 characters')).max(1000))
+  .default([]);
+
 const intFromString = (min: number, max: number) =>
   // The union's own error: without it Zod says only "Invalid input" for "abc".
   z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)], { error: 'expected a whole number' }).pipe(
@@ -70,7 +77,16 @@ export const configKeys = {
   argon2Iterations: { env: 'PASSDESK_ARGON2_ITERATIONS', schema: intFromString(1, 100).default(2), doc: 'argon2id time cost (OWASP: 2).' },
   argon2Parallelism: { env: 'PASSDESK_ARGON2_PARALLELISM', schema: intFromString(1, 64).default(1), doc: 'argon2id lanes (OWASP: 1).' },
   hashThreads: { env: 'PASSDESK_HASH_THREADS', schema: intFromString(0, 256).optional(), doc: 'Worker threads for password hashing, each at a lower CPU priority than request handling so sign-in load never delays other requests (default: one per core; 0: libuv\'s shared pool).' },
-  passwordMinLength: { env: 'PASSDESK_PASSWORD_MIN_LENGTH', schema: intFromString(8, 256).default(15), doc: 'Minimum new-password length in characters (NIST SP 800-63B-4: 15 for password-only accounts).' },
+  passwordMinLength: { env: 'PASSDESK_PASSWORD_MIN_LENGTH', schema: intFromString(8, 256).default(15), doc: 'Minimum password length in characters for accounts that sign in with a password alone (NIST SP 800-63B-4 §3.1.1.2: 15).' },
+  passwordMinLengthWithSecondFactor: { env: 'PASSDESK_PASSWORD_MIN_LENGTH_WITH_2FA', schema: intFromString(8, 256).default(8), doc: 'Minimum length for accounts with a second factor enrolled (NIST SP 800-63B-4 §3.1.1.2: 8).' },
+  passwordMaxLength: { env: 'PASSDESK_PASSWORD_MAX_LENGTH', schema: intFromString(64, 256).default(256), doc: 'Maximum length in code points after NFC normalisation; never truncated (NIST: allow at least 64).' },
+  passwordMinStrength: { env: 'PASSDESK_PASSWORD_MIN_STRENGTH', schema: intFromString(0, 4).default(3), doc: 'Lowest zxcvbn strength score accepted, 0–4 (0 turns the strength rule off; common passwords are refused regardless).' },
+  passwordBannedTerms: { env: 'PASSDESK_PASSWORD_BANNED_TERMS', schema: termList, doc: 'The organisation\'s banned words, comma-separated (in a config file: a JSON array); matched with case, leetspeak and one-typo variants.' },
+  passwordMinCharacterClasses: { env: 'PASSDESK_PASSWORD_MIN_CHARACTER_CLASSES', schema: intFromString(0, 5).default(0), doc: 'Organisation option: at least this many of lowercase, uppercase, digits, symbols, letters without case (Active Directory "3 of 4" = 3). 0 = off, as NIST advises.' },
+  passwordHistory: { env: 'PASSDESK_PASSWORD_HISTORY', schema: intFromString(0, 50).default(0), doc: 'Organisation option: refuse the last N passwords (checked against their stored hashes). 0 = off.' },
+  passwordMinAge: { env: 'PASSDESK_PASSWORD_MIN_AGE', schema: duration.optional(), doc: 'Organisation option: how long after a change the password cannot be changed again (stops cycling through the history). Unset = off.' },
+  passwordMaxAge: { env: 'PASSDESK_PASSWORD_MAX_AGE', schema: duration.optional(), doc: 'Organisation option: passwords expire this long after they were set and must be changed at the next sign-in. Unset = never (NIST advises against expiry).' },
+  passwordExpiryReminderDays: { env: 'PASSDESK_PASSWORD_EXPIRY_REMINDER_DAYS', schema: intFromString(1, 90).default(14), doc: 'With expiry: remind this many days before.' },
   signInMaxFailuresPerAccount: { env: 'PASSDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT', schema: intFromString(1, 10_000).default(10), doc: 'Failed sign-ins for one email from one IP within the throttle window before further tries get 429 (the owner elsewhere is never locked out).' },
   signInMaxFailuresPerIp: { env: 'PASSDESK_SIGNIN_MAX_FAILURES_PER_IP', schema: intFromString(1, 1_000_000).default(100), doc: 'Failed sign-ins from one IP, any email, within the throttle window before further tries get 429.' },
   signInThrottleWindow: { env: 'PASSDESK_SIGNIN_THROTTLE_WINDOW', schema: duration.default(900_000), doc: 'Sliding window for sign-in failure counting (default 15m).' },
@@ -153,6 +169,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   }
 
   const cfg = out as Omit<Config, 'secretBytes' | 'configFile'> & { baseUrl: string | undefined; databaseUrl: string | undefined };
+  if (cfg.passwordMinLength > cfg.passwordMaxLength) {
+    throw new ConfigError(`PASSDESK_PASSWORD_MIN_LENGTH (${cfg.passwordMinLength}) is larger than PASSDESK_PASSWORD_MAX_LENGTH (${cfg.passwordMaxLength})`);
+  }
+  if (cfg.passwordMinAge !== undefined && cfg.passwordMaxAge !== undefined && cfg.passwordMinAge >= cfg.passwordMaxAge) {
+    throw new ConfigError('PASSDESK_PASSWORD_MIN_AGE must be shorter than PASSDESK_PASSWORD_MAX_AGE');
+  }
   const dataDir = resolve(cfg.dataDir);
   const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
   // A wildcard address is no origin a browser can visit; the default base URL uses loopback instead.

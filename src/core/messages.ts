@@ -7,6 +7,15 @@ export const messages = {
     PASSWORD_TOO_SHORT: 'Use at least 15 characters.',
     PASSWORD_TOO_LONG: 'Use at most 256 characters.',
     PASSWORD_UNCHANGED: 'Your new password must be different from your current one.',
+    PASSWORD_COMMON: 'This is a commonly used password. Choose something less predictable.',
+    PASSWORD_TOO_WEAK: 'This password would be easy to guess. Add more words that are less common.',
+    PASSWORD_PERSONAL_INFO: 'Don’t use your name or email address.',
+    PASSWORD_BANNED_TERM: 'This password uses a word your organisation doesn’t allow.',
+    PASSWORD_BREACHED: 'This password appears in known data breaches. Choose one you haven’t used anywhere else.',
+    PASSWORD_BREACH_CHECK_UNAVAILABLE: 'We can’t check passwords against known breaches right now. Try again in a minute.',
+    PASSWORD_COMPOSITION: 'Your organisation requires more kinds of characters.',
+    PASSWORD_REUSED: 'You used this password recently. Choose a new one.',
+    PASSWORD_CHANGED_TOO_RECENTLY: 'Your password was changed recently. You can change it again later.',
     PASSWORD_CONFIRMATION_MISMATCH: 'The two new passwords don’t match. Type the same password in both boxes.',
     INVALID_CREDENTIALS: 'The email address or password is incorrect.',
     CURRENT_PASSWORD_INCORRECT: 'Your current password is incorrect.',
@@ -40,4 +49,38 @@ export function passwordLengthMessage(kind: 'short' | 'long', limit: number, act
   return kind === 'short'
     ? `Use at least ${limit} characters — you have ${actual}.`
     : `Use at most ${limit} characters — you have ${actual}.`;
+}
+
+/** What the password policy engine says, with the numbers of the policy in force. */
+export const policyMessages = {
+  tooShort: (min: number, actual: number): string => passwordLengthMessage('short', min, actual),
+  tooLong: (max: number): string => `Use at most ${max} characters.`,
+  common: messages.errors.PASSWORD_COMMON,
+  tooWeak: (warning: string | null, suggestions: readonly string[]): string =>
+    [warning ?? 'This password would be easy to guess.', ...(suggestions.length > 0 ? suggestions : ['Add more words that are less common.'])].join(' '),
+  personalInfo: messages.errors.PASSWORD_PERSONAL_INFO,
+  bannedTerm: messages.errors.PASSWORD_BANNED_TERM,
+  breached: messages.errors.PASSWORD_BREACHED,
+  breachCheckUnavailable: messages.errors.PASSWORD_BREACH_CHECK_UNAVAILABLE,
+  composition: (required: number, actual: number): string =>
+    `Use at least ${required} kinds of characters (lowercase, uppercase, digits, symbols, letters without case) — you have ${actual}.`,
+  unchanged: messages.errors.PASSWORD_UNCHANGED,
+  reused: (count: number): string => `You used this password recently. Choose one that isn’t among your last ${count}.`,
+  changedTooRecently: (allowedAt: number): string =>
+    `Your password was changed recently. You can change it again after ${new Date(allowedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+  strengthLabels: ['Very weak', 'Weak', 'Fair', 'Strong', 'Very strong'] as const,
+  /** Why a sign-in sent the person to choose a new password (stored in must_change_reason). */
+  mustChangeReasons: {
+    policy: 'Your password no longer meets the password rules. Choose a new one to continue.',
+    breached: 'Your password has appeared in a data breach. Choose a new one to continue.',
+    expired: 'Your password has expired. Choose a new one to continue.',
+    admin: 'An administrator asked you to choose a new password.',
+  },
+} as const;
+
+/** The sentence for a stored must-change reason; a reason stored as free text (older data, help desk) is shown as it is. */
+export function mustChangeMessage(reason: string | null): string {
+  if (reason === null) return messages.notices.MUST_CHANGE_PASSWORD;
+  const known = policyMessages.mustChangeReasons as Record<string, string>;
+  return known[reason] ?? reason;
 }

@@ -2,7 +2,8 @@
 // one, then in ONE transaction: new hash, change time, the current session rotated, other devices signed
 // out (default), and the audit event. A wrong current password changes nothing and counts as a failure.
 import { PassdeskError } from '../core/errors.js';
-import { assertAcceptablePassword, normalizePassword } from '../core/password-rules.js';
+import { normalizePassword } from '../core/password-rules.js';
+import { assertPasswordAllowed } from './password-policy.js';
 import type { FlowDeps, RequestContext } from './deps.js';
 import { issueSession, type Authenticated, type IssuedSession } from './sessions.js';
 
@@ -35,7 +36,7 @@ export async function changePassword(deps: FlowDeps, auth: Authenticated, input:
   if (normalizePassword(input.newPassword) === normalizePassword(input.currentPassword)) {
     throw new PassdeskError('PASSWORD_UNCHANGED');
   }
-  assertAcceptablePassword(input.newPassword, deps.config.passwordPolicy);
+  await assertPasswordAllowed(deps, input.newPassword, 'change', { account, currentPassword: input.currentPassword });
 
   const newHash = await deps.hasher.hash(input.newPassword);
   const signOutOthers = input.signOutOtherSessions ?? true;
@@ -45,6 +46,10 @@ export async function changePassword(deps: FlowDeps, auth: Authenticated, input:
     const rotated = await tx.sessions.revokeSession(session.id, { accountId: account.id, now, reason: 'rotated' });
     if (!rotated) throw new PassdeskError('AUTHENTICATION_REQUIRED');
     await tx.accounts.setPassword(account.id, newHash, now);
+    const historyCount = deps.config.passwordPolicy.historyCount;
+    if (historyCount > 0 && account.passwordHash) {
+      await tx.passwordHistory.rememberPassword({ id: deps.random.uuid(), accountId: account.id, passwordHash: account.passwordHash, now, keep: historyCount });
+    }
     const signedOutSessions = signOutOthers
       ? await tx.sessions.revokeOtherSessions(account.id, { exceptSessionId: session.id, now, reason: 'password-changed' })
       : 0;

@@ -4,14 +4,24 @@ import type { Store } from '../store/index.js';
 import type { PasswordHasher } from '../credentials/password-hasher.js';
 import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
-import type { BasicPasswordPolicy } from '../core/password-rules.js';
+import type { PasswordPolicy, BreachedResult } from '../core/password-policy.js';
+import type { StrengthEstimator } from '../policy/strength-estimator.js';
 import type { AttemptLimiter } from '../core/attempt-limiter.js';
 
 export interface FlowConfig {
   registration: 'open' | 'closed';
   sessionIdleTimeoutMs: number;
   sessionAbsoluteTimeoutMs: number;
-  passwordPolicy: BasicPasswordPolicy;
+  passwordPolicy: PasswordPolicy;
+  /** The organisation's and the service's names, kept out of passwords. */
+  serviceNames: string[];
+  /** Whether a breached-password source is configured (the policy says so in words). */
+  breachedCheck: boolean;
+}
+
+/** Where breached passwords are looked up (offline set and/or the k-anonymity range API). */
+export interface BreachedLookup {
+  check(password: string): Promise<BreachedResult>;
 }
 
 export type SignInOutcome = 'success' | 'unknown_account' | 'wrong_password' | 'disabled' | 'no_password' | 'throttled';
@@ -30,6 +40,9 @@ export interface FlowDeps {
   store: Store;
   signInThrottle?: SignInThrottle;
   hasher: PasswordHasher;
+  /** Password strength (zxcvbn-ts on a worker thread). Without it the strength rules are skipped. */
+  strength?: StrengthEstimator;
+  breached?: BreachedLookup;
   clock: Clock;
   random: Random;
   config: FlowConfig;

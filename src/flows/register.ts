@@ -1,7 +1,7 @@
 // Creating accounts: self-service sign-up when registration is open, administrators and the CLI always.
 import { PassdeskError } from '../core/errors.js';
 import { normalizeEmail } from '../core/email.js';
-import { assertAcceptablePassword } from '../core/password-rules.js';
+import { assertPasswordAllowed } from './password-policy.js';
 import type { Account } from '../store/index.js';
 import type { Role } from '../store/schema.js';
 import type { FlowDeps, RequestContext } from './deps.js';
@@ -28,8 +28,8 @@ export async function registerAccount(deps: FlowDeps, input: RegisterInput, ctx:
   const role: Role = by.kind === 'self' ? 'user' : input.role ?? 'user';
   if (by.kind === 'self' && input.role && input.role !== 'user') throw new PassdeskError('FORBIDDEN');
 
-  assertAcceptablePassword(input.password, deps.config.passwordPolicy);
   const email = input.email.trim();
+  await assertPasswordAllowed(deps, input.password, 'choose', { email, displayName: input.displayName ?? null });
   const emailNormalized = normalizeEmail(email);
   const passwordHash = await deps.hasher.hash(input.password);
   const now = deps.clock.now();

@@ -5,6 +5,7 @@ import { normalizeEmail } from '../core/email.js';
 import type { FlowDeps, RequestContext, SignInOutcome } from './deps.js';
 import { issueSession, type Authenticated, type IssuedSession } from './sessions.js';
 import type { Account } from '../store/index.js';
+import { tightenAtSignIn } from './password-policy.js';
 
 export interface SignInInput {
   email: string;
@@ -64,6 +65,9 @@ export async function signIn(
     }
   }
 
+  const mustChange = await tightenAtSignIn(deps, account, input.password, ctx);
+  const signedInAccount: Account = mustChange ? { ...account, mustChangePassword: true, mustChangeReason: mustChange } : account;
+
   const issued = await deps.store.transaction(async (tx) => {
     // A session id the client already held is never adopted: the old one ends, a new token is issued.
     if (options.replacing) {
@@ -74,5 +78,5 @@ export async function signIn(
     return session;
   });
   observe('success');
-  return { ...issued, account };
+  return { ...issued, account: signedInAccount };
 }

@@ -10,6 +10,7 @@ import { cookieSettings, createAuthenticator, type HttpContext } from './context
 import { registerSecurity } from './plugins/security.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { apiRoutes } from './api/routes.js';
+import { passwordPolicyRoutes } from './api/password-policy-routes.js';
 import { systemRoutes } from './api/system.js';
 import { pageRoutes } from './pages/routes.js';
 
@@ -72,6 +73,7 @@ export async function buildServer(o: ServerOptions): Promise<{ server: FastifyIn
   });
 
   await server.register(async (api) => apiRoutes(api, ctx));
+  await server.register(async (api) => passwordPolicyRoutes(api, ctx));
   await server.register(async (sys) => systemRoutes(sys, ctx));
   await server.register(async (pages) => pageRoutes(pages, ctx));
   return { server, ctx };

@@ -15,6 +15,8 @@ export interface Account {
   mustChangeReason: string | null;
   createdAt: number;
   updatedAt: number;
+  /** When the "password expires soon" reminder went out for the current password (expiry option). */
+  expiryReminderSentAt: number | null;
 }
 
 export function toAccount(row: Selectable<AccountsTable>): Account {
@@ -31,6 +33,7 @@ export function toAccount(row: Selectable<AccountsTable>): Account {
     mustChangeReason: row.must_change_reason,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    expiryReminderSentAt: row.expiry_reminder_sent_at,
   };
 }
 
@@ -58,6 +61,7 @@ export interface AccountRepository {
   setStatus(accountId: string, status: AccountStatus, now: number): Promise<void>;
   /** The next page the person sees is the change-password page, with this reason. */
   requirePasswordChange(accountId: string, reason: string, now: number): Promise<void>;
+  markExpiryReminderSent(accountId: string, now: number): Promise<void>;
 }
 
 function isUniqueViolation(err: unknown): boolean {
@@ -83,6 +87,7 @@ export function accountRepository(db: Kysely<Database>): AccountRepository {
         must_change_reason: null,
         created_at: input.now,
         updated_at: input.now,
+        expiry_reminder_sent_at: null,
       };
       try {
         // ON CONFLICT keeps a PostgreSQL transaction usable when the email is taken.
@@ -117,7 +122,7 @@ export function accountRepository(db: Kysely<Database>): AccountRepository {
     async setPassword(accountId, passwordHash, now) {
       await db
         .updateTable('accounts')
-        .set({ password_hash: passwordHash, password_changed_at: now, must_change_password: 0, must_change_reason: null, updated_at: now })
+        .set({ password_hash: passwordHash, password_changed_at: now, must_change_password: 0, must_change_reason: null, expiry_reminder_sent_at: null, updated_at: now })
         .where('id', '=', accountId)
         .execute();
     },
@@ -133,6 +138,9 @@ export function accountRepository(db: Kysely<Database>): AccountRepository {
     },
     async requirePasswordChange(accountId, reason, now) {
       await db.updateTable('accounts').set({ must_change_password: 1, must_change_reason: reason, updated_at: now }).where('id', '=', accountId).execute();
+    },
+    async markExpiryReminderSent(accountId, now) {
+      await db.updateTable('accounts').set({ expiry_reminder_sent_at: now }).where('id', '=', accountId).execute();
     },
     async setStatus(accountId, status, now) {
       await db.updateTable('accounts').set({ status, updated_at: now }).where('id', '=', accountId).execute();

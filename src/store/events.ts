@@ -11,7 +11,8 @@ export type EventType =
   | 'sessions.revoked_others'
   | 'password.changed'
   | 'password.change_failed'
-  | 'password.rehashed';
+  | 'password.rehashed'
+  | 'password.change_required';
 
 export interface AuditEvent {
   id: number;

@@ -5,6 +5,7 @@ import type { Database } from './schema.js';
 import { accountRepository, type AccountRepository } from './accounts.js';
 import { sessionRepository, type SessionRepository } from './sessions.js';
 import { eventRepository, type EventRepository } from './events.js';
+import { passwordHistoryRepository, type PasswordHistoryRepository } from './password-history.js';
 import { migrateToLatest, openDatabase, type MigrationOutcome } from './db.js';
 import type { Dialect } from './migrations/index.js';
 
@@ -12,6 +13,7 @@ export interface Repositories {
   accounts: AccountRepository;
   sessions: SessionRepository;
   events: EventRepository;
+  passwordHistory: PasswordHistoryRepository;
 }
 
 export interface Store extends Repositories {
@@ -25,7 +27,12 @@ export interface Store extends Repositories {
 }
 
 function repositories(db: Kysely<Database>): Repositories {
-  return { accounts: accountRepository(db), sessions: sessionRepository(db), events: eventRepository(db) };
+  return {
+    accounts: accountRepository(db),
+    sessions: sessionRepository(db),
+    events: eventRepository(db),
+    passwordHistory: passwordHistoryRepository(db),
+  };
 }
 
 export function createStore(db: Kysely<Database>, dialect: Dialect, close: () => Promise<void>): Store {

@@ -18,6 +18,14 @@ export interface AccountsTable {
   must_change_reason: string | null;
   created_at: number;
   updated_at: number;
+  expiry_reminder_sent_at: number | null;
+}
+
+export interface PasswordHistoryTable {
+  id: string;
+  account_id: string;
+  password_hash: string;
+  created_at: number;
 }
 
 export interface SessionsTable {
@@ -49,4 +57,5 @@ export interface Database {
   accounts: AccountsTable;
   sessions: SessionsTable;
   events: EventsTable;
+  password_history: PasswordHistoryTable;
 }

@@ -67,7 +67,7 @@ export function sessionRepository(db: Kysely<Database>): SessionRepository {
         's.last_seen_at as s_last_seen_at', 's.expires_at as s_expires_at', 's.ip as s_ip', 's.user_agent as s_user_agent',
         's.device as s_device', 's.revoked_at as s_revoked_at', 's.revoked_reason as s_revoked_reason',
         'a.id', 'a.email', 'a.email_normalized', 'a.display_name', 'a.role', 'a.status', 'a.password_hash',
-        'a.password_changed_at', 'a.must_change_password', 'a.must_change_reason', 'a.created_at', 'a.updated_at',
+        'a.password_changed_at', 'a.must_change_password', 'a.must_change_reason', 'a.created_at', 'a.updated_at', 'a.expiry_reminder_sent_at',
       ])
       .where('s.token_hash', '=', tokenHash),
   );

@@ -28,7 +28,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         store = openStore('sqlite::memory:');
       }
       const first = await store.migrate();
-      assert.deepEqual(first.applied, ['0001_initial']);
+      assert.deepEqual(first.applied, ['0001_initial', '0002_password_policy']);
       const second = await store.migrate();
       assert.deepEqual(second.applied, [], 'migrations are idempotent');
     });
@@ -202,6 +202,29 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(events[0]?.type, 'password.changed');
       assert.deepEqual(events[0]?.detail, { signedOutSessions: 2 });
       assert.equal(events[2]?.ip, '10.0.0.1');
+    });
+
+    test('password history keeps the newest N hashes of the account, newest first, and nobody else’s', async () => {
+      const a = await store.accounts.createAccount(newAccount('history@example.org'));
+      const b = await store.accounts.createAccount(newAccount('history-other@example.org'));
+      assert.ok(a && b);
+      for (let i = 1; i <= 5; i++) {
+        await store.passwordHistory.rememberPassword({ id: randomUUID(), accountId: a.id, passwordHash: `$argon2id$old-${i}`, now: T0 + i, keep: 3 });
+      }
+      await store.passwordHistory.rememberPassword({ id: randomUUID(), accountId: b.id, passwordHash: '$argon2id$b', now: T0, keep: 3 });
+      assert.deepEqual(await store.passwordHistory.recentPasswordHashes(a.id, 10), ['$argon2id$old-5', '$argon2id$old-4', '$argon2id$old-3']);
+      assert.deepEqual(await store.passwordHistory.recentPasswordHashes(a.id, 2), ['$argon2id$old-5', '$argon2id$old-4']);
+      assert.deepEqual(await store.passwordHistory.recentPasswordHashes(b.id, 10), ['$argon2id$b']);
+    });
+
+    test('the expiry reminder time is kept until the next password change', async () => {
+      const a = await store.accounts.createAccount(newAccount('expiry-reminder@example.org'));
+      assert.ok(a);
+      assert.equal(a.expiryReminderSentAt, null);
+      await store.accounts.markExpiryReminderSent(a.id, T0 + 5);
+      assert.equal((await store.accounts.findAccountById(a.id))?.expiryReminderSentAt, T0 + 5);
+      await store.accounts.setPassword(a.id, '$argon2id$new', T0 + 6);
+      assert.equal((await store.accounts.findAccountById(a.id))?.expiryReminderSentAt, null);
     });
   });
 }

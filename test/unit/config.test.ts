@@ -75,6 +75,11 @@ describe('defaults: nothing set', () => {
   it('asks for 15-character passwords, trusts no proxy, serves metrics, runs as development', () => {
     const c = load({ PASSDESK_SECRET: SECRET });
     assert.equal(c.passwordMinLength, 15);
+    assert.deepEqual(
+      [c.passwordMinLengthWithSecondFactor, c.passwordMaxLength, c.passwordMinStrength, c.passwordBannedTerms, c.passwordMinCharacterClasses, c.passwordHistory, c.passwordMinAge, c.passwordMaxAge],
+      [8, 256, 3, [], 0, 0, undefined, undefined],
+      'NIST SP 800-63B-4 defaults: no composition, history or expiry',
+    );
     assert.equal(c.trustProxy, false);
     assert.equal(c.metricsEnabled, true);
     assert.equal(c.environment, 'development');
@@ -114,6 +119,15 @@ describe('environment variables', () => {
       PASSDESK_ARGON2_PARALLELISM: '4',
       PASSDESK_HASH_THREADS: '3',
       PASSDESK_PASSWORD_MIN_LENGTH: '12',
+      PASSDESK_PASSWORD_MIN_LENGTH_WITH_2FA: '10',
+      PASSDESK_PASSWORD_MAX_LENGTH: '128',
+      PASSDESK_PASSWORD_MIN_STRENGTH: '4',
+      PASSDESK_PASSWORD_BANNED_TERMS: ' contoso, Fabrikam ,,northwind ',
+      PASSDESK_PASSWORD_MIN_CHARACTER_CLASSES: '3',
+      PASSDESK_PASSWORD_HISTORY: '24',
+      PASSDESK_PASSWORD_MIN_AGE: '1d',
+      PASSDESK_PASSWORD_MAX_AGE: '90d',
+      PASSDESK_PASSWORD_EXPIRY_REMINDER_DAYS: '7',
       PASSDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT: '5',
       PASSDESK_SIGNIN_MAX_FAILURES_PER_IP: '50',
       PASSDESK_SIGNIN_THROTTLE_WINDOW: '1h',
@@ -141,6 +155,15 @@ describe('environment variables', () => {
     assert.deepEqual([c.argon2MemoryKib, c.argon2Iterations, c.argon2Parallelism], [65_536, 3, 4]);
     assert.equal(c.hashThreads, 3);
     assert.equal(c.passwordMinLength, 12);
+    assert.equal(c.passwordMinLengthWithSecondFactor, 10);
+    assert.equal(c.passwordMaxLength, 128);
+    assert.equal(c.passwordMinStrength, 4);
+    assert.deepEqual(c.passwordBannedTerms, ['contoso', 'Fabrikam', 'northwind']);
+    assert.equal(c.passwordMinCharacterClasses, 3);
+    assert.equal(c.passwordHistory, 24);
+    assert.equal(c.passwordMinAge, 86_400_000);
+    assert.equal(c.passwordMaxAge, 90 * 86_400_000);
+    assert.equal(c.passwordExpiryReminderDays, 7);
     assert.equal(c.signInMaxFailuresPerAccount, 5);
     assert.equal(c.signInMaxFailuresPerIp, 50);
     assert.equal(c.signInThrottleWindow, 3_600_000);
@@ -232,6 +255,12 @@ describe('bad values are refused with a message that names the variable', () => 
     [{ PASSDESK_ARGON2_ITERATIONS: '0' }, /^PASSDESK_ARGON2_ITERATIONS: /],
     [{ PASSDESK_ARGON2_PARALLELISM: 'two' }, /^PASSDESK_ARGON2_PARALLELISM: expected a whole number/],
     [{ PASSDESK_PASSWORD_MIN_LENGTH: '4' }, /^PASSDESK_PASSWORD_MIN_LENGTH: /],
+    [{ PASSDESK_PASSWORD_MAX_LENGTH: '32' }, /^PASSDESK_PASSWORD_MAX_LENGTH: .*64/],
+    [{ PASSDESK_PASSWORD_MIN_LENGTH: '100', PASSDESK_PASSWORD_MAX_LENGTH: '80' }, /^PASSDESK_PASSWORD_MIN_LENGTH \(100\) is larger than PASSDESK_PASSWORD_MAX_LENGTH \(80\)$/],
+    [{ PASSDESK_PASSWORD_MIN_STRENGTH: '5' }, /^PASSDESK_PASSWORD_MIN_STRENGTH: /],
+    [{ PASSDESK_PASSWORD_BANNED_TERMS: 'x'.repeat(65) }, /^PASSDESK_PASSWORD_BANNED_TERMS: each term at most 64 characters/],
+    [{ PASSDESK_PASSWORD_MIN_AGE: '30d', PASSDESK_PASSWORD_MAX_AGE: '7d' }, /^PASSDESK_PASSWORD_MIN_AGE must be shorter than PASSDESK_PASSWORD_MAX_AGE$/],
+    [{ PASSDESK_PASSWORD_MAX_AGE: 'yearly' }, /^PASSDESK_PASSWORD_MAX_AGE: expected a duration/],
     [{ PASSDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT: '0' }, /^PASSDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT: /],
     [{ PASSDESK_SIGNIN_THROTTLE_WINDOW: 'forever' }, /^PASSDESK_SIGNIN_THROTTLE_WINDOW: expected a duration/],
     [{ PASSDESK_TRUST_PROXY: 'maybe' }, /^PASSDESK_TRUST_PROXY: expected true or false/],

@@ -1,5 +1,6 @@
 // Zod schemas for the API: they validate requests and write the OpenAPI document.
 import { z } from 'zod';
+import { mustChangeMessage } from '../../core/messages.js';
 import type { Account } from '../../store/index.js';
 import type { DeviceView } from '../../flows/sessions.js';
 
@@ -27,7 +28,8 @@ export const accountView = z
     status: z.enum(['active', 'disabled']),
     passwordChangedAt: z.string().nullable().meta({ description: 'ISO 8601 time of the last password change.' }),
     mustChangePassword: z.boolean(),
-    mustChangeReason: z.string().nullable(),
+    mustChangeReason: z.string().nullable().meta({ description: 'Why a new password is needed: policy, breached, expired or admin.' }),
+    mustChangeMessage: z.string().nullable().meta({ description: 'The same, in a sentence for the person.' }),
     createdAt: z.string(),
   })
   .meta({ id: 'Account' });
@@ -56,6 +58,7 @@ export function toAccountView(a: Account): z.infer<typeof accountView> {
     passwordChangedAt: a.passwordChangedAt === null ? null : iso(a.passwordChangedAt),
     mustChangePassword: a.mustChangePassword,
     mustChangeReason: a.mustChangeReason,
+    mustChangeMessage: a.mustChangePassword ? mustChangeMessage(a.mustChangeReason) : null,
     createdAt: iso(a.createdAt),
   };
 }

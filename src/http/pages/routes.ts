@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import { z } from 'zod';
 import { PassdeskError, isPassdeskError } from '../../core/errors.js';
-import { messages } from '../../core/messages.js';
+import { messages, mustChangeMessage } from '../../core/messages.js';
 import { signIn } from '../../flows/sign-in.js';
 import { changePassword } from '../../flows/change-password.js';
 import { registerAccount } from '../../flows/register.js';
@@ -191,7 +191,7 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
       displayName: auth.account.displayName,
       minLength: policy.minLength,
       maxLength: policy.maxLength,
-      mustChangeReason: auth.account.mustChangePassword ? auth.account.mustChangeReason ?? messages.notices.MUST_CHANGE_PASSWORD : undefined,
+      mustChangeReason: auth.account.mustChangePassword ? mustChangeMessage(auth.account.mustChangeReason) : undefined,
     }));
   });
 
@@ -206,7 +206,7 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
       sendPage(reply, changePasswordPage(ctx, {
         csrf, email: auth.account.email, displayName: auth.account.displayName, minLength: policy.minLength, maxLength: policy.maxLength,
         error, errorField, signOutOtherSessions,
-        mustChangeReason: auth.account.mustChangePassword ? auth.account.mustChangeReason ?? messages.notices.MUST_CHANGE_PASSWORD : undefined,
+        mustChangeReason: auth.account.mustChangePassword ? mustChangeMessage(auth.account.mustChangeReason) : undefined,
       }), status);
     if (!form.success) return again(messages.errors.VALIDATION_FAILED, undefined, 400);
     const { currentPassword, newPassword, confirmPassword } = form.data;

@@ -1,0 +1,107 @@
+// The policy engine (core/password-policy.ts) with its lookups bound to this deployment: the strength
+// estimator, the breached-password set, and the account's current and previous hashes. Every flow that
+// lets someone choose a password calls `assertPasswordAllowed`; sign-in calls `tightenAtSignIn`.
+import { PassdeskError, type ErrorCode } from '../core/errors.js';
+import { evaluatePassword, type EvaluationPurpose, type PolicyContext, type PolicyEvaluation } from '../core/password-policy.js';
+import type { Account, Repositories } from '../store/index.js';
+import type { FlowDeps, RequestContext } from './deps.js';
+
+export interface PasswordSubject {
+  /** The account whose password it is, when there is one yet. */
+  account?: Account | null;
+  /** For sign-up: the email and name being registered. */
+  email?: string | null;
+  displayName?: string | null;
+  /** Set when the caller already knows the current password in plain text (change flow): no hash work. */
+  currentPassword?: string;
+}
+
+export async function evaluateForAccount(deps: FlowDeps, candidate: string, purpose: EvaluationPurpose, subject: PasswordSubject): Promise<PolicyEvaluation> {
+  const { account } = subject;
+  const policy = deps.config.passwordPolicy;
+  const lookups: NonNullable<PolicyContext['lookups']> = {};
+  if (deps.strength) {
+    const estimator = deps.strength;
+    lookups.strength = (p, inputs) => estimator.estimate(p, inputs);
+  }
+  if (deps.breached) {
+    const breached = deps.breached;
+    lookups.breached = (p) => breached.check(p);
+  }
+  if (account) {
+    lookups.isCurrentPassword = async (p) => {
+      if (subject.currentPassword !== undefined) return p.normalize('NFC') === subject.currentPassword.normalize('NFC');
+      return account.passwordHash !== null && deps.hasher.verify(account.passwordHash, p);
+    };
+    lookups.isRecentPassword = async (p, count) => {
+      for (const hash of await deps.store.passwordHistory.recentPasswordHashes(account.id, count)) {
+        if (await deps.hasher.verify(hash, p)) return true;
+      }
+      return false;
+    };
+  }
+  return evaluatePassword(candidate, {
+    policy,
+    purpose,
+    now: deps.clock.now(),
+    email: account?.email ?? subject.email ?? null,
+    displayName: account?.displayName ?? subject.displayName ?? null,
+    serviceNames: deps.config.serviceNames,
+    // Second factors arrive with the two-factor issue; until then every account is password-only.
+    hasSecondFactor: false,
+    passwordChangedAt: account?.passwordChangedAt ?? null,
+    lookups,
+  });
+}
+
+/** Throws the first violation as a PassdeskError (its code and message), with every violation in details. */
+export async function assertPasswordAllowed(deps: FlowDeps, candidate: string, purpose: Exclude<EvaluationPurpose, 'sign-in'>, subject: PasswordSubject): Promise<PolicyEvaluation> {
+  let evaluation: PolicyEvaluation;
+  try {
+    evaluation = await evaluateForAccount(deps, candidate, purpose, subject);
+  } catch {
+    // The estimator or the breached-password source failed: refuse to accept an unchecked password.
+    throw new PassdeskError('SERVICE_UNAVAILABLE');
+  }
+  const [first] = evaluation.violations;
+  if (first) {
+    throw new PassdeskError(first.code satisfies ErrorCode, first.message, {
+      violations: evaluation.violations.map((v) => ({ code: v.code, message: v.message, ...v.detail })),
+    });
+  }
+  return evaluation;
+}
+
+export type MustChangeReason = 'policy' | 'breached' | 'expired';
+
+/**
+ * At a successful sign-in the plaintext is known for a moment. A password that no longer passes today's
+ * policy (now breached, shorter than a raised minimum …) or has expired is flagged, and the next page the
+ * person sees is the change-password page saying why. Existing users meet a stricter policy this way,
+ * without forced rotation for everyone. Returns the reason, or null when the password is fine.
+ */
+export async function tightenAtSignIn(deps: FlowDeps, account: Account, password: string, ctx: RequestContext): Promise<MustChangeReason | null> {
+  const policy = deps.config.passwordPolicy;
+  const now = deps.clock.now();
+  let reason: MustChangeReason | null = null;
+  let codes: string[] = [];
+  if (policy.maxAgeMs > 0 && account.passwordChangedAt !== null && now - account.passwordChangedAt >= policy.maxAgeMs) {
+    reason = 'expired';
+  } else {
+    try {
+      const evaluation = await evaluateForAccount(deps, password, 'sign-in', { account });
+      codes = evaluation.violations.map((v) => v.code);
+      if (codes.length > 0) reason = codes.includes('PASSWORD_BREACHED') ? 'breached' : 'policy';
+    } catch {
+      // A check that cannot run is no reason to stop someone signing in; the next sign-in checks again.
+      return null;
+    }
+  }
+  if (reason === null) return null;
+  if (account.mustChangePassword && account.mustChangeReason === reason) return reason;
+  await deps.store.transaction(async (tx: Repositories) => {
+    await tx.accounts.requirePasswordChange(account.id, reason, now);
+    await tx.events.recordEvent({ accountId: account.id, type: 'password.change_required', now, ip: ctx.ip, detail: { reason, violations: codes } });
+  });
+  return reason;
+}

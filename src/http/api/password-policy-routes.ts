@@ -1,0 +1,131 @@
+// The password policy as data and sentences, and a live check for the pages' checklist and other front ends.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { PassdeskError } from '../../core/errors.js';
+import { describePolicy, passwordRulesAttribute } from '../../core/password-policy.js';
+import { memoryAttemptLimiter } from '../../core/attempt-limiter.js';
+import { evaluateForAccount } from '../../flows/password-policy.js';
+import type { HttpContext } from '../context.js';
+import { errors, passwordInput } from './schemas.js';
+
+/** Live checks per minute, per IP and per session: enough for typing, not for testing a word list. */
+export const PASSWORD_CHECKS_PER_MINUTE = 60;
+
+const violationView = z.object({
+  code: z.string().meta({ description: 'Stable code, e.g. PASSWORD_TOO_SHORT.' }),
+  message: z.string(),
+  detail: z.record(z.string(), z.unknown()),
+});
+
+const strengthView = z
+  .object({
+    score: z.number().int().min(0).max(4).meta({ description: 'zxcvbn score: 0 (too guessable) … 4 (very unguessable).' }),
+    label: z.string(),
+    warning: z.string().nullable(),
+    suggestions: z.array(z.string()),
+  })
+  .nullable();
+
+export interface PolicyView {
+  rules: {
+    minLength: number;
+    minLengthWithSecondFactor: number;
+    maxLength: number;
+    minStrengthScore: number;
+    bannedTerms: boolean;
+    breachedCheck: boolean;
+    minCharacterClasses: number;
+    historyCount: number;
+    minAgeSeconds: number;
+    maxAgeSeconds: number;
+  };
+  sentences: string[];
+  passwordRules: string;
+}
+
+export function policyView(ctx: HttpContext): PolicyView {
+  const p = ctx.deps.config.passwordPolicy;
+  return {
+    rules: {
+      minLength: p.minLength,
+      minLengthWithSecondFactor: p.minLengthWithSecondFactor,
+      maxLength: p.maxLength,
+      minStrengthScore: p.minStrengthScore,
+      bannedTerms: p.bannedTerms.length > 0,
+      breachedCheck: ctx.deps.config.breachedCheck,
+      minCharacterClasses: p.minCharacterClasses,
+      historyCount: p.historyCount,
+      minAgeSeconds: Math.round(p.minAgeMs / 1000),
+      maxAgeSeconds: Math.round(p.maxAgeMs / 1000),
+    },
+    sentences: describePolicy(p, { breachedCheck: ctx.deps.config.breachedCheck }),
+    passwordRules: passwordRulesAttribute(p),
+  };
+}
+
+export async function passwordPolicyRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const limiter = memoryAttemptLimiter({ limit: PASSWORD_CHECKS_PER_MINUTE, windowMs: 60_000, clock: ctx.deps.clock });
+
+  r.get('/api/v1/password/policy', {
+    schema: {
+      tags: ['password'],
+      summary: 'The password rules in force',
+      description:
+        'The policy as data, as plain sentences, and as a `passwordrules` string (the attribute password managers read to generate a compliant password). The organisation’s banned words themselves are not listed.',
+      response: {
+        200: z.object({
+          rules: z.object({
+            minLength: z.number().int(),
+            minLengthWithSecondFactor: z.number().int(),
+            maxLength: z.number().int(),
+            minStrengthScore: z.number().int(),
+            bannedTerms: z.boolean().meta({ description: 'Whether the organisation bans words of its own.' }),
+            breachedCheck: z.boolean(),
+            minCharacterClasses: z.number().int(),
+            historyCount: z.number().int(),
+            minAgeSeconds: z.number().int(),
+            maxAgeSeconds: z.number().int(),
+          }),
+          sentences: z.array(z.string()),
+          passwordRules: z.string(),
+        }),
+      },
+    },
+  }, async (_request, reply) => {
+    reply.header('Cache-Control', 'no-cache');
+    return policyView(ctx);
+  });
+
+  r.post('/api/v1/password/check', {
+    schema: {
+      tags: ['password'],
+      summary: 'Check a candidate password',
+      description:
+        'Evaluates a candidate against the policy for live feedback: every rule that fails, with a plain message, and a strength estimate. ' +
+        'Signed in, the account’s own name and email are used; otherwise the email and name given. History and reuse are checked when the password is submitted, not here. ' +
+        `Limited to ${PASSWORD_CHECKS_PER_MINUTE} checks a minute per IP and per session. Nothing is logged or stored.`,
+      body: z.strictObject({
+        password: passwordInput,
+        email: z.string().max(254).optional(),
+        displayName: z.string().max(200).optional(),
+      }),
+      response: { 200: z.object({ ok: z.boolean(), violations: z.array(violationView), strength: strengthView }), ...errors(400, 403, 413, 415, 429) },
+    },
+  }, async (request, reply) => {
+    const auth = await ctx.authenticate(request);
+    const keys = rateKeys(request, auth?.session.id ?? null);
+    if (keys.some((k) => limiter.isLimited(k))) throw new PassdeskError('TOO_MANY_REQUESTS');
+    for (const k of keys) limiter.recordFailure(k);
+    const evaluation = await evaluateForAccount(ctx.deps, request.body.password, 'choose', auth
+      ? { account: auth.account }
+      : { email: request.body.email ?? null, displayName: request.body.displayName ?? null });
+    reply.header('Cache-Control', 'no-store');
+    return evaluation;
+  });
+}
+
+function rateKeys(request: FastifyRequest, sessionId: string | null): string[] {
+  return [`ip:${request.ip ?? 'unknown'}`, ...(sessionId ? [`session:${sessionId}`] : [])];
+}

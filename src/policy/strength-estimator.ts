@@ -1,0 +1,88 @@
+// Password strength from zxcvbn-ts (its common-password, diceware and English dictionaries), run on one
+// worker thread: one estimate costs milliseconds to tens of milliseconds of CPU, which must not land on
+// the event loop at every sign-in and live check. The thread keeps normal priority (unlike the hashing
+// threads): loading the dictionaries takes a second of CPU, and starved behind a busy machine it took 30 s.
+import { createRequire } from 'node:module';
+import { createWorkerPool, type WorkerPool } from '../worker-pool.js';
+
+export interface StrengthEstimate {
+  /** zxcvbn's 0 (too guessable) … 4 (very unguessable). */
+  score: 0 | 1 | 2 | 3 | 4;
+  guessesLog10: number;
+  /** The estimator's warning, e.g. "This is a heavily used password.", or null. */
+  warning: string | null;
+  suggestions: string[];
+  /** Share (0…1) of the characters that are (variants of) passwords on the common-passwords list. */
+  commonShare: number;
+}
+
+export interface StrengthEstimator {
+  estimate(password: string, userInputs: readonly string[]): Promise<StrengthEstimate>;
+  /** Loads the dictionaries now, so the first person to sign in does not wait for them. */
+  warm(): void;
+}
+
+/** Characters the estimator looks at: beyond this a password is strong by length alone, and long inputs stay fast. */
+export const ESTIMATOR_MAX_LENGTH = 64;
+/** zxcvbn's leetspeak search grows combinatorially; 12 substitutions still find "P@$$w0rd"-style variants. */
+const L33T_MAX_SUBSTITUTIONS = 12;
+
+const HANDLER = `
+const { ZxcvbnFactory } = require(workerData.modules.core);
+const common = require(workerData.modules.common);
+const en = require(workerData.modules.en);
+const zxcvbn = new ZxcvbnFactory({
+  dictionary: { ...common.dictionary, ...en.dictionary },
+  graphs: common.adjacencyGraphs,
+  translations: en.translations,
+  maxLength: workerData.maxLength,
+  l33tMaxSubstitutions: workerData.l33tMaxSubstitutions,
+});
+return ({ password, userInputs }) => {
+  const r = zxcvbn.check(password, userInputs);
+  const covered = new Set();
+  for (const m of r.sequence) {
+    if (m.pattern === 'dictionary' && m.dictionaryName === 'passwords-common') for (let i = m.i; i <= m.j; i++) covered.add(i);
+  }
+  const length = Math.min(password.length, workerData.maxLength);
+  return {
+    score: r.score,
+    guessesLog10: Math.round(r.guessesLog10 * 100) / 100,
+    warning: r.feedback.warning || null,
+    suggestions: r.feedback.suggestions,
+    commonShare: length === 0 ? 0 : covered.size / length,
+  };
+};
+`;
+
+const require = createRequire(import.meta.url);
+const modules = {
+  core: require.resolve('@zxcvbn-ts/core'),
+  common: require.resolve('@zxcvbn-ts/language-common'),
+  en: require.resolve('@zxcvbn-ts/language-en'),
+};
+
+let shared: WorkerPool<{ password: string; userInputs: readonly string[] }, StrengthEstimate> | null = null;
+
+/**
+ * The estimator is stateless and its dictionaries take a second and tens of MB to load, so one worker
+ * serves every app in the process (tests start many). It does not keep the process alive when idle.
+ */
+export function sharedStrengthEstimator(): StrengthEstimator {
+  shared ??= createWorkerPool({
+    name: 'strength estimator',
+    handlerSource: HANDLER,
+    workerData: { modules, maxLength: ESTIMATOR_MAX_LENGTH, l33tMaxSubstitutions: L33T_MAX_SUBSTITUTIONS },
+    threads: 1,
+    nice: 0,
+  });
+  const pool = shared;
+  return {
+    estimate: (password, userInputs) =>
+      // UTF-16 slicing could split a surrogate pair; the estimator only needs a prefix, so cut by code points.
+      pool.run({ password: Array.from(password).slice(0, ESTIMATOR_MAX_LENGTH).join(''), userInputs: userInputs.slice(0, 50) }),
+    warm: () => {
+      pool.run({ password: 'warm-up', userInputs: [] }).catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,208 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { startTestApp, errorCode, PASSWORD, type TestApp, type TestClient } from '../helpers/app.js';
+
+const DAY = 86_400_000;
+
+/** A fresh person signed in on one device. */
+async function person(t: TestApp, name: string, password = PASSWORD): Promise<{ email: string; client: TestClient }> {
+  const email = `${name}-${randomUUID().slice(0, 8)}@example.org`;
+  const client = t.client();
+  assert.equal((await client.signUp(email, password, name)).statusCode, 201);
+  return { email, client };
+}
+
+describe('the policy applies wherever a password is chosen', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp({ config: { organizationName: 'Acme Corp', passwordBannedTerms: ['contoso'] } });
+  });
+  after(() => t.close());
+
+  test('sign-up with a common password: 400 with the reason, every violation listed, no account made', async () => {
+    const email = `common-${randomUUID().slice(0, 8)}@example.org`;
+    const res = await t.client().signUp(email, 'iloveyou12345678');
+    assert.equal(res.statusCode, 400);
+    assert.equal(errorCode(res), 'PASSWORD_COMMON');
+    const body = res.json() as { error: { message: string; details: { violations: Array<{ code: string; message: string }> } } };
+    assert.match(body.error.message, /commonly used/);
+    assert.ok(body.error.details.violations.some((v) => v.code === 'PASSWORD_COMMON'));
+    assert.equal((await t.client().signIn(email, 'iloveyou12345678')).statusCode, 401, 'no account was created');
+  });
+
+  test('sign-up with the person’s own name and a year is refused as personal', async () => {
+    const res = await t.client().signUp(`grace.hopper-${randomUUID().slice(0, 6)}@example.org`, 'GraceHopper1906!!', 'Grace Hopper');
+    assert.equal(errorCode(res), 'PASSWORD_PERSONAL_INFO');
+    assert.equal(res.json().error.message, 'Don’t use your name or email address.');
+  });
+
+  test('the organisation’s name and banned words are refused, with leetspeak', async () => {
+    assert.equal(errorCode(await t.client().signUp(`a-${randomUUID().slice(0, 6)}@example.org`, 'Acme-Corp-2026-!!')), 'PASSWORD_PERSONAL_INFO');
+    assert.equal(errorCode(await t.client().signUp(`b-${randomUUID().slice(0, 6)}@example.org`, 'C0nt0s0-2026-2027')), 'PASSWORD_BANNED_TERM');
+  });
+
+  test('changing to a weak or personal password is refused and changes nothing', async () => {
+    const { email, client } = await person(t, 'ada');
+    const res = await client.post('/api/v1/password/change', { currentPassword: PASSWORD, newPassword: 'aaaaaaaaaaaaaaaaaaaa' });
+    assert.equal(res.statusCode, 400);
+    assert.equal(errorCode(res), 'PASSWORD_TOO_WEAK');
+    assert.equal((await t.client().signIn(email, PASSWORD)).statusCode, 201, 'the old password still works');
+  });
+});
+
+describe('GET /api/v1/password/policy and POST /api/v1/password/check', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp({ config: { passwordMinCharacterClasses: 3, passwordHistory: 4 } });
+  });
+  after(() => t.close());
+
+  test('the policy as data, sentences and a passwordrules string', async () => {
+    const res = await t.client().get('/api/v1/password/policy');
+    assert.equal(res.statusCode, 200);
+    const body = res.json();
+    assert.equal(body.rules.minLength, 15);
+    assert.equal(body.rules.minLengthWithSecondFactor, 8);
+    assert.equal(body.rules.maxLength, 256);
+    assert.equal(body.rules.minCharacterClasses, 3);
+    assert.equal(body.rules.historyCount, 4);
+    assert.ok(body.sentences.some((s: string) => s.includes('last 4 passwords')));
+    assert.equal(body.passwordRules, 'minlength: 15; maxlength: 256; required: lower; required: upper; required: digit; required: special;');
+  });
+
+  test('a check lists each failing rule and a strength, and passes a good password', async () => {
+    const c = t.client();
+    const weak = await c.post('/api/v1/password/check', { password: 'short' });
+    assert.equal(weak.statusCode, 200);
+    const codes = weak.json().violations.map((v: { code: string }) => v.code);
+    assert.ok(codes.includes('PASSWORD_TOO_SHORT') && codes.includes('PASSWORD_COMPOSITION'), codes.join());
+    assert.equal(weak.json().ok, false);
+    const good = await c.post('/api/v1/password/check', { password: 'Violet kettle marches sideways' });
+    assert.deepEqual(good.json().violations, []);
+    assert.equal(good.json().ok, true);
+    assert.ok(good.json().strength.score >= 3);
+    assert.equal(good.headers['cache-control'], 'no-store');
+  });
+
+  test('anonymous checks use the email and name given; signed-in checks use the account’s own', async () => {
+    const anon = await t.client().post('/api/v1/password/check', { password: 'Linus-Torvalds-1969', displayName: 'Linus Torvalds' });
+    assert.ok(anon.json().violations.some((v: { code: string }) => v.code === 'PASSWORD_PERSONAL_INFO'));
+    const { client } = await person(t, 'margaret', 'Violet kettle marches sideways 1');
+    const mine = await client.post('/api/v1/password/check', { password: 'Margaret-2026-!!!', displayName: 'Someone Else' });
+    assert.ok(mine.json().violations.some((v: { code: string }) => v.code === 'PASSWORD_PERSONAL_INFO'), 'the account’s name, not the one sent');
+  });
+
+  test('a 1 MB password is refused as too long in milliseconds, as a 413 or a clear 400', async () => {
+    const started = performance.now();
+    const res = await t.client().post('/api/v1/password/check', { password: 'x'.repeat(1 << 20) });
+    assert.ok(res.statusCode === 413 || res.statusCode === 400, String(res.statusCode));
+    assert.ok(performance.now() - started < 500);
+  });
+
+  test('unknown fields and wrong types get 400 VALIDATION_FAILED', async () => {
+    assert.equal(errorCode(await t.client().post('/api/v1/password/check', { password: 'x', extra: 1 })), 'VALIDATION_FAILED');
+    assert.equal(errorCode(await t.client().post('/api/v1/password/check', { password: 12 })), 'VALIDATION_FAILED');
+  });
+
+});
+
+describe('live checks are rate-limited', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(() => t.close());
+
+  test('per IP: the 61st in a minute gets 429, and a minute later it works again', async () => {
+    const c = t.client();
+    for (let i = 0; i < 60; i++) assert.equal((await c.post('/api/v1/password/check', { password: `probe number ${i}` })).statusCode, 200);
+    const limited = await c.post('/api/v1/password/check', { password: 'one too many' });
+    assert.equal(limited.statusCode, 429);
+    t.clock.advance(61_000);
+    assert.equal((await c.post('/api/v1/password/check', { password: 'after a minute' })).statusCode, 200);
+  });
+});
+
+describe('organisation options through HTTP: history, minimum age, expiry', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp({ config: { passwordHistory: 2, passwordMinAge: '1d', passwordMaxAge: '90d' } });
+  });
+  after(() => t.close());
+
+  const change = (c: TestClient, from: string, to: string) => c.post('/api/v1/password/change', { currentPassword: from, newPassword: to });
+  const A = 'amber lantern drifts east';
+  const B = 'bronze walrus hums quietly';
+  const C = 'cobalt meadow folds paper';
+
+  test('minimum age holds a second change until a day has passed; history refuses the last two', async () => {
+    const { email, client } = await person(t, 'hedy', A);
+    assert.equal(errorCode(await change(client, A, B)), 'PASSWORD_CHANGED_TOO_RECENTLY', 'the minimum age counts from sign-up too');
+    // A day later the session has ended (24 h absolute timeout): sign in again each time.
+    const nextDay = async (password: string): Promise<TestClient> => {
+      t.clock.advance(DAY);
+      const c = t.client();
+      assert.equal((await c.signIn(email, password)).statusCode, 201);
+      return c;
+    };
+    let c = await nextDay(A);
+    assert.equal((await change(c, A, B)).statusCode, 200);
+    assert.equal(errorCode(await change(c, B, C)), 'PASSWORD_CHANGED_TOO_RECENTLY');
+    c = await nextDay(B);
+    assert.equal(errorCode(await change(c, B, A)), 'PASSWORD_REUSED', 'A is one of the last two');
+    assert.equal(errorCode(await change(c, B, B)), 'PASSWORD_UNCHANGED');
+    assert.equal((await change(c, B, C)).statusCode, 200);
+    c = await nextDay(C);
+    assert.equal(errorCode(await change(c, C, A)), 'PASSWORD_REUSED', 'still within the last two (A, B)');
+    assert.equal(errorCode(await change(c, C, B)), 'PASSWORD_REUSED');
+  });
+
+  test('an expired password signs in but must be changed first, with the reason', async () => {
+    const { email } = await person(t, 'katherine', A);
+    t.clock.advance(89 * DAY);
+    assert.equal((await t.client().signIn(email, A)).json().account.mustChangePassword, false);
+    t.clock.advance(DAY);
+    const res = await t.client().signIn(email, A);
+    assert.equal(res.statusCode, 201);
+    const account = res.json().account;
+    assert.equal(account.mustChangePassword, true);
+    assert.equal(account.mustChangeReason, 'expired');
+    assert.equal(account.mustChangeMessage, 'Your password has expired. Choose a new one to continue.');
+  });
+});
+
+describe('policy tightening at sign-in', () => {
+  test('a password that met yesterday’s policy is flagged at the next sign-in, and the change page says why', async () => {
+    const t = await startTestApp();
+    try {
+      // An account whose password was set under an older, 12-character minimum.
+      const email = `older-${randomUUID().slice(0, 8)}@example.org`;
+      const oldPassword = 'quartz heron';
+      const account = await t.store.accounts.createAccount({
+        id: randomUUID(), email, emailNormalized: email, displayName: 'Older Account', role: 'user',
+        passwordHash: await t.app.deps.hasher.hash(oldPassword), now: t.clock.now(),
+      });
+      assert.ok(account);
+      const c = t.client();
+      const res = await c.signIn(email, oldPassword);
+      assert.equal(res.statusCode, 201, 'signing in still works');
+      assert.equal(res.json().account.mustChangePassword, true);
+      assert.equal(res.json().account.mustChangeReason, 'policy');
+      const page = await c.get('/security');
+      assert.equal(page.statusCode, 303);
+      assert.equal(page.headers.location, '/security/password');
+      const changePage = await c.get('/security/password');
+      assert.match(changePage.body, /no longer meets the password rules/);
+      const events = await t.store.events.listEvents(account.id, { limit: 10 });
+      const flagged = events.find((e) => e.type === 'password.change_required');
+      assert.deepEqual(flagged?.detail, { reason: 'policy', violations: ['PASSWORD_TOO_SHORT'] });
+      assert.equal(JSON.stringify(events).includes(oldPassword), false, 'the password is in no event');
+      // Choosing a good password clears the flag.
+      assert.equal((await c.post('/api/v1/password/change', { currentPassword: oldPassword, newPassword: 'violet kettle marches sideways' })).statusCode, 200);
+      assert.equal((await c.get('/api/v1/session')).json().account.mustChangePassword, false);
+    } finally {
+      await t.close();
+    }
+  });
+});
