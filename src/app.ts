@@ -108,7 +108,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     }
     return {
       server, deps, config, metrics, ctx, logger,
-      listen: () => server.listen({ host: config.host, port: config.port }),
+      async listen() {
+        // The estimator's dictionaries take a second to load: not on the first person's sign-in.
+        deps.strength?.warm();
+        return server.listen({ host: config.host, port: config.port });
+      },
       async close() {
         await server.close();
         if (ownsHasher) await hasher.close();

@@ -396,3 +396,37 @@ function humanDuration(ms: number): string {
   if (hours >= 1 && Number.isInteger(hours)) return hours === 1 ? '1 hour' : `${hours} hours`;
   return `${Math.round(ms / 60_000)} minutes`;
 }
+
+// ─── The checklist on the pages ─────────────────────────────────────────────────────────────────────
+
+export interface ChecklistItem {
+  key: string;
+  text: string;
+  /** The violations that mean this item is not met. */
+  codes: ViolationCode[];
+  /** Checked when the form is sent, not while typing (it needs the old hashes). */
+  onSubmit?: boolean;
+}
+
+/** The rules as a list a person can tick off while typing, in the order the engine checks them. */
+export function policyChecklist(policy: PasswordPolicy, options: { breachedCheck: boolean; forChange: boolean }): ChecklistItem[] {
+  const items: ChecklistItem[] = [
+    { key: 'length', text: `At least ${policy.minLength} characters (up to ${policy.maxLength}); spaces are fine`, codes: ['PASSWORD_TOO_SHORT', 'PASSWORD_TOO_LONG'] },
+    { key: 'guessable', text: 'Not a common or easily guessed password', codes: ['PASSWORD_COMMON', 'PASSWORD_TOO_WEAK'] },
+    { key: 'personal', text: 'Not your name, your email address or the name of this service', codes: ['PASSWORD_PERSONAL_INFO'] },
+  ];
+  if (policy.bannedTerms.length > 0) items.push({ key: 'banned', text: 'No word your organisation has banned', codes: ['PASSWORD_BANNED_TERM'] });
+  if (options.breachedCheck) items.push({ key: 'breached', text: 'Not found in known data breaches', codes: ['PASSWORD_BREACHED', 'PASSWORD_BREACH_CHECK_UNAVAILABLE'] });
+  if (policy.minCharacterClasses > 0) {
+    items.push({ key: 'composition', text: `At least ${policy.minCharacterClasses} kinds of characters: lowercase, uppercase, digits, symbols`, codes: ['PASSWORD_COMPOSITION'] });
+  }
+  if (options.forChange) {
+    items.push({
+      key: 'reuse',
+      text: policy.historyCount > 0 ? `Not your current password or one of your last ${policy.historyCount}` : 'Different from your current password',
+      codes: ['PASSWORD_UNCHANGED', 'PASSWORD_REUSED'],
+      onSubmit: true,
+    });
+  }
+  return items;
+}

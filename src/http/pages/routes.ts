@@ -12,7 +12,8 @@ import { registerAccount } from '../../flows/register.js';
 import { listDevices, revokeDevice, revokeOtherDevices, signOut } from '../../flows/sessions.js';
 import { checkCsrfToken, clearSessionCookie, ensureCsrfToken, requestContext, setSessionCookie, type HttpContext } from '../context.js';
 import { assertPasswordWithinLimit } from '../api/routes.js';
-import { changePasswordPage, signInPage, signUpPage, securityPage } from '../../web/views/pages.js';
+import { changePasswordPage, signInPage, signUpPage, securityPage, type NewPasswordRules } from '../../web/views/pages.js';
+import { passwordRulesAttribute, policyChecklist } from '../../core/password-policy.js';
 import type { SafeHtml } from '../../web/html.js';
 import { appCss, appJs } from '../../web/assets/index.js';
 
@@ -53,6 +54,13 @@ const changeForm = z.object({
 });
 const sessionIdParams = z.object({ id: z.string().min(1).max(64) });
 
+/** The violation codes a policy refusal carried (PassdeskError details), for the checklist. */
+function violationCodes(err: unknown): string[] | undefined {
+  if (!isPassdeskError(err)) return undefined;
+  const violations = err.details?.['violations'];
+  return Array.isArray(violations) ? violations.map((v: { code?: unknown }) => String(v.code)) : undefined;
+}
+
 function formBody(request: FastifyRequest): Record<string, unknown> {
   return typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : {};
 }
@@ -65,6 +73,11 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
     if (!checkCsrfToken(ctx, request, formBody(request)['_csrf'])) throw new PassdeskError('CSRF_FAILED');
   };
   const policy = ctx.deps.config.passwordPolicy;
+  const rules = (forChange: boolean, err?: unknown): NewPasswordRules => ({
+    passwordRules: passwordRulesAttribute(policy),
+    checklist: policyChecklist(policy, { breachedCheck: ctx.deps.config.breachedCheck, forChange }),
+    failedCodes: violationCodes(err),
+  });
 
   app.get('/assets/app.css', async (_req, reply) =>
     reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(appCss));
@@ -104,7 +117,7 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
   app.get('/sign-up', async (request, reply) => {
     if (ctx.deps.config.registration === 'closed') throw new PassdeskError('REGISTRATION_CLOSED');
     if (await ctx.authenticate(request)) return reply.redirect('/security', 303);
-    return sendPage(reply, signUpPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), minLength: policy.minLength, maxLength: policy.maxLength }));
+    return sendPage(reply, signUpPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), rules: rules(false) }));
   });
 
   app.post('/sign-up', async (request, reply) => {
@@ -112,8 +125,8 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
     const csrf = ensureCsrfToken(ctx, request, reply);
     const form = signUpForm.safeParse(formBody(request));
     const values = form.success ? form.data : { email: '', displayName: '', password: '' };
-    const again = (error: string, status: number): FastifyReply =>
-      sendPage(reply, signUpPage(ctx, { csrf, email: values.email, displayName: values.displayName, error, minLength: policy.minLength, maxLength: policy.maxLength }), status);
+    const again = (error: string, status: number, err?: unknown): FastifyReply =>
+      sendPage(reply, signUpPage(ctx, { csrf, email: values.email, displayName: values.displayName, error, rules: rules(false, err) }), status);
     if (!form.success) return again(messages.errors.VALIDATION_FAILED, 400);
     if (!z.email().safeParse(values.email).success) return again('Enter a valid email address, like name@example.com.', 400);
     try {
@@ -123,7 +136,7 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
       return reply.redirect('/security?notice=welcome', 303);
     } catch (err) {
       if (!isPassdeskError(err)) throw err;
-      return again(err.message, err.status);
+      return again(err.message, err.status, err);
     }
   });
 
@@ -189,8 +202,7 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
       csrf: ensureCsrfToken(ctx, request, reply),
       email: auth.account.email,
       displayName: auth.account.displayName,
-      minLength: policy.minLength,
-      maxLength: policy.maxLength,
+      rules: rules(true),
       mustChangeReason: auth.account.mustChangePassword ? mustChangeMessage(auth.account.mustChangeReason) : undefined,
     }));
   });
@@ -202,9 +214,9 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
     const csrf = ensureCsrfToken(ctx, request, reply);
     const form = changeForm.safeParse(formBody(request));
     const signOutOtherSessions = form.success ? form.data.signOutOtherSessions === 'on' : true;
-    const again = (error: string, errorField: 'currentPassword' | 'newPassword' | 'confirmPassword' | undefined, status: number): FastifyReply =>
+    const again = (error: string, errorField: 'currentPassword' | 'newPassword' | 'confirmPassword' | undefined, status: number, err?: unknown): FastifyReply =>
       sendPage(reply, changePasswordPage(ctx, {
-        csrf, email: auth.account.email, displayName: auth.account.displayName, minLength: policy.minLength, maxLength: policy.maxLength,
+        csrf, email: auth.account.email, displayName: auth.account.displayName, rules: rules(true, err),
         error, errorField, signOutOtherSessions,
         mustChangeReason: auth.account.mustChangePassword ? mustChangeMessage(auth.account.mustChangeReason) : undefined,
       }), status);
@@ -223,7 +235,7 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
       const field = err.code === 'CURRENT_PASSWORD_INCORRECT' ? 'currentPassword'
         : err.code.startsWith('PASSWORD_') ? 'newPassword' : undefined;
       if (err.code === 'AUTHENTICATION_REQUIRED') return reply.redirect('/sign-in', 303);
-      return again(err.message, field, err.status);
+      return again(err.message, field, err.status, err);
     }
   });
 }

@@ -38,6 +38,14 @@ button.toggle { padding:8px 10px; font-size:.9rem; }
 .badge { background:#e6eefc; color:var(--accent); border-radius:999px; padding:1px 8px; font-size:.8rem; }
 form.inline { display:inline; margin:0; }
 .foot { text-align:center; color:var(--muted); font-size:.85rem; padding:24px; }
+.visually-hidden { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); white-space:nowrap; }
+.checklist { margin:8px 0 0; font-size:.92rem; }
+.checklist-title { margin:0 0 4px; color:var(--muted); }
+.checklist ul { list-style:none; padding:0; margin:0 0 6px; }
+.checklist li { padding:1px 0; }
+.checklist .mark { display:inline-block; width:1.2em; font-weight:700; }
+.checklist li.met { color:var(--ok); } .checklist li.unmet { color:var(--err); }
+.strength { margin:0; }
 table.ops { width:100%; border-collapse:collapse; } table.ops td, table.ops th { text-align:left; border-bottom:1px solid var(--line); padding:6px; vertical-align:top; }
 `;
 
@@ -79,6 +87,63 @@ export const appJs = `
     form.addEventListener('submit', function (e) {
       // Saved by the page: the server checks it too, but nobody should wait for a round trip to learn it.
       if (update(true)) { confirm.dataset.touched = '1'; e.preventDefault(); confirm.focus(); }
+    });
+  });
+  // The live checklist under a new-password box: asks the server (the same policy engine that judges the
+  // submit) a moment after typing stops, ticks the rules, and says the outcome once in a polite live region.
+  document.querySelectorAll('input[data-policy-check]').forEach(function (input) {
+    var box = document.getElementById(input.getAttribute('data-policy-check'));
+    if (!box || !window.fetch) return;
+    var form = input.form;
+    var items = box.querySelectorAll('li.rule');
+    var strength = box.querySelector('[data-strength]');
+    var status = box.querySelector('[data-status]');
+    var timer = null, seq = 0, stopped = false;
+    function mark(li, state) {
+      li.className = 'rule ' + state;
+      li.querySelector('.mark').textContent = state === 'met' ? '\u2713' : state === 'unmet' ? '\u2717' : '\u2022';
+      li.querySelector('[data-state]').textContent = state === 'met' ? ' \u2014 done' : state === 'unmet' ? ' \u2014 not yet' : '';
+    }
+    function reset() {
+      items.forEach(function (li) { if (!li.hasAttribute('data-on-submit')) mark(li, 'unchecked'); });
+      strength.hidden = true;
+      status.textContent = '';
+    }
+    function apply(result) {
+      var failed = {};
+      result.violations.forEach(function (v) { failed[v.code] = v.message; });
+      var unmet = [];
+      items.forEach(function (li) {
+        if (li.hasAttribute('data-on-submit')) return;
+        var message = null;
+        li.getAttribute('data-codes').split(' ').forEach(function (c) { if (failed[c]) message = failed[c]; });
+        mark(li, message ? 'unmet' : 'met');
+        if (message) unmet.push(message);
+      });
+      if (result.strength) {
+        strength.hidden = false;
+        strength.textContent = 'Strength: ' + result.strength.label + (result.strength.warning ? ' \u2014 ' + result.strength.warning : '');
+      }
+      status.textContent = unmet.length ? unmet.join(' ') : 'All the rules are met.';
+    }
+    function check() {
+      var value = input.value;
+      if (!value) { reset(); return; }
+      var mine = ++seq;
+      var body = { password: value };
+      var email = form && form.querySelector('input[name="email"]');
+      if (email && email.value) body.email = email.value.slice(0, 254);
+      var name = form && form.querySelector('input[name="displayName"]');
+      if (name && name.value) body.displayName = name.value.slice(0, 200);
+      fetch('/api/v1/password/check', { method: 'POST', headers: { 'content-type': 'application/json' }, credentials: 'same-origin', body: JSON.stringify(body) })
+        .then(function (res) { if (res.status === 429) { stopped = true; return null; } return res.ok ? res.json() : null; })
+        .then(function (result) { if (result && mine === seq && input.value === value) apply(result); })
+        .catch(function () { /* the server judges the submit anyway */ });
+    }
+    input.addEventListener('input', function () {
+      if (stopped) return;
+      clearTimeout(timer);
+      timer = setTimeout(check, 300);
     });
   });
   // Move focus to the first error so screen readers announce it.

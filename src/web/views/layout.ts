@@ -1,4 +1,5 @@
 import { html, type SafeHtml } from '../html.js';
+import type { ChecklistItem } from '../../core/password-policy.js';
 
 export interface LayoutOptions {
   title: string;
@@ -59,18 +60,42 @@ export interface PasswordFieldOptions {
   autofocus?: boolean | undefined;
   /** The id of the field this one must equal (for the confirmation box). */
   matches?: string | undefined;
+  /** For a new password: the `passwordrules` hint for password managers and the live checklist under it. */
+  newPassword?: { passwordRules: string; checklist: SafeHtml; checklistId: string } | undefined;
 }
 
 export function passwordField(o: PasswordFieldOptions): SafeHtml {
-  const describedBy = [o.hint ? `${o.id}-hint` : '', o.error ? `${o.id}-error` : ''].filter(Boolean).join(' ');
+  const describedBy = [o.hint ? `${o.id}-hint` : '', o.error ? `${o.id}-error` : '', o.newPassword?.checklistId ?? ''].filter(Boolean).join(' ');
   return html`<div class="field${o.error ? ' has-error' : ''}">
   <label for="${o.id}">${o.label}</label>
   ${o.hint ? html`<p class="hint" id="${o.id}-hint">${o.hint}</p>` : ''}
   ${o.error ? html`<p class="field-error" id="${o.id}-error">${o.error}</p>` : ''}
   <div class="password-row">
     <input type="password" id="${o.id}" name="${o.name}" autocomplete="${o.autocomplete}" required
-      autocapitalize="off" spellcheck="false"${o.autofocus ? html` autofocus` : ''}${describedBy ? html` aria-describedby="${describedBy}"` : ''}${o.error ? html` aria-invalid="true"` : ''}${o.matches ? html` data-matches="${o.matches}"` : ''}>
+      autocapitalize="off" spellcheck="false"${o.autofocus ? html` autofocus` : ''}${describedBy ? html` aria-describedby="${describedBy}"` : ''}${o.error ? html` aria-invalid="true"` : ''}${o.matches ? html` data-matches="${o.matches}"` : ''}${o.newPassword ? html` passwordrules="${o.newPassword.passwordRules}" data-policy-check="${o.newPassword.checklistId}"` : ''}>
     <button type="button" class="toggle" data-toggle="${o.id}" aria-controls="${o.id}" aria-pressed="false" hidden>Show</button>
   </div>
+  ${o.newPassword ? o.newPassword.checklist : ''}
+</div>`;
+}
+
+/**
+ * The password rules as a checklist under a new-password box. Without JavaScript it shows the rules,
+ * and after a refused submit which were met; app.js ticks it while the person types and announces the
+ * outcome through one polite live region (not each item, which would chatter at every keystroke).
+ */
+export function passwordChecklist(id: string, items: readonly ChecklistItem[], failedCodes?: readonly string[]): SafeHtml {
+  const known = failedCodes !== undefined;
+  return html`<div class="checklist" id="${id}">
+  <p class="checklist-title">Password rules:</p>
+  <ul>
+    ${items.map((item) => {
+      const failed = known && item.codes.some((c) => failedCodes.includes(c));
+      const state = failed ? 'unmet' : known && !item.onSubmit ? 'met' : 'unchecked';
+      return html`<li class="rule ${state}" data-codes="${item.codes.join(' ')}"${item.onSubmit ? html` data-on-submit` : ''}><span class="mark" aria-hidden="true">${state === 'met' ? '✓' : state === 'unmet' ? '✗' : '•'}</span> ${item.text}${item.onSubmit ? html` <span class="muted">(checked when you save)</span>` : ''}<span class="visually-hidden" data-state>${state === 'met' ? ' — done' : state === 'unmet' ? ' — not yet' : ''}</span></li>`;
+    })}
+  </ul>
+  <p class="strength muted" data-strength hidden></p>
+  <p class="visually-hidden" data-status aria-live="polite"></p>
 </div>`;
 }

@@ -1,7 +1,8 @@
 // The pages people see. Plain HTML forms that work without JavaScript; app.js only adds comfort
 // (show/hide, the confirmation check before submit).
 import { html, type SafeHtml } from '../html.js';
-import { alertBox, layout, passwordField } from './layout.js';
+import { alertBox, layout, passwordChecklist, passwordField } from './layout.js';
+import type { ChecklistItem } from '../../core/password-policy.js';
 import type { DeviceView } from '../../flows/sessions.js';
 
 export interface PageContext {
@@ -45,7 +46,20 @@ export function signInPage(ctx: PageContext, o: { csrf: string; email?: string |
 </section>`);
 }
 
-export function signUpPage(ctx: PageContext, o: { csrf: string; email?: string | undefined; displayName?: string | undefined; error?: string | undefined; minLength: number; maxLength: number }): SafeHtml {
+/** What the pages need to show a new-password box: the password-manager rules and the checklist. */
+export interface NewPasswordRules {
+  passwordRules: string;
+  checklist: ChecklistItem[];
+  /** The codes of the violations a refused submit reported, to mark the checklist. */
+  failedCodes?: readonly string[] | undefined;
+}
+
+function newPasswordOptions(rules: NewPasswordRules, id: string): { passwordRules: string; checklist: SafeHtml; checklistId: string } {
+  const checklistId = `${id}-rules`;
+  return { passwordRules: rules.passwordRules, checklistId, checklist: passwordChecklist(checklistId, rules.checklist, rules.failedCodes) };
+}
+
+export function signUpPage(ctx: PageContext, o: { csrf: string; email?: string | undefined; displayName?: string | undefined; error?: string | undefined; rules: NewPasswordRules }): SafeHtml {
   return page(ctx, 'Create an account', html`<section class="card narrow">
   <h1>Create an account</h1>
   ${alertBox('error', o.error)}
@@ -59,7 +73,7 @@ export function signUpPage(ctx: PageContext, o: { csrf: string; email?: string |
       <label for="email">Email address</label>
       <input type="email" id="email" name="email" autocomplete="username" inputmode="email" autocapitalize="off" spellcheck="false" required maxlength="254" value="${o.email ?? ''}">
     </div>
-    ${passwordField({ id: 'password', name: 'password', label: 'Password', autocomplete: 'new-password', hint: `At least ${o.minLength} characters (up to ${o.maxLength}). A few unrelated words make a strong one; spaces are fine.` })}
+    ${passwordField({ id: 'password', name: 'password', label: 'Password', autocomplete: 'new-password', hint: 'A few unrelated words make a strong one.', newPassword: newPasswordOptions(o.rules, 'password') })}
     <button type="submit" class="primary">Create account</button>
   </form>
   <p>Already have an account? <a href="/sign-in">Sign in</a>.</p>
@@ -116,8 +130,7 @@ export interface ChangePasswordPageOptions {
   csrf: string;
   email: string;
   displayName: string;
-  minLength: number;
-  maxLength: number;
+  rules: NewPasswordRules;
   error?: string | undefined;
   /** Which box the error belongs to, so it is shown beside it. */
   errorField?: 'currentPassword' | 'newPassword' | 'confirmPassword' | undefined;
@@ -135,7 +148,7 @@ export function changePasswordPage(ctx: PageContext, o: ChangePasswordPageOption
     <input type="hidden" name="_csrf" value="${o.csrf}">
     <input type="text" name="username" autocomplete="username" value="${o.email}" hidden readonly>
     ${passwordField({ id: 'currentPassword', name: 'currentPassword', label: 'Current password', autocomplete: 'current-password', error: fieldError('currentPassword'), autofocus: !o.errorField || o.errorField === 'currentPassword' })}
-    ${passwordField({ id: 'newPassword', name: 'newPassword', label: 'New password', autocomplete: 'new-password', hint: `At least ${o.minLength} characters (up to ${o.maxLength}). Any characters, including spaces. Don’t reuse a password from another site.`, error: fieldError('newPassword'), autofocus: o.errorField === 'newPassword' })}
+    ${passwordField({ id: 'newPassword', name: 'newPassword', label: 'New password', autocomplete: 'new-password', hint: 'Any characters, including spaces. Don’t reuse a password from another site.', error: fieldError('newPassword'), autofocus: o.errorField === 'newPassword', newPassword: newPasswordOptions(o.rules, 'newPassword') })}
     ${passwordField({ id: 'confirmPassword', name: 'confirmPassword', label: 'Confirm new password', autocomplete: 'new-password', error: fieldError('confirmPassword'), matches: 'newPassword', autofocus: o.errorField === 'confirmPassword' })}
     <p class="field-error" id="confirm-mismatch" role="alert" hidden>The two new passwords don’t match. Type the same password in both boxes.</p>
     <div class="field check">
