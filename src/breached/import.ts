@@ -121,7 +121,8 @@ export async function importBreachedFile(options: ImportOptions): Promise<Import
   const clock = options.clock ?? systemClock;
   const maxInMemory = options.maxRecordsInMemory ?? 2_000_000;
   const destDir = dirname(options.destination);
-  mkdirSync(destDir, { recursive: true });
+  // 0700 like the data dir Passdesk creates for itself (it also holds the database).
+  mkdirSync(destDir, { recursive: true, mode: 0o700 });
   const workDir = mkdtempSync(join(options.tempDir ?? destDir, `.${basename(options.destination)}.import-`));
   const outputTemp = join(destDir, `.${basename(options.destination)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const checkAborted = (): void => {
@@ -158,6 +159,10 @@ export async function importBreachedFile(options: ImportOptions): Promise<Import
         await yieldToEventLoop();
       }
       out.flush();
+      if (entries > 0xffffffff) {
+        // The index counts in u32; the whole Pwned Passwords corpus is under a quarter of that.
+        throw new BreachedSetError('BREACHED_IMPORT_FAILED', `${entries} distinct hashes: more than the 4,294,967,295 a set can hold`);
+      }
       const index = Buffer.allocUnsafe(indexBytes(bucketBits));
       let cumulative = 0;
       for (let b = 0; b < bucketCounts.length; b++) {

@@ -2,7 +2,6 @@
 // (`passdesk breached import`) and/or online through the k-anonymity range API. The password itself is
 // hashed here and goes nowhere else; neither it nor its hash is ever logged.
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import { OfflineSet } from './offline-set.js';
@@ -112,12 +111,7 @@ function withoutCredentials(url: string): string {
   }
 }
 
-/** The default place of the offline set. */
-export function defaultBreachedFile(dataDir: string): string {
-  return join(dataDir, 'breached-passwords.bin');
-}
-
-/** createBreachedPasswords' options from the configuration (PASSDESK_BREACHED_*). */
+/** createBreachedPasswords' options from the configuration (PASSDESK_BREACHED_*; breachedFile defaults to DATA_DIR/breached-passwords.bin in config.ts). */
 export function breachedOptionsFromConfig(config: {
   breachedFile: string;
   breachedApiUrl?: string | undefined;
