@@ -182,6 +182,23 @@ describe('inputs with nothing to import', () => {
     assert.equal(existsSync(destination), false);
   });
 
+  it('an interrupted import (Ctrl-C) leaves the previous set and no temporary file', async () => {
+    const dir = mkdtempSync(join(scratch, 'abort-'));
+    const destination = join(dir, 'set.bin');
+    const source = scratchPath('abort.txt');
+    writeFileSync(source, `${sha1Hex('hunter2')}:5\n`);
+    await importBreachedFile({ source, destination });
+    const before = readFileSync(destination);
+    const abort = new AbortController();
+    const importing = importBreachedFile({
+      source, destination, signal: abort.signal,
+      onProgress: (p) => { if (p.phase === 'writing') abort.abort(); },
+    });
+    await assert.rejects(importing, /import interrupted; the previous set \(if any\) is unchanged/);
+    assert.deepEqual(readFileSync(destination), before);
+    assert.deepEqual(readdirSync(dir), ['set.bin']);
+  });
+
   it('a missing input file is a clear error', async () => {
     await assert.rejects(importBreachedFile({ source: scratchPath('nowhere.txt'), destination: scratchPath('x.bin') }), /cannot read .*nowhere\.txt: ENOENT/);
   });
@@ -219,6 +236,28 @@ describe('a running service picks up a new import without a restart', () => {
       assert.deepEqual(await breached.check('second-breach'), { status: 'breached', count: 20 });
       assert.equal((await breached.check('first-breach')).status, 'clear');
       assert.equal(breached.describe().offline?.entries, 2);
+    } finally {
+      await breached.close();
+    }
+  });
+
+  it('lookups already reading the old set finish on it while new ones use the new set', async () => {
+    const destination = scratchPath('swap.bin');
+    const first = scratchPath('swap-first.txt');
+    const second = scratchPath('swap-second.txt');
+    writeFileSync(first, `${sha1Hex('old-breach')}:1\n`);
+    writeFileSync(second, `${sha1Hex('new-breach')}:2\n`);
+    await importBreachedFile({ source: first, destination });
+    const clock = manualClock();
+    const breached = createBreachedPasswords({ offlinePath: destination, clock });
+    try {
+      await importBreachedFile({ source: second, destination });
+      const onOld = Array.from({ length: 100 }, () => breached.check('old-breach'));
+      clock.advance(1000);
+      const onNew = Array.from({ length: 100 }, () => breached.check('new-breach'));
+      for (const result of await Promise.all(onOld)) assert.deepEqual(result, { status: 'breached', count: 1 });
+      for (const result of await Promise.all(onNew)) assert.deepEqual(result, { status: 'breached', count: 2 });
+      assert.deepEqual(await breached.check('old-breach'), { status: 'clear' });
     } finally {
       await breached.close();
     }
