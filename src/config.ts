@@ -158,7 +158,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     out[key] = result.data;
   }
 
-  const cfg = out as Omit<Config, 'secretBytes' | 'configFile'> & { baseUrl: string | undefined; databaseUrl: string | undefined; breachedFile: string | undefined };
+  const cfg = out as Omit<Config, 'secretBytes' | 'configFile'> & { baseUrl: string | undefined; databaseUrl: string | undefined };
   const dataDir = resolve(cfg.dataDir);
   const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
   // A wildcard address is no origin a browser can visit; the default base URL uses loopback instead.
@@ -173,7 +173,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     dataDir,
     baseUrl: baseUrl.origin,
     databaseUrl,
-    breachedFile: resolve(cfg.breachedFile ?? join(dataDir, 'breached-passwords.bin')),
+    breachedFile: resolve((out.breachedFile as string | undefined) ?? join(dataDir, 'breached-passwords.bin')),
     secretBytes: new Uint8Array(Buffer.from(secret, 'utf8')),
     configFile,
   };
