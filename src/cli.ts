@@ -14,6 +14,7 @@ import { systemRandom } from './core/random.js';
 import { normalizeEmail } from './core/email.js';
 import { PassdeskError, isPassdeskError } from './core/errors.js';
 import type { FlowDeps } from './flows/deps.js';
+import { breachedCommand, BREACHED_USAGE } from './breached/cli.js';
 
 const USAGE = `Usage: passdesk <command> [options]
 
@@ -26,6 +27,7 @@ Commands:
   user list [--json]            List accounts.
   user show EMAIL [--json]      Show one account.
   config keys                   List every configuration key and its environment variable.
+${BREACHED_USAGE}
 
 Configuration comes from PASSDESK_* environment variables and an optional JSON file named by
 PASSDESK_CONFIG. See the README for every key.`;
@@ -52,6 +54,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         return await migrate(io);
       case 'user':
         return await user(rest, io);
+      case 'breached':
+        return await breachedCommand(rest, io);
       case 'config':
         if (rest[0] === 'keys') {
           for (const [key, spec] of Object.entries(configKeys)) io.stdout(`${spec.env.padEnd(36)} ${key.padEnd(24)} ${spec.doc}`);

@@ -92,16 +92,22 @@ export const configKeys = {
   signInThrottleWindow: { env: 'PASSDESK_SIGNIN_THROTTLE_WINDOW', schema: duration.default(900_000), doc: 'Sliding window for sign-in failure counting (default 15m).' },
   trustProxy: { env: 'PASSDESK_TRUST_PROXY', schema: boolFromString.default(false), doc: 'Trust X-Forwarded-For/-Proto from a reverse proxy in front.' },
   metricsEnabled: { env: 'PASSDESK_METRICS', schema: boolFromString.default(true), doc: 'Serve Prometheus metrics at /metrics.' },
+  breachedFile: { env: 'PASSDESK_BREACHED_FILE', schema: z.string().min(1).optional(), doc: 'Offline breached-password set written by `passdesk breached import` (default DATA_DIR/breached-passwords.bin); a new import is picked up without a restart.' },
+  breachedApiUrl: { env: 'PASSDESK_BREACHED_API_URL', schema: z.url({ protocol: /^https?$/ }).optional(), doc: 'Base URL of a Pwned Passwords range API (k-anonymity: only 5 hex characters of the SHA-1 are sent), e.g. https://api.pwnedpasswords.com. Off unless set.' },
+  breachedApiTimeout: { env: 'PASSDESK_BREACHED_API_TIMEOUT', schema: duration.default(2000), doc: 'How long to wait for the range API before treating it as unreachable.' },
+  breachedApiOnError: { env: 'PASSDESK_BREACHED_API_ON_ERROR', schema: z.enum(['open', 'closed']).default('open'), doc: 'When the range API is unreachable: "open" accepts the password (the offline set still applies), "closed" refuses it until the API answers.' },
 } as const;
 
 type Keys = typeof configKeys;
 
-const SENSITIVE_KEYS: ReadonlySet<string> = new Set<keyof Keys>(['secret', 'databaseUrl']);
+const SENSITIVE_KEYS: ReadonlySet<string> = new Set<keyof Keys>(['secret', 'databaseUrl', 'breachedApiUrl']);
 export type Config = { [K in keyof Keys]: z.output<Keys[K]['schema']> } & {
   /** Resolved public origin, no trailing slash. */
   baseUrl: string;
   /** Resolved database URL. */
   databaseUrl: string;
+  /** Resolved path of the offline breached-password set. */
+  breachedFile: string;
   /** The secret as bytes. */
   secretBytes: Uint8Array;
   configFile: string | undefined;
@@ -185,10 +191,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const databaseUrl = cfg.databaseUrl ?? `sqlite:${join(dataDir, 'passdesk.sqlite')}`;
   const secret = cfg.secret ?? loadOrCreateSecret(dataDir, options.persistSecret ?? true);
   return {
-    ...(cfg as Omit<Config, 'secretBytes' | 'configFile' | 'baseUrl' | 'databaseUrl'>),
+    ...(cfg as Omit<Config, 'secretBytes' | 'configFile' | 'baseUrl' | 'databaseUrl' | 'breachedFile'>),
     dataDir,
     baseUrl: baseUrl.origin,
     databaseUrl,
+    breachedFile: resolve((out.breachedFile as string | undefined) ?? join(dataDir, 'breached-passwords.bin')),
     secretBytes: new Uint8Array(Buffer.from(secret, 'utf8')),
     configFile,
   };

@@ -89,6 +89,14 @@ describe('defaults: nothing set', () => {
     assert.equal(c.configFile, undefined);
   });
 
+  it('keeps the breached-password set in the data dir, asks no range API, and would wait 2 s and fail open', () => {
+    const c = load({ PASSDESK_SECRET: SECRET });
+    assert.equal(c.breachedFile, join(resolve('data'), 'breached-passwords.bin'));
+    assert.equal(c.breachedApiUrl, undefined);
+    assert.equal(c.breachedApiTimeout, 2000);
+    assert.equal(c.breachedApiOnError, 'open');
+  });
+
   it('every key has a PASSDESK_* variable named after it, and no two keys share one', () => {
     const envs = Object.values(configKeys).map((k) => k.env);
     for (const env of envs) assert.match(env, /^PASSDESK_[A-Z0-9_]+$/);
@@ -133,6 +141,10 @@ describe('environment variables', () => {
       PASSDESK_SIGNIN_THROTTLE_WINDOW: '1h',
       PASSDESK_TRUST_PROXY: 'true',
       PASSDESK_METRICS: 'false',
+      PASSDESK_BREACHED_FILE: join(scratch, 'sets', 'breached.bin'),
+      PASSDESK_BREACHED_API_URL: 'https://range.example.org',
+      PASSDESK_BREACHED_API_TIMEOUT: '500ms',
+      PASSDESK_BREACHED_API_ON_ERROR: 'closed',
     };
     // A new key fails here until this test (and the README table) say how it is set.
     for (const spec of Object.values(configKeys)) assert.ok(spec.env in env, `${spec.env} is exercised by this test`);
@@ -169,6 +181,10 @@ describe('environment variables', () => {
     assert.equal(c.signInThrottleWindow, 3_600_000);
     assert.equal(c.trustProxy, true);
     assert.equal(c.metricsEnabled, false);
+    assert.equal(c.breachedFile, join(scratch, 'sets', 'breached.bin'));
+    assert.equal(c.breachedApiUrl, 'https://range.example.org');
+    assert.equal(c.breachedApiTimeout, 500);
+    assert.equal(c.breachedApiOnError, 'closed');
   });
 
   it('an empty variable counts as unset', () => {
@@ -263,6 +279,9 @@ describe('bad values are refused with a message that names the variable', () => 
     [{ PASSDESK_PASSWORD_MAX_AGE: 'yearly' }, /^PASSDESK_PASSWORD_MAX_AGE: expected a duration/],
     [{ PASSDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT: '0' }, /^PASSDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT: /],
     [{ PASSDESK_SIGNIN_THROTTLE_WINDOW: 'forever' }, /^PASSDESK_SIGNIN_THROTTLE_WINDOW: expected a duration/],
+    [{ PASSDESK_BREACHED_API_URL: 'ftp://range.example.org' }, /^PASSDESK_BREACHED_API_URL: /],
+    [{ PASSDESK_BREACHED_API_TIMEOUT: 'soon' }, /^PASSDESK_BREACHED_API_TIMEOUT: expected a duration/],
+    [{ PASSDESK_BREACHED_API_ON_ERROR: 'maybe' }, /^PASSDESK_BREACHED_API_ON_ERROR: /],
     [{ PASSDESK_TRUST_PROXY: 'maybe' }, /^PASSDESK_TRUST_PROXY: expected true or false/],
     [{ PASSDESK_METRICS: 'on' }, /^PASSDESK_METRICS: expected true or false/],
   ];
@@ -282,6 +301,12 @@ describe('bad values are refused with a message that names the variable', () => 
     const message = refusal({ PASSDESK_SECRET: 'hunter2-hunter2' }).message;
     assert.match(message, /^PASSDESK_SECRET: must be at least 32 characters/);
     assert.ok(!message.includes('hunter2'), message);
+  });
+
+  it('a malformed range API URL is refused without echoing it (it may carry credentials)', () => {
+    const message = refusal({ PASSDESK_SECRET: SECRET, PASSDESK_BREACHED_API_URL: 'ftp://user:s3cr3t-pw@range.example.org' }).message;
+    assert.match(message, /^PASSDESK_BREACHED_API_URL: /);
+    assert.ok(!message.includes('s3cr3t-pw'), message);
   });
 
   it('a malformed database URL is refused without echoing it (it may carry a password)', () => {
