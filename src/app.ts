@@ -8,7 +8,8 @@ import { systemRandom, type Random } from './core/random.js';
 import { openStore, type Store } from './store/index.js';
 import { createPasswordHasher, type PasswordHasher } from './credentials/password-hasher.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import type { FlowConfig, FlowDeps } from './flows/deps.js';
+import type { BreachedLookup, FlowConfig, FlowDeps } from './flows/deps.js';
+import { breachedOptionsFromConfig, createBreachedPasswords, type BreachedPasswords } from './breached/index.js';
 import type { PasswordPolicy } from './core/password-policy.js';
 import { sharedStrengthEstimator, type StrengthEstimator } from './policy/strength-estimator.js';
 import { buildServer } from './http/server.js';
@@ -47,6 +48,14 @@ export function defaultLogger(config: Config): Logger {
   return createLogger({ level: config.logLevel, format });
 }
 
+/** The breached-password sources as flows see them. */
+export function breachedLookup(breached: BreachedPasswords): BreachedLookup {
+  return {
+    check: (password) => breached.check(password),
+    active: () => breached.isActive(),
+  };
+}
+
 /** The part of the configuration flows read, in the flows' own terms. */
 export function flowConfig(config: Config): FlowConfig {
   const policy: PasswordPolicy = {
@@ -67,7 +76,6 @@ export function flowConfig(config: Config): FlowConfig {
     sessionAbsoluteTimeoutMs: config.sessionAbsoluteTimeout,
     passwordPolicy: policy,
     serviceNames: [...new Set(['Passdesk', config.organizationName])],
-    breachedCheck: false,
   };
 }
 
@@ -82,6 +90,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       const { applied } = await store.migrate();
       if (applied.length > 0) logger.info({ applied }, 'database migrated');
     }
+    const breached = createBreachedPasswords({ ...breachedOptionsFromConfig(config), clock: options.clock ?? systemClock, logger });
     const ownsHasher = !options.hasher;
     const hasher = options.hasher ?? (await createPasswordHasher({
       params: { memoryKib: config.argon2MemoryKib, iterations: config.argon2Iterations, parallelism: config.argon2Parallelism },
@@ -99,6 +108,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       clock,
       random: options.random ?? systemRandom,
       strength: options.strength ?? sharedStrengthEstimator(),
+      breached: breachedLookup(breached),
       config: flowConfig(config),
       observe: { signIn: metrics.observeSignIn },
     };
@@ -116,6 +126,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       async close() {
         await server.close();
         if (ownsHasher) await hasher.close();
+        await breached.close();
         if (ownsStore) await store.close();
       },
     };

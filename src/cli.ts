@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, ConfigError, configKeys, type Config } from './config.js';
-import { createApp, defaultLogger, flowConfig } from './app.js';
+import { breachedLookup, createApp, defaultLogger, flowConfig } from './app.js';
+import { breachedOptionsFromConfig, createBreachedPasswords, type BreachedPasswords } from './breached/index.js';
 import { sharedStrengthEstimator } from './policy/strength-estimator.js';
 import { openStore } from './store/index.js';
 import { createPasswordHasher, type PasswordHasher } from './credentials/password-hasher.js';
@@ -138,8 +139,10 @@ async function withDeps<T>(fn: (deps: FlowDeps) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const store = openStore(config.databaseUrl);
   let hasher: PasswordHasher | undefined;
+  let breached: BreachedPasswords | undefined;
   try {
     await store.migrate();
+    breached = createBreachedPasswords(breachedOptionsFromConfig(config));
     hasher = await createPasswordHasher({
       params: { memoryKib: config.argon2MemoryKib, iterations: config.argon2Iterations, parallelism: config.argon2Parallelism },
       // One command hashes at most once: libuv's pool, no threads to start.
@@ -148,9 +151,11 @@ async function withDeps<T>(fn: (deps: FlowDeps) => Promise<T>): Promise<T> {
     return await fn({
       store, hasher, clock: systemClock, random: systemRandom,
       strength: sharedStrengthEstimator(),
+      breached: breachedLookup(breached),
       config: flowConfig(config),
     });
   } finally {
+    await breached?.close();
     await hasher?.close();
     await store.close();
   }

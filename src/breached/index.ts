@@ -20,6 +20,8 @@ export interface BreachedPasswords {
     offline: { path: string; entries: number | null; importedAt: number | null } | null;
     online: { url: string; onError: 'open' | 'closed'; timeoutMs: number; failures: number } | null;
   };
+  /** Whether any source is in use, after picking up a newly imported set (paced like lookups). */
+  isActive(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -86,6 +88,10 @@ export function createBreachedPasswords(options: BreachedPasswordsOptions): Brea
           ? { status: 'clear' }
           : { status: 'unavailable', reason: `the breached-password service did not answer: ${err.message}` };
       }
+    },
+    async isActive() {
+      await offline?.refresh();
+      return (offline?.header ?? null) !== null || online !== null;
     },
     describe() {
       const header = offline?.header ?? null;

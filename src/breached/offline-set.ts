@@ -151,6 +151,11 @@ export class OfflineSet {
     return null;
   }
 
+  /** Picks up a newly imported file if the once-a-second re-check is due (lookups do this themselves). */
+  refresh(): Promise<void> {
+    return this.recheckIfDue();
+  }
+
   private recheckIfDue(): Promise<void> {
     if (this.checking) return this.checking;
     const now = this.options.clock.now();

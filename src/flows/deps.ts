@@ -15,13 +15,13 @@ export interface FlowConfig {
   passwordPolicy: PasswordPolicy;
   /** The organisation's and the service's names, kept out of passwords. */
   serviceNames: string[];
-  /** Whether a breached-password source is configured (the policy says so in words). */
-  breachedCheck: boolean;
 }
 
 /** Where breached passwords are looked up (offline set and/or the k-anonymity range API). */
 export interface BreachedLookup {
   check(password: string): Promise<BreachedResult>;
+  /** Whether any source is in use right now (a set imported later counts from then on). */
+  active(): Promise<boolean>;
 }
 
 export type SignInOutcome = 'success' | 'unknown_account' | 'wrong_password' | 'disabled' | 'no_password' | 'throttled';

@@ -1,6 +1,12 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { importBreachedFile } from '../../src/breached/index.js';
 import { startTestApp, errorCode, PASSWORD, type TestApp, type TestClient } from '../helpers/app.js';
 
 const DAY = 86_400_000;
@@ -203,6 +209,73 @@ describe('policy tightening at sign-in', () => {
       assert.equal((await c.get('/api/v1/session')).json().account.mustChangePassword, false);
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe('breached passwords through HTTP (a real offline set and a real range API server)', () => {
+  const sha1 = (p: string): string => createHash('sha1').update(p.normalize('NFC'), 'utf8').digest('hex').toUpperCase();
+  const LEAKED = 'violet kettle marches sideways';
+
+  test('a password in the imported set is refused at sign-up; one that leaks later is flagged at sign-in', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'passdesk-breached-http-'));
+    const setPath = join(dir, 'breached-passwords.bin');
+    const t = await startTestApp({ config: { breachedFile: setPath } });
+    try {
+      const source = join(dir, 'pwned.txt');
+      await writeFile(source, `${sha1(LEAKED)}:12\n${sha1('another leaked one')}:3\n`);
+      await importBreachedFile({ source, destination: setPath });
+      t.clock.advance(2_000); // the server re-checks for a new set at most once a second
+
+      const policy = (await t.client().get('/api/v1/password/policy')).json();
+      assert.equal(policy.rules.breachedCheck, true);
+      assert.ok(policy.sentences.some((s: string) => /data breaches/.test(s)));
+
+      const refused = await t.client().signUp(`leak-${randomUUID().slice(0, 6)}@example.org`, LEAKED);
+      assert.equal(errorCode(refused), 'PASSWORD_BREACHED');
+
+      // Someone signed up with a good password; later it shows up in a breach corpus.
+      const later = 'amber lantern drifts east';
+      const { email } = await person(t, 'ida', later);
+      await writeFile(source, `${sha1(LEAKED)}:12\n${sha1(later)}:1\n`);
+      await importBreachedFile({ source, destination: setPath });
+      t.clock.advance(2_000);
+      const res = await t.client().signIn(email, later);
+      assert.equal(res.statusCode, 201);
+      assert.equal(res.json().account.mustChangeReason, 'breached');
+      assert.match(res.json().account.mustChangeMessage, /appeared in a data breach/);
+    } finally {
+      await t.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the range API, failing closed: an unreachable service refuses new passwords (503) but never a sign-in', async () => {
+    let up = true;
+    const api = createHttpServer((req, res) => {
+      if (!up) { res.writeHead(500).end(); return; }
+      const prefix = req.url?.split('/').pop() ?? '';
+      assert.equal(req.headers['add-padding'], 'true');
+      const full = sha1(LEAKED);
+      const lines = [full.startsWith(prefix) ? `${full.slice(5)}:9` : '0000000000000000000000000000000000A:0'];
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(lines.join('\r\n'));
+    });
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    const { port } = api.address() as AddressInfo;
+    const t = await startTestApp({ config: { breachedFile: join(tmpdir(), `passdesk-none-${randomUUID()}.bin`), breachedApiUrl: `http://127.0.0.1:${port}`, breachedApiOnError: 'closed' } });
+    try {
+      assert.equal(errorCode(await t.client().signUp(`r-${randomUUID().slice(0, 6)}@example.org`, LEAKED)), 'PASSWORD_BREACHED');
+      const { email } = await person(t, 'rosalind', 'amber lantern drifts east');
+      up = false;
+      const refused = await t.client().signUp(`s-${randomUUID().slice(0, 6)}@example.org`, 'bronze walrus hums quietly');
+      assert.equal(refused.statusCode, 503);
+      assert.equal(errorCode(refused), 'PASSWORD_BREACH_CHECK_UNAVAILABLE');
+      const signIn = await t.client().signIn(email, 'amber lantern drifts east');
+      assert.equal(signIn.statusCode, 201);
+      assert.equal(signIn.json().account.mustChangePassword, false, 'an outage is no reason to demand a new password');
+    } finally {
+      await t.close();
+      await new Promise((resolve) => api.close(resolve));
     }
   });
 });

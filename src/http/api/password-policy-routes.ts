@@ -44,8 +44,9 @@ export interface PolicyView {
   passwordRules: string;
 }
 
-export function policyView(ctx: HttpContext): PolicyView {
+export async function policyView(ctx: HttpContext): Promise<PolicyView> {
   const p = ctx.deps.config.passwordPolicy;
+  const breachedCheck = (await ctx.deps.breached?.active()) ?? false;
   return {
     rules: {
       minLength: p.minLength,
@@ -53,13 +54,13 @@ export function policyView(ctx: HttpContext): PolicyView {
       maxLength: p.maxLength,
       minStrengthScore: p.minStrengthScore,
       bannedTerms: p.bannedTerms.length > 0,
-      breachedCheck: ctx.deps.config.breachedCheck,
+      breachedCheck,
       minCharacterClasses: p.minCharacterClasses,
       historyCount: p.historyCount,
       minAgeSeconds: Math.round(p.minAgeMs / 1000),
       maxAgeSeconds: Math.round(p.maxAgeMs / 1000),
     },
-    sentences: describePolicy(p, { breachedCheck: ctx.deps.config.breachedCheck }),
+    sentences: describePolicy(p, { breachedCheck }),
     passwordRules: passwordRulesAttribute(p),
   };
 }

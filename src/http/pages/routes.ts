@@ -73,9 +73,9 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
     if (!checkCsrfToken(ctx, request, formBody(request)['_csrf'])) throw new PassdeskError('CSRF_FAILED');
   };
   const policy = ctx.deps.config.passwordPolicy;
-  const rules = (forChange: boolean, err?: unknown): NewPasswordRules => ({
+  const rules = async (forChange: boolean, err?: unknown): Promise<NewPasswordRules> => ({
     passwordRules: passwordRulesAttribute(policy),
-    checklist: policyChecklist(policy, { breachedCheck: ctx.deps.config.breachedCheck, forChange }),
+    checklist: policyChecklist(policy, { breachedCheck: (await ctx.deps.breached?.active()) ?? false, forChange }),
     failedCodes: violationCodes(err),
   });
 
@@ -117,7 +117,7 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
   app.get('/sign-up', async (request, reply) => {
     if (ctx.deps.config.registration === 'closed') throw new PassdeskError('REGISTRATION_CLOSED');
     if (await ctx.authenticate(request)) return reply.redirect('/security', 303);
-    return sendPage(reply, signUpPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), rules: rules(false) }));
+    return sendPage(reply, signUpPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), rules: await rules(false) }));
   });
 
   app.post('/sign-up', async (request, reply) => {
@@ -125,8 +125,8 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
     const csrf = ensureCsrfToken(ctx, request, reply);
     const form = signUpForm.safeParse(formBody(request));
     const values = form.success ? form.data : { email: '', displayName: '', password: '' };
-    const again = (error: string, status: number, err?: unknown): FastifyReply =>
-      sendPage(reply, signUpPage(ctx, { csrf, email: values.email, displayName: values.displayName, error, rules: rules(false, err) }), status);
+    const again = async (error: string, status: number, err?: unknown): Promise<FastifyReply> =>
+      sendPage(reply, signUpPage(ctx, { csrf, email: values.email, displayName: values.displayName, error, rules: await rules(false, err) }), status);
     if (!form.success) return again(messages.errors.VALIDATION_FAILED, 400);
     if (!z.email().safeParse(values.email).success) return again('Enter a valid email address, like name@example.com.', 400);
     try {
@@ -202,7 +202,7 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
       csrf: ensureCsrfToken(ctx, request, reply),
       email: auth.account.email,
       displayName: auth.account.displayName,
-      rules: rules(true),
+      rules: await rules(true),
       mustChangeReason: auth.account.mustChangePassword ? mustChangeMessage(auth.account.mustChangeReason) : undefined,
     }));
   });
@@ -214,9 +214,9 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
     const csrf = ensureCsrfToken(ctx, request, reply);
     const form = changeForm.safeParse(formBody(request));
     const signOutOtherSessions = form.success ? form.data.signOutOtherSessions === 'on' : true;
-    const again = (error: string, errorField: 'currentPassword' | 'newPassword' | 'confirmPassword' | undefined, status: number, err?: unknown): FastifyReply =>
+    const again = async (error: string, errorField: 'currentPassword' | 'newPassword' | 'confirmPassword' | undefined, status: number, err?: unknown): Promise<FastifyReply> =>
       sendPage(reply, changePasswordPage(ctx, {
-        csrf, email: auth.account.email, displayName: auth.account.displayName, rules: rules(true, err),
+        csrf, email: auth.account.email, displayName: auth.account.displayName, rules: await rules(true, err),
         error, errorField, signOutOtherSessions,
         mustChangeReason: auth.account.mustChangePassword ? mustChangeMessage(auth.account.mustChangeReason) : undefined,
       }), status);
