@@ -5,6 +5,7 @@ import type { Database } from './schema.js';
 import { accountRepository, type AccountRepository } from './accounts.js';
 import { sessionRepository, type SessionRepository } from './sessions.js';
 import { eventRepository, type EventRepository } from './events.js';
+import { outboxRepository, type OutboxRepository } from './outbox.js';
 import { migrateToLatest, openDatabase, type MigrationOutcome } from './db.js';
 import type { Dialect } from './migrations/index.js';
 
@@ -12,6 +13,7 @@ export interface Repositories {
   accounts: AccountRepository;
   sessions: SessionRepository;
   events: EventRepository;
+  outbox: OutboxRepository;
 }
 
 export interface Store extends Repositories {
@@ -24,15 +26,15 @@ export interface Store extends Repositories {
   close(): Promise<void>;
 }
 
-function repositories(db: Kysely<Database>): Repositories {
-  return { accounts: accountRepository(db), sessions: sessionRepository(db), events: eventRepository(db) };
+function repositories(db: Kysely<Database>, dialect: Dialect): Repositories {
+  return { accounts: accountRepository(db), sessions: sessionRepository(db), events: eventRepository(db), outbox: outboxRepository(db, dialect) };
 }
 
 export function createStore(db: Kysely<Database>, dialect: Dialect, close: () => Promise<void>): Store {
   return {
     dialect,
-    ...repositories(db),
-    transaction: (fn) => db.transaction().execute((trx) => fn(repositories(trx))),
+    ...repositories(db, dialect),
+    transaction: (fn) => db.transaction().execute((trx) => fn(repositories(trx, dialect))),
     migrate: () => migrateToLatest(db, dialect),
     async ping() {
       await sql`select 1`.execute(db);
@@ -49,3 +51,4 @@ export function openStore(databaseUrl: string, options: { poolSize?: number } = 
 export type { Account } from './accounts.js';
 export type { Session, RevokeReason } from './sessions.js';
 export type { AuditEvent, EventType } from './events.js';
+export type { OutboxMessage, OutboxState, OutboxCounts, NewOutboxMessage } from './outbox.js';

@@ -45,8 +45,31 @@ export interface EventsTable {
   detail: string | null;
 }
 
+export type OutboxState = 'queued' | 'sending' | 'retrying' | 'sent' | 'failed';
+
+export interface OutboxTable {
+  id: string;
+  message_id: string;
+  account_id: string | null;
+  template: string;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  state: OutboxState;
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   sessions: SessionsTable;
   events: EventsTable;
+  outbox: OutboxTable;
 }
