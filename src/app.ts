@@ -13,6 +13,10 @@ import { buildServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import type { HttpContext } from './http/context.js';
 import { memoryAttemptLimiter } from './core/attempt-limiter.js';
+import { createMailSystem, type MailSystem } from './mail/setup.js';
+import { registerMailMetrics } from './mail/metrics.js';
+import type { MailTransport } from './mail/smtp.js';
+import { devMailboxRoutes } from './http/mail/dev-mailbox.js';
 
 export interface AppOptions {
   config: Config;
@@ -24,6 +28,10 @@ export interface AppOptions {
   hasher?: PasswordHasher;
   /** Run migrations at start (default true). */
   migrate?: boolean;
+  /** Replaces the mail transport the configuration names (tests). */
+  mailTransport?: MailTransport;
+  /** How often an idle mail worker looks for due messages (default 250 ms). */
+  mailPollIntervalMs?: number;
 }
 
 export interface App {
@@ -33,6 +41,8 @@ export interface App {
   metrics: Metrics;
   ctx: HttpContext;
   logger: Logger;
+  /** Outbox delivery: mode (smtp, dev-mailbox, off) and the worker, started by listen() unless PASSDESK_MAIL_WORKER=false. */
+  mail: MailSystem;
   /** Starts listening; resolves to the address. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -62,6 +72,15 @@ export async function createApp(options: AppOptions): Promise<App> {
       observe: metrics.observeHash,
     }));
     const clock = options.clock ?? systemClock;
+    const random = options.random ?? systemRandom;
+    const mail = createMailSystem({
+      config, store, clock, random, logger,
+      observe: registerMailMetrics(metrics.registry, store),
+      transport: options.mailTransport,
+      pollIntervalMs: options.mailPollIntervalMs,
+    });
+    store.onMailCommitted(() => mail.worker?.poke());
+    logger[mail.mode === 'off' ? 'warn' : 'info']({ mailMode: mail.mode }, mail.describe());
     const deps: FlowDeps = {
       store,
       hasher,
@@ -70,7 +89,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         perIp: memoryAttemptLimiter({ limit: config.signInMaxFailuresPerIp, windowMs: config.signInThrottleWindow, clock }),
       },
       clock,
-      random: options.random ?? systemRandom,
+      random,
       config: {
         registration: config.registration,
         sessionIdleTimeoutMs: config.sessionIdleTimeout,
@@ -78,16 +97,23 @@ export async function createApp(options: AppOptions): Promise<App> {
         passwordPolicy: { minLength: config.passwordMinLength, maxLength: 256 },
       },
       observe: { signIn: metrics.observeSignIn },
+      mail: mail.deps,
     };
     const { server, ctx } = await buildServer({ config, deps, metrics, logger });
+    if (mail.mode === 'dev-mailbox') await server.register(async (s) => devMailboxRoutes(s, ctx, store));
     if (!ctx.cookies.secure) {
       logger.warn({ baseUrl: config.baseUrl }, 'PASSDESK_BASE_URL is plain http on a non-loopback host: session cookies cannot be Secure; serve over https');
     }
     return {
-      server, deps, config, metrics, ctx, logger,
-      listen: () => server.listen({ host: config.host, port: config.port }),
+      server, deps, config, metrics, ctx, logger, mail,
+      async listen() {
+        const address = await server.listen({ host: config.host, port: config.port });
+        if (config.mailWorker) mail.worker?.start();
+        return address;
+      },
       async close() {
         await server.close();
+        await mail.close();
         if (ownsHasher) await hasher.close();
         if (ownsStore) await store.close();
       },

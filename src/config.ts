@@ -76,11 +76,24 @@ export const configKeys = {
   signInThrottleWindow: { env: 'PASSDESK_SIGNIN_THROTTLE_WINDOW', schema: duration.default(900_000), doc: 'Sliding window for sign-in failure counting (default 15m).' },
   trustProxy: { env: 'PASSDESK_TRUST_PROXY', schema: boolFromString.default(false), doc: 'Trust X-Forwarded-For/-Proto from a reverse proxy in front.' },
   metricsEnabled: { env: 'PASSDESK_METRICS', schema: boolFromString.default(true), doc: 'Serve Prometheus metrics at /metrics.' },
+  // Mail (mail/): delivery of the outbox.
+  smtpUrl: { env: 'PASSDESK_SMTP_URL', schema: z.string().regex(/^smtps?:\/\/[^/\s]+/, 'expected smtp://user:pass@host:port or smtps://…').optional(), doc: 'SMTP server for outgoing mail (smtp://user:pass@host:587, smtps://… for TLS from the start). Unset: the dev mailbox outside production.' },
+  smtpSecurity: { env: 'PASSDESK_SMTP_SECURITY', schema: z.enum(['auto', 'starttls', 'tls', 'none']).default('auto'), doc: 'auto: STARTTLS when offered (TLS for smtps://); starttls: refuse to send without STARTTLS; tls: TLS from the start; none: never upgrade.' },
+  smtpCaFile: { env: 'PASSDESK_SMTP_CA_FILE', schema: z.string().min(1).optional(), doc: 'PEM file of a CA to trust for the SMTP server\'s certificate, besides the system\'s.' },
+  mailFrom: { env: 'PASSDESK_MAIL_FROM', schema: z.string().min(3).max(254).optional(), doc: 'From address of every email. Default "ORGANIZATION_NAME" <no-reply@BASE_URL host>.' },
+  mailReplyTo: { env: 'PASSDESK_MAIL_REPLY_TO', schema: z.string().min(3).max(254).optional(), doc: 'Reply-To address (e.g. the help desk). Default: none.' },
+  mailLogoUrl: { env: 'PASSDESK_MAIL_LOGO_URL', schema: z.url({ protocol: /^https$/ }).optional(), doc: 'https URL of a logo shown at the top of HTML emails.' },
+  dkimPrivateKey: { env: 'PASSDESK_DKIM_PRIVATE_KEY', schema: z.string().min(1).optional(), doc: 'DKIM signing key: a PEM, or the path of a PEM file. Needs PASSDESK_DKIM_SELECTOR.' },
+  dkimSelector: { env: 'PASSDESK_DKIM_SELECTOR', schema: z.string().regex(/^[A-Za-z0-9._-]{1,63}$/, 'expected a DNS label such as "passdesk"').optional(), doc: 'DKIM selector (the key is published at SELECTOR._domainkey.DOMAIN).' },
+  dkimDomain: { env: 'PASSDESK_DKIM_DOMAIN', schema: z.string().min(1).max(253).optional(), doc: 'DKIM signing domain. Default: the domain of the From address.' },
+  mailMaxAttempts: { env: 'PASSDESK_MAIL_MAX_ATTEMPTS', schema: intFromString(1, 100).default(10), doc: 'Delivery attempts per message before it is marked failed.' },
+  mailRetryBase: { env: 'PASSDESK_MAIL_RETRY_BASE', schema: duration.default(30_000), doc: 'Wait before the first retry; it doubles with each further attempt, up to 1h (default 30s: 30s, 1m, 2m … ).' },
+  mailWorker: { env: 'PASSDESK_MAIL_WORKER', schema: boolFromString.default(true), doc: 'Deliver mail from the server process. false when separate `passdesk worker` processes deliver.' },
 } as const;
 
 type Keys = typeof configKeys;
 
-const SENSITIVE_KEYS: ReadonlySet<string> = new Set<keyof Keys>(['secret', 'databaseUrl']);
+const SENSITIVE_KEYS: ReadonlySet<string> = new Set<keyof Keys>(['secret', 'databaseUrl', 'smtpUrl', 'dkimPrivateKey']);
 export type Config = { [K in keyof Keys]: z.output<Keys[K]['schema']> } & {
   /** Resolved public origin, no trailing slash. */
   baseUrl: string;

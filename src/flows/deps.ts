@@ -6,6 +6,7 @@ import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
 import type { BasicPasswordPolicy } from '../core/password-rules.js';
 import type { AttemptLimiter } from '../core/attempt-limiter.js';
+import type { MailDeps } from '../mail/notices.js';
 
 export interface FlowConfig {
   registration: 'open' | 'closed';
@@ -34,6 +35,8 @@ export interface FlowDeps {
   random: Random;
   config: FlowConfig;
   observe?: FlowObservers;
+  /** Branding and addressing for queued mail; absent (no mail queued) in the CLI's account commands. */
+  mail?: MailDeps;
 }
 
 /** Facts about the request a flow records (audit, device list). Never secrets. */

@@ -13,8 +13,6 @@ export interface MailDeps {
   branding: MailBranding;
   /** Right-hand side of Message-IDs. */
   messageIdDomain: string;
-  /** Called after a transaction that queued mail committed, so delivery starts without waiting for a poll. */
-  queued?(): void;
 }
 
 export interface NoticeAccount {

@@ -24,17 +24,31 @@ export interface Store extends Repositories {
   /** Throws when the database cannot answer. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Called after mail was committed to the outbox (so the worker can start at once, not at its next poll). */
+  onMailCommitted(listener: () => void): void;
 }
 
-function repositories(db: Kysely<Database>, dialect: Dialect): Repositories {
-  return { accounts: accountRepository(db), sessions: sessionRepository(db), events: eventRepository(db), outbox: outboxRepository(db, dialect) };
+function repositories(db: Kysely<Database>, dialect: Dialect, onEnqueue: () => void): Repositories {
+  return { accounts: accountRepository(db), sessions: sessionRepository(db), events: eventRepository(db), outbox: outboxRepository(db, dialect, onEnqueue) };
 }
 
 export function createStore(db: Kysely<Database>, dialect: Dialect, close: () => Promise<void>): Store {
+  const mailListeners: Array<() => void> = [];
+  const mailCommitted = (): void => {
+    for (const l of mailListeners) l();
+  };
   return {
     dialect,
-    ...repositories(db, dialect),
-    transaction: (fn) => db.transaction().execute((trx) => fn(repositories(trx, dialect))),
+    ...repositories(db, dialect, mailCommitted),
+    async transaction(fn) {
+      let queuedMail = false;
+      const result = await db.transaction().execute((trx) => fn(repositories(trx, dialect, () => { queuedMail = true; })));
+      if (queuedMail) mailCommitted();
+      return result;
+    },
+    onMailCommitted(listener) {
+      mailListeners.push(listener);
+    },
     migrate: () => migrateToLatest(db, dialect),
     async ping() {
       await sql`select 1`.execute(db);

@@ -86,7 +86,7 @@ function toMessage(row: Selectable<OutboxTable>): OutboxMessage {
 
 const MAX_ERROR_LENGTH = 500;
 
-export function outboxRepository(db: Kysely<Database>, dialect: Dialect): OutboxRepository {
+export function outboxRepository(db: Kysely<Database>, dialect: Dialect, onEnqueue: () => void = () => {}): OutboxRepository {
   return {
     async enqueueMessage(m) {
       await db
@@ -111,6 +111,8 @@ export function outboxRepository(db: Kysely<Database>, dialect: Dialect): Outbox
           sent_at: null,
         })
         .execute();
+      // Inside a transaction this only notes it; the store tells the worker after the commit.
+      onEnqueue();
     },
     async claimDueMessages({ now, limit, leaseMs, owner }) {
       let due = db
