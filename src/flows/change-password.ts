@@ -5,6 +5,7 @@ import { PassdeskError } from '../core/errors.js';
 import { assertAcceptablePassword, normalizePassword } from '../core/password-rules.js';
 import type { FlowDeps, RequestContext } from './deps.js';
 import { issueSession, type Authenticated, type IssuedSession } from './sessions.js';
+import { queueNotice } from '../mail/notices.js';
 
 export interface ChangePasswordInput {
   currentPassword: string;
@@ -58,6 +59,8 @@ export async function changePassword(deps: FlowDeps, auth: Authenticated, input:
       sessionId: issued.session.id,
       detail: { signedOutSessions, via: 'change' },
     });
+    // The notice commits with the change (transactional outbox): no change without its email, no email without the change.
+    await queueNotice(tx, deps, { account, notice: { code: 'password-changed', signedOutOthers: signOutOthers }, origin: { at: now, device: issued.session.device, ip: ctx.ip } });
     return { ...issued, signedOutSessions };
   });
 }
