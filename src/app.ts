@@ -17,6 +17,7 @@ import { createMailSystem, type MailSystem } from './mail/setup.js';
 import { registerMailMetrics } from './mail/metrics.js';
 import type { MailTransport } from './mail/smtp.js';
 import { devMailboxRoutes } from './http/mail/dev-mailbox.js';
+import { mailSettingsRoutes } from './http/mail/settings-routes.js';
 
 export interface AppOptions {
   config: Config;
@@ -100,6 +101,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       mail: mail.deps,
     };
     const { server, ctx } = await buildServer({ config, deps, metrics, logger });
+    await server.register(async (s) => mailSettingsRoutes(s, ctx));
     if (mail.mode === 'dev-mailbox') await server.register(async (s) => devMailboxRoutes(s, ctx, store));
     if (!ctx.cookies.secure) {
       logger.warn({ baseUrl: config.baseUrl }, 'PASSDESK_BASE_URL is plain http on a non-loopback host: session cookies cannot be Secure; serve over https');

@@ -8,6 +8,8 @@ export const messages = {
     PASSWORD_TOO_LONG: 'Use at most 256 characters.',
     PASSWORD_UNCHANGED: 'Your new password must be different from your current one.',
     PASSWORD_CONFIRMATION_MISMATCH: 'The two new passwords don’t match. Type the same password in both boxes.',
+    VERIFICATION_CODE_INVALID: 'That code is wrong or has expired. Check the latest email, or ask for a new code.',
+    RECOVERY_EMAIL_SAME_AS_PRIMARY: 'Choose an address other than the one you sign in with: a recovery address helps only if it is a different mailbox.',
     INVALID_CREDENTIALS: 'The email address or password is incorrect.',
     CURRENT_PASSWORD_INCORRECT: 'Your current password is incorrect.',
     AUTHENTICATION_REQUIRED: 'Please sign in to continue.',

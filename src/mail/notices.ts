@@ -21,19 +21,15 @@ export interface NoticeAccount {
   displayName: string;
 }
 
-export interface MailPreferencesReader {
-  /** The phrase shown at the top of every email, and a verified recovery address; null when none. */
-  mailPreferencesFor?(accountId: string): Promise<{ antiPhishingPhrase: string | null; recoveryEmail: string | null }>;
-}
-
 export async function queueNotice(
-  tx: Pick<Repositories, 'outbox'> & MailPreferencesReader,
+  tx: Pick<Repositories, 'outbox' | 'mailPreferences'>,
   deps: { clock: Clock; random: Random; mail?: MailDeps | undefined },
   o: { account: NoticeAccount; notice: Notice; origin: Omit<NoticeOrigin, 'at'> & { at?: number }; onlyTo?: string },
 ): Promise<QueuedMessage[]> {
   const mail = deps.mail;
   if (!mail) return [];
-  const prefs = (await tx.mailPreferencesFor?.(o.account.id)) ?? { antiPhishingPhrase: null, recoveryEmail: null };
+  // The phrase shown at the top of every email, and the verified recovery address.
+  const prefs = await tx.mailPreferences.getMailPreferences(o.account.id);
   const recipients: Array<{ to: string; recoveryCopy: boolean }> = o.onlyTo
     ? [{ to: o.onlyTo, recoveryCopy: false }]
     : [{ to: o.account.email, recoveryCopy: false }, ...(prefs.recoveryEmail ? [{ to: prefs.recoveryEmail, recoveryCopy: true }] : [])];

@@ -11,7 +11,12 @@ export type EventType =
   | 'sessions.revoked_others'
   | 'password.changed'
   | 'password.change_failed'
-  | 'password.rehashed';
+  | 'password.rehashed'
+  | 'reauth.failed'
+  | 'mail.phrase_changed'
+  | 'recovery_email.requested'
+  | 'recovery_email.verified'
+  | 'recovery_email.removed';
 
 export interface AuditEvent {
   id: number;

@@ -6,6 +6,7 @@ import { accountRepository, type AccountRepository } from './accounts.js';
 import { sessionRepository, type SessionRepository } from './sessions.js';
 import { eventRepository, type EventRepository } from './events.js';
 import { outboxRepository, type OutboxRepository } from './outbox.js';
+import { mailPreferencesRepository, type MailPreferencesRepository } from './mail-preferences.js';
 import { migrateToLatest, openDatabase, type MigrationOutcome } from './db.js';
 import type { Dialect } from './migrations/index.js';
 
@@ -14,6 +15,7 @@ export interface Repositories {
   sessions: SessionRepository;
   events: EventRepository;
   outbox: OutboxRepository;
+  mailPreferences: MailPreferencesRepository;
 }
 
 export interface Store extends Repositories {
@@ -29,7 +31,7 @@ export interface Store extends Repositories {
 }
 
 function repositories(db: Kysely<Database>, dialect: Dialect, onEnqueue: () => void): Repositories {
-  return { accounts: accountRepository(db), sessions: sessionRepository(db), events: eventRepository(db), outbox: outboxRepository(db, dialect, onEnqueue) };
+  return { accounts: accountRepository(db), sessions: sessionRepository(db), events: eventRepository(db), outbox: outboxRepository(db, dialect, onEnqueue), mailPreferences: mailPreferencesRepository(db) };
 }
 
 export function createStore(db: Kysely<Database>, dialect: Dialect, close: () => Promise<void>): Store {
@@ -66,3 +68,4 @@ export type { Account } from './accounts.js';
 export type { Session, RevokeReason } from './sessions.js';
 export type { AuditEvent, EventType } from './events.js';
 export type { OutboxMessage, OutboxState, OutboxCounts, NewOutboxMessage } from './outbox.js';
+export type { MailPreferences } from './mail-preferences.js';

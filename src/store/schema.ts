@@ -67,9 +67,22 @@ export interface OutboxTable {
   sent_at: number | null;
 }
 
+export interface MailPreferencesTable {
+  account_id: string;
+  anti_phishing_phrase: string | null;
+  recovery_email: string | null;
+  recovery_email_verified_at: number | null;
+  pending_recovery_email: string | null;
+  pending_code_hash: string | null;
+  pending_expires_at: number | null;
+  pending_attempts: number;
+  updated_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   sessions: SessionsTable;
   events: EventsTable;
   outbox: OutboxTable;
+  mail_preferences: MailPreferencesTable;
 }

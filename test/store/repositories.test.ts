@@ -31,7 +31,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         store = openStore('sqlite::memory:');
       }
       const first = await store.migrate();
-      assert.deepEqual(first.applied, ['0001_initial', '0003_mail_outbox']);
+      assert.deepEqual(first.applied, ['0001_initial', '0003_mail_outbox', '0004_mail_preferences']);
       const second = await store.migrate();
       assert.deepEqual(second.applied, [], 'migrations are idempotent');
     });
@@ -288,6 +288,40 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(listed.length, 2);
       assert.equal((await store.outbox.countMessagesByState()).queued, counts.queued + 2);
       assert.ok(((await store.outbox.nextDueAt()) ?? Infinity) <= t);
+    });
+    test('mail preferences: none by default; the phrase is set and cleared', async () => {
+      const a = await store.accounts.createAccount(newAccount('prefs@example.org'));
+      assert.ok(a);
+      assert.deepEqual(await store.mailPreferences.getMailPreferences(a.id), {
+        antiPhishingPhrase: null, recoveryEmail: null, recoveryEmailVerifiedAt: null, pendingRecoveryEmail: null, pendingExpiresAt: null,
+      });
+      await store.mailPreferences.setAntiPhishingPhrase(a.id, 'purple otter', T0);
+      assert.equal((await store.mailPreferences.getMailPreferences(a.id)).antiPhishingPhrase, 'purple otter');
+      await store.mailPreferences.setAntiPhishingPhrase(a.id, null, T0 + 1);
+      assert.equal((await store.mailPreferences.getMailPreferences(a.id)).antiPhishingPhrase, null);
+    });
+
+    test('a recovery address becomes verified only with its code, once, before expiry and within the attempt limit', async () => {
+      const a = await store.accounts.createAccount(newAccount('recovery@example.org'));
+      assert.ok(a);
+      await store.mailPreferences.startRecoveryEmailVerification(a.id, { email: 'backup@example.net', codeHash: 'right', expiresAt: T0 + 1000, now: T0 });
+      assert.equal((await store.mailPreferences.getMailPreferences(a.id)).pendingRecoveryEmail, 'backup@example.net');
+      assert.equal(await store.mailPreferences.consumeRecoveryEmailCode(a.id, 'wrong', T0 + 1), null);
+      const racing = await Promise.all([1, 2, 3].map(() => store.mailPreferences.consumeRecoveryEmailCode(a.id, 'right', T0 + 2)));
+      assert.deepEqual(racing.filter(Boolean), ['backup@example.net'], 'exactly one racing request wins');
+      const p = await store.mailPreferences.getMailPreferences(a.id);
+      assert.deepEqual([p.recoveryEmail, p.recoveryEmailVerifiedAt, p.pendingRecoveryEmail], ['backup@example.net', T0 + 2, null]);
+
+      await store.mailPreferences.startRecoveryEmailVerification(a.id, { email: 'late@example.net', codeHash: 'late', expiresAt: T0 + 1000, now: T0 });
+      assert.equal(await store.mailPreferences.consumeRecoveryEmailCode(a.id, 'late', T0 + 1000), null, 'expired');
+      await store.mailPreferences.startRecoveryEmailVerification(a.id, { email: 'guessed@example.net', codeHash: 'guess', expiresAt: T0 + 10_000, now: T0 });
+      for (let i = 0; i < 5; i++) assert.equal(await store.mailPreferences.consumeRecoveryEmailCode(a.id, `no-${i}`, T0 + 10), null);
+      assert.equal(await store.mailPreferences.consumeRecoveryEmailCode(a.id, 'guess', T0 + 11), null, 'after 5 wrong codes even the right one fails');
+      assert.equal((await store.mailPreferences.getMailPreferences(a.id)).recoveryEmail, 'backup@example.net', 'the verified address stays');
+
+      assert.equal(await store.mailPreferences.removeRecoveryEmail(a.id, T0 + 20), true);
+      assert.equal((await store.mailPreferences.getMailPreferences(a.id)).recoveryEmail, null);
+      assert.equal(await store.mailPreferences.removeRecoveryEmail(a.id, T0 + 21), false);
     });
   });
 }
