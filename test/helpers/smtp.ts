@@ -4,6 +4,8 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
 
 export interface ReceivedMail {
+  /** The session was encrypted (STARTTLS or TLS from the start). */
+  secure: boolean;
   from: string;
   to: string[];
   raw: string;
@@ -57,6 +59,7 @@ export async function startSmtpServer(options: Partial<SMTPServerOptions> = {}):
           }
           const raw = Buffer.concat(chunks).toString('utf8');
           state.received.push({
+            secure: session.secure,
             from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             to: session.envelope.rcptTo.map((r) => r.address),
             raw,
