@@ -106,7 +106,7 @@ async function runBackend(backend: 'sqlite' | 'postgres', sink: Sink): Promise<B
   const store: Store = openStore(url);
   await store.migrate();
   const transport = createSmtpTransport({ url: `smtp://127.0.0.1:${sink.port}`, security: 'none', from: '"Bench Org" <no-reply@id.example.org>', maxConnections: Number(process.env.BENCH_MAIL_CONNECTIONS ?? 4) });
-  const worker = createOutboxWorker({ store, transport, clock: systemClock, owner: `bench-${backend}`, maxAttempts: 3, retryBaseMs: 1000, batchSize: 100, concurrency: 16, pollIntervalMs: 250 });
+  const worker = createOutboxWorker({ store, transport, clock: systemClock, owner: `bench-${backend}`, maxAttempts: 3, retryBaseMs: 1000 });
   try {
     // Warm-up: connections open, statements prepared.
     const warm = await store.transaction((tx) => queueMessage(tx, queueDeps, { to: 'warm@example.org', accountId: null, template: 'bench', content: content(0) }));
@@ -209,7 +209,7 @@ const out = {
   cpus: cpus().length,
   // The development machine is shared: a load above the core count means the figures are low.
   loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
-  settings: { batchSize: 100, concurrency: 16, smtpConnections: 4, pollIntervalMs: 250, sink: 'smtp-server in a child process on 127.0.0.1' },
+  settings: { worker: 'the defaults of passdesk serve and passdesk worker (batch 100, 16 in flight, 4 SMTP connections, 250 ms idle poll)', sink: 'smtp-server in a child process on 127.0.0.1' },
   results,
 };
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });

@@ -70,8 +70,8 @@ function errorText(err: unknown): string {
 
 export function createOutboxWorker(o: OutboxWorkerOptions): OutboxWorker {
   const leaseMs = o.leaseMs ?? DEFAULT_LEASE_MS;
-  const batchSize = o.batchSize ?? 50;
-  const concurrency = Math.max(1, o.concurrency ?? 8);
+  const batchSize = o.batchSize ?? 100;
+  const concurrency = Math.max(1, o.concurrency ?? 16);
   const pollIntervalMs = o.pollIntervalMs ?? 250;
   let chain: Promise<unknown> = Promise.resolve();
   let timer: NodeJS.Timeout | null = null;
