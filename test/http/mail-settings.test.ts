@@ -132,7 +132,8 @@ describe('email settings', () => {
     const security = await c.get('/security', { headers: { accept: 'text/html' } });
     assert.ok(security.body.includes('href="/security/email"'));
     const csrf = await c.csrfFrom('/security/email');
-    const saved = await c.request('POST', '/security/email/phrase', { form: { _csrf: csrf, phrase: 'blue heron', currentPassword: PASSWORD } });
+    // As a browser sends it: with the hidden username field that is there for password managers.
+    const saved = await c.request('POST', '/security/email/phrase', { form: { _csrf: csrf, username: 'page-settings@example.org', phrase: 'blue heron', currentPassword: PASSWORD } });
     assert.equal(saved.statusCode, 303);
     assert.equal(saved.headers.location, '/security/email?notice=phrase-saved');
     const page = await c.get('/security/email?notice=phrase-saved', { headers: { accept: 'text/html' } });

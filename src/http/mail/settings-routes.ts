@@ -153,7 +153,9 @@ export async function mailSettingsRoutes(app: FastifyInstance, ctx: HttpContext)
     };
 
     const pagePassword = z.string().min(1, 'enter your current password').max(1024);
-    pageAction('/security/email/phrase', z.strictObject({ currentPassword: pagePassword, phrase: z.string().max(200).default('') }), async (auth, data: { currentPassword: string; phrase: string }, request) => {
+  // The hidden username field is there for password managers (which password goes with which account).
+  const pageUsername = { username: z.string().max(254).optional() };
+    pageAction('/security/email/phrase', z.strictObject({ ...pageUsername, currentPassword: pagePassword, phrase: z.string().max(200).default('') }), async (auth, data: { currentPassword: string; phrase: string }, request) => {
       assertPasswordWithinLimit(data.currentPassword);
       const checked = data.phrase.trim() === '' ? null : phraseInput.safeParse(data.phrase);
       if (checked && !checked.success) throw new PassdeskError('VALIDATION_FAILED', `Anti-phishing phrase: ${checked.error.issues[0]?.message ?? 'not valid'}.`);
@@ -161,18 +163,18 @@ export async function mailSettingsRoutes(app: FastifyInstance, ctx: HttpContext)
       await setAntiPhishingPhrase(ctx.deps, auth, { currentPassword: data.currentPassword, phrase }, requestContext(request));
       return phrase ? 'phrase-saved' : 'phrase-removed';
     });
-    pageAction('/security/email/recovery', z.strictObject({ currentPassword: pagePassword, email: emailInput }), async (auth, data: { currentPassword: string; email: string }, request) => {
+    pageAction('/security/email/recovery', z.strictObject({ ...pageUsername, currentPassword: pagePassword, email: emailInput }), async (auth, data: { currentPassword: string; email: string }, request) => {
       assertPasswordWithinLimit(data.currentPassword);
-      await addRecoveryEmail(ctx.deps, auth, data, requestContext(request));
+      await addRecoveryEmail(ctx.deps, auth, { currentPassword: data.currentPassword, email: data.email }, requestContext(request));
       return 'code-sent';
     });
     pageAction('/security/email/recovery/verify', z.strictObject({ code: codeInput }), async (auth, data: { code: string }, request) => {
       await verifyRecoveryEmail(ctx.deps, auth, data, requestContext(request));
       return 'recovery-verified';
     });
-    pageAction('/security/email/recovery/remove', z.strictObject({ currentPassword: pagePassword }), async (auth, data: { currentPassword: string }, request) => {
+    pageAction('/security/email/recovery/remove', z.strictObject({ ...pageUsername, currentPassword: pagePassword }), async (auth, data: { currentPassword: string }, request) => {
       assertPasswordWithinLimit(data.currentPassword);
-      await removeRecoveryEmail(ctx.deps, auth, data, requestContext(request));
+      await removeRecoveryEmail(ctx.deps, auth, { currentPassword: data.currentPassword }, requestContext(request));
       return 'recovery-removed';
     });
   });

@@ -41,6 +41,6 @@ export function mailboxMessagePage(ctx: Ctx, m: OutboxMessage): SafeHtml {
   </dl>
   <p><a class="button" href="/dev/mailbox/${m.id}/html" id="html-link">View as HTML</a> <a class="button" href="/dev/mailbox/${m.id}/text">Plain text only</a></p>
   <h2>Plain text</h2>
-  <pre id="text" style="white-space:pre-wrap">${m.text}</pre>
+  <pre id="text">${m.text}</pre>
 </section>`);
 }
