@@ -16,6 +16,11 @@ import { buildServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import type { HttpContext } from './http/context.js';
 import { memoryAttemptLimiter } from './core/attempt-limiter.js';
+import { createMailSystem, type MailSystem } from './mail/setup.js';
+import { registerMailMetrics } from './mail/metrics.js';
+import type { MailTransport } from './mail/smtp.js';
+import { devMailboxRoutes } from './http/mail/dev-mailbox.js';
+import { mailSettingsRoutes } from './http/mail/settings-routes.js';
 
 export interface AppOptions {
   config: Config;
@@ -28,6 +33,10 @@ export interface AppOptions {
   strength?: StrengthEstimator;
   /** Run migrations at start (default true). */
   migrate?: boolean;
+  /** Replaces the mail transport the configuration names (tests). */
+  mailTransport?: MailTransport;
+  /** How often an idle mail worker looks for due messages (default 250 ms). */
+  mailPollIntervalMs?: number;
 }
 
 export interface App {
@@ -37,6 +46,8 @@ export interface App {
   metrics: Metrics;
   ctx: HttpContext;
   logger: Logger;
+  /** Outbox delivery: mode (smtp, dev-mailbox, off) and the worker, started by listen() unless PASSDESK_MAIL_WORKER=false. */
+  mail: MailSystem;
   /** Starts listening; resolves to the address. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -98,6 +109,15 @@ export async function createApp(options: AppOptions): Promise<App> {
       observe: metrics.observeHash,
     }));
     const clock = options.clock ?? systemClock;
+    const random = options.random ?? systemRandom;
+    const mail = createMailSystem({
+      config, store, clock, random, logger,
+      observe: registerMailMetrics(metrics.registry, store),
+      transport: options.mailTransport,
+      pollIntervalMs: options.mailPollIntervalMs,
+    });
+    store.onMailCommitted(() => mail.worker?.poke());
+    logger[mail.mode === 'off' ? 'warn' : 'info']({ mailMode: mail.mode }, mail.describe());
     const deps: FlowDeps = {
       store,
       hasher,
@@ -106,25 +126,31 @@ export async function createApp(options: AppOptions): Promise<App> {
         perIp: memoryAttemptLimiter({ limit: config.signInMaxFailuresPerIp, windowMs: config.signInThrottleWindow, clock }),
       },
       clock,
-      random: options.random ?? systemRandom,
+      random,
       strength: options.strength ?? sharedStrengthEstimator(),
       breached: breachedLookup(breached),
       config: flowConfig(config),
       observe: { signIn: metrics.observeSignIn },
+      mail: mail.deps,
     };
     const { server, ctx } = await buildServer({ config, deps, metrics, logger });
+    await server.register(async (s) => mailSettingsRoutes(s, ctx));
+    if (mail.mode === 'dev-mailbox') await server.register(async (s) => devMailboxRoutes(s, ctx, store));
     if (!ctx.cookies.secure) {
       logger.warn({ baseUrl: config.baseUrl }, 'PASSDESK_BASE_URL is plain http on a non-loopback host: session cookies cannot be Secure; serve over https');
     }
     return {
-      server, deps, config, metrics, ctx, logger,
+      server, deps, config, metrics, ctx, logger, mail,
       async listen() {
         // The estimator's dictionaries take a second to load: not on the first person's sign-in.
         deps.strength?.warm();
-        return server.listen({ host: config.host, port: config.port });
+        const address = await server.listen({ host: config.host, port: config.port });
+        if (config.mailWorker) mail.worker?.start();
+        return address;
       },
       async close() {
         await server.close();
+        await mail.close();
         if (ownsHasher) await hasher.close();
         await breached.close();
         if (ownsStore) await store.close();

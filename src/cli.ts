@@ -16,6 +16,7 @@ import { normalizeEmail } from './core/email.js';
 import { PassdeskError, isPassdeskError } from './core/errors.js';
 import type { FlowDeps } from './flows/deps.js';
 import { breachedCommand, BREACHED_USAGE } from './breached/cli.js';
+import { mailStatus, runWorker } from './mail/cli.js';
 
 const USAGE = `Usage: passdesk <command> [options]
 
@@ -29,6 +30,8 @@ Commands:
   user show EMAIL [--json]      Show one account.
   config keys                   List every configuration key and its environment variable.
 ${BREACHED_USAGE}
+  worker                        Deliver the mail outbox only (no HTTP); several may share one PostgreSQL.
+  mail status [--json]          Count outbox messages by state and show recent delivery problems.
 
 Configuration comes from PASSDESK_* environment variables and an optional JSON file named by
 PASSDESK_CONFIG. See the README for every key.`;
@@ -57,6 +60,18 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         return await user(rest, io);
       case 'breached':
         return await breachedCommand(rest, io);
+      case 'worker': {
+        const config = loadConfig();
+        return await runWorker(config, defaultLogger(config));
+      }
+      case 'mail': {
+        if (rest[0] !== 'status') {
+          io.stderr(USAGE);
+          return 2;
+        }
+        const { values } = parseArgs({ args: rest.slice(1), options: { json: { type: 'boolean', default: false } }, strict: true });
+        return await mailStatus(loadConfig(), io, { json: values.json });
+      }
       case 'config':
         if (rest[0] === 'keys') {
           for (const [key, spec] of Object.entries(configKeys)) io.stdout(`${spec.env.padEnd(36)} ${key.padEnd(24)} ${spec.doc}`);

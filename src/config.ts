@@ -96,11 +96,24 @@ export const configKeys = {
   breachedApiUrl: { env: 'PASSDESK_BREACHED_API_URL', schema: z.url({ protocol: /^https?$/ }).optional(), doc: 'Base URL of a Pwned Passwords range API (k-anonymity: only 5 hex characters of the SHA-1 are sent), e.g. https://api.pwnedpasswords.com. Off unless set.' },
   breachedApiTimeout: { env: 'PASSDESK_BREACHED_API_TIMEOUT', schema: duration.default(2000), doc: 'How long to wait for the range API before treating it as unreachable.' },
   breachedApiOnError: { env: 'PASSDESK_BREACHED_API_ON_ERROR', schema: z.enum(['open', 'closed']).default('open'), doc: 'When the range API is unreachable: "open" accepts the password (the offline set still applies), "closed" refuses it until the API answers.' },
+  // Mail (mail/): delivery of the outbox.
+  smtpUrl: { env: 'PASSDESK_SMTP_URL', schema: z.string().regex(/^smtps?:\/\/[^/\s]+/, 'expected smtp://user:pass@host:port or smtps://…').optional(), doc: 'SMTP server for outgoing mail (smtp://user:pass@host:587, smtps://… for TLS from the start). Unset: the dev mailbox outside production.' },
+  smtpSecurity: { env: 'PASSDESK_SMTP_SECURITY', schema: z.enum(['auto', 'starttls', 'tls', 'none']).default('auto'), doc: 'auto: STARTTLS when offered (TLS for smtps://); starttls: refuse to send without STARTTLS; tls: TLS from the start; none: never upgrade.' },
+  smtpCaFile: { env: 'PASSDESK_SMTP_CA_FILE', schema: z.string().min(1).optional(), doc: 'PEM file of a CA to trust for the SMTP server\'s certificate, besides the system\'s.' },
+  mailFrom: { env: 'PASSDESK_MAIL_FROM', schema: z.string().min(3).max(254).optional(), doc: 'From address of every email. Default "ORGANIZATION_NAME" <no-reply@BASE_URL host>.' },
+  mailReplyTo: { env: 'PASSDESK_MAIL_REPLY_TO', schema: z.string().min(3).max(254).optional(), doc: 'Reply-To address (e.g. the help desk). Default: none.' },
+  mailLogoUrl: { env: 'PASSDESK_MAIL_LOGO_URL', schema: z.url({ protocol: /^https$/ }).optional(), doc: 'https URL of a logo shown at the top of HTML emails.' },
+  dkimPrivateKey: { env: 'PASSDESK_DKIM_PRIVATE_KEY', schema: z.string().min(1).optional(), doc: 'DKIM signing key: a PEM, or the path of a PEM file. Needs PASSDESK_DKIM_SELECTOR.' },
+  dkimSelector: { env: 'PASSDESK_DKIM_SELECTOR', schema: z.string().regex(/^[A-Za-z0-9._-]{1,63}$/, 'expected a DNS label such as "passdesk"').optional(), doc: 'DKIM selector (the key is published at SELECTOR._domainkey.DOMAIN).' },
+  dkimDomain: { env: 'PASSDESK_DKIM_DOMAIN', schema: z.string().min(1).max(253).optional(), doc: 'DKIM signing domain. Default: the domain of the From address.' },
+  mailMaxAttempts: { env: 'PASSDESK_MAIL_MAX_ATTEMPTS', schema: intFromString(1, 100).default(10), doc: 'Delivery attempts per message before it is marked failed.' },
+  mailRetryBase: { env: 'PASSDESK_MAIL_RETRY_BASE', schema: duration.default(30_000), doc: 'Wait before the first retry; it doubles with each further attempt, up to 1h (default 30s: 30s, 1m, 2m … ).' },
+  mailWorker: { env: 'PASSDESK_MAIL_WORKER', schema: boolFromString.default(true), doc: 'Deliver mail from the server process. false when separate `passdesk worker` processes deliver.' },
 } as const;
 
 type Keys = typeof configKeys;
 
-const SENSITIVE_KEYS: ReadonlySet<string> = new Set<keyof Keys>(['secret', 'databaseUrl', 'breachedApiUrl']);
+const SENSITIVE_KEYS: ReadonlySet<string> = new Set<keyof Keys>(['secret', 'databaseUrl', 'breachedApiUrl', 'smtpUrl', 'dkimPrivateKey']);
 export type Config = { [K in keyof Keys]: z.output<Keys[K]['schema']> } & {
   /** Resolved public origin, no trailing slash. */
   baseUrl: string;

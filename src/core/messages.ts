@@ -17,6 +17,8 @@ export const messages = {
     PASSWORD_REUSED: 'You used this password recently. Choose a new one.',
     PASSWORD_CHANGED_TOO_RECENTLY: 'Your password was changed recently. You can change it again later.',
     PASSWORD_CONFIRMATION_MISMATCH: 'The two new passwords don’t match. Type the same password in both boxes.',
+    VERIFICATION_CODE_INVALID: 'That code is wrong or has expired. Check the latest email, or ask for a new code.',
+    RECOVERY_EMAIL_SAME_AS_PRIMARY: 'Choose an address other than the one you sign in with: a recovery address helps only if it is a different mailbox.',
     INVALID_CREDENTIALS: 'The email address or password is incorrect.',
     CURRENT_PASSWORD_INCORRECT: 'Your current password is incorrect.',
     AUTHENTICATION_REQUIRED: 'Please sign in to continue.',

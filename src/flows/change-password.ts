@@ -6,6 +6,7 @@ import { normalizePassword } from '../core/password-rules.js';
 import { assertPasswordAllowed } from './password-policy.js';
 import type { FlowDeps, RequestContext } from './deps.js';
 import { issueSession, type Authenticated, type IssuedSession } from './sessions.js';
+import { queueNotice } from '../mail/notices.js';
 
 export interface ChangePasswordInput {
   currentPassword: string;
@@ -63,6 +64,8 @@ export async function changePassword(deps: FlowDeps, auth: Authenticated, input:
       sessionId: issued.session.id,
       detail: { signedOutSessions, via: 'change' },
     });
+    // The notice commits with the change (transactional outbox): no change without its email, no email without the change.
+    await queueNotice(tx, deps, { account, notice: { code: 'password-changed', signedOutOthers: signOutOthers }, origin: { at: now, device: issued.session.device, ip: ctx.ip } });
     return { ...issued, signedOutSessions };
   });
 }

@@ -7,6 +7,7 @@ import type { Random } from '../core/random.js';
 import type { PasswordPolicy, BreachedResult } from '../core/password-policy.js';
 import type { StrengthEstimator } from '../policy/strength-estimator.js';
 import type { AttemptLimiter } from '../core/attempt-limiter.js';
+import type { MailDeps } from '../mail/notices.js';
 
 export interface FlowConfig {
   registration: 'open' | 'closed';
@@ -47,6 +48,8 @@ export interface FlowDeps {
   random: Random;
   config: FlowConfig;
   observe?: FlowObservers;
+  /** Branding and addressing for queued mail; absent (no mail queued) in the CLI's account commands. */
+  mail?: MailDeps;
 }
 
 /** Facts about the request a flow records (audit, device list). Never secrets. */

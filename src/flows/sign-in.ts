@@ -6,6 +6,8 @@ import type { FlowDeps, RequestContext, SignInOutcome } from './deps.js';
 import { issueSession, type Authenticated, type IssuedSession } from './sessions.js';
 import type { Account } from '../store/index.js';
 import { tightenAtSignIn } from './password-policy.js';
+import { queueNotice } from '../mail/notices.js';
+import { isNewDevice } from '../core/new-device.js';
 
 export interface SignInInput {
   email: string;
@@ -15,6 +17,9 @@ export interface SignInInput {
 export interface SignInResult extends IssuedSession {
   account: Account;
 }
+
+/** Earlier sessions compared with a sign-in to tell whether its device is new (core/new-device.ts). */
+const NEW_DEVICE_HISTORY = 200;
 
 export async function signIn(
   deps: FlowDeps,
@@ -73,8 +78,12 @@ export async function signIn(
     if (options.replacing) {
       await tx.sessions.revokeSession(options.replacing.session.id, { accountId: options.replacing.account.id, now, reason: 'rotated' });
     }
+    const earlier = await tx.sessions.listSessionOrigins(account.id, { limit: NEW_DEVICE_HISTORY });
     const session = await issueSession(tx, deps, account, ctx);
     await tx.events.recordEvent({ accountId: account.id, type: 'signin.succeeded', now, ip: ctx.ip, device: session.session.device, sessionId: session.session.id });
+    if (isNewDevice(earlier, { device: session.session.device, ip: ctx.ip }, now)) {
+      await queueNotice(tx, deps, { account, notice: { code: 'new-device-sign-in' }, origin: { at: now, device: session.session.device, ip: ctx.ip } });
+    }
     return session;
   });
   observe('success');

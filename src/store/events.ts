@@ -12,7 +12,12 @@ export type EventType =
   | 'password.changed'
   | 'password.change_failed'
   | 'password.rehashed'
-  | 'password.change_required';
+  | 'password.change_required'
+  | 'reauth.failed'
+  | 'mail.phrase_changed'
+  | 'recovery_email.requested'
+  | 'recovery_email.verified'
+  | 'recovery_email.removed';
 
 export interface AuditEvent {
   id: number;

@@ -6,6 +6,8 @@ import { accountRepository, type AccountRepository } from './accounts.js';
 import { sessionRepository, type SessionRepository } from './sessions.js';
 import { eventRepository, type EventRepository } from './events.js';
 import { passwordHistoryRepository, type PasswordHistoryRepository } from './password-history.js';
+import { outboxRepository, type OutboxRepository } from './outbox.js';
+import { mailPreferencesRepository, type MailPreferencesRepository } from './mail-preferences.js';
 import { migrateToLatest, openDatabase, type MigrationOutcome } from './db.js';
 import type { Dialect } from './migrations/index.js';
 
@@ -14,6 +16,8 @@ export interface Repositories {
   sessions: SessionRepository;
   events: EventRepository;
   passwordHistory: PasswordHistoryRepository;
+  outbox: OutboxRepository;
+  mailPreferences: MailPreferencesRepository;
 }
 
 export interface Store extends Repositories {
@@ -24,22 +28,38 @@ export interface Store extends Repositories {
   /** Throws when the database cannot answer. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Called after mail was committed to the outbox (so the worker can start at once, not at its next poll). */
+  onMailCommitted(listener: () => void): void;
 }
 
-function repositories(db: Kysely<Database>): Repositories {
+function repositories(db: Kysely<Database>, dialect: Dialect, onEnqueue: () => void): Repositories {
   return {
     accounts: accountRepository(db),
     sessions: sessionRepository(db),
     events: eventRepository(db),
     passwordHistory: passwordHistoryRepository(db),
+    outbox: outboxRepository(db, dialect, onEnqueue),
+    mailPreferences: mailPreferencesRepository(db),
   };
 }
 
 export function createStore(db: Kysely<Database>, dialect: Dialect, close: () => Promise<void>): Store {
+  const mailListeners: Array<() => void> = [];
+  const mailCommitted = (): void => {
+    for (const l of mailListeners) l();
+  };
   return {
     dialect,
-    ...repositories(db),
-    transaction: (fn) => db.transaction().execute((trx) => fn(repositories(trx))),
+    ...repositories(db, dialect, mailCommitted),
+    async transaction(fn) {
+      let queuedMail = false;
+      const result = await db.transaction().execute((trx) => fn(repositories(trx, dialect, () => { queuedMail = true; })));
+      if (queuedMail) mailCommitted();
+      return result;
+    },
+    onMailCommitted(listener) {
+      mailListeners.push(listener);
+    },
     migrate: () => migrateToLatest(db, dialect),
     async ping() {
       await sql`select 1`.execute(db);
@@ -56,3 +76,5 @@ export function openStore(databaseUrl: string, options: { poolSize?: number } = 
 export type { Account } from './accounts.js';
 export type { Session, RevokeReason } from './sessions.js';
 export type { AuditEvent, EventType } from './events.js';
+export type { OutboxMessage, OutboxState, OutboxCounts, NewOutboxMessage } from './outbox.js';
+export type { MailPreferences } from './mail-preferences.js';

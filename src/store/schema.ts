@@ -53,9 +53,45 @@ export interface EventsTable {
   detail: string | null;
 }
 
+export type OutboxState = 'queued' | 'sending' | 'retrying' | 'sent' | 'failed';
+
+export interface OutboxTable {
+  id: string;
+  message_id: string;
+  account_id: string | null;
+  template: string;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  state: OutboxState;
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
+}
+
+export interface MailPreferencesTable {
+  account_id: string;
+  anti_phishing_phrase: string | null;
+  recovery_email: string | null;
+  recovery_email_verified_at: number | null;
+  pending_recovery_email: string | null;
+  pending_code_hash: string | null;
+  pending_expires_at: number | null;
+  pending_attempts: number;
+  updated_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   sessions: SessionsTable;
   events: EventsTable;
   password_history: PasswordHistoryTable;
+  outbox: OutboxTable;
+  mail_preferences: MailPreferencesTable;
 }

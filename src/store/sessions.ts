@@ -55,6 +55,8 @@ export interface SessionRepository {
   revokeOtherSessions(accountId: string, options: { exceptSessionId: string | null; now: number; reason: RevokeReason }): Promise<number>;
   /** Sessions not revoked and not past their absolute expiry, newest first. Idle expiry is the caller's rule. */
   listSessions(accountId: string, options: { now: number; includeRevokedSince?: number }): Promise<Session[]>;
+  /** Device and IP of the account's sessions, newest first, whatever their state (for new-device notices). */
+  listSessionOrigins(accountId: string, options: { limit: number }): Promise<Array<{ device: string; ip: string | null; createdAt: number }>>;
 }
 
 export function sessionRepository(db: Kysely<Database>): SessionRepository {
@@ -131,6 +133,16 @@ export function sessionRepository(db: Kysely<Database>): SessionRepository {
         : q.where((eb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>=', includeRevokedSince)]));
       const rows = await q.orderBy('last_seen_at', 'desc').orderBy('id').execute();
       return rows.map(toSession);
+    },
+    async listSessionOrigins(accountId, { limit }) {
+      const rows = await db
+        .selectFrom('sessions')
+        .select(['device', 'ip', 'created_at'])
+        .where('account_id', '=', accountId)
+        .orderBy('created_at', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({ device: r.device, ip: r.ip, createdAt: r.created_at }));
     },
   };
 }

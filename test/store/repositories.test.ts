@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { openStore, type Store } from '../../src/store/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { queueMessage } from '../../src/mail/queue.js';
+import { manualClock } from '../../src/core/clock.js';
+import { systemRandom } from '../../src/core/random.js';
 
 const T0 = Date.UTC(2026, 10, 23, 9, 0, 0);
 
@@ -28,7 +31,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         store = openStore('sqlite::memory:');
       }
       const first = await store.migrate();
-      assert.deepEqual(first.applied, ['0001_initial', '0002_password_policy']);
+      assert.deepEqual(first.applied, ['0001_initial', '0002_password_policy', '0003_mail_outbox', '0004_mail_preferences']);
       const second = await store.migrate();
       assert.deepEqual(second.applied, [], 'migrations are idempotent');
     });
@@ -225,6 +228,124 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal((await store.accounts.findAccountById(a.id))?.expiryReminderSentAt, T0 + 5);
       await store.accounts.setPassword(a.id, '$argon2id$new', T0 + 6);
       assert.equal((await store.accounts.findAccountById(a.id))?.expiryReminderSentAt, null);
+    });
+
+    // The mail outbox (mail/queue.ts writes, mail/outbox-worker.ts claims and settles).
+    const mail = (to: string) => ({ to, accountId: null, template: 'test', content: { subject: 'Hello', text: 'plain', html: '<p>html</p>' } });
+    const clockAt = (t: number) => ({ clock: manualClock(t), random: systemRandom, messageIdDomain: 'id.example.org' });
+
+    test('a queued message commits with its transaction, or not at all', async () => {
+      const { id, messageId } = await store.transaction((tx) => queueMessage(tx, clockAt(T0), mail('commit@example.org')));
+      assert.match(messageId, /^<[0-9a-f-]{36}@id\.example\.org>$/);
+      const m = await store.outbox.findMessage(id);
+      assert.equal(m?.state, 'queued');
+      assert.equal(m?.to, 'commit@example.org');
+      assert.equal(m?.messageId, messageId);
+      assert.deepEqual([m?.subject, m?.text, m?.html, m?.attempts, m?.nextAttemptAt], ['Hello', 'plain', '<p>html</p>', 0, T0]);
+      await assert.rejects(store.transaction(async (tx) => {
+        await queueMessage(tx, clockAt(T0), mail('rolledback@example.org'));
+        throw new Error('boom');
+      }), /boom/);
+      assert.deepEqual(await store.outbox.listMessages({ limit: 10, to: 'rolledback@example.org' }), []);
+    });
+
+    test('claimDueMessages leases due messages once; settled messages are not claimed again', async () => {
+      const t = T0 + 1_000_000;
+      const a = await queueMessage(store, clockAt(t), mail('claim-a@example.org'));
+      const b = await queueMessage(store, clockAt(t + 1), mail('claim-b@example.org'));
+      const later = await queueMessage(store, clockAt(t + 60_000), mail('claim-later@example.org'));
+      const claimed = await store.outbox.claimDueMessages({ now: t + 10, limit: 100, leaseMs: 30_000, owner: 'w1' });
+      const mine = claimed.filter((m) => m.to.startsWith('claim-'));
+      assert.deepEqual(mine.map((m) => m.id), [a.id, b.id], 'due ones only, oldest first');
+      assert.ok(mine.every((m) => m.state === 'sending' && m.attempts === 1 && m.leaseOwner === 'w1' && m.leaseUntil === t + 30_010));
+      const again = await store.outbox.claimDueMessages({ now: t + 20, limit: 100, leaseMs: 30_000, owner: 'w2' });
+      assert.equal(again.filter((m) => m.to.startsWith('claim-')).length, 0, 'a leased message is not claimed by another worker');
+      assert.equal(await store.outbox.markMessageSent(a.id, { owner: 'w2', now: t + 30 }), false, 'only the lease holder settles');
+      assert.equal(await store.outbox.markMessageSent(a.id, { owner: 'w1', now: t + 30 }), true);
+      const sent = await store.outbox.findMessage(a.id);
+      assert.deepEqual([sent?.state, sent?.sentAt, sent?.leaseOwner], ['sent', t + 30, null]);
+      assert.equal(await store.outbox.markMessageSent(a.id, { owner: 'w1', now: t + 31 }), false, 'settled once');
+      assert.equal(await store.outbox.markMessageSent(b.id, { owner: 'w1', now: t + 32 }), true);
+      const dueLater = await store.outbox.claimDueMessages({ now: t + 60_000, limit: 100, leaseMs: 30_000, owner: 'w1' });
+      assert.deepEqual(dueLater.filter((m) => m.to.startsWith('claim-')).map((m) => m.id), [later.id]);
+      await store.outbox.markMessageSent(later.id, { owner: 'w1', now: t + 60_001 });
+    });
+
+    test('an expired lease (its node died mid-send) makes the message claimable again', async () => {
+      const t = T0 + 2_000_000;
+      const m = await queueMessage(store, clockAt(t), mail('lease@example.org'));
+      const first = await store.outbox.claimDueMessages({ now: t, limit: 100, leaseMs: 5_000, owner: 'dead-node' });
+      assert.ok(first.some((x) => x.id === m.id));
+      assert.equal((await store.outbox.claimDueMessages({ now: t + 4_999, limit: 100, leaseMs: 5_000, owner: 'w2' })).some((x) => x.id === m.id), false);
+      const reclaimed = (await store.outbox.claimDueMessages({ now: t + 5_000, limit: 100, leaseMs: 5_000, owner: 'w2' })).find((x) => x.id === m.id);
+      assert.equal(reclaimed?.attempts, 2, 'the lost attempt counts');
+      assert.equal(reclaimed?.messageId, m.messageId, 'same Message-ID on the resend');
+      assert.equal(await store.outbox.markMessageSent(m.id, { owner: 'dead-node', now: t + 5_001 }), false, 'the dead lease no longer settles');
+      assert.equal(await store.outbox.markMessageSent(m.id, { owner: 'w2', now: t + 5_001 }), true);
+    });
+
+    test('a failed attempt waits until its retry time; with no retry time the message is failed for good', async () => {
+      const t = T0 + 3_000_000;
+      const m = await queueMessage(store, clockAt(t), mail('retry@example.org'));
+      await store.outbox.claimDueMessages({ now: t, limit: 100, leaseMs: 5_000, owner: 'w' });
+      assert.equal(await store.outbox.markMessageAttemptFailed(m.id, { owner: 'w', now: t + 1, error: '421 try later', retryAt: t + 30_000 }), true);
+      const retrying = await store.outbox.findMessage(m.id);
+      assert.deepEqual([retrying?.state, retrying?.nextAttemptAt, retrying?.lastError], ['retrying', t + 30_000, '421 try later']);
+      assert.equal((await store.outbox.claimDueMessages({ now: t + 29_999, limit: 100, leaseMs: 5_000, owner: 'w' })).some((x) => x.id === m.id), false);
+      assert.ok((await store.outbox.claimDueMessages({ now: t + 30_000, limit: 100, leaseMs: 5_000, owner: 'w' })).some((x) => x.id === m.id));
+      await store.outbox.markMessageAttemptFailed(m.id, { owner: 'w', now: t + 30_001, error: 'x'.repeat(2000), retryAt: null });
+      const failed = await store.outbox.findMessage(m.id);
+      assert.equal(failed?.state, 'failed');
+      assert.equal(failed?.lastError?.length, 500, 'errors are kept short');
+      assert.equal((await store.outbox.claimDueMessages({ now: t + 10_000_000, limit: 100, leaseMs: 5_000, owner: 'w' })).some((x) => x.id === m.id), false);
+    });
+
+    test('countMessagesByState counts every state; listMessages is newest first', async () => {
+      const counts = await store.outbox.countMessagesByState();
+      assert.deepEqual(Object.keys(counts).sort(), ['failed', 'queued', 'retrying', 'sending', 'sent']);
+      assert.ok(counts.sent >= 3 && counts.failed >= 1);
+      const t = T0 + 4_000_000;
+      await queueMessage(store, clockAt(t), mail('list@example.org'));
+      const second = await queueMessage(store, clockAt(t + 1), mail('list@example.org'));
+      const listed = await store.outbox.listMessages({ limit: 10, to: 'list@example.org' });
+      assert.equal(listed[0]?.id, second.id);
+      assert.equal(listed.length, 2);
+      assert.equal((await store.outbox.countMessagesByState()).queued, counts.queued + 2);
+      assert.ok(((await store.outbox.nextDueAt()) ?? Infinity) <= t);
+    });
+    test('mail preferences: none by default; the phrase is set and cleared', async () => {
+      const a = await store.accounts.createAccount(newAccount('prefs@example.org'));
+      assert.ok(a);
+      assert.deepEqual(await store.mailPreferences.getMailPreferences(a.id), {
+        antiPhishingPhrase: null, recoveryEmail: null, recoveryEmailVerifiedAt: null, pendingRecoveryEmail: null, pendingExpiresAt: null,
+      });
+      await store.mailPreferences.setAntiPhishingPhrase(a.id, 'purple otter', T0);
+      assert.equal((await store.mailPreferences.getMailPreferences(a.id)).antiPhishingPhrase, 'purple otter');
+      await store.mailPreferences.setAntiPhishingPhrase(a.id, null, T0 + 1);
+      assert.equal((await store.mailPreferences.getMailPreferences(a.id)).antiPhishingPhrase, null);
+    });
+
+    test('a recovery address becomes verified only with its code, once, before expiry and within the attempt limit', async () => {
+      const a = await store.accounts.createAccount(newAccount('recovery@example.org'));
+      assert.ok(a);
+      await store.mailPreferences.startRecoveryEmailVerification(a.id, { email: 'backup@example.net', codeHash: 'right', expiresAt: T0 + 1000, now: T0 });
+      assert.equal((await store.mailPreferences.getMailPreferences(a.id)).pendingRecoveryEmail, 'backup@example.net');
+      assert.equal(await store.mailPreferences.consumeRecoveryEmailCode(a.id, 'wrong', T0 + 1), null);
+      const racing = await Promise.all([1, 2, 3].map(() => store.mailPreferences.consumeRecoveryEmailCode(a.id, 'right', T0 + 2)));
+      assert.deepEqual(racing.filter(Boolean), ['backup@example.net'], 'exactly one racing request wins');
+      const p = await store.mailPreferences.getMailPreferences(a.id);
+      assert.deepEqual([p.recoveryEmail, p.recoveryEmailVerifiedAt, p.pendingRecoveryEmail], ['backup@example.net', T0 + 2, null]);
+
+      await store.mailPreferences.startRecoveryEmailVerification(a.id, { email: 'late@example.net', codeHash: 'late', expiresAt: T0 + 1000, now: T0 });
+      assert.equal(await store.mailPreferences.consumeRecoveryEmailCode(a.id, 'late', T0 + 1000), null, 'expired');
+      await store.mailPreferences.startRecoveryEmailVerification(a.id, { email: 'guessed@example.net', codeHash: 'guess', expiresAt: T0 + 10_000, now: T0 });
+      for (let i = 0; i < 5; i++) assert.equal(await store.mailPreferences.consumeRecoveryEmailCode(a.id, `no-${i}`, T0 + 10), null);
+      assert.equal(await store.mailPreferences.consumeRecoveryEmailCode(a.id, 'guess', T0 + 11), null, 'after 5 wrong codes even the right one fails');
+      assert.equal((await store.mailPreferences.getMailPreferences(a.id)).recoveryEmail, 'backup@example.net', 'the verified address stays');
+
+      assert.equal(await store.mailPreferences.removeRecoveryEmail(a.id, T0 + 20), true);
+      assert.equal((await store.mailPreferences.getMailPreferences(a.id)).recoveryEmail, null);
+      assert.equal(await store.mailPreferences.removeRecoveryEmail(a.id, T0 + 21), false);
     });
   });
 }

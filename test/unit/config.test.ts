@@ -145,6 +145,18 @@ describe('environment variables', () => {
       PASSDESK_BREACHED_API_URL: 'https://range.example.org',
       PASSDESK_BREACHED_API_TIMEOUT: '500ms',
       PASSDESK_BREACHED_API_ON_ERROR: 'closed',
+      PASSDESK_SMTP_URL: 'smtp://mailer:pw@smtp.example.org:587',
+      PASSDESK_SMTP_SECURITY: 'starttls',
+      PASSDESK_SMTP_CA_FILE: '/etc/ssl/relay-ca.pem',
+      PASSDESK_MAIL_FROM: '"Example Org" <security@example.org>',
+      PASSDESK_MAIL_REPLY_TO: 'help@example.org',
+      PASSDESK_MAIL_LOGO_URL: 'https://example.org/logo.png',
+      PASSDESK_DKIM_PRIVATE_KEY: '/etc/passdesk/dkim.pem',
+      PASSDESK_DKIM_SELECTOR: 'passdesk2026',
+      PASSDESK_DKIM_DOMAIN: 'example.org',
+      PASSDESK_MAIL_MAX_ATTEMPTS: '5',
+      PASSDESK_MAIL_RETRY_BASE: '1m',
+      PASSDESK_MAIL_WORKER: 'false',
     };
     // A new key fails here until this test (and the README table) say how it is set.
     for (const spec of Object.values(configKeys)) assert.ok(spec.env in env, `${spec.env} is exercised by this test`);
@@ -185,6 +197,31 @@ describe('environment variables', () => {
     assert.equal(c.breachedApiUrl, 'https://range.example.org');
     assert.equal(c.breachedApiTimeout, 500);
     assert.equal(c.breachedApiOnError, 'closed');
+    assert.equal(c.smtpUrl, 'smtp://mailer:pw@smtp.example.org:587');
+    assert.equal(c.smtpSecurity, 'starttls');
+    assert.equal(c.smtpCaFile, '/etc/ssl/relay-ca.pem');
+    assert.equal(c.mailFrom, '"Example Org" <security@example.org>');
+    assert.equal(c.mailReplyTo, 'help@example.org');
+    assert.equal(c.mailLogoUrl, 'https://example.org/logo.png');
+    assert.deepEqual([c.dkimPrivateKey, c.dkimSelector, c.dkimDomain], ['/etc/passdesk/dkim.pem', 'passdesk2026', 'example.org']);
+    assert.equal(c.mailMaxAttempts, 5);
+    assert.equal(c.mailRetryBase, 60_000);
+    assert.equal(c.mailWorker, false);
+  });
+
+  it('mail defaults: no SMTP (the dev mailbox outside production), 10 attempts from 30 s, worker in the server', () => {
+    const c = load({ PASSDESK_SECRET: SECRET });
+    assert.equal(c.smtpUrl, undefined);
+    assert.equal(c.smtpSecurity, 'auto');
+    assert.equal(c.mailMaxAttempts, 10);
+    assert.equal(c.mailRetryBase, 30_000);
+    assert.equal(c.mailWorker, true);
+  });
+
+  it('an SMTP URL that is not smtp:// or smtps:// is refused without echoing it (it may carry a password)', () => {
+    const err = refusal({ PASSDESK_SECRET: SECRET, PASSDESK_SMTP_URL: 'http://user:hunter2@mail.example.org' });
+    assert.match(err.message, /^PASSDESK_SMTP_URL: /);
+    assert.ok(!err.message.includes('hunter2'));
   });
 
   it('an empty variable counts as unset', () => {

@@ -107,6 +107,8 @@ export function securityPage(
   <h2>Password</h2>
   <p id="password-age">${o.passwordChangedAt ? `Last changed ${when(o.passwordChangedAt)}.` : 'No password set.'}</p>
   <p><a class="button" href="/security/password">Change password</a></p>
+  <h2>Email</h2>
+  <p><a href="/security/email" id="email-settings-link">Email settings</a>: your anti-phishing phrase and a recovery address.</p>
   <h2>Your devices</h2>
   <ul class="devices" id="devices">
   ${live.map((d) => html`<li class="device" data-session-id="${d.id}">

@@ -1,0 +1,110 @@
+// Email settings of the signed-in person: the anti-phishing phrase, and a recovery address verified by a
+// code sent to it. Until step-up with a second factor exists (two-factor issue), changing either needs the
+// current password; wrong ones are counted and throttled like the change-password flow's.
+import { PassdeskError } from '../core/errors.js';
+import { normalizeEmail } from '../core/email.js';
+import { hashToken } from '../core/tokens.js';
+import { queueNotice } from '../mail/notices.js';
+import type { MailPreferences } from '../store/mail-preferences.js';
+import type { FlowDeps, RequestContext } from './deps.js';
+import type { Authenticated } from './sessions.js';
+
+export const RECOVERY_CODE_TTL_MS = 30 * 60_000;
+export const REAUTH_FAILURE_LIMIT = 5;
+export const REAUTH_FAILURE_WINDOW_MS = 15 * 60_000;
+const CODE_DIGITS = 8;
+
+export async function getMailSettings(deps: FlowDeps, auth: Authenticated): Promise<MailPreferences> {
+  const prefs = await deps.store.mailPreferences.getMailPreferences(auth.account.id);
+  // An expired pending address is as good as none.
+  if (prefs.pendingExpiresAt !== null && prefs.pendingExpiresAt <= deps.clock.now()) {
+    return { ...prefs, pendingRecoveryEmail: null, pendingExpiresAt: null };
+  }
+  return prefs;
+}
+
+/** The current password again, for a sensitive change; throttled per account. */
+async function reauthenticate(deps: FlowDeps, auth: Authenticated, currentPassword: string, ctx: RequestContext): Promise<void> {
+  const { account, session } = auth;
+  const now = deps.clock.now();
+  const failures = await deps.store.events.countEvents(account.id, 'reauth.failed', { since: now - REAUTH_FAILURE_WINDOW_MS });
+  if (failures >= REAUTH_FAILURE_LIMIT) throw new PassdeskError('TOO_MANY_REQUESTS');
+  if (!account.passwordHash || !(await deps.hasher.verify(account.passwordHash, currentPassword))) {
+    await deps.store.events.recordEvent({ accountId: account.id, type: 'reauth.failed', now, ip: ctx.ip, device: session.device, sessionId: session.id });
+    throw new PassdeskError('CURRENT_PASSWORD_INCORRECT');
+  }
+}
+
+export async function setAntiPhishingPhrase(
+  deps: FlowDeps, auth: Authenticated, input: { currentPassword: string; phrase: string | null }, ctx: RequestContext,
+): Promise<MailPreferences> {
+  await reauthenticate(deps, auth, input.currentPassword, ctx);
+  const now = deps.clock.now();
+  const phrase = input.phrase?.trim() || null;
+  await deps.store.transaction(async (tx) => {
+    await tx.mailPreferences.setAntiPhishingPhrase(auth.account.id, phrase, now);
+    // The phrase itself is private: it is never written to the audit trail.
+    await tx.events.recordEvent({ accountId: auth.account.id, type: 'mail.phrase_changed', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { set: phrase !== null } });
+  });
+  return getMailSettings(deps, auth);
+}
+
+function randomDigits(deps: Pick<FlowDeps, 'random'>, digits: number): string {
+  const limit = 10 ** digits;
+  // Rejection sampling: no value is likelier than another.
+  const ceiling = Math.floor(0x1_0000_0000 / limit) * limit;
+  for (;;) {
+    const b = deps.random.bytes(4);
+    const n = ((b[0]! << 24) >>> 0) + (b[1]! << 16) + (b[2]! << 8) + b[3]!;
+    if (n < ceiling) return String(n % limit).padStart(digits, '0');
+  }
+}
+
+function codeHash(accountId: string, code: string): string {
+  return hashToken(`recovery-email:${accountId}:${code}`);
+}
+
+export async function addRecoveryEmail(
+  deps: FlowDeps, auth: Authenticated, input: { currentPassword: string; email: string }, ctx: RequestContext,
+): Promise<MailPreferences> {
+  await reauthenticate(deps, auth, input.currentPassword, ctx);
+  const email = input.email.trim();
+  if (normalizeEmail(email) === auth.account.emailNormalized) throw new PassdeskError('RECOVERY_EMAIL_SAME_AS_PRIMARY');
+  const now = deps.clock.now();
+  const code = randomDigits(deps, CODE_DIGITS);
+  await deps.store.transaction(async (tx) => {
+    await tx.mailPreferences.startRecoveryEmailVerification(auth.account.id, { email, codeHash: codeHash(auth.account.id, code), expiresAt: now + RECOVERY_CODE_TTL_MS, now });
+    await tx.events.recordEvent({ accountId: auth.account.id, type: 'recovery_email.requested', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id });
+    await queueNotice(tx, deps, {
+      account: auth.account,
+      notice: { code: 'recovery-email-verification', verificationCode: code, minutes: RECOVERY_CODE_TTL_MS / 60_000 },
+      origin: { at: now, device: auth.session.device, ip: ctx.ip },
+      onlyTo: email,
+    });
+  });
+  return getMailSettings(deps, auth);
+}
+
+export async function verifyRecoveryEmail(deps: FlowDeps, auth: Authenticated, input: { code: string }, ctx: RequestContext): Promise<MailPreferences> {
+  const now = deps.clock.now();
+  const verified = await deps.store.transaction(async (tx) => {
+    const address = await tx.mailPreferences.consumeRecoveryEmailCode(auth.account.id, codeHash(auth.account.id, input.code), now);
+    if (address) {
+      await tx.events.recordEvent({ accountId: auth.account.id, type: 'recovery_email.verified', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id });
+    }
+    return address;
+  });
+  if (!verified) throw new PassdeskError('VERIFICATION_CODE_INVALID');
+  return getMailSettings(deps, auth);
+}
+
+export async function removeRecoveryEmail(deps: FlowDeps, auth: Authenticated, input: { currentPassword: string }, ctx: RequestContext): Promise<MailPreferences> {
+  await reauthenticate(deps, auth, input.currentPassword, ctx);
+  const now = deps.clock.now();
+  await deps.store.transaction(async (tx) => {
+    if (await tx.mailPreferences.removeRecoveryEmail(auth.account.id, now)) {
+      await tx.events.recordEvent({ accountId: auth.account.id, type: 'recovery_email.removed', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id });
+    }
+  });
+  return getMailSettings(deps, auth);
+}

@@ -1,0 +1,65 @@
+// `passdesk worker` (deliver the outbox, nothing else) and `passdesk mail status`.
+import type { Config } from '../config.js';
+import type { Logger } from 'pino';
+import { openStore } from '../store/index.js';
+import { systemClock } from '../core/clock.js';
+import { systemRandom } from '../core/random.js';
+import { createMailSystem } from './setup.js';
+
+export interface MailCliIo {
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+}
+
+/** Runs the outbox worker until SIGTERM/SIGINT. Migrates first, like serve. */
+export async function runWorker(config: Config, logger: Logger): Promise<number> {
+  const store = openStore(config.databaseUrl, { poolSize: 4 });
+  try {
+    await store.migrate();
+    const mail = createMailSystem({ config, store, clock: systemClock, random: systemRandom, logger });
+    logger.info({ mode: mail.mode }, mail.describe());
+    if (!mail.worker) {
+      logger.error('passdesk worker has nothing to do: set PASSDESK_SMTP_URL');
+      return 78;
+    }
+    mail.worker.start();
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string): void => {
+        logger.info({ signal }, 'mail worker stopping');
+        resolve();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await mail.close();
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+export async function mailStatus(config: Config, io: MailCliIo, options: { json: boolean }): Promise<number> {
+  const store = openStore(config.databaseUrl, { poolSize: 1 });
+  try {
+    await store.migrate();
+    const counts = await store.outbox.countMessagesByState();
+    const recentFailures = (await store.outbox.listMessages({ limit: 200 })).filter((m) => m.state === 'failed' || m.state === 'retrying').slice(0, 10);
+    const next = await store.outbox.nextDueAt();
+    if (options.json) {
+      io.stdout(JSON.stringify({
+        ...counts,
+        nextAttemptAt: next === null ? null : new Date(next).toISOString(),
+        problems: recentFailures.map((m) => ({ id: m.id, to: m.to, template: m.template, state: m.state, attempts: m.attempts, lastError: m.lastError })),
+      }, null, 2));
+      return 0;
+    }
+    io.stdout(`queued ${counts.queued}  sending ${counts.sending}  retrying ${counts.retrying}  sent ${counts.sent}  failed ${counts.failed}`);
+    if (next !== null) io.stdout(`next attempt due ${new Date(next).toISOString()}`);
+    for (const m of recentFailures) {
+      io.stdout(`  ${m.state.padEnd(8)} ${m.to.padEnd(32)} ${m.template.padEnd(28)} attempts ${m.attempts}  ${m.lastError ?? ''}`);
+    }
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

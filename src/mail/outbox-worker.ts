@@ -1,0 +1,172 @@
+// Delivers the outbox. Each round claims due messages under a lease, hands them to the transport, and
+// marks each sent only after the server accepted it; a failure is retried with exponential backoff until
+// the configured number of attempts, then the message is failed. At-least-once: a node that dies between
+// acceptance and the "sent" write leaves a lease that expires, and the message goes again with the same
+// Message-ID. Time comes from the injected clock, so tests advance it and poke the worker instead of sleeping.
+import type { Logger } from 'pino';
+import type { Store } from '../store/index.js';
+import type { Clock } from '../core/clock.js';
+import type { MailTransport } from './smtp.js';
+
+export interface DeliveryObserver {
+  attempt(outcome: 'sent' | 'retry' | 'failed', seconds: number): void;
+}
+
+export interface OutboxWorkerOptions {
+  store: Pick<Store, 'outbox'>;
+  transport: MailTransport;
+  clock: Clock;
+  /** Identifies this worker's leases; unique per process. */
+  owner: string;
+  maxAttempts: number;
+  /** Delay before the first retry; doubles with every further attempt. */
+  retryBaseMs: number;
+  retryMaxMs?: number | undefined;
+  /** How long a claim holds a message; longer than any send can take (SMTP timeouts are 20–60 s). */
+  leaseMs?: number | undefined;
+  batchSize?: number | undefined;
+  /** Messages sent in parallel within a round. */
+  concurrency?: number | undefined;
+  /** How often an idle worker looks for new messages (real time, not the clock: it is only a wake-up). */
+  pollIntervalMs?: number | undefined;
+  logger?: Logger | undefined;
+  observe?: DeliveryObserver | undefined;
+}
+
+export interface RoundResult {
+  claimed: number;
+  sent: number;
+  retrying: number;
+  failed: number;
+}
+
+export interface OutboxWorker {
+  readonly transport: MailTransport;
+  /** One claim-and-send round. Rounds never overlap: a call during a round runs after it. */
+  runOnce(): Promise<RoundResult>;
+  /** Rounds until nothing due is left; the totals. */
+  drain(): Promise<RoundResult>;
+  /** Look now rather than at the next poll (after a commit that queued mail, or in tests after advancing the clock). */
+  poke(): void;
+  start(): void;
+  /** Stops polling and waits for the round in progress; the transport stays open (close it separately). */
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_LEASE_MS = 5 * 60_000;
+export const DEFAULT_RETRY_MAX_MS = 60 * 60_000;
+
+/** Delay after the n-th failed attempt (n ≥ 1): base · 2^(n−1), capped. */
+export function retryDelay(attempts: number, baseMs: number, maxMs: number = DEFAULT_RETRY_MAX_MS): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
+}
+
+function errorText(err: unknown): string {
+  const e = err as { responseCode?: number; code?: string; message?: string };
+  const text = `${e?.code ? `${e.code}: ` : ''}${e?.message ?? String(err)}`;
+  // Credentials never appear in nodemailer's messages, but a URL might: cut any user:pass@.
+  return text.replace(/\/\/[^/@\s]+@/g, '//[redacted]@');
+}
+
+export function createOutboxWorker(o: OutboxWorkerOptions): OutboxWorker {
+  const leaseMs = o.leaseMs ?? DEFAULT_LEASE_MS;
+  const batchSize = o.batchSize ?? 100;
+  const concurrency = Math.max(1, o.concurrency ?? 16);
+  const pollIntervalMs = o.pollIntervalMs ?? 250;
+  let chain: Promise<unknown> = Promise.resolve();
+  let timer: NodeJS.Timeout | null = null;
+  let running = false;
+  let looping: Promise<void> | null = null;
+
+  async function deliver(m: Awaited<ReturnType<typeof o.store.outbox.claimDueMessages>>[number]): Promise<'sent' | 'retry' | 'failed'> {
+    const started = performance.now();
+    try {
+      await o.transport.send(m);
+    } catch (err) {
+      const now = o.clock.now();
+      const final = m.attempts >= o.maxAttempts;
+      const retryAt = final ? null : now + retryDelay(m.attempts, o.retryBaseMs, o.retryMaxMs);
+      await o.store.outbox.markMessageAttemptFailed(m.id, { owner: o.owner, now, error: errorText(err), retryAt });
+      const outcome = final ? 'failed' : 'retry';
+      o.observe?.attempt(outcome, (performance.now() - started) / 1000);
+      o.logger?.[final ? 'error' : 'warn']({ outboxId: m.id, template: m.template, attempts: m.attempts, retryAt, err: errorText(err) },
+        final ? 'mail delivery failed for good' : 'mail delivery failed; will retry');
+      return outcome;
+    }
+    await o.store.outbox.markMessageSent(m.id, { owner: o.owner, now: o.clock.now() });
+    o.observe?.attempt('sent', (performance.now() - started) / 1000);
+    return 'sent';
+  }
+
+  async function round(): Promise<RoundResult> {
+    const claimed = await o.store.outbox.claimDueMessages({ now: o.clock.now(), limit: batchSize, leaseMs, owner: o.owner });
+    const result: RoundResult = { claimed: claimed.length, sent: 0, retrying: 0, failed: 0 };
+    let next = 0;
+    const lanes = Array.from({ length: Math.min(concurrency, claimed.length) }, async () => {
+      while (next < claimed.length) {
+        const m = claimed[next++]!;
+        const outcome = await deliver(m);
+        if (outcome === 'sent') result.sent++;
+        else if (outcome === 'retry') result.retrying++;
+        else result.failed++;
+      }
+    });
+    await Promise.all(lanes);
+    return result;
+  }
+
+  const runOnce = (): Promise<RoundResult> => {
+    const p = chain.then(round, round);
+    chain = p.catch(() => undefined);
+    return p;
+  };
+
+  async function drain(): Promise<RoundResult> {
+    const total: RoundResult = { claimed: 0, sent: 0, retrying: 0, failed: 0 };
+    for (;;) {
+      const r = await runOnce();
+      total.claimed += r.claimed;
+      total.sent += r.sent;
+      total.retrying += r.retrying;
+      total.failed += r.failed;
+      if (r.claimed < batchSize) return total;
+    }
+  }
+
+  function schedule(delayMs: number): void {
+    if (!running) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = null;
+      looping = drain().then(
+        () => undefined,
+        (err: unknown) => { o.logger?.error({ err: errorText(err) }, 'mail worker round failed (database unreachable?)'); },
+      ).finally(() => {
+        looping = null;
+        schedule(pollIntervalMs);
+      });
+    }, delayMs);
+    timer.unref?.();
+  }
+
+  return {
+    transport: o.transport,
+    runOnce,
+    drain,
+    poke() {
+      if (running && !looping) schedule(0);
+    },
+    start() {
+      if (running) return;
+      running = true;
+      schedule(0);
+    },
+    async stop() {
+      running = false;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await looping;
+      await chain;
+    },
+  };
+}

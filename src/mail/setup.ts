@@ -1,0 +1,131 @@
+// Builds the mail side from configuration: how flows queue (MailDeps), and how the worker delivers —
+// SMTP when PASSDESK_SMTP_URL is set, the dev mailbox when it is not and the service is not in
+// production, and nothing (messages wait in the outbox, with a warning) in production without SMTP.
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { ConfigError, type Config } from '../config.js';
+import type { Clock } from '../core/clock.js';
+import type { Random } from '../core/random.js';
+import type { Store } from '../store/index.js';
+import type { MailDeps } from './notices.js';
+import { createOutboxWorker, type DeliveryObserver, type OutboxWorker } from './outbox-worker.js';
+import { createDevMailboxTransport, createSmtpTransport, readDkimKey, type MailTransport } from './smtp.js';
+
+export type MailMode = 'smtp' | 'dev-mailbox' | 'off';
+
+export interface MailSystem {
+  mode: MailMode;
+  deps: MailDeps;
+  /** Null when mode is "off". */
+  worker: OutboxWorker | null;
+  /** One line for the start-up log. */
+  describe(): string;
+  close(): Promise<void>;
+}
+
+export type MailConfig = Pick<Config,
+  | 'baseUrl' | 'secretBytes' | 'organizationName' | 'supportContact' | 'environment'
+  | 'smtpUrl' | 'smtpSecurity' | 'smtpCaFile' | 'mailFrom' | 'mailReplyTo' | 'mailLogoUrl'
+  | 'dkimPrivateKey' | 'dkimSelector' | 'dkimDomain' | 'mailMaxAttempts' | 'mailRetryBase'>;
+
+export function mailMode(config: Pick<Config, 'smtpUrl' | 'environment'>): MailMode {
+  if (config.smtpUrl) return 'smtp';
+  return config.environment === 'production' ? 'off' : 'dev-mailbox';
+}
+
+/** A host name for Message-IDs and the default From: the base URL's, or "localhost" for an IP address. */
+export function mailDomain(baseUrl: string): string {
+  const host = new URL(baseUrl).hostname;
+  return /[a-z]/i.test(host) && !host.startsWith('[') ? host : 'localhost';
+}
+
+export function defaultFrom(config: Pick<Config, 'baseUrl' | 'organizationName' | 'mailFrom'>): string {
+  if (config.mailFrom) return config.mailFrom;
+  const name = config.organizationName.replace(/["\\\r\n]/g, '');
+  return `"${name}" <no-reply@${mailDomain(config.baseUrl)}>`;
+}
+
+function fromDomain(from: string): string {
+  const m = /@([^>\s]+)>?\s*$/.exec(from);
+  return m?.[1] ?? 'localhost';
+}
+
+export interface CreateMailSystemOptions {
+  config: MailConfig;
+  store: Pick<Store, 'outbox'>;
+  clock: Clock;
+  random: Random;
+  logger?: Logger | undefined;
+  observe?: DeliveryObserver | undefined;
+  /** Replaces the transport the configuration names (tests of failure modes). */
+  transport?: MailTransport | undefined;
+  pollIntervalMs?: number | undefined;
+}
+
+export function createMailSystem(o: CreateMailSystemOptions): MailSystem {
+  const { config } = o;
+  const mode = o.transport ? (o.transport.kind === 'smtp' ? 'smtp' : 'dev-mailbox') : mailMode(config);
+  const from = defaultFrom(config);
+  if ((config.dkimPrivateKey === undefined) !== (config.dkimSelector === undefined)) {
+    throw new ConfigError('PASSDESK_DKIM_PRIVATE_KEY and PASSDESK_DKIM_SELECTOR: set both, or neither');
+  }
+  let transport: MailTransport | null = o.transport ?? null;
+  if (!transport && mode === 'smtp' && config.smtpUrl) {
+    let privateKey: string | undefined;
+    if (config.dkimPrivateKey) {
+      try {
+        privateKey = readDkimKey(config.dkimPrivateKey);
+      } catch (err) {
+        throw new ConfigError(`PASSDESK_DKIM_PRIVATE_KEY: cannot read the key file: ${(err as Error).message}`);
+      }
+    }
+    transport = createSmtpTransport({
+      url: config.smtpUrl,
+      security: config.smtpSecurity,
+      caFile: config.smtpCaFile,
+      from,
+      replyTo: config.mailReplyTo,
+      ...(privateKey && config.dkimSelector
+        ? { dkim: { domainName: config.dkimDomain ?? fromDomain(from), keySelector: config.dkimSelector, privateKey } }
+        : {}),
+    });
+  } else if (!transport && mode === 'dev-mailbox') {
+    transport = createDevMailboxTransport();
+  }
+  const worker = transport
+    ? createOutboxWorker({
+      store: o.store,
+      transport,
+      clock: o.clock,
+      owner: `${hostname()}:${process.pid}:${o.random.uuid().slice(0, 8)}`,
+      maxAttempts: config.mailMaxAttempts,
+      retryBaseMs: config.mailRetryBase,
+      logger: o.logger,
+      observe: o.observe,
+      pollIntervalMs: o.pollIntervalMs,
+    })
+    : null;
+  return {
+    mode,
+    worker,
+    deps: {
+      branding: {
+        baseUrl: config.baseUrl,
+        secret: config.secretBytes,
+        organizationName: config.organizationName,
+        supportContact: config.supportContact,
+        logoUrl: config.mailLogoUrl,
+      },
+      messageIdDomain: mailDomain(config.baseUrl),
+    },
+    describe() {
+      if (mode === 'off') return 'mail: no PASSDESK_SMTP_URL in production; messages are queued in the outbox but not sent until SMTP is configured';
+      if (mode === 'dev-mailbox') return `mail: dev mailbox on (no PASSDESK_SMTP_URL): messages are kept and shown at ${config.baseUrl}/dev/mailbox, nothing is sent`;
+      return `mail: ${transport?.description ?? 'SMTP'}, from ${from}; dev mailbox off`;
+    },
+    async close() {
+      await worker?.stop();
+      transport?.close();
+    },
+  };
+}

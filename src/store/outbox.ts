@@ -1,0 +1,194 @@
+// The mail outbox: messages written in the transaction of the change that causes them, then claimed and
+// delivered by the outbox worker (mail/outbox-worker.ts). Claims take a lease; a row whose lease ran out
+// (its node died mid-send) is claimable again. On PostgreSQL concurrent workers skip each other's rows
+// (FOR UPDATE SKIP LOCKED), so in normal operation each message is sent once.
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Database, OutboxState, OutboxTable } from './schema.js';
+import type { Dialect } from './migrations/index.js';
+
+export type { OutboxState } from './schema.js';
+
+export interface OutboxMessage {
+  id: string;
+  /** RFC 5322 Message-ID, angle brackets included; the same on every attempt so a resend is recognisable. */
+  messageId: string;
+  accountId: string | null;
+  template: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  state: OutboxState;
+  attempts: number;
+  nextAttemptAt: number;
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+  sentAt: number | null;
+}
+
+export interface NewOutboxMessage {
+  id: string;
+  messageId: string;
+  accountId: string | null;
+  template: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  now: number;
+}
+
+export type OutboxCounts = Record<OutboxState, number>;
+
+export interface OutboxRepository {
+  enqueueMessage(message: NewOutboxMessage): Promise<void>;
+  /**
+   * Claims up to `limit` messages that are due (queued or retrying with next_attempt_at ≤ now, or sending
+   * with an expired lease): state becomes sending, attempts +1, leased to `owner` until now + leaseMs.
+   */
+  claimDueMessages(options: { now: number; limit: number; leaseMs: number; owner: string }): Promise<OutboxMessage[]>;
+  /** Only the lease holder may settle a message; false when the lease was lost to another worker. */
+  markMessageSent(id: string, options: { owner: string; now: number }): Promise<boolean>;
+  /** A failed attempt: retrying at `retryAt`, or failed for good when `retryAt` is null. */
+  markMessageAttemptFailed(id: string, options: { owner: string; now: number; error: string; retryAt: number | null }): Promise<boolean>;
+  countMessagesByState(): Promise<OutboxCounts>;
+  /** Newest first (the dev mailbox, `passdesk mail status`). */
+  listMessages(options: { limit: number; accountId?: string; to?: string }): Promise<OutboxMessage[]>;
+  findMessage(id: string): Promise<OutboxMessage | null>;
+  /** The earliest next_attempt_at of a message waiting to be retried or queued, or null. */
+  nextDueAt(): Promise<number | null>;
+}
+
+function toMessage(row: Selectable<OutboxTable>): OutboxMessage {
+  return {
+    id: row.id,
+    messageId: row.message_id,
+    accountId: row.account_id,
+    template: row.template,
+    to: row.to_address,
+    subject: row.subject,
+    text: row.text_body,
+    html: row.html_body,
+    state: row.state,
+    attempts: Number(row.attempts),
+    nextAttemptAt: row.next_attempt_at,
+    leaseOwner: row.lease_owner,
+    leaseUntil: row.lease_until,
+    lastError: row.last_error,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    sentAt: row.sent_at,
+  };
+}
+
+const MAX_ERROR_LENGTH = 500;
+
+export function outboxRepository(db: Kysely<Database>, dialect: Dialect, onEnqueue: () => void = () => {}): OutboxRepository {
+  return {
+    async enqueueMessage(m) {
+      await db
+        .insertInto('outbox')
+        .values({
+          id: m.id,
+          message_id: m.messageId,
+          account_id: m.accountId,
+          template: m.template,
+          to_address: m.to,
+          subject: m.subject,
+          text_body: m.text,
+          html_body: m.html,
+          state: 'queued',
+          attempts: 0,
+          next_attempt_at: m.now,
+          lease_owner: null,
+          lease_until: null,
+          last_error: null,
+          created_at: m.now,
+          updated_at: m.now,
+          sent_at: null,
+        })
+        .execute();
+      // Inside a transaction this only notes it; the store tells the worker after the commit.
+      onEnqueue();
+    },
+    async claimDueMessages({ now, limit, leaseMs, owner }) {
+      let due = db
+        .selectFrom('outbox')
+        .select('id')
+        .where((eb) => eb.or([
+          eb.and([eb('state', 'in', ['queued', 'retrying']), eb('next_attempt_at', '<=', now)]),
+          eb.and([eb('state', '=', 'sending'), eb('lease_until', '<=', now)]),
+        ]))
+        .orderBy('next_attempt_at')
+        .limit(limit);
+      // Rows another node is claiming right now are skipped rather than waited for.
+      if (dialect === 'postgres') due = due.forUpdate().skipLocked();
+      const rows = await db
+        .updateTable('outbox')
+        .set({ state: 'sending', attempts: sql<number>`attempts + 1`, lease_owner: owner, lease_until: now + leaseMs, updated_at: now })
+        .where('id', 'in', due)
+        .returningAll()
+        .execute();
+      return rows.map(toMessage).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+    },
+    async markMessageSent(id, { owner, now }) {
+      const result = await db
+        .updateTable('outbox')
+        .set({ state: 'sent', sent_at: now, lease_owner: null, lease_until: null, last_error: null, updated_at: now })
+        .where('id', '=', id)
+        .where('state', '=', 'sending')
+        .where('lease_owner', '=', owner)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async markMessageAttemptFailed(id, { owner, now, error, retryAt }) {
+      const result = await db
+        .updateTable('outbox')
+        .set({
+          state: retryAt === null ? 'failed' : 'retrying',
+          next_attempt_at: retryAt ?? now,
+          lease_owner: null,
+          lease_until: null,
+          last_error: error.slice(0, MAX_ERROR_LENGTH),
+          updated_at: now,
+        })
+        .where('id', '=', id)
+        .where('state', '=', 'sending')
+        .where('lease_owner', '=', owner)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async countMessagesByState() {
+      const rows = await db
+        .selectFrom('outbox')
+        .select((eb) => ['state', eb.fn.countAll<number | string>().as('n')])
+        .groupBy('state')
+        .execute();
+      const counts: OutboxCounts = { queued: 0, sending: 0, retrying: 0, sent: 0, failed: 0 };
+      for (const r of rows) counts[r.state] = Number(r.n);
+      return counts;
+    },
+    async listMessages({ limit, accountId, to }) {
+      let q = db.selectFrom('outbox').selectAll();
+      if (accountId !== undefined) q = q.where('account_id', '=', accountId);
+      if (to !== undefined) q = q.where('to_address', '=', to);
+      const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+      return rows.map(toMessage);
+    },
+    async findMessage(id) {
+      const row = await db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toMessage(row) : null;
+    },
+    async nextDueAt() {
+      const row = await db
+        .selectFrom('outbox')
+        .select((eb) => eb.fn.min<number | string | null>('next_attempt_at').as('t'))
+        .where('state', 'in', ['queued', 'retrying'])
+        .executeTakeFirst();
+      return row?.t === null || row?.t === undefined ? null : Number(row.t);
+    },
+  };
+}

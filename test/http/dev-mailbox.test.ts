@@ -1,0 +1,84 @@
+// The dev mailbox: with no SMTP server outside production, messages are kept and shown at /dev/mailbox
+// and GET /api/v1/dev/mailbox. It is off in production and whenever SMTP is configured.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestApp, errorCode, PASSWORD, type TestApp } from '../helpers/app.js';
+import { queueNotice } from '../../src/mail/notices.js';
+
+describe('dev mailbox', () => {
+  let t: TestApp;
+  let id: string;
+
+  before(async () => {
+    t = await startTestApp();
+    await t.client().signUp('dev@example.org', PASSWORD, 'Dev <i>Person</i>');
+    const account = await t.store.accounts.findAccountByEmail('dev@example.org');
+    assert.ok(account);
+    const [q] = await t.store.transaction((tx) => queueNotice(tx, t.app.deps, {
+      account, notice: { code: 'password-reset-requested', resetToken: 'tok123', resetCode: '12345678', minutes: 30 }, origin: { device: 'Firefox on Linux', ip: '127.0.0.1' },
+    }));
+    id = q!.id;
+    await t.app.mail.worker!.drain();
+  });
+  after(() => t.close());
+
+  it('is on without SMTP outside production', () => {
+    assert.equal(t.app.mail.mode, 'dev-mailbox');
+  });
+
+  it('GET /api/v1/dev/mailbox lists the messages with both parts, delivered to the mailbox', async () => {
+    const res = await t.client().get('/api/v1/dev/mailbox?to=dev@example.org');
+    assert.equal(res.statusCode, 200);
+    const { messages } = res.json() as { messages: Array<{ id: string; to: string; subject: string; state: string; text: string; html: string; messageId: string }> };
+    assert.equal(messages.length, 1);
+    assert.equal(messages[0]?.id, id);
+    assert.equal(messages[0]?.state, 'sent');
+    assert.equal(messages[0]?.subject, 'Reset your Passdesk password');
+    assert.ok(messages[0]?.text.includes('12345678'));
+    assert.ok(messages[0]?.html.includes('http://127.0.0.1:8080/reset?token=tok123'));
+  });
+
+  it('the API refuses unknown and bad query fields with a 400, never a 500', async () => {
+    for (const q of ['?nope=1', '?limit=0', '?limit=abc', '?limit=100000', `?to=${'x'.repeat(300)}`]) {
+      const res = await t.client().get(`/api/v1/dev/mailbox${q}`);
+      assert.equal(res.statusCode, 400, q);
+      assert.equal(errorCode(res), 'VALIDATION_FAILED');
+    }
+  });
+
+  it('the /dev/mailbox page lists messages, and each can be read as text and as rendered HTML', async () => {
+    const c = t.client();
+    const list = await c.get('/dev/mailbox', { headers: { accept: 'text/html' } });
+    assert.equal(list.statusCode, 200);
+    assert.match(list.headers['content-type'] as string, /^text\/html/);
+    assert.ok(list.body.includes(`href="/dev/mailbox/${id}"`));
+    assert.ok(list.body.includes('Development mailbox'));
+    const one = await c.get(`/dev/mailbox/${id}`, { headers: { accept: 'text/html' } });
+    assert.equal(one.statusCode, 200);
+    assert.ok(one.body.includes('12345678'));
+    assert.ok(one.body.includes('Dev &lt;i&gt;Person&lt;/i&gt;'), 'the text part is escaped in the page');
+    const rendered = await c.get(`/dev/mailbox/${id}/html`, { headers: { accept: 'text/html' } });
+    assert.equal(rendered.statusCode, 200);
+    assert.ok(rendered.body.startsWith('<!doctype html>'));
+    assert.match(rendered.headers['content-security-policy'] as string, /default-src 'none'/, 'no script runs in a shown email');
+    const text = await c.get(`/dev/mailbox/${id}/text`);
+    assert.match(text.headers['content-type'] as string, /^text\/plain/);
+    assert.ok(text.body.includes('12345678'));
+    assert.equal((await c.get('/dev/mailbox/no-such-message', { headers: { accept: 'text/html' } })).statusCode, 404);
+  });
+});
+
+describe('dev mailbox off', () => {
+  it('in production mode without SMTP: no mailbox, messages wait in the outbox', async () => {
+    const t = await startTestApp({ config: { environment: 'production' } });
+    try {
+      assert.equal(t.app.mail.mode, 'off');
+      assert.equal(t.app.mail.worker, null);
+      assert.equal((await t.client().get('/api/v1/dev/mailbox')).statusCode, 404);
+      assert.equal((await t.client().get('/dev/mailbox', { headers: { accept: 'text/html' } })).statusCode, 404);
+      assert.match(t.app.mail.describe(), /not sent until SMTP is configured/);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -1,0 +1,118 @@
+// Every security email: both parts, what happened, when, from which device and IP, what to do if it was
+// not the person, links only from the configured base URL, user text escaped, the phrase at the top.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { renderNotice, NOTICE_CODES, type Notice, type MailBranding } from '../../src/mail/templates.js';
+import { thisWasntMeLink, verifyThisWasntMe, resetLink } from '../../src/mail/links.js';
+import { emailText } from '../../src/core/email-text.js';
+
+const branding: MailBranding = {
+  baseUrl: 'https://id.example.org',
+  secret: new Uint8Array(Buffer.from('mail-test-secret-0123456789-abcdefghijklmnop')),
+  organizationName: 'Example <Org>',
+  supportContact: 'help@example.org, +1 555 0100',
+  logoUrl: 'https://cdn.example.org/logo.png',
+};
+const at = Date.UTC(2026, 10, 23, 9, 30);
+const origin = { at, device: 'Firefox on <script>Linux</script>', ip: '203.0.113.7' };
+const recipient = { displayName: 'Ada <b>Lovelace</b>', accountEmail: 'ada@example.org', antiPhishingPhrase: null, recoveryCopy: false };
+
+const examples: Record<Notice['code'], Notice> = {
+  'password-changed': { code: 'password-changed', signedOutOthers: true },
+  'password-reset-requested': { code: 'password-reset-requested', resetToken: 'tok/en+1', resetCode: '48213907', minutes: 30 },
+  'password-reset-completed': { code: 'password-reset-completed' },
+  'new-device-sign-in': { code: 'new-device-sign-in' },
+  'second-factor-added': { code: 'second-factor-added', method: 'authenticator app' },
+  'second-factor-removed': { code: 'second-factor-removed', method: 'passkey' },
+  'recovery-codes-regenerated': { code: 'recovery-codes-regenerated' },
+  'email-changed-old-address': { code: 'email-changed-old-address', oldEmail: 'ada@example.org', newEmail: 'ada@new.example' },
+  'email-changed-new-address': { code: 'email-changed-new-address', oldEmail: 'ada@example.org', newEmail: 'ada@new.example' },
+  'account-locked': { code: 'account-locked', reason: 'Too many wrong codes.' },
+  'password-expiring': { code: 'password-expiring', days: 7, expiresAt: at + 7 * 86_400_000 },
+  'admin-changed-account': { code: 'admin-changed-account', change: 'role changed to helpdesk' },
+  'recovery-email-verification': { code: 'recovery-email-verification', verificationCode: '55501234', minutes: 30 },
+};
+
+describe('security emails', () => {
+  it('there is a template for every message the issue lists', () => {
+    assert.deepEqual([...NOTICE_CODES].sort(), Object.keys(examples).sort());
+  });
+
+  for (const code of NOTICE_CODES) {
+    describe(code, () => {
+      const mail = renderNotice(branding, { notice: examples[code], origin, recipient, outboxId: 'msg-1' });
+      it('has a one-line subject naming the organisation, and both parts', () => {
+        assert.ok(mail.subject.includes('Example <Org>'));
+        assert.doesNotMatch(mail.subject, /[\r\n]/);
+        assert.ok(mail.text.length > 100 && mail.html.startsWith('<!doctype html>'));
+      });
+      it('says what happened, when, from which device and IP', () => {
+        for (const part of [mail.text, mail.html]) {
+          assert.ok(part.includes('2026-11-23 09:30 UTC'), 'when');
+          assert.ok(part.includes('203.0.113.7'), 'IP');
+        }
+        assert.ok(mail.text.includes('Firefox on <script>Linux</script>'), 'device, as is in plain text');
+        assert.ok(mail.html.includes('Firefox on &lt;script&gt;Linux&lt;/script&gt;'), 'device, escaped in HTML');
+        assert.ok(!mail.html.includes('<script>'), 'no markup from the device description');
+        assert.ok(!mail.html.includes('<b>Lovelace</b>'), 'the display name is escaped');
+      });
+      it('says what to do if it was not you, with a "this wasn\'t me" link on the base URL', () => {
+        const link = thisWasntMeLink(branding, 'msg-1');
+        assert.ok(link.startsWith('https://id.example.org/this-wasnt-me?m=msg-1&s='));
+        assert.ok(mail.text.includes(link));
+        assert.ok(mail.html.includes(link.replace(/&/g, '&amp;')));
+      });
+      it('links only to the configured base URL (and the logo)', () => {
+        const urls = [...mail.html.matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
+        assert.ok(urls.length >= 2);
+        for (const u of urls) assert.ok(u.startsWith('https://id.example.org/') || u === branding.logoUrl, u);
+        for (const found of mail.text.match(/https?:\/\/\S+/g) ?? []) {
+          const u = found.replace(/[.,;)]+$/, '');
+          assert.ok(u === 'https://id.example.org' || u.startsWith('https://id.example.org/'), u);
+        }
+      });
+      it('names the support contact and shows the logo', () => {
+        assert.ok(mail.text.includes('help@example.org, +1 555 0100'));
+        assert.ok(mail.html.includes('<img src="https://cdn.example.org/logo.png" alt="Example &lt;Org&gt;"'));
+      });
+    });
+  }
+
+  it('the reset email carries the link (from the base URL) and the code', () => {
+    const mail = renderNotice(branding, { notice: examples['password-reset-requested'], origin, recipient, outboxId: 'm' });
+    assert.ok(mail.text.includes(resetLink(branding, 'tok/en+1')));
+    assert.ok(resetLink(branding, 'tok/en+1').startsWith('https://id.example.org/reset?token=tok%2Fen%2B1'));
+    assert.ok(mail.text.includes('48213907') && mail.html.includes('48213907'));
+  });
+
+  it('the anti-phishing phrase is the first thing in both parts, escaped in HTML', () => {
+    const mail = renderNotice(branding, {
+      notice: examples['password-changed'], origin, outboxId: 'm',
+      recipient: { ...recipient, antiPhishingPhrase: 'purple <otter> & tea' },
+    });
+    assert.ok(mail.text.startsWith(`${emailText.common.phraseLabel}: purple <otter> & tea`));
+    const body = mail.html.slice(mail.html.indexOf('<body'));
+    assert.ok(body.indexOf('purple &lt;otter&gt; &amp; tea') < body.indexOf('Hello'), 'before everything else');
+    assert.ok(!mail.html.includes('<otter>'));
+  });
+
+  it('a copy for the recovery address says why it came there', () => {
+    const mail = renderNotice(branding, { notice: examples['password-changed'], origin, outboxId: 'm', recipient: { ...recipient, recoveryCopy: true } });
+    assert.ok(mail.text.includes('recovery address of the account ada@example.org'));
+  });
+
+  it('"this wasn\'t me" links verify only with their own message id', () => {
+    const link = new URL(thisWasntMeLink(branding, 'msg-42'));
+    const mac = link.searchParams.get('s')!;
+    assert.equal(verifyThisWasntMe(branding, 'msg-42', mac), true);
+    assert.equal(verifyThisWasntMe(branding, 'msg-43', mac), false);
+    assert.equal(verifyThisWasntMe({ ...branding, secret: new Uint8Array(32) }, 'msg-42', mac), false);
+  });
+
+  it('without a logo the organisation name heads the message', () => {
+    const { logoUrl: _l, ...noLogo } = branding;
+    const mail = renderNotice(noLogo, { notice: examples['new-device-sign-in'], origin, recipient, outboxId: 'm' });
+    assert.ok(!mail.html.includes('<img'));
+    assert.ok(mail.html.includes('Example &lt;Org&gt;'));
+  });
+});
