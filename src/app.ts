@@ -9,6 +9,7 @@ import { openStore, type Store } from './store/index.js';
 import { createPasswordHasher, type PasswordHasher } from './credentials/password-hasher.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { BreachedLookup, FlowConfig, FlowDeps } from './flows/deps.js';
+import { sendExpiryReminders } from './flows/password-expiry.js';
 import { breachedOptionsFromConfig, createBreachedPasswords, type BreachedPasswords } from './breached/index.js';
 import type { PasswordPolicy } from './core/password-policy.js';
 import { sharedStrengthEstimator, type StrengthEstimator } from './policy/strength-estimator.js';
@@ -59,6 +60,9 @@ export function defaultLogger(config: Config): Logger {
   return createLogger({ level: config.logLevel, format });
 }
 
+/** How often the server looks for passwords entering their expiry-reminder window. */
+const EXPIRY_SWEEP_INTERVAL_MS = 3_600_000;
+
 /** The breached-password sources as flows see them. */
 export function breachedLookup(breached: BreachedPasswords): BreachedLookup {
   return {
@@ -102,6 +106,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       if (applied.length > 0) logger.info({ applied }, 'database migrated');
     }
     const breached = createBreachedPasswords({ ...breachedOptionsFromConfig(config), clock: options.clock ?? systemClock, logger });
+    let expirySweep: NodeJS.Timeout | undefined;
     const ownsHasher = !options.hasher;
     const hasher = options.hasher ?? (await createPasswordHasher({
       params: { memoryKib: config.argon2MemoryKib, iterations: config.argon2Iterations, parallelism: config.argon2Parallelism },
@@ -146,11 +151,23 @@ export async function createApp(options: AppOptions): Promise<App> {
         deps.strength?.warm();
         const address = await server.listen({ host: config.host, port: config.port });
         if (config.mailWorker) mail.worker?.start();
+        if (config.passwordMaxAge !== undefined) {
+          const sweep = (): void => {
+            sendExpiryReminders(deps).then(
+              (n) => { if (n > 0) logger.info({ reminders: n }, 'password expiry reminders queued'); },
+              (err: unknown) => logger.error({ err }, 'password expiry reminders failed'),
+            );
+          };
+          sweep();
+          expirySweep = setInterval(sweep, EXPIRY_SWEEP_INTERVAL_MS);
+          expirySweep.unref();
+        }
         return address;
       },
       async close() {
         await server.close();
         await mail.close();
+        if (expirySweep) clearInterval(expirySweep);
         if (ownsHasher) await hasher.close();
         await breached.close();
         if (ownsStore) await store.close();

@@ -61,7 +61,10 @@ export interface AccountRepository {
   setStatus(accountId: string, status: AccountStatus, now: number): Promise<void>;
   /** The next page the person sees is the change-password page, with this reason. */
   requirePasswordChange(accountId: string, reason: string, now: number): Promise<void>;
-  markExpiryReminderSent(accountId: string, now: number): Promise<void>;
+  /** Marks the reminder sent unless it already was (so two nodes never both send it). */
+  markExpiryReminderSent(accountId: string, now: number): Promise<boolean>;
+  /** Active accounts whose password was set within [changedAfter, changedBefore] and got no reminder yet. */
+  listAccountsDueForExpiryReminder(options: { changedAfter: number; changedBefore: number; limit: number }): Promise<Account[]>;
 }
 
 function isUniqueViolation(err: unknown): boolean {
@@ -140,7 +143,26 @@ export function accountRepository(db: Kysely<Database>): AccountRepository {
       await db.updateTable('accounts').set({ must_change_password: 1, must_change_reason: reason, updated_at: now }).where('id', '=', accountId).execute();
     },
     async markExpiryReminderSent(accountId, now) {
-      await db.updateTable('accounts').set({ expiry_reminder_sent_at: now }).where('id', '=', accountId).execute();
+      const result = await db
+        .updateTable('accounts')
+        .set({ expiry_reminder_sent_at: now })
+        .where('id', '=', accountId)
+        .where('expiry_reminder_sent_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async listAccountsDueForExpiryReminder({ changedAfter, changedBefore, limit }) {
+      const rows = await db
+        .selectFrom('accounts')
+        .selectAll()
+        .where('status', '=', 'active')
+        .where('expiry_reminder_sent_at', 'is', null)
+        .where('password_changed_at', '>', changedAfter)
+        .where('password_changed_at', '<=', changedBefore)
+        .orderBy('password_changed_at')
+        .limit(limit)
+        .execute();
+      return rows.map(toAccount);
     },
     async setStatus(accountId, status, now) {
       await db.updateTable('accounts').set({ status, updated_at: now }).where('id', '=', accountId).execute();

@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importBreachedFile } from '../../src/breached/index.js';
+import { sendExpiryReminders } from '../../src/flows/password-expiry.js';
 import { startTestApp, errorCode, PASSWORD, type TestApp, type TestClient } from '../helpers/app.js';
 
 const DAY = 86_400_000;
@@ -276,6 +277,40 @@ describe('breached passwords through HTTP (a real offline set and a real range A
     } finally {
       await t.close();
       await new Promise((resolve) => api.close(resolve));
+    }
+  });
+});
+
+describe('expiry reminders (organisation option), queued in the outbox', () => {
+  test('one reminder when the password enters the window, none twice, none for disabled accounts, again after a change', async () => {
+    const t = await startTestApp({ config: { passwordMaxAge: '90d', passwordExpiryReminderDays: 14 } });
+    try {
+      const A = 'amber lantern drifts east';
+      const { email } = await person(t, 'barbara', A);
+      const other = await person(t, 'disabled', 'bronze walrus hums quietly');
+      const otherAccount = await t.store.accounts.findAccountByEmail(other.email);
+      await t.store.accounts.setStatus(otherAccount!.id, 'disabled', t.clock.now());
+      const account = (await t.store.accounts.findAccountByEmail(email))!;
+      const reminders = async (): Promise<string[]> =>
+        (await t.store.outbox.listMessages({ limit: 50, accountId: account.id })).filter((m) => m.template === 'password-expiring').map((m) => m.text);
+
+      t.clock.advance(75 * DAY);
+      assert.equal(await sendExpiryReminders(t.app.deps), 0, '15 days before expiry: not yet');
+      t.clock.advance(2 * DAY);
+      assert.equal(await sendExpiryReminders(t.app.deps), 1, '13 days before: one reminder (the disabled account gets none)');
+      assert.equal(await sendExpiryReminders(t.app.deps), 0, 'never twice');
+      const [text] = await reminders();
+      assert.match(text ?? '', /13 days/);
+      assert.match(text ?? '', new RegExp(`${t.baseUrl.replace(/[.:/]/g, '\\$&')}/security/password`));
+
+      const c = t.client();
+      assert.equal((await c.signIn(email, A)).statusCode, 201);
+      assert.equal((await c.post('/api/v1/password/change', { currentPassword: A, newPassword: 'cobalt meadow folds paper' })).statusCode, 200);
+      t.clock.advance(77 * DAY);
+      assert.equal(await sendExpiryReminders(t.app.deps), 1, 'the new password gets its own reminder');
+      assert.equal((await reminders()).length, 2);
+    } finally {
+      await t.close();
     }
   });
 });
