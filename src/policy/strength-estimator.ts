@@ -24,8 +24,12 @@ export interface StrengthEstimator {
 
 /** Characters the estimator looks at: beyond this a password is strong by length alone, and long inputs stay fast. */
 export const ESTIMATOR_MAX_LENGTH = 64;
-/** zxcvbn's leetspeak search grows combinatorially; 12 substitutions still find "P@$$w0rd"-style variants. */
-const L33T_MAX_SUBSTITUTIONS = 12;
+/**
+ * zxcvbn's leetspeak search grows combinatorially. On ten leetspeak variants of common passwords ("P@$$w0rd!",
+ * "5unsh1n3", "Dr4g0n" …) 4 substitutions gave the same scores and common-password shares as 12, at half the
+ * time per check (27 vs 57 ms on the loaded 2-core machine).
+ */
+const L33T_MAX_SUBSTITUTIONS = 4;
 
 const HANDLER = `
 const { ZxcvbnFactory } = require(workerData.modules.core);
