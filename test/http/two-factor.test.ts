@@ -3,7 +3,13 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as OTPAuth from 'otpauth';
-import { startTestApp, errorCode, PASSWORD, type TestApp, type TestClient } from '../helpers/app.js';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { createApp } from '../../src/app.js';
+import { REDACT_PATHS } from '../../src/logger.js';
+import { openStore } from '../../src/store/index.js';
+import { testConfig } from '../helpers/config.js';
+import { startTestApp, errorCode, PASSWORD, TestClient, type TestApp } from '../helpers/app.js';
 
 function codeAt(secret: string, ms: number): string {
   return new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp: ms });
@@ -256,5 +262,38 @@ describe('two-factor authentication', () => {
     const { c } = await enrolled('short-2fa@example.org');
     const accepted = await c.post('/api/v1/password/change', { currentPassword: PASSWORD, newPassword: short });
     assert.equal(accepted.statusCode, 200, accepted.body);
+  });
+
+  it('no TOTP secret, code, flow id or recovery code reaches the logs, even at trace level', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const logger = pino({ level: 'trace', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
+    const config = testConfig();
+    const store = openStore(config.databaseUrl);
+    const app = await createApp({ config, store, logger, clock: t.clock });
+    try {
+      const c = new TestClient(app, config.baseUrl, 'test-agent');
+      await c.signUp('logs-2fa@example.org', PASSWORD);
+      const { secret, otpauthUrl } = (await c.post('/api/v1/2fa/totp', {})).json() as { secret: string; otpauthUrl: string };
+      const wrongCode = codeAt(secret, t.clock.now() + 10 * 60_000);
+      await c.post('/api/v1/2fa/totp/confirm', { code: wrongCode });
+      const confirmCode = codeAt(secret, t.clock.now());
+      const { recoveryCodes } = (await c.post('/api/v1/2fa/totp/confirm', { code: confirmCode })).json() as { recoveryCodes: string[] };
+      t.clock.advance(30_000);
+      const d = new TestClient(app, config.baseUrl, 'test-agent');
+      const flowId = ((await d.signIn('logs-2fa@example.org', PASSWORD)).json() as { flowId: string }).flowId;
+      await d.post('/api/v1/sessions/second-factor', { flowId, method: 'totp', code: wrongCode });
+      await d.post('/api/v1/sessions/second-factor', { flowId, method: 'recovery_code', code: recoveryCodes[0]! });
+      const all = lines.join('');
+      assert.ok(lines.length > 3, 'requests were logged');
+      // The 6-digit codes themselves are left out of the search: any six digits may occur in a timestamp.
+      assert.ok(!/"code":"\d{6}"/.test(all), 'no code field was logged');
+      for (const s of [secret, otpauthUrl, encodeURIComponent(secret), flowId, ...recoveryCodes]) {
+        assert.ok(!all.includes(s), `a secret leaked into the logs: ${s.slice(0, 4)}…`);
+      }
+    } finally {
+      await app.close();
+      await store.close();
+    }
   });
 });
