@@ -17,6 +17,7 @@ import { buildServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import type { HttpContext } from './http/context.js';
 import { memoryAttemptLimiter } from './core/attempt-limiter.js';
+import { createSecretBox } from './core/secret-box.js';
 import { createMailSystem, type MailSystem } from './mail/setup.js';
 import { registerMailMetrics } from './mail/metrics.js';
 import type { MailTransport } from './mail/smtp.js';
@@ -137,6 +138,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       config: flowConfig(config),
       observe: { signIn: metrics.observeSignIn },
       mail: mail.deps,
+      secondFactorSecrets: createSecretBox({ serverSecrets: [config.secretBytes], purpose: 'totp-secret', random }),
     };
     const { server, ctx } = await buildServer({ config, deps, metrics, logger });
     await server.register(async (s) => mailSettingsRoutes(s, ctx));

@@ -6,6 +6,7 @@ export const REDACT_PATHS = [
   'password', '*.password', 'currentPassword', '*.currentPassword', 'newPassword', '*.newPassword',
   'token', '*.token', 'cookie', '*.cookie', 'headers.cookie', 'headers.authorization', '*.headers.cookie',
   '*.headers.authorization', 'set-cookie', '*["set-cookie"]', 'secret', '*.secret',
+  'flowId', '*.flowId', 'recoveryCodes', '*.recoveryCodes', 'otpauthUrl', '*.otpauthUrl',
 ];
 
 export function createLogger(options: { level: string; format: 'json' | 'pretty' }): Logger {

@@ -10,6 +10,7 @@ export type NoticeCode =
   | 'second-factor-added'
   | 'second-factor-removed'
   | 'recovery-codes-regenerated'
+  | 'recovery-code-used'
   | 'email-changed-old-address'
   | 'email-changed-new-address'
   | 'account-locked'
@@ -85,6 +86,12 @@ export const emailText = {
       headline: 'New recovery codes were created for your account {email}. The old ones no longer work.',
       body: 'Keep the new codes somewhere safe, away from your devices.',
       ifNotYou: 'If you did not create them, use “This wasn’t me” now.',
+    },
+    'recovery-code-used': {
+      subject: 'A recovery code was used to sign in to your {org} account',
+      headline: 'Someone signed in to your account {email} with one of your recovery codes.',
+      body: 'Each code works once. When few are left, create a new set on the security page.',
+      ifNotYou: 'If this was not you, someone has your password and a recovery code. Use “This wasn’t me” now.',
     },
     'email-changed-old-address': {
       subject: 'The email address of your {org} account was changed',

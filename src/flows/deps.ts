@@ -8,6 +8,7 @@ import type { PasswordPolicy, BreachedResult } from '../core/password-policy.js'
 import type { StrengthEstimator } from '../policy/strength-estimator.js';
 import type { AttemptLimiter } from '../core/attempt-limiter.js';
 import type { MailDeps } from '../mail/notices.js';
+import type { SecretBox } from '../core/secret-box.js';
 
 export interface FlowConfig {
   registration: 'open' | 'closed';
@@ -50,6 +51,8 @@ export interface FlowDeps {
   observe?: FlowObservers;
   /** Branding and addressing for queued mail; absent (no mail queued) in the CLI's account commands. */
   mail?: MailDeps;
+  /** Seals TOTP seeds at rest (key derived from the server secret); absent in the CLI, where two-factor flows refuse. */
+  secondFactorSecrets?: SecretBox;
 }
 
 /** Facts about the request a flow records (audit, device list). Never secrets. */

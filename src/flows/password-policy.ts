@@ -47,8 +47,8 @@ export async function evaluateForAccount(deps: FlowDeps, candidate: string, purp
     email: account?.email ?? subject.email ?? null,
     displayName: account?.displayName ?? subject.displayName ?? null,
     serviceNames: deps.config.serviceNames,
-    // Second factors arrive with the two-factor issue; until then every account is password-only.
-    hasSecondFactor: false,
+    // A confirmed second factor allows the shorter minimum (NIST SP 800-63B-4 §3.1.1.2).
+    hasSecondFactor: account ? (await deps.store.twoFactor.countConfirmedFactors(account.id)) > 0 : false,
     passwordChangedAt: account?.passwordChangedAt ?? null,
     lookups,
   });

@@ -8,15 +8,27 @@ import type { Account } from '../store/index.js';
 import { tightenAtSignIn } from './password-policy.js';
 import { queueNotice } from '../mail/notices.js';
 import { isNewDevice } from '../core/new-device.js';
+import { hasSecondFactor, startSecondFactorFlow, type SecondFactorMethod } from './two-factor.js';
 
 export interface SignInInput {
   email: string;
   password: string;
 }
 
-export interface SignInResult extends IssuedSession {
+export interface SignedIn extends IssuedSession {
+  status: 'signed_in';
   account: Account;
 }
+
+/** The password was right and the account has a second factor: no session until completeSecondFactor. */
+export interface SecondFactorRequired {
+  status: 'second_factor_required';
+  flowId: string;
+  methods: SecondFactorMethod[];
+  account: Account;
+}
+
+export type SignInResult = SignedIn | SecondFactorRequired;
 
 /** Earlier sessions compared with a sign-in to tell whether its device is new (core/new-device.ts). */
 const NEW_DEVICE_HISTORY = 200;
@@ -73,6 +85,11 @@ export async function signIn(
   const mustChange = await tightenAtSignIn(deps, account, input.password, ctx);
   const signedInAccount: Account = mustChange ? { ...account, mustChangePassword: true, mustChangeReason: mustChange } : account;
 
+  if (await hasSecondFactor(deps, account.id)) {
+    const challenge = await startSecondFactorFlow(deps, account, ctx);
+    return { status: 'second_factor_required', ...challenge, account: signedInAccount };
+  }
+
   const issued = await deps.store.transaction(async (tx) => {
     // A session id the client already held is never adopted: the old one ends, a new token is issued.
     if (options.replacing) {
@@ -87,5 +104,5 @@ export async function signIn(
     return session;
   });
   observe('success');
-  return { ...issued, account: signedInAccount };
+  return { status: 'signed_in', ...issued, account: signedInAccount };
 }

@@ -12,6 +12,7 @@ import { registerErrorHandling } from './plugins/errors.js';
 import { apiRoutes } from './api/routes.js';
 import { passwordPolicyRoutes } from './api/password-policy-routes.js';
 import { systemRoutes } from './api/system.js';
+import { twoFactorRoutes } from './api/two-factor-routes.js';
 import { pageRoutes } from './pages/routes.js';
 
 export interface ServerOptions {
@@ -74,6 +75,7 @@ export async function buildServer(o: ServerOptions): Promise<{ server: FastifyIn
 
   await server.register(async (api) => apiRoutes(api, ctx));
   await server.register(async (api) => passwordPolicyRoutes(api, ctx));
+  await server.register(async (api) => twoFactorRoutes(api, ctx));
   await server.register(async (sys) => systemRoutes(sys, ctx));
   await server.register(async (pages) => pageRoutes(pages, ctx));
   return { server, ctx };

@@ -21,6 +21,7 @@ export type Notice =
   | { code: 'new-device-sign-in' }
   | { code: 'second-factor-added' | 'second-factor-removed'; method: string }
   | { code: 'recovery-codes-regenerated' }
+  | { code: 'recovery-code-used' }
   | { code: 'email-changed-old-address' | 'email-changed-new-address'; oldEmail: string; newEmail: string }
   | { code: 'account-locked'; reason?: string | undefined }
   | { code: 'password-expiring'; days: number; expiresAt: number }

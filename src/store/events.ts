@@ -17,7 +17,13 @@ export type EventType =
   | 'mail.phrase_changed'
   | 'recovery_email.requested'
   | 'recovery_email.verified'
-  | 'recovery_email.removed';
+  | 'recovery_email.removed'
+  | 'second_factor.added'
+  | 'second_factor.removed'
+  | 'second_factor.required'
+  | 'second_factor.failed'
+  | 'recovery_codes.generated'
+  | 'recovery_code.used';
 
 export interface AuditEvent {
   id: number;

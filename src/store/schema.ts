@@ -87,6 +87,39 @@ export interface MailPreferencesTable {
   updated_at: number;
 }
 
+export interface SecondFactorsTable {
+  id: string;
+  account_id: string;
+  type: 'totp';
+  name: string;
+  /** Sealed seed (core/secret-box.ts), never the plain secret. */
+  secret_ciphertext: string;
+  key_id: string;
+  confirmed_at: number | null;
+  last_used_step: number | null;
+  created_at: number;
+}
+
+export interface RecoveryCodesTable {
+  id: string;
+  account_id: string;
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
+}
+
+export type SecondFactorFlowState = 'pending' | 'completed' | 'failed' | 'expired';
+
+export interface SecondFactorFlowsTable {
+  /** SHA-256 of the flow id the client holds. */
+  id: string;
+  account_id: string;
+  state: SecondFactorFlowState;
+  failures: number;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   sessions: SessionsTable;
@@ -94,4 +127,7 @@ export interface Database {
   password_history: PasswordHistoryTable;
   outbox: OutboxTable;
   mail_preferences: MailPreferencesTable;
+  second_factors: SecondFactorsTable;
+  recovery_codes: RecoveryCodesTable;
+  second_factor_flows: SecondFactorFlowsTable;
 }

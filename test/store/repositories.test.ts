@@ -31,7 +31,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         store = openStore('sqlite::memory:');
       }
       const first = await store.migrate();
-      assert.deepEqual(first.applied, ['0001_initial', '0002_password_policy', '0003_mail_outbox', '0004_mail_preferences']);
+      assert.deepEqual(first.applied, ['0001_initial', '0002_password_policy', '0003_mail_outbox', '0004_mail_preferences', '0006_two_factor']);
       const second = await store.migrate();
       assert.deepEqual(second.applied, [], 'migrations are idempotent');
     });
@@ -346,6 +346,80 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(await store.mailPreferences.removeRecoveryEmail(a.id, T0 + 20), true);
       assert.equal((await store.mailPreferences.getMailPreferences(a.id)).recoveryEmail, null);
       assert.equal(await store.mailPreferences.removeRecoveryEmail(a.id, T0 + 21), false);
+    });
+    test('a factor is pending until confirmed, once; removing it and abandoned enrolments go', async () => {
+      const a = await store.accounts.createAccount(newAccount('factor@example.org'));
+      assert.ok(a);
+      const f = await store.twoFactor.createFactor({ id: randomUUID(), accountId: a.id, type: 'totp', name: 'Authenticator app', secretCiphertext: 'sealed', keyId: 'k-1', now: T0 });
+      assert.equal(f.confirmedAt, null);
+      assert.equal(await store.twoFactor.countConfirmedFactors(a.id), 0);
+      assert.deepEqual(await store.twoFactor.findFactor(a.id, f.id), f);
+      assert.equal(await store.twoFactor.findFactor(randomUUID(), f.id), null, 'another account cannot see it');
+      const racing = await Promise.all([1, 2, 3].map(() => store.twoFactor.confirmFactor(a.id, f.id, { step: 100, now: T0 + 1 })));
+      assert.deepEqual(racing.filter(Boolean), [true], 'confirmed once');
+      const confirmed = await store.twoFactor.findFactor(a.id, f.id);
+      assert.deepEqual([confirmed?.confirmedAt, confirmed?.lastUsedStep], [T0 + 1, 100]);
+      assert.equal(await store.twoFactor.countConfirmedFactors(a.id), 1);
+      const abandoned = await store.twoFactor.createFactor({ id: randomUUID(), accountId: a.id, type: 'totp', name: 'x', secretCiphertext: 's', keyId: 'k-1', now: T0 + 2 });
+      assert.deepEqual((await store.twoFactor.listFactors(a.id)).map((x) => x.id), [f.id, abandoned.id]);
+      assert.equal(await store.twoFactor.removeUnconfirmedFactors(a.id), 1);
+      assert.equal(await store.twoFactor.removeFactor(randomUUID(), f.id), false, 'not by another account');
+      assert.equal(await store.twoFactor.removeFactor(a.id, f.id), true);
+      assert.deepEqual(await store.twoFactor.listFactors(a.id), []);
+    });
+
+    test('a time step is accepted once: the same or an earlier step is refused, even when requests race', async () => {
+      const a = await store.accounts.createAccount(newAccount('replay@example.org'));
+      assert.ok(a);
+      const f = await store.twoFactor.createFactor({ id: randomUUID(), accountId: a.id, type: 'totp', name: 'app', secretCiphertext: 's', keyId: 'k-1', now: T0 });
+      const racing = await Promise.all([1, 2, 3].map(() => store.twoFactor.useFactorStep(f.id, 500)));
+      assert.deepEqual(racing.filter(Boolean), [true]);
+      assert.equal(await store.twoFactor.useFactorStep(f.id, 500), false);
+      assert.equal(await store.twoFactor.useFactorStep(f.id, 499), false);
+      assert.equal(await store.twoFactor.useFactorStep(f.id, 501), true);
+      assert.equal((await store.twoFactor.findFactor(a.id, f.id))?.lastUsedStep, 501, 'steps come back as numbers');
+    });
+
+    test('recovery codes are single use and regenerating voids the old set', async () => {
+      const a = await store.accounts.createAccount(newAccount('codes@example.org'));
+      assert.ok(a);
+      const newId = (): string => randomUUID();
+      await store.twoFactor.replaceRecoveryCodes(a.id, ['h1', 'h2', 'h3'], { now: T0, newId });
+      assert.equal(await store.twoFactor.countUnusedRecoveryCodes(a.id), 3);
+      const racing = await Promise.all([1, 2, 3].map(() => store.twoFactor.consumeRecoveryCode(a.id, 'h1', T0 + 1)));
+      assert.deepEqual(racing.filter(Boolean), [true], 'a code is used once');
+      assert.equal(await store.twoFactor.consumeRecoveryCode(a.id, 'h1', T0 + 2), false);
+      assert.equal(await store.twoFactor.countUnusedRecoveryCodes(a.id), 2);
+      await store.twoFactor.replaceRecoveryCodes(a.id, ['n1', 'n2'], { now: T0 + 3, newId });
+      assert.equal(await store.twoFactor.consumeRecoveryCode(a.id, 'h2', T0 + 4), false, 'the old set no longer works');
+      assert.equal(await store.twoFactor.consumeRecoveryCode(a.id, 'n2', T0 + 4), true);
+      const other = await store.accounts.createAccount(newAccount('other-codes@example.org'));
+      assert.ok(other);
+      assert.equal(await store.twoFactor.consumeRecoveryCode(other.id, 'n1', T0 + 5), false, 'not another account\'s code');
+    });
+
+    test('a pending second-factor flow completes once before expiry, and fails at the failure limit', async () => {
+      const a = await store.accounts.createAccount(newAccount('flow@example.org'));
+      assert.ok(a);
+      await store.twoFactor.createSecondFactorFlow({ idHash: 'flow-1', accountId: a.id, now: T0, expiresAt: T0 + 300_000 });
+      const racing = await Promise.all([1, 2, 3].map(() => store.twoFactor.completeSecondFactorFlow('flow-1', T0 + 1)));
+      assert.deepEqual(racing.filter(Boolean), [true]);
+      assert.equal((await store.twoFactor.findSecondFactorFlow('flow-1'))?.state, 'completed');
+
+      await store.twoFactor.createSecondFactorFlow({ idHash: 'flow-2', accountId: a.id, now: T0, expiresAt: T0 + 300_000 });
+      assert.equal(await store.twoFactor.completeSecondFactorFlow('flow-2', T0 + 300_000), false, 'expired');
+
+      await store.twoFactor.createSecondFactorFlow({ idHash: 'flow-3', accountId: a.id, now: T0 + 10, expiresAt: T0 + 300_000 });
+      for (let i = 1; i <= 4; i++) {
+        const f = await store.twoFactor.recordSecondFactorFailure('flow-3', { maxFailures: 5 });
+        assert.deepEqual([f?.failures, f?.state], [i, 'pending']);
+      }
+      const last = await store.twoFactor.recordSecondFactorFailure('flow-3', { maxFailures: 5 });
+      assert.deepEqual([last?.failures, last?.state], [5, 'failed']);
+      assert.equal(await store.twoFactor.completeSecondFactorFlow('flow-3', T0 + 11), false, 'a failed flow cannot complete');
+      assert.equal(await store.twoFactor.countRecentSecondFactorFailures(a.id, T0 - 1), 5);
+      assert.equal(await store.twoFactor.countRecentSecondFactorFailures(a.id, T0 + 10), 0, 'only flows created after `since` count');
+      assert.equal(await store.twoFactor.findSecondFactorFlow('nope'), null);
     });
   });
 }

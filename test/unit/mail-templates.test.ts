@@ -25,6 +25,7 @@ const examples: Record<Notice['code'], Notice> = {
   'second-factor-added': { code: 'second-factor-added', method: 'authenticator app' },
   'second-factor-removed': { code: 'second-factor-removed', method: 'passkey' },
   'recovery-codes-regenerated': { code: 'recovery-codes-regenerated' },
+  'recovery-code-used': { code: 'recovery-code-used' },
   'email-changed-old-address': { code: 'email-changed-old-address', oldEmail: 'ada@example.org', newEmail: 'ada@new.example' },
   'email-changed-new-address': { code: 'email-changed-new-address', oldEmail: 'ada@example.org', newEmail: 'ada@new.example' },
   'account-locked': { code: 'account-locked', reason: 'Too many wrong codes.' },

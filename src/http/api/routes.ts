@@ -31,14 +31,22 @@ export async function apiRoutes(app: FastifyInstance, ctx: HttpContext): Promise
     schema: {
       tags: ['sessions'],
       summary: 'Sign in',
-      description: 'Checks email and password and sets the session cookie. Every failure answers 401 INVALID_CREDENTIALS, whatever the reason.',
+      description: 'Checks email and password and sets the session cookie. Every failure answers 401 INVALID_CREDENTIALS, whatever the reason. For an account with a second factor a correct password answers 200 second_factor_required with a flowId, and no cookie.',
       body: z.strictObject({ email: z.string().trim().min(1).max(254), password: passwordInput }),
-      response: { 201: z.object({ account: accountView, session: sessionView }), ...errors(400, 401, 403, 413, 415) },
+      response: {
+        201: z.object({ account: accountView, session: sessionView }),
+        200: z.object({ status: z.literal('second_factor_required'), flowId: z.string(), methods: z.array(z.enum(['totp', 'recovery_code'])) }),
+        ...errors(400, 401, 403, 413, 415),
+      },
     },
   }, async (request, reply) => {
     assertPasswordWithinLimit(request.body.password);
     const replacing = await ctx.authenticate(request);
     const result = await signIn(ctx.deps, request.body, requestContext(request), { replacing });
+    // No session cookie until the second factor (POST /api/v1/sessions/second-factor).
+    if (result.status === 'second_factor_required') {
+      return reply.status(200).send({ status: result.status, flowId: result.flowId, methods: result.methods });
+    }
     setSessionCookie(reply, ctx.cookies, result.token);
     return reply.status(201).send({ account: toAccountView(result.account), session: toSessionView({ ...result.session, current: true }) });
   });

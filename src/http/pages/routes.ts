@@ -7,12 +7,13 @@ import { z } from 'zod';
 import { PassdeskError, isPassdeskError } from '../../core/errors.js';
 import { messages, mustChangeMessage } from '../../core/messages.js';
 import { signIn } from '../../flows/sign-in.js';
+import { completeSecondFactor, confirmTotp, hasSecondFactor, listFactors, pendingTotpEnrolment, removeFactor, startTotpEnrolment, type TotpEnrolment } from '../../flows/two-factor.js';
 import { changePassword } from '../../flows/change-password.js';
 import { registerAccount } from '../../flows/register.js';
 import { listDevices, revokeDevice, revokeOtherDevices, signOut } from '../../flows/sessions.js';
 import { checkCsrfToken, clearSessionCookie, ensureCsrfToken, requestContext, setSessionCookie, type HttpContext } from '../context.js';
 import { assertPasswordWithinLimit } from '../api/routes.js';
-import { changePasswordPage, signInPage, signUpPage, securityPage, type NewPasswordRules } from '../../web/views/pages.js';
+import { changePasswordPage, secondFactorPage, twoFactorPage, signInPage, signUpPage, securityPage, type NewPasswordRules } from '../../web/views/pages.js';
 import { passwordRulesAttribute, policyChecklist } from '../../core/password-policy.js';
 import type { SafeHtml } from '../../web/html.js';
 import { appCss, appJs } from '../../web/assets/index.js';
@@ -40,6 +41,11 @@ function sendPage(reply: FastifyReply, body: SafeHtml, status = 200): FastifyRep
 }
 
 // Forms carry strings; limits match the API's.
+const secondFactorForm = z.object({
+  flowId: z.string().min(16).max(128),
+  method: z.enum(['totp', 'recovery_code']),
+  code: z.string().trim().max(32).default(''),
+});
 const signInForm = z.object({ email: z.string().trim().max(254).default(''), password: z.string().max(1024).default('') });
 const signUpForm = z.object({
   email: z.string().trim().max(254).default(''),
@@ -52,6 +58,8 @@ const changeForm = z.object({
   confirmPassword: z.string().max(1024).default(''),
   signOutOtherSessions: z.string().max(10).optional(),
 });
+const codeForm = z.object({ code: z.string().trim().max(32).default('') });
+const removeFactorForm = z.object({ currentPassword: z.string().max(1024).default('') });
 const sessionIdParams = z.object({ id: z.string().min(1).max(64) });
 
 /** The violation codes a policy refusal carried (PassdeskError details), for the checklist. */
@@ -106,11 +114,37 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
       assertPasswordWithinLimit(form.data.password);
       const replacing = await ctx.authenticate(request);
       const result = await signIn(ctx.deps, form.data, requestContext(request), { replacing });
+      if (result.status === 'second_factor_required') {
+        return sendPage(reply, secondFactorPage(ctx, { csrf, flowId: result.flowId, methods: result.methods }));
+      }
       setSessionCookie(reply, ctx.cookies, result.token);
       return reply.redirect(result.account.mustChangePassword ? '/security/password' : '/security', 303);
     } catch (err) {
       if (!isPassdeskError(err)) throw err;
       return sendPage(reply, signInPage(ctx, { csrf, email, error: err.message }), err.status);
+    }
+  });
+
+  app.post('/sign-in/second-factor', async (request, reply) => {
+    csrfOr403(request);
+    const csrf = ensureCsrfToken(ctx, request, reply);
+    const form = secondFactorForm.safeParse(formBody(request));
+    if (!form.success) {
+      return sendPage(reply, signInPage(ctx, { csrf, error: messages.errors.SECOND_FACTOR_FLOW_INVALID }), 400);
+    }
+    const { flowId, method, code } = form.data;
+    if (!code) return sendPage(reply, secondFactorPage(ctx, { csrf, flowId, methods: ['totp', 'recovery_code'], error: 'Enter the code.' }), 400);
+    try {
+      const replacing = await ctx.authenticate(request);
+      const result = await completeSecondFactor(ctx.deps, { flowId, method, code }, requestContext(request), { replacing });
+      setSessionCookie(reply, ctx.cookies, result.token);
+      return reply.redirect(result.account.mustChangePassword ? '/security/password' : '/security', 303);
+    } catch (err) {
+      if (!isPassdeskError(err)) throw err;
+      if (err.code === 'SECOND_FACTOR_CODE_INVALID') {
+        return sendPage(reply, secondFactorPage(ctx, { csrf, flowId, methods: ['totp', 'recovery_code'], error: err.message }), err.status);
+      }
+      return sendPage(reply, signInPage(ctx, { csrf, error: err.message }), err.status);
     }
   });
 
@@ -157,6 +191,72 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
     return auth;
   };
 
+  // Two-step verification settings (step-up for these changes comes later; removal asks for the password).
+  const twoFactorView = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    auth: NonNullable<Awaited<ReturnType<typeof ctx.authenticate>>>,
+    o: { enrolment?: TotpEnrolment | null; recoveryCodes?: string[] | null; error?: string; notice?: string; status?: number } = {},
+  ): Promise<FastifyReply> => {
+    const { factors, recoveryCodesRemaining } = await listFactors(ctx.deps, auth);
+    return sendPage(reply, twoFactorPage(ctx, {
+      csrf: ensureCsrfToken(ctx, request, reply),
+      displayName: auth.account.displayName,
+      factors,
+      recoveryCodesRemaining,
+      enrolment: o.enrolment ?? undefined,
+      recoveryCodes: o.recoveryCodes ?? undefined,
+      error: o.error,
+      notice: o.notice,
+    }), o.status ?? 200);
+  };
+  const issuer = ctx.config.organizationName;
+
+  app.get('/security/two-factor', async (request, reply) => {
+    const auth = await signedInOrRedirect(request, reply);
+    if (!auth) return reply;
+    const notice = (request.query as Record<string, unknown>)['notice'] === 'removed' ? 'The authenticator app was removed.' : undefined;
+    return twoFactorView(request, reply, auth, notice ? { notice } : {});
+  });
+
+  app.post('/security/two-factor/totp', async (request, reply) => {
+    csrfOr403(request);
+    const auth = await signedInOrRedirect(request, reply);
+    if (!auth) return reply;
+    return twoFactorView(request, reply, auth, { enrolment: await startTotpEnrolment(ctx.deps, auth, { issuer }) });
+  });
+
+  app.post('/security/two-factor/totp/confirm', async (request, reply) => {
+    csrfOr403(request);
+    const auth = await signedInOrRedirect(request, reply);
+    if (!auth) return reply;
+    const form = codeForm.safeParse(formBody(request));
+    try {
+      const { recoveryCodes } = await confirmTotp(ctx.deps, auth, { code: form.success ? form.data.code : '' }, requestContext(request));
+      return twoFactorView(request, reply, auth, { recoveryCodes, notice: 'Your authenticator app is set up. From now on, signing in asks for a code from it.' });
+    } catch (err) {
+      if (!isPassdeskError(err)) throw err;
+      return twoFactorView(request, reply, auth, { enrolment: await pendingTotpEnrolment(ctx.deps, auth, { issuer }), error: err.message, status: err.status });
+    }
+  });
+
+  app.post('/security/two-factor/:id/remove', async (request, reply) => {
+    csrfOr403(request);
+    const auth = await signedInOrRedirect(request, reply);
+    if (!auth) return reply;
+    const params = sessionIdParams.safeParse(request.params);
+    const form = removeFactorForm.safeParse(formBody(request));
+    if (!params.success || !form.success) return twoFactorView(request, reply, auth, { error: messages.errors.VALIDATION_FAILED, status: 400 });
+    try {
+      assertPasswordWithinLimit(form.data.currentPassword);
+      await removeFactor(ctx.deps, auth, params.data.id, { currentPassword: form.data.currentPassword }, requestContext(request));
+      return reply.redirect('/security/two-factor?notice=removed', 303);
+    } catch (err) {
+      if (!isPassdeskError(err)) throw err;
+      return twoFactorView(request, reply, auth, { error: err.message, status: err.status });
+    }
+  });
+
   app.get('/security', async (request, reply) => {
     const auth = await signedInOrRedirect(request, reply);
     if (!auth) return reply;
@@ -169,6 +269,7 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
       email: auth.account.email,
       passwordChangedAt: auth.account.passwordChangedAt,
       devices,
+      secondFactor: await hasSecondFactor(ctx.deps, auth.account.id),
       notice: noticeFrom(request),
     }));
   });

@@ -46,6 +46,38 @@ export function signInPage(ctx: PageContext, o: { csrf: string; email?: string |
 </section>`);
 }
 
+/** The second step of sign-in: a code from the authenticator app, or a recovery code. */
+export function secondFactorPage(ctx: PageContext, o: { csrf: string; flowId: string; methods: readonly string[]; error?: string | undefined }): SafeHtml {
+  return page(ctx, 'Enter your code', html`<section class="card narrow">
+  <h1>Enter your code</h1>
+  ${alertBox('error', o.error)}
+  <form method="post" action="/sign-in/second-factor" novalidate>
+    <input type="hidden" name="_csrf" value="${o.csrf}">
+    <input type="hidden" name="flowId" value="${o.flowId}">
+    <input type="hidden" name="method" value="totp">
+    <div class="field">
+      <label for="code">Code from your authenticator app</label>
+      <input type="text" id="code" name="code" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]*" maxlength="32" required autofocus>
+    </div>
+    <button type="submit" class="primary">Continue</button>
+  </form>
+  ${o.methods.includes('recovery_code') ? html`<details>
+    <summary>Use a recovery code instead</summary>
+    <form method="post" action="/sign-in/second-factor" novalidate>
+      <input type="hidden" name="_csrf" value="${o.csrf}">
+      <input type="hidden" name="flowId" value="${o.flowId}">
+      <input type="hidden" name="method" value="recovery_code">
+      <div class="field">
+        <label for="recovery-code">Recovery code</label>
+        <input type="text" id="recovery-code" name="code" autocomplete="off" autocapitalize="off" spellcheck="false" maxlength="32" required>
+      </div>
+      <button type="submit">Continue with a recovery code</button>
+    </form>
+  </details>` : ''}
+  <p><a href="/sign-in">Start again</a></p>
+</section>`);
+}
+
 /** What the pages need to show a new-password box: the password-manager rules and the checklist. */
 export interface NewPasswordRules {
   passwordRules: string;
@@ -94,7 +126,7 @@ const revokeReasons: Record<string, string> = {
 
 export function securityPage(
   ctx: PageContext,
-  o: { csrf: string; displayName: string; email: string; passwordChangedAt: number | null; devices: DeviceView[]; notice?: string | undefined; error?: string | undefined },
+  o: { csrf: string; displayName: string; email: string; passwordChangedAt: number | null; devices: DeviceView[]; secondFactor?: boolean; notice?: string | undefined; error?: string | undefined },
 ): SafeHtml {
   // This device first: it is the one a person recognises, then the others by last activity.
   const live = o.devices.filter((d) => d.revokedAt === null).sort((a, b) => Number(b.current) - Number(a.current));
@@ -107,6 +139,8 @@ export function securityPage(
   <h2>Password</h2>
   <p id="password-age">${o.passwordChangedAt ? `Last changed ${when(o.passwordChangedAt)}.` : 'No password set.'}</p>
   <p><a class="button" href="/security/password">Change password</a></p>
+  <h2>Two-step verification</h2>
+  <p id="two-factor-summary">${o.secondFactor ? 'On: signing in needs a code from your authenticator app.' : 'Off.'} <a href="/security/two-factor" id="two-factor-link">${o.secondFactor ? 'Manage two-step verification' : 'Set up two-step verification'}</a></p>
   <h2>Email</h2>
   <p><a href="/security/email" id="email-settings-link">Email settings</a>: your anti-phishing phrase and a recovery address.</p>
   <h2>Your devices</h2>
@@ -125,6 +159,69 @@ export function securityPage(
   ${ended.length > 0 ? html`<h3>Recently signed out</h3><ul class="devices ended" id="ended-devices">
     ${ended.map((d) => html`<li class="device"><div><strong>${d.device}</strong><div class="muted">${revokeReasons[d.revokedReason ?? ''] ?? 'signed out'} ${d.revokedAt ? when(d.revokedAt) : ''}</div></div></li>`)}
   </ul>` : ''}
+</section>`, { displayName: o.displayName, csrf: o.csrf });
+}
+
+export interface TwoFactorPageOptions {
+  csrf: string;
+  displayName: string;
+  factors: ReadonlyArray<{ id: string; name: string; confirmedAt: number }>;
+  recoveryCodesRemaining: number;
+  /** An authenticator app being set up: the QR code (SVG markup, generated locally), the secret in text. */
+  enrolment?: { qrSvg: string; secret: string } | undefined;
+  /** Shown once, right after the first factor was confirmed. */
+  recoveryCodes?: readonly string[] | undefined;
+  notice?: string | undefined;
+  error?: string | undefined;
+}
+
+/** Security settings: two-step verification (authenticator apps and recovery codes). */
+export function twoFactorPage(ctx: PageContext, o: TwoFactorPageOptions): SafeHtml {
+  const on = o.factors.length > 0;
+  return page(ctx, 'Two-step verification', html`<section class="card">
+  <h1>Two-step verification</h1>
+  ${alertBox('notice', o.notice)}${alertBox('error', o.error)}
+  <p id="two-factor-status">${on
+    ? `Two-step verification is on: signing in needs your password and a code from your authenticator app.`
+    : 'Two-step verification is off: your password alone signs you in.'}</p>
+  ${o.recoveryCodes ? html`<h2>Your recovery codes</h2>
+  <p>Each code signs you in once if you lose your phone. Save them now somewhere safe, away from your devices: they are not shown again.</p>
+  <ul class="recovery-codes" id="recovery-codes">${o.recoveryCodes.map((c) => html`<li><code>${c}</code></li>`)}</ul>` : ''}
+  ${o.factors.length > 0 ? html`<h2>Authenticator apps</h2>
+  <ul class="devices" id="factors">
+  ${o.factors.map((f) => html`<li class="device" data-factor-id="${f.id}">
+    <div><strong>${f.name}</strong><div class="muted">Added ${when(f.confirmedAt)}</div></div>
+    <form method="post" action="/security/two-factor/${f.id}/remove" class="inline">
+      <input type="hidden" name="_csrf" value="${o.csrf}">
+      <input type="hidden" name="username" value="" autocomplete="username">
+      <label for="remove-password-${f.id}">Current password</label>
+      <input type="password" id="remove-password-${f.id}" name="currentPassword" autocomplete="current-password" required maxlength="1024">
+      <button type="submit" class="secondary">Remove</button>
+    </form>
+  </li>`)}
+  </ul>
+  <p class="muted">${o.recoveryCodesRemaining} unused recovery codes left.</p>` : ''}
+  ${o.enrolment ? html`<h2>Set up an authenticator app</h2>
+  <ol>
+    <li>Open your authenticator app and scan this code:
+      <div class="qr"><img id="totp-qr" alt="QR code for your authenticator app" width="200" height="200" src="data:image/svg+xml;base64,${Buffer.from(o.enrolment.qrSvg, 'utf8').toString('base64')}"></div>
+    </li>
+    <li>Or type this key into the app: <code id="totp-secret">${o.enrolment.secret}</code></li>
+    <li>Enter the 6-digit code the app shows:
+      <form method="post" action="/security/two-factor/totp/confirm">
+        <input type="hidden" name="_csrf" value="${o.csrf}">
+        <div class="field">
+          <label for="totp-code">Code from the app</label>
+          <input type="text" id="totp-code" name="code" autocomplete="one-time-code" inputmode="numeric" maxlength="32" required>
+        </div>
+        <button type="submit" class="primary">Confirm</button>
+      </form>
+    </li>
+  </ol>` : html`<form method="post" action="/security/two-factor/totp">
+    <input type="hidden" name="_csrf" value="${o.csrf}">
+    <button type="submit" class="primary" id="setup-totp">Set up an authenticator app</button>
+  </form>`}
+  <p><a href="/security">Back to security</a></p>
 </section>`, { displayName: o.displayName, csrf: o.csrf });
 }
 

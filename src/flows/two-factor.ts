@@ -1,0 +1,253 @@
+// Two-factor authentication: enrol an authenticator app (TOTP), confirm it with a code, list and remove
+// factors, and the second step of sign-in.
+//
+// Enrolment: start → a factor row with confirmed_at NULL (pending; a new start replaces it) → confirm with a
+// correct code → confirmed (first factor: 10 recovery codes, shown once).
+// Pending sign-in (second_factor_flows): pending → completed (a correct code; the session is issued in the
+// same transaction) | failed (MAX_FLOW_FAILURES wrong codes) | expired (FLOW_TTL_MS, checked on use).
+import QRCode from 'qrcode';
+import { PassdeskError } from '../core/errors.js';
+import { generateToken, hashToken } from '../core/tokens.js';
+import { normalizeCode, otpauthUrl, toBase32, verifyTotp, TOTP_SECRET_BYTES } from '../core/otp.js';
+import { isNewDevice } from '../core/new-device.js';
+import { queueNotice } from '../mail/notices.js';
+import type { Account, Repositories, SecondFactor } from '../store/index.js';
+import type { FlowDeps, RequestContext } from './deps.js';
+import { issueSession, type Authenticated, type IssuedSession } from './sessions.js';
+
+export const RECOVERY_CODE_COUNT = 10;
+/** A pending second factor lives 5 minutes and tolerates 5 wrong codes. */
+export const FLOW_TTL_MS = 5 * 60_000;
+export const MAX_FLOW_FAILURES = 5;
+/** Wrong codes per account across all its pending sign-ins in this window (a new password step does not reset it). */
+export const ACCOUNT_FAILURE_WINDOW_MS = 15 * 60_000;
+export const MAX_ACCOUNT_FAILURES = 10;
+/** What the person sees in lists and emails. */
+export const TOTP_METHOD_NAME = 'authenticator app';
+const NEW_DEVICE_HISTORY = 200;
+
+export type SecondFactorMethod = 'totp' | 'recovery_code';
+
+export interface FactorView {
+  id: string;
+  type: 'totp';
+  name: string;
+  createdAt: number;
+  confirmedAt: number;
+}
+
+function box(deps: FlowDeps): NonNullable<FlowDeps['secondFactorSecrets']> {
+  if (!deps.secondFactorSecrets) throw new PassdeskError('SERVICE_UNAVAILABLE');
+  return deps.secondFactorSecrets;
+}
+
+/** Associated data binding a sealed seed to its row. */
+const sealContext = (accountId: string, factorId: string): string => `totp:${accountId}:${factorId}`;
+
+function openSecret(deps: FlowDeps, f: SecondFactor): Uint8Array | null {
+  return box(deps).open({ keyId: f.keyId, ciphertext: f.secretCiphertext }, sealContext(f.accountId, f.id));
+}
+
+export async function hasSecondFactor(deps: Pick<FlowDeps, 'store'>, accountId: string): Promise<boolean> {
+  return (await deps.store.twoFactor.countConfirmedFactors(accountId)) > 0;
+}
+
+export interface TotpEnrolment {
+  id: string;
+  /** Base32, for typing into an app. */
+  secret: string;
+  otpauthUrl: string;
+  /** The same URI as a QR code, generated here (no third party sees the secret). */
+  qrSvg: string;
+}
+
+export async function startTotpEnrolment(deps: FlowDeps, auth: Authenticated, o: { issuer: string }): Promise<TotpEnrolment> {
+  const secret = deps.random.bytes(TOTP_SECRET_BYTES);
+  const id = deps.random.uuid();
+  const sealed = box(deps).seal(secret, sealContext(auth.account.id, id));
+  await deps.store.transaction(async (tx) => {
+    await tx.twoFactor.removeUnconfirmedFactors(auth.account.id);
+    await tx.twoFactor.createFactor({ id, accountId: auth.account.id, type: 'totp', name: 'Authenticator app', secretCiphertext: sealed.ciphertext, keyId: sealed.keyId, now: deps.clock.now() });
+  });
+  const url = otpauthUrl({ secret }, { issuer: o.issuer, label: auth.account.email });
+  const qrSvg = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+  return { id, secret: toBase32(secret), otpauthUrl: url, qrSvg };
+}
+
+/** The enrolment waiting for its code, shown again (after a wrong code), or null when there is none. */
+export async function pendingTotpEnrolment(deps: FlowDeps, auth: Authenticated, o: { issuer: string }): Promise<TotpEnrolment | null> {
+  const pending = (await deps.store.twoFactor.listFactors(auth.account.id)).filter((f) => f.confirmedAt === null).at(-1);
+  const secret = pending ? openSecret(deps, pending) : null;
+  if (!pending || !secret) return null;
+  const url = otpauthUrl({ secret }, { issuer: o.issuer, label: auth.account.email });
+  const qrSvg = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+  return { id: pending.id, secret: toBase32(secret), otpauthUrl: url, qrSvg };
+}
+
+/** Ten codes of 10 base32 characters (50 bits each), shown as xxxxx-xxxxx. */
+function newRecoveryCodes(deps: FlowDeps): string[] {
+  const alphabet = 'abcdefghijkmnpqrstuvwxyz23456789';
+  const codes: string[] = [];
+  for (let i = 0; i < RECOVERY_CODE_COUNT; i++) {
+    const bytes = deps.random.bytes(10);
+    let s = '';
+    for (const b of bytes) s += alphabet[b % alphabet.length];
+    codes.push(`${s.slice(0, 5)}-${s.slice(5)}`);
+  }
+  return codes;
+}
+
+/** Recovery codes are compared by hash, after removing what people add while typing. */
+export function recoveryCodeHash(code: string): string {
+  return hashToken(normalizeCode(code).toLowerCase());
+}
+
+async function storeRecoveryCodes(tx: Repositories, deps: FlowDeps, accountId: string): Promise<string[]> {
+  const codes = newRecoveryCodes(deps);
+  await tx.twoFactor.replaceRecoveryCodes(accountId, codes.map(recoveryCodeHash), { now: deps.clock.now(), newId: () => deps.random.uuid() });
+  return codes;
+}
+
+export async function confirmTotp(
+  deps: FlowDeps,
+  auth: Authenticated,
+  input: { code: string },
+  ctx: RequestContext,
+): Promise<{ factor: FactorView; recoveryCodes: string[] | null }> {
+  const now = deps.clock.now();
+  const pending = (await deps.store.twoFactor.listFactors(auth.account.id)).filter((f) => f.confirmedAt === null).at(-1);
+  if (!pending) throw new PassdeskError('SECOND_FACTOR_NOT_PENDING');
+  const secret = openSecret(deps, pending);
+  if (!secret) throw new PassdeskError('SECOND_FACTOR_NOT_PENDING');
+  const step = verifyTotp({ secret }, normalizeCode(input.code), now);
+  if (step === null) throw new PassdeskError('SECOND_FACTOR_CODE_INVALID');
+  return deps.store.transaction(async (tx) => {
+    const first = (await tx.twoFactor.countConfirmedFactors(auth.account.id)) === 0;
+    if (!(await tx.twoFactor.confirmFactor(auth.account.id, pending.id, { step, now }))) throw new PassdeskError('SECOND_FACTOR_NOT_PENDING');
+    const recoveryCodes = first ? await storeRecoveryCodes(tx, deps, auth.account.id) : null;
+    await tx.events.recordEvent({ accountId: auth.account.id, type: 'second_factor.added', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { type: 'totp', factorId: pending.id } });
+    await queueNotice(tx, deps, { account: auth.account, notice: { code: 'second-factor-added', method: TOTP_METHOD_NAME }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
+    return { factor: { id: pending.id, type: 'totp', name: pending.name, createdAt: pending.createdAt, confirmedAt: now }, recoveryCodes };
+  });
+}
+
+export async function listFactors(deps: FlowDeps, auth: Authenticated): Promise<{ factors: FactorView[]; recoveryCodesRemaining: number }> {
+  const factors = (await deps.store.twoFactor.listFactors(auth.account.id))
+    .filter((f): f is SecondFactor & { confirmedAt: number } => f.confirmedAt !== null)
+    .map((f) => ({ id: f.id, type: f.type, name: f.name, createdAt: f.createdAt, confirmedAt: f.confirmedAt }));
+  return { factors, recoveryCodesRemaining: await deps.store.twoFactor.countUnusedRecoveryCodes(auth.account.id) };
+}
+
+/** Accepts a TOTP code from any confirmed factor of the account, once per time step (replay refused). */
+async function acceptTotp(deps: FlowDeps, accountId: string, code: string): Promise<boolean> {
+  const now = deps.clock.now();
+  for (const f of await deps.store.twoFactor.listFactors(accountId)) {
+    if (f.confirmedAt === null || f.type !== 'totp') continue;
+    const secret = openSecret(deps, f);
+    if (!secret) continue;
+    const step = verifyTotp({ secret }, code, now, { afterStep: f.lastUsedStep });
+    if (step !== null && (await deps.store.twoFactor.useFactorStep(f.id, step))) return true;
+  }
+  return false;
+}
+
+/** Removing a factor needs the current password or a current code (step-up comes later). */
+export async function removeFactor(
+  deps: FlowDeps,
+  auth: Authenticated,
+  factorId: string,
+  proof: { currentPassword?: string | undefined; code?: string | undefined },
+  ctx: RequestContext,
+): Promise<{ remaining: number }> {
+  const factor = await deps.store.twoFactor.findFactor(auth.account.id, factorId);
+  if (!factor || factor.confirmedAt === null) throw new PassdeskError('SECOND_FACTOR_NOT_FOUND');
+  if (proof.code) {
+    if (!(await acceptTotp(deps, auth.account.id, normalizeCode(proof.code)))) throw new PassdeskError('SECOND_FACTOR_CODE_INVALID');
+  } else if (proof.currentPassword) {
+    const hash = auth.account.passwordHash;
+    if (!hash || !(await deps.hasher.verify(hash, proof.currentPassword))) throw new PassdeskError('CURRENT_PASSWORD_INCORRECT');
+  } else {
+    throw new PassdeskError('SECOND_FACTOR_PROOF_REQUIRED');
+  }
+  const now = deps.clock.now();
+  return deps.store.transaction(async (tx) => {
+    if (!(await tx.twoFactor.removeFactor(auth.account.id, factorId))) throw new PassdeskError('SECOND_FACTOR_NOT_FOUND');
+    const remaining = await tx.twoFactor.countConfirmedFactors(auth.account.id);
+    // Recovery codes stand in for a factor; with none left they would be a way in of their own.
+    if (remaining === 0) await tx.twoFactor.replaceRecoveryCodes(auth.account.id, [], { now, newId: () => deps.random.uuid() });
+    await tx.events.recordEvent({ accountId: auth.account.id, type: 'second_factor.removed', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { type: factor.type, factorId, remaining } });
+    await queueNotice(tx, deps, { account: auth.account, notice: { code: 'second-factor-removed', method: TOTP_METHOD_NAME }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
+    return { remaining };
+  });
+}
+
+export interface SecondFactorChallenge {
+  /** The secret naming this pending sign-in; only its hash is stored. */
+  flowId: string;
+  methods: SecondFactorMethod[];
+}
+
+/** After a correct password: the pending flow, bound to this attempt. No session yet. */
+export async function startSecondFactorFlow(deps: FlowDeps, account: Account, ctx: RequestContext): Promise<SecondFactorChallenge> {
+  const flowId = generateToken(deps.random);
+  const now = deps.clock.now();
+  await deps.store.transaction(async (tx) => {
+    await tx.twoFactor.createSecondFactorFlow({ idHash: hashToken(flowId), accountId: account.id, now, expiresAt: now + FLOW_TTL_MS });
+    await tx.events.recordEvent({ accountId: account.id, type: 'second_factor.required', now, ip: ctx.ip });
+  });
+  const methods: SecondFactorMethod[] = ['totp'];
+  if ((await deps.store.twoFactor.countUnusedRecoveryCodes(account.id)) > 0) methods.push('recovery_code');
+  return { flowId, methods };
+}
+
+export interface SecondFactorResult extends IssuedSession {
+  account: Account;
+}
+
+/** The second step of sign-in: a correct code completes the flow and issues the session in one transaction. */
+export async function completeSecondFactor(
+  deps: FlowDeps,
+  input: { flowId: string; method: SecondFactorMethod; code: string },
+  ctx: RequestContext,
+  options: { replacing?: Authenticated | null } = {},
+): Promise<SecondFactorResult> {
+  const now = deps.clock.now();
+  const idHash = hashToken(input.flowId);
+  const flow = await deps.store.twoFactor.findSecondFactorFlow(idHash);
+  if (!flow || flow.state !== 'pending' || now >= flow.expiresAt) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
+  const account = await deps.store.accounts.findAccountById(flow.accountId);
+  if (!account || account.status !== 'active') throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
+  if ((await deps.store.twoFactor.countRecentSecondFactorFailures(account.id, now - ACCOUNT_FAILURE_WINDOW_MS)) >= MAX_ACCOUNT_FAILURES) {
+    throw new PassdeskError('TOO_MANY_REQUESTS', 'Too many wrong codes for this account. Wait 15 minutes and sign in again.');
+  }
+  const code = normalizeCode(input.code);
+  const ok = input.method === 'totp'
+    ? await acceptTotp(deps, account.id, code)
+    : await deps.store.twoFactor.consumeRecoveryCode(account.id, recoveryCodeHash(code), now);
+  if (!ok) {
+    const after = await deps.store.twoFactor.recordSecondFactorFailure(idHash, { maxFailures: MAX_FLOW_FAILURES });
+    await deps.store.events.recordEvent({ accountId: account.id, type: 'second_factor.failed', now, ip: ctx.ip, detail: { method: input.method } });
+    if (!after || after.state !== 'pending') throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
+    throw new PassdeskError('SECOND_FACTOR_CODE_INVALID', undefined, { attemptsLeft: MAX_FLOW_FAILURES - after.failures });
+  }
+  const issued = await deps.store.transaction(async (tx) => {
+    if (!(await tx.twoFactor.completeSecondFactorFlow(idHash, now))) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
+    if (options.replacing) {
+      await tx.sessions.revokeSession(options.replacing.session.id, { accountId: options.replacing.account.id, now, reason: 'rotated' });
+    }
+    const earlier = await tx.sessions.listSessionOrigins(account.id, { limit: NEW_DEVICE_HISTORY });
+    const session = await issueSession(tx, deps, account, ctx);
+    await tx.events.recordEvent({ accountId: account.id, type: 'signin.succeeded', now, ip: ctx.ip, device: session.session.device, sessionId: session.session.id, detail: { secondFactor: input.method } });
+    const origin = { at: now, device: session.session.device, ip: ctx.ip };
+    if (input.method === 'recovery_code') {
+      await tx.events.recordEvent({ accountId: account.id, type: 'recovery_code.used', now, ip: ctx.ip, sessionId: session.session.id });
+      await queueNotice(tx, deps, { account, notice: { code: 'recovery-code-used' }, origin });
+    }
+    if (isNewDevice(earlier, { device: session.session.device, ip: ctx.ip }, now)) {
+      await queueNotice(tx, deps, { account, notice: { code: 'new-device-sign-in' }, origin });
+    }
+    return session;
+  });
+  deps.observe?.signIn?.('success');
+  return { ...issued, account };
+}

@@ -1,0 +1,94 @@
+// Two-factor API: enrol an authenticator app, list and remove factors, and the second step of sign-in.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { completeSecondFactor, confirmTotp, listFactors, removeFactor, startTotpEnrolment } from '../../flows/two-factor.js';
+import { requestContext, setSessionCookie, type HttpContext } from '../context.js';
+import { accountView, errors, passwordInput, sessionView, toAccountView, toSessionView } from './schemas.js';
+import { assertPasswordWithinLimit } from './routes.js';
+
+const cookieAuth = [{ sessionCookie: [] }];
+/** A TOTP code or a recovery code, with the spaces or dashes people type. */
+const codeInput = z.string().trim().min(1).max(32);
+const iso = (ms: number): string => new Date(ms).toISOString();
+const factorView = z.object({ id: z.string(), type: z.literal('totp'), name: z.string(), createdAt: z.string(), confirmedAt: z.string() });
+
+export async function twoFactorRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.get('/api/v1/2fa', {
+    schema: {
+      tags: ['two-factor'],
+      summary: 'My second factors',
+      description: 'Confirmed second factors and how many unused recovery codes are left.',
+      security: cookieAuth,
+      response: { 200: z.object({ factors: z.array(factorView), recoveryCodesRemaining: z.number().int() }), ...errors(401) },
+    },
+  }, async (request) => {
+    const auth = await ctx.requireAuth(request);
+    const { factors, recoveryCodesRemaining } = await listFactors(ctx.deps, auth);
+    return { factors: factors.map((f) => ({ ...f, createdAt: iso(f.createdAt), confirmedAt: iso(f.confirmedAt) })), recoveryCodesRemaining };
+  });
+
+  r.post('/api/v1/2fa/totp', {
+    schema: {
+      tags: ['two-factor'],
+      summary: 'Start adding an authenticator app',
+      description: 'Creates a new TOTP secret (160 bits, RFC 6238, 6 digits, 30 s), pending until confirmed with a code. A new start replaces an unconfirmed one.',
+      security: cookieAuth,
+      body: z.strictObject({}).nullish(),
+      response: { 201: z.object({ id: z.string(), secret: z.string(), otpauthUrl: z.string() }), ...errors(401, 403) },
+    },
+  }, async (request, reply) => {
+    const auth = await ctx.requireAuth(request);
+    const e = await startTotpEnrolment(ctx.deps, auth, { issuer: ctx.config.organizationName });
+    return reply.status(201).send({ id: e.id, secret: e.secret, otpauthUrl: e.otpauthUrl });
+  });
+
+  r.post('/api/v1/2fa/totp/confirm', {
+    schema: {
+      tags: ['two-factor'],
+      summary: 'Confirm the authenticator app',
+      description: 'A correct current code confirms the pending app. For the first factor the answer carries 10 recovery codes, shown this once.',
+      security: cookieAuth,
+      body: z.strictObject({ code: codeInput }),
+      response: { 200: z.object({ factor: factorView, recoveryCodes: z.array(z.string()).nullable() }), ...errors(400, 401, 403, 409) },
+    },
+  }, async (request) => {
+    const auth = await ctx.requireAuth(request);
+    const { factor, recoveryCodes } = await confirmTotp(ctx.deps, auth, request.body, requestContext(request));
+    return { factor: { ...factor, createdAt: iso(factor.createdAt), confirmedAt: iso(factor.confirmedAt) }, recoveryCodes };
+  });
+
+  r.delete('/api/v1/2fa/totp/:id', {
+    schema: {
+      tags: ['two-factor'],
+      summary: 'Remove an authenticator app',
+      description: 'Needs the current password or a current code. Removing the last factor also voids the recovery codes. An email tells the person.',
+      security: cookieAuth,
+      params: z.strictObject({ id: z.string().min(1).max(64) }),
+      body: z.strictObject({ currentPassword: passwordInput.optional(), code: codeInput.optional() }),
+      response: { 200: z.object({ remaining: z.number().int() }), ...errors(400, 401, 403, 404) },
+    },
+  }, async (request) => {
+    const auth = await ctx.requireAuth(request);
+    if (request.body.currentPassword) assertPasswordWithinLimit(request.body.currentPassword);
+    return removeFactor(ctx.deps, auth, request.params.id, request.body, requestContext(request));
+  });
+
+  r.post('/api/v1/sessions/second-factor', {
+    schema: {
+      tags: ['sessions'],
+      summary: 'Sign in: second step',
+      description:
+        'Completes a sign-in that answered second_factor_required: a current authenticator code (each usable once) or an unused recovery code. The pending sign-in ends after 5 wrong codes or 5 minutes.',
+      body: z.strictObject({ flowId: z.string().min(16).max(128), method: z.enum(['totp', 'recovery_code']), code: codeInput }),
+      response: { 201: z.object({ account: accountView, session: sessionView }), ...errors(400, 403, 429) },
+    },
+  }, async (request, reply) => {
+    const replacing = await ctx.authenticate(request);
+    const result = await completeSecondFactor(ctx.deps, request.body, requestContext(request), { replacing });
+    setSessionCookie(reply, ctx.cookies, result.token);
+    return reply.status(201).send({ account: toAccountView(result.account), session: toSessionView({ ...result.session, current: true }) });
+  });
+}
