@@ -17,7 +17,11 @@ export type EventType =
   | 'mail.phrase_changed'
   | 'recovery_email.requested'
   | 'recovery_email.verified'
-  | 'recovery_email.removed';
+  | 'recovery_email.removed'
+  | 'password.reset_requested'
+  | 'password.reset_verified'
+  | 'password.reset_code_failed'
+  | 'password.reset';
 
 export interface AuditEvent {
   id: number;

@@ -8,6 +8,7 @@ import { eventRepository, type EventRepository } from './events.js';
 import { passwordHistoryRepository, type PasswordHistoryRepository } from './password-history.js';
 import { outboxRepository, type OutboxRepository } from './outbox.js';
 import { mailPreferencesRepository, type MailPreferencesRepository } from './mail-preferences.js';
+import { passwordResetRepository, type PasswordResetRepository } from './password-resets.js';
 import { migrateToLatest, openDatabase, type MigrationOutcome } from './db.js';
 import type { Dialect } from './migrations/index.js';
 
@@ -18,6 +19,7 @@ export interface Repositories {
   passwordHistory: PasswordHistoryRepository;
   outbox: OutboxRepository;
   mailPreferences: MailPreferencesRepository;
+  passwordResets: PasswordResetRepository;
 }
 
 export interface Store extends Repositories {
@@ -40,6 +42,7 @@ function repositories(db: Kysely<Database>, dialect: Dialect, onEnqueue: () => v
     passwordHistory: passwordHistoryRepository(db),
     outbox: outboxRepository(db, dialect, onEnqueue),
     mailPreferences: mailPreferencesRepository(db),
+    passwordResets: passwordResetRepository(db),
   };
 }
 
@@ -78,3 +81,4 @@ export type { Session, RevokeReason } from './sessions.js';
 export type { AuditEvent, EventType } from './events.js';
 export type { OutboxMessage, OutboxState, OutboxCounts, NewOutboxMessage } from './outbox.js';
 export type { MailPreferences } from './mail-preferences.js';
+export type { PasswordReset, ResetState } from './password-resets.js';

@@ -132,12 +132,44 @@ function mailPreferences(dialect: Dialect): Migration {
   };
 }
 
+// Password reset flows (flows/reset-password.ts). One row per request: the emailed link token and the short
+// code, both stored only as hashes; the flow id handed out after verification, hashed too. States:
+//   requested ─(token or code)─▶ verified ─(new password)─▶ completed
+//       │                          │
+//       └──── voided (a newer request, a completed reset, too many wrong codes) / expired (its time ran out)
+function passwordReset(dialect: Dialect): Migration {
+  const time = dialect === 'postgres' ? 'bigint' : 'integer';
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('password_resets')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('code_hash', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('requested', 'verified', 'completed', 'voided', 'expired')`))
+        .addColumn('requires', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('satisfied', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('code_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('flow_hash', 'text', (c) => c.unique())
+        .addColumn('created_at', time, (c) => c.notNull())
+        .addColumn('expires_at', time, (c) => c.notNull())
+        .addColumn('verified_at', time)
+        .addColumn('used_at', time)
+        .addColumn('updated_at', time, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('password_resets_account_idx').on('password_resets').columns(['account_id', 'created_at']).execute();
+    },
+  };
+}
+
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect),
     '0002_password_policy': passwordPolicy(dialect),
     '0003_mail_outbox': mailOutbox(dialect),
     '0004_mail_preferences': mailPreferences(dialect),
+    '0005_password_reset': passwordReset(dialect),
   };
 }
 
