@@ -19,6 +19,10 @@ export const messages = {
     PASSWORD_CONFIRMATION_MISMATCH: 'The two new passwords don’t match. Type the same password in both boxes.',
     VERIFICATION_CODE_INVALID: 'That code is wrong or has expired. Check the latest email, or ask for a new code.',
     RECOVERY_EMAIL_SAME_AS_PRIMARY: 'Choose an address other than the one you sign in with: a recovery address helps only if it is a different mailbox.',
+    RESET_LINK_INVALID: 'This reset link has already been used, has expired or was replaced by a newer one. Ask for a new reset email.',
+    RESET_CODE_INVALID: 'That code is wrong, has expired or was replaced by a newer one. Check the latest reset email, or ask for a new one.',
+    RESET_FLOW_INVALID: 'This password reset has ended: it was completed, expired or replaced by a newer one. Start again to get a new email.',
+    RESET_FACTOR_REQUIRED: 'This account has a second factor: confirm it before choosing a new password.',
     INVALID_CREDENTIALS: 'The email address or password is incorrect.',
     CURRENT_PASSWORD_INCORRECT: 'Your current password is incorrect.',
     AUTHENTICATION_REQUIRED: 'Please sign in to continue.',
@@ -43,6 +47,8 @@ export const messages = {
     SIGNED_OUT: 'You are signed out.',
     MUST_CHANGE_PASSWORD: 'You need to choose a new password before you continue.',
     ACCOUNT_CREATED: 'Your account is ready.',
+    PASSWORD_RESET: 'Password changed — sign in with your new password.',
+    RESET_REQUESTED: 'If an account uses that address, we have sent it an email with a link and a code. It can take a minute to arrive.',
   },
 } as const;
 
