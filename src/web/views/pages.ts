@@ -87,6 +87,7 @@ function when(ms: number): string {
 
 const revokeReasons: Record<string, string> = {
   'password-changed': 'signed out when the password was changed',
+  'password-reset': 'signed out when the password was reset',
   'revoked-by-user': 'signed out from this page',
   'signed-out-elsewhere': 'signed out from another device',
   'sign-out': 'signed out',
