@@ -18,6 +18,9 @@ import { createLogger } from './logger.js';
 import type { HttpContext } from './http/context.js';
 import { memoryAttemptLimiter } from './core/attempt-limiter.js';
 import { createSecretBox } from './core/secret-box.js';
+import { backgroundTasks } from './flows/background.js';
+import { RESET_MAX_PER_IP, RESET_THROTTLE_WINDOW_MS } from './flows/reset-password.js';
+import { resetRoutes } from './http/reset/routes.js';
 import { createMailSystem, type MailSystem } from './mail/setup.js';
 import { registerMailMetrics } from './mail/metrics.js';
 import type { MailTransport } from './mail/smtp.js';
@@ -92,6 +95,7 @@ export function flowConfig(config: Config): FlowConfig {
     sessionAbsoluteTimeoutMs: config.sessionAbsoluteTimeout,
     passwordPolicy: policy,
     serviceNames: [...new Set(['Passdesk', config.organizationName])],
+    resetTokenTtlMs: config.resetTokenTtl,
   };
 }
 
@@ -131,6 +135,9 @@ export async function createApp(options: AppOptions): Promise<App> {
         perAccountAndIp: memoryAttemptLimiter({ limit: config.signInMaxFailuresPerAccount, windowMs: config.signInThrottleWindow, clock }),
         perIp: memoryAttemptLimiter({ limit: config.signInMaxFailuresPerIp, windowMs: config.signInThrottleWindow, clock }),
       },
+      resetThrottle: { perIp: memoryAttemptLimiter({ limit: RESET_MAX_PER_IP, windowMs: RESET_THROTTLE_WINDOW_MS, clock }) },
+      background: backgroundTasks({ onError: (name, err) => logger.error({ err, task: name }, 'background task failed') }),
+      secret: config.secretBytes,
       clock,
       random,
       strength: options.strength ?? sharedStrengthEstimator(),
@@ -142,6 +149,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     };
     const { server, ctx } = await buildServer({ config, deps, metrics, logger });
     await server.register(async (s) => mailSettingsRoutes(s, ctx));
+    await server.register(async (s) => resetRoutes(s, ctx));
     if (mail.mode === 'dev-mailbox') await server.register(async (s) => devMailboxRoutes(s, ctx, store));
     if (!ctx.cookies.secure) {
       logger.warn({ baseUrl: config.baseUrl }, 'PASSDESK_BASE_URL is plain http on a non-loopback host: session cookies cannot be Secure; serve over https');
@@ -168,6 +176,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       },
       async close() {
         await server.close();
+        await deps.background?.idle();
         await mail.close();
         if (expirySweep) clearInterval(expirySweep);
         if (ownsHasher) await hasher.close();

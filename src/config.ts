@@ -90,6 +90,7 @@ export const configKeys = {
   signInMaxFailuresPerAccount: { env: 'PASSDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT', schema: intFromString(1, 10_000).default(10), doc: 'Failed sign-ins for one email from one IP within the throttle window before further tries get 429 (the owner elsewhere is never locked out).' },
   signInMaxFailuresPerIp: { env: 'PASSDESK_SIGNIN_MAX_FAILURES_PER_IP', schema: intFromString(1, 1_000_000).default(100), doc: 'Failed sign-ins from one IP, any email, within the throttle window before further tries get 429.' },
   signInThrottleWindow: { env: 'PASSDESK_SIGNIN_THROTTLE_WINDOW', schema: duration.default(900_000), doc: 'Sliding window for sign-in failure counting (default 15m).' },
+  resetTokenTtl: { env: 'PASSDESK_RESET_TOKEN_TTL', schema: duration.default(1_800_000), doc: 'How long a password-reset link and code work, and then how long the verified reset has to choose a password (default 30m; OWASP Forgot Password).' },
   trustProxy: { env: 'PASSDESK_TRUST_PROXY', schema: boolFromString.default(false), doc: 'Trust X-Forwarded-For/-Proto from a reverse proxy in front.' },
   metricsEnabled: { env: 'PASSDESK_METRICS', schema: boolFromString.default(true), doc: 'Serve Prometheus metrics at /metrics.' },
   breachedFile: { env: 'PASSDESK_BREACHED_FILE', schema: z.string().min(1).optional(), doc: 'Offline breached-password set written by `passdesk breached import` (default DATA_DIR/breached-passwords.bin); a new import is picked up without a restart.' },

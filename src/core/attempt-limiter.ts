@@ -9,6 +9,8 @@ export interface AttemptLimiter {
   isLimited(key: string): boolean;
   recordFailure(key: string): void;
   reset(key: string): void;
+  /** Forgets every key that starts with `prefix` (e.g. all of one email's (email, IP) pairs after a reset). */
+  resetPrefix(prefix: string): void;
 }
 
 export interface AttemptLimiterOptions {
@@ -48,6 +50,9 @@ export function memoryAttemptLimiter(o: AttemptLimiterOptions): AttemptLimiter {
     },
     reset(key) {
       failures.delete(key);
+    },
+    resetPrefix(prefix) {
+      for (const key of [...failures.keys()]) if (key.startsWith(prefix)) failures.delete(key);
     },
   };
 }

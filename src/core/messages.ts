@@ -24,6 +24,10 @@ export const messages = {
     SECOND_FACTOR_PROOF_REQUIRED: 'Enter your current password or a current code from your authenticator app to remove it.',
     SECOND_FACTOR_NOT_PENDING: 'There is no authenticator app waiting to be confirmed. Start the setup again.',
     SECOND_FACTOR_NOT_FOUND: 'That second factor was not found.',
+    RESET_LINK_INVALID: 'This reset link has already been used, has expired or was replaced by a newer one. Ask for a new reset email.',
+    RESET_CODE_INVALID: 'That code is wrong, has expired or was replaced by a newer one. Check the latest reset email, or ask for a new one.',
+    RESET_FLOW_INVALID: 'This password reset has ended: it was completed, expired or replaced by a newer one. Start again to get a new email.',
+    RESET_FACTOR_REQUIRED: 'This account uses two-step verification, so its password cannot be reset by email alone yet. Contact the help desk to reset it.',
     INVALID_CREDENTIALS: 'The email address or password is incorrect.',
     CURRENT_PASSWORD_INCORRECT: 'Your current password is incorrect.',
     AUTHENTICATION_REQUIRED: 'Please sign in to continue.',
@@ -48,6 +52,8 @@ export const messages = {
     SIGNED_OUT: 'You are signed out.',
     MUST_CHANGE_PASSWORD: 'You need to choose a new password before you continue.',
     ACCOUNT_CREATED: 'Your account is ready.',
+    PASSWORD_RESET: 'Password changed — sign in with your new password.',
+    RESET_REQUESTED: 'If an account uses that address, we have sent it an email with a link and a code. It can take a minute to arrive.',
   },
 } as const;
 

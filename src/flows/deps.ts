@@ -17,6 +17,14 @@ export interface FlowConfig {
   passwordPolicy: PasswordPolicy;
   /** The organisation's and the service's names, kept out of passwords. */
   serviceNames: string[];
+  /** How long a reset link/code (and then its verified flow) lives; default 30 minutes. */
+  resetTokenTtlMs?: number;
+}
+
+/** Work done after the response (so its duration cannot show in it); tests wait for it with idle(). */
+export interface BackgroundTasks {
+  run(name: string, task: () => Promise<void>): void;
+  idle(): Promise<void>;
 }
 
 /** Where breached passwords are looked up (offline set and/or the k-anonymity range API). */
@@ -49,6 +57,11 @@ export interface FlowDeps {
   random: Random;
   config: FlowConfig;
   observe?: FlowObservers;
+  /** The server secret, for MACs of short codes (a bare SHA-256 of an 8-digit code is guessed offline in seconds). */
+  secret?: Uint8Array;
+  /** Per-IP counter of reset requests (the per-account limit is counted in the database). */
+  resetThrottle?: { perIp: AttemptLimiter };
+  background?: BackgroundTasks;
   /** Branding and addressing for queued mail; absent (no mail queued) in the CLI's account commands. */
   mail?: MailDeps;
   /** Seals TOTP seeds at rest (key derived from the server secret); absent in the CLI, where two-factor flows refuse. */

@@ -23,7 +23,11 @@ export type EventType =
   | 'second_factor.required'
   | 'second_factor.failed'
   | 'recovery_codes.generated'
-  | 'recovery_code.used';
+  | 'recovery_code.used'
+  | 'password.reset_requested'
+  | 'password.reset_verified'
+  | 'password.reset_code_failed'
+  | 'password.reset';
 
 export interface AuditEvent {
   id: number;

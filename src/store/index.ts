@@ -9,6 +9,7 @@ import { passwordHistoryRepository, type PasswordHistoryRepository } from './pas
 import { outboxRepository, type OutboxRepository } from './outbox.js';
 import { mailPreferencesRepository, type MailPreferencesRepository } from './mail-preferences.js';
 import { twoFactorRepository, type TwoFactorRepository } from './two-factor.js';
+import { passwordResetRepository, type PasswordResetRepository } from './password-resets.js';
 import { migrateToLatest, openDatabase, type MigrationOutcome } from './db.js';
 import type { Dialect } from './migrations/index.js';
 
@@ -20,6 +21,7 @@ export interface Repositories {
   outbox: OutboxRepository;
   mailPreferences: MailPreferencesRepository;
   twoFactor: TwoFactorRepository;
+  passwordResets: PasswordResetRepository;
 }
 
 export interface Store extends Repositories {
@@ -43,6 +45,7 @@ function repositories(db: Kysely<Database>, dialect: Dialect, onEnqueue: () => v
     outbox: outboxRepository(db, dialect, onEnqueue),
     mailPreferences: mailPreferencesRepository(db),
     twoFactor: twoFactorRepository(db),
+    passwordResets: passwordResetRepository(db),
   };
 }
 
@@ -82,3 +85,4 @@ export type { AuditEvent, EventType } from './events.js';
 export type { OutboxMessage, OutboxState, OutboxCounts, NewOutboxMessage } from './outbox.js';
 export type { MailPreferences } from './mail-preferences.js';
 export type { SecondFactor, SecondFactorFlow } from './two-factor.js';
+export type { PasswordReset, ResetState } from './password-resets.js';

@@ -120,7 +120,29 @@ export interface SecondFactorFlowsTable {
   expires_at: number;
 }
 
+export type ResetState = 'requested' | 'verified' | 'completed' | 'voided' | 'expired';
+
+export interface PasswordResetsTable {
+  id: string;
+  account_id: string;
+  token_hash: string;
+  code_hash: string;
+  state: ResetState;
+  /** JSON array of the further factors the flow needs (e.g. ["totp"]); "[]" when email alone suffices. */
+  requires: string;
+  /** JSON array of the factors already proven in this flow. */
+  satisfied: string;
+  code_attempts: number;
+  flow_hash: string | null;
+  created_at: number;
+  expires_at: number;
+  verified_at: number | null;
+  used_at: number | null;
+  updated_at: number;
+}
+
 export interface Database {
+  password_resets: PasswordResetsTable;
   accounts: AccountsTable;
   sessions: SessionsTable;
   events: EventsTable;

@@ -16,7 +16,7 @@ export interface Session {
   revokedReason: string | null;
 }
 
-export type RevokeReason = 'sign-out' | 'revoked-by-user' | 'password-changed' | 'rotated' | 'signed-out-elsewhere' | 'admin';
+export type RevokeReason = 'sign-out' | 'revoked-by-user' | 'password-changed' | 'rotated' | 'signed-out-elsewhere' | 'admin' | 'password-reset';
 
 function toSession(row: Selectable<SessionsTable>): Session {
   return {

@@ -43,6 +43,43 @@ describe('two-factor authentication', () => {
     return { c, secret, recoveryCodes: (confirm.json() as { recoveryCodes: string[] }).recoveryCodes };
   }
 
+  it('a password reset never bypasses the second factor: by email alone it cannot complete, and the password stays', async () => {
+    const email = 'reset-with-factor@example.org';
+    await enrolled(email);
+    assert.equal((await t.client().post('/api/v1/password/reset', { email })).statusCode, 202);
+    await t.app.deps.background!.idle();
+    const account = await t.store.accounts.findAccountByEmail(email);
+    const [mail] = (await t.store.outbox.listMessages({ limit: 10, accountId: account!.id })).filter((m) => m.template === 'password-reset-requested');
+    const token = /\/reset\?token=([A-Za-z0-9_-]+)/.exec(mail?.text ?? '')?.[1];
+    assert.ok(token, 'the reset email went out');
+    const verified = await t.client().post('/api/v1/password/reset/verify', { token });
+    assert.equal(verified.statusCode, 200);
+    const { flowId, requires } = verified.json() as { flowId: string; requires: string[] };
+    assert.deepEqual(requires, ['second_factor']);
+    const done = await t.client().post('/api/v1/password/reset/complete', { flowId, newPassword: 'violet kettle marches sideways' });
+    assert.equal(done.statusCode, 403);
+    assert.equal(errorCode(done), 'RESET_FACTOR_REQUIRED');
+    const again = await t.client().signIn(email, PASSWORD);
+    assert.equal((again.json() as { status?: string }).status, 'second_factor_required', 'the old password still leads to the code step');
+  });
+
+  it('a factor added after the reset email went out still guards the reset', async () => {
+    const email = 'factor-later@example.org';
+    const c = await signedUp(email);
+    assert.equal((await t.client().post('/api/v1/password/reset', { email })).statusCode, 202);
+    await t.app.deps.background!.idle();
+    const account = await t.store.accounts.findAccountByEmail(email);
+    const [mail] = (await t.store.outbox.listMessages({ limit: 10, accountId: account!.id })).filter((m) => m.template === 'password-reset-requested');
+    const token = /\/reset\?token=([A-Za-z0-9_-]+)/.exec(mail?.text ?? '')?.[1];
+    const start = await c.post('/api/v1/2fa/totp', {});
+    const { secret } = start.json() as { secret: string };
+    assert.equal((await c.post('/api/v1/2fa/totp/confirm', { code: codeAt(secret, t.clock.now()) })).statusCode, 200);
+    const verified = await t.client().post('/api/v1/password/reset/verify', { token });
+    const { flowId } = verified.json() as { flowId: string };
+    const done = await t.client().post('/api/v1/password/reset/complete', { flowId, newPassword: 'violet kettle marches sideways' });
+    assert.equal(errorCode(done), 'RESET_FACTOR_REQUIRED');
+  });
+
   async function templates(accountEmail: string): Promise<string[]> {
     const account = await t.store.accounts.findAccountByEmail(accountEmail);
     assert.ok(account);

@@ -31,7 +31,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         store = openStore('sqlite::memory:');
       }
       const first = await store.migrate();
-      assert.deepEqual(first.applied, ['0001_initial', '0002_password_policy', '0003_mail_outbox', '0004_mail_preferences', '0006_two_factor']);
+      assert.deepEqual(first.applied, ['0001_initial', '0002_password_policy', '0003_mail_outbox', '0004_mail_preferences', '0005_password_reset', '0006_two_factor']);
       const second = await store.migrate();
       assert.deepEqual(second.applied, [], 'migrations are idempotent');
     });
@@ -420,6 +420,57 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(await store.twoFactor.countRecentSecondFactorFailures(a.id, T0 - 1), 5);
       assert.equal(await store.twoFactor.countRecentSecondFactorFailures(a.id, T0 + 10), 0, 'only flows created after `since` count');
       assert.equal(await store.twoFactor.findSecondFactorFlow('nope'), null);
+    });
+
+    const reset = (accountId: string, tag: string, now = T0, extra: Partial<{ requires: string[]; expiresAt: number }> = {}) => ({
+      id: randomUUID(), accountId, tokenHash: `token-${tag}`, codeHash: `code-${tag}`, requires: extra.requires ?? [], now, expiresAt: extra.expiresAt ?? now + 1_800_000,
+    });
+
+    test('a reset token verifies once, before expiry; a newer request voids the older flow', async () => {
+      const a = await store.accounts.createAccount(newAccount('reset-token@example.org'));
+      assert.ok(a);
+      const first = await store.passwordResets.createReset(reset(a.id, 'r1'));
+      assert.deepEqual([first.state, first.requires, first.codeAttempts], ['requested', [], 0]);
+      const second = await store.passwordResets.createReset(reset(a.id, 'r2', T0 + 1));
+      assert.equal(await store.passwordResets.verifyResetByToken('token-r1', { flowHash: 'f1', now: T0 + 2, expiresAt: T0 + 9_000_000 }), null, 'superseded');
+      const racing = await Promise.all([1, 2, 3].map((i) => store.passwordResets.verifyResetByToken('token-r2', { flowHash: `f2-${i}`, now: T0 + 3, expiresAt: T0 + 9_000_000 })));
+      assert.equal(racing.filter(Boolean).length, 1, 'exactly one racing request wins');
+      assert.equal(racing.find(Boolean)?.id, second.id);
+      assert.equal(await store.passwordResets.countResetsSince(a.id, T0 - 1), 2);
+      assert.equal(await store.passwordResets.countResetsSince(a.id, T0), 1);
+
+      const won = racing.findIndex(Boolean) + 1;
+      assert.ok(await store.passwordResets.findVerifiedReset(`f2-${won}`, T0 + 4));
+      const completes = await Promise.all([1, 2].map(() => store.passwordResets.completeReset(`f2-${won}`, T0 + 5)));
+      assert.deepEqual(completes.sort(), [false, true], 'a flow completes once');
+      assert.equal(await store.passwordResets.findVerifiedReset(`f2-${won}`, T0 + 6), null);
+
+      const late = await store.passwordResets.createReset(reset(a.id, 'late', T0 + 10, { expiresAt: T0 + 20 }));
+      assert.equal(await store.passwordResets.verifyResetByToken('token-late', { flowHash: 'fl', now: T0 + 20, expiresAt: T0 + 99 }), null, 'expired');
+      const rows = await store.passwordResets.countResetsSince(a.id, T0 + 9);
+      assert.equal(rows, 1);
+      assert.ok(late.id);
+    });
+
+    test('a reset code counts wrong attempts and the flow dies at the limit; voidResets ends live flows; requires round-trips', async () => {
+      const a = await store.accounts.createAccount(newAccount('reset-code@example.org'));
+      assert.ok(a);
+      await store.passwordResets.createReset(reset(a.id, 'c1'));
+      const opts = { flowHash: 'fc', now: T0 + 1, expiresAt: T0 + 9_000_000 };
+      for (let i = 0; i < 4; i++) assert.equal(await store.passwordResets.verifyResetByCode(a.id, `wrong-${i}`, opts), null);
+      const ok = await store.passwordResets.verifyResetByCode(a.id, 'code-c1', opts);
+      assert.equal(ok?.state, 'verified', 'four wrong codes leave the flow alive');
+      await store.passwordResets.createReset(reset(a.id, 'c2'));
+      for (let i = 0; i < 5; i++) assert.equal(await store.passwordResets.verifyResetByCode(a.id, `wrong-${i}`, { ...opts, flowHash: 'fc2' }), null);
+      assert.equal(await store.passwordResets.verifyResetByCode(a.id, 'code-c2', { ...opts, flowHash: 'fc2' }), null, 'after 5 wrong codes even the right one fails');
+
+      const b = await store.accounts.createAccount(newAccount('reset-void@example.org'));
+      assert.ok(b);
+      const withFactor = await store.passwordResets.createReset(reset(b.id, 'v1', T0, { requires: ['totp'] }));
+      assert.deepEqual(withFactor.requires, ['totp']);
+      assert.equal(await store.passwordResets.voidResets(b.id, T0 + 1), 1);
+      assert.equal(await store.passwordResets.verifyResetByToken('token-v1', { flowHash: 'fv', now: T0 + 2, expiresAt: T0 + 99 }), null);
+      assert.equal(await store.passwordResets.voidResets(b.id, T0 + 3), 0);
     });
   });
 }

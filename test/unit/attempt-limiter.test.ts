@@ -42,3 +42,13 @@ test('memory is bounded: the least recently failing keys are forgotten', () => {
   assert.equal(l.isLimited('b'), true);
   assert.equal(l.isLimited('c'), true);
 });
+
+test('resetPrefix clears every key with the prefix and no other (a completed password reset)', () => {
+  const clock = manualClock();
+  const l = memoryAttemptLimiter({ limit: 1, windowMs: 60_000, clock });
+  for (const k of ['pair:a@x\u00001.1.1.1', 'pair:a@x\u00002.2.2.2', 'pair:ab@x\u00001.1.1.1']) l.recordFailure(k);
+  l.resetPrefix('pair:a@x\u0000');
+  assert.equal(l.isLimited('pair:a@x\u00001.1.1.1'), false);
+  assert.equal(l.isLimited('pair:a@x\u00002.2.2.2'), false);
+  assert.equal(l.isLimited('pair:ab@x\u00001.1.1.1'), true, 'another address keeps its count');
+});

@@ -139,6 +139,7 @@ describe('environment variables', () => {
       PASSDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT: '5',
       PASSDESK_SIGNIN_MAX_FAILURES_PER_IP: '50',
       PASSDESK_SIGNIN_THROTTLE_WINDOW: '1h',
+      PASSDESK_RESET_TOKEN_TTL: '20m',
       PASSDESK_TRUST_PROXY: 'true',
       PASSDESK_METRICS: 'false',
       PASSDESK_BREACHED_FILE: join(scratch, 'sets', 'breached.bin'),
@@ -191,6 +192,7 @@ describe('environment variables', () => {
     assert.equal(c.signInMaxFailuresPerAccount, 5);
     assert.equal(c.signInMaxFailuresPerIp, 50);
     assert.equal(c.signInThrottleWindow, 3_600_000);
+    assert.equal(c.resetTokenTtl, 20 * 60_000);
     assert.equal(c.trustProxy, true);
     assert.equal(c.metricsEnabled, false);
     assert.equal(c.breachedFile, join(scratch, 'sets', 'breached.bin'));

@@ -25,6 +25,7 @@ const notices = {
   'others-signed-out': messages.notices.OTHER_SESSIONS_REVOKED,
   'signed-out': messages.notices.SIGNED_OUT,
   welcome: messages.notices.ACCOUNT_CREATED,
+  'password-reset': messages.notices.PASSWORD_RESET,
 } as const;
 type NoticeKey = keyof typeof notices;
 

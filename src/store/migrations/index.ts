@@ -132,6 +132,37 @@ function mailPreferences(dialect: Dialect): Migration {
   };
 }
 
+// Password reset flows (flows/reset-password.ts). One row per request: the emailed link token and the short
+// code, both stored only as hashes; the flow id handed out after verification, hashed too. States:
+//   requested ─(token or code)─▶ verified ─(new password)─▶ completed
+//       │                          │
+//       └──── voided (a newer request, a completed reset, too many wrong codes) / expired (its time ran out)
+function passwordReset(dialect: Dialect): Migration {
+  const time = dialect === 'postgres' ? 'bigint' : 'integer';
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('password_resets')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('code_hash', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('requested', 'verified', 'completed', 'voided', 'expired')`))
+        .addColumn('requires', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('satisfied', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('code_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('flow_hash', 'text', (c) => c.unique())
+        .addColumn('created_at', time, (c) => c.notNull())
+        .addColumn('expires_at', time, (c) => c.notNull())
+        .addColumn('verified_at', time)
+        .addColumn('used_at', time)
+        .addColumn('updated_at', time, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('password_resets_account_idx').on('password_resets').columns(['account_id', 'created_at']).execute();
+    },
+  };
+}
+
 // Two-factor authentication. Factors hold their TOTP seed sealed (core/secret-box.ts: AES-256-GCM, key id
 // stored); last_used_step refuses a code's replay. Recovery codes are stored hashed and used once. A
 // pending second-factor sign-in is a flow row: pending → completed | failed (too many wrong codes) | expired.
@@ -183,6 +214,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0002_password_policy': passwordPolicy(dialect),
     '0003_mail_outbox': mailOutbox(dialect),
     '0004_mail_preferences': mailPreferences(dialect),
+    '0005_password_reset': passwordReset(dialect),
     '0006_two_factor': twoFactor(dialect),
   };
 }

@@ -9,7 +9,7 @@ export interface PageContext {
   config: { organizationName: string; supportContact?: string | undefined; registration: 'open' | 'closed' };
 }
 
-function page(ctx: PageContext, title: string, body: SafeHtml, signedIn?: { displayName: string; csrf: string }): SafeHtml {
+export function page(ctx: PageContext, title: string, body: SafeHtml, signedIn?: { displayName: string; csrf: string }): SafeHtml {
   return layout({
     title,
     organizationName: ctx.config.organizationName,
@@ -42,6 +42,7 @@ export function signInPage(ctx: PageContext, o: { csrf: string; email?: string |
     ${passwordField({ id: 'password', name: 'password', label: 'Password', autocomplete: 'current-password', autofocus: Boolean(o.email) })}
     <button type="submit" class="primary">Sign in</button>
   </form>
+  <p><a href="/reset" id="forgot-password">Forgot your password?</a></p>
   ${ctx.config.registration === 'open' ? html`<p>New here? <a href="/sign-up">Create an account</a>.</p>` : ''}
 </section>`);
 }
@@ -86,7 +87,7 @@ export interface NewPasswordRules {
   failedCodes?: readonly string[] | undefined;
 }
 
-function newPasswordOptions(rules: NewPasswordRules, id: string): { passwordRules: string; checklist: SafeHtml; checklistId: string } {
+export function newPasswordOptions(rules: NewPasswordRules, id: string): { passwordRules: string; checklist: SafeHtml; checklistId: string } {
   const checklistId = `${id}-rules`;
   return { passwordRules: rules.passwordRules, checklistId, checklist: passwordChecklist(checklistId, rules.checklist, rules.failedCodes) };
 }
@@ -118,6 +119,7 @@ function when(ms: number): string {
 
 const revokeReasons: Record<string, string> = {
   'password-changed': 'signed out when the password was changed',
+  'password-reset': 'signed out when the password was reset',
   'revoked-by-user': 'signed out from this page',
   'signed-out-elsewhere': 'signed out from another device',
   'sign-out': 'signed out',

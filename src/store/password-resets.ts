@@ -1,0 +1,188 @@
+// Password reset flows (the state machine is drawn beside the 0005_password_reset migration). Every secret
+// is stored as a hash; every state change is one guarded UPDATE, so two racing requests cannot both win.
+import type { Kysely, Selectable } from 'kysely';
+import { sql } from 'kysely';
+import type { Database, PasswordResetsTable, ResetState } from './schema.js';
+
+export type { ResetState };
+
+export interface PasswordReset {
+  id: string;
+  accountId: string;
+  state: ResetState;
+  /** Further factors this flow needs before a new password is accepted (empty: the email proof suffices). */
+  requires: string[];
+  satisfied: string[];
+  codeAttempts: number;
+  createdAt: number;
+  expiresAt: number;
+  verifiedAt: number | null;
+  usedAt: number | null;
+}
+
+/** Wrong codes tolerated per flow; the next one kills the flow (OWASP Forgot Password: limit guesses). */
+export const RESET_CODE_MAX_ATTEMPTS = 5;
+
+export interface NewPasswordReset {
+  id: string;
+  accountId: string;
+  tokenHash: string;
+  codeHash: string;
+  requires: string[];
+  now: number;
+  expiresAt: number;
+}
+
+export interface PasswordResetRepository {
+  /** Voids the account's live flows (a newer request supersedes them) and records a new one. */
+  createReset(r: NewPasswordReset): Promise<PasswordReset>;
+  /** Flows requested for the account since `since` (the per-account email throttle). */
+  countResetsSince(accountId: string, since: number): Promise<number>;
+  /**
+   * requested → verified by the link token, atomically: a token works once, only unexpired and while its flow
+   * is the live one. The flow is then known by `flowHash` and lives until `expiresAt`. Null when nothing won.
+   */
+  verifyResetByToken(tokenHash: string, o: { flowHash: string; now: number; expiresAt: number }): Promise<PasswordReset | null>;
+  /**
+   * The same with the short code of the account's live flow. A wrong code counts against the flow; at
+   * RESET_CODE_MAX_ATTEMPTS wrong codes the flow is voided.
+   */
+  verifyResetByCode(accountId: string, codeHash: string, o: { flowHash: string; now: number; expiresAt: number }): Promise<PasswordReset | null>;
+  /** A verified, unexpired, unused flow by its id's hash. */
+  findVerifiedReset(flowHash: string, now: number): Promise<PasswordReset | null>;
+  /** verified → completed (used once), atomically. False when the flow is no longer verified or has expired. */
+  completeReset(flowHash: string, now: number): Promise<boolean>;
+  /** Voids every live (requested or verified) flow of the account; returns how many. */
+  voidResets(accountId: string, now: number): Promise<number>;
+}
+
+function parseList(json: string): string[] {
+  const v: unknown = JSON.parse(json);
+  return Array.isArray(v) ? v.map(String) : [];
+}
+
+function toReset(row: Selectable<PasswordResetsTable>): PasswordReset {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    state: row.state,
+    requires: parseList(row.requires),
+    satisfied: parseList(row.satisfied),
+    codeAttempts: Number(row.code_attempts),
+    createdAt: Number(row.created_at),
+    expiresAt: Number(row.expires_at),
+    verifiedAt: row.verified_at === null ? null : Number(row.verified_at),
+    usedAt: row.used_at === null ? null : Number(row.used_at),
+  };
+}
+
+export function passwordResetRepository(db: Kysely<Database>): PasswordResetRepository {
+  const markExpired = async (now: number, where: { tokenHash?: string; flowHash?: string; accountId?: string }): Promise<void> => {
+    let q = db
+      .updateTable('password_resets')
+      .set({ state: 'expired', updated_at: now })
+      .where('state', 'in', ['requested', 'verified'])
+      .where('expires_at', '<=', now);
+    if (where.tokenHash !== undefined) q = q.where('token_hash', '=', where.tokenHash);
+    if (where.flowHash !== undefined) q = q.where('flow_hash', '=', where.flowHash);
+    if (where.accountId !== undefined) q = q.where('account_id', '=', where.accountId);
+    await q.execute();
+  };
+  const voidLive = async (accountId: string, now: number): Promise<number> => {
+    const result = await db
+      .updateTable('password_resets')
+      .set({ state: 'voided', updated_at: now })
+      .where('account_id', '=', accountId)
+      .where('state', 'in', ['requested', 'verified'])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  };
+  return {
+    async createReset(r) {
+      await voidLive(r.accountId, r.now);
+      const row = await db
+        .insertInto('password_resets')
+        .values({
+          id: r.id, account_id: r.accountId, token_hash: r.tokenHash, code_hash: r.codeHash, state: 'requested',
+          requires: JSON.stringify(r.requires), satisfied: '[]', code_attempts: 0, flow_hash: null,
+          created_at: r.now, expires_at: r.expiresAt, verified_at: null, used_at: null, updated_at: r.now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toReset(row);
+    },
+    async countResetsSince(accountId, since) {
+      const row = await db
+        .selectFrom('password_resets')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('account_id', '=', accountId)
+        .where('created_at', '>', since)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+    async verifyResetByToken(tokenHash, o) {
+      const won = await db
+        .updateTable('password_resets')
+        .set({ state: 'verified', flow_hash: o.flowHash, verified_at: o.now, expires_at: o.expiresAt, updated_at: o.now })
+        .where('token_hash', '=', tokenHash)
+        .where('state', '=', 'requested')
+        .where('expires_at', '>', o.now)
+        .returningAll()
+        .executeTakeFirst();
+      if (won) return toReset(won);
+      await markExpired(o.now, { tokenHash });
+      return null;
+    },
+    async verifyResetByCode(accountId, codeHash, o) {
+      const won = await db
+        .updateTable('password_resets')
+        .set({ state: 'verified', flow_hash: o.flowHash, verified_at: o.now, expires_at: o.expiresAt, updated_at: o.now })
+        .where('account_id', '=', accountId)
+        .where('code_hash', '=', codeHash)
+        .where('state', '=', 'requested')
+        .where('expires_at', '>', o.now)
+        .where('code_attempts', '<', RESET_CODE_MAX_ATTEMPTS)
+        .returningAll()
+        .executeTakeFirst();
+      if (won) return toReset(won);
+      await markExpired(o.now, { accountId });
+      // Count the wrong code against the live flow; the last allowed wrong code kills it.
+      await db
+        .updateTable('password_resets')
+        .set({
+          code_attempts: sql<number>`code_attempts + 1`,
+          state: sql<ResetState>`case when code_attempts + 1 >= ${RESET_CODE_MAX_ATTEMPTS} then 'voided' else state end`,
+          updated_at: o.now,
+        })
+        .where('account_id', '=', accountId)
+        .where('state', '=', 'requested')
+        .execute();
+      return null;
+    },
+    async findVerifiedReset(flowHash, now) {
+      const row = await db
+        .selectFrom('password_resets')
+        .selectAll()
+        .where('flow_hash', '=', flowHash)
+        .where('state', '=', 'verified')
+        .where('expires_at', '>', now)
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
+      if (row) return toReset(row);
+      await markExpired(now, { flowHash });
+      return null;
+    },
+    async completeReset(flowHash, now) {
+      const result = await db
+        .updateTable('password_resets')
+        .set({ state: 'completed', used_at: now, updated_at: now })
+        .where('flow_hash', '=', flowHash)
+        .where('state', '=', 'verified')
+        .where('expires_at', '>', now)
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    voidResets: voidLive,
+  };
+}

@@ -1,0 +1,76 @@
+// The reset portal: ask for an email, type the emailed code, choose the new password. Help for every step.
+import { html, type SafeHtml } from '../html.js';
+import { alertBox, passwordField } from './layout.js';
+import { newPasswordOptions, page, type NewPasswordRules, type PageContext } from './pages.js';
+
+function help(ctx: PageContext): SafeHtml {
+  return html`<details class="help" id="reset-help" open>
+  <summary>Didn’t get the email?</summary>
+  <ul>
+    <li>Look in your spam or junk folder.</li>
+    <li>Wait a minute: emails can take a little while to arrive.</li>
+    <li>Ask again below: a new email replaces the old one, and only the newest link and code work.</li>
+    <li>If you set up a recovery address, the email goes there too: check that mailbox.</li>
+    <li>Still nothing? Contact the help desk${ctx.config.supportContact ? html`: <span id="support-contact">${ctx.config.supportContact}</span>` : ''}.</li>
+  </ul>
+</details>`;
+}
+
+export function resetRequestPage(ctx: PageContext, o: { csrf: string; email?: string | undefined; error?: string | undefined; notice?: string | undefined; sent?: boolean }): SafeHtml {
+  return page(ctx, 'Reset your password', html`<section class="card narrow">
+  <h1>Reset your password</h1>
+  ${alertBox('error', o.error)}${alertBox('notice', o.notice)}
+  <p>Enter the email address you sign in with. We’ll send a link and an 8-digit code to it (and to your recovery address, if you have one). Both work for 30 minutes, once.</p>
+  <form method="post" action="/reset" novalidate id="reset-request-form">
+    <input type="hidden" name="_csrf" value="${o.csrf}">
+    <div class="field">
+      <label for="email">Email address</label>
+      <input type="email" id="email" name="email" autocomplete="username" inputmode="email" autocapitalize="off" spellcheck="false" required maxlength="254" value="${o.email ?? ''}" autofocus>
+    </div>
+    <button type="submit" class="primary">${o.sent ? 'Send again' : 'Send reset email'}</button>
+  </form>
+  <p>Reading the email on another device? <a href="/reset/code${o.email ? `?email=${encodeURIComponent(o.email)}` : ''}" id="enter-code">Type the code instead</a>.</p>
+  ${help(ctx)}
+  <p><a href="/sign-in">Back to sign in</a></p>
+</section>`);
+}
+
+export function resetCodePage(ctx: PageContext, o: { csrf: string; email?: string | undefined; error?: string | undefined }): SafeHtml {
+  return page(ctx, 'Enter your reset code', html`<section class="card narrow">
+  <h1>Enter your reset code</h1>
+  ${alertBox('error', o.error)}
+  <p>Type the 8-digit code from the reset email. After 5 wrong codes it stops working and you need a new email.</p>
+  <form method="post" action="/reset/code" novalidate id="reset-code-form">
+    <input type="hidden" name="_csrf" value="${o.csrf}">
+    <div class="field">
+      <label for="email">Email address</label>
+      <input type="email" id="email" name="email" autocomplete="username" inputmode="email" autocapitalize="off" spellcheck="false" required maxlength="254" value="${o.email ?? ''}">
+    </div>
+    <div class="field">
+      <label for="code">Code</label>
+      <input type="text" id="code" name="code" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9]{8}" maxlength="8" required>
+    </div>
+    <button type="submit" class="primary">Continue</button>
+  </form>
+  ${help(ctx)}
+  <p><a href="/reset">Ask for a new email</a> · <a href="/sign-in">Back to sign in</a></p>
+</section>`);
+}
+
+export function resetNewPasswordPage(ctx: PageContext, o: { csrf: string; flowId: string; email: string; rules: NewPasswordRules; error?: string | undefined; errorField?: 'newPassword' | 'confirmPassword' | undefined }): SafeHtml {
+  const fieldError = (f: 'newPassword' | 'confirmPassword'): string | undefined => (o.errorField === f ? o.error : undefined);
+  return page(ctx, 'Choose a new password', html`<section class="card narrow">
+  <h1>Choose a new password</h1>
+  ${o.errorField ? '' : alertBox('error', o.error)}
+  <p>When you save it, every device signed in to your account is signed out. Then sign in with the new password.</p>
+  <form method="post" action="/reset/new" novalidate id="reset-password-form">
+    <input type="hidden" name="_csrf" value="${o.csrf}">
+    <input type="hidden" name="flow" value="${o.flowId}">
+    <input type="text" name="username" autocomplete="username" value="${o.email}" hidden readonly>
+    ${passwordField({ id: 'newPassword', name: 'newPassword', label: 'New password', autocomplete: 'new-password', hint: 'Any characters, including spaces. Don’t reuse a password from another site.', error: fieldError('newPassword'), autofocus: true, newPassword: newPasswordOptions(o.rules, 'newPassword') })}
+    ${passwordField({ id: 'confirmPassword', name: 'confirmPassword', label: 'Confirm new password', autocomplete: 'new-password', error: fieldError('confirmPassword'), matches: 'newPassword' })}
+    <p class="field-error" id="confirm-mismatch" role="alert" hidden>The two new passwords don’t match. Type the same password in both boxes.</p>
+    <button type="submit" class="primary">Save new password</button>
+  </form>
+</section>`);
+}
