@@ -4,7 +4,6 @@
 // Every step is asserted on what a person sees. Screenshots go to PASSDESK_E2E_SCREENSHOTS or a temp dir.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,13 +12,8 @@ import { createApp, type App } from '../../src/app.js';
 import { messages } from '../../src/core/messages.js';
 import { testConfig } from '../helpers/config.js';
 import { NEW_PASSWORD, PASSWORD } from '../helpers/app.js';
+import { CHROMIUM, CHROMIUM_ARGS, freePort } from '../helpers/browser.js';
 
-const CHROMIUM = process.env.PASSDESK_E2E_CHROMIUM ?? '/usr/bin/chromium';
-// No internet here: without the background-networking flags Chromium stalls trying to reach Google.
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 const DESKTOP = { width: 1280, height: 800 } as const;
 const PHONE = { width: 390, height: 844 } as const;
 // The "other device": a phone, so the device list names the two apart.
@@ -28,20 +22,6 @@ const SESSION_COOKIE = '__Host-passdesk-session';
 
 const NAME = 'Ada Lovelace';
 const EMAIL = 'ada@example.com';
-
-/** A port nobody is using right now; the server must know its origin before it listens (Origin checks, cookies). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      if (address === null || typeof address === 'string') return reject(new Error('no port'));
-      probe.close(() => resolve(address.port));
-    });
-  });
-}
 
 interface Problem { where: string; text: string }
 

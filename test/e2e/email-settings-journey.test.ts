@@ -3,7 +3,6 @@
 // and confirm the address with it. No console errors, uncaught exceptions or CSP violations on any page.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,28 +10,11 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { createApp, type App } from '../../src/app.js';
 import { testConfig } from '../helpers/config.js';
 import { PASSWORD } from '../helpers/app.js';
+import { CHROMIUM, CHROMIUM_ARGS, freePort } from '../helpers/browser.js';
 
-const CHROMIUM = process.env.PASSDESK_E2E_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 const EMAIL = 'grace@example.com';
 const RECOVERY = 'grace.backup@example.net';
 const PHRASE = 'copper kettle at dawn';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      if (address === null || typeof address === 'string') return reject(new Error('no port'));
-      probe.close(() => resolve(address.port));
-    });
-  });
-}
 
 describe('email settings journey in Chromium (dev mailbox)', { timeout: 60_000 }, () => {
   let app: App;

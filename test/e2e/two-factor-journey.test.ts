@@ -3,7 +3,6 @@
 // the password and then a code.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,27 +10,10 @@ import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import * as OTPAuth from 'otpauth';
 import { createApp, type App } from '../../src/app.js';
 import { testConfig } from '../helpers/config.js';
+import { CHROMIUM, CHROMIUM_ARGS, freePort } from '../helpers/browser.js';
 
-const CHROMIUM = process.env.PASSDESK_E2E_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 const EMAIL = 'two-step@example.org';
 const PASSWORD = 'correct horse battery staple';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      if (address === null || typeof address === 'string') return reject(new Error('no port'));
-      probe.close(() => resolve(address.port));
-    });
-  });
-}
 
 /** The code of the step `stepsAhead` after now (the server accepts ±1 step, and each step only once). */
 function codeFor(secret: string, stepsAhead = 0): string {

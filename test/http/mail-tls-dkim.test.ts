@@ -2,14 +2,25 @@
 // server does not offer it), TLS from the start (smtps://), and DKIM signatures with the configured selector.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startTestApp, PASSWORD, type TestApp } from '../helpers/app.js';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
 import { queueNotice } from '../../src/mail/notices.js';
 
-const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
-// A self-signed certificate for 127.0.0.1 made for these tests only (test/fixtures).
+// Throwaway keys made for this run, never committed: a self-signed certificate for 127.0.0.1 (openssl)
+// and an RSA key for DKIM. They live in a temporary directory removed when the process exits.
+const keyDir = mkdtempSync(join(tmpdir(), 'passdesk-mail-keys-'));
+process.on('exit', () => rmSync(keyDir, { recursive: true, force: true }));
+const fixture = (name: string): string => join(keyDir, name);
+execFileSync('openssl', [
+  'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+  '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', fixture('smtp-test-key.pem'), '-out', fixture('smtp-test-cert.pem'),
+], { stdio: 'ignore' });
+writeFileSync(fixture('dkim-test-key.pem'), generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
 const tls = { key: readFileSync(fixture('smtp-test-key.pem')), cert: readFileSync(fixture('smtp-test-cert.pem')) };
 
 async function queueOne(t: TestApp, email: string): Promise<string> {
