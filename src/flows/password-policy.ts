@@ -5,6 +5,7 @@ import { PassdeskError, type ErrorCode } from '../core/errors.js';
 import { evaluatePassword, type EvaluationPurpose, type PolicyContext, type PolicyEvaluation } from '../core/password-policy.js';
 import type { Account, Repositories } from '../store/index.js';
 import type { FlowDeps, RequestContext } from './deps.js';
+import { createHash } from 'node:crypto';
 
 export interface PasswordSubject {
   /** The account whose password it is, when there is one yet. */
@@ -14,13 +15,15 @@ export interface PasswordSubject {
   displayName?: string | null;
   /** Set when the caller already knows the current password in plain text (change flow): no hash work. */
   currentPassword?: string;
+  /** Skip the strength estimator (its verdict is already known for this password and policy). */
+  skipStrength?: boolean;
 }
 
 export async function evaluateForAccount(deps: FlowDeps, candidate: string, purpose: EvaluationPurpose, subject: PasswordSubject): Promise<PolicyEvaluation> {
   const { account } = subject;
   const policy = deps.config.passwordPolicy;
   const lookups: NonNullable<PolicyContext['lookups']> = {};
-  if (deps.strength) {
+  if (deps.strength && !subject.skipStrength) {
     const estimator = deps.strength;
     lookups.strength = (p, inputs) => estimator.estimate(p, inputs);
   }
@@ -72,6 +75,23 @@ export async function assertPasswordAllowed(deps: FlowDeps, candidate: string, p
   return evaluation;
 }
 
+/** Accounts whose current password passed the strength and context rules at sign-in (keys only, no secret). */
+const passedStrengthAtSignIn = new Set<string>();
+const PASSED_STRENGTH_LIMIT = 100_000;
+
+function rememberPassed(key: string): void {
+  // Oldest first out: a Set iterates in insertion order.
+  if (passedStrengthAtSignIn.size >= PASSED_STRENGTH_LIMIT) passedStrengthAtSignIn.delete(passedStrengthAtSignIn.values().next().value!);
+  passedStrengthAtSignIn.add(key);
+}
+
+/** Changes whenever anything the verdict depends on changes: the stored hash, the name, the email, the policy. */
+function strengthVerdictKey(deps: FlowDeps, account: Account): string {
+  return createHash('sha256')
+    .update(JSON.stringify([account.id, account.passwordHash, account.email, account.displayName, deps.config.passwordPolicy, deps.config.serviceNames]))
+    .digest('base64url');
+}
+
 export type MustChangeReason = 'policy' | 'breached' | 'expired';
 
 /**
@@ -89,8 +109,14 @@ export async function tightenAtSignIn(deps: FlowDeps, account: Account, password
     reason = 'expired';
   } else {
     try {
-      const evaluation = await evaluateForAccount(deps, password, 'sign-in', { account });
+      // The estimator costs tens of milliseconds of CPU; its verdict cannot change while the stored hash,
+      // the name, the email and the policy stay the same, so it runs once per password and policy. The
+      // breached check (a fraction of a millisecond) runs every time: sets change.
+      const key = strengthVerdictKey(deps, account);
+      const known = passedStrengthAtSignIn.has(key);
+      const evaluation = await evaluateForAccount(deps, password, 'sign-in', { account, skipStrength: known });
       codes = evaluation.violations.map((v) => v.code);
+      if (!known && codes.length === 0) rememberPassed(key);
       if (codes.length > 0) reason = codes.includes('PASSWORD_BREACHED') ? 'breached' : 'policy';
     } catch {
       // A check that cannot run is no reason to stop someone signing in; the next sign-in checks again.

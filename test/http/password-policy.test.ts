@@ -314,3 +314,30 @@ describe('expiry reminders (organisation option), queued in the outbox', () => {
     }
   });
 });
+
+describe('the strength estimate at sign-in runs once per password', () => {
+  test('a second sign-in with the same password skips the estimator; a new password is estimated again', async () => {
+    const t = await startTestApp();
+    try {
+      const strength = t.app.deps.strength;
+      assert.ok(strength, 'the test app has the real estimator');
+      let calls = 0;
+      const estimate = strength.estimate.bind(strength);
+      strength.estimate = (p, inputs) => { calls += 1; return estimate(p, inputs); };
+      const { email, client } = await person(t, 'grace');
+      calls = 0;
+      assert.equal((await t.client().signIn(email, PASSWORD)).statusCode, 201);
+      assert.equal(calls, 1, 'the first sign-in estimates');
+      assert.equal((await t.client().signIn(email, PASSWORD)).statusCode, 201);
+      assert.equal((await t.client().signIn(email, PASSWORD)).statusCode, 201);
+      assert.equal(calls, 1, 'later sign-ins with the same password do not');
+      const next = 'violet kettle marches sideways';
+      assert.equal((await client.post('/api/v1/password/change', { currentPassword: PASSWORD, newPassword: next })).statusCode, 200);
+      calls = 0;
+      assert.equal((await t.client().signIn(email, next)).statusCode, 201);
+      assert.equal(calls, 1, 'a new password is estimated at its first sign-in');
+    } finally {
+      await t.close();
+    }
+  });
+});
