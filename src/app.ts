@@ -96,6 +96,8 @@ export function flowConfig(config: Config): FlowConfig {
     passwordPolicy: policy,
     serviceNames: [...new Set(['Passdesk', config.organizationName])],
     resetTokenTtlMs: config.resetTokenTtl,
+    securityQuestions: { enabled: config.securityQuestions, count: config.securityQuestionCount },
+    resetTwoMethodRoles: config.resetTwoMethodRoles,
   };
 }
 

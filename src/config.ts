@@ -91,6 +91,15 @@ export const configKeys = {
   signInMaxFailuresPerIp: { env: 'PASSDESK_SIGNIN_MAX_FAILURES_PER_IP', schema: intFromString(1, 1_000_000).default(100), doc: 'Failed sign-ins from one IP, any email, within the throttle window before further tries get 429.' },
   signInThrottleWindow: { env: 'PASSDESK_SIGNIN_THROTTLE_WINDOW', schema: duration.default(900_000), doc: 'Sliding window for sign-in failure counting (default 15m).' },
   resetTokenTtl: { env: 'PASSDESK_RESET_TOKEN_TTL', schema: duration.default(1_800_000), doc: 'How long a password-reset link and code work, and then how long the verified reset has to choose a password (default 30m; OWASP Forgot Password).' },
+  securityQuestions: { env: 'PASSDESK_SECURITY_QUESTIONS', schema: boolFromString.default(false), doc: 'Organisation option: people may set answers to security questions, and a reset of an account without a second factor then asks them too (never as the only check). Off by default: NIST SP 800-63B-4 advises against them.' },
+  securityQuestionCount: { env: 'PASSDESK_SECURITY_QUESTION_COUNT', schema: intFromString(1, 5).default(3), doc: 'With security questions: how many a person answers (all are asked in a reset).' },
+  resetTwoMethodRoles: {
+    env: 'PASSDESK_RESET_TWO_METHOD_ROLES',
+    schema: z.union([z.string().transform((v) => v.split(',').map((r) => r.trim()).filter((r) => r && r !== 'none')), z.array(z.string())])
+      .pipe(z.array(z.enum(['user', 'helpdesk', 'admin'], { error: 'expected roles among user, helpdesk, admin (or none)' })))
+      .default(['admin']),
+    doc: 'Roles whose self-service reset needs a second method besides email (a second factor or, when on, security questions), as Entra ID does for administrators. Without one they reset through the help desk. "none" for no role.',
+  },
   trustProxy: { env: 'PASSDESK_TRUST_PROXY', schema: boolFromString.default(false), doc: 'Trust X-Forwarded-For/-Proto from a reverse proxy in front.' },
   metricsEnabled: { env: 'PASSDESK_METRICS', schema: boolFromString.default(true), doc: 'Serve Prometheus metrics at /metrics.' },
   breachedFile: { env: 'PASSDESK_BREACHED_FILE', schema: z.string().min(1).optional(), doc: 'Offline breached-password set written by `passdesk breached import` (default DATA_DIR/breached-passwords.bin); a new import is picked up without a restart.' },

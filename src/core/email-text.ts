@@ -11,6 +11,7 @@ export type NoticeCode =
   | 'second-factor-removed'
   | 'recovery-codes-regenerated'
   | 'recovery-code-used'
+  | 'security-questions-changed'
   | 'email-changed-old-address'
   | 'email-changed-new-address'
   | 'account-locked'
@@ -92,6 +93,12 @@ export const emailText = {
       headline: 'Someone signed in to your account {email} with one of your recovery codes.',
       body: 'Each code works once. When few are left, create a new set on the security page.',
       ifNotYou: 'If this was not you, someone has your password and a recovery code. Use “This wasn’t me” now.',
+    },
+    'security-questions-changed': {
+      subject: 'Your {org} security questions were changed',
+      headline: 'The answers to the security questions of your account {email} were changed.',
+      body: 'They are asked when the password of an account without two-step verification is reset.',
+      ifNotYou: 'If you did not change them, someone may have your password. Use “This wasn’t me” now.',
     },
     'email-changed-old-address': {
       subject: 'The email address of your {org} account was changed',

@@ -19,6 +19,10 @@ export interface FlowConfig {
   serviceNames: string[];
   /** How long a reset link/code (and then its verified flow) lives; default 30 minutes. */
   resetTokenTtlMs?: number;
+  /** Optional security questions (off by default); `count` answers are set and asked. */
+  securityQuestions?: { enabled: boolean; count: number };
+  /** Roles whose reset needs a method besides email (default: admin). */
+  resetTwoMethodRoles?: readonly string[];
 }
 
 /** Work done after the response (so its duration cannot show in it); tests wait for it with idle(). */

@@ -10,13 +10,32 @@ import { randomInt } from 'node:crypto';
 import { PassdeskError } from '../core/errors.js';
 import { normalizeEmail } from '../core/email.js';
 import { generateToken, hashToken, hmac } from '../core/tokens.js';
+import { RESET_FACTOR_MAX_ATTEMPTS } from '../store/password-resets.js';
 import { queueNotice } from '../mail/notices.js';
+import { findSecurityQuestion } from '../core/security-questions.js';
+import type { Account } from '../store/index.js';
 import { assertPasswordAllowed } from './password-policy.js';
 import type { FlowDeps, RequestContext } from './deps.js';
-import { hasSecondFactor } from './two-factor.js';
+import { answersMatch, hasSecurityAnswers } from './security-questions.js';
+import { acceptTotp, hasSecondFactor, MAX_ACCOUNT_FAILURES, recentSecondFactorFailures, recoveryCodeHash, secondFactorMethods, type SecondFactorMethod } from './two-factor.js';
+import { normalizeCode } from '../core/otp.js';
 
-/** What a reset flow of an account with an authenticator app or recovery codes must also prove. */
+// What a verified flow may still have to prove before a new password is accepted (`requires`). The email
+// proof is the first method; these are the second:
+/** The account has an authenticator app (or passkey): a reset never bypasses it. A recovery code also does. */
 export const SECOND_FACTOR_REQUIREMENT = 'second_factor';
+/** No second factor, but the organisation uses security questions and the person answered them. */
+export const SECURITY_QUESTIONS_REQUIREMENT = 'security_questions';
+/** A role that needs two methods (config resetTwoMethodRoles) with no second one set up: help desk only. */
+export const SECOND_METHOD_REQUIREMENT = 'second_method';
+export type ResetRequirement = typeof SECOND_FACTOR_REQUIREMENT | typeof SECURITY_QUESTIONS_REQUIREMENT | typeof SECOND_METHOD_REQUIREMENT;
+const RESET_REQUIREMENTS: readonly string[] = [SECOND_FACTOR_REQUIREMENT, SECURITY_QUESTIONS_REQUIREMENT, SECOND_METHOD_REQUIREMENT];
+const isRequirement = (r: string): r is ResetRequirement => RESET_REQUIREMENTS.includes(r);
+
+/** How a flow's second method is proven. */
+export type ResetMethodProof =
+  | { method: SecondFactorMethod; code: string }
+  | { method: 'security_questions'; answers: Array<{ questionId: string; answer: string }> };
 
 export const RESET_TOKEN_TTL_MS = 30 * 60_000;
 /** OWASP Forgot Password cheat sheet: limit how often one account can be sent reset emails. */
@@ -27,8 +46,52 @@ export const RESET_CODE_DIGITS = 8;
 
 export interface ResetFlowView {
   flowId: string;
-  /** Further factors to prove before the new password is accepted; empty until two-factor lands. */
-  requires: string[];
+  /** What is still to prove before the new password is accepted; empty when the email proof suffices. */
+  requires: ResetRequirement[];
+  /** With `second_factor` to prove: the ways this account can. */
+  secondFactorMethods?: SecondFactorMethod[];
+  /** With `security_questions` to prove: the questions this person answered. */
+  securityQuestions?: Array<{ id: string; text: string }>;
+}
+
+/** What a reset of this account must prove besides the mailbox, as of now. */
+async function resetRequirements(deps: FlowDeps, account: Account): Promise<ResetRequirement[]> {
+  if (await hasSecondFactor(deps, account.id)) return [SECOND_FACTOR_REQUIREMENT];
+  // Questions are weaker than any second factor, so they are asked only when there is none.
+  if (await hasSecurityAnswers(deps, account.id)) return [SECURITY_QUESTIONS_REQUIREMENT];
+  if ((deps.config.resetTwoMethodRoles ?? ['admin']).includes(account.role)) return [SECOND_METHOD_REQUIREMENT];
+  return [];
+}
+
+/**
+ * Still to prove: what the flow recorded at the request and what the account needs now (a factor added
+ * after the email went out guards the account too), minus what this flow proved.
+ */
+async function remainingRequirements(deps: FlowDeps, flow: { requires: string[]; satisfied: string[] }, account: Account): Promise<ResetRequirement[]> {
+  // A requirement this version does not know (written by a newer one) cannot be proven here: it stays as a second method.
+  const recorded = flow.requires.map((r) => (isRequirement(r) ? r : SECOND_METHOD_REQUIREMENT));
+  const needed = new Set<ResetRequirement>([...recorded, ...(await resetRequirements(deps, account))]);
+  // A second factor proven in this flow is a second method too.
+  if (flow.satisfied.length > 0) needed.delete(SECOND_METHOD_REQUIREMENT);
+  return [...needed].filter((r) => !flow.satisfied.includes(r));
+}
+
+async function flowView(deps: FlowDeps, flowId: string, remaining: ResetRequirement[], accountId: string): Promise<ResetFlowView> {
+  const view: ResetFlowView = { flowId, requires: remaining };
+  if (remaining.includes(SECOND_FACTOR_REQUIREMENT)) view.secondFactorMethods = await secondFactorMethods(deps, accountId);
+  if (remaining.includes(SECURITY_QUESTIONS_REQUIREMENT)) {
+    view.securityQuestions = (await deps.store.securityAnswers.listSecurityAnswers(accountId)).map((a) => ({
+      id: a.questionId, text: findSecurityQuestion(a.questionId)?.text ?? a.questionId,
+    }));
+  }
+  return view;
+}
+
+/** The view of a flow that has just been verified (by link or code). */
+async function verifiedView(deps: FlowDeps, flowId: string, flow: { accountId: string; requires: string[]; satisfied: string[] }): Promise<ResetFlowView> {
+  const account = await deps.store.accounts.findAccountById(flow.accountId);
+  if (!account) throw new PassdeskError('RESET_FLOW_INVALID');
+  return flowView(deps, flowId, await remainingRequirements(deps, flow, account), account.id);
 }
 
 function ttl(deps: FlowDeps): number {
@@ -82,7 +145,7 @@ async function sendResetEmail(deps: FlowDeps, emailNormalized: string, ctx: Requ
   const expiresAt = now + ttl(deps);
   // A reset never bypasses the second factor (DESIGN.md): the flow records that it needs one. Asked before
   // the transaction: on SQLite a read outside it would wait for the transaction's connection for ever.
-  const requires = (await hasSecondFactor(deps, account.id)) ? [SECOND_FACTOR_REQUIREMENT] : [];
+  const requires = await resetRequirements(deps, account);
   await deps.store.transaction(async (tx) => {
     // A newer request voids the older ones (createReset does it in this transaction).
     await tx.passwordResets.createReset({
@@ -105,7 +168,7 @@ export async function verifyResetToken(deps: FlowDeps, input: { token: string },
   const flow = await deps.store.passwordResets.verifyResetByToken(hashToken(input.token), { flowHash: hashToken(flowId), now, expiresAt: now + ttl(deps) });
   if (!flow) throw new PassdeskError('RESET_LINK_INVALID');
   await deps.store.events.recordEvent({ accountId: flow.accountId, type: 'password.reset_verified', now, ip: ctx.ip, detail: { via: 'link' } });
-  return { flowId, requires: flow.requires };
+  return verifiedView(deps, flowId, flow);
 }
 
 /** Step 2b: the address and the short code typed on another device. Unknown address or wrong code: RESET_CODE_INVALID. */
@@ -122,15 +185,65 @@ export async function verifyResetCode(deps: FlowDeps, input: { email: string; co
     throw new PassdeskError('RESET_CODE_INVALID');
   }
   await deps.store.events.recordEvent({ accountId: account.id, type: 'password.reset_verified', now, ip: ctx.ip, detail: { via: 'code' } });
-  return { flowId, requires: flow.requires };
+  return verifiedView(deps, flowId, flow);
 }
 
-/** Whether a flow id names a live, verified flow (the new-password page checks before showing the form). */
-export async function describeResetFlow(deps: FlowDeps, flowId: string): Promise<{ requires: string[]; email: string } | null> {
+/** A live, verified flow as the pages show it (what is still to prove, and for which address), or null. */
+export async function describeResetFlow(deps: FlowDeps, flowId: string): Promise<(ResetFlowView & { email: string }) | null> {
   const flow = await deps.store.passwordResets.findVerifiedReset(hashToken(flowId), deps.clock.now());
   if (!flow) return null;
   const account = await deps.store.accounts.findAccountById(flow.accountId);
-  return account ? { requires: flow.requires, email: account.email } : null;
+  if (!account || account.status !== 'active') return null;
+  return { ...(await flowView(deps, flowId, await remainingRequirements(deps, flow, account), account.id)), email: account.email };
+}
+
+/**
+ * Step 2½: the second method. A wrong code or answer counts against the flow (RESET_FACTOR_MAX_ATTEMPTS, then
+ * it is voided) and, for codes, against the account's budget shared with sign-in. A recovery code is used up
+ * and the person is told by email, as at sign-in.
+ */
+export async function proveResetMethod(deps: FlowDeps, input: { flowId: string } & ResetMethodProof, ctx: RequestContext): Promise<ResetFlowView> {
+  const now = deps.clock.now();
+  const flowHash = hashToken(input.flowId);
+  const flow = await deps.store.passwordResets.findVerifiedReset(flowHash, now);
+  const account = flow ? await deps.store.accounts.findAccountById(flow.accountId) : null;
+  if (!flow || !account || account.status !== 'active') throw new PassdeskError('RESET_FLOW_INVALID');
+  const remaining = await remainingRequirements(deps, flow, account);
+  const requirement = input.method === 'security_questions' ? SECURITY_QUESTIONS_REQUIREMENT : SECOND_FACTOR_REQUIREMENT;
+  // Nothing to prove this way: say what is still needed rather than taking a code for nothing.
+  if (!remaining.includes(requirement)) return flowView(deps, input.flowId, remaining, account.id);
+  if ((await recentSecondFactorFailures(deps, account.id, now)) >= MAX_ACCOUNT_FAILURES) {
+    throw new PassdeskError('TOO_MANY_REQUESTS', 'Too many wrong codes for this account. Wait 15 minutes and try again.');
+  }
+
+  let ok: boolean;
+  if (input.method === 'security_questions') ok = await answersMatch(deps, account.id, input.answers);
+  else if (input.method === 'totp') ok = await acceptTotp(deps, account.id, normalizeCode(input.code));
+  else ok = true; // a recovery code is consumed in the transaction below, with the rest
+
+  const failed = async (): Promise<never> => {
+    const after = await deps.store.passwordResets.recordResetFactorFailure(flowHash, now);
+    await deps.store.events.recordEvent({ accountId: account.id, type: 'password.reset_method_failed', now, ip: ctx.ip, detail: { method: input.method } });
+    if (!after || after.state !== 'verified') throw new PassdeskError('RESET_FLOW_INVALID');
+    const attemptsLeft = RESET_FACTOR_MAX_ATTEMPTS - after.factorAttempts;
+    throw input.method === 'security_questions'
+      ? new PassdeskError('RESET_ANSWERS_INCORRECT', undefined, { attemptsLeft })
+      : new PassdeskError('SECOND_FACTOR_CODE_INVALID', undefined, { attemptsLeft });
+  };
+  if (!ok) return failed();
+
+  const done = await deps.store.transaction(async (tx) => {
+    if (input.method === 'recovery_code' && !(await tx.twoFactor.consumeRecoveryCode(account.id, recoveryCodeHash(normalizeCode(input.code)), now))) return 'wrong-code' as const;
+    if (!(await tx.passwordResets.satisfyResetRequirement(flowHash, requirement, now))) throw new PassdeskError('RESET_FLOW_INVALID');
+    await tx.events.recordEvent({ accountId: account.id, type: 'password.reset_method_verified', now, ip: ctx.ip, detail: { method: input.method } });
+    if (input.method === 'recovery_code') {
+      await tx.events.recordEvent({ accountId: account.id, type: 'recovery_code.used', now, ip: ctx.ip, detail: { via: 'password-reset' } });
+      await queueNotice(tx, deps, { account, notice: { code: 'recovery-code-used' }, origin: { at: now, device: null, ip: ctx.ip } });
+    }
+    return 'proven' as const;
+  });
+  if (done === 'wrong-code') return failed();
+  return flowView(deps, input.flowId, remaining.filter((r) => r !== requirement), account.id);
 }
 
 /**
@@ -139,16 +252,24 @@ export async function describeResetFlow(deps: FlowDeps, flowId: string): Promise
  * throttle of the address is cleared: a person locked out by failures (or by someone guessing) recovers.
  * No session is issued: the person signs in with the new password.
  */
-export async function completePasswordReset(deps: FlowDeps, input: { flowId: string; newPassword: string }, ctx: RequestContext): Promise<void> {
+export async function completePasswordReset(
+  deps: FlowDeps,
+  input: { flowId: string; newPassword: string; secondFactor?: { method: SecondFactorMethod; code: string } | undefined; securityAnswers?: Array<{ questionId: string; answer: string }> | undefined },
+  ctx: RequestContext,
+): Promise<void> {
+  // A script may prove the second method in the same call.
+  if (input.secondFactor) await proveResetMethod(deps, { flowId: input.flowId, ...input.secondFactor }, ctx);
+  if (input.securityAnswers) await proveResetMethod(deps, { flowId: input.flowId, method: 'security_questions', answers: input.securityAnswers }, ctx);
   const now = deps.clock.now();
   const flowHash = hashToken(input.flowId);
   const flow = await deps.store.passwordResets.findVerifiedReset(flowHash, now);
   if (!flow) throw new PassdeskError('RESET_FLOW_INVALID');
-  if (flow.requires.some((f) => !flow.satisfied.includes(f))) throw new PassdeskError('RESET_FACTOR_REQUIRED');
   const account = await deps.store.accounts.findAccountById(flow.accountId);
   if (!account || account.status !== 'active') throw new PassdeskError('RESET_FLOW_INVALID');
-  // Checked again now: a factor added after the email went out still guards the account.
-  if (!flow.satisfied.includes(SECOND_FACTOR_REQUIREMENT) && (await hasSecondFactor(deps, account.id))) throw new PassdeskError('RESET_FACTOR_REQUIRED');
+  const remaining = await remainingRequirements(deps, flow, account);
+  if (remaining.includes(SECOND_METHOD_REQUIREMENT)) throw new PassdeskError('RESET_SECOND_METHOD_REQUIRED', undefined, { requires: remaining });
+  if (remaining.includes(SECOND_FACTOR_REQUIREMENT)) throw new PassdeskError('RESET_FACTOR_REQUIRED', undefined, { requires: remaining, methods: await secondFactorMethods(deps, account.id) });
+  if (remaining.length > 0) throw new PassdeskError('RESET_FACTOR_REQUIRED', 'Answer your security questions before choosing a new password.', { requires: remaining });
   await assertPasswordAllowed(deps, input.newPassword, 'choose', { account });
   const newHash = await deps.hasher.hash(input.newPassword);
   await deps.store.transaction(async (tx) => {

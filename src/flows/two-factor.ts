@@ -139,7 +139,7 @@ export async function listFactors(deps: FlowDeps, auth: Authenticated): Promise<
 }
 
 /** Accepts a TOTP code from any confirmed factor of the account, once per time step (replay refused). */
-async function acceptTotp(deps: FlowDeps, accountId: string, code: string): Promise<boolean> {
+export async function acceptTotp(deps: FlowDeps, accountId: string, code: string): Promise<boolean> {
   const now = deps.clock.now();
   for (const f of await deps.store.twoFactor.listFactors(accountId)) {
     if (f.confirmedAt === null || f.type !== 'totp') continue;
@@ -195,9 +195,27 @@ export async function startSecondFactorFlow(deps: FlowDeps, account: Account, ct
     await tx.twoFactor.createSecondFactorFlow({ idHash: hashToken(flowId), accountId: account.id, now, expiresAt: now + FLOW_TTL_MS });
     await tx.events.recordEvent({ accountId: account.id, type: 'second_factor.required', now, ip: ctx.ip });
   });
+  return { flowId, methods: await secondFactorMethods(deps, account.id) };
+}
+
+/** The ways this account can prove its second factor right now. */
+export async function secondFactorMethods(deps: Pick<FlowDeps, 'store'>, accountId: string): Promise<SecondFactorMethod[]> {
   const methods: SecondFactorMethod[] = ['totp'];
-  if ((await deps.store.twoFactor.countUnusedRecoveryCodes(account.id)) > 0) methods.push('recovery_code');
-  return { flowId, methods };
+  if ((await deps.store.twoFactor.countUnusedRecoveryCodes(accountId)) > 0) methods.push('recovery_code');
+  return methods;
+}
+
+/**
+ * Wrong second-factor codes for the account in the last ACCOUNT_FAILURE_WINDOW_MS, at sign-in and in password
+ * resets together: someone with the password and the mailbox gets one budget of guesses, not one per door.
+ */
+export async function recentSecondFactorFailures(deps: Pick<FlowDeps, 'store'>, accountId: string, now: number): Promise<number> {
+  const since = now - ACCOUNT_FAILURE_WINDOW_MS;
+  const [signIn, reset] = await Promise.all([
+    deps.store.twoFactor.countRecentSecondFactorFailures(accountId, since),
+    deps.store.passwordResets.countRecentResetFactorFailures(accountId, since),
+  ]);
+  return signIn + reset;
 }
 
 export interface SecondFactorResult extends IssuedSession {
@@ -217,7 +235,7 @@ export async function completeSecondFactor(
   if (!flow || flow.state !== 'pending' || now >= flow.expiresAt) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
   const account = await deps.store.accounts.findAccountById(flow.accountId);
   if (!account || account.status !== 'active') throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
-  if ((await deps.store.twoFactor.countRecentSecondFactorFailures(account.id, now - ACCOUNT_FAILURE_WINDOW_MS)) >= MAX_ACCOUNT_FAILURES) {
+  if ((await recentSecondFactorFailures(deps, account.id, now)) >= MAX_ACCOUNT_FAILURES) {
     throw new PassdeskError('TOO_MANY_REQUESTS', 'Too many wrong codes for this account. Wait 15 minutes and sign in again.');
   }
   const code = normalizeCode(input.code);

@@ -22,6 +22,7 @@ export type Notice =
   | { code: 'second-factor-added' | 'second-factor-removed'; method: string }
   | { code: 'recovery-codes-regenerated' }
   | { code: 'recovery-code-used' }
+  | { code: 'security-questions-changed' }
   | { code: 'email-changed-old-address' | 'email-changed-new-address'; oldEmail: string; newEmail: string }
   | { code: 'account-locked'; reason?: string | undefined }
   | { code: 'password-expiring'; days: number; expiresAt: number }

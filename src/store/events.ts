@@ -27,6 +27,10 @@ export type EventType =
   | 'password.reset_requested'
   | 'password.reset_verified'
   | 'password.reset_code_failed'
+  | 'password.reset_method_verified'
+  | 'password.reset_method_failed'
+  | 'security_questions.set'
+  | 'security_questions.removed'
   | 'password.reset';
 
 export interface AuditEvent {

@@ -10,6 +10,7 @@ import { outboxRepository, type OutboxRepository } from './outbox.js';
 import { mailPreferencesRepository, type MailPreferencesRepository } from './mail-preferences.js';
 import { twoFactorRepository, type TwoFactorRepository } from './two-factor.js';
 import { passwordResetRepository, type PasswordResetRepository } from './password-resets.js';
+import { securityAnswerRepository, type SecurityAnswerRepository } from './security-answers.js';
 import { migrateToLatest, openDatabase, type MigrationOutcome } from './db.js';
 import type { Dialect } from './migrations/index.js';
 
@@ -22,6 +23,7 @@ export interface Repositories {
   mailPreferences: MailPreferencesRepository;
   twoFactor: TwoFactorRepository;
   passwordResets: PasswordResetRepository;
+  securityAnswers: SecurityAnswerRepository;
 }
 
 export interface Store extends Repositories {
@@ -46,6 +48,7 @@ function repositories(db: Kysely<Database>, dialect: Dialect, onEnqueue: () => v
     mailPreferences: mailPreferencesRepository(db),
     twoFactor: twoFactorRepository(db),
     passwordResets: passwordResetRepository(db),
+    securityAnswers: securityAnswerRepository(db),
   };
 }
 
@@ -86,3 +89,4 @@ export type { OutboxMessage, OutboxState, OutboxCounts, NewOutboxMessage } from 
 export type { MailPreferences } from './mail-preferences.js';
 export type { SecondFactor, SecondFactorFlow } from './two-factor.js';
 export type { PasswordReset, ResetState } from './password-resets.js';
+export type { SecurityAnswer } from './security-answers.js';

@@ -14,6 +14,8 @@ export interface PasswordReset {
   requires: string[];
   satisfied: string[];
   codeAttempts: number;
+  /** Wrong second-factor codes or security answers in this flow. */
+  factorAttempts: number;
   createdAt: number;
   expiresAt: number;
   verifiedAt: number | null;
@@ -22,6 +24,8 @@ export interface PasswordReset {
 
 /** Wrong codes tolerated per flow; the next one kills the flow (OWASP Forgot Password: limit guesses). */
 export const RESET_CODE_MAX_ATTEMPTS = 5;
+/** Wrong second-factor codes or answers tolerated per verified flow; the last one voids it. */
+export const RESET_FACTOR_MAX_ATTEMPTS = 5;
 
 export interface NewPasswordReset {
   id: string;
@@ -52,6 +56,15 @@ export interface PasswordResetRepository {
   findVerifiedReset(flowHash: string, now: number): Promise<PasswordReset | null>;
   /** verified → completed (used once), atomically. False when the flow is no longer verified or has expired. */
   completeReset(flowHash: string, now: number): Promise<boolean>;
+  /**
+   * Adds `requirement` to the flow's satisfied list, only while it is verified and unexpired. False when
+   * the flow is gone (or another request changed it meanwhile: the caller may simply ask again).
+   */
+  satisfyResetRequirement(flowHash: string, requirement: string, now: number): Promise<boolean>;
+  /** Counts a wrong code or answer; at RESET_FACTOR_MAX_ATTEMPTS the flow is voided. The flow after, or null. */
+  recordResetFactorFailure(flowHash: string, now: number): Promise<PasswordReset | null>;
+  /** Wrong codes and answers in the account's reset flows created since `since`. */
+  countRecentResetFactorFailures(accountId: string, since: number): Promise<number>;
   /** Voids every live (requested or verified) flow of the account; returns how many. */
   voidResets(accountId: string, now: number): Promise<number>;
 }
@@ -69,6 +82,7 @@ function toReset(row: Selectable<PasswordResetsTable>): PasswordReset {
     requires: parseList(row.requires),
     satisfied: parseList(row.satisfied),
     codeAttempts: Number(row.code_attempts),
+    factorAttempts: Number(row.factor_attempts),
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
     verifiedAt: row.verified_at === null ? null : Number(row.verified_at),
@@ -104,7 +118,7 @@ export function passwordResetRepository(db: Kysely<Database>): PasswordResetRepo
         .insertInto('password_resets')
         .values({
           id: r.id, account_id: r.accountId, token_hash: r.tokenHash, code_hash: r.codeHash, state: 'requested',
-          requires: JSON.stringify(r.requires), satisfied: '[]', code_attempts: 0, flow_hash: null,
+          requires: JSON.stringify(r.requires), satisfied: '[]', code_attempts: 0, factor_attempts: 0, flow_hash: null,
           created_at: r.now, expires_at: r.expiresAt, verified_at: null, used_at: null, updated_at: r.now,
         })
         .returningAll()
@@ -182,6 +196,45 @@ export function passwordResetRepository(db: Kysely<Database>): PasswordResetRepo
         .where('used_at', 'is', null)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
+    },
+    async satisfyResetRequirement(flowHash, requirement, now) {
+      const row = await db.selectFrom('password_resets').select(['satisfied']).where('flow_hash', '=', flowHash).executeTakeFirst();
+      if (!row) return false;
+      const satisfied = parseList(row.satisfied);
+      if (!satisfied.includes(requirement)) satisfied.push(requirement);
+      // Compare-and-set on the list read above: no JSON functions, so SQLite and PostgreSQL run the same SQL.
+      const result = await db
+        .updateTable('password_resets')
+        .set({ satisfied: JSON.stringify(satisfied), updated_at: now })
+        .where('flow_hash', '=', flowHash)
+        .where('satisfied', '=', row.satisfied)
+        .where('state', '=', 'verified')
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async recordResetFactorFailure(flowHash, now) {
+      await db
+        .updateTable('password_resets')
+        .set({
+          factor_attempts: sql<number>`factor_attempts + 1`,
+          state: sql<ResetState>`case when factor_attempts + 1 >= ${RESET_FACTOR_MAX_ATTEMPTS} then 'voided' else state end`,
+          updated_at: now,
+        })
+        .where('flow_hash', '=', flowHash)
+        .where('state', '=', 'verified')
+        .execute();
+      const row = await db.selectFrom('password_resets').selectAll().where('flow_hash', '=', flowHash).executeTakeFirst();
+      return row ? toReset(row) : null;
+    },
+    async countRecentResetFactorFailures(accountId, since) {
+      const r = await db
+        .selectFrom('password_resets')
+        .select((eb) => eb.fn.sum<number | string | null>('factor_attempts').as('n'))
+        .where('account_id', '=', accountId)
+        .where('created_at', '>', since)
+        .executeTakeFirstOrThrow();
+      return Number(r.n ?? 0);
     },
     voidResets: voidLive,
   };

@@ -133,12 +133,24 @@ export interface PasswordResetsTable {
   /** JSON array of the factors already proven in this flow. */
   satisfied: string;
   code_attempts: number;
+  /** Wrong second-factor codes or security answers in this flow. */
+  factor_attempts: number;
   flow_hash: string | null;
   created_at: number;
   expires_at: number;
   verified_at: number | null;
   used_at: number | null;
   updated_at: number;
+}
+
+export interface SecurityAnswersTable {
+  id: string;
+  account_id: string;
+  /** An id from core/security-questions.ts (the wording can change without losing the answer). */
+  question_id: string;
+  /** argon2id of the normalised answer. */
+  answer_hash: string;
+  created_at: number;
 }
 
 export interface Database {
@@ -152,4 +164,5 @@ export interface Database {
   second_factors: SecondFactorsTable;
   recovery_codes: RecoveryCodesTable;
   second_factor_flows: SecondFactorFlowsTable;
+  security_answers: SecurityAnswersTable;
 }

@@ -6,26 +6,22 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
-import * as OTPAuth from 'otpauth';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { createApp, type App } from '../../src/app.js';
 import { testConfig } from '../helpers/config.js';
-import { CHROMIUM, CHROMIUM_ARGS, freePort } from '../helpers/browser.js';
+import { freePort, openBrowser } from '../helpers/browser.js';
+import { totpCode } from '../helpers/totp.js';
 
 const EMAIL = 'two-step@example.org';
 const PASSWORD = 'correct horse battery staple';
 
-/** The code of the step `stepsAhead` after now (the server accepts ±1 step, and each step only once). */
-function codeFor(secret: string, stepsAhead = 0): string {
-  return new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30 }).generate({ timestamp: Date.now() + stepsAhead * 30_000 });
-}
 
 describe('two-step verification in Chromium', { timeout: 60_000 }, () => {
   let app: App;
   let dataDir: string;
   let browser: Browser;
   let context: BrowserContext;
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'passdesk-e2e-2fa-'));
@@ -35,14 +31,7 @@ describe('two-step verification in Chromium', { timeout: 60_000 }, () => {
       config: testConfig({ host: '127.0.0.1', port, baseUrl, databaseUrl: `sqlite:${join(dataDir, 'passdesk.sqlite')}`, dataDir }),
     });
     await app.listen();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    context = await browser.newContext({ baseURL: baseUrl });
-    context.setDefaultTimeout(10_000);
-    context.on('weberror', (err) => problems.push(String(err.error())));
-    context.on('console', (msg) => {
-      // A wrong code is refused with 400 on purpose; anything else logged as an error is a problem (CSP included).
-      if (msg.type() === 'error' && !/status of 400/.test(msg.text())) problems.push(msg.text());
-    });
+    ({ browser, context, problems } = await openBrowser(baseUrl, { expectedStatuses: [400] }));
   });
 
   after(async () => {
@@ -67,11 +56,11 @@ describe('two-step verification in Chromium', { timeout: 60_000 }, () => {
     const secret = (await page.locator('#totp-secret').textContent())?.trim() ?? '';
     assert.match(secret, /^[A-Z2-7]{32}$/);
 
-    await page.locator('#totp-code').fill(codeFor(secret, 5));
+    await page.locator('#totp-code').fill(totpCode(secret, { stepsAhead: 5 }));
     await page.getByRole('button', { name: 'Confirm' }).click();
     assert.match((await page.locator('.alert, [role=alert]').first().textContent()) ?? '', /not right/);
 
-    await page.locator('#totp-code').fill(codeFor(secret));
+    await page.locator('#totp-code').fill(totpCode(secret));
     await page.getByRole('button', { name: 'Confirm' }).click();
     const codes = await page.locator('#recovery-codes li').allTextContents();
     assert.equal(codes.length, 10, 'ten recovery codes shown once');
@@ -91,7 +80,7 @@ describe('two-step verification in Chromium', { timeout: 60_000 }, () => {
     assert.ok(!cookies.some((c) => c.name.endsWith('passdesk-session')), 'no session before the code');
 
     // The next step: the confirming code's step was used once already.
-    await page.getByLabel('Code from your authenticator app').fill(codeFor(secret, 1));
+    await page.getByLabel('Code from your authenticator app').fill(totpCode(secret, { stepsAhead: 1 }));
     await page.getByRole('button', { name: 'Continue', exact: true }).click();
     await page.waitForURL('**/security');
     assert.match((await page.locator('#two-factor-summary').textContent()) ?? '', /^On/);

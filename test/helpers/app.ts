@@ -85,6 +85,9 @@ export class TestClient {
   post(url: string, body?: unknown, o?: RequestOptions): Promise<LightMyRequestResponse> {
     return this.request('POST', url, { ...o, body });
   }
+  put(url: string, body?: unknown, o?: RequestOptions): Promise<LightMyRequestResponse> {
+    return this.request('PUT', url, { ...o, body });
+  }
   delete(url: string, o?: RequestOptions): Promise<LightMyRequestResponse> {
     return this.request('DELETE', url, o);
   }

@@ -1,5 +1,6 @@
 // What every browser test shares: Debian's Chromium driven by playwright-core, and a free local port.
 import { createServer } from 'node:net';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 
 export const CHROMIUM = process.env.PASSDESK_E2E_CHROMIUM ?? '/usr/bin/chromium';
 // No internet here: without the background-networking flags Chromium stalls trying to reach Google.
@@ -20,4 +21,29 @@ export async function freePort(): Promise<number> {
       probe.close(() => resolve(address.port));
     });
   });
+}
+
+export interface BrowserSession {
+  browser: Browser;
+  context: BrowserContext;
+  /** Script errors and console errors seen so far; a journey ends by asserting this is empty. */
+  problems: string[];
+}
+
+/**
+ * Chromium with one context on `baseUrl`, collecting page errors. Console errors for refused requests with a
+ * status in `expectedStatuses` (e.g. a wrong code answered with 400 on purpose) are not problems.
+ */
+export async function openBrowser(baseUrl: string, o: { expectedStatuses?: number[] } = {}): Promise<BrowserSession> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const context = await browser.newContext({ baseURL: baseUrl });
+  context.setDefaultTimeout(10_000);
+  const problems: string[] = [];
+  const expected = (o.expectedStatuses ?? []).map((s) => `status of ${s}`);
+  context.on('weberror', (err) => problems.push(String(err.error())));
+  context.on('console', (msg) => {
+    if (msg.type() !== 'error' || expected.some((e) => msg.text().includes(e))) return;
+    problems.push(`${msg.page()?.url() ?? ''}: ${msg.text()}`);
+  });
+  return { browser, context, problems };
 }

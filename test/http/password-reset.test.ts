@@ -330,20 +330,20 @@ describe('password reset', () => {
     assert.equal((await resetMails(target)).length, 1, 'another IP still gets it through');
   });
 
-  it('a flow that requires a further factor says so at verify and refuses to complete without it (the plug-in point for two-factor)', async () => {
+  it('a flow that recorded a requirement this version cannot prove refuses to complete (fails closed)', async () => {
     const id = await account('factor@example.org');
     const token = 'F'.repeat(43);
     await t.store.passwordResets.createReset({
-      id: randomUUID(), accountId: id, tokenHash: createHash('sha256').update(token).digest('hex'), codeHash: 'unused', requires: ['totp'],
+      id: randomUUID(), accountId: id, tokenHash: createHash('sha256').update(token).digest('hex'), codeHash: 'unused', requires: ['some_future_factor'],
       now: t.clock.now(), expiresAt: t.clock.now() + 60_000,
     });
     const res = await verifyToken(token);
     assert.equal(res.statusCode, 200);
     const body = JSON.parse(res.body) as { flowId: string; requires: string[] };
-    assert.deepEqual(body.requires, ['totp']);
+    assert.deepEqual(body.requires, ['second_method']);
     const done = await complete(body.flowId);
     assert.equal(done.statusCode, 403);
-    assert.equal(errorCode(done), 'RESET_FACTOR_REQUIRED');
+    assert.equal(errorCode(done), 'RESET_SECOND_METHOD_REQUIRED');
     assert.equal((await client().signIn('factor@example.org', PASSWORD)).statusCode, 201, 'the password is unchanged');
   });
 

@@ -3,6 +3,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as OTPAuth from 'otpauth';
+import { totpCode } from '../helpers/totp.js';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { createApp } from '../../src/app.js';
@@ -11,9 +12,7 @@ import { openStore } from '../../src/store/index.js';
 import { testConfig } from '../helpers/config.js';
 import { startTestApp, errorCode, PASSWORD, TestClient, type TestApp } from '../helpers/app.js';
 
-function codeAt(secret: string, ms: number): string {
-  return new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp: ms });
-}
+const codeAt = (secret: string, now: number): string => totpCode(secret, { now });
 
 describe('two-factor authentication', () => {
   let t: TestApp;

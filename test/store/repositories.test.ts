@@ -31,7 +31,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         store = openStore('sqlite::memory:');
       }
       const first = await store.migrate();
-      assert.deepEqual(first.applied, ['0001_initial', '0002_password_policy', '0003_mail_outbox', '0004_mail_preferences', '0005_password_reset', '0006_two_factor']);
+      assert.deepEqual(first.applied, ['0001_initial', '0002_password_policy', '0003_mail_outbox', '0004_mail_preferences', '0005_password_reset', '0006_two_factor', '0010_reset_methods']);
       const second = await store.migrate();
       assert.deepEqual(second.applied, [], 'migrations are idempotent');
     });
@@ -471,6 +471,46 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(await store.passwordResets.voidResets(b.id, T0 + 1), 1);
       assert.equal(await store.passwordResets.verifyResetByToken('token-v1', { flowHash: 'fv', now: T0 + 2, expiresAt: T0 + 99 }), null);
       assert.equal(await store.passwordResets.voidResets(b.id, T0 + 3), 0);
+    });
+
+    test('a verified reset records what it proved, counts wrong factor codes, and dies at the limit', async () => {
+      const a = await store.accounts.createAccount(newAccount('reset-factor@example.org'));
+      assert.ok(a);
+      await store.passwordResets.createReset(reset(a.id, 'sf1', T0, { requires: ['second_factor'] }));
+      assert.ok(await store.passwordResets.verifyResetByToken('token-sf1', { flowHash: 'fsf1', now: T0 + 1, expiresAt: T0 + 1000 }));
+      const racing = await Promise.all([1, 2].map(() => store.passwordResets.satisfyResetRequirement('fsf1', 'second_factor', T0 + 2)));
+      assert.ok(racing.includes(true), 'one of two racing proofs records it');
+      assert.ok(await store.passwordResets.satisfyResetRequirement('fsf1', 'second_factor', T0 + 3), 'proving it again keeps the list as it is');
+      const proven = await store.passwordResets.findVerifiedReset('fsf1', T0 + 4);
+      assert.deepEqual(proven?.satisfied, ['second_factor']);
+      assert.equal(await store.passwordResets.satisfyResetRequirement('fsf1', 'x', T0 + 1000), false, 'not after expiry');
+      assert.equal(await store.passwordResets.satisfyResetRequirement('no-such-flow', 'x', T0 + 5), false);
+
+      await store.passwordResets.createReset(reset(a.id, 'sf2', T0 + 10));
+      assert.ok(await store.passwordResets.verifyResetByToken('token-sf2', { flowHash: 'fsf2', now: T0 + 11, expiresAt: T0 + 1000 }));
+      for (let i = 1; i <= 4; i++) {
+        const after = await store.passwordResets.recordResetFactorFailure('fsf2', T0 + 12);
+        assert.deepEqual([after?.factorAttempts, after?.state], [i, 'verified']);
+      }
+      const last = await store.passwordResets.recordResetFactorFailure('fsf2', T0 + 13);
+      assert.deepEqual([last?.factorAttempts, last?.state], [5, 'voided']);
+      assert.equal(await store.passwordResets.satisfyResetRequirement('fsf2', 'second_factor', T0 + 14), false, 'a voided flow proves nothing');
+      assert.equal(await store.passwordResets.countRecentResetFactorFailures(a.id, T0 - 1), 5);
+      assert.equal(await store.passwordResets.countRecentResetFactorFailures(a.id, T0 + 10), 0, 'only flows created after `since` count');
+    });
+
+    test('security answers are replaced all at once, listed in order, and removed', async () => {
+      const a = await store.accounts.createAccount(newAccount('answers@example.org'));
+      assert.ok(a);
+      assert.deepEqual(await store.securityAnswers.listSecurityAnswers(a.id), []);
+      await store.securityAnswers.replaceSecurityAnswers(a.id, [
+        { id: randomUUID(), questionId: 'first-car', answerHash: 'h1' }, { id: randomUUID(), questionId: 'first-concert', answerHash: 'h2' },
+      ], T0);
+      assert.deepEqual((await store.securityAnswers.listSecurityAnswers(a.id)).map((x) => [x.questionId, x.answerHash]), [['first-car', 'h1'], ['first-concert', 'h2']]);
+      await store.securityAnswers.replaceSecurityAnswers(a.id, [{ id: randomUUID(), questionId: 'first-teacher', answerHash: 'h3' }], T0 + 1);
+      assert.deepEqual((await store.securityAnswers.listSecurityAnswers(a.id)).map((x) => x.questionId), ['first-teacher']);
+      assert.equal(await store.securityAnswers.removeSecurityAnswers(a.id), 1);
+      assert.equal(await store.securityAnswers.removeSecurityAnswers(a.id), 0);
     });
   });
 }

@@ -140,6 +140,9 @@ describe('environment variables', () => {
       PASSDESK_SIGNIN_MAX_FAILURES_PER_IP: '50',
       PASSDESK_SIGNIN_THROTTLE_WINDOW: '1h',
       PASSDESK_RESET_TOKEN_TTL: '20m',
+      PASSDESK_SECURITY_QUESTIONS: 'yes',
+      PASSDESK_SECURITY_QUESTION_COUNT: '2',
+      PASSDESK_RESET_TWO_METHOD_ROLES: 'admin, helpdesk',
       PASSDESK_TRUST_PROXY: 'true',
       PASSDESK_METRICS: 'false',
       PASSDESK_BREACHED_FILE: join(scratch, 'sets', 'breached.bin'),
@@ -193,6 +196,9 @@ describe('environment variables', () => {
     assert.equal(c.signInMaxFailuresPerIp, 50);
     assert.equal(c.signInThrottleWindow, 3_600_000);
     assert.equal(c.resetTokenTtl, 20 * 60_000);
+    assert.equal(c.securityQuestions, true);
+    assert.equal(c.securityQuestionCount, 2);
+    assert.deepEqual(c.resetTwoMethodRoles, ['admin', 'helpdesk']);
     assert.equal(c.trustProxy, true);
     assert.equal(c.metricsEnabled, false);
     assert.equal(c.breachedFile, join(scratch, 'sets', 'breached.bin'));

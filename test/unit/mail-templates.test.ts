@@ -26,6 +26,7 @@ const examples: Record<Notice['code'], Notice> = {
   'second-factor-removed': { code: 'second-factor-removed', method: 'passkey' },
   'recovery-codes-regenerated': { code: 'recovery-codes-regenerated' },
   'recovery-code-used': { code: 'recovery-code-used' },
+  'security-questions-changed': { code: 'security-questions-changed' },
   'email-changed-old-address': { code: 'email-changed-old-address', oldEmail: 'ada@example.org', newEmail: 'ada@new.example' },
   'email-changed-new-address': { code: 'email-changed-new-address', oldEmail: 'ada@example.org', newEmail: 'ada@new.example' },
   'account-locked': { code: 'account-locked', reason: 'Too many wrong codes.' },

@@ -271,6 +271,7 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
       passwordChangedAt: auth.account.passwordChangedAt,
       devices,
       secondFactor: await hasSecondFactor(ctx.deps, auth.account.id),
+      securityQuestions: ctx.deps.config.securityQuestions?.enabled === true,
       notice: noticeFrom(request),
     }));
   });

@@ -7,8 +7,8 @@ import { z } from 'zod';
 import { PassdeskError, isPassdeskError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
 import { passwordRulesAttribute, policyChecklist } from '../../core/password-policy.js';
-import { completePasswordReset, describeResetFlow, requestPasswordReset, verifyResetCode, verifyResetToken } from '../../flows/reset-password.js';
-import { resetCodePage, resetNewPasswordPage, resetRequestPage } from '../../web/views/reset.js';
+import { completePasswordReset, describeResetFlow, proveResetMethod, type ResetFlowView, requestPasswordReset, verifyResetCode, verifyResetToken } from '../../flows/reset-password.js';
+import { resetCodePage, resetHelpDeskPage, resetNewPasswordPage, resetQuestionsPage, resetRequestPage, resetSecondFactorPage } from '../../web/views/reset.js';
 import type { NewPasswordRules } from '../../web/views/pages.js';
 import type { SafeHtml } from '../../web/html.js';
 import { assertPasswordWithinLimit } from '../api/routes.js';
@@ -21,8 +21,19 @@ const codeInput = z.string().trim().regex(/^\d{8}$/, 'the 8-digit code from the 
 
 const flowView = z.object({
   flowId: z.string().meta({ description: 'Names the verified reset for /complete. Lives as long as PASSDESK_RESET_TOKEN_TTL.' }),
-  requires: z.array(z.string()).meta({ description: 'Further factors to prove before /complete accepts a password (empty until two-factor lands).' }),
+  requires: z.array(z.enum(['second_factor', 'security_questions', 'second_method'])).meta({
+    description: 'What is still to prove before /complete accepts a password: `second_factor` (an authenticator code or a recovery code), '
+      + '`security_questions` (when the organisation uses them and the account has no second factor), or `second_method` '
+      + '(a role that needs two methods has only its email: reset through the help desk). Empty: the email proof suffices.',
+  }),
+  secondFactorMethods: z.array(z.enum(['totp', 'recovery_code'])).optional().meta({ description: 'With second_factor: the methods this account can use.' }),
+  securityQuestions: z.array(z.object({ id: z.string(), text: z.string() })).optional().meta({ description: 'With security_questions: the questions to answer.' }),
 }).meta({ id: 'ResetFlow' });
+
+/** A TOTP code or a recovery code, with the spaces or dashes people type. */
+const factorCodeInput = z.string().trim().min(1).max(32);
+const secondFactorInput = z.strictObject({ method: z.enum(['totp', 'recovery_code']), code: factorCodeInput });
+const answersInput = z.array(z.strictObject({ questionId: z.string().min(1).max(64), answer: z.string().max(200) })).min(1).max(5);
 
 const acceptedBody = z.object({ status: z.literal('accepted'), message: z.string() });
 const ACCEPTED = { status: 'accepted', message: messages.notices.RESET_REQUESTED } as const;
@@ -34,6 +45,8 @@ const newPasswordForm = z.object({
   newPassword: z.string().max(1024).default(''),
   confirmPassword: z.string().max(1024).default(''),
 });
+const pageFactorForm = z.object({ method: z.enum(['totp', 'recovery_code']), code: factorCodeInput });
+const pageAnswer = z.object({ questionId: z.string().min(1).max(64), answer: z.string().max(200) });
 const tokenQuery = z.object({ token: z.string().max(256).optional() }).loose();
 const flowQuery = z.object({ flow: z.string().max(256).optional() }).loose();
 const emailQuery = z.object({ email: z.string().max(254).optional() }).loose();
@@ -94,14 +107,44 @@ export async function resetRoutes(app: FastifyInstance, ctx: HttpContext): Promi
       description:
         'Checks the password policy, then in one transaction: the new password, every session of the account signed out, every reset of the account ended, '
         + 'the audit event and a "password reset" email. No session is created: sign in with the new password. A used or expired flow: 400 RESET_FLOW_INVALID.',
-      body: z.strictObject({ flowId: secretInput, newPassword: passwordInput }),
-      response: { 200: z.object({ status: z.literal('password-changed') }), ...errors(400, 403, 413, 415, 503) },
+      body: z.strictObject({
+        flowId: secretInput,
+        newPassword: passwordInput,
+        secondFactor: secondFactorInput.optional().meta({ description: 'Proves `second_factor` in the same call (as /reset/second-factor does).' }),
+        securityAnswers: answersInput.optional().meta({ description: 'Proves `security_questions` in the same call.' }),
+      }),
+      response: { 200: z.object({ status: z.literal('password-changed') }), ...errors(400, 403, 413, 415, 429, 503) },
     },
   }, async (request) => {
     assertPasswordWithinLimit(request.body.newPassword);
     await completePasswordReset(ctx.deps, request.body, requestContext(request));
     return { status: 'password-changed' as const };
   });
+
+  r.post('/api/v1/password/reset/second-factor', {
+    schema: {
+      tags: ['password'],
+      summary: 'Prove the second factor of a reset',
+      description:
+        'For a flow whose `requires` holds `second_factor`: a current authenticator code (each usable once, also across sign-in) or an unused recovery code '
+        + '(used up; the person is told by email). Five wrong codes end the flow; wrong codes also count against the account’s limit shared with sign-in (429). '
+        + 'Answers the flow with what is still required.',
+      body: z.strictObject({ flowId: secretInput }).extend(secondFactorInput.shape),
+      response: { 200: flowView, ...errors(400, 413, 415, 429) },
+    },
+  }, async (request) => proveResetMethod(ctx.deps, request.body, requestContext(request)));
+
+  r.post('/api/v1/password/reset/security-questions', {
+    schema: {
+      tags: ['password'],
+      summary: 'Answer the security questions of a reset',
+      description:
+        'For a flow whose `requires` holds `security_questions`: every question the person answered, compared after normalisation (case, accents, spaces '
+        + 'and punctuation do not matter). Five wrong tries end the flow.',
+      body: z.strictObject({ flowId: secretInput, answers: answersInput }),
+      response: { 200: flowView, ...errors(400, 413, 415, 429) },
+    },
+  }, async (request) => proveResetMethod(ctx.deps, { flowId: request.body.flowId, method: 'security_questions', answers: request.body.answers }, requestContext(request)));
 
   // ---- Pages ----
   await app.register(formbody, { bodyLimit: 16 * 1024 });
@@ -173,8 +216,53 @@ export async function resetRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     const flowId = q.success ? q.data.flow : undefined;
     const flow = flowId && secretInput.safeParse(flowId).success ? await describeResetFlow(ctx.deps, flowId) : null;
     if (!flowId || !flow) return sendPage(reply, resetRequestPage(ctx, { csrf, error: messages.errors.RESET_FLOW_INVALID }), 400);
+    const step = methodStep(flow, csrf);
+    if (step) return sendPage(reply, step);
     return sendPage(reply, resetNewPasswordPage(ctx, { csrf, flowId, email: flow.email, rules: await rules() }));
   });
+
+  /** The page for the next thing a flow must prove before its new password, or null when nothing is left. */
+  const methodStep = (flow: ResetFlowView, csrf: string, error?: string): SafeHtml | null => {
+    if (flow.requires.includes('second_method')) return resetHelpDeskPage(ctx, { message: messages.errors.RESET_SECOND_METHOD_REQUIRED });
+    if (flow.requires.includes('second_factor')) return resetSecondFactorPage(ctx, { csrf, flowId: flow.flowId, methods: flow.secondFactorMethods ?? ['totp'], error });
+    if (flow.requires.includes('security_questions')) return resetQuestionsPage(ctx, { csrf, flowId: flow.flowId, questions: flow.securityQuestions ?? [], error });
+    return null;
+  };
+
+  /** Runs a method proof from a page's form: on to the next step, or the same step with the reason. */
+  const proveFromPage = async (request: FastifyRequest, reply: FastifyReply, proof: (flowId: string) => Parameters<typeof proveResetMethod>[1] | null): Promise<FastifyReply> => {
+    csrfOr403(request);
+    const csrf = ensureCsrfToken(ctx, request, reply);
+    const flowId = String(formBody(request)['flow'] ?? '');
+    const flow = secretInput.safeParse(flowId).success ? await describeResetFlow(ctx.deps, flowId) : null;
+    if (!flow) return sendPage(reply, resetRequestPage(ctx, { csrf, error: messages.errors.RESET_FLOW_INVALID }), 400);
+    const input = proof(flowId);
+    try {
+      if (!input) throw new PassdeskError('VALIDATION_FAILED', 'Fill in every box.');
+      await proveResetMethod(ctx.deps, input, requestContext(request));
+      return reply.header('Cache-Control', 'no-store').redirect(`/reset/new?flow=${encodeURIComponent(flowId)}`, 303);
+    } catch (err) {
+      if (!isPassdeskError(err)) throw err;
+      if (err.code === 'RESET_FLOW_INVALID') return sendPage(reply, resetRequestPage(ctx, { csrf, error: err.message }), err.status);
+      return sendPage(reply, methodStep(flow, csrf, err.message) ?? resetRequestPage(ctx, { csrf, error: err.message }), err.status);
+    }
+  };
+
+  app.post('/reset/second-factor', async (request, reply) => proveFromPage(request, reply, (flowId) => {
+    const form = pageFactorForm.safeParse(formBody(request));
+    return form.success ? { flowId, method: form.data.method, code: form.data.code } : null;
+  }));
+
+  app.post('/reset/security-questions', async (request, reply) => proveFromPage(request, reply, (flowId) => {
+    const body = formBody(request);
+    const answers: Array<{ questionId: string; answer: string }> = [];
+    for (let i = 0; i < 5 && body[`q${i}`] !== undefined; i++) {
+      const a = pageAnswer.safeParse({ questionId: body[`q${i}`], answer: body[`a${i}`] ?? '' });
+      if (!a.success) return null;
+      answers.push(a.data);
+    }
+    return answers.length > 0 ? { flowId, method: 'security_questions', answers } : null;
+  }));
 
   app.post('/reset/new', async (request, reply) => {
     csrfOr403(request);

@@ -208,6 +208,27 @@ function twoFactor(dialect: Dialect): Migration {
   };
 }
 
+// Reset methods beyond email (issue 5): wrong second-factor codes or answers count per reset flow
+// (factor_attempts; the flow dies at the limit), and the optional security questions: answers are
+// normalised and stored as argon2id hashes, one row per question a person chose.
+function resetMethods(dialect: Dialect): Migration {
+  const time = dialect === 'postgres' ? 'bigint' : 'integer';
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('password_resets').addColumn('factor_attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .createTable('security_answers')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('question_id', 'text', (c) => c.notNull())
+        .addColumn('answer_hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', time, (c) => c.notNull())
+        .addUniqueConstraint('security_answers_account_question', ['account_id', 'question_id'])
+        .execute();
+    },
+  };
+}
+
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect),
@@ -216,6 +237,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0004_mail_preferences': mailPreferences(dialect),
     '0005_password_reset': passwordReset(dialect),
     '0006_two_factor': twoFactor(dialect),
+    '0010_reset_methods': resetMethods(dialect),
   };
 }
 

@@ -52,9 +52,16 @@ export function secondFactorPage(ctx: PageContext, o: { csrf: string; flowId: st
   return page(ctx, 'Enter your code', html`<section class="card narrow">
   <h1>Enter your code</h1>
   ${alertBox('error', o.error)}
-  <form method="post" action="/sign-in/second-factor" novalidate>
+  ${secondFactorForms({ action: '/sign-in/second-factor', flowField: 'flowId', flowId: o.flowId, csrf: o.csrf, methods: o.methods })}
+  <p><a href="/sign-in">Start again</a></p>
+</section>`);
+}
+
+/** The authenticator-code form, and the recovery-code form behind a disclosure: at sign-in and in a reset. */
+export function secondFactorForms(o: { action: string; flowField: string; flowId: string; csrf: string; methods: readonly string[] }): SafeHtml {
+  return html`<form method="post" action="${o.action}" novalidate id="second-factor-form">
     <input type="hidden" name="_csrf" value="${o.csrf}">
-    <input type="hidden" name="flowId" value="${o.flowId}">
+    <input type="hidden" name="${o.flowField}" value="${o.flowId}">
     <input type="hidden" name="method" value="totp">
     <div class="field">
       <label for="code">Code from your authenticator app</label>
@@ -64,9 +71,9 @@ export function secondFactorPage(ctx: PageContext, o: { csrf: string; flowId: st
   </form>
   ${o.methods.includes('recovery_code') ? html`<details>
     <summary>Use a recovery code instead</summary>
-    <form method="post" action="/sign-in/second-factor" novalidate>
+    <form method="post" action="${o.action}" novalidate id="recovery-code-form">
       <input type="hidden" name="_csrf" value="${o.csrf}">
-      <input type="hidden" name="flowId" value="${o.flowId}">
+      <input type="hidden" name="${o.flowField}" value="${o.flowId}">
       <input type="hidden" name="method" value="recovery_code">
       <div class="field">
         <label for="recovery-code">Recovery code</label>
@@ -74,9 +81,7 @@ export function secondFactorPage(ctx: PageContext, o: { csrf: string; flowId: st
       </div>
       <button type="submit">Continue with a recovery code</button>
     </form>
-  </details>` : ''}
-  <p><a href="/sign-in">Start again</a></p>
-</section>`);
+  </details>` : ''}`;
 }
 
 /** What the pages need to show a new-password box: the password-manager rules and the checklist. */
@@ -128,7 +133,7 @@ const revokeReasons: Record<string, string> = {
 
 export function securityPage(
   ctx: PageContext,
-  o: { csrf: string; displayName: string; email: string; passwordChangedAt: number | null; devices: DeviceView[]; secondFactor?: boolean; notice?: string | undefined; error?: string | undefined },
+  o: { csrf: string; displayName: string; email: string; passwordChangedAt: number | null; devices: DeviceView[]; secondFactor?: boolean; securityQuestions?: boolean; notice?: string | undefined; error?: string | undefined },
 ): SafeHtml {
   // This device first: it is the one a person recognises, then the others by last activity.
   const live = o.devices.filter((d) => d.revokedAt === null).sort((a, b) => Number(b.current) - Number(a.current));
@@ -143,6 +148,7 @@ export function securityPage(
   <p><a class="button" href="/security/password">Change password</a></p>
   <h2>Two-step verification</h2>
   <p id="two-factor-summary">${o.secondFactor ? 'On: signing in needs a code from your authenticator app.' : 'Off.'} <a href="/security/two-factor" id="two-factor-link">${o.secondFactor ? 'Manage two-step verification' : 'Set up two-step verification'}</a></p>
+  ${o.securityQuestions ? html`<p><a href="/security/questions" id="security-questions-link">Security questions</a>: asked in a password reset when two-step verification is off.</p>` : ''}
   <h2>Email</h2>
   <p><a href="/security/email" id="email-settings-link">Email settings</a>: your anti-phishing phrase and a recovery address.</p>
   <h2>Your devices</h2>

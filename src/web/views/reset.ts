@@ -1,7 +1,7 @@
 // The reset portal: ask for an email, type the emailed code, choose the new password. Help for every step.
 import { html, type SafeHtml } from '../html.js';
 import { alertBox, passwordField } from './layout.js';
-import { newPasswordOptions, page, type NewPasswordRules, type PageContext } from './pages.js';
+import { newPasswordOptions, page, secondFactorForms, type NewPasswordRules, type PageContext } from './pages.js';
 
 function help(ctx: PageContext): SafeHtml {
   return html`<details class="help" id="reset-help" open>
@@ -72,5 +72,45 @@ export function resetNewPasswordPage(ctx: PageContext, o: { csrf: string; flowId
     <p class="field-error" id="confirm-mismatch" role="alert" hidden>The two new passwords don’t match. Type the same password in both boxes.</p>
     <button type="submit" class="primary">Save new password</button>
   </form>
+</section>`);
+}
+
+/** The second method of a reset whose account has a second factor. */
+export function resetSecondFactorPage(ctx: PageContext, o: { csrf: string; flowId: string; methods: readonly string[]; error?: string | undefined }): SafeHtml {
+  return page(ctx, 'Confirm it’s you', html`<section class="card narrow">
+  <h1>Confirm it’s you</h1>
+  ${alertBox('error', o.error)}
+  <p>Your account uses two-step verification, so the email alone can’t reset its password. Enter the current code from your authenticator app, or one of your recovery codes.</p>
+  ${secondFactorForms({ action: '/reset/second-factor', flowField: 'flow', flowId: o.flowId, csrf: o.csrf, methods: o.methods })}
+  <p>Lost your phone and your recovery codes? Contact the help desk${ctx.config.supportContact ? html`: <span>${ctx.config.supportContact}</span>` : ''}. They can confirm who you are another way.</p>
+</section>`);
+}
+
+/** The security questions of a reset (organisation option, accounts without a second factor). */
+export function resetQuestionsPage(ctx: PageContext, o: { csrf: string; flowId: string; questions: ReadonlyArray<{ id: string; text: string }>; error?: string | undefined }): SafeHtml {
+  return page(ctx, 'Answer your security questions', html`<section class="card narrow">
+  <h1>Answer your security questions</h1>
+  ${alertBox('error', o.error)}
+  <p>Type the answers you chose in your security settings. Capitals, accents, spaces and punctuation don’t matter.</p>
+  <form method="post" action="/reset/security-questions" novalidate id="reset-questions-form">
+    <input type="hidden" name="_csrf" value="${o.csrf}">
+    <input type="hidden" name="flow" value="${o.flowId}">
+    ${o.questions.map((q, i) => html`<div class="field">
+      <label for="answer-${i}">${q.text}</label>
+      <input type="hidden" name="q${i}" value="${q.id}">
+      <input type="text" id="answer-${i}" name="a${i}" autocomplete="off" spellcheck="false" maxlength="200" required${i === 0 ? ' autofocus' : ''}>
+    </div>`)}
+    <button type="submit" class="primary">Continue</button>
+  </form>
+</section>`);
+}
+
+/** A role that needs two methods and has only its email. */
+export function resetHelpDeskPage(ctx: PageContext, o: { message: string }): SafeHtml {
+  return page(ctx, 'Contact the help desk', html`<section class="card narrow">
+  <h1>Contact the help desk</h1>
+  ${alertBox('error', o.message)}
+  <p>Your password stays as it is.${ctx.config.supportContact ? html` Help desk: <span id="support-contact">${ctx.config.supportContact}</span>.` : ''}</p>
+  <p><a href="/sign-in">Back to sign in</a></p>
 </section>`);
 }

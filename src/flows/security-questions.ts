@@ -1,0 +1,106 @@
+// Optional security questions (issue 5; core/security-questions.ts says why they are off by default).
+// A signed-in person sets answers (proving the current password, like a password change); a reset of an
+// account without a second factor then asks them after the email proof (flows/reset-password.ts).
+import { PassdeskError } from '../core/errors.js';
+import { checkSecurityAnswers, normalizeSecurityAnswer, SECURITY_QUESTIONS, type SecurityQuestion } from '../core/security-questions.js';
+import { queueNotice } from '../mail/notices.js';
+import { CHANGE_FAILURE_LIMIT, CHANGE_FAILURE_WINDOW_MS } from './change-password.js';
+import type { FlowDeps, RequestContext } from './deps.js';
+import type { Authenticated } from './sessions.js';
+
+export interface SecurityQuestionsView {
+  enabled: boolean;
+  /** How many answers a person sets (and a reset asks). */
+  count: number;
+  /** The questions to choose from. */
+  questions: readonly SecurityQuestion[];
+  /** The ids of the questions this person answered; empty when none. */
+  chosen: string[];
+  setAt: number | null;
+}
+
+export function securityQuestionsEnabled(deps: Pick<FlowDeps, 'config'>): boolean {
+  return deps.config.securityQuestions?.enabled === true;
+}
+
+function questionCount(deps: Pick<FlowDeps, 'config'>): number {
+  return deps.config.securityQuestions?.count ?? 3;
+}
+
+export async function securityQuestionsOf(deps: FlowDeps, accountId: string): Promise<SecurityQuestionsView> {
+  const answers = securityQuestionsEnabled(deps) ? await deps.store.securityAnswers.listSecurityAnswers(accountId) : [];
+  return {
+    enabled: securityQuestionsEnabled(deps),
+    count: questionCount(deps),
+    questions: SECURITY_QUESTIONS,
+    chosen: answers.map((a) => a.questionId),
+    setAt: answers[0]?.createdAt ?? null,
+  };
+}
+
+/** Whether a reset of this account asks security questions: the feature is on and the person set answers. */
+export async function hasSecurityAnswers(deps: FlowDeps, accountId: string): Promise<boolean> {
+  return securityQuestionsEnabled(deps) && (await deps.store.securityAnswers.listSecurityAnswers(accountId)).length > 0;
+}
+
+/** The current password guards the answers as it guards a password change, with the same failure limit. */
+async function proveCurrentPassword(deps: FlowDeps, auth: Authenticated, password: string, ctx: RequestContext): Promise<void> {
+  const now = deps.clock.now();
+  const { account, session } = auth;
+  if ((await deps.store.events.countEvents(account.id, 'password.change_failed', { since: now - CHANGE_FAILURE_WINDOW_MS })) >= CHANGE_FAILURE_LIMIT) {
+    throw new PassdeskError('TOO_MANY_REQUESTS');
+  }
+  if (!account.passwordHash || !(await deps.hasher.verify(account.passwordHash, password))) {
+    await deps.store.events.recordEvent({ accountId: account.id, type: 'password.change_failed', now, ip: ctx.ip, device: session.device, sessionId: session.id, detail: { via: 'security-questions' } });
+    throw new PassdeskError('CURRENT_PASSWORD_INCORRECT');
+  }
+}
+
+export async function setSecurityAnswers(
+  deps: FlowDeps,
+  auth: Authenticated,
+  input: { currentPassword: string; answers: Array<{ questionId: string; answer: string }> },
+  ctx: RequestContext,
+): Promise<SecurityQuestionsView> {
+  if (!securityQuestionsEnabled(deps)) throw new PassdeskError('SECURITY_QUESTIONS_DISABLED');
+  const problem = checkSecurityAnswers(input.answers, questionCount(deps));
+  if (problem) throw new PassdeskError('SECURITY_ANSWERS_INVALID', undefined, { problem });
+  await proveCurrentPassword(deps, auth, input.currentPassword, ctx);
+  // argon2id like passwords: a stolen database must not give the answers away (they are low-entropy).
+  const hashed = await Promise.all(input.answers.map(async (a) => ({
+    id: deps.random.uuid(), questionId: a.questionId, answerHash: await deps.hasher.hash(normalizeSecurityAnswer(a.answer)),
+  })));
+  const now = deps.clock.now();
+  await deps.store.transaction(async (tx) => {
+    await tx.securityAnswers.replaceSecurityAnswers(auth.account.id, hashed, now);
+    await tx.events.recordEvent({ accountId: auth.account.id, type: 'security_questions.set', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { questions: hashed.map((h) => h.questionId) } });
+    await queueNotice(tx, deps, { account: auth.account, notice: { code: 'security-questions-changed' }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
+  });
+  return securityQuestionsOf(deps, auth.account.id);
+}
+
+export async function removeSecurityAnswers(deps: FlowDeps, auth: Authenticated, input: { currentPassword: string }, ctx: RequestContext): Promise<SecurityQuestionsView> {
+  await proveCurrentPassword(deps, auth, input.currentPassword, ctx);
+  const now = deps.clock.now();
+  await deps.store.transaction(async (tx) => {
+    const removed = await tx.securityAnswers.removeSecurityAnswers(auth.account.id);
+    if (removed === 0) return;
+    await tx.events.recordEvent({ accountId: auth.account.id, type: 'security_questions.removed', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id });
+    await queueNotice(tx, deps, { account: auth.account, notice: { code: 'security-questions-changed' }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
+  });
+  return securityQuestionsOf(deps, auth.account.id);
+}
+
+/**
+ * True when every stored answer is matched. Every stored answer is verified, whatever the first result,
+ * so the time does not tell how many were right.
+ */
+export async function answersMatch(deps: FlowDeps, accountId: string, given: ReadonlyArray<{ questionId: string; answer: string }>): Promise<boolean> {
+  const stored = await deps.store.securityAnswers.listSecurityAnswers(accountId);
+  if (stored.length === 0) return false;
+  const results = await Promise.all(stored.map(async (s) => {
+    const answer = given.find((g) => g.questionId === s.questionId)?.answer ?? '';
+    return deps.hasher.verify(s.answerHash, normalizeSecurityAnswer(answer));
+  }));
+  return results.every(Boolean);
+}
