@@ -235,6 +235,8 @@ export async function completeSecondFactor(
   if (!flow || flow.state !== 'pending' || now >= flow.expiresAt) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
   const account = await deps.store.accounts.findAccountById(flow.accountId);
   if (!account || account.status !== 'active') throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
+  // The flow stands for a password that was right when it started: a change or reset since then ends it.
+  if (account.passwordChangedAt !== null && account.passwordChangedAt > flow.createdAt) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
   if ((await recentSecondFactorFailures(deps, account.id, now)) >= MAX_ACCOUNT_FAILURES) {
     throw new PassdeskError('TOO_MANY_REQUESTS', 'Too many wrong codes for this account. Wait 15 minutes and sign in again.');
   }

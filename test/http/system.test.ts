@@ -47,12 +47,17 @@ describe('operator endpoints and the API description', () => {
     for (const [path, method] of [
       ['/api/v1/sessions', 'post'], ['/api/v1/session', 'get'], ['/api/v1/session', 'delete'], ['/api/v1/sessions', 'get'],
       ['/api/v1/sessions/{id}', 'delete'], ['/api/v1/sessions/revoke-others', 'post'], ['/api/v1/accounts', 'post'], ['/api/v1/password/change', 'post'],
+      ['/api/v1/password/reset', 'post'], ['/api/v1/password/reset/verify', 'post'], ['/api/v1/password/reset/second-factor', 'post'],
+      ['/api/v1/password/reset/security-questions', 'post'], ['/api/v1/password/reset/complete', 'post'], ['/api/v1/2fa/totp', 'post'],
+      ['/api/v1/2fa/totp/confirm', 'post'], ['/api/v1/sessions/second-factor', 'post'], ['/api/v1/security-questions', 'put'],
     ] as const) {
       assert.ok(doc.paths[path]?.[method], `${method.toUpperCase()} ${path} is documented`);
     }
     const schema = doc.paths['/api/v1/password/change']!['post']!.requestBody!.content['application/json']!.schema;
     assert.deepEqual(Object.keys(schema.properties ?? {}).sort(), ['currentPassword', 'newPassword', 'signOutOtherSessions']);
     assert.equal(schema.additionalProperties, false, 'unknown fields are refused, and the document says so');
+    const complete = doc.paths['/api/v1/password/reset/complete']!['post']!.requestBody!.content['application/json']!.schema;
+    assert.deepEqual(Object.keys(complete.properties ?? {}).sort(), ['flowId', 'newPassword', 'secondFactor', 'securityAnswers']);
     assert.equal(doc.paths['/healthz'], undefined, 'operator endpoints stay out of the API document');
     assert.deepEqual(Object.keys(doc.paths).filter((p) => !p.startsWith('/api/v1/')), [], 'pages and assets stay out too');
   });

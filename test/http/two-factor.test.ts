@@ -139,6 +139,20 @@ describe('two-factor authentication', () => {
     assert.match(row.keyId, /^k-[0-9a-f]{16}$/);
   });
 
+  it('a pending second step started with the old password dies when the password changes', async () => {
+    const email = 'pending-dies@example.org';
+    const { c: owner, secret } = await enrolled(email);
+    const attacker = t.client();
+    const first = await attacker.signIn(email, PASSWORD);
+    const { flowId } = first.json() as { flowId: string };
+    t.clock.advance(1_000);
+    const change = await owner.post('/api/v1/password/change', { currentPassword: PASSWORD, newPassword: 'violet kettle marches sideways' });
+    assert.equal(change.statusCode, 200, change.body);
+    const done = await attacker.post('/api/v1/sessions/second-factor', { flowId, method: 'totp', code: codeAt(secret, t.clock.now()) });
+    assert.equal(errorCode(done), 'SECOND_FACTOR_FLOW_INVALID');
+    assert.equal(attacker.sessionCookie(), undefined);
+  });
+
   it('sign-in for an account with a factor answers second_factor_required with no session cookie, then the code signs in', async () => {
     const { secret } = await enrolled('signin@example.org');
     const c = t.client();
