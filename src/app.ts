@@ -96,6 +96,7 @@ export function flowConfig(config: Config): FlowConfig {
     passwordPolicy: policy,
     serviceNames: [...new Set(['Passdesk', config.organizationName])],
     resetTokenTtlMs: config.resetTokenTtl,
+    stepUpMaxAgeMs: config.stepUpMaxAge,
     securityQuestions: { enabled: config.securityQuestions, count: config.securityQuestionCount },
     resetTwoMethodRoles: config.resetTwoMethodRoles,
   };

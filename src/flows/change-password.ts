@@ -54,7 +54,11 @@ export async function changePassword(deps: FlowDeps, auth: Authenticated, input:
     const signedOutSessions = signOutOthers
       ? await tx.sessions.revokeOtherSessions(account.id, { exceptSessionId: session.id, now, reason: 'password-changed' })
       : 0;
-    const issued = await issueSession(tx, deps, account, ctx);
+    // The password was just proved; a second factor proved earlier keeps its time (step-up reads both).
+    const authentication = session.authenticatedWith === 'password'
+      ? { at: now, method: 'password' }
+      : { at: session.authenticatedAt, method: session.authenticatedWith };
+    const issued = await issueSession(tx, deps, account, ctx, { authentication });
     await tx.events.recordEvent({
       accountId: account.id,
       type: 'password.changed',

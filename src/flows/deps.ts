@@ -19,6 +19,8 @@ export interface FlowConfig {
   serviceNames: string[];
   /** How long a reset link/code (and then its verified flow) lives; default 30 minutes. */
   resetTokenTtlMs?: number;
+  /** How recent an authentication sensitive changes need (flows/step-up.ts); default 10 minutes. */
+  stepUpMaxAgeMs?: number;
   /** Optional security questions (off by default); `count` answers are set and asked. */
   securityQuestions?: { enabled: boolean; count: number };
   /** Roles whose reset needs a method besides email (default: admin). */

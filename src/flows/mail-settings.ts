@@ -1,6 +1,6 @@
 // Email settings of the signed-in person: the anti-phishing phrase, and a recovery address verified by a
-// code sent to it. Until step-up with a second factor exists (two-factor issue), changing either needs the
-// current password; wrong ones are counted and throttled like the change-password flow's.
+// code sent to it. Changing either needs a recent authentication (step-up) and the current password; wrong
+// passwords are counted and throttled (flows/step-up.ts).
 import { PassdeskError } from '../core/errors.js';
 import { normalizeEmail } from '../core/email.js';
 import { hashToken } from '../core/tokens.js';
@@ -8,10 +8,10 @@ import { queueNotice } from '../mail/notices.js';
 import type { MailPreferences } from '../store/mail-preferences.js';
 import type { FlowDeps, RequestContext } from './deps.js';
 import type { Authenticated } from './sessions.js';
+import { assertRecentAuthentication, verifyPasswordProof } from './step-up.js';
 
 export const RECOVERY_CODE_TTL_MS = 30 * 60_000;
-export const REAUTH_FAILURE_LIMIT = 5;
-export const REAUTH_FAILURE_WINDOW_MS = 15 * 60_000;
+export { REAUTH_FAILURE_LIMIT, REAUTH_FAILURE_WINDOW_MS } from './step-up.js';
 const CODE_DIGITS = 8;
 
 export async function getMailSettings(deps: FlowDeps, auth: Authenticated): Promise<MailPreferences> {
@@ -23,16 +23,14 @@ export async function getMailSettings(deps: FlowDeps, auth: Authenticated): Prom
   return prefs;
 }
 
-/** The current password again, for a sensitive change; throttled per account. */
+/**
+ * Sensitive: a recent authentication with the strongest method (step-up), and the current password again in the
+ * request (PRODUCT.md: "current password, and a fresh second factor for sensitive changes"); wrong passwords are
+ * counted (flows/step-up.ts).
+ */
 async function reauthenticate(deps: FlowDeps, auth: Authenticated, currentPassword: string, ctx: RequestContext): Promise<void> {
-  const { account, session } = auth;
-  const now = deps.clock.now();
-  const failures = await deps.store.events.countEvents(account.id, 'reauth.failed', { since: now - REAUTH_FAILURE_WINDOW_MS });
-  if (failures >= REAUTH_FAILURE_LIMIT) throw new PassdeskError('TOO_MANY_REQUESTS');
-  if (!account.passwordHash || !(await deps.hasher.verify(account.passwordHash, currentPassword))) {
-    await deps.store.events.recordEvent({ accountId: account.id, type: 'reauth.failed', now, ip: ctx.ip, device: session.device, sessionId: session.id });
-    throw new PassdeskError('CURRENT_PASSWORD_INCORRECT');
-  }
+  await assertRecentAuthentication(deps, auth);
+  await verifyPasswordProof(deps, auth, currentPassword, ctx);
 }
 
 export async function setAntiPhishingPhrase(

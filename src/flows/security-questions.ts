@@ -7,6 +7,7 @@ import { queueNotice } from '../mail/notices.js';
 import { CHANGE_FAILURE_LIMIT, CHANGE_FAILURE_WINDOW_MS } from './change-password.js';
 import type { FlowDeps, RequestContext } from './deps.js';
 import type { Authenticated } from './sessions.js';
+import { assertRecentAuthentication } from './step-up.js';
 
 export interface SecurityQuestionsView {
   enabled: boolean;
@@ -43,7 +44,11 @@ export async function hasSecurityAnswers(deps: FlowDeps, accountId: string): Pro
   return securityQuestionsEnabled(deps) && (await deps.store.securityAnswers.listSecurityAnswers(accountId)).length > 0;
 }
 
-/** The current password guards the answers as it guards a password change, with the same failure limit. */
+/**
+ * The current password guards the answers as it guards a password change, with the same failure limit. Step-up
+ * (a recent authentication) is asked as well, not instead: answers are a reset credential, set like a password,
+ * and PRODUCT.md asks for "current password, and a fresh second factor" for such changes.
+ */
 async function proveCurrentPassword(deps: FlowDeps, auth: Authenticated, password: string, ctx: RequestContext): Promise<void> {
   const now = deps.clock.now();
   const { account, session } = auth;
@@ -63,6 +68,7 @@ export async function setSecurityAnswers(
   ctx: RequestContext,
 ): Promise<SecurityQuestionsView> {
   if (!securityQuestionsEnabled(deps)) throw new PassdeskError('SECURITY_QUESTIONS_DISABLED');
+  await assertRecentAuthentication(deps, auth);
   const problem = checkSecurityAnswers(input.answers, questionCount(deps));
   if (problem) throw new PassdeskError('SECURITY_ANSWERS_INVALID', undefined, { problem });
   await proveCurrentPassword(deps, auth, input.currentPassword, ctx);
@@ -80,6 +86,7 @@ export async function setSecurityAnswers(
 }
 
 export async function removeSecurityAnswers(deps: FlowDeps, auth: Authenticated, input: { currentPassword: string }, ctx: RequestContext): Promise<SecurityQuestionsView> {
+  await assertRecentAuthentication(deps, auth);
   await proveCurrentPassword(deps, auth, input.currentPassword, ctx);
   const now = deps.clock.now();
   await deps.store.transaction(async (tx) => {

@@ -5,6 +5,7 @@ import { PassdeskError } from '../core/errors.js';
 import type { Account, Session } from '../store/index.js';
 import type { Repositories } from '../store/index.js';
 import type { FlowDeps, RequestContext } from './deps.js';
+import { assertRecentAuthentication } from './step-up.js';
 
 /** A signed-in request: the session, its account, and whether the account must change its password. */
 export interface Authenticated {
@@ -28,6 +29,7 @@ export async function issueSession(
   deps: Pick<FlowDeps, 'clock' | 'random' | 'config'>,
   account: Account,
   ctx: RequestContext,
+  options: { authentication?: { at: number; method: string } } = {},
 ): Promise<IssuedSession> {
   const token = generateToken(deps.random);
   const now = deps.clock.now();
@@ -41,6 +43,8 @@ export async function issueSession(
     ip: ctx.ip,
     userAgent,
     device: describeDevice(userAgent ?? undefined),
+    // What the person proved to get this session; step-up (flows/step-up.ts) reads it.
+    authentication: options.authentication ?? { at: now, method: 'password' },
   });
   return { token, session };
 }
@@ -135,6 +139,8 @@ export async function revokeDevice(deps: FlowDeps, auth: Authenticated, sessionI
 }
 
 export async function revokeOtherDevices(deps: FlowDeps, auth: Authenticated, ctx: RequestContext): Promise<{ revoked: number }> {
+  // Signing out every other device is sensitive (issue 6): it needs a recent authentication.
+  await assertRecentAuthentication(deps, auth);
   const now = deps.clock.now();
   return deps.store.transaction(async (tx) => {
     const revoked = await tx.sessions.revokeOtherSessions(auth.account.id, {

@@ -14,6 +14,9 @@ import { queueNotice } from '../mail/notices.js';
 import type { Account, Repositories, SecondFactor } from '../store/index.js';
 import type { FlowDeps, RequestContext } from './deps.js';
 import { issueSession, type Authenticated, type IssuedSession } from './sessions.js';
+import { assertRecentAuthentication, verifyPasswordProof, verifySecondFactorProof } from './step-up.js';
+import { requiredMinLength } from '../core/password-policy.js';
+import { passwordLength } from '../core/password-rules.js';
 
 export const RECOVERY_CODE_COUNT = 10;
 /** A pending second factor lives 5 minutes and tolerates 5 wrong codes. */
@@ -62,6 +65,7 @@ export interface TotpEnrolment {
 }
 
 export async function startTotpEnrolment(deps: FlowDeps, auth: Authenticated, o: { issuer: string }): Promise<TotpEnrolment> {
+  await assertRecentAuthentication(deps, auth);
   const secret = deps.random.bytes(TOTP_SECRET_BYTES);
   const id = deps.random.uuid();
   const sealed = box(deps).seal(secret, sealContext(auth.account.id, id));
@@ -114,6 +118,7 @@ export async function confirmTotp(
   input: { code: string },
   ctx: RequestContext,
 ): Promise<{ factor: FactorView; recoveryCodes: string[] | null }> {
+  await assertRecentAuthentication(deps, auth);
   const now = deps.clock.now();
   const pending = (await deps.store.twoFactor.listFactors(auth.account.id)).filter((f) => f.confirmedAt === null).at(-1);
   if (!pending) throw new PassdeskError('SECOND_FACTOR_NOT_PENDING');
@@ -125,6 +130,9 @@ export async function confirmTotp(
     const first = (await tx.twoFactor.countConfirmedFactors(auth.account.id)) === 0;
     if (!(await tx.twoFactor.confirmFactor(auth.account.id, pending.id, { step, now }))) throw new PassdeskError('SECOND_FACTOR_NOT_PENDING');
     const recoveryCodes = first ? await storeRecoveryCodes(tx, deps, auth.account.id) : null;
+    // The person just proved the new factor with a code: this session now counts as authenticated with it, so
+    // the account's raised step-up requirement does not lock out the session that raised it.
+    await tx.sessions.recordAuthentication(auth.session.id, { accountId: auth.account.id, at: now, method: 'totp' });
     await tx.events.recordEvent({ accountId: auth.account.id, type: 'second_factor.added', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { type: 'totp', factorId: pending.id } });
     await queueNotice(tx, deps, { account: auth.account, notice: { code: 'second-factor-added', method: TOTP_METHOD_NAME }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
     return { factor: { id: pending.id, type: 'totp', name: pending.name, createdAt: pending.createdAt, confirmedAt: now }, recoveryCodes };
@@ -151,7 +159,13 @@ export async function acceptTotp(deps: FlowDeps, accountId: string, code: string
   return false;
 }
 
-/** Removing a factor needs the current password or a current code (step-up comes later). */
+/**
+ * Removing a factor needs a recent authentication with the strongest method (step-up) and, in the request, the
+ * current password or a current code (both counted against their failure limits). Removing the last factor
+ * needs the password: without a second factor the single-factor minimum length applies (NIST SP 800-63B-4
+ * §3.1.1.2: 15 characters instead of 8), and a shorter password is refused with LAST_FACTOR_PASSWORD_TOO_SHORT
+ * until it is changed.
+ */
 export async function removeFactor(
   deps: FlowDeps,
   auth: Authenticated,
@@ -161,13 +175,24 @@ export async function removeFactor(
 ): Promise<{ remaining: number }> {
   const factor = await deps.store.twoFactor.findFactor(auth.account.id, factorId);
   if (!factor || factor.confirmedAt === null) throw new PassdeskError('SECOND_FACTOR_NOT_FOUND');
-  if (proof.code) {
-    if (!(await acceptTotp(deps, auth.account.id, normalizeCode(proof.code)))) throw new PassdeskError('SECOND_FACTOR_CODE_INVALID');
-  } else if (proof.currentPassword) {
-    const hash = auth.account.passwordHash;
-    if (!hash || !(await deps.hasher.verify(hash, proof.currentPassword))) throw new PassdeskError('CURRENT_PASSWORD_INCORRECT');
-  } else {
-    throw new PassdeskError('SECOND_FACTOR_PROOF_REQUIRED');
+  await assertRecentAuthentication(deps, auth);
+  const policy = deps.config.passwordPolicy;
+  const singleFactorMin = requiredMinLength(policy, false);
+  const last = (await deps.store.twoFactor.countConfirmedFactors(auth.account.id)) === 1;
+  const lengthMatters = last && singleFactorMin > requiredMinLength(policy, true);
+  if (!proof.code && !proof.currentPassword) throw new PassdeskError('SECOND_FACTOR_PROOF_REQUIRED');
+  if (lengthMatters && !proof.currentPassword) {
+    throw new PassdeskError('SECOND_FACTOR_PROOF_REQUIRED', 'Enter your current password to remove your last second factor: without it, your password must be long enough on its own.');
+  }
+  if (proof.code) await verifySecondFactorProof(deps, auth, { method: 'totp', code: proof.code }, ctx);
+  if (proof.currentPassword) {
+    await verifyPasswordProof(deps, auth, proof.currentPassword, ctx);
+    const length = passwordLength(proof.currentPassword);
+    if (lengthMatters && length < singleFactorMin) {
+      throw new PassdeskError('LAST_FACTOR_PASSWORD_TOO_SHORT',
+        `Without two-step verification your password needs at least ${singleFactorMin} characters; it has ${length}. Change your password first, then remove the app.`,
+        { minLength: singleFactorMin, length });
+    }
   }
   const now = deps.clock.now();
   return deps.store.transaction(async (tx) => {
@@ -178,6 +203,31 @@ export async function removeFactor(
     await tx.events.recordEvent({ accountId: auth.account.id, type: 'second_factor.removed', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { type: factor.type, factorId, remaining } });
     await queueNotice(tx, deps, { account: auth.account, notice: { code: 'second-factor-removed', method: TOTP_METHOD_NAME }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
     return { remaining };
+  });
+}
+
+/** A new set of recovery codes (step-up needed): the old set stops working in the same transaction. Shown once. */
+export async function regenerateRecoveryCodes(deps: FlowDeps, auth: Authenticated, ctx: RequestContext): Promise<{ recoveryCodes: string[] }> {
+  await assertRecentAuthentication(deps, auth);
+  const now = deps.clock.now();
+  return deps.store.transaction(async (tx) => {
+    if ((await tx.twoFactor.countConfirmedFactors(auth.account.id)) === 0) throw new PassdeskError('TWO_FACTOR_NOT_ENABLED');
+    const recoveryCodes = await storeRecoveryCodes(tx, deps, auth.account.id);
+    await tx.events.recordEvent({ accountId: auth.account.id, type: 'recovery_codes.generated', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { count: recoveryCodes.length, regenerated: true } });
+    await queueNotice(tx, deps, { account: auth.account, notice: { code: 'recovery-codes-regenerated' }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
+    return { recoveryCodes };
+  });
+}
+
+/** The name a person gives a factor ("Phone", "Work laptop"); the route's schema limits and trims it. */
+export async function renameFactor(deps: FlowDeps, auth: Authenticated, factorId: string, name: string, ctx: RequestContext): Promise<FactorView> {
+  const now = deps.clock.now();
+  return deps.store.transaction(async (tx) => {
+    if (!(await tx.twoFactor.renameFactor(auth.account.id, factorId, name))) throw new PassdeskError('SECOND_FACTOR_NOT_FOUND');
+    await tx.events.recordEvent({ accountId: auth.account.id, type: 'second_factor.renamed', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { factorId } });
+    const f = await tx.twoFactor.findFactor(auth.account.id, factorId);
+    if (!f || f.confirmedAt === null) throw new PassdeskError('SECOND_FACTOR_NOT_FOUND');
+    return { id: f.id, type: f.type, name: f.name, createdAt: f.createdAt, confirmedAt: f.confirmedAt };
   });
 }
 
@@ -211,11 +261,13 @@ export async function secondFactorMethods(deps: Pick<FlowDeps, 'store'>, account
  */
 export async function recentSecondFactorFailures(deps: Pick<FlowDeps, 'store'>, accountId: string, now: number): Promise<number> {
   const since = now - ACCOUNT_FAILURE_WINDOW_MS;
-  const [signIn, reset] = await Promise.all([
+  const [signIn, reset, stepUp] = await Promise.all([
     deps.store.twoFactor.countRecentSecondFactorFailures(accountId, since),
     deps.store.passwordResets.countRecentResetFactorFailures(accountId, since),
+    // Wrong codes from signed-in sessions (step-up, removing a factor) share the same budget.
+    deps.store.events.countEvents(accountId, 'reauth.second_factor_failed', { since }),
   ]);
-  return signIn + reset;
+  return signIn + reset + stepUp;
 }
 
 export interface SecondFactorResult extends IssuedSession {
@@ -256,7 +308,7 @@ export async function completeSecondFactor(
       await tx.sessions.revokeSession(options.replacing.session.id, { accountId: options.replacing.account.id, now, reason: 'rotated' });
     }
     const earlier = await tx.sessions.listSessionOrigins(account.id, { limit: NEW_DEVICE_HISTORY });
-    const session = await issueSession(tx, deps, account, ctx);
+    const session = await issueSession(tx, deps, account, ctx, { authentication: { at: now, method: input.method } });
     await tx.events.recordEvent({ accountId: account.id, type: 'signin.succeeded', now, ip: ctx.ip, device: session.session.device, sessionId: session.session.id, detail: { secondFactor: input.method } });
     const origin = { at: now, device: session.session.device, ip: ctx.ip };
     if (input.method === 'recovery_code') {

@@ -15,6 +15,7 @@ import { systemRoutes } from './api/system.js';
 import { twoFactorRoutes } from './api/two-factor-routes.js';
 import { securityQuestionPages, securityQuestionRoutes } from './api/security-questions-routes.js';
 import { pageRoutes } from './pages/routes.js';
+import { stepUpRoutes } from './api/step-up-routes.js';
 
 export interface ServerOptions {
   config: Config;
@@ -77,6 +78,7 @@ export async function buildServer(o: ServerOptions): Promise<{ server: FastifyIn
   await server.register(async (api) => apiRoutes(api, ctx));
   await server.register(async (api) => passwordPolicyRoutes(api, ctx));
   await server.register(async (api) => twoFactorRoutes(api, ctx));
+  await server.register(async (api) => stepUpRoutes(api, ctx));
   await server.register(async (api) => securityQuestionRoutes(api, ctx));
   await server.register(async (pages) => securityQuestionPages(pages, ctx));
   await server.register(async (sys) => systemRoutes(sys, ctx));

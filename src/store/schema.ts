@@ -40,6 +40,8 @@ export interface SessionsTable {
   device: string;
   revoked_at: number | null;
   revoked_reason: string | null;
+  authenticated_at: number;
+  authenticated_with: string;
 }
 
 export interface EventsTable {

@@ -14,6 +14,10 @@ export interface Session {
   device: string;
   revokedAt: number | null;
   revokedReason: string | null;
+  /** When the person last proved who they are in this session (sign-in or step-up), and with what. */
+  authenticatedAt: number;
+  /** The strongest method of that authentication: 'password', 'totp', 'recovery_code' (flows/step-up.ts). */
+  authenticatedWith: string;
 }
 
 export type RevokeReason = 'sign-out' | 'revoked-by-user' | 'password-changed' | 'rotated' | 'signed-out-elsewhere' | 'admin' | 'password-reset';
@@ -30,6 +34,8 @@ function toSession(row: Selectable<SessionsTable>): Session {
     device: row.device,
     revokedAt: row.revoked_at,
     revokedReason: row.revoked_reason,
+    authenticatedAt: Number(row.authenticated_at),
+    authenticatedWith: row.authenticated_with,
   };
 }
 
@@ -42,6 +48,8 @@ export interface NewSession {
   ip: string | null;
   userAgent: string | null;
   device: string;
+  /** Defaults to a password sign-in at `now`. */
+  authentication?: { at: number; method: string };
 }
 
 export interface SessionRepository {
@@ -49,6 +57,11 @@ export interface SessionRepository {
   /** The session and its account in one read: the hot path of every authenticated request. */
   findSessionByTokenHash(tokenHash: string): Promise<{ session: Session; account: Account } | null>;
   touchSession(sessionId: string, now: number): Promise<void>;
+  /**
+   * Records a fresh authentication of a live session (step-up), optionally with a new token hash (rotation);
+   * false when the session is not the account's or no longer live.
+   */
+  recordAuthentication(sessionId: string, o: { accountId: string; at: number; method: string; newTokenHash?: string }): Promise<boolean>;
   /** Revokes one live session; false when it does not exist, belongs to someone else, or is already dead. */
   revokeSession(sessionId: string, options: { accountId: string; now: number; reason: RevokeReason }): Promise<boolean>;
   /** Revokes every live session of the account except `exceptSessionId`; returns how many. */
@@ -68,6 +81,7 @@ export function sessionRepository(db: Kysely<Database>): SessionRepository {
         's.id as s_id', 's.token_hash as s_token_hash', 's.account_id as s_account_id', 's.created_at as s_created_at',
         's.last_seen_at as s_last_seen_at', 's.expires_at as s_expires_at', 's.ip as s_ip', 's.user_agent as s_user_agent',
         's.device as s_device', 's.revoked_at as s_revoked_at', 's.revoked_reason as s_revoked_reason',
+        's.authenticated_at as s_authenticated_at', 's.authenticated_with as s_authenticated_with',
         'a.id', 'a.email', 'a.email_normalized', 'a.display_name', 'a.role', 'a.status', 'a.password_hash',
         'a.password_changed_at', 'a.must_change_password', 'a.must_change_reason', 'a.created_at', 'a.updated_at', 'a.expiry_reminder_sent_at',
       ])
@@ -87,6 +101,8 @@ export function sessionRepository(db: Kysely<Database>): SessionRepository {
         device: input.device,
         revoked_at: null,
         revoked_reason: null,
+        authenticated_at: input.authentication?.at ?? input.now,
+        authenticated_with: input.authentication?.method ?? 'password',
       };
       await db.insertInto('sessions').values(row).execute();
       return toSession(row);
@@ -99,12 +115,23 @@ export function sessionRepository(db: Kysely<Database>): SessionRepository {
           id: row.s_id, token_hash: row.s_token_hash, account_id: row.s_account_id, created_at: row.s_created_at,
           last_seen_at: row.s_last_seen_at, expires_at: row.s_expires_at, ip: row.s_ip, user_agent: row.s_user_agent,
           device: row.s_device, revoked_at: row.s_revoked_at, revoked_reason: row.s_revoked_reason,
+          authenticated_at: row.s_authenticated_at, authenticated_with: row.s_authenticated_with,
         }),
         account: toAccount(row),
       };
     },
     async touchSession(sessionId, now) {
       await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', sessionId).where('revoked_at', 'is', null).execute();
+    },
+    async recordAuthentication(sessionId, { accountId, at, method, newTokenHash }) {
+      const result = await db
+        .updateTable('sessions')
+        .set({ authenticated_at: at, authenticated_with: method, ...(newTokenHash ? { token_hash: newTokenHash } : {}) })
+        .where('id', '=', sessionId)
+        .where('account_id', '=', accountId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
     async revokeSession(sessionId, { accountId, now, reason }) {
       const result = await db

@@ -48,6 +48,8 @@ export interface TwoFactorRepository {
   /** Unconfirmed factors of the account (abandoned enrolments) are removed; returns how many. */
   removeUnconfirmedFactors(accountId: string): Promise<number>;
   removeFactor(accountId: string, factorId: string): Promise<boolean>;
+  /** Renames a confirmed factor of the account; false when there is none with this id. */
+  renameFactor(accountId: string, factorId: string, name: string): Promise<boolean>;
   countConfirmedFactors(accountId: string): Promise<number>;
   /**
    * Records that a code of `step` was accepted. Only a step later than the last one wins (replay refusal,
@@ -106,6 +108,16 @@ export function twoFactorRepository(db: Kysely<Database>): TwoFactorRepository {
     async removeFactor(accountId, factorId) {
       const r = await db.deleteFrom('second_factors').where('account_id', '=', accountId).where('id', '=', factorId).executeTakeFirst();
       return Number(r.numDeletedRows) === 1;
+    },
+    async renameFactor(accountId, factorId, name) {
+      const r = await db
+        .updateTable('second_factors')
+        .set({ name })
+        .where('account_id', '=', accountId)
+        .where('id', '=', factorId)
+        .where('confirmed_at', 'is not', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
     },
     async countConfirmedFactors(accountId) {
       const r = await db

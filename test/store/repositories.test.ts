@@ -31,7 +31,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         store = openStore('sqlite::memory:');
       }
       const first = await store.migrate();
-      assert.deepEqual(first.applied, ['0001_initial', '0002_password_policy', '0003_mail_outbox', '0004_mail_preferences', '0005_password_reset', '0006_two_factor', '0010_reset_methods']);
+      assert.deepEqual(first.applied, ['0001_initial', '0002_password_policy', '0003_mail_outbox', '0004_mail_preferences', '0005_password_reset', '0006_two_factor', '0010_reset_methods', '0012_step_up']);
       const second = await store.migrate();
       assert.deepEqual(second.applied, [], 'migrations are idempotent');
     });

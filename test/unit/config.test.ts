@@ -58,6 +58,7 @@ describe('defaults: nothing set', () => {
     assert.equal(c.registration, 'open');
     assert.equal(c.sessionIdleTimeout, 60 * 60 * 1000);
     assert.equal(c.sessionAbsoluteTimeout, 24 * 60 * 60 * 1000);
+    assert.equal(c.stepUpMaxAge, 10 * 60 * 1000, 'step-up window: 10 minutes');
   });
 
   it('hashes with argon2id at the OWASP parameters m=19456 KiB, t=2, p=1', () => {
@@ -139,6 +140,7 @@ describe('environment variables', () => {
       PASSDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT: '5',
       PASSDESK_SIGNIN_MAX_FAILURES_PER_IP: '50',
       PASSDESK_SIGNIN_THROTTLE_WINDOW: '1h',
+      PASSDESK_STEP_UP_MAX_AGE: '5m',
       PASSDESK_RESET_TOKEN_TTL: '20m',
       PASSDESK_SECURITY_QUESTIONS: 'yes',
       PASSDESK_SECURITY_QUESTION_COUNT: '2',
@@ -195,6 +197,7 @@ describe('environment variables', () => {
     assert.equal(c.signInMaxFailuresPerAccount, 5);
     assert.equal(c.signInMaxFailuresPerIp, 50);
     assert.equal(c.signInThrottleWindow, 3_600_000);
+    assert.equal(c.stepUpMaxAge, 5 * 60_000);
     assert.equal(c.resetTokenTtl, 20 * 60_000);
     assert.equal(c.securityQuestions, true);
     assert.equal(c.securityQuestionCount, 2);

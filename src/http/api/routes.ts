@@ -107,6 +107,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: HttpContext): Promise
     schema: {
       tags: ['sessions'],
       summary: 'Sign out all other devices',
+      description: 'Needs a recent authentication with the account’s strongest method: otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).',
       security: cookieAuth,
       body: z.strictObject({}).nullish(),
       response: { 200: z.object({ revoked: z.number().int() }), ...errors(401, 403) },

@@ -11,6 +11,7 @@ import { removeSecurityAnswers, securityQuestionsOf, setSecurityAnswers, type Se
 import { checkCsrfToken, ensureCsrfToken, requestContext, type HttpContext } from '../context.js';
 import { errors, passwordInput } from './schemas.js';
 import { assertPasswordWithinLimit } from './routes.js';
+import { stepUpRedirect } from './step-up-routes.js';
 
 const cookieAuth = [{ sessionCookie: [] }];
 
@@ -108,6 +109,8 @@ export async function securityQuestionPages(app: FastifyInstance, ctx: HttpConte
         await run(auth, body, request);
         return reply.redirect(`/security/questions?notice=${done}`, 303);
       } catch (err) {
+        const redirected = stepUpRedirect(err, reply, '/security/questions');
+        if (redirected) return redirected;
         if (!isPassdeskError(err)) throw err;
         return show(request, reply, { error: err.message, status: err.status });
       }

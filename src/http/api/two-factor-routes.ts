@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { completeSecondFactor, confirmTotp, listFactors, removeFactor, startTotpEnrolment } from '../../flows/two-factor.js';
+import { completeSecondFactor, confirmTotp, listFactors, regenerateRecoveryCodes, removeFactor, renameFactor, startTotpEnrolment } from '../../flows/two-factor.js';
 import { requestContext, setSessionCookie, type HttpContext } from '../context.js';
 import { accountView, errors, passwordInput, sessionView, toAccountView, toSessionView } from './schemas.js';
 import { assertPasswordWithinLimit } from './routes.js';
@@ -11,6 +11,10 @@ const cookieAuth = [{ sessionCookie: [] }];
 /** A TOTP code or a recovery code, with the spaces or dashes people type. */
 const codeInput = z.string().trim().min(1).max(32);
 const iso = (ms: number): string => new Date(ms).toISOString();
+/** What a person calls a factor: trimmed, 1–64 characters, no control or format characters. */
+export const factorNameInput = z.string().trim().min(1, 'required').max(64, 'at most 64 characters')
+  .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'letters, digits, spaces and punctuation only');
+const stepUpNote = ' Needs a recent authentication with the account’s strongest method: otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).';
 const factorView = z.object({ id: z.string(), type: z.literal('totp'), name: z.string(), createdAt: z.string(), confirmedAt: z.string() });
 
 export async function twoFactorRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
@@ -34,7 +38,7 @@ export async function twoFactorRoutes(app: FastifyInstance, ctx: HttpContext): P
     schema: {
       tags: ['two-factor'],
       summary: 'Start adding an authenticator app',
-      description: 'Creates a new TOTP secret (160 bits, RFC 6238, 6 digits, 30 s), pending until confirmed with a code. A new start replaces an unconfirmed one.',
+      description: 'Creates a new TOTP secret (160 bits, RFC 6238, 6 digits, 30 s), pending until confirmed with a code. A new start replaces an unconfirmed one.' + stepUpNote,
       security: cookieAuth,
       body: z.strictObject({}).nullish(),
       response: { 201: z.object({ id: z.string(), secret: z.string(), otpauthUrl: z.string() }), ...errors(401, 403) },
@@ -49,7 +53,7 @@ export async function twoFactorRoutes(app: FastifyInstance, ctx: HttpContext): P
     schema: {
       tags: ['two-factor'],
       summary: 'Confirm the authenticator app',
-      description: 'A correct current code confirms the pending app. For the first factor the answer carries 10 recovery codes, shown this once.',
+      description: 'A correct current code confirms the pending app (and counts as this session’s authentication with it). For the first factor the answer carries 10 recovery codes, shown this once.' + stepUpNote,
       security: cookieAuth,
       body: z.strictObject({ code: codeInput }),
       response: { 200: z.object({ factor: factorView, recoveryCodes: z.array(z.string()).nullable() }), ...errors(400, 401, 403, 409) },
@@ -64,16 +68,46 @@ export async function twoFactorRoutes(app: FastifyInstance, ctx: HttpContext): P
     schema: {
       tags: ['two-factor'],
       summary: 'Remove an authenticator app',
-      description: 'Needs the current password or a current code. Removing the last factor also voids the recovery codes. An email tells the person.',
+      description: 'Needs the current password or a current code in the body. Removing the last factor needs the password, which must then meet the single-factor minimum length (else 409 LAST_FACTOR_PASSWORD_TOO_SHORT), and also voids the recovery codes. An email tells the person.' + stepUpNote,
       security: cookieAuth,
       params: z.strictObject({ id: z.string().min(1).max(64) }),
       body: z.strictObject({ currentPassword: passwordInput.optional(), code: codeInput.optional() }),
-      response: { 200: z.object({ remaining: z.number().int() }), ...errors(400, 401, 403, 404) },
+      response: { 200: z.object({ remaining: z.number().int() }), ...errors(400, 401, 403, 404, 409, 429) },
     },
   }, async (request) => {
     const auth = await ctx.requireAuth(request);
     if (request.body.currentPassword) assertPasswordWithinLimit(request.body.currentPassword);
     return removeFactor(ctx.deps, auth, request.params.id, request.body, requestContext(request));
+  });
+
+  r.post('/api/v1/2fa/recovery-codes', {
+    schema: {
+      tags: ['two-factor'],
+      summary: 'New recovery codes',
+      description: 'Generates 10 new recovery codes, shown this once; the old set stops working in the same transaction. An email tells the person. 409 TWO_FACTOR_NOT_ENABLED without a factor.' + stepUpNote,
+      security: cookieAuth,
+      body: z.strictObject({}).nullish(),
+      response: { 201: z.object({ recoveryCodes: z.array(z.string()) }), ...errors(401, 403, 409) },
+    },
+  }, async (request, reply) => {
+    const auth = await ctx.requireAuth(request);
+    return reply.status(201).send(await regenerateRecoveryCodes(ctx.deps, auth, requestContext(request)));
+  });
+
+  r.patch('/api/v1/2fa/factors/:id', {
+    schema: {
+      tags: ['two-factor'],
+      summary: 'Rename a second factor',
+      description: 'The name shown in lists ("Phone", "Work laptop"): trimmed, 1–64 characters, no control characters.',
+      security: cookieAuth,
+      params: z.strictObject({ id: z.string().min(1).max(64) }),
+      body: z.strictObject({ name: factorNameInput }),
+      response: { 200: z.object({ factor: factorView }), ...errors(400, 401, 403, 404) },
+    },
+  }, async (request) => {
+    const auth = await ctx.requireAuth(request);
+    const f = await renameFactor(ctx.deps, auth, request.params.id, request.body.name, requestContext(request));
+    return { factor: { ...f, createdAt: iso(f.createdAt), confirmedAt: iso(f.confirmedAt) } };
   });
 
   r.post('/api/v1/sessions/second-factor', {

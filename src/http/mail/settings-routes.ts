@@ -11,6 +11,7 @@ import { mailSettingsPage } from '../../web/views/mail-settings.js';
 import { assertPasswordWithinLimit } from '../api/routes.js';
 import { emailInput, errors, passwordInput } from '../api/schemas.js';
 import { checkCsrfToken, ensureCsrfToken, requestContext, type HttpContext } from '../context.js';
+import { stepUpRedirect } from '../api/step-up-routes.js';
 
 const PHRASE_MAX = 64;
 export const phraseInput = z.string().trim().min(1, 'required').max(PHRASE_MAX, `at most ${PHRASE_MAX} characters`)
@@ -46,7 +47,7 @@ export async function mailSettingsRoutes(app: FastifyInstance, ctx: HttpContext)
     schema: {
       tags: ['email'],
       summary: 'Set or clear my anti-phishing phrase',
-      description: 'Every genuine email shows the phrase at the top. Needs the current password. `phrase: null` removes it.',
+      description: 'Every genuine email shows the phrase at the top. Needs the current password. `phrase: null` removes it. and a recent authentication (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).',
       security: cookieAuth,
       body: z.strictObject({ currentPassword: passwordInput, phrase: phraseInput.nullable() }),
       response: { 200: settingsView, ...errors(400, 401, 403, 413, 415, 429) },
@@ -61,7 +62,7 @@ export async function mailSettingsRoutes(app: FastifyInstance, ctx: HttpContext)
     schema: {
       tags: ['email'],
       summary: 'Add a recovery email address',
-      description: 'Sends an 8-digit code to the address; it becomes the recovery address once the code is confirmed. Needs the current password.',
+      description: 'Sends an 8-digit code to the address; it becomes the recovery address once the code is confirmed. Needs the current password. and a recent authentication (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).',
       security: cookieAuth,
       body: z.strictObject({ currentPassword: passwordInput, email: emailInput }),
       response: { 202: settingsView, ...errors(400, 401, 403, 413, 415, 429) },
@@ -86,6 +87,7 @@ export async function mailSettingsRoutes(app: FastifyInstance, ctx: HttpContext)
     schema: {
       tags: ['email'],
       summary: 'Remove the recovery email address',
+      description: 'Needs the current password and a recent authentication (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).',
       security: cookieAuth,
       body: z.strictObject({ currentPassword: passwordInput }),
       response: { 200: settingsView, ...errors(400, 401, 403, 413, 415, 429) },
@@ -146,6 +148,8 @@ export async function mailSettingsRoutes(app: FastifyInstance, ctx: HttpContext)
           const notice = await run(auth, parsed.data as never, request);
           return reply.redirect(`/security/email?notice=${notice}`, 303);
         } catch (err) {
+          const redirected = stepUpRedirect(err, reply, '/security/email');
+          if (redirected) return redirected;
           if (!isPassdeskError(err)) throw err;
           return show(request, reply, { error: err.message, status: err.status });
         }

@@ -7,7 +7,9 @@ import { z } from 'zod';
 import { PassdeskError, isPassdeskError } from '../../core/errors.js';
 import { messages, mustChangeMessage } from '../../core/messages.js';
 import { signIn } from '../../flows/sign-in.js';
-import { completeSecondFactor, confirmTotp, hasSecondFactor, listFactors, pendingTotpEnrolment, removeFactor, startTotpEnrolment, type TotpEnrolment } from '../../flows/two-factor.js';
+import { completeSecondFactor, confirmTotp, listFactors, pendingTotpEnrolment, regenerateRecoveryCodes, removeFactor, renameFactor, startTotpEnrolment, type TotpEnrolment } from '../../flows/two-factor.js';
+import { stepUpRedirect } from '../api/step-up-routes.js';
+import { factorNameInput } from '../api/two-factor-routes.js';
 import { changePassword } from '../../flows/change-password.js';
 import { registerAccount } from '../../flows/register.js';
 import { listDevices, revokeDevice, revokeOtherDevices, signOut } from '../../flows/sessions.js';
@@ -61,6 +63,7 @@ const changeForm = z.object({
 });
 const codeForm = z.object({ code: z.string().trim().max(32).default('') });
 const removeFactorForm = z.object({ currentPassword: z.string().max(1024).default('') });
+const renameFactorForm = z.object({ name: factorNameInput });
 const sessionIdParams = z.object({ id: z.string().min(1).max(64) });
 
 /** The violation codes a policy refusal carried (PassdeskError details), for the checklist. */
@@ -192,7 +195,8 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
     return auth;
   };
 
-  // Two-step verification settings (step-up for these changes comes later; removal asks for the password).
+  // Two-step verification settings. Adding, removing and new recovery codes need a recent authentication: a stale
+  // session is sent to /security/confirm and comes back to this page (stepUpRedirect).
   const twoFactorView = async (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -216,7 +220,8 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
   app.get('/security/two-factor', async (request, reply) => {
     const auth = await signedInOrRedirect(request, reply);
     if (!auth) return reply;
-    const notice = (request.query as Record<string, unknown>)['notice'] === 'removed' ? 'The authenticator app was removed.' : undefined;
+    const key = (request.query as Record<string, unknown>)['notice'];
+    const notice = key === 'removed' ? 'The authenticator app was removed.' : key === 'renamed' ? 'The name was saved.' : undefined;
     return twoFactorView(request, reply, auth, notice ? { notice } : {});
   });
 
@@ -224,7 +229,44 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
     csrfOr403(request);
     const auth = await signedInOrRedirect(request, reply);
     if (!auth) return reply;
-    return twoFactorView(request, reply, auth, { enrolment: await startTotpEnrolment(ctx.deps, auth, { issuer }) });
+    try {
+      return await twoFactorView(request, reply, auth, { enrolment: await startTotpEnrolment(ctx.deps, auth, { issuer }) });
+    } catch (err) {
+      return stepUpRedirect(err, reply, '/security/two-factor') ?? Promise.reject(err);
+    }
+  });
+
+  app.post('/security/two-factor/recovery-codes', async (request, reply) => {
+    csrfOr403(request);
+    const auth = await signedInOrRedirect(request, reply);
+    if (!auth) return reply;
+    try {
+      const { recoveryCodes } = await regenerateRecoveryCodes(ctx.deps, auth, requestContext(request));
+      return await twoFactorView(request, reply, auth, { recoveryCodes, notice: 'New recovery codes were made. The old ones no longer work.' });
+    } catch (err) {
+      const redirected = stepUpRedirect(err, reply, '/security/two-factor');
+      if (redirected) return redirected;
+      if (!isPassdeskError(err)) throw err;
+      return twoFactorView(request, reply, auth, { error: err.message, status: err.status });
+    }
+  });
+
+  app.post('/security/two-factor/:id/rename', async (request, reply) => {
+    csrfOr403(request);
+    const auth = await signedInOrRedirect(request, reply);
+    if (!auth) return reply;
+    const params = sessionIdParams.safeParse(request.params);
+    const form = renameFactorForm.safeParse(formBody(request));
+    if (!params.success || !form.success) {
+      return twoFactorView(request, reply, auth, { error: `Name: ${form.error?.issues[0]?.message ?? 'not valid'}.`, status: 400 });
+    }
+    try {
+      await renameFactor(ctx.deps, auth, params.data.id, form.data.name, requestContext(request));
+      return reply.redirect('/security/two-factor?notice=renamed', 303);
+    } catch (err) {
+      if (!isPassdeskError(err)) throw err;
+      return twoFactorView(request, reply, auth, { error: err.message, status: err.status });
+    }
   });
 
   app.post('/security/two-factor/totp/confirm', async (request, reply) => {
@@ -234,8 +276,10 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
     const form = codeForm.safeParse(formBody(request));
     try {
       const { recoveryCodes } = await confirmTotp(ctx.deps, auth, { code: form.success ? form.data.code : '' }, requestContext(request));
-      return twoFactorView(request, reply, auth, { recoveryCodes, notice: 'Your authenticator app is set up. From now on, signing in asks for a code from it.' });
+      return await twoFactorView(request, reply, auth, { recoveryCodes, notice: 'Your authenticator app is set up. From now on, signing in asks for a code from it.' });
     } catch (err) {
+      const redirected = stepUpRedirect(err, reply, '/security/two-factor');
+      if (redirected) return redirected;
       if (!isPassdeskError(err)) throw err;
       return twoFactorView(request, reply, auth, { enrolment: await pendingTotpEnrolment(ctx.deps, auth, { issuer }), error: err.message, status: err.status });
     }
@@ -253,6 +297,8 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
       await removeFactor(ctx.deps, auth, params.data.id, { currentPassword: form.data.currentPassword }, requestContext(request));
       return reply.redirect('/security/two-factor?notice=removed', 303);
     } catch (err) {
+      const redirected = stepUpRedirect(err, reply, '/security/two-factor');
+      if (redirected) return redirected;
       if (!isPassdeskError(err)) throw err;
       return twoFactorView(request, reply, auth, { error: err.message, status: err.status });
     }
@@ -270,7 +316,7 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
       email: auth.account.email,
       passwordChangedAt: auth.account.passwordChangedAt,
       devices,
-      secondFactor: await hasSecondFactor(ctx.deps, auth.account.id),
+      factors: (await listFactors(ctx.deps, auth)).factors.map((f) => f.name),
       securityQuestions: ctx.deps.config.securityQuestions?.enabled === true,
       notice: noticeFrom(request),
     }));
@@ -294,7 +340,11 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
     csrfOr403(request);
     const auth = await signedInOrRedirect(request, reply);
     if (!auth) return reply;
-    await revokeOtherDevices(ctx.deps, auth, requestContext(request));
+    try {
+      await revokeOtherDevices(ctx.deps, auth, requestContext(request));
+    } catch (err) {
+      return stepUpRedirect(err, reply, '/security') ?? Promise.reject(err);
+    }
     return reply.redirect('/security?notice=others-signed-out', 303);
   });
 

@@ -229,6 +229,20 @@ function resetMethods(dialect: Dialect): Migration {
   };
 }
 
+// Step-up (issue 6): each session records when the person last authenticated and with what (the
+// strongest method of that authentication: password, totp, recovery_code…), so sensitive changes can ask
+// for a recent one. Existing sessions count as password sign-ins at their creation time.
+function stepUp(dialect: Dialect): Migration {
+  const time = dialect === 'postgres' ? 'bigint' : 'integer';
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('sessions').addColumn('authenticated_at', time, (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('sessions').addColumn('authenticated_with', 'text', (c) => c.notNull().defaultTo('password')).execute();
+      await sql`update sessions set authenticated_at = created_at`.execute(db);
+    },
+  };
+}
+
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect),
@@ -238,6 +252,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0005_password_reset': passwordReset(dialect),
     '0006_two_factor': twoFactor(dialect),
     '0010_reset_methods': resetMethods(dialect),
+    '0012_step_up': stepUp(dialect),
   };
 }
 

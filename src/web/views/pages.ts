@@ -133,12 +133,13 @@ const revokeReasons: Record<string, string> = {
 
 export function securityPage(
   ctx: PageContext,
-  o: { csrf: string; displayName: string; email: string; passwordChangedAt: number | null; devices: DeviceView[]; secondFactor?: boolean; securityQuestions?: boolean; notice?: string | undefined; error?: string | undefined },
+  o: { csrf: string; displayName: string; email: string; passwordChangedAt: number | null; devices: DeviceView[]; factors?: readonly string[]; securityQuestions?: boolean; notice?: string | undefined; error?: string | undefined },
 ): SafeHtml {
   // This device first: it is the one a person recognises, then the others by last activity.
   const live = o.devices.filter((d) => d.revokedAt === null).sort((a, b) => Number(b.current) - Number(a.current));
   const ended = o.devices.filter((d) => d.revokedAt !== null);
   const others = live.filter((d) => !d.current).length;
+  const secondFactor = (o.factors ?? []).length > 0;
   return page(ctx, 'Security', html`<section class="card">
   <h1>Security</h1>
   ${alertBox('notice', o.notice)}${alertBox('error', o.error)}
@@ -147,7 +148,8 @@ export function securityPage(
   <p id="password-age">${o.passwordChangedAt ? `Last changed ${when(o.passwordChangedAt)}.` : 'No password set.'}</p>
   <p><a class="button" href="/security/password">Change password</a></p>
   <h2>Two-step verification</h2>
-  <p id="two-factor-summary">${o.secondFactor ? 'On: signing in needs a code from your authenticator app.' : 'Off.'} <a href="/security/two-factor" id="two-factor-link">${o.secondFactor ? 'Manage two-step verification' : 'Set up two-step verification'}</a></p>
+  <p id="two-factor-summary">${secondFactor ? 'On: signing in needs a code from your authenticator app.' : 'Off.'} <a href="/security/two-factor" id="two-factor-link">${secondFactor ? 'Manage two-step verification' : 'Set up two-step verification'}</a></p>
+  ${secondFactor ? html`<ul class="factor-names" id="factor-names">${(o.factors ?? []).map((n) => html`<li>${n}</li>`)}</ul>` : ''}
   ${o.securityQuestions ? html`<p><a href="/security/questions" id="security-questions-link">Security questions</a>: asked in a password reset when two-step verification is off.</p>` : ''}
   <h2>Email</h2>
   <p><a href="/security/email" id="email-settings-link">Email settings</a>: your anti-phishing phrase and a recovery address.</p>
@@ -198,8 +200,14 @@ export function twoFactorPage(ctx: PageContext, o: TwoFactorPageOptions): SafeHt
   ${o.factors.length > 0 ? html`<h2>Authenticator apps</h2>
   <ul class="devices" id="factors">
   ${o.factors.map((f) => html`<li class="device" data-factor-id="${f.id}">
-    <div><strong>${f.name}</strong><div class="muted">Added ${when(f.confirmedAt)}</div></div>
-    <form method="post" action="/security/two-factor/${f.id}/remove" class="inline">
+    <div><strong class="factor-name">${f.name}</strong><div class="muted">Added ${when(f.confirmedAt)}</div></div>
+    <form method="post" action="/security/two-factor/${f.id}/rename" class="inline rename-factor">
+      <input type="hidden" name="_csrf" value="${o.csrf}">
+      <label for="factor-name-${f.id}">Name</label>
+      <input type="text" id="factor-name-${f.id}" name="name" value="${f.name}" required maxlength="64" autocomplete="off">
+      <button type="submit" class="secondary">Rename</button>
+    </form>
+    <form method="post" action="/security/two-factor/${f.id}/remove" class="inline remove-factor">
       <input type="hidden" name="_csrf" value="${o.csrf}">
       <input type="hidden" name="username" value="" autocomplete="username">
       <label for="remove-password-${f.id}">Current password</label>
@@ -208,7 +216,12 @@ export function twoFactorPage(ctx: PageContext, o: TwoFactorPageOptions): SafeHt
     </form>
   </li>`)}
   </ul>
-  <p class="muted">${o.recoveryCodesRemaining} unused recovery codes left.</p>` : ''}
+  <p class="muted" id="recovery-codes-left">${o.recoveryCodesRemaining} unused recovery codes left.</p>
+  <form method="post" action="/security/two-factor/recovery-codes" id="regenerate-recovery-codes">
+    <input type="hidden" name="_csrf" value="${o.csrf}">
+    <button type="submit" class="secondary">Make new recovery codes</button>
+    <span class="muted">The old ones stop working.</span>
+  </form>` : ''}
   ${o.enrolment ? html`<h2>Set up an authenticator app</h2>
   <ol>
     <li>Open your authenticator app and scan this code:

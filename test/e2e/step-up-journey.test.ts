@@ -1,0 +1,88 @@
+// Step-up in a real browser: a session older than the window (the server's injected clock is moved on) tries to
+// remove its authenticator app, meets "Confirm it's you", confirms with a code computed here as a phone would,
+// comes back to the two-step page, and the removal goes through. The app is renamed on the way.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { createApp, type App } from '../../src/app.js';
+import { manualClock, type ManualClock } from '../../src/core/clock.js';
+import { testConfig } from '../helpers/config.js';
+import { freePort, openBrowser } from '../helpers/browser.js';
+import { totpCode } from '../helpers/totp.js';
+
+const EMAIL = 'step-up@example.org';
+const PASSWORD = 'correct horse battery staple';
+
+describe('step-up in Chromium', { timeout: 60_000 }, () => {
+  let app: App;
+  let clock: ManualClock;
+  let dataDir: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let problems: string[] = [];
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'passdesk-e2e-step-up-'));
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    clock = manualClock(Date.now());
+    app = await createApp({
+      clock,
+      config: testConfig({ host: '127.0.0.1', port, baseUrl, databaseUrl: `sqlite:${join(dataDir, 'passdesk.sqlite')}`, dataDir }),
+    });
+    await app.listen();
+    ({ browser, context, problems } = await openBrowser(baseUrl));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('a stale session confirms with a code before removing its authenticator app, then carries on', async () => {
+    const page = await context.newPage();
+    await page.goto('/sign-up');
+    await page.getByLabel('Email address').fill(EMAIL);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL('**/security**');
+
+    await page.locator('#two-factor-link').click();
+    await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    const secret = (await page.locator('#totp-secret').textContent())?.trim() ?? '';
+    assert.match(secret, /^[A-Z2-7]{32}$/);
+    await page.locator('#totp-code').fill(totpCode(secret, { now: clock.now() }));
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    assert.equal(await page.locator('#recovery-codes li').count(), 10);
+
+    await page.goto('/security/two-factor');
+    const name = page.locator('.rename-factor input[name=name]');
+    await name.fill('Pixel in my pocket');
+    await page.getByRole('button', { name: 'Rename' }).click();
+    await page.waitForURL('**/security/two-factor?notice=renamed');
+    assert.equal((await page.locator('.factor-name').textContent())?.trim(), 'Pixel in my pocket');
+
+    // Eleven minutes later the session is too old for this change.
+    clock.advance(11 * 60_000);
+    await page.locator('.remove-factor input[name=currentPassword]').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Remove' }).click();
+    await page.waitForURL('**/security/confirm?next=%2Fsecurity%2Ftwo-factor');
+    assert.equal((await page.getByRole('heading', { level: 1 }).textContent())?.trim(), 'Confirm it’s you');
+    assert.equal(await page.locator('#factors').count(), 0, 'nothing was removed yet');
+
+    await page.getByLabel('Code from your authenticator app').fill(totpCode(secret, { now: clock.now() }));
+    await page.getByRole('button', { name: 'Continue', exact: true }).click();
+    await page.waitForURL((url) => url.pathname === '/security/two-factor' && url.search === '');
+    assert.equal((await page.locator('.factor-name').textContent())?.trim(), 'Pixel in my pocket', 'back where it was, the app still there');
+
+    await page.locator('.remove-factor input[name=currentPassword]').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Remove' }).click();
+    await page.waitForURL('**/security/two-factor?notice=removed');
+    assert.match((await page.locator('#two-factor-status').textContent()) ?? '', /is off/);
+    assert.deepEqual(problems, []);
+  });
+});
