@@ -21,6 +21,8 @@ import { createSecretBox } from './core/secret-box.js';
 import { backgroundTasks } from './flows/background.js';
 import { RESET_MAX_PER_IP, RESET_THROTTLE_WINDOW_MS } from './flows/reset-password.js';
 import { resetRoutes } from './http/reset/routes.js';
+import { NOT_ME_MAX_PER_IP, NOT_ME_THROTTLE_WINDOW_MS } from './flows/not-me.js';
+import { notMeRoutes } from './http/not-me/routes.js';
 import { createMailSystem, type MailSystem } from './mail/setup.js';
 import { registerMailMetrics } from './mail/metrics.js';
 import type { MailTransport } from './mail/smtp.js';
@@ -99,6 +101,7 @@ export function flowConfig(config: Config): FlowConfig {
     stepUpMaxAgeMs: config.stepUpMaxAge,
     securityQuestions: { enabled: config.securityQuestions, count: config.securityQuestionCount },
     resetTwoMethodRoles: config.resetTwoMethodRoles,
+    helpdeskEmail: config.helpdeskEmail,
   };
 }
 
@@ -139,6 +142,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         perIp: memoryAttemptLimiter({ limit: config.signInMaxFailuresPerIp, windowMs: config.signInThrottleWindow, clock }),
       },
       resetThrottle: { perIp: memoryAttemptLimiter({ limit: RESET_MAX_PER_IP, windowMs: RESET_THROTTLE_WINDOW_MS, clock }) },
+      notMeThrottle: { perIp: memoryAttemptLimiter({ limit: NOT_ME_MAX_PER_IP, windowMs: NOT_ME_THROTTLE_WINDOW_MS, clock }) },
       background: backgroundTasks({ onError: (name, err) => logger.error({ err, task: name }, 'background task failed') }),
       secret: config.secretBytes,
       clock,
@@ -153,6 +157,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     const { server, ctx } = await buildServer({ config, deps, metrics, logger });
     await server.register(async (s) => mailSettingsRoutes(s, ctx));
     await server.register(async (s) => resetRoutes(s, ctx));
+    await server.register(async (s) => notMeRoutes(s, ctx));
     if (mail.mode === 'dev-mailbox') await server.register(async (s) => devMailboxRoutes(s, ctx, store));
     if (!ctx.cookies.secure) {
       logger.warn({ baseUrl: config.baseUrl }, 'PASSDESK_BASE_URL is plain http on a non-loopback host: session cookies cannot be Secure; serve over https');

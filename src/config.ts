@@ -101,6 +101,8 @@ export const configKeys = {
       .default(['admin']),
     doc: 'Roles whose self-service reset needs a second method besides email (a second factor or, when on, security questions), as Entra ID does for administrators. Without one they reset through the help desk. "none" for no role.',
   },
+  notMeTokenTtl: { env: 'PASSDESK_NOT_ME_TOKEN_TTL', schema: duration.default(604_800_000), doc: 'How long the one-time “This wasn’t me” link in a security email works (default 7d).' },
+  helpdeskEmail: { env: 'PASSDESK_HELPDESK_EMAIL', schema: z.email({ error: 'expected an email address' }).max(254).optional(), doc: 'The help desk’s address: told by email whenever someone uses “This wasn’t me”. Unset: nobody is told.' },
   trustProxy: { env: 'PASSDESK_TRUST_PROXY', schema: boolFromString.default(false), doc: 'Trust X-Forwarded-For/-Proto from a reverse proxy in front.' },
   metricsEnabled: { env: 'PASSDESK_METRICS', schema: boolFromString.default(true), doc: 'Serve Prometheus metrics at /metrics.' },
   breachedFile: { env: 'PASSDESK_BREACHED_FILE', schema: z.string().min(1).optional(), doc: 'Offline breached-password set written by `passdesk breached import` (default DATA_DIR/breached-passwords.bin); a new import is picked up without a restart.' },

@@ -17,7 +17,8 @@ export type NoticeCode =
   | 'account-locked'
   | 'password-expiring'
   | 'admin-changed-account'
-  | 'recovery-email-verification';
+  | 'recovery-email-verification'
+  | 'account-reported';
 
 export interface NoticeText {
   subject: string;
@@ -56,7 +57,7 @@ export const emailText = {
       subject: 'Reset your {org} password',
       headline: 'Someone asked to reset the password of your account {email}.',
       body: 'To choose a new password, open the link below, or type this code on the reset page: {code}. The link and the code work once, for {minutes} minutes.',
-      ifNotYou: 'If you did not ask for this, you can ignore this email: your password stays as it is. If you keep receiving these, tell us with “This wasn’t me”.',
+      ifNotYou: 'If you did not ask for this, you can ignore this email: your password stays as it is. If you keep receiving these, contact support.',
     },
     'password-reset-completed': {
       subject: 'Your {org} password was reset',
@@ -135,6 +136,11 @@ export const emailText = {
       headline: 'Someone asked to use this address as the recovery address of the account {email}.',
       body: 'To confirm, type this code in the security settings: {code}. It works once, for {minutes} minutes. Reset codes and security notices will then come here too.',
       ifNotYou: 'If you did not ask for this, ignore this email: the address is not added until the code is typed.',
+    },
+    'account-reported': {
+      subject: '{org}: {email} reported activity they did not recognise',
+      headline: 'The person with the account {email} used “This wasn’t me” about: {about}.',
+      body: 'Passdesk signed out every session of the account, ended its pending resets and sign-ins, and sent a password reset to the person’s addresses; the old password no longer signs in. Check the account for signs of a takeover (a changed address or second factor the person does not know) and contact them through a channel you already know.',
     },
   } satisfies Record<NoticeCode, NoticeText>,
   fragments: {

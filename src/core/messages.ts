@@ -35,6 +35,8 @@ export const messages = {
     RESET_SECOND_METHOD_REQUIRED: 'Accounts with administrator rights need a second way to confirm it’s you (two-step verification) before a password can be reset here. Contact the help desk to reset it.',
     RESET_ANSWERS_INCORRECT: 'One or more answers are not right. Check them and try again; after a few wrong tries this reset ends.',
     SECURITY_QUESTIONS_DISABLED: 'Security questions are not used by this organisation.',
+    NOT_ME_LINK_INVALID: 'This link can’t be used: it was used already, has expired, or is not complete. If you think someone else is using your account, reset your password now, or contact the help desk.',
+    ACCOUNT_REPORTED: 'This account was secured after you reported activity you didn’t recognise. Choose a new password with the reset email we sent (or ask for a new one) before you sign in.',
     SECURITY_ANSWERS_INVALID: 'Those answers can’t be used. Choose different questions and answer each one.',
     INVALID_CREDENTIALS: 'The email address or password is incorrect.',
     CURRENT_PASSWORD_INCORRECT: 'Your current password is incorrect.',
@@ -61,8 +63,54 @@ export const messages = {
     MUST_CHANGE_PASSWORD: 'You need to choose a new password before you continue.',
     ACCOUNT_CREATED: 'Your account is ready.',
     PASSWORD_RESET: 'Password changed — sign in with your new password.',
+    NOT_ME_REPORTED: 'Your account is secured: every device was signed out and the old password no longer works. We sent a password reset email to your addresses — choose a new password from it.',
     RESET_REQUESTED: 'If an account uses that address, we have sent it an email with a link and a code. It can take a minute to arrive.',
   },
+} as const;
+
+/**
+ * "This wasn't me" and the activity list: what happened, per notice (the email it came in) and per audit
+ * event type. Events without a label are not shown in the activity list.
+ */
+export const activityMessages = {
+  notices: {
+    'password-changed': 'Password changed',
+    'password-reset-completed': 'Password reset',
+    'new-device-sign-in': 'Sign-in from a new device',
+    'second-factor-added': 'Two-step verification added',
+    'second-factor-removed': 'Two-step verification removed',
+    'recovery-codes-regenerated': 'New recovery codes created',
+    'recovery-code-used': 'Recovery code used',
+    'security-questions-changed': 'Security questions changed',
+    'email-changed-old-address': 'Email address changed',
+    'email-changed-new-address': 'Email address changed',
+  } as Record<string, string>,
+  events: {
+    'account.created': 'Account created',
+    'signin.succeeded': 'Signed in',
+    'signin.failed': 'Failed sign-in attempt',
+    'signout': 'Signed out',
+    'session.revoked': 'A device was signed out',
+    'sessions.revoked_others': 'All other devices signed out',
+    'password.changed': 'Password changed',
+    'password.change_required': 'A new password was required',
+    'password.reset_requested': 'Password reset requested',
+    'password.reset': 'Password reset',
+    'mail.phrase_changed': 'Anti-phishing phrase changed',
+    'recovery_email.verified': 'Recovery address added',
+    'recovery_email.removed': 'Recovery address removed',
+    'second_factor.added': 'Two-step verification added',
+    'second_factor.removed': 'Two-step verification removed',
+    'recovery_codes.generated': 'Recovery codes created',
+    'recovery_code.used': 'Recovery code used',
+    'security_questions.set': 'Security questions changed',
+    'security_questions.removed': 'Security questions removed',
+    'account.reported': 'You reported activity you didn’t recognise',
+  } as Record<string, string>,
+  unknownDevice: 'an unknown device',
+  /** "Password changed on 2026-11-23 09:00 UTC from Firefox on Linux (IP 203.0.113.10)". */
+  sentence: (what: string, when: string, device: string | null, ip: string | null): string =>
+    `${what} on ${when} from ${device ?? 'an unknown device'}${ip ? ` (IP ${ip})` : ''}`,
 } as const;
 
 /** The "at least / at most" messages carry the configured numbers and what the person typed. */
@@ -96,6 +144,7 @@ export const policyMessages = {
     breached: 'Your password has appeared in a data breach. Choose a new one to continue.',
     expired: 'Your password has expired. Choose a new one to continue.',
     admin: 'An administrator asked you to choose a new password.',
+    reported: 'You reported activity you didn’t recognise. Choose a new password with the reset email we sent.',
   },
 } as const;
 

@@ -25,6 +25,8 @@ export interface FlowConfig {
   securityQuestions?: { enabled: boolean; count: number };
   /** Roles whose reset needs a method besides email (default: admin). */
   resetTwoMethodRoles?: readonly string[];
+  /** Told by email when someone uses "This wasn't me" (optional). */
+  helpdeskEmail?: string | undefined;
 }
 
 /** Work done after the response (so its duration cannot show in it); tests wait for it with idle(). */
@@ -67,6 +69,8 @@ export interface FlowDeps {
   secret?: Uint8Array;
   /** Per-IP counter of reset requests (the per-account limit is counted in the database). */
   resetThrottle?: { perIp: AttemptLimiter };
+  /** Per-IP counter of "This wasn't me" confirmations by link. */
+  notMeThrottle?: { perIp: AttemptLimiter };
   background?: BackgroundTasks;
   /** Branding and addressing for queued mail; absent (no mail queued) in the CLI's account commands. */
   mail?: MailDeps;

@@ -13,7 +13,7 @@ import { generateToken, hashToken, hmac } from '../core/tokens.js';
 import { RESET_FACTOR_MAX_ATTEMPTS } from '../store/password-resets.js';
 import { queueNotice } from '../mail/notices.js';
 import { findSecurityQuestion } from '../core/security-questions.js';
-import type { Account } from '../store/index.js';
+import type { Account, Repositories } from '../store/index.js';
 import { assertPasswordAllowed } from './password-policy.js';
 import type { FlowDeps, RequestContext } from './deps.js';
 import { answersMatch, hasSecurityAnswers } from './security-questions.js';
@@ -140,24 +140,41 @@ async function sendResetEmail(deps: FlowDeps, emailNormalized: string, ctx: Requ
   // Unknown and disabled addresses get nothing; the answer was the same already.
   if (!account || account.status !== 'active') return;
   if ((await deps.store.passwordResets.countResetsSince(account.id, now - RESET_THROTTLE_WINDOW_MS)) >= RESET_MAX_PER_ACCOUNT) return;
+  // Asked before the transaction: on SQLite a read outside it would wait for the transaction's connection for ever.
+  const prepared = await prepareResetEmail(deps, account);
+  await deps.store.transaction((tx) => queueResetEmail(tx, deps, account, prepared, ctx, now));
+}
+
+/** What a reset email needs that is read or made before its transaction. */
+export interface PreparedResetEmail {
+  requires: ResetRequirement[];
+}
+
+/** Reads what the reset of this account will require (outside any transaction: see sendResetEmail). */
+export async function prepareResetEmail(deps: FlowDeps, account: Account): Promise<PreparedResetEmail> {
+  // A reset never bypasses the second factor (DESIGN.md): the flow records that it needs one.
+  return { requires: await resetRequirements(deps, account) };
+}
+
+/**
+ * In the caller's transaction: a new reset flow for the account (voiding older ones), its audit event, and
+ * the email with the link and the code to the primary and the verified recovery address. Also used by
+ * "This wasn't me", which sends a fresh reset with everything else it does.
+ */
+export async function queueResetEmail(tx: Repositories, deps: FlowDeps, account: Account, prepared: PreparedResetEmail, ctx: RequestContext, now: number): Promise<void> {
   const token = generateToken(deps.random);
   const code = randomCode(deps);
   const expiresAt = now + ttl(deps);
-  // A reset never bypasses the second factor (DESIGN.md): the flow records that it needs one. Asked before
-  // the transaction: on SQLite a read outside it would wait for the transaction's connection for ever.
-  const requires = await resetRequirements(deps, account);
-  await deps.store.transaction(async (tx) => {
-    // A newer request voids the older ones (createReset does it in this transaction).
-    await tx.passwordResets.createReset({
-      id: deps.random.uuid(), accountId: account.id, tokenHash: hashToken(token), codeHash: resetCodeHash(deps, account.id, code),
-      requires, now, expiresAt,
-    });
-    await tx.events.recordEvent({ accountId: account.id, type: 'password.reset_requested', now, ip: ctx.ip });
-    await queueNotice(tx, deps, {
-      account,
-      notice: { code: 'password-reset-requested', resetToken: token, resetCode: code, minutes: Math.round(ttl(deps) / 60_000) },
-      origin: { at: now, device: null, ip: ctx.ip },
-    });
+  // A newer request voids the older ones (createReset does it in this transaction).
+  await tx.passwordResets.createReset({
+    id: deps.random.uuid(), accountId: account.id, tokenHash: hashToken(token), codeHash: resetCodeHash(deps, account.id, code),
+    requires: prepared.requires, now, expiresAt,
+  });
+  await tx.events.recordEvent({ accountId: account.id, type: 'password.reset_requested', now, ip: ctx.ip });
+  await queueNotice(tx, deps, {
+    account,
+    notice: { code: 'password-reset-requested', resetToken: token, resetCode: code, minutes: Math.round(ttl(deps) / 60_000) },
+    origin: { at: now, device: null, ip: ctx.ip },
   });
 }
 

@@ -9,6 +9,7 @@ import { tightenAtSignIn } from './password-policy.js';
 import { queueNotice } from '../mail/notices.js';
 import { isNewDevice } from '../core/new-device.js';
 import { hasSecondFactor, startSecondFactorFlow, type SecondFactorMethod } from './two-factor.js';
+import { isReported } from './not-me.js';
 
 export interface SignInInput {
   email: string;
@@ -73,6 +74,12 @@ export async function signIn(
     throw failed();
   }
   throttle?.perAccountAndIp.reset(pairKey);
+  // The owner said "this wasn't me": the password may be someone else's now. Only a reset (which clears
+  // the mark) lets a password sign in again. Told only to someone who typed the right password.
+  if (isReported(account)) {
+    await deps.store.events.recordEvent({ accountId: account.id, type: 'signin.failed', now, ip: ctx.ip, detail: { reason: 'reported' } });
+    throw new PassdeskError('ACCOUNT_REPORTED');
+  }
 
   // The plaintext is known for a moment: upgrade a hash made with older parameters.
   if (deps.hasher.needsRehash(passwordHash)) {

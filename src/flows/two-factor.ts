@@ -17,6 +17,7 @@ import { issueSession, type Authenticated, type IssuedSession } from './sessions
 import { assertRecentAuthentication, verifyPasswordProof, verifySecondFactorProof } from './step-up.js';
 import { requiredMinLength } from '../core/password-policy.js';
 import { passwordLength } from '../core/password-rules.js';
+import { isReported } from './not-me.js';
 
 export const RECOVERY_CODE_COUNT = 10;
 /** A pending second factor lives 5 minutes and tolerates 5 wrong codes. */
@@ -286,7 +287,8 @@ export async function completeSecondFactor(
   const flow = await deps.store.twoFactor.findSecondFactorFlow(idHash);
   if (!flow || flow.state !== 'pending' || now >= flow.expiresAt) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
   const account = await deps.store.accounts.findAccountById(flow.accountId);
-  if (!account || account.status !== 'active') throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
+  // A report ("this wasn't me") ends pending sign-ins; one that began just before it ends here too.
+  if (!account || account.status !== 'active' || isReported(account)) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
   // The flow stands for a password that was right when it started: a change or reset since then ends it.
   if (account.passwordChangedAt !== null && account.passwordChangedAt > flow.createdAt) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
   if ((await recentSecondFactorFailures(deps, account.id, now)) >= MAX_ACCOUNT_FAILURES) {

@@ -1,7 +1,5 @@
 // Every link in an email is built here, from the configured base URL — never from a request's Host header
 // (DESIGN.md security defaults), so a forged Host cannot point a reset link at someone else's site.
-import { hmac, safeEqual } from '../core/tokens.js';
-
 export interface LinkSettings {
   baseUrl: string;
   secret: Uint8Array;
@@ -20,19 +18,10 @@ export function resetLink(s: LinkSettings, token: string): string {
   return `${s.baseUrl}/reset?token=${encodeURIComponent(token)}`;
 }
 
-function thisWasntMeMac(s: LinkSettings, outboxId: string): string {
-  return hmac(s.secret, `this-wasnt-me:${outboxId}`);
-}
-
 /**
- * "This wasn't me" names the message it came from (the outbox row: account, template, time) and carries a
- * MAC under the server secret, so the page can trust which account and event it is about without a login.
+ * "This wasn't me": a one-time random token (stored only as a hash, bound to the account and the notice it
+ * came in; store/not-me.ts). Opening the link only shows what is reported; a button confirms.
  */
-export function thisWasntMeLink(s: LinkSettings, outboxId: string): string {
-  return `${s.baseUrl}/this-wasnt-me?m=${encodeURIComponent(outboxId)}&s=${thisWasntMeMac(s, outboxId)}`;
-}
-
-/** For the "this wasn't me" page: true when `mac` was made by thisWasntMeLink for this message. */
-export function verifyThisWasntMe(s: LinkSettings, outboxId: string, mac: string): boolean {
-  return safeEqual(thisWasntMeMac(s, outboxId), mac);
+export function notMeLink(s: LinkSettings, token: string): string {
+  return `${s.baseUrl}/not-me?token=${encodeURIComponent(token)}`;
 }

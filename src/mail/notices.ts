@@ -5,14 +5,20 @@
 import type { Repositories } from '../store/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
+import { generateToken, hashToken } from '../core/tokens.js';
 import { queueMessage, type QueuedMessage } from './queue.js';
-import { renderNotice, type MailBranding, type Notice, type NoticeOrigin } from './templates.js';
+import { NOT_ME_NOTICES, renderNotice, type MailBranding, type Notice, type NoticeOrigin } from './templates.js';
+
+/** How long a "This wasn't me" link works unless configured (a notice may be read days later). */
+export const NOT_ME_TOKEN_TTL_MS = 7 * 86_400_000;
 
 /** What a flow needs for mail (FlowDeps.mail); built in app.ts. */
 export interface MailDeps {
   branding: MailBranding;
   /** Right-hand side of Message-IDs. */
   messageIdDomain: string;
+  /** Lifetime of "This wasn't me" links (default NOT_ME_TOKEN_TTL_MS). */
+  notMeTokenTtlMs?: number | undefined;
 }
 
 export interface NoticeAccount {
@@ -22,7 +28,7 @@ export interface NoticeAccount {
 }
 
 export async function queueNotice(
-  tx: Pick<Repositories, 'outbox' | 'mailPreferences'>,
+  tx: Pick<Repositories, 'outbox' | 'mailPreferences' | 'notMe'>,
   deps: { clock: Clock; random: Random; mail?: MailDeps | undefined },
   o: { account: NoticeAccount; notice: Notice; origin: Omit<NoticeOrigin, 'at'> & { at?: number }; onlyTo?: string },
 ): Promise<QueuedMessage[]> {
@@ -37,10 +43,22 @@ export async function queueNotice(
   const queued: QueuedMessage[] = [];
   for (const r of recipients) {
     const id = deps.random.uuid();
+    // Each copy of a security notice carries its own one-time "This wasn't me" link, bound to this
+    // account and this message; only the token's hash is kept.
+    let notMeToken: string | undefined;
+    if (NOT_ME_NOTICES.has(o.notice.code)) {
+      notMeToken = generateToken(deps.random);
+      const now = deps.clock.now();
+      await tx.notMe.issueNotMeToken({
+        id: deps.random.uuid(), accountId: o.account.id, tokenHash: hashToken(notMeToken), outboxId: id, notice: o.notice.code,
+        eventAt: origin.at, eventIp: origin.ip, eventDevice: origin.device, now, expiresAt: now + (mail.notMeTokenTtlMs ?? NOT_ME_TOKEN_TTL_MS),
+      });
+    }
     const content = renderNotice(mail.branding, {
       notice: o.notice,
       origin,
       outboxId: id,
+      notMeToken,
       recipient: { displayName: o.account.displayName, accountEmail: o.account.email, antiPhishingPhrase: prefs.antiPhishingPhrase, recoveryCopy: r.recoveryCopy },
     });
     queued.push(await queueMessage(tx, { clock: deps.clock, random: deps.random, messageIdDomain: mail.messageIdDomain }, {
@@ -48,4 +66,27 @@ export async function queueNotice(
     }));
   }
   return queued;
+}
+
+/**
+ * A message to the organisation's help desk about an account (not to the person): no anti-phishing
+ * phrase of the account, no "This wasn't me" link.
+ */
+export async function queueHelpDeskNotice(
+  tx: Pick<Repositories, 'outbox'>,
+  deps: { clock: Clock; random: Random; mail?: MailDeps | undefined },
+  o: { to: string; account: NoticeAccount; notice: Notice; origin: Omit<NoticeOrigin, 'at'> & { at?: number } },
+): Promise<QueuedMessage | null> {
+  const mail = deps.mail;
+  if (!mail) return null;
+  const id = deps.random.uuid();
+  const content = renderNotice(mail.branding, {
+    notice: o.notice,
+    origin: { at: o.origin.at ?? deps.clock.now(), device: o.origin.device, ip: o.origin.ip },
+    outboxId: id,
+    recipient: { displayName: 'help desk', accountEmail: o.account.email, antiPhishingPhrase: null, recoveryCopy: false },
+  });
+  return queueMessage(tx, { clock: deps.clock, random: deps.random, messageIdDomain: mail.messageIdDomain }, {
+    id, to: o.to, accountId: o.account.id, template: o.notice.code, content,
+  });
 }

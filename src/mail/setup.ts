@@ -26,7 +26,7 @@ export interface MailSystem {
 export type MailConfig = Pick<Config,
   | 'baseUrl' | 'secretBytes' | 'organizationName' | 'supportContact' | 'environment'
   | 'smtpUrl' | 'smtpSecurity' | 'smtpCaFile' | 'mailFrom' | 'mailReplyTo' | 'mailLogoUrl'
-  | 'dkimPrivateKey' | 'dkimSelector' | 'dkimDomain' | 'mailMaxAttempts' | 'mailRetryBase'>;
+  | 'dkimPrivateKey' | 'dkimSelector' | 'dkimDomain' | 'mailMaxAttempts' | 'mailRetryBase'> & Partial<Pick<Config, 'notMeTokenTtl'>>;
 
 export function mailMode(config: Pick<Config, 'smtpUrl' | 'environment'>): MailMode {
   if (config.smtpUrl) return 'smtp';
@@ -117,6 +117,7 @@ export function createMailSystem(o: CreateMailSystemOptions): MailSystem {
         logoUrl: config.mailLogoUrl,
       },
       messageIdDomain: mailDomain(config.baseUrl),
+      notMeTokenTtlMs: config.notMeTokenTtl,
     },
     describe() {
       if (mode === 'off') return 'mail: no PASSDESK_SMTP_URL in production; messages are queued in the outbox but not sent until SMTP is configured';

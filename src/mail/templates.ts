@@ -4,7 +4,7 @@
 import { emailText, type NoticeCode } from '../core/email-text.js';
 import { escapeHtml } from '../web/html.js';
 import type { RenderedMail } from './queue.js';
-import { changePasswordLink, resetLink, securityLink, thisWasntMeLink, type LinkSettings } from './links.js';
+import { changePasswordLink, notMeLink, resetLink, securityLink, type LinkSettings } from './links.js';
 
 export interface MailBranding extends LinkSettings {
   organizationName: string;
@@ -27,7 +27,27 @@ export type Notice =
   | { code: 'account-locked'; reason?: string | undefined }
   | { code: 'password-expiring'; days: number; expiresAt: number }
   | { code: 'admin-changed-account'; change: string }
-  | { code: 'recovery-email-verification'; verificationCode: string; minutes: number };
+  | { code: 'recovery-email-verification'; verificationCode: string; minutes: number }
+  | { code: 'account-reported'; about: string };
+
+/**
+ * The notices that tell a person something happened to their account: each carries a one-time
+ * "This wasn't me" link. Not the messages the person asked for just now (a reset email, an address
+ * check: "this wasn't me" on a reset email would only send another), nor advice (expiry), nor the
+ * help desk's copy of a report.
+ */
+export const NOT_ME_NOTICES: ReadonlySet<NoticeCode> = new Set<NoticeCode>([
+  'password-changed',
+  'password-reset-completed',
+  'new-device-sign-in',
+  'second-factor-added',
+  'second-factor-removed',
+  'recovery-codes-regenerated',
+  'recovery-code-used',
+  'security-questions-changed',
+  'email-changed-old-address',
+  'email-changed-new-address',
+]);
 
 export const NOTICE_CODES: readonly NoticeCode[] = Object.keys(emailText.notices) as NoticeCode[];
 
@@ -99,6 +119,9 @@ function noticeVars(b: MailBranding, n: Notice, r: NoticeRecipient): Record<stri
       v['code'] = n.verificationCode;
       v['minutes'] = String(n.minutes);
       break;
+    case 'account-reported':
+      v['about'] = n.about;
+      break;
     default:
       break;
   }
@@ -121,7 +144,7 @@ function typedCode(n: Notice): string | null {
 
 export function renderNotice(
   b: MailBranding,
-  o: { notice: Notice; origin: NoticeOrigin; recipient: NoticeRecipient; outboxId: string },
+  o: { notice: Notice; origin: NoticeOrigin; recipient: NoticeRecipient; outboxId: string; notMeToken?: string | undefined },
 ): RenderedMail {
   const c = emailText.common;
   const t = emailText.notices[o.notice.code];
@@ -129,7 +152,7 @@ export function renderNotice(
   const phrase = o.recipient.antiPhishingPhrase;
   const action = primaryAction(b, o.notice);
   const code = typedCode(o.notice);
-  const notMe = thisWasntMeLink(b, o.outboxId);
+  const notMe = o.notMeToken !== undefined ? notMeLink(b, o.notMeToken) : null;
   const details: Array<[string, string]> = [
     [c.when, formatWhen(o.origin.at)],
     [c.device, o.origin.device ?? c.unknown],
@@ -155,7 +178,7 @@ export function renderNotice(
     `${c.detailsHeading}:`,
     ...details.map(([k, val]) => `  ${k}: ${val}`),
     '',
-    ifNotYou ? `${ifNotYou}\n${c.notYouButton}: ${notMe}\n` : '',
+    ifNotYou ? `${ifNotYou}\n${notMe ? `${c.notYouButton}: ${notMe}\n` : ''}` : '',
     `${c.securityLink}: ${securityLink(b)}`,
     '',
     recoveryNote ?? '',
@@ -182,7 +205,7 @@ ${action ? `<p>${button(action.label, action.url, true)}</p><p style="font-size:
 <caption style="text-align:left;font-weight:600;padding-bottom:4px;">${e(c.detailsHeading)}</caption>
 ${details.map(([k, val]) => `<tr><td style="padding:2px 12px 2px 0;color:#5b6475;">${e(k)}</td><td style="padding:2px 0;">${e(val)}</td></tr>`).join('\n')}
 </table>
-${ifNotYou ? `<p>${e(ifNotYou)}</p><p>${button(c.notYouButton, notMe, false)}</p>` : ''}
+${ifNotYou ? `<p>${e(ifNotYou)}</p>${notMe ? `<p>${button(c.notYouButton, notMe, false)}</p>` : ''}` : ''}
 <p><a href="${e(securityLink(b))}">${e(c.securityLink)}</a></p>
 </div>
 <p style="font-size:12px;color:#5b6475;">${recoveryNote ? `${e(recoveryNote)}<br>` : ''}${support ? `${e(support)}<br>` : ''}${e(footer)}</p>

@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { Database } from './schema.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, EventsTable } from './schema.js';
 
 /** Audit event types; dotted, past tense, stable (they are read by the activity page and monitoring). */
 export type EventType =
@@ -34,7 +34,8 @@ export type EventType =
   | 'password.reset_method_failed'
   | 'security_questions.set'
   | 'security_questions.removed'
-  | 'password.reset';
+  | 'password.reset'
+  | 'account.reported';
 
 export interface AuditEvent {
   id: number;
@@ -62,6 +63,21 @@ export interface EventRepository {
   recordEvent(event: NewEvent): Promise<void>;
   listEvents(accountId: string, options: { limit: number }): Promise<AuditEvent[]>;
   countEvents(accountId: string, type: EventType, options: { since: number }): Promise<number>;
+  /** One event of the account by its id; null when it is not the account's. */
+  findEvent(accountId: string, id: number): Promise<AuditEvent | null>;
+}
+
+function toEvent(r: Selectable<EventsTable>): AuditEvent {
+  return {
+    id: Number(r.id),
+    accountId: r.account_id,
+    type: r.type as EventType,
+    createdAt: Number(r.created_at),
+    ip: r.ip,
+    device: r.device,
+    sessionId: r.session_id,
+    detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : null,
+  };
 }
 
 export function eventRepository(db: Kysely<Database>): EventRepository {
@@ -82,16 +98,11 @@ export function eventRepository(db: Kysely<Database>): EventRepository {
     },
     async listEvents(accountId, { limit }) {
       const rows = await db.selectFrom('events').selectAll().where('account_id', '=', accountId).orderBy('id', 'desc').limit(limit).execute();
-      return rows.map((r) => ({
-        id: Number(r.id),
-        accountId: r.account_id,
-        type: r.type as EventType,
-        createdAt: r.created_at,
-        ip: r.ip,
-        device: r.device,
-        sessionId: r.session_id,
-        detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : null,
-      }));
+      return rows.map(toEvent);
+    },
+    async findEvent(accountId, id) {
+      const row = await db.selectFrom('events').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+      return row ? toEvent(row) : null;
     },
     async countEvents(accountId, type, { since }) {
       const row = await db

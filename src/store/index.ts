@@ -11,6 +11,7 @@ import { mailPreferencesRepository, type MailPreferencesRepository } from './mai
 import { twoFactorRepository, type TwoFactorRepository } from './two-factor.js';
 import { passwordResetRepository, type PasswordResetRepository } from './password-resets.js';
 import { securityAnswerRepository, type SecurityAnswerRepository } from './security-answers.js';
+import { notMeRepository, type NotMeRepository } from './not-me.js';
 import { migrateToLatest, openDatabase, type MigrationOutcome } from './db.js';
 import type { Dialect } from './migrations/index.js';
 
@@ -24,6 +25,7 @@ export interface Repositories {
   twoFactor: TwoFactorRepository;
   passwordResets: PasswordResetRepository;
   securityAnswers: SecurityAnswerRepository;
+  notMe: NotMeRepository;
 }
 
 export interface Store extends Repositories {
@@ -49,6 +51,7 @@ function repositories(db: Kysely<Database>, dialect: Dialect, onEnqueue: () => v
     twoFactor: twoFactorRepository(db),
     passwordResets: passwordResetRepository(db),
     securityAnswers: securityAnswerRepository(db),
+    notMe: notMeRepository(db),
   };
 }
 
@@ -90,3 +93,4 @@ export type { MailPreferences } from './mail-preferences.js';
 export type { SecondFactor, SecondFactorFlow } from './two-factor.js';
 export type { PasswordReset, ResetState } from './password-resets.js';
 export type { SecurityAnswer } from './security-answers.js';
+export type { NotMeToken, NotMeKey } from './not-me.js';

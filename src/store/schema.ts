@@ -155,7 +155,32 @@ export interface SecurityAnswersTable {
   created_at: number;
 }
 
+export type NotMeState = 'issued' | 'used' | 'voided';
+
+export interface NotMeTokensTable {
+  id: string;
+  account_id: string;
+  /** SHA-256 of the emailed token. */
+  token_hash: string;
+  /** The outbox message the link was sent in. */
+  outbox_id: string | null;
+  /** The notice's template code (what the email said happened). */
+  notice: string;
+  event_at: number;
+  event_ip: string | null;
+  event_device: string | null;
+  state: NotMeState;
+  /** SHA-256 of the short-lived confirmation id the link was swapped for. */
+  confirm_hash: string | null;
+  confirm_expires_at: number | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  updated_at: number;
+}
+
 export interface Database {
+  not_me_tokens: NotMeTokensTable;
   password_resets: PasswordResetsTable;
   accounts: AccountsTable;
   sessions: SessionsTable;

@@ -71,6 +71,8 @@ export interface TwoFactorRepository {
   completeSecondFactorFlow(idHash: string, now: number): Promise<boolean>;
   /** Wrong codes on the account's flows created since `since` (failures count per account, across attempts). */
   countRecentSecondFactorFailures(accountId: string, since: number): Promise<number>;
+  /** Ends every pending second-factor sign-in of the account (as expired, now); returns how many. */
+  expireSecondFactorFlows(accountId: string, now: number): Promise<number>;
 }
 
 export function twoFactorRepository(db: Kysely<Database>): TwoFactorRepository {
@@ -204,6 +206,15 @@ export function twoFactorRepository(db: Kysely<Database>): TwoFactorRepository {
         .where('created_at', '>', since)
         .executeTakeFirstOrThrow();
       return Number(r.n ?? 0);
+    },
+    async expireSecondFactorFlows(accountId, now) {
+      const r = await db
+        .updateTable('second_factor_flows')
+        .set({ state: 'expired', expires_at: now })
+        .where('account_id', '=', accountId)
+        .where('state', '=', 'pending')
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows);
     },
   };
 }

@@ -61,7 +61,7 @@ describe('mail delivery over SMTP', () => {
     assert.match(got.headers.get('content-type') ?? '', /^multipart\/alternative/);
     assert.ok(got.text.includes('198.51.100.4') && got.text.includes('Firefox on Linux'));
     assert.ok(got.html.includes('<!doctype html>') && got.html.includes('198.51.100.4'));
-    assert.ok(got.text.includes('http://127.0.0.1:8080/this-wasnt-me?m='));
+    assert.ok(got.text.includes('http://127.0.0.1:8080/not-me?token='));
     const stored = await t.store.outbox.findMessage(queued.id);
     assert.equal(stored?.state, 'sent');
     assert.equal(stored?.sentAt, t.clock.now());

@@ -48,7 +48,7 @@ describe('security notices over SMTP', () => {
       assert.ok(part.includes('2026-11-23 09:00 UTC'), 'when');
       assert.ok(part.includes('Firefox on Linux'), 'which device');
       assert.ok(part.includes('203.0.113.10'), 'which IP');
-      assert.ok(part.includes(`${BASE}/this-wasnt-me?m=`), 'what to do if it was not you');
+      assert.ok(part.includes(`${BASE}/not-me?token=`), 'what to do if it was not you');
       assert.ok(!part.includes('evil.example'), 'no link follows the Host header');
       assert.ok(!part.includes(PASSWORD) && !part.includes(NEW_PASSWORD), 'never a password');
       assert.ok(part.includes('help@example.org'));

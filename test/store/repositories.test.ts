@@ -31,7 +31,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         store = openStore('sqlite::memory:');
       }
       const first = await store.migrate();
-      assert.deepEqual(first.applied, ['0001_initial', '0002_password_policy', '0003_mail_outbox', '0004_mail_preferences', '0005_password_reset', '0006_two_factor', '0010_reset_methods', '0012_step_up']);
+      assert.deepEqual(first.applied, ['0001_initial', '0002_password_policy', '0003_mail_outbox', '0004_mail_preferences', '0005_password_reset', '0006_two_factor', '0010_reset_methods', '0012_step_up', '0013_not_me']);
       const second = await store.migrate();
       assert.deepEqual(second.applied, [], 'migrations are idempotent');
     });
@@ -511,6 +511,61 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.deepEqual((await store.securityAnswers.listSecurityAnswers(a.id)).map((x) => x.questionId), ['first-teacher']);
       assert.equal(await store.securityAnswers.removeSecurityAnswers(a.id), 1);
       assert.equal(await store.securityAnswers.removeSecurityAnswers(a.id), 0);
+    });
+
+    test('a "this wasn\'t me" link opens any number of times, is used once (also when two race), expires, and voids per account', async () => {
+      const a = await store.accounts.createAccount(newAccount('not-me@example.org'));
+      const b = await store.accounts.createAccount(newAccount('not-me-other@example.org'));
+      assert.ok(a && b);
+      const link = (accountId: string, name: string, expiresAt = T0 + 1000) => ({
+        id: randomUUID(), accountId, tokenHash: `nm-${name}`, outboxId: `out-${name}`, notice: 'password-changed',
+        eventAt: T0 - 5, eventIp: '203.0.113.1', eventDevice: 'Firefox on Linux', now: T0, expiresAt,
+      });
+      await store.notMe.issueNotMeToken(link(a.id, 'a1'));
+      await store.notMe.issueNotMeToken(link(a.id, 'a2'));
+      await store.notMe.issueNotMeToken(link(a.id, 'short', T0 + 10));
+      await store.notMe.issueNotMeToken(link(b.id, 'b1'));
+
+      const first = await store.notMe.startNotMeConfirmation('nm-a1', { confirmHash: 'c1', now: T0 + 1, confirmExpiresAt: T0 + 100 });
+      assert.deepEqual([first?.accountId, first?.notice, first?.outboxId, first?.eventAt, first?.eventIp, first?.eventDevice, first?.state], [a.id, 'password-changed', 'out-a1', T0 - 5, '203.0.113.1', 'Firefox on Linux', 'issued']);
+      assert.equal(typeof first?.expiresAt, 'number');
+      assert.ok(await store.notMe.findLiveNotMe({ confirmHash: 'c1' }, T0 + 2));
+      assert.ok(await store.notMe.startNotMeConfirmation('nm-a1', { confirmHash: 'c2', now: T0 + 3, confirmExpiresAt: T0 + 100 }), 'opening again is fine');
+      assert.equal(await store.notMe.findLiveNotMe({ confirmHash: 'c1' }, T0 + 4), null, 'the newer confirmation replaces the older');
+      assert.equal(await store.notMe.findLiveNotMe({ confirmHash: 'c2' }, T0 + 100), null, 'a confirmation expires');
+      assert.ok(await store.notMe.findLiveNotMe({ tokenHash: 'nm-a1' }, T0 + 100), 'the link outlives it');
+
+      const raced = await Promise.all([store.notMe.useNotMe({ tokenHash: 'nm-a1' }, T0 + 5), store.notMe.useNotMe({ tokenHash: 'nm-a1' }, T0 + 5)]);
+      assert.equal(raced.filter((r) => r !== null).length, 1, 'only one use wins');
+      assert.equal(raced.find((r) => r !== null)?.state, 'used');
+      assert.equal(await store.notMe.findLiveNotMe({ tokenHash: 'nm-a1' }, T0 + 6), null);
+      assert.equal(await store.notMe.startNotMeConfirmation('nm-a1', { confirmHash: 'c3', now: T0 + 6, confirmExpiresAt: T0 + 100 }), null, 'a used link opens nothing');
+
+      assert.equal(await store.notMe.useNotMe({ tokenHash: 'nm-short' }, T0 + 10), null, 'expired');
+      assert.equal(await store.notMe.useNotMe({ tokenHash: 'nm-none' }, T0 + 1), null, 'unknown');
+      assert.equal(await store.notMe.voidNotMeTokens(a.id, T0 + 7), 2, 'the other live links of the account (a2 and the expired one)');
+      assert.equal(await store.notMe.useNotMe({ tokenHash: 'nm-a2' }, T0 + 8), null, 'voided');
+      const other = await store.notMe.useNotMe({ tokenHash: 'nm-b1' }, T0 + 8);
+      assert.equal(other?.accountId, b.id, 'another account’s link is untouched');
+
+      // Pending second-factor sign-ins end together.
+      await store.twoFactor.createSecondFactorFlow({ idHash: 'nm-flow', accountId: a.id, now: T0, expiresAt: T0 + 300_000 });
+      assert.equal(await store.twoFactor.expireSecondFactorFlows(a.id, T0 + 9), 1);
+      assert.equal((await store.twoFactor.findSecondFactorFlow('nm-flow'))?.state, 'expired');
+      assert.equal(await store.twoFactor.completeSecondFactorFlow('nm-flow', T0 + 10), false);
+      assert.equal(await store.twoFactor.expireSecondFactorFlows(a.id, T0 + 11), 0);
+    });
+
+    test('findEvent finds an event only within its account', async () => {
+      const a = await store.accounts.createAccount(newAccount('find-event@example.org'));
+      const b = await store.accounts.createAccount(newAccount('find-event-other@example.org'));
+      assert.ok(a && b);
+      await store.events.recordEvent({ accountId: a.id, type: 'password.changed', now: T0, ip: '203.0.113.9', detail: { n: 1 } });
+      const [e] = await store.events.listEvents(a.id, { limit: 1 });
+      assert.ok(e);
+      assert.deepEqual(await store.events.findEvent(a.id, e.id), e);
+      assert.equal(typeof e.createdAt, 'number');
+      assert.equal(await store.events.findEvent(b.id, e.id), null);
     });
   });
 }

@@ -145,6 +145,8 @@ describe('environment variables', () => {
       PASSDESK_SECURITY_QUESTIONS: 'yes',
       PASSDESK_SECURITY_QUESTION_COUNT: '2',
       PASSDESK_RESET_TWO_METHOD_ROLES: 'admin, helpdesk',
+      PASSDESK_NOT_ME_TOKEN_TTL: '3d',
+      PASSDESK_HELPDESK_EMAIL: 'helpdesk@example.org',
       PASSDESK_TRUST_PROXY: 'true',
       PASSDESK_METRICS: 'false',
       PASSDESK_BREACHED_FILE: join(scratch, 'sets', 'breached.bin'),
@@ -202,6 +204,8 @@ describe('environment variables', () => {
     assert.equal(c.securityQuestions, true);
     assert.equal(c.securityQuestionCount, 2);
     assert.deepEqual(c.resetTwoMethodRoles, ['admin', 'helpdesk']);
+    assert.equal(c.notMeTokenTtl, 3 * 86_400_000);
+    assert.equal(c.helpdeskEmail, 'helpdesk@example.org');
     assert.equal(c.trustProxy, true);
     assert.equal(c.metricsEnabled, false);
     assert.equal(c.breachedFile, join(scratch, 'sets', 'breached.bin'));
@@ -218,6 +222,14 @@ describe('environment variables', () => {
     assert.equal(c.mailMaxAttempts, 5);
     assert.equal(c.mailRetryBase, 60_000);
     assert.equal(c.mailWorker, false);
+  });
+
+  it('"this wasn\'t me" defaults: links live 7 days, no help desk is told; a help desk address must be an address', () => {
+    const c = load({ PASSDESK_SECRET: SECRET });
+    assert.equal(c.notMeTokenTtl, 7 * 86_400_000);
+    assert.equal(c.helpdeskEmail, undefined);
+    assert.match(refusal({ PASSDESK_SECRET: SECRET, PASSDESK_HELPDESK_EMAIL: 'not an address' }).message, /^PASSDESK_HELPDESK_EMAIL: expected an email address/);
+    assert.match(refusal({ PASSDESK_SECRET: SECRET, PASSDESK_NOT_ME_TOKEN_TTL: 'soon' }).message, /^PASSDESK_NOT_ME_TOKEN_TTL: expected a duration/);
   });
 
   it('mail defaults: no SMTP (the dev mailbox outside production), 10 attempts from 30 s, worker in the server', () => {

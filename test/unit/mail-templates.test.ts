@@ -2,8 +2,8 @@
 // not the person, links only from the configured base URL, user text escaped, the phrase at the top.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderNotice, NOTICE_CODES, type Notice, type MailBranding } from '../../src/mail/templates.js';
-import { thisWasntMeLink, verifyThisWasntMe, resetLink } from '../../src/mail/links.js';
+import { renderNotice, NOTICE_CODES, NOT_ME_NOTICES, type Notice, type MailBranding } from '../../src/mail/templates.js';
+import { notMeLink, resetLink } from '../../src/mail/links.js';
 import { emailText } from '../../src/core/email-text.js';
 
 const branding: MailBranding = {
@@ -33,6 +33,7 @@ const examples: Record<Notice['code'], Notice> = {
   'password-expiring': { code: 'password-expiring', days: 7, expiresAt: at + 7 * 86_400_000 },
   'admin-changed-account': { code: 'admin-changed-account', change: 'role changed to helpdesk' },
   'recovery-email-verification': { code: 'recovery-email-verification', verificationCode: '55501234', minutes: 30 },
+  'account-reported': { code: 'account-reported', about: 'Password changed on 2026-11-23 09:30 UTC from Firefox on Linux (IP 203.0.113.7)' },
 };
 
 describe('security emails', () => {
@@ -42,7 +43,8 @@ describe('security emails', () => {
 
   for (const code of NOTICE_CODES) {
     describe(code, () => {
-      const mail = renderNotice(branding, { notice: examples[code], origin, recipient, outboxId: 'msg-1' });
+      const notMe = NOT_ME_NOTICES.has(code);
+      const mail = renderNotice(branding, { notice: examples[code], origin, recipient, outboxId: 'msg-1', ...(notMe ? { notMeToken: 'tok_en-1' } : {}) });
       it('has a one-line subject naming the organisation, and both parts', () => {
         assert.ok(mail.subject.includes('Example <Org>'));
         assert.doesNotMatch(mail.subject, /[\r\n]/);
@@ -58,12 +60,19 @@ describe('security emails', () => {
         assert.ok(!mail.html.includes('<script>'), 'no markup from the device description');
         assert.ok(!mail.html.includes('<b>Lovelace</b>'), 'the display name is escaped');
       });
-      it('says what to do if it was not you, with a "this wasn\'t me" link on the base URL', () => {
-        const link = thisWasntMeLink(branding, 'msg-1');
-        assert.ok(link.startsWith('https://id.example.org/this-wasnt-me?m=msg-1&s='));
-        assert.ok(mail.text.includes(link));
-        assert.ok(mail.html.includes(link.replace(/&/g, '&amp;')));
-      });
+      if (notMe) {
+        it('says what to do if it was not you, with its one-time "this wasn\'t me" link on the base URL', () => {
+          const link = notMeLink(branding, 'tok_en-1');
+          assert.equal(link, 'https://id.example.org/not-me?token=tok_en-1');
+          assert.ok(mail.text.includes(`${emailText.common.notYouButton}: ${link}`));
+          assert.ok(mail.html.includes(`href="${link}"`));
+        });
+      } else {
+        it('carries no "this wasn\'t me" link (not a notice that something happened to the account)', () => {
+          assert.ok(!mail.text.includes('/not-me') && !mail.html.includes('/not-me'));
+          assert.ok(!mail.text.includes(`${emailText.common.notYouButton}:`), 'no button line');
+        });
+      }
       it('links only to the configured base URL (and the logo)', () => {
         const urls = [...mail.html.matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
         assert.ok(urls.length >= 2);
@@ -103,12 +112,14 @@ describe('security emails', () => {
     assert.ok(mail.text.includes('recovery address of the account ada@example.org'));
   });
 
-  it('"this wasn\'t me" links verify only with their own message id', () => {
-    const link = new URL(thisWasntMeLink(branding, 'msg-42'));
-    const mac = link.searchParams.get('s')!;
-    assert.equal(verifyThisWasntMe(branding, 'msg-42', mac), true);
-    assert.equal(verifyThisWasntMe(branding, 'msg-43', mac), false);
-    assert.equal(verifyThisWasntMe({ ...branding, secret: new Uint8Array(32) }, 'msg-42', mac), false);
+  it('every notice that tells of something done to the account offers "this wasn\'t me"; the reset email does not', () => {
+    for (const code of NOTICE_CODES) {
+      const t = emailText.notices[code] as { ifNotYou?: string };
+      if (NOT_ME_NOTICES.has(code)) assert.ok(t.ifNotYou?.includes('This wasn’t me'), `${code} tells the person to use it`);
+      else assert.ok(!t.ifNotYou?.includes('This wasn’t me'), `${code} does not mention a link it does not carry`);
+    }
+    assert.equal(NOT_ME_NOTICES.has('password-reset-requested'), false);
+    assert.equal(NOT_ME_NOTICES.has('account-reported'), false);
   });
 
   it('without a logo the organisation name heads the message', () => {

@@ -129,6 +129,7 @@ const revokeReasons: Record<string, string> = {
   'signed-out-elsewhere': 'signed out from another device',
   'sign-out': 'signed out',
   admin: 'signed out by an administrator',
+  reported: 'signed out when “This wasn’t me” was reported',
 };
 
 export function securityPage(
@@ -153,6 +154,8 @@ export function securityPage(
   ${o.securityQuestions ? html`<p><a href="/security/questions" id="security-questions-link">Security questions</a>: asked in a password reset when two-step verification is off.</p>` : ''}
   <h2>Email</h2>
   <p><a href="/security/email" id="email-settings-link">Email settings</a>: your anti-phishing phrase and a recovery address.</p>
+  <h2>Recent activity</h2>
+  <p><a href="/security/activity" id="activity-link">Recent activity</a>: sign-ins and changes to your account. Something you don’t recognise? Report it there with “This wasn’t me”.</p>
   <h2>Your devices</h2>
   <ul class="devices" id="devices">
   ${live.map((d) => html`<li class="device" data-session-id="${d.id}">

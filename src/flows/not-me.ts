@@ -1,0 +1,197 @@
+// "This wasn't me" (issue 5). Every security notice carries a one-time link (mail/notices.ts issues it; the
+// states are drawn beside the 0013_not_me migration), and the activity list offers the same to a signed-in
+// person. Opening the link never acts — mail scanners open links — it only swaps the token for a short-lived
+// confirmation that shows what is reported. The confirmation (or an API client's token, or the signed-in
+// person's report) then secures the account in ONE transaction:
+//   every session revoked · reset flows and pending second-factor sign-ins ended · the password must be
+//   reset (sign-in with it refused until a reset completes) · every other link of the account voided ·
+//   a recovery address confirmed since the reported event removed · the audit event · a fresh reset email
+//   to the person's addresses · the help desk told (if configured).
+// Nuisance-proof: a link acts only on the account it was sent to, once; a session of another account
+// cannot use it; used, expired and unknown links look the same; confirmations are limited per IP.
+import { assertRecentAuthentication } from './step-up.js';
+import { PassdeskError } from '../core/errors.js';
+import { activityMessages } from '../core/messages.js';
+import { generateToken, hashToken } from '../core/tokens.js';
+import { queueHelpDeskNotice } from '../mail/notices.js';
+import { formatWhen } from '../mail/templates.js';
+import type { Account, AuditEvent, EventType, NotMeKey, Repositories } from '../store/index.js';
+import type { FlowDeps, RequestContext } from './deps.js';
+import { prepareResetEmail, queueResetEmail } from './reset-password.js';
+import type { Authenticated } from './sessions.js';
+
+/** The must_change_reason of a reported account: password sign-in is refused until a reset clears it. */
+export const REPORTED_REASON = 'reported';
+/** How long the confirmation page a link opens stays usable. */
+export const NOT_ME_CONFIRM_TTL_MS = 15 * 60_000;
+/** Confirmations by link per IP in the window (OWASP: limit what a guesser or a nuisance can try). */
+export const NOT_ME_MAX_PER_IP = 10;
+export const NOT_ME_THROTTLE_WINDOW_MS = 15 * 60_000;
+
+/** Events a person may report from the activity list: things that changed or used the account. */
+export const REPORTABLE_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
+  'signin.succeeded',
+  'sessions.revoked_others',
+  'password.changed',
+  'password.reset',
+  'mail.phrase_changed',
+  'recovery_email.verified',
+  'recovery_email.removed',
+  'second_factor.added',
+  'second_factor.removed',
+  'recovery_codes.generated',
+  'recovery_code.used',
+  'security_questions.set',
+  'security_questions.removed',
+]);
+
+export function isReported(account: Pick<Account, 'mustChangePassword' | 'mustChangeReason'>): boolean {
+  return account.mustChangePassword && account.mustChangeReason === REPORTED_REASON;
+}
+
+/** What a link or an activity entry reports, as the confirmation page shows it. */
+export interface NotMeReport {
+  /** The notice's template code. */
+  notice: string;
+  /** "Password changed on 2026-11-23 09:00 UTC from Firefox on Linux (IP 203.0.113.10)". */
+  summary: string;
+  at: number;
+  ip: string | null;
+  device: string | null;
+}
+
+function noticeSummary(notice: string, at: number, device: string | null, ip: string | null): string {
+  return activityMessages.sentence(activityMessages.notices[notice] ?? 'A change to your account', formatWhen(at), device, ip);
+}
+
+/**
+ * Opening the emailed link: a live link gets a new confirmation id (the caller redirects to it, so the
+ * token leaves the address bar). Nothing is changed on the account. Null for used, expired, unknown links.
+ */
+export async function openNotMeLink(deps: FlowDeps, input: { token: string }): Promise<{ confirmId: string } | null> {
+  const now = deps.clock.now();
+  const confirmId = generateToken(deps.random);
+  const row = await deps.store.notMe.startNotMeConfirmation(hashToken(input.token), {
+    confirmHash: hashToken(confirmId), now, confirmExpiresAt: now + NOT_ME_CONFIRM_TTL_MS,
+  });
+  return row ? { confirmId } : null;
+}
+
+/** What a live confirmation reports, or null. */
+export async function describeNotMeConfirmation(deps: FlowDeps, confirmId: string): Promise<NotMeReport | null> {
+  const row = await deps.store.notMe.findLiveNotMe({ confirmHash: hashToken(confirmId) }, deps.clock.now());
+  if (!row) return null;
+  return { notice: row.notice, summary: noticeSummary(row.notice, row.eventAt, row.eventDevice, row.eventIp), at: row.eventAt, ip: row.eventIp, device: row.eventDevice };
+}
+
+/**
+ * Confirms a report by link: the confirmation id from the page, or the token itself (API clients).
+ * Every refusal that concerns the link — used, expired, unknown, or presented with a session of another
+ * account — is the same NOT_ME_LINK_INVALID.
+ */
+export async function confirmNotMe(
+  deps: FlowDeps,
+  input: { token: string } | { confirmId: string },
+  ctx: RequestContext,
+  o: { signedInAccountId?: string | null } = {},
+): Promise<{ accountId: string }> {
+  const ipKey = `ip:${ctx.ip ?? 'unknown'}`;
+  const perIp = deps.notMeThrottle?.perIp;
+  if (perIp?.isLimited(ipKey)) throw new PassdeskError('TOO_MANY_REQUESTS');
+  perIp?.recordFailure(ipKey);
+  const now = deps.clock.now();
+  const key: NotMeKey = 'token' in input ? { tokenHash: hashToken(input.token) } : { confirmHash: hashToken(input.confirmId) };
+  const row = await deps.store.notMe.findLiveNotMe(key, now);
+  // The link belongs to the account it was sent to: someone signed in as another account cannot use it
+  // (and the owner's link stays usable).
+  if (!row || (o.signedInAccountId && o.signedInAccountId !== row.accountId)) throw new PassdeskError('NOT_ME_LINK_INVALID');
+  const account = await deps.store.accounts.findAccountById(row.accountId);
+  if (!account) throw new PassdeskError('NOT_ME_LINK_INVALID');
+  await secureAccount(deps, account, ctx, {
+    summary: noticeSummary(row.notice, row.eventAt, row.eventDevice, row.eventIp),
+    eventAt: row.eventAt,
+    detail: { via: 'email-link', notice: row.notice, outboxId: row.outboxId, noticeAt: row.eventAt },
+    // The guarded use: of two racing confirmations only one gets past it.
+    use: async (tx) => (await tx.notMe.useNotMe(key, now)) !== null,
+  });
+  return { accountId: account.id };
+}
+
+/** The signed-in person reports one of their own activity entries. Not theirs, or not reportable: NOT_FOUND. */
+export async function reportActivity(deps: FlowDeps, auth: Authenticated, input: { eventId: number }, ctx: RequestContext): Promise<void> {
+  // It signs out every device and removes a recovery address: from a stolen, stale session it would be a
+  // nuisance, so it needs a recent authentication like signing out other devices (the email link does not).
+  await assertRecentAuthentication(deps, auth);
+  const event = await deps.store.events.findEvent(auth.account.id, input.eventId);
+  if (!event || !REPORTABLE_EVENTS.has(event.type)) throw new PassdeskError('NOT_FOUND', 'That activity was not found, or cannot be reported.');
+  await secureAccount(deps, auth.account, ctx, {
+    summary: eventSummary(event),
+    eventAt: event.createdAt,
+    detail: { via: 'activity', eventId: event.id, eventType: event.type, eventAt: event.createdAt },
+    use: async () => true,
+  });
+}
+
+async function secureAccount(
+  deps: FlowDeps,
+  account: Account,
+  ctx: RequestContext,
+  about: { summary: string; eventAt: number; detail: Record<string, unknown>; use: (tx: Repositories) => Promise<boolean> },
+): Promise<void> {
+  const now = deps.clock.now();
+  // Read before the transaction (on SQLite a read outside it would wait for its connection).
+  const prepared = await prepareResetEmail(deps, account);
+  // A recovery address confirmed at or after what is reported may be the intruder's: the reset must not go
+  // there, so it is removed with the rest (the person can add theirs again after the reset).
+  const prefs = await deps.store.mailPreferences.getMailPreferences(account.id);
+  const suspectRecovery = prefs.recoveryEmail !== null && (prefs.recoveryEmailVerifiedAt ?? 0) >= about.eventAt;
+  const helpdesk = deps.config.helpdeskEmail;
+  await deps.store.transaction(async (tx) => {
+    if (!(await about.use(tx))) throw new PassdeskError('NOT_ME_LINK_INVALID');
+    const signedOutSessions = await tx.sessions.revokeOtherSessions(account.id, { exceptSessionId: null, now, reason: 'reported' });
+    const voidedResets = await tx.passwordResets.voidResets(account.id, now);
+    const endedSignIns = await tx.twoFactor.expireSecondFactorFlows(account.id, now);
+    await tx.accounts.requirePasswordChange(account.id, REPORTED_REASON, now);
+    const voidedLinks = await tx.notMe.voidNotMeTokens(account.id, now);
+    const removedRecoveryEmail = suspectRecovery && (await tx.mailPreferences.removeRecoveryEmail(account.id, now));
+    if (removedRecoveryEmail) await tx.events.recordEvent({ accountId: account.id, type: 'recovery_email.removed', now, ip: ctx.ip, detail: { reason: 'reported' } });
+    await tx.events.recordEvent({
+      accountId: account.id, type: 'account.reported', now, ip: ctx.ip,
+      detail: { ...about.detail, signedOutSessions, voidedResets, endedSignIns, voidedLinks, removedRecoveryEmail },
+    });
+    // A disabled account gets no reset (as a reset request would not), but is secured all the same.
+    if (account.status === 'active') await queueResetEmail(tx, deps, account, prepared, ctx, now);
+    if (helpdesk) {
+      await queueHelpDeskNotice(tx, deps, { to: helpdesk, account, notice: { code: 'account-reported', about: about.summary }, origin: { at: now, device: null, ip: ctx.ip } });
+    }
+  });
+}
+
+function eventSummary(e: AuditEvent): string {
+  return activityMessages.sentence(activityMessages.events[e.type] ?? e.type, formatWhen(e.createdAt), e.device, e.ip);
+}
+
+export interface ActivityEntry {
+  id: number;
+  type: EventType;
+  /** What happened, in words. */
+  label: string;
+  at: number;
+  ip: string | null;
+  device: string | null;
+  /** Whether "This wasn't me" is offered for it. */
+  reportable: boolean;
+}
+
+/** The signed-in person's recent security events, newest first. */
+export async function listActivity(deps: FlowDeps, auth: Authenticated, o: { limit?: number } = {}): Promise<ActivityEntry[]> {
+  const limit = o.limit ?? 50;
+  const events = await deps.store.events.listEvents(auth.account.id, { limit: limit * 4 });
+  return events
+    .filter((e) => activityMessages.events[e.type] !== undefined)
+    .slice(0, limit)
+    .map((e) => ({
+      id: e.id, type: e.type, label: activityMessages.events[e.type]!, at: e.createdAt, ip: e.ip, device: e.device,
+      reportable: REPORTABLE_EVENTS.has(e.type),
+    }));
+}
