@@ -18,6 +18,9 @@ export type NoticeCode =
   | 'password-expiring'
   | 'admin-changed-account'
   | 'recovery-email-verification'
+  | 'recovery-email-added'
+  | 'recovery-email-removed'
+  | 'anti-phishing-phrase-changed'
   | 'account-reported';
 
 export interface NoticeText {
@@ -137,6 +140,24 @@ export const emailText = {
       body: 'To confirm, type this code in the security settings: {code}. It works once, for {minutes} minutes. Reset codes and security notices will then come here too.',
       ifNotYou: 'If you did not ask for this, ignore this email: the address is not added until the code is typed.',
     },
+    'recovery-email-added': {
+      subject: 'A recovery address was added to your {org} account',
+      headline: 'The address {recoveryEmail} is now the recovery address of your account {email}.',
+      body: 'Password reset emails and security notices now go to it as well as to this address.',
+      ifNotYou: 'If you did not add it, someone else may be preparing to take over your account. Use “This wasn’t me” now: it removes the address and signs out every device.',
+    },
+    'recovery-email-removed': {
+      subject: 'The recovery address of your {org} account was removed',
+      headline: 'The address {recoveryEmail} is no longer the recovery address of your account {email}.',
+      body: 'Password reset emails and security notices now go only to this address.',
+      ifNotYou: 'If you did not remove it, someone else may have access to your account. Use “This wasn’t me” now.',
+    },
+    'anti-phishing-phrase-changed': {
+      subject: 'The anti-phishing phrase of your {org} account was changed',
+      headline: '{phraseChange}',
+      body: 'Genuine emails from {org} show the phrase at the top. If it ever looks wrong, do not trust the email.',
+      ifNotYou: 'If you did not change it, someone else may have access to your account. Use “This wasn’t me” now.',
+    },
     'account-reported': {
       subject: '{org}: {email} reported activity they did not recognise',
       headline: 'The person with the account {email} used “This wasn’t me” about: {about}.',
@@ -145,6 +166,8 @@ export const emailText = {
   } satisfies Record<NoticeCode, NoticeText>,
   fragments: {
     signedOutOthers: 'Every other device was signed out.',
+    phraseSet: 'The anti-phishing phrase of your account {email} was changed; this email shows the new one.',
+    phraseRemoved: 'The anti-phishing phrase of your account {email} was removed; emails no longer show one.',
     keptOthers: 'Your other devices stayed signed in.',
     resetLinkLabel: 'Choose a new password',
     changeLinkLabel: 'Change your password',

@@ -84,6 +84,9 @@ export const activityMessages = {
     'security-questions-changed': 'Security questions changed',
     'email-changed-old-address': 'Email address changed',
     'email-changed-new-address': 'Email address changed',
+    'recovery-email-added': 'Recovery address added',
+    'recovery-email-removed': 'Recovery address removed',
+    'anti-phishing-phrase-changed': 'Anti-phishing phrase changed',
   } as Record<string, string>,
   events: {
     'account.created': 'Account created',

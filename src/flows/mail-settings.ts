@@ -43,6 +43,8 @@ export async function setAntiPhishingPhrase(
     await tx.mailPreferences.setAntiPhishingPhrase(auth.account.id, phrase, now);
     // The phrase itself is private: it is never written to the audit trail.
     await tx.events.recordEvent({ accountId: auth.account.id, type: 'mail.phrase_changed', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { set: phrase !== null } });
+    // Someone who controls the phrase can make fake emails look genuine: the person hears of every change.
+    await queueNotice(tx, deps, { account: auth.account, notice: { code: 'anti-phishing-phrase-changed', set: phrase !== null }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
   });
   return getMailSettings(deps, auth);
 }
@@ -89,6 +91,8 @@ export async function verifyRecoveryEmail(deps: FlowDeps, auth: Authenticated, i
     const address = await tx.mailPreferences.consumeRecoveryEmailCode(auth.account.id, codeHash(auth.account.id, input.code), now);
     if (address) {
       await tx.events.recordEvent({ accountId: auth.account.id, type: 'recovery_email.verified', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id });
+      // A recovery address receives reset emails: adding one is how a takeover is prepared, so both addresses hear of it.
+      await queueNotice(tx, deps, { account: auth.account, notice: { code: 'recovery-email-added', recoveryEmail: address }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
     }
     return address;
   });
@@ -100,6 +104,11 @@ export async function removeRecoveryEmail(deps: FlowDeps, auth: Authenticated, i
   await reauthenticate(deps, auth, input.currentPassword, ctx);
   const now = deps.clock.now();
   await deps.store.transaction(async (tx) => {
+    const removing = (await tx.mailPreferences.getMailPreferences(auth.account.id)).recoveryEmail;
+    // Queued before the removal, so the address being removed hears of it too.
+    if (removing) {
+      await queueNotice(tx, deps, { account: auth.account, notice: { code: 'recovery-email-removed', recoveryEmail: removing }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
+    }
     if (await tx.mailPreferences.removeRecoveryEmail(auth.account.id, now)) {
       await tx.events.recordEvent({ accountId: auth.account.id, type: 'recovery_email.removed', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id });
     }

@@ -28,6 +28,8 @@ export type Notice =
   | { code: 'password-expiring'; days: number; expiresAt: number }
   | { code: 'admin-changed-account'; change: string }
   | { code: 'recovery-email-verification'; verificationCode: string; minutes: number }
+  | { code: 'recovery-email-added' | 'recovery-email-removed'; recoveryEmail: string }
+  | { code: 'anti-phishing-phrase-changed'; set: boolean }
   | { code: 'account-reported'; about: string };
 
 /**
@@ -45,6 +47,9 @@ export const NOT_ME_NOTICES: ReadonlySet<NoticeCode> = new Set<NoticeCode>([
   'recovery-codes-regenerated',
   'recovery-code-used',
   'security-questions-changed',
+  'recovery-email-added',
+  'recovery-email-removed',
+  'anti-phishing-phrase-changed',
   'email-changed-old-address',
   'email-changed-new-address',
 ]);
@@ -121,6 +126,13 @@ function noticeVars(b: MailBranding, n: Notice, r: NoticeRecipient): Record<stri
       break;
     case 'account-reported':
       v['about'] = n.about;
+      break;
+    case 'recovery-email-added':
+    case 'recovery-email-removed':
+      v['recoveryEmail'] = n.recoveryEmail;
+      break;
+    case 'anti-phishing-phrase-changed':
+      v['phraseChange'] = (n.set ? emailText.fragments.phraseSet : emailText.fragments.phraseRemoved).replace('{email}', r.accountEmail);
       break;
     default:
       break;

@@ -3,7 +3,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, errorCode, PASSWORD, NEW_PASSWORD, type TestApp, type TestClient } from '../helpers/app.js';
-import { startSmtpServer, type TestSmtpServer, type ReceivedMail } from '../helpers/smtp.js';
+import { decodeHeader, startSmtpServer, type TestSmtpServer, type ReceivedMail } from '../helpers/smtp.js';
 import { queueNotice } from '../../src/mail/notices.js';
 import { emailText } from '../../src/core/email-text.js';
 
@@ -42,8 +42,13 @@ describe('email settings', () => {
     assert.equal((res.json() as { antiPhishingPhrase: string }).antiPhishingPhrase, 'purple <otter> & tea');
     assert.equal(((await c.get('/api/v1/security/email-settings')).json() as { antiPhishingPhrase: string }).antiPhishingPhrase, 'purple <otter> & tea');
 
+    const [phraseNotice] = await delivered('phrase@example.org');
+    assert.ok(decodeHeader(phraseNotice?.headers.get('subject') ?? '').includes('anti-phishing phrase of your'), 'a change of the phrase is itself a security notice');
+    assert.ok(phraseNotice?.text.includes('was changed; this email shows the new one'));
+    assert.ok(phraseNotice!.text.startsWith(`${emailText.common.phraseLabel}: purple <otter> & tea\n`));
+
     assert.equal((await c.post('/api/v1/password/change', { currentPassword: PASSWORD, newPassword: NEW_PASSWORD })).statusCode, 200);
-    const [mail] = await delivered('phrase@example.org');
+    const [, mail] = await delivered('phrase@example.org');
     assert.ok(mail);
     assert.ok(mail.text.startsWith(`${emailText.common.phraseLabel}: purple <otter> & tea\n`), 'first line of the text part');
     const body = mail.html.slice(mail.html.indexOf('<body'));
@@ -56,6 +61,9 @@ describe('email settings', () => {
 
     const cleared = await c.post('/api/v1/security/anti-phishing-phrase', { currentPassword: NEW_PASSWORD, phrase: null });
     assert.equal((cleared.json() as { antiPhishingPhrase: string | null }).antiPhishingPhrase, null);
+    const [, , removedNotice] = await delivered('phrase@example.org');
+    assert.ok(removedNotice?.text.includes('was removed; emails no longer show one'));
+    assert.ok(!removedNotice!.text.includes('otter'), 'the old phrase is not repeated');
   });
 
   it('bad input is a 400 with a code, never a 500', async () => {
@@ -107,10 +115,17 @@ describe('email settings', () => {
     assert.equal(ok.statusCode, 200);
     assert.equal((ok.json() as { recoveryEmail: { address: string } }).recoveryEmail.address, 'backup@example.net');
     assert.equal(errorCode(await c.post('/api/v1/security/recovery-email/verify', { code })), 'VERIFICATION_CODE_INVALID', 'a code works once');
+    const addedNotices = [...(await delivered('primary@example.org')), ...(await delivered('backup@example.net')).slice(1)];
+    assert.deepEqual(addedNotices.map((m) => m.to[0]), ['primary@example.org', 'backup@example.net'], 'both addresses hear that a recovery address was added');
+    for (const m of addedNotices) {
+      assert.ok(decodeHeader(m.headers.get('subject') ?? '').includes('A recovery address was added'));
+      assert.ok(m.text.includes('The address backup@example.net is now the recovery address of your account primary@example.org.'));
+      assert.match(m.text, /\/not-me\?token=/, 'with a "this wasn\'t me" link');
+    }
 
     assert.equal((await c.post('/api/v1/password/change', { currentPassword: PASSWORD, newPassword: NEW_PASSWORD })).statusCode, 200);
-    const toPrimary = await delivered('primary@example.org');
-    const toBackup = (await delivered('backup@example.net')).slice(1);
+    const toPrimary = (await delivered('primary@example.org')).slice(1);
+    const toBackup = (await delivered('backup@example.net')).slice(2);
     assert.equal(toPrimary.length, 1);
     assert.equal(toBackup.length, 1, 'the security notice reaches the recovery address too');
     assert.ok(toBackup[0]!.text.includes('recovery address of the account primary@example.org'));
@@ -123,8 +138,12 @@ describe('email settings', () => {
     const resetMails = [...(await delivered('primary@example.org')), ...(await delivered('backup@example.net'))].filter((m) => m.text.includes('24681357'));
     assert.deepEqual(resetMails.map((m) => m.to[0]).sort(), ['backup@example.net', 'primary@example.org']);
 
+    const before = { primary: (await delivered('primary@example.org')).length, backup: (await delivered('backup@example.net')).length };
     const removed = await c.post('/api/v1/security/recovery-email/remove', { currentPassword: NEW_PASSWORD });
     assert.equal((removed.json() as { recoveryEmail: unknown }).recoveryEmail, null);
+    const removedNotices = [...(await delivered('primary@example.org')).slice(before.primary), ...(await delivered('backup@example.net')).slice(before.backup)];
+    assert.deepEqual(removedNotices.map((m) => m.to[0]), ['primary@example.org', 'backup@example.net'], 'the removed address hears of it too');
+    for (const m of removedNotices) assert.ok(m.text.includes('The address backup@example.net is no longer the recovery address of your account primary@example.org.'));
   });
 
   it('the /security/email page sets the phrase and sends a recovery code with plain forms', async () => {

@@ -33,6 +33,9 @@ const examples: Record<Notice['code'], Notice> = {
   'password-expiring': { code: 'password-expiring', days: 7, expiresAt: at + 7 * 86_400_000 },
   'admin-changed-account': { code: 'admin-changed-account', change: 'role changed to helpdesk' },
   'recovery-email-verification': { code: 'recovery-email-verification', verificationCode: '55501234', minutes: 30 },
+  'recovery-email-added': { code: 'recovery-email-added', recoveryEmail: 'ada@backup.example' },
+  'recovery-email-removed': { code: 'recovery-email-removed', recoveryEmail: 'ada@backup.example' },
+  'anti-phishing-phrase-changed': { code: 'anti-phishing-phrase-changed', set: true },
   'account-reported': { code: 'account-reported', about: 'Password changed on 2026-11-23 09:30 UTC from Firefox on Linux (IP 203.0.113.7)' },
 };
 
