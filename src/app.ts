@@ -101,6 +101,7 @@ export function flowConfig(config: Config): FlowConfig {
     stepUpMaxAgeMs: config.stepUpMaxAge,
     securityQuestions: { enabled: config.securityQuestions, count: config.securityQuestionCount },
     resetTwoMethodRoles: config.resetTwoMethodRoles,
+    webauthn: { rpId: config.webauthnRpId, rpName: config.organizationName, origins: config.webauthnOrigins },
     helpdeskEmail: config.helpdeskEmail,
   };
 }

@@ -101,6 +101,19 @@ export const configKeys = {
       .default(['admin']),
     doc: 'Roles whose self-service reset needs a second method besides email (a second factor or, when on, security questions), as Entra ID does for administrators. Without one they reset through the help desk. "none" for no role.',
   },
+  webauthnRpId: {
+    env: 'PASSDESK_WEBAUTHN_RP_ID',
+    schema: z.string().trim().toLowerCase().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, 'expected a domain name such as "example.org"').optional(),
+    doc: 'Passkeys (WebAuthn): the relying party ID, the domain passkeys are bound to (the base URL\'s host or a parent domain of it). Default: the host of the base URL. Browsers refuse an IP address: open Passdesk under a name (http://localhost:8080 for a try-out).',
+  },
+  webauthnOrigins: {
+    env: 'PASSDESK_WEBAUTHN_ORIGINS',
+    schema: z.union([z.string().transform((v) => v.split(',')), z.array(z.string())])
+      .transform((list) => list.map((o) => o.trim()).filter(Boolean))
+      .pipe(z.array(z.url({ protocol: /^https?$/, error: 'expected origins such as https://id.example.org' })).max(20))
+      .optional(),
+    doc: 'Passkeys: the page origins whose WebAuthn responses are accepted, comma-separated (in a config file: a JSON array). Each must be on the RP ID\'s domain. Default: the base URL.',
+  },
   notMeTokenTtl: { env: 'PASSDESK_NOT_ME_TOKEN_TTL', schema: duration.default(604_800_000), doc: 'How long the one-time “This wasn’t me” link in a security email works (default 7d).' },
   helpdeskEmail: { env: 'PASSDESK_HELPDESK_EMAIL', schema: z.email({ error: 'expected an email address' }).max(254).optional(), doc: 'The help desk’s address: told by email whenever someone uses “This wasn’t me”. Unset: nobody is told.' },
   trustProxy: { env: 'PASSDESK_TRUST_PROXY', schema: boolFromString.default(false), doc: 'Trust X-Forwarded-For/-Proto from a reverse proxy in front.' },
@@ -136,6 +149,10 @@ export type Config = { [K in keyof Keys]: z.output<Keys[K]['schema']> } & {
   breachedFile: string;
   /** The secret as bytes. */
   secretBytes: Uint8Array;
+  /** Resolved WebAuthn relying party ID. */
+  webauthnRpId: string;
+  /** Resolved WebAuthn origins (each without a trailing slash). */
+  webauthnOrigins: string[];
   configFile: string | undefined;
 };
 
@@ -200,7 +217,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     out[key] = result.data;
   }
 
-  const cfg = out as Omit<Config, 'secretBytes' | 'configFile'> & { baseUrl: string | undefined; databaseUrl: string | undefined };
+  const cfg = out as Omit<Config, 'secretBytes' | 'configFile' | 'webauthnRpId' | 'webauthnOrigins'> & { baseUrl: string | undefined; databaseUrl: string | undefined; webauthnRpId: string | undefined; webauthnOrigins: string[] | undefined };
   if (cfg.passwordMinLength > cfg.passwordMaxLength) {
     throw new ConfigError(`PASSDESK_PASSWORD_MIN_LENGTH (${cfg.passwordMinLength}) is larger than PASSDESK_PASSWORD_MAX_LENGTH (${cfg.passwordMaxLength})`);
   }
@@ -215,16 +232,39 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     throw new ConfigError(`PASSDESK_BASE_URL: must be an origin without a path (got ${cfg.baseUrl})`);
   }
   const databaseUrl = cfg.databaseUrl ?? `sqlite:${join(dataDir, 'passdesk.sqlite')}`;
+  const { rpId: webauthnRpId, origins: webauthnOrigins } = resolveWebauthn(baseUrl, cfg.webauthnRpId, cfg.webauthnOrigins);
   const secret = cfg.secret ?? loadOrCreateSecret(dataDir, options.persistSecret ?? true);
   return {
-    ...(cfg as Omit<Config, 'secretBytes' | 'configFile' | 'baseUrl' | 'databaseUrl' | 'breachedFile'>),
+    ...(cfg as Omit<Config, 'secretBytes' | 'configFile' | 'baseUrl' | 'databaseUrl' | 'breachedFile' | 'webauthnRpId' | 'webauthnOrigins'>),
     dataDir,
+    webauthnRpId,
+    webauthnOrigins,
     baseUrl: baseUrl.origin,
     databaseUrl,
     breachedFile: resolve((out.breachedFile as string | undefined) ?? join(dataDir, 'breached-passwords.bin')),
     secretBytes: new Uint8Array(Buffer.from(secret, 'utf8')),
     configFile,
   };
+}
+
+/**
+ * The relying party ID defaults to the base URL's host and the accepted origins to the base URL. An origin
+ * must be on the RP ID's domain (WebAuthn §5.1.3: the RP ID is the origin's effective domain or a
+ * registrable suffix of it), otherwise no browser would ever produce a response the service accepts.
+ */
+function resolveWebauthn(baseUrl: URL, rpIdSetting: string | undefined, originsSetting: string[] | undefined): { rpId: string; origins: string[] } {
+  const rpId = rpIdSetting ?? baseUrl.hostname.replace(/^\[|\]$/g, '');
+  const origins: string[] = [];
+  for (const raw of originsSetting ?? [baseUrl.origin]) {
+    const url = new URL(raw);
+    if (url.pathname !== '/' || url.search || url.hash) throw new ConfigError(`PASSDESK_WEBAUTHN_ORIGINS: each must be an origin without a path (got ${raw})`);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (host !== rpId && !host.endsWith(`.${rpId}`)) {
+      throw new ConfigError(`PASSDESK_WEBAUTHN_ORIGINS: ${url.origin} is not on the domain of the relying party ID "${rpId}" (PASSDESK_WEBAUTHN_RP_ID)`);
+    }
+    origins.push(url.origin);
+  }
+  return { rpId, origins };
 }
 
 function loadOrCreateSecret(dataDir: string, persist: boolean): string {

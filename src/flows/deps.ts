@@ -25,6 +25,8 @@ export interface FlowConfig {
   securityQuestions?: { enabled: boolean; count: number };
   /** Roles whose reset needs a method besides email (default: admin). */
   resetTwoMethodRoles?: readonly string[];
+  /** Passkeys: the relying party ID and name, and the page origins whose responses are accepted. Absent: passkeys are off. */
+  webauthn?: { rpId: string; rpName: string; origins: readonly string[] };
   /** Told by email when someone uses "This wasn't me" (optional). */
   helpdeskEmail?: string | undefined;
 }

@@ -17,12 +17,14 @@ import type { Account, Repositories } from '../store/index.js';
 import { assertPasswordAllowed } from './password-policy.js';
 import type { FlowDeps, RequestContext } from './deps.js';
 import { answersMatch, hasSecurityAnswers } from './security-questions.js';
-import { acceptTotp, hasSecondFactor, MAX_ACCOUNT_FAILURES, recentSecondFactorFailures, recoveryCodeHash, secondFactorMethods, type SecondFactorMethod } from './two-factor.js';
+import { acceptTotp, hasSecondFactor, MAX_ACCOUNT_FAILURES, recentSecondFactorFailures, recoveryCodeHash, secondFactorMethods, type SecondFactorMethod, type SecondFactorProof } from './two-factor.js';
+import { passkeyOptionsForAccount, verifyPasskeyForAccount } from './passkeys.js';
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { normalizeCode } from '../core/otp.js';
 
 // What a verified flow may still have to prove before a new password is accepted (`requires`). The email
 // proof is the first method; these are the second:
-/** The account has an authenticator app (or passkey): a reset never bypasses it. A recovery code also does. */
+/** The account has an authenticator app or a passkey: a reset never bypasses it. A recovery code also does. */
 export const SECOND_FACTOR_REQUIREMENT = 'second_factor';
 /** No second factor, but the organisation uses security questions and the person answered them. */
 export const SECURITY_QUESTIONS_REQUIREMENT = 'security_questions';
@@ -34,7 +36,7 @@ const isRequirement = (r: string): r is ResetRequirement => RESET_REQUIREMENTS.i
 
 /** How a flow's second method is proven. */
 export type ResetMethodProof =
-  | { method: SecondFactorMethod; code: string }
+  | SecondFactorProof
   | { method: 'security_questions'; answers: Array<{ questionId: string; answer: string }> };
 
 export const RESET_TOKEN_TTL_MS = 30 * 60_000;
@@ -236,6 +238,8 @@ export async function proveResetMethod(deps: FlowDeps, input: { flowId: string }
   let ok: boolean;
   if (input.method === 'security_questions') ok = await answersMatch(deps, account.id, input.answers);
   else if (input.method === 'totp') ok = await acceptTotp(deps, account.id, normalizeCode(input.code));
+  // The challenge was issued for this reset flow (startResetPasskey) and is used up by this try.
+  else if (input.method === 'passkey') ok = (await verifyPasskeyForAccount(deps, account.id, input.response, { purpose: 'reset', binding: flowHash })) !== null;
   else ok = true; // a recovery code is consumed in the transaction below, with the rest
 
   const failed = async (): Promise<never> => {
@@ -245,7 +249,7 @@ export async function proveResetMethod(deps: FlowDeps, input: { flowId: string }
     const attemptsLeft = RESET_FACTOR_MAX_ATTEMPTS - after.factorAttempts;
     throw input.method === 'security_questions'
       ? new PassdeskError('RESET_ANSWERS_INCORRECT', undefined, { attemptsLeft })
-      : new PassdeskError('SECOND_FACTOR_CODE_INVALID', undefined, { attemptsLeft });
+      : new PassdeskError(input.method === 'passkey' ? 'PASSKEY_INVALID' : 'SECOND_FACTOR_CODE_INVALID', undefined, { attemptsLeft });
   };
   if (!ok) return failed();
 
@@ -264,6 +268,18 @@ export async function proveResetMethod(deps: FlowDeps, input: { flowId: string }
 }
 
 /**
+ * Passkey options for a verified reset that still has its second factor to prove: the challenge is bound to
+ * the account and this flow, so it proves nothing anywhere else.
+ */
+export async function startResetPasskey(deps: FlowDeps, input: { flowId: string }): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const flowHash = hashToken(input.flowId);
+  const flow = await deps.store.passwordResets.findVerifiedReset(flowHash, deps.clock.now());
+  const account = flow ? await deps.store.accounts.findAccountById(flow.accountId) : null;
+  if (!flow || !account || account.status !== 'active') throw new PassdeskError('RESET_FLOW_INVALID');
+  return passkeyOptionsForAccount(deps, account.id, { purpose: 'reset', binding: flowHash });
+}
+
+/**
  * Step 3, in ONE transaction: the flow used, the new password (must_change_password cleared), history,
  * every session revoked, every other reset flow voided, the audit event and the notice. Then the sign-in
  * throttle of the address is cleared: a person locked out by failures (or by someone guessing) recovers.
@@ -271,7 +287,7 @@ export async function proveResetMethod(deps: FlowDeps, input: { flowId: string }
  */
 export async function completePasswordReset(
   deps: FlowDeps,
-  input: { flowId: string; newPassword: string; secondFactor?: { method: SecondFactorMethod; code: string } | undefined; securityAnswers?: Array<{ questionId: string; answer: string }> | undefined },
+  input: { flowId: string; newPassword: string; secondFactor?: SecondFactorProof | undefined; securityAnswers?: Array<{ questionId: string; answer: string }> | undefined },
   ctx: RequestContext,
 ): Promise<void> {
   // A script may prove the second method in the same call.

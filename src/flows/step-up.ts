@@ -3,15 +3,18 @@
 // and authenticated_with); sign-in sets it, and reauthenticate() refreshes it (rotating the token).
 //
 // Methods plug in here: a method has a strength, and an account accepts the methods of its strongest kind.
-// Today: 'password' (strength 1); 'totp' and 'recovery_code' (strength 2: something you have). A new factor
-// (passkeys) adds itself to ReauthenticationInput, METHOD_STRENGTH, acceptedMethods and verifyStepUpProof.
+// Today: 'password' (strength 1); 'totp', 'recovery_code' and 'passkey' (strength 2: something you have). A
+// passkey proves itself against a challenge bound to this session (startStepUpPasskey).
+// A new factor adds itself to ReauthenticationInput, METHOD_STRENGTH, acceptedMethods and reauthenticate.
 import { PassdeskError } from '../core/errors.js';
 import { normalizeCode } from '../core/otp.js';
 import { generateToken, hashToken } from '../core/tokens.js';
 import { queueNotice } from '../mail/notices.js';
 import type { FlowDeps, RequestContext } from './deps.js';
 import type { Authenticated, IssuedSession } from './sessions.js';
-import { acceptTotp, MAX_ACCOUNT_FAILURES, recentSecondFactorFailures, recoveryCodeHash, secondFactorMethods } from './two-factor.js';
+import { acceptTotp, hasSecondFactor, MAX_ACCOUNT_FAILURES, recentSecondFactorFailures, recoveryCodeHash, secondFactorMethods } from './two-factor.js';
+import { passkeyOptionsForAccount, verifyPasskeyForAccount } from './passkeys.js';
+import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 
 /** NIST SP 800-63B-4 §2.2.3 allows longer; 10 minutes is GitHub's and Microsoft's "sudo" window. */
 export const DEFAULT_STEP_UP_MAX_AGE_MS = 10 * 60_000;
@@ -19,15 +22,16 @@ export const DEFAULT_STEP_UP_MAX_AGE_MS = 10 * 60_000;
 export const REAUTH_FAILURE_LIMIT = 5;
 export const REAUTH_FAILURE_WINDOW_MS = 15 * 60_000;
 
-export type StepUpMethod = 'password' | 'totp' | 'recovery_code';
+export type StepUpMethod = 'password' | 'totp' | 'recovery_code' | 'passkey';
 
 export type ReauthenticationInput =
   | { method: 'password'; password: string }
   | { method: 'totp'; code: string }
-  | { method: 'recovery_code'; code: string };
+  | { method: 'recovery_code'; code: string }
+  | { method: 'passkey'; response: AuthenticationResponseJSON };
 
 /** A second factor outranks the password alone; an unknown method (an old row) counts for nothing. */
-const METHOD_STRENGTH: Record<StepUpMethod, number> = { password: 1, totp: 2, recovery_code: 2 };
+const METHOD_STRENGTH: Record<StepUpMethod, number> = { password: 1, totp: 2, recovery_code: 2, passkey: 2 };
 
 export function methodStrength(method: string): number {
   return (METHOD_STRENGTH as Record<string, number>)[method] ?? 0;
@@ -39,7 +43,7 @@ export function stepUpMaxAgeMs(deps: Pick<FlowDeps, 'config'>): number {
 
 /** The methods this account re-authenticates with: its second factors when it has one, else its password. */
 export async function acceptedMethods(deps: Pick<FlowDeps, 'store'>, accountId: string): Promise<StepUpMethod[]> {
-  if ((await deps.store.twoFactor.countConfirmedFactors(accountId)) > 0) return secondFactorMethods(deps, accountId);
+  if (await hasSecondFactor(deps, accountId)) return secondFactorMethods(deps, accountId);
   return ['password'];
 }
 
@@ -123,6 +127,24 @@ export async function verifySecondFactorProof(
   }
 }
 
+/** Passkey options for step-up: the challenge is bound to this account and this session (its id survives rotation). */
+export async function startStepUpPasskey(deps: FlowDeps, auth: Authenticated): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  return passkeyOptionsForAccount(deps, auth.account.id, { purpose: 'step_up', binding: auth.session.id });
+}
+
+/** A passkey as proof for a signed-in session; failures share the account's second-factor budget. */
+export async function verifyPasskeyProof(deps: FlowDeps, auth: Authenticated, response: AuthenticationResponseJSON, ctx: RequestContext): Promise<void> {
+  const { account, session } = auth;
+  const now = deps.clock.now();
+  if ((await recentSecondFactorFailures(deps, account.id, now)) >= MAX_ACCOUNT_FAILURES) {
+    throw new PassdeskError('TOO_MANY_REQUESTS', 'Too many failed tries for this account. Wait 15 minutes and try again.');
+  }
+  if (!(await verifyPasskeyForAccount(deps, account.id, response, { purpose: 'step_up', binding: session.id }))) {
+    await deps.store.events.recordEvent({ accountId: account.id, type: 'reauth.second_factor_failed', now, ip: ctx.ip, device: session.device, sessionId: session.id, detail: { method: 'passkey' } });
+    throw new PassdeskError('PASSKEY_INVALID');
+  }
+}
+
 export interface Reauthenticated extends IssuedSession {
   method: StepUpMethod;
   validUntil: number;
@@ -137,6 +159,7 @@ export async function reauthenticate(deps: FlowDeps, auth: Authenticated, input:
   const methods = await acceptedMethods(deps, auth.account.id);
   if (!methods.includes(input.method)) throw new PassdeskError('REAUTHENTICATION_METHOD_NOT_ACCEPTED', undefined, { methods });
   if (input.method === 'password') await verifyPasswordProof(deps, auth, input.password, ctx);
+  else if (input.method === 'passkey') await verifyPasskeyProof(deps, auth, input.response, ctx);
   else await verifySecondFactorProof(deps, auth, input, ctx);
 
   const now = deps.clock.now();

@@ -3,7 +3,9 @@
 //
 // Enrolment: start → a factor row with confirmed_at NULL (pending; a new start replaces it) → confirm with a
 // correct code → confirmed (first factor: 10 recovery codes, shown once).
-// Pending sign-in (second_factor_flows): pending → completed (a correct code; the session is issued in the
+// Passkeys (flows/passkeys.ts) are second factors too: they count in hasSecondFactor and can complete a
+// pending sign-in with an assertion instead of a code.
+// Pending sign-in (second_factor_flows): pending → completed (a correct code or passkey; the session is issued in the
 // same transaction) | failed (MAX_FLOW_FAILURES wrong codes) | expired (FLOW_TTL_MS, checked on use).
 import QRCode from 'qrcode';
 import { PassdeskError } from '../core/errors.js';
@@ -14,6 +16,8 @@ import { queueNotice } from '../mail/notices.js';
 import type { Account, Repositories, SecondFactor } from '../store/index.js';
 import type { FlowDeps, RequestContext } from './deps.js';
 import { issueSession, type Authenticated, type IssuedSession } from './sessions.js';
+import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import { passkeyOptionsForAccount, verifyPasskeyForAccount } from './passkeys.js';
 import { assertRecentAuthentication, verifyPasswordProof, verifySecondFactorProof } from './step-up.js';
 import { requiredMinLength } from '../core/password-policy.js';
 import { passwordLength } from '../core/password-rules.js';
@@ -30,7 +34,12 @@ export const MAX_ACCOUNT_FAILURES = 10;
 export const TOTP_METHOD_NAME = 'authenticator app';
 const NEW_DEVICE_HISTORY = 200;
 
-export type SecondFactorMethod = 'totp' | 'recovery_code';
+export type SecondFactorMethod = 'totp' | 'recovery_code' | 'passkey';
+
+/** How a second factor is proven: a code (authenticator app, recovery code) or a passkey's assertion. */
+export type SecondFactorProof =
+  | { method: 'totp' | 'recovery_code'; code: string }
+  | { method: 'passkey'; response: AuthenticationResponseJSON };
 
 export interface FactorView {
   id: string;
@@ -52,8 +61,9 @@ function openSecret(deps: FlowDeps, f: SecondFactor): Uint8Array | null {
   return box(deps).open({ keyId: f.keyId, ciphertext: f.secretCiphertext }, sealContext(f.accountId, f.id));
 }
 
+/** An authenticator app or a passkey. */
 export async function hasSecondFactor(deps: Pick<FlowDeps, 'store'>, accountId: string): Promise<boolean> {
-  return (await deps.store.twoFactor.countConfirmedFactors(accountId)) > 0;
+  return (await deps.store.twoFactor.countConfirmedFactors(accountId)) > 0 || (await deps.store.passkeys.countPasskeys(accountId)) > 0;
 }
 
 export interface TotpEnrolment {
@@ -107,7 +117,7 @@ export function recoveryCodeHash(code: string): string {
   return hashToken(normalizeCode(code).toLowerCase());
 }
 
-async function storeRecoveryCodes(tx: Repositories, deps: FlowDeps, accountId: string): Promise<string[]> {
+export async function storeRecoveryCodes(tx: Repositories, deps: FlowDeps, accountId: string): Promise<string[]> {
   const codes = newRecoveryCodes(deps);
   await tx.twoFactor.replaceRecoveryCodes(accountId, codes.map(recoveryCodeHash), { now: deps.clock.now(), newId: () => deps.random.uuid() });
   return codes;
@@ -179,7 +189,8 @@ export async function removeFactor(
   await assertRecentAuthentication(deps, auth);
   const policy = deps.config.passwordPolicy;
   const singleFactorMin = requiredMinLength(policy, false);
-  const last = (await deps.store.twoFactor.countConfirmedFactors(auth.account.id)) === 1;
+  // Passkeys count: removing the app while a passkey remains is not removing the last factor.
+  const last = (await deps.store.twoFactor.countConfirmedFactors(auth.account.id)) + (await deps.store.passkeys.countPasskeys(auth.account.id)) === 1;
   const lengthMatters = last && singleFactorMin > requiredMinLength(policy, true);
   if (!proof.code && !proof.currentPassword) throw new PassdeskError('SECOND_FACTOR_PROOF_REQUIRED');
   if (lengthMatters && !proof.currentPassword) {
@@ -198,7 +209,8 @@ export async function removeFactor(
   const now = deps.clock.now();
   return deps.store.transaction(async (tx) => {
     if (!(await tx.twoFactor.removeFactor(auth.account.id, factorId))) throw new PassdeskError('SECOND_FACTOR_NOT_FOUND');
-    const remaining = await tx.twoFactor.countConfirmedFactors(auth.account.id);
+    // Passkeys are factors too: removing the app leaves the recovery codes while one remains.
+    const remaining = (await tx.twoFactor.countConfirmedFactors(auth.account.id)) + (await tx.passkeys.countPasskeys(auth.account.id));
     // Recovery codes stand in for a factor; with none left they would be a way in of their own.
     if (remaining === 0) await tx.twoFactor.replaceRecoveryCodes(auth.account.id, [], { now, newId: () => deps.random.uuid() });
     await tx.events.recordEvent({ accountId: auth.account.id, type: 'second_factor.removed', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { type: factor.type, factorId, remaining } });
@@ -212,7 +224,7 @@ export async function regenerateRecoveryCodes(deps: FlowDeps, auth: Authenticate
   await assertRecentAuthentication(deps, auth);
   const now = deps.clock.now();
   return deps.store.transaction(async (tx) => {
-    if ((await tx.twoFactor.countConfirmedFactors(auth.account.id)) === 0) throw new PassdeskError('TWO_FACTOR_NOT_ENABLED');
+    if ((await tx.twoFactor.countConfirmedFactors(auth.account.id)) + (await tx.passkeys.countPasskeys(auth.account.id)) === 0) throw new PassdeskError('TWO_FACTOR_NOT_ENABLED');
     const recoveryCodes = await storeRecoveryCodes(tx, deps, auth.account.id);
     await tx.events.recordEvent({ accountId: auth.account.id, type: 'recovery_codes.generated', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { count: recoveryCodes.length, regenerated: true } });
     await queueNotice(tx, deps, { account: auth.account, notice: { code: 'recovery-codes-regenerated' }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
@@ -251,7 +263,9 @@ export async function startSecondFactorFlow(deps: FlowDeps, account: Account, ct
 
 /** The ways this account can prove its second factor right now. */
 export async function secondFactorMethods(deps: Pick<FlowDeps, 'store'>, accountId: string): Promise<SecondFactorMethod[]> {
-  const methods: SecondFactorMethod[] = ['totp'];
+  const methods: SecondFactorMethod[] = [];
+  if ((await deps.store.twoFactor.countConfirmedFactors(accountId)) > 0) methods.push('totp');
+  if ((await deps.store.passkeys.countPasskeys(accountId)) > 0) methods.push('passkey');
   if ((await deps.store.twoFactor.countUnusedRecoveryCodes(accountId)) > 0) methods.push('recovery_code');
   return methods;
 }
@@ -275,15 +289,9 @@ export interface SecondFactorResult extends IssuedSession {
   account: Account;
 }
 
-/** The second step of sign-in: a correct code completes the flow and issues the session in one transaction. */
-export async function completeSecondFactor(
-  deps: FlowDeps,
-  input: { flowId: string; method: SecondFactorMethod; code: string },
-  ctx: RequestContext,
-  options: { replacing?: Authenticated | null } = {},
-): Promise<SecondFactorResult> {
-  const now = deps.clock.now();
-  const idHash = hashToken(input.flowId);
+/** A live pending sign-in and its account, or SECOND_FACTOR_FLOW_INVALID. */
+async function pendingFlow(deps: FlowDeps, flowId: string, now: number): Promise<{ idHash: string; account: Account }> {
+  const idHash = hashToken(flowId);
   const flow = await deps.store.twoFactor.findSecondFactorFlow(idHash);
   if (!flow || flow.state !== 'pending' || now >= flow.expiresAt) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
   const account = await deps.store.accounts.findAccountById(flow.accountId);
@@ -291,18 +299,47 @@ export async function completeSecondFactor(
   if (!account || account.status !== 'active' || isReported(account)) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
   // The flow stands for a password that was right when it started: a change or reset since then ends it.
   if (account.passwordChangedAt !== null && account.passwordChangedAt > flow.createdAt) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
+  return { idHash, account };
+}
+
+/** The methods a live pending sign-in can use (to show the page again after a wrong code), or null. */
+export async function pendingSecondFactorMethods(deps: FlowDeps, flowId: string): Promise<SecondFactorMethod[] | null> {
+  try {
+    const { account } = await pendingFlow(deps, flowId, deps.clock.now());
+    return await secondFactorMethods(deps, account.id);
+  } catch {
+    return null;
+  }
+}
+
+/** Passkey options for a pending sign-in: the challenge is bound to this flow and its account. */
+export async function startSecondFactorPasskey(deps: FlowDeps, input: { flowId: string }): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const { idHash, account } = await pendingFlow(deps, input.flowId, deps.clock.now());
+  return passkeyOptionsForAccount(deps, account.id, { purpose: 'second_factor', binding: idHash });
+}
+
+/** The second step of sign-in: a correct code or passkey completes the flow and issues the session in one transaction. */
+export async function completeSecondFactor(
+  deps: FlowDeps,
+  input: { flowId: string } & SecondFactorProof,
+  ctx: RequestContext,
+  options: { replacing?: Authenticated | null } = {},
+): Promise<SecondFactorResult> {
+  const now = deps.clock.now();
+  const { idHash, account } = await pendingFlow(deps, input.flowId, now);
   if ((await recentSecondFactorFailures(deps, account.id, now)) >= MAX_ACCOUNT_FAILURES) {
     throw new PassdeskError('TOO_MANY_REQUESTS', 'Too many wrong codes for this account. Wait 15 minutes and sign in again.');
   }
-  const code = normalizeCode(input.code);
-  const ok = input.method === 'totp'
-    ? await acceptTotp(deps, account.id, code)
-    : await deps.store.twoFactor.consumeRecoveryCode(account.id, recoveryCodeHash(code), now);
+  const ok = input.method === 'passkey'
+    ? (await verifyPasskeyForAccount(deps, account.id, input.response, { purpose: 'second_factor', binding: idHash })) !== null
+    : input.method === 'totp'
+      ? await acceptTotp(deps, account.id, normalizeCode(input.code))
+      : await deps.store.twoFactor.consumeRecoveryCode(account.id, recoveryCodeHash(normalizeCode(input.code)), now);
   if (!ok) {
     const after = await deps.store.twoFactor.recordSecondFactorFailure(idHash, { maxFailures: MAX_FLOW_FAILURES });
     await deps.store.events.recordEvent({ accountId: account.id, type: 'second_factor.failed', now, ip: ctx.ip, detail: { method: input.method } });
     if (!after || after.state !== 'pending') throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
-    throw new PassdeskError('SECOND_FACTOR_CODE_INVALID', undefined, { attemptsLeft: MAX_FLOW_FAILURES - after.failures });
+    throw new PassdeskError(input.method === 'passkey' ? 'PASSKEY_INVALID' : 'SECOND_FACTOR_CODE_INVALID', undefined, { attemptsLeft: MAX_FLOW_FAILURES - after.failures });
   }
   const issued = await deps.store.transaction(async (tx) => {
     if (!(await tx.twoFactor.completeSecondFactorFlow(idHash, now))) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');

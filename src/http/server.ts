@@ -13,6 +13,7 @@ import { apiRoutes } from './api/routes.js';
 import { passwordPolicyRoutes } from './api/password-policy-routes.js';
 import { systemRoutes } from './api/system.js';
 import { twoFactorRoutes } from './api/two-factor-routes.js';
+import { passkeyRoutes } from './api/passkey-routes.js';
 import { securityQuestionPages, securityQuestionRoutes } from './api/security-questions-routes.js';
 import { pageRoutes } from './pages/routes.js';
 import { stepUpRoutes } from './api/step-up-routes.js';
@@ -78,6 +79,7 @@ export async function buildServer(o: ServerOptions): Promise<{ server: FastifyIn
   await server.register(async (api) => apiRoutes(api, ctx));
   await server.register(async (api) => passwordPolicyRoutes(api, ctx));
   await server.register(async (api) => twoFactorRoutes(api, ctx));
+  await server.register(async (api) => passkeyRoutes(api, ctx));
   await server.register(async (api) => stepUpRoutes(api, ctx));
   await server.register(async (api) => securityQuestionRoutes(api, ctx));
   await server.register(async (pages) => securityQuestionPages(pages, ctx));

@@ -11,6 +11,7 @@ import { mailPreferencesRepository, type MailPreferencesRepository } from './mai
 import { twoFactorRepository, type TwoFactorRepository } from './two-factor.js';
 import { passwordResetRepository, type PasswordResetRepository } from './password-resets.js';
 import { securityAnswerRepository, type SecurityAnswerRepository } from './security-answers.js';
+import { passkeyRepository, type PasskeyRepository } from './passkeys.js';
 import { notMeRepository, type NotMeRepository } from './not-me.js';
 import { migrateToLatest, openDatabase, type MigrationOutcome } from './db.js';
 import type { Dialect } from './migrations/index.js';
@@ -25,6 +26,7 @@ export interface Repositories {
   twoFactor: TwoFactorRepository;
   passwordResets: PasswordResetRepository;
   securityAnswers: SecurityAnswerRepository;
+  passkeys: PasskeyRepository;
   notMe: NotMeRepository;
 }
 
@@ -51,6 +53,7 @@ function repositories(db: Kysely<Database>, dialect: Dialect, onEnqueue: () => v
     twoFactor: twoFactorRepository(db),
     passwordResets: passwordResetRepository(db),
     securityAnswers: securityAnswerRepository(db),
+    passkeys: passkeyRepository(db),
     notMe: notMeRepository(db),
   };
 }
@@ -93,4 +96,5 @@ export type { MailPreferences } from './mail-preferences.js';
 export type { SecondFactor, SecondFactorFlow } from './two-factor.js';
 export type { PasswordReset, ResetState } from './password-resets.js';
 export type { SecurityAnswer } from './security-answers.js';
+export type { Passkey, PasskeyChallenge } from './passkeys.js';
 export type { NotMeToken, NotMeKey } from './not-me.js';

@@ -122,6 +122,40 @@ export interface SecondFactorFlowsTable {
   expires_at: number;
 }
 
+export type PasskeyChallengePurpose = 'registration' | 'second_factor' | 'passwordless' | 'reset' | 'step_up';
+
+export interface PasskeysTable {
+  id: string;
+  account_id: string;
+  /** base64url, as the browser reports it. */
+  credential_id: string;
+  /** The COSE public key, base64url. */
+  public_key: string;
+  counter: number;
+  /** JSON array of transport hints. */
+  transports: string;
+  device_type: 'singleDevice' | 'multiDevice';
+  backed_up: number;
+  aaguid: string;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface PasskeyChallengesTable {
+  /** SHA-256 of the challenge. */
+  id: string;
+  purpose: PasskeyChallengePurpose;
+  account_id: string | null;
+  /** SHA-256 of the flow id it belongs to (second-factor sign-in, reset), or null. */
+  binding: string | null;
+  /** The challenge itself, base64url (the verifier compares the signed client data with it). */
+  challenge: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export type ResetState = 'requested' | 'verified' | 'completed' | 'voided' | 'expired';
 
 export interface PasswordResetsTable {
@@ -192,4 +226,6 @@ export interface Database {
   recovery_codes: RecoveryCodesTable;
   second_factor_flows: SecondFactorFlowsTable;
   security_answers: SecurityAnswersTable;
+  passkeys: PasskeysTable;
+  passkey_challenges: PasskeyChallengesTable;
 }

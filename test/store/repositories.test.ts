@@ -31,7 +31,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         store = openStore('sqlite::memory:');
       }
       const first = await store.migrate();
-      assert.deepEqual(first.applied, ['0001_initial', '0002_password_policy', '0003_mail_outbox', '0004_mail_preferences', '0005_password_reset', '0006_two_factor', '0010_reset_methods', '0012_step_up', '0013_not_me']);
+      assert.deepEqual(first.applied, ['0001_initial', '0002_password_policy', '0003_mail_outbox', '0004_mail_preferences', '0005_password_reset', '0006_two_factor', '0010_reset_methods', '0011_passkeys', '0012_step_up', '0013_not_me']);
       const second = await store.migrate();
       assert.deepEqual(second.applied, [], 'migrations are idempotent');
     });
@@ -511,6 +511,59 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.deepEqual((await store.securityAnswers.listSecurityAnswers(a.id)).map((x) => x.questionId), ['first-teacher']);
       assert.equal(await store.securityAnswers.removeSecurityAnswers(a.id), 1);
       assert.equal(await store.securityAnswers.removeSecurityAnswers(a.id), 0);
+    });
+
+    test('passkeys: stored with every field, found by credential id, renamed, counted and removed; a credential id is unique', async () => {
+      const a = await store.accounts.createAccount(newAccount('passkeys@example.org'));
+      const b = await store.accounts.createAccount(newAccount('passkeys-b@example.org'));
+      assert.ok(a && b);
+      const input = {
+        id: randomUUID(), accountId: a.id, credentialId: 'cred-1', publicKey: 'pQECAyYgASFY', counter: 3, transports: ['internal', 'hybrid'],
+        deviceType: 'multiDevice' as const, backedUp: true, aaguid: '00000000-0000-0000-0000-000000000000', name: 'Laptop', now: T0,
+      };
+      const created = await store.passkeys.createPasskey(input);
+      assert.deepEqual(created, {
+        id: input.id, accountId: a.id, credentialId: 'cred-1', publicKey: 'pQECAyYgASFY', counter: 3, transports: ['internal', 'hybrid'],
+        deviceType: 'multiDevice', backedUp: true, aaguid: input.aaguid, name: 'Laptop', createdAt: T0, lastUsedAt: null,
+      });
+      assert.deepEqual(await store.passkeys.findPasskeyByCredentialId('cred-1'), created);
+      assert.deepEqual(await store.passkeys.listPasskeys(a.id), [created]);
+      assert.equal(await store.passkeys.findPasskey(b.id, input.id), null, 'another account does not see it');
+      await assert.rejects(store.passkeys.createPasskey({ ...input, id: randomUUID(), accountId: b.id }), 'the same credential id twice');
+      assert.equal(await store.passkeys.countPasskeys(a.id), 1);
+      assert.equal(await store.passkeys.renamePasskey(b.id, input.id, 'Mine'), false);
+      assert.equal(await store.passkeys.renamePasskey(a.id, input.id, 'Work laptop'), true);
+      assert.equal((await store.passkeys.findPasskey(a.id, input.id))?.name, 'Work laptop');
+      assert.equal(await store.passkeys.removePasskey(b.id, input.id), false);
+      assert.equal(await store.passkeys.removePasskey(a.id, input.id), true);
+      assert.equal(await store.passkeys.countPasskeys(a.id), 0);
+    });
+
+    test('a passkey use is recorded only against the counter it was verified with (two racing uses: one wins)', async () => {
+      const a = await store.accounts.createAccount(newAccount('passkey-counter@example.org'));
+      assert.ok(a);
+      const p = await store.passkeys.createPasskey({
+        id: randomUUID(), accountId: a.id, credentialId: 'cred-counter', publicKey: 'k', counter: 0, transports: [],
+        deviceType: 'singleDevice', backedUp: false, aaguid: 'x', name: 'Key', now: T0,
+      });
+      assert.equal(await store.passkeys.recordPasskeyUse(p.id, { expectedCounter: 0, newCounter: 7, backedUp: false, now: T0 + 1 }), true);
+      assert.equal(await store.passkeys.recordPasskeyUse(p.id, { expectedCounter: 0, newCounter: 8, backedUp: false, now: T0 + 2 }), false);
+      const after = await store.passkeys.findPasskey(a.id, p.id);
+      assert.deepEqual([after?.counter, after?.lastUsedAt], [7, T0 + 1]);
+    });
+
+    test('a passkey challenge is used once, not after it expires, and expired ones are swept', async () => {
+      const a = await store.accounts.createAccount(newAccount('passkey-challenge@example.org'));
+      assert.ok(a);
+      const c = await store.passkeys.createChallenge({ id: 'ch-1', purpose: 'second_factor', accountId: a.id, binding: 'flow-hash', challenge: 'abc', now: T0, expiresAt: T0 + 100 });
+      assert.deepEqual(await store.passkeys.findChallenge('ch-1'), c);
+      assert.deepEqual([c.purpose, c.accountId, c.binding, c.usedAt], ['second_factor', a.id, 'flow-hash', null]);
+      assert.equal(await store.passkeys.useChallenge('ch-1', T0 + 1), true);
+      assert.equal(await store.passkeys.useChallenge('ch-1', T0 + 2), false, 'single use');
+      await store.passkeys.createChallenge({ id: 'ch-2', purpose: 'passwordless', accountId: null, binding: null, challenge: 'def', now: T0, expiresAt: T0 + 100 });
+      assert.equal(await store.passkeys.useChallenge('ch-2', T0 + 100), false, 'expired');
+      assert.equal(await store.passkeys.deleteExpiredChallenges(T0 + 101), 2);
+      assert.equal(await store.passkeys.findChallenge('ch-2'), null);
     });
 
     test('a "this wasn\'t me" link opens any number of times, is used once (also when two race), expires, and voids per account', async () => {

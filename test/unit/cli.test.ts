@@ -302,7 +302,7 @@ describe('passdesk CLI (a real child process)', { concurrency: 2 }, () => {
     it('applies the migrations to a new database, then says it is up to date', async () => {
       const first = await passdesk(['migrate'], { dataDir });
       assertExit(first, 0);
-      assert.match(first.stdout, /^Applied 9 migration\(s\): 0001_initial, 0002_password_policy, 0003_mail_outbox, 0004_mail_preferences, 0005_password_reset, 0006_two_factor, 0010_reset_methods, 0012_step_up, 0013_not_me$/m);
+      assert.match(first.stdout, /^Applied 10 migration\(s\): 0001_initial, 0002_password_policy, 0003_mail_outbox, 0004_mail_preferences, 0005_password_reset, 0006_two_factor, 0010_reset_methods, 0011_passkeys, 0012_step_up, 0013_not_me$/m);
       assert.ok(existsSync(join(dataDir, 'passdesk.sqlite')), 'the SQLite file is in the data dir');
       const second = await passdesk(['migrate'], { dataDir });
       assertExit(second, 0);

@@ -145,6 +145,8 @@ describe('environment variables', () => {
       PASSDESK_SECURITY_QUESTIONS: 'yes',
       PASSDESK_SECURITY_QUESTION_COUNT: '2',
       PASSDESK_RESET_TWO_METHOD_ROLES: 'admin, helpdesk',
+      PASSDESK_WEBAUTHN_RP_ID: 'Example.org',
+      PASSDESK_WEBAUTHN_ORIGINS: 'https://id.example.org, https://login.example.org/',
       PASSDESK_NOT_ME_TOKEN_TTL: '3d',
       PASSDESK_HELPDESK_EMAIL: 'helpdesk@example.org',
       PASSDESK_TRUST_PROXY: 'true',
@@ -204,6 +206,8 @@ describe('environment variables', () => {
     assert.equal(c.securityQuestions, true);
     assert.equal(c.securityQuestionCount, 2);
     assert.deepEqual(c.resetTwoMethodRoles, ['admin', 'helpdesk']);
+    assert.equal(c.webauthnRpId, 'example.org');
+    assert.deepEqual(c.webauthnOrigins, ['https://id.example.org', 'https://login.example.org']);
     assert.equal(c.notMeTokenTtl, 3 * 86_400_000);
     assert.equal(c.helpdeskEmail, 'helpdesk@example.org');
     assert.equal(c.trustProxy, true);
@@ -257,6 +261,17 @@ describe('environment variables', () => {
     assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_PORT: '3000' }).baseUrl, 'http://127.0.0.1:3000');
     assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_HOST: 'localhost' }).baseUrl, 'http://localhost:8080');
     assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_HOST: '::1' }).baseUrl, 'http://[::1]:8080');
+  });
+
+  it('passkeys: the RP ID defaults to the base URL’s host and the accepted origin to the base URL', () => {
+    const c = load({ PASSDESK_SECRET: SECRET, PASSDESK_BASE_URL: 'https://id.example.org:8443/' });
+    assert.equal(c.webauthnRpId, 'id.example.org');
+    assert.deepEqual(c.webauthnOrigins, ['https://id.example.org:8443']);
+    const local = load({ PASSDESK_SECRET: SECRET, PASSDESK_HOST: 'localhost', PASSDESK_PORT: '3000' });
+    assert.equal(local.webauthnRpId, 'localhost');
+    assert.deepEqual(local.webauthnOrigins, ['http://localhost:3000']);
+    const parent = load({ PASSDESK_SECRET: SECRET, PASSDESK_BASE_URL: 'https://id.example.org', PASSDESK_WEBAUTHN_RP_ID: 'example.org' });
+    assert.deepEqual([parent.webauthnRpId, parent.webauthnOrigins], ['example.org', ['https://id.example.org']], 'a parent domain as RP ID keeps the base URL as origin');
   });
 
   it('a wildcard listen address gives a loopback base URL, never one a browser cannot visit', () => {
@@ -344,6 +359,11 @@ describe('bad values are refused with a message that names the variable', () => 
     [{ PASSDESK_BREACHED_API_ON_ERROR: 'maybe' }, /^PASSDESK_BREACHED_API_ON_ERROR: /],
     [{ PASSDESK_TRUST_PROXY: 'maybe' }, /^PASSDESK_TRUST_PROXY: expected true or false/],
     [{ PASSDESK_METRICS: 'on' }, /^PASSDESK_METRICS: expected true or false/],
+    [{ PASSDESK_WEBAUTHN_RP_ID: 'https://example.org' }, /^PASSDESK_WEBAUTHN_RP_ID: expected a domain name/],
+    [{ PASSDESK_WEBAUTHN_ORIGINS: 'not an origin' }, /^PASSDESK_WEBAUTHN_ORIGINS: expected origins such as https:\/\/id.example.org/],
+    [{ PASSDESK_BASE_URL: 'https://id.example.org', PASSDESK_WEBAUTHN_RP_ID: 'other.example' }, /^PASSDESK_WEBAUTHN_ORIGINS: https:\/\/id.example.org is not on the domain of the relying party ID "other.example"/],
+    [{ PASSDESK_WEBAUTHN_RP_ID: 'example.org', PASSDESK_WEBAUTHN_ORIGINS: 'https://notexample.org' }, /^PASSDESK_WEBAUTHN_ORIGINS: https:\/\/notexample.org is not on the domain/],
+    [{ PASSDESK_WEBAUTHN_ORIGINS: 'https://127.0.0.1:8080/login' }, /^PASSDESK_WEBAUTHN_ORIGINS: each must be an origin without a path/],
   ];
   for (const [env, message] of cases) {
     it(`${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}`, () => {

@@ -35,7 +35,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: HttpContext): Promise
       body: z.strictObject({ email: z.string().trim().min(1).max(254), password: passwordInput }),
       response: {
         201: z.object({ account: accountView, session: sessionView }),
-        200: z.object({ status: z.literal('second_factor_required'), flowId: z.string(), methods: z.array(z.enum(['totp', 'recovery_code'])) }),
+        200: z.object({ status: z.literal('second_factor_required'), flowId: z.string(), methods: z.array(z.enum(['totp', 'passkey', 'recovery_code'])) }),
         ...errors(400, 401, 403, 413, 415),
       },
     },

@@ -11,16 +11,19 @@ import { confirmPage } from '../../web/views/step-up.js';
 import { checkCsrfToken, ensureCsrfToken, requestContext, setSessionCookie, type HttpContext } from '../context.js';
 import { errors, passwordInput, sessionView, toSessionView } from './schemas.js';
 import { assertPasswordWithinLimit } from './routes.js';
+import { asAssertion, passkeyAssertionInput } from './passkey-routes.js';
 
 const cookieAuth = [{ sessionCookie: [] }];
 const codeInput = z.string().trim().min(1).max(32);
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** One variant per method; a new factor (passkeys) adds its own variant here and in flows/step-up.ts. */
+/** One variant per method; a new factor adds its own variant here and in flows/step-up.ts. */
 export const reauthenticationBody = z.discriminatedUnion('method', [
   z.strictObject({ method: z.literal('password'), password: passwordInput }),
   z.strictObject({ method: z.literal('totp'), code: codeInput }),
   z.strictObject({ method: z.literal('recovery_code'), code: codeInput }),
+  // The answer to POST /api/v1/passkeys/step-up/options (a challenge bound to this session).
+  z.strictObject({ method: z.literal('passkey'), response: passkeyAssertionInput }),
 ]);
 
 /** Where a page sends a stale session: the confirm page, carrying the page to come back to. */
@@ -46,7 +49,7 @@ export async function stepUpRoutes(app: FastifyInstance, ctx: HttpContext): Prom
       summary: 'Confirm it’s me (step-up)',
       description:
         'Sensitive changes answer 403 REAUTHENTICATION_REQUIRED (details.methods lists what this account accepts) when the session last authenticated too long ago or with a weaker method than the account’s strongest. ' +
-        'Send one of those methods here: `password` for an account without a second factor, `totp` or `recovery_code` for one with. The session records the new authentication and its token is rotated (a new cookie is set). ' +
+        'Send one of those methods here: `password` for an account without a second factor, `totp`, `recovery_code` or `passkey` (with options from POST /api/v1/passkeys/step-up/options) for one with. The session records the new authentication and its token is rotated (a new cookie is set). ' +
         'Wrong passwords and codes count against the sign-in and second-factor failure limits (429 when reached); a code is accepted once.',
       security: cookieAuth,
       body: reauthenticationBody,
@@ -58,7 +61,9 @@ export async function stepUpRoutes(app: FastifyInstance, ctx: HttpContext): Prom
   }, async (request, reply) => {
     const auth = await ctx.requireAuth(request);
     if (request.body.method === 'password') assertPasswordWithinLimit(request.body.password);
-    const result = await reauthenticate(ctx.deps, auth, request.body, requestContext(request));
+    const body = request.body;
+    const input: ReauthenticationInput = body.method === 'passkey' ? { method: 'passkey', response: asAssertion(body.response) } : body;
+    const result = await reauthenticate(ctx.deps, auth, input, requestContext(request));
     setSessionCookie(reply, ctx.cookies, result.token);
     return {
       session: toSessionView({ ...result.session, current: true }),

@@ -6,6 +6,7 @@ import { completeSecondFactor, confirmTotp, listFactors, regenerateRecoveryCodes
 import { requestContext, setSessionCookie, type HttpContext } from '../context.js';
 import { accountView, errors, passwordInput, sessionView, toAccountView, toSessionView } from './schemas.js';
 import { assertPasswordWithinLimit } from './routes.js';
+import { asAssertion, passkeyAssertionInput } from './passkey-routes.js';
 
 const cookieAuth = [{ sessionCookie: [] }];
 /** A TOTP code or a recovery code, with the spaces or dashes people type. */
@@ -115,13 +116,19 @@ export async function twoFactorRoutes(app: FastifyInstance, ctx: HttpContext): P
       tags: ['sessions'],
       summary: 'Sign in: second step',
       description:
-        'Completes a sign-in that answered second_factor_required: a current authenticator code (each usable once) or an unused recovery code. The pending sign-in ends after 5 wrong codes or 5 minutes.',
-      body: z.strictObject({ flowId: z.string().min(16).max(128), method: z.enum(['totp', 'recovery_code']), code: codeInput }),
+        'Completes a sign-in that answered second_factor_required: a current authenticator code (each usable once), an unused recovery code, '
+        + 'or a passkey’s answer to POST /api/v1/passkeys/second-factor/options (`{flowId, method: "passkey", response}`). The pending sign-in ends after 5 failures or 5 minutes.',
+      body: z.union([
+        z.strictObject({ flowId: z.string().min(16).max(128), method: z.enum(['totp', 'recovery_code']), code: codeInput }),
+        z.strictObject({ flowId: z.string().min(16).max(128), method: z.literal('passkey'), response: passkeyAssertionInput }),
+      ]),
       response: { 201: z.object({ account: accountView, session: sessionView }), ...errors(400, 403, 429) },
     },
   }, async (request, reply) => {
     const replacing = await ctx.authenticate(request);
-    const result = await completeSecondFactor(ctx.deps, request.body, requestContext(request), { replacing });
+    const body = request.body;
+    const proof = body.method === 'passkey' ? { flowId: body.flowId, method: body.method, response: asAssertion(body.response) } : body;
+    const result = await completeSecondFactor(ctx.deps, proof, requestContext(request), { replacing });
     setSessionCookie(reply, ctx.cookies, result.token);
     return reply.status(201).send({ account: toAccountView(result.account), session: toSessionView({ ...result.session, current: true }) });
   });

@@ -7,7 +7,9 @@ import { z } from 'zod';
 import { PassdeskError, isPassdeskError } from '../../core/errors.js';
 import { messages, mustChangeMessage } from '../../core/messages.js';
 import { signIn } from '../../flows/sign-in.js';
-import { completeSecondFactor, confirmTotp, listFactors, pendingTotpEnrolment, regenerateRecoveryCodes, removeFactor, renameFactor, startTotpEnrolment, type TotpEnrolment } from '../../flows/two-factor.js';
+import { completeSecondFactor, confirmTotp, listFactors, pendingSecondFactorMethods, pendingTotpEnrolment, regenerateRecoveryCodes, removeFactor, renameFactor, startTotpEnrolment, type TotpEnrolment } from '../../flows/two-factor.js';
+import { listPasskeys, removePasskey, renamePasskey } from '../../flows/passkeys.js';
+import type { Authenticated } from '../../flows/sessions.js';
 import { stepUpRedirect } from '../api/step-up-routes.js';
 import { factorNameInput } from '../api/two-factor-routes.js';
 import { changePassword } from '../../flows/change-password.js';
@@ -19,6 +21,7 @@ import { changePasswordPage, secondFactorPage, twoFactorPage, signInPage, signUp
 import { passwordRulesAttribute, policyChecklist } from '../../core/password-policy.js';
 import type { SafeHtml } from '../../web/html.js';
 import { appCss, appJs } from '../../web/assets/index.js';
+import { passkeysJs, webauthnBrowserJs } from '../../web/assets/passkeys.js';
 
 const notices = {
   'password-changed': messages.notices.PASSWORD_CHANGED,
@@ -28,6 +31,9 @@ const notices = {
   'signed-out': messages.notices.SIGNED_OUT,
   welcome: messages.notices.ACCOUNT_CREATED,
   'password-reset': messages.notices.PASSWORD_RESET,
+  'passkey-added': messages.notices.PASSKEY_ADDED,
+  'passkey-renamed': messages.notices.PASSKEY_RENAMED,
+  'passkey-removed': messages.notices.PASSKEY_REMOVED,
 } as const;
 type NoticeKey = keyof typeof notices;
 
@@ -65,6 +71,7 @@ const codeForm = z.object({ code: z.string().trim().max(32).default('') });
 const removeFactorForm = z.object({ currentPassword: z.string().max(1024).default('') });
 const renameFactorForm = z.object({ name: factorNameInput });
 const sessionIdParams = z.object({ id: z.string().min(1).max(64) });
+const renamePasskeyForm = z.object({ name: z.string().max(256).default('') });
 
 /** The violation codes a policy refusal carried (PassdeskError details), for the checklist. */
 function violationCodes(err: unknown): string[] | undefined {
@@ -95,6 +102,10 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
     reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(appCss));
   app.get('/assets/app.js', async (_req, reply) =>
     reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(appJs));
+  app.get('/assets/webauthn-browser.js', async (_req, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(webauthnBrowserJs()));
+  app.get('/assets/passkeys.js', async (_req, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(passkeysJs));
 
   app.get('/', async (request, reply) => reply.redirect((await ctx.authenticate(request)) ? '/security' : '/sign-in', 303));
 
@@ -137,7 +148,8 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
       return sendPage(reply, signInPage(ctx, { csrf, error: messages.errors.SECOND_FACTOR_FLOW_INVALID }), 400);
     }
     const { flowId, method, code } = form.data;
-    if (!code) return sendPage(reply, secondFactorPage(ctx, { csrf, flowId, methods: ['totp', 'recovery_code'], error: 'Enter the code.' }), 400);
+    const methods = async (): Promise<string[]> => (await pendingSecondFactorMethods(ctx.deps, flowId)) ?? ['totp', 'recovery_code'];
+    if (!code) return sendPage(reply, secondFactorPage(ctx, { csrf, flowId, methods: await methods(), error: 'Enter the code.' }), 400);
     try {
       const replacing = await ctx.authenticate(request);
       const result = await completeSecondFactor(ctx.deps, { flowId, method, code }, requestContext(request), { replacing });
@@ -146,7 +158,7 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
     } catch (err) {
       if (!isPassdeskError(err)) throw err;
       if (err.code === 'SECOND_FACTOR_CODE_INVALID') {
-        return sendPage(reply, secondFactorPage(ctx, { csrf, flowId, methods: ['totp', 'recovery_code'], error: err.message }), err.status);
+        return sendPage(reply, secondFactorPage(ctx, { csrf, flowId, methods: await methods(), error: err.message }), err.status);
       }
       return sendPage(reply, signInPage(ctx, { csrf, error: err.message }), err.status);
     }
@@ -209,6 +221,7 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
       displayName: auth.account.displayName,
       factors,
       recoveryCodesRemaining,
+      passkeyCount: (await listPasskeys(ctx.deps, auth)).length,
       enrolment: o.enrolment ?? undefined,
       recoveryCodes: o.recoveryCodes ?? undefined,
       error: o.error,
@@ -309,6 +322,10 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
     if (!auth) return reply;
     // A password that must change comes first (policy tightened, administrator's request).
     if (auth.account.mustChangePassword) return reply.redirect('/security/password', 303);
+    return securityView(request, reply, auth, { notice: noticeFrom(request) });
+  });
+
+  const securityView = async (request: FastifyRequest, reply: FastifyReply, auth: Authenticated, o: { notice?: string | undefined; error?: string; status?: number }): Promise<FastifyReply> => {
     const devices = await listDevices(ctx.deps, auth, { includeRecentlyEnded: true });
     return sendPage(reply, securityPage(ctx, {
       csrf: ensureCsrfToken(ctx, request, reply),
@@ -318,8 +335,46 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
       devices,
       factors: (await listFactors(ctx.deps, auth)).factors.map((f) => f.name),
       securityQuestions: ctx.deps.config.securityQuestions?.enabled === true,
-      notice: noticeFrom(request),
-    }));
+      passkeys: await listPasskeys(ctx.deps, auth),
+      notice: o.notice,
+      error: o.error,
+    }), o.status ?? 200);
+  };
+
+  // Passkeys are added by the page's script through the API (WebAuthn needs it); renaming and removing are forms.
+  app.post('/security/passkeys/:id/rename', async (request, reply) => {
+    csrfOr403(request);
+    const auth = await signedInOrRedirect(request, reply);
+    if (!auth) return reply;
+    const params = sessionIdParams.safeParse(request.params);
+    const form = renamePasskeyForm.safeParse(formBody(request));
+    if (!params.success || !form.success) return securityView(request, reply, auth, { error: messages.errors.VALIDATION_FAILED, status: 400 });
+    try {
+      await renamePasskey(ctx.deps, auth, params.data.id, { name: form.data.name }, requestContext(request));
+      return reply.redirect('/security?notice=passkey-renamed', 303);
+    } catch (err) {
+      if (!isPassdeskError(err)) throw err;
+      return securityView(request, reply, auth, { error: err.message, status: err.status });
+    }
+  });
+
+  app.post('/security/passkeys/:id/remove', async (request, reply) => {
+    csrfOr403(request);
+    const auth = await signedInOrRedirect(request, reply);
+    if (!auth) return reply;
+    const params = sessionIdParams.safeParse(request.params);
+    const form = removeFactorForm.safeParse(formBody(request));
+    if (!params.success || !form.success) return securityView(request, reply, auth, { error: messages.errors.VALIDATION_FAILED, status: 400 });
+    try {
+      assertPasswordWithinLimit(form.data.currentPassword);
+      await removePasskey(ctx.deps, auth, params.data.id, { currentPassword: form.data.currentPassword }, requestContext(request));
+      return reply.redirect('/security?notice=passkey-removed', 303);
+    } catch (err) {
+      const redirected = stepUpRedirect(err, reply, '/security');
+      if (redirected) return redirected;
+      if (!isPassdeskError(err)) throw err;
+      return securityView(request, reply, auth, { error: err.message, status: err.status });
+    }
   });
 
   app.post('/security/sessions/:id/revoke', async (request, reply) => {

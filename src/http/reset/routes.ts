@@ -14,6 +14,8 @@ import type { SafeHtml } from '../../web/html.js';
 import { assertPasswordWithinLimit } from '../api/routes.js';
 import { emailInput, errors, passwordInput } from '../api/schemas.js';
 import { checkCsrfToken, clearSessionCookie, ensureCsrfToken, requestContext, type HttpContext } from '../context.js';
+import { asAssertion, passkeyAssertionInput } from '../api/passkey-routes.js';
+import type { SecondFactorProof } from '../../flows/two-factor.js';
 
 /** 256-bit tokens are 43 base64url characters; a little room, never unbounded. */
 const secretInput = z.string().min(1, 'required').max(128, 'too long').regex(/^[A-Za-z0-9_-]+$/, 'not a reset token');
@@ -22,17 +24,21 @@ const codeInput = z.string().trim().regex(/^\d{8}$/, 'the 8-digit code from the 
 const flowView = z.object({
   flowId: z.string().meta({ description: 'Names the verified reset for /complete. Lives as long as PASSDESK_RESET_TOKEN_TTL.' }),
   requires: z.array(z.enum(['second_factor', 'security_questions', 'second_method'])).meta({
-    description: 'What is still to prove before /complete accepts a password: `second_factor` (an authenticator code or a recovery code), '
+    description: 'What is still to prove before /complete accepts a password: `second_factor` (an authenticator code, a passkey or a recovery code), '
       + '`security_questions` (when the organisation uses them and the account has no second factor), or `second_method` '
       + '(a role that needs two methods has only its email: reset through the help desk). Empty: the email proof suffices.',
   }),
-  secondFactorMethods: z.array(z.enum(['totp', 'recovery_code'])).optional().meta({ description: 'With second_factor: the methods this account can use.' }),
+  secondFactorMethods: z.array(z.enum(['totp', 'passkey', 'recovery_code'])).optional().meta({ description: 'With second_factor: the methods this account can use.' }),
   securityQuestions: z.array(z.object({ id: z.string(), text: z.string() })).optional().meta({ description: 'With security_questions: the questions to answer.' }),
 }).meta({ id: 'ResetFlow' });
 
 /** A TOTP code or a recovery code, with the spaces or dashes people type. */
 const factorCodeInput = z.string().trim().min(1).max(32);
-const secondFactorInput = z.strictObject({ method: z.enum(['totp', 'recovery_code']), code: factorCodeInput });
+const codeFactorInput = z.strictObject({ method: z.enum(['totp', 'recovery_code']), code: factorCodeInput });
+/** A passkey's answer to POST /api/v1/passkeys/reset/options. */
+const passkeyFactorInput = z.strictObject({ method: z.literal('passkey'), response: passkeyAssertionInput });
+const secondFactorInput = z.union([codeFactorInput, passkeyFactorInput]);
+const toProof = (f: z.infer<typeof secondFactorInput>): SecondFactorProof => (f.method === 'passkey' ? { method: 'passkey', response: asAssertion(f.response) } : f);
 const answersInput = z.array(z.strictObject({ questionId: z.string().min(1).max(64), answer: z.string().max(200) })).min(1).max(5);
 
 const acceptedBody = z.object({ status: z.literal('accepted'), message: z.string() });
@@ -117,7 +123,8 @@ export async function resetRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     },
   }, async (request) => {
     assertPasswordWithinLimit(request.body.newPassword);
-    await completePasswordReset(ctx.deps, request.body, requestContext(request));
+    const { secondFactor, ...rest } = request.body;
+    await completePasswordReset(ctx.deps, { ...rest, secondFactor: secondFactor ? toProof(secondFactor) : undefined }, requestContext(request));
     return { status: 'password-changed' as const };
   });
 
@@ -126,13 +133,16 @@ export async function resetRoutes(app: FastifyInstance, ctx: HttpContext): Promi
       tags: ['password'],
       summary: 'Prove the second factor of a reset',
       description:
-        'For a flow whose `requires` holds `second_factor`: a current authenticator code (each usable once, also across sign-in) or an unused recovery code '
-        + '(used up; the person is told by email). Five wrong codes end the flow; wrong codes also count against the account’s limit shared with sign-in (429). '
+        'For a flow whose `requires` holds `second_factor`: a current authenticator code (each usable once, also across sign-in), an unused recovery code '
+        + '(used up; the person is told by email), or a passkey’s answer to POST /api/v1/passkeys/reset/options. Five wrong codes end the flow; wrong codes also count against the account’s limit shared with sign-in (429). '
         + 'Answers the flow with what is still required.',
-      body: z.strictObject({ flowId: secretInput }).extend(secondFactorInput.shape),
+      body: z.union([z.strictObject({ flowId: secretInput }).extend(codeFactorInput.shape), z.strictObject({ flowId: secretInput }).extend(passkeyFactorInput.shape)]),
       response: { 200: flowView, ...errors(400, 413, 415, 429) },
     },
-  }, async (request) => proveResetMethod(ctx.deps, request.body, requestContext(request)));
+  }, async (request) => {
+    const { flowId, ...factor } = request.body;
+    return proveResetMethod(ctx.deps, { flowId, ...toProof(factor) }, requestContext(request));
+  });
 
   r.post('/api/v1/password/reset/security-questions', {
     schema: {

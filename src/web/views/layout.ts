@@ -9,6 +9,8 @@ export interface LayoutOptions {
   signedIn?: { displayName: string; csrf: string } | undefined;
   /** Shown in the footer so a person in trouble knows whom to ask. */
   supportContact?: string | undefined;
+  /** Further same-origin scripts for this page (the passkey pages), after app.js. */
+  scripts?: readonly string[] | undefined;
 }
 
 // Referrer policy stays no-referrer (later pages carry one-time tokens in their URLs). Under it a browser
@@ -25,7 +27,8 @@ export function layout(o: LayoutOptions): SafeHtml {
 <title>${o.title} · ${o.organizationName}</title>
 <link rel="stylesheet" href="/assets/app.css">
 <script src="/assets/app.js" defer></script>
-</head>
+${(o.scripts ?? []).map((src) => html`<script src="${src}" defer></script>
+`)}</head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
 <header class="top">

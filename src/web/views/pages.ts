@@ -9,15 +9,25 @@ export interface PageContext {
   config: { organizationName: string; supportContact?: string | undefined; registration: 'open' | 'closed' };
 }
 
-export function page(ctx: PageContext, title: string, body: SafeHtml, signedIn?: { displayName: string; csrf: string }): SafeHtml {
+/** The scripts of pages with passkey buttons: the @simplewebauthn/browser bundle, then ours. */
+export const PASSKEY_SCRIPTS = ['/assets/webauthn-browser.js', '/assets/passkeys.js'] as const;
+
+export function page(ctx: PageContext, title: string, body: SafeHtml, signedIn?: { displayName: string; csrf: string }, o: { scripts?: readonly string[] } = {}): SafeHtml {
   return layout({
     title,
     organizationName: ctx.config.organizationName,
     supportContact: ctx.config.supportContact,
     body,
     signedIn,
+    scripts: o.scripts,
   });
 }
+
+/**
+ * Where the passkey script shows what went wrong. Empty and hidden until then (the script adds the alert style),
+ * so a page without a passkey problem has no alert box at all.
+ */
+const passkeyError = html`<div role="alert" id="passkey-error" tabindex="-1" hidden></div>`;
 
 export function errorPage(ctx: PageContext, o: { code: string; message: string; status: number }): SafeHtml {
   const action = o.code === 'AUTHENTICATION_REQUIRED' ? html`<a class="button" href="/sign-in">Sign in</a>` : html`<a class="button" href="/">Go to the start page</a>`;
@@ -42,33 +52,59 @@ export function signInPage(ctx: PageContext, o: { csrf: string; email?: string |
     ${passwordField({ id: 'password', name: 'password', label: 'Password', autocomplete: 'current-password', autofocus: Boolean(o.email) })}
     <button type="submit" class="primary">Sign in</button>
   </form>
+  ${passkeyError}
+  <div id="passkey-sign-in-box" hidden><p class="muted">Or sign in with a passkey, no password needed:</p>
+  <p><button type="button" class="secondary" id="passkey-sign-in">Continue with a passkey</button></p></div>
   <p><a href="/reset" id="forgot-password">Forgot your password?</a></p>
   ${ctx.config.registration === 'open' ? html`<p>New here? <a href="/sign-up">Create an account</a>.</p>` : ''}
-</section>`);
+</section>`, undefined, { scripts: PASSKEY_SCRIPTS });
 }
 
-/** The second step of sign-in: a code from the authenticator app, or a recovery code. */
+/** The second step of sign-in: a passkey, a code from the authenticator app, or a recovery code. */
 export function secondFactorPage(ctx: PageContext, o: { csrf: string; flowId: string; methods: readonly string[]; error?: string | undefined }): SafeHtml {
-  return page(ctx, 'Enter your code', html`<section class="card narrow">
-  <h1>Enter your code</h1>
+  return page(ctx, 'Confirm it’s you', html`<section class="card narrow">
+  <h1>Confirm it’s you</h1>
   ${alertBox('error', o.error)}
-  ${secondFactorForms({ action: '/sign-in/second-factor', flowField: 'flowId', flowId: o.flowId, csrf: o.csrf, methods: o.methods })}
+  ${secondFactorForms({
+    action: '/sign-in/second-factor', flowField: 'flowId', flowId: o.flowId, csrf: o.csrf, methods: o.methods,
+    passkey: { optionsUrl: '/api/v1/passkeys/second-factor/options', verifyUrl: '/api/v1/sessions/second-factor', next: 'account' },
+  })}
   <p><a href="/sign-in">Start again</a></p>
-</section>`);
+</section>`, undefined, { scripts: PASSKEY_SCRIPTS });
 }
 
-/** The authenticator-code form, and the recovery-code form behind a disclosure: at sign-in and in a reset. */
-export function secondFactorForms(o: { action: string; flowField: string; flowId: string; csrf: string; methods: readonly string[] }): SafeHtml {
-  return html`<form method="post" action="${o.action}" novalidate id="second-factor-form">
+export interface PasskeyStep {
+  /** Where the script gets the options, and where it sends the passkey's answer (`{flowId, method: "passkey", response}`). */
+  optionsUrl: string;
+  verifyUrl: string;
+  /** Step-up: no flow id is sent (the challenge is bound to the session). */
+  flowless?: boolean;
+  /** After success: "account" (the security page, or the password page when it must change) or a path. */
+  next: string;
+}
+
+/**
+ * The ways to prove the second factor, at sign-in and in a reset: "Use a passkey" (a button the script
+ * drives), the authenticator-code form, and the recovery-code form behind a disclosure.
+ */
+export function secondFactorForms(o: { action: string; flowField: string; flowId: string; csrf: string; methods: readonly string[]; passkey?: PasskeyStep }): SafeHtml {
+  const passkey = o.passkey && o.methods.includes('passkey');
+  const totp = o.methods.includes('totp');
+  return html`${passkey && o.passkey ? html`${passkeyError}<div id="passkey-step" hidden>
+    <p>Use the passkey on this device or your security key.</p>
+    <button type="button" class="primary" id="use-passkey"${o.passkey.flowless ? '' : html` data-flow-id="${o.flowId}"`} data-options-url="${o.passkey.optionsUrl}" data-verify-url="${o.passkey.verifyUrl}" data-next="${o.passkey.next}">Use a passkey</button>
+  </div>
+  <noscript><p class="muted">Passkeys need JavaScript.${totp ? ' Use a code from your authenticator app instead.' : ' Use a recovery code instead.'}</p></noscript>` : ''}
+  ${totp || !passkey ? html`<form method="post" action="${o.action}" novalidate id="second-factor-form">
     <input type="hidden" name="_csrf" value="${o.csrf}">
     <input type="hidden" name="${o.flowField}" value="${o.flowId}">
     <input type="hidden" name="method" value="totp">
     <div class="field">
       <label for="code">Code from your authenticator app</label>
-      <input type="text" id="code" name="code" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]*" maxlength="32" required autofocus>
+      <input type="text" id="code" name="code" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]*" maxlength="32" required${passkey ? '' : html` autofocus`}>
     </div>
     <button type="submit" class="primary">Continue</button>
-  </form>
+  </form>` : ''}
   ${o.methods.includes('recovery_code') ? html`<details>
     <summary>Use a recovery code instead</summary>
     <form method="post" action="${o.action}" novalidate id="recovery-code-form">
@@ -134,13 +170,17 @@ const revokeReasons: Record<string, string> = {
 
 export function securityPage(
   ctx: PageContext,
-  o: { csrf: string; displayName: string; email: string; passwordChangedAt: number | null; devices: DeviceView[]; factors?: readonly string[]; securityQuestions?: boolean; notice?: string | undefined; error?: string | undefined },
+  o: {
+    csrf: string; displayName: string; email: string; passwordChangedAt: number | null; devices: DeviceView[]; factors?: readonly string[]; securityQuestions?: boolean;
+    passkeys?: ReadonlyArray<{ id: string; name: string; createdAt: number; lastUsedAt: number | null; backedUp: boolean }>;
+    notice?: string | undefined; error?: string | undefined;
+  },
 ): SafeHtml {
   // This device first: it is the one a person recognises, then the others by last activity.
   const live = o.devices.filter((d) => d.revokedAt === null).sort((a, b) => Number(b.current) - Number(a.current));
   const ended = o.devices.filter((d) => d.revokedAt !== null);
   const others = live.filter((d) => !d.current).length;
-  const secondFactor = (o.factors ?? []).length > 0;
+  const secondFactor = (o.factors ?? []).length > 0 || (o.passkeys ?? []).length > 0;
   return page(ctx, 'Security', html`<section class="card">
   <h1>Security</h1>
   ${alertBox('notice', o.notice)}${alertBox('error', o.error)}
@@ -149,8 +189,9 @@ export function securityPage(
   <p id="password-age">${o.passwordChangedAt ? `Last changed ${when(o.passwordChangedAt)}.` : 'No password set.'}</p>
   <p><a class="button" href="/security/password">Change password</a></p>
   <h2>Two-step verification</h2>
-  <p id="two-factor-summary">${secondFactor ? 'On: signing in needs a code from your authenticator app.' : 'Off.'} <a href="/security/two-factor" id="two-factor-link">${secondFactor ? 'Manage two-step verification' : 'Set up two-step verification'}</a></p>
-  ${secondFactor ? html`<ul class="factor-names" id="factor-names">${(o.factors ?? []).map((n) => html`<li>${n}</li>`)}</ul>` : ''}
+  <p id="two-factor-summary">${secondFactor ? `On: signing in needs ${secondFactorWords((o.factors ?? []).length > 0, (o.passkeys ?? []).length > 0)}.` : 'Off.'} <a href="/security/two-factor" id="two-factor-link">${secondFactor ? 'Manage two-step verification' : 'Set up two-step verification'}</a></p>
+  ${(o.factors ?? []).length > 0 ? html`<ul class="factor-names" id="factor-names">${(o.factors ?? []).map((n) => html`<li>${n}</li>`)}</ul>` : ''}
+  ${passkeySection(o.csrf, o.passkeys ?? [])}
   ${o.securityQuestions ? html`<p><a href="/security/questions" id="security-questions-link">Security questions</a>: asked in a password reset when two-step verification is off.</p>` : ''}
   <h2>Email</h2>
   <p><a href="/security/email" id="email-settings-link">Email settings</a>: your anti-phishing phrase and a recovery address.</p>
@@ -172,7 +213,63 @@ export function securityPage(
   ${ended.length > 0 ? html`<h3>Recently signed out</h3><ul class="devices ended" id="ended-devices">
     ${ended.map((d) => html`<li class="device"><div><strong>${d.device}</strong><div class="muted">${revokeReasons[d.revokedReason ?? ''] ?? 'signed out'} ${d.revokedAt ? when(d.revokedAt) : ''}</div></div></li>`)}
   </ul>` : ''}
-</section>`, { displayName: o.displayName, csrf: o.csrf });
+</section>`, { displayName: o.displayName, csrf: o.csrf }, { scripts: PASSKEY_SCRIPTS });
+}
+
+/**
+ * Passkeys on the security page: each with rename and remove (plain forms), and "Add a passkey", which the
+ * script drives (WebAuthn needs it) and shows only where the browser supports passkeys.
+ */
+function passkeySection(csrf: string, passkeys: ReadonlyArray<{ id: string; name: string; createdAt: number; lastUsedAt: number | null; backedUp: boolean }>): SafeHtml {
+  return html`<h2>Passkeys</h2>
+  <p class="muted">A passkey signs you in with your fingerprint, face, screen lock or security key, without a password, and can stand in for the code after your password. It works only on this site, so it can’t be phished.</p>
+  ${passkeys.length > 0 ? html`<ul class="devices" id="passkeys">
+  ${passkeys.map((p) => html`<li class="device passkey" data-passkey-id="${p.id}">
+    <div><strong class="passkey-name">${p.name}</strong>${p.backedUp ? html` <span class="badge">Synced</span>` : ''}
+    <div class="muted">Added ${when(p.createdAt)} · ${p.lastUsedAt ? `last used ${when(p.lastUsedAt)}` : 'not used yet'}</div>
+    <details><summary>Rename or remove</summary>
+      <form method="post" action="/security/passkeys/${p.id}/rename" class="passkey-rename">
+        <input type="hidden" name="_csrf" value="${csrf}">
+        <div class="field"><label for="passkey-name-${p.id}">New name</label>
+        <input type="text" id="passkey-name-${p.id}" name="name" maxlength="64" required value="${p.name}"></div>
+        <button type="submit" class="secondary">Rename</button>
+      </form>
+      <form method="post" action="/security/passkeys/${p.id}/remove" class="passkey-remove">
+        <input type="hidden" name="_csrf" value="${csrf}">
+        <input type="hidden" name="username" value="" autocomplete="username">
+        <div class="field"><label for="passkey-remove-password-${p.id}">Current password</label>
+        <input type="password" id="passkey-remove-password-${p.id}" name="currentPassword" autocomplete="current-password" required maxlength="1024"></div>
+        <button type="submit" class="secondary">Remove passkey</button>
+      </form>
+    </details></div>
+  </li>`)}
+  </ul>` : html`<p id="no-passkeys">No passkeys yet.</p>`}
+  ${passkeyError}
+  <div id="passkey-add" hidden>
+    <div class="field"><label for="new-passkey-name">Name for the new passkey <span class="muted">(optional)</span></label>
+    <input type="text" id="new-passkey-name" maxlength="64" autocomplete="off"></div>
+    <button type="button" class="secondary" id="add-passkey">Add a passkey</button>
+  </div>
+  <noscript><p class="muted">Adding a passkey needs JavaScript.</p></noscript>
+  <section id="passkey-recovery-codes" hidden>
+    <p><strong>Your recovery codes</strong></p>
+    <p>Each code signs you in once if you lose your passkey. Save them now somewhere safe, away from your devices: they are not shown again.</p>
+    <ul class="recovery-codes"></ul>
+    <p><a class="button" href="/security?notice=passkey-added" id="passkey-codes-saved">I saved my recovery codes</a></p>
+  </section>`;
+}
+
+/** "a code from your authenticator app", "a passkey", or "a passkey or a code from your authenticator app". */
+function secondFactorWords(app: boolean, passkey: boolean): string {
+  return app && passkey ? 'a passkey or a code from your authenticator app' : passkey ? 'a passkey' : 'a code from your authenticator app';
+}
+
+function regenerateForm(csrf: string): SafeHtml {
+  return html`<form method="post" action="/security/two-factor/recovery-codes" id="regenerate-recovery-codes">
+    <input type="hidden" name="_csrf" value="${csrf}">
+    <button type="submit" class="secondary">Make new recovery codes</button>
+    <span class="muted">The old ones stop working.</span>
+  </form>`;
 }
 
 export interface TwoFactorPageOptions {
@@ -180,6 +277,8 @@ export interface TwoFactorPageOptions {
   displayName: string;
   factors: ReadonlyArray<{ id: string; name: string; confirmedAt: number }>;
   recoveryCodesRemaining: number;
+  /** Passkeys count as second factors too; they are managed on the security page. */
+  passkeyCount?: number;
   /** An authenticator app being set up: the QR code (SVG markup, generated locally), the secret in text. */
   enrolment?: { qrSvg: string; secret: string } | undefined;
   /** Shown once, right after the first factor was confirmed. */
@@ -190,12 +289,13 @@ export interface TwoFactorPageOptions {
 
 /** Security settings: two-step verification (authenticator apps and recovery codes). */
 export function twoFactorPage(ctx: PageContext, o: TwoFactorPageOptions): SafeHtml {
-  const on = o.factors.length > 0;
+  const passkeys = o.passkeyCount ?? 0;
+  const on = o.factors.length > 0 || passkeys > 0;
   return page(ctx, 'Two-step verification', html`<section class="card">
   <h1>Two-step verification</h1>
   ${alertBox('notice', o.notice)}${alertBox('error', o.error)}
   <p id="two-factor-status">${on
-    ? `Two-step verification is on: signing in needs your password and a code from your authenticator app.`
+    ? `Two-step verification is on: signing in needs your password and ${o.factors.length > 0 && passkeys > 0 ? 'a passkey or a code from your authenticator app' : passkeys > 0 ? 'a passkey' : 'a code from your authenticator app'}.`
     : 'Two-step verification is off: your password alone signs you in.'}</p>
   ${o.recoveryCodes ? html`<h2>Your recovery codes</h2>
   <p>Each code signs you in once if you lose your phone. Save them now somewhere safe, away from your devices: they are not shown again.</p>
@@ -220,11 +320,10 @@ export function twoFactorPage(ctx: PageContext, o: TwoFactorPageOptions): SafeHt
   </li>`)}
   </ul>
   <p class="muted" id="recovery-codes-left">${o.recoveryCodesRemaining} unused recovery codes left.</p>
-  <form method="post" action="/security/two-factor/recovery-codes" id="regenerate-recovery-codes">
-    <input type="hidden" name="_csrf" value="${o.csrf}">
-    <button type="submit" class="secondary">Make new recovery codes</button>
-    <span class="muted">The old ones stop working.</span>
-  </form>` : ''}
+  ${regenerateForm(o.csrf)}` : ''}
+  ${passkeys > 0 ? html`<p id="passkey-summary">${passkeys === 1 ? '1 passkey' : `${passkeys} passkeys`}: add, rename or remove them on the <a href="/security">security page</a>.</p>
+  ${o.factors.length === 0 ? html`<p class="muted" id="recovery-codes-left">${o.recoveryCodesRemaining} unused recovery codes left.</p>
+  ${regenerateForm(o.csrf)}` : ''}` : ''}
   ${o.enrolment ? html`<h2>Set up an authenticator app</h2>
   <ol>
     <li>Open your authenticator app and scan this code:

@@ -1,7 +1,7 @@
 // The reset portal: ask for an email, type the emailed code, choose the new password. Help for every step.
 import { html, type SafeHtml } from '../html.js';
 import { alertBox, passwordField } from './layout.js';
-import { newPasswordOptions, page, secondFactorForms, type NewPasswordRules, type PageContext } from './pages.js';
+import { newPasswordOptions, page, PASSKEY_SCRIPTS, secondFactorForms, type NewPasswordRules, type PageContext } from './pages.js';
 
 function help(ctx: PageContext): SafeHtml {
   return html`<details class="help" id="reset-help" open>
@@ -80,10 +80,24 @@ export function resetSecondFactorPage(ctx: PageContext, o: { csrf: string; flowI
   return page(ctx, 'Confirm it’s you', html`<section class="card narrow">
   <h1>Confirm it’s you</h1>
   ${alertBox('error', o.error)}
-  <p>Your account uses two-step verification, so the email alone can’t reset its password. Enter the current code from your authenticator app, or one of your recovery codes.</p>
-  ${secondFactorForms({ action: '/reset/second-factor', flowField: 'flow', flowId: o.flowId, csrf: o.csrf, methods: o.methods })}
+  <p>Your account uses two-step verification, so the email alone can’t reset its password. ${ways(o.methods)}.</p>
+  ${secondFactorForms({
+    action: '/reset/second-factor', flowField: 'flow', flowId: o.flowId, csrf: o.csrf, methods: o.methods,
+    passkey: { optionsUrl: '/api/v1/passkeys/reset/options', verifyUrl: '/api/v1/password/reset/second-factor', next: `/reset/new?flow=${encodeURIComponent(o.flowId)}` },
+  })}
   <p>Lost your phone and your recovery codes? Contact the help desk${ctx.config.supportContact ? html`: <span>${ctx.config.supportContact}</span>` : ''}. They can confirm who you are another way.</p>
-</section>`);
+</section>`, undefined, { scripts: PASSKEY_SCRIPTS });
+}
+
+/** "Use your passkey, enter the current code from your authenticator app, or use one of your recovery codes" */
+function ways(methods: readonly string[]): string {
+  const list = [
+    methods.includes('passkey') ? 'use your passkey' : null,
+    methods.includes('totp') ? 'enter the current code from your authenticator app' : null,
+    'use one of your recovery codes',
+  ].filter((w): w is string => w !== null);
+  const text = list.length > 1 ? `${list.slice(0, -1).join(', ')}, or ${list.at(-1)!}` : list[0]!;
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** The security questions of a reset (organisation option, accounts without a second factor). */

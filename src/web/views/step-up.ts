@@ -1,7 +1,7 @@
 // "Confirm it's you": the step-up page a stale session sees before a sensitive change (flows/step-up.ts).
 import { html, type SafeHtml } from '../html.js';
 import { alertBox, passwordField } from './layout.js';
-import { page, secondFactorForms, type PageContext } from './pages.js';
+import { page, PASSKEY_SCRIPTS, secondFactorForms, type PageContext } from './pages.js';
 
 export interface ConfirmPageOptions {
   csrf: string;
@@ -21,9 +21,12 @@ export function confirmPage(ctx: PageContext, o: ConfirmPageOptions): SafeHtml {
   <h1>Confirm it’s you</h1>
   ${alertBox('error', o.error)}
   <p>This change protects your account, so we ask again if you signed in more than ${String(o.minutes)} minutes ago.
-  ${factor ? 'Enter a code from your authenticator app.' : 'Enter your password.'} Then you can carry on where you were.</p>
+  ${factor ? (o.methods.includes('totp') ? (o.methods.includes('passkey') ? 'Use your passkey or enter a code from your authenticator app.' : 'Enter a code from your authenticator app.') : 'Use your passkey.') : 'Enter your password.'} Then you can carry on where you were.</p>
   ${factor
-    ? secondFactorForms({ action: '/security/confirm', flowField: 'next', flowId: o.next, csrf: o.csrf, methods: o.methods })
+    ? secondFactorForms({
+      action: '/security/confirm', flowField: 'next', flowId: o.next, csrf: o.csrf, methods: o.methods,
+      passkey: { optionsUrl: '/api/v1/passkeys/step-up/options', verifyUrl: '/api/v1/session/reauthenticate', next: o.next, flowless: true },
+    })
     : html`<form method="post" action="/security/confirm" novalidate id="confirm-password-form">
     <input type="hidden" name="_csrf" value="${o.csrf}">
     <input type="hidden" name="next" value="${o.next}">
@@ -33,5 +36,5 @@ export function confirmPage(ctx: PageContext, o: ConfirmPageOptions): SafeHtml {
     <button type="submit" class="primary">Continue</button>
   </form>`}
   <p><a href="${o.next}">Cancel</a></p>
-</section>`, { displayName: o.displayName, csrf: o.csrf });
+</section>`, { displayName: o.displayName, csrf: o.csrf }, { scripts: PASSKEY_SCRIPTS });
 }

@@ -1,0 +1,433 @@
+// Passkeys (WebAuthn Level 3, verified by @simplewebauthn/server): register several per account, name,
+// rename and remove them; prove one as the second factor after a password, in a password reset or for
+// step-up; and sign in without a password with a discoverable credential.
+//
+// Every ceremony starts with a challenge row (store/passkeys.ts): 32 random bytes, living
+// PASSKEY_CHALLENGE_TTL_MS, bound to what it was issued for (purpose, account, and the flow or session it
+// belongs to). A response is checked against the row its signed client data names, never against anything
+// else the client says; the row is used up by the first verification, right or wrong.
+//   options → challenge row (pending) → verify: row found for this purpose and binding → used → signature,
+//   origin, RP ID, flags → counter forward (a counter that goes back is refused and recorded)
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+  type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+import { PassdeskError } from '../core/errors.js';
+import { hashToken } from '../core/tokens.js';
+import { isNewDevice } from '../core/new-device.js';
+import { queueNotice } from '../mail/notices.js';
+import type { Account, Passkey, Repositories } from '../store/index.js';
+import type { PasskeyChallengePurpose } from '../store/schema.js';
+import type { FlowDeps, RequestContext } from './deps.js';
+import { issueSession, type Authenticated, type IssuedSession } from './sessions.js';
+import { storeRecoveryCodes } from './two-factor.js';
+import { isReported } from './not-me.js';
+import { assertRecentAuthentication, verifyPasswordProof, verifySecondFactorProof } from './step-up.js';
+import { requiredMinLength } from '../core/password-policy.js';
+import { passwordLength } from '../core/password-rules.js';
+
+/** A ceremony has this long (the browser's timeout is the same). */
+export const PASSKEY_CHALLENGE_TTL_MS = 5 * 60_000;
+export const PASSKEY_NAME_MAX = 64;
+const CHALLENGE_BYTES = 32;
+const NEW_DEVICE_HISTORY = 200;
+
+export interface PasskeyView {
+  id: string;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  /** A synced (multi-device) passkey that is backed up, e.g. in a platform keychain. */
+  backedUp: boolean;
+  deviceType: 'singleDevice' | 'multiDevice';
+  transports: string[];
+}
+
+export const toPasskeyView = (p: Passkey): PasskeyView => ({
+  id: p.id, name: p.name, createdAt: p.createdAt, lastUsedAt: p.lastUsedAt, backedUp: p.backedUp, deviceType: p.deviceType, transports: p.transports,
+});
+
+/** What a challenge was issued for. `binding` is the hash of the flow id (or the session id) it belongs to. */
+export interface PasskeyChallengeFlow {
+  purpose: Exclude<PasskeyChallengePurpose, 'registration' | 'passwordless'>;
+  binding: string | null;
+}
+
+function webauthn(deps: FlowDeps): NonNullable<FlowDeps['config']['webauthn']> {
+  if (!deps.config.webauthn) throw new PassdeskError('SERVICE_UNAVAILABLE', 'Passkeys are not configured on this service.');
+  return deps.config.webauthn;
+}
+
+/** The WebAuthn user handle: the account id (a random UUID, no personal data; WebAuthn §14.6.1). */
+const userHandle = (accountId: string): Uint8Array<ArrayBuffer> => new Uint8Array(Buffer.from(accountId, 'utf8'));
+
+async function saveChallenge(deps: FlowDeps, challenge: string, o: { purpose: PasskeyChallengePurpose; accountId: string | null; binding: string | null }): Promise<void> {
+  const now = deps.clock.now();
+  await deps.store.passkeys.deleteExpiredChallenges(now);
+  await deps.store.passkeys.createChallenge({ id: hashToken(challenge), ...o, challenge, now, expiresAt: now + PASSKEY_CHALLENGE_TTL_MS });
+}
+
+const randomChallenge = (deps: FlowDeps): Uint8Array<ArrayBuffer> => new Uint8Array(deps.random.bytes(CHALLENGE_BYTES));
+
+/** The challenge the client data says it signed; only used to find the row, which the verifier then compares. */
+function signedChallenge(clientDataJSON: unknown): string | null {
+  if (typeof clientDataJSON !== 'string' || clientDataJSON.length > 8192) return null;
+  try {
+    const data: unknown = JSON.parse(Buffer.from(clientDataJSON, 'base64url').toString('utf8'));
+    const c = typeof data === 'object' && data !== null ? (data as { challenge?: unknown }).challenge : undefined;
+    return typeof c === 'string' && c.length > 0 && c.length <= 128 ? c : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Takes the challenge a response signed: a live row issued for exactly this purpose, account and binding,
+ * used up now (so a replay, or a second racing request, finds it used). Null for anything else.
+ */
+async function takeChallenge(
+  deps: FlowDeps,
+  clientDataJSON: unknown,
+  expected: { purpose: PasskeyChallengePurpose; accountId: string | null; binding: string | null },
+): Promise<string | null> {
+  const challenge = signedChallenge(clientDataJSON);
+  if (!challenge) return null;
+  const row = await deps.store.passkeys.findChallenge(hashToken(challenge));
+  if (!row || row.purpose !== expected.purpose || row.accountId !== expected.accountId || row.binding !== expected.binding) return null;
+  if (!(await deps.store.passkeys.useChallenge(row.id, deps.clock.now()))) return null;
+  return row.challenge;
+}
+
+// ---- Registration ----
+
+/** Adding a passkey adds a factor: it needs a recent authentication with the strongest method (step-up). */
+export async function startPasskeyRegistration(deps: FlowDeps, auth: Authenticated): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  const w = webauthn(deps);
+  await assertRecentAuthentication(deps, auth);
+  const existing = await deps.store.passkeys.listPasskeys(auth.account.id);
+  const options = await generateRegistrationOptions({
+    rpName: w.rpName,
+    rpID: w.rpId,
+    userName: auth.account.email,
+    userDisplayName: auth.account.displayName || auth.account.email,
+    userID: userHandle(auth.account.id),
+    challenge: randomChallenge(deps),
+    timeout: PASSKEY_CHALLENGE_TTL_MS,
+    attestationType: 'none',
+    // The same authenticator twice would be one factor counted as two.
+    excludeCredentials: existing.map((p) => ({ id: p.credentialId, transports: p.transports })),
+    // Discoverable when the authenticator can (passwordless sign-in needs it); security keys without
+    // storage still work as a second factor.
+    authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' },
+  });
+  // Bound to this account and this session: a response made for another session's ceremony is refused.
+  await saveChallenge(deps, options.challenge, { purpose: 'registration', accountId: auth.account.id, binding: auth.session.id });
+  return options;
+}
+
+/** "Security key", "Passkey on your phone" or "Passkey on Chrome on Linux", made unique among the account's names. */
+export function defaultPasskeyName(o: { transports: readonly string[]; device: string | null; taken: readonly string[] }): string {
+  const roaming = o.transports.some((t) => t === 'usb' || t === 'nfc' || t === 'ble');
+  const base = o.transports.length > 0 && roaming && !o.transports.includes('internal')
+    ? 'Security key'
+    : o.transports.length === 1 && o.transports[0] === 'hybrid'
+      ? 'Passkey on your phone'
+      : `Passkey on ${o.device ?? 'this device'}`;
+  const name = base.slice(0, PASSKEY_NAME_MAX - 5);
+  if (!o.taken.includes(name)) return name;
+  for (let n = 2; ; n++) if (!o.taken.includes(`${name} (${n})`)) return `${name} (${n})`;
+}
+
+function cleanName(name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  // Control characters and surrounding spaces never belong in a label shown in lists and emails.
+  const cleaned = name.replace(/[\u0000-\u001f\u007f]/g, '').trim().normalize('NFC');
+  if (cleaned.length === 0 || [...cleaned].length > PASSKEY_NAME_MAX) throw new PassdeskError('PASSKEY_NAME_INVALID');
+  return cleaned;
+}
+
+/** How a passkey is named in emails. */
+const methodName = (name: string): string => `passkey “${name}”`;
+
+/** Whether the account has any second factor, read inside a transaction. */
+async function factorCount(tx: Repositories, accountId: string): Promise<number> {
+  return (await tx.twoFactor.countConfirmedFactors(accountId)) + (await tx.passkeys.countPasskeys(accountId));
+}
+
+/**
+ * Verifies the browser's answer to the registration options and stores the passkey. The first factor of an
+ * account also gets its recovery codes (shown once), as when an authenticator app is confirmed.
+ */
+export async function finishPasskeyRegistration(
+  deps: FlowDeps,
+  auth: Authenticated,
+  input: { response: RegistrationResponseJSON; name?: string | undefined },
+  ctx: RequestContext,
+): Promise<{ passkey: PasskeyView; recoveryCodes: string[] | null }> {
+  const w = webauthn(deps);
+  await assertRecentAuthentication(deps, auth);
+  const requestedName = cleanName(input.name);
+  const challenge = await takeChallenge(deps, input.response.response?.clientDataJSON, { purpose: 'registration', accountId: auth.account.id, binding: auth.session.id });
+  if (!challenge) throw new PassdeskError('PASSKEY_CHALLENGE_INVALID');
+  let info;
+  try {
+    const v = await verifyRegistrationResponse({
+      response: input.response,
+      expectedChallenge: challenge,
+      expectedOrigin: [...w.origins],
+      expectedRPID: w.rpId,
+      // A second factor needs possession; user verification is asked for ("preferred") but a key without
+      // a PIN still counts. Passwordless sign-in demands it at each use.
+      requireUserVerification: false,
+    });
+    info = v.verified ? v.registrationInfo : null;
+  } catch {
+    info = null;
+  }
+  if (!info) throw new PassdeskError('PASSKEY_REGISTRATION_FAILED');
+  const credentialId = info.credential.id;
+  if (await deps.store.passkeys.findPasskeyByCredentialId(credentialId)) throw new PassdeskError('PASSKEY_ALREADY_REGISTERED');
+  const transports = (input.response.response.transports ?? []).filter((t) => typeof t === 'string').slice(0, 8);
+  const now = deps.clock.now();
+  const existing = await deps.store.passkeys.listPasskeys(auth.account.id);
+  const name = requestedName ?? defaultPasskeyName({ transports, device: auth.session.device, taken: existing.map((p) => p.name) });
+  return deps.store.transaction(async (tx) => {
+    const first = (await factorCount(tx, auth.account.id)) === 0;
+    const passkey = await tx.passkeys.createPasskey({
+      id: deps.random.uuid(), accountId: auth.account.id, credentialId, publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
+      counter: info.credential.counter, transports, deviceType: info.credentialDeviceType, backedUp: info.credentialBackedUp, aaguid: info.aaguid, name, now,
+    });
+    const recoveryCodes = first ? await storeRecoveryCodes(tx, deps, auth.account.id) : null;
+    // The person just used the new passkey: this session counts as authenticated with it, so the account's
+    // raised step-up requirement does not lock out the session that raised it (as when an app is confirmed).
+    await tx.sessions.recordAuthentication(auth.session.id, { accountId: auth.account.id, at: now, method: 'passkey' });
+    await tx.events.recordEvent({ accountId: auth.account.id, type: 'second_factor.added', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { type: 'passkey', passkeyId: passkey.id } });
+    await queueNotice(tx, deps, { account: auth.account, notice: { code: 'second-factor-added', method: methodName(name) }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
+    return { passkey: toPasskeyView(passkey), recoveryCodes };
+  });
+}
+
+export async function listPasskeys(deps: FlowDeps, auth: Authenticated): Promise<PasskeyView[]> {
+  return (await deps.store.passkeys.listPasskeys(auth.account.id)).map(toPasskeyView);
+}
+
+export async function renamePasskey(deps: FlowDeps, auth: Authenticated, passkeyId: string, input: { name: string }, ctx: RequestContext): Promise<PasskeyView> {
+  const name = cleanName(input.name)!;
+  const now = deps.clock.now();
+  return deps.store.transaction(async (tx) => {
+    if (!(await tx.passkeys.renamePasskey(auth.account.id, passkeyId, name))) throw new PassdeskError('PASSKEY_NOT_FOUND');
+    await tx.events.recordEvent({ accountId: auth.account.id, type: 'passkey.renamed', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { passkeyId } });
+    const passkey = await tx.passkeys.findPasskey(auth.account.id, passkeyId);
+    if (!passkey) throw new PassdeskError('PASSKEY_NOT_FOUND');
+    return toPasskeyView(passkey);
+  });
+}
+
+/**
+ * Removing a passkey needs a recent authentication with the strongest method (step-up) and, in the request, the
+ * current password or a current authenticator code, as removing an app does. Removing the last factor needs the
+ * password, long enough for single-factor use (NIST SP 800-63B-4 §3.1.1.2). The person is told by email; with no
+ * factor left the recovery codes go too (they would be a way in of their own).
+ */
+export async function removePasskey(
+  deps: FlowDeps,
+  auth: Authenticated,
+  passkeyId: string,
+  proof: { currentPassword?: string | undefined; code?: string | undefined },
+  ctx: RequestContext,
+): Promise<{ remaining: number }> {
+  const passkey = await deps.store.passkeys.findPasskey(auth.account.id, passkeyId);
+  if (!passkey) throw new PassdeskError('PASSKEY_NOT_FOUND');
+  await assertRecentAuthentication(deps, auth);
+  const policy = deps.config.passwordPolicy;
+  const singleFactorMin = requiredMinLength(policy, false);
+  const last = (await deps.store.twoFactor.countConfirmedFactors(auth.account.id)) + (await deps.store.passkeys.countPasskeys(auth.account.id)) === 1;
+  const lengthMatters = last && singleFactorMin > requiredMinLength(policy, true);
+  if (!proof.code && !proof.currentPassword) throw new PassdeskError('SECOND_FACTOR_PROOF_REQUIRED');
+  if (lengthMatters && !proof.currentPassword) {
+    throw new PassdeskError('SECOND_FACTOR_PROOF_REQUIRED', 'Enter your current password to remove your last second factor: without it, your password must be long enough on its own.');
+  }
+  if (proof.code) await verifySecondFactorProof(deps, auth, { method: 'totp', code: proof.code }, ctx);
+  if (proof.currentPassword) {
+    await verifyPasswordProof(deps, auth, proof.currentPassword, ctx);
+    const length = passwordLength(proof.currentPassword);
+    if (lengthMatters && length < singleFactorMin) {
+      throw new PassdeskError('LAST_FACTOR_PASSWORD_TOO_SHORT',
+        `Without two-step verification your password needs at least ${singleFactorMin} characters; it has ${length}. Change your password first, then remove the passkey.`,
+        { minLength: singleFactorMin, length });
+    }
+  }
+  const now = deps.clock.now();
+  return deps.store.transaction(async (tx) => {
+    if (!(await tx.passkeys.removePasskey(auth.account.id, passkeyId))) throw new PassdeskError('PASSKEY_NOT_FOUND');
+    const remaining = await factorCount(tx, auth.account.id);
+    if (remaining === 0) await tx.twoFactor.replaceRecoveryCodes(auth.account.id, [], { now, newId: () => deps.random.uuid() });
+    await tx.events.recordEvent({ accountId: auth.account.id, type: 'second_factor.removed', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { type: 'passkey', passkeyId, remaining } });
+    await queueNotice(tx, deps, { account: auth.account, notice: { code: 'second-factor-removed', method: methodName(passkey.name) }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
+    return { remaining };
+  });
+}
+
+// ---- Assertions ----
+
+/**
+ * Options for proving one of the account's passkeys (second factor, reset, step-up): the challenge is bound
+ * to the account and to `flow.binding`. PASSKEY_NOT_FOUND when the account has none.
+ */
+export async function passkeyOptionsForAccount(deps: FlowDeps, accountId: string, flow: PasskeyChallengeFlow): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const w = webauthn(deps);
+  const passkeys = await deps.store.passkeys.listPasskeys(accountId);
+  if (passkeys.length === 0) throw new PassdeskError('PASSKEY_NOT_FOUND');
+  const options = await generateAuthenticationOptions({
+    rpID: w.rpId,
+    challenge: randomChallenge(deps),
+    timeout: PASSKEY_CHALLENGE_TTL_MS,
+    allowCredentials: passkeys.map((p) => ({ id: p.credentialId, transports: p.transports })),
+    userVerification: 'preferred',
+  });
+  await saveChallenge(deps, options.challenge, { purpose: flow.purpose, accountId, binding: flow.binding });
+  return options;
+}
+
+type Verified = { ok: true; passkey: Passkey } | { ok: false; reason: 'challenge' | 'credential' | 'signature' | 'counter' };
+
+/** Signature, origin, RP ID and flags; then the counter may only go forward, recorded by a guarded update. */
+async function verifyAssertion(
+  deps: FlowDeps,
+  passkey: Passkey,
+  challenge: string,
+  response: AuthenticationResponseJSON,
+  o: { requireUserVerification: boolean },
+): Promise<Verified> {
+  const w = webauthn(deps);
+  let info;
+  try {
+    const v = await verifyAuthenticationResponse({
+      response,
+      expectedChallenge: challenge,
+      expectedOrigin: [...w.origins],
+      expectedRPID: w.rpId,
+      // The counter is compared below, after the signature is known to be genuine, so that a regression is
+      // recorded only for a real (possibly cloned) authenticator and not for any forged request.
+      credential: { id: passkey.credentialId, publicKey: new Uint8Array(Buffer.from(passkey.publicKey, 'base64url')), counter: 0, transports: passkey.transports },
+      requireUserVerification: o.requireUserVerification,
+    });
+    info = v.verified ? v.authenticationInfo : null;
+  } catch {
+    info = null;
+  }
+  if (!info) return { ok: false, reason: 'signature' };
+  const now = deps.clock.now();
+  // WebAuthn §6.1.1: a signature counter that does not increase means a cloned authenticator (or a replay).
+  if ((info.newCounter > 0 || passkey.counter > 0) && info.newCounter <= passkey.counter) {
+    await deps.store.events.recordEvent({ accountId: passkey.accountId, type: 'passkey.counter_regressed', now, detail: { passkeyId: passkey.id, stored: passkey.counter, received: info.newCounter } });
+    return { ok: false, reason: 'counter' };
+  }
+  if (!(await deps.store.passkeys.recordPasskeyUse(passkey.id, { expectedCounter: passkey.counter, newCounter: info.newCounter, backedUp: info.credentialBackedUp, now }))) {
+    return { ok: false, reason: 'counter' };
+  }
+  return { ok: true, passkey: { ...passkey, counter: info.newCounter, backedUp: info.credentialBackedUp, lastUsedAt: now } };
+}
+
+/**
+ * Proves a passkey of `accountId` against a challenge issued by passkeyOptionsForAccount for the same
+ * purpose and binding. The passkey used, or null (wrong, replayed or expired challenge, another account's
+ * credential, a bad signature, a counter that went back). For the second factor, resets and step-up.
+ */
+export async function verifyPasskeyForAccount(
+  deps: FlowDeps,
+  accountId: string,
+  response: AuthenticationResponseJSON,
+  challengeFlow: PasskeyChallengeFlow,
+): Promise<Passkey | null> {
+  const challenge = await takeChallenge(deps, response.response?.clientDataJSON, { purpose: challengeFlow.purpose, accountId, binding: challengeFlow.binding });
+  if (!challenge) return null;
+  const passkey = typeof response.id === 'string' ? await deps.store.passkeys.findPasskeyByCredentialId(response.id) : null;
+  if (!passkey || passkey.accountId !== accountId) return null;
+  const v = await verifyAssertion(deps, passkey, challenge, response, { requireUserVerification: false });
+  return v.ok ? v.passkey : null;
+}
+
+// ---- Passwordless ----
+
+const TOO_MANY_SIGN_INS = 'Too many unsuccessful sign-in attempts. Wait 15 minutes and try again, or reset your password.';
+
+/**
+ * Options for a passwordless sign-in: no account named (the person picks a passkey); user verification
+ * required. An IP over its sign-in failure limit gets no more challenges (they are rows in the database).
+ */
+export async function startPasswordlessSignIn(deps: FlowDeps, ctx: RequestContext): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const w = webauthn(deps);
+  if (deps.signInThrottle?.perIp.isLimited(`ip:${ctx.ip ?? 'unknown'}`)) throw new PassdeskError('TOO_MANY_REQUESTS', TOO_MANY_SIGN_INS);
+  const options = await generateAuthenticationOptions({ rpID: w.rpId, challenge: randomChallenge(deps), timeout: PASSKEY_CHALLENGE_TTL_MS, userVerification: 'required' });
+  await saveChallenge(deps, options.challenge, { purpose: 'passwordless', accountId: null, binding: null });
+  return options;
+}
+
+export interface PasskeySignedIn extends IssuedSession {
+  account: Account;
+}
+
+/**
+ * Passwordless sign-in with a discoverable passkey: the credential id names the account, the user handle
+ * must agree, and the authenticator must have verified the person (a passkey with user verification is
+ * multi-factor on its own: NIST SP 800-63B-4 §3.1.7). Every failure — unknown passkey, disabled account,
+ * wrong signature, used challenge — gives the same PASSKEY_SIGN_IN_FAILED and counts against the IP.
+ */
+export async function signInWithPasskey(
+  deps: FlowDeps,
+  input: { response: AuthenticationResponseJSON },
+  ctx: RequestContext,
+  options: { replacing?: Authenticated | null } = {},
+): Promise<PasskeySignedIn> {
+  const throttle = deps.signInThrottle;
+  const ipKey = `ip:${ctx.ip ?? 'unknown'}`;
+  if (throttle?.perIp.isLimited(ipKey)) {
+    deps.observe?.signIn?.('throttled');
+    throw new PassdeskError('TOO_MANY_REQUESTS', TOO_MANY_SIGN_INS);
+  }
+  const now = deps.clock.now();
+  const fail = async (accountId: string | null, reason: string): Promise<never> => {
+    throttle?.perIp.recordFailure(ipKey);
+    if (accountId) await deps.store.events.recordEvent({ accountId, type: 'passkey.failed', now, ip: ctx.ip, detail: { reason, via: 'passwordless' } });
+    throw new PassdeskError('PASSKEY_SIGN_IN_FAILED');
+  };
+  const challenge = await takeChallenge(deps, input.response.response?.clientDataJSON, { purpose: 'passwordless', accountId: null, binding: null });
+  const passkey = typeof input.response.id === 'string' ? await deps.store.passkeys.findPasskeyByCredentialId(input.response.id) : null;
+  if (!challenge || !passkey) return fail(passkey?.accountId ?? null, challenge ? 'unknown-credential' : 'challenge');
+  const handle = input.response.response.userHandle;
+  if (handle !== undefined && Buffer.from(handle, 'base64url').toString('utf8') !== passkey.accountId) return fail(passkey.accountId, 'user-handle');
+  const v = await verifyAssertion(deps, passkey, challenge, input.response, { requireUserVerification: true });
+  if (!v.ok) return fail(passkey.accountId, v.reason);
+  const account = await deps.store.accounts.findAccountById(passkey.accountId);
+  if (!account || account.status !== 'active') {
+    deps.observe?.signIn?.('disabled');
+    return fail(account?.id ?? null, 'disabled');
+  }
+  // "This wasn't me": until a reset, no way in without a new password — a passkey the intruder added included.
+  // Told only to someone who just proved a passkey of the account, as the password sign-in does.
+  if (isReported(account)) {
+    await deps.store.events.recordEvent({ accountId: account.id, type: 'signin.failed', now, ip: ctx.ip, detail: { reason: 'reported', method: 'passkey' } });
+    throw new PassdeskError('ACCOUNT_REPORTED');
+  }
+  const issued = await deps.store.transaction(async (tx) => {
+    if (options.replacing) {
+      await tx.sessions.revokeSession(options.replacing.session.id, { accountId: options.replacing.account.id, now, reason: 'rotated' });
+    }
+    const earlier = await tx.sessions.listSessionOrigins(account.id, { limit: NEW_DEVICE_HISTORY });
+    const session = await issueSession(tx, deps, account, ctx, { authentication: { at: now, method: 'passkey' } });
+    await tx.events.recordEvent({ accountId: account.id, type: 'signin.succeeded', now, ip: ctx.ip, device: session.session.device, sessionId: session.session.id, detail: { method: 'passkey', passkeyId: passkey.id } });
+    if (isNewDevice(earlier, { device: session.session.device, ip: ctx.ip }, now)) {
+      await queueNotice(tx, deps, { account, notice: { code: 'new-device-sign-in' }, origin: { at: now, device: session.session.device, ip: ctx.ip } });
+    }
+    return session;
+  });
+  deps.observe?.signIn?.('success');
+  return { ...issued, account };
+}
