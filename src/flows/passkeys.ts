@@ -22,15 +22,13 @@ import { PassdeskError } from '../core/errors.js';
 import { hashToken } from '../core/tokens.js';
 import { isNewDevice } from '../core/new-device.js';
 import { queueNotice } from '../mail/notices.js';
-import type { Account, Passkey, Repositories } from '../store/index.js';
+import type { Account, Passkey } from '../store/index.js';
 import type { PasskeyChallengePurpose } from '../store/schema.js';
 import type { FlowDeps, RequestContext } from './deps.js';
 import { issueSession, type Authenticated, type IssuedSession } from './sessions.js';
-import { storeRecoveryCodes } from './two-factor.js';
+import { assertFactorRemovalAllowed, countSecondFactors, storeRecoveryCodes } from './two-factor.js';
 import { isReported } from './not-me.js';
-import { assertRecentAuthentication, verifyPasswordProof, verifySecondFactorProof } from './step-up.js';
-import { requiredMinLength } from '../core/password-policy.js';
-import { passwordLength } from '../core/password-rules.js';
+import { assertRecentAuthentication } from './step-up.js';
 
 /** A ceremony has this long (the browser's timeout is the same). */
 export const PASSKEY_CHALLENGE_TTL_MS = 5 * 60_000;
@@ -156,9 +154,6 @@ function cleanName(name: string | undefined): string | undefined {
 const methodName = (name: string): string => `passkey “${name}”`;
 
 /** Whether the account has any second factor, read inside a transaction. */
-async function factorCount(tx: Repositories, accountId: string): Promise<number> {
-  return (await tx.twoFactor.countConfirmedFactors(accountId)) + (await tx.passkeys.countPasskeys(accountId));
-}
 
 /**
  * Verifies the browser's answer to the registration options and stores the passkey. The first factor of an
@@ -198,7 +193,7 @@ export async function finishPasskeyRegistration(
   const existing = await deps.store.passkeys.listPasskeys(auth.account.id);
   const name = requestedName ?? defaultPasskeyName({ transports, device: auth.session.device, taken: existing.map((p) => p.name) });
   return deps.store.transaction(async (tx) => {
-    const first = (await factorCount(tx, auth.account.id)) === 0;
+    const first = (await countSecondFactors(tx, auth.account.id)) === 0;
     const passkey = await tx.passkeys.createPasskey({
       id: deps.random.uuid(), accountId: auth.account.id, credentialId, publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
       counter: info.credential.counter, transports, deviceType: info.credentialDeviceType, backedUp: info.credentialBackedUp, aaguid: info.aaguid, name, now,
@@ -244,29 +239,11 @@ export async function removePasskey(
 ): Promise<{ remaining: number }> {
   const passkey = await deps.store.passkeys.findPasskey(auth.account.id, passkeyId);
   if (!passkey) throw new PassdeskError('PASSKEY_NOT_FOUND');
-  await assertRecentAuthentication(deps, auth);
-  const policy = deps.config.passwordPolicy;
-  const singleFactorMin = requiredMinLength(policy, false);
-  const last = (await deps.store.twoFactor.countConfirmedFactors(auth.account.id)) + (await deps.store.passkeys.countPasskeys(auth.account.id)) === 1;
-  const lengthMatters = last && singleFactorMin > requiredMinLength(policy, true);
-  if (!proof.code && !proof.currentPassword) throw new PassdeskError('SECOND_FACTOR_PROOF_REQUIRED');
-  if (lengthMatters && !proof.currentPassword) {
-    throw new PassdeskError('SECOND_FACTOR_PROOF_REQUIRED', 'Enter your current password to remove your last second factor: without it, your password must be long enough on its own.');
-  }
-  if (proof.code) await verifySecondFactorProof(deps, auth, { method: 'totp', code: proof.code }, ctx);
-  if (proof.currentPassword) {
-    await verifyPasswordProof(deps, auth, proof.currentPassword, ctx);
-    const length = passwordLength(proof.currentPassword);
-    if (lengthMatters && length < singleFactorMin) {
-      throw new PassdeskError('LAST_FACTOR_PASSWORD_TOO_SHORT',
-        `Without two-step verification your password needs at least ${singleFactorMin} characters; it has ${length}. Change your password first, then remove the passkey.`,
-        { minLength: singleFactorMin, length });
-    }
-  }
+  await assertFactorRemovalAllowed(deps, auth, proof, ctx, { what: 'the passkey' });
   const now = deps.clock.now();
   return deps.store.transaction(async (tx) => {
     if (!(await tx.passkeys.removePasskey(auth.account.id, passkeyId))) throw new PassdeskError('PASSKEY_NOT_FOUND');
-    const remaining = await factorCount(tx, auth.account.id);
+    const remaining = await countSecondFactors(tx, auth.account.id);
     if (remaining === 0) await tx.twoFactor.replaceRecoveryCodes(auth.account.id, [], { now, newId: () => deps.random.uuid() });
     await tx.events.recordEvent({ accountId: auth.account.id, type: 'second_factor.removed', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { type: 'passkey', passkeyId, remaining } });
     await queueNotice(tx, deps, { account: auth.account, notice: { code: 'second-factor-removed', method: methodName(passkey.name) }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });

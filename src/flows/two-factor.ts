@@ -170,6 +170,46 @@ export async function acceptTotp(deps: FlowDeps, accountId: string, code: string
   return false;
 }
 
+/** Authenticator apps and passkeys together (recovery codes stand in for a factor; they are not one). */
+export async function countSecondFactors(store: Pick<Repositories, 'twoFactor' | 'passkeys'>, accountId: string): Promise<number> {
+  return (await store.twoFactor.countConfirmedFactors(accountId)) + (await store.passkeys.countPasskeys(accountId));
+}
+
+/**
+ * What removing any second factor asks first (an app or a passkey alike): a recent authentication (step-up), then
+ * the current password or a current code in the request, each counted against its failure limit. Removing the
+ * last factor needs the password: without a second factor the single-factor minimum length applies (NIST SP
+ * 800-63B-4 §3.1.1.2: 15 characters instead of 8), and a shorter one is refused with LAST_FACTOR_PASSWORD_TOO_SHORT
+ * until it is changed. `what` names the factor in that message ("the app", "the passkey").
+ */
+export async function assertFactorRemovalAllowed(
+  deps: FlowDeps,
+  auth: Authenticated,
+  proof: { currentPassword?: string | undefined; code?: string | undefined },
+  ctx: RequestContext,
+  o: { what: string },
+): Promise<void> {
+  await assertRecentAuthentication(deps, auth);
+  const policy = deps.config.passwordPolicy;
+  const singleFactorMin = requiredMinLength(policy, false);
+  const last = (await countSecondFactors(deps.store, auth.account.id)) === 1;
+  const lengthMatters = last && singleFactorMin > requiredMinLength(policy, true);
+  if (!proof.code && !proof.currentPassword) throw new PassdeskError('SECOND_FACTOR_PROOF_REQUIRED');
+  if (lengthMatters && !proof.currentPassword) {
+    throw new PassdeskError('SECOND_FACTOR_PROOF_REQUIRED', 'Enter your current password to remove your last second factor: without it, your password must be long enough on its own.');
+  }
+  if (proof.code) await verifySecondFactorProof(deps, auth, { method: 'totp', code: proof.code }, ctx);
+  if (proof.currentPassword) {
+    await verifyPasswordProof(deps, auth, proof.currentPassword, ctx);
+    const length = passwordLength(proof.currentPassword);
+    if (lengthMatters && length < singleFactorMin) {
+      throw new PassdeskError('LAST_FACTOR_PASSWORD_TOO_SHORT',
+        `Without two-step verification your password needs at least ${singleFactorMin} characters; it has ${length}. Change your password first, then remove ${o.what}.`,
+        { minLength: singleFactorMin, length });
+    }
+  }
+}
+
 /**
  * Removing a factor needs a recent authentication with the strongest method (step-up) and, in the request, the
  * current password or a current code (both counted against their failure limits). Removing the last factor
@@ -186,31 +226,12 @@ export async function removeFactor(
 ): Promise<{ remaining: number }> {
   const factor = await deps.store.twoFactor.findFactor(auth.account.id, factorId);
   if (!factor || factor.confirmedAt === null) throw new PassdeskError('SECOND_FACTOR_NOT_FOUND');
-  await assertRecentAuthentication(deps, auth);
-  const policy = deps.config.passwordPolicy;
-  const singleFactorMin = requiredMinLength(policy, false);
-  // Passkeys count: removing the app while a passkey remains is not removing the last factor.
-  const last = (await deps.store.twoFactor.countConfirmedFactors(auth.account.id)) + (await deps.store.passkeys.countPasskeys(auth.account.id)) === 1;
-  const lengthMatters = last && singleFactorMin > requiredMinLength(policy, true);
-  if (!proof.code && !proof.currentPassword) throw new PassdeskError('SECOND_FACTOR_PROOF_REQUIRED');
-  if (lengthMatters && !proof.currentPassword) {
-    throw new PassdeskError('SECOND_FACTOR_PROOF_REQUIRED', 'Enter your current password to remove your last second factor: without it, your password must be long enough on its own.');
-  }
-  if (proof.code) await verifySecondFactorProof(deps, auth, { method: 'totp', code: proof.code }, ctx);
-  if (proof.currentPassword) {
-    await verifyPasswordProof(deps, auth, proof.currentPassword, ctx);
-    const length = passwordLength(proof.currentPassword);
-    if (lengthMatters && length < singleFactorMin) {
-      throw new PassdeskError('LAST_FACTOR_PASSWORD_TOO_SHORT',
-        `Without two-step verification your password needs at least ${singleFactorMin} characters; it has ${length}. Change your password first, then remove the app.`,
-        { minLength: singleFactorMin, length });
-    }
-  }
+  await assertFactorRemovalAllowed(deps, auth, proof, ctx, { what: 'the app' });
   const now = deps.clock.now();
   return deps.store.transaction(async (tx) => {
     if (!(await tx.twoFactor.removeFactor(auth.account.id, factorId))) throw new PassdeskError('SECOND_FACTOR_NOT_FOUND');
     // Passkeys are factors too: removing the app leaves the recovery codes while one remains.
-    const remaining = (await tx.twoFactor.countConfirmedFactors(auth.account.id)) + (await tx.passkeys.countPasskeys(auth.account.id));
+    const remaining = await countSecondFactors(tx, auth.account.id);
     // Recovery codes stand in for a factor; with none left they would be a way in of their own.
     if (remaining === 0) await tx.twoFactor.replaceRecoveryCodes(auth.account.id, [], { now, newId: () => deps.random.uuid() });
     await tx.events.recordEvent({ accountId: auth.account.id, type: 'second_factor.removed', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { type: factor.type, factorId, remaining } });
