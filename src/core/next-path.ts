@@ -21,5 +21,9 @@ export function safeNextPath(raw: unknown, fallback: string = DEFAULT_NEXT_PATH)
   if (url.origin !== base) return fallback;
   // The confirm page itself and sign-out are no place to continue to.
   if (url.pathname === '/security/confirm' || url.pathname === '/sign-out') return fallback;
-  return `${url.pathname}${url.search}`;
+  const out = `${url.pathname}${url.search}`;
+  // Resolving removes dot segments: `/.//evil.example` becomes `//evil.example`, which a browser reads as another
+  // host. What is returned is checked again, not only what came in.
+  if (out.startsWith('//') || out.includes('\\')) return fallback;
+  return out;
 }

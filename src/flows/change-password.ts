@@ -1,6 +1,7 @@
 // Changing a password while signed in (the seed procedure). Verify the current password, check the new
 // one, then in ONE transaction: new hash, change time, the current session rotated, other devices signed
 // out (default), and the audit event. A wrong current password changes nothing and counts as a failure.
+import { oneAtATime } from './one-at-a-time.js';
 import { PassdeskError } from '../core/errors.js';
 import { normalizePassword } from '../core/password-rules.js';
 import { assertPasswordAllowed } from './password-policy.js';
@@ -27,13 +28,15 @@ export async function changePassword(deps: FlowDeps, auth: Authenticated, input:
   const now = deps.clock.now();
 
   // Someone holding a stolen session must not get unlimited guesses at the current password.
-  const recentFailures = await deps.store.events.countEvents(account.id, 'password.change_failed', { since: now - CHANGE_FAILURE_WINDOW_MS });
-  if (recentFailures >= CHANGE_FAILURE_LIMIT) throw new PassdeskError('TOO_MANY_REQUESTS');
+  await oneAtATime(`guess:${account.id}`, async () => {
+    const recentFailures = await deps.store.events.countEvents(account.id, 'password.change_failed', { since: now - CHANGE_FAILURE_WINDOW_MS });
+    if (recentFailures >= CHANGE_FAILURE_LIMIT) throw new PassdeskError('TOO_MANY_REQUESTS');
 
-  if (!account.passwordHash || !(await deps.hasher.verify(account.passwordHash, input.currentPassword))) {
-    await deps.store.events.recordEvent({ accountId: account.id, type: 'password.change_failed', now, ip: ctx.ip, device: session.device, sessionId: session.id });
-    throw new PassdeskError('CURRENT_PASSWORD_INCORRECT');
-  }
+    if (!account.passwordHash || !(await deps.hasher.verify(account.passwordHash, input.currentPassword))) {
+      await deps.store.events.recordEvent({ accountId: account.id, type: 'password.change_failed', now, ip: ctx.ip, device: session.device, sessionId: session.id });
+      throw new PassdeskError('CURRENT_PASSWORD_INCORRECT');
+    }
+  });
   if (normalizePassword(input.newPassword) === normalizePassword(input.currentPassword)) {
     throw new PassdeskError('PASSWORD_UNCHANGED');
   }

@@ -105,12 +105,13 @@ export async function removeRecoveryEmail(deps: FlowDeps, auth: Authenticated, i
   const now = deps.clock.now();
   await deps.store.transaction(async (tx) => {
     const removing = (await tx.mailPreferences.getMailPreferences(auth.account.id)).recoveryEmail;
-    // Queued before the removal, so the address being removed hears of it too.
-    if (removing) {
-      await queueNotice(tx, deps, { account: auth.account, notice: { code: 'recovery-email-removed', recoveryEmail: removing }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
-    }
     if (await tx.mailPreferences.removeRecoveryEmail(auth.account.id, now)) {
       await tx.events.recordEvent({ accountId: auth.account.id, type: 'recovery_email.removed', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id });
+    }
+    // Queued after the removal, so only the account's own address hears of it: the removed address (perhaps an
+    // intruder's or a former partner's) must not get a "This wasn't me" link that could secure someone else's account.
+    if (removing) {
+      await queueNotice(tx, deps, { account: auth.account, notice: { code: 'recovery-email-removed', recoveryEmail: removing }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
     }
   });
   return getMailSettings(deps, auth);

@@ -9,6 +9,7 @@
 //   to the person's addresses · the help desk told (if configured).
 // Nuisance-proof: a link acts only on the account it was sent to, once; a session of another account
 // cannot use it; used, expired and unknown links look the same; confirmations are limited per IP.
+import { countSecondFactors } from './two-factor.js';
 import { assertRecentAuthentication } from './step-up.js';
 import { PassdeskError } from '../core/errors.js';
 import { activityMessages } from '../core/messages.js';
@@ -139,8 +140,6 @@ async function secureAccount(
   about: { summary: string; eventAt: number; detail: Record<string, unknown>; use: (tx: Repositories) => Promise<boolean> },
 ): Promise<void> {
   const now = deps.clock.now();
-  // Read before the transaction (on SQLite a read outside it would wait for its connection).
-  const prepared = await prepareResetEmail(deps, account);
   // A recovery address confirmed at or after what is reported may be the intruder's: the reset must not go
   // there, so it is removed with the rest (the person can add theirs again after the reset).
   const prefs = await deps.store.mailPreferences.getMailPreferences(account.id);
@@ -155,9 +154,18 @@ async function secureAccount(
     const voidedLinks = await tx.notMe.voidNotMeTokens(account.id, now);
     const removedRecoveryEmail = suspectRecovery && (await tx.mailPreferences.removeRecoveryEmail(account.id, now));
     if (removedRecoveryEmail) await tx.events.recordEvent({ accountId: account.id, type: 'recovery_email.removed', now, ip: ctx.ip, detail: { reason: 'reported' } });
+    // So are second factors added since then (and recovery codes made since then): an intruder's authenticator
+    // would otherwise be what the person's own reset asks for. Without any factor left, no recovery code stays.
+    const removedFactors = (await tx.twoFactor.removeFactorsSince(account.id, about.eventAt)) + (await tx.passkeys.removePasskeysSince(account.id, about.eventAt));
+    if (removedFactors > 0) {
+      if ((await countSecondFactors(tx, account.id)) === 0) await tx.twoFactor.replaceRecoveryCodes(account.id, [], { now, newId: () => deps.random.uuid() });
+      await tx.events.recordEvent({ accountId: account.id, type: 'second_factor.removed', now, ip: ctx.ip, detail: { reason: 'reported', removed: removedFactors } });
+    }
+    // What the fresh reset must prove, read after the removals and in this transaction.
+    const prepared = await prepareResetEmail({ config: deps.config, store: tx }, account);
     await tx.events.recordEvent({
       accountId: account.id, type: 'account.reported', now, ip: ctx.ip,
-      detail: { ...about.detail, signedOutSessions, voidedResets, endedSignIns, voidedLinks, removedRecoveryEmail },
+      detail: { ...about.detail, signedOutSessions, voidedResets, endedSignIns, voidedLinks, removedRecoveryEmail, removedFactors },
     });
     // A disabled account gets no reset (as a reset request would not), but is secured all the same.
     if (account.status === 'active') await queueResetEmail(tx, deps, account, prepared, ctx, now);

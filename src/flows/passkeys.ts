@@ -144,8 +144,9 @@ export function defaultPasskeyName(o: { transports: readonly string[]; device: s
 
 function cleanName(name: string | undefined): string | undefined {
   if (name === undefined) return undefined;
-  // Control characters and surrounding spaces never belong in a label shown in lists and emails.
-  const cleaned = name.replace(/[\u0000-\u001f\u007f]/g, '').trim().normalize('NFC');
+  // Control and format characters (a right-to-left override could disguise the name in an email) and surrounding
+  // spaces never belong in a label shown in lists and emails.
+  const cleaned = name.replace(/[\p{Cc}\p{Cf}]/gu, '').trim().normalize('NFC');
   if (cleaned.length === 0 || [...cleaned].length > PASSKEY_NAME_MAX) throw new PassdeskError('PASSKEY_NAME_INVALID');
   return cleaned;
 }
@@ -198,6 +199,8 @@ export async function finishPasskeyRegistration(
       id: deps.random.uuid(), accountId: auth.account.id, credentialId, publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
       counter: info.credential.counter, transports, deviceType: info.credentialDeviceType, backedUp: info.credentialBackedUp, aaguid: info.aaguid, name, now,
     });
+    // The check above can race with another registration of the same credential; this one cannot.
+    if (!passkey) throw new PassdeskError('PASSKEY_ALREADY_REGISTERED');
     const recoveryCodes = first ? await storeRecoveryCodes(tx, deps, auth.account.id) : null;
     // The person just used the new passkey: this session counts as authenticated with it, so the account's
     // raised step-up requirement does not lock out the session that raised it (as when an app is confirmed).

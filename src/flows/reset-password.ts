@@ -6,6 +6,7 @@
 //   complete — the new password, in one transaction with everything a reset must undo.
 // The flow records which further factors it requires (`requires`), so the second-factor step of the
 // two-factor issue plugs in between verify and complete without changing this shape.
+import { oneAtATime } from './one-at-a-time.js';
 import { randomInt } from 'node:crypto';
 import { PassdeskError } from '../core/errors.js';
 import { normalizeEmail } from '../core/email.js';
@@ -57,7 +58,10 @@ export interface ResetFlowView {
 }
 
 /** What a reset of this account must prove besides the mailbox, as of now. */
-async function resetRequirements(deps: FlowDeps, account: Account): Promise<ResetRequirement[]> {
+/** Reads only; a transaction's repositories serve as well as the store. */
+type RequirementDeps = Pick<FlowDeps, 'config'> & { store: Pick<Repositories, 'twoFactor' | 'passkeys' | 'securityAnswers'> };
+
+async function resetRequirements(deps: RequirementDeps, account: Account): Promise<ResetRequirement[]> {
   if (await hasSecondFactor(deps, account.id)) return [SECOND_FACTOR_REQUIREMENT];
   // Questions are weaker than any second factor, so they are asked only when there is none.
   if (await hasSecurityAnswers(deps, account.id)) return [SECURITY_QUESTIONS_REQUIREMENT];
@@ -153,7 +157,7 @@ export interface PreparedResetEmail {
 }
 
 /** Reads what the reset of this account will require (outside any transaction: see sendResetEmail). */
-export async function prepareResetEmail(deps: FlowDeps, account: Account): Promise<PreparedResetEmail> {
+export async function prepareResetEmail(deps: RequirementDeps, account: Account): Promise<PreparedResetEmail> {
   // A reset never bypasses the second factor (DESIGN.md): the flow records that it needs one.
   return { requires: await resetRequirements(deps, account) };
 }
@@ -224,47 +228,53 @@ export async function describeResetFlow(deps: FlowDeps, flowId: string): Promise
 export async function proveResetMethod(deps: FlowDeps, input: { flowId: string } & ResetMethodProof, ctx: RequestContext): Promise<ResetFlowView> {
   const now = deps.clock.now();
   const flowHash = hashToken(input.flowId);
-  const flow = await deps.store.passwordResets.findVerifiedReset(flowHash, now);
-  const account = flow ? await deps.store.accounts.findAccountById(flow.accountId) : null;
-  if (!flow || !account || account.status !== 'active') throw new PassdeskError('RESET_FLOW_INVALID');
-  const remaining = await remainingRequirements(deps, flow, account);
-  const requirement = input.method === 'security_questions' ? SECURITY_QUESTIONS_REQUIREMENT : SECOND_FACTOR_REQUIREMENT;
-  // Nothing to prove this way: say what is still needed rather than taking a code for nothing.
-  if (!remaining.includes(requirement)) return flowView(deps, input.flowId, remaining, account.id);
-  if ((await recentSecondFactorFailures(deps, account.id, now)) >= MAX_ACCOUNT_FAILURES) {
-    throw new PassdeskError('TOO_MANY_REQUESTS', 'Too many wrong codes for this account. Wait 15 minutes and try again.');
-  }
-
-  let ok: boolean;
-  if (input.method === 'security_questions') ok = await answersMatch(deps, account.id, input.answers);
-  else if (input.method === 'totp') ok = await acceptTotp(deps, account.id, normalizeCode(input.code));
-  // The challenge was issued for this reset flow (startResetPasskey) and is used up by this try.
-  else if (input.method === 'passkey') ok = (await verifyPasskeyForAccount(deps, account.id, input.response, { purpose: 'reset', binding: flowHash })) !== null;
-  else ok = true; // a recovery code is consumed in the transaction below, with the rest
-
-  const failed = async (): Promise<never> => {
-    const after = await deps.store.passwordResets.recordResetFactorFailure(flowHash, now);
-    await deps.store.events.recordEvent({ accountId: account.id, type: 'password.reset_method_failed', now, ip: ctx.ip, detail: { method: input.method } });
-    if (!after || after.state !== 'verified') throw new PassdeskError('RESET_FLOW_INVALID');
-    const attemptsLeft = RESET_FACTOR_MAX_ATTEMPTS - after.factorAttempts;
-    throw input.method === 'security_questions'
-      ? new PassdeskError('RESET_ANSWERS_INCORRECT', undefined, { attemptsLeft })
-      : new PassdeskError(input.method === 'passkey' ? 'PASSKEY_INVALID' : 'SECOND_FACTOR_CODE_INVALID', undefined, { attemptsLeft });
-  };
-  if (!ok) return failed();
-
-  const done = await deps.store.transaction(async (tx) => {
-    if (input.method === 'recovery_code' && !(await tx.twoFactor.consumeRecoveryCode(account.id, recoveryCodeHash(normalizeCode(input.code)), now))) return 'wrong-code' as const;
-    if (!(await tx.passwordResets.satisfyResetRequirement(flowHash, requirement, now))) throw new PassdeskError('RESET_FLOW_INVALID');
-    await tx.events.recordEvent({ accountId: account.id, type: 'password.reset_method_verified', now, ip: ctx.ip, detail: { method: input.method } });
-    if (input.method === 'recovery_code') {
-      await tx.events.recordEvent({ accountId: account.id, type: 'recovery_code.used', now, ip: ctx.ip, detail: { via: 'password-reset' } });
-      await queueNotice(tx, deps, { account, notice: { code: 'recovery-code-used' }, origin: { at: now, device: null, ip: ctx.ip } });
+  const found = await deps.store.passwordResets.findVerifiedReset(flowHash, now);
+  const account = found ? await deps.store.accounts.findAccountById(found.accountId) : null;
+  if (!found || !account || account.status !== 'active') throw new PassdeskError('RESET_FLOW_INVALID');
+  // One guess at a time per account (flows/one-at-a-time.ts); the flow is read again inside, so a burst cannot
+  // outlive its attempt limit.
+  return oneAtATime(`guess:${account.id}`, async () => {
+    const flow = await deps.store.passwordResets.findVerifiedReset(flowHash, now);
+    if (!flow) throw new PassdeskError('RESET_FLOW_INVALID');
+    const remaining = await remainingRequirements(deps, flow, account);
+    const requirement = input.method === 'security_questions' ? SECURITY_QUESTIONS_REQUIREMENT : SECOND_FACTOR_REQUIREMENT;
+    // Nothing to prove this way: say what is still needed rather than taking a code for nothing.
+    if (!remaining.includes(requirement)) return flowView(deps, input.flowId, remaining, account.id);
+    if ((await recentSecondFactorFailures(deps, account.id, now)) >= MAX_ACCOUNT_FAILURES) {
+      throw new PassdeskError('TOO_MANY_REQUESTS', 'Too many wrong codes for this account. Wait 15 minutes and try again.');
     }
-    return 'proven' as const;
+
+    let ok: boolean;
+    if (input.method === 'security_questions') ok = await answersMatch(deps, account.id, input.answers);
+    else if (input.method === 'totp') ok = await acceptTotp(deps, account.id, normalizeCode(input.code));
+    // The challenge was issued for this reset flow (startResetPasskey) and is used up by this try.
+    else if (input.method === 'passkey') ok = (await verifyPasskeyForAccount(deps, account.id, input.response, { purpose: 'reset', binding: flowHash })) !== null;
+    else ok = true; // a recovery code is consumed in the transaction below, with the rest
+
+    const failed = async (): Promise<never> => {
+      const after = await deps.store.passwordResets.recordResetFactorFailure(flowHash, now);
+      await deps.store.events.recordEvent({ accountId: account.id, type: 'password.reset_method_failed', now, ip: ctx.ip, detail: { method: input.method } });
+      if (!after || after.state !== 'verified') throw new PassdeskError('RESET_FLOW_INVALID');
+      const attemptsLeft = RESET_FACTOR_MAX_ATTEMPTS - after.factorAttempts;
+      throw input.method === 'security_questions'
+        ? new PassdeskError('RESET_ANSWERS_INCORRECT', undefined, { attemptsLeft })
+        : new PassdeskError(input.method === 'passkey' ? 'PASSKEY_INVALID' : 'SECOND_FACTOR_CODE_INVALID', undefined, { attemptsLeft });
+    };
+    if (!ok) return failed();
+
+    const done = await deps.store.transaction(async (tx) => {
+      if (input.method === 'recovery_code' && !(await tx.twoFactor.consumeRecoveryCode(account.id, recoveryCodeHash(normalizeCode(input.code)), now))) return 'wrong-code' as const;
+      if (!(await tx.passwordResets.satisfyResetRequirement(flowHash, requirement, now))) throw new PassdeskError('RESET_FLOW_INVALID');
+      await tx.events.recordEvent({ accountId: account.id, type: 'password.reset_method_verified', now, ip: ctx.ip, detail: { method: input.method } });
+      if (input.method === 'recovery_code') {
+        await tx.events.recordEvent({ accountId: account.id, type: 'recovery_code.used', now, ip: ctx.ip, detail: { via: 'password-reset' } });
+        await queueNotice(tx, deps, { account, notice: { code: 'recovery-code-used' }, origin: { at: now, device: null, ip: ctx.ip } });
+      }
+      return 'proven' as const;
+    });
+    if (done === 'wrong-code') return failed();
+    return flowView(deps, input.flowId, remaining.filter((r) => r !== requirement), account.id);
   });
-  if (done === 'wrong-code') return failed();
-  return flowView(deps, input.flowId, remaining.filter((r) => r !== requirement), account.id);
 }
 
 /**

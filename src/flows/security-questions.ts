@@ -1,10 +1,12 @@
 // Optional security questions (issue 5; core/security-questions.ts says why they are off by default).
 // A signed-in person sets answers (proving the current password, like a password change); a reset of an
 // account without a second factor then asks them after the email proof (flows/reset-password.ts).
+import { oneAtATime } from './one-at-a-time.js';
 import { PassdeskError } from '../core/errors.js';
 import { checkSecurityAnswers, normalizeSecurityAnswer, SECURITY_QUESTIONS, type SecurityQuestion } from '../core/security-questions.js';
 import { queueNotice } from '../mail/notices.js';
 import { CHANGE_FAILURE_LIMIT, CHANGE_FAILURE_WINDOW_MS } from './change-password.js';
+import type { Repositories } from '../store/index.js';
 import type { FlowDeps, RequestContext } from './deps.js';
 import type { Authenticated } from './sessions.js';
 import { assertRecentAuthentication } from './step-up.js';
@@ -40,7 +42,7 @@ export async function securityQuestionsOf(deps: FlowDeps, accountId: string): Pr
 }
 
 /** Whether a reset of this account asks security questions: the feature is on and the person set answers. */
-export async function hasSecurityAnswers(deps: FlowDeps, accountId: string): Promise<boolean> {
+export async function hasSecurityAnswers(deps: Pick<FlowDeps, 'config'> & { store: Pick<Repositories, 'securityAnswers'> }, accountId: string): Promise<boolean> {
   return securityQuestionsEnabled(deps) && (await deps.store.securityAnswers.listSecurityAnswers(accountId)).length > 0;
 }
 
@@ -50,15 +52,17 @@ export async function hasSecurityAnswers(deps: FlowDeps, accountId: string): Pro
  * and PRODUCT.md asks for "current password, and a fresh second factor" for such changes.
  */
 async function proveCurrentPassword(deps: FlowDeps, auth: Authenticated, password: string, ctx: RequestContext): Promise<void> {
-  const now = deps.clock.now();
-  const { account, session } = auth;
-  if ((await deps.store.events.countEvents(account.id, 'password.change_failed', { since: now - CHANGE_FAILURE_WINDOW_MS })) >= CHANGE_FAILURE_LIMIT) {
-    throw new PassdeskError('TOO_MANY_REQUESTS');
-  }
-  if (!account.passwordHash || !(await deps.hasher.verify(account.passwordHash, password))) {
-    await deps.store.events.recordEvent({ accountId: account.id, type: 'password.change_failed', now, ip: ctx.ip, device: session.device, sessionId: session.id, detail: { via: 'security-questions' } });
-    throw new PassdeskError('CURRENT_PASSWORD_INCORRECT');
-  }
+  return oneAtATime(`guess:${auth.account.id}`, async () => {
+    const now = deps.clock.now();
+    const { account, session } = auth;
+    if ((await deps.store.events.countEvents(account.id, 'password.change_failed', { since: now - CHANGE_FAILURE_WINDOW_MS })) >= CHANGE_FAILURE_LIMIT) {
+      throw new PassdeskError('TOO_MANY_REQUESTS');
+    }
+    if (!account.passwordHash || !(await deps.hasher.verify(account.passwordHash, password))) {
+      await deps.store.events.recordEvent({ accountId: account.id, type: 'password.change_failed', now, ip: ctx.ip, device: session.device, sessionId: session.id, detail: { via: 'security-questions' } });
+      throw new PassdeskError('CURRENT_PASSWORD_INCORRECT');
+    }
+  });
 }
 
 export async function setSecurityAnswers(

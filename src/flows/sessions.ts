@@ -117,6 +117,9 @@ export async function signOut(deps: FlowDeps, auth: Authenticated, ctx: RequestC
 export async function revokeDevice(deps: FlowDeps, auth: Authenticated, sessionId: string, ctx: RequestContext): Promise<{ current: boolean }> {
   const now = deps.clock.now();
   const current = sessionId === auth.session.id;
+  // Signing out one's own device is always allowed; another device needs step-up, as "sign out every other
+  // device" does (else a stale, stolen session could sign the owner out device by device).
+  if (!current) await assertRecentAuthentication(deps, auth);
   await deps.store.transaction(async (tx) => {
     const revoked = await tx.sessions.revokeSession(sessionId, {
       accountId: auth.account.id,

@@ -1,5 +1,6 @@
 // Sign-in with email and password. Every failure looks the same from outside — status, body,
 // headers and time (an unknown email still costs one argon2id verification against a dummy hash).
+import { oneAtATime } from './one-at-a-time.js';
 import { PassdeskError } from '../core/errors.js';
 import { normalizeEmail } from '../core/email.js';
 import type { FlowDeps, RequestContext, SignInOutcome } from './deps.js';
@@ -45,35 +46,40 @@ export async function signIn(
   const throttle = deps.signInThrottle;
   const ipKey = `ip:${ctx.ip ?? 'unknown'}`;
   const pairKey = `pair:${emailNormalized}\u0000${ctx.ip ?? 'unknown'}`;
-  // Checked before any lookup, so the answer cannot depend on whether the account exists.
-  if (throttle && (throttle.perAccountAndIp.isLimited(pairKey) || throttle.perIp.isLimited(ipKey))) {
-    observe('throttled');
-    throw new PassdeskError('TOO_MANY_REQUESTS', 'Too many unsuccessful sign-in attempts. Wait 15 minutes and try again, or reset your password.');
-  }
-  const failed = (): PassdeskError => {
-    throttle?.perAccountAndIp.recordFailure(pairKey);
-    throttle?.perIp.recordFailure(ipKey);
-    return new PassdeskError('INVALID_CREDENTIALS');
-  };
+  // One attempt per address at a time (flows/one-at-a-time.ts): a burst of parallel guesses cannot all pass the
+  // throttle before the first failure is counted. Keyed by the typed address, known or not, so it tells nothing.
+  const { account, passwordHash, now } = await oneAtATime(`signin:${emailNormalized}`, async () => {
+    // Checked before any lookup, so the answer cannot depend on whether the account exists.
+    if (throttle && (throttle.perAccountAndIp.isLimited(pairKey) || throttle.perIp.isLimited(ipKey))) {
+      observe('throttled');
+      throw new PassdeskError('TOO_MANY_REQUESTS', 'Too many unsuccessful sign-in attempts. Wait 15 minutes and try again, or reset your password.');
+    }
+    const failed = (): PassdeskError => {
+      throttle?.perAccountAndIp.recordFailure(pairKey);
+      throttle?.perIp.recordFailure(ipKey);
+      return new PassdeskError('INVALID_CREDENTIALS');
+    };
 
-  const account = await deps.store.accounts.findAccountByEmail(emailNormalized);
+    const account = await deps.store.accounts.findAccountByEmail(emailNormalized);
 
-  if (!account || !account.passwordHash) {
-    await deps.hasher.verifyDummy(input.password);
-    observe(account ? 'no_password' : 'unknown_account');
-    throw failed();
-  }
+    if (!account || !account.passwordHash) {
+      await deps.hasher.verifyDummy(input.password);
+      observe(account ? 'no_password' : 'unknown_account');
+      throw failed();
+    }
 
-  const passwordHash = account.passwordHash;
-  const ok = await deps.hasher.verify(passwordHash, input.password);
-  const now = deps.clock.now();
-  if (!ok || account.status !== 'active') {
-    const reason = ok ? 'disabled' : 'wrong_password';
-    await deps.store.events.recordEvent({ accountId: account.id, type: 'signin.failed', now, ip: ctx.ip, detail: { reason } });
-    observe(reason);
-    throw failed();
-  }
-  throttle?.perAccountAndIp.reset(pairKey);
+    const passwordHash = account.passwordHash;
+    const ok = await deps.hasher.verify(passwordHash, input.password);
+    const now = deps.clock.now();
+    if (!ok || account.status !== 'active') {
+      const reason = ok ? 'disabled' : 'wrong_password';
+      await deps.store.events.recordEvent({ accountId: account.id, type: 'signin.failed', now, ip: ctx.ip, detail: { reason } });
+      observe(reason);
+      throw failed();
+    }
+    throttle?.perAccountAndIp.reset(pairKey);
+    return { account, passwordHash, now };
+  });
   // The owner said "this wasn't me": the password may be someone else's now. Only a reset (which clears
   // the mark) lets a password sign in again. Told only to someone who typed the right password.
   if (isReported(account)) {

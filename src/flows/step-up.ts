@@ -6,6 +6,7 @@
 // Today: 'password' (strength 1); 'totp', 'recovery_code' and 'passkey' (strength 2: something you have). A
 // passkey proves itself against a challenge bound to this session (startStepUpPasskey).
 // A new factor adds itself to ReauthenticationInput, METHOD_STRENGTH, acceptedMethods and reauthenticate.
+import { oneAtATime } from './one-at-a-time.js';
 import { PassdeskError } from '../core/errors.js';
 import { normalizeCode } from '../core/otp.js';
 import { generateToken, hashToken } from '../core/tokens.js';
@@ -85,20 +86,22 @@ export async function assertRecentAuthentication(deps: FlowDeps, auth: Authentic
  * and in the sign-in throttle for this address and IP, so a stolen session cannot guess without limit.
  */
 export async function verifyPasswordProof(deps: FlowDeps, auth: Authenticated, password: string, ctx: RequestContext): Promise<void> {
-  const { account, session } = auth;
-  const now = deps.clock.now();
-  const throttle = deps.signInThrottle;
-  const pairKey = `pair:${account.emailNormalized}\u0000${ctx.ip ?? 'unknown'}`;
-  const ipKey = `ip:${ctx.ip ?? 'unknown'}`;
-  if (throttle && (throttle.perAccountAndIp.isLimited(pairKey) || throttle.perIp.isLimited(ipKey))) throw new PassdeskError('TOO_MANY_REQUESTS');
-  const failures = await deps.store.events.countEvents(account.id, 'reauth.failed', { since: now - REAUTH_FAILURE_WINDOW_MS });
-  if (failures >= REAUTH_FAILURE_LIMIT) throw new PassdeskError('TOO_MANY_REQUESTS');
-  if (!account.passwordHash || !(await deps.hasher.verify(account.passwordHash, password))) {
-    throttle?.perAccountAndIp.recordFailure(pairKey);
-    throttle?.perIp.recordFailure(ipKey);
-    await deps.store.events.recordEvent({ accountId: account.id, type: 'reauth.failed', now, ip: ctx.ip, device: session.device, sessionId: session.id, detail: { method: 'password' } });
-    throw new PassdeskError('CURRENT_PASSWORD_INCORRECT');
-  }
+  return oneAtATime(`guess:${auth.account.id}`, async () => {
+    const { account, session } = auth;
+    const now = deps.clock.now();
+    const throttle = deps.signInThrottle;
+    const pairKey = `pair:${account.emailNormalized}\u0000${ctx.ip ?? 'unknown'}`;
+    const ipKey = `ip:${ctx.ip ?? 'unknown'}`;
+    if (throttle && (throttle.perAccountAndIp.isLimited(pairKey) || throttle.perIp.isLimited(ipKey))) throw new PassdeskError('TOO_MANY_REQUESTS');
+    const failures = await deps.store.events.countEvents(account.id, 'reauth.failed', { since: now - REAUTH_FAILURE_WINDOW_MS });
+    if (failures >= REAUTH_FAILURE_LIMIT) throw new PassdeskError('TOO_MANY_REQUESTS');
+    if (!account.passwordHash || !(await deps.hasher.verify(account.passwordHash, password))) {
+      throttle?.perAccountAndIp.recordFailure(pairKey);
+      throttle?.perIp.recordFailure(ipKey);
+      await deps.store.events.recordEvent({ accountId: account.id, type: 'reauth.failed', now, ip: ctx.ip, device: session.device, sessionId: session.id, detail: { method: 'password' } });
+      throw new PassdeskError('CURRENT_PASSWORD_INCORRECT');
+    }
+  });
 }
 
 /**
@@ -112,19 +115,21 @@ export async function verifySecondFactorProof(
   input: { method: 'totp' | 'recovery_code'; code: string },
   ctx: RequestContext,
 ): Promise<void> {
-  const { account, session } = auth;
-  const now = deps.clock.now();
-  if ((await recentSecondFactorFailures(deps, account.id, now)) >= MAX_ACCOUNT_FAILURES) {
-    throw new PassdeskError('TOO_MANY_REQUESTS', 'Too many wrong codes for this account. Wait 15 minutes and try again.');
-  }
-  const code = normalizeCode(input.code);
-  const ok = input.method === 'totp'
-    ? await acceptTotp(deps, account.id, code)
-    : await deps.store.twoFactor.consumeRecoveryCode(account.id, recoveryCodeHash(code), now);
-  if (!ok) {
-    await deps.store.events.recordEvent({ accountId: account.id, type: 'reauth.second_factor_failed', now, ip: ctx.ip, device: session.device, sessionId: session.id, detail: { method: input.method } });
-    throw new PassdeskError('SECOND_FACTOR_CODE_INVALID');
-  }
+  return oneAtATime(`guess:${auth.account.id}`, async () => {
+    const { account, session } = auth;
+    const now = deps.clock.now();
+    if ((await recentSecondFactorFailures(deps, account.id, now)) >= MAX_ACCOUNT_FAILURES) {
+      throw new PassdeskError('TOO_MANY_REQUESTS', 'Too many wrong codes for this account. Wait 15 minutes and try again.');
+    }
+    const code = normalizeCode(input.code);
+    const ok = input.method === 'totp'
+      ? await acceptTotp(deps, account.id, code)
+      : await deps.store.twoFactor.consumeRecoveryCode(account.id, recoveryCodeHash(code), now);
+    if (!ok) {
+      await deps.store.events.recordEvent({ accountId: account.id, type: 'reauth.second_factor_failed', now, ip: ctx.ip, device: session.device, sessionId: session.id, detail: { method: input.method } });
+      throw new PassdeskError('SECOND_FACTOR_CODE_INVALID');
+    }
+  });
 }
 
 /** Passkey options for step-up: the challenge is bound to this account and this session (its id survives rotation). */

@@ -7,6 +7,7 @@
 // pending sign-in with an assertion instead of a code.
 // Pending sign-in (second_factor_flows): pending → completed (a correct code or passkey; the session is issued in the
 // same transaction) | failed (MAX_FLOW_FAILURES wrong codes) | expired (FLOW_TTL_MS, checked on use).
+import { oneAtATime } from './one-at-a-time.js';
 import QRCode from 'qrcode';
 import { PassdeskError } from '../core/errors.js';
 import { generateToken, hashToken } from '../core/tokens.js';
@@ -62,7 +63,7 @@ function openSecret(deps: FlowDeps, f: SecondFactor): Uint8Array | null {
 }
 
 /** An authenticator app or a passkey. */
-export async function hasSecondFactor(deps: Pick<FlowDeps, 'store'>, accountId: string): Promise<boolean> {
+export async function hasSecondFactor(deps: { store: Pick<Repositories, 'twoFactor' | 'passkeys'> }, accountId: string): Promise<boolean> {
   return (await deps.store.twoFactor.countConfirmedFactors(accountId)) > 0 || (await deps.store.passkeys.countPasskeys(accountId)) > 0;
 }
 
@@ -348,20 +349,26 @@ export async function completeSecondFactor(
 ): Promise<SecondFactorResult> {
   const now = deps.clock.now();
   const { idHash, account } = await pendingFlow(deps, input.flowId, now);
-  if ((await recentSecondFactorFailures(deps, account.id, now)) >= MAX_ACCOUNT_FAILURES) {
-    throw new PassdeskError('TOO_MANY_REQUESTS', 'Too many wrong codes for this account. Wait 15 minutes and sign in again.');
-  }
-  const ok = input.method === 'passkey'
-    ? (await verifyPasskeyForAccount(deps, account.id, input.response, { purpose: 'second_factor', binding: idHash })) !== null
-    : input.method === 'totp'
-      ? await acceptTotp(deps, account.id, normalizeCode(input.code))
-      : await deps.store.twoFactor.consumeRecoveryCode(account.id, recoveryCodeHash(normalizeCode(input.code)), now);
-  if (!ok) {
-    const after = await deps.store.twoFactor.recordSecondFactorFailure(idHash, { maxFailures: MAX_FLOW_FAILURES });
-    await deps.store.events.recordEvent({ accountId: account.id, type: 'second_factor.failed', now, ip: ctx.ip, detail: { method: input.method } });
-    if (!after || after.state !== 'pending') throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
-    throw new PassdeskError(input.method === 'passkey' ? 'PASSKEY_INVALID' : 'SECOND_FACTOR_CODE_INVALID', undefined, { attemptsLeft: MAX_FLOW_FAILURES - after.failures });
-  }
+  // One guess at a time per account (flows/one-at-a-time.ts); the flow is read again inside, so a burst cannot
+  // outlive the flow's own failure limit either.
+  await oneAtATime(`guess:${account.id}`, async () => {
+    const current = await deps.store.twoFactor.findSecondFactorFlow(idHash);
+    if (!current || current.state !== 'pending' || now >= current.expiresAt) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
+    if ((await recentSecondFactorFailures(deps, account.id, now)) >= MAX_ACCOUNT_FAILURES) {
+      throw new PassdeskError('TOO_MANY_REQUESTS', 'Too many wrong codes for this account. Wait 15 minutes and sign in again.');
+    }
+    const ok = input.method === 'passkey'
+      ? (await verifyPasskeyForAccount(deps, account.id, input.response, { purpose: 'second_factor', binding: idHash })) !== null
+      : input.method === 'totp'
+        ? await acceptTotp(deps, account.id, normalizeCode(input.code))
+        : await deps.store.twoFactor.consumeRecoveryCode(account.id, recoveryCodeHash(normalizeCode(input.code)), now);
+    if (!ok) {
+      const after = await deps.store.twoFactor.recordSecondFactorFailure(idHash, { maxFailures: MAX_FLOW_FAILURES });
+      await deps.store.events.recordEvent({ accountId: account.id, type: 'second_factor.failed', now, ip: ctx.ip, detail: { method: input.method } });
+      if (!after || after.state !== 'pending') throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
+      throw new PassdeskError(input.method === 'passkey' ? 'PASSKEY_INVALID' : 'SECOND_FACTOR_CODE_INVALID', undefined, { attemptsLeft: MAX_FLOW_FAILURES - after.failures });
+    }
+  });
   const issued = await deps.store.transaction(async (tx) => {
     if (!(await tx.twoFactor.completeSecondFactorFlow(idHash, now))) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
     if (options.replacing) {

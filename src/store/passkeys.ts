@@ -68,7 +68,8 @@ export interface NewPasskey {
 }
 
 export interface PasskeyRepository {
-  createPasskey(input: NewPasskey): Promise<Passkey>;
+  /** Null when the credential id is already registered (to any account). */
+  createPasskey(input: NewPasskey): Promise<Passkey | null>;
   /** The account's passkeys, oldest first. */
   listPasskeys(accountId: string): Promise<Passkey[]>;
   findPasskey(accountId: string, passkeyId: string): Promise<Passkey | null>;
@@ -77,6 +78,8 @@ export interface PasskeyRepository {
   countPasskeys(accountId: string): Promise<number>;
   renamePasskey(accountId: string, passkeyId: string, name: string): Promise<boolean>;
   removePasskey(accountId: string, passkeyId: string): Promise<boolean>;
+  /** Removes the passkeys registered at or after `since`; returns how many. */
+  removePasskeysSince(accountId: string, since: number): Promise<number>;
   /**
    * Records a verified use: the new counter, backup state and time. Guarded on the counter read before the
    * verification, so of two racing uses of one signature only one is recorded; false for the other.
@@ -99,8 +102,9 @@ export function passkeyRepository(db: Kysely<Database>): PasskeyRepository {
         transports: JSON.stringify(i.transports), device_type: i.deviceType, backed_up: i.backedUp ? 1 : 0, aaguid: i.aaguid,
         name: i.name, created_at: i.now, last_used_at: null,
       };
-      await db.insertInto('passkeys').values(row).execute();
-      return toPasskey(row);
+      // A credential registered twice (two racing registrations) is refused with null, not a constraint error.
+      const inserted = await db.insertInto('passkeys').values(row).onConflict((oc) => oc.column('credential_id').doNothing()).returning('id').executeTakeFirst();
+      return inserted ? toPasskey(row) : null;
     },
     async listPasskeys(accountId) {
       const rows = await db.selectFrom('passkeys').selectAll().where('account_id', '=', accountId).orderBy('created_at').orderBy('id').execute();
@@ -125,6 +129,10 @@ export function passkeyRepository(db: Kysely<Database>): PasskeyRepository {
     async renamePasskey(accountId, passkeyId, name) {
       const r = await db.updateTable('passkeys').set({ name }).where('account_id', '=', accountId).where('id', '=', passkeyId).executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
+    },
+    async removePasskeysSince(accountId, since) {
+      const r = await db.deleteFrom('passkeys').where('account_id', '=', accountId).where('created_at', '>=', since).executeTakeFirst();
+      return Number(r.numDeletedRows);
     },
     async removePasskey(accountId, passkeyId) {
       const r = await db.deleteFrom('passkeys').where('account_id', '=', accountId).where('id', '=', passkeyId).executeTakeFirst();

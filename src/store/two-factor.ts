@@ -73,6 +73,8 @@ export interface TwoFactorRepository {
   countRecentSecondFactorFailures(accountId: string, since: number): Promise<number>;
   /** Ends every pending second-factor sign-in of the account (as expired, now); returns how many. */
   expireSecondFactorFlows(accountId: string, now: number): Promise<number>;
+  /** Removes the factors confirmed at or after `since` and the recovery codes made since then; returns the factors removed. */
+  removeFactorsSince(accountId: string, since: number): Promise<number>;
 }
 
 export function twoFactorRepository(db: Kysely<Database>): TwoFactorRepository {
@@ -206,6 +208,11 @@ export function twoFactorRepository(db: Kysely<Database>): TwoFactorRepository {
         .where('created_at', '>', since)
         .executeTakeFirstOrThrow();
       return Number(r.n ?? 0);
+    },
+    async removeFactorsSince(accountId, since) {
+      await db.deleteFrom('recovery_codes').where('account_id', '=', accountId).where('created_at', '>=', since).execute();
+      const r = await db.deleteFrom('second_factors').where('account_id', '=', accountId).where('confirmed_at', '>=', since).executeTakeFirst();
+      return Number(r.numDeletedRows);
     },
     async expireSecondFactorFlows(accountId, now) {
       const r = await db

@@ -265,13 +265,39 @@ describe('"this wasn\'t me"', () => {
     assert.equal(events.find((e) => e.type === 'account.reported')?.detail?.['removedRecoveryEmail'], true);
   });
 
+  it('a second factor the intruder added since the reported event is removed, so the person\'s reset does not ask for it', async () => {
+    const email = uniqueEmail('intruder-factor');
+    const { id } = await account(email);
+    t.clock.advance(1000);
+    const intruder = client({ userAgent: CHROME_WIN, ip: '203.0.113.67' });
+    assert.equal((await intruder.signIn(email, PASSWORD)).statusCode, 201);
+    const { secret } = (await intruder.post('/api/v1/2fa/totp', {})).json() as { secret: string };
+    assert.equal((await intruder.post('/api/v1/2fa/totp/confirm', { code: totpCode(secret, { now: t.clock.now() }) })).statusCode, 200);
+    const [added] = await mails(id, 'second-factor-added');
+    t.clock.advance(60_000);
+
+    assert.equal((await client().post('/api/v1/not-me', { token: notMeTokenOf(added!) })).statusCode, 200);
+    assert.equal(await t.store.twoFactor.countConfirmedFactors(id), 0, 'the intruder’s app is gone');
+    assert.equal(await t.store.twoFactor.countUnusedRecoveryCodes(id), 0, 'and the recovery codes it came with');
+    const events = await t.store.events.listEvents(id, { limit: 50 });
+    assert.equal(events.find((e) => e.type === 'account.reported')?.detail?.['removedFactors'], 1);
+    const [fresh] = (await mails(id, 'password-reset-requested')).filter((m) => m.createdAt === t.clock.now());
+    const verified = (await client().post('/api/v1/password/reset/verify', { token: resetSecrets(fresh!).token })).json() as { flowId: string; requires: string[] };
+    assert.deepEqual(verified.requires, [], 'nothing of the intruder’s is asked for');
+    assert.equal((await client().post('/api/v1/password/reset/complete', { flowId: verified.flowId, newPassword: NEW_PASSWORD })).statusCode, 200);
+    assert.equal((await client().signIn(email, NEW_PASSWORD)).statusCode, 201, 'signed in without a second step');
+  });
+
   it('a pending second-factor sign-in ends with the report, and the reset still asks for the second factor', async () => {
     const email = uniqueEmail('pending');
     const { id, c } = await account(email);
     const { secret } = (await c.post('/api/v1/2fa/totp', {})).json() as { secret: string };
     assert.equal((await c.post('/api/v1/2fa/totp/confirm', { code: totpCode(secret, { now: t.clock.now() }) })).statusCode, 200);
-    const [added] = await mails(id, 'second-factor-added');
-    const token = notMeTokenOf(added!);
+    // The report is about something after the app was added (new recovery codes), so the app is the person's own.
+    t.clock.advance(1000);
+    assert.equal((await c.post('/api/v1/2fa/recovery-codes', {})).statusCode, 201);
+    const [regenerated] = await mails(id, 'recovery-codes-regenerated');
+    const token = notMeTokenOf(regenerated!);
     const attacker = client({ userAgent: CHROME_WIN });
     const started = await attacker.signIn(email, PASSWORD);
     assert.equal(started.statusCode, 200);

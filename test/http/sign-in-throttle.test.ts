@@ -21,6 +21,15 @@ describe('sign-in throttling that never locks the owner out', () => {
     assert.equal((await attempt('owner@example.org', PASSWORD)).statusCode, 201);
   });
 
+  test('a burst of parallel guesses gets no more tries than the limit (3 of 20 are checked, the rest are 429)', async () => {
+    t.clock.advance(15 * 60_000 + 1);
+    await t.client().signUp('burst@example.org', PASSWORD);
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => attempt('burst@example.org', `parallel guess ${i} is wrong`)));
+    const codes = results.map((r) => r.statusCode);
+    assert.equal(codes.filter((c) => c === 401).length, 3, codes.join(','));
+    assert.equal(codes.filter((c) => c === 429).length, 17);
+  });
+
   test('an unknown email is throttled exactly like a known one (no enumeration through 429s)', async () => {
     t.clock.advance(15 * 60_000 + 1);
     const known: number[] = [];

@@ -77,8 +77,13 @@ describe('step-up: sensitive changes need a recent authentication', () => {
     const c = await signedUp('window@example.org');
     t.clock.advance(WINDOW_MS - 60_000);
     assert.equal((await c.post('/api/v1/sessions/revoke-others', {})).statusCode, 200, 'nine minutes after sign-in');
+    assert.equal((await t.client().signIn('window@example.org', PASSWORD)).statusCode, 201, 'another device');
     t.clock.advance(2 * 60_000);
     refusedForStepUp(await c.post('/api/v1/sessions/revoke-others', {}), ['password']);
+    const { sessions } = (await c.get('/api/v1/sessions')).json() as { sessions: Array<{ id: string; current: boolean }> };
+    const other = sessions.find((s) => !s.current);
+    assert.ok(other, 'a second device is signed in');
+    refusedForStepUp(await c.request('DELETE', `/api/v1/sessions/${other.id}`), ['password']);
     refusedForStepUp(await c.post('/api/v1/2fa/totp', {}), ['password']);
     refusedForStepUp(await c.post('/api/v1/security/anti-phishing-phrase', { currentPassword: PASSWORD, phrase: 'blue heron' }), ['password']);
     refusedForStepUp(await c.post('/api/v1/security/recovery-email', { currentPassword: PASSWORD, email: 'backup@example.net' }), ['password']);
@@ -166,6 +171,26 @@ describe('step-up: sensitive changes need a recent authentication', () => {
     assert.equal(limited.statusCode, 429);
     t.clock.advance(16 * 60_000);
     assert.equal((await c.post('/api/v1/session/reauthenticate', { method: 'password', password: PASSWORD })).statusCode, 200, 'the window passes');
+  });
+
+  it('a burst of parallel wrong passwords from a stale session gets no more than 5 tries', async () => {
+    const c = await signedUp('reauth-burst@example.org');
+    t.clock.advance(STALE_MS);
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => c.post('/api/v1/session/reauthenticate', { method: 'password', password: `parallel guess ${i}` })));
+    const codes = results.map((r) => errorCode(r));
+    assert.equal(codes.filter((e) => e === 'CURRENT_PASSWORD_INCORRECT').length, 5, codes.join(','));
+    assert.equal(codes.filter((e) => e === 'TOO_MANY_REQUESTS').length, 15);
+  });
+
+  it('a burst of parallel wrong codes gets no more than the account’s 10', async () => {
+    const { secret } = await enrolled('code-burst@example.org');
+    const c = await signedInWithCode('code-burst@example.org', secret);
+    t.clock.advance(STALE_MS);
+    const wrong = totpCode(secret, { now: t.clock.now() + 10 * 60_000 });
+    const results = await Promise.all(Array.from({ length: 30 }, () => c.post('/api/v1/session/reauthenticate', { method: 'totp', code: wrong })));
+    const codes = results.map((r) => errorCode(r));
+    assert.equal(codes.filter((e) => e === 'SECOND_FACTOR_CODE_INVALID').length, 10, codes.join(','));
+    assert.equal(codes.filter((e) => e === 'TOO_MANY_REQUESTS').length, 20);
   });
 
   it('wrong codes share the account’s second-factor budget with sign-in: 10 in 15 minutes, then 429 here and at sign-in', async () => {

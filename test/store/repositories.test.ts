@@ -529,7 +529,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(await store.passkeys.findPasskeyByCredentialId('cred-1'), created);
       assert.deepEqual(await store.passkeys.listPasskeys(a.id), [created]);
       assert.equal(await store.passkeys.findPasskey(b.id, input.id), null, 'another account does not see it');
-      await assert.rejects(store.passkeys.createPasskey({ ...input, id: randomUUID(), accountId: b.id }), 'the same credential id twice');
+      assert.equal(await store.passkeys.createPasskey({ ...input, id: randomUUID(), accountId: b.id }), null, 'the same credential id twice is refused');
+      assert.deepEqual(await store.passkeys.listPasskeys(b.id), []);
       assert.equal(await store.passkeys.countPasskeys(a.id), 1);
       assert.equal(await store.passkeys.renamePasskey(b.id, input.id, 'Mine'), false);
       assert.equal(await store.passkeys.renamePasskey(a.id, input.id, 'Work laptop'), true);
@@ -539,6 +540,36 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(await store.passkeys.countPasskeys(a.id), 0);
     });
 
+    test('factors, passkeys and recovery codes made since a moment are removed together; older ones and other accounts stay', async () => {
+      const a = await store.accounts.createAccount(newAccount('since@example.org'));
+      const b = await store.accounts.createAccount(newAccount('since-b@example.org'));
+      assert.ok(a && b);
+      const totp = async (accountId: string, id: string, at: number): Promise<void> => {
+        await store.twoFactor.createFactor({ id, accountId, type: 'totp', name: 'app', secretCiphertext: 'x', keyId: 'k', now: at });
+        assert.ok(await store.twoFactor.confirmFactor(accountId, id, { step: 1, now: at }));
+      };
+      const passkey = (accountId: string, credentialId: string, at: number) => store.passkeys.createPasskey({
+        id: randomUUID(), accountId, credentialId, publicKey: 'pk', counter: 0, transports: [], deviceType: 'singleDevice', backedUp: false, aaguid: '00000000-0000-0000-0000-000000000000', name: 'key', now: at,
+      });
+      await totp(a.id, randomUUID(), T0);
+      await passkey(a.id, 'since-old', T0);
+      await store.twoFactor.replaceRecoveryCodes(a.id, ['old-code'], { now: T0, newId: randomUUID });
+      await totp(a.id, randomUUID(), T0 + 100);
+      await passkey(a.id, 'since-new', T0 + 100);
+      await totp(b.id, randomUUID(), T0 + 100);
+      await passkey(b.id, 'since-b', T0 + 100);
+      assert.equal(await store.twoFactor.removeFactorsSince(a.id, T0 + 100), 1);
+      assert.equal(await store.passkeys.removePasskeysSince(a.id, T0 + 100), 1);
+      assert.equal(await store.twoFactor.countConfirmedFactors(a.id), 1, 'the older app stays');
+      assert.deepEqual((await store.passkeys.listPasskeys(a.id)).map((p) => p.credentialId), ['since-old']);
+      assert.equal(await store.twoFactor.countUnusedRecoveryCodes(a.id), 1, 'codes made before stay');
+      await store.twoFactor.replaceRecoveryCodes(a.id, ['new-code'], { now: T0 + 200, newId: randomUUID });
+      assert.equal(await store.twoFactor.removeFactorsSince(a.id, T0 + 150), 0);
+      assert.equal(await store.twoFactor.countUnusedRecoveryCodes(a.id), 0, 'codes made since are removed');
+      assert.equal(await store.twoFactor.countConfirmedFactors(b.id), 1, 'another account is untouched');
+      assert.equal(await store.passkeys.countPasskeys(b.id), 1);
+    });
+
     test('a passkey use is recorded only against the counter it was verified with (two racing uses: one wins)', async () => {
       const a = await store.accounts.createAccount(newAccount('passkey-counter@example.org'));
       assert.ok(a);
@@ -546,6 +577,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         id: randomUUID(), accountId: a.id, credentialId: 'cred-counter', publicKey: 'k', counter: 0, transports: [],
         deviceType: 'singleDevice', backedUp: false, aaguid: 'x', name: 'Key', now: T0,
       });
+      assert.ok(p);
       assert.equal(await store.passkeys.recordPasskeyUse(p.id, { expectedCounter: 0, newCounter: 7, backedUp: false, now: T0 + 1 }), true);
       assert.equal(await store.passkeys.recordPasskeyUse(p.id, { expectedCounter: 0, newCounter: 8, backedUp: false, now: T0 + 2 }), false);
       const after = await store.passkeys.findPasskey(a.id, p.id);

@@ -383,7 +383,12 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
     if (!auth) return reply;
     const params = sessionIdParams.safeParse(request.params);
     if (!params.success) throw new PassdeskError('SESSION_NOT_FOUND');
-    const { current } = await revokeDevice(ctx.deps, auth, params.data.id, requestContext(request));
+    let current: boolean;
+    try {
+      ({ current } = await revokeDevice(ctx.deps, auth, params.data.id, requestContext(request)));
+    } catch (err) {
+      return stepUpRedirect(err, reply, '/security') ?? Promise.reject(err);
+    }
     if (current) {
       clearSessionCookie(reply, ctx.cookies);
       return reply.redirect('/sign-in?notice=signed-out', 303);
