@@ -22,6 +22,7 @@ import { backgroundTasks } from './flows/background.js';
 import { RESET_MAX_PER_IP, RESET_THROTTLE_WINDOW_MS } from './flows/reset-password.js';
 import { resetRoutes } from './http/reset/routes.js';
 import { NOT_ME_MAX_PER_IP, NOT_ME_THROTTLE_WINDOW_MS } from './flows/not-me.js';
+import { PASSWORDLESS_OPTIONS_MAX_PER_IP, PASSWORDLESS_OPTIONS_WINDOW_MS } from './flows/passkeys.js';
 import { notMeRoutes } from './http/not-me/routes.js';
 import { createMailSystem, type MailSystem } from './mail/setup.js';
 import { registerMailMetrics } from './mail/metrics.js';
@@ -144,6 +145,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       },
       resetThrottle: { perIp: memoryAttemptLimiter({ limit: RESET_MAX_PER_IP, windowMs: RESET_THROTTLE_WINDOW_MS, clock }) },
       notMeThrottle: { perIp: memoryAttemptLimiter({ limit: NOT_ME_MAX_PER_IP, windowMs: NOT_ME_THROTTLE_WINDOW_MS, clock }) },
+      passkeyOptionsThrottle: { perIp: memoryAttemptLimiter({ limit: PASSWORDLESS_OPTIONS_MAX_PER_IP, windowMs: PASSWORDLESS_OPTIONS_WINDOW_MS, clock }) },
       background: backgroundTasks({ onError: (name, err) => logger.error({ err, task: name }, 'background task failed') }),
       secret: config.secretBytes,
       clock,

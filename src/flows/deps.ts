@@ -73,6 +73,8 @@ export interface FlowDeps {
   resetThrottle?: { perIp: AttemptLimiter };
   /** Per-IP counter of "This wasn't me" confirmations by link. */
   notMeThrottle?: { perIp: AttemptLimiter };
+  /** Passwordless sign-in options per IP: each writes a challenge row, and asking needs no account. */
+  passkeyOptionsThrottle?: { perIp: AttemptLimiter };
   background?: BackgroundTasks;
   /** Branding and addressing for queued mail; absent (no mail queued) in the CLI's account commands. */
   mail?: MailDeps;

@@ -338,16 +338,25 @@ export async function verifyPasskeyForAccount(
 
 const TOO_MANY_SIGN_INS = 'Too many unsuccessful sign-in attempts. Wait 15 minutes and try again, or reset your password.';
 
+/** Passwordless options per IP in PASSWORDLESS_OPTIONS_WINDOW_MS: generous for people, a ceiling for a flood. */
+export const PASSWORDLESS_OPTIONS_MAX_PER_IP = 60;
+export const PASSWORDLESS_OPTIONS_WINDOW_MS = 15 * 60_000;
+
 /**
  * Options for a passwordless sign-in: no account named (the person picks a passkey); user verification
  * required. An IP over its sign-in failure limit gets no more challenges (they are rows in the database).
  */
 export async function startPasswordlessSignIn(deps: FlowDeps, ctx: RequestContext): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const w = webauthn(deps);
-  if (deps.signInThrottle?.perIp.isLimited(`ip:${ctx.ip ?? 'unknown'}`)) throw new PassdeskError('TOO_MANY_REQUESTS', TOO_MANY_SIGN_INS);
-  const options = await generateAuthenticationOptions({ rpID: w.rpId, challenge: randomChallenge(deps), timeout: PASSKEY_CHALLENGE_TTL_MS, userVerification: 'required' });
-  await saveChallenge(deps, options.challenge, { purpose: 'passwordless', accountId: null, binding: null });
-  return options;
+  const ipKey = `ip:${ctx.ip ?? 'unknown'}`;
+  if (deps.signInThrottle?.perIp.isLimited(ipKey)) throw new PassdeskError('TOO_MANY_REQUESTS', TOO_MANY_SIGN_INS);
+  // Every request writes a challenge row and needs no account: counted per IP, so a flood cannot fill the table.
+  const limiter = deps.passkeyOptionsThrottle?.perIp;
+  if (limiter?.isLimited(ipKey)) throw new PassdeskError('TOO_MANY_REQUESTS', TOO_MANY_SIGN_INS);
+  limiter?.recordFailure(ipKey);
+  const generated = await generateAuthenticationOptions({ rpID: w.rpId, challenge: randomChallenge(deps), timeout: PASSKEY_CHALLENGE_TTL_MS, userVerification: 'required' });
+  await saveChallenge(deps, generated.challenge, { purpose: 'passwordless', accountId: null, binding: null });
+  return generated;
 }
 
 export interface PasskeySignedIn extends IssuedSession {

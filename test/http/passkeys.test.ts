@@ -378,6 +378,19 @@ describe('passkeys', () => {
       }
     });
 
+    it('asking for passwordless options is limited per IP even without failures (each writes a challenge row)', async () => {
+      const t2 = await startTestApp();
+      try {
+        const c = t2.client();
+        for (let i = 0; i < 60; i++) assert.equal((await c.post('/api/v1/passkeys/sign-in/options', {})).statusCode, 200, `request ${i + 1}`);
+        assert.equal(errorCode(await c.post('/api/v1/passkeys/sign-in/options', {})), 'TOO_MANY_REQUESTS');
+        t2.clock.advance(15 * 60_000 + 1);
+        assert.equal((await c.post('/api/v1/passkeys/sign-in/options', {})).statusCode, 200, 'the window passes');
+      } finally {
+        await t2.close();
+      }
+    });
+
     it('a disabled account is refused exactly like an unknown passkey', async () => {
       const email = 'pk-passwordless-disabled@example.org';
       const { a } = await withPasskey(email);
