@@ -23,20 +23,35 @@ export interface ChangePasswordResult extends IssuedSession {
 export const CHANGE_FAILURE_LIMIT = 5;
 export const CHANGE_FAILURE_WINDOW_MS = 15 * 60_000;
 
+/**
+ * The current password again, for a change made with it (this flow, security questions). Someone holding a stolen
+ * session must not get unlimited guesses: wrong ones count per account ('password.change_failed',
+ * CHANGE_FAILURE_LIMIT in CHANGE_FAILURE_WINDOW_MS), one guess at a time (flows/one-at-a-time.ts).
+ */
+export async function proveCurrentPassword(
+  deps: FlowDeps, auth: Authenticated, password: string, ctx: RequestContext, o: { via?: string } = {},
+): Promise<void> {
+  const { account, session } = auth;
+  await oneAtATime(`guess:${account.id}`, async () => {
+    const now = deps.clock.now();
+    if ((await deps.store.events.countEvents(account.id, 'password.change_failed', { since: now - CHANGE_FAILURE_WINDOW_MS })) >= CHANGE_FAILURE_LIMIT) {
+      throw new PassdeskError('TOO_MANY_REQUESTS');
+    }
+    if (!account.passwordHash || !(await deps.hasher.verify(account.passwordHash, password))) {
+      await deps.store.events.recordEvent({
+        accountId: account.id, type: 'password.change_failed', now, ip: ctx.ip, device: session.device, sessionId: session.id,
+        ...(o.via ? { detail: { via: o.via } } : {}),
+      });
+      throw new PassdeskError('CURRENT_PASSWORD_INCORRECT');
+    }
+  });
+}
+
 export async function changePassword(deps: FlowDeps, auth: Authenticated, input: ChangePasswordInput, ctx: RequestContext): Promise<ChangePasswordResult> {
   const { account, session } = auth;
   const now = deps.clock.now();
 
-  // Someone holding a stolen session must not get unlimited guesses at the current password.
-  await oneAtATime(`guess:${account.id}`, async () => {
-    const recentFailures = await deps.store.events.countEvents(account.id, 'password.change_failed', { since: now - CHANGE_FAILURE_WINDOW_MS });
-    if (recentFailures >= CHANGE_FAILURE_LIMIT) throw new PassdeskError('TOO_MANY_REQUESTS');
-
-    if (!account.passwordHash || !(await deps.hasher.verify(account.passwordHash, input.currentPassword))) {
-      await deps.store.events.recordEvent({ accountId: account.id, type: 'password.change_failed', now, ip: ctx.ip, device: session.device, sessionId: session.id });
-      throw new PassdeskError('CURRENT_PASSWORD_INCORRECT');
-    }
-  });
+  await proveCurrentPassword(deps, auth, input.currentPassword, ctx);
   if (normalizePassword(input.newPassword) === normalizePassword(input.currentPassword)) {
     throw new PassdeskError('PASSWORD_UNCHANGED');
   }

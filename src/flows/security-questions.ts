@@ -1,11 +1,10 @@
 // Optional security questions (issue 5; core/security-questions.ts says why they are off by default).
 // A signed-in person sets answers (proving the current password, like a password change); a reset of an
 // account without a second factor then asks them after the email proof (flows/reset-password.ts).
-import { oneAtATime } from './one-at-a-time.js';
 import { PassdeskError } from '../core/errors.js';
 import { checkSecurityAnswers, normalizeSecurityAnswer, SECURITY_QUESTIONS, type SecurityQuestion } from '../core/security-questions.js';
 import { queueNotice } from '../mail/notices.js';
-import { CHANGE_FAILURE_LIMIT, CHANGE_FAILURE_WINDOW_MS } from './change-password.js';
+import { proveCurrentPassword } from './change-password.js';
 import type { Repositories } from '../store/index.js';
 import type { FlowDeps, RequestContext } from './deps.js';
 import type { Authenticated } from './sessions.js';
@@ -46,24 +45,6 @@ export async function hasSecurityAnswers(deps: Pick<FlowDeps, 'config'> & { stor
   return securityQuestionsEnabled(deps) && (await deps.store.securityAnswers.listSecurityAnswers(accountId)).length > 0;
 }
 
-/**
- * The current password guards the answers as it guards a password change, with the same failure limit. Step-up
- * (a recent authentication) is asked as well, not instead: answers are a reset credential, set like a password,
- * and PRODUCT.md asks for "current password, and a fresh second factor" for such changes.
- */
-async function proveCurrentPassword(deps: FlowDeps, auth: Authenticated, password: string, ctx: RequestContext): Promise<void> {
-  return oneAtATime(`guess:${auth.account.id}`, async () => {
-    const now = deps.clock.now();
-    const { account, session } = auth;
-    if ((await deps.store.events.countEvents(account.id, 'password.change_failed', { since: now - CHANGE_FAILURE_WINDOW_MS })) >= CHANGE_FAILURE_LIMIT) {
-      throw new PassdeskError('TOO_MANY_REQUESTS');
-    }
-    if (!account.passwordHash || !(await deps.hasher.verify(account.passwordHash, password))) {
-      await deps.store.events.recordEvent({ accountId: account.id, type: 'password.change_failed', now, ip: ctx.ip, device: session.device, sessionId: session.id, detail: { via: 'security-questions' } });
-      throw new PassdeskError('CURRENT_PASSWORD_INCORRECT');
-    }
-  });
-}
 
 export async function setSecurityAnswers(
   deps: FlowDeps,
@@ -75,7 +56,9 @@ export async function setSecurityAnswers(
   await assertRecentAuthentication(deps, auth);
   const problem = checkSecurityAnswers(input.answers, questionCount(deps));
   if (problem) throw new PassdeskError('SECURITY_ANSWERS_INVALID', undefined, { problem });
-  await proveCurrentPassword(deps, auth, input.currentPassword, ctx);
+  // The current password guards the answers as it guards a password change. Step-up is asked as well, not
+  // instead: answers are a reset credential, set like a password (PRODUCT.md: current password and a fresh factor).
+  await proveCurrentPassword(deps, auth, input.currentPassword, ctx, { via: 'security-questions' });
   // argon2id like passwords: a stolen database must not give the answers away (they are low-entropy).
   const hashed = await Promise.all(input.answers.map(async (a) => ({
     id: deps.random.uuid(), questionId: a.questionId, answerHash: await deps.hasher.hash(normalizeSecurityAnswer(a.answer)),
@@ -91,7 +74,7 @@ export async function setSecurityAnswers(
 
 export async function removeSecurityAnswers(deps: FlowDeps, auth: Authenticated, input: { currentPassword: string }, ctx: RequestContext): Promise<SecurityQuestionsView> {
   await assertRecentAuthentication(deps, auth);
-  await proveCurrentPassword(deps, auth, input.currentPassword, ctx);
+  await proveCurrentPassword(deps, auth, input.currentPassword, ctx, { via: 'security-questions' });
   const now = deps.clock.now();
   await deps.store.transaction(async (tx) => {
     const removed = await tx.securityAnswers.removeSecurityAnswers(auth.account.id);

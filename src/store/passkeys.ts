@@ -53,19 +53,8 @@ function toChallenge(r: Selectable<PasskeyChallengesTable>): PasskeyChallenge {
   };
 }
 
-export interface NewPasskey {
-  id: string;
-  accountId: string;
-  credentialId: string;
-  publicKey: string;
-  counter: number;
-  transports: string[];
-  deviceType: 'singleDevice' | 'multiDevice';
-  backedUp: boolean;
-  aaguid: string;
-  name: string;
-  now: number;
-}
+/** What registering a passkey stores; `now` becomes createdAt, and it has not been used yet. */
+export type NewPasskey = Omit<Passkey, 'createdAt' | 'lastUsedAt'> & { now: number };
 
 export interface PasskeyRepository {
   /** Null when the credential id is already registered (to any account). */

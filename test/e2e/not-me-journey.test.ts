@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createApp, type App } from '../../src/app.js';
 import { testConfig } from '../helpers/config.js';
-import { freePort, openBrowser } from '../helpers/browser.js';
+import { freePort, openBrowser, signUpInPage } from '../helpers/browser.js';
 import { startSmtpServer, decodeHeader, type ReceivedMail, type TestSmtpServer } from '../helpers/smtp.js';
 
 const OWNER_PASSWORD = 'correct horse battery staple';
@@ -60,11 +60,7 @@ describe('"this wasn\'t me" in Chromium, email over real SMTP', { timeout: 90_00
   }
 
   async function signUp(page: Page, email: string): Promise<void> {
-    await page.goto('/sign-up');
-    await page.getByLabel('Email address').fill(email);
-    await page.getByLabel('Password', { exact: true }).fill(OWNER_PASSWORD);
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.waitForURL('**/security**');
+    await signUpInPage(page, email, OWNER_PASSWORD);
   }
 
   async function signIn(page: Page, email: string, password: string): Promise<void> {

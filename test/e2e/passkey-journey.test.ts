@@ -13,7 +13,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createApp, type App } from '../../src/app.js';
 import { manualClock, type ManualClock } from '../../src/core/clock.js';
 import { testConfig } from '../helpers/config.js';
-import { freePort, openBrowser } from '../helpers/browser.js';
+import { freePort, openBrowser, signUpInPage } from '../helpers/browser.js';
 
 const EMAIL = 'passkey-person@example.org';
 const PASSWORD = 'correct horse battery staple';
@@ -60,11 +60,7 @@ describe('passkeys in Chromium', { timeout: 90_000 }, () => {
       options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
     });
 
-    await page.goto('/sign-up');
-    await page.getByLabel('Email address').fill(EMAIL);
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.waitForURL('**/security**');
+    await signUpInPage(page, EMAIL, PASSWORD);
 
     assert.equal(await page.locator('#no-passkeys').count(), 1);
     await page.getByRole('button', { name: 'Add a passkey' }).click();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createApp, type App } from '../../src/app.js';
 import { testConfig } from '../helpers/config.js';
-import { freePort, openBrowser } from '../helpers/browser.js';
+import { freePort, openBrowser, signUpInPage } from '../helpers/browser.js';
 import { totpCode } from '../helpers/totp.js';
 import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../helpers/smtp.js';
 
@@ -50,11 +50,7 @@ describe('password reset in Chromium, email over real SMTP', { timeout: 90_000 }
 
   async function signUp(page: Page, email: string): Promise<void> {
     await context.clearCookies(); // a new person on this browser
-    await page.goto('/sign-up');
-    await page.getByLabel('Email address').fill(email);
-    await page.getByLabel('Password', { exact: true }).fill(OLD_PASSWORD);
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.waitForURL('**/security**');
+    await signUpInPage(page, email, OLD_PASSWORD);
   }
 
   /** Asks for the reset on /reset and waits for the email to reach the SMTP server. */

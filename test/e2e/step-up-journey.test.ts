@@ -10,7 +10,7 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { createApp, type App } from '../../src/app.js';
 import { manualClock, type ManualClock } from '../../src/core/clock.js';
 import { testConfig } from '../helpers/config.js';
-import { freePort, openBrowser } from '../helpers/browser.js';
+import { freePort, openBrowser, signUpInPage } from '../helpers/browser.js';
 import { totpCode } from '../helpers/totp.js';
 
 const EMAIL = 'step-up@example.org';
@@ -45,11 +45,7 @@ describe('step-up in Chromium', { timeout: 60_000 }, () => {
 
   it('a stale session confirms with a code before removing its authenticator app, then carries on', async () => {
     const page = await context.newPage();
-    await page.goto('/sign-up');
-    await page.getByLabel('Email address').fill(EMAIL);
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.waitForURL('**/security**');
+    await signUpInPage(page, EMAIL, PASSWORD);
 
     await page.locator('#two-factor-link').click();
     await page.getByRole('button', { name: 'Set up an authenticator app' }).click();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { createApp, type App } from '../../src/app.js';
 import { testConfig } from '../helpers/config.js';
-import { freePort, openBrowser } from '../helpers/browser.js';
+import { freePort, openBrowser, signUpInPage } from '../helpers/browser.js';
 import { totpCode } from '../helpers/totp.js';
 
 const EMAIL = 'two-step@example.org';
@@ -42,11 +42,7 @@ describe('two-step verification in Chromium', { timeout: 60_000 }, () => {
 
   it('set up an authenticator app, sign out, sign in with password and code', async () => {
     const page = await context.newPage();
-    await page.goto('/sign-up');
-    await page.getByLabel('Email address').fill(EMAIL);
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.waitForURL('**/security**');
+    await signUpInPage(page, EMAIL, PASSWORD);
 
     await page.locator('#two-factor-link').click();
     await page.getByRole('button', { name: 'Set up an authenticator app' }).click();

@@ -1,6 +1,6 @@
 // What every browser test shares: Debian's Chromium driven by playwright-core, and a free local port.
 import { createServer } from 'node:net';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.PASSDESK_E2E_CHROMIUM ?? '/usr/bin/chromium';
 // No internet here: without the background-networking flags Chromium stalls trying to reach Google.
@@ -46,4 +46,13 @@ export async function openBrowser(baseUrl: string, o: { expectedStatuses?: numbe
     problems.push(`${msg.page()?.url() ?? ''}: ${msg.text()}`);
   });
   return { browser, context, problems };
+}
+
+/** Creates an account on /sign-up as a person would, and waits for the security page it lands on. */
+export async function signUpInPage(page: Page, email: string, password: string): Promise<void> {
+  await page.goto('/sign-up');
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL('**/security**');
 }
