@@ -20,19 +20,35 @@ export function sqlitePathFromUrl(url: string): string {
   return path === ':memory:' ? path : resolve(path);
 }
 
-export function openDatabase(url: string, options: { poolSize?: number } = {}): OpenedDatabase {
+export interface OpenDatabaseOptions {
+  poolSize?: number;
+  /** PostgreSQL: how long a query waits for a new connection before failing (default 5 s). */
+  connectTimeoutMs?: number;
+}
+
+export function openDatabase(url: string, options: OpenDatabaseOptions = {}): OpenedDatabase {
   if (/^postgres(ql)?:\/\//.test(url)) {
     const pool = new pg.Pool({
       connectionString: url,
       max: options.poolSize ?? 10,
+      // During an outage a request waits at most this long for a connection, then answers 503.
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      // Dead peers (a database host that vanished) are noticed by TCP instead of hanging a checked-out client.
+      keepAlive: true,
       // Timestamps are bigint milliseconds; they fit a double exactly for the next 285,000 years.
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
           oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
       },
     });
-    // An idle client losing its connection must not crash the process; the next query reconnects.
+    // A connection lost while idle (pool 'error') or while checked out (the client's own 'error') must not crash
+    // the process: pg emits 'error' on the client too, and an EventEmitter 'error' with no listener throws. The
+    // query in flight rejects on its own, the pool drops the broken client at release, and the next checkout
+    // reconnects — so a database restart costs the requests of that moment a 503, not the server.
     pool.on('error', () => {});
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
@@ -77,6 +93,31 @@ export function withStatementCache(sqlite: SQLite.Database): { prepare(sql: stri
       sqlite.close();
     },
   };
+}
+
+const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const UNAVAILABLE_PG_MESSAGES = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Connection ended)/;
+
+/**
+ * True when `err` says the database cannot be reached right now rather than that a statement is wrong: the
+ * server restarted or dropped the connection, refuses connections, or a pool checkout timed out. Such a request
+ * answers 503 with Retry-After (nothing was written: the transaction did not commit), and /readyz turns 503.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      if (UNAVAILABLE_NODE_CODES.has(code)) return true;
+      // PostgreSQL SQLSTATE: class 08 connection exception; 57P01 admin shutdown, 57P02 crash shutdown,
+      // 57P03 cannot connect now (starting up or shutting down); 53300 too many connections.
+      if (/^08[0-9A-Z]{3}$/.test(code) || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300') return true;
+      // SQLite: another process holds the write lock past busy_timeout.
+      if (code === 'SQLITE_BUSY') return true;
+    }
+    const message = (e as { message?: unknown }).message;
+    if (typeof message === 'string' && UNAVAILABLE_PG_MESSAGES.test(message)) return true;
+  }
+  return false;
 }
 
 export interface MigrationOutcome {

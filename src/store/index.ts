@@ -13,7 +13,7 @@ import { passwordResetRepository, type PasswordResetRepository } from './passwor
 import { securityAnswerRepository, type SecurityAnswerRepository } from './security-answers.js';
 import { passkeyRepository, type PasskeyRepository } from './passkeys.js';
 import { notMeRepository, type NotMeRepository } from './not-me.js';
-import { migrateToLatest, openDatabase, type MigrationOutcome } from './db.js';
+import { migrateToLatest, openDatabase, type MigrationOutcome, type OpenDatabaseOptions } from './db.js';
 import type { Dialect } from './migrations/index.js';
 
 export interface Repositories {
@@ -83,11 +83,12 @@ export function createStore(db: Kysely<Database>, dialect: Dialect, close: () =>
   };
 }
 
-export function openStore(databaseUrl: string, options: { poolSize?: number } = {}): Store {
+export function openStore(databaseUrl: string, options: OpenDatabaseOptions = {}): Store {
   const opened = openDatabase(databaseUrl, options);
   return createStore(opened.db, opened.dialect, opened.close);
 }
 
+export { isDatabaseUnavailable } from './db.js';
 export type { Account } from './accounts.js';
 export type { Session, RevokeReason } from './sessions.js';
 export type { AuditEvent, EventType } from './events.js';

@@ -6,6 +6,7 @@ import { PassdeskError, isPassdeskError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
 import { errorPage } from '../../web/views/pages.js';
 import type { HttpContext } from '../context.js';
+import { isDatabaseUnavailable } from '../../store/index.js';
 
 export function wantsHtml(request: FastifyRequest): boolean {
   if (request.url.startsWith('/api/')) return false;
@@ -46,8 +47,12 @@ function fromFastifyError(err: FastifyError): PassdeskError | null {
   return null;
 }
 
+/** How soon a client may retry after a 503 (a database restart usually takes a few seconds). */
+const SERVICE_UNAVAILABLE_RETRY_AFTER_S = 5;
+
 export function sendError(ctx: HttpContext, request: FastifyRequest, reply: FastifyReply, error: PassdeskError): FastifyReply {
   if (error.code === 'TOO_MANY_REQUESTS' && !reply.hasHeader('retry-after')) reply.header('Retry-After', '60');
+  if (error.code === 'SERVICE_UNAVAILABLE' && !reply.hasHeader('retry-after')) reply.header('Retry-After', String(SERVICE_UNAVAILABLE_RETRY_AFTER_S));
   if (wantsHtml(request)) {
     return reply.status(error.status).type('text/html; charset=utf-8').send(errorPage(ctx, { code: error.code, message: error.message, status: error.status }).value);
   }
@@ -62,6 +67,11 @@ export function registerErrorHandling(app: FastifyInstance, ctx: HttpContext): v
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const known = isPassdeskError(err) ? err : fromFastifyError(err);
     if (known) return sendError(ctx, request, reply, known);
+    if (isDatabaseUnavailable(err)) {
+      // The database restarted or is unreachable: the caller retries shortly; the operator sees one line.
+      request.log.warn({ reqId: request.id, code: (err as { code?: string }).code, reason: err.message }, 'database unavailable');
+      return sendError(ctx, request, reply, new PassdeskError('SERVICE_UNAVAILABLE'));
+    }
     request.log.error({ err, reqId: request.id }, 'unexpected error');
     return sendError(ctx, request, reply, new PassdeskError('INTERNAL_ERROR'));
   });
