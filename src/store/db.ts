@@ -1,7 +1,7 @@
 // Opens the database named by a URL: a SQLite file (default) or PostgreSQL.
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type LogEvent } from 'kysely';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import type { Database } from './schema.js';
@@ -10,7 +10,28 @@ import { InCodeMigrationProvider, type Dialect } from './migrations/index.js';
 export interface OpenedDatabase {
   db: Kysely<Database>;
   dialect: Dialect;
+  /** Whether writes are failing for lack of space (set by any failed statement; cleared by a successful probe). */
+  writeHealth: WriteHealth;
   close(): Promise<void>;
+}
+
+export interface WriteHealth {
+  /** The last out-of-space failure not yet followed by a successful write probe; null while writes work. */
+  failure: { code: string; at: number } | null;
+}
+
+/** SQLite's out-of-space and I/O codes, and PostgreSQL's disk_full (53100). */
+export function isOutOfSpace(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') || code === '53100');
+}
+
+function watchWrites(health: WriteHealth): (event: LogEvent) => void {
+  return (event) => {
+    if (event.level === 'error' && isOutOfSpace(event.error)) {
+      health.failure = { code: String((event.error as { code: string }).code), at: Date.now() };
+    }
+  };
 }
 
 const INT8_OID = 20;
@@ -49,8 +70,9 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Op
     pool.on('connect', (client) => {
       client.on('error', () => {});
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', close: () => db.destroy() };
+    const writeHealth: WriteHealth = { failure: null };
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: watchWrites(writeHealth) });
+    return { db, dialect: 'postgres', writeHealth, close: () => db.destroy() };
   }
   const path = sqlitePathFromUrl(url);
   if (path !== ':memory:') {
@@ -64,9 +86,14 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Op
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  // After a checkpoint the WAL is cut back to this size, so one burst of writes does not keep it large for good.
+  sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+  const writeHealth: WriteHealth = { failure: null };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), log: watchWrites(writeHealth) });
+  return { db, dialect: 'sqlite', writeHealth, close: () => db.destroy() };
 }
+
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /** Distinct SQL texts kept prepared. Our queries are parameterised, so the real set is a few dozen. */
 const STATEMENT_CACHE_LIMIT = 512;
@@ -80,8 +107,16 @@ const STATEMENT_CACHE_LIMIT = 512;
  */
 export function withStatementCache(sqlite: SQLite.Database): { prepare(sql: string): SQLite.Statement; close(): void } {
   const cache = new Map<string, SQLite.Statement>();
+  // SQLite rolls a transaction back by itself on SQLITE_FULL, SQLITE_IOERR and some others; Kysely's ROLLBACK
+  // after that failed with "cannot rollback - no transaction is active" and hid the real error from the log.
+  const rollback = sqlite.prepare('rollback');
+  const rollbackIfOpen = {
+    reader: false,
+    run: () => (sqlite.inTransaction ? rollback.run() : { changes: 0, lastInsertRowid: 0 }),
+  } as unknown as SQLite.Statement;
   return {
     prepare(sql) {
+      if (sql === 'rollback') return rollbackIfOpen;
       let stmt = cache.get(sql);
       if (!stmt) {
         stmt = sqlite.prepare(sql);

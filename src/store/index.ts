@@ -13,7 +13,7 @@ import { passwordResetRepository, type PasswordResetRepository } from './passwor
 import { securityAnswerRepository, type SecurityAnswerRepository } from './security-answers.js';
 import { passkeyRepository, type PasskeyRepository } from './passkeys.js';
 import { notMeRepository, type NotMeRepository } from './not-me.js';
-import { migrateToLatest, openDatabase, type MigrationOutcome, type OpenDatabaseOptions } from './db.js';
+import { migrateToLatest, openDatabase, type MigrationOutcome, type OpenDatabaseOptions, type WriteHealth } from './db.js';
 import type { Dialect } from './migrations/index.js';
 
 export interface Repositories {
@@ -35,7 +35,10 @@ export interface Store extends Repositories {
   /** Runs `fn` in one transaction: everything in it commits together or not at all. */
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
   migrate(): Promise<MigrationOutcome>;
-  /** Throws when the database cannot answer. */
+  /**
+   * Throws when the database cannot answer, or when writes failed for lack of space and a small write that
+   * needs new pages still fails (so a node whose disk is full leaves the load balancer and comes back by itself).
+   */
   ping(): Promise<void>;
   close(): Promise<void>;
   /** Called after mail was committed to the outbox (so the worker can start at once, not at its next poll). */
@@ -58,7 +61,7 @@ function repositories(db: Kysely<Database>, dialect: Dialect, onEnqueue: () => v
   };
 }
 
-export function createStore(db: Kysely<Database>, dialect: Dialect, close: () => Promise<void>): Store {
+export function createStore(db: Kysely<Database>, dialect: Dialect, close: () => Promise<void>, writeHealth: WriteHealth = { failure: null }): Store {
   const mailListeners: Array<() => void> = [];
   const mailCommitted = (): void => {
     for (const l of mailListeners) l();
@@ -78,6 +81,12 @@ export function createStore(db: Kysely<Database>, dialect: Dialect, close: () =>
     migrate: () => migrateToLatest(db, dialect),
     async ping() {
       await sql`select 1`.execute(db);
+      if (writeHealth.failure) {
+        await probeWrite(db, dialect);
+        writeHealth.failure = null;
+        // Space is back: let the WAL grown before the failure shrink again.
+        if (dialect === 'sqlite') await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+      }
     },
     close,
   };
@@ -85,10 +94,19 @@ export function createStore(db: Kysely<Database>, dialect: Dialect, close: () =>
 
 export function openStore(databaseUrl: string, options: OpenDatabaseOptions = {}): Store {
   const opened = openDatabase(databaseUrl, options);
-  return createStore(opened.db, opened.dialect, opened.close);
+  return createStore(opened.db, opened.dialect, opened.close, opened.writeHealth);
 }
 
-export { isDatabaseUnavailable } from './db.js';
+/** A committed write that needs fresh pages (16 KiB in, then out again): it fails while the disk is full. */
+async function probeWrite(db: Kysely<Database>, dialect: Dialect): Promise<void> {
+  const blob = dialect === 'sqlite' ? sql`zeroblob(16384)` : sql`decode(repeat('00', 16384), 'hex')`;
+  await db.transaction().execute(async (trx) => {
+    await sql`insert into passdesk_write_probe (id, filler) values (1, ${blob})`.execute(trx);
+    await sql`delete from passdesk_write_probe where id = 1`.execute(trx);
+  });
+}
+
+export { isDatabaseUnavailable, isOutOfSpace } from './db.js';
 export type { Account } from './accounts.js';
 export type { Session, RevokeReason } from './sessions.js';
 export type { AuditEvent, EventType } from './events.js';

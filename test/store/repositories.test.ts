@@ -2,6 +2,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { migrationsFor } from '../../src/store/migrations/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { queueMessage } from '../../src/mail/queue.js';
@@ -31,7 +32,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         store = openStore('sqlite::memory:');
       }
       const first = await store.migrate();
-      assert.deepEqual(first.applied, ['0001_initial', '0002_password_policy', '0003_mail_outbox', '0004_mail_preferences', '0005_password_reset', '0006_two_factor', '0010_reset_methods', '0011_passkeys', '0012_step_up', '0013_not_me']);
+      // Every migration the code knows, in name order (Kysely's order), starting with the initial schema.
+      const known = Object.keys(migrationsFor(backend)).sort();
+      assert.equal(known[0], '0001_initial');
+      assert.deepEqual(first.applied, known);
       const second = await store.migrate();
       assert.deepEqual(second.applied, [], 'migrations are idempotent');
     });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configKeys } from '../../src/config.js';
+import { migrationsFor } from '../../src/store/migrations/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -302,7 +303,8 @@ describe('passdesk CLI (a real child process)', { concurrency: 2 }, () => {
     it('applies the migrations to a new database, then says it is up to date', async () => {
       const first = await passdesk(['migrate'], { dataDir });
       assertExit(first, 0);
-      assert.match(first.stdout, /^Applied 10 migration\(s\): 0001_initial, 0002_password_policy, 0003_mail_outbox, 0004_mail_preferences, 0005_password_reset, 0006_two_factor, 0010_reset_methods, 0011_passkeys, 0012_step_up, 0013_not_me$/m);
+      const known = Object.keys(migrationsFor('sqlite')).sort();
+      assert.ok(first.stdout.split('\n').includes(`Applied ${known.length} migration(s): ${known.join(', ')}`), first.stdout);
       assert.ok(existsSync(join(dataDir, 'passdesk.sqlite')), 'the SQLite file is in the data dir');
       const second = await passdesk(['migrate'], { dataDir });
       assertExit(second, 0);

@@ -6,7 +6,7 @@ import { PassdeskError, isPassdeskError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
 import { errorPage } from '../../web/views/pages.js';
 import type { HttpContext } from '../context.js';
-import { isDatabaseUnavailable } from '../../store/index.js';
+import { isDatabaseUnavailable, isOutOfSpace } from '../../store/index.js';
 
 export function wantsHtml(request: FastifyRequest): boolean {
   if (request.url.startsWith('/api/')) return false;
@@ -67,6 +67,10 @@ export function registerErrorHandling(app: FastifyInstance, ctx: HttpContext): v
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const known = isPassdeskError(err) ? err : fromFastifyError(err);
     if (known) return sendError(ctx, request, reply, known);
+    if (isOutOfSpace(err)) {
+      request.log.error({ reqId: request.id, code: (err as { code?: string }).code }, 'the database cannot write: out of disk space (or an I/O error); nothing was saved. Free space: service resumes by itself');
+      return sendError(ctx, request, reply, new PassdeskError('SERVICE_UNAVAILABLE'));
+    }
     if (isDatabaseUnavailable(err)) {
       // The database restarted or is unreachable: the caller retries shortly; the operator sees one line.
       request.log.warn({ reqId: request.id, code: (err as { code?: string }).code, reason: err.message }, 'database unavailable');

@@ -320,6 +320,19 @@ function notMe(dialect: Dialect): Migration {
   };
 }
 
+/** A table readiness writes to (and empties again) after writes failed for lack of space, to see if space is back. */
+function writeProbe(dialect: Dialect): Migration {
+  return {
+    async up(db) {
+      await db.schema
+        .createTable('passdesk_write_probe')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('filler', dialect === 'sqlite' ? 'blob' : 'bytea', (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect),
@@ -332,6 +345,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0011_passkeys': passkeys(dialect),
     '0012_step_up': stepUp(dialect),
     '0013_not_me': notMe(dialect),
+    '0019_write_probe': writeProbe(dialect),
   };
 }
 
