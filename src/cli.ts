@@ -7,7 +7,10 @@ import { loadConfig, ConfigError, configKeys, type Config } from './config.js';
 import { breachedLookup, createApp, defaultLogger, flowConfig } from './app.js';
 import { breachedOptionsFromConfig, createBreachedPasswords, type BreachedPasswords } from './breached/index.js';
 import { sharedStrengthEstimator } from './policy/strength-estimator.js';
+import type { Logger } from 'pino';
 import { openStore } from './store/index.js';
+import { sqlitePathFromUrl } from './store/db.js';
+import { DataDirectoryLockedError, lockDataDirectory, type DataDirectoryLock } from './store/data-dir-lock.js';
 import { createPasswordHasher, type PasswordHasher } from './credentials/password-hasher.js';
 import { registerAccount } from './flows/register.js';
 import { systemClock } from './core/clock.js';
@@ -53,7 +56,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   try {
     switch (command) {
       case 'serve':
-        return await serve();
+        return await serve(io);
       case 'migrate':
         return await migrate(io);
       case 'user':
@@ -109,9 +112,28 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   }
 }
 
-async function serve(): Promise<number> {
+async function serve(io: CliIo): Promise<number> {
   const config = loadConfig();
   const logger = defaultLogger(config);
+  // Only a SQLite file ties a server to its data directory; PostgreSQL nodes may share one.
+  let lock: DataDirectoryLock | null = null;
+  if (!config.databaseUrl.startsWith('postgres') && sqlitePathFromUrl(config.databaseUrl) !== ':memory:') {
+    try {
+      lock = lockDataDirectory(config.dataDir);
+    } catch (err) {
+      if (!(err instanceof DataDirectoryLockedError)) throw err;
+      io.stderr(`passdesk: ${err.message}`);
+      return 75; // EX_TEMPFAIL: it can start once the other one stops
+    }
+  }
+  try {
+    return await serveUntilStopped(config, logger);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function serveUntilStopped(config: Config, logger: Logger): Promise<number> {
   const app = await createApp({ config, logger });
   const address = await app.listen();
   logger.info({ address, baseUrl: config.baseUrl, database: describeDatabase(config), registration: config.registration }, `Passdesk is listening on ${address} — open ${config.baseUrl}`);

@@ -433,6 +433,36 @@ describe('passdesk CLI (a real child process)', { concurrency: 2 }, () => {
     });
   });
 
+  describe('one server per SQLite data directory', { concurrency: 1 }, () => {
+    const dataDir = freshDataDir('lock');
+
+    it('a second server on the same data directory is refused with one line naming the first; short commands still work beside it', async () => {
+      const first = await serve(dataDir);
+      try {
+        const second = await passdesk(['serve'], { dataDir, env: { PASSDESK_PORT: '0' } });
+        assert.equal(second.code, 75, show(second));
+        const lines = second.stderr.trim().split('\n');
+        assert.equal(lines.length, 1, second.stderr);
+        assert.match(lines[0]!, new RegExp(`^passdesk: another Passdesk server is already running on the data directory .* \\(pid ${first.child.pid}\\)`));
+        assertExit(await passdesk(['user', 'list'], { dataDir }), 0);
+        assertExit(await passdesk(['migrate'], { dataDir }), 0);
+      } finally {
+        assert.equal((await first.stop()).code, 0, first.output());
+      }
+      assert.ok(!existsSync(join(dataDir, 'passdesk.pid')), 'a clean stop removes the pid file');
+    });
+
+    it('a server killed with SIGKILL leaves no stale lock: the next one starts', async () => {
+      const first = await serve(dataDir);
+      assert.ok(first.child.pid);
+      const gone = finished(first.child);
+      process.kill(first.child.pid, 'SIGKILL');
+      await gone;
+      const next = await serve(dataDir);
+      assert.equal((await next.stop()).code, 0, next.output());
+    });
+  });
+
   describe('on PostgreSQL', { concurrency: 1 }, () => {
     let database: TestDatabase | null = null;
     const dataDir = freshDataDir('postgres');
