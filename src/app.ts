@@ -18,6 +18,7 @@ import { createLogger } from './logger.js';
 import type { HttpContext } from './http/context.js';
 import { memoryAttemptLimiter } from './core/attempt-limiter.js';
 import { createSecretBox } from './core/secret-box.js';
+import { assertSecretMatchesDatabase } from './secret-check.js';
 import { backgroundTasks } from './flows/background.js';
 import { RESET_MAX_PER_IP, RESET_THROTTLE_WINDOW_MS } from './flows/reset-password.js';
 import { resetRoutes } from './http/reset/routes.js';
@@ -118,6 +119,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       const { applied } = await store.migrate();
       if (applied.length > 0) logger.info({ applied }, 'database migrated');
     }
+    await assertSecretMatchesDatabase(store, config.secretBytes, (options.clock ?? systemClock).now());
     const breached = createBreachedPasswords({ ...breachedOptionsFromConfig(config), clock: options.clock ?? systemClock, logger });
     let expirySweep: NodeJS.Timeout | undefined;
     const ownsHasher = !options.hasher;

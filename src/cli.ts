@@ -20,6 +20,8 @@ import { PassdeskError, isPassdeskError } from './core/errors.js';
 import type { FlowDeps } from './flows/deps.js';
 import { breachedCommand, BREACHED_USAGE } from './breached/cli.js';
 import { mailStatus, runWorker } from './mail/cli.js';
+import { BackupError, backupDatabase, restoreDatabase } from './backup.js';
+import { assertSecretMatchesDatabase } from './secret-check.js';
 
 const USAGE = `Usage: passdesk <command> [options]
 
@@ -35,6 +37,10 @@ Commands:
 ${BREACHED_USAGE}
   worker                        Deliver the mail outbox only (no HTTP); several may share one PostgreSQL.
   mail status [--json]          Count outbox messages by state and show recent delivery problems.
+  backup FILE                   SQLite: copy the database and the server secret into FILE (mode 0600),
+                                also while the server runs.
+  restore FILE [--force]        SQLite: put a backup in place (the server must be stopped); --force
+                                replaces an existing database, keeping it beside as .replaced-TIME.
 
 Configuration comes from PASSDESK_* environment variables and an optional JSON file named by
 PASSDESK_CONFIG. See the README for every key.`;
@@ -75,6 +81,9 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         const { values } = parseArgs({ args: rest.slice(1), options: { json: { type: 'boolean', default: false } }, strict: true });
         return await mailStatus(loadConfig(), io, { json: values.json });
       }
+      case 'backup':
+      case 'restore':
+        return await backupOrRestore(command, rest, io);
       case 'config':
         if (rest[0] === 'keys') {
           for (const [key, spec] of Object.entries(configKeys)) io.stdout(`${spec.env.padEnd(36)} ${key.padEnd(24)} ${spec.doc}`);
@@ -160,6 +169,33 @@ function describeDatabase(config: Config): string {
   return config.databaseUrl;
 }
 
+async function backupOrRestore(command: 'backup' | 'restore', argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: { force: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
+  const file = positionals[0];
+  if (positionals.length !== 1 || !file || (command === 'backup' && values.force)) {
+    io.stderr(USAGE);
+    return 2;
+  }
+  const config = loadConfig({ persistSecret: command === 'backup' });
+  try {
+    if (command === 'backup') {
+      const { bytes } = await backupDatabase(config, file, systemClock.now());
+      io.stdout(`Backed up the database and the server secret to ${file} (${bytes} bytes, mode 0600). Keep it as safe as the secret.`);
+    } else {
+      // config.secret is set only when PASSDESK_SECRET (or the config file) names one; otherwise DATA_DIR/secret.
+      const { replaced } = restoreDatabase(config, file, systemClock.now(), { force: values.force, configuredSecret: config.secret });
+      io.stdout(`Restored ${file} into ${config.dataDir}${replaced ? ` (the database it replaced is kept as ${replaced})` : ''}. Start the server with \`passdesk serve\`.`);
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof BackupError || err instanceof DataDirectoryLockedError) {
+      io.stderr(`passdesk: ${err.message}`);
+      return err instanceof DataDirectoryLockedError ? 75 : 1;
+    }
+    throw err;
+  }
+}
+
 async function migrate(io: CliIo): Promise<number> {
   const config = loadConfig();
   const store = openStore(config.databaseUrl);
@@ -179,6 +215,7 @@ async function withDeps<T>(fn: (deps: FlowDeps) => Promise<T>): Promise<T> {
   let breached: BreachedPasswords | undefined;
   try {
     await store.migrate();
+    await assertSecretMatchesDatabase(store, config.secretBytes, systemClock.now());
     breached = createBreachedPasswords(breachedOptionsFromConfig(config));
     hasher = await createPasswordHasher({
       params: { memoryKib: config.argon2MemoryKib, iterations: config.argon2Iterations, parallelism: config.argon2Parallelism },

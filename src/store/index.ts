@@ -13,6 +13,7 @@ import { passwordResetRepository, type PasswordResetRepository } from './passwor
 import { securityAnswerRepository, type SecurityAnswerRepository } from './security-answers.js';
 import { passkeyRepository, type PasskeyRepository } from './passkeys.js';
 import { notMeRepository, type NotMeRepository } from './not-me.js';
+import { instanceRepository, type InstanceRepository } from './instance.js';
 import { migrateToLatest, openDatabase, type MigrationOutcome, type OpenDatabaseOptions, type WriteHealth } from './db.js';
 import type { Dialect } from './migrations/index.js';
 
@@ -28,6 +29,7 @@ export interface Repositories {
   securityAnswers: SecurityAnswerRepository;
   passkeys: PasskeyRepository;
   notMe: NotMeRepository;
+  instance: InstanceRepository;
 }
 
 export interface Store extends Repositories {
@@ -58,6 +60,7 @@ function repositories(db: Kysely<Database>, dialect: Dialect, onEnqueue: () => v
     securityAnswers: securityAnswerRepository(db),
     passkeys: passkeyRepository(db),
     notMe: notMeRepository(db),
+    instance: instanceRepository(db),
   };
 }
 

@@ -213,7 +213,14 @@ export interface NotMeTokensTable {
   updated_at: number;
 }
 
+export interface PassdeskInstanceTable {
+  name: string;
+  value: string;
+  created_at: number;
+}
+
 export interface Database {
+  passdesk_instance: PassdeskInstanceTable;
   not_me_tokens: NotMeTokensTable;
   password_resets: PasswordResetsTable;
   accounts: AccountsTable;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configKeys } from '../../src/config.js';
 import { migrationsFor } from '../../src/store/migrations/index.js';
+import { totpCode } from '../helpers/totp.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -460,6 +461,99 @@ describe('passdesk CLI (a real child process)', { concurrency: 2 }, () => {
       await gone;
       const next = await serve(dataDir);
       assert.equal((await next.stop()).code, 0, next.output());
+    });
+  });
+
+  describe('backup and restore on SQLite', { concurrency: 1 }, () => {
+    const source = freshDataDir('backup-from');
+    const file = join(freshDataDir('backups'), 'passdesk.backup');
+    let totpSecret = '';
+
+    /** POST with the session cookie and the Origin a browser sends. */
+    async function post(server: Server, path: string, body: unknown, cookie = ''): Promise<Response> {
+      return fetch(`${server.baseUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: server.baseUrl, ...(cookie ? { cookie } : {}) },
+        body: JSON.stringify(body),
+      });
+    }
+    function sessionCookie(res: Response): string {
+      return res.headers.getSetCookie().find((c) => c.startsWith('__Host-passdesk-session='))?.split(';')[0] ?? '';
+    }
+
+    it('backup copies the database and the secret while the server runs, into a 0600 file', async () => {
+      const server = await serve(source);
+      try {
+        assertExit(await passdesk(['user', 'create', '--email', 'kept@example.org'], { dataDir: source, input: `${PASSWORD}\n` }), 0);
+        const signIn = await post(server, '/api/v1/sessions', { email: 'kept@example.org', password: PASSWORD });
+        assert.equal(signIn.status, 201);
+        const cookie = sessionCookie(signIn);
+        const enrol = await post(server, '/api/v1/2fa/totp', {}, cookie);
+        assert.equal(enrol.status, 201, await enrol.clone().text());
+        totpSecret = ((await enrol.json()) as { secret: string }).secret;
+        const confirm = await post(server, '/api/v1/2fa/totp/confirm', { code: totpCode(totpSecret) }, cookie);
+        assert.equal(confirm.status, 200, await confirm.clone().text());
+
+        const run = await passdesk(['backup', file], { dataDir: source });
+        assertExit(run, 0);
+        assert.match(run.stdout, /^Backed up the database and the server secret to /);
+        assert.equal(statSync(file).mode & 0o777, 0o600);
+        assertExit(await passdesk(['backup', file], { dataDir: source }), 1); // never overwrites
+      } finally {
+        assert.equal((await server.stop()).code, 0);
+      }
+    });
+
+    it('restore into a fresh data directory brings back the accounts and the authenticator: password + code sign in', async () => {
+      const target = freshDataDir('restore-to');
+      const run = await passdesk(['restore', file], { dataDir: target });
+      assertExit(run, 0);
+      assert.equal(readFileSync(join(target, 'secret'), 'utf8'), readFileSync(join(source, 'secret'), 'utf8'));
+      assert.equal(statSync(join(target, 'secret')).mode & 0o777, 0o600);
+      const server = await serve(target);
+      try {
+        const first = await post(server, '/api/v1/sessions', { email: 'kept@example.org', password: PASSWORD });
+        const { status, flowId } = (await first.json()) as { status: string; flowId: string };
+        assert.equal(status, 'second_factor_required');
+        const done = await post(server, '/api/v1/sessions/second-factor', { flowId, method: 'totp', code: totpCode(totpSecret, { stepsAhead: 1 }) });
+        assert.equal(done.status, 201, await done.clone().text());
+      } finally {
+        assert.equal((await server.stop()).code, 0);
+      }
+      // Over an existing database only with --force, and never under a running server.
+      const again = await passdesk(['restore', file], { dataDir: target });
+      assertExit(again, 1);
+      assert.match(again.stderr, /already exists at .*--force/);
+      const running = await serve(target);
+      try {
+        assertExit(await passdesk(['restore', file, '--force'], { dataDir: target }), 75);
+      } finally {
+        assert.equal((await running.stop()).code, 0);
+      }
+      const forced = await passdesk(['restore', file, '--force'], { dataDir: target });
+      assertExit(forced, 0);
+      assert.match(forced.stdout, /kept as .*passdesk\.sqlite\.replaced-/);
+    });
+
+    it('a database started with another secret is refused at start with one line (exit 78), not code by code', async () => {
+      const stray = freshDataDir('without-secret');
+      assertExit(await passdesk(['restore', file], { dataDir: stray }), 0);
+      rmSync(join(stray, 'secret')); // the mistake: the database without its secret; serve generates a new one
+      const run = await passdesk(['serve'], { dataDir: stray, env: { PASSDESK_PORT: '0' } });
+      assertExit(run, 78);
+      const lines = run.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, run.stderr);
+      assert.match(lines[0]!, /^passdesk: configuration error: the server secret .* is not the one this database was made with/);
+    });
+
+    it('a file that is not a backup is refused and nothing changes', async () => {
+      const target = freshDataDir('not-a-backup');
+      const junk = join(target, 'junk.bin');
+      writeFileSync(junk, 'not sqlite');
+      const run = await passdesk(['restore', junk], { dataDir: target });
+      assertExit(run, 1);
+      assert.match(run.stderr, /is not a Passdesk backup/);
+      assert.deepEqual(readdirSync(target).sort(), ['junk.bin']);
     });
   });
 

@@ -333,6 +333,21 @@ function writeProbe(dialect: Dialect): Migration {
   };
 }
 
+/** Facts about the installation (store/instance.ts), e.g. the check value of the server secret in use. */
+function instance(dialect: Dialect): Migration {
+  const time = dialect === 'postgres' ? 'bigint' : 'integer';
+  return {
+    async up(db) {
+      await db.schema
+        .createTable('passdesk_instance')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('created_at', time, (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect),
@@ -346,6 +361,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0012_step_up': stepUp(dialect),
     '0013_not_me': notMe(dialect),
     '0019_write_probe': writeProbe(dialect),
+    '0020_instance': instance(dialect),
   };
 }
 
