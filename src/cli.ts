@@ -8,7 +8,7 @@ import { breachedLookup, createApp, defaultLogger, flowConfig } from './app.js';
 import { breachedOptionsFromConfig, createBreachedPasswords, type BreachedPasswords } from './breached/index.js';
 import { sharedStrengthEstimator } from './policy/strength-estimator.js';
 import type { Logger } from 'pino';
-import { openStore } from './store/index.js';
+import { isDatabaseUnavailable, openStore } from './store/index.js';
 import { sqlitePathFromUrl } from './store/db.js';
 import { DataDirectoryLockedError, lockDataDirectory, type DataDirectoryLock } from './store/data-dir-lock.js';
 import { createPasswordHasher, type PasswordHasher } from './credentials/password-hasher.js';
@@ -137,9 +137,28 @@ async function serve(io: CliIo): Promise<number> {
   }
   try {
     return await serveUntilStopped(config, logger);
+  } catch (err) {
+    const line = startupProblem(err, config);
+    if (!line) throw err;
+    io.stderr(`passdesk: ${line.message}`);
+    return line.exitCode;
   } finally {
     lock?.release();
   }
+}
+
+/** The usual reasons a start fails, as one line an operator can act on (and sysexits codes); null for the rest. */
+function startupProblem(err: unknown, config: Config): { message: string; exitCode: number } | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  const where = `${config.host}:${config.port}`;
+  if (code === 'EADDRINUSE') return { message: `cannot listen on ${where}: the address is already in use (another server? set PASSDESK_PORT or PASSDESK_HOST)`, exitCode: 78 };
+  if (code === 'EACCES') return { message: `cannot listen on ${where}: permission denied (ports below 1024 need privileges; set PASSDESK_PORT)`, exitCode: 78 };
+  if (code === 'EADDRNOTAVAIL') return { message: `cannot listen on ${where}: no such address on this machine (set PASSDESK_HOST)`, exitCode: 78 };
+  if (isDatabaseUnavailable(err)) {
+    const reason = (err as Error).message.replace(/^database migration\S* failed: /, '');
+    return { message: `cannot reach the database ${describeDatabase(config)}: ${reason || String(code)} (is it running? check PASSDESK_DATABASE_URL)`, exitCode: 69 };
+  }
+  return null;
 }
 
 async function serveUntilStopped(config: Config, logger: Logger): Promise<number> {

@@ -193,6 +193,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     }
   }
 
+  // Every problem at once, so an operator fixes them in one go rather than one restart each.
+  const problems: string[] = unknownVariables(env);
   const out: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(configKeys)) {
     let value: unknown = fileValues[key];
@@ -212,10 +214,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       const issue = result.error.issues[0];
       // Never echo a secret, nor a database URL that may carry a password.
       const got = SENSITIVE_KEYS.has(key) ? '' : ` (got ${JSON.stringify(value)})`;
-      throw new ConfigError(`${source}: ${issue?.message ?? 'invalid value'}${got}`);
+      problems.push(`${source}: ${issue?.message ?? 'invalid value'}${got}`);
+      continue;
     }
     out[key] = result.data;
   }
+  if (problems.length > 0) throw new ConfigError(problems.join('; '));
 
   const cfg = out as Omit<Config, 'secretBytes' | 'configFile' | 'webauthnRpId' | 'webauthnOrigins'> & { baseUrl: string | undefined; databaseUrl: string | undefined; webauthnRpId: string | undefined; webauthnOrigins: string[] | undefined };
   if (cfg.passwordMinLength > cfg.passwordMaxLength) {
@@ -245,6 +249,38 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     secretBytes: new Uint8Array(Buffer.from(secret, 'utf8')),
     configFile,
   };
+}
+
+/** Variables of the project's own tooling (test and CI scripts), not of the service. */
+const TOOLING_PREFIXES = ['PASSDESK_TEST_', 'PASSDESK_CI_', 'PASSDESK_BENCH_'];
+
+/**
+ * A mistyped variable (PASSDESK_PROT=9000) would otherwise be ignored without a word and the service would start
+ * on defaults the operator did not choose; so an unknown PASSDESK_* name is refused, with the nearest known name.
+ */
+function unknownVariables(env: NodeJS.ProcessEnv): string[] {
+  const known = new Set<string>(['PASSDESK_CONFIG', ...Object.values(configKeys).map((k) => k.env)]);
+  const problems: string[] = [];
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith('PASSDESK_') || known.has(name) || TOOLING_PREFIXES.some((p) => name.startsWith(p))) continue;
+    const nearest = [...known].map((k) => ({ k, d: editDistance(name, k) })).sort((a, b) => a.d - b.d)[0];
+    const hint = nearest && nearest.d <= 3 ? ` (did you mean ${nearest.k}?)` : ' (`passdesk config keys` lists them all)';
+    problems.push(`${name}: unknown setting${hint}`);
+  }
+  return problems;
+}
+
+/** Levenshtein distance, for the "did you mean" hint. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
 }
 
 /**

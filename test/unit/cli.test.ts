@@ -434,6 +434,40 @@ describe('passdesk CLI (a real child process)', { concurrency: 2 }, () => {
     });
   });
 
+  describe('start-up errors are one line with a sysexits code', { concurrency: 1 }, () => {
+    it('a port already in use: exit 78, naming the address and the setting', async () => {
+      const blocker = createServer();
+      await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+      const port = (blocker.address() as { port: number }).port;
+      try {
+        const run = await passdesk(['serve'], { dataDir: freshDataDir('port-taken'), env: { PASSDESK_PORT: String(port) } });
+        assertExit(run, 78);
+        const lines = run.stderr.trim().split('\n');
+        assert.equal(lines.length, 1, run.stderr);
+        assert.equal(lines[0], `passdesk: cannot listen on 127.0.0.1:${port}: the address is already in use (another server? set PASSDESK_PORT or PASSDESK_HOST)`);
+      } finally {
+        await new Promise<void>((resolve) => blocker.close(() => resolve()));
+      }
+    });
+
+    it('an unreachable database: exit 69, one line without credentials', async () => {
+      const run = await passdesk(['serve'], { dataDir: freshDataDir('no-db'), env: { PASSDESK_PORT: '0', PASSDESK_DATABASE_URL: 'postgres://passdesk:hunter2-secret@127.0.0.1:1/passdesk' } });
+      assertExit(run, 69);
+      const lines = run.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, run.stderr);
+      assert.match(lines[0]!, /^passdesk: cannot reach the database postgres:\/\/127\.0\.0\.1:1\/passdesk: .*ECONNREFUSED.* \(is it running\? check PASSDESK_DATABASE_URL\)$/);
+      assert.ok(!run.stderr.includes('hunter2'), 'the password in the URL is never printed');
+    });
+
+    it('a mistyped variable stops the start (exit 78) before anything is created', async () => {
+      const dataDir = freshDataDir('typo');
+      const run = await passdesk(['serve'], { dataDir, env: { PASSDESK_PROT: '9000' } });
+      assertExit(run, 78);
+      assert.equal(run.stderr.trim(), 'passdesk: configuration error: PASSDESK_PROT: unknown setting (did you mean PASSDESK_PORT?)');
+      assert.deepEqual(readdirSync(dataDir), []);
+    });
+  });
+
   describe('one server per SQLite data directory', { concurrency: 1 }, () => {
     const dataDir = freshDataDir('lock');
 

@@ -396,6 +396,32 @@ describe('bad values are refused with a message that names the variable', () => 
   });
 });
 
+describe('every problem at once, and no unknown setting', () => {
+  it('reports all bad values in one message, each naming its variable', () => {
+    const err = refusal({ PASSDESK_SECRET: SECRET, PASSDESK_DATA_DIR: scratch, PASSDESK_PORT: 'abc', PASSDESK_REGISTRATION: 'maybe', PASSDESK_ENV: 'staging' });
+    assert.match(err.message, /PASSDESK_PORT: expected a whole number/);
+    assert.match(err.message, /PASSDESK_REGISTRATION: /);
+    assert.match(err.message, /PASSDESK_ENV: /);
+    assert.equal(err.message.split('; ').length, 3);
+    assert.ok(!err.message.includes('\n'), 'one line');
+  });
+
+  it('refuses a mistyped PASSDESK_* variable, naming the one it resembles', () => {
+    const err = refusal({ PASSDESK_SECRET: SECRET, PASSDESK_DATA_DIR: scratch, PASSDESK_PROT: '9000' });
+    assert.equal(err.message, 'PASSDESK_PROT: unknown setting (did you mean PASSDESK_PORT?)');
+  });
+
+  it('points to `passdesk config keys` when nothing resembles it', () => {
+    const err = refusal({ PASSDESK_SECRET: SECRET, PASSDESK_DATA_DIR: scratch, PASSDESK_SOMETHING_ELSE_ENTIRELY: '1' });
+    assert.match(err.message, /^PASSDESK_SOMETHING_ELSE_ENTIRELY: unknown setting \(`passdesk config keys` lists them all\)$/);
+  });
+
+  it('leaves the project\'s own test and CI variables alone, and other programs\' variables too', () => {
+    const c = load({ PASSDESK_SECRET: SECRET, PASSDESK_DATA_DIR: scratch, PASSDESK_TEST_PG_URL: 'postgres://x', PASSDESK_CI_CACHE: '/tmp', HOME: '/root', PASSDESKTOP: '1' });
+    assert.equal(c.port, 8080);
+  });
+});
+
 describe('config file (PASSDESK_CONFIG)', () => {
   it('supplies values under the same names as configKeys', () => {
     const file = writeJson('values.json', { port: 9191, registration: 'closed', sessionIdleTimeout: '30m', trustProxy: true, secret: SECRET });
