@@ -4,7 +4,7 @@
 import { oneAtATime } from './one-at-a-time.js';
 import { PassdeskError } from '../core/errors.js';
 import { normalizePassword } from '../core/password-rules.js';
-import { assertPasswordAllowed } from './password-policy.js';
+import { assertPasswordAllowed, rememberLeavingPassword } from './password-policy.js';
 import type { FlowDeps, RequestContext } from './deps.js';
 import { issueSession, type Authenticated, type IssuedSession } from './sessions.js';
 import { queueNotice } from '../mail/notices.js';
@@ -65,10 +65,7 @@ export async function changePassword(deps: FlowDeps, auth: Authenticated, input:
     const rotated = await tx.sessions.revokeSession(session.id, { accountId: account.id, now, reason: 'rotated' });
     if (!rotated) throw new PassdeskError('AUTHENTICATION_REQUIRED');
     await tx.accounts.setPassword(account.id, newHash, now);
-    const historyCount = deps.config.passwordPolicy.historyCount;
-    if (historyCount > 0 && account.passwordHash) {
-      await tx.passwordHistory.rememberPassword({ id: deps.random.uuid(), accountId: account.id, passwordHash: account.passwordHash, now, keep: historyCount });
-    }
+    await rememberLeavingPassword(tx, deps, account, now);
     const signedOutSessions = signOutOthers
       ? await tx.sessions.revokeOtherSessions(account.id, { exceptSessionId: session.id, now, reason: 'password-changed' })
       : 0;

@@ -4,7 +4,8 @@
 // confirmation that shows what is reported. The confirmation (or an API client's token, or the signed-in
 // person's report) then secures the account in ONE transaction:
 //   every session revoked · reset flows and pending second-factor sign-ins ended · the password must be
-//   reset (sign-in with it refused until a reset completes) · every other link of the account voided ·
+//   reset (sign-in with it refused until a reset completes; that reset refuses the current password and any in
+//   use since the reported event) · every other link of the account voided ·
 //   a recovery address confirmed since the reported event removed · the audit event · a fresh reset email
 //   to the person's addresses · the help desk told (if configured).
 // Nuisance-proof: a link acts only on the account it was sent to, once; a session of another account
@@ -151,6 +152,11 @@ async function secureAccount(
     const voidedResets = await tx.passwordResets.voidResets(account.id, now);
     const endedSignIns = await tx.twoFactor.expireSecondFactorFlows(account.id, now);
     await tx.accounts.requirePasswordChange(account.id, REPORTED_REASON, now);
+    // The reset that clears the report must not put back a password the intruder knows: the current one and
+    // every one in use at or after the reported event are refused until a reset completes (read in this transaction).
+    const refusedPasswords = await tx.passwordResets.refusePasswordsSince(account.id, {
+      currentHash: (await tx.accounts.findAccountById(account.id))?.passwordHash ?? null, since: about.eventAt, now, newId: () => deps.random.uuid(),
+    });
     const voidedLinks = await tx.notMe.voidNotMeTokens(account.id, now);
     const removedRecoveryEmail = suspectRecovery && (await tx.mailPreferences.removeRecoveryEmail(account.id, now));
     if (removedRecoveryEmail) await tx.events.recordEvent({ accountId: account.id, type: 'recovery_email.removed', now, ip: ctx.ip, detail: { reason: 'reported' } });
@@ -165,7 +171,7 @@ async function secureAccount(
     const prepared = await prepareResetEmail({ config: deps.config, store: tx }, account);
     await tx.events.recordEvent({
       accountId: account.id, type: 'account.reported', now, ip: ctx.ip,
-      detail: { ...about.detail, signedOutSessions, voidedResets, endedSignIns, voidedLinks, removedRecoveryEmail, removedFactors },
+      detail: { ...about.detail, signedOutSessions, voidedResets, endedSignIns, voidedLinks, removedRecoveryEmail, removedFactors, refusedPasswords },
     });
     // A disabled account gets no reset (as a reset request would not), but is secured all the same.
     if (account.status === 'active') await queueResetEmail(tx, deps, account, prepared, ctx, now);

@@ -6,6 +6,7 @@ import { evaluatePassword, type EvaluationPurpose, type PolicyContext, type Poli
 import type { Account, Repositories } from '../store/index.js';
 import type { FlowDeps, RequestContext } from './deps.js';
 import { createHash } from 'node:crypto';
+import { NOT_ME_TOKEN_TTL_MS } from '../mail/notices.js';
 
 export interface PasswordSubject {
   /** The account whose password it is, when there is one yet. */
@@ -130,4 +131,17 @@ export async function tightenAtSignIn(deps: FlowDeps, account: Account, password
     await tx.events.recordEvent({ accountId: account.id, type: 'password.change_required', now, ip: ctx.ip, detail: { reason, violations: codes } });
   });
   return reason;
+}
+
+/**
+ * The password an account is leaving (change or reset), in its transaction. Kept for the history rule, and for
+ * as long as a "This wasn't me" link can report what happened (PASSDESK_NOT_ME_TOKEN_TTL) even
+ * with the history off: a report then refuses every password in use since the reported event.
+ */
+export async function rememberLeavingPassword(tx: Repositories, deps: FlowDeps, account: Account, now: number): Promise<void> {
+  if (!account.passwordHash) return;
+  await tx.passwordHistory.rememberPassword({
+    id: deps.random.uuid(), accountId: account.id, passwordHash: account.passwordHash, now,
+    keep: deps.config.passwordPolicy.historyCount, keepLeftSince: now - (deps.mail?.notMeTokenTtlMs ?? NOT_ME_TOKEN_TTL_MS),
+  });
 }

@@ -6,6 +6,20 @@
 //   complete — the new password, in one transaction with everything a reset must undo.
 // The flow records which further factors it requires (`requires`), so the second-factor step of the
 // two-factor issue plugs in between verify and complete without changing this shape.
+//
+// Nobody can block someone else's reset (issue 11, item 6). A stranger who knows only the address can ask for
+// resets and type wrong codes; the owner reads the mailbox. So:
+//   · every reset email goes to the owner: a request the stranger makes hands the OWNER a working link;
+//   · a link works until it is used, expires or a reset completes. A newer request does not void it, and a
+//     request that sends nothing (throttled, unknown address) changes nothing at all;
+//   · wrong typed codes end the CODE path only (RESET_CODE_MAX_ATTEMPTS checks per flow); the emailed link of
+//     the same flow keeps working. The code is the only part a stranger can guess at, so it is the only
+//     part a stranger can spend;
+//   · the per-account cap (RESET_MAX_PER_ACCOUNT per RESET_THROTTLE_WINDOW_MS) counts only flows whose link
+//     still works. When it refuses, the owner already has that many working links from the last quarter-hour
+//     in the inbox; once they are used, expired or ended, a new request sends again.
+// The cap still bounds the mail a stranger can send the owner (3 per 15 minutes). Live links are bounded by
+// the cap and the TTL; each is a 256-bit token, and each code has its own small attempt budget.
 import { oneAtATime } from './one-at-a-time.js';
 import { randomInt } from 'node:crypto';
 import { PassdeskError } from '../core/errors.js';
@@ -13,9 +27,10 @@ import { normalizeEmail } from '../core/email.js';
 import { generateToken, hashToken, hmac } from '../core/tokens.js';
 import { RESET_FACTOR_MAX_ATTEMPTS } from '../store/password-resets.js';
 import { queueNotice } from '../mail/notices.js';
+import { messages, policyMessages } from '../core/messages.js';
 import { findSecurityQuestion } from '../core/security-questions.js';
 import type { Account, Repositories } from '../store/index.js';
-import { assertPasswordAllowed } from './password-policy.js';
+import { assertPasswordAllowed, rememberLeavingPassword } from './password-policy.js';
 import type { FlowDeps, RequestContext } from './deps.js';
 import { answersMatch, hasSecurityAnswers } from './security-questions.js';
 import { acceptTotp, hasSecondFactor, MAX_ACCOUNT_FAILURES, recentSecondFactorFailures, recoveryCodeHash, secondFactorMethods, type SecondFactorMethod, type SecondFactorProof } from './two-factor.js';
@@ -145,7 +160,8 @@ async function sendResetEmail(deps: FlowDeps, emailNormalized: string, ctx: Requ
   const account = await deps.store.accounts.findAccountByEmail(emailNormalized);
   // Unknown and disabled addresses get nothing; the answer was the same already.
   if (!account || account.status !== 'active') return;
-  if ((await deps.store.passwordResets.countResetsSince(account.id, now - RESET_THROTTLE_WINDOW_MS)) >= RESET_MAX_PER_ACCOUNT) return;
+  // Only links that still work count (see the top of this file): a stranger cannot use the cap up to lock the owner out.
+  if ((await deps.store.passwordResets.countLiveResetsSince(account.id, now - RESET_THROTTLE_WINDOW_MS, now)) >= RESET_MAX_PER_ACCOUNT) return;
   // Asked before the transaction: on SQLite a read outside it would wait for the transaction's connection for ever.
   const prepared = await prepareResetEmail(deps, account);
   await deps.store.transaction((tx) => queueResetEmail(tx, deps, account, prepared, ctx, now));
@@ -163,7 +179,7 @@ export async function prepareResetEmail(deps: RequirementDeps, account: Account)
 }
 
 /**
- * In the caller's transaction: a new reset flow for the account (voiding older ones), its audit event, and
+ * In the caller's transaction: a new reset flow for the account (older ones stay live), its audit event, and
  * the email with the link and the code to the primary and the verified recovery address. Also used by
  * "This wasn't me", which sends a fresh reset with everything else it does.
  */
@@ -171,7 +187,7 @@ export async function queueResetEmail(tx: Repositories, deps: FlowDeps, account:
   const token = generateToken(deps.random);
   const code = randomCode(deps);
   const expiresAt = now + ttl(deps);
-  // A newer request voids the older ones (createReset does it in this transaction).
+  // Older links stay valid (see the top of this file); a completed reset ends them all.
   await tx.passwordResets.createReset({
     id: deps.random.uuid(), accountId: account.id, tokenHash: hashToken(token), codeHash: resetCodeHash(deps, account.id, code),
     requires: prepared.requires, now, expiresAt,
@@ -194,20 +210,34 @@ export async function verifyResetToken(deps: FlowDeps, input: { token: string },
   return verifiedView(deps, flowId, flow);
 }
 
-/** Step 2b: the address and the short code typed on another device. Unknown address or wrong code: RESET_CODE_INVALID. */
+/**
+ * Opening the emailed link (GET /reset?token=…): reads only, so a mail scanner that fetches it spends nothing.
+ * True while the link works; the page's button (a POST) then calls verifyResetToken.
+ */
+export async function resetLinkIsLive(deps: FlowDeps, input: { token: string }): Promise<boolean> {
+  return (await deps.store.passwordResets.findLiveResetByToken(hashToken(input.token), deps.clock.now())) !== null;
+}
+
+/**
+ * Step 2b: the address and the short code typed on another device. Unknown address or wrong code: RESET_CODE_INVALID.
+ * Known and unknown addresses do the same work (issue 11, item 8): one account lookup, one MAC, the guarded
+ * code UPDATE (keyed, for an unknown address, by an id no account has, so it matches nothing) and the failure
+ * event, the UPDATE and the INSERT in one transaction either way (one commit, one WAL flush on PostgreSQL).
+ */
 export async function verifyResetCode(deps: FlowDeps, input: { email: string; code: string }, ctx: RequestContext): Promise<ResetFlowView> {
   const now = deps.clock.now();
   const account = await deps.store.accounts.findAccountByEmail(normalizeEmail(input.email));
-  // The MAC is computed for unknown addresses too, so both cost the same.
-  const codeHash = resetCodeHash(deps, account?.id ?? `none-${randomInt(1e9)}`, input.code);
-  if (!account) throw new PassdeskError('RESET_CODE_INVALID');
+  const key = account?.id ?? `none-${randomInt(1e9)}`;
+  const codeHash = resetCodeHash(deps, key, input.code);
   const flowId = generateToken(deps.random);
-  const flow = await deps.store.passwordResets.verifyResetByCode(account.id, codeHash, { flowHash: hashToken(flowId), now, expiresAt: now + ttl(deps) });
-  if (!flow) {
-    await deps.store.events.recordEvent({ accountId: account.id, type: 'password.reset_code_failed', now, ip: ctx.ip });
-    throw new PassdeskError('RESET_CODE_INVALID');
-  }
-  await deps.store.events.recordEvent({ accountId: account.id, type: 'password.reset_verified', now, ip: ctx.ip, detail: { via: 'code' } });
+  const flow = await deps.store.transaction(async (tx) => {
+    const won = await tx.passwordResets.verifyResetByCode(key, codeHash, { flowHash: hashToken(flowId), now, expiresAt: now + ttl(deps) });
+    if (won) await tx.events.recordEvent({ accountId: won.accountId, type: 'password.reset_verified', now, ip: ctx.ip, detail: { via: 'code' } });
+    // For an unknown address the event carries no account (and never the address typed).
+    else await tx.events.recordEvent({ accountId: account?.id ?? null, type: 'password.reset_code_failed', now, ip: ctx.ip });
+    return won;
+  });
+  if (!flow) throw new PassdeskError('RESET_CODE_INVALID');
   return verifiedView(deps, flowId, flow);
 }
 
@@ -314,20 +344,41 @@ export async function completePasswordReset(
   if (remaining.includes(SECOND_FACTOR_REQUIREMENT)) throw new PassdeskError('RESET_FACTOR_REQUIRED', undefined, { requires: remaining, methods: await secondFactorMethods(deps, account.id) });
   if (remaining.length > 0) throw new PassdeskError('RESET_FACTOR_REQUIRED', 'Answer your security questions before choosing a new password.', { requires: remaining });
   await assertPasswordAllowed(deps, input.newPassword, 'choose', { account });
+  await assertNotReused(deps, account, input.newPassword);
   const newHash = await deps.hasher.hash(input.newPassword);
   await deps.store.transaction(async (tx) => {
     // The guarded update: of two racing completions only one gets past this line.
     if (!(await tx.passwordResets.completeReset(flowHash, now))) throw new PassdeskError('RESET_FLOW_INVALID');
     await tx.accounts.setPassword(account.id, newHash, now);
-    const historyCount = deps.config.passwordPolicy.historyCount;
-    if (historyCount > 0 && account.passwordHash) {
-      await tx.passwordHistory.rememberPassword({ id: deps.random.uuid(), accountId: account.id, passwordHash: account.passwordHash, now, keep: historyCount });
-    }
+    await rememberLeavingPassword(tx, deps, account, now);
+    await tx.passwordResets.clearRefusedPasswords(account.id);
     const signedOutSessions = await tx.sessions.revokeOtherSessions(account.id, { exceptSessionId: null, now, reason: 'password-reset' });
     const voidedFlows = await tx.passwordResets.voidResets(account.id, now);
     await tx.events.recordEvent({ accountId: account.id, type: 'password.reset', now, ip: ctx.ip, detail: { signedOutSessions, voidedFlows } });
     await queueNotice(tx, deps, { account, notice: { code: 'password-reset-completed' }, origin: { at: now, device: null, ip: ctx.ip } });
   });
-  // In memory (attempt-limiter.ts): the (email, IP) failure counters of this address, from every IP.
+  // After a completed reset, the sign-in failure counters of this address are cleared, so a person locked out by
+  // failures (or by someone guessing) recovers. In memory (attempt-limiter.ts): the (email, IP) counters from every
+  // IP. Per-account counters kept elsewhere are cleared here too, after the transaction above.
   deps.signInThrottle?.perAccountAndIp.resetPrefix(`pair:${account.emailNormalized}\u0000`);
+}
+
+/**
+ * A reset applies the whole policy, as a change does (issue 11, item 9): not the current password
+ * (PASSWORD_UNCHANGED), not one of the last `historyCount` (PASSWORD_REUSED), and after "This wasn't me" none
+ * that was in use at or after the reported event (PASSWORD_REUSED; flows/not-me.ts records them). Without this a
+ * reset could put back the intruder's password. One argon2id verification per hash compared.
+ */
+async function assertNotReused(deps: FlowDeps, account: Account, candidate: string): Promise<void> {
+  const historyCount = deps.config.passwordPolicy.historyCount;
+  const refuse = (code: 'PASSWORD_UNCHANGED' | 'PASSWORD_REUSED'): never => {
+    const message = code === 'PASSWORD_UNCHANGED' ? messages.errors.PASSWORD_UNCHANGED : (historyCount > 0 ? policyMessages.reused(historyCount) : messages.errors.PASSWORD_REUSED);
+    throw new PassdeskError(code, message, { violations: [{ code, message }] });
+  };
+  if (account.passwordHash !== null && (await deps.hasher.verify(account.passwordHash, candidate))) refuse('PASSWORD_UNCHANGED');
+  const hashes = [
+    ...(historyCount > 0 ? await deps.store.passwordHistory.recentPasswordHashes(account.id, historyCount) : []),
+    ...(await deps.store.passwordResets.refusedPasswordHashes(account.id)),
+  ];
+  for (const hash of new Set(hashes)) if (await deps.hasher.verify(hash, candidate)) refuse('PASSWORD_REUSED');
 }

@@ -1,5 +1,6 @@
 // Password reset flows (the state machine is drawn beside the 0005_password_reset migration). Every secret
 // is stored as a hash; every state change is one guarded UPDATE, so two racing requests cannot both win.
+import { timingSafeEqual } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { Database, PasswordResetsTable, ResetState } from './schema.js';
@@ -22,7 +23,10 @@ export interface PasswordReset {
   usedAt: number | null;
 }
 
-/** Wrong codes tolerated per flow; the next one kills the flow (OWASP Forgot Password: limit guesses). */
+/**
+ * Code checks per flow (OWASP Forgot Password: limit guesses); then its code no longer works. The link of the
+ * same email still does: wrong codes end the code path only.
+ */
 export const RESET_CODE_MAX_ATTEMPTS = 5;
 /** Wrong second-factor codes or answers tolerated per verified flow; the last one voids it. */
 export const RESET_FACTOR_MAX_ATTEMPTS = 5;
@@ -38,20 +42,29 @@ export interface NewPasswordReset {
 }
 
 export interface PasswordResetRepository {
-  /** Voids the account's live flows (a newer request supersedes them) and records a new one. */
+  /** Records a new flow. Older live flows stay live: each emailed link works until used or expired. */
   createReset(r: NewPasswordReset): Promise<PasswordReset>;
-  /** Flows requested for the account since `since` (the per-account email throttle). */
-  countResetsSince(accountId: string, since: number): Promise<number>;
+  /**
+   * Flows requested for the account since `since` whose link still works at `now` (the per-account email
+   * throttle: a request is refused only while the person has that many working links in their inbox).
+   */
+  countLiveResetsSince(accountId: string, since: number, now: number): Promise<number>;
   /**
    * requested → verified by the link token, atomically: a token works once, only unexpired and while its flow
    * is the live one. The flow is then known by `flowHash` and lives until `expiresAt`. Null when nothing won.
    */
   verifyResetByToken(tokenHash: string, o: { flowHash: string; now: number; expiresAt: number }): Promise<PasswordReset | null>;
   /**
-   * The same with the short code of the account's live flow. A wrong code counts against the flow; at
-   * RESET_CODE_MAX_ATTEMPTS wrong codes the flow is voided.
+   * The same with the short code. Every check first reserves a slot in each of the account's live flows whose
+   * code still works (ONE guarded UPDATE … SET code_attempts = code_attempts + 1 WHERE code_attempts < limit
+   * RETURNING), and the code is compared only with the flows it reserved a slot in: a parallel burst, from any
+   * number of processes or nodes, gets RESET_CODE_MAX_ATTEMPTS checks per flow and no more. A flow whose code
+   * is used up stays live for its link. An `accountId` that matches nothing runs the same statement (callers
+   * use that for unknown addresses, so both take the same time).
    */
   verifyResetByCode(accountId: string, codeHash: string, o: { flowHash: string; now: number; expiresAt: number }): Promise<PasswordReset | null>;
+  /** A live (requested, unexpired) flow by its link token's hash, read only: opening the link changes nothing. */
+  findLiveResetByToken(tokenHash: string, now: number): Promise<PasswordReset | null>;
   /** A verified, unexpired, unused flow by its id's hash. */
   findVerifiedReset(flowHash: string, now: number): Promise<PasswordReset | null>;
   /** verified → completed (used once), atomically. False when the flow is no longer verified or has expired. */
@@ -67,6 +80,22 @@ export interface PasswordResetRepository {
   countRecentResetFactorFailures(accountId: string, since: number): Promise<number>;
   /** Voids every live (requested or verified) flow of the account; returns how many. */
   voidResets(accountId: string, now: number): Promise<number>;
+  /**
+   * After "This wasn't me": a reset must refuse `currentHash` and every remembered password in use at or after
+   * `since` (left at or after it). Copied from password_history (in the caller's transaction), so no later
+   * trimming of the history loses them.
+   */
+  refusePasswordsSince(accountId: string, o: { currentHash: string | null; since: number; now: number; newId: () => string }): Promise<number>;
+  /** The hashes a reset of the account must refuse (see refusePasswordsSince). */
+  refusedPasswordHashes(accountId: string): Promise<string[]>;
+  /** A completed reset: the account has a new password, the refusals have done their work. */
+  clearRefusedPasswords(accountId: string): Promise<void>;
+}
+
+function sameHash(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 function parseList(json: string): string[] {
@@ -113,7 +142,6 @@ export function passwordResetRepository(db: Kysely<Database>): PasswordResetRepo
   };
   return {
     async createReset(r) {
-      await voidLive(r.accountId, r.now);
       const row = await db
         .insertInto('password_resets')
         .values({
@@ -125,14 +153,26 @@ export function passwordResetRepository(db: Kysely<Database>): PasswordResetRepo
         .executeTakeFirstOrThrow();
       return toReset(row);
     },
-    async countResetsSince(accountId, since) {
+    async countLiveResetsSince(accountId, since, now) {
       const row = await db
         .selectFrom('password_resets')
         .select((eb) => eb.fn.countAll<number | string>().as('n'))
         .where('account_id', '=', accountId)
         .where('created_at', '>', since)
+        .where('state', '=', 'requested')
+        .where('expires_at', '>', now)
         .executeTakeFirstOrThrow();
       return Number(row.n);
+    },
+    async findLiveResetByToken(tokenHash, now) {
+      const row = await db
+        .selectFrom('password_resets')
+        .selectAll()
+        .where('token_hash', '=', tokenHash)
+        .where('state', '=', 'requested')
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+      return row ? toReset(row) : null;
     },
     async verifyResetByToken(tokenHash, o) {
       const won = await db
@@ -148,30 +188,29 @@ export function passwordResetRepository(db: Kysely<Database>): PasswordResetRepo
       return null;
     },
     async verifyResetByCode(accountId, codeHash, o) {
-      const won = await db
+      // The slot first, in one statement: the guess is compared only with flows that counted it.
+      const reserved = await db
         .updateTable('password_resets')
-        .set({ state: 'verified', flow_hash: o.flowHash, verified_at: o.now, expires_at: o.expiresAt, updated_at: o.now })
+        .set({ code_attempts: sql<number>`code_attempts + 1`, updated_at: o.now })
         .where('account_id', '=', accountId)
-        .where('code_hash', '=', codeHash)
         .where('state', '=', 'requested')
         .where('expires_at', '>', o.now)
         .where('code_attempts', '<', RESET_CODE_MAX_ATTEMPTS)
+        .returning(['id', 'code_hash'])
+        .execute();
+      // Every reserved hash is compared (no early exit), so the time does not say which flow matched.
+      let match: string | null = null;
+      for (const r of reserved) if (sameHash(r.code_hash, codeHash) && match === null) match = r.id;
+      if (match === null) return null;
+      const won = await db
+        .updateTable('password_resets')
+        .set({ state: 'verified', flow_hash: o.flowHash, verified_at: o.now, expires_at: o.expiresAt, updated_at: o.now })
+        .where('id', '=', match)
+        .where('state', '=', 'requested')
+        .where('expires_at', '>', o.now)
         .returningAll()
         .executeTakeFirst();
-      if (won) return toReset(won);
-      await markExpired(o.now, { accountId });
-      // Count the wrong code against the live flow; the last allowed wrong code kills it.
-      await db
-        .updateTable('password_resets')
-        .set({
-          code_attempts: sql<number>`code_attempts + 1`,
-          state: sql<ResetState>`case when code_attempts + 1 >= ${RESET_CODE_MAX_ATTEMPTS} then 'voided' else state end`,
-          updated_at: o.now,
-        })
-        .where('account_id', '=', accountId)
-        .where('state', '=', 'requested')
-        .execute();
-      return null;
+      return won ? toReset(won) : null;
     },
     async findVerifiedReset(flowHash, now) {
       const row = await db
@@ -237,5 +276,30 @@ export function passwordResetRepository(db: Kysely<Database>): PasswordResetRepo
       return Number(r.n ?? 0);
     },
     voidResets: voidLive,
+    async refusePasswordsSince(accountId, o) {
+      let n = 0;
+      if (o.currentHash !== null) {
+        await db.insertInto('reset_refused_passwords').values({ id: o.newId(), account_id: accountId, password_hash: o.currentHash, created_at: o.now }).execute();
+        n++;
+      }
+      const left = await db
+        .selectFrom('password_history')
+        .select('password_hash')
+        .where('account_id', '=', accountId)
+        .where('created_at', '>=', o.since)
+        .execute();
+      for (const h of left) {
+        await db.insertInto('reset_refused_passwords').values({ id: o.newId(), account_id: accountId, password_hash: h.password_hash, created_at: o.now }).execute();
+        n++;
+      }
+      return n;
+    },
+    async refusedPasswordHashes(accountId) {
+      const rows = await db.selectFrom('reset_refused_passwords').select('password_hash').where('account_id', '=', accountId).orderBy('created_at', 'desc').execute();
+      return rows.map((r) => r.password_hash);
+    },
+    async clearRefusedPasswords(accountId) {
+      await db.deleteFrom('reset_refused_passwords').where('account_id', '=', accountId).execute();
+    },
   };
 }

@@ -28,6 +28,14 @@ export interface PasswordHistoryTable {
   created_at: number;
 }
 
+/** Hashes a reset must refuse after "This wasn't me" (0015_reset_hardening). */
+export interface ResetRefusedPasswordsTable {
+  id: string;
+  account_id: string;
+  password_hash: string;
+  created_at: number;
+}
+
 export interface SessionsTable {
   id: string;
   token_hash: string;
@@ -227,6 +235,7 @@ export interface Database {
   sessions: SessionsTable;
   events: EventsTable;
   password_history: PasswordHistoryTable;
+  reset_refused_passwords: ResetRefusedPasswordsTable;
   outbox: OutboxTable;
   mail_preferences: MailPreferencesTable;
   second_factors: SecondFactorsTable;

@@ -184,16 +184,15 @@ describe('password reset', () => {
     assert.deepEqual([late.statusCode, late.body], [never.statusCode, never.body]);
   });
 
-  it('a newer request voids the older link and code', async () => {
+  it('a newer request leaves the older link and code working (issue 11: a request must not void what the owner holds)', async () => {
     const id = await account('newer@example.org');
     await askReset('newer@example.org');
     const older = await latestSecrets(id);
     await askReset('newer@example.org');
     const newer = await latestSecrets(id);
     assert.notEqual(older.token, newer.token);
-    assert.equal(errorCode(await verifyToken(older.token)), 'RESET_LINK_INVALID');
-    assert.equal(errorCode(await client().post('/api/v1/password/reset/verify', { email: 'newer@example.org', code: older.code === newer.code ? '00000000' : older.code })), 'RESET_CODE_INVALID');
-    assert.equal((await verifyToken(newer.token)).statusCode, 200);
+    assert.equal((await verifyToken(older.token)).statusCode, 200, 'the older link still works');
+    assert.equal((await client().post('/api/v1/password/reset/verify', { email: 'newer@example.org', code: newer.code })).statusCode, 200, 'so does the newer code');
   });
 
   it('a reset is bound to its account: it changes that password only, and its code does not work for another address', async () => {
@@ -231,7 +230,7 @@ describe('password reset', () => {
     }
   });
 
-  it('five wrong codes kill the flow: then even the right code fails', async () => {
+  it('five wrong codes end the code: then even the right code fails, but the emailed link still works', async () => {
     const id = await account('guess@example.org');
     await askReset('guess@example.org');
     const { code, token } = await latestSecrets(id);
@@ -242,7 +241,7 @@ describe('password reset', () => {
       assert.equal(errorCode(res), 'RESET_CODE_INVALID');
     }
     assert.equal(errorCode(await c.post('/api/v1/password/reset/verify', { email: 'guess@example.org', code })), 'RESET_CODE_INVALID');
-    assert.equal(errorCode(await verifyToken(token)), 'RESET_LINK_INVALID', 'the link of a dead flow is dead too');
+    assert.equal((await verifyToken(token)).statusCode, 200, 'wrong codes end the code path only, never the link (issue 11)');
     const unknown = await c.post('/api/v1/password/reset/verify', { email: 'nobody-here@example.org', code });
     assert.equal(errorCode(unknown), 'RESET_CODE_INVALID');
   });
@@ -281,7 +280,7 @@ describe('password reset', () => {
     assert.ok(!notices.some((m) => m.text.includes(NEW_PASSWORD)), 'no password in any email');
   });
 
-  it('completing a reset voids every other reset of the account and clears must-change-password; the policy applies', async () => {
+  it('completing a reset voids every other reset of the account (a newer request does not) and clears must-change-password; the policy applies', async () => {
     const id = await account('void@example.org');
     await t.store.accounts.requirePasswordChange(id, 'admin', t.clock.now());
     await askReset('void@example.org');
@@ -291,9 +290,8 @@ describe('password reset', () => {
     assert.equal(errorCode(weak), 'PASSWORD_TOO_SHORT');
     await askReset('void@example.org');
     const second = await latestSecrets(id);
-    assert.equal(errorCode(await complete(flowId)), 'RESET_FLOW_INVALID', 'a newer request voided the verified flow too');
-    const flow2 = (JSON.parse((await verifyToken(second.token)).body) as { flowId: string }).flowId;
-    assert.equal((await complete(flow2)).statusCode, 200);
+    assert.equal((await complete(flowId)).statusCode, 200, 'a newer request left the verified flow alone');
+    assert.equal(errorCode(await verifyToken(second.token)), 'RESET_LINK_INVALID', 'the completed reset ended the newer one');
     const acct = await t.store.accounts.findAccountById(id);
     assert.equal(acct?.mustChangePassword, false);
   });
@@ -310,7 +308,7 @@ describe('password reset', () => {
     assert.equal((await attacker.signIn('locked@example.org', NEW_PASSWORD)).statusCode, 201, 'even from the IP that was throttled');
   });
 
-  it('at most 3 emails per account per 15 minutes, and a limit per IP, all answered 202 alike', async () => {
+  it('at most 3 emails per account per 15 minutes while their links work, and a limit per IP, all answered 202 alike', async () => {
     const id = await account('often@example.org');
     const answers = new Set<string>();
     for (let i = 0; i < 5; i++) answers.add(`${(await askReset('often@example.org')).statusCode} ${(await askReset('often@example.org')).body}`);
@@ -378,7 +376,7 @@ describe('password reset', () => {
       for (const text of ['spam', 'Wait a minute', 'recovery address', 'help desk', 'help@example.org']) assert.ok(portal.body.includes(text), text);
     });
 
-    it('the journey in pages: request, link → 303 without the token, new password with the checklist, sign-in notice', async () => {
+    it('the journey in pages: request, link → one button → 303 without the token, new password with the checklist, sign-in notice', async () => {
       const id = await account('pages@example.org');
       const c = client();
       const csrf = await c.csrfFrom('/reset');
@@ -388,14 +386,18 @@ describe('password reset', () => {
       await t.app.deps.background!.idle();
       const { token } = await latestSecrets(id);
 
-      const follow = await c.get(`/reset?token=${token}`, { headers: { accept: 'text/html' } });
+      const opened = await c.get(`/reset?token=${token}`, { headers: { accept: 'text/html' } });
+      assert.equal(opened.statusCode, 200);
+      const csrfLink = /name="_csrf" value="([^"]+)"/.exec(opened.body)?.[1];
+      assert.ok(csrfLink);
+      const follow = await c.request('POST', '/reset/link', { form: { _csrf: csrfLink, token } });
       assert.equal(follow.statusCode, 303);
       assert.equal(follow.headers['cache-control'], 'no-store');
       assert.equal(follow.headers['referrer-policy'], 'no-referrer');
       const location = String(follow.headers.location);
       assert.match(location, /^\/reset\/new\?flow=[A-Za-z0-9_-]{43}$/);
       assert.ok(!location.includes(token));
-      assert.equal(errorCode(await verifyToken(token)), 'RESET_LINK_INVALID', 'following the link used the token');
+      assert.equal(errorCode(await verifyToken(token)), 'RESET_LINK_INVALID', 'the button used the token');
 
       const form = await c.get(location, { headers: { accept: 'text/html' } });
       assert.equal(form.statusCode, 200);
@@ -413,6 +415,37 @@ describe('password reset', () => {
       const signInPage = await c.get('/sign-in?notice=password-reset', { headers: { accept: 'text/html' } });
       assert.match(signInPage.body, /Password changed — sign in with your new password/);
       assert.equal((await client().signIn('pages@example.org', NEW_PASSWORD)).statusCode, 201);
+    });
+
+    it('opening the link changes nothing (mail scanners): N GETs leave it usable; only the button\'s POST uses it, once', async () => {
+      const id = await account('scanned@example.org');
+      await askReset('scanned@example.org');
+      const { token } = await latestSecrets(id);
+      // A scanner (no cookies, no Origin) fetches the link five times.
+      for (let i = 0; i < 5; i++) {
+        const res = await t.app.server.inject({ method: 'GET', url: `/reset?token=${token}` });
+        assert.equal(res.statusCode, 200);
+        assert.equal(res.headers['referrer-policy'], 'no-referrer');
+        assert.equal(res.headers['cache-control'], 'no-store');
+        assert.match(res.body, /<form method="post" action="\/reset\/link" id="reset-link-form">/);
+        assert.ok(res.body.includes(`<input type="hidden" name="token" value="${token}">`), 'the token only in the hidden field');
+        assert.equal(res.body.split(token).length - 1, 1, 'and nowhere else on the page (no other URL carries it)');
+      }
+      const events = await t.store.events.listEvents(id, { limit: 50 });
+      assert.ok(!events.some((e) => e.type === 'password.reset_verified'), 'no state change on GET');
+      const c = client();
+      const page = await c.get(`/reset?token=${token}`, { headers: { accept: 'text/html' } });
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
+      assert.ok(csrf);
+      assert.equal((await c.request('POST', '/reset/link', { form: { token } })).statusCode, 403, 'the button needs the CSRF token');
+      const first = await c.request('POST', '/reset/link', { form: { _csrf: csrf, token } });
+      assert.equal(first.statusCode, 303);
+      assert.match(String(first.headers.location), /^\/reset\/new\?flow=/);
+      const again = await c.request('POST', '/reset/link', { form: { _csrf: csrf, token } });
+      assert.equal(again.statusCode, 400);
+      assert.match(again.body, /already been used/);
+      const usedPage = await c.get(`/reset?token=${token}`, { headers: { accept: 'text/html' } });
+      assert.equal(usedPage.statusCode, 400, 'a used link opens the error, not the button');
     });
 
     it('the code page opens the flow; a bad link shows the error on the portal, not a 500', async () => {

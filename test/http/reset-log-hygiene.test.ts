@@ -26,9 +26,18 @@ describe('reset log hygiene', () => {
       assert.ok(token && code);
       const wrong = code === '11111111' ? '22222222' : '11111111';
       assert.equal((await post('/api/v1/password/reset/verify', { email: 'quiet@example.org', code: wrong })).statusCode, 400);
+      // The link opens a page with one button; its POST (token in the form body) uses the token.
       const page = await app.server.inject({ method: 'GET', url: `/reset?token=${token}` });
-      assert.equal(page.statusCode, 303);
-      const flowId = /flow=([A-Za-z0-9_-]+)/.exec(String(page.headers.location))?.[1];
+      assert.equal(page.statusCode, 200);
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
+      const cookie = (page.cookies as Array<{ name: string; value: string }>).map((c) => `${c.name}=${c.value}`).join('; ');
+      assert.ok(csrf);
+      const pressed = await app.server.inject({
+        method: 'POST', url: '/reset/link', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: config.baseUrl, cookie },
+        payload: new URLSearchParams({ _csrf: csrf, token }).toString(),
+      });
+      assert.equal(pressed.statusCode, 303);
+      const flowId = /flow=([A-Za-z0-9_-]+)/.exec(String(pressed.headers.location))?.[1];
       assert.ok(flowId);
       assert.equal((await post('/api/v1/password/reset/complete', { flowId, newPassword: NEW_PASSWORD })).statusCode, 200);
       const log = lines.join('');

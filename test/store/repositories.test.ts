@@ -430,18 +430,20 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       id: randomUUID(), accountId, tokenHash: `token-${tag}`, codeHash: `code-${tag}`, requires: extra.requires ?? [], now, expiresAt: extra.expiresAt ?? now + 1_800_000,
     });
 
-    test('a reset token verifies once, before expiry; a newer request voids the older flow', async () => {
+    test('a reset token verifies once, before expiry; a newer request leaves the older link working; only live links count', async () => {
       const a = await store.accounts.createAccount(newAccount('reset-token@example.org'));
       assert.ok(a);
       const first = await store.passwordResets.createReset(reset(a.id, 'r1'));
       assert.deepEqual([first.state, first.requires, first.codeAttempts], ['requested', [], 0]);
       const second = await store.passwordResets.createReset(reset(a.id, 'r2', T0 + 1));
-      assert.equal(await store.passwordResets.verifyResetByToken('token-r1', { flowHash: 'f1', now: T0 + 2, expiresAt: T0 + 9_000_000 }), null, 'superseded');
+      assert.equal(await store.passwordResets.countLiveResetsSince(a.id, T0 - 1, T0 + 1), 2);
+      assert.equal((await store.passwordResets.findLiveResetByToken('token-r1', T0 + 1))?.id, first.id, 'reading a link changes nothing');
+      assert.ok(await store.passwordResets.verifyResetByToken('token-r1', { flowHash: 'f1', now: T0 + 2, expiresAt: T0 + 9_000_000 }), 'not superseded');
+      assert.equal(await store.passwordResets.findLiveResetByToken('token-r1', T0 + 2), null, 'a used link is not live');
       const racing = await Promise.all([1, 2, 3].map((i) => store.passwordResets.verifyResetByToken('token-r2', { flowHash: `f2-${i}`, now: T0 + 3, expiresAt: T0 + 9_000_000 })));
       assert.equal(racing.filter(Boolean).length, 1, 'exactly one racing request wins');
       assert.equal(racing.find(Boolean)?.id, second.id);
-      assert.equal(await store.passwordResets.countResetsSince(a.id, T0 - 1), 2);
-      assert.equal(await store.passwordResets.countResetsSince(a.id, T0), 1);
+      assert.equal(await store.passwordResets.countLiveResetsSince(a.id, T0 - 1, T0 + 4), 0, 'used links do not count against the cap');
 
       const won = racing.findIndex(Boolean) + 1;
       assert.ok(await store.passwordResets.findVerifiedReset(`f2-${won}`, T0 + 4));
@@ -450,13 +452,13 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(await store.passwordResets.findVerifiedReset(`f2-${won}`, T0 + 6), null);
 
       const late = await store.passwordResets.createReset(reset(a.id, 'late', T0 + 10, { expiresAt: T0 + 20 }));
+      assert.equal(await store.passwordResets.countLiveResetsSince(a.id, T0 + 9, T0 + 19), 1);
+      assert.equal(await store.passwordResets.countLiveResetsSince(a.id, T0 + 9, T0 + 20), 0, 'an expired link does not count');
       assert.equal(await store.passwordResets.verifyResetByToken('token-late', { flowHash: 'fl', now: T0 + 20, expiresAt: T0 + 99 }), null, 'expired');
-      const rows = await store.passwordResets.countResetsSince(a.id, T0 + 9);
-      assert.equal(rows, 1);
       assert.ok(late.id);
     });
 
-    test('a reset code counts wrong attempts and the flow dies at the limit; voidResets ends live flows; requires round-trips', async () => {
+    test('a reset code counts every check and stops at the limit, its link still works; voidResets ends live flows; requires round-trips', async () => {
       const a = await store.accounts.createAccount(newAccount('reset-code@example.org'));
       assert.ok(a);
       await store.passwordResets.createReset(reset(a.id, 'c1'));
@@ -467,6 +469,19 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       await store.passwordResets.createReset(reset(a.id, 'c2'));
       for (let i = 0; i < 5; i++) assert.equal(await store.passwordResets.verifyResetByCode(a.id, `wrong-${i}`, { ...opts, flowHash: 'fc2' }), null);
       assert.equal(await store.passwordResets.verifyResetByCode(a.id, 'code-c2', { ...opts, flowHash: 'fc2' }), null, 'after 5 wrong codes even the right one fails');
+      assert.ok(await store.passwordResets.verifyResetByToken('token-c2', { flowHash: 'fc2-link', now: T0 + 2, expiresAt: T0 + 99 }), 'wrong codes end the code, not the link');
+
+      // A parallel burst (one statement reserves each check): 200 wrong codes and the right one, 5 checks in all.
+      const burst = await store.accounts.createAccount(newAccount('reset-burst@example.org'));
+      assert.ok(burst);
+      await store.passwordResets.createReset(reset(burst.id, 'b1'));
+      const guesses = [...Array.from({ length: 200 }, (_, i) => `wrong-${i}`), 'code-b1'];
+      const results = await Promise.all(guesses.map((g, i) => store.passwordResets.verifyResetByCode(burst.id, g, { ...opts, flowHash: `fb-${i}` })));
+      const row = await store.passwordResets.findLiveResetByToken('token-b1', T0 + 1);
+      const wins = results.filter(Boolean).length;
+      assert.ok(wins <= 1, 'at most the right code wins');
+      // Unless the right code was among the five checks, the flow is still live for its link, with exactly five counted.
+      if (wins === 0) assert.equal(row?.codeAttempts, 5, 'exactly the limit was counted');
 
       const b = await store.accounts.createAccount(newAccount('reset-void@example.org'));
       assert.ok(b);

@@ -7,8 +7,8 @@ import { z } from 'zod';
 import { PassdeskError, isPassdeskError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
 import { passwordRulesAttribute, policyChecklist } from '../../core/password-policy.js';
-import { completePasswordReset, describeResetFlow, proveResetMethod, type ResetFlowView, requestPasswordReset, verifyResetCode, verifyResetToken } from '../../flows/reset-password.js';
-import { resetCodePage, resetHelpDeskPage, resetNewPasswordPage, resetQuestionsPage, resetRequestPage, resetSecondFactorPage } from '../../web/views/reset.js';
+import { completePasswordReset, describeResetFlow, proveResetMethod, resetLinkIsLive, type ResetFlowView, requestPasswordReset, verifyResetCode, verifyResetToken } from '../../flows/reset-password.js';
+import { resetCodePage, resetHelpDeskPage, resetLinkPage, resetNewPasswordPage, resetQuestionsPage, resetRequestPage, resetSecondFactorPage } from '../../web/views/reset.js';
 import type { NewPasswordRules } from '../../web/views/pages.js';
 import type { SafeHtml } from '../../web/html.js';
 import { assertPasswordWithinLimit } from '../api/routes.js';
@@ -82,7 +82,7 @@ export async function resetRoutes(app: FastifyInstance, ctx: HttpContext): Promi
       description:
         'Always 202 with the same body, whether or not an account uses the address (and whether it is disabled or locked). '
         + 'When one does, an email with the link `{base URL}/reset?token=TOKEN` and an 8-digit code goes to its address and its verified recovery address. '
-        + 'At most 3 emails per account per 15 minutes, and a limit per IP; a throttled request still answers 202.',
+        + 'At most 3 emails per account per 15 minutes while their links still work, and a limit per IP; a throttled request still answers 202 and sends nothing.',
       body: z.strictObject({ email: emailInput }),
       response: { 202: acceptedBody, ...errors(400, 413, 415) },
     },
@@ -95,7 +95,8 @@ export async function resetRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     schema: {
       tags: ['password'],
       summary: 'Exchange the reset link token, or the email and code, for a flow id',
-      description: 'Either `{token}` from the link or `{email, code}`. A token or code works once. Used, expired, replaced or unknown: 400 RESET_LINK_INVALID or RESET_CODE_INVALID. Five wrong codes end the flow.',
+      description: 'Either `{token}` from the link or `{email, code}`. A token or code works once. Used, expired or unknown: 400 RESET_LINK_INVALID or RESET_CODE_INVALID. '
+        + 'A newer request does not end an older link. Five wrong codes end the code of each live reset of the account; its link still works.',
       body: z.union([z.strictObject({ token: secretInput }), z.strictObject({ email: emailInput, code: codeInput })]),
       response: { 200: flowView, ...errors(400, 413, 415) },
     },
@@ -111,7 +112,7 @@ export async function resetRoutes(app: FastifyInstance, ctx: HttpContext): Promi
       tags: ['password'],
       summary: 'Set the new password of a verified reset',
       description:
-        'Checks the password policy, then in one transaction: the new password, every session of the account signed out, every reset of the account ended, '
+        'Checks the whole password policy (including not the current password, the history, and after “This wasn’t me” no password in use since the reported event), then in one transaction: the new password, every session of the account signed out, every reset of the account ended, '
         + 'the audit event and a "password reset" email. No session is created: sign in with the new password. A used or expired flow: 400 RESET_FLOW_INVALID.',
       body: z.strictObject({
         flowId: secretInput,
@@ -164,16 +165,29 @@ export async function resetRoutes(app: FastifyInstance, ctx: HttpContext): Promi
   const policy = ctx.deps.config.passwordPolicy;
   const rules = async (err?: unknown): Promise<NewPasswordRules> => ({
     passwordRules: passwordRulesAttribute(policy),
-    checklist: policyChecklist(policy, { breachedCheck: (await ctx.deps.breached?.active()) ?? false, forChange: false }),
+    checklist: policyChecklist(policy, { breachedCheck: (await ctx.deps.breached?.active()) ?? false, forChange: true }),
     failedCodes: violationCodes(err),
   });
 
+  // The emailed link. Opening it changes nothing (mail scanners such as Safe Links open every link): a page with
+  // one button whose form carries the token in a hidden field; only that POST uses it. The token is put in no
+  // other URL, and the page is never cached nor sent on as a referrer.
   app.get('/reset', async (request, reply) => {
     const csrf = ensureCsrfToken(ctx, request, reply);
     const q = tokenQuery.safeParse(request.query);
     const token = q.success ? q.data.token : undefined;
     if (token === undefined) return sendPage(reply, resetRequestPage(ctx, { csrf }));
-    // The link: exchange the token for a flow and move it out of the URL (history, logs, Referer).
+    const live = secretInput.safeParse(token).success && (await resetLinkIsLive(ctx.deps, { token }));
+    reply.header('Referrer-Policy', 'no-referrer');
+    if (!live) return sendPage(reply, resetRequestPage(ctx, { csrf, error: messages.errors.RESET_LINK_INVALID }), 400);
+    return sendPage(reply, resetLinkPage(ctx, { csrf, token }));
+  });
+
+  // The link page's button: exchanges the token for a flow, and moves on without the token in the URL.
+  app.post('/reset/link', async (request, reply) => {
+    csrfOr403(request);
+    const csrf = ensureCsrfToken(ctx, request, reply);
+    const token = String(formBody(request)['token'] ?? '');
     try {
       if (!secretInput.safeParse(token).success) throw new PassdeskError('RESET_LINK_INVALID');
       const flow = await verifyResetToken(ctx.deps, { token }, requestContext(request));

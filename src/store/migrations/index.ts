@@ -136,7 +136,9 @@ function mailPreferences(dialect: Dialect): Migration {
 // code, both stored only as hashes; the flow id handed out after verification, hashed too. States:
 //   requested ─(token or code)─▶ verified ─(new password)─▶ completed
 //       │                          │
-//       └──── voided (a newer request, a completed reset, too many wrong codes) / expired (its time ran out)
+//       └──── voided (a completed reset, a "This wasn't me" report) / expired (its time ran out)
+// Since 0015 a newer request no longer voids older flows, and wrong codes end only the code path (code_attempts
+// at the limit), never the link: see flows/reset-password.ts for why.
 function passwordReset(dialect: Dialect): Migration {
   const time = dialect === 'postgres' ? 'bigint' : 'integer';
   return {
@@ -348,6 +350,27 @@ function instance(dialect: Dialect): Migration {
   };
 }
 
+// Reset hardening (issue 11). Passwords a reset must refuse after "This wasn't me": the account's password and
+// every password it had in use at or after the reported event (flows/not-me.ts records them, hashed as they
+// were stored; a completed reset clears them). The code counter moved to one guarded UPDATE, which needs no
+// new column; this index serves it (a code check reserves a slot in the account's live flows).
+function resetHardening(dialect: Dialect): Migration {
+  const time = dialect === 'postgres' ? 'bigint' : 'integer';
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('reset_refused_passwords')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', time, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('reset_refused_passwords_account_idx').on('reset_refused_passwords').columns(['account_id']).execute();
+      await db.schema.createIndex('password_resets_live_idx').on('password_resets').columns(['account_id', 'state', 'expires_at']).execute();
+    },
+  };
+}
+
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect),
@@ -360,6 +383,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0011_passkeys': passkeys(dialect),
     '0012_step_up': stepUp(dialect),
     '0013_not_me': notMe(dialect),
+    '0015_reset_hardening': resetHardening(dialect),
     '0019_write_probe': writeProbe(dialect),
     '0020_instance': instance(dialect),
   };

@@ -9,7 +9,7 @@ function help(ctx: PageContext): SafeHtml {
   <ul>
     <li>Look in your spam or junk folder.</li>
     <li>Wait a minute: emails can take a little while to arrive.</li>
-    <li>Ask again below: a new email replaces the old one, and only the newest link and code work.</li>
+    <li>Ask again below. Every reset email you received in the last 30 minutes still works until you use one.</li>
     <li>If you set up a recovery address, the email goes there too: check that mailbox.</li>
     <li>Still nothing? Contact the help desk${ctx.config.supportContact ? html`: <span id="support-contact">${ctx.config.supportContact}</span>` : ''}.</li>
   </ul>
@@ -35,11 +35,28 @@ export function resetRequestPage(ctx: PageContext, o: { csrf: string; email?: st
 </section>`);
 }
 
+/**
+ * What the emailed link opens: one button. Opening it changes nothing (mail scanners open links); the token
+ * rides only in the form's hidden field, and only the POST uses it.
+ */
+export function resetLinkPage(ctx: PageContext, o: { csrf: string; token: string }): SafeHtml {
+  return page(ctx, 'Reset your password', html`<section class="card narrow">
+  <h1>Reset your password</h1>
+  <p>You asked to reset your password. Continue to choose a new one.</p>
+  <form method="post" action="/reset/link" id="reset-link-form">
+    <input type="hidden" name="_csrf" value="${o.csrf}">
+    <input type="hidden" name="token" value="${o.token}">
+    <button type="submit" class="primary" id="reset-continue">Continue</button>
+  </form>
+  <p class="muted">Didn’t ask for this? Close this page: nothing changes, and your password stays as it is.</p>
+</section>`);
+}
+
 export function resetCodePage(ctx: PageContext, o: { csrf: string; email?: string | undefined; error?: string | undefined }): SafeHtml {
   return page(ctx, 'Enter your reset code', html`<section class="card narrow">
   <h1>Enter your reset code</h1>
   ${alertBox('error', o.error)}
-  <p>Type the 8-digit code from the reset email. After 5 wrong codes it stops working and you need a new email.</p>
+  <p>Type the 8-digit code from the reset email. After 5 wrong codes it stops working; the link in the same email still works.</p>
   <form method="post" action="/reset/code" novalidate id="reset-code-form">
     <input type="hidden" name="_csrf" value="${o.csrf}">
     <div class="field">
