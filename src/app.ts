@@ -19,11 +19,12 @@ import type { HttpContext } from './http/context.js';
 import { memoryAttemptLimiter } from './core/attempt-limiter.js';
 import { createSecretBox } from './core/secret-box.js';
 import { assertSecretMatchesDatabase } from './secret-check.js';
+import { createKeyedHash } from './core/keyed-hash.js';
 import { backgroundTasks } from './flows/background.js';
 import { RESET_MAX_PER_IP, RESET_THROTTLE_WINDOW_MS } from './flows/reset-password.js';
 import { resetRoutes } from './http/reset/routes.js';
 import { NOT_ME_MAX_PER_IP, NOT_ME_THROTTLE_WINDOW_MS } from './flows/not-me.js';
-import { PASSWORDLESS_OPTIONS_MAX_PER_IP, PASSWORDLESS_OPTIONS_WINDOW_MS } from './flows/passkeys.js';
+import { PASSKEY_CHALLENGE_SWEEP_INTERVAL_MS, PASSWORDLESS_OPTIONS_MAX_PER_IP, PASSWORDLESS_OPTIONS_WINDOW_MS, sweepExpiredPasskeyChallenges } from './flows/passkeys.js';
 import { notMeRoutes } from './http/not-me/routes.js';
 import { createMailSystem, type MailSystem } from './mail/setup.js';
 import { registerMailMetrics } from './mail/metrics.js';
@@ -122,6 +123,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     await assertSecretMatchesDatabase(store, config.secretBytes, (options.clock ?? systemClock).now());
     const breached = createBreachedPasswords({ ...breachedOptionsFromConfig(config), clock: options.clock ?? systemClock, logger });
     let expirySweep: NodeJS.Timeout | undefined;
+    let challengeSweep: NodeJS.Timeout | undefined;
     const ownsHasher = !options.hasher;
     const hasher = options.hasher ?? (await createPasswordHasher({
       params: { memoryKib: config.argon2MemoryKib, iterations: config.argon2Iterations, parallelism: config.argon2Parallelism },
@@ -158,6 +160,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       observe: { signIn: metrics.observeSignIn },
       mail: mail.deps,
       secondFactorSecrets: createSecretBox({ serverSecrets: [config.secretBytes], purpose: 'totp-secret', random }),
+      recoveryCodeKeys: createKeyedHash({ serverSecrets: [config.secretBytes], purpose: 'recovery-code' }),
     };
     const { server, ctx } = await buildServer({ config, deps, metrics, logger });
     await server.register(async (s) => mailSettingsRoutes(s, ctx));
@@ -174,6 +177,11 @@ export async function createApp(options: AppOptions): Promise<App> {
         deps.strength?.warm();
         const address = await server.listen({ host: config.host, port: config.port });
         if (config.mailWorker) mail.worker?.start();
+        // Abandoned passkey ceremonies leave challenge rows; a bounded sweep drops the expired ones.
+        challengeSweep = setInterval(() => {
+          sweepExpiredPasskeyChallenges(deps).catch((err: unknown) => logger.error({ err }, 'passkey challenge sweep failed'));
+        }, PASSKEY_CHALLENGE_SWEEP_INTERVAL_MS);
+        challengeSweep.unref();
         if (config.passwordMaxAge !== undefined) {
           const sweep = (): void => {
             sendExpiryReminders(deps).then(
@@ -192,6 +200,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         await deps.background?.idle();
         await mail.close();
         if (expirySweep) clearInterval(expirySweep);
+        if (challengeSweep) clearInterval(challengeSweep);
         if (ownsHasher) await hasher.close();
         await breached.close();
         if (ownsStore) await store.close();

@@ -1,13 +1,14 @@
 // Changing a password while signed in (the seed procedure). Verify the current password, check the new
 // one, then in ONE transaction: new hash, change time, the current session rotated, other devices signed
 // out (default), and the audit event. A wrong current password changes nothing and counts as a failure.
-import { oneAtATime } from './one-at-a-time.js';
 import { PassdeskError } from '../core/errors.js';
 import { normalizePassword } from '../core/password-rules.js';
 import { assertPasswordAllowed, rememberLeavingPassword } from './password-policy.js';
 import type { FlowDeps, RequestContext } from './deps.js';
 import { issueSession, type Authenticated, type IssuedSession } from './sessions.js';
 import { queueNotice } from '../mail/notices.js';
+import { reserveGuess } from './attempt-budget.js';
+import type { AttemptBudget } from '../store/index.js';
 
 export interface ChangePasswordInput {
   currentPassword: string;
@@ -22,29 +23,28 @@ export interface ChangePasswordResult extends IssuedSession {
 /** Wrong current passwords tolerated per account in the window before the flow refuses for a while. */
 export const CHANGE_FAILURE_LIMIT = 5;
 export const CHANGE_FAILURE_WINDOW_MS = 15 * 60_000;
+/** Kept in the store (store/attempts.ts): holds across processes and nodes. */
+export const CHANGE_PASSWORD_BUDGET: AttemptBudget = { purpose: 'change_password', limit: CHANGE_FAILURE_LIMIT, windowMs: CHANGE_FAILURE_WINDOW_MS };
 
 /**
  * The current password again, for a change made with it (this flow, security questions). Someone holding a stolen
- * session must not get unlimited guesses: wrong ones count per account ('password.change_failed',
- * CHANGE_FAILURE_LIMIT in CHANGE_FAILURE_WINDOW_MS), one guess at a time (flows/one-at-a-time.ts).
+ * session must not get unlimited guesses: a slot of CHANGE_PASSWORD_BUDGET (CHANGE_FAILURE_LIMIT in CHANGE_FAILURE_WINDOW_MS)
+ * is reserved in the store before the password is checked and given back when it is right.
  */
 export async function proveCurrentPassword(
   deps: FlowDeps, auth: Authenticated, password: string, ctx: RequestContext, o: { via?: string } = {},
 ): Promise<void> {
   const { account, session } = auth;
-  await oneAtATime(`guess:${account.id}`, async () => {
-    const now = deps.clock.now();
-    if ((await deps.store.events.countEvents(account.id, 'password.change_failed', { since: now - CHANGE_FAILURE_WINDOW_MS })) >= CHANGE_FAILURE_LIMIT) {
-      throw new PassdeskError('TOO_MANY_REQUESTS');
-    }
-    if (!account.passwordHash || !(await deps.hasher.verify(account.passwordHash, password))) {
-      await deps.store.events.recordEvent({
-        accountId: account.id, type: 'password.change_failed', now, ip: ctx.ip, device: session.device, sessionId: session.id,
-        ...(o.via ? { detail: { via: o.via } } : {}),
-      });
-      throw new PassdeskError('CURRENT_PASSWORD_INCORRECT');
-    }
-  });
+  const now = deps.clock.now();
+  const slot = await reserveGuess(deps.store, account.id, CHANGE_PASSWORD_BUDGET, now);
+  if (!account.passwordHash || !(await deps.hasher.verify(account.passwordHash, password))) {
+    await deps.store.events.recordEvent({
+      accountId: account.id, type: 'password.change_failed', now, ip: ctx.ip, device: session.device, sessionId: session.id,
+      ...(o.via ? { detail: { via: o.via } } : {}),
+    });
+    throw new PassdeskError('CURRENT_PASSWORD_INCORRECT');
+  }
+  await deps.store.attempts.releaseAttempt(slot);
 }
 
 export async function changePassword(deps: FlowDeps, auth: Authenticated, input: ChangePasswordInput, ctx: RequestContext): Promise<ChangePasswordResult> {

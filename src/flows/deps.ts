@@ -9,6 +9,7 @@ import type { StrengthEstimator } from '../policy/strength-estimator.js';
 import type { AttemptLimiter } from '../core/attempt-limiter.js';
 import type { MailDeps } from '../mail/notices.js';
 import type { SecretBox } from '../core/secret-box.js';
+import type { KeyedHash } from '../core/keyed-hash.js';
 
 export interface FlowConfig {
   registration: 'open' | 'closed';
@@ -80,6 +81,8 @@ export interface FlowDeps {
   mail?: MailDeps;
   /** Seals TOTP seeds at rest (key derived from the server secret); absent in the CLI, where two-factor flows refuse. */
   secondFactorSecrets?: SecretBox;
+  /** HMAC keys for recovery codes (HKDF from the server secret, purpose 'recovery-code'); derived from `secret` when absent. */
+  recoveryCodeKeys?: KeyedHash;
 }
 
 /** Facts about the request a flow records (audit, device list). Never secrets. */

@@ -19,7 +19,7 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { PassdeskError } from '../core/errors.js';
-import { hashToken } from '../core/tokens.js';
+import { generateToken, hashToken } from '../core/tokens.js';
 import { isNewDevice } from '../core/new-device.js';
 import { queueNotice } from '../mail/notices.js';
 import type { Account, Passkey } from '../store/index.js';
@@ -34,6 +34,10 @@ import { assertRecentAuthentication } from './step-up.js';
 export const PASSKEY_CHALLENGE_TTL_MS = 5 * 60_000;
 export const PASSKEY_NAME_MAX = 64;
 const CHALLENGE_BYTES = 32;
+/** Expired challenges dropped per sweep: a bounded delete, so a sweep never holds the table for long. */
+export const PASSKEY_CHALLENGE_SWEEP_LIMIT = 500;
+/** How often the server sweeps expired challenges (besides the small sweep at each new challenge). */
+export const PASSKEY_CHALLENGE_SWEEP_INTERVAL_MS = 5 * 60_000;
 const NEW_DEVICE_HISTORY = 200;
 
 export interface PasskeyView {
@@ -65,9 +69,21 @@ function webauthn(deps: FlowDeps): NonNullable<FlowDeps['config']['webauthn']> {
 /** The WebAuthn user handle: the account id (a random UUID, no personal data; WebAuthn §14.6.1). */
 const userHandle = (accountId: string): Uint8Array<ArrayBuffer> => new Uint8Array(Buffer.from(accountId, 'utf8'));
 
+/** At each new challenge a few expired ones go too (bounded: a request never pays for a whole backlog). */
+const CHALLENGE_CREATION_SWEEP = 20;
+
+/**
+ * Drops expired challenges, at most `limit` per call (default PASSKEY_CHALLENGE_SWEEP_LIMIT); returns how many. The
+ * server runs it every PASSKEY_CHALLENGE_SWEEP_INTERVAL_MS, so abandoned ceremonies do not stay in the table when
+ * no new challenge is asked for.
+ */
+export async function sweepExpiredPasskeyChallenges(deps: Pick<FlowDeps, 'store' | 'clock'>, o: { limit?: number } = {}): Promise<number> {
+  return deps.store.passkeys.deleteExpiredChallenges(deps.clock.now(), { limit: o.limit ?? PASSKEY_CHALLENGE_SWEEP_LIMIT });
+}
+
 async function saveChallenge(deps: FlowDeps, challenge: string, o: { purpose: PasskeyChallengePurpose; accountId: string | null; binding: string | null }): Promise<void> {
   const now = deps.clock.now();
-  await deps.store.passkeys.deleteExpiredChallenges(now);
+  await deps.store.passkeys.deleteExpiredChallenges(now, { limit: CHALLENGE_CREATION_SWEEP });
   await deps.store.passkeys.createChallenge({ id: hashToken(challenge), ...o, challenge, now, expiresAt: now + PASSKEY_CHALLENGE_TTL_MS });
 }
 
@@ -165,7 +181,7 @@ export async function finishPasskeyRegistration(
   auth: Authenticated,
   input: { response: RegistrationResponseJSON; name?: string | undefined },
   ctx: RequestContext,
-): Promise<{ passkey: PasskeyView; recoveryCodes: string[] | null }> {
+): Promise<{ passkey: PasskeyView; recoveryCodes: string[] | null; token: string }> {
   const w = webauthn(deps);
   await assertRecentAuthentication(deps, auth);
   const requestedName = cleanName(input.name);
@@ -193,6 +209,7 @@ export async function finishPasskeyRegistration(
   const now = deps.clock.now();
   const existing = await deps.store.passkeys.listPasskeys(auth.account.id);
   const name = requestedName ?? defaultPasskeyName({ transports, device: auth.session.device, taken: existing.map((p) => p.name) });
+  const token = generateToken(deps.random);
   return deps.store.transaction(async (tx) => {
     const first = (await countSecondFactors(tx, auth.account.id)) === 0;
     const passkey = await tx.passkeys.createPasskey({
@@ -203,11 +220,14 @@ export async function finishPasskeyRegistration(
     if (!passkey) throw new PassdeskError('PASSKEY_ALREADY_REGISTERED');
     const recoveryCodes = first ? await storeRecoveryCodes(tx, deps, auth.account.id) : null;
     // The person just used the new passkey: this session counts as authenticated with it, so the account's
-    // raised step-up requirement does not lock out the session that raised it (as when an app is confirmed).
-    await tx.sessions.recordAuthentication(auth.session.id, { accountId: auth.account.id, at: now, method: 'passkey' });
+    // raised step-up requirement does not lock out the session that raised it (as when an app is confirmed). A
+    // privilege change: the session's token is rotated (DESIGN.md), so a copy of the old cookie does not gain it.
+    if (!(await tx.sessions.recordAuthentication(auth.session.id, { accountId: auth.account.id, at: now, method: 'passkey', newTokenHash: hashToken(token) }))) {
+      throw new PassdeskError('AUTHENTICATION_REQUIRED');
+    }
     await tx.events.recordEvent({ accountId: auth.account.id, type: 'second_factor.added', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { type: 'passkey', passkeyId: passkey.id } });
     await queueNotice(tx, deps, { account: auth.account, notice: { code: 'second-factor-added', method: methodName(name) }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
-    return { passkey: toPasskeyView(passkey), recoveryCodes };
+    return { passkey: toPasskeyView(passkey), recoveryCodes, token };
   });
 }
 
@@ -242,9 +262,10 @@ export async function removePasskey(
 ): Promise<{ remaining: number }> {
   const passkey = await deps.store.passkeys.findPasskey(auth.account.id, passkeyId);
   if (!passkey) throw new PassdeskError('PASSKEY_NOT_FOUND');
-  await assertFactorRemovalAllowed(deps, auth, proof, ctx, { what: 'the passkey' });
+  const rule = await assertFactorRemovalAllowed(deps, auth, proof, ctx, { what: 'the passkey' });
   const now = deps.clock.now();
   return deps.store.transaction(async (tx) => {
+    await rule.assertInTransaction(tx);
     if (!(await tx.passkeys.removePasskey(auth.account.id, passkeyId))) throw new PassdeskError('PASSKEY_NOT_FOUND');
     const remaining = await countSecondFactors(tx, auth.account.id);
     if (remaining === 0) await tx.twoFactor.replaceRecoveryCodes(auth.account.id, [], { now, newId: () => deps.random.uuid() });

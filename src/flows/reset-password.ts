@@ -20,7 +20,6 @@
 //     in the inbox; once they are used, expired or ended, a new request sends again.
 // The cap still bounds the mail a stranger can send the owner (3 per 15 minutes). Live links are bounded by
 // the cap and the TTL; each is a 256-bit token, and each code has its own small attempt budget.
-import { oneAtATime } from './one-at-a-time.js';
 import { randomInt } from 'node:crypto';
 import { PassdeskError } from '../core/errors.js';
 import { normalizeEmail } from '../core/email.js';
@@ -33,7 +32,8 @@ import type { Account, Repositories } from '../store/index.js';
 import { assertPasswordAllowed, rememberLeavingPassword } from './password-policy.js';
 import type { FlowDeps, RequestContext } from './deps.js';
 import { answersMatch, hasSecurityAnswers } from './security-questions.js';
-import { acceptTotp, hasSecondFactor, MAX_ACCOUNT_FAILURES, recentSecondFactorFailures, recoveryCodeHash, secondFactorMethods, type SecondFactorMethod, type SecondFactorProof } from './two-factor.js';
+import { acceptTotp, findRecoveryCode, hasSecondFactor, secondFactorMethods, SECOND_FACTOR_BUDGET, TOO_MANY_WRONG_CODES, type SecondFactorMethod, type SecondFactorProof } from './two-factor.js';
+import { reserveGuess } from './attempt-budget.js';
 import { passkeyOptionsForAccount, verifyPasskeyForAccount } from './passkeys.js';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { normalizeCode } from '../core/otp.js';
@@ -261,50 +261,53 @@ export async function proveResetMethod(deps: FlowDeps, input: { flowId: string }
   const found = await deps.store.passwordResets.findVerifiedReset(flowHash, now);
   const account = found ? await deps.store.accounts.findAccountById(found.accountId) : null;
   if (!found || !account || account.status !== 'active') throw new PassdeskError('RESET_FLOW_INVALID');
-  // One guess at a time per account (flows/one-at-a-time.ts); the flow is read again inside, so a burst cannot
-  // outlive its attempt limit.
-  return oneAtATime(`guess:${account.id}`, async () => {
-    const flow = await deps.store.passwordResets.findVerifiedReset(flowHash, now);
-    if (!flow) throw new PassdeskError('RESET_FLOW_INVALID');
-    const remaining = await remainingRequirements(deps, flow, account);
-    const requirement = input.method === 'security_questions' ? SECURITY_QUESTIONS_REQUIREMENT : SECOND_FACTOR_REQUIREMENT;
-    // Nothing to prove this way: say what is still needed rather than taking a code for nothing.
-    if (!remaining.includes(requirement)) return flowView(deps, input.flowId, remaining, account.id);
-    if ((await recentSecondFactorFailures(deps, account.id, now)) >= MAX_ACCOUNT_FAILURES) {
-      throw new PassdeskError('TOO_MANY_REQUESTS', 'Too many wrong codes for this account. Wait 15 minutes and try again.');
-    }
-
-    let ok: boolean;
-    if (input.method === 'security_questions') ok = await answersMatch(deps, account.id, input.answers);
-    else if (input.method === 'totp') ok = await acceptTotp(deps, account.id, normalizeCode(input.code));
-    // The challenge was issued for this reset flow (startResetPasskey) and is used up by this try.
-    else if (input.method === 'passkey') ok = (await verifyPasskeyForAccount(deps, account.id, input.response, { purpose: 'reset', binding: flowHash })) !== null;
-    else ok = true; // a recovery code is consumed in the transaction below, with the rest
-
-    const failed = async (): Promise<never> => {
-      const after = await deps.store.passwordResets.recordResetFactorFailure(flowHash, now);
-      await deps.store.events.recordEvent({ accountId: account.id, type: 'password.reset_method_failed', now, ip: ctx.ip, detail: { method: input.method } });
-      if (!after || after.state !== 'verified') throw new PassdeskError('RESET_FLOW_INVALID');
-      const attemptsLeft = RESET_FACTOR_MAX_ATTEMPTS - after.factorAttempts;
-      throw input.method === 'security_questions'
-        ? new PassdeskError('RESET_ANSWERS_INCORRECT', undefined, { attemptsLeft })
-        : new PassdeskError(input.method === 'passkey' ? 'PASSKEY_INVALID' : 'SECOND_FACTOR_CODE_INVALID', undefined, { attemptsLeft });
-    };
-    if (!ok) return failed();
-
-    const done = await deps.store.transaction(async (tx) => {
-      if (input.method === 'recovery_code' && !(await tx.twoFactor.consumeRecoveryCode(account.id, recoveryCodeHash(normalizeCode(input.code)), now))) return 'wrong-code' as const;
-      if (!(await tx.passwordResets.satisfyResetRequirement(flowHash, requirement, now))) throw new PassdeskError('RESET_FLOW_INVALID');
-      await tx.events.recordEvent({ accountId: account.id, type: 'password.reset_method_verified', now, ip: ctx.ip, detail: { method: input.method } });
-      if (input.method === 'recovery_code') {
-        await tx.events.recordEvent({ accountId: account.id, type: 'recovery_code.used', now, ip: ctx.ip, detail: { via: 'password-reset' } });
-        await queueNotice(tx, deps, { account, notice: { code: 'recovery-code-used' }, origin: { at: now, device: null, ip: ctx.ip } });
-      }
-      return 'proven' as const;
-    });
-    if (done === 'wrong-code') return failed();
-    return flowView(deps, input.flowId, remaining.filter((r) => r !== requirement), account.id);
+  const remaining = await remainingRequirements(deps, found, account);
+  const requirement = input.method === 'security_questions' ? SECURITY_QUESTIONS_REQUIREMENT : SECOND_FACTOR_REQUIREMENT;
+  // Nothing to prove this way: say what is still needed rather than taking a code for nothing.
+  if (!remaining.includes(requirement)) return flowView(deps, input.flowId, remaining, account.id);
+  // Reserve-then-verify: one try of this flow and one of the account's budget are taken in the store before the
+  // code or answers are evaluated (atomic statements; holds across processes and nodes). Either refusal rolls both back.
+  const { flow, slot } = await deps.store.transaction(async (tx) => {
+    const reserved = await tx.passwordResets.reserveResetFactorAttempt(flowHash, now);
+    if (!reserved) throw new PassdeskError('RESET_FLOW_INVALID');
+    return { flow: reserved, slot: await reserveGuess(tx, account.id, SECOND_FACTOR_BUDGET, now, TOO_MANY_WRONG_CODES) };
   });
+
+  let ok: boolean;
+  let recoveryCodeId: string | null = null;
+  if (input.method === 'security_questions') ok = await answersMatch(deps, account.id, input.answers);
+  else if (input.method === 'totp') ok = await acceptTotp(deps, account.id, normalizeCode(input.code));
+  // The challenge was issued for this reset flow (startResetPasskey) and is used up by this try.
+  else if (input.method === 'passkey') ok = (await verifyPasskeyForAccount(deps, account.id, input.response, { purpose: 'reset', binding: flowHash })) !== null;
+  // Compared here, used up in the transaction below with the rest.
+  else ok = (recoveryCodeId = await findRecoveryCode(deps, deps.store, account.id, input.code)) !== null;
+
+  const failed = async (): Promise<never> => {
+    await deps.store.passwordResets.voidResetAtFactorLimit(flowHash, now);
+    await deps.store.events.recordEvent({ accountId: account.id, type: 'password.reset_method_failed', now, ip: ctx.ip, detail: { method: input.method } });
+    if (flow.factorAttempts >= RESET_FACTOR_MAX_ATTEMPTS) throw new PassdeskError('RESET_FLOW_INVALID');
+    const attemptsLeft = RESET_FACTOR_MAX_ATTEMPTS - flow.factorAttempts;
+    throw input.method === 'security_questions'
+      ? new PassdeskError('RESET_ANSWERS_INCORRECT', undefined, { attemptsLeft })
+      : new PassdeskError(input.method === 'passkey' ? 'PASSKEY_INVALID' : 'SECOND_FACTOR_CODE_INVALID', undefined, { attemptsLeft });
+  };
+  if (!ok) return failed();
+
+  const done = await deps.store.transaction(async (tx) => {
+    if (recoveryCodeId !== null && !(await tx.twoFactor.useRecoveryCode(account.id, recoveryCodeId, now))) return 'wrong-code' as const;
+    if (!(await tx.passwordResets.satisfyResetRequirement(flowHash, requirement, now))) throw new PassdeskError('RESET_FLOW_INVALID');
+    // The right try gives its slots back: only wrong ones use the budgets up.
+    await tx.passwordResets.releaseResetFactorAttempt(flowHash, now);
+    await tx.attempts.releaseAttempt(slot);
+    await tx.events.recordEvent({ accountId: account.id, type: 'password.reset_method_verified', now, ip: ctx.ip, detail: { method: input.method } });
+    if (input.method === 'recovery_code') {
+      await tx.events.recordEvent({ accountId: account.id, type: 'recovery_code.used', now, ip: ctx.ip, detail: { via: 'password-reset' } });
+      await queueNotice(tx, deps, { account, notice: { code: 'recovery-code-used' }, origin: { at: now, device: null, ip: ctx.ip } });
+    }
+    return 'proven' as const;
+  });
+  if (done === 'wrong-code') return failed();
+  return flowView(deps, input.flowId, remaining.filter((r) => r !== requirement), account.id);
 }
 
 /**

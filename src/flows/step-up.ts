@@ -6,14 +6,15 @@
 // Today: 'password' (strength 1); 'totp', 'recovery_code' and 'passkey' (strength 2: something you have). A
 // passkey proves itself against a challenge bound to this session (startStepUpPasskey).
 // A new factor adds itself to ReauthenticationInput, METHOD_STRENGTH, acceptedMethods and reauthenticate.
-import { oneAtATime } from './one-at-a-time.js';
 import { PassdeskError } from '../core/errors.js';
 import { normalizeCode } from '../core/otp.js';
+import { reserveGuess } from './attempt-budget.js';
+import type { AttemptBudget } from '../store/index.js';
 import { generateToken, hashToken } from '../core/tokens.js';
 import { queueNotice } from '../mail/notices.js';
 import type { FlowDeps, RequestContext } from './deps.js';
 import type { Authenticated, IssuedSession } from './sessions.js';
-import { acceptTotp, hasSecondFactor, MAX_ACCOUNT_FAILURES, recentSecondFactorFailures, recoveryCodeHash, secondFactorMethods } from './two-factor.js';
+import { acceptTotp, findRecoveryCode, hasSecondFactor, secondFactorMethods, SECOND_FACTOR_BUDGET, TOO_MANY_WRONG_CODES } from './two-factor.js';
 import { passkeyOptionsForAccount, verifyPasskeyForAccount } from './passkeys.js';
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 
@@ -22,6 +23,8 @@ export const DEFAULT_STEP_UP_MAX_AGE_MS = 10 * 60_000;
 /** Wrong current passwords per account in REAUTH_FAILURE_WINDOW_MS, from step-up and the forms that ask for it. */
 export const REAUTH_FAILURE_LIMIT = 5;
 export const REAUTH_FAILURE_WINDOW_MS = 15 * 60_000;
+/** Kept in the store (store/attempts.ts): holds across processes and nodes. */
+export const REAUTH_PASSWORD_BUDGET: AttemptBudget = { purpose: 'reauth_password', limit: REAUTH_FAILURE_LIMIT, windowMs: REAUTH_FAILURE_WINDOW_MS };
 
 export type StepUpMethod = 'password' | 'totp' | 'recovery_code' | 'passkey';
 
@@ -82,54 +85,47 @@ export async function assertRecentAuthentication(deps: FlowDeps, auth: Authentic
 }
 
 /**
- * The current password again. Wrong ones count per account (REAUTH_FAILURE_LIMIT per 15 minutes, 'reauth.failed')
- * and in the sign-in throttle for this address and IP, so a stolen session cannot guess without limit.
+ * The current password again. Wrong ones count per account (REAUTH_FAILURE_LIMIT per 15 minutes, a slot reserved in
+ * the store before the password is checked, given back when it is right) and in the sign-in throttle for this address
+ * and IP, so a stolen session cannot guess without limit, from however many nodes.
  */
 export async function verifyPasswordProof(deps: FlowDeps, auth: Authenticated, password: string, ctx: RequestContext): Promise<void> {
-  return oneAtATime(`guess:${auth.account.id}`, async () => {
-    const { account, session } = auth;
-    const now = deps.clock.now();
-    const throttle = deps.signInThrottle;
-    const pairKey = `pair:${account.emailNormalized}\u0000${ctx.ip ?? 'unknown'}`;
-    const ipKey = `ip:${ctx.ip ?? 'unknown'}`;
-    if (throttle && (throttle.perAccountAndIp.isLimited(pairKey) || throttle.perIp.isLimited(ipKey))) throw new PassdeskError('TOO_MANY_REQUESTS');
-    const failures = await deps.store.events.countEvents(account.id, 'reauth.failed', { since: now - REAUTH_FAILURE_WINDOW_MS });
-    if (failures >= REAUTH_FAILURE_LIMIT) throw new PassdeskError('TOO_MANY_REQUESTS');
-    if (!account.passwordHash || !(await deps.hasher.verify(account.passwordHash, password))) {
-      throttle?.perAccountAndIp.recordFailure(pairKey);
-      throttle?.perIp.recordFailure(ipKey);
-      await deps.store.events.recordEvent({ accountId: account.id, type: 'reauth.failed', now, ip: ctx.ip, device: session.device, sessionId: session.id, detail: { method: 'password' } });
-      throw new PassdeskError('CURRENT_PASSWORD_INCORRECT');
-    }
-  });
+  const { account, session } = auth;
+  const now = deps.clock.now();
+  const throttle = deps.signInThrottle;
+  const pairKey = `pair:${account.emailNormalized}\u0000${ctx.ip ?? 'unknown'}`;
+  const ipKey = `ip:${ctx.ip ?? 'unknown'}`;
+  if (throttle && (throttle.perAccountAndIp.isLimited(pairKey) || throttle.perIp.isLimited(ipKey))) throw new PassdeskError('TOO_MANY_REQUESTS');
+  const slot = await reserveGuess(deps.store, account.id, REAUTH_PASSWORD_BUDGET, now);
+  if (!account.passwordHash || !(await deps.hasher.verify(account.passwordHash, password))) {
+    throttle?.perAccountAndIp.recordFailure(pairKey);
+    throttle?.perIp.recordFailure(ipKey);
+    await deps.store.events.recordEvent({ accountId: account.id, type: 'reauth.failed', now, ip: ctx.ip, device: session.device, sessionId: session.id, detail: { method: 'password' } });
+    throw new PassdeskError('CURRENT_PASSWORD_INCORRECT');
+  }
+  await deps.store.attempts.releaseAttempt(slot);
 }
 
 /**
- * A second-factor code as proof for a signed-in session. Wrong codes share the account's budget with sign-in and
- * reset (MAX_ACCOUNT_FAILURES per 15 minutes); a TOTP step is accepted once (replay refused, as at sign-in); a
- * recovery code is used up. Returns nothing; throws on a wrong code.
+ * A current authenticator code as proof for a signed-in session. Wrong codes share the account's budget with sign-in
+ * and reset (SECOND_FACTOR_BUDGET: a slot reserved in the store before the code is checked, given back when it is
+ * right); a TOTP step is accepted once (replay refused, as at sign-in). Returns nothing; throws on a wrong code.
+ * (A recovery code is proven in reauthenticate(), which uses it up in the transaction that records it.)
  */
 export async function verifySecondFactorProof(
   deps: FlowDeps,
   auth: Authenticated,
-  input: { method: 'totp' | 'recovery_code'; code: string },
+  input: { method: 'totp'; code: string },
   ctx: RequestContext,
 ): Promise<void> {
-  return oneAtATime(`guess:${auth.account.id}`, async () => {
-    const { account, session } = auth;
-    const now = deps.clock.now();
-    if ((await recentSecondFactorFailures(deps, account.id, now)) >= MAX_ACCOUNT_FAILURES) {
-      throw new PassdeskError('TOO_MANY_REQUESTS', 'Too many wrong codes for this account. Wait 15 minutes and try again.');
-    }
-    const code = normalizeCode(input.code);
-    const ok = input.method === 'totp'
-      ? await acceptTotp(deps, account.id, code)
-      : await deps.store.twoFactor.consumeRecoveryCode(account.id, recoveryCodeHash(code), now);
-    if (!ok) {
-      await deps.store.events.recordEvent({ accountId: account.id, type: 'reauth.second_factor_failed', now, ip: ctx.ip, device: session.device, sessionId: session.id, detail: { method: input.method } });
-      throw new PassdeskError('SECOND_FACTOR_CODE_INVALID');
-    }
-  });
+  const { account, session } = auth;
+  const now = deps.clock.now();
+  const slot = await reserveGuess(deps.store, account.id, SECOND_FACTOR_BUDGET, now, TOO_MANY_WRONG_CODES);
+  if (!(await acceptTotp(deps, account.id, normalizeCode(input.code)))) {
+    await deps.store.events.recordEvent({ accountId: account.id, type: 'reauth.second_factor_failed', now, ip: ctx.ip, device: session.device, sessionId: session.id, detail: { method: input.method } });
+    throw new PassdeskError('SECOND_FACTOR_CODE_INVALID');
+  }
+  await deps.store.attempts.releaseAttempt(slot);
 }
 
 /** Passkey options for step-up: the challenge is bound to this account and this session (its id survives rotation). */
@@ -141,13 +137,12 @@ export async function startStepUpPasskey(deps: FlowDeps, auth: Authenticated): P
 export async function verifyPasskeyProof(deps: FlowDeps, auth: Authenticated, response: AuthenticationResponseJSON, ctx: RequestContext): Promise<void> {
   const { account, session } = auth;
   const now = deps.clock.now();
-  if ((await recentSecondFactorFailures(deps, account.id, now)) >= MAX_ACCOUNT_FAILURES) {
-    throw new PassdeskError('TOO_MANY_REQUESTS', 'Too many failed tries for this account. Wait 15 minutes and try again.');
-  }
+  const slot = await reserveGuess(deps.store, account.id, SECOND_FACTOR_BUDGET, now, 'Too many failed tries for this account. Wait 15 minutes and try again.');
   if (!(await verifyPasskeyForAccount(deps, account.id, response, { purpose: 'step_up', binding: session.id }))) {
     await deps.store.events.recordEvent({ accountId: account.id, type: 'reauth.second_factor_failed', now, ip: ctx.ip, device: session.device, sessionId: session.id, detail: { method: 'passkey' } });
     throw new PassdeskError('PASSKEY_INVALID');
   }
+  await deps.store.attempts.releaseAttempt(slot);
 }
 
 export interface Reauthenticated extends IssuedSession {
@@ -165,11 +160,27 @@ export async function reauthenticate(deps: FlowDeps, auth: Authenticated, input:
   if (!methods.includes(input.method)) throw new PassdeskError('REAUTHENTICATION_METHOD_NOT_ACCEPTED', undefined, { methods });
   if (input.method === 'password') await verifyPasswordProof(deps, auth, input.password, ctx);
   else if (input.method === 'passkey') await verifyPasskeyProof(deps, auth, input.response, ctx);
-  else await verifySecondFactorProof(deps, auth, input, ctx);
+  else if (input.method === 'totp') await verifySecondFactorProof(deps, auth, input, ctx);
 
   const now = deps.clock.now();
+  // A recovery code: a slot of the account's budget first, then the comparison; the code is used up below, in
+  // the same transaction that records the authentication (a failure there leaves it unused).
+  let recovery: { slot: Awaited<ReturnType<typeof reserveGuess>>; codeId: string | null } | null = null;
+  if (input.method === 'recovery_code') {
+    const slot = await reserveGuess(deps.store, auth.account.id, SECOND_FACTOR_BUDGET, now, TOO_MANY_WRONG_CODES);
+    recovery = { slot, codeId: await findRecoveryCode(deps, deps.store, auth.account.id, input.code) };
+  }
+  const wrongRecoveryCode = async (): Promise<never> => {
+    await deps.store.events.recordEvent({ accountId: auth.account.id, type: 'reauth.second_factor_failed', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { method: 'recovery_code' } });
+    throw new PassdeskError('SECOND_FACTOR_CODE_INVALID');
+  };
+  if (recovery && recovery.codeId === null) return wrongRecoveryCode();
   const token = generateToken(deps.random);
-  await deps.store.transaction(async (tx) => {
+  const done = await deps.store.transaction(async (tx) => {
+    if (recovery?.codeId) {
+      if (!(await tx.twoFactor.useRecoveryCode(auth.account.id, recovery.codeId, now))) return false;
+      await tx.attempts.releaseAttempt(recovery.slot);
+    }
     const updated = await tx.sessions.recordAuthentication(auth.session.id, { accountId: auth.account.id, at: now, method: input.method, newTokenHash: hashToken(token) });
     if (!updated) throw new PassdeskError('AUTHENTICATION_REQUIRED');
     await tx.events.recordEvent({ accountId: auth.account.id, type: 'reauth.succeeded', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { method: input.method } });
@@ -177,7 +188,9 @@ export async function reauthenticate(deps: FlowDeps, auth: Authenticated, input:
       await tx.events.recordEvent({ accountId: auth.account.id, type: 'recovery_code.used', now, ip: ctx.ip, sessionId: auth.session.id });
       await queueNotice(tx, deps, { account: auth.account, notice: { code: 'recovery-code-used' }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
     }
+    return true;
   });
+  if (!done) return wrongRecoveryCode();
   const session = { ...auth.session, authenticatedAt: now, authenticatedWith: input.method };
   return { token, session, method: input.method, validUntil: now + stepUpMaxAgeMs(deps) };
 }

@@ -7,14 +7,15 @@
 // pending sign-in with an assertion instead of a code.
 // Pending sign-in (second_factor_flows): pending → completed (a correct code or passkey; the session is issued in the
 // same transaction) | failed (MAX_FLOW_FAILURES wrong codes) | expired (FLOW_TTL_MS, checked on use).
-import { oneAtATime } from './one-at-a-time.js';
 import QRCode from 'qrcode';
 import { PassdeskError } from '../core/errors.js';
-import { generateToken, hashToken } from '../core/tokens.js';
+import { generateToken, hashToken, safeEqual } from '../core/tokens.js';
+import { createKeyedHash, type KeyedHash } from '../core/keyed-hash.js';
+import { reserveGuess } from './attempt-budget.js';
 import { normalizeCode, otpauthUrl, toBase32, verifyTotp, TOTP_SECRET_BYTES } from '../core/otp.js';
 import { isNewDevice } from '../core/new-device.js';
 import { queueNotice } from '../mail/notices.js';
-import type { Account, Repositories, SecondFactor } from '../store/index.js';
+import type { Account, AttemptBudget, Repositories, SecondFactor } from '../store/index.js';
 import type { FlowDeps, RequestContext } from './deps.js';
 import { issueSession, type Authenticated, type IssuedSession } from './sessions.js';
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
@@ -31,6 +32,13 @@ export const MAX_FLOW_FAILURES = 5;
 /** Wrong codes per account across all its pending sign-ins in this window (a new password step does not reset it). */
 export const ACCOUNT_FAILURE_WINDOW_MS = 15 * 60_000;
 export const MAX_ACCOUNT_FAILURES = 10;
+/**
+ * The account's one budget of wrong second-factor guesses (codes, passkeys, security answers) at sign-in, in resets
+ * and from signed-in sessions: someone with the password and the mailbox gets one budget, not one per door. Kept in
+ * the store (store/attempts.ts), so it holds across processes and nodes.
+ */
+export const SECOND_FACTOR_BUDGET: AttemptBudget = { purpose: 'second_factor', limit: MAX_ACCOUNT_FAILURES, windowMs: ACCOUNT_FAILURE_WINDOW_MS };
+export const TOO_MANY_WRONG_CODES = 'Too many wrong codes for this account. Wait 15 minutes and try again.';
 /** What the person sees in lists and emails. */
 export const TOTP_METHOD_NAME = 'authenticator app';
 const NEW_DEVICE_HISTORY = 200;
@@ -100,28 +108,61 @@ export async function pendingTotpEnrolment(deps: FlowDeps, auth: Authenticated, 
   return { id: pending.id, secret: toBase32(secret), otpauthUrl: url, qrSvg };
 }
 
-/** Ten codes of 10 base32 characters (50 bits each), shown as xxxxx-xxxxx. */
+/** 32 symbols without 0/o and 1/l, so 5 bits per character and nothing to misread. */
+const RECOVERY_CODE_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
+/** 16 characters: 80 bits each (ASVS 6.5.2 asks at least 20 bits for lookup secrets; 80 keeps them strong even keyed-hash leaks). */
+export const RECOVERY_CODE_LENGTH = 16;
+
+/** Ten codes of 16 characters (80 bits each), shown in groups of four: xxxx-xxxx-xxxx-xxxx. */
 function newRecoveryCodes(deps: FlowDeps): string[] {
-  const alphabet = 'abcdefghijkmnpqrstuvwxyz23456789';
   const codes: string[] = [];
   for (let i = 0; i < RECOVERY_CODE_COUNT; i++) {
-    const bytes = deps.random.bytes(10);
-    let s = '';
-    for (const b of bytes) s += alphabet[b % alphabet.length];
-    codes.push(`${s.slice(0, 5)}-${s.slice(5)}`);
+    // 256 is a multiple of 32: every byte maps to one symbol with no bias.
+    const s = [...deps.random.bytes(RECOVERY_CODE_LENGTH)].map((b) => RECOVERY_CODE_ALPHABET[b % 32]).join('');
+    codes.push(s.match(/.{4}/g)!.join('-'));
   }
   return codes;
 }
 
-/** Recovery codes are compared by hash, after removing what people add while typing. */
-export function recoveryCodeHash(code: string): string {
-  return hashToken(normalizeCode(code).toLowerCase());
+/** What people add or change while typing a code (spaces, dashes, capitals) is removed. */
+export function normalizeRecoveryCode(code: string): string {
+  return normalizeCode(code).toLowerCase();
+}
+
+let fallbackKeys: { secret: Uint8Array; keys: KeyedHash } | null = null;
+
+/** The HMAC keys of recovery codes (HKDF from the server secret, purpose 'recovery-code'). */
+function recoveryCodeKeys(deps: Pick<FlowDeps, 'recoveryCodeKeys' | 'secret'>): KeyedHash {
+  if (deps.recoveryCodeKeys) return deps.recoveryCodeKeys;
+  if (!deps.secret) throw new PassdeskError('SERVICE_UNAVAILABLE');
+  if (fallbackKeys?.secret !== deps.secret) fallbackKeys = { secret: deps.secret, keys: createKeyedHash({ serverSecrets: [deps.secret], purpose: 'recovery-code' }) };
+  return fallbackKeys.keys;
 }
 
 export async function storeRecoveryCodes(tx: Repositories, deps: FlowDeps, accountId: string): Promise<string[]> {
   const codes = newRecoveryCodes(deps);
-  await tx.twoFactor.replaceRecoveryCodes(accountId, codes.map(recoveryCodeHash), { now: deps.clock.now(), newId: () => deps.random.uuid() });
+  const keys = recoveryCodeKeys(deps);
+  await tx.twoFactor.replaceRecoveryCodes(accountId, codes.map((c) => keys.hash(normalizeRecoveryCode(c))!), {
+    now: deps.clock.now(), newId: () => deps.random.uuid(), keyId: keys.currentKeyId,
+  });
   return codes;
+}
+
+/**
+ * The id of the account's unused recovery code matching `code`, or null. Every unused code is compared in constant
+ * time, whatever matched before. Codes stored before keyed hashes (key_id null: unsalted SHA-256 of the normalised
+ * code) are still accepted until the person regenerates the set: a migration cannot rehash codes it never saw.
+ * Does not use the code up (useRecoveryCode does, in the caller's transaction).
+ */
+export async function findRecoveryCode(deps: FlowDeps, store: Pick<Repositories, 'twoFactor'>, accountId: string, code: string): Promise<string | null> {
+  const typed = normalizeRecoveryCode(code);
+  const keys = recoveryCodeKeys(deps);
+  let found: string | null = null;
+  for (const row of await store.twoFactor.listUnusedRecoveryCodes(accountId)) {
+    const expected = row.keyId === null ? hashToken(typed) : keys.hash(typed, row.keyId);
+    if (expected !== null && safeEqual(expected, row.codeHash) && found === null) found = row.id;
+  }
+  return found;
 }
 
 export async function confirmTotp(
@@ -129,7 +170,7 @@ export async function confirmTotp(
   auth: Authenticated,
   input: { code: string },
   ctx: RequestContext,
-): Promise<{ factor: FactorView; recoveryCodes: string[] | null }> {
+): Promise<{ factor: FactorView; recoveryCodes: string[] | null; token: string }> {
   await assertRecentAuthentication(deps, auth);
   const now = deps.clock.now();
   const pending = (await deps.store.twoFactor.listFactors(auth.account.id)).filter((f) => f.confirmedAt === null).at(-1);
@@ -138,16 +179,20 @@ export async function confirmTotp(
   if (!secret) throw new PassdeskError('SECOND_FACTOR_NOT_PENDING');
   const step = verifyTotp({ secret }, normalizeCode(input.code), now);
   if (step === null) throw new PassdeskError('SECOND_FACTOR_CODE_INVALID');
+  const token = generateToken(deps.random);
   return deps.store.transaction(async (tx) => {
     const first = (await tx.twoFactor.countConfirmedFactors(auth.account.id)) === 0;
     if (!(await tx.twoFactor.confirmFactor(auth.account.id, pending.id, { step, now }))) throw new PassdeskError('SECOND_FACTOR_NOT_PENDING');
     const recoveryCodes = first ? await storeRecoveryCodes(tx, deps, auth.account.id) : null;
     // The person just proved the new factor with a code: this session now counts as authenticated with it, so
-    // the account's raised step-up requirement does not lock out the session that raised it.
-    await tx.sessions.recordAuthentication(auth.session.id, { accountId: auth.account.id, at: now, method: 'totp' });
+    // the account's raised step-up requirement does not lock out the session that raised it. That raises the
+    // session's strength, a privilege change: its token is rotated (DESIGN.md), as reauthenticate() does.
+    if (!(await tx.sessions.recordAuthentication(auth.session.id, { accountId: auth.account.id, at: now, method: 'totp', newTokenHash: hashToken(token) }))) {
+      throw new PassdeskError('AUTHENTICATION_REQUIRED');
+    }
     await tx.events.recordEvent({ accountId: auth.account.id, type: 'second_factor.added', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { type: 'totp', factorId: pending.id } });
     await queueNotice(tx, deps, { account: auth.account, notice: { code: 'second-factor-added', method: TOTP_METHOD_NAME }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
-    return { factor: { id: pending.id, type: 'totp', name: pending.name, createdAt: pending.createdAt, confirmedAt: now }, recoveryCodes };
+    return { factor: { id: pending.id, type: 'totp', name: pending.name, createdAt: pending.createdAt, confirmedAt: now }, recoveryCodes, token };
   });
 }
 
@@ -189,26 +234,39 @@ export async function assertFactorRemovalAllowed(
   proof: { currentPassword?: string | undefined; code?: string | undefined },
   ctx: RequestContext,
   o: { what: string },
-): Promise<void> {
+): Promise<LastFactorRule> {
   await assertRecentAuthentication(deps, auth);
   const policy = deps.config.passwordPolicy;
   const singleFactorMin = requiredMinLength(policy, false);
-  const last = (await countSecondFactors(deps.store, auth.account.id)) === 1;
-  const lengthMatters = last && singleFactorMin > requiredMinLength(policy, true);
+  const policyMatters = singleFactorMin > requiredMinLength(policy, true);
+  const lengthMatters = policyMatters && (await countSecondFactors(deps.store, auth.account.id)) === 1;
+  const noPassword = (): PassdeskError => new PassdeskError('SECOND_FACTOR_PROOF_REQUIRED', 'Enter your current password to remove your last second factor: without it, your password must be long enough on its own.');
   if (!proof.code && !proof.currentPassword) throw new PassdeskError('SECOND_FACTOR_PROOF_REQUIRED');
-  if (lengthMatters && !proof.currentPassword) {
-    throw new PassdeskError('SECOND_FACTOR_PROOF_REQUIRED', 'Enter your current password to remove your last second factor: without it, your password must be long enough on its own.');
-  }
+  if (lengthMatters && !proof.currentPassword) throw noPassword();
   if (proof.code) await verifySecondFactorProof(deps, auth, { method: 'totp', code: proof.code }, ctx);
+  let ifLast: PassdeskError | null = policyMatters && !proof.currentPassword ? noPassword() : null;
   if (proof.currentPassword) {
     await verifyPasswordProof(deps, auth, proof.currentPassword, ctx);
     const length = passwordLength(proof.currentPassword);
-    if (lengthMatters && length < singleFactorMin) {
-      throw new PassdeskError('LAST_FACTOR_PASSWORD_TOO_SHORT',
+    if (policyMatters && length < singleFactorMin) {
+      ifLast = new PassdeskError('LAST_FACTOR_PASSWORD_TOO_SHORT',
         `Without two-step verification your password needs at least ${singleFactorMin} characters; it has ${length}. Change your password first, then remove ${o.what}.`,
         { minLength: singleFactorMin, length });
+      if (lengthMatters) throw ifLast;
     }
   }
+  return {
+    // The count above was read before the proofs: a racing removal may have made this factor the last since.
+    async assertInTransaction(tx) {
+      await tx.twoFactor.lockAccountFactors(auth.account.id);
+      if (ifLast && (await countSecondFactors(tx, auth.account.id)) === 1) throw ifLast;
+    },
+  };
+}
+
+/** The last-factor rule again, inside the removal's transaction, with the account's row locked. */
+export interface LastFactorRule {
+  assertInTransaction(tx: Repositories): Promise<void>;
 }
 
 /**
@@ -227,9 +285,10 @@ export async function removeFactor(
 ): Promise<{ remaining: number }> {
   const factor = await deps.store.twoFactor.findFactor(auth.account.id, factorId);
   if (!factor || factor.confirmedAt === null) throw new PassdeskError('SECOND_FACTOR_NOT_FOUND');
-  await assertFactorRemovalAllowed(deps, auth, proof, ctx, { what: 'the app' });
+  const rule = await assertFactorRemovalAllowed(deps, auth, proof, ctx, { what: 'the app' });
   const now = deps.clock.now();
   return deps.store.transaction(async (tx) => {
+    await rule.assertInTransaction(tx);
     if (!(await tx.twoFactor.removeFactor(auth.account.id, factorId))) throw new PassdeskError('SECOND_FACTOR_NOT_FOUND');
     // Passkeys are factors too: removing the app leaves the recovery codes while one remains.
     const remaining = await countSecondFactors(tx, auth.account.id);
@@ -292,21 +351,6 @@ export async function secondFactorMethods(deps: Pick<FlowDeps, 'store'>, account
   return methods;
 }
 
-/**
- * Wrong second-factor codes for the account in the last ACCOUNT_FAILURE_WINDOW_MS, at sign-in and in password
- * resets together: someone with the password and the mailbox gets one budget of guesses, not one per door.
- */
-export async function recentSecondFactorFailures(deps: Pick<FlowDeps, 'store'>, accountId: string, now: number): Promise<number> {
-  const since = now - ACCOUNT_FAILURE_WINDOW_MS;
-  const [signIn, reset, stepUp] = await Promise.all([
-    deps.store.twoFactor.countRecentSecondFactorFailures(accountId, since),
-    deps.store.passwordResets.countRecentResetFactorFailures(accountId, since),
-    // Wrong codes from signed-in sessions (step-up, removing a factor) share the same budget.
-    deps.store.events.countEvents(accountId, 'reauth.second_factor_failed', { since }),
-  ]);
-  return signIn + reset + stepUp;
-}
-
 export interface SecondFactorResult extends IssuedSession {
   account: Account;
 }
@@ -349,28 +393,32 @@ export async function completeSecondFactor(
 ): Promise<SecondFactorResult> {
   const now = deps.clock.now();
   const { idHash, account } = await pendingFlow(deps, input.flowId, now);
-  // One guess at a time per account (flows/one-at-a-time.ts); the flow is read again inside, so a burst cannot
-  // outlive the flow's own failure limit either.
-  await oneAtATime(`guess:${account.id}`, async () => {
-    const current = await deps.store.twoFactor.findSecondFactorFlow(idHash);
-    if (!current || current.state !== 'pending' || now >= current.expiresAt) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
-    if ((await recentSecondFactorFailures(deps, account.id, now)) >= MAX_ACCOUNT_FAILURES) {
-      throw new PassdeskError('TOO_MANY_REQUESTS', 'Too many wrong codes for this account. Wait 15 minutes and sign in again.');
-    }
-    const ok = input.method === 'passkey'
-      ? (await verifyPasskeyForAccount(deps, account.id, input.response, { purpose: 'second_factor', binding: idHash })) !== null
-      : input.method === 'totp'
-        ? await acceptTotp(deps, account.id, normalizeCode(input.code))
-        : await deps.store.twoFactor.consumeRecoveryCode(account.id, recoveryCodeHash(normalizeCode(input.code)), now);
-    if (!ok) {
-      const after = await deps.store.twoFactor.recordSecondFactorFailure(idHash, { maxFailures: MAX_FLOW_FAILURES });
-      await deps.store.events.recordEvent({ accountId: account.id, type: 'second_factor.failed', now, ip: ctx.ip, detail: { method: input.method } });
-      if (!after || after.state !== 'pending') throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
-      throw new PassdeskError(input.method === 'passkey' ? 'PASSKEY_INVALID' : 'SECOND_FACTOR_CODE_INVALID', undefined, { attemptsLeft: MAX_FLOW_FAILURES - after.failures });
-    }
+  // Reserve-then-verify: one guess of this flow and one of the account's budget are taken in the store before the
+  // guess is evaluated (atomic statements; holds across processes and nodes). Either refusal rolls both back.
+  const { flow, slot } = await deps.store.transaction(async (tx) => {
+    const reserved = await tx.twoFactor.reserveSecondFactorAttempt(idHash, { maxFailures: MAX_FLOW_FAILURES, now });
+    if (!reserved) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
+    return { flow: reserved, slot: await reserveGuess(tx, account.id, SECOND_FACTOR_BUDGET, now, 'Too many wrong codes for this account. Wait 15 minutes and sign in again.') };
   });
+  let recoveryCodeId: string | null = null;
+  const ok = input.method === 'passkey'
+    ? (await verifyPasskeyForAccount(deps, account.id, input.response, { purpose: 'second_factor', binding: idHash })) !== null
+    : input.method === 'totp'
+      ? await acceptTotp(deps, account.id, normalizeCode(input.code))
+      : (recoveryCodeId = await findRecoveryCode(deps, deps.store, account.id, input.code)) !== null;
+  const wrong = async (): Promise<never> => {
+    await deps.store.twoFactor.failSecondFactorFlowAtLimit(idHash, { maxFailures: MAX_FLOW_FAILURES });
+    await deps.store.events.recordEvent({ accountId: account.id, type: 'second_factor.failed', now, ip: ctx.ip, detail: { method: input.method } });
+    if (flow.failures >= MAX_FLOW_FAILURES) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
+    throw new PassdeskError(input.method === 'passkey' ? 'PASSKEY_INVALID' : 'SECOND_FACTOR_CODE_INVALID', undefined, { attemptsLeft: MAX_FLOW_FAILURES - flow.failures });
+  };
+  if (!ok) return wrong();
   const issued = await deps.store.transaction(async (tx) => {
+    // A recovery code is used up in the transaction that records its use; a racing use of the same code loses here.
+    if (recoveryCodeId !== null && !(await tx.twoFactor.useRecoveryCode(account.id, recoveryCodeId, now))) return null;
     if (!(await tx.twoFactor.completeSecondFactorFlow(idHash, now))) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
+    // The right guess gives its slot back: only wrong ones use the account's budget up.
+    await tx.attempts.releaseAttempt(slot);
     if (options.replacing) {
       await tx.sessions.revokeSession(options.replacing.session.id, { accountId: options.replacing.account.id, now, reason: 'rotated' });
     }
@@ -387,6 +435,7 @@ export async function completeSecondFactor(
     }
     return session;
   });
+  if (!issued) return wrong();
   deps.observe?.signIn?.('success');
   return { ...issued, account };
 }

@@ -14,6 +14,7 @@ import { securityAnswerRepository, type SecurityAnswerRepository } from './secur
 import { passkeyRepository, type PasskeyRepository } from './passkeys.js';
 import { notMeRepository, type NotMeRepository } from './not-me.js';
 import { instanceRepository, type InstanceRepository } from './instance.js';
+import { attemptCounterRepository, type AttemptCounterRepository } from './attempts.js';
 import { migrateToLatest, openDatabase, type MigrationOutcome, type OpenDatabaseOptions, type WriteHealth } from './db.js';
 import type { Dialect } from './migrations/index.js';
 
@@ -30,6 +31,7 @@ export interface Repositories {
   passkeys: PasskeyRepository;
   notMe: NotMeRepository;
   instance: InstanceRepository;
+  attempts: AttemptCounterRepository;
 }
 
 export interface Store extends Repositories {
@@ -55,12 +57,13 @@ function repositories(db: Kysely<Database>, dialect: Dialect, onEnqueue: () => v
     passwordHistory: passwordHistoryRepository(db),
     outbox: outboxRepository(db, dialect, onEnqueue),
     mailPreferences: mailPreferencesRepository(db),
-    twoFactor: twoFactorRepository(db),
+    twoFactor: twoFactorRepository(db, dialect),
     passwordResets: passwordResetRepository(db),
     securityAnswers: securityAnswerRepository(db),
     passkeys: passkeyRepository(db),
     notMe: notMeRepository(db),
     instance: instanceRepository(db),
+    attempts: attemptCounterRepository(db),
   };
 }
 
@@ -115,8 +118,9 @@ export type { Session, RevokeReason } from './sessions.js';
 export type { AuditEvent, EventType } from './events.js';
 export type { OutboxMessage, OutboxState, OutboxCounts, NewOutboxMessage } from './outbox.js';
 export type { MailPreferences } from './mail-preferences.js';
-export type { SecondFactor, SecondFactorFlow } from './two-factor.js';
+export type { SecondFactor, SecondFactorFlow, StoredRecoveryCode } from './two-factor.js';
 export type { PasswordReset, ResetState } from './password-resets.js';
 export type { SecurityAnswer } from './security-answers.js';
 export type { Passkey, PasskeyChallenge } from './passkeys.js';
 export type { NotMeToken, NotMeKey } from './not-me.js';
+export type { AttemptBudget, AttemptSlot } from './attempts.js';

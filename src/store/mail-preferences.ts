@@ -74,31 +74,29 @@ export function mailPreferencesRepository(db: Kysely<Database>): MailPreferences
         .execute();
     },
     async consumeRecoveryEmailCode(accountId, codeHash, now) {
-      const won = await db
+      // ONE statement counts the guess and, when it matches, takes the address: a guess is evaluated only while
+      // attempts are left, so a parallel burst (from any number of processes) gets RECOVERY_CODE_MAX_ATTEMPTS
+      // evaluations at most. SET expressions read the row as it was before the update, on both backends.
+      const match = sql<boolean>`pending_code_hash = ${codeHash}`;
+      const row = await db
         .updateTable('mail_preferences')
         .set({
-          recovery_email: sql<string>`pending_recovery_email`,
-          recovery_email_verified_at: now,
-          pending_recovery_email: null,
-          pending_code_hash: null,
-          pending_expires_at: null,
-          pending_attempts: 0,
+          recovery_email: sql<string | null>`case when ${match} then pending_recovery_email else recovery_email end`,
+          recovery_email_verified_at: sql<number | null>`case when ${match} then ${now} else recovery_email_verified_at end`,
+          pending_recovery_email: sql<string | null>`case when ${match} then null else pending_recovery_email end`,
+          pending_expires_at: sql<number | null>`case when ${match} then null else pending_expires_at end`,
+          pending_attempts: sql<number>`case when ${match} then 0 else pending_attempts + 1 end`,
+          pending_code_hash: sql<string | null>`case when ${match} then null else pending_code_hash end`,
           updated_at: now,
         })
         .where('account_id', '=', accountId)
-        .where('pending_code_hash', '=', codeHash)
+        .where('pending_code_hash', 'is not', null)
         .where('pending_expires_at', '>', now)
         .where('pending_attempts', '<', RECOVERY_CODE_MAX_ATTEMPTS)
-        .returning('recovery_email')
+        .returning(['recovery_email', 'pending_code_hash'])
         .executeTakeFirst();
-      if (won?.recovery_email) return won.recovery_email;
-      await db
-        .updateTable('mail_preferences')
-        .set({ pending_attempts: sql<number>`pending_attempts + 1`, updated_at: now })
-        .where('account_id', '=', accountId)
-        .where('pending_code_hash', 'is not', null)
-        .execute();
-      return null;
+      // Matched: the pending code is gone and the address moved over.
+      return row && row.pending_code_hash === null ? row.recovery_email : null;
     },
     async removeRecoveryEmail(accountId, now) {
       const result = await db

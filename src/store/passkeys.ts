@@ -79,8 +79,8 @@ export interface PasskeyRepository {
   findChallenge(id: string): Promise<PasskeyChallenge | null>;
   /** pending → used, only while unused and unexpired; false otherwise (replayed, expired, unknown). */
   useChallenge(id: string, now: number): Promise<boolean>;
-  /** Drops challenges that expired before `now`; returns how many. */
-  deleteExpiredChallenges(now: number): Promise<number>;
+  /** Drops challenges that expired before `now` (at most `limit` of them when given: a bounded sweep); returns how many. */
+  deleteExpiredChallenges(now: number, o?: { limit?: number }): Promise<number>;
 }
 
 export function passkeyRepository(db: Kysely<Database>): PasskeyRepository {
@@ -158,8 +158,13 @@ export function passkeyRepository(db: Kysely<Database>): PasskeyRepository {
         .executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },
-    async deleteExpiredChallenges(now) {
-      const r = await db.deleteFrom('passkey_challenges').where('expires_at', '<', now).executeTakeFirst();
+    async deleteExpiredChallenges(now, o = {}) {
+      const r = o.limit === undefined
+        ? await db.deleteFrom('passkey_challenges').where('expires_at', '<', now).executeTakeFirst()
+        : await db
+          .deleteFrom('passkey_challenges')
+          .where('id', 'in', db.selectFrom('passkey_challenges').select('id').where('expires_at', '<', now).orderBy('expires_at').limit(o.limit))
+          .executeTakeFirst();
       return Number(r.numDeletedRows);
     },
   };

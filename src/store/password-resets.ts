@@ -74,10 +74,16 @@ export interface PasswordResetRepository {
    * the flow is gone (or another request changed it meanwhile: the caller may simply ask again).
    */
   satisfyResetRequirement(flowHash: string, requirement: string, now: number): Promise<boolean>;
-  /** Counts a wrong code or answer; at RESET_FACTOR_MAX_ATTEMPTS the flow is voided. The flow after, or null. */
-  recordResetFactorFailure(flowHash: string, now: number): Promise<PasswordReset | null>;
-  /** Wrong codes and answers in the account's reset flows created since `since`. */
-  countRecentResetFactorFailures(accountId: string, since: number): Promise<number>;
+  /**
+   * Reserves one try of the flow's second method (a code, a passkey or the answers) in one atomic statement:
+   * factor_attempts + 1, only while verified, unexpired and under RESET_FACTOR_MAX_ATTEMPTS. The try is evaluated
+   * only after. The flow after, or null when no try is left.
+   */
+  reserveResetFactorAttempt(flowHash: string, now: number): Promise<PasswordReset | null>;
+  /** Gives a reserved try back (it was right). */
+  releaseResetFactorAttempt(flowHash: string, now: number): Promise<void>;
+  /** verified → voided once its tries reached RESET_FACTOR_MAX_ATTEMPTS (called after a wrong try). */
+  voidResetAtFactorLimit(flowHash: string, now: number): Promise<void>;
   /** Voids every live (requested or verified) flow of the account; returns how many. */
   voidResets(accountId: string, now: number): Promise<number>;
   /**
@@ -252,28 +258,34 @@ export function passwordResetRepository(db: Kysely<Database>): PasswordResetRepo
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
-    async recordResetFactorFailure(flowHash, now) {
-      await db
+    async reserveResetFactorAttempt(flowHash, now) {
+      const row = await db
         .updateTable('password_resets')
-        .set({
-          factor_attempts: sql<number>`factor_attempts + 1`,
-          state: sql<ResetState>`case when factor_attempts + 1 >= ${RESET_FACTOR_MAX_ATTEMPTS} then 'voided' else state end`,
-          updated_at: now,
-        })
+        .set({ factor_attempts: sql<number>`factor_attempts + 1`, updated_at: now })
         .where('flow_hash', '=', flowHash)
         .where('state', '=', 'verified')
-        .execute();
-      const row = await db.selectFrom('password_resets').selectAll().where('flow_hash', '=', flowHash).executeTakeFirst();
+        .where('expires_at', '>', now)
+        .where('factor_attempts', '<', RESET_FACTOR_MAX_ATTEMPTS)
+        .returningAll()
+        .executeTakeFirst();
       return row ? toReset(row) : null;
     },
-    async countRecentResetFactorFailures(accountId, since) {
-      const r = await db
-        .selectFrom('password_resets')
-        .select((eb) => eb.fn.sum<number | string | null>('factor_attempts').as('n'))
-        .where('account_id', '=', accountId)
-        .where('created_at', '>', since)
-        .executeTakeFirstOrThrow();
-      return Number(r.n ?? 0);
+    async releaseResetFactorAttempt(flowHash, now) {
+      await db
+        .updateTable('password_resets')
+        .set({ factor_attempts: sql<number>`factor_attempts - 1`, updated_at: now })
+        .where('flow_hash', '=', flowHash)
+        .where('factor_attempts', '>', 0)
+        .execute();
+    },
+    async voidResetAtFactorLimit(flowHash, now) {
+      await db
+        .updateTable('password_resets')
+        .set({ state: 'voided', updated_at: now })
+        .where('flow_hash', '=', flowHash)
+        .where('state', '=', 'verified')
+        .where('factor_attempts', '>=', RESET_FACTOR_MAX_ATTEMPTS)
+        .execute();
     },
     voidResets: voidLive,
     async refusePasswordsSince(accountId, o) {

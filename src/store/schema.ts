@@ -113,9 +113,20 @@ export interface SecondFactorsTable {
 export interface RecoveryCodesTable {
   id: string;
   account_id: string;
+  /** HMAC-SHA-256 of the normalised code under the key `key_id` names; SHA-256 when key_id is null (older rows). */
   code_hash: string;
+  key_id: string | null;
   created_at: number;
   used_at: number | null;
+}
+
+export interface AttemptCountersTable {
+  account_id: string;
+  /** What is being guessed ('second_factor', 'reauth_password', …): each purpose has its own budget. */
+  purpose: string;
+  window_start: number;
+  /** Reserved slots in the window: failures plus guesses being evaluated right now. */
+  failures: number;
 }
 
 export type SecondFactorFlowState = 'pending' | 'completed' | 'failed' | 'expired';
@@ -230,6 +241,7 @@ export interface PassdeskInstanceTable {
 export interface Database {
   passdesk_instance: PassdeskInstanceTable;
   not_me_tokens: NotMeTokensTable;
+  attempt_counters: AttemptCountersTable;
   password_resets: PasswordResetsTable;
   accounts: AccountsTable;
   sessions: SessionsTable;

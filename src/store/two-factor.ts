@@ -3,6 +3,14 @@
 import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { Database, SecondFactorFlowState, SecondFactorFlowsTable, SecondFactorsTable } from './schema.js';
+import type { Dialect } from './migrations/index.js';
+
+export interface StoredRecoveryCode {
+  id: string;
+  codeHash: string;
+  /** The HMAC key the hash was made with; null for an older unkeyed SHA-256 row. */
+  keyId: string | null;
+}
 
 export interface SecondFactor {
   id: string;
@@ -57,27 +65,40 @@ export interface TwoFactorRepository {
    */
   useFactorStep(factorId: string, step: number): Promise<boolean>;
 
-  /** Replaces the account's recovery codes (the old set stops working) with these hashes. */
-  replaceRecoveryCodes(accountId: string, codeHashes: string[], o: { now: number; newId: () => string }): Promise<void>;
+  /** Replaces the account's recovery codes (the old set stops working) with these hashes, made with key `keyId`. */
+  replaceRecoveryCodes(accountId: string, codeHashes: string[], o: { now: number; newId: () => string; keyId?: string | null }): Promise<void>;
   /** Marks one unused code used; false when no unused code has this hash. */
   consumeRecoveryCode(accountId: string, codeHash: string, now: number): Promise<boolean>;
+  /** The account's unused codes (at most a set of ten), to compare a typed code with in constant time. */
+  listUnusedRecoveryCodes(accountId: string): Promise<StoredRecoveryCode[]>;
+  /** Marks the code with this id used, only while unused: of two racing uses one wins. */
+  useRecoveryCode(accountId: string, codeId: string, now: number): Promise<boolean>;
+  /**
+   * Locks the account's row until the transaction ends (SELECT … FOR UPDATE on PostgreSQL; SQLite runs one
+   * writer at a time): changes that count the account's factors run one after another.
+   */
+  lockAccountFactors(accountId: string): Promise<void>;
   countUnusedRecoveryCodes(accountId: string): Promise<number>;
 
   createSecondFactorFlow(input: { idHash: string; accountId: string; now: number; expiresAt: number }): Promise<SecondFactorFlow>;
   findSecondFactorFlow(idHash: string): Promise<SecondFactorFlow | null>;
-  /** Counts one wrong code; the flow fails once it reaches `maxFailures`. Returns the updated flow. */
-  recordSecondFactorFailure(idHash: string, o: { maxFailures: number }): Promise<SecondFactorFlow | null>;
+  /**
+   * Reserves one guess of a live pending flow in one atomic statement (failures + 1, only while pending,
+   * unexpired and under `maxFailures`); the guess is evaluated only after. The flow after, or null when no
+   * guess is left. A right guess completes the flow; a wrong one leaves its slot counted.
+   */
+  reserveSecondFactorAttempt(idHash: string, o: { maxFailures: number; now: number }): Promise<SecondFactorFlow | null>;
+  /** pending → failed once its reserved guesses reached `maxFailures` (called after a wrong guess). */
+  failSecondFactorFlowAtLimit(idHash: string, o: { maxFailures: number }): Promise<void>;
   /** pending → completed, only while pending and not expired; false otherwise. */
   completeSecondFactorFlow(idHash: string, now: number): Promise<boolean>;
-  /** Wrong codes on the account's flows created since `since` (failures count per account, across attempts). */
-  countRecentSecondFactorFailures(accountId: string, since: number): Promise<number>;
   /** Ends every pending second-factor sign-in of the account (as expired, now); returns how many. */
   expireSecondFactorFlows(accountId: string, now: number): Promise<number>;
   /** Removes the factors confirmed at or after `since` and the recovery codes made since then; returns the factors removed. */
   removeFactorsSince(accountId: string, since: number): Promise<number>;
 }
 
-export function twoFactorRepository(db: Kysely<Database>): TwoFactorRepository {
+export function twoFactorRepository(db: Kysely<Database>, dialect: Dialect): TwoFactorRepository {
   return {
     async createFactor(i) {
       const row = {
@@ -141,13 +162,37 @@ export function twoFactorRepository(db: Kysely<Database>): TwoFactorRepository {
         .executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },
-    async replaceRecoveryCodes(accountId, codeHashes, { now, newId }) {
+    async replaceRecoveryCodes(accountId, codeHashes, { now, newId, keyId = null }) {
       await db.deleteFrom('recovery_codes').where('account_id', '=', accountId).execute();
       if (codeHashes.length === 0) return;
       await db
         .insertInto('recovery_codes')
-        .values(codeHashes.map((h) => ({ id: newId(), account_id: accountId, code_hash: h, created_at: now, used_at: null })))
+        .values(codeHashes.map((h) => ({ id: newId(), account_id: accountId, code_hash: h, key_id: keyId, created_at: now, used_at: null })))
         .execute();
+    },
+    async listUnusedRecoveryCodes(accountId) {
+      const rows = await db
+        .selectFrom('recovery_codes')
+        .select(['id', 'code_hash', 'key_id'])
+        .where('account_id', '=', accountId)
+        .where('used_at', 'is', null)
+        .orderBy('id')
+        .execute();
+      return rows.map((r) => ({ id: r.id, codeHash: r.code_hash, keyId: r.key_id }));
+    },
+    async useRecoveryCode(accountId, codeId, now) {
+      const r = await db
+        .updateTable('recovery_codes')
+        .set({ used_at: now })
+        .where('account_id', '=', accountId)
+        .where('id', '=', codeId)
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+    async lockAccountFactors(accountId) {
+      if (dialect !== 'postgres') return;
+      await db.selectFrom('accounts').select('id').where('id', '=', accountId).forUpdate().execute();
     },
     async consumeRecoveryCode(accountId, codeHash, now) {
       const r = await db
@@ -177,18 +222,26 @@ export function twoFactorRepository(db: Kysely<Database>): TwoFactorRepository {
       const row = await db.selectFrom('second_factor_flows').selectAll().where('id', '=', idHash).executeTakeFirst();
       return row ? toFlow(row) : null;
     },
-    async recordSecondFactorFailure(idHash, { maxFailures }) {
-      await db
+    async reserveSecondFactorAttempt(idHash, { maxFailures, now }) {
+      const row = await db
         .updateTable('second_factor_flows')
-        .set({
-          failures: sql<number>`failures + 1`,
-          state: sql<SecondFactorFlowState>`case when failures + 1 >= ${maxFailures} then 'failed' else state end`,
-        })
+        .set({ failures: sql<number>`failures + 1` })
         .where('id', '=', idHash)
         .where('state', '=', 'pending')
-        .execute();
-      const row = await db.selectFrom('second_factor_flows').selectAll().where('id', '=', idHash).executeTakeFirst();
+        .where('expires_at', '>', now)
+        .where('failures', '<', maxFailures)
+        .returningAll()
+        .executeTakeFirst();
       return row ? toFlow(row) : null;
+    },
+    async failSecondFactorFlowAtLimit(idHash, { maxFailures }) {
+      await db
+        .updateTable('second_factor_flows')
+        .set({ state: 'failed' })
+        .where('id', '=', idHash)
+        .where('state', '=', 'pending')
+        .where('failures', '>=', maxFailures)
+        .execute();
     },
     async completeSecondFactorFlow(idHash, now) {
       const r = await db
@@ -199,15 +252,6 @@ export function twoFactorRepository(db: Kysely<Database>): TwoFactorRepository {
         .where('expires_at', '>', now)
         .executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
-    },
-    async countRecentSecondFactorFailures(accountId, since) {
-      const r = await db
-        .selectFrom('second_factor_flows')
-        .select((eb) => eb.fn.sum<number | string | null>('failures').as('n'))
-        .where('account_id', '=', accountId)
-        .where('created_at', '>', since)
-        .executeTakeFirstOrThrow();
-      return Number(r.n ?? 0);
     },
     async removeFactorsSince(accountId, since) {
       await db.deleteFrom('recovery_codes').where('account_id', '=', accountId).where('created_at', '>=', since).execute();

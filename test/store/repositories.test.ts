@@ -2,6 +2,9 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { migrationsFor } from '../../src/store/migrations/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
@@ -394,12 +397,18 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(racing.filter(Boolean), [true], 'a code is used once');
       assert.equal(await store.twoFactor.consumeRecoveryCode(a.id, 'h1', T0 + 2), false);
       assert.equal(await store.twoFactor.countUnusedRecoveryCodes(a.id), 2);
-      await store.twoFactor.replaceRecoveryCodes(a.id, ['n1', 'n2'], { now: T0 + 3, newId });
+      await store.twoFactor.replaceRecoveryCodes(a.id, ['n1', 'n2'], { now: T0 + 3, newId, keyId: 'k-1' });
+      const listed = await store.twoFactor.listUnusedRecoveryCodes(a.id);
+      assert.deepEqual(listed.map((c) => [c.codeHash, c.keyId]).sort(), [['n1', 'k-1'], ['n2', 'k-1']], 'hashes come with the id of their key');
+      const n1 = listed.find((c) => c.codeHash === 'n1')!;
+      const racingUse = await Promise.all([1, 2, 3].map(() => store.twoFactor.useRecoveryCode(a.id, n1.id, T0 + 3)));
+      assert.deepEqual(racingUse.filter(Boolean), [true], 'a code is used once, by id too');
+      assert.equal(await store.twoFactor.useRecoveryCode(randomUUID(), listed[1]!.id, T0 + 3), false, 'not through another account');
       assert.equal(await store.twoFactor.consumeRecoveryCode(a.id, 'h2', T0 + 4), false, 'the old set no longer works');
       assert.equal(await store.twoFactor.consumeRecoveryCode(a.id, 'n2', T0 + 4), true);
       const other = await store.accounts.createAccount(newAccount('other-codes@example.org'));
       assert.ok(other);
-      assert.equal(await store.twoFactor.consumeRecoveryCode(other.id, 'n1', T0 + 5), false, 'not another account\'s code');
+      assert.equal(await store.twoFactor.consumeRecoveryCode(other.id, 'n2', T0 + 5), false, 'not another account\'s code');
     });
 
     test('a pending second-factor flow completes once before expiry, and fails at the failure limit', async () => {
@@ -414,15 +423,18 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(await store.twoFactor.completeSecondFactorFlow('flow-2', T0 + 300_000), false, 'expired');
 
       await store.twoFactor.createSecondFactorFlow({ idHash: 'flow-3', accountId: a.id, now: T0 + 10, expiresAt: T0 + 300_000 });
-      for (let i = 1; i <= 4; i++) {
-        const f = await store.twoFactor.recordSecondFactorFailure('flow-3', { maxFailures: 5 });
-        assert.deepEqual([f?.failures, f?.state], [i, 'pending']);
+      for (let i = 1; i <= 5; i++) {
+        const f = await store.twoFactor.reserveSecondFactorAttempt('flow-3', { maxFailures: 5, now: T0 + 11 });
+        assert.deepEqual([f?.failures, f?.state], [i, 'pending'], 'a reserved guess is counted before it is evaluated');
       }
-      const last = await store.twoFactor.recordSecondFactorFailure('flow-3', { maxFailures: 5 });
-      assert.deepEqual([last?.failures, last?.state], [5, 'failed']);
+      assert.equal(await store.twoFactor.reserveSecondFactorAttempt('flow-3', { maxFailures: 5, now: T0 + 11 }), null, 'no sixth guess');
+      await store.twoFactor.failSecondFactorFlowAtLimit('flow-3', { maxFailures: 5 });
+      assert.equal((await store.twoFactor.findSecondFactorFlow('flow-3'))?.state, 'failed');
       assert.equal(await store.twoFactor.completeSecondFactorFlow('flow-3', T0 + 11), false, 'a failed flow cannot complete');
-      assert.equal(await store.twoFactor.countRecentSecondFactorFailures(a.id, T0 - 1), 5);
-      assert.equal(await store.twoFactor.countRecentSecondFactorFailures(a.id, T0 + 10), 0, 'only flows created after `since` count');
+      await store.twoFactor.createSecondFactorFlow({ idHash: 'flow-4', accountId: a.id, now: T0, expiresAt: T0 + 300 });
+      assert.equal(await store.twoFactor.reserveSecondFactorAttempt('flow-4', { maxFailures: 5, now: T0 + 300 }), null, 'not after expiry');
+      await store.twoFactor.failSecondFactorFlowAtLimit('flow-4', { maxFailures: 5 });
+      assert.equal((await store.twoFactor.findSecondFactorFlow('flow-4'))?.state, 'pending', 'below the limit a flow is not failed');
       assert.equal(await store.twoFactor.findSecondFactorFlow('nope'), null);
     });
 
@@ -507,15 +519,17 @@ for (const backend of ['sqlite', 'postgres'] as const) {
 
       await store.passwordResets.createReset(reset(a.id, 'sf2', T0 + 10));
       assert.ok(await store.passwordResets.verifyResetByToken('token-sf2', { flowHash: 'fsf2', now: T0 + 11, expiresAt: T0 + 1000 }));
-      for (let i = 1; i <= 4; i++) {
-        const after = await store.passwordResets.recordResetFactorFailure('fsf2', T0 + 12);
-        assert.deepEqual([after?.factorAttempts, after?.state], [i, 'verified']);
+      const first = await store.passwordResets.reserveResetFactorAttempt('fsf2', T0 + 12);
+      assert.equal(first?.factorAttempts, 1);
+      await store.passwordResets.releaseResetFactorAttempt('fsf2', T0 + 12);
+      for (let i = 1; i <= 5; i++) {
+        const after = await store.passwordResets.reserveResetFactorAttempt('fsf2', T0 + 12);
+        assert.deepEqual([after?.factorAttempts, after?.state], [i, 'verified'], 'a right try gave its slot back');
       }
-      const last = await store.passwordResets.recordResetFactorFailure('fsf2', T0 + 13);
-      assert.deepEqual([last?.factorAttempts, last?.state], [5, 'voided']);
+      assert.equal(await store.passwordResets.reserveResetFactorAttempt('fsf2', T0 + 13), null, 'no sixth try');
+      await store.passwordResets.voidResetAtFactorLimit('fsf2', T0 + 13);
+      assert.equal((await store.passwordResets.findVerifiedReset('fsf2', T0 + 13)), null, 'voided at the limit');
       assert.equal(await store.passwordResets.satisfyResetRequirement('fsf2', 'second_factor', T0 + 14), false, 'a voided flow proves nothing');
-      assert.equal(await store.passwordResets.countRecentResetFactorFailures(a.id, T0 - 1), 5);
-      assert.equal(await store.passwordResets.countRecentResetFactorFailures(a.id, T0 + 10), 0, 'only flows created after `since` count');
     });
 
     test('security answers are replaced all at once, listed in order, and removed', async () => {
@@ -658,6 +672,71 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal((await store.twoFactor.findSecondFactorFlow('nm-flow'))?.state, 'expired');
       assert.equal(await store.twoFactor.completeSecondFactorFlow('nm-flow', T0 + 10), false);
       assert.equal(await store.twoFactor.expireSecondFactorFlows(a.id, T0 + 11), 0);
+    });
+
+    test('an attempt budget holds `limit` slots per window; a release gives one back; a new window starts again', async () => {
+      const a = await store.accounts.createAccount(newAccount('budget@example.org'));
+      assert.ok(a);
+      const budget = { purpose: 'second_factor', limit: 3, windowMs: 1000 };
+      const slots = [];
+      for (let i = 1; i <= 3; i++) {
+        const slot = await store.attempts.reserveAttempt(a.id, budget, T0 + i);
+        assert.deepEqual([slot?.used, slot?.windowStart], [i, T0 + 1]);
+        slots.push(slot!);
+      }
+      assert.equal(await store.attempts.reserveAttempt(a.id, budget, T0 + 10), null, 'spent');
+      assert.equal(await store.attempts.reserveAttempt(a.id, { ...budget, purpose: 'reauth_password' }, T0 + 10) !== null, true, 'another purpose has its own budget');
+      await store.attempts.releaseAttempt(slots[0]!);
+      assert.equal(await store.attempts.usedAttempts(a.id, budget, T0 + 11), 2);
+      assert.equal((await store.attempts.reserveAttempt(a.id, budget, T0 + 12))?.used, 3, 'the released slot is free again');
+      assert.equal(await store.attempts.reserveAttempt(a.id, budget, T0 + 13), null);
+      const next = await store.attempts.reserveAttempt(a.id, budget, T0 + 1001);
+      assert.deepEqual([next?.used, next?.windowStart], [1, T0 + 1001], 'the window ended: counting starts again');
+      await store.attempts.releaseAttempt(slots[1]!);
+      assert.equal(await store.attempts.usedAttempts(a.id, budget, T0 + 1002), 1, 'a release never touches a newer window');
+      assert.equal(await store.attempts.usedAttempts(a.id, budget, T0 + 2001), 0);
+    });
+
+    test('two nodes (two stores, two pools) racing on one counter never get more than its limit', async () => {
+      // Each store is a separate pool of connections, as two processes would have; on PostgreSQL they run in parallel.
+      let file: string | null = null;
+      let nodes: Store[];
+      if (backend === 'postgres') {
+        nodes = [openStore(pgDb!.url), openStore(pgDb!.url)];
+      } else {
+        file = join(mkdtempSync(join(tmpdir(), 'passdesk-nodes-')), 'db.sqlite');
+        nodes = [openStore(`sqlite:${file}`), openStore(`sqlite:${file}`)];
+        await nodes[0]!.migrate();
+      }
+      try {
+        const [n1, n2] = nodes as [Store, Store];
+        const a = await n1.accounts.createAccount(newAccount('two-nodes@example.org'));
+        assert.ok(a);
+        const burst = <T>(fn: (s: Store, i: number) => Promise<T>): Promise<T[]> => Promise.all(Array.from({ length: 200 }, (_, i) => fn(i % 2 ? n1 : n2, i)));
+
+        const budget = { purpose: 'second_factor', limit: 10, windowMs: 15 * 60_000 };
+        const slots = await burst((s) => s.attempts.reserveAttempt(a.id, budget, T0));
+        assert.equal(slots.filter(Boolean).length, 10, 'per-account budget');
+        assert.deepEqual(slots.filter(Boolean).map((x) => x!.used).sort((x, y) => x - y), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+
+        await n1.twoFactor.createSecondFactorFlow({ idHash: 'race-flow', accountId: a.id, now: T0, expiresAt: T0 + 300_000 });
+        const guesses = await burst((s) => s.twoFactor.reserveSecondFactorAttempt('race-flow', { maxFailures: 5, now: T0 + 1 }));
+        assert.equal(guesses.filter(Boolean).length, 5, 'per-flow guesses');
+
+        await n1.passwordResets.createReset({ id: randomUUID(), accountId: a.id, tokenHash: 'race-token', codeHash: 'race-code', requires: ['security_questions'], now: T0, expiresAt: T0 + 1000 });
+        assert.ok(await n1.passwordResets.verifyResetByToken('race-token', { flowHash: 'race-reset', now: T0 + 1, expiresAt: T0 + 1000 }));
+        const tries = await burst((s) => s.passwordResets.reserveResetFactorAttempt('race-reset', T0 + 2));
+        assert.equal(tries.filter(Boolean).length, 5, 'per-reset tries of the second method');
+
+        await n1.mailPreferences.startRecoveryEmailVerification(a.id, { email: 'race-backup@example.net', codeHash: 'right', expiresAt: T0 + 10_000, now: T0 });
+        const codes = await burst((s, i) => s.mailPreferences.consumeRecoveryEmailCode(a.id, i === 150 ? 'right' : `wrong-${i}`, T0 + 1));
+        assert.deepEqual(codes.filter(Boolean), [], 'the right code, sent after the others, is not evaluated past the limit');
+        const row = await n1.mailPreferences.getMailPreferences(a.id);
+        assert.equal(row.recoveryEmail, null);
+      } finally {
+        for (const n of nodes) await n.close();
+        if (file) rmSync(dirname(file), { recursive: true, force: true });
+      }
     });
 
     test('findEvent finds an event only within its account', async () => {

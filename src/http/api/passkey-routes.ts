@@ -119,14 +119,16 @@ export async function passkeyRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       summary: 'Add the passkey',
       description:
         'Verifies the browser’s answer (challenge, origin, RP ID, signature) and stores the passkey, named `name` or after the authenticator and device. '
-        + 'For the first second factor of the account the answer carries 10 recovery codes, shown this once. An email tells the person.',
+        + 'For the first second factor of the account the answer carries 10 recovery codes, shown this once. An email tells the person. The session counts as authenticated with the new passkey, and its token is rotated (a new cookie is set).',
       security: cookieAuth,
       body: z.strictObject({ response: passkeyAttestationInput, name: nameInput.optional() }),
       response: { 201: z.object({ passkey: passkeyView, recoveryCodes: z.array(z.string()).nullable() }), ...errors(400, 401, 403, 409, 413) },
     },
   }, async (request, reply) => {
     const auth = await ctx.requireAuth(request);
-    const { passkey, recoveryCodes } = await finishPasskeyRegistration(ctx.deps, auth, { response: asAttestation(request.body.response), name: request.body.name }, requestContext(request));
+    const { passkey, recoveryCodes, token } = await finishPasskeyRegistration(ctx.deps, auth, { response: asAttestation(request.body.response), name: request.body.name }, requestContext(request));
+    // The session now counts as authenticated with the passkey (stronger): its token was rotated.
+    setSessionCookie(reply, ctx.cookies, token);
     return reply.status(201).send({ passkey: toView(passkey), recoveryCodes });
   });
 

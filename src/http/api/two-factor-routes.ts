@@ -54,14 +54,16 @@ export async function twoFactorRoutes(app: FastifyInstance, ctx: HttpContext): P
     schema: {
       tags: ['two-factor'],
       summary: 'Confirm the authenticator app',
-      description: 'A correct current code confirms the pending app (and counts as this session’s authentication with it). For the first factor the answer carries 10 recovery codes, shown this once.' + stepUpNote,
+      description: 'A correct current code confirms the pending app (and counts as this session’s authentication with it: the session token is rotated and a new cookie set). For the first factor the answer carries 10 recovery codes, shown this once.' + stepUpNote,
       security: cookieAuth,
       body: z.strictObject({ code: codeInput }),
       response: { 200: z.object({ factor: factorView, recoveryCodes: z.array(z.string()).nullable() }), ...errors(400, 401, 403, 409) },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const auth = await ctx.requireAuth(request);
-    const { factor, recoveryCodes } = await confirmTotp(ctx.deps, auth, request.body, requestContext(request));
+    const { factor, recoveryCodes, token } = await confirmTotp(ctx.deps, auth, request.body, requestContext(request));
+    // The session is now authenticated with the new factor (stronger): its token was rotated.
+    setSessionCookie(reply, ctx.cookies, token);
     return { factor: { ...factor, createdAt: iso(factor.createdAt), confirmedAt: iso(factor.confirmedAt) }, recoveryCodes };
   });
 

@@ -288,7 +288,8 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
     if (!auth) return reply;
     const form = codeForm.safeParse(formBody(request));
     try {
-      const { recoveryCodes } = await confirmTotp(ctx.deps, auth, { code: form.success ? form.data.code : '' }, requestContext(request));
+      const { recoveryCodes, token } = await confirmTotp(ctx.deps, auth, { code: form.success ? form.data.code : '' }, requestContext(request));
+      setSessionCookie(reply, ctx.cookies, token);
       return await twoFactorView(request, reply, auth, { recoveryCodes, notice: 'Your authenticator app is set up. From now on, signing in asks for a code from it.' });
     } catch (err) {
       const redirected = stepUpRedirect(err, reply, '/security/two-factor');
