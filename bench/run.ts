@@ -421,7 +421,7 @@ function passdeskEnv(port: number, dataDir: string): NodeJS.ProcessEnv {
     PASSDESK_REGISTRATION: 'open',
     // The reset phase sends each request from another address (X-Forwarded-For), as a spray from many IPs
     // would arrive; the other phases send no such header, so this changes nothing for them.
-    PASSDESK_TRUST_PROXY: 'true',
+    PASSDESK_TRUST_PROXY: '1',
   };
 }
 

@@ -26,10 +26,11 @@ import { resetRoutes } from './http/reset/routes.js';
 import { NOT_ME_MAX_PER_IP, NOT_ME_THROTTLE_WINDOW_MS } from './flows/not-me.js';
 import { PASSKEY_CHALLENGE_SWEEP_INTERVAL_MS, PASSWORDLESS_OPTIONS_MAX_PER_IP, PASSWORDLESS_OPTIONS_WINDOW_MS, sweepExpiredPasskeyChallenges } from './flows/passkeys.js';
 import { notMeRoutes } from './http/not-me/routes.js';
-import { createMailSystem, type MailSystem } from './mail/setup.js';
+import { createMailSystem, mailMode, type MailSystem } from './mail/setup.js';
 import { registerMailMetrics } from './mail/metrics.js';
 import type { MailTransport } from './mail/smtp.js';
 import { devMailboxRoutes } from './http/mail/dev-mailbox.js';
+import { buildMetricsServer, describeMetrics } from './http/plugins/metrics.js';
 import { mailSettingsRoutes } from './http/mail/settings-routes.js';
 
 export interface AppOptions {
@@ -58,6 +59,8 @@ export interface App {
   logger: Logger;
   /** Outbox delivery: mode (smtp, dev-mailbox, off) and the worker, started by listen() unless PASSDESK_MAIL_WORKER=false. */
   mail: MailSystem;
+  /** The separate /metrics listener (PASSDESK_METRICS_LISTEN), started by listen(); null when not configured. */
+  metricsServer: FastifyInstance | null;
   /** Starts listening; resolves to the address. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -111,6 +114,8 @@ export function flowConfig(config: Config): FlowConfig {
 
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
+  // Refused before anything is opened: a public base URL with no SMTP would expose the dev mailbox.
+  if (!options.mailTransport) mailMode(config);
   const logger = options.logger ?? defaultLogger(config);
   const metrics = createMetrics({ defaultMetrics: config.environment !== 'test' });
   const ownsStore = !options.store;
@@ -167,15 +172,18 @@ export async function createApp(options: AppOptions): Promise<App> {
     await server.register(async (s) => resetRoutes(s, ctx));
     await server.register(async (s) => notMeRoutes(s, ctx));
     if (mail.mode === 'dev-mailbox') await server.register(async (s) => devMailboxRoutes(s, ctx, store));
+    const metricsServer = await buildMetricsServer(ctx, logger);
+    logger.info(describeMetrics(ctx));
     if (!ctx.cookies.secure) {
       logger.warn({ baseUrl: config.baseUrl }, 'PASSDESK_BASE_URL is plain http on a non-loopback host: session cookies cannot be Secure; serve over https');
     }
     return {
-      server, deps, config, metrics, ctx, logger, mail,
+      server, deps, config, metrics, ctx, logger, mail, metricsServer,
       async listen() {
         // The estimator's dictionaries take a second to load: not on the first person's sign-in.
         deps.strength?.warm();
         const address = await server.listen({ host: config.host, port: config.port });
+        if (metricsServer && config.metricsListen) await metricsServer.listen({ host: config.metricsListen.host, port: config.metricsListen.port });
         if (config.mailWorker) mail.worker?.start();
         // Abandoned passkey ceremonies leave challenge rows; a bounded sweep drops the expired ones.
         challengeSweep = setInterval(() => {
@@ -197,6 +205,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       },
       async close() {
         await server.close();
+        await metricsServer?.close();
         await deps.background?.idle();
         await mail.close();
         if (expirySweep) clearInterval(expirySweep);

@@ -3,7 +3,9 @@
 import { readFileSync, existsSync, mkdirSync, writeFileSync, chmodSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { isIPv4 } from 'node:net';
 import { z } from 'zod';
+import proxyAddr from '@fastify/proxy-addr';
 
 const durationPattern = /^(\d+)(ms|s|m|h|d)?$/;
 const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -44,6 +46,53 @@ const boolFromString = z.union([
   z.boolean(),
   z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes'),
 ], { error: 'expected true or false (or 1/0, yes/no)' });
+
+/**
+ * Which reverse proxies are trusted to say who the client is. The client IP is the first address that is
+ * not trusted, counted from the right of X-Forwarded-For (the socket's address first); X-Forwarded-Proto
+ * and -Host are believed only from a trusted socket address. Nothing trusted: the socket's address.
+ */
+export type TrustProxy = false | { hops: number } | { addresses: string[] };
+
+const TRUST_PROXY_TRUE = 'would trust every hop, so anyone could choose their IP address with X-Forwarded-For; '
+  + 'write what to trust instead: the number of proxies in front (e.g. 1) or their addresses (e.g. 10.0.0.0/8, ::1)';
+
+const trustProxy = z.union([
+  z.boolean(),
+  z.number(),
+  z.string().transform((v) => v.split(',')),
+  z.array(z.string()),
+], { error: 'expected a number of proxies (e.g. 1) or proxy addresses/CIDRs, comma-separated' }).transform((v, ctx): TrustProxy => {
+  const refuse = (message: string): typeof z.NEVER => {
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  };
+  if (v === false) return false;
+  if (v === true) return refuse(TRUST_PROXY_TRUE);
+  if (typeof v === 'number') {
+    return Number.isInteger(v) && v >= 0 && v <= 100 ? (v === 0 ? false : { hops: v }) : refuse('expected a whole number of proxies from 1 to 100');
+  }
+  const entries = v.map((e) => e.trim()).filter(Boolean);
+  if (entries.length === 0) return false;
+  if (entries.length === 1) {
+    const only = entries[0]!.toLowerCase();
+    if (only === 'false' || only === 'no' || only === '0') return false;
+    if (only === 'true' || only === 'yes' || only === 'on') return refuse(TRUST_PROXY_TRUE);
+    if (/^\d+$/.test(only)) {
+      const hops = Number(only);
+      return hops <= 100 ? { hops } : refuse('expected a whole number of proxies from 1 to 100');
+    }
+  }
+  // proxy-addr (Express's, and Fastify's) parses them: the same code that later matches them.
+  for (const entry of entries) {
+    try {
+      proxyAddr.compile(entry);
+    } catch {
+      return refuse(`"${entry}" is not an IP address or CIDR (e.g. 10.0.0.1, 10.0.0.0/8, fd00::/8, or loopback, uniquelocal, linklocal)`);
+    }
+  }
+  return { addresses: entries };
+});
 
 /** Every key, its env variable and its default. The README's table is written from this. */
 export const configKeys = {
@@ -90,7 +139,7 @@ export const configKeys = {
   signInMaxFailuresPerAccount: { env: 'PASSDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT', schema: intFromString(1, 10_000).default(10), doc: 'Failed sign-ins for one email from one IP within the throttle window before further tries get 429 (the owner elsewhere is never locked out).' },
   signInMaxFailuresPerIp: { env: 'PASSDESK_SIGNIN_MAX_FAILURES_PER_IP', schema: intFromString(1, 1_000_000).default(100), doc: 'Failed sign-ins from one IP, any email, within the throttle window before further tries get 429.' },
   signInThrottleWindow: { env: 'PASSDESK_SIGNIN_THROTTLE_WINDOW', schema: duration.default(900_000), doc: 'Sliding window for sign-in failure counting (default 15m).' },
-  stepUpMaxAge: { env: 'PASSDESK_STEP_UP_MAX_AGE', schema: duration.default(600_000), doc: 'Sensitive changes (second factors, recovery codes, recovery address, anti-phishing phrase, signing out other devices, security questions) need an authentication this recent with the strongest method the account has (default 10m).' },
+  stepUpMaxAge: { env: 'PASSDESK_STEP_UP_MAX_AGE', schema: duration.default(600_000), doc: 'Sensitive changes (second factors, recovery codes, recovery address, anti-phishing phrase, signing out other devices, security questions) and every administrative action need an authentication this recent with the strongest method the account has (default 10m).' },
   resetTokenTtl: { env: 'PASSDESK_RESET_TOKEN_TTL', schema: duration.default(1_800_000), doc: 'How long a password-reset link and code work, and then how long the verified reset has to choose a password (default 30m; OWASP Forgot Password).' },
   securityQuestions: { env: 'PASSDESK_SECURITY_QUESTIONS', schema: boolFromString.default(false), doc: 'Organisation option: people may set answers to security questions, and a reset of an account without a second factor then asks them too (never as the only check). Off by default: NIST SP 800-63B-4 advises against them.' },
   securityQuestionCount: { env: 'PASSDESK_SECURITY_QUESTION_COUNT', schema: intFromString(1, 5).default(3), doc: 'With security questions: how many a person answers (all are asked in a reset).' },
@@ -116,14 +165,37 @@ export const configKeys = {
   },
   notMeTokenTtl: { env: 'PASSDESK_NOT_ME_TOKEN_TTL', schema: duration.default(604_800_000), doc: 'How long the one-time “This wasn’t me” link in a security email works (default 7d).' },
   helpdeskEmail: { env: 'PASSDESK_HELPDESK_EMAIL', schema: z.email({ error: 'expected an email address' }).max(254).optional(), doc: 'The help desk’s address: told by email whenever someone uses “This wasn’t me”. Unset: nobody is told.' },
-  trustProxy: { env: 'PASSDESK_TRUST_PROXY', schema: boolFromString.default(false), doc: 'Trust X-Forwarded-For/-Proto from a reverse proxy in front.' },
-  metricsEnabled: { env: 'PASSDESK_METRICS', schema: boolFromString.default(true), doc: 'Serve Prometheus metrics at /metrics.' },
+  trustProxy: {
+    env: 'PASSDESK_TRUST_PROXY',
+    schema: trustProxy.default(false),
+    doc: 'Reverse proxies in front whose X-Forwarded-For/-Proto/-Host are believed: their addresses or CIDRs, comma-separated (in a config file: a JSON array; also loopback, uniquelocal, linklocal), or how many proxies there are (e.g. 1; only when nothing can reach the service except through them). The client IP is the first untrusted address from the right. "true" is refused. Unset: the socket\'s address.',
+  },
+  metricsEnabled: { env: 'PASSDESK_METRICS', schema: boolFromString.default(true), doc: 'Serve Prometheus metrics at /metrics, to whom PASSDESK_METRICS_TOKEN or PASSDESK_METRICS_LISTEN allows (neither set: nowhere). false: never.' },
+  metricsToken: { env: 'PASSDESK_METRICS_TOKEN', schema: z.string().trim().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').max(512).optional(), doc: 'Bearer token a scraper sends (Authorization: Bearer TOKEN) to read /metrics on the main port, and on PASSDESK_METRICS_LISTEN too when set. Never logged.' },
+  metricsTokenFile: { env: 'PASSDESK_METRICS_TOKEN_FILE', schema: z.string().min(1).optional(), doc: 'The same token read from a file at start (a mounted secret), instead of PASSDESK_METRICS_TOKEN.' },
+  metricsListen: {
+    env: 'PASSDESK_METRICS_LISTEN',
+    schema: z.string().trim()
+      .regex(/^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):\d{1,5}$/, 'expected HOST:PORT such as 127.0.0.1:9464 or [::1]:9464')
+      .transform((v, ctx) => {
+        const i = v.lastIndexOf(':');
+        const port = Number(v.slice(i + 1));
+        if (port > 65535) {
+          ctx.addIssue({ code: 'custom', message: 'expected a port from 0 to 65535' });
+          return z.NEVER;
+        }
+        return { host: v.slice(0, i).replace(/^\[|\]$/g, ''), port };
+      })
+      .optional(),
+    doc: 'A separate HOST:PORT (e.g. 127.0.0.1:9464) that serves only /metrics, without a token unless PASSDESK_METRICS_TOKEN is set: the address itself is the access rule, so keep it off the public network.',
+  },
   breachedFile: { env: 'PASSDESK_BREACHED_FILE', schema: z.string().min(1).optional(), doc: 'Offline breached-password set written by `passdesk breached import` (default DATA_DIR/breached-passwords.bin); a new import is picked up without a restart.' },
   breachedApiUrl: { env: 'PASSDESK_BREACHED_API_URL', schema: z.url({ protocol: /^https?$/ }).optional(), doc: 'Base URL of a Pwned Passwords range API (k-anonymity: only 5 hex characters of the SHA-1 are sent), e.g. https://api.pwnedpasswords.com. Off unless set.' },
   breachedApiTimeout: { env: 'PASSDESK_BREACHED_API_TIMEOUT', schema: duration.default(2000), doc: 'How long to wait for the range API before treating it as unreachable.' },
   breachedApiOnError: { env: 'PASSDESK_BREACHED_API_ON_ERROR', schema: z.enum(['open', 'closed']).default('open'), doc: 'When the range API is unreachable: "open" accepts the password (the offline set still applies), "closed" refuses it until the API answers.' },
   // Mail (mail/): delivery of the outbox.
-  smtpUrl: { env: 'PASSDESK_SMTP_URL', schema: z.string().regex(/^smtps?:\/\/[^/\s]+/, 'expected smtp://user:pass@host:port or smtps://…').optional(), doc: 'SMTP server for outgoing mail (smtp://user:pass@host:587, smtps://… for TLS from the start). Unset: the dev mailbox outside production.' },
+  smtpUrl: { env: 'PASSDESK_SMTP_URL', schema: z.string().regex(/^smtps?:\/\/[^/\s]+/, 'expected smtp://user:pass@host:port or smtps://…').optional(), doc: 'SMTP server for outgoing mail (smtp://user:pass@host:587, smtps://… for TLS from the start). Unset: the dev mailbox on a loopback base URL outside production; on any other base URL Passdesk refuses to start (unless PASSDESK_DEV_MAILBOX=true); in production messages wait in the outbox.' },
+  devMailbox: { env: 'PASSDESK_DEV_MAILBOX', schema: boolFromString.default(false), doc: 'DANGEROUS: keep the dev mailbox (every email, reset links included, readable by anyone at /dev/mailbox) on a base URL that is not loopback. Without SMTP it is on by itself only for localhost, 127.0.0.0/8 and [::1]; never in production.' },
   smtpSecurity: { env: 'PASSDESK_SMTP_SECURITY', schema: z.enum(['auto', 'starttls', 'tls', 'none']).default('auto'), doc: 'auto: STARTTLS when offered (TLS for smtps://); starttls: refuse to send without STARTTLS; tls: TLS from the start; none: never upgrade.' },
   smtpCaFile: { env: 'PASSDESK_SMTP_CA_FILE', schema: z.string().min(1).optional(), doc: 'PEM file of a CA to trust for the SMTP server\'s certificate, besides the system\'s.' },
   mailFrom: { env: 'PASSDESK_MAIL_FROM', schema: z.string().min(3).max(254).optional(), doc: 'From address of every email. Default "ORGANIZATION_NAME" <no-reply@BASE_URL host>.' },
@@ -139,7 +211,7 @@ export const configKeys = {
 
 type Keys = typeof configKeys;
 
-const SENSITIVE_KEYS: ReadonlySet<string> = new Set<keyof Keys>(['secret', 'databaseUrl', 'breachedApiUrl', 'smtpUrl', 'dkimPrivateKey']);
+const SENSITIVE_KEYS: ReadonlySet<string> = new Set<keyof Keys>(['secret', 'databaseUrl', 'breachedApiUrl', 'smtpUrl', 'dkimPrivateKey', 'metricsToken']);
 export type Config = { [K in keyof Keys]: z.output<Keys[K]['schema']> } & {
   /** Resolved public origin, no trailing slash. */
   baseUrl: string;
@@ -236,6 +308,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     throw new ConfigError(`PASSDESK_BASE_URL: must be an origin without a path (got ${cfg.baseUrl})`);
   }
   const databaseUrl = cfg.databaseUrl ?? `sqlite:${join(dataDir, 'passdesk.sqlite')}`;
+  const metricsToken = resolveMetricsToken(cfg.metricsToken, cfg.metricsTokenFile);
   const { rpId: webauthnRpId, origins: webauthnOrigins } = resolveWebauthn(baseUrl, cfg.webauthnRpId, cfg.webauthnOrigins);
   const secret = cfg.secret ?? loadOrCreateSecret(dataDir, options.persistSecret ?? true);
   return {
@@ -245,6 +318,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     webauthnOrigins,
     baseUrl: baseUrl.origin,
     databaseUrl,
+    metricsToken,
     breachedFile: resolve((out.breachedFile as string | undefined) ?? join(dataDir, 'breached-passwords.bin')),
     secretBytes: new Uint8Array(Buffer.from(secret, 'utf8')),
     configFile,
@@ -301,6 +375,29 @@ function resolveWebauthn(baseUrl: URL, rpIdSetting: string | undefined, originsS
     origins.push(url.origin);
   }
   return { rpId, origins };
+}
+
+/** PASSDESK_METRICS_TOKEN, or the first line of PASSDESK_METRICS_TOKEN_FILE; never both. */
+function resolveMetricsToken(token: string | undefined, file: string | undefined): string | undefined {
+  if (file === undefined) return token;
+  if (token !== undefined) throw new ConfigError('PASSDESK_METRICS_TOKEN and PASSDESK_METRICS_TOKEN_FILE: set one, not both');
+  let value: string;
+  try {
+    value = readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError(`PASSDESK_METRICS_TOKEN_FILE: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  if (value.length < 32 || value.length > 512 || /\s/.test(value)) {
+    throw new ConfigError(`PASSDESK_METRICS_TOKEN_FILE: ${file} must hold one token of 32 to 512 characters (e.g. openssl rand -hex 32)`);
+  }
+  return value;
+}
+
+/** localhost, 127.0.0.0/8 or ::1: a base URL only this machine can open. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host === '::1') return true;
+  return isIPv4(host) && host.startsWith('127.');
 }
 
 function loadOrCreateSecret(dataDir: string, persist: boolean): string {

@@ -5,6 +5,7 @@ import { assertPasswordAllowed } from './password-policy.js';
 import type { Account } from '../store/index.js';
 import type { Role } from '../store/schema.js';
 import type { FlowDeps, RequestContext } from './deps.js';
+import { assertAdministrator } from './admin.js';
 import { issueSession, type Authenticated, type IssuedSession } from './sessions.js';
 
 export interface RegisterInput {
@@ -24,7 +25,7 @@ export type Registrar = { kind: 'self' } | { kind: 'admin'; auth: Authenticated 
 
 export async function registerAccount(deps: FlowDeps, input: RegisterInput, ctx: RequestContext, by: Registrar): Promise<RegisterResult> {
   if (by.kind === 'self' && deps.config.registration === 'closed') throw new PassdeskError('REGISTRATION_CLOSED');
-  if (by.kind === 'admin' && by.auth.account.role !== 'admin') throw new PassdeskError('FORBIDDEN');
+  if (by.kind === 'admin') await assertAdministrator(deps, by.auth);
   const role: Role = by.kind === 'self' ? 'user' : input.role ?? 'user';
   if (by.kind === 'self' && input.role && input.role !== 'user') throw new PassdeskError('FORBIDDEN');
 

@@ -81,8 +81,16 @@ export function setSessionCookie(reply: FastifyReply, cookies: CookieSettings, t
   });
 }
 
+/**
+ * Every response that ends this browser's session (sign-out, signing out the current device, a completed reset,
+ * "this wasn't me") also asks the browser to drop what it kept for the site (W3C Clear-Site-Data; OWASP Session
+ * Management: clear client-side data at logout). Browsers apply "cookies" to the whole registrable domain.
+ */
+export const CLEAR_SITE_DATA = '"cache", "cookies", "storage"';
+
 export function clearSessionCookie(reply: FastifyReply, cookies: CookieSettings): void {
   reply.clearCookie(cookies.session, { path: '/', httpOnly: true, secure: cookies.secure, sameSite: 'lax' });
+  reply.header('Clear-Site-Data', CLEAR_SITE_DATA);
 }
 
 /**

@@ -9,6 +9,7 @@ import type { Metrics } from '../metrics.js';
 import { cookieSettings, createAuthenticator, type HttpContext } from './context.js';
 import { registerSecurity } from './plugins/security.js';
 import { registerErrorHandling } from './plugins/errors.js';
+import { trustProxyFunction } from './plugins/trust-proxy.js';
 import { apiRoutes } from './api/routes.js';
 import { passwordPolicyRoutes } from './api/password-policy-routes.js';
 import { systemRoutes } from './api/system.js';
@@ -35,7 +36,7 @@ export async function buildServer(o: ServerOptions): Promise<{ server: FastifyIn
   const server = Fastify({
     loggerInstance: o.logger,
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: o.config.trustProxy,
+    trustProxy: trustProxyFunction(o.config.trustProxy),
     // Our own onResponse line replaces Fastify's, so no URL with a query string is ever logged.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,

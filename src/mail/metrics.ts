@@ -1,41 +1,16 @@
-// Mail metrics for /metrics: the outbox by state (read from the database at scrape time, so every node
-// reports the shared truth) and this process's delivery attempts by outcome.
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+// Mail in /metrics: deliberately nothing that counts messages (issue 11 #4).
+//
+// A stranger can make Passdesk send mail to an address of their choice only when it has an account (a reset
+// request for an unknown or disabled address sends nothing, by design, so that the answer cannot differ). Every
+// per-message number therefore moves for known addresses only: the outbox by state (queued → sent, or retrying
+// and failed while the mail server is down), the delivery attempts by outcome, and the delivery-time histogram's
+// count. Each was such an oracle for whoever can read the metrics and was removed. The operator sees the outbox
+// with `passdesk mail status` (by state, and the latest delivery problems) and delivery failures in the log.
+import type { Registry } from 'prom-client';
 import type { Store } from '../store/index.js';
 import type { DeliveryObserver } from './outbox-worker.js';
 
-export function registerMailMetrics(registry: Registry, store: Pick<Store, 'outbox'>): DeliveryObserver {
-  new Gauge({
-    name: 'passdesk_mail_outbox_messages',
-    help: 'Messages in the mail outbox by state (queued, sending, retrying, sent, failed).',
-    labelNames: ['state'] as const,
-    registers: [registry],
-    async collect() {
-      try {
-        const counts = await store.outbox.countMessagesByState();
-        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
-      } catch {
-        // The database is unreachable: /readyz says so; the scrape still answers.
-      }
-    },
-  });
-  const attempts = new Counter({
-    name: 'passdesk_mail_delivery_attempts_total',
-    help: 'Delivery attempts made by this process, by outcome (sent, retry, failed).',
-    labelNames: ['outcome'] as const,
-    registers: [registry],
-  });
-  const seconds = new Histogram({
-    name: 'passdesk_mail_delivery_duration_seconds',
-    help: 'Time from handing a message to the mail server until it answered.',
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [registry],
-  });
-  for (const outcome of ['sent', 'retry', 'failed'] as const) attempts.inc({ outcome }, 0);
-  return {
-    attempt(outcome, s) {
-      attempts.inc({ outcome });
-      seconds.observe(s);
-    },
-  };
+/** Registers no mail metric (see above); the worker's observer is the caller's to add back for private use. */
+export function registerMailMetrics(_registry: Registry, _store: Pick<Store, 'outbox'>): DeliveryObserver | undefined {
+  return undefined;
 }

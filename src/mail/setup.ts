@@ -1,9 +1,10 @@
 // Builds the mail side from configuration: how flows queue (MailDeps), and how the worker delivers —
-// SMTP when PASSDESK_SMTP_URL is set, the dev mailbox when it is not and the service is not in
-// production, and nothing (messages wait in the outbox, with a warning) in production without SMTP.
+// SMTP when PASSDESK_SMTP_URL is set, the dev mailbox when it is not, the service is not in production and
+// the base URL is loopback (or PASSDESK_DEV_MAILBOX=true), and nothing (messages wait in the outbox, with a
+// warning) in production without SMTP. See mailMode.
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { ConfigError, type Config } from '../config.js';
+import { ConfigError, isLoopbackHost, type Config } from '../config.js';
 import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
 import type { Store } from '../store/index.js';
@@ -24,13 +25,27 @@ export interface MailSystem {
 }
 
 export type MailConfig = Pick<Config,
-  | 'baseUrl' | 'secretBytes' | 'organizationName' | 'supportContact' | 'environment'
+  | 'baseUrl' | 'devMailbox' | 'secretBytes' | 'organizationName' | 'supportContact' | 'environment'
   | 'smtpUrl' | 'smtpSecurity' | 'smtpCaFile' | 'mailFrom' | 'mailReplyTo' | 'mailLogoUrl'
   | 'dkimPrivateKey' | 'dkimSelector' | 'dkimDomain' | 'mailMaxAttempts' | 'mailRetryBase'> & Partial<Pick<Config, 'notMeTokenTtl'>>;
 
-export function mailMode(config: Pick<Config, 'smtpUrl' | 'environment'>): MailMode {
+/**
+ * SMTP when configured. Without it: in production nothing is sent (messages wait in the outbox); otherwise the
+ * dev mailbox, which shows every message (reset links included) to anyone who can reach the service, so it turns
+ * itself on only for a base URL that only this machine can open, and elsewhere only when the operator says so.
+ * A base URL anyone else can reach, with no SMTP and no opt-in, is refused at start (a ConfigError: exit 78).
+ */
+export function mailMode(config: Pick<Config, 'smtpUrl' | 'environment' | 'baseUrl' | 'devMailbox'>): MailMode {
   if (config.smtpUrl) return 'smtp';
-  return config.environment === 'production' ? 'off' : 'dev-mailbox';
+  if (config.environment === 'production') {
+    if (config.devMailbox) throw new ConfigError('PASSDESK_DEV_MAILBOX: the dev mailbox is never on in production; set PASSDESK_SMTP_URL to send mail');
+    return 'off';
+  }
+  if (config.devMailbox || isLoopbackHost(new URL(config.baseUrl).hostname)) return 'dev-mailbox';
+  throw new ConfigError(
+    `PASSDESK_SMTP_URL is not set and PASSDESK_BASE_URL (${config.baseUrl}) is not loopback, so the dev mailbox would show every email, reset links included, to anyone: `
+    + 'set PASSDESK_SMTP_URL to send mail, or PASSDESK_ENV=production to keep messages queued unsent, or PASSDESK_DEV_MAILBOX=true if this server is truly private',
+  );
 }
 
 /** A host name for Message-IDs and the default From: the base URL's, or "localhost" for an IP address. */

@@ -49,6 +49,8 @@ export interface RequestOptions {
   /** Leave out the Origin header that a browser would send on unsafe requests. */
   noOrigin?: boolean;
   form?: Record<string, string>;
+  /** The socket's address the server sees (a reverse proxy's, when one is simulated); default 127.0.0.1. */
+  remoteAddress?: string;
 }
 
 export class TestClient {
@@ -70,7 +72,11 @@ export class TestClient {
       headers['content-type'] ??= 'application/json';
       payload = typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
     }
-    const res = await this.app.server.inject({ method, url, headers, ...(payload !== undefined ? { payload } : {}) });
+    const res = await this.app.server.inject({
+      method, url, headers,
+      ...(payload !== undefined ? { payload } : {}),
+      ...(o.remoteAddress !== undefined ? { remoteAddress: o.remoteAddress } : {}),
+    });
     for (const c of res.cookies as Array<{ name: string; value: string; maxAge?: number; expires?: Date }>) {
       const expired = c.maxAge === 0 || (c.expires !== undefined && c.expires.getTime() <= Date.now()) || c.value === '';
       if (expired) this.cookies.delete(c.name);
@@ -119,5 +125,8 @@ export function errorCode(res: LightMyRequestResponse): string | undefined {
   }
 }
 
+/** PASSDESK_METRICS_TOKEN for apps whose tests read /metrics (it is served to nobody else). */
+export const METRICS_TOKEN = 'test-metrics-token-0123456789abcdefghijklmnop';
+export const METRICS_AUTH = { headers: { authorization: `Bearer ${METRICS_TOKEN}` } };
 export const PASSWORD = 'correct horse battery staple';
 export const NEW_PASSWORD = 'a completely different passphrase';

@@ -122,7 +122,7 @@ describe('cross-site requests and bad input', () => {
   });
 
   test('over HTTPS every response also carries HSTS', async () => {
-    const https = await startTestApp({ config: { baseUrl: 'https://id.example.org' } });
+    const https = await startTestApp({ config: { baseUrl: 'https://id.example.org', devMailbox: true } });
     try {
       const res = await https.client().get('/healthz');
       assert.match(String(res.headers['strict-transport-security']), /max-age=31536000/);
@@ -132,7 +132,7 @@ describe('cross-site requests and bad input', () => {
   });
 
   test('a plain-http, non-loopback base URL cannot use __Host- cookies (they require Secure)', async () => {
-    const plain = await startTestApp({ config: { baseUrl: 'http://intranet.example:8080' } });
+    const plain = await startTestApp({ config: { baseUrl: 'http://intranet.example:8080', devMailbox: true } });
     try {
       const c = plain.client();
       const res = await c.signUp('plain@example.org', PASSWORD);

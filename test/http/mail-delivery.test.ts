@@ -100,7 +100,7 @@ describe('mail delivery over SMTP', () => {
     assert.equal((await worker.drain()).claimed, 0, 'sent messages are never sent again');
   });
 
-  it('after the configured number of attempts a message is failed, and the metrics and counts say so', async () => {
+  it('after the configured number of attempts a message is failed, and the counts say so', async () => {
     const account = await newAccount(t, 'failing@example.org');
     const worker = t.app.mail.worker!;
     smtp.refuseWith = { code: 421, message: 'Service not available' };
@@ -117,12 +117,10 @@ describe('mail delivery over SMTP', () => {
     assert.equal((await t.store.outbox.findMessage(q!.id))?.state, 'failed');
     const counts = await t.store.outbox.countMessagesByState();
     assert.equal(counts.failed, 1);
-    const metrics = (await t.client().get('/metrics')).body;
-    assert.match(metrics, /passdesk_mail_outbox_messages\{state="failed"\} 1/);
-    assert.match(metrics, /passdesk_mail_outbox_messages\{state="sent"\} 6/);
-    assert.match(metrics, /passdesk_mail_outbox_messages\{state="queued"\} 0/);
-    assert.match(metrics, /passdesk_mail_outbox_messages\{state="retrying"\} 0/);
-    assert.match(metrics, /passdesk_mail_delivery_attempts_total\{outcome="failed"\} 1/);
+    assert.equal(counts.sent, 6);
+    assert.equal(counts.queued, 0);
+    assert.equal(counts.retrying, 0);
+    // No metric counts messages: it would move only for addresses that have accounts (src/mail/metrics.ts).
   });
 });
 

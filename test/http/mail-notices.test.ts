@@ -16,7 +16,7 @@ describe('security notices over SMTP', () => {
 
   before(async () => {
     smtp = await startSmtpServer();
-    t = await startTestApp({ config: { smtpUrl: smtp.url, smtpSecurity: 'none', baseUrl: BASE, trustProxy: true, organizationName: 'Example Org', supportContact: 'help@example.org' } });
+    t = await startTestApp({ config: { smtpUrl: smtp.url, smtpSecurity: 'none', baseUrl: BASE, trustProxy: 1, organizationName: 'Example Org', supportContact: 'help@example.org' } });
   });
   after(async () => {
     await t.close();

@@ -85,7 +85,7 @@ describe('"this wasn\'t me"', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'passdesk-not-me-'));
     dbFile = join(dir, 'passdesk.sqlite');
-    t = await startTestApp({ config: { databaseUrl: `sqlite:${dbFile}`, baseUrl: BASE, trustProxy: true, securityQuestions: true, securityQuestionCount: 2, supportContact: 'help@example.org' } });
+    t = await startTestApp({ config: { databaseUrl: `sqlite:${dbFile}`, baseUrl: BASE, devMailbox: true, trustProxy: 1, securityQuestions: true, securityQuestionCount: 2, supportContact: 'help@example.org' } });
   });
   after(async () => {
     await t.close();
@@ -497,7 +497,7 @@ describe('"this wasn\'t me" with a help desk address', () => {
   let t: TestApp;
   const h = harness(() => t);
   before(async () => {
-    t = await startTestApp({ config: { baseUrl: BASE, trustProxy: true, helpdeskEmail: 'helpdesk@example.org' } });
+    t = await startTestApp({ config: { baseUrl: BASE, devMailbox: true, trustProxy: 1, helpdeskEmail: 'helpdesk@example.org' } });
   });
   after(async () => t.close());
 
@@ -524,7 +524,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     let t: TestApp;
     const h = harness(() => t);
     before(async () => {
-      t = await startTestApp({ backend, config: { baseUrl: BASE, trustProxy: true } });
+      t = await startTestApp({ backend, config: { baseUrl: BASE, devMailbox: true, trustProxy: 1 } });
     });
     after(async () => t.close());
 

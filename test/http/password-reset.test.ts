@@ -22,7 +22,7 @@ describe('password reset', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'passdesk-reset-'));
     dbFile = join(dir, 'passdesk.sqlite');
-    t = await startTestApp({ config: { databaseUrl: `sqlite:${dbFile}`, baseUrl: BASE, trustProxy: true, signInMaxFailuresPerAccount: 3, supportContact: 'help@example.org' } });
+    t = await startTestApp({ config: { databaseUrl: `sqlite:${dbFile}`, baseUrl: BASE, devMailbox: true, trustProxy: 1, signInMaxFailuresPerAccount: 3, supportContact: 'help@example.org' } });
   });
   after(async () => {
     await t.close();

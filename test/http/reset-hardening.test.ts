@@ -73,8 +73,8 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     const hh = harness(() => withHistory);
 
     before(async () => {
-      t = await startTestApp({ backend, config: { baseUrl: BASE, trustProxy: true } });
-      withHistory = await startTestApp({ backend, config: { baseUrl: BASE, trustProxy: true, passwordHistory: 3 } });
+      t = await startTestApp({ backend, config: { baseUrl: BASE, trustProxy: 1, devMailbox: true } });
+      withHistory = await startTestApp({ backend, config: { baseUrl: BASE, trustProxy: 1, devMailbox: true, passwordHistory: 3 } });
     });
     after(async () => {
       await t.close();

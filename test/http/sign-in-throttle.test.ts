@@ -1,11 +1,11 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, errorCode, PASSWORD, type TestApp } from '../helpers/app.js';
+import { startTestApp, METRICS_AUTH, METRICS_TOKEN, errorCode, PASSWORD, type TestApp } from '../helpers/app.js';
 
 describe('sign-in throttling that never locks the owner out', () => {
   let t: TestApp;
   before(async () => {
-    t = await startTestApp({ config: { signInMaxFailuresPerAccount: 3, signInMaxFailuresPerIp: 8, signInThrottleWindow: '15m' } });
+    t = await startTestApp({ config: { signInMaxFailuresPerAccount: 3, signInMaxFailuresPerIp: 8, signInThrottleWindow: '15m', metricsToken: METRICS_TOKEN } });
     await t.client().signUp('owner@example.org', PASSWORD);
   });
   after(() => t.close());
@@ -52,7 +52,7 @@ describe('sign-in throttling that never locks the owner out', () => {
   });
 
   test('the throttle shows in the metrics', async () => {
-    const res = await t.client().get('/metrics');
+    const res = await t.client().get('/metrics', METRICS_AUTH);
     assert.match(res.body, /passdesk_sign_in_total\{outcome="throttled"\} [1-9]/);
   });
 });
@@ -60,7 +60,7 @@ describe('sign-in throttling that never locks the owner out', () => {
 describe('throttling keys on the client address', () => {
   test('one IP spraying many emails is stopped by the per-IP limit; another IP is unaffected (owner not locked out)', async () => {
     // trustProxy lets the test speak from several addresses through X-Forwarded-For.
-    const t = await startTestApp({ config: { signInMaxFailuresPerAccount: 3, signInMaxFailuresPerIp: 5, trustProxy: true } });
+    const t = await startTestApp({ config: { signInMaxFailuresPerAccount: 3, signInMaxFailuresPerIp: 5, trustProxy: 1 } });
     try {
       await t.client().signUp('victim@example.org', PASSWORD);
       const attacker = { headers: { 'x-forwarded-for': '203.0.113.9' } };

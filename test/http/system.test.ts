@@ -6,12 +6,12 @@ import { createApp } from '../../src/app.js';
 import { REDACT_PATHS } from '../../src/logger.js';
 import { openStore } from '../../src/store/index.js';
 import { testConfig } from '../helpers/config.js';
-import { TestClient, startTestApp, PASSWORD, NEW_PASSWORD, type TestApp } from '../helpers/app.js';
+import { TestClient, startTestApp, METRICS_AUTH, METRICS_TOKEN, PASSWORD, NEW_PASSWORD, type TestApp } from '../helpers/app.js';
 
 describe('operator endpoints and the API description', () => {
   let t: TestApp;
   before(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ config: { metricsToken: METRICS_TOKEN } });
   });
   after(() => t.close());
 
@@ -33,7 +33,7 @@ describe('operator endpoints and the API description', () => {
 
   test('/metrics is Prometheus text with request counts and latency by route', async () => {
     await t.client().get('/healthz');
-    const res = await t.client().get('/metrics');
+    const res = await t.client().get('/metrics', METRICS_AUTH);
     assert.match(String(res.headers['content-type']), /text\/plain/);
     assert.match(res.body, /passdesk_http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
     assert.match(res.body, /passdesk_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/healthz"\}/);

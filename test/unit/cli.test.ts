@@ -353,6 +353,20 @@ describe('passdesk CLI (a real child process)', { concurrency: 2 }, () => {
       assert.match(run.stderr, /configuration error: PASSDESK_PORT: /);
     });
 
+    it('serve refuses PASSDESK_TRUST_PROXY=true with one line that says what to write instead', async () => {
+      const run = await passdesk(['serve'], { dataDir: freshDataDir('trust-proxy'), env: { PASSDESK_TRUST_PROXY: 'true' } });
+      assertExit(run, 78);
+      assert.match(run.stderr, /^passdesk: configuration error: PASSDESK_TRUST_PROXY: would trust every hop, .*the number of proxies in front \(e\.g\. 1\) or their addresses .*\(got "true"\)\n$/);
+    });
+
+    it('serve refuses a public base URL with no SMTP (the dev mailbox would be public), in one line that says what to set', async () => {
+      const dataDir = freshDataDir('public-mailbox');
+      const run = await passdesk(['serve'], { dataDir, env: { PASSDESK_BASE_URL: 'https://id.example.org' } });
+      assertExit(run, 78);
+      assert.match(run.stderr, /^passdesk: configuration error: PASSDESK_SMTP_URL is not set and PASSDESK_BASE_URL \(https:\/\/id\.example\.org\) is not loopback, .*set PASSDESK_SMTP_URL to send mail, .*PASSDESK_DEV_MAILBOX=true.*\n$/);
+      assert.ok(!readdirSync(dataDir).some((n) => n.startsWith('passdesk.sqlite')), 'no database was created');
+    });
+
     it('a too-short PASSDESK_SECRET is refused without printing it', async () => {
       const run = await passdesk(['migrate'], { dataDir: freshDataDir('secret'), env: { PASSDESK_SECRET: 'hunter2-hunter2' } });
       assertExit(run, 78);

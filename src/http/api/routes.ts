@@ -121,7 +121,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: HttpContext): Promise
     schema: {
       tags: ['accounts'],
       summary: 'Create an account',
-      description: 'Self-service sign-up when registration is open (the new person is signed in); administrators may always create accounts and choose the role.',
+      description: 'Self-service sign-up when registration is open (the new person is signed in); administrators may always create accounts and choose the role. A signed-in administrator acts as one: that needs a recent authentication with the account’s strongest method, otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).',
       body: z.strictObject({
         email: emailInput,
         password: passwordInput,

@@ -1,8 +1,10 @@
-// Operator endpoints (health, readiness, metrics) and the API's own description.
+// Operator endpoints (health, readiness, metrics) and the API's own description. Health and readiness are for
+// anyone (load balancers); metrics only for what the operator allows.
 import type { FastifyInstance } from 'fastify';
 import { PassdeskError } from '../../core/errors.js';
 import { apiDocsPage } from '../../web/views/pages.js';
 import type { HttpContext } from '../context.js';
+import { mainPortMetrics } from '../plugins/metrics.js';
 
 export async function systemRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
@@ -16,10 +18,8 @@ export async function systemRoutes(app: FastifyInstance, ctx: HttpContext): Prom
     return { status: 'ready' };
   });
 
-  if (ctx.config.metricsEnabled) {
-    app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
-      reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()));
-  }
+  // /metrics: only for the operator (plugins/metrics.ts).
+  await mainPortMetrics(app, ctx);
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async (_req, reply) =>
     reply.header('Cache-Control', 'no-cache').send(app.swagger()));

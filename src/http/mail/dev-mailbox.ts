@@ -1,4 +1,5 @@
-// The dev mailbox (only registered when no SMTP is configured and the service is not in production):
+// The dev mailbox (only registered without SMTP, outside production, on a loopback base URL or with
+// PASSDESK_DEV_MAILBOX=true; see mail/setup.ts mailMode):
 // /dev/mailbox pages and GET /api/v1/dev/mailbox. It reads the outbox; nothing here sends mail.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -39,7 +40,7 @@ export async function devMailboxRoutes(app: FastifyInstance, ctx: HttpContext, s
     schema: {
       tags: ['dev'],
       summary: 'Dev mailbox',
-      description: 'Only without SMTP and outside production: the messages Passdesk would have sent, newest first.',
+      description: 'Only without SMTP, outside production, and on a loopback base URL (or with PASSDESK_DEV_MAILBOX=true): the messages Passdesk would have sent, newest first.',
       querystring: z.strictObject({
         to: z.string().trim().min(3).max(254).optional(),
         limit: z.coerce.number().int().min(1).max(500).default(50),

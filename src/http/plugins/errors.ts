@@ -1,6 +1,6 @@
 // Every failure leaves as {"error":{"code","message"}} (or the same words on an HTML page).
 // Anything unexpected becomes a generic 500 with no detail, logged with the request id.
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { PassdeskError, isPassdeskError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
@@ -79,5 +79,20 @@ export function registerErrorHandling(app: FastifyInstance, ctx: HttpContext): v
     request.log.error({ err, reqId: request.id }, 'unexpected error');
     return sendError(ctx, request, reply, new PassdeskError('INTERNAL_ERROR'));
   });
-  app.setNotFoundHandler((request, reply) => sendError(ctx, request, reply, new PassdeskError('NOT_FOUND')));
+  // RFC 9110 §15.5.6: a URL that exists under other methods answers 405 with those methods in Allow, not 404.
+  // The methods come from the route table as routes are added; the URL is matched by the router itself.
+  const methods = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    for (const m of [route.method].flat()) methods.add(m.toUpperCase());
+    if (methods.has('GET')) methods.add('HEAD');
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?', 1)[0] ?? '/';
+    const allowed = [...methods].filter((method) => method !== request.method && app.findRoute({ method: method as HTTPMethods, url: path }) !== null);
+    if (allowed.length > 0) {
+      reply.header('Allow', allowed.sort().join(', '));
+      return sendError(ctx, request, reply, new PassdeskError('METHOD_NOT_ALLOWED'));
+    }
+    return sendError(ctx, request, reply, new PassdeskError('NOT_FOUND'));
+  });
 }
