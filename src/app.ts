@@ -20,6 +20,7 @@ import { memoryAttemptLimiter } from './core/attempt-limiter.js';
 import { createSecretBox } from './core/secret-box.js';
 import { assertSecretMatchesDatabase } from './secret-check.js';
 import { createKeyedHash } from './core/keyed-hash.js';
+import { DEFAULT_DELAY_SCHEDULE } from './core/sign-in-delay.js';
 import { backgroundTasks } from './flows/background.js';
 import { RESET_MAX_PER_IP, RESET_THROTTLE_WINDOW_MS } from './flows/reset-password.js';
 import { resetRoutes } from './http/reset/routes.js';
@@ -109,6 +110,12 @@ export function flowConfig(config: Config): FlowConfig {
     resetTwoMethodRoles: config.resetTwoMethodRoles,
     webauthn: { rpId: config.webauthnRpId, rpName: config.organizationName, origins: config.webauthnOrigins },
     helpdeskEmail: config.helpdeskEmail,
+    signInLimits: {
+      accountLimit: config.signInAccountLimit,
+      deviceLimit: config.signInDeviceLimit,
+      coolOffMs: config.signInCoolOff,
+      delays: { ...DEFAULT_DELAY_SCHEDULE, from: config.signInDelayFrom },
+    },
   };
 }
 

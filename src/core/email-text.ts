@@ -117,10 +117,10 @@ export const emailText = {
       ifNotYou: 'If you did not expect this, use “This wasn’t me”.',
     },
     'account-locked': {
-      subject: 'Your {org} account was locked',
-      headline: 'Your account {email} was locked. {reason}',
-      body: 'Nobody can sign in to it until it is unlocked. To unlock it, reset your password or contact support.',
-      ifNotYou: 'If you did not expect this, contact support.',
+      subject: 'Sign-in to your {org} account was locked',
+      headline: 'After {attempts} unsuccessful sign-ins in a row, signing in to your account {email} with its password was locked.',
+      body: 'Browsers you signed in with before can still sign in. Anywhere else, nobody can sign in with the password until you reset it, or until {until}. To unlock it now, reset your password: {resetPage}',
+      ifNotYou: 'If these attempts were not yours, someone may be guessing your password: reset it now, and choose one you use nowhere else.',
     },
     'password-expiring': {
       subject: 'Your {org} password expires in {days} days',
@@ -171,5 +171,6 @@ export const emailText = {
     keptOthers: 'Your other devices stayed signed in.',
     resetLinkLabel: 'Choose a new password',
     changeLinkLabel: 'Change your password',
+    resetPageLabel: 'Reset your password',
   },
 } as const;

@@ -58,6 +58,7 @@ export const messages = {
     BODY_TOO_LARGE: 'The request is too large.',
     UNSUPPORTED_MEDIA_TYPE: 'Send the request body as JSON.',
     TOO_MANY_REQUESTS: 'Too many attempts. Wait a little and try again.',
+    SIGN_IN_THROTTLED: 'Too many unsuccessful sign-ins to this account. Wait a little and try again, or reset your password.',
     SERVICE_UNAVAILABLE: 'The service is temporarily unavailable. Try again shortly.',
     INTERNAL_ERROR: 'Something went wrong on our side. Try again, and contact support if it keeps happening.',
   },
@@ -166,4 +167,22 @@ export function mustChangeMessage(reason: string | null): string {
   if (reason === null) return messages.notices.MUST_CHANGE_PASSWORD;
   const known = policyMessages.mustChangeReasons as Record<string, string>;
   return known[reason] ?? reason;
+}
+
+/** "1 second", "40 seconds", "3 minutes", "2 hours" (rounded up: never earlier than the real time). */
+export function formatWait(ms: number): string {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  const [n, unit] = seconds < 120 ? [seconds, 'second'] : seconds < 7200 ? [Math.ceil(seconds / 60), 'minute'] : [Math.ceil(seconds / 3600), 'hour'];
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * The per-account sign-in throttle (flows/sign-in.ts), said plainly: when to try again, and that a reset
+ * unlocks it. The same words for every typed address, known or not.
+ */
+export function signInThrottledMessage(o: { waitMs: number; locked: boolean }): string {
+  const wait = formatWait(o.waitMs);
+  return o.locked
+    ? `Sign-in to this account is locked after too many unsuccessful attempts. To unlock it now, reset your password (“Forgot your password?”, at /reset). A browser you signed in with before can still sign in. Otherwise try again in ${wait}.`
+    : `Too many unsuccessful sign-ins to this account. Try again in ${wait}. Resetting your password (“Forgot your password?”, at /reset) unlocks it at once.`;
 }

@@ -10,6 +10,7 @@ import type { AttemptLimiter } from '../core/attempt-limiter.js';
 import type { MailDeps } from '../mail/notices.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { KeyedHash } from '../core/keyed-hash.js';
+import type { DelaySchedule } from '../core/sign-in-delay.js';
 
 export interface FlowConfig {
   registration: 'open' | 'closed';
@@ -30,6 +31,19 @@ export interface FlowConfig {
   webauthn?: { rpId: string; rpName: string; origins: readonly string[] };
   /** Told by email when someone uses "This wasn't me" (optional). */
   helpdeskEmail?: string | undefined;
+  /** Per-account and per-device sign-in limits in the store (flows/sign-in.ts); defaults there. */
+  signInLimits?: SignInLimitSettings;
+}
+
+export interface SignInLimitSettings {
+  /** Consecutive failures per typed email before untrusted clients are locked out (NIST SP 800-63B-4 §3.2.2: ≤ 100). */
+  accountLimit: number;
+  /** Failures per device cookie before that cookie is no longer trusted. */
+  deviceLimit: number;
+  /** How long a count and a lock last after the last counted attempt (unless a right password or a reset clears it). */
+  coolOffMs: number;
+  /** Growing waits between untrusted attempts (core/sign-in-delay.ts). */
+  delays?: DelaySchedule;
 }
 
 /** Work done after the response (so its duration cannot show in it); tests wait for it with idle(). */

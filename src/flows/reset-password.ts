@@ -37,6 +37,7 @@ import { reserveGuess } from './attempt-budget.js';
 import { passkeyOptionsForAccount, verifyPasskeyForAccount } from './passkeys.js';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { normalizeCode } from '../core/otp.js';
+import { signInAccountSubject } from '../core/sign-in-keys.js';
 
 // What a verified flow may still have to prove before a new password is accepted (`requires`). The email
 // proof is the first method; these are the second:
@@ -364,6 +365,7 @@ export async function completePasswordReset(
   // failures (or by someone guessing) recovers. In memory (attempt-limiter.ts): the (email, IP) counters from every
   // IP. Per-account counters kept elsewhere are cleared here too, after the transaction above.
   deps.signInThrottle?.perAccountAndIp.resetPrefix(`pair:${account.emailNormalized}\u0000`);
+  if (deps.secret) await deps.store.signInLimits.forgetSignInFailures(signInAccountSubject(deps.secret, account.emailNormalized));
 }
 
 /**

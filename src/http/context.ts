@@ -11,6 +11,8 @@ import { generateToken, hmac, safeEqual } from '../core/tokens.js';
 export interface CookieSettings {
   session: string;
   csrf: string;
+  /** The device cookie (core/device-cookie.ts): which logins signed in from this browser before. */
+  device: string;
   secure: boolean;
   sessionMaxAgeSeconds: number;
 }
@@ -28,6 +30,7 @@ export function cookieSettings(config: Pick<Config, 'baseUrl' | 'sessionAbsolute
   return {
     session: `${prefix}passdesk-session`,
     csrf: `${prefix}passdesk-csrf`,
+    device: `${prefix}passdesk-device`,
     secure,
     sessionMaxAgeSeconds: Math.floor(config.sessionAbsoluteTimeout / 1000),
   };
@@ -87,6 +90,19 @@ export function setSessionCookie(reply: FastifyReply, cookies: CookieSettings, t
  * Management: clear client-side data at logout). Browsers apply "cookies" to the whole registrable domain.
  */
 export const CLEAR_SITE_DATA = '"cache", "cookies", "storage"';
+/** Browsers keep a cookie at most 400 days (RFC 6265bis); a device cookie is renewed at every sign-in. */
+const DEVICE_COOKIE_MAX_AGE_SECONDS = 400 * 86_400;
+
+/** The device cookie a sign-in sent with, if any (given to the sign-in flow, which checks it against the typed login). */
+export function deviceCookieOf(request: FastifyRequest, cookies: CookieSettings): string | null {
+  return request.cookies[cookies.device] ?? null;
+}
+
+/** Long-lived, HttpOnly and SameSite=Strict: only this site's own sign-in form and API calls ever send it. */
+export function setDeviceCookie(reply: FastifyReply, cookies: CookieSettings, value: string | undefined): void {
+  if (value === undefined) return;
+  reply.setCookie(cookies.device, value, { path: '/', httpOnly: true, secure: cookies.secure, sameSite: 'strict', maxAge: DEVICE_COOKIE_MAX_AGE_SECONDS });
+}
 
 export function clearSessionCookie(reply: FastifyReply, cookies: CookieSettings): void {
   reply.clearCookie(cookies.session, { path: '/', httpOnly: true, secure: cookies.secure, sameSite: 'lax' });

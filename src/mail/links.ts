@@ -13,6 +13,11 @@ export function changePasswordLink(s: LinkSettings): string {
   return `${s.baseUrl}/security/password`;
 }
 
+/** The reset page itself, where a person asks for a reset email (no token). */
+export function resetPageLink(s: LinkSettings): string {
+  return `${s.baseUrl}/reset`;
+}
+
 /** The reset page (built by the reset issue) takes the one-time token from the query string. */
 export function resetLink(s: LinkSettings, token: string): string {
   return `${s.baseUrl}/reset?token=${encodeURIComponent(token)}`;

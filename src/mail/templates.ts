@@ -4,7 +4,7 @@
 import { emailText, type NoticeCode } from '../core/email-text.js';
 import { escapeHtml } from '../web/html.js';
 import type { RenderedMail } from './queue.js';
-import { changePasswordLink, notMeLink, resetLink, securityLink, type LinkSettings } from './links.js';
+import { changePasswordLink, notMeLink, resetLink, resetPageLink, securityLink, type LinkSettings } from './links.js';
 
 export interface MailBranding extends LinkSettings {
   organizationName: string;
@@ -24,7 +24,8 @@ export type Notice =
   | { code: 'recovery-code-used' }
   | { code: 'security-questions-changed' }
   | { code: 'email-changed-old-address' | 'email-changed-new-address'; oldEmail: string; newEmail: string }
-  | { code: 'account-locked'; reason?: string | undefined }
+  /** Too many wrong passwords (flows/sign-in.ts): `attempts` in a row; untrusted browsers wait until `until` or a reset. */
+  | { code: 'account-locked'; attempts: number; until: number }
   | { code: 'password-expiring'; days: number; expiresAt: number }
   | { code: 'admin-changed-account'; change: string }
   | { code: 'recovery-email-verification'; verificationCode: string; minutes: number }
@@ -110,7 +111,9 @@ function noticeVars(b: MailBranding, n: Notice, r: NoticeRecipient): Record<stri
       v['newEmail'] = n.newEmail;
       break;
     case 'account-locked':
-      v['reason'] = n.reason ?? '';
+      v['attempts'] = String(n.attempts);
+      v['until'] = formatWhen(n.until);
+      v['resetPage'] = resetPageLink(b);
       break;
     case 'password-expiring':
       v['days'] = String(n.days);
@@ -144,6 +147,7 @@ function noticeVars(b: MailBranding, n: Notice, r: NoticeRecipient): Record<stri
 function primaryAction(b: MailBranding, n: Notice): { label: string; url: string } | null {
   if (n.code === 'password-reset-requested') return { label: emailText.fragments.resetLinkLabel, url: resetLink(b, n.resetToken) };
   if (n.code === 'password-expiring') return { label: emailText.fragments.changeLinkLabel, url: changePasswordLink(b) };
+  if (n.code === 'account-locked') return { label: emailText.fragments.resetPageLabel, url: resetPageLink(b) };
   return null;
 }
 

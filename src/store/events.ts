@@ -6,6 +6,7 @@ export type EventType =
   | 'account.created'
   | 'signin.succeeded'
   | 'signin.failed'
+  | 'signin.locked'
   | 'signout'
   | 'session.revoked'
   | 'sessions.revoked_others'

@@ -16,6 +16,7 @@ import { notMeRepository, type NotMeRepository } from './not-me.js';
 import { instanceRepository, type InstanceRepository } from './instance.js';
 import { attemptCounterRepository, type AttemptCounterRepository } from './attempts.js';
 import { migrateToLatest, openDatabase, type MigrationOutcome, type OpenDatabaseOptions, type WriteHealth } from './db.js';
+import { signInLimitRepository, type SignInLimitRepository } from './sign-in-limits.js';
 import type { Dialect } from './migrations/index.js';
 
 export interface Repositories {
@@ -32,6 +33,7 @@ export interface Repositories {
   notMe: NotMeRepository;
   instance: InstanceRepository;
   attempts: AttemptCounterRepository;
+  signInLimits: SignInLimitRepository;
 }
 
 export interface Store extends Repositories {
@@ -64,6 +66,7 @@ function repositories(db: Kysely<Database>, dialect: Dialect, onEnqueue: () => v
     notMe: notMeRepository(db),
     instance: instanceRepository(db),
     attempts: attemptCounterRepository(db),
+    signInLimits: signInLimitRepository(db),
   };
 }
 
@@ -124,3 +127,4 @@ export type { SecurityAnswer } from './security-answers.js';
 export type { Passkey, PasskeyChallenge } from './passkeys.js';
 export type { NotMeToken, NotMeKey } from './not-me.js';
 export type { AttemptBudget, AttemptSlot } from './attempts.js';
+export type { SignInClaim, SignInLimitRule } from './sign-in-limits.js';

@@ -238,8 +238,26 @@ export interface PassdeskInstanceTable {
   created_at: number;
 }
 
+/**
+ * Consecutive failed sign-ins per subject (store/sign-in-limits.ts): `a:` + HMAC of a typed email (known or
+ * not), or `d:` + HMAC of a device cookie's nonce. Never an address or an account id.
+ */
+export interface SignInLimitsTable {
+  subject: string;
+  /** Attempts counted (each is counted before its password is checked; a success forgets the row). */
+  failures: number;
+  /** An untrusted try before this time is refused (the growing delay). */
+  next_attempt_at: number;
+  /** When the owner was told of this lockout (once per lockout). */
+  notified_at: number | null;
+  /** The row is forgotten after this (the cool-off after the last counted attempt). */
+  expires_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   passdesk_instance: PassdeskInstanceTable;
+  sign_in_limits: SignInLimitsTable;
   not_me_tokens: NotMeTokensTable;
   attempt_counters: AttemptCountersTable;
   password_resets: PasswordResetsTable;

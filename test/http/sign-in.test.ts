@@ -61,6 +61,8 @@ describe('sign-in', () => {
     try {
       await real.client().signUp('timing@example.org', PASSWORD);
       const time = async (email: string): Promise<number> => {
+        // Past the per-account wait that grows from the 5th failure in a row (this test is about hashing time).
+        real.clock.advance(3_600_000);
         const start = performance.now();
         const res = await real.client().signIn(email, 'not the password at all');
         assert.equal(res.statusCode, 401);

@@ -739,6 +739,52 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    test('sign-in limits: a claim counts before the check, waits follow the schedule, the limit locks, a lock is told once, rows expire', async () => {
+      const rule = { limit: 8, coolOffMs: 86_400_000, delays: { from: 3, baseMs: 1000, capMs: 4000 } };
+      const s = 'a:claims';
+      const admitted: boolean[] = [];
+      let now = T0;
+      for (let i = 0; i < 3; i++) admitted.push((await store.signInLimits.claimSignInAttempt(s, rule, now)).admitted);
+      assert.deepEqual(admitted, [true, true, true], 'no wait before the 3rd');
+      const waiting = await store.signInLimits.claimSignInAttempt(s, rule, now);
+      assert.deepEqual(waiting, { admitted: false, failures: 3, locked: false, retryAt: now + 1000 }, 'after the 3rd: 1 s');
+      now += 1000;
+      assert.deepEqual(await store.signInLimits.claimSignInAttempt(s, rule, now), { admitted: true, failures: 4 });
+      assert.equal((await store.signInLimits.claimSignInAttempt(s, rule, now + 1999)).admitted, false, 'after the 4th: 2 s');
+      for (const wait of [2000, 4000, 4000, 4000]) {
+        now += wait;
+        assert.equal((await store.signInLimits.claimSignInAttempt(s, rule, now)).admitted, true, `after waiting ${wait} ms`);
+      }
+      assert.equal(await store.signInLimits.markSignInLockNotified(s, rule.limit, now), true, 'the 8th locked it: told once');
+      assert.equal(await store.signInLimits.markSignInLockNotified(s, rule.limit, now), false, 'not twice');
+      now += 3_600_000;
+      const locked = await store.signInLimits.claimSignInAttempt(s, rule, now);
+      assert.deepEqual(locked, { admitted: false, failures: 8, locked: true, retryAt: now - 3_600_000 + rule.coolOffMs }, 'locked until the cool-off');
+      // After the cool-off the count starts again, and a new lockout is told again.
+      now = locked.retryAt;
+      assert.deepEqual(await store.signInLimits.claimSignInAttempt(s, rule, now), { admitted: true, failures: 1 });
+      assert.equal(await store.signInLimits.markSignInLockNotified(s, rule.limit, now), false, 'not locked now');
+      // A right password (or a reset) forgets the row.
+      await store.signInLimits.forgetSignInFailures(s);
+      assert.deepEqual(await store.signInLimits.claimSignInAttempt(s, rule, now), { admitted: true, failures: 1 });
+      // Expired rows are swept, live ones kept.
+      await store.signInLimits.claimSignInAttempt('d:short', { limit: 10, coolOffMs: 1000, delays: null }, now);
+      assert.equal(await store.signInLimits.sweepSignInLimits(now + 1000), 1);
+      assert.equal(await store.signInLimits.sweepSignInLimits(now + 1000), 0);
+      assert.deepEqual(await store.signInLimits.claimSignInAttempt(s, rule, now + 1000), { admitted: true, failures: 2 }, 'the live row was kept');
+    });
+
+    test('sign-in limits: 200 parallel claims on one subject admit exactly the limit (one atomic statement, many connections)', async () => {
+      const rule = { limit: 100, coolOffMs: 86_400_000, delays: null };
+      const claims = await Promise.all(Array.from({ length: 200 }, () => store.signInLimits.claimSignInAttempt('a:burst', rule, T0)));
+      assert.equal(claims.filter((c) => c.admitted).length, 100);
+      assert.ok(claims.filter((c) => !c.admitted).every((c) => !c.admitted && c.locked && c.failures === 100));
+      const counts = claims.flatMap((c) => (c.admitted ? [c.failures] : [])).sort((a, b) => a - b);
+      assert.deepEqual(counts, Array.from({ length: 100 }, (_, i) => i + 1), 'every admitted claim saw its own count');
+      const told = await Promise.all(Array.from({ length: 20 }, () => store.signInLimits.markSignInLockNotified('a:burst', 100, T0)));
+      assert.equal(told.filter(Boolean).length, 1, 'one notice however many ask at once');
+    });
+
     test('findEvent finds an event only within its account', async () => {
       const a = await store.accounts.createAccount(newAccount('find-event@example.org'));
       const b = await store.accounts.createAccount(newAccount('find-event-other@example.org'));

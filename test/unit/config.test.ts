@@ -71,6 +71,10 @@ describe('defaults: nothing set', () => {
     assert.equal(c.signInMaxFailuresPerAccount, 10);
     assert.equal(c.signInMaxFailuresPerIp, 100);
     assert.equal(c.signInThrottleWindow, 15 * 60_000);
+    assert.equal(c.signInAccountLimit, 100, 'NIST SP 800-63B-4 §3.2.2: at most 100');
+    assert.equal(c.signInDelayFrom, 5);
+    assert.equal(c.signInDeviceLimit, 10);
+    assert.equal(c.signInCoolOff, 86_400_000);
   });
 
   it('asks for 15-character passwords, trusts no proxy, serves metrics, runs as development', () => {
@@ -140,6 +144,10 @@ describe('environment variables', () => {
       PASSDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT: '5',
       PASSDESK_SIGNIN_MAX_FAILURES_PER_IP: '50',
       PASSDESK_SIGNIN_THROTTLE_WINDOW: '1h',
+      PASSDESK_SIGNIN_ACCOUNT_LIMIT: '50',
+      PASSDESK_SIGNIN_DELAY_FROM: '3',
+      PASSDESK_SIGNIN_DEVICE_LIMIT: '5',
+      PASSDESK_SIGNIN_COOL_OFF: '7d',
       PASSDESK_STEP_UP_MAX_AGE: '5m',
       PASSDESK_RESET_TOKEN_TTL: '20m',
       PASSDESK_SECURITY_QUESTIONS: 'yes',
@@ -206,6 +214,10 @@ describe('environment variables', () => {
     assert.equal(c.signInMaxFailuresPerAccount, 5);
     assert.equal(c.signInMaxFailuresPerIp, 50);
     assert.equal(c.signInThrottleWindow, 3_600_000);
+    assert.equal(c.signInAccountLimit, 50);
+    assert.equal(c.signInDelayFrom, 3);
+    assert.equal(c.signInDeviceLimit, 5);
+    assert.equal(c.signInCoolOff, 7 * 86_400_000);
     assert.equal(c.stepUpMaxAge, 5 * 60_000);
     assert.equal(c.resetTokenTtl, 20 * 60_000);
     assert.equal(c.securityQuestions, true);
@@ -362,6 +374,11 @@ describe('bad values are refused with a message that names the variable', () => 
     [{ PASSDESK_PASSWORD_MAX_AGE: 'yearly' }, /^PASSDESK_PASSWORD_MAX_AGE: expected a duration/],
     [{ PASSDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT: '0' }, /^PASSDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT: /],
     [{ PASSDESK_SIGNIN_THROTTLE_WINDOW: 'forever' }, /^PASSDESK_SIGNIN_THROTTLE_WINDOW: expected a duration/],
+    [{ PASSDESK_SIGNIN_ACCOUNT_LIMIT: '101' }, /^PASSDESK_SIGNIN_ACCOUNT_LIMIT: .*100/],
+    [{ PASSDESK_SIGNIN_ACCOUNT_LIMIT: '0' }, /^PASSDESK_SIGNIN_ACCOUNT_LIMIT: /],
+    [{ PASSDESK_SIGNIN_DELAY_FROM: '0' }, /^PASSDESK_SIGNIN_DELAY_FROM: /],
+    [{ PASSDESK_SIGNIN_DEVICE_LIMIT: 'many' }, /^PASSDESK_SIGNIN_DEVICE_LIMIT: expected a whole number/],
+    [{ PASSDESK_SIGNIN_COOL_OFF: 'forever' }, /^PASSDESK_SIGNIN_COOL_OFF: expected a duration/],
     [{ PASSDESK_BREACHED_API_URL: 'ftp://range.example.org' }, /^PASSDESK_BREACHED_API_URL: /],
     [{ PASSDESK_BREACHED_API_TIMEOUT: 'soon' }, /^PASSDESK_BREACHED_API_TIMEOUT: expected a duration/],
     [{ PASSDESK_BREACHED_API_ON_ERROR: 'maybe' }, /^PASSDESK_BREACHED_API_ON_ERROR: /],

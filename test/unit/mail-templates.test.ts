@@ -29,7 +29,7 @@ const examples: Record<Notice['code'], Notice> = {
   'security-questions-changed': { code: 'security-questions-changed' },
   'email-changed-old-address': { code: 'email-changed-old-address', oldEmail: 'ada@example.org', newEmail: 'ada@new.example' },
   'email-changed-new-address': { code: 'email-changed-new-address', oldEmail: 'ada@example.org', newEmail: 'ada@new.example' },
-  'account-locked': { code: 'account-locked', reason: 'Too many wrong codes.' },
+  'account-locked': { code: 'account-locked', attempts: 100, until: at + 86_400_000 },
   'password-expiring': { code: 'password-expiring', days: 7, expiresAt: at + 7 * 86_400_000 },
   'admin-changed-account': { code: 'admin-changed-account', change: 'role changed to helpdesk' },
   'recovery-email-verification': { code: 'recovery-email-verification', verificationCode: '55501234', minutes: 30 },

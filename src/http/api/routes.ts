@@ -9,7 +9,7 @@ import { signIn } from '../../flows/sign-in.js';
 import { changePassword } from '../../flows/change-password.js';
 import { registerAccount } from '../../flows/register.js';
 import { listDevices, revokeDevice, revokeOtherDevices, signOut } from '../../flows/sessions.js';
-import { clearSessionCookie, requestContext, setSessionCookie, type HttpContext } from '../context.js';
+import { clearSessionCookie, deviceCookieOf, requestContext, setDeviceCookie, setSessionCookie, type HttpContext } from '../context.js';
 import { accountView, emailInput, errors, passwordInput, sessionView, toAccountView, toSessionView } from './schemas.js';
 
 /** Refuses an over-long password in microseconds, before anything is hashed. */
@@ -31,23 +31,25 @@ export async function apiRoutes(app: FastifyInstance, ctx: HttpContext): Promise
     schema: {
       tags: ['sessions'],
       summary: 'Sign in',
-      description: 'Checks email and password and sets the session cookie. Every failure answers 401 INVALID_CREDENTIALS, whatever the reason. For an account with a second factor a correct password answers 200 second_factor_required with a flowId, and no cookie.',
+      description: 'Checks email and password and sets the session cookie. Every failure answers 401 INVALID_CREDENTIALS, whatever the reason. For an account with a second factor a correct password answers 200 second_factor_required with a flowId, and no cookie. '
+        + 'A completed sign-in also sets a long-lived device cookie. After 5 consecutive failures for one email (from any IPs) a client without a device cookie for it waits (429 SIGN_IN_THROTTLED with Retry-After: 1s, then doubling); after 100 it cannot sign in until the password is reset or the cool-off passes.',
       body: z.strictObject({ email: z.string().trim().min(1).max(254), password: passwordInput }),
       response: {
         201: z.object({ account: accountView, session: sessionView }),
         200: z.object({ status: z.literal('second_factor_required'), flowId: z.string(), methods: z.array(z.enum(['totp', 'passkey', 'recovery_code'])) }),
-        ...errors(400, 401, 403, 413, 415),
+        ...errors(400, 401, 403, 413, 415, 429),
       },
     },
   }, async (request, reply) => {
     assertPasswordWithinLimit(request.body.password);
     const replacing = await ctx.authenticate(request);
-    const result = await signIn(ctx.deps, request.body, requestContext(request), { replacing });
+    const result = await signIn(ctx.deps, request.body, requestContext(request), { replacing, deviceCookie: deviceCookieOf(request, ctx.cookies) });
     // No session cookie until the second factor (POST /api/v1/sessions/second-factor).
     if (result.status === 'second_factor_required') {
       return reply.status(200).send({ status: result.status, flowId: result.flowId, methods: result.methods });
     }
     setSessionCookie(reply, ctx.cookies, result.token);
+    setDeviceCookie(reply, ctx.cookies, result.deviceCookie);
     return reply.status(201).send({ account: toAccountView(result.account), session: toSessionView({ ...result.session, current: true }) });
   });
 

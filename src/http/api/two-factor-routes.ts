@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { completeSecondFactor, confirmTotp, listFactors, regenerateRecoveryCodes, removeFactor, renameFactor, startTotpEnrolment } from '../../flows/two-factor.js';
-import { requestContext, setSessionCookie, type HttpContext } from '../context.js';
+import { deviceCookieOf, requestContext, setDeviceCookie, setSessionCookie, type HttpContext } from '../context.js';
+import { issueDeviceCookie } from '../../flows/sign-in.js';
 import { accountView, errors, passwordInput, sessionView, toAccountView, toSessionView } from './schemas.js';
 import { assertPasswordWithinLimit } from './routes.js';
 import { asAssertion, passkeyAssertionInput } from './passkey-routes.js';
@@ -132,6 +133,7 @@ export async function twoFactorRoutes(app: FastifyInstance, ctx: HttpContext): P
     const proof = body.method === 'passkey' ? { flowId: body.flowId, method: body.method, response: asAssertion(body.response) } : body;
     const result = await completeSecondFactor(ctx.deps, proof, requestContext(request), { replacing });
     setSessionCookie(reply, ctx.cookies, result.token);
+    setDeviceCookie(reply, ctx.cookies, issueDeviceCookie(ctx.deps, result.account.emailNormalized, deviceCookieOf(request, ctx.cookies)));
     return reply.status(201).send({ account: toAccountView(result.account), session: toSessionView({ ...result.session, current: true }) });
   });
 }

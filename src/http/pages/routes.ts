@@ -6,7 +6,7 @@ import formbody from '@fastify/formbody';
 import { z } from 'zod';
 import { PassdeskError, isPassdeskError } from '../../core/errors.js';
 import { messages, mustChangeMessage } from '../../core/messages.js';
-import { signIn } from '../../flows/sign-in.js';
+import { issueDeviceCookie, signIn } from '../../flows/sign-in.js';
 import { completeSecondFactor, confirmTotp, listFactors, pendingSecondFactorMethods, pendingTotpEnrolment, regenerateRecoveryCodes, removeFactor, renameFactor, startTotpEnrolment, type TotpEnrolment } from '../../flows/two-factor.js';
 import { listPasskeys, removePasskey, renamePasskey } from '../../flows/passkeys.js';
 import type { Authenticated } from '../../flows/sessions.js';
@@ -15,12 +15,13 @@ import { factorNameInput } from '../api/two-factor-routes.js';
 import { changePassword } from '../../flows/change-password.js';
 import { registerAccount } from '../../flows/register.js';
 import { listDevices, revokeDevice, revokeOtherDevices, signOut } from '../../flows/sessions.js';
-import { checkCsrfToken, clearSessionCookie, ensureCsrfToken, requestContext, setSessionCookie, type HttpContext } from '../context.js';
+import { checkCsrfToken, clearSessionCookie, deviceCookieOf, ensureCsrfToken, requestContext, setDeviceCookie, setSessionCookie, type HttpContext } from '../context.js';
 import { assertPasswordWithinLimit } from '../api/routes.js';
 import { changePasswordPage, secondFactorPage, twoFactorPage, signInPage, signUpPage, securityPage, type NewPasswordRules } from '../../web/views/pages.js';
 import { passwordRulesAttribute, policyChecklist } from '../../core/password-policy.js';
 import type { SafeHtml } from '../../web/html.js';
 import { appCss, appJs } from '../../web/assets/index.js';
+import { setRetryAfter } from '../plugins/errors.js';
 import { passkeysJs, webauthnBrowserJs } from '../../web/assets/passkeys.js';
 
 const notices = {
@@ -128,14 +129,16 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
     try {
       assertPasswordWithinLimit(form.data.password);
       const replacing = await ctx.authenticate(request);
-      const result = await signIn(ctx.deps, form.data, requestContext(request), { replacing });
+      const result = await signIn(ctx.deps, form.data, requestContext(request), { replacing, deviceCookie: deviceCookieOf(request, ctx.cookies) });
       if (result.status === 'second_factor_required') {
         return sendPage(reply, secondFactorPage(ctx, { csrf, flowId: result.flowId, methods: result.methods }));
       }
       setSessionCookie(reply, ctx.cookies, result.token);
+      setDeviceCookie(reply, ctx.cookies, result.deviceCookie);
       return reply.redirect(result.account.mustChangePassword ? '/security/password' : '/security', 303);
     } catch (err) {
       if (!isPassdeskError(err)) throw err;
+      setRetryAfter(reply, err);
       return sendPage(reply, signInPage(ctx, { csrf, email, error: err.message }), err.status);
     }
   });
@@ -154,6 +157,7 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
       const replacing = await ctx.authenticate(request);
       const result = await completeSecondFactor(ctx.deps, { flowId, method, code }, requestContext(request), { replacing });
       setSessionCookie(reply, ctx.cookies, result.token);
+      setDeviceCookie(reply, ctx.cookies, issueDeviceCookie(ctx.deps, result.account.emailNormalized, deviceCookieOf(request, ctx.cookies)));
       return reply.redirect(result.account.mustChangePassword ? '/security/password' : '/security', 303);
     } catch (err) {
       if (!isPassdeskError(err)) throw err;

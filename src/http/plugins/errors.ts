@@ -50,8 +50,15 @@ function fromFastifyError(err: FastifyError): PassdeskError | null {
 /** How soon a client may retry after a 503 (a database restart usually takes a few seconds). */
 const SERVICE_UNAVAILABLE_RETRY_AFTER_S = 5;
 
+/** Every 429 says when to come back: the error's own `retryAfterSeconds` (e.g. SIGN_IN_THROTTLED), else 60 s. */
+export function setRetryAfter(reply: FastifyReply, error: PassdeskError): void {
+  if (error.status !== 429 || reply.hasHeader('retry-after')) return;
+  const seconds = error.details?.['retryAfterSeconds'];
+  reply.header('Retry-After', typeof seconds === 'number' && Number.isInteger(seconds) && seconds > 0 ? String(seconds) : '60');
+}
+
 export function sendError(ctx: HttpContext, request: FastifyRequest, reply: FastifyReply, error: PassdeskError): FastifyReply {
-  if (error.code === 'TOO_MANY_REQUESTS' && !reply.hasHeader('retry-after')) reply.header('Retry-After', '60');
+  setRetryAfter(reply, error);
   if (error.code === 'SERVICE_UNAVAILABLE' && !reply.hasHeader('retry-after')) reply.header('Retry-After', String(SERVICE_UNAVAILABLE_RETRY_AFTER_S));
   if (wantsHtml(request)) {
     return reply.status(error.status).type('text/html; charset=utf-8').send(errorPage(ctx, { code: error.code, message: error.message, status: error.status }).value);
