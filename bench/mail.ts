@@ -15,6 +15,7 @@ import { queueMessage } from '../src/mail/queue.js';
 import { renderNotice } from '../src/mail/templates.js';
 import { createOutboxWorker } from '../src/mail/outbox-worker.js';
 import { createSmtpTransport } from '../src/mail/smtp.js';
+import { createMailBodyBox } from '../src/mail/sealed-body.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/pg.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -70,7 +71,9 @@ async function startSink(): Promise<Sink> {
 }
 
 const branding = { baseUrl: 'https://id.example.org', secret: new Uint8Array(32), organizationName: 'Bench Org', supportContact: 'help@example.org' };
-const queueDeps = { clock: systemClock, random: systemRandom, messageIdDomain: 'id.example.org' };
+// Bodies are sealed as in the server (AES-256-GCM per message), so the figures include that cost.
+const bodies = createMailBodyBox({ serverSecrets: [new Uint8Array(32).fill(7)], random: systemRandom });
+const queueDeps = { clock: systemClock, random: systemRandom, messageIdDomain: 'id.example.org', bodies };
 
 function content(i: number): ReturnType<typeof renderNotice> {
   return renderNotice(branding, {
@@ -106,7 +109,7 @@ async function runBackend(backend: 'sqlite' | 'postgres', sink: Sink): Promise<B
   const store: Store = openStore(url);
   await store.migrate();
   const transport = createSmtpTransport({ url: `smtp://127.0.0.1:${sink.port}`, security: 'none', from: '"Bench Org" <no-reply@id.example.org>', maxConnections: Number(process.env.BENCH_MAIL_CONNECTIONS ?? 4) });
-  const worker = createOutboxWorker({ store, transport, clock: systemClock, owner: `bench-${backend}`, maxAttempts: 3, retryBaseMs: 1000 });
+  const worker = createOutboxWorker({ store, transport, clock: systemClock, bodies, owner: `bench-${backend}`, maxAttempts: 3, retryBaseMs: 1000 });
   try {
     // Warm-up: connections open, statements prepared.
     const warm = await store.transaction((tx) => queueMessage(tx, queueDeps, { to: 'warm@example.org', accountId: null, template: 'bench', content: content(0) }));

@@ -178,7 +178,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     await server.register(async (s) => mailSettingsRoutes(s, ctx));
     await server.register(async (s) => resetRoutes(s, ctx));
     await server.register(async (s) => notMeRoutes(s, ctx));
-    if (mail.mode === 'dev-mailbox') await server.register(async (s) => devMailboxRoutes(s, ctx, store));
+    if (mail.mode === 'dev-mailbox') await server.register(async (s) => devMailboxRoutes(s, ctx, store, mail.bodies));
     const metricsServer = await buildMetricsServer(ctx, logger);
     logger.info(describeMetrics(ctx));
     if (!ctx.cookies.secure) {
@@ -197,6 +197,8 @@ export async function createApp(options: AppOptions): Promise<App> {
           sweepExpiredPasskeyChallenges(deps).catch((err: unknown) => logger.error({ err }, 'passkey challenge sweep failed'));
         }, PASSKEY_CHALLENGE_SWEEP_INTERVAL_MS);
         challengeSweep.unref();
+        // Every node sweeps (a delete by age is harmless to repeat), so retention holds without a worker too.
+        await mail.startRetention();
         if (config.passwordMaxAge !== undefined) {
           const sweep = (): void => {
             sendExpiryReminders(deps).then(

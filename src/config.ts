@@ -210,6 +210,7 @@ export const configKeys = {
   dkimDomain: { env: 'PASSDESK_DKIM_DOMAIN', schema: z.string().min(1).max(253).optional(), doc: 'DKIM signing domain. Default: the domain of the From address.' },
   mailMaxAttempts: { env: 'PASSDESK_MAIL_MAX_ATTEMPTS', schema: intFromString(1, 100).default(10), doc: 'Delivery attempts per message before it is marked failed.' },
   mailRetryBase: { env: 'PASSDESK_MAIL_RETRY_BASE', schema: duration.default(30_000), doc: 'Wait before the first retry; it doubles with each further attempt, up to 1h (default 30s: 30s, 1m, 2m … ).' },
+  mailRetention: { env: 'PASSDESK_MAIL_RETENTION', schema: duration.default(2_592_000_000), doc: 'Sent and failed messages are deleted from the outbox this long after they settled (default 30d); their bodies are dropped at once.' },
   mailWorker: { env: 'PASSDESK_MAIL_WORKER', schema: boolFromString.default(true), doc: 'Deliver mail from the server process. false when separate `passdesk worker` processes deliver.' },
 } as const;
 

@@ -5,6 +5,7 @@ import { messages } from './messages.js';
 export const ErrorCodes = {
   VALIDATION_FAILED: 400,
   INVALID_JSON: 400,
+  INVALID_CHARACTERS: 400,
   PASSWORD_TOO_SHORT: 400,
   PASSWORD_TOO_LONG: 400,
   PASSWORD_UNCHANGED: 400,

@@ -4,6 +4,7 @@ export const messages = {
   errors: {
     VALIDATION_FAILED: 'Some of the information sent is not valid.',
     INVALID_JSON: 'The request body is not valid JSON.',
+    INVALID_CHARACTERS: 'Remove line breaks, control characters and invisible formatting characters.',
     PASSWORD_TOO_SHORT: 'Use at least 15 characters.',
     PASSWORD_TOO_LONG: 'Use at most 256 characters.',
     PASSWORD_UNCHANGED: 'Your new password must be different from your current one.',

@@ -19,12 +19,9 @@ export function hmac(secret: Uint8Array, value: string): string {
 
 /** Constant-time comparison of two strings (never `===` on secrets). */
 export function safeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a, 'utf8');
-  const bb = Buffer.from(b, 'utf8');
-  if (ab.length !== bb.length) {
-    // Still spend the comparison so length mismatch is not much faster.
-    timingSafeEqual(ab, ab);
-    return false;
-  }
-  return timingSafeEqual(ab, bb);
+  // Comparing fixed-length digests keeps the time independent of where the strings differ and of their lengths
+  // (timingSafeEqual itself needs equal lengths, and an early return on a length mismatch would tell it).
+  const da = createHash('sha256').update(a, 'utf8').digest();
+  const db = createHash('sha256').update(b, 'utf8').digest();
+  return timingSafeEqual(da, db);
 }

@@ -8,6 +8,7 @@
 // else the client says; the row is used up by the first verification, right or wrong.
 //   options → challenge row (pending) → verify: row found for this purpose and binding → used → signature,
 //   origin, RP ID, flags → counter forward (a counter that goes back is refused and recorded)
+import { hasDisallowedCharacters } from '../core/text-input.js';
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
@@ -160,9 +161,10 @@ export function defaultPasskeyName(o: { transports: readonly string[]; device: s
 
 function cleanName(name: string | undefined): string | undefined {
   if (name === undefined) return undefined;
-  // Control and format characters (a right-to-left override could disguise the name in an email) and surrounding
-  // spaces never belong in a label shown in lists and emails.
-  const cleaned = name.replace(/[\p{Cc}\p{Cf}]/gu, '').trim().normalize('NFC');
+  // The shared free-text rule (core/text-input.ts): a right-to-left override could disguise the name in an
+  // email. The HTTP edge refuses such names first with INVALID_CHARACTERS; this holds for any other caller.
+  const cleaned = name.normalize('NFC').trim();
+  if (hasDisallowedCharacters(cleaned)) throw new PassdeskError('INVALID_CHARACTERS');
   if (cleaned.length === 0 || [...cleaned].length > PASSKEY_NAME_MAX) throw new PassdeskError('PASSKEY_NAME_INVALID');
   return cleaned;
 }

@@ -86,10 +86,12 @@ export function setSessionCookie(reply: FastifyReply, cookies: CookieSettings, t
 
 /**
  * Every response that ends this browser's session (sign-out, signing out the current device, a completed reset,
- * "this wasn't me") also asks the browser to drop what it kept for the site (W3C Clear-Site-Data; OWASP Session
- * Management: clear client-side data at logout). Browsers apply "cookies" to the whole registrable domain.
+ * "this wasn't me") also asks the browser to drop what it cached and stored for the site (W3C Clear-Site-Data;
+ * OWASP Session Management: clear client-side data at logout). Not "cookies": browsers apply that to the whole
+ * registrable domain, so signing out of id.example.org would sign people out of every other app on example.org;
+ * Passdesk's own cookies are __Host- cookies, cleared by name in the same response.
  */
-export const CLEAR_SITE_DATA = '"cache", "cookies", "storage"';
+export const CLEAR_SITE_DATA = '"cache", "storage"';
 /** Browsers keep a cookie at most 400 days (RFC 6265bis); a device cookie is renewed at every sign-in. */
 const DEVICE_COOKIE_MAX_AGE_SECONDS = 400 * 86_400;
 

@@ -10,6 +10,7 @@ import { cookieSettings, createAuthenticator, type HttpContext } from './context
 import { registerSecurity } from './plugins/security.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { trustProxyFunction } from './plugins/trust-proxy.js';
+import { registerInputHygiene } from './plugins/input-hygiene.js';
 import { apiRoutes } from './api/routes.js';
 import { passwordPolicyRoutes } from './api/password-policy-routes.js';
 import { systemRoutes } from './api/system.js';
@@ -68,6 +69,7 @@ export async function buildServer(o: ServerOptions): Promise<{ server: FastifyIn
 
   registerErrorHandling(server, ctx);
   registerSecurity(server, ctx);
+  registerInputHygiene(server);
 
   // One log line per request, without query strings (later flows put tokens in links).
   server.addHook('onResponse', async (request, reply) => {

@@ -23,6 +23,7 @@ export async function runWorker(config: Config, logger: Logger): Promise<number>
       return 78;
     }
     mail.worker.start();
+    await mail.startRetention();
     await new Promise<void>((resolve) => {
       const stop = (signal: string): void => {
         logger.info({ signal }, 'mail worker stopping');

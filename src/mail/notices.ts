@@ -5,6 +5,7 @@
 import type { Repositories } from '../store/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
+import type { SecretBox } from '../core/secret-box.js';
 import { generateToken, hashToken } from '../core/tokens.js';
 import { queueMessage, type QueuedMessage } from './queue.js';
 import { NOT_ME_NOTICES, renderNotice, type MailBranding, type Notice, type NoticeOrigin } from './templates.js';
@@ -17,6 +18,8 @@ export interface MailDeps {
   branding: MailBranding;
   /** Right-hand side of Message-IDs. */
   messageIdDomain: string;
+  /** Seals message bodies at rest (mail/sealed-body.ts). */
+  bodies: SecretBox;
   /** Lifetime of "This wasn't me" links (default NOT_ME_TOKEN_TTL_MS). */
   notMeTokenTtlMs?: number | undefined;
 }
@@ -61,7 +64,7 @@ export async function queueNotice(
       notMeToken,
       recipient: { displayName: o.account.displayName, accountEmail: o.account.email, antiPhishingPhrase: prefs.antiPhishingPhrase, recoveryCopy: r.recoveryCopy },
     });
-    queued.push(await queueMessage(tx, { clock: deps.clock, random: deps.random, messageIdDomain: mail.messageIdDomain }, {
+    queued.push(await queueMessage(tx, { clock: deps.clock, random: deps.random, messageIdDomain: mail.messageIdDomain, bodies: mail.bodies }, {
       id, to: r.to, accountId: o.account.id, template: o.notice.code, content,
     }));
   }
@@ -86,7 +89,7 @@ export async function queueHelpDeskNotice(
     outboxId: id,
     recipient: { displayName: 'help desk', accountEmail: o.account.email, antiPhishingPhrase: null, recoveryCopy: false },
   });
-  return queueMessage(tx, { clock: deps.clock, random: deps.random, messageIdDomain: mail.messageIdDomain }, {
+  return queueMessage(tx, { clock: deps.clock, random: deps.random, messageIdDomain: mail.messageIdDomain, bodies: mail.bodies }, {
     id, to: o.to, accountId: o.account.id, template: o.notice.code, content,
   });
 }

@@ -3,10 +3,15 @@
 // the configured number of attempts, then the message is failed. At-least-once: a node that dies between
 // acceptance and the "sent" write leaves a lease that expires, and the message goes again with the same
 // Message-ID. Time comes from the injected clock, so tests advance it and poke the worker instead of sleeping.
+// The worker is the one place a body is opened for sending (mail/sealed-body.ts); a body that does not open
+// (tampered, moved to another row, unknown key) fails the message for good rather than sending garbage, and
+// a settled message's body is dropped.
 import type { Logger } from 'pino';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../core/clock.js';
+import type { SecretBox } from '../core/secret-box.js';
 import type { MailTransport } from './smtp.js';
+import { openBody } from './sealed-body.js';
 
 export interface DeliveryObserver {
   attempt(outcome: 'sent' | 'retry' | 'failed', seconds: number): void;
@@ -16,6 +21,8 @@ export interface OutboxWorkerOptions {
   store: Pick<Store, 'outbox'>;
   transport: MailTransport;
   clock: Clock;
+  /** Opens the sealed bodies (the same server secret as the processes that queue). */
+  bodies: SecretBox;
   /** Identifies this worker's leases; unique per process. */
   owner: string;
   maxAttempts: number;
@@ -53,6 +60,9 @@ export interface OutboxWorker {
   stop(): Promise<void>;
 }
 
+/** last_error of a message whose body does not open. */
+export const UNOPENABLE = 'BODY_UNOPENABLE: the sealed body does not open (altered, moved to another row, or sealed under an unknown key)';
+
 export const DEFAULT_LEASE_MS = 5 * 60_000;
 export const DEFAULT_RETRY_MAX_MS = 60 * 60_000;
 
@@ -80,8 +90,16 @@ export function createOutboxWorker(o: OutboxWorkerOptions): OutboxWorker {
 
   async function deliver(m: Awaited<ReturnType<typeof o.store.outbox.claimDueMessages>>[number]): Promise<'sent' | 'retry' | 'failed'> {
     const started = performance.now();
+    const body = openBody(o.bodies, m);
+    if (!body) {
+      // Trying again cannot help: the ciphertext or its key will not change.
+      await o.store.outbox.markMessageAttemptFailed(m.id, { owner: o.owner, now: o.clock.now(), error: UNOPENABLE, retryAt: null });
+      o.observe?.attempt('failed', (performance.now() - started) / 1000);
+      o.logger?.error({ outboxId: m.id, template: m.template }, 'mail not sent: its sealed body does not open (altered in the database, or sealed under another server secret)');
+      return 'failed';
+    }
     try {
-      await o.transport.send(m);
+      await o.transport.send({ ...m, ...body });
     } catch (err) {
       const now = o.clock.now();
       const final = m.attempts >= o.maxAttempts;
@@ -93,7 +111,7 @@ export function createOutboxWorker(o: OutboxWorkerOptions): OutboxWorker {
         final ? 'mail delivery failed for good' : 'mail delivery failed; will retry');
       return outcome;
     }
-    await o.store.outbox.markMessageSent(m.id, { owner: o.owner, now: o.clock.now() });
+    await o.store.outbox.markMessageSent(m.id, { owner: o.owner, now: o.clock.now(), keepBody: o.transport.keepsBody === true });
     o.observe?.attempt('sent', (performance.now() - started) / 1000);
     return 'sent';
   }

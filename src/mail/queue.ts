@@ -3,8 +3,11 @@
 import type { Repositories } from '../store/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
+import type { SecretBox } from '../core/secret-box.js';
+import { sealBody } from './sealed-body.js';
 
 export interface RenderedMail {
+  /** Stays readable in the outbox after sending (for `passdesk mail status`): never put a secret in it. */
   subject: string;
   text: string;
   html: string;
@@ -15,6 +18,8 @@ export interface QueueDeps {
   random: Random;
   /** Right-hand side of generated Message-IDs (the base URL's host). */
   messageIdDomain: string;
+  /** Seals the body at rest (mail/sealed-body.ts). */
+  bodies: SecretBox;
 }
 
 export interface QueuedMessage {
@@ -38,8 +43,7 @@ export async function queueMessage(
     template: message.template,
     to: message.to,
     subject: message.content.subject,
-    text: message.content.text,
-    html: message.content.html,
+    body: sealBody(deps.bodies, { id, to: message.to }, message.content),
     now: deps.clock.now(),
   });
   return { id, messageId };

@@ -2,12 +2,16 @@
 // SMTP when PASSDESK_SMTP_URL is set, the dev mailbox when it is not, the service is not in production and
 // the base URL is loopback (or PASSDESK_DEV_MAILBOX=true), and nothing (messages wait in the outbox, with a
 // warning) in production without SMTP. See mailMode.
+// It also owns the retention sweep: sent and failed messages are deleted PASSDESK_MAIL_RETENTION after they
+// settled, whatever the mode (their bodies are already gone; what is left is who was mailed what, and when).
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { ConfigError, isLoopbackHost, type Config } from '../config.js';
 import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
 import type { Store } from '../store/index.js';
+import type { SecretBox } from '../core/secret-box.js';
+import { createMailBodyBox } from './sealed-body.js';
 import type { MailDeps } from './notices.js';
 import { createOutboxWorker, type DeliveryObserver, type OutboxWorker } from './outbox-worker.js';
 import { createDevMailboxTransport, createSmtpTransport, readDkimKey, type MailTransport } from './smtp.js';
@@ -19,6 +23,12 @@ export interface MailSystem {
   deps: MailDeps;
   /** Null when mode is "off". */
   worker: OutboxWorker | null;
+  /** Seals and opens message bodies (mail/sealed-body.ts). */
+  bodies: SecretBox;
+  /** Deletes sent and failed messages settled more than the retention ago (by the injected clock); how many. */
+  sweepRetention(): Promise<number>;
+  /** One sweep now, then one an hour until close(); a failed sweep is logged and tried again at the next. */
+  startRetention(): Promise<void>;
   /** One line for the start-up log. */
   describe(): string;
   close(): Promise<void>;
@@ -27,7 +37,12 @@ export interface MailSystem {
 export type MailConfig = Pick<Config,
   | 'baseUrl' | 'devMailbox' | 'secretBytes' | 'organizationName' | 'supportContact' | 'environment'
   | 'smtpUrl' | 'smtpSecurity' | 'smtpCaFile' | 'mailFrom' | 'mailReplyTo' | 'mailLogoUrl'
-  | 'dkimPrivateKey' | 'dkimSelector' | 'dkimDomain' | 'mailMaxAttempts' | 'mailRetryBase'> & Partial<Pick<Config, 'notMeTokenTtl'>>;
+  | 'dkimPrivateKey' | 'dkimSelector' | 'dkimDomain' | 'mailMaxAttempts' | 'mailRetryBase'> & Partial<Pick<Config, 'notMeTokenTtl' | 'mailRetention'>>;
+
+/** How long sent and failed messages stay in the outbox unless configured. */
+export const DEFAULT_MAIL_RETENTION_MS = 30 * 86_400_000;
+/** How often the retention sweep runs (real time; the cutoff comes from the injected clock). */
+export const RETENTION_SWEEP_INTERVAL_MS = 3_600_000;
 
 /**
  * SMTP when configured. Without it: in production nothing is sent (messages wait in the outbox); otherwise the
@@ -107,11 +122,24 @@ export function createMailSystem(o: CreateMailSystemOptions): MailSystem {
   } else if (!transport && mode === 'dev-mailbox') {
     transport = createDevMailboxTransport();
   }
+  const bodies = createMailBodyBox({ serverSecrets: [config.secretBytes], random: o.random });
+  const retentionMs = config.mailRetention ?? DEFAULT_MAIL_RETENTION_MS;
+  let retentionTimer: NodeJS.Timeout | null = null;
+  const sweepRetention = async (): Promise<number> => {
+    const deleted = await o.store.outbox.deleteFinishedMessages({ before: o.clock.now() - retentionMs });
+    if (deleted > 0) o.logger?.info({ deleted }, 'mail retention: old sent and failed messages deleted');
+    return deleted;
+  };
+  const sweepLogged = (): Promise<void> => sweepRetention().then(
+    () => undefined,
+    (err: unknown) => { o.logger?.error({ err }, 'mail retention sweep failed'); },
+  );
   const worker = transport
     ? createOutboxWorker({
       store: o.store,
       transport,
       clock: o.clock,
+      bodies,
       owner: `${hostname()}:${process.pid}:${o.random.uuid().slice(0, 8)}`,
       maxAttempts: config.mailMaxAttempts,
       retryBaseMs: config.mailRetryBase,
@@ -123,6 +151,14 @@ export function createMailSystem(o: CreateMailSystemOptions): MailSystem {
   return {
     mode,
     worker,
+    bodies,
+    sweepRetention,
+    async startRetention() {
+      if (retentionTimer) return;
+      retentionTimer = setInterval(() => { void sweepLogged(); }, RETENTION_SWEEP_INTERVAL_MS);
+      retentionTimer.unref();
+      await sweepLogged();
+    },
     deps: {
       branding: {
         baseUrl: config.baseUrl,
@@ -132,6 +168,7 @@ export function createMailSystem(o: CreateMailSystemOptions): MailSystem {
         logoUrl: config.mailLogoUrl,
       },
       messageIdDomain: mailDomain(config.baseUrl),
+      bodies,
       notMeTokenTtlMs: config.notMeTokenTtl,
     },
     describe() {
@@ -140,6 +177,8 @@ export function createMailSystem(o: CreateMailSystemOptions): MailSystem {
       return `mail: ${transport?.description ?? 'SMTP'}, from ${from}; dev mailbox off`;
     },
     async close() {
+      if (retentionTimer) clearInterval(retentionTimer);
+      retentionTimer = null;
       await worker?.stop();
       transport?.close();
     },

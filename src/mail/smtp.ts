@@ -3,13 +3,16 @@
 // accepted the message (250 after DATA): that is the moment the outbox row may become "sent".
 import { readFileSync } from 'node:fs';
 import nodemailer from 'nodemailer';
-import type { OutboxMessage } from '../store/index.js';
+import type { OpenedOutboxMessage } from './sealed-body.js';
 
 export interface MailTransport {
   readonly kind: 'smtp' | 'dev-mailbox';
   /** For the start-up log: never a password. */
   readonly description: string;
-  send(message: OutboxMessage): Promise<void>;
+  /** The outbox row itself is where the message is delivered (the dev mailbox): keep its sealed body after sending. */
+  readonly keepsBody?: boolean;
+  /** The message with its body opened by the worker. */
+  send(message: OpenedOutboxMessage): Promise<void>;
   close(): void;
 }
 
@@ -86,11 +89,15 @@ export function createSmtpTransport(o: SmtpOptions): MailTransport {
   };
 }
 
-/** Development without SMTP: the outbox row itself is the mailbox, so "sending" only marks it delivered. */
+/**
+ * Development without SMTP: the outbox row itself is the mailbox, so "sending" only marks it delivered and its
+ * body (still sealed) stays for /dev/mailbox until the retention sweep deletes the row.
+ */
 export function createDevMailboxTransport(): MailTransport {
   return {
     kind: 'dev-mailbox',
     description: 'dev mailbox (/dev/mailbox)',
+    keepsBody: true,
     async send() {},
     close() {},
   };

@@ -86,6 +86,9 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Op
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // Deleted and overwritten content is zeroed in the file, not left in free space (a dropped mail body, an
+  // old session row): a copy of the file then holds only what the tables hold.
+  sqlite.pragma('secure_delete = ON');
   // After a checkpoint the WAL is cut back to this size, so one burst of writes does not keep it large for good.
   sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   const writeHealth: WriteHealth = { failure: null };

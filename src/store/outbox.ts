@@ -2,11 +2,21 @@
 // delivered by the outbox worker (mail/outbox-worker.ts). Claims take a lease; a row whose lease ran out
 // (its node died mid-send) is claimable again. On PostgreSQL concurrent workers skip each other's rows
 // (FOR UPDATE SKIP LOCKED), so in normal operation each message is sent once.
+// The body (text and HTML) is stored only sealed (mail/sealed-body.ts): this repository never sees it in the
+// clear, and drops it when the message is settled for good, keeping what `passdesk mail status` shows.
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, OutboxState, OutboxTable } from './schema.js';
 import type { Dialect } from './migrations/index.js';
 
 export type { OutboxState } from './schema.js';
+
+/**
+ * What a row holds of the body: the sealed text and HTML, or the plaintext of a row queued before the bodies
+ * were sealed (0017_outbox_sealed), or null once the message was sent or failed.
+ */
+export type StoredBody =
+  | { kind: 'sealed'; keyId: string; ciphertext: string }
+  | { kind: 'legacy-plaintext'; text: string; html: string };
 
 export interface OutboxMessage {
   id: string;
@@ -15,9 +25,9 @@ export interface OutboxMessage {
   accountId: string | null;
   template: string;
   to: string;
+  /** Never carries a secret: it stays readable after the body is dropped. */
   subject: string;
-  text: string;
-  html: string;
+  body: StoredBody | null;
   state: OutboxState;
   attempts: number;
   nextAttemptAt: number;
@@ -36,8 +46,8 @@ export interface NewOutboxMessage {
   template: string;
   to: string;
   subject: string;
-  text: string;
-  html: string;
+  /** The sealed text and HTML, bound to this message's id and recipient. */
+  body: { keyId: string; ciphertext: string };
   now: number;
 }
 
@@ -50,9 +60,12 @@ export interface OutboxRepository {
    * with an expired lease): state becomes sending, attempts +1, leased to `owner` until now + leaseMs.
    */
   claimDueMessages(options: { now: number; limit: number; leaseMs: number; owner: string }): Promise<OutboxMessage[]>;
-  /** Only the lease holder may settle a message; false when the lease was lost to another worker. */
-  markMessageSent(id: string, options: { owner: string; now: number }): Promise<boolean>;
-  /** A failed attempt: retrying at `retryAt`, or failed for good when `retryAt` is null. */
+  /**
+   * Only the lease holder may settle a message; false when the lease was lost to another worker. The body is
+   * dropped unless `keepBody` (the dev mailbox, where the row itself is the delivered message).
+   */
+  markMessageSent(id: string, options: { owner: string; now: number; keepBody?: boolean }): Promise<boolean>;
+  /** A failed attempt: retrying at `retryAt`, or failed for good when `retryAt` is null (the body is dropped). */
   markMessageAttemptFailed(id: string, options: { owner: string; now: number; error: string; retryAt: number | null }): Promise<boolean>;
   countMessagesByState(): Promise<OutboxCounts>;
   /** Newest first (the dev mailbox, `passdesk mail status`). */
@@ -60,7 +73,18 @@ export interface OutboxRepository {
   findMessage(id: string): Promise<OutboxMessage | null>;
   /** The earliest next_attempt_at of a message waiting to be retried or queued, or null. */
   nextDueAt(): Promise<number | null>;
+  /** Retention: deletes sent and failed messages settled before `before`; how many. Unsent ones are kept. */
+  deleteFinishedMessages(options: { before: number }): Promise<number>;
 }
+
+function storedBody(row: Selectable<OutboxTable>): StoredBody | null {
+  if (row.body_ciphertext !== null && row.body_key_id !== null) return { kind: 'sealed', keyId: row.body_key_id, ciphertext: row.body_ciphertext };
+  if (row.text_body !== null && row.html_body !== null) return { kind: 'legacy-plaintext', text: row.text_body, html: row.html_body };
+  return null;
+}
+
+/** Every column that can hold a body, emptied. */
+const NO_BODY = { body_ciphertext: null, body_key_id: null, text_body: null, html_body: null } as const;
 
 function toMessage(row: Selectable<OutboxTable>): OutboxMessage {
   return {
@@ -70,8 +94,7 @@ function toMessage(row: Selectable<OutboxTable>): OutboxMessage {
     template: row.template,
     to: row.to_address,
     subject: row.subject,
-    text: row.text_body,
-    html: row.html_body,
+    body: storedBody(row),
     state: row.state,
     attempts: Number(row.attempts),
     nextAttemptAt: row.next_attempt_at,
@@ -98,8 +121,10 @@ export function outboxRepository(db: Kysely<Database>, dialect: Dialect, onEnque
           template: m.template,
           to_address: m.to,
           subject: m.subject,
-          text_body: m.text,
-          html_body: m.html,
+          text_body: null,
+          html_body: null,
+          body_ciphertext: m.body.ciphertext,
+          body_key_id: m.body.keyId,
           state: 'queued',
           attempts: 0,
           next_attempt_at: m.now,
@@ -134,10 +159,10 @@ export function outboxRepository(db: Kysely<Database>, dialect: Dialect, onEnque
         .execute();
       return rows.map(toMessage).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
     },
-    async markMessageSent(id, { owner, now }) {
+    async markMessageSent(id, { owner, now, keepBody = false }) {
       const result = await db
         .updateTable('outbox')
-        .set({ state: 'sent', sent_at: now, lease_owner: null, lease_until: null, last_error: null, updated_at: now })
+        .set({ state: 'sent', sent_at: now, lease_owner: null, lease_until: null, last_error: null, updated_at: now, ...(keepBody ? {} : NO_BODY) })
         .where('id', '=', id)
         .where('state', '=', 'sending')
         .where('lease_owner', '=', owner)
@@ -154,6 +179,7 @@ export function outboxRepository(db: Kysely<Database>, dialect: Dialect, onEnque
           lease_until: null,
           last_error: error.slice(0, MAX_ERROR_LENGTH),
           updated_at: now,
+          ...(retryAt === null ? NO_BODY : {}),
         })
         .where('id', '=', id)
         .where('state', '=', 'sending')
@@ -189,6 +215,15 @@ export function outboxRepository(db: Kysely<Database>, dialect: Dialect, onEnque
         .where('state', 'in', ['queued', 'retrying'])
         .executeTakeFirst();
       return row?.t === null || row?.t === undefined ? null : Number(row.t);
+    },
+    async deleteFinishedMessages({ before }) {
+      // updated_at is when the message was settled: a finished row is never updated again.
+      const result = await db
+        .deleteFrom('outbox')
+        .where('state', 'in', ['sent', 'failed'])
+        .where('updated_at', '<', before)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
     },
   };
 }

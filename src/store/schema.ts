@@ -72,8 +72,12 @@ export interface OutboxTable {
   template: string;
   to_address: string;
   subject: string;
-  text_body: string;
-  html_body: string;
+  /** Plaintext of a message queued before 0017_outbox_sealed (legacy; never written now). */
+  text_body: string | null;
+  html_body: string | null;
+  /** The sealed text and HTML (mail/sealed-body.ts); NULL once the message is sent or failed. */
+  body_ciphertext: string | null;
+  body_key_id: string | null;
   state: OutboxState;
   attempts: number;
   next_attempt_at: number;

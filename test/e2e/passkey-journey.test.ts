@@ -14,6 +14,7 @@ import { createApp, type App } from '../../src/app.js';
 import { manualClock, type ManualClock } from '../../src/core/clock.js';
 import { testConfig } from '../helpers/config.js';
 import { freePort, openBrowser, signUpInPage } from '../helpers/browser.js';
+import { withOpenedMail } from '../helpers/app.js';
 
 const EMAIL = 'passkey-person@example.org';
 const PASSWORD = 'correct horse battery staple';
@@ -108,7 +109,7 @@ describe('passkeys in Chromium', { timeout: 90_000 }, () => {
     await page.waitForLoadState();
     await app.deps.background!.idle();
     const account = await app.deps.store.accounts.findAccountByEmail(EMAIL);
-    const mail = (await app.deps.store.outbox.listMessages({ limit: 20, accountId: account!.id })).find((m) => m.template === 'password-reset-requested');
+    const mail = (await withOpenedMail(app.deps.store, app).outbox.listMessages({ limit: 20, accountId: account!.id })).find((m) => m.template === 'password-reset-requested');
     const link = /(http:\/\/\S+\/reset\?token=[A-Za-z0-9_-]+)/.exec(mail?.text ?? '')?.[1];
     assert.ok(link, 'the reset email went out');
     await page.goto(link);

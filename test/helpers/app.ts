@@ -3,15 +3,45 @@ import type { LightMyRequestResponse } from 'fastify';
 import { createApp, type App } from '../../src/app.js';
 import { manualClock, type ManualClock } from '../../src/core/clock.js';
 import { openStore, type Store } from '../../src/store/index.js';
+import type { OutboxRepository } from '../../src/store/outbox.js';
+import { openForDisplay, type OpenedOutboxMessage } from '../../src/mail/sealed-body.js';
 import { testConfig } from './config.js';
 import { createTestDatabase, type TestDatabase } from './pg.js';
 
 export type Backend = 'sqlite' | 'postgres';
 
+/**
+ * The store, except that outbox messages come back with their sealed bodies opened (as the dev mailbox shows
+ * them; empty once dropped), so tests read the emails a person would get. The database holds only ciphertext.
+ */
+export type TestStore = Omit<Store, 'outbox'> & {
+  outbox: Omit<OutboxRepository, 'listMessages' | 'findMessage'> & {
+    listMessages(options: Parameters<OutboxRepository['listMessages']>[0]): Promise<OpenedOutboxMessage[]>;
+    findMessage(id: string): Promise<OpenedOutboxMessage | null>;
+  };
+};
+
+export function withOpenedMail(store: Store, app: App): TestStore {
+  const outbox = store.outbox;
+  return {
+    ...store,
+    outbox: {
+      ...outbox,
+      listMessages: async (o) => (await outbox.listMessages(o)).map((m) => openForDisplay(app.mail.bodies, m)),
+      findMessage: async (id) => {
+        const m = await outbox.findMessage(id);
+        return m ? openForDisplay(app.mail.bodies, m) : null;
+      },
+    },
+  };
+}
+
 export interface TestApp {
   app: App;
   clock: ManualClock;
-  store: Store;
+  store: TestStore;
+  /** The store itself, without opening anything. */
+  rawStore: Store;
   baseUrl: string;
   /** A new client with its own cookie jar (a separate browser or device). */
   client(options?: { userAgent?: string }): TestClient;
@@ -32,7 +62,8 @@ export async function startTestApp(options: { backend?: Backend; config?: Record
   return {
     app,
     clock,
-    store,
+    store: withOpenedMail(store, app),
+    rawStore: store,
     baseUrl: config.baseUrl,
     client: (o) => new TestClient(app, config.baseUrl, o?.userAgent ?? 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0'),
     async close() {

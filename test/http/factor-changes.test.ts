@@ -127,16 +127,18 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const id = await accountId(email);
       const sessionId = (await t.store.sessions.listSessions(id, { now: t.clock.now() }))[0]!.id;
       // The session is ended by another request (sign-out elsewhere) just before step-up records its authentication.
-      const original = t.store.transaction.bind(t.store);
-      t.store.transaction = (async (fn: Parameters<typeof original>[0]) => {
-        await t.store.sessions.revokeSession(sessionId, { accountId: id, now: t.clock.now(), reason: 'sign-out' });
+      // The app's own store (t.store is a test view that opens sealed mail bodies).
+      const appStore = t.app.deps.store;
+      const original = appStore.transaction.bind(appStore);
+      appStore.transaction = (async (fn: Parameters<typeof original>[0]) => {
+        await appStore.sessions.revokeSession(sessionId, { accountId: id, now: t.clock.now(), reason: 'sign-out' });
         return original(fn);
       }) as typeof original;
       let res;
       try {
         res = await c.post('/api/v1/session/reauthenticate', { method: 'recovery_code', code: recoveryCodes[0]! });
       } finally {
-        t.store.transaction = original;
+        appStore.transaction = original;
       }
       assert.equal(errorCode(res), 'AUTHENTICATION_REQUIRED');
       assert.equal(await t.store.twoFactor.countUnusedRecoveryCodes(id), 10, 'the code was not used up');

@@ -14,6 +14,7 @@ import { systemRandom } from '../../src/core/random.js';
 import { createOutboxWorker, DEFAULT_LEASE_MS } from '../../src/mail/outbox-worker.js';
 import { createSmtpTransport } from '../../src/mail/smtp.js';
 import { queueMessage } from '../../src/mail/queue.js';
+import { createMailBodyBox } from '../../src/mail/sealed-body.js';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
 import { createTestDatabase } from '../helpers/pg.js';
 
@@ -22,6 +23,9 @@ const CHILD = join(ROOT, 'test/fixtures/mail-child.ts');
 const CLI = join(ROOT, 'src/cli.ts');
 const scratch = mkdtempSync(join(tmpdir(), 'passdesk-mail-faults-'));
 const children = new Set<ChildProcess>();
+/** The server secret of test/fixtures/mail-child.ts, so bodies it sealed open here and in `passdesk worker`. */
+const SECRET = 'mail-faults-shared-secret-0123456789abcdef';
+const bodies = createMailBodyBox({ serverSecrets: [new TextEncoder().encode(SECRET)], random: systemRandom });
 
 after(() => {
   // Only the children this file started, by their own PID.
@@ -74,7 +78,7 @@ describe('a process killed after the commit, before sending', () => {
     await first.exit;
     assert.equal(smtp.received.length, 0, 'nothing was sent before the kill');
 
-    const env = cleanEnv({ PASSDESK_DATA_DIR: dataDir, PASSDESK_SMTP_URL: smtp.url, PASSDESK_SMTP_SECURITY: 'none', PASSDESK_ENV: 'production', PASSDESK_LOG_FORMAT: 'json' });
+    const env = cleanEnv({ PASSDESK_SECRET: SECRET, PASSDESK_DATA_DIR: dataDir, PASSDESK_SMTP_URL: smtp.url, PASSDESK_SMTP_SECURITY: 'none', PASSDESK_ENV: 'production', PASSDESK_LOG_FORMAT: 'json' });
     const worker = spawnTs(CLI, ['worker'], env);
     await smtp.waitFor(1, 30_000);
     assert.match(await worker.line, /mail: SMTP smtp:\/\/127\.0\.0\.1:\d+ \(none\)/, 'the mode is logged at start');
@@ -110,7 +114,7 @@ describe('a process killed in the middle of sending', () => {
     const store = openStore(dbUrl);
     const clock = manualClock(Date.now());
     const worker = createOutboxWorker({
-      store, clock, owner: 'restarted', maxAttempts: 5, retryBaseMs: 1000,
+      store, clock, bodies, owner: 'restarted', maxAttempts: 5, retryBaseMs: 1000,
       transport: createSmtpTransport({ url: smtp.url, security: 'none', from: 'no-reply@localhost' }),
     });
     try {
@@ -141,14 +145,14 @@ describe('two workers on one PostgreSQL database', () => {
       const N = 300;
       await stores[0]!.transaction(async (tx) => {
         for (let i = 0; i < N; i++) {
-          const q = await queueMessage(tx, { clock, random: systemRandom, messageIdDomain: 'localhost' }, {
+          const q = await queueMessage(tx, { clock, random: systemRandom, messageIdDomain: 'localhost', bodies }, {
             to: `user${i}@example.org`, accountId: null, template: 'test', content: { subject: `m${i}`, text: 'text', html: '<p>html</p>' },
           });
           ids.add(q.messageId);
         }
       });
       const workers = stores.map((store, i) => createOutboxWorker({
-        store, clock, owner: `node-${i}`, maxAttempts: 5, retryBaseMs: 1000, batchSize: 20,
+        store, clock, bodies, owner: `node-${i}`, maxAttempts: 5, retryBaseMs: 1000, batchSize: 20,
         transport: createSmtpTransport({ url: smtp.url, security: 'none', from: 'no-reply@localhost' }),
       }));
       const rounds = await Promise.all(workers.map((w) => w.drain()));

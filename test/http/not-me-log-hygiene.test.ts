@@ -7,7 +7,7 @@ import pino from 'pino';
 import { createApp } from '../../src/app.js';
 import { manualClock } from '../../src/core/clock.js';
 import { testConfig } from '../helpers/config.js';
-import { PASSWORD, NEW_PASSWORD } from '../helpers/app.js';
+import { PASSWORD, NEW_PASSWORD, withOpenedMail } from '../helpers/app.js';
 
 describe('"this wasn\'t me" log hygiene', () => {
   it('link tokens and confirmation ids never reach the log', async () => {
@@ -22,7 +22,7 @@ describe('"this wasn\'t me" log hygiene', () => {
       const cookie = created.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
       const changed = await app.server.inject({ method: 'POST', url: '/api/v1/password/change', headers: { ...json, cookie }, payload: JSON.stringify({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD }) });
       assert.equal(changed.statusCode, 200);
-      const [mail] = await app.deps.store.outbox.listMessages({ limit: 10, to: 'hush@example.org' });
+      const [mail] = await withOpenedMail(app.deps.store, app).outbox.listMessages({ limit: 10, to: 'hush@example.org' });
       const token = /\/not-me\?token=([A-Za-z0-9_-]+)/.exec(mail?.text ?? '')?.[1];
       assert.ok(token);
       const opened = await app.server.inject({ method: 'GET', url: `/not-me?token=${token}` });

@@ -7,7 +7,7 @@ import pino from 'pino';
 import { createApp } from '../../src/app.js';
 import { manualClock } from '../../src/core/clock.js';
 import { testConfig } from '../helpers/config.js';
-import { PASSWORD, NEW_PASSWORD } from '../helpers/app.js';
+import { PASSWORD, NEW_PASSWORD, withOpenedMail } from '../helpers/app.js';
 
 describe('reset log hygiene', () => {
   it('tokens, codes, flow ids and passwords of a reset never reach the log', async () => {
@@ -20,7 +20,7 @@ describe('reset log hygiene', () => {
       assert.equal((await post('/api/v1/accounts', { email: 'quiet@example.org', password: PASSWORD })).statusCode, 201);
       assert.equal((await post('/api/v1/password/reset', { email: 'quiet@example.org' })).statusCode, 202);
       await app.deps.background!.idle();
-      const [mail] = await app.deps.store.outbox.listMessages({ limit: 10, to: 'quiet@example.org' });
+      const [mail] = await withOpenedMail(app.deps.store, app).outbox.listMessages({ limit: 10, to: 'quiet@example.org' });
       const token = /\/reset\?token=([A-Za-z0-9_-]+)/.exec(mail?.text ?? '')?.[1];
       const code = /\b(\d{8})\b/.exec(mail?.text ?? '')?.[1];
       assert.ok(token && code);

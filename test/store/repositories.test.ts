@@ -11,6 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { queueMessage } from '../../src/mail/queue.js';
 import { manualClock } from '../../src/core/clock.js';
 import { systemRandom } from '../../src/core/random.js';
+import { createMailBodyBox, openBody } from '../../src/mail/sealed-body.js';
 
 const T0 = Date.UTC(2026, 10, 23, 9, 0, 0);
 
@@ -239,7 +240,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
 
     // The mail outbox (mail/queue.ts writes, mail/outbox-worker.ts claims and settles).
     const mail = (to: string) => ({ to, accountId: null, template: 'test', content: { subject: 'Hello', text: 'plain', html: '<p>html</p>' } });
-    const clockAt = (t: number) => ({ clock: manualClock(t), random: systemRandom, messageIdDomain: 'id.example.org' });
+    const bodies = createMailBodyBox({ serverSecrets: [new TextEncoder().encode('store-suite-secret-0123456789abcdef')], random: systemRandom });
+    const clockAt = (t: number) => ({ clock: manualClock(t), random: systemRandom, messageIdDomain: 'id.example.org', bodies });
 
     test('a queued message commits with its transaction, or not at all', async () => {
       const { id, messageId } = await store.transaction((tx) => queueMessage(tx, clockAt(T0), mail('commit@example.org')));
@@ -248,7 +250,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(m?.state, 'queued');
       assert.equal(m?.to, 'commit@example.org');
       assert.equal(m?.messageId, messageId);
-      assert.deepEqual([m?.subject, m?.text, m?.html, m?.attempts, m?.nextAttemptAt], ['Hello', 'plain', '<p>html</p>', 0, T0]);
+      assert.deepEqual([m?.subject, m?.body?.kind, m?.attempts, m?.nextAttemptAt], ['Hello', 'sealed', 0, T0]);
+      assert.deepEqual(m && openBody(bodies, m), { text: 'plain', html: '<p>html</p>' }, 'the body opens with the server secret');
       await assert.rejects(store.transaction(async (tx) => {
         await queueMessage(tx, clockAt(T0), mail('rolledback@example.org'));
         throw new Error('boom');
@@ -319,6 +322,53 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(listed.length, 2);
       assert.equal((await store.outbox.countMessagesByState()).queued, counts.queued + 2);
       assert.ok(((await store.outbox.nextDueAt()) ?? Infinity) <= t);
+    });
+
+    test('a body is stored only sealed, and dropped once the message is sent or failed for good (kept when the row is the mailbox)', async () => {
+      const t = T0 + 5_000_000;
+      const secret = { to: 'sealed@example.org', accountId: null, template: 'test', content: { subject: 'Your code', text: 'code 31415926', html: '<p>code 31415926</p>' } };
+      const sent = await queueMessage(store, clockAt(t), secret);
+      const kept = await queueMessage(store, clockAt(t), { ...secret, to: 'kept@example.org' });
+      const failed = await queueMessage(store, clockAt(t), { ...secret, to: 'failed@example.org' });
+      const row = await store.outbox.findMessage(sent.id);
+      assert.ok(row && !JSON.stringify(row).includes('31415926'), 'nothing the store reads back holds the code in the clear');
+      assert.equal(row.body?.kind === 'sealed' && row.body.keyId, bodies.currentKeyId, 'the key id is stored');
+      await store.outbox.claimDueMessages({ now: t, limit: 100, leaseMs: 5_000, owner: 'w' });
+      assert.equal(await store.outbox.markMessageSent(sent.id, { owner: 'w', now: t + 1 }), true);
+      assert.equal(await store.outbox.markMessageSent(kept.id, { owner: 'w', now: t + 1, keepBody: true }), true);
+      assert.equal(await store.outbox.markMessageAttemptFailed(failed.id, { owner: 'w', now: t + 1, error: '421', retryAt: t + 100 }), true);
+      assert.equal((await store.outbox.findMessage(failed.id))?.body?.kind, 'sealed', 'a message to retry keeps its body');
+      await store.outbox.claimDueMessages({ now: t + 100, limit: 100, leaseMs: 5_000, owner: 'w' });
+      assert.equal(await store.outbox.markMessageAttemptFailed(failed.id, { owner: 'w', now: t + 101, error: '550', retryAt: null }), true);
+      for (const id of [sent.id, failed.id]) {
+        const m = await store.outbox.findMessage(id);
+        assert.equal(m?.body, null, 'settled: the body is gone');
+        assert.equal(m?.subject, 'Your code', 'subject, recipient, Message-ID and state stay for `passdesk mail status`');
+        assert.ok(m?.messageId && m.to.endsWith('@example.org') && m.attempts >= 1);
+      }
+      const mailbox = await store.outbox.findMessage(kept.id);
+      assert.deepEqual(mailbox && openBody(bodies, mailbox), { text: 'code 31415926', html: '<p>code 31415926</p>' });
+    });
+
+    test('retention deletes only sent and failed messages settled before the cutoff', async () => {
+      const t = T0 + 6_000_000;
+      const m = (to: string) => ({ to, accountId: null, template: 'test', content: { subject: 'Hello', text: 'plain', html: '<p>html</p>' } });
+      const oldSent = await queueMessage(store, clockAt(t), m('ret-old-sent@example.org'));
+      const oldFailed = await queueMessage(store, clockAt(t), m('ret-old-failed@example.org'));
+      const oldQueued = await queueMessage(store, clockAt(t), m('ret-old-queued@example.org'));
+      const newSent = await queueMessage(store, clockAt(t), m('ret-new-sent@example.org'));
+      await store.outbox.claimDueMessages({ now: t, limit: 100, leaseMs: 5_000, owner: 'ret' });
+      await store.outbox.markMessageSent(oldSent.id, { owner: 'ret', now: t + 10 });
+      await store.outbox.markMessageAttemptFailed(oldFailed.id, { owner: 'ret', now: t + 10, error: 'x', retryAt: null });
+      await store.outbox.markMessageSent(newSent.id, { owner: 'ret', now: t + 1000 });
+      // oldQueued was claimed too and stays "sending": unsent.
+      const deleted = await store.outbox.deleteFinishedMessages({ before: t + 11 });
+      assert.ok(deleted >= 2);
+      assert.equal(await store.outbox.findMessage(oldSent.id), null);
+      assert.equal(await store.outbox.findMessage(oldFailed.id), null);
+      assert.ok(await store.outbox.findMessage(oldQueued.id), 'an unsent message stays, however old');
+      assert.ok(await store.outbox.findMessage(newSent.id), 'a message settled after the cutoff stays');
+      assert.equal(await store.outbox.deleteFinishedMessages({ before: t + 11 }), 0);
     });
     test('mail preferences: none by default; the phrase is set and cleared', async () => {
       const a = await store.accounts.createAccount(newAccount('prefs@example.org'));

@@ -177,6 +177,7 @@ describe('environment variables', () => {
       PASSDESK_DKIM_DOMAIN: 'example.org',
       PASSDESK_MAIL_MAX_ATTEMPTS: '5',
       PASSDESK_MAIL_RETRY_BASE: '1m',
+      PASSDESK_MAIL_RETENTION: '7d',
       PASSDESK_MAIL_WORKER: 'false',
     };
     // A new key fails here until this test (and the README table) say how it is set.
@@ -245,6 +246,7 @@ describe('environment variables', () => {
     assert.deepEqual([c.dkimPrivateKey, c.dkimSelector, c.dkimDomain], ['/etc/passdesk/dkim.pem', 'passdesk2026', 'example.org']);
     assert.equal(c.mailMaxAttempts, 5);
     assert.equal(c.mailRetryBase, 60_000);
+    assert.equal(c.mailRetention, 7 * 86_400_000);
     assert.equal(c.mailWorker, false);
   });
 
@@ -262,6 +264,7 @@ describe('environment variables', () => {
     assert.equal(c.smtpSecurity, 'auto');
     assert.equal(c.mailMaxAttempts, 10);
     assert.equal(c.mailRetryBase, 30_000);
+    assert.equal(c.mailRetention, 30 * 86_400_000, 'sent and failed messages kept 30 days');
     assert.equal(c.mailWorker, true);
   });
 

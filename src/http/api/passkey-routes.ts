@@ -19,7 +19,7 @@ import { startSecondFactorPasskey } from '../../flows/two-factor.js';
 import { startResetPasskey } from '../../flows/reset-password.js';
 import { startStepUpPasskey } from '../../flows/step-up.js';
 import { requestContext, setSessionCookie, type HttpContext } from '../context.js';
-import { accountView, errors, passwordInput, sessionView, toAccountView, toSessionView } from './schemas.js';
+import { accountView, errors, freeText, passwordInput, sessionView, toAccountView, toSessionView } from './schemas.js';
 import { assertPasswordWithinLimit } from './routes.js';
 
 const cookieAuth = [{ sessionCookie: [] }];
@@ -84,7 +84,8 @@ const passkeyView = z.object({
 }).meta({ id: 'Passkey' });
 const toView = (p: PasskeyView): z.infer<typeof passkeyView> => ({ ...p, createdAt: iso(p.createdAt), lastUsedAt: p.lastUsedAt === null ? null : iso(p.lastUsedAt) });
 
-const nameInput = z.string().max(PASSKEY_NAME_MAX * 4);
+/** Length is the flow's to judge (PASSKEY_NAME_INVALID); characters are refused here like every free text. */
+const nameInput = freeText('passkey name', { max: PASSKEY_NAME_MAX * 4 });
 const flowIdInput = z.string().min(16).max(128).regex(/^[A-Za-z0-9_-]+$/, 'not a flow id');
 
 export async function passkeyRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {

@@ -10,7 +10,7 @@ import { changePassword } from '../../flows/change-password.js';
 import { registerAccount } from '../../flows/register.js';
 import { listDevices, revokeDevice, revokeOtherDevices, signOut } from '../../flows/sessions.js';
 import { clearSessionCookie, deviceCookieOf, requestContext, setDeviceCookie, setSessionCookie, type HttpContext } from '../context.js';
-import { accountView, emailInput, errors, passwordInput, sessionView, toAccountView, toSessionView } from './schemas.js';
+import { accountView, emailInput, errors, freeText, passwordInput, sessionView, toAccountView, toSessionView } from './schemas.js';
 
 /** Refuses an over-long password in microseconds, before anything is hashed. */
 export function assertPasswordWithinLimit(...passwords: string[]): void {
@@ -127,7 +127,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: HttpContext): Promise
       body: z.strictObject({
         email: emailInput,
         password: passwordInput,
-        displayName: z.string().trim().max(100).optional(),
+        displayName: freeText('display name', { max: 100 }).optional(),
         role: z.enum(['user', 'helpdesk', 'admin']).optional(),
       }),
       response: { 201: z.object({ account: accountView }), ...errors(400, 403, 409, 413, 415) },

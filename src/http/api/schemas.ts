@@ -1,11 +1,40 @@
 // Zod schemas for the API: they validate requests and write the OpenAPI document.
 import { z } from 'zod';
 import { mustChangeMessage } from '../../core/messages.js';
+import { hasDisallowedCharacters } from '../../core/text-input.js';
 import type { Account } from '../../store/index.js';
 import type { DeviceView } from '../../flows/sessions.js';
 
 /** Generous in UTF-16 units; the 256-code-point limit is checked before any hashing with its own error code. */
 export const passwordInput = z.string().min(1, 'required').max(1024, 'too long');
+
+/** The `params.code` of a free-text refusal; the error handler answers it as 400 INVALID_CHARACTERS. */
+export const INVALID_CHARACTERS_ISSUE = 'INVALID_CHARACTERS';
+
+/**
+ * Free text that reaches a page or an email (a display name, a factor or passkey name, the anti-phishing
+ * phrase): NFC-normalised (so one name is stored one way), trimmed, length-limited in code points, and
+ * refused with INVALID_CHARACTERS when it holds a control or format character (core/text-input.ts).
+ * `label` names the field in the message a person reads.
+ */
+export function freeText(label: string, o: { min?: number; max: number }) {
+  const min = o.min ?? 0;
+  return z.string()
+    .normalize('NFC')
+    .trim()
+    .refine((s) => [...s].length >= min, min === 1 ? 'required' : `at least ${min} characters`)
+    .refine((s) => [...s].length <= o.max, `at most ${o.max} characters`)
+    .refine((s) => !hasDisallowedCharacters(s), {
+      message: `The ${label} cannot contain line breaks, control characters or invisible formatting characters (such as U+202E or U+200B).`,
+      params: { code: INVALID_CHARACTERS_ISSUE },
+    });
+}
+
+/** The person-readable message of a free-text refusal among Zod issues, if there is one. */
+export function invalidCharactersMessage(issues: readonly z.core.$ZodIssue[]): string | null {
+  const hit = issues.find((i) => i.code === 'custom' && (i.params as { code?: unknown } | undefined)?.code === INVALID_CHARACTERS_ISSUE);
+  return hit ? hit.message : null;
+}
 
 export const emailInput = z.string().trim().min(3).max(254).pipe(z.email({ message: 'not a valid email address' }));
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { completeSecondFactor, confirmTotp, listFactors, regenerateRecoveryCodes, removeFactor, renameFactor, startTotpEnrolment } from '../../flows/two-factor.js';
 import { deviceCookieOf, requestContext, setDeviceCookie, setSessionCookie, type HttpContext } from '../context.js';
 import { issueDeviceCookie } from '../../flows/sign-in.js';
-import { accountView, errors, passwordInput, sessionView, toAccountView, toSessionView } from './schemas.js';
+import { accountView, errors, freeText, passwordInput, sessionView, toAccountView, toSessionView } from './schemas.js';
 import { assertPasswordWithinLimit } from './routes.js';
 import { asAssertion, passkeyAssertionInput } from './passkey-routes.js';
 
@@ -14,8 +14,7 @@ const cookieAuth = [{ sessionCookie: [] }];
 const codeInput = z.string().trim().min(1).max(32);
 const iso = (ms: number): string => new Date(ms).toISOString();
 /** What a person calls a factor: trimmed, 1–64 characters, no control or format characters. */
-export const factorNameInput = z.string().trim().min(1, 'required').max(64, 'at most 64 characters')
-  .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'letters, digits, spaces and punctuation only');
+export const factorNameInput = freeText('authenticator name', { min: 1, max: 64 });
 const stepUpNote = ' Needs a recent authentication with the account’s strongest method: otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).';
 const factorView = z.object({ id: z.string(), type: z.literal('totp'), name: z.string(), createdAt: z.string(), confirmedAt: z.string() });
 
@@ -102,7 +101,7 @@ export async function twoFactorRoutes(app: FastifyInstance, ctx: HttpContext): P
     schema: {
       tags: ['two-factor'],
       summary: 'Rename a second factor',
-      description: 'The name shown in lists ("Phone", "Work laptop"): trimmed, 1–64 characters, no control characters.',
+      description: 'The name shown in lists ("Phone", "Work laptop"): NFC, trimmed, 1–64 characters; a control or format character is 400 INVALID_CHARACTERS.',
       security: cookieAuth,
       params: z.strictObject({ id: z.string().min(1).max(64) }),
       body: z.strictObject({ name: factorNameInput }),

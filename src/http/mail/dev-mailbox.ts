@@ -1,11 +1,14 @@
 // The dev mailbox (only registered without SMTP, outside production, on a loopback base URL or with
 // PASSDESK_DEV_MAILBOX=true; see mail/setup.ts mailMode):
 // /dev/mailbox pages and GET /api/v1/dev/mailbox. It reads the outbox; nothing here sends mail.
+// The bodies are sealed at rest (mail/sealed-body.ts): this is the one reader besides the worker that opens them.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { PassdeskError } from '../../core/errors.js';
 import type { Store } from '../../store/index.js';
+import type { SecretBox } from '../../core/secret-box.js';
+import { openForDisplay } from '../../mail/sealed-body.js';
 import { mailboxListPage, mailboxMessagePage } from '../../web/views/mailbox.js';
 import { errors } from '../api/schemas.js';
 import type { HttpContext } from '../context.js';
@@ -28,13 +31,14 @@ const messageView = z.object({
 
 const idParams = z.strictObject({ id: z.string().min(1).max(64) });
 
-export async function devMailboxRoutes(app: FastifyInstance, ctx: HttpContext, store: Pick<Store, 'outbox'>): Promise<void> {
+export async function devMailboxRoutes(app: FastifyInstance, ctx: HttpContext, store: Pick<Store, 'outbox'>, bodies: SecretBox): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const find = async (id: string) => {
     const m = await store.outbox.findMessage(id);
     if (!m) throw new PassdeskError('NOT_FOUND');
-    return m;
+    return openForDisplay(bodies, m);
   };
+  const list = async (o: { limit: number; to?: string }) => (await store.outbox.listMessages(o)).map((m) => openForDisplay(bodies, m));
 
   r.get('/api/v1/dev/mailbox', {
     schema: {
@@ -49,7 +53,7 @@ export async function devMailboxRoutes(app: FastifyInstance, ctx: HttpContext, s
     },
   }, async (request) => {
     const { to, limit } = request.query;
-    const messages = await store.outbox.listMessages({ limit, ...(to ? { to } : {}) });
+    const messages = await list({ limit, ...(to ? { to } : {}) });
     return {
       messages: messages.map((m) => ({
         id: m.id, messageId: m.messageId, to: m.to, subject: m.subject, template: m.template, state: m.state,
@@ -60,7 +64,7 @@ export async function devMailboxRoutes(app: FastifyInstance, ctx: HttpContext, s
   });
 
   app.get('/dev/mailbox', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(mailboxListPage(ctx, await store.outbox.listMessages({ limit: 200 })).value));
+    reply.type('text/html; charset=utf-8').send(mailboxListPage(ctx, await list({ limit: 200 })).value));
 
   app.get('/dev/mailbox/:id', { schema: { hide: true } }, async (request, reply) => {
     const params = idParams.safeParse(request.params);

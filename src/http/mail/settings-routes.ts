@@ -9,13 +9,12 @@ import { addRecoveryEmail, getMailSettings, removeRecoveryEmail, setAntiPhishing
 import type { MailPreferences } from '../../store/mail-preferences.js';
 import { mailSettingsPage } from '../../web/views/mail-settings.js';
 import { assertPasswordWithinLimit } from '../api/routes.js';
-import { emailInput, errors, passwordInput } from '../api/schemas.js';
+import { emailInput, errors, freeText, invalidCharactersMessage, passwordInput } from '../api/schemas.js';
 import { checkCsrfToken, ensureCsrfToken, requestContext, type HttpContext } from '../context.js';
 import { stepUpRedirect } from '../api/step-up-routes.js';
 
 const PHRASE_MAX = 64;
-export const phraseInput = z.string().trim().min(1, 'required').max(PHRASE_MAX, `at most ${PHRASE_MAX} characters`)
-  .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'letters, digits, spaces and punctuation only');
+export const phraseInput = freeText('anti-phishing phrase', { min: 1, max: PHRASE_MAX });
 const codeInput = z.string().trim().regex(/^\d{8}$/, 'the 8-digit code from the email');
 
 const settingsView = z.object({
@@ -162,7 +161,10 @@ export async function mailSettingsRoutes(app: FastifyInstance, ctx: HttpContext)
     pageAction('/security/email/phrase', z.strictObject({ ...pageUsername, currentPassword: pagePassword, phrase: z.string().max(200).default('') }), async (auth, data: { currentPassword: string; phrase: string }, request) => {
       assertPasswordWithinLimit(data.currentPassword);
       const checked = data.phrase.trim() === '' ? null : phraseInput.safeParse(data.phrase);
-      if (checked && !checked.success) throw new PassdeskError('VALIDATION_FAILED', `Anti-phishing phrase: ${checked.error.issues[0]?.message ?? 'not valid'}.`);
+      if (checked && !checked.success) {
+        const characters = invalidCharactersMessage(checked.error.issues);
+        throw characters ? new PassdeskError('INVALID_CHARACTERS', characters) : new PassdeskError('VALIDATION_FAILED', `Anti-phishing phrase: ${checked.error.issues[0]?.message ?? 'not valid'}.`);
+      }
       const phrase = checked ? checked.data : null;
       await setAntiPhishingPhrase(ctx.deps, auth, { currentPassword: data.currentPassword, phrase }, requestContext(request));
       return phrase ? 'phrase-saved' : 'phrase-removed';

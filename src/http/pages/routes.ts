@@ -12,6 +12,7 @@ import { listPasskeys, removePasskey, renamePasskey } from '../../flows/passkeys
 import type { Authenticated } from '../../flows/sessions.js';
 import { stepUpRedirect } from '../api/step-up-routes.js';
 import { factorNameInput } from '../api/two-factor-routes.js';
+import { freeText, invalidCharactersMessage } from '../api/schemas.js';
 import { changePassword } from '../../flows/change-password.js';
 import { registerAccount } from '../../flows/register.js';
 import { listDevices, revokeDevice, revokeOtherDevices, signOut } from '../../flows/sessions.js';
@@ -60,7 +61,7 @@ const signInForm = z.object({ email: z.string().trim().max(254).default(''), pas
 const signUpForm = z.object({
   email: z.string().trim().max(254).default(''),
   password: z.string().max(1024).default(''),
-  displayName: z.string().trim().max(100).default(''),
+  displayName: freeText('display name', { max: 100 }).default(''),
 });
 const changeForm = z.object({
   currentPassword: z.string().max(1024).default(''),
@@ -72,7 +73,7 @@ const codeForm = z.object({ code: z.string().trim().max(32).default('') });
 const removeFactorForm = z.object({ currentPassword: z.string().max(1024).default('') });
 const renameFactorForm = z.object({ name: factorNameInput });
 const sessionIdParams = z.object({ id: z.string().min(1).max(64) });
-const renamePasskeyForm = z.object({ name: z.string().max(256).default('') });
+const renamePasskeyForm = z.object({ name: freeText('passkey name', { max: 256 }).default('') });
 
 /** The violation codes a policy refusal carried (PassdeskError details), for the checklist. */
 function violationCodes(err: unknown): string[] | undefined {
@@ -181,7 +182,7 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
     const values = form.success ? form.data : { email: '', displayName: '', password: '' };
     const again = async (error: string, status: number, err?: unknown): Promise<FastifyReply> =>
       sendPage(reply, signUpPage(ctx, { csrf, email: values.email, displayName: values.displayName, error, rules: await rules(false, err) }), status);
-    if (!form.success) return again(messages.errors.VALIDATION_FAILED, 400);
+    if (!form.success) return again(invalidCharactersMessage(form.error.issues) ?? messages.errors.VALIDATION_FAILED, 400);
     if (!z.email().safeParse(values.email).success) return again('Enter a valid email address, like name@example.com.', 400);
     try {
       assertPasswordWithinLimit(values.password);
@@ -275,7 +276,8 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
     const params = sessionIdParams.safeParse(request.params);
     const form = renameFactorForm.safeParse(formBody(request));
     if (!params.success || !form.success) {
-      return twoFactorView(request, reply, auth, { error: `Name: ${form.error?.issues[0]?.message ?? 'not valid'}.`, status: 400 });
+      const characters = form.error && invalidCharactersMessage(form.error.issues);
+      return twoFactorView(request, reply, auth, { error: characters ?? `Name: ${form.error?.issues[0]?.message ?? 'not valid'}.`, status: 400 });
     }
     try {
       await renameFactor(ctx.deps, auth, params.data.id, form.data.name, requestContext(request));
@@ -353,7 +355,9 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
     if (!auth) return reply;
     const params = sessionIdParams.safeParse(request.params);
     const form = renamePasskeyForm.safeParse(formBody(request));
-    if (!params.success || !form.success) return securityView(request, reply, auth, { error: messages.errors.VALIDATION_FAILED, status: 400 });
+    if (!params.success || !form.success) {
+      return securityView(request, reply, auth, { error: (form.error && invalidCharactersMessage(form.error.issues)) ?? messages.errors.VALIDATION_FAILED, status: 400 });
+    }
     try {
       await renamePasskey(ctx.deps, auth, params.data.id, { name: form.data.name }, requestContext(request));
       return reply.redirect('/security?notice=passkey-renamed', 303);

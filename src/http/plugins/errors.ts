@@ -5,6 +5,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { PassdeskError, isPassdeskError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
 import { errorPage } from '../../web/views/pages.js';
+import { INVALID_CHARACTERS_ISSUE } from '../api/schemas.js';
 import type { HttpContext } from '../context.js';
 import { isDatabaseUnavailable, isOutOfSpace } from '../../store/index.js';
 
@@ -16,6 +17,9 @@ export function wantsHtml(request: FastifyRequest): boolean {
 
 function fromFastifyError(err: FastifyError): PassdeskError | null {
   if (hasZodFastifySchemaValidationErrors(err)) {
+    // A free-text field with a control or format character (api/schemas.ts freeText) has its own code.
+    const characters = err.validation.find((v) => v.keyword === 'custom' && (v.params?.['params'] as { code?: unknown } | undefined)?.code === INVALID_CHARACTERS_ISSUE);
+    if (characters) return new PassdeskError('INVALID_CHARACTERS', characters.message ?? undefined);
     const issues = err.validation.map((v) => ({
       field: (v.instancePath || '').replace(/^\//, '').replace(/\//g, '.') || (v.params?.['issue'] as { path?: unknown } | undefined)?.path?.toString() || null,
       message: v.message ?? 'invalid',

@@ -1,7 +1,7 @@
 // The dev mailbox pages: every message in the outbox, newest first, each readable as text or rendered HTML.
 import { html, type SafeHtml } from '../html.js';
 import { layout } from './layout.js';
-import type { OutboxMessage } from '../../store/index.js';
+import type { OpenedOutboxMessage } from '../../mail/sealed-body.js';
 
 interface Ctx {
   config: { organizationName: string; supportContact?: string | undefined };
@@ -18,7 +18,7 @@ function page(ctx: Ctx, title: string, body: SafeHtml): SafeHtml {
 const banner = html`<p class="alert notice" role="status">Development mailbox: no SMTP server is configured, so nothing leaves this machine.
   Messages are kept here instead. It is off in production and whenever <code>PASSDESK_SMTP_URL</code> is set.</p>`;
 
-export function mailboxListPage(ctx: Ctx, messages: OutboxMessage[]): SafeHtml {
+export function mailboxListPage(ctx: Ctx, messages: OpenedOutboxMessage[]): SafeHtml {
   return page(ctx, 'Dev mailbox', html`<section class="card wide">
   <h1>Dev mailbox</h1>
   ${banner}
@@ -28,7 +28,7 @@ export function mailboxListPage(ctx: Ctx, messages: OutboxMessage[]): SafeHtml {
 </section>`);
 }
 
-export function mailboxMessagePage(ctx: Ctx, m: OutboxMessage): SafeHtml {
+export function mailboxMessagePage(ctx: Ctx, m: OpenedOutboxMessage): SafeHtml {
   return page(ctx, m.subject, html`<section class="card wide">
   <p><a href="/dev/mailbox">← All messages</a></p>
   <h1>${m.subject}</h1>
