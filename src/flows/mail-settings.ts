@@ -3,7 +3,7 @@
 // passwords are counted and throttled (flows/step-up.ts).
 import { PassdeskError } from '../core/errors.js';
 import { normalizeEmail } from '../core/email.js';
-import { hashToken } from '../core/tokens.js';
+import { hmac } from '../core/tokens.js';
 import { queueNotice } from '../mail/notices.js';
 import type { MailPreferences } from '../store/mail-preferences.js';
 import type { FlowDeps, RequestContext } from './deps.js';
@@ -60,8 +60,13 @@ function randomDigits(deps: Pick<FlowDeps, 'random'>, digits: number): string {
   }
 }
 
-function codeHash(accountId: string, code: string): string {
-  return hashToken(`recovery-email:${accountId}:${code}`);
+/**
+ * An 8-digit code has 10^8 values: a bare hash of it is reversed offline in seconds from a copy of the database,
+ * so it is kept as a MAC under the server secret, bound to its account (as reset codes are).
+ */
+function codeHash(deps: FlowDeps, accountId: string, code: string): string {
+  if (!deps.secret) throw new TypeError('mail-settings: deps.secret is required');
+  return hmac(deps.secret, `recovery-email:${accountId}:${code}`);
 }
 
 export async function addRecoveryEmail(
@@ -73,7 +78,7 @@ export async function addRecoveryEmail(
   const now = deps.clock.now();
   const code = randomDigits(deps, CODE_DIGITS);
   await deps.store.transaction(async (tx) => {
-    await tx.mailPreferences.startRecoveryEmailVerification(auth.account.id, { email, codeHash: codeHash(auth.account.id, code), expiresAt: now + RECOVERY_CODE_TTL_MS, now });
+    await tx.mailPreferences.startRecoveryEmailVerification(auth.account.id, { email, codeHash: codeHash(deps, auth.account.id, code), expiresAt: now + RECOVERY_CODE_TTL_MS, now });
     await tx.events.recordEvent({ accountId: auth.account.id, type: 'recovery_email.requested', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id });
     await queueNotice(tx, deps, {
       account: auth.account,
@@ -88,7 +93,7 @@ export async function addRecoveryEmail(
 export async function verifyRecoveryEmail(deps: FlowDeps, auth: Authenticated, input: { code: string }, ctx: RequestContext): Promise<MailPreferences> {
   const now = deps.clock.now();
   const verified = await deps.store.transaction(async (tx) => {
-    const address = await tx.mailPreferences.consumeRecoveryEmailCode(auth.account.id, codeHash(auth.account.id, input.code), now);
+    const address = await tx.mailPreferences.consumeRecoveryEmailCode(auth.account.id, codeHash(deps, auth.account.id, input.code), now);
     if (address) {
       await tx.events.recordEvent({ accountId: auth.account.id, type: 'recovery_email.verified', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id });
       // A recovery address receives reset emails: adding one is how a takeover is prepared, so both addresses hear of it.

@@ -2,6 +2,11 @@
 // required), shown at the top of every email, and reset codes and security notices going to both addresses.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { hashToken, hmac } from '../../src/core/tokens.js';
 import { startTestApp, errorCode, PASSWORD, NEW_PASSWORD, type TestApp, type TestClient } from '../helpers/app.js';
 import { decodeHeader, startSmtpServer, type TestSmtpServer, type ReceivedMail } from '../helpers/smtp.js';
 import { queueNotice } from '../../src/mail/notices.js';
@@ -176,5 +181,30 @@ describe('email settings', () => {
     const verified = await c.request('POST', '/security/email/recovery/verify', { form: { _csrf: csrf, code } });
     assert.equal(verified.headers.location, '/security/email?notice=recovery-verified');
     assert.ok((await c.get('/security/email', { headers: { accept: 'text/html' } })).body.includes('<strong>page-backup@example.net</strong> (confirmed)'));
+  });
+});
+
+describe('the pending recovery-address code at rest', () => {
+  it('is a MAC under the server secret, not a bare hash that a copy of the database reverses in seconds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'passdesk-recovery-code-'));
+    const file = join(dir, 'passdesk.sqlite');
+    const t = await startTestApp({ config: { databaseUrl: `sqlite:${file}` } });
+    try {
+      const c = t.client();
+      assert.equal((await c.signUp('owner@example.org', PASSWORD)).statusCode, 201);
+      assert.equal((await c.post('/api/v1/security/recovery-email', { currentPassword: PASSWORD, email: 'spare@example.net' })).statusCode, 202);
+      const mail = (await t.store.outbox.listMessages({ limit: 10 })).find((m) => m.to.includes('spare@example.net'));
+      const code = /\b(\d{8})\b/.exec(mail?.text ?? '')?.[1];
+      assert.ok(code, 'the code is in the email');
+      const db = new Database(file, { readonly: true });
+      const row = db.prepare('select account_id, pending_code_hash from mail_preferences').get() as { account_id: string; pending_code_hash: string };
+      db.close();
+      const plain = `recovery-email:${row.account_id}:${code}`;
+      assert.notEqual(row.pending_code_hash, hashToken(plain), 'not an unkeyed SHA-256 of the code');
+      assert.equal(row.pending_code_hash, hmac(t.app.config.secretBytes, plain), 'an HMAC under the server secret');
+    } finally {
+      await t.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
