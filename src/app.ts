@@ -21,6 +21,8 @@ import { createSecretBox } from './core/secret-box.js';
 import { assertSecretMatchesDatabase } from './secret-check.js';
 import { createKeyedHash } from './core/keyed-hash.js';
 import { DEFAULT_DELAY_SCHEDULE } from './core/sign-in-delay.js';
+import { createChallengeService } from './core/challenge.js';
+import { CHALLENGE_ISSUE_MAX_PER_IP, CHALLENGE_ISSUE_WINDOW_MS, SIGN_UP_CHALLENGE_AFTER_PER_IP, SIGN_UP_WINDOW_MS } from './flows/challenge.js';
 import { backgroundTasks } from './flows/background.js';
 import { RESET_MAX_PER_IP, RESET_THROTTLE_WINDOW_MS } from './flows/reset-password.js';
 import { resetRoutes } from './http/reset/routes.js';
@@ -173,6 +175,14 @@ export async function createApp(options: AppOptions): Promise<App> {
       mail: mail.deps,
       secondFactorSecrets: createSecretBox({ serverSecrets: [config.secretBytes], purpose: 'totp-secret', random }),
       recoveryCodeKeys: createKeyedHash({ serverSecrets: [config.secretBytes], purpose: 'recovery-code' }),
+      challenges: createChallengeService({
+        serverSecret: config.secretBytes,
+        settings: { mode: config.challenge, maxNumber: config.challengeMaxNumber, ttlMs: config.challengeTtl, fallbackDelayMs: config.challengeFallbackDelay },
+        clock,
+        random,
+      }),
+      signUpThrottle: { perIp: memoryAttemptLimiter({ limit: SIGN_UP_CHALLENGE_AFTER_PER_IP, windowMs: SIGN_UP_WINDOW_MS, clock }) },
+      challengeIssueThrottle: { perIp: memoryAttemptLimiter({ limit: CHALLENGE_ISSUE_MAX_PER_IP, windowMs: CHALLENGE_ISSUE_WINDOW_MS, clock }) },
     };
     const { server, ctx } = await buildServer({ config, deps, metrics, logger });
     await server.register(async (s) => mailSettingsRoutes(s, ctx));

@@ -11,6 +11,7 @@ import type { MailDeps } from '../mail/notices.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { KeyedHash } from '../core/keyed-hash.js';
 import type { DelaySchedule } from '../core/sign-in-delay.js';
+import type { ChallengeService } from '../core/challenge.js';
 
 export interface FlowConfig {
   registration: 'open' | 'closed';
@@ -97,6 +98,12 @@ export interface FlowDeps {
   secondFactorSecrets?: SecretBox;
   /** HMAC keys for recovery codes (HKDF from the server secret, purpose 'recovery-code'); derived from `secret` when absent. */
   recoveryCodeKeys?: KeyedHash;
+  /** Bot challenges (flows/challenge.ts); absent: never asked (the CLI). */
+  challenges?: ChallengeService;
+  /** Self-service sign-ups per IP: past a number of them, automatic mode asks for a bot challenge. */
+  signUpThrottle?: { perIp: AttemptLimiter };
+  /** Challenges handed out by GET /api/v1/challenge per IP (making one costs a little CPU and asks for nothing). */
+  challengeIssueThrottle?: { perIp: AttemptLimiter };
 }
 
 /** Facts about the request a flow records (audit, device list). Never secrets. */

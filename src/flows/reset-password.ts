@@ -145,18 +145,19 @@ function randomCode(deps: FlowDeps): string {
  * Step 1. Returns at once, having done the same work for every address; what differs runs after the
  * response. No result: the caller answers 202 with the same body whatever happened.
  */
-export function requestPasswordReset(deps: FlowDeps, input: { email: string }, ctx: RequestContext): void {
+export function requestPasswordReset(deps: FlowDeps, input: { email: string }, ctx: RequestContext, options: { challengeSolved?: boolean } = {}): void {
   const emailNormalized = normalizeEmail(input.email);
-  const task = (): Promise<void> => sendResetEmail(deps, emailNormalized, ctx);
+  const task = (): Promise<void> => sendResetEmail(deps, emailNormalized, ctx, options.challengeSolved ?? false);
   if (deps.background) deps.background.run('password-reset-request', task);
   else void task().catch(() => undefined);
 }
 
-async function sendResetEmail(deps: FlowDeps, emailNormalized: string, ctx: RequestContext): Promise<void> {
+async function sendResetEmail(deps: FlowDeps, emailNormalized: string, ctx: RequestContext, challengeSolved: boolean): Promise<void> {
   const now = deps.clock.now();
   const ipKey = `ip:${ctx.ip ?? 'unknown'}`;
   const perIp = deps.resetThrottle?.perIp;
-  if (perIp?.isLimited(ipKey)) return;
+  // A solved bot challenge (flows/challenge.ts) stands in for the per-IP limit; the per-account limit still holds.
+  if (perIp?.isLimited(ipKey) && !challengeSolved) return;
   perIp?.recordFailure(ipKey);
   const account = await deps.store.accounts.findAccountByEmail(emailNormalized);
   // Unknown and disabled addresses get nothing; the answer was the same already.

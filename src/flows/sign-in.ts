@@ -24,6 +24,7 @@ import { deviceCookieSigner, type DeviceCookieSigner } from '../core/device-cook
 import { DEFAULT_DELAY_SCHEDULE } from '../core/sign-in-delay.js';
 import { signInAccountSubject, signInDeviceSubject } from '../core/sign-in-keys.js';
 import { describeDevice } from '../core/device.js';
+import { ipLimitReached } from './challenge.js';
 
 export interface SignInInput {
   email: string;
@@ -117,15 +118,22 @@ function throttled(claim: Extract<SignInClaim, { admitted: false }>, now: number
  */
 async function admitSignInAttempt(
   deps: FlowDeps,
-  o: { emailNormalized: string; ctx: RequestContext; deviceCookie: string | null | undefined; observe: (o: SignInOutcome) => void },
+  o: { emailNormalized: string; ctx: RequestContext; deviceCookie: string | null | undefined; challengeSolved: boolean; observe: (o: SignInOutcome) => void },
 ): Promise<AdmittedAttempt> {
   const { emailNormalized, ctx } = o;
   const throttle = deps.signInThrottle;
   const ipKey = `ip:${ctx.ip ?? 'unknown'}`;
   const pairKey = `pair:${emailNormalized}\u0000${ctx.ip ?? 'unknown'}`;
-  if (throttle && (throttle.perAccountAndIp.isLimited(pairKey) || throttle.perIp.isLimited(ipKey))) {
+  const tooMany = (): PassdeskError => new PassdeskError('TOO_MANY_REQUESTS', 'Too many unsuccessful sign-in attempts. Wait 15 minutes and try again, or reset your password.');
+  if (throttle?.perAccountAndIp.isLimited(pairKey)) {
     o.observe('throttled');
-    throw new PassdeskError('TOO_MANY_REQUESTS', 'Too many unsuccessful sign-in attempts. Wait 15 minutes and try again, or reset your password.');
+    throw tooMany();
+  }
+  // The per-IP limit slows, it does not lock out everyone behind one address: with bot challenges on it asks for a
+  // solved one (flows/challenge.ts), and a request that brought one passes it.
+  if (throttle?.perIp.isLimited(ipKey) && !o.challengeSolved) {
+    o.observe('throttled');
+    throw await ipLimitReached(deps, 'sign-in', tooMany());
   }
 
   const limits = signInLimits(deps);
@@ -218,14 +226,14 @@ export async function signIn(
   deps: FlowDeps,
   input: SignInInput,
   ctx: RequestContext,
-  options: { replacing?: Authenticated | null; deviceCookie?: string | null | undefined } = {},
+  options: { replacing?: Authenticated | null; deviceCookie?: string | null | undefined; challengeSolved?: boolean } = {},
 ): Promise<SignInResult> {
   const observe = (o: SignInOutcome): void => deps.observe?.signIn?.(o);
   const emailNormalized = normalizeEmail(input.email);
   // One attempt per address at a time (flows/one-at-a-time.ts): a burst of parallel guesses cannot all pass the
   // throttle before the first failure is counted. Keyed by the typed address, known or not, so it tells nothing.
   const { account, passwordHash, now } = await oneAtATime(`signin:${emailNormalized}`, async () => {
-    const attempt = await admitSignInAttempt(deps, { emailNormalized, ctx, deviceCookie: options.deviceCookie, observe });
+    const attempt = await admitSignInAttempt(deps, { emailNormalized, ctx, deviceCookie: options.deviceCookie, challengeSolved: options.challengeSolved ?? false, observe });
 
     const account = await deps.store.accounts.findAccountByEmail(emailNormalized);
 

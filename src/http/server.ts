@@ -19,6 +19,7 @@ import { passkeyRoutes } from './api/passkey-routes.js';
 import { securityQuestionPages, securityQuestionRoutes } from './api/security-questions-routes.js';
 import { pageRoutes } from './pages/routes.js';
 import { stepUpRoutes } from './api/step-up-routes.js';
+import { challengeRoutes } from './challenge.js';
 
 export interface ServerOptions {
   config: Config;
@@ -84,6 +85,7 @@ export async function buildServer(o: ServerOptions): Promise<{ server: FastifyIn
   await server.register(async (api) => twoFactorRoutes(api, ctx));
   await server.register(async (api) => passkeyRoutes(api, ctx));
   await server.register(async (api) => stepUpRoutes(api, ctx));
+  await server.register(async (api) => challengeRoutes(api, ctx));
   await server.register(async (api) => securityQuestionRoutes(api, ctx));
   await server.register(async (pages) => securityQuestionPages(pages, ctx));
   await server.register(async (sys) => systemRoutes(sys, ctx));

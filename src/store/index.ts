@@ -17,6 +17,7 @@ import { instanceRepository, type InstanceRepository } from './instance.js';
 import { attemptCounterRepository, type AttemptCounterRepository } from './attempts.js';
 import { migrateToLatest, openDatabase, type MigrationOutcome, type OpenDatabaseOptions, type WriteHealth } from './db.js';
 import { signInLimitRepository, type SignInLimitRepository } from './sign-in-limits.js';
+import { challengeRepository, type ChallengeRepository } from './challenges.js';
 import type { Dialect } from './migrations/index.js';
 
 export interface Repositories {
@@ -34,6 +35,7 @@ export interface Repositories {
   instance: InstanceRepository;
   attempts: AttemptCounterRepository;
   signInLimits: SignInLimitRepository;
+  challenges: ChallengeRepository;
 }
 
 export interface Store extends Repositories {
@@ -67,6 +69,7 @@ function repositories(db: Kysely<Database>, dialect: Dialect, onEnqueue: () => v
     instance: instanceRepository(db),
     attempts: attemptCounterRepository(db),
     signInLimits: signInLimitRepository(db),
+    challenges: challengeRepository(db),
   };
 }
 

@@ -278,4 +278,11 @@ export interface Database {
   security_answers: SecurityAnswersTable;
   passkeys: PasskeysTable;
   passkey_challenges: PasskeyChallengesTable;
+  used_challenges: UsedChallengesTable;
+}
+
+/** A bot challenge (proof of work or no-JavaScript ticket) that has been used; kept until it would have expired. */
+export interface UsedChallengesTable {
+  id: string;
+  expires_at: number;
 }

@@ -835,6 +835,15 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(told.filter(Boolean).length, 1, 'one notice however many ask at once');
     });
 
+    test('a bot challenge is used once, even by racing requests, and forgotten after it expires', async () => {
+      const results = await Promise.all(Array.from({ length: 8 }, () => store.challenges.useChallenge({ id: 'pow:race', expiresAt: T0 + 600_000 })));
+      assert.equal(results.filter(Boolean).length, 1, 'exactly one of 8 racing uses wins');
+      assert.equal(await store.challenges.useChallenge({ id: 'pow:race', expiresAt: T0 + 600_000 }), false, 'replay refused');
+      assert.equal(await store.challenges.useChallenge({ id: 'ticket:other', expiresAt: T0 + 10 }), true, 'another id is its own');
+      assert.equal(await store.challenges.deleteExpiredChallenges(T0 + 11), 1, 'only the expired one goes');
+      assert.equal(await store.challenges.useChallenge({ id: 'pow:race', expiresAt: T0 + 600_000 }), false, 'the live one is still remembered');
+    });
+
     test('findEvent finds an event only within its account', async () => {
       const a = await store.accounts.createAccount(newAccount('find-event@example.org'));
       const b = await store.accounts.createAccount(newAccount('find-event-other@example.org'));

@@ -86,6 +86,8 @@ describe('defaults: nothing set', () => {
       'NIST SP 800-63B-4 defaults: no composition, history or expiry',
     );
     assert.equal(c.trustProxy, false);
+    assert.equal(c.challenge, 'auto', 'bot challenges only from an IP that reached a throttle');
+    assert.deepEqual([c.challengeMaxNumber, c.challengeTtl, c.challengeFallbackDelay], [5000, 600_000, 5000]);
     assert.equal(c.metricsEnabled, true);
     assert.equal(c.environment, 'development');
     assert.equal(c.logLevel, 'info');
@@ -158,6 +160,10 @@ describe('environment variables', () => {
       PASSDESK_NOT_ME_TOKEN_TTL: '3d',
       PASSDESK_HELPDESK_EMAIL: 'helpdesk@example.org',
       PASSDESK_TRUST_PROXY: '10.0.0.0/8, fd00::/8',
+      PASSDESK_CHALLENGE: 'always',
+      PASSDESK_CHALLENGE_MAX_NUMBER: '20000',
+      PASSDESK_CHALLENGE_TTL: '5m',
+      PASSDESK_CHALLENGE_FALLBACK_DELAY: '10s',
       PASSDESK_METRICS: 'false',
       PASSDESK_METRICS_TOKEN: 'scrape-token-0123456789abcdefghijklmnopqrstuv',
       PASSDESK_METRICS_LISTEN: '10.0.0.7:9464',
@@ -229,6 +235,8 @@ describe('environment variables', () => {
     assert.equal(c.notMeTokenTtl, 3 * 86_400_000);
     assert.equal(c.helpdeskEmail, 'helpdesk@example.org');
     assert.deepEqual(c.trustProxy, { addresses: ['10.0.0.0/8', 'fd00::/8'] });
+    assert.equal(c.challenge, 'always');
+    assert.deepEqual([c.challengeMaxNumber, c.challengeTtl, c.challengeFallbackDelay], [20_000, 300_000, 10_000]);
     assert.equal(c.metricsEnabled, false);
     assert.equal(c.devMailbox, true);
     assert.equal(c.metricsToken, 'scrape-token-0123456789abcdefghijklmnopqrstuv');

@@ -11,6 +11,8 @@ import { registerAccount } from '../../flows/register.js';
 import { listDevices, revokeDevice, revokeOtherDevices, signOut } from '../../flows/sessions.js';
 import { clearSessionCookie, deviceCookieOf, requestContext, setDeviceCookie, setSessionCookie, type HttpContext } from '../context.js';
 import { accountView, emailInput, errors, freeText, passwordInput, sessionView, toAccountView, toSessionView } from './schemas.js';
+import { passChallenge } from '../../flows/challenge.js';
+import { apiProof } from '../challenge.js';
 
 /** Refuses an over-long password in microseconds, before anything is hashed. */
 export function assertPasswordWithinLimit(...passwords: string[]): void {
@@ -32,18 +34,20 @@ export async function apiRoutes(app: FastifyInstance, ctx: HttpContext): Promise
       tags: ['sessions'],
       summary: 'Sign in',
       description: 'Checks email and password and sets the session cookie. Every failure answers 401 INVALID_CREDENTIALS, whatever the reason. For an account with a second factor a correct password answers 200 second_factor_required with a flowId, and no cookie. '
-        + 'A completed sign-in also sets a long-lived device cookie. After 5 consecutive failures for one email (from any IPs) a client without a device cookie for it waits (429 SIGN_IN_THROTTLED with Retry-After: 1s, then doubling); after 100 it cannot sign in until the password is reset or the cool-off passes.',
+        + 'A completed sign-in also sets a long-lived device cookie. After 5 consecutive failures for one email (from any IPs) a client without a device cookie for it waits (429 SIGN_IN_THROTTLED with Retry-After: 1s, then doubling); after 100 it cannot sign in until the password is reset or the cool-off passes. '
+        + 'When a bot challenge is needed (PASSDESK_CHALLENGE=always, or auto once this IP reached its failure limit) the solved challenge goes in the Passdesk-Challenge header; without one: 428 CHALLENGE_REQUIRED (see GET /api/v1/challenge).',
       body: z.strictObject({ email: z.string().trim().min(1).max(254), password: passwordInput }),
       response: {
         201: z.object({ account: accountView, session: sessionView }),
         200: z.object({ status: z.literal('second_factor_required'), flowId: z.string(), methods: z.array(z.enum(['totp', 'passkey', 'recovery_code'])) }),
-        ...errors(400, 401, 403, 413, 415, 429),
+        ...errors(400, 401, 403, 413, 415, 428, 429),
       },
     },
   }, async (request, reply) => {
     assertPasswordWithinLimit(request.body.password);
     const replacing = await ctx.authenticate(request);
-    const result = await signIn(ctx.deps, request.body, requestContext(request), { replacing, deviceCookie: deviceCookieOf(request, ctx.cookies) });
+    const challengeSolved = await passChallenge(ctx.deps, 'sign-in', apiProof(request), requestContext(request));
+    const result = await signIn(ctx.deps, request.body, requestContext(request), { replacing, deviceCookie: deviceCookieOf(request, ctx.cookies), challengeSolved });
     // No session cookie until the second factor (POST /api/v1/sessions/second-factor).
     if (result.status === 'second_factor_required') {
       return reply.status(200).send({ status: result.status, flowId: result.flowId, methods: result.methods });
@@ -123,19 +127,22 @@ export async function apiRoutes(app: FastifyInstance, ctx: HttpContext): Promise
     schema: {
       tags: ['accounts'],
       summary: 'Create an account',
-      description: 'Self-service sign-up when registration is open (the new person is signed in); administrators may always create accounts and choose the role. A signed-in administrator acts as one: that needs a recent authentication with the account’s strongest method, otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).',
+      description: 'Self-service sign-up when registration is open (the new person is signed in); administrators may always create accounts and choose the role. A signed-in administrator acts as one: that needs a recent authentication with the account’s strongest method, otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate). '
+        + 'A self-service sign-up may need a solved bot challenge in the Passdesk-Challenge header (PASSDESK_CHALLENGE); without one: 428 CHALLENGE_REQUIRED.',
       body: z.strictObject({
         email: emailInput,
         password: passwordInput,
         displayName: freeText('display name', { max: 100 }).optional(),
         role: z.enum(['user', 'helpdesk', 'admin']).optional(),
       }),
-      response: { 201: z.object({ account: accountView }), ...errors(400, 403, 409, 413, 415) },
+      response: { 201: z.object({ account: accountView }), ...errors(400, 403, 409, 413, 415, 428) },
     },
   }, async (request, reply) => {
     assertPasswordWithinLimit(request.body.password);
     const auth = await ctx.authenticate(request);
     const by = auth && auth.account.role === 'admin' ? ({ kind: 'admin', auth } as const) : ({ kind: 'self' } as const);
+    // An administrator creating an account is signed in already; a stranger's sign-up may need a solved challenge.
+    if (by.kind === 'self' && ctx.deps.config.registration === 'open') await passChallenge(ctx.deps, 'sign-up', apiProof(request), requestContext(request));
     const result = await registerAccount(ctx.deps, request.body, requestContext(request), by);
     if (result.signedIn) setSessionCookie(reply, ctx.cookies, result.signedIn.token);
     return reply.status(201).send({ account: toAccountView(result.account) });

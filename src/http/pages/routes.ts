@@ -24,6 +24,9 @@ import type { SafeHtml } from '../../web/html.js';
 import { appCss, appJs } from '../../web/assets/index.js';
 import { setRetryAfter } from '../plugins/errors.js';
 import { passkeysJs, webauthnBrowserJs } from '../../web/assets/passkeys.js';
+import { altchaWorkerJs, challengeJs } from '../../web/assets/challenge.js';
+import { passChallenge } from '../../flows/challenge.js';
+import { pageChallenge, pageProof } from '../challenge.js';
 
 const notices = {
   'password-changed': messages.notices.PASSWORD_CHANGED,
@@ -108,6 +111,10 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
     reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(webauthnBrowserJs()));
   app.get('/assets/passkeys.js', async (_req, reply) =>
     reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(passkeysJs));
+  app.get('/assets/challenge.js', async (_req, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(challengeJs));
+  app.get('/assets/altcha-pbkdf2-worker.js', async (_req, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(altchaWorkerJs()));
 
   app.get('/', async (request, reply) => reply.redirect((await ctx.authenticate(request)) ? '/security' : '/sign-in', 303));
 
@@ -116,7 +123,7 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
 
   app.get('/sign-in', async (request, reply) => {
     if (await ctx.authenticate(request)) return reply.redirect('/security', 303);
-    return sendPage(reply, signInPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), notice: noticeFrom(request) }));
+    return sendPage(reply, signInPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), notice: noticeFrom(request), challenge: pageChallenge(ctx, request, 'sign-in') }));
   });
 
   app.post('/sign-in', async (request, reply) => {
@@ -125,12 +132,13 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
     const email = form.success ? form.data.email : '';
     const csrf = ensureCsrfToken(ctx, request, reply);
     if (!form.success || !form.data.email || !form.data.password) {
-      return sendPage(reply, signInPage(ctx, { csrf, email, error: 'Enter your email address and password.' }), 400);
+      return sendPage(reply, signInPage(ctx, { csrf, email, error: 'Enter your email address and password.', challenge: pageChallenge(ctx, request, 'sign-in') }), 400);
     }
     try {
       assertPasswordWithinLimit(form.data.password);
       const replacing = await ctx.authenticate(request);
-      const result = await signIn(ctx.deps, form.data, requestContext(request), { replacing, deviceCookie: deviceCookieOf(request, ctx.cookies) });
+      const challengeSolved = await passChallenge(ctx.deps, 'sign-in', pageProof(formBody(request)), requestContext(request));
+      const result = await signIn(ctx.deps, { email: form.data.email, password: form.data.password }, requestContext(request), { replacing, deviceCookie: deviceCookieOf(request, ctx.cookies), challengeSolved });
       if (result.status === 'second_factor_required') {
         return sendPage(reply, secondFactorPage(ctx, { csrf, flowId: result.flowId, methods: result.methods }));
       }
@@ -140,7 +148,8 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
     } catch (err) {
       if (!isPassdeskError(err)) throw err;
       setRetryAfter(reply, err);
-      return sendPage(reply, signInPage(ctx, { csrf, email, error: err.message }), err.status);
+      // After a failure this address may have reached its limit: the form then carries the challenge.
+      return sendPage(reply, signInPage(ctx, { csrf, email, error: err.message, challenge: pageChallenge(ctx, request, 'sign-in', { err, body: formBody(request) }) }), err.status);
     }
   });
 
@@ -172,7 +181,7 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
   app.get('/sign-up', async (request, reply) => {
     if (ctx.deps.config.registration === 'closed') throw new PassdeskError('REGISTRATION_CLOSED');
     if (await ctx.authenticate(request)) return reply.redirect('/security', 303);
-    return sendPage(reply, signUpPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), rules: await rules(false) }));
+    return sendPage(reply, signUpPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), rules: await rules(false), challenge: pageChallenge(ctx, request, 'sign-up') }));
   });
 
   app.post('/sign-up', async (request, reply) => {
@@ -181,11 +190,15 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
     const form = signUpForm.safeParse(formBody(request));
     const values = form.success ? form.data : { email: '', displayName: '', password: '' };
     const again = async (error: string, status: number, err?: unknown): Promise<FastifyReply> =>
-      sendPage(reply, signUpPage(ctx, { csrf, email: values.email, displayName: values.displayName, error, rules: await rules(false, err) }), status);
+      sendPage(reply, signUpPage(ctx, {
+        csrf, email: values.email, displayName: values.displayName, error, rules: await rules(false, err),
+        challenge: pageChallenge(ctx, request, 'sign-up', { err, body: formBody(request) }),
+      }), status);
     if (!form.success) return again(invalidCharactersMessage(form.error.issues) ?? messages.errors.VALIDATION_FAILED, 400);
     if (!z.email().safeParse(values.email).success) return again('Enter a valid email address, like name@example.com.', 400);
     try {
       assertPasswordWithinLimit(values.password);
+      if (ctx.deps.config.registration === 'open') await passChallenge(ctx.deps, 'sign-up', pageProof(formBody(request)), requestContext(request));
       const result = await registerAccount(ctx.deps, { email: values.email, password: values.password, displayName: values.displayName || undefined }, requestContext(request), { kind: 'self' });
       if (result.signedIn) setSessionCookie(reply, ctx.cookies, result.signedIn.token);
       return reply.redirect('/security?notice=welcome', 303);

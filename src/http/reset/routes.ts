@@ -16,6 +16,8 @@ import { emailInput, errors, passwordInput } from '../api/schemas.js';
 import { checkCsrfToken, clearSessionCookie, ensureCsrfToken, requestContext, type HttpContext } from '../context.js';
 import { asAssertion, passkeyAssertionInput } from '../api/passkey-routes.js';
 import type { SecondFactorProof } from '../../flows/two-factor.js';
+import { passChallenge } from '../../flows/challenge.js';
+import { apiProof, pageChallenge, pageProof } from '../challenge.js';
 
 /** 256-bit tokens are 43 base64url characters; a little room, never unbounded. */
 const secretInput = z.string().min(1, 'required').max(128, 'too long').regex(/^[A-Za-z0-9_-]+$/, 'not a reset token');
@@ -82,12 +84,15 @@ export async function resetRoutes(app: FastifyInstance, ctx: HttpContext): Promi
       description:
         'Always 202 with the same body, whether or not an account uses the address (and whether it is disabled or locked). '
         + 'When one does, an email with the link `{base URL}/reset?token=TOKEN` and an 8-digit code goes to its address and its verified recovery address. '
-        + 'At most 3 emails per account per 15 minutes while their links still work, and a limit per IP; a throttled request still answers 202 and sends nothing.',
+        + 'At most 3 emails per account per 15 minutes while their links still work, and a limit per IP; a throttled request still answers 202 and sends nothing. '
+        + 'With bot challenges on (PASSDESK_CHALLENGE: always, or auto once this IP reached its limit) the solved challenge goes in the Passdesk-Challenge header; '
+        + 'without one: 428 CHALLENGE_REQUIRED, decided on the IP alone before the address is looked at, so it is the same for every address.',
       body: z.strictObject({ email: emailInput }),
-      response: { 202: acceptedBody, ...errors(400, 413, 415) },
+      response: { 202: acceptedBody, ...errors(400, 403, 413, 415, 428) },
     },
   }, async (request, reply) => {
-    requestPasswordReset(ctx.deps, request.body, requestContext(request));
+    const challengeSolved = await passChallenge(ctx.deps, 'reset', apiProof(request), requestContext(request));
+    requestPasswordReset(ctx.deps, request.body, requestContext(request), { challengeSolved });
     return reply.status(202).send(ACCEPTED);
   });
 
@@ -176,10 +181,10 @@ export async function resetRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     const csrf = ensureCsrfToken(ctx, request, reply);
     const q = tokenQuery.safeParse(request.query);
     const token = q.success ? q.data.token : undefined;
-    if (token === undefined) return sendPage(reply, resetRequestPage(ctx, { csrf }));
+    if (token === undefined) return sendPage(reply, resetRequestPage(ctx, { csrf, challenge: pageChallenge(ctx, request, 'reset') }));
     const live = secretInput.safeParse(token).success && (await resetLinkIsLive(ctx.deps, { token }));
     reply.header('Referrer-Policy', 'no-referrer');
-    if (!live) return sendPage(reply, resetRequestPage(ctx, { csrf, error: messages.errors.RESET_LINK_INVALID }), 400);
+    if (!live) return sendPage(reply, resetRequestPage(ctx, { csrf, error: messages.errors.RESET_LINK_INVALID, challenge: pageChallenge(ctx, request, 'reset') }), 400);
     return sendPage(reply, resetLinkPage(ctx, { csrf, token }));
   });
 
@@ -194,7 +199,7 @@ export async function resetRoutes(app: FastifyInstance, ctx: HttpContext): Promi
       return reply.header('Cache-Control', 'no-store').redirect(`/reset/new?flow=${encodeURIComponent(flow.flowId)}`, 303);
     } catch (err) {
       if (!isPassdeskError(err)) throw err;
-      return sendPage(reply, resetRequestPage(ctx, { csrf, error: err.message }), err.status);
+      return sendPage(reply, resetRequestPage(ctx, { csrf, error: err.message, challenge: pageChallenge(ctx, request, 'reset') }), err.status);
     }
   });
 
@@ -204,10 +209,17 @@ export async function resetRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     const form = requestForm.safeParse(formBody(request));
     const email = form.success ? form.data.email : '';
     if (!emailInput.safeParse(email).success) {
-      return sendPage(reply, resetRequestPage(ctx, { csrf, email, error: 'Enter a valid email address, like name@example.com.' }), 400);
+      return sendPage(reply, resetRequestPage(ctx, { csrf, email, error: 'Enter a valid email address, like name@example.com.', challenge: pageChallenge(ctx, request, 'reset') }), 400);
     }
-    requestPasswordReset(ctx.deps, { email }, requestContext(request));
-    return sendPage(reply, resetRequestPage(ctx, { csrf, email, notice: messages.notices.RESET_REQUESTED, sent: true }));
+    let challengeSolved: boolean;
+    try {
+      challengeSolved = await passChallenge(ctx.deps, 'reset', pageProof(formBody(request)), requestContext(request));
+    } catch (err) {
+      if (!isPassdeskError(err) || !err.code.startsWith('CHALLENGE_')) throw err;
+      return sendPage(reply, resetRequestPage(ctx, { csrf, email, error: err.message, challenge: pageChallenge(ctx, request, 'reset', { err, body: formBody(request) }) }), err.status);
+    }
+    requestPasswordReset(ctx.deps, { email }, requestContext(request), { challengeSolved });
+    return sendPage(reply, resetRequestPage(ctx, { csrf, email, notice: messages.notices.RESET_REQUESTED, sent: true, challenge: pageChallenge(ctx, request, 'reset') }));
   });
 
   app.get('/reset/code', async (request, reply) => {

@@ -467,6 +467,23 @@ function outboxSealed(dialect: Dialect): Migration {
   };
 }
 
+// Bot challenges (flows/challenge.ts): a solved proof of work or a no-JavaScript ticket is used once, on every
+// node. One row per used challenge, keyed by its id (the challenge's signed nonce, the ticket's id), kept until the
+// challenge would have expired anyway; the primary key makes the second use lose, whichever node it reaches.
+function challenges(dialect: Dialect): Migration {
+  const time = dialect === 'postgres' ? 'bigint' : 'integer';
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('used_challenges')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('expires_at', time, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('used_challenges_expires_idx').on('used_challenges').column('expires_at').execute();
+    },
+  };
+}
+
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect),
@@ -483,6 +500,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0015_reset_hardening': resetHardening(dialect),
     '0016_sign_in_limits': signInLimits(dialect),
     '0017_outbox_sealed': outboxSealed(dialect),
+    '0018_challenges': challenges(dialect),
     '0019_write_probe': writeProbe(dialect),
     '0020_instance': instance(dialect),
   };

@@ -4,6 +4,7 @@ import { html, type SafeHtml } from '../html.js';
 import { alertBox, layout, passwordChecklist, passwordField } from './layout.js';
 import type { ChecklistItem } from '../../core/password-policy.js';
 import type { DeviceView } from '../../flows/sessions.js';
+import { challengeFields, challengeScripts, type ChallengeView } from './challenge.js';
 
 export interface PageContext {
   config: { organizationName: string; supportContact?: string | undefined; registration: 'open' | 'closed' };
@@ -39,7 +40,7 @@ export function errorPage(ctx: PageContext, o: { code: string; message: string; 
 </section>`);
 }
 
-export function signInPage(ctx: PageContext, o: { csrf: string; email?: string | undefined; error?: string | undefined; notice?: string | undefined }): SafeHtml {
+export function signInPage(ctx: PageContext, o: { csrf: string; email?: string | undefined; error?: string | undefined; notice?: string | undefined; challenge?: ChallengeView | undefined }): SafeHtml {
   return page(ctx, 'Sign in', html`<section class="card narrow">
   <h1>Sign in</h1>
   ${alertBox('error', o.error)}${alertBox('notice', o.notice)}
@@ -50,6 +51,7 @@ export function signInPage(ctx: PageContext, o: { csrf: string; email?: string |
       <input type="email" id="email" name="email" autocomplete="username" inputmode="email" autocapitalize="off" spellcheck="false" required maxlength="254" value="${o.email ?? ''}"${o.email ? '' : html` autofocus`}>
     </div>
     ${passwordField({ id: 'password', name: 'password', label: 'Password', autocomplete: 'current-password', autofocus: Boolean(o.email) })}
+    ${challengeFields(o.challenge)}
     <button type="submit" class="primary">Sign in</button>
   </form>
   ${passkeyError}
@@ -57,7 +59,7 @@ export function signInPage(ctx: PageContext, o: { csrf: string; email?: string |
   <p><button type="button" class="secondary" id="passkey-sign-in">Continue with a passkey</button></p></div>
   <p><a href="/reset" id="forgot-password">Forgot your password?</a></p>
   ${ctx.config.registration === 'open' ? html`<p>New here? <a href="/sign-up">Create an account</a>.</p>` : ''}
-</section>`, undefined, { scripts: PASSKEY_SCRIPTS });
+</section>`, undefined, { scripts: challengeScripts(o.challenge, PASSKEY_SCRIPTS) });
 }
 
 /** The second step of sign-in: a passkey, a code from the authenticator app, or a recovery code. */
@@ -133,7 +135,7 @@ export function newPasswordOptions(rules: NewPasswordRules, id: string): { passw
   return { passwordRules: rules.passwordRules, checklistId, checklist: passwordChecklist(checklistId, rules.checklist, rules.failedCodes) };
 }
 
-export function signUpPage(ctx: PageContext, o: { csrf: string; email?: string | undefined; displayName?: string | undefined; error?: string | undefined; rules: NewPasswordRules }): SafeHtml {
+export function signUpPage(ctx: PageContext, o: { csrf: string; email?: string | undefined; displayName?: string | undefined; error?: string | undefined; rules: NewPasswordRules; challenge?: ChallengeView | undefined }): SafeHtml {
   return page(ctx, 'Create an account', html`<section class="card narrow">
   <h1>Create an account</h1>
   ${alertBox('error', o.error)}
@@ -148,10 +150,11 @@ export function signUpPage(ctx: PageContext, o: { csrf: string; email?: string |
       <input type="email" id="email" name="email" autocomplete="username" inputmode="email" autocapitalize="off" spellcheck="false" required maxlength="254" value="${o.email ?? ''}">
     </div>
     ${passwordField({ id: 'password', name: 'password', label: 'Password', autocomplete: 'new-password', hint: 'A few unrelated words make a strong one.', newPassword: newPasswordOptions(o.rules, 'password') })}
+    ${challengeFields(o.challenge)}
     <button type="submit" class="primary">Create account</button>
   </form>
   <p>Already have an account? <a href="/sign-in">Sign in</a>.</p>
-</section>`);
+</section>`, undefined, { scripts: challengeScripts(o.challenge) });
 }
 
 function when(ms: number): string {

@@ -2,6 +2,7 @@
 import { html, type SafeHtml } from '../html.js';
 import { alertBox, passwordField } from './layout.js';
 import { newPasswordOptions, page, PASSKEY_SCRIPTS, secondFactorForms, type NewPasswordRules, type PageContext } from './pages.js';
+import { challengeFields, challengeScripts, type ChallengeView } from './challenge.js';
 
 function help(ctx: PageContext): SafeHtml {
   return html`<details class="help" id="reset-help" open>
@@ -16,7 +17,7 @@ function help(ctx: PageContext): SafeHtml {
 </details>`;
 }
 
-export function resetRequestPage(ctx: PageContext, o: { csrf: string; email?: string | undefined; error?: string | undefined; notice?: string | undefined; sent?: boolean }): SafeHtml {
+export function resetRequestPage(ctx: PageContext, o: { csrf: string; email?: string | undefined; error?: string | undefined; notice?: string | undefined; sent?: boolean; challenge?: ChallengeView | undefined }): SafeHtml {
   return page(ctx, 'Reset your password', html`<section class="card narrow">
   <h1>Reset your password</h1>
   ${alertBox('error', o.error)}${alertBox('notice', o.notice)}
@@ -27,12 +28,13 @@ export function resetRequestPage(ctx: PageContext, o: { csrf: string; email?: st
       <label for="email">Email address</label>
       <input type="email" id="email" name="email" autocomplete="username" inputmode="email" autocapitalize="off" spellcheck="false" required maxlength="254" value="${o.email ?? ''}" autofocus>
     </div>
+    ${challengeFields(o.challenge)}
     <button type="submit" class="primary">${o.sent ? 'Send again' : 'Send reset email'}</button>
   </form>
   <p>Reading the email on another device? <a href="/reset/code${o.email ? `?email=${encodeURIComponent(o.email)}` : ''}" id="enter-code">Type the code instead</a>.</p>
   ${help(ctx)}
   <p><a href="/sign-in">Back to sign in</a></p>
-</section>`);
+</section>`, undefined, { scripts: challengeScripts(o.challenge) });
 }
 
 /**

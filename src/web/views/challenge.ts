@@ -1,0 +1,26 @@
+// What a form guarded by a bot challenge carries (flows/challenge.ts): the no-JavaScript ticket, the field the page's
+// script fills with a solved proof of work, and a line that says what happens. Without script the ticket is the proof:
+// it is accepted a few seconds after the page was made, so most people never notice; someone quicker is asked to
+// wait and press the button again.
+import { html, type SafeHtml } from '../html.js';
+
+export interface ChallengeView {
+  purpose: 'sign-up' | 'reset' | 'sign-in';
+  ticket: string;
+  /** How long the ticket (or the next one for this address) takes to become valid. */
+  waitSeconds: number;
+}
+
+/** The page script (ours) and the worker it starts (altcha's, served from node_modules). */
+export const CHALLENGE_SCRIPTS = ['/assets/challenge.js'] as const;
+
+export function challengeFields(view: ChallengeView | undefined): SafeHtml | string {
+  if (!view) return '';
+  return html`<input type="hidden" name="_ticket" value="${view.ticket}">
+    <input type="hidden" name="_challenge" value="" data-challenge="${view.purpose}">
+    <p class="hint" id="challenge-status" data-challenge-status aria-live="polite">To keep automated attempts out, this form waits about ${view.waitSeconds} ${view.waitSeconds === 1 ? 'second' : 'seconds'} after the page opened. If you are asked to wait, wait and press the button again.</p>`;
+}
+
+export function challengeScripts(view: ChallengeView | undefined, others: readonly string[] = []): readonly string[] {
+  return view ? [...others, ...CHALLENGE_SCRIPTS] : others;
+}

@@ -1,0 +1,90 @@
+// The bot challenge in a real browser, with PASSDESK_CHALLENGE=always: with JavaScript the sign-up page solves the
+// proof of work in Web Workers (altcha's worker, served by Passdesk) under the page's CSP and the person notices
+// nothing; without JavaScript the page's time-locked ticket does it: sent too soon, the page asks to wait and press
+// again (the clock is the test's, so nobody sleeps).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp, type App } from '../../src/app.js';
+import { manualClock } from '../../src/core/clock.js';
+import { testConfig } from '../helpers/config.js';
+import { freePort, openBrowser, type BrowserSession } from '../helpers/browser.js';
+
+const PASSWORD = 'violet kettle marches sideways';
+
+describe('bot challenge journey in Chromium (PASSDESK_CHALLENGE=always)', { timeout: 120_000 }, () => {
+  let app: App;
+  let dataDir: string;
+  let baseUrl: string;
+  let session: BrowserSession;
+  const clock = manualClock(Date.UTC(2026, 10, 23, 9));
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'passdesk-e2e-challenge-'));
+    const port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    // The default difficulty, so the journey also shows what a person waits for.
+    app = await createApp({ clock, config: testConfig({ host: '127.0.0.1', port, baseUrl, databaseUrl: `sqlite:${join(dataDir, 'passdesk.sqlite')}`, dataDir, challenge: 'always' }) });
+    await app.listen();
+    // The refusal a person without JavaScript sees first is a 428 page on purpose.
+    session = await openBrowser(baseUrl, { expectedStatuses: [428] });
+  });
+
+  after(async () => {
+    await session?.browser.close();
+    await app?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('with JavaScript: the page solves the challenge in the background and the sign-up simply works', async (t) => {
+    const page = await session.context.newPage();
+    const started = Date.now();
+    await page.goto('/sign-up');
+    await page.getByLabel('Email address').fill('script@example.org');
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByText('Check done.').waitFor({ timeout: 60_000 });
+    t.diagnostic(`challenge solved ${Date.now() - started} ms after the page was opened (max number ${app.config.challengeMaxNumber})`);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL('**/security**');
+    assert.ok(await app.deps.store.accounts.findAccountByEmail('script@example.org'));
+    await page.close();
+  });
+
+  it('with JavaScript, pressing the button before the work is done waits for it, then sends the form', async () => {
+    await session.context.clearCookies();
+    const page = await session.context.newPage();
+    await page.goto('/sign-up');
+    await page.getByLabel('Email address').fill('quick@example.org');
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL('**/security**', { timeout: 60_000 });
+    await page.close();
+  });
+
+  it('without JavaScript: sent too soon the page asks to wait; after the delay (the test clock moves) pressing again creates the account', async () => {
+    const context = await session.browser.newContext({ baseURL: baseUrl, javaScriptEnabled: false });
+    try {
+      const page = await context.newPage();
+      await page.goto('/sign-up');
+      await page.getByLabel('Email address').fill('nojs@example.org');
+      await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await page.getByText('Wait a few more seconds, then press the button again.').waitFor();
+      assert.equal(await app.deps.store.accounts.findAccountByEmail('nojs@example.org'), null);
+      assert.equal(await page.getByLabel('Email address').inputValue(), 'nojs@example.org', 'what was typed stays, except the password');
+      clock.advance(app.config.challengeFallbackDelay);
+      await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await page.waitForURL('**/security**');
+      assert.ok(await app.deps.store.accounts.findAccountByEmail('nojs@example.org'));
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('no script error and no Content-Security-Policy violation on the way', () => {
+    assert.deepEqual(session.problems, []);
+  });
+});
