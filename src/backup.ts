@@ -3,12 +3,28 @@
 // table holding the server secret, because the data is sealed with keys derived from it (a database restored
 // without its secret opens, but every authenticator code then fails). The file is therefore as sensitive as the
 // secret itself: it is written mode 0600. PostgreSQL installations use pg_dump and keep the secret beside it.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, constants, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import type { Config } from './config.js';
 import { sqlitePathFromUrl } from './store/db.js';
 import { lockDataDirectory } from './store/data-dir-lock.js';
+
+/**
+ * Creates `path` for this process alone before anything is written into it: mode 0600 from the first byte
+ * (another local user who opened a 0644 file during the copy would keep reading it after a later chmod, secret
+ * included), and O_EXCL, so an existing file or a symlink planted in a shared directory is refused, not followed.
+ */
+function createPrivateFile(path: string): void {
+  try {
+    closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
+  } catch (err) {
+    if ((err as { code?: string }).code === 'EEXIST') throw new BackupError(`${path} already exists (a run that stopped halfway?); remove it and try again`);
+    throw err;
+  }
+  // The mode argument is filtered by the umask; 0600 can only lose bits, never gain them, but say it exactly.
+  chmodSync(path, 0o600);
+}
 
 /** What a backup/restore refused and why, for one line on stderr. */
 export class BackupError extends Error {
@@ -32,15 +48,17 @@ export async function backupDatabase(config: Config, target: string, now: number
   if (!existsSync(source)) throw new BackupError(`no database at ${source}`);
   if (existsSync(target)) throw new BackupError(`${target} already exists; choose a new file name`);
   const partial = `${target}.partial`;
-  rmSync(partial, { force: true });
+  createPrivateFile(partial);
   const db = new SQLite(source, { fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
     await db.backup(partial);
+  } catch (err) {
+    rmSync(partial, { force: true });
+    throw err;
   } finally {
     db.close();
   }
-  chmodSync(partial, 0o600);
   const copy = new SQLite(partial);
   try {
     copy.pragma('journal_mode = DELETE');
@@ -96,10 +114,9 @@ export function restoreDatabase(config: Config, file: string, now: number, o: Re
       for (const suffix of ['-wal', '-shm']) rmSync(target + suffix, { force: true });
     }
     const partial = `${target}.restoring`;
-    rmSync(partial, { force: true });
+    createPrivateFile(partial);
     // A backup is a closed file in DELETE journal mode: a plain copy is consistent. Then the secret leaves it.
     copyFileSync(file, partial);
-    chmodSync(partial, 0o600);
     const db = new SQLite(partial);
     db.exec(`drop table ${BACKUP_TABLE}`);
     db.pragma('journal_mode = WAL');
@@ -108,7 +125,13 @@ export function restoreDatabase(config: Config, file: string, now: number, o: Re
     chmodSync(target, 0o600);
     if (o.configuredSecret === undefined) {
       const secretPath = join(config.dataDir, 'secret');
-      writeFileSync(`${secretPath}.restoring`, secret + '\n', { mode: 0o600 });
+      createPrivateFile(`${secretPath}.restoring`);
+      const fd = openSync(`${secretPath}.restoring`, constants.O_WRONLY | constants.O_NOFOLLOW);
+      try {
+        writeSync(fd, secret + '\n');
+      } finally {
+        closeSync(fd);
+      }
       renameSync(`${secretPath}.restoring`, secretPath);
     }
     return { replaced };

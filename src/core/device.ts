@@ -1,21 +1,30 @@
-// A readable device name ("Firefox on Windows") from a User-Agent, for the device list.
+// A readable device name ("Firefox on Windows") from a User-Agent, for the device list, the activity page and
+// security emails. The User-Agent is written by whoever sends the request, a stranger guessing passwords
+// included, and the name reaches genuine emails (next to the anti-phishing phrase). So only names from Bowser's
+// own tables of known browsers and systems are ever shown; anything else is "Unknown browser"/"Unknown device".
 import Bowser from 'bowser';
 
 const MAX_UA = 512;
 
+// Bowser's tables (name → display name); its generic fallback instead takes whatever precedes the first "/".
+const bowserTables = Bowser as unknown as { BROWSER_MAP?: Record<string, string>; OS_MAP?: Record<string, string> };
+const KNOWN_BROWSERS: ReadonlySet<string> = new Set(Object.values(bowserTables.BROWSER_MAP ?? {}).filter((n) => n !== 'Generic'));
+const KNOWN_SYSTEMS: ReadonlySet<string> = new Set(Object.values(bowserTables.OS_MAP ?? {}));
+
 export function describeDevice(userAgent: string | undefined): string {
   if (!userAgent) return 'Unknown device';
   const ua = userAgent.slice(0, MAX_UA);
+  let browser: string | undefined;
+  let os: string | undefined;
   try {
     const parsed = Bowser.parse(ua);
-    const browser = parsed.browser.name;
-    const os = parsed.os.name;
-    if (browser && os) return `${browser} on ${os}`;
-    if (browser) return browser;
-    if (os) return `Unknown browser on ${os}`;
+    browser = KNOWN_BROWSERS.has(parsed.browser.name ?? '') ? parsed.browser.name : undefined;
+    os = KNOWN_SYSTEMS.has(parsed.os.name ?? '') ? parsed.os.name : undefined;
   } catch {
     // Fall through: an unparseable agent is still a device.
   }
-  const product = /^([A-Za-z][\w.-]{0,40})\//.exec(ua)?.[1];
-  return product ? product : 'Unknown device';
+  if (browser && os) return `${browser} on ${os}`;
+  if (browser) return browser;
+  if (os) return `Unknown browser on ${os}`;
+  return 'Unknown device';
 }

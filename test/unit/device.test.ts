@@ -7,7 +7,10 @@ const cases: Array<[string | undefined, string]> = [
   ['Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15', 'Safari on macOS'],
   ['Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1', 'Safari on iOS'],
   ['Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36', 'Chrome on Android'],
-  ['curl/8.5.0', 'curl'],
+  // Not a name from Bowser's tables: the User-Agent is the sender's to write, and the name reaches emails.
+  ['curl/8.5.0', 'Unknown device'],
+  ['URGENT: your account will be deleted. Unlock it at https://evil.example/unlock or call 555-0100\u0085\u00ad/1.0 (x', 'Unknown device'],
+  ['Mozilla/5.0 (Windows NT 10.0) Evil-Browser-Call-555-0100/1.0', 'Unknown browser on Windows'],
   [undefined, 'Unknown device'],
   ['', 'Unknown device'],
 ];
