@@ -4,7 +4,7 @@
 // Each hash names its key id, so the server secret can rotate: new hashes use the current key, older ones are
 // checked with the key their id names.
 import { createHmac } from 'node:crypto';
-import { deriveKey, keyIdOf } from './secret-box.js';
+import { deriveKeyRing } from './secret-box.js';
 
 export interface KeyedHash {
   readonly currentKeyId: string;
@@ -14,15 +14,7 @@ export interface KeyedHash {
 
 /** `serverSecrets`: the current secret first, then retired ones still needed for older rows. */
 export function createKeyedHash(o: { serverSecrets: Uint8Array[]; purpose: string }): KeyedHash {
-  if (o.serverSecrets.length === 0) throw new TypeError('createKeyedHash needs at least one server secret');
-  const keys = new Map<string, Uint8Array>();
-  let currentKeyId = '';
-  for (const s of o.serverSecrets) {
-    const key = deriveKey(s, o.purpose);
-    const id = keyIdOf(key);
-    if (!currentKeyId) currentKeyId = id;
-    if (!keys.has(id)) keys.set(id, key);
-  }
+  const { keys, currentKeyId } = deriveKeyRing(o.serverSecrets, o.purpose, 'createKeyedHash');
   return {
     currentKeyId,
     hash(value, keyId = currentKeyId) {

@@ -27,6 +27,23 @@ export function deriveKey(serverSecret: Uint8Array, purpose: string): Uint8Array
   return new Uint8Array(hkdfSync('sha256', serverSecret, 'passdesk-secret-box-v1', purpose, 32));
 }
 
+/**
+ * The keys of one purpose, by key id: the current secret's first, then those of retired secrets still needed for
+ * older rows (a secret box, a keyed hash). `who` names the caller in the error for an empty list.
+ */
+export function deriveKeyRing(serverSecrets: Uint8Array[], purpose: string, who: string): { keys: Map<string, Uint8Array>; currentKeyId: string } {
+  if (serverSecrets.length === 0) throw new TypeError(`${who} needs at least one server secret`);
+  const keys = new Map<string, Uint8Array>();
+  let currentKeyId = '';
+  for (const s of serverSecrets) {
+    const key = deriveKey(s, purpose);
+    const id = keyIdOf(key);
+    if (!currentKeyId) currentKeyId = id;
+    if (!keys.has(id)) keys.set(id, key);
+  }
+  return { keys, currentKeyId };
+}
+
 /** A key id that names the key without revealing it (a truncated hash of the derived key). */
 export function keyIdOf(key: Uint8Array): string {
   return 'k-' + createHash('sha256').update(key).digest('hex').slice(0, 16);
@@ -37,15 +54,7 @@ export function keyIdOf(key: Uint8Array): string {
  * `purpose` separates keys for different kinds of secrets.
  */
 export function createSecretBox(o: { serverSecrets: Uint8Array[]; purpose: string; random: Random }): SecretBox {
-  if (o.serverSecrets.length === 0) throw new TypeError('createSecretBox needs at least one server secret');
-  const keys = new Map<string, Uint8Array>();
-  let currentKeyId = '';
-  for (const s of o.serverSecrets) {
-    const key = deriveKey(s, o.purpose);
-    const id = keyIdOf(key);
-    if (!currentKeyId) currentKeyId = id;
-    if (!keys.has(id)) keys.set(id, key);
-  }
+  const { keys, currentKeyId } = deriveKeyRing(o.serverSecrets, o.purpose, 'createSecretBox');
   return {
     currentKeyId,
     seal(plaintext, context) {
