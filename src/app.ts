@@ -24,7 +24,7 @@ import { DEFAULT_DELAY_SCHEDULE } from './core/sign-in-delay.js';
 import { createChallengeService } from './core/challenge.js';
 import { CHALLENGE_ISSUE_MAX_PER_IP, CHALLENGE_ISSUE_WINDOW_MS, SIGN_UP_CHALLENGE_AFTER_PER_IP, SIGN_UP_WINDOW_MS } from './flows/challenge.js';
 import { backgroundTasks } from './flows/background.js';
-import { RESET_MAX_PER_IP, RESET_THROTTLE_WINDOW_MS } from './flows/reset-password.js';
+import { RESET_CODE_MAX_FAILURES_PER_IP, RESET_MAX_PER_IP, RESET_THROTTLE_WINDOW_MS } from './flows/reset-password.js';
 import { resetRoutes } from './http/reset/routes.js';
 import { NOT_ME_MAX_PER_IP, NOT_ME_THROTTLE_WINDOW_MS } from './flows/not-me.js';
 import { PASSKEY_CHALLENGE_SWEEP_INTERVAL_MS, PASSWORDLESS_OPTIONS_MAX_PER_IP, PASSWORDLESS_OPTIONS_WINDOW_MS, sweepExpiredPasskeyChallenges } from './flows/passkeys.js';
@@ -161,7 +161,10 @@ export async function createApp(options: AppOptions): Promise<App> {
         perAccountAndIp: memoryAttemptLimiter({ limit: config.signInMaxFailuresPerAccount, windowMs: config.signInThrottleWindow, clock }),
         perIp: memoryAttemptLimiter({ limit: config.signInMaxFailuresPerIp, windowMs: config.signInThrottleWindow, clock }),
       },
-      resetThrottle: { perIp: memoryAttemptLimiter({ limit: RESET_MAX_PER_IP, windowMs: RESET_THROTTLE_WINDOW_MS, clock }) },
+      resetThrottle: {
+        perIp: memoryAttemptLimiter({ limit: RESET_MAX_PER_IP, windowMs: RESET_THROTTLE_WINDOW_MS, clock }),
+        codePerIp: memoryAttemptLimiter({ limit: RESET_CODE_MAX_FAILURES_PER_IP, windowMs: RESET_THROTTLE_WINDOW_MS, clock }),
+      },
       notMeThrottle: { perIp: memoryAttemptLimiter({ limit: NOT_ME_MAX_PER_IP, windowMs: NOT_ME_THROTTLE_WINDOW_MS, clock }) },
       passkeyOptionsThrottle: { perIp: memoryAttemptLimiter({ limit: PASSWORDLESS_OPTIONS_MAX_PER_IP, windowMs: PASSWORDLESS_OPTIONS_WINDOW_MS, clock }) },
       background: backgroundTasks({ onError: (name, err) => logger.error({ err, task: name }, 'background task failed') }),

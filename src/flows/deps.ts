@@ -86,7 +86,8 @@ export interface FlowDeps {
   /** The server secret, for MACs of short codes (a bare SHA-256 of an 8-digit code is guessed offline in seconds). */
   secret?: Uint8Array;
   /** Per-IP counter of reset requests (the per-account limit is counted in the database). */
-  resetThrottle?: { perIp: AttemptLimiter };
+  /** perIp: reset requests; codePerIp: wrong emailed codes typed from one address (every check writes an audit row). */
+  resetThrottle?: { perIp: AttemptLimiter; codePerIp?: AttemptLimiter };
   /** Per-IP counter of "This wasn't me" confirmations by link. */
   notMeThrottle?: { perIp: AttemptLimiter };
   /** Passwordless sign-in options per IP: each writes a challenge row, and asking needs no account. */

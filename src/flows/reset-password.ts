@@ -61,6 +61,12 @@ export const RESET_TOKEN_TTL_MS = 30 * 60_000;
 export const RESET_MAX_PER_ACCOUNT = 3;
 export const RESET_MAX_PER_IP = 20;
 export const RESET_THROTTLE_WINDOW_MS = 15 * 60_000;
+/**
+ * Wrong emailed codes typed from one address in that window. Each flow's own budget (5) already makes guessing
+ * hopeless; this bounds what one address can make the server do, since every check does the same store work
+ * and writes an audit row whether or not the address has an account. Decided before any lookup: the same for all.
+ */
+export const RESET_CODE_MAX_FAILURES_PER_IP = 30;
 export const RESET_CODE_DIGITS = 8;
 
 export interface ResetFlowView {
@@ -228,6 +234,9 @@ export async function resetLinkIsLive(deps: FlowDeps, input: { token: string }):
  */
 export async function verifyResetCode(deps: FlowDeps, input: { email: string; code: string }, ctx: RequestContext): Promise<ResetFlowView> {
   const now = deps.clock.now();
+  const ipKey = `ip:${ctx.ip ?? 'unknown'}`;
+  const perIp = deps.resetThrottle?.codePerIp;
+  if (perIp?.isLimited(ipKey)) throw new PassdeskError('TOO_MANY_REQUESTS');
   const account = await deps.store.accounts.findAccountByEmail(normalizeEmail(input.email));
   const key = account?.id ?? `none-${randomInt(1e9)}`;
   const codeHash = resetCodeHash(deps, key, input.code);
@@ -239,7 +248,10 @@ export async function verifyResetCode(deps: FlowDeps, input: { email: string; co
     else await tx.events.recordEvent({ accountId: account?.id ?? null, type: 'password.reset_code_failed', now, ip: ctx.ip });
     return won;
   });
-  if (!flow) throw new PassdeskError('RESET_CODE_INVALID');
+  if (!flow) {
+    perIp?.recordFailure(ipKey);
+    throw new PassdeskError('RESET_CODE_INVALID');
+  }
   return verifiedView(deps, flowId, flow);
 }
 

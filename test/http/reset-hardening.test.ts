@@ -274,3 +274,27 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     });
   });
 }
+
+describe('wrong emailed codes from one address', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp();
+    await t.client().signUp('codes@example.org', PASSWORD);
+  });
+  after(() => t.close());
+
+  it('are capped per address (30 in 15 minutes), the same for known and unknown emails; other addresses are unaffected', async () => {
+    const from = (ip: string, email: string): Promise<LightMyRequestResponse> =>
+      t.client().post('/api/v1/password/reset/verify', { email, code: '00000000' }, { remoteAddress: ip });
+    for (let i = 0; i < 30; i++) {
+      assert.equal(errorCode(await from('198.51.100.7', i % 2 === 0 ? 'codes@example.org' : 'nobody@example.org')), 'RESET_CODE_INVALID');
+    }
+    const known = await from('198.51.100.7', 'codes@example.org');
+    const unknown = await from('198.51.100.7', 'nobody@example.org');
+    assert.equal(errorCode(known), 'TOO_MANY_REQUESTS');
+    assert.deepEqual([unknown.statusCode, unknown.json()], [known.statusCode, known.json()]);
+    assert.equal(errorCode(await from('198.51.100.8', 'codes@example.org')), 'RESET_CODE_INVALID', 'another address still gets its checks');
+    t.clock.advance(15 * 60_000 + 1);
+    assert.equal(errorCode(await from('198.51.100.7', 'codes@example.org')), 'RESET_CODE_INVALID', 'the window passes');
+  });
+});
