@@ -19,6 +19,9 @@ import type { HttpContext } from './http/context.js';
 import { memoryAttemptLimiter } from './core/attempt-limiter.js';
 import { createSecretBox } from './core/secret-box.js';
 import { assertSecretMatchesDatabase } from './secret-check.js';
+import { runRetention } from './flows/retention.js';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { createKeyedHash } from './core/keyed-hash.js';
 import { DEFAULT_DELAY_SCHEDULE } from './core/sign-in-delay.js';
 import { createChallengeService } from './core/challenge.js';
@@ -74,6 +77,9 @@ export function defaultLogger(config: Config): Logger {
   const format = config.logFormat ?? (config.environment === 'development' && process.stdout.isTTY ? 'pretty' : 'json');
   return createLogger({ level: config.logLevel, format });
 }
+
+/** How often retention runs (store/retention.ts, flows/retention.ts). */
+const RETENTION_INTERVAL_MS = 3_600_000;
 
 /** How often the server looks for passwords entering their expiry-reminder window. */
 const EXPIRY_SWEEP_INTERVAL_MS = 3_600_000;
@@ -137,6 +143,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     await assertSecretMatchesDatabase(store, config.secretBytes, (options.clock ?? systemClock).now());
     const breached = createBreachedPasswords({ ...breachedOptionsFromConfig(config), clock: options.clock ?? systemClock, logger });
     let expirySweep: NodeJS.Timeout | undefined;
+    let retentionTimer: NodeJS.Timeout | undefined;
+    let retentionRun: Promise<unknown> | null = null;
+    // Names this process in leases (retention): which machine and process, and unique across restarts.
+    const nodeOwner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     let challengeSweep: NodeJS.Timeout | undefined;
     const ownsHasher = !options.hasher;
     const hasher = options.hasher ?? (await createPasswordHasher({
@@ -210,6 +220,19 @@ export async function createApp(options: AppOptions): Promise<App> {
           sweepExpiredPasskeyChallenges(deps).catch((err: unknown) => logger.error({ err }, 'passkey challenge sweep failed'));
         }, PASSKEY_CHALLENGE_SWEEP_INTERVAL_MS);
         challengeSweep.unref();
+        // Retention: one node at a time (a lease), hourly, starting now; each run deletes in small batches.
+        const retention = (): void => {
+          if (retentionRun) return;
+          retentionRun = runRetention(deps, { owner: nodeOwner, settings: { sessionsMs: config.retentionSessions, eventsMs: config.retentionEvents, flowsMs: config.retentionFlows } })
+            .then(
+              (r) => { if (r.ran && Object.values(r.deleted).some((n) => n > 0)) logger.info({ deleted: r.deleted }, 'retention'); },
+              (err: unknown) => logger.error({ err }, 'retention failed'),
+            )
+            .finally(() => { retentionRun = null; });
+        };
+        retention();
+        retentionTimer = setInterval(retention, RETENTION_INTERVAL_MS);
+        retentionTimer.unref();
         // Every node sweeps (a delete by age is harmless to repeat), so retention holds without a worker too.
         await mail.startRetention();
         if (config.passwordMaxAge !== undefined) {
@@ -231,6 +254,8 @@ export async function createApp(options: AppOptions): Promise<App> {
         await deps.background?.idle();
         await mail.close();
         if (expirySweep) clearInterval(expirySweep);
+        if (retentionTimer) clearInterval(retentionTimer);
+        await retentionRun;
         if (challengeSweep) clearInterval(challengeSweep);
         if (ownsHasher) await hasher.close();
         await breached.close();

@@ -219,6 +219,9 @@ export const configKeys = {
   mailMaxAttempts: { env: 'PASSDESK_MAIL_MAX_ATTEMPTS', schema: intFromString(1, 100).default(10), doc: 'Delivery attempts per message before it is marked failed.' },
   mailRetryBase: { env: 'PASSDESK_MAIL_RETRY_BASE', schema: duration.default(30_000), doc: 'Wait before the first retry; it doubles with each further attempt, up to 1h (default 30s: 30s, 1m, 2m … ).' },
   mailRetention: { env: 'PASSDESK_MAIL_RETENTION', schema: duration.default(2_592_000_000), doc: 'Sent and failed messages are deleted from the outbox this long after they settled (default 30d); their bodies are dropped at once.' },
+  retentionSessions: { env: 'PASSDESK_RETENTION_SESSIONS', schema: duration.default(7_776_000_000), doc: 'Sessions are deleted this long after they ended (expired or signed out; default 90d). A device unseen for longer counts as new again.' },
+  retentionEvents: { env: 'PASSDESK_RETENTION_EVENTS', schema: duration.default(31_536_000_000), doc: 'The audit log (the activity page) keeps events this long (default 365d): the organisation\'s choice.' },
+  retentionFlows: { env: 'PASSDESK_RETENTION_FLOWS', schema: duration.default(604_800_000), doc: 'Password resets, pending second steps, "This wasn\'t me" links and attempt windows are deleted this long after they expired (default 7d).' },
   mailWorker: { env: 'PASSDESK_MAIL_WORKER', schema: boolFromString.default(true), doc: 'Deliver mail from the server process. false when separate `passdesk worker` processes deliver.' },
 } as const;
 

@@ -14,6 +14,7 @@ import { securityAnswerRepository, type SecurityAnswerRepository } from './secur
 import { passkeyRepository, type PasskeyRepository } from './passkeys.js';
 import { notMeRepository, type NotMeRepository } from './not-me.js';
 import { instanceRepository, type InstanceRepository } from './instance.js';
+import { retentionRepository, type RetentionRepository } from './retention.js';
 import { attemptCounterRepository, type AttemptCounterRepository } from './attempts.js';
 import { migrateToLatest, openDatabase, type MigrationOutcome, type OpenDatabaseOptions, type WriteHealth } from './db.js';
 import { signInLimitRepository, type SignInLimitRepository } from './sign-in-limits.js';
@@ -33,6 +34,7 @@ export interface Repositories {
   passkeys: PasskeyRepository;
   notMe: NotMeRepository;
   instance: InstanceRepository;
+  retention: RetentionRepository;
   attempts: AttemptCounterRepository;
   signInLimits: SignInLimitRepository;
   challenges: ChallengeRepository;
@@ -67,6 +69,7 @@ function repositories(db: Kysely<Database>, dialect: Dialect, onEnqueue: () => v
     passkeys: passkeyRepository(db),
     notMe: notMeRepository(db),
     instance: instanceRepository(db),
+    retention: retentionRepository(db),
     attempts: attemptCounterRepository(db),
     signInLimits: signInLimitRepository(db),
     challenges: challengeRepository(db),

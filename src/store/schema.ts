@@ -259,7 +259,15 @@ export interface SignInLimitsTable {
   updated_at: number;
 }
 
+/** Who runs a once-per-cluster job (retention) until when (store/retention.ts). */
+export interface JobLeasesTable {
+  name: string;
+  owner: string;
+  until: number;
+}
+
 export interface Database {
+  job_leases: JobLeasesTable;
   passdesk_instance: PassdeskInstanceTable;
   sign_in_limits: SignInLimitsTable;
   not_me_tokens: NotMeTokensTable;

@@ -184,6 +184,9 @@ describe('environment variables', () => {
       PASSDESK_MAIL_MAX_ATTEMPTS: '5',
       PASSDESK_MAIL_RETRY_BASE: '1m',
       PASSDESK_MAIL_RETENTION: '7d',
+      PASSDESK_RETENTION_SESSIONS: '30d',
+      PASSDESK_RETENTION_EVENTS: '730d',
+      PASSDESK_RETENTION_FLOWS: '1d',
       PASSDESK_MAIL_WORKER: 'false',
     };
     // A new key fails here until this test (and the README table) say how it is set.
@@ -255,6 +258,9 @@ describe('environment variables', () => {
     assert.equal(c.mailMaxAttempts, 5);
     assert.equal(c.mailRetryBase, 60_000);
     assert.equal(c.mailRetention, 7 * 86_400_000);
+    assert.equal(c.retentionSessions, 30 * 86_400_000);
+    assert.equal(c.retentionEvents, 730 * 86_400_000);
+    assert.equal(c.retentionFlows, 86_400_000);
     assert.equal(c.mailWorker, false);
   });
 
@@ -273,6 +279,9 @@ describe('environment variables', () => {
     assert.equal(c.mailMaxAttempts, 10);
     assert.equal(c.mailRetryBase, 30_000);
     assert.equal(c.mailRetention, 30 * 86_400_000, 'sent and failed messages kept 30 days');
+    assert.equal(c.retentionSessions, 90 * 86_400_000, 'ended sessions kept 90 days');
+    assert.equal(c.retentionEvents, 365 * 86_400_000, 'the audit log kept a year');
+    assert.equal(c.retentionFlows, 7 * 86_400_000, 'expired flows kept a week');
     assert.equal(c.mailWorker, true);
   });
 

@@ -484,6 +484,23 @@ function challenges(dialect: Dialect): Migration {
   };
 }
 
+/** Leases for jobs one node at a time runs (retention, store/retention.ts); events are deleted by age. */
+function jobLeases(dialect: Dialect): Migration {
+  const time = dialect === 'postgres' ? 'bigint' : 'integer';
+  return {
+    async up(db) {
+      await db.schema
+        .createTable('job_leases')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('owner', 'text', (c) => c.notNull())
+        .addColumn('until', time, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('events_created_idx').on('events').column('created_at').execute();
+      await db.schema.createIndex('sessions_expires_idx').on('sessions').column('expires_at').execute();
+    },
+  };
+}
+
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect),
@@ -503,6 +520,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0018_challenges': challenges(dialect),
     '0019_write_probe': writeProbe(dialect),
     '0020_instance': instance(dialect),
+    '0023_job_leases': jobLeases(dialect),
   };
 }
 
