@@ -118,8 +118,8 @@ export const emailText = {
     },
     'account-locked': {
       subject: 'Sign-in to your {org} account was locked',
-      headline: 'After {attempts} unsuccessful sign-ins in a row, signing in to your account {email} with its password was locked.',
-      body: 'Browsers you signed in with before can still sign in. Anywhere else, nobody can sign in with the password until you reset it, or until {until}. To unlock it now, reset your password: {resetPage}',
+      headline: 'After {attempts} wrong passwords in a row, signing in to your account {email} with its password was locked.',
+      body: 'The wrong passwords were typed to sign in, or where a signed-in session is asked for the password; such a session was signed out. Browsers you signed in with since your last password change or reset can still sign in. Anywhere else, nobody can sign in with the password until you reset it, or until {until}. To unlock it now, reset your password: {resetPage}',
       ifNotYou: 'If these attempts were not yours, someone may be guessing your password: reset it now, and choose one you use nowhere else.',
     },
     'password-expiring': {

@@ -8,6 +8,7 @@ import type { FlowDeps, RequestContext } from './deps.js';
 import { issueSession, type Authenticated, type IssuedSession } from './sessions.js';
 import { queueNotice } from '../mail/notices.js';
 import { reserveGuess } from './attempt-budget.js';
+import { admitSessionPasswordCheck } from './account-limit.js';
 import type { AttemptBudget } from '../store/index.js';
 
 export interface ChangePasswordInput {
@@ -29,7 +30,9 @@ export const CHANGE_PASSWORD_BUDGET: AttemptBudget = { purpose: 'change_password
 /**
  * The current password again, for a change made with it (this flow, security questions). Someone holding a stolen
  * session must not get unlimited guesses: a slot of CHANGE_PASSWORD_BUDGET (CHANGE_FAILURE_LIMIT in CHANGE_FAILURE_WINDOW_MS)
- * is reserved in the store before the password is checked and given back when it is right.
+ * is reserved in the store before the password is checked and given back when it is right; and each check counts in
+ * the account's consecutive-failure count shared with sign-in (flows/account-limit.ts: at its limit the session is
+ * ended and the owner told).
  */
 export async function proveCurrentPassword(
   deps: FlowDeps, auth: Authenticated, password: string, ctx: RequestContext, o: { via?: string } = {},
@@ -37,14 +40,18 @@ export async function proveCurrentPassword(
   const { account, session } = auth;
   const now = deps.clock.now();
   const slot = await reserveGuess(deps.store, account.id, CHANGE_PASSWORD_BUDGET, now);
+  // The account's consecutive-failure count, shared with sign-in (NIST SP 800-63B-4 §3.2.2: at most 100 per account).
+  const check = await admitSessionPasswordCheck(deps, auth, ctx);
   if (!account.passwordHash || !(await deps.hasher.verify(account.passwordHash, password))) {
     await deps.store.events.recordEvent({
       accountId: account.id, type: 'password.change_failed', now, ip: ctx.ip, device: session.device, sessionId: session.id,
       ...(o.via ? { detail: { via: o.via } } : {}),
     });
+    await check.failed();
     throw new PassdeskError('CURRENT_PASSWORD_INCORRECT');
   }
   await deps.store.attempts.releaseAttempt(slot);
+  await check.succeeded();
 }
 
 export async function changePassword(deps: FlowDeps, auth: Authenticated, input: ChangePasswordInput, ctx: RequestContext): Promise<ChangePasswordResult> {
@@ -69,6 +76,9 @@ export async function changePassword(deps: FlowDeps, auth: Authenticated, input:
     const signedOutSessions = signOutOthers
       ? await tx.sessions.revokeOtherSessions(account.id, { exceptSessionId: session.id, now, reason: 'password-changed' })
       : 0;
+    // Whoever knew the old password loses the lockout exemption of the device cookies they collected (this browser
+    // too: it earns it again at its next sign-in).
+    await tx.trustedDevices.forgetTrustedDevices(account.id);
     // The password was just proved; a second factor proved earlier keeps its time (step-up reads both).
     const authentication = session.authenticatedWith === 'password'
       ? { at: now, method: 'password' }

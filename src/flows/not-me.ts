@@ -149,6 +149,7 @@ async function secureAccount(
   await deps.store.transaction(async (tx) => {
     if (!(await about.use(tx))) throw new PassdeskError('NOT_ME_LINK_INVALID');
     const signedOutSessions = await tx.sessions.revokeOtherSessions(account.id, { exceptSessionId: null, now, reason: 'reported' });
+    const untrustedDevices = await tx.trustedDevices.forgetTrustedDevices(account.id);
     const voidedResets = await tx.passwordResets.voidResets(account.id, now);
     const endedSignIns = await tx.twoFactor.expireSecondFactorFlows(account.id, now);
     await tx.accounts.requirePasswordChange(account.id, REPORTED_REASON, now);
@@ -171,7 +172,7 @@ async function secureAccount(
     const prepared = await prepareResetEmail({ config: deps.config, store: tx }, account);
     await tx.events.recordEvent({
       accountId: account.id, type: 'account.reported', now, ip: ctx.ip,
-      detail: { ...about.detail, signedOutSessions, voidedResets, endedSignIns, voidedLinks, removedRecoveryEmail, removedFactors, refusedPasswords },
+      detail: { ...about.detail, signedOutSessions, untrustedDevices, voidedResets, endedSignIns, voidedLinks, removedRecoveryEmail, removedFactors, refusedPasswords },
     });
     // A disabled account gets no reset (as a reset request would not), but is secured all the same.
     if (account.status === 'active') await queueResetEmail(tx, deps, account, prepared, ctx, now);

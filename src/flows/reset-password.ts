@@ -370,8 +370,10 @@ export async function completePasswordReset(
     await rememberLeavingPassword(tx, deps, account, now);
     await tx.passwordResets.clearRefusedPasswords(account.id);
     const signedOutSessions = await tx.sessions.revokeOtherSessions(account.id, { exceptSessionId: null, now, reason: 'password-reset' });
+    // Device cookies handed out before (an intruder's too) no longer skip the lockout; browsers earn it again at sign-in.
+    const untrustedDevices = await tx.trustedDevices.forgetTrustedDevices(account.id);
     const voidedFlows = await tx.passwordResets.voidResets(account.id, now);
-    await tx.events.recordEvent({ accountId: account.id, type: 'password.reset', now, ip: ctx.ip, detail: { signedOutSessions, voidedFlows } });
+    await tx.events.recordEvent({ accountId: account.id, type: 'password.reset', now, ip: ctx.ip, detail: { signedOutSessions, voidedFlows, untrustedDevices } });
     await queueNotice(tx, deps, { account, notice: { code: 'password-reset-completed' }, origin: { at: now, device: null, ip: ctx.ip } });
   });
   // After a completed reset, the sign-in failure counters of this address are cleared, so a person locked out by

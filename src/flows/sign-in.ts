@@ -6,24 +6,22 @@
 //   per account — consecutive failures for the typed email, in the store so every node shares them: growing
 //     waits from the 5th, and at the limit (≤ 100, NIST SP 800-63B-4 §3.2.2) untrusted clients are locked
 //     out until a reset or the cool-off, and the owner is told once by email;
-//   per device — a browser with a valid device cookie for the typed login (core/device-cookie.ts) is spared the
-//     account's waits and lockout and has its own small limit instead (OWASP device cookies).
+//   per device — a browser with a valid device cookie for the typed login (core/device-cookie.ts) that the account
+//     still trusts (flows/account-limit.ts: trust ends at a reset, "This wasn't me", a password change) is spared
+//     the account's waits and lockout and has its own small limit instead (OWASP device cookies).
+// Wrong current passwords from signed-in sessions count in the same per-account count (flows/account-limit.ts).
 import { oneAtATime } from './one-at-a-time.js';
 import { PassdeskError } from '../core/errors.js';
 import { normalizeEmail } from '../core/email.js';
-import { signInThrottledMessage } from '../core/messages.js';
-import type { FlowDeps, RequestContext, SignInLimitSettings, SignInOutcome } from './deps.js';
+import type { FlowDeps, RequestContext, SignInOutcome } from './deps.js';
 import { issueSession, type Authenticated, type IssuedSession } from './sessions.js';
-import type { Account, SignInClaim, SignInLimitRule } from '../store/index.js';
+import type { Account } from '../store/index.js';
 import { tightenAtSignIn } from './password-policy.js';
 import { queueNotice } from '../mail/notices.js';
 import { isNewDevice } from '../core/new-device.js';
 import { hasSecondFactor, startSecondFactorFlow, type SecondFactorMethod } from './two-factor.js';
 import { isReported } from './not-me.js';
-import { deviceCookieSigner, type DeviceCookieSigner } from '../core/device-cookie.js';
-import { DEFAULT_DELAY_SCHEDULE } from '../core/sign-in-delay.js';
-import { signInAccountSubject, signInDeviceSubject } from '../core/sign-in-keys.js';
-import { describeDevice } from '../core/device.js';
+import { issueDeviceCookie, signInLimits, sweepNow, tellOwnerOfLockout, throttled, trustedDeviceNonce } from './account-limit.js';
 import { ipLimitReached } from './challenge.js';
 
 export interface SignInInput {
@@ -51,50 +49,7 @@ export type SignInResult = SignedIn | SecondFactorRequired;
 /** Earlier sessions compared with a sign-in to tell whether its device is new (core/new-device.ts). */
 const NEW_DEVICE_HISTORY = 200;
 
-/** NIST SP 800-63B-4 §3.2.2: no more than 100 consecutive failed attempts on one account. */
-export const SIGN_IN_ACCOUNT_LIMIT_MAX = 100;
-export const DEFAULT_SIGN_IN_LIMITS: Required<SignInLimitSettings> = {
-  accountLimit: SIGN_IN_ACCOUNT_LIMIT_MAX,
-  deviceLimit: 10,
-  coolOffMs: 86_400_000,
-  delays: DEFAULT_DELAY_SCHEDULE,
-};
-/** How often one process deletes expired counter rows (on a failed sign-in, after the response). */
-const SWEEP_INTERVAL_MS = 10 * 60_000;
-
-interface SignInLimits {
-  accountRule: SignInLimitRule;
-  deviceRule: SignInLimitRule;
-  signer: DeviceCookieSigner;
-  /** Store keys: an HMAC, so the table names nobody and an unknown address gets a row like a known one. */
-  accountSubject(emailNormalized: string): string;
-  deviceSubject(nonce: string): string;
-}
-
-const limitsCache = new WeakMap<FlowDeps, SignInLimits | null>();
-const lastSweep = new WeakMap<object, number>();
-
-/** The per-account and per-device limits, or null without a server secret (the CLI, which signs nobody in). */
-function signInLimits(deps: FlowDeps): SignInLimits | null {
-  let limits = limitsCache.get(deps);
-  if (limits !== undefined) return limits;
-  if (!deps.secret) {
-    limits = null;
-  } else {
-    const settings = { ...DEFAULT_SIGN_IN_LIMITS, ...deps.config.signInLimits };
-    const accountLimit = Math.min(settings.accountLimit, SIGN_IN_ACCOUNT_LIMIT_MAX);
-    const secret = deps.secret;
-    limits = {
-      accountRule: { limit: accountLimit, coolOffMs: settings.coolOffMs, delays: settings.delays },
-      deviceRule: { limit: settings.deviceLimit, coolOffMs: settings.coolOffMs, delays: null },
-      signer: deviceCookieSigner(deps.secret),
-      accountSubject: (email) => signInAccountSubject(secret, email),
-      deviceSubject: (nonce) => signInDeviceSubject(secret, nonce),
-    };
-  }
-  limitsCache.set(deps, limits);
-  return limits;
-}
+export { SIGN_IN_ACCOUNT_LIMIT_MAX, DEFAULT_SIGN_IN_LIMITS, issueDeviceCookie } from './account-limit.js';
 
 /** An attempt that passed every throttle; its password is checked next and the outcome settled here. */
 interface AdmittedAttempt {
@@ -102,14 +57,6 @@ interface AdmittedAttempt {
   failed(account: Account | null): PassdeskError;
   /** The password was right: the counts this attempt used are forgotten. */
   succeeded(): Promise<void>;
-}
-
-function throttled(claim: Extract<SignInClaim, { admitted: false }>, now: number): PassdeskError {
-  const waitMs = Math.max(0, claim.retryAt - now);
-  return new PassdeskError('SIGN_IN_THROTTLED', signInThrottledMessage({ waitMs, locked: claim.locked }), {
-    retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
-    locked: claim.locked,
-  });
 }
 
 /**
@@ -141,7 +88,8 @@ async function admitSignInAttempt(
   // The attempt is counted before its password is checked (one atomic upsert): a burst gets no more tries than the limit.
   let counted: { subject: string; trusted: boolean; failures: number } | null = null;
   if (limits) {
-    const nonce = limits.signer.trustedNonce(o.deviceCookie, emailNormalized);
+    // A valid binding the account still trusts (revoked by a reset, "This wasn't me", a password change).
+    const nonce = await trustedDeviceNonce(deps, limits, o.deviceCookie, emailNormalized);
     if (nonce) {
       const subject = limits.deviceSubject(nonce);
       const claim = await deps.store.signInLimits.claimSignInAttempt(subject, limits.deviceRule, now);
@@ -176,50 +124,6 @@ async function admitSignInAttempt(
       await deps.store.signInLimits.forgetSignInFailures(counted.subject);
     },
   };
-}
-
-/**
- * A completed sign-in (a session issued: after the password, or after the second factor) makes this browser a
- * known one for the login: the new device cookie value, with a fresh nonce, or undefined when they are off.
- */
-export function issueDeviceCookie(deps: FlowDeps, emailNormalized: string, previous: string | null | undefined): string | undefined {
-  return signInLimits(deps)?.signer.issue(previous, emailNormalized, deps.random).value;
-}
-
-/**
- * The attempt that reached the limit tells the owner, once per lockout, in one transaction with the lockout's
- * "told" mark. After the response (deps.background), and the same store work for an unknown address, so
- * neither the time nor anything else of the answer shows whether an account was told.
- */
-function tellOwnerOfLockout(deps: FlowDeps, limits: SignInLimits, o: { subject: string; account: Account | null; ctx: RequestContext; now: number }): void {
-  const task = async (): Promise<void> => {
-    await deps.store.transaction(async (tx) => {
-      if (!(await tx.signInLimits.markSignInLockNotified(o.subject, limits.accountRule.limit, o.now))) return;
-      const account = o.account;
-      if (!account) return;
-      const device = describeDevice(o.ctx.userAgent ?? undefined);
-      await tx.events.recordEvent({ accountId: account.id, type: 'signin.locked', now: o.now, ip: o.ctx.ip, device, detail: { attempts: limits.accountRule.limit } });
-      await queueNotice(tx, deps, {
-        account,
-        notice: { code: 'account-locked', attempts: limits.accountRule.limit, until: o.now + limits.accountRule.coolOffMs },
-        origin: { at: o.now, device, ip: o.ctx.ip },
-      });
-    });
-  };
-  if (deps.background) deps.background.run('sign-in-lockout-notice', task);
-  else void task().catch(() => {});
-}
-
-/** Expired counter rows go, at most once per SWEEP_INTERVAL_MS per process and store, after the response. */
-function sweepNow(deps: FlowDeps, now: number): void {
-  const last = lastSweep.get(deps.store);
-  if (last !== undefined && now - last < SWEEP_INTERVAL_MS) return;
-  lastSweep.set(deps.store, now);
-  const task = async (): Promise<void> => {
-    await deps.store.signInLimits.sweepSignInLimits(now);
-  };
-  if (deps.background) deps.background.run('sign-in-limits-sweep', task);
-  else void task().catch(() => {});
 }
 
 export async function signIn(
@@ -292,5 +196,6 @@ export async function signIn(
     return session;
   });
   observe('success');
-  return { status: 'signed_in', ...issued, account: signedInAccount, deviceCookie: issueDeviceCookie(deps, emailNormalized, options.deviceCookie) };
+  const deviceCookie = await issueDeviceCookie(deps, { account, sessionId: issued.session.id }, options.deviceCookie);
+  return { status: 'signed_in', ...issued, account: signedInAccount, deviceCookie };
 }

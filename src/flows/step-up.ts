@@ -9,6 +9,7 @@
 import { PassdeskError } from '../core/errors.js';
 import { normalizeCode } from '../core/otp.js';
 import { reserveGuess } from './attempt-budget.js';
+import { admitSessionPasswordCheck } from './account-limit.js';
 import type { AttemptBudget } from '../store/index.js';
 import { generateToken, hashToken } from '../core/tokens.js';
 import { queueNotice } from '../mail/notices.js';
@@ -86,8 +87,9 @@ export async function assertRecentAuthentication(deps: FlowDeps, auth: Authentic
 
 /**
  * The current password again. Wrong ones count per account (REAUTH_FAILURE_LIMIT per 15 minutes, a slot reserved in
- * the store before the password is checked, given back when it is right) and in the sign-in throttle for this address
- * and IP, so a stolen session cannot guess without limit, from however many nodes.
+ * the store before the password is checked, given back when it is right), in the account's consecutive-failure count
+ * shared with sign-in (flows/account-limit.ts: at its limit the session is ended and the owner told), and in the
+ * sign-in throttle for this address and IP, so a stolen session cannot guess without limit, from however many nodes.
  */
 export async function verifyPasswordProof(deps: FlowDeps, auth: Authenticated, password: string, ctx: RequestContext): Promise<void> {
   const { account, session } = auth;
@@ -97,13 +99,17 @@ export async function verifyPasswordProof(deps: FlowDeps, auth: Authenticated, p
   const ipKey = `ip:${ctx.ip ?? 'unknown'}`;
   if (throttle && (throttle.perAccountAndIp.isLimited(pairKey) || throttle.perIp.isLimited(ipKey))) throw new PassdeskError('TOO_MANY_REQUESTS');
   const slot = await reserveGuess(deps.store, account.id, REAUTH_PASSWORD_BUDGET, now);
+  // The account's consecutive-failure count, shared with sign-in (NIST SP 800-63B-4 §3.2.2: at most 100 per account).
+  const check = await admitSessionPasswordCheck(deps, auth, ctx);
   if (!account.passwordHash || !(await deps.hasher.verify(account.passwordHash, password))) {
     throttle?.perAccountAndIp.recordFailure(pairKey);
     throttle?.perIp.recordFailure(ipKey);
     await deps.store.events.recordEvent({ accountId: account.id, type: 'reauth.failed', now, ip: ctx.ip, device: session.device, sessionId: session.id, detail: { method: 'password' } });
+    await check.failed();
     throw new PassdeskError('CURRENT_PASSWORD_INCORRECT');
   }
   await deps.store.attempts.releaseAttempt(slot);
+  await check.succeeded();
 }
 
 /**

@@ -166,6 +166,8 @@ export function accountRepository(db: Kysely<Database>): AccountRepository {
     },
     async setStatus(accountId, status, now) {
       await db.updateTable('accounts').set({ status, updated_at: now }).where('id', '=', accountId).execute();
+      // A disabled account's device cookies are trusted no more, also after it is enabled again (store/trusted-devices.ts).
+      if (status !== 'active') await db.deleteFrom('trusted_devices').where('account_id', '=', accountId).execute();
     },
   };
 }

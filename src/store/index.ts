@@ -18,6 +18,7 @@ import { retentionRepository, type RetentionRepository } from './retention.js';
 import { attemptCounterRepository, type AttemptCounterRepository } from './attempts.js';
 import { migrateToLatest, openDatabase, type MigrationOutcome, type OpenDatabaseOptions, type WriteHealth } from './db.js';
 import { signInLimitRepository, type SignInLimitRepository } from './sign-in-limits.js';
+import { trustedDeviceRepository, type TrustedDeviceRepository } from './trusted-devices.js';
 import { challengeRepository, type ChallengeRepository } from './challenges.js';
 import type { Dialect } from './migrations/index.js';
 
@@ -37,6 +38,7 @@ export interface Repositories {
   retention: RetentionRepository;
   attempts: AttemptCounterRepository;
   signInLimits: SignInLimitRepository;
+  trustedDevices: TrustedDeviceRepository;
   challenges: ChallengeRepository;
 }
 
@@ -72,6 +74,7 @@ function repositories(db: Kysely<Database>, dialect: Dialect, onEnqueue: () => v
     retention: retentionRepository(db),
     attempts: attemptCounterRepository(db),
     signInLimits: signInLimitRepository(db),
+    trustedDevices: trustedDeviceRepository(db),
     challenges: challengeRepository(db),
   };
 }

@@ -266,8 +266,21 @@ export interface JobLeasesTable {
   until: number;
 }
 
+/**
+ * Device cookies that still exempt a browser from the account's lockout (store/trusted-devices.ts). `device` is
+ * the device counter's key (an HMAC of the cookie's nonce), `login` the account counter's key (an HMAC of the
+ * address the cookie was issued for): neither the nonce nor the address is stored.
+ */
+export interface TrustedDevicesTable {
+  device: string;
+  account_id: string;
+  login: string;
+  created_at: number;
+}
+
 export interface Database {
   job_leases: JobLeasesTable;
+  trusted_devices: TrustedDevicesTable;
   passdesk_instance: PassdeskInstanceTable;
   sign_in_limits: SignInLimitsTable;
   not_me_tokens: NotMeTokensTable;

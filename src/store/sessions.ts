@@ -20,7 +20,7 @@ export interface Session {
   authenticatedWith: string;
 }
 
-export type RevokeReason = 'sign-out' | 'revoked-by-user' | 'password-changed' | 'rotated' | 'signed-out-elsewhere' | 'admin' | 'password-reset' | 'reported';
+export type RevokeReason = 'sign-out' | 'revoked-by-user' | 'password-changed' | 'rotated' | 'signed-out-elsewhere' | 'admin' | 'password-reset' | 'reported' | 'password-locked';
 
 function toSession(row: Selectable<SessionsTable>): Session {
   return {

@@ -13,6 +13,11 @@ export interface SignInLimitRule {
   coolOffMs: number;
   /** Growing waits between attempts; null: none (device cookies). */
   delays: DelaySchedule | null;
+  /**
+   * Admitted during a wait, refused only at the limit: a signed-in session's password check, which shares the
+   * account's count but is braked by its own per-purpose budgets. The waits it earns still apply to sign-ins.
+   */
+  skipsWaits?: boolean;
 }
 
 export type SignInClaim =
@@ -67,7 +72,9 @@ export function signInLimitRepository(db: Kysely<Database>): SignInLimitReposito
             updated_at: big(now),
           }).where((eb) => eb.or([
             eb('sign_in_limits.expires_at', '<=', now),
-            eb.and([eb('sign_in_limits.failures', '<', rule.limit), eb('sign_in_limits.next_attempt_at', '<=', now)]),
+            rule.skipsWaits
+              ? eb('sign_in_limits.failures', '<', rule.limit)
+              : eb.and([eb('sign_in_limits.failures', '<', rule.limit), eb('sign_in_limits.next_attempt_at', '<=', now)]),
           ])))
           .returning(['failures'])
           .executeTakeFirst();

@@ -132,7 +132,7 @@ export async function twoFactorRoutes(app: FastifyInstance, ctx: HttpContext): P
     const proof = body.method === 'passkey' ? { flowId: body.flowId, method: body.method, response: asAssertion(body.response) } : body;
     const result = await completeSecondFactor(ctx.deps, proof, requestContext(request), { replacing });
     setSessionCookie(reply, ctx.cookies, result.token);
-    setDeviceCookie(reply, ctx.cookies, issueDeviceCookie(ctx.deps, result.account.emailNormalized, deviceCookieOf(request, ctx.cookies)));
+    setDeviceCookie(reply, ctx.cookies, await issueDeviceCookie(ctx.deps, { account: result.account, sessionId: result.session.id }, deviceCookieOf(request, ctx.cookies)));
     return reply.status(201).send({ account: toAccountView(result.account), session: toSessionView({ ...result.session, current: true }) });
   });
 }

@@ -167,7 +167,7 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
       const replacing = await ctx.authenticate(request);
       const result = await completeSecondFactor(ctx.deps, { flowId, method, code }, requestContext(request), { replacing });
       setSessionCookie(reply, ctx.cookies, result.token);
-      setDeviceCookie(reply, ctx.cookies, issueDeviceCookie(ctx.deps, result.account.emailNormalized, deviceCookieOf(request, ctx.cookies)));
+      setDeviceCookie(reply, ctx.cookies, await issueDeviceCookie(ctx.deps, { account: result.account, sessionId: result.session.id }, deviceCookieOf(request, ctx.cookies)));
       return reply.redirect(result.account.mustChangePassword ? '/security/password' : '/security', 303);
     } catch (err) {
       if (!isPassdeskError(err)) throw err;

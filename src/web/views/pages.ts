@@ -169,6 +169,7 @@ const revokeReasons: Record<string, string> = {
   'sign-out': 'signed out',
   admin: 'signed out by an administrator',
   reported: 'signed out when “This wasn’t me” was reported',
+  'password-locked': 'signed out when its password was locked after too many wrong tries',
 };
 
 export function securityPage(
