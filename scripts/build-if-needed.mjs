@@ -1,21 +1,24 @@
 #!/usr/bin/env node
-// `npm start` builds first when dist/ is missing or older than any source file.
+// `npm start` builds first when dist/ is missing any of its outputs, or one of them is older than a file the
+// build reads: anything under src/ (the server's TypeScript, the pages' scripts and stylesheet), the tsconfigs,
+// package.json and the asset build script.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execSync } from 'node:child_process';
 
-function newest(dir) {
+function newest(path) {
+  const s = statSync(path);
+  if (!s.isDirectory()) return s.mtimeMs;
   let t = 0;
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    const s = statSync(p);
-    t = Math.max(t, s.isDirectory() ? newest(p) : s.mtimeMs);
-  }
+  for (const name of readdirSync(path)) t = Math.max(t, newest(join(path, name)));
   return t;
 }
 
-const stamp = 'dist/cli.js';
-if (!existsSync(stamp) || statSync(stamp).mtimeMs < newest('src')) {
-  console.error('passdesk: building (tsc)…');
-  execSync('npx tsc -p tsconfig.build.json', { stdio: 'inherit' });
+const inputs = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'scripts/build-assets.mjs'];
+const clientScripts = readdirSync('src/web/client').filter((f) => f.endsWith('.ts')).map((f) => `dist/web/client/${f.replace(/\.ts$/, '.js')}`);
+const outputs = ['dist/cli.js', 'dist/web/assets/app.css', ...clientScripts];
+const stale = outputs.some((f) => !existsSync(f)) || Math.min(...outputs.map((f) => statSync(f).mtimeMs)) < Math.max(...inputs.map(newest));
+if (stale) {
+  console.error('passdesk: building (tsc, then the pages’ assets)…');
+  execSync('npm run build', { stdio: 'inherit' });
 }

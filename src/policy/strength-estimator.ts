@@ -2,8 +2,8 @@
 // worker thread: one estimate costs milliseconds to tens of milliseconds of CPU, which must not land on
 // the event loop at every sign-in and live check. The thread keeps normal priority (unlike the hashing
 // threads): loading the dictionaries takes a second of CPU, and starved behind a busy machine it took 30 s.
-import { createRequire } from 'node:module';
-import { createWorkerPool, type WorkerPool } from '../worker-pool.js';
+import { createWorkerPool, workerFile, type WorkerPool } from '../worker-pool.js';
+import type { StrengthJob, StrengthWorkerData } from './strength-worker.js';
 
 export interface StrengthEstimate {
   /** zxcvbn's 0 (too guessable) … 4 (very unguessable). */
@@ -31,42 +31,7 @@ export const ESTIMATOR_MAX_LENGTH = 64;
  */
 const L33T_MAX_SUBSTITUTIONS = 4;
 
-const HANDLER = `
-const { ZxcvbnFactory } = require(workerData.modules.core);
-const common = require(workerData.modules.common);
-const en = require(workerData.modules.en);
-const zxcvbn = new ZxcvbnFactory({
-  dictionary: { ...common.dictionary, ...en.dictionary },
-  graphs: common.adjacencyGraphs,
-  translations: en.translations,
-  maxLength: workerData.maxLength,
-  l33tMaxSubstitutions: workerData.l33tMaxSubstitutions,
-});
-return ({ password, userInputs }) => {
-  const r = zxcvbn.check(password, userInputs);
-  const covered = new Set();
-  for (const m of r.sequence) {
-    if (m.pattern === 'dictionary' && m.dictionaryName === 'passwords-common') for (let i = m.i; i <= m.j; i++) covered.add(i);
-  }
-  const length = Math.min(password.length, workerData.maxLength);
-  return {
-    score: r.score,
-    guessesLog10: Math.round(r.guessesLog10 * 100) / 100,
-    warning: r.feedback.warning || null,
-    suggestions: r.feedback.suggestions,
-    commonShare: length === 0 ? 0 : covered.size / length,
-  };
-};
-`;
-
-const require = createRequire(import.meta.url);
-const modules = {
-  core: require.resolve('@zxcvbn-ts/core'),
-  common: require.resolve('@zxcvbn-ts/language-common'),
-  en: require.resolve('@zxcvbn-ts/language-en'),
-};
-
-let shared: WorkerPool<{ password: string; userInputs: readonly string[] }, StrengthEstimate> | null = null;
+let shared: WorkerPool<StrengthJob, StrengthEstimate> | null = null;
 
 /**
  * The estimator is stateless and its dictionaries take a second and tens of MB to load, so one worker
@@ -75,8 +40,8 @@ let shared: WorkerPool<{ password: string; userInputs: readonly string[] }, Stre
 export function sharedStrengthEstimator(): StrengthEstimator {
   shared ??= createWorkerPool({
     name: 'strength estimator',
-    handlerSource: HANDLER,
-    workerData: { modules, maxLength: ESTIMATOR_MAX_LENGTH, l33tMaxSubstitutions: L33T_MAX_SUBSTITUTIONS },
+    filename: workerFile(import.meta.url, 'strength-worker'),
+    workerData: { maxLength: ESTIMATOR_MAX_LENGTH, l33tMaxSubstitutions: L33T_MAX_SUBSTITUTIONS } satisfies StrengthWorkerData,
     threads: 1,
     nice: 0,
   });

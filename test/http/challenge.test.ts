@@ -224,7 +224,8 @@ describe('pages without JavaScript: a time-locked ticket that slows a person, ne
     const c = t.client();
     const page = await c.get('/sign-up', { headers: { accept: 'text/html' } });
     assert.match(page.body, /data-challenge="sign-up"/);
-    assert.match(page.body, /<script src="\/assets\/challenge\.js" defer><\/script>/);
+    assert.match(page.body, /<script src="\/assets\/challenge\.[0-9a-f]{10}\.js" defer><\/script>/);
+    assert.match(page.body, /data-challenge-worker="\/assets\/altcha-pbkdf2-worker\.[0-9a-f]{10}\.js"/);
     const ticket = field(page.body, '_ticket');
     assert.ok(ticket);
     const form = { _csrf: field(page.body, '_csrf')!, email: 'nojs@example.org', password: PASSWORD, displayName: '', _ticket: ticket, _challenge: '' };

@@ -21,10 +21,8 @@ import { assertPasswordWithinLimit } from '../api/routes.js';
 import { changePasswordPage, secondFactorPage, twoFactorPage, signInPage, signUpPage, securityPage, type NewPasswordRules } from '../../web/views/pages.js';
 import { passwordRulesAttribute, policyChecklist } from '../../core/password-policy.js';
 import type { SafeHtml } from '../../web/html.js';
-import { appCss, appJs } from '../../web/assets/index.js';
+import { assetByFile, IMMUTABLE_CACHE_CONTROL, loadAssets } from '../../web/assets/index.js';
 import { setRetryAfter } from '../plugins/errors.js';
-import { passkeysJs, webauthnBrowserJs } from '../../web/assets/passkeys.js';
-import { altchaWorkerJs, challengeJs } from '../../web/assets/challenge.js';
 import { passChallenge } from '../../flows/challenge.js';
 import { pageChallenge, pageProof } from '../challenge.js';
 
@@ -103,18 +101,16 @@ export async function pageRoutes(app: FastifyInstance, ctx: HttpContext): Promis
     failedCodes: violationCodes(err),
   });
 
-  app.get('/assets/app.css', async (_req, reply) =>
-    reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(appCss));
-  app.get('/assets/app.js', async (_req, reply) =>
-    reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(appJs));
-  app.get('/assets/webauthn-browser.js', async (_req, reply) =>
-    reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(webauthnBrowserJs()));
-  app.get('/assets/passkeys.js', async (_req, reply) =>
-    reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(passkeysJs));
-  app.get('/assets/challenge.js', async (_req, reply) =>
-    reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(challengeJs));
-  app.get('/assets/altcha-pbkdf2-worker.js', async (_req, reply) =>
-    reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(altchaWorkerJs()));
+  // Content-hashed names only (web/assets/index.ts): any other name under /assets/ is a 404.
+  loadAssets();
+  const assetParams = z.object({ file: z.string().max(100) });
+  app.get('/assets/:file', async (request, reply) => {
+    const parsed = assetParams.safeParse(request.params);
+    const asset = parsed.success ? assetByFile(parsed.data.file) : undefined;
+    // A 404 like any unknown URL (callNotFound would answer 405: the pattern exists for HEAD).
+    if (!asset) throw new PassdeskError('NOT_FOUND');
+    return reply.type(asset.contentType).header('Cache-Control', IMMUTABLE_CACHE_CONTROL).send(asset.body);
+  });
 
   app.get('/', async (request, reply) => reply.redirect((await ctx.authenticate(request)) ? '/security' : '/sign-in', 303));
 

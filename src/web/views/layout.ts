@@ -1,5 +1,6 @@
 import { html, type SafeHtml } from '../html.js';
 import type { ChecklistItem } from '../../core/password-policy.js';
+import { assetUrl, type AssetName } from '../assets/index.js';
 
 export interface LayoutOptions {
   title: string;
@@ -10,7 +11,7 @@ export interface LayoutOptions {
   /** Shown in the footer so a person in trouble knows whom to ask. */
   supportContact?: string | undefined;
   /** Further same-origin scripts for this page (the passkey pages), after app.js. */
-  scripts?: readonly string[] | undefined;
+  scripts?: readonly AssetName[] | undefined;
 }
 
 // Referrer policy stays no-referrer (later pages carry one-time tokens in their URLs). Under it a browser
@@ -25,9 +26,9 @@ export function layout(o: LayoutOptions): SafeHtml {
 <meta name="referrer" content="no-referrer">
 <link rel="icon" href="data:,">
 <title>${o.title} · ${o.organizationName}</title>
-<link rel="stylesheet" href="/assets/app.css">
-<script src="/assets/app.js" defer></script>
-${(o.scripts ?? []).map((src) => html`<script src="${src}" defer></script>
+<link rel="stylesheet" href="${assetUrl('app.css')}">
+<script src="${assetUrl('app.js')}" defer></script>
+${(o.scripts ?? []).map((name) => html`<script src="${assetUrl(name)}" defer></script>
 `)}</head>
 <body>
 <a class="skip" href="#main">Skip to content</a>

@@ -5,15 +5,16 @@ import { alertBox, layout, passwordChecklist, passwordField } from './layout.js'
 import type { ChecklistItem } from '../../core/password-policy.js';
 import type { DeviceView } from '../../flows/sessions.js';
 import { challengeFields, challengeScripts, type ChallengeView } from './challenge.js';
+import type { AssetName } from '../assets/index.js';
 
 export interface PageContext {
   config: { organizationName: string; supportContact?: string | undefined; registration: 'open' | 'closed' };
 }
 
 /** The scripts of pages with passkey buttons: the @simplewebauthn/browser bundle, then ours. */
-export const PASSKEY_SCRIPTS = ['/assets/webauthn-browser.js', '/assets/passkeys.js'] as const;
+export const PASSKEY_SCRIPTS = ['webauthn-browser.js', 'passkeys.js'] as const satisfies readonly AssetName[];
 
-export function page(ctx: PageContext, title: string, body: SafeHtml, signedIn?: { displayName: string; csrf: string }, o: { scripts?: readonly string[] } = {}): SafeHtml {
+export function page(ctx: PageContext, title: string, body: SafeHtml, signedIn?: { displayName: string; csrf: string }, o: { scripts?: readonly AssetName[] } = {}): SafeHtml {
   return layout({
     title,
     organizationName: ctx.config.organizationName,

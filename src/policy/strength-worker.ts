@@ -1,0 +1,43 @@
+// Runs on the strength estimator's thread (strength-estimator.ts): zxcvbn-ts with its common-password, diceware
+// and English dictionaries, loaded once when the thread starts.
+import { workerData } from 'node:worker_threads';
+import { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import * as common from '@zxcvbn-ts/language-common';
+import * as en from '@zxcvbn-ts/language-en';
+import type { StrengthEstimate } from './strength-estimator.js';
+
+export interface StrengthJob {
+  password: string;
+  userInputs: readonly string[];
+}
+
+export interface StrengthWorkerData {
+  maxLength: number;
+  l33tMaxSubstitutions: number;
+}
+
+const settings = workerData as StrengthWorkerData;
+
+const zxcvbn = new ZxcvbnFactory({
+  dictionary: { ...common.dictionary, ...en.dictionary },
+  graphs: common.adjacencyGraphs,
+  translations: en.translations,
+  maxLength: settings.maxLength,
+  l33tMaxSubstitutions: settings.l33tMaxSubstitutions,
+});
+
+export default function estimateStrength({ password, userInputs }: StrengthJob): StrengthEstimate {
+  const r = zxcvbn.check(password, [...userInputs]);
+  const covered = new Set<number>();
+  for (const m of r.sequence) {
+    if (m.pattern === 'dictionary' && m.dictionaryName === 'passwords-common') for (let i = m.i; i <= m.j; i++) covered.add(i);
+  }
+  const length = Math.min(password.length, settings.maxLength);
+  return {
+    score: r.score,
+    guessesLog10: Math.round(r.guessesLog10 * 100) / 100,
+    warning: r.feedback.warning || null,
+    suggestions: r.feedback.suggestions,
+    commonShare: length === 0 ? 0 : covered.size / length,
+  };
+}
