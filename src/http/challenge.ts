@@ -60,6 +60,8 @@ export async function challengeRoutes(app: FastifyInstance, ctx: HttpContext): P
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get('/api/v1/challenge', {
     schema: {
+      operationId: 'getChallenge',
+      security: [],
       tags: ['challenge'],
       summary: 'Get a bot challenge (proof of work)',
       description:

@@ -21,6 +21,31 @@ import { pageRoutes } from './pages/routes.js';
 import { stepUpRoutes } from './api/step-up-routes.js';
 import { challengeRoutes } from './challenge.js';
 
+/**
+ * fastify-type-provider-zod writes every schema that has a Zod `id` twice, as read (`AccountInput`) and as
+ * written (`Account`), whether a route uses it or not; the document keeps only the schemas an operation reaches
+ * (Redocly's no-unused-components), so a generated client holds no types that nothing uses.
+ */
+function withoutUnusedSchemas(doc: ReturnType<typeof jsonSchemaTransformObject>): ReturnType<typeof jsonSchemaTransformObject> {
+  const components: { schemas?: Record<string, unknown> } = ('components' in doc ? doc.components : undefined) ?? {};
+  const schemas = components.schemas ?? {};
+  const used = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(visit);
+    if (value === null || typeof value !== 'object') return;
+    for (const [key, item] of Object.entries(value)) {
+      const name = key === '$ref' && typeof item === 'string' ? /^#\/components\/schemas\/(.+)$/.exec(item)?.[1] : undefined;
+      if (name !== undefined && !used.has(name)) {
+        used.add(name);
+        visit(schemas[name]);
+      }
+      visit(item);
+    }
+  };
+  visit({ ...doc, components: { ...components, schemas: {} } });
+  return { ...doc, components: { ...components, schemas: Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name))) } } as typeof doc;
+}
+
 export interface ServerOptions {
   config: Config;
   deps: FlowDeps;
@@ -55,6 +80,7 @@ export async function buildServer(o: ServerOptions): Promise<{ server: FastifyIn
         title: 'Passdesk API',
         version: '1',
         description: 'Account security: sign-in, sessions on every device, changing a password.',
+        license: { name: 'MIT', identifier: 'MIT' },
       },
       servers: [{ url: o.config.baseUrl }],
       components: {
@@ -65,7 +91,7 @@ export async function buildServer(o: ServerOptions): Promise<{ server: FastifyIn
     },
     // Only the JSON API belongs in the document; pages, assets and operator endpoints stay out.
     transform: (arg) => (arg.url.startsWith('/api/v1/') ? jsonSchemaTransform(arg) : { schema: { ...arg.schema, hide: true }, url: arg.url }),
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (arg) => withoutUnusedSchemas(jsonSchemaTransformObject(arg)),
   });
 
   registerErrorHandling(server, ctx);

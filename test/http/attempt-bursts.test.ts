@@ -115,7 +115,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal((await c.post('/api/v1/security/recovery-email', { currentPassword: PASSWORD, email: backup })).statusCode, 202);
       const account = await t.store.accounts.findAccountByEmail(email);
       const mail = (await t.store.outbox.listMessages({ limit: 20, accountId: account!.id })).find((m) => m.template === 'recovery-email-verification');
-      const code = /\b(\d{8})\b/.exec(mail?.text ?? '')?.[1];
+      // Not the random digits of an address (name-12345678@…), which a bare \b\d{8}\b also matched.
+      const code = /(?<![\w-])(\d{8})(?![\w@])/.exec(mail?.text ?? '')?.[1];
       assert.ok(code);
       const wrong = Array.from({ length: BURST }, (_, i) => String(10_000_000 + i * 7)).filter((x) => x !== code);
       const all = await Promise.all(burstWith(wrong, code).map((x) => c.post('/api/v1/security/recovery-email/verify', { code: x })));

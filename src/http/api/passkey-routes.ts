@@ -93,6 +93,7 @@ export async function passkeyRoutes(app: FastifyInstance, ctx: HttpContext): Pro
 
   r.get('/api/v1/passkeys', {
     schema: {
+      operationId: 'listPasskeys',
       tags: ['passkeys'],
       summary: 'My passkeys',
       security: cookieAuth,
@@ -105,6 +106,7 @@ export async function passkeyRoutes(app: FastifyInstance, ctx: HttpContext): Pro
 
   r.post('/api/v1/passkeys/registration/options', {
     schema: {
+      operationId: 'getPasskeyRegistrationOptions',
       tags: ['passkeys'],
       summary: 'Start adding a passkey',
       description: 'Options for navigator.credentials.create(): a single-use challenge bound to this session (5 minutes), the account’s passkeys excluded, a discoverable credential preferred.',
@@ -116,6 +118,7 @@ export async function passkeyRoutes(app: FastifyInstance, ctx: HttpContext): Pro
 
   r.post('/api/v1/passkeys/registration', {
     schema: {
+      operationId: 'registerPasskey',
       tags: ['passkeys'],
       summary: 'Add the passkey',
       description:
@@ -135,6 +138,7 @@ export async function passkeyRoutes(app: FastifyInstance, ctx: HttpContext): Pro
 
   r.patch('/api/v1/passkeys/:id', {
     schema: {
+      operationId: 'renamePasskey',
       tags: ['passkeys'],
       summary: 'Rename a passkey',
       security: cookieAuth,
@@ -149,6 +153,7 @@ export async function passkeyRoutes(app: FastifyInstance, ctx: HttpContext): Pro
 
   r.delete('/api/v1/passkeys/:id', {
     schema: {
+      operationId: 'removePasskey',
       tags: ['passkeys'],
       summary: 'Remove a passkey',
       description: 'Needs the current password or a current authenticator code. Removing the last second factor also voids the recovery codes. An email tells the person.',
@@ -165,6 +170,8 @@ export async function passkeyRoutes(app: FastifyInstance, ctx: HttpContext): Pro
 
   r.post('/api/v1/passkeys/second-factor/options', {
     schema: {
+      operationId: 'getPasskeySecondFactorOptions',
+      security: [],
       tags: ['passkeys'],
       summary: 'Passkey options for the second step of sign-in',
       description:
@@ -177,6 +184,8 @@ export async function passkeyRoutes(app: FastifyInstance, ctx: HttpContext): Pro
 
   r.post('/api/v1/passkeys/reset/options', {
     schema: {
+      operationId: 'getPasskeyResetOptions',
+      security: [],
       tags: ['passkeys'],
       summary: 'Passkey options for a password reset',
       description:
@@ -189,6 +198,7 @@ export async function passkeyRoutes(app: FastifyInstance, ctx: HttpContext): Pro
 
   r.post('/api/v1/passkeys/step-up/options', {
     schema: {
+      operationId: 'getPasskeyStepUpOptions',
       tags: ['passkeys'],
       summary: 'Passkey options to confirm it’s me (step-up)',
       description: 'Options whose challenge is bound to this session, for POST /api/v1/session/reauthenticate `{method: "passkey", response}`.',
@@ -200,6 +210,8 @@ export async function passkeyRoutes(app: FastifyInstance, ctx: HttpContext): Pro
 
   r.post('/api/v1/passkeys/sign-in/options', {
     schema: {
+      operationId: 'getPasskeySignInOptions',
+      security: [],
       tags: ['passkeys'],
       summary: 'Start a passwordless sign-in',
       description: 'Options without an account: the person picks one of their passkeys (discoverable credentials). User verification is required. An IP over its sign-in failure limit gets 429.',
@@ -210,6 +222,8 @@ export async function passkeyRoutes(app: FastifyInstance, ctx: HttpContext): Pro
 
   r.post('/api/v1/passkeys/sign-in', {
     schema: {
+      operationId: 'signInWithPasskey',
+      security: [{}, { sessionCookie: [] }],
       tags: ['passkeys', 'sessions'],
       summary: 'Sign in with a passkey',
       description:

@@ -71,6 +71,8 @@ export async function passwordPolicyRoutes(app: FastifyInstance, ctx: HttpContex
 
   r.get('/api/v1/password/policy', {
     schema: {
+      operationId: 'getPasswordPolicy',
+      security: [],
       tags: ['password'],
       summary: 'The password rules in force',
       description:
@@ -92,6 +94,8 @@ export async function passwordPolicyRoutes(app: FastifyInstance, ctx: HttpContex
           sentences: z.array(z.string()),
           passwordRules: z.string(),
         }),
+        // A NUL anywhere in the request (here: the query string) is refused for every route (plugins/input-hygiene.ts).
+        ...errors(400),
       },
     },
   }, async (_request, reply) => {
@@ -101,6 +105,8 @@ export async function passwordPolicyRoutes(app: FastifyInstance, ctx: HttpContex
 
   r.post('/api/v1/password/check', {
     schema: {
+      operationId: 'checkPassword',
+      security: [{}, { sessionCookie: [] }],
       tags: ['password'],
       summary: 'Check a candidate password',
       description:

@@ -31,6 +31,8 @@ export async function apiRoutes(app: FastifyInstance, ctx: HttpContext): Promise
 
   r.post('/api/v1/sessions', {
     schema: {
+      operationId: 'signIn',
+      security: [{}, { sessionCookie: [] }],
       tags: ['sessions'],
       summary: 'Sign in',
       description: 'Checks email and password and sets the session cookie. Every failure answers 401 INVALID_CREDENTIALS, whatever the reason. For an account with a second factor a correct password answers 200 second_factor_required with a flowId, and no cookie. '
@@ -59,6 +61,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: HttpContext): Promise
 
   r.get('/api/v1/session', {
     schema: {
+      operationId: 'getSession',
       tags: ['sessions'],
       summary: 'Who am I',
       description: 'The signed-in account and the current session.',
@@ -71,7 +74,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: HttpContext): Promise
   });
 
   r.delete('/api/v1/session', {
-    schema: { tags: ['sessions'], summary: 'Sign out', description: 'Ends the current session on the server and clears the cookie.', security: cookieAuth, response: { 204: z.null(), ...errors(403) } },
+    schema: { operationId: 'signOut', tags: ['sessions'], summary: 'Sign out', description: 'Ends the current session on the server and clears the cookie.', security: cookieAuth, response: { 204: z.null(), ...errors(403) } },
   }, async (request, reply) => {
     const auth = await ctx.authenticate(request);
     if (auth) await signOut(ctx.deps, auth, requestContext(request));
@@ -81,6 +84,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: HttpContext): Promise
 
   r.get('/api/v1/sessions', {
     schema: {
+      operationId: 'listSessions',
       tags: ['sessions'],
       summary: 'My devices',
       description: 'Every live session of the signed-in account, newest activity first; the current one is marked.',
@@ -95,6 +99,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: HttpContext): Promise
 
   r.delete('/api/v1/sessions/:id', {
     schema: {
+      operationId: 'revokeSession',
       tags: ['sessions'],
       summary: 'Sign out one device',
       description: 'Ends one of my sessions. Ending the current one signs me out.',
@@ -111,6 +116,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: HttpContext): Promise
 
   r.post('/api/v1/sessions/revoke-others', {
     schema: {
+      operationId: 'revokeOtherSessions',
       tags: ['sessions'],
       summary: 'Sign out all other devices',
       description: 'Needs a recent authentication with the account’s strongest method: otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).',
@@ -125,6 +131,8 @@ export async function apiRoutes(app: FastifyInstance, ctx: HttpContext): Promise
 
   r.post('/api/v1/accounts', {
     schema: {
+      operationId: 'createAccount',
+      security: [{}, { sessionCookie: [] }],
       tags: ['accounts'],
       summary: 'Create an account',
       description: 'Self-service sign-up when registration is open (the new person is signed in); administrators may always create accounts and choose the role. A signed-in administrator acts as one: that needs a recent authentication with the account’s strongest method, otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate). '
@@ -150,6 +158,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: HttpContext): Promise
 
   r.post('/api/v1/password/change', {
     schema: {
+      operationId: 'changePassword',
       tags: ['password'],
       summary: 'Change my password',
       description:

@@ -32,6 +32,7 @@ export async function securityQuestionRoutes(app: FastifyInstance, ctx: HttpCont
 
   r.get('/api/v1/security-questions', {
     schema: {
+      operationId: 'getSecurityQuestions',
       tags: ['security-questions'],
       summary: 'My security questions',
       description: 'Which questions there are and which ones I answered (never the answers).',
@@ -42,6 +43,7 @@ export async function securityQuestionRoutes(app: FastifyInstance, ctx: HttpCont
 
   r.put('/api/v1/security-questions', {
     schema: {
+      operationId: 'setSecurityAnswers',
       tags: ['security-questions'],
       summary: 'Set my security answers',
       description:
@@ -63,6 +65,7 @@ export async function securityQuestionRoutes(app: FastifyInstance, ctx: HttpCont
 
   r.post('/api/v1/security-questions/remove', {
     schema: {
+      operationId: 'removeSecurityAnswers',
       tags: ['security-questions'],
       summary: 'Remove my security answers',
       description: 'Needs the current password. An email tells the person.',

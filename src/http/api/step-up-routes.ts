@@ -45,6 +45,7 @@ export async function stepUpRoutes(app: FastifyInstance, ctx: HttpContext): Prom
 
   r.post('/api/v1/session/reauthenticate', {
     schema: {
+      operationId: 'reauthenticate',
       tags: ['sessions'],
       summary: 'Confirm it’s me (step-up)',
       description:

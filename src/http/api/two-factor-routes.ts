@@ -23,6 +23,7 @@ export async function twoFactorRoutes(app: FastifyInstance, ctx: HttpContext): P
 
   r.get('/api/v1/2fa', {
     schema: {
+      operationId: 'listSecondFactors',
       tags: ['two-factor'],
       summary: 'My second factors',
       description: 'Confirmed second factors and how many unused recovery codes are left.',
@@ -37,6 +38,7 @@ export async function twoFactorRoutes(app: FastifyInstance, ctx: HttpContext): P
 
   r.post('/api/v1/2fa/totp', {
     schema: {
+      operationId: 'startTotpEnrollment',
       tags: ['two-factor'],
       summary: 'Start adding an authenticator app',
       description: 'Creates a new TOTP secret (160 bits, RFC 6238, 6 digits, 30 s), pending until confirmed with a code. A new start replaces an unconfirmed one.' + stepUpNote,
@@ -52,6 +54,7 @@ export async function twoFactorRoutes(app: FastifyInstance, ctx: HttpContext): P
 
   r.post('/api/v1/2fa/totp/confirm', {
     schema: {
+      operationId: 'confirmTotpEnrollment',
       tags: ['two-factor'],
       summary: 'Confirm the authenticator app',
       description: 'A correct current code confirms the pending app (and counts as this session’s authentication with it: the session token is rotated and a new cookie set). For the first factor the answer carries 10 recovery codes, shown this once.' + stepUpNote,
@@ -69,6 +72,7 @@ export async function twoFactorRoutes(app: FastifyInstance, ctx: HttpContext): P
 
   r.delete('/api/v1/2fa/totp/:id', {
     schema: {
+      operationId: 'removeTotp',
       tags: ['two-factor'],
       summary: 'Remove an authenticator app',
       description: 'Needs the current password or a current code in the body. Removing the last factor needs the password, which must then meet the single-factor minimum length (else 409 LAST_FACTOR_PASSWORD_TOO_SHORT), and also voids the recovery codes. An email tells the person.' + stepUpNote,
@@ -85,6 +89,7 @@ export async function twoFactorRoutes(app: FastifyInstance, ctx: HttpContext): P
 
   r.post('/api/v1/2fa/recovery-codes', {
     schema: {
+      operationId: 'regenerateRecoveryCodes',
       tags: ['two-factor'],
       summary: 'New recovery codes',
       description: 'Generates 10 new recovery codes, shown this once; the old set stops working in the same transaction. An email tells the person. 409 TWO_FACTOR_NOT_ENABLED without a factor.' + stepUpNote,
@@ -99,6 +104,7 @@ export async function twoFactorRoutes(app: FastifyInstance, ctx: HttpContext): P
 
   r.patch('/api/v1/2fa/factors/:id', {
     schema: {
+      operationId: 'renameSecondFactor',
       tags: ['two-factor'],
       summary: 'Rename a second factor',
       description: 'The name shown in lists ("Phone", "Work laptop"): NFC, trimmed, 1–64 characters; a control or format character is 400 INVALID_CHARACTERS.',
@@ -115,6 +121,8 @@ export async function twoFactorRoutes(app: FastifyInstance, ctx: HttpContext): P
 
   r.post('/api/v1/sessions/second-factor', {
     schema: {
+      operationId: 'signInSecondFactor',
+      security: [{}, { sessionCookie: [] }],
       tags: ['sessions'],
       summary: 'Sign in: second step',
       description:

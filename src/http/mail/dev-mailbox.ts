@@ -42,6 +42,8 @@ export async function devMailboxRoutes(app: FastifyInstance, ctx: HttpContext, s
 
   r.get('/api/v1/dev/mailbox', {
     schema: {
+      operationId: 'listDevMailbox',
+      security: [],
       tags: ['dev'],
       summary: 'Dev mailbox',
       description: 'Only without SMTP, outside production, and on a loopback base URL (or with PASSDESK_DEV_MAILBOX=true): the messages Passdesk would have sent, newest first.',

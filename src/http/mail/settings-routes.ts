@@ -39,11 +39,12 @@ export async function mailSettingsRoutes(app: FastifyInstance, ctx: HttpContext)
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/api/v1/security/email-settings', {
-    schema: { tags: ['email'], summary: 'My email settings', security: cookieAuth, response: { 200: settingsView, ...errors(401) } },
+    schema: { operationId: 'getEmailSettings', tags: ['email'], summary: 'My email settings', security: cookieAuth, response: { 200: settingsView, ...errors(401) } },
   }, async (request) => toView(await getMailSettings(ctx.deps, await ctx.requireAuth(request))));
 
   r.post('/api/v1/security/anti-phishing-phrase', {
     schema: {
+      operationId: 'setAntiPhishingPhrase',
       tags: ['email'],
       summary: 'Set or clear my anti-phishing phrase',
       description: 'Every genuine email shows the phrase at the top. Needs the current password. `phrase: null` removes it. and a recent authentication (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).',
@@ -59,6 +60,7 @@ export async function mailSettingsRoutes(app: FastifyInstance, ctx: HttpContext)
 
   r.post('/api/v1/security/recovery-email', {
     schema: {
+      operationId: 'addRecoveryEmail',
       tags: ['email'],
       summary: 'Add a recovery email address',
       description: 'Sends an 8-digit code to the address; it becomes the recovery address once the code is confirmed. Needs the current password. and a recent authentication (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).',
@@ -74,6 +76,7 @@ export async function mailSettingsRoutes(app: FastifyInstance, ctx: HttpContext)
 
   r.post('/api/v1/security/recovery-email/verify', {
     schema: {
+      operationId: 'verifyRecoveryEmail',
       tags: ['email'],
       summary: 'Confirm the recovery email address with its code',
       security: cookieAuth,
@@ -84,6 +87,7 @@ export async function mailSettingsRoutes(app: FastifyInstance, ctx: HttpContext)
 
   r.post('/api/v1/security/recovery-email/remove', {
     schema: {
+      operationId: 'removeRecoveryEmail',
       tags: ['email'],
       summary: 'Remove the recovery email address',
       description: 'Needs the current password and a recent authentication (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).',

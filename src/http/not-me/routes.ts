@@ -47,6 +47,8 @@ export async function notMeRoutes(app: FastifyInstance, ctx: HttpContext): Promi
 
   r.post('/api/v1/not-me', {
     schema: {
+      operationId: 'reportNotMe',
+      security: [{}, { sessionCookie: [] }],
       tags: ['not-me'],
       summary: 'Report a security email as “this wasn’t me”',
       description:
@@ -68,6 +70,7 @@ export async function notMeRoutes(app: FastifyInstance, ctx: HttpContext): Promi
 
   r.get('/api/v1/activity', {
     schema: {
+      operationId: 'listActivity',
       tags: ['not-me'],
       summary: 'My recent security activity',
       description: 'Sign-ins, password changes and resets, second factors, recovery settings…, newest first. `reportable` entries can be reported with POST /api/v1/activity/{id}/not-me.',
@@ -82,6 +85,7 @@ export async function notMeRoutes(app: FastifyInstance, ctx: HttpContext): Promi
 
   r.post('/api/v1/activity/:id/not-me', {
     schema: {
+      operationId: 'reportActivityNotMe',
       tags: ['not-me'],
       summary: 'Report one of my activity entries as “this wasn’t me”',
       description: 'The same as POST /api/v1/not-me, for the signed-in person: afterwards this session too is signed out (the cookie is cleared). An entry that is not mine or not reportable: 404.',

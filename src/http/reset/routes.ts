@@ -79,6 +79,8 @@ export async function resetRoutes(app: FastifyInstance, ctx: HttpContext): Promi
 
   r.post('/api/v1/password/reset', {
     schema: {
+      operationId: 'requestPasswordReset',
+      security: [],
       tags: ['password'],
       summary: 'Ask for a password reset email',
       description:
@@ -98,6 +100,8 @@ export async function resetRoutes(app: FastifyInstance, ctx: HttpContext): Promi
 
   r.post('/api/v1/password/reset/verify', {
     schema: {
+      operationId: 'verifyPasswordReset',
+      security: [],
       tags: ['password'],
       summary: 'Exchange the reset link token, or the email and code, for a flow id',
       description: 'Either `{token}` from the link or `{email, code}`. A token or code works once. Used, expired or unknown: 400 RESET_LINK_INVALID or RESET_CODE_INVALID. '
@@ -114,6 +118,8 @@ export async function resetRoutes(app: FastifyInstance, ctx: HttpContext): Promi
 
   r.post('/api/v1/password/reset/complete', {
     schema: {
+      operationId: 'completePasswordReset',
+      security: [],
       tags: ['password'],
       summary: 'Set the new password of a verified reset',
       description:
@@ -136,6 +142,8 @@ export async function resetRoutes(app: FastifyInstance, ctx: HttpContext): Promi
 
   r.post('/api/v1/password/reset/second-factor', {
     schema: {
+      operationId: 'proveResetSecondFactor',
+      security: [],
       tags: ['password'],
       summary: 'Prove the second factor of a reset',
       description:
@@ -152,6 +160,8 @@ export async function resetRoutes(app: FastifyInstance, ctx: HttpContext): Promi
 
   r.post('/api/v1/password/reset/security-questions', {
     schema: {
+      operationId: 'answerResetSecurityQuestions',
+      security: [],
       tags: ['password'],
       summary: 'Answer the security questions of a reset',
       description:
