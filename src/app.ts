@@ -169,10 +169,11 @@ export async function createApp(options: AppOptions): Promise<App> {
       hasher,
       signInThrottle: {
         perAccountAndIp: memoryAttemptLimiter({ limit: config.signInMaxFailuresPerAccount, windowMs: config.signInThrottleWindow, clock }),
-        perIp: memoryAttemptLimiter({ limit: config.signInMaxFailuresPerIp, windowMs: config.signInThrottleWindow, clock }),
+        // Remembers up to the challenge cap's worth (flows/challenge.ts counts past the limit).
+        perIp: memoryAttemptLimiter({ limit: config.signInMaxFailuresPerIp, keep: config.signInMaxFailuresPerIp * config.challengeIpCap, windowMs: config.signInThrottleWindow, clock }),
       },
       resetThrottle: {
-        perIp: memoryAttemptLimiter({ limit: RESET_MAX_PER_IP, windowMs: RESET_THROTTLE_WINDOW_MS, clock }),
+        perIp: memoryAttemptLimiter({ limit: RESET_MAX_PER_IP, keep: RESET_MAX_PER_IP * config.challengeIpCap, windowMs: RESET_THROTTLE_WINDOW_MS, clock }),
         codePerIp: memoryAttemptLimiter({ limit: RESET_CODE_MAX_FAILURES_PER_IP, windowMs: RESET_THROTTLE_WINDOW_MS, clock }),
       },
       notMeThrottle: { perIp: memoryAttemptLimiter({ limit: NOT_ME_MAX_PER_IP, windowMs: NOT_ME_THROTTLE_WINDOW_MS, clock }) },
@@ -190,11 +191,11 @@ export async function createApp(options: AppOptions): Promise<App> {
       recoveryCodeKeys: createKeyedHash({ serverSecrets: [config.secretBytes], purpose: 'recovery-code' }),
       challenges: createChallengeService({
         serverSecret: config.secretBytes,
-        settings: { mode: config.challenge, maxNumber: config.challengeMaxNumber, ttlMs: config.challengeTtl, fallbackDelayMs: config.challengeFallbackDelay },
+        settings: { mode: config.challenge, maxNumber: config.challengeMaxNumber, ttlMs: config.challengeTtl, fallbackDelayMs: config.challengeFallbackDelay, ipCapFactor: config.challengeIpCap },
         clock,
         random,
       }),
-      signUpThrottle: { perIp: memoryAttemptLimiter({ limit: SIGN_UP_CHALLENGE_AFTER_PER_IP, windowMs: SIGN_UP_WINDOW_MS, clock }) },
+      signUpThrottle: { perIp: memoryAttemptLimiter({ limit: SIGN_UP_CHALLENGE_AFTER_PER_IP, keep: SIGN_UP_CHALLENGE_AFTER_PER_IP * config.challengeIpCap, windowMs: SIGN_UP_WINDOW_MS, clock }) },
       challengeIssueThrottle: { perIp: memoryAttemptLimiter({ limit: CHALLENGE_ISSUE_MAX_PER_IP, windowMs: CHALLENGE_ISSUE_WINDOW_MS, clock }) },
     };
     const { server, ctx } = await buildServer({ config, deps, metrics, logger });

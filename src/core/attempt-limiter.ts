@@ -5,8 +5,13 @@
 import type { Clock } from './clock.js';
 
 export interface AttemptLimiter {
+  readonly limit: number;
   /** True when `key` has reached the limit within the window. */
   isLimited(key: string): boolean;
+  /** Failures of `key` within the window, counted up to `keep`. */
+  count(key: string): number;
+  /** How long until `key` has fewer than `n` (≤ keep) failures in the window; 0 when it already has. */
+  retryAfterMs(key: string, n: number): number;
   recordFailure(key: string): void;
   reset(key: string): void;
   /** Forgets every key that starts with `prefix` (e.g. all of one email's (email, IP) pairs after a reset). */
@@ -19,10 +24,13 @@ export interface AttemptLimiterOptions {
   clock: Clock;
   /** Bound on memory: the oldest keys are forgotten first. */
   maxKeys?: number;
+  /** How many recent failures of a key are remembered (default `limit`): more, to count past the limit. */
+  keep?: number;
 }
 
 export function memoryAttemptLimiter(o: AttemptLimiterOptions): AttemptLimiter {
   const maxKeys = o.maxKeys ?? 100_000;
+  const keep = Math.max(o.limit, o.keep ?? o.limit);
   const failures = new Map<string, number[]>();
 
   const recent = (key: string): number[] => {
@@ -35,13 +43,21 @@ export function memoryAttemptLimiter(o: AttemptLimiterOptions): AttemptLimiter {
   };
 
   return {
+    limit: o.limit,
     isLimited: (key) => recent(key).length >= o.limit,
+    count: (key) => recent(key).length,
+    retryAfterMs(key, n) {
+      const list = recent(key);
+      if (n <= 0 || list.length < n) return 0;
+      // The failure that must leave the window for fewer than n to remain.
+      return Math.max(1, list[list.length - n]! + o.windowMs - o.clock.now());
+    },
     recordFailure(key) {
       const list = recent(key);
       list.push(o.clock.now());
       // Re-insert so Map order is least-recently-failed first.
       failures.delete(key);
-      failures.set(key, list.slice(-o.limit));
+      failures.set(key, list.slice(-keep));
       while (failures.size > maxKeys) {
         const oldest = failures.keys().next().value;
         if (oldest === undefined) break;

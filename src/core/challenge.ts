@@ -11,6 +11,7 @@ import type { Clock } from './clock.js';
 import type { Random } from './random.js';
 import { deriveKey } from './secret-box.js';
 import { safeEqual } from './tokens.js';
+import { clientKey, perIpKey } from './client-key.js';
 
 export type ChallengeMode = 'off' | 'auto' | 'always';
 export const CHALLENGE_PURPOSES = ['sign-up', 'reset', 'sign-in'] as const;
@@ -34,17 +35,37 @@ export interface ChallengeSettings {
   ttlMs: number;
   /** A ticket is accepted this long after it was issued; one IP gets about one accepted per this long. */
   fallbackDelayMs: number;
+  /**
+   * A solved challenge or ticket lifts a per-IP limit only up to this multiple of it (flows/challenge.ts); past that
+   * the client key gets 429 whatever it solves. 1: never lifted.
+   */
+  ipCapFactor: number;
+}
+
+/** Difficulty doubles at most this many times (32 × the configured max number: about half a minute in a browser at 5000). */
+export const MAX_CHALLENGE_LEVEL = 5;
+/** The counter is drawn from 4 random bytes; the largest max number a level may reach. */
+const MAX_COUNTER = 2 ** 31;
+
+/** The max number of a challenge at `level`: the configured one doubled per level, bounded. */
+export function maxNumberAt(settings: Pick<ChallengeSettings, 'maxNumber'>, level: number): number {
+  const l = Math.min(MAX_CHALLENGE_LEVEL, Math.max(0, Math.floor(level)));
+  return Math.min(MAX_COUNTER, settings.maxNumber * 2 ** l);
 }
 
 export type ChallengeCheck =
-  | { ok: true; id: string; expiresAt: number }
+  /** `level`: the difficulty a solved challenge was issued at (signed); absent for a ticket. */
+  | { ok: true; id: string; expiresAt: number; level?: number }
   | { ok: false; reason: 'invalid' | 'expired' | 'wrong_purpose' }
   | { ok: false; reason: 'too_early'; retryAfterMs: number };
 
 export interface ChallengeService {
   readonly settings: ChallengeSettings;
-  /** A new signed proof-of-work challenge for `purpose` (ALTCHA v2 parameters and signature). */
-  issue(purpose: ChallengePurpose): Promise<Challenge>;
+  /**
+   * A new signed proof-of-work challenge for `purpose` (ALTCHA v2 parameters and signature), at difficulty `level`
+   * (the max number doubled `level` times, bounded by MAX_CHALLENGE_LEVEL; the level is signed in its data).
+   */
+  issue(purpose: ChallengePurpose, level?: number): Promise<Challenge>;
   /** Checks a submitted ALTCHA payload (base64 of `{challenge, solution}`): signature, purpose, expiry, solution. */
   verifySolution(payload: string, purpose: ChallengePurpose): Promise<ChallengeCheck>;
   /** A ticket for a page without JavaScript: accepted from `ip`, for `purpose`, `fallbackDelayMs` from now. */
@@ -94,11 +115,12 @@ export function createChallengeService(o: { serverSecret: Uint8Array; settings: 
   const keySignatureSecret = hex('bot-challenge-key-signature');
   const ticketKey = deriveKey(o.serverSecret, 'bot-challenge-ticket');
   const mac = (value: string): string => createHmac('sha256', ticketKey).update(value, 'utf8').digest('base64url');
-  const ipTag = (ip: string | null): string => mac(`ip:${ip ?? 'unknown'}`).slice(0, 22);
+  // Keyed by the client key (core/client-key.ts): a ticket from one /64 is good anywhere in it, and no further.
+  const ipTag = (ip: string | null): string => mac(perIpKey(ip)).slice(0, 22);
 
-  const randomCounter = (): number => {
-    const low = Math.ceil(o.settings.maxNumber / 2);
-    const span = o.settings.maxNumber - low + 1;
+  const randomCounter = (maxNumber: number): number => {
+    const low = Math.ceil(maxNumber / 2);
+    const span = maxNumber - low + 1;
     const ceiling = Math.floor(0x1_0000_0000 / span) * span;
     for (;;) {
       const b = o.random.bytes(4);
@@ -112,7 +134,7 @@ export function createChallengeService(o: { serverSecret: Uint8Array; settings: 
   const maxIps = o.maxIps ?? 100_000;
   const buckets = new Map<string, { tokens: number; at: number }>();
   const takeTicketToken = (ip: string | null): number => {
-    const key = ip ?? 'unknown';
+    const key = clientKey(ip);
     const now = o.clock.now();
     const every = o.settings.fallbackDelayMs;
     const b = buckets.get(key) ?? { tokens: TICKET_BURST, at: now };
@@ -135,13 +157,14 @@ export function createChallengeService(o: { serverSecret: Uint8Array; settings: 
   return {
     settings: o.settings,
 
-    async issue(purpose) {
+    async issue(purpose, level = 0) {
+      const l = Math.min(MAX_CHALLENGE_LEVEL, Math.max(0, Math.floor(level)));
       return createChallenge({
         algorithm: POW_ALGORITHM,
         cost: POW_COST,
-        counter: randomCounter(),
+        counter: randomCounter(maxNumberAt(o.settings, l)),
         deriveKey: pbkdf2,
-        data: { purpose, expires: o.clock.now() + o.settings.ttlMs },
+        data: { purpose, expires: o.clock.now() + o.settings.ttlMs, level: l },
         hmacSignatureSecret: signatureSecret,
         hmacKeySignatureSecret: keySignatureSecret,
       });
@@ -176,7 +199,8 @@ export function createChallengeService(o: { serverSecret: Uint8Array; settings: 
       if (data['purpose'] !== purpose) return { ok: false, reason: 'wrong_purpose' };
       const expires = data['expires'];
       if (typeof expires !== 'number' || o.clock.now() >= expires) return { ok: false, reason: 'expired' };
-      return { ok: true, id: `pow:${challenge.parameters.nonce}`, expiresAt: expires };
+      const level = typeof data['level'] === 'number' ? data['level'] : 0;
+      return { ok: true, id: `pow:${challenge.parameters.nonce}`, expiresAt: expires, level };
     },
 
     issueTicket(purpose, ip) {

@@ -3,11 +3,16 @@
 //   auto    asked from an IP that reached a throttle: sign-in at PASSDESK_SIGNIN_MAX_FAILURES_PER_IP failures,
 //           reset requests at their per-IP limit, sign-ups at SIGN_UP_CHALLENGE_AFTER_PER_IP. The per-IP limit then
 //           slows (each further request costs a solved challenge) instead of locking out everyone behind the address.
+//           Only up to a hard cap: PASSDESK_CHALLENGE_IP_CAP times the limit in its window, then 429 whatever the
+//           client solves (a many-core box solves fast; without a cap the limit would be a price, not a bound).
+//           The difficulty doubles for every further limit's worth past the limit (MAX_CHALLENGE_LEVEL at most).
 //   always  asked on every sign-up, reset request and password sign-in.
 // The decision reads the IP's counters only, before any account is looked up, so it says nothing about accounts.
 import { PassdeskError } from '../core/errors.js';
-import type { ChallengePurpose } from '../core/challenge.js';
+import { MAX_CHALLENGE_LEVEL, type ChallengePurpose } from '../core/challenge.js';
+import type { AttemptLimiter } from '../core/attempt-limiter.js';
 import type { FlowDeps, RequestContext } from './deps.js';
+import { perIpKey } from '../core/client-key.js';
 
 /**
  * Self-service sign-ups from one IP in SIGN_UP_WINDOW_MS before automatic mode asks for a challenge: room for a
@@ -27,7 +32,45 @@ export interface ChallengeProof {
 
 /** The per-IP key of the sign-in and reset throttles (flows/sign-in.ts, flows/reset-password.ts use the same). */
 function ipKey(ctx: RequestContext): string {
-  return `ip:${ctx.ip ?? 'unknown'}`;
+  return perIpKey(ctx.ip);
+}
+
+/** The per-IP limiter a challenge for `purpose` stands in for. */
+function perIpLimiter(deps: FlowDeps, purpose: ChallengePurpose): AttemptLimiter | undefined {
+  switch (purpose) {
+    case 'sign-in': return deps.signInThrottle?.perIp;
+    case 'reset': return deps.resetThrottle?.perIp;
+    case 'sign-up': return deps.signUpThrottle?.perIp;
+  }
+}
+
+/**
+ * With challenges on: how long until this client key is under the hard cap again (0: it is under it). Past the cap
+ * a solved challenge or a ticket no longer lifts the per-IP limit for `purpose`.
+ */
+export function ipCapWaitMs(deps: FlowDeps, purpose: ChallengePurpose, ctx: RequestContext): number {
+  const service = deps.challenges;
+  const limiter = perIpLimiter(deps, purpose);
+  if (!service || service.settings.mode === 'off' || !limiter) return 0;
+  return limiter.retryAfterMs(ipKey(ctx), limiter.limit * service.settings.ipCapFactor);
+}
+
+/** The refusal past the hard cap: 429 with Retry-After, whatever the request carries. */
+export function ipCapError(waitMs: number): PassdeskError {
+  return new PassdeskError('TOO_MANY_REQUESTS', 'Too many attempts from your network. Wait and try again later, or reset your password.', {
+    retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
+  });
+}
+
+/**
+ * The difficulty level of a challenge for this client key: 0 up to the per-IP limit, then one more (the max number
+ * doubled) for every further limit's worth of counted requests, at most MAX_CHALLENGE_LEVEL.
+ */
+export function challengeLevel(deps: FlowDeps, purpose: ChallengePurpose, ctx: RequestContext): number {
+  const limiter = perIpLimiter(deps, purpose);
+  if (!limiter || limiter.limit <= 0) return 0;
+  const past = limiter.count(ipKey(ctx)) - limiter.limit;
+  return past < 0 ? 0 : Math.min(MAX_CHALLENGE_LEVEL, Math.floor(past / limiter.limit));
 }
 
 export function challengesOn(deps: FlowDeps): boolean {
@@ -39,20 +82,15 @@ export function challengeRequired(deps: FlowDeps, purpose: ChallengePurpose, ctx
   const mode = deps.challenges?.settings.mode ?? 'off';
   if (mode === 'off') return false;
   if (mode === 'always') return true;
-  const key = ipKey(ctx);
-  switch (purpose) {
-    case 'sign-in': return deps.signInThrottle?.perIp.isLimited(key) ?? false;
-    case 'reset': return deps.resetThrottle?.perIp.isLimited(key) ?? false;
-    case 'sign-up': return deps.signUpThrottle?.perIp.isLimited(key) ?? false;
-  }
+  return perIpLimiter(deps, purpose)?.isLimited(ipKey(ctx)) ?? false;
 }
 
 /** The refusal, carrying a fresh challenge so a client can solve it and send the request again. */
-export async function challengeError(deps: FlowDeps, purpose: ChallengePurpose, code: 'CHALLENGE_REQUIRED' | 'CHALLENGE_INVALID' = 'CHALLENGE_REQUIRED'): Promise<PassdeskError> {
+export async function challengeError(deps: FlowDeps, purpose: ChallengePurpose, ctx: RequestContext, code: 'CHALLENGE_REQUIRED' | 'CHALLENGE_INVALID' = 'CHALLENGE_REQUIRED'): Promise<PassdeskError> {
   if (!deps.challenges) throw new TypeError('challengeError: no challenge service');
   return new PassdeskError(code, undefined, {
     purpose,
-    challenge: await deps.challenges.issue(purpose),
+    challenge: await deps.challenges.issue(purpose, challengeLevel(deps, purpose, ctx)),
     endpoint: `${CHALLENGE_ENDPOINT}?purpose=${purpose}`,
     header: CHALLENGE_HEADER,
   });
@@ -62,8 +100,8 @@ export async function challengeError(deps: FlowDeps, purpose: ChallengePurpose, 
  * What a throttle's per-IP limit answers: with challenges on, a request for a solved one (people behind a shared
  * address solve it and go on; a script pays for every further try), otherwise `lockout` (today's 429).
  */
-export async function ipLimitReached(deps: FlowDeps, purpose: ChallengePurpose, lockout: PassdeskError): Promise<PassdeskError> {
-  return challengesOn(deps) ? challengeError(deps, purpose) : lockout;
+export async function ipLimitReached(deps: FlowDeps, purpose: ChallengePurpose, ctx: RequestContext, lockout: PassdeskError): Promise<PassdeskError> {
+  return challengesOn(deps) ? challengeError(deps, purpose, ctx) : lockout;
 }
 
 /**
@@ -74,6 +112,12 @@ export async function ipLimitReached(deps: FlowDeps, purpose: ChallengePurpose, 
 export async function passChallenge(deps: FlowDeps, purpose: ChallengePurpose, proof: ChallengeProof, ctx: RequestContext): Promise<boolean> {
   const service = deps.challenges;
   if (!service || service.settings.mode === 'off') return false;
+  // Past the hard cap nothing the client solves helps. Reset requests answer 202 whatever happens, so theirs is
+  // applied where the email would be sent (flows/reset-password.ts), silently like the per-IP limit.
+  if (purpose !== 'reset') {
+    const wait = ipCapWaitMs(deps, purpose, ctx);
+    if (wait > 0) throw ipCapError(wait);
+  }
   let solved = false;
   if (proof.solution || proof.ticket) {
     const check = proof.solution ? await service.verifySolution(proof.solution, purpose) : service.verifyTicket(proof.ticket ?? '', purpose, ctx.ip);
@@ -81,10 +125,15 @@ export async function passChallenge(deps: FlowDeps, purpose: ChallengePurpose, p
       if (check.reason === 'too_early') {
         throw new PassdeskError('CHALLENGE_TOO_EARLY', undefined, { retryAfterSeconds: Math.max(1, Math.ceil(check.retryAfterMs / 1000)) });
       }
-      throw await challengeError(deps, purpose, 'CHALLENGE_INVALID');
+      throw await challengeError(deps, purpose, ctx, 'CHALLENGE_INVALID');
+    }
+    // A challenge fetched while this key was further from the cap is too cheap now; one level of slack so that a
+    // person who started solving just before the level rose is not sent back.
+    if (check.level !== undefined && check.level < challengeLevel(deps, purpose, ctx) - 1) {
+      throw await challengeError(deps, purpose, ctx, 'CHALLENGE_INVALID');
     }
     if (!(await deps.store.challenges.useChallenge({ id: check.id, expiresAt: check.expiresAt }))) {
-      throw await challengeError(deps, purpose, 'CHALLENGE_INVALID');
+      throw await challengeError(deps, purpose, ctx, 'CHALLENGE_INVALID');
     }
     solved = true;
     if (service.sweepDue()) {
@@ -93,7 +142,7 @@ export async function passChallenge(deps: FlowDeps, purpose: ChallengePurpose, p
       else void sweep().catch(() => undefined);
     }
   } else if (challengeRequired(deps, purpose, ctx)) {
-    throw await challengeError(deps, purpose);
+    throw await challengeError(deps, purpose, ctx);
   }
   if (purpose === 'sign-up') deps.signUpThrottle?.perIp.recordFailure(ipKey(ctx));
   return solved;
@@ -111,5 +160,5 @@ export async function issueChallenge(deps: FlowDeps, purpose: ChallengePurpose, 
   const key = ipKey(ctx);
   if (limiter?.isLimited(key)) throw new PassdeskError('TOO_MANY_REQUESTS');
   limiter?.recordFailure(key);
-  return { challenge: await service.issue(purpose), required: challengeRequired(deps, purpose, ctx) };
+  return { challenge: await service.issue(purpose, challengeLevel(deps, purpose, ctx)), required: challengeRequired(deps, purpose, ctx) };
 }

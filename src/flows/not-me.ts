@@ -21,6 +21,7 @@ import type { Account, AuditEvent, EventType, NotMeKey, Repositories } from '../
 import type { FlowDeps, RequestContext } from './deps.js';
 import { prepareResetEmail, queueResetEmail } from './reset-password.js';
 import type { Authenticated } from './sessions.js';
+import { perIpKey } from '../core/client-key.js';
 
 /** The must_change_reason of a reported account: password sign-in is refused until a reset clears it. */
 export const REPORTED_REASON = 'reported';
@@ -97,7 +98,7 @@ export async function confirmNotMe(
   ctx: RequestContext,
   o: { signedInAccountId?: string | null } = {},
 ): Promise<{ accountId: string }> {
-  const ipKey = `ip:${ctx.ip ?? 'unknown'}`;
+  const ipKey = perIpKey(ctx.ip);
   const perIp = deps.notMeThrottle?.perIp;
   if (perIp?.isLimited(ipKey)) throw new PassdeskError('TOO_MANY_REQUESTS');
   perIp?.recordFailure(ipKey);

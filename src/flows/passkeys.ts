@@ -30,6 +30,7 @@ import { issueSession, type Authenticated, type IssuedSession } from './sessions
 import { assertFactorRemovalAllowed, countSecondFactors, storeRecoveryCodes } from './two-factor.js';
 import { isReported } from './not-me.js';
 import { assertRecentAuthentication } from './step-up.js';
+import { perIpKey } from '../core/client-key.js';
 
 /** A ceremony has this long (the browser's timeout is the same). */
 export const PASSKEY_CHALLENGE_TTL_MS = 5 * 60_000;
@@ -371,7 +372,7 @@ export const PASSWORDLESS_OPTIONS_WINDOW_MS = 15 * 60_000;
  */
 export async function startPasswordlessSignIn(deps: FlowDeps, ctx: RequestContext): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const w = webauthn(deps);
-  const ipKey = `ip:${ctx.ip ?? 'unknown'}`;
+  const ipKey = perIpKey(ctx.ip);
   if (deps.signInThrottle?.perIp.isLimited(ipKey)) throw new PassdeskError('TOO_MANY_REQUESTS', TOO_MANY_SIGN_INS);
   // Every request writes a challenge row and needs no account: counted per IP, so a flood cannot fill the table.
   const limiter = deps.passkeyOptionsThrottle?.perIp;
@@ -399,7 +400,7 @@ export async function signInWithPasskey(
   options: { replacing?: Authenticated | null } = {},
 ): Promise<PasskeySignedIn> {
   const throttle = deps.signInThrottle;
-  const ipKey = `ip:${ctx.ip ?? 'unknown'}`;
+  const ipKey = perIpKey(ctx.ip);
   if (throttle?.perIp.isLimited(ipKey)) {
     deps.observe?.signIn?.('throttled');
     throw new PassdeskError('TOO_MANY_REQUESTS', TOO_MANY_SIGN_INS);

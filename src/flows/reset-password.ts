@@ -38,6 +38,8 @@ import { passkeyOptionsForAccount, verifyPasskeyForAccount } from './passkeys.js
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { normalizeCode } from '../core/otp.js';
 import { signInAccountSubject } from '../core/sign-in-keys.js';
+import { perIpKey } from '../core/client-key.js';
+import { ipCapWaitMs } from './challenge.js';
 
 // What a verified flow may still have to prove before a new password is accepted (`requires`). The email
 // proof is the first method; these are the second:
@@ -160,10 +162,11 @@ export function requestPasswordReset(deps: FlowDeps, input: { email: string }, c
 
 async function sendResetEmail(deps: FlowDeps, emailNormalized: string, ctx: RequestContext, challengeSolved: boolean): Promise<void> {
   const now = deps.clock.now();
-  const ipKey = `ip:${ctx.ip ?? 'unknown'}`;
+  const ipKey = perIpKey(ctx.ip);
   const perIp = deps.resetThrottle?.perIp;
   // A solved bot challenge (flows/challenge.ts) stands in for the per-IP limit; the per-account limit still holds.
-  if (perIp?.isLimited(ipKey) && !challengeSolved) return;
+  // ...up to the hard cap (PASSDESK_CHALLENGE_IP_CAP times the limit), past which nothing is sent whatever was solved.
+  if (perIp?.isLimited(ipKey) && (!challengeSolved || ipCapWaitMs(deps, 'reset', ctx) > 0)) return;
   perIp?.recordFailure(ipKey);
   const account = await deps.store.accounts.findAccountByEmail(emailNormalized);
   // Unknown and disabled addresses get nothing; the answer was the same already.
@@ -234,7 +237,7 @@ export async function resetLinkIsLive(deps: FlowDeps, input: { token: string }):
  */
 export async function verifyResetCode(deps: FlowDeps, input: { email: string; code: string }, ctx: RequestContext): Promise<ResetFlowView> {
   const now = deps.clock.now();
-  const ipKey = `ip:${ctx.ip ?? 'unknown'}`;
+  const ipKey = perIpKey(ctx.ip);
   const perIp = deps.resetThrottle?.codePerIp;
   if (perIp?.isLimited(ipKey)) throw new PassdeskError('TOO_MANY_REQUESTS');
   const account = await deps.store.accounts.findAccountByEmail(normalizeEmail(input.email));

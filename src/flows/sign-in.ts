@@ -22,7 +22,8 @@ import { isNewDevice } from '../core/new-device.js';
 import { hasSecondFactor, startSecondFactorFlow, type SecondFactorMethod } from './two-factor.js';
 import { isReported } from './not-me.js';
 import { issueDeviceCookie, signInLimits, sweepNow, tellOwnerOfLockout, throttled, trustedDeviceNonce } from './account-limit.js';
-import { ipLimitReached } from './challenge.js';
+import { ipCapError, ipCapWaitMs, ipLimitReached } from './challenge.js';
+import { clientKey, perIpKey } from '../core/client-key.js';
 
 export interface SignInInput {
   email: string;
@@ -69,18 +70,25 @@ async function admitSignInAttempt(
 ): Promise<AdmittedAttempt> {
   const { emailNormalized, ctx } = o;
   const throttle = deps.signInThrottle;
-  const ipKey = `ip:${ctx.ip ?? 'unknown'}`;
-  const pairKey = `pair:${emailNormalized}\u0000${ctx.ip ?? 'unknown'}`;
+  const ipKey = perIpKey(ctx.ip);
+  const pairKey = `pair:${emailNormalized}\u0000${clientKey(ctx.ip)}`;
   const tooMany = (): PassdeskError => new PassdeskError('TOO_MANY_REQUESTS', 'Too many unsuccessful sign-in attempts. Wait 15 minutes and try again, or reset your password.');
   if (throttle?.perAccountAndIp.isLimited(pairKey)) {
     o.observe('throttled');
     throw tooMany();
   }
   // The per-IP limit slows, it does not lock out everyone behind one address: with bot challenges on it asks for a
-  // solved one (flows/challenge.ts), and a request that brought one passes it.
-  if (throttle?.perIp.isLimited(ipKey) && !o.challengeSolved) {
-    o.observe('throttled');
-    throw await ipLimitReached(deps, 'sign-in', tooMany());
+  // solved one (flows/challenge.ts), and a request that brought one passes it, up to the hard cap (then 429).
+  if (throttle?.perIp.isLimited(ipKey)) {
+    const capWait = ipCapWaitMs(deps, 'sign-in', ctx);
+    if (capWait > 0) {
+      o.observe('throttled');
+      throw ipCapError(capWait);
+    }
+    if (!o.challengeSolved) {
+      o.observe('throttled');
+      throw await ipLimitReached(deps, 'sign-in', ctx, tooMany());
+    }
   }
 
   const limits = signInLimits(deps);

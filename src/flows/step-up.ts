@@ -18,6 +18,7 @@ import type { Authenticated, IssuedSession } from './sessions.js';
 import { acceptTotp, findRecoveryCode, hasSecondFactor, secondFactorMethods, SECOND_FACTOR_BUDGET, TOO_MANY_WRONG_CODES } from './two-factor.js';
 import { passkeyOptionsForAccount, verifyPasskeyForAccount } from './passkeys.js';
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import { clientKey, perIpKey } from '../core/client-key.js';
 
 /** NIST SP 800-63B-4 §2.2.3 allows longer; 10 minutes is GitHub's and Microsoft's "sudo" window. */
 export const DEFAULT_STEP_UP_MAX_AGE_MS = 10 * 60_000;
@@ -95,8 +96,8 @@ export async function verifyPasswordProof(deps: FlowDeps, auth: Authenticated, p
   const { account, session } = auth;
   const now = deps.clock.now();
   const throttle = deps.signInThrottle;
-  const pairKey = `pair:${account.emailNormalized}\u0000${ctx.ip ?? 'unknown'}`;
-  const ipKey = `ip:${ctx.ip ?? 'unknown'}`;
+  const pairKey = `pair:${account.emailNormalized}\u0000${clientKey(ctx.ip)}`;
+  const ipKey = perIpKey(ctx.ip);
   if (throttle && (throttle.perAccountAndIp.isLimited(pairKey) || throttle.perIp.isLimited(ipKey))) throw new PassdeskError('TOO_MANY_REQUESTS');
   const slot = await reserveGuess(deps.store, account.id, REAUTH_PASSWORD_BUDGET, now);
   // The account's consecutive-failure count, shared with sign-in (NIST SP 800-63B-4 §3.2.2: at most 100 per account).

@@ -13,10 +13,13 @@ import { totpCode } from '../helpers/totp.js';
 const UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
 
 let ipCounter = 0;
-/** A new client address for every guess: half IPv4, half IPv6 (an attacker with a /64 has plenty). */
+/**
+ * A new client for every guess: half IPv4, half IPv6, each IPv6 one in its own /64 (the per-IP limits key IPv6 by
+ * its /64, core/client-key.ts; an attacker with many /64s, e.g. a /48, is what the per-account limit is for).
+ */
 function nextIp(): string {
   const n = ++ipCounter;
-  return n % 2 === 0 ? `2001:db8:${(n >> 16).toString(16)}::${(n & 0xffff).toString(16)}` : `203.0.${(n >> 8) & 0xff}.${n & 0xff}`;
+  return n % 2 === 0 ? `2001:db8:${(n >> 16).toString(16)}:${(n & 0xffff).toString(16)}::1` : `203.0.${(n >> 8) & 0xff}.${n & 0xff}`;
 }
 
 /** One sign-in from its own address, with an optional Cookie header (a stranger's browser). */

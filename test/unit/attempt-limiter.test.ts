@@ -52,3 +52,26 @@ test('resetPrefix clears every key with the prefix and no other (a completed pas
   assert.equal(l.isLimited('pair:a@x\u00002.2.2.2'), false);
   assert.equal(l.isLimited('pair:ab@x\u00001.1.1.1'), true, 'another address keeps its count');
 });
+
+test('with `keep` it counts past the limit, and says when a key falls under a number again', () => {
+  const clock = manualClock();
+  const l = memoryAttemptLimiter({ limit: 2, keep: 5, windowMs: 60_000, clock });
+  for (let i = 0; i < 7; i++) {
+    l.recordFailure('k');
+    clock.advance(1000);
+  }
+  assert.equal(l.limit, 2);
+  assert.equal(l.count('k'), 5, 'remembers `keep` failures, no more');
+  assert.equal(l.isLimited('k'), true);
+  // Failures at 2 s..6 s are kept; now is 7 s. Under 5 once the one at 2 s leaves (at 62 s); under 2 once the
+  // one at 5 s leaves (at 65 s).
+  assert.equal(l.retryAfterMs('k', 5), 55_000);
+  assert.equal(l.retryAfterMs('k', 2), 58_000);
+  assert.equal(l.retryAfterMs('k', 6), 0, 'already under');
+  assert.equal(l.retryAfterMs('other', 1), 0);
+  clock.advance(55_000);
+  assert.equal(l.count('k'), 4);
+  const plain = memoryAttemptLimiter({ limit: 2, windowMs: 60_000, clock });
+  for (let i = 0; i < 4; i++) plain.recordFailure('k');
+  assert.equal(plain.count('k'), 2, 'without `keep`: the limit');
+});

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { solveChallenge, type Challenge } from 'altcha-lib';
 import { deriveKey as pbkdf2 } from 'altcha-lib/algorithms/pbkdf2';
-import { createChallengeService, encodePayload, TICKET_BURST, type ChallengeService } from '../../src/core/challenge.js';
+import { createChallengeService, encodePayload, maxNumberAt, MAX_CHALLENGE_LEVEL, TICKET_BURST, type ChallengeService } from '../../src/core/challenge.js';
 import { manualClock, type ManualClock } from '../../src/core/clock.js';
 import { systemRandom } from '../../src/core/random.js';
 
@@ -12,7 +12,7 @@ function service(o: { clock?: ManualClock; secret?: Uint8Array; maxNumber?: numb
   const clock = o.clock ?? manualClock(Date.UTC(2026, 10, 23, 9));
   const s = createChallengeService({
     serverSecret: o.secret ?? SECRET,
-    settings: { mode: 'always', maxNumber: o.maxNumber ?? 40, ttlMs: 10 * 60_000, fallbackDelayMs: 5000 },
+    settings: { mode: 'always', maxNumber: o.maxNumber ?? 40, ttlMs: 10 * 60_000, fallbackDelayMs: 5000, ipCapFactor: 10 },
     clock,
     random: systemRandom,
   });
@@ -32,7 +32,7 @@ describe('proof-of-work challenges', () => {
     assert.equal(challenge.parameters.algorithm, 'PBKDF2/SHA-256');
     assert.equal(challenge.parameters.cost, 1000);
     const check = await s.verifySolution(await solved(challenge), 'sign-up');
-    assert.deepEqual(check, { ok: true, id: `pow:${challenge.parameters.nonce}`, expiresAt: clock.now() + 10 * 60_000 });
+    assert.deepEqual(check, { ok: true, id: `pow:${challenge.parameters.nonce}`, expiresAt: clock.now() + 10 * 60_000, level: 0 });
   });
 
   it('the counter lies between half the maximum and the maximum: the work is never trivial', async () => {
@@ -41,6 +41,19 @@ describe('proof-of-work challenges', () => {
       const solution = await solveChallenge({ challenge: await s.issue('reset'), deriveKey: pbkdf2 });
       assert.ok(solution && solution.counter >= 20 && solution.counter <= 40, String(solution?.counter));
     }
+  });
+
+  it('a level doubles the max number per step (bounded), and the level is signed: lowering it breaks the signature', async () => {
+    const { s } = service({ maxNumber: 40 });
+    const hard = await s.issue('sign-in', 2);
+    assert.equal(hard.parameters.data?.['level'], 2);
+    const solution = await solveChallenge({ challenge: hard, deriveKey: pbkdf2 });
+    assert.ok(solution && solution.counter >= 80 && solution.counter <= 160, String(solution?.counter));
+    assert.deepEqual(await s.verifySolution(encodePayload(hard, solution), 'sign-in'), { ok: true, id: `pow:${hard.parameters.nonce}`, expiresAt: hard.parameters.data?.['expires'], level: 2 });
+    const lowered = { ...hard, parameters: { ...hard.parameters, data: { ...hard.parameters.data, level: 0 } } };
+    assert.deepEqual(await s.verifySolution(encodePayload(lowered, solution), 'sign-in'), { ok: false, reason: 'invalid' });
+    assert.equal((await s.issue('sign-in', 99)).parameters.data?.['level'], MAX_CHALLENGE_LEVEL);
+    assert.equal(maxNumberAt({ maxNumber: 5000 }, 99), 5000 * 2 ** MAX_CHALLENGE_LEVEL);
   });
 
   it('is bound to its purpose: a sign-up challenge does not work for sign-in', async () => {

@@ -87,7 +87,7 @@ describe('defaults: nothing set', () => {
     );
     assert.equal(c.trustProxy, false);
     assert.equal(c.challenge, 'auto', 'bot challenges only from an IP that reached a throttle');
-    assert.deepEqual([c.challengeMaxNumber, c.challengeTtl, c.challengeFallbackDelay], [5000, 600_000, 5000]);
+    assert.deepEqual([c.challengeMaxNumber, c.challengeTtl, c.challengeFallbackDelay, c.challengeIpCap], [5000, 600_000, 5000, 10]);
     assert.equal(c.metricsEnabled, true);
     assert.equal(c.environment, 'development');
     assert.equal(c.logLevel, 'info');
@@ -162,6 +162,7 @@ describe('environment variables', () => {
       PASSDESK_TRUST_PROXY: '10.0.0.0/8, fd00::/8',
       PASSDESK_CHALLENGE: 'always',
       PASSDESK_CHALLENGE_MAX_NUMBER: '20000',
+      PASSDESK_CHALLENGE_IP_CAP: '3',
       PASSDESK_CHALLENGE_TTL: '5m',
       PASSDESK_CHALLENGE_FALLBACK_DELAY: '10s',
       PASSDESK_METRICS: 'false',
@@ -239,7 +240,7 @@ describe('environment variables', () => {
     assert.equal(c.helpdeskEmail, 'helpdesk@example.org');
     assert.deepEqual(c.trustProxy, { addresses: ['10.0.0.0/8', 'fd00::/8'] });
     assert.equal(c.challenge, 'always');
-    assert.deepEqual([c.challengeMaxNumber, c.challengeTtl, c.challengeFallbackDelay], [20_000, 300_000, 10_000]);
+    assert.deepEqual([c.challengeMaxNumber, c.challengeTtl, c.challengeFallbackDelay, c.challengeIpCap], [20_000, 300_000, 10_000, 3]);
     assert.equal(c.metricsEnabled, false);
     assert.equal(c.devMailbox, true);
     assert.equal(c.metricsToken, 'scrape-token-0123456789abcdefghijklmnopqrstuv');

@@ -8,6 +8,7 @@ import { memoryAttemptLimiter } from '../../core/attempt-limiter.js';
 import { evaluateForAccount } from '../../flows/password-policy.js';
 import type { HttpContext } from '../context.js';
 import { errors, passwordInput } from './schemas.js';
+import { perIpKey } from '../../core/client-key.js';
 
 /** Live checks per minute, per IP and per session: enough for typing, not for testing a word list. */
 export const PASSWORD_CHECKS_PER_MINUTE = 60;
@@ -134,5 +135,5 @@ export async function passwordPolicyRoutes(app: FastifyInstance, ctx: HttpContex
 }
 
 function rateKeys(request: FastifyRequest, sessionId: string | null): string[] {
-  return [`ip:${request.ip ?? 'unknown'}`, ...(sessionId ? [`session:${sessionId}`] : [])];
+  return [perIpKey(request.ip), ...(sessionId ? [`session:${sessionId}`] : [])];
 }
