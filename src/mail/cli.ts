@@ -16,7 +16,7 @@ export async function runWorker(config: Config, logger: Logger): Promise<number>
   const store = openStore(config.databaseUrl, { poolSize: 4 });
   try {
     await store.migrate();
-    const mail = createMailSystem({ config, store, clock: systemClock, random: systemRandom, logger });
+    const mail = createMailSystem({ config, store, clock: systemClock, random: systemRandom, logger, role: 'worker' });
     logger.info({ mode: mail.mode }, mail.describe());
     if (!mail.worker) {
       logger.error('passdesk worker has nothing to do: set PASSDESK_SMTP_URL');

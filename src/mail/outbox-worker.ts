@@ -1,8 +1,12 @@
-// Delivers the outbox. Each round claims due messages under a lease, hands them to the transport, and
-// marks each sent only after the server accepted it; a failure is retried with exponential backoff until
-// the configured number of attempts, then the message is failed. At-least-once: a node that dies between
-// acceptance and the "sent" write leaves a lease that expires, and the message goes again with the same
-// Message-ID. Time comes from the injected clock, so tests advance it and poke the worker instead of sleeping.
+// Delivers the outbox. Each round claims a few due messages under a short lease, hands them to the transport,
+// and marks each sent only after the server accepted it; a failure is retried with exponential backoff until
+// the configured number of attempts, then the message is failed. While a round runs, a heartbeat renews its
+// leases, so a slow relay never lets a second worker take a message still being sent; a node that dies stops
+// renewing, and its messages are free again within one lease (at once when the same node restarts: start()
+// expires its own old leases). Stopping stops claiming, lets the sends in flight finish, and gives back what
+// it had claimed but not started. The one duplicate no sender can avoid: the relay accepted, the process died
+// before the "sent" write; the message goes again with the same Message-ID.
+// Time comes from the injected clock, so tests advance it and poke the worker instead of sleeping.
 // The worker is the one place a body is opened for sending (mail/sealed-body.ts); a body that does not open
 // (tampered, moved to another row, unknown key) fails the message for good rather than sending garbage, and
 // a settled message's body is dropped.
@@ -23,14 +27,17 @@ export interface OutboxWorkerOptions {
   clock: Clock;
   /** Opens the sealed bodies (the same server secret as the processes that queue). */
   bodies: SecretBox;
-  /** Identifies this worker's leases; unique per process. */
+  /** Identifies this worker's leases: unique among live processes, the same after a restart (mail/worker-owner.ts). */
   owner: string;
   maxAttempts: number;
   /** Delay before the first retry; doubles with every further attempt. */
   retryBaseMs: number;
   retryMaxMs?: number | undefined;
-  /** How long a claim holds a message; longer than any send can take (SMTP timeouts are 20–60 s). */
+  /** How long a claim holds a message without a heartbeat: how long a dead node's messages wait. */
   leaseMs?: number | undefined;
+  /** How often a round in progress renews its leases (real time; default a third of the lease). */
+  heartbeatMs?: number | undefined;
+  /** Messages claimed per round (default: the concurrency, so none waits under a lease unstarted). */
   batchSize?: number | undefined;
   /** Messages sent in parallel within a round. */
   concurrency?: number | undefined;
@@ -56,14 +63,18 @@ export interface OutboxWorker {
   /** Look now rather than at the next poll (after a commit that queued mail, or in tests after advancing the clock). */
   poke(): void;
   start(): void;
-  /** Stops polling and waits for the round in progress; the transport stays open (close it separately). */
+  /**
+   * Stops claiming, waits for the sends in flight (not the backlog), and releases every lease it still holds;
+   * the transport stays open (close it separately).
+   */
   stop(): Promise<void>;
 }
 
 /** last_error of a message whose body does not open. */
 export const UNOPENABLE = 'BODY_UNOPENABLE: the sealed body does not open (altered, moved to another row, or sealed under an unknown key)';
 
-export const DEFAULT_LEASE_MS = 5 * 60_000;
+/** Short, because it is renewed while a send runs: a dead node's messages wait at most this long. */
+export const DEFAULT_LEASE_MS = 30_000;
 export const DEFAULT_RETRY_MAX_MS = 60 * 60_000;
 
 /** Delay after the n-th failed attempt (n ≥ 1): base · 2^(n−1), capped. */
@@ -80,13 +91,16 @@ function errorText(err: unknown): string {
 
 export function createOutboxWorker(o: OutboxWorkerOptions): OutboxWorker {
   const leaseMs = o.leaseMs ?? DEFAULT_LEASE_MS;
-  const batchSize = o.batchSize ?? 100;
+  const heartbeatMs = o.heartbeatMs ?? Math.max(1, Math.floor(leaseMs / 3));
   const concurrency = Math.max(1, o.concurrency ?? 16);
+  const batchSize = o.batchSize ?? concurrency;
   const pollIntervalMs = o.pollIntervalMs ?? 250;
   let chain: Promise<unknown> = Promise.resolve();
   let timer: NodeJS.Timeout | null = null;
   let running = false;
   let looping: Promise<void> | null = null;
+  let stopping = false;
+  let reclaimed = false;
 
   async function deliver(m: Awaited<ReturnType<typeof o.store.outbox.claimDueMessages>>[number]): Promise<'sent' | 'retry' | 'failed'> {
     const started = performance.now();
@@ -116,20 +130,39 @@ export function createOutboxWorker(o: OutboxWorkerOptions): OutboxWorker {
     return 'sent';
   }
 
+  async function heartbeat(): Promise<void> {
+    try {
+      await o.store.outbox.renewLeases({ owner: o.owner, now: o.clock.now(), leaseMs });
+    } catch (err) {
+      o.logger?.warn({ err: errorText(err) }, 'mail worker could not renew its leases (database unreachable?)');
+    }
+  }
+
   async function round(): Promise<RoundResult> {
+    if (stopping) return { claimed: 0, sent: 0, retrying: 0, failed: 0 };
     const claimed = await o.store.outbox.claimDueMessages({ now: o.clock.now(), limit: batchSize, leaseMs, owner: o.owner });
     const result: RoundResult = { claimed: claimed.length, sent: 0, retrying: 0, failed: 0 };
+    if (claimed.length === 0) return result;
+    const beat = setInterval(() => { void heartbeat(); }, heartbeatMs);
+    beat.unref?.();
     let next = 0;
-    const lanes = Array.from({ length: Math.min(concurrency, claimed.length) }, async () => {
-      while (next < claimed.length) {
-        const m = claimed[next++]!;
-        const outcome = await deliver(m);
-        if (outcome === 'sent') result.sent++;
-        else if (outcome === 'retry') result.retrying++;
-        else result.failed++;
-      }
-    });
-    await Promise.all(lanes);
+    try {
+      const lanes = Array.from({ length: Math.min(concurrency, claimed.length) }, async () => {
+        // A stopping worker starts nothing new; what is left is released below.
+        while (next < claimed.length && !stopping) {
+          const m = claimed[next++]!;
+          const outcome = await deliver(m);
+          if (outcome === 'sent') result.sent++;
+          else if (outcome === 'retry') result.retrying++;
+          else result.failed++;
+        }
+      });
+      await Promise.all(lanes);
+    } finally {
+      clearInterval(beat);
+      const unstarted = claimed.slice(next).map((m) => m.id);
+      if (unstarted.length > 0) await o.store.outbox.releaseLeases({ owner: o.owner, now: o.clock.now(), ids: unstarted });
+    }
     return result;
   }
 
@@ -147,8 +180,19 @@ export function createOutboxWorker(o: OutboxWorkerOptions): OutboxWorker {
       total.sent += r.sent;
       total.retrying += r.retrying;
       total.failed += r.failed;
-      if (r.claimed < batchSize) return total;
+      if (r.claimed < batchSize || stopping) return total;
     }
+  }
+
+  // This owner's leases in "sending" when the worker starts belong to a run of this node that died: expire
+  // them so they go now rather than after the lease (their attempt counts: the relay may have accepted).
+  async function reclaimThenDrain(): Promise<RoundResult> {
+    if (!reclaimed) {
+      const n = await o.store.outbox.expireLeases({ owner: o.owner, now: o.clock.now() });
+      reclaimed = true;
+      if (n > 0) o.logger?.warn({ messages: n, owner: o.owner }, 'mail worker took back the messages its previous run was sending when it stopped; they go again now (same Message-ID)');
+    }
+    return drain();
   }
 
   function schedule(delayMs: number): void {
@@ -156,7 +200,7 @@ export function createOutboxWorker(o: OutboxWorkerOptions): OutboxWorker {
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = null;
-      looping = drain().then(
+      looping = reclaimThenDrain().then(
         () => undefined,
         (err: unknown) => { o.logger?.error({ err: errorText(err) }, 'mail worker round failed (database unreachable?)'); },
       ).finally(() => {
@@ -177,14 +221,25 @@ export function createOutboxWorker(o: OutboxWorkerOptions): OutboxWorker {
     start() {
       if (running) return;
       running = true;
+      stopping = false;
       schedule(0);
     },
     async stop() {
+      const wasRunning = running;
       running = false;
+      stopping = true;
       if (timer) clearTimeout(timer);
       timer = null;
       await looping;
       await chain;
+      // Nothing is in flight now; anything still leased to this owner was never started.
+      if (wasRunning) {
+        try {
+          await o.store.outbox.releaseLeases({ owner: o.owner, now: o.clock.now() });
+        } catch (err) {
+          o.logger?.warn({ err: errorText(err) }, 'mail worker could not release its leases; they expire on their own');
+        }
+      }
     },
   };
 }

@@ -14,6 +14,7 @@ import type { SecretBox } from '../core/secret-box.js';
 import { createMailBodyBox } from './sealed-body.js';
 import type { MailDeps } from './notices.js';
 import { createOutboxWorker, type DeliveryObserver, type OutboxWorker } from './outbox-worker.js';
+import { claimWorkerOwner, type WorkerOwner } from './worker-owner.js';
 import { createDevMailboxTransport, createSmtpTransport, readDkimKey, type MailTransport } from './smtp.js';
 
 export type MailMode = 'smtp' | 'dev-mailbox' | 'off';
@@ -37,7 +38,7 @@ export interface MailSystem {
 export type MailConfig = Pick<Config,
   | 'baseUrl' | 'devMailbox' | 'secretBytes' | 'organizationName' | 'supportContact' | 'environment'
   | 'smtpUrl' | 'smtpSecurity' | 'smtpCaFile' | 'mailFrom' | 'mailReplyTo' | 'mailLogoUrl'
-  | 'dkimPrivateKey' | 'dkimSelector' | 'dkimDomain' | 'mailMaxAttempts' | 'mailRetryBase'> & Partial<Pick<Config, 'notMeTokenTtl' | 'mailRetention'>>;
+  | 'dkimPrivateKey' | 'dkimSelector' | 'dkimDomain' | 'mailMaxAttempts' | 'mailRetryBase'> & Partial<Pick<Config, 'notMeTokenTtl' | 'mailRetention' | 'dataDir'>>;
 
 /** How long sent and failed messages stay in the outbox unless configured. */
 export const DEFAULT_MAIL_RETENTION_MS = 30 * 86_400_000;
@@ -90,6 +91,8 @@ export interface CreateMailSystemOptions {
   /** Replaces the transport the configuration names (tests of failure modes). */
   transport?: MailTransport | undefined;
   pollIntervalMs?: number | undefined;
+  /** Which kind of process delivers: part of the worker's lease owner id (mail/worker-owner.ts). */
+  role?: 'serve' | 'worker' | undefined;
 }
 
 export function createMailSystem(o: CreateMailSystemOptions): MailSystem {
@@ -134,13 +137,18 @@ export function createMailSystem(o: CreateMailSystemOptions): MailSystem {
     () => undefined,
     (err: unknown) => { o.logger?.error({ err }, 'mail retention sweep failed'); },
   );
-  const worker = transport
+  const unstableOwner = (): string => `${hostname()}:${process.pid}:${o.random.uuid().slice(0, 8)}`;
+  // Stable across restarts of this node, distinct between live processes: a restart takes back its own leases.
+  const owner: WorkerOwner | null = transport
+    ? (config.dataDir ? claimWorkerOwner(config.dataDir, o.role ?? 'serve', unstableOwner) : { id: unstableOwner(), release() {} })
+    : null;
+  const worker = transport && owner
     ? createOutboxWorker({
       store: o.store,
       transport,
       clock: o.clock,
       bodies,
-      owner: `${hostname()}:${process.pid}:${o.random.uuid().slice(0, 8)}`,
+      owner: owner.id,
       maxAttempts: config.mailMaxAttempts,
       retryBaseMs: config.mailRetryBase,
       logger: o.logger,
@@ -180,6 +188,7 @@ export function createMailSystem(o: CreateMailSystemOptions): MailSystem {
       if (retentionTimer) clearInterval(retentionTimer);
       retentionTimer = null;
       await worker?.stop();
+      owner?.release();
       transport?.close();
     },
   };

@@ -1,7 +1,9 @@
 // The mail outbox: messages written in the transaction of the change that causes them, then claimed and
 // delivered by the outbox worker (mail/outbox-worker.ts). Claims take a lease; a row whose lease ran out
 // (its node died mid-send) is claimable again. On PostgreSQL concurrent workers skip each other's rows
-// (FOR UPDATE SKIP LOCKED), so in normal operation each message is sent once.
+// (FOR UPDATE SKIP LOCKED), so in normal operation each message is sent once. Leases are short and renewed
+// by a heartbeat while a send runs; a stopping worker releases what it did not start, and a restarted node
+// expires its own dead leases (its owner id is stable across restarts: mail/worker-owner.ts).
 // The body (text and HTML) is stored only sealed (mail/sealed-body.ts): this repository never sees it in the
 // clear, and drops it when the message is settled for good, keeping what `passdesk mail status` shows.
 import { sql, type Kysely, type Selectable } from 'kysely';
@@ -65,6 +67,18 @@ export interface OutboxRepository {
    * dropped unless `keepBody` (the dev mailbox, where the row itself is the delivered message).
    */
   markMessageSent(id: string, options: { owner: string; now: number; keepBody?: boolean }): Promise<boolean>;
+  /** Heartbeat: extends every lease `owner` holds to now + leaseMs; how many it holds. */
+  renewLeases(options: { owner: string; now: number; leaseMs: number }): Promise<number>;
+  /**
+   * Gives back leases of `owner` whose send never started (a stopping worker): due at once, the claim's attempt
+   * undone. Only `ids` when given, else every one it holds. How many.
+   */
+  releaseLeases(options: { owner: string; now: number; ids?: readonly string[] }): Promise<number>;
+  /**
+   * At start: the leases a previous run of this owner held when it died expire now, so they are claimed at once
+   * instead of after the lease. Their attempt stands (the relay may have accepted). How many.
+   */
+  expireLeases(options: { owner: string; now: number }): Promise<number>;
   /** A failed attempt: retrying at `retryAt`, or failed for good when `retryAt` is null (the body is dropped). */
   markMessageAttemptFailed(id: string, options: { owner: string; now: number; error: string; retryAt: number | null }): Promise<boolean>;
   countMessagesByState(): Promise<OutboxCounts>;
@@ -168,6 +182,42 @@ export function outboxRepository(db: Kysely<Database>, dialect: Dialect, onEnque
         .where('lease_owner', '=', owner)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
+    },
+    async renewLeases({ owner, now, leaseMs }) {
+      const result = await db
+        .updateTable('outbox')
+        .set({ lease_until: now + leaseMs })
+        .where('state', '=', 'sending')
+        .where('lease_owner', '=', owner)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+    async releaseLeases({ owner, now, ids }) {
+      if (ids && ids.length === 0) return 0;
+      let q = db
+        .updateTable('outbox')
+        .set({
+          state: sql<OutboxState>`case when attempts > 1 then 'retrying' else 'queued' end`,
+          attempts: sql<number>`attempts - 1`,
+          next_attempt_at: now,
+          lease_owner: null,
+          lease_until: null,
+          updated_at: now,
+        })
+        .where('state', '=', 'sending')
+        .where('lease_owner', '=', owner);
+      if (ids) q = q.where('id', 'in', ids);
+      const result = await q.executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+    async expireLeases({ owner, now }) {
+      const result = await db
+        .updateTable('outbox')
+        .set({ lease_until: now })
+        .where('state', '=', 'sending')
+        .where('lease_owner', '=', owner)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
     },
     async markMessageAttemptFailed(id, { owner, now, error, retryAt }) {
       const result = await db

@@ -170,3 +170,206 @@ describe('two workers on one PostgreSQL database', () => {
     }
   });
 });
+
+// Issue 13: short leases renewed by a heartbeat, a restarted node taking back its own leases, and a stop that
+// does not wait for the backlog. Both backends.
+for (const backend of ['sqlite', 'postgres'] as const) {
+  async function database(dataDir: string): Promise<{ url: string; env: Record<string, string>; drop(): Promise<void> }> {
+    if (backend === 'sqlite') {
+      return { url: `sqlite:${join(dataDir, 'passdesk.sqlite')}`, env: {}, drop: async () => {} };
+    }
+    const db = await createTestDatabase();
+    return { url: db.url, env: { PASSDESK_DATABASE_URL: db.url }, drop: () => db.drop() };
+  }
+
+  async function queueMany(store: Store, clock: { now(): number }, n: number): Promise<string[]> {
+    const ids: string[] = [];
+    await store.transaction(async (tx) => {
+      for (let i = 0; i < n; i++) {
+        const q = await queueMessage(tx, { clock, random: systemRandom, messageIdDomain: 'localhost', bodies }, {
+          to: `user${i}@example.org`, accountId: null, template: 'test', content: { subject: `m${i}`, text: 'text', html: '<p>html</p>' },
+        });
+        ids.push(q.messageId);
+      }
+    });
+    return ids;
+  }
+
+  /** Message-IDs the sink received more than once. */
+  function duplicates(smtp: TestSmtpServer): number {
+    const seen = smtp.received.map((m) => m.headers.get('message-id'));
+    return seen.length - new Set(seen).size;
+  }
+
+  async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    // Waits on another process's database writes: real I/O, polled with a deadline.
+    while (!(await check())) {
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    void what;
+    return true;
+  }
+
+  describe(`issue 13 leases (${backend})`, () => {
+    it('a `passdesk worker` killed mid-batch: its restart delivers every message within the lease, none twice', async (t) => {
+      const smtp = await startSmtpServer();
+      const dataDir = mkdtempSync(join(scratch, `batch-${backend}-`));
+      const db = await database(dataDir);
+      try {
+        const N = 40;
+        const ACCEPTED = 10;
+        const store = openStore(db.url);
+        await store.migrate();
+        const ids = await queueMany(store, manualClock(Date.now()), N);
+        // The relay accepts ACCEPTED messages, then holds every later one without an answer (never accepted).
+        let holds = 0;
+        let firstHold!: () => void;
+        const held = new Promise<void>((resolve) => { firstHold = resolve; });
+        let answered = 0;
+        smtp.holdData = () => {
+          if (answered < ACCEPTED) { answered++; return Promise.resolve(); }
+          holds++;
+          firstHold();
+          return new Promise<void>(() => {});
+        };
+        const env = cleanEnv({ PASSDESK_SECRET: SECRET, PASSDESK_DATA_DIR: dataDir, PASSDESK_SMTP_URL: smtp.url, PASSDESK_SMTP_SECURITY: 'none', PASSDESK_ENV: 'production', PASSDESK_LOG_FORMAT: 'json', ...db.env });
+        const first = spawnTs(CLI, ['worker'], env);
+        await held;
+        // Kill only once the accepted ones are marked sent: then no message sits in the one window (accepted,
+        // not yet marked) and every resend would be a real duplicate.
+        assert.ok(await until('accepted marked sent', async () => (await store.outbox.countMessagesByState()).sent === ACCEPTED), 'the accepted messages were marked sent');
+        killByPid(first.child);
+        await first.exit;
+        smtp.holdData = null;
+        const leased = (await store.outbox.countMessagesByState()).sending;
+        assert.ok(leased > 0 && holds > 0, 'the dead worker left messages leased mid-send');
+
+        const restartedAt = performance.now();
+        const second = spawnTs(CLI, ['worker'], env);
+        let deliveredIn: number | null = null;
+        try {
+          await smtp.waitFor(N, DEFAULT_LEASE_MS - 5_000);
+          deliveredIn = performance.now() - restartedAt;
+        } catch { /* measured below */ }
+        if (second.child.exitCode === null && second.child.signalCode === null) {
+          process.kill(second.child.pid!, 'SIGTERM');
+          assert.equal(await second.exit, 0, second.output());
+        }
+        const received = new Set(smtp.received.map((m) => m.headers.get('message-id')));
+        t.diagnostic(`${leased} leased by the killed run; ${received.size}/${N} delivered, ${duplicates(smtp)} twice, ${deliveredIn === null ? 'not all' : `all ${Math.round(deliveredIn)} ms`} after the restart`);
+        assert.equal(received.size, N, `every message delivered within the lease after the restart (got ${received.size} of ${N}; ${leased} were leased by the dead run)`);
+        assert.deepEqual(received, new Set(ids));
+        assert.equal(duplicates(smtp), 0, 'none sent twice');
+        assert.ok(deliveredIn !== null && deliveredIn < DEFAULT_LEASE_MS, `delivered ${deliveredIn} ms after the restart`);
+        const counts = await store.outbox.countMessagesByState();
+        assert.deepEqual([counts.sent, counts.sending, counts.queued], [N, 0, 0]);
+        await store.close();
+      } finally {
+        await smtp.close();
+        await db.drop();
+      }
+    });
+
+    it('a relay slower than the lease: the heartbeat keeps the lease, a second worker sends nothing twice', async (t) => {
+      const smtp = await startSmtpServer();
+      const dataDir = mkdtempSync(join(scratch, `slow-${backend}-`));
+      const db = await database(dataDir);
+      const stores = [openStore(db.url), openStore(db.url)];
+      const clock = manualClock(Date.UTC(2026, 10, 23, 10));
+      try {
+        await stores[0]!.migrate();
+        const N = 6;
+        const ids = await queueMany(stores[0]!, clock, N);
+        let release!: () => void;
+        const released = new Promise<void>((resolve) => { release = resolve; });
+        let heldOne!: () => void;
+        const reached = new Promise<void>((resolve) => { heldOne = resolve; });
+        let holds = 0;
+        smtp.holdData = () => { holds++; heldOne(); return released; };
+        const leaseMs = 30_000;
+        const [a, b] = stores.map((store, i) => createOutboxWorker({
+          store, clock, bodies, owner: `node-${i}`, maxAttempts: 5, retryBaseMs: 1000, leaseMs, heartbeatMs: 10, batchSize: N,
+          transport: createSmtpTransport({ url: smtp.url, security: 'none', from: 'no-reply@localhost' }),
+        }));
+        const roundA = a!.runOnce();
+        await reached;
+        const renewed = async (): Promise<boolean> => {
+          const rows = (await stores[0]!.outbox.listMessages({ limit: N })).filter((m) => m.state === 'sending');
+          return rows.length > 0 && rows.every((m) => m.leaseUntil === clock.now() + leaseMs);
+        };
+        // The relay still has not answered, 40 s after the claim: longer than the lease.
+        clock.advance(20_000);
+        const renewedOnce = await until('renewed', renewed, 3_000);
+        clock.advance(20_000);
+        await until('renewed', renewed, 3_000);
+        const holdsBefore = holds;
+        let bSettled = false;
+        const roundB = b!.runOnce().finally(() => { bSettled = true; });
+        // Either B finds nothing to claim, or (without a heartbeat) a resend of its own reaches the relay.
+        await until('second worker done or resending', async () => bSettled || holds > holdsBefore, 10_000);
+        release();
+        const claimedByB = (await roundB).claimed;
+        smtp.holdData = null;
+        await roundA;
+        await b!.drain();
+        for (const w of [a!, b!]) w.transport.close();
+        t.diagnostic(`lease renewed: ${renewedOnce}; second worker claimed ${claimedByB}; ${duplicates(smtp)} of ${N} sent twice`);
+        assert.ok(renewedOnce, 'the heartbeat renewed the lease while the send was in progress');
+        assert.equal(claimedByB, 0, 'the second worker took nothing still being sent');
+        assert.equal(duplicates(smtp), 0, `no message sent twice (${smtp.received.length} received for ${N})`);
+        assert.deepEqual(new Set(smtp.received.map((m) => m.headers.get('message-id'))), new Set(ids));
+      } finally {
+        for (const s of stores) await s.close();
+        await smtp.close();
+        await db.drop();
+      }
+    });
+
+    it('stop() with a backlog of hundreds returns after the sends in flight and leaves nothing leased', async (t) => {
+      const smtp = await startSmtpServer();
+      const dataDir = mkdtempSync(join(scratch, `stop-${backend}-`));
+      const db = await database(dataDir);
+      const store = openStore(db.url);
+      const clock = manualClock(Date.UTC(2026, 10, 23, 10));
+      try {
+        await store.migrate();
+        const N = 300;
+        await queueMany(store, clock, N);
+        let release!: () => void;
+        const released = new Promise<void>((resolve) => { release = resolve; });
+        let heldOne!: () => void;
+        const reached = new Promise<void>((resolve) => { heldOne = resolve; });
+        smtp.holdData = () => { heldOne(); return released; };
+        const owner = 'stopping-node';
+        const worker = createOutboxWorker({
+          store, clock, bodies, owner, maxAttempts: 5, retryBaseMs: 1000,
+          transport: createSmtpTransport({ url: smtp.url, security: 'none', from: 'no-reply@localhost' }),
+        });
+        worker.start();
+        await reached;
+        // SIGTERM arrives while the first sends are at the relay.
+        const stopped = worker.stop();
+        smtp.holdData = null;
+        release();
+        const t0 = performance.now();
+        await stopped;
+        const stopMs = performance.now() - t0;
+        worker.transport.close();
+        const rows = await store.outbox.listMessages({ limit: N });
+        const counts = await store.outbox.countMessagesByState();
+        t.diagnostic(`stop took ${Math.round(stopMs)} ms; ${smtp.received.length} of ${N} sent; ${rows.filter((m) => m.leaseOwner === owner).length} left leased by the owner`);
+        assert.ok(smtp.received.length <= 16, `stop waited only for the sends in flight: ${smtp.received.length} of ${N} sent, stop took ${Math.round(stopMs)} ms`);
+        assert.equal(rows.filter((m) => m.leaseOwner === owner).length, 0, 'no message left leased by this owner');
+        assert.equal(counts.sending, 0);
+        assert.equal(counts.sent + counts.queued, N);
+        assert.ok(rows.filter((m) => m.state === 'queued').every((m) => m.attempts === 0), 'a released message keeps its attempts');
+      } finally {
+        await store.close();
+        await smtp.close();
+        await db.drop();
+      }
+    });
+  });
+}

@@ -520,6 +520,15 @@ function deviceTrust(dialect: Dialect): Migration {
   };
 }
 
+// Heartbeats, releases and the reclaim at start find a worker's leases by owner (0022_outbox_leases).
+function outboxLeases(): Migration {
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.createIndex('outbox_lease_owner_idx').on('outbox').columns(['lease_owner', 'state']).execute();
+    },
+  };
+}
+
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect),
@@ -540,6 +549,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0019_write_probe': writeProbe(dialect),
     '0020_instance': instance(dialect),
     '0021_device_trust': deviceTrust(dialect),
+    '0022_outbox_leases': outboxLeases(),
     '0023_job_leases': jobLeases(dialect),
   };
 }
