@@ -138,7 +138,8 @@ for (const backend of ['sqlite', 'postgres'] as const satisfies readonly Backend
       const real = deviceCookieOf(owner);
       assert.ok(real);
       const [nonce, mac] = real.split('~')[0]!.split('.') as [string, string];
-      const flip = (s: string): string => (s[5] === 'A' ? 'B' : 'A') + s.slice(1);
+      // Always a different first character (it tested s[5] but replaced s[0]: 1 time in 64 the "forgery" was the real cookie).
+      const flip = (s: string): string => (s[0] === 'A' ? 'B' : 'A') + s.slice(1);
       const forgeries = [
         `${flip(nonce)}.${mac}`, // another nonce under the same MAC
         `${nonce}.${flip(mac)}`, // a changed MAC
