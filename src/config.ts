@@ -343,7 +343,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 }
 
 /** Variables of the project's own tooling (test and CI scripts), not of the service. */
-const TOOLING_PREFIXES = ['PASSDESK_TEST_', 'PASSDESK_CI_', 'PASSDESK_BENCH_'];
+const TOOLING_PREFIXES = ['PASSDESK_TEST_', 'PASSDESK_E2E_', 'PASSDESK_CI_', 'PASSDESK_BENCH_'];
 
 /**
  * A mistyped variable (PASSDESK_PROT=9000) would otherwise be ignored without a word and the service would start

@@ -464,7 +464,7 @@ describe('every problem at once, and no unknown setting', () => {
   });
 
   it('leaves the project\'s own test and CI variables alone, and other programs\' variables too', () => {
-    const c = load({ PASSDESK_SECRET: SECRET, PASSDESK_DATA_DIR: scratch, PASSDESK_TEST_PG_URL: 'postgres://x', PASSDESK_CI_CACHE: '/tmp', HOME: '/root', PASSDESKTOP: '1' });
+    const c = load({ PASSDESK_SECRET: SECRET, PASSDESK_DATA_DIR: scratch, PASSDESK_TEST_PG_URL: 'postgres://x', PASSDESK_E2E_CHROMIUM: '/usr/bin/chromium', PASSDESK_CI_CACHE: '/tmp', HOME: '/root', PASSDESKTOP: '1' });
     assert.equal(c.port, 8080);
   });
 });
