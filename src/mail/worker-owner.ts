@@ -1,13 +1,16 @@
-// The lease owner id of a mail worker: `host:role:slot`. It must be the same when a node restarts (so the new
-// run can take back the leases the dead one held, instead of waiting for them to expire) and different for two
-// live processes on one machine (a server and a `passdesk worker`, or two workers), or one would take the
-// other's messages. A slot is a PID file in DATA_DIR/mail-workers/: the lowest slot whose file is missing or
-// names a process that is no longer running is ours. A crashed run leaves its file behind with a dead PID, so
-// its restart gets the same slot; a clean stop removes it. Errs on the safe side: a PID reused by another
-// process makes the slot look taken, and the restart takes a new slot (its old leases then simply expire).
-import { hostname } from 'node:os';
+// The lease owner id of a mail worker: `node:role:slot`. It must be the same when a node restarts (so the new run
+// can take back the leases the dead one held, instead of waiting for them to expire) and different for any two
+// live processes (a server and a `passdesk worker`, two workers, or two machines that happen to share a hostname),
+// or one would take, renew and release the other's messages.
+//   node — a random id made once per data directory (DATA_DIR/node-id, created exclusively), not the hostname:
+//          containers and cloned machines often share one.
+//   slot — held by an exclusive SQLite lock on DATA_DIR/mail-workers/ROLE-N.lock: a kernel lock, dropped when the
+//          process dies (even by SIGKILL), never stale and never stolen by a race, since nothing is deleted. The
+//          lowest slot that can be locked is ours, so a restarted node gets its old slot back.
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import SQLite from 'better-sqlite3';
 
 export interface WorkerOwner {
   id: string;
@@ -15,56 +18,51 @@ export interface WorkerOwner {
   release(): void;
 }
 
-/** Slots held by this process (a test process may run several apps; the PID alone cannot tell them apart). */
-const heldHere = new Set<string>();
-
-function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, under another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function taken(file: string): boolean {
-  if (heldHere.has(file)) return true;
-  let pid: number;
-  try {
-    pid = Number(readFileSync(file, 'utf8').trim());
-  } catch {
-    return false;
-  }
-  // Our own PID in a file we do not hold: a previous run that had the same PID (PID 1 in a container).
-  return pid !== process.pid && alive(pid);
-}
-
 const MAX_SLOTS = 64;
+
+/** The data directory's node id: made once, exclusively, so two processes starting together agree on it. */
+function nodeId(dataDir: string): string {
+  const path = join(dataDir, 'node-id');
+  try {
+    writeFileSync(path, `${randomBytes(8).toString('hex')}\n`, { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const id = readFileSync(path, 'utf8').trim();
+  if (!/^[0-9a-f]{16}$/.test(id)) throw new Error(`${path} does not hold a node id`);
+  return id;
+}
+
+/** Holds an exclusive lock on `path` until release; null when another live process holds it. */
+function lockSlot(path: string): SQLite.Database | null {
+  const db = new SQLite(path, { timeout: 0 });
+  try {
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('create table if not exists slot (x integer); begin exclusive; delete from slot; commit');
+    return db;
+  } catch (err) {
+    db.close();
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') return null;
+    throw err;
+  }
+}
 
 /** The owner id for `role` ("serve" or "worker"); `fallback` when no slot can be kept (unwritable DATA_DIR). */
 export function claimWorkerOwner(dataDir: string, role: string, fallback: () => string): WorkerOwner {
-  const host = hostname();
   try {
     const dir = join(dataDir, 'mail-workers');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const node = nodeId(dataDir);
     for (let slot = 0; slot < MAX_SLOTS; slot++) {
-      const file = join(dir, `${role}-${slot}.pid`);
-      if (taken(file)) continue;
-      try { unlinkSync(file); } catch { /* absent */ }
-      try {
-        // wx: of two processes starting at the same moment, one gets the slot, the other tries the next.
-        writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
-      } catch {
-        continue;
-      }
-      heldHere.add(file);
+      const lock = lockSlot(join(dir, `${role}-${slot}.lock`));
+      if (!lock) continue;
+      let held = true;
       return {
-        id: `${host}:${role}:${slot}`,
+        id: `${node}:${role}:${slot}`,
         release() {
-          if (!heldHere.delete(file)) return;
-          try { unlinkSync(file); } catch { /* already gone */ }
+          if (!held) return;
+          held = false;
+          lock.close();
         },
       };
     }
