@@ -154,8 +154,8 @@ export interface SessionPasswordCheck {
 
 /**
  * Counts a password check by a signed-in session in the account's consecutive-failure count (one atomic upsert,
- * before the password is evaluated, as at sign-in). With the account locked nothing is evaluated: the session,
- * which cannot prove the password again until a reset, is ended and 429 SIGN_IN_THROTTLED (locked) answered.
+ * before the password is evaluated, as at sign-in). With the account locked nothing is evaluated and 429
+ * SIGN_IN_THROTTLED (locked) is answered; the session stays unless its own wrong guess reached the limit.
  */
 export async function admitSessionPasswordCheck(deps: FlowDeps, auth: Authenticated, ctx: RequestContext): Promise<SessionPasswordCheck> {
   const limits = signInLimits(deps);
@@ -167,10 +167,10 @@ export async function admitSessionPasswordCheck(deps: FlowDeps, auth: Authentica
     tellOwnerOfLockout(deps, limits, { subject, account: auth.account, ctx, now });
   };
   const claim = await deps.store.signInLimits.claimSignInAttempt(subject, limits.sessionRule, now);
-  if (!claim.admitted) {
-    if (claim.locked) await endSession();
-    throw throttled(claim, now);
-  }
+  // Locked by others (strangers' wrong sign-ins): refuse, but leave this session alone. Ending it here let anyone
+  // who knows the address sign the owner out of a trusted browser at every password prompt for the whole cool-off.
+  // Only the session whose own wrong password reaches the limit is ended (failed() below).
+  if (!claim.admitted) throw throttled(claim, now);
   return {
     async failed() {
       if (claim.failures >= limits.sessionRule.limit) await endSession();

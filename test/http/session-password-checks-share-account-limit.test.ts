@@ -50,7 +50,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       }
     });
 
-    test('wrong passwords at sign-in and in a session add up; a session at the locked account is ended without its password evaluated', async () => {
+    test('wrong passwords at sign-in and in a session add up; another session at the locked account is refused without its password evaluated, and stays signed in', async () => {
       const t = await startTestApp({ backend, config: { signInAccountLimit: 3, signInDelayFrom: 100 } });
       try {
         const owner = t.client();
@@ -63,11 +63,13 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         assert.equal(errorCode(third), 'CURRENT_PASSWORD_INCORRECT', 'the third failure, evaluated');
         assert.equal((await owner.get('/api/v1/session')).statusCode, 401, 'the session whose guess reached the limit is ended');
         assert.equal(errorCode(await t.client().signIn('victim@example.org', PASSWORD)), 'SIGN_IN_THROTTLED', 'the account is locked for sign-in');
-        // Another session of the account, even with the right password, is not evaluated at the lock: it is ended.
+        // Another session of the account is not evaluated at the lock. It made no wrong guess, so it is not ended:
+        // otherwise strangers who lock the account would sign the owner out at every password prompt.
         const locked = await other.post('/api/v1/password/change', { currentPassword: PASSWORD, newPassword: 'an entirely new passphrase here' });
         assert.equal(locked.statusCode, 429, locked.body);
         assert.equal(errorCode(locked), 'SIGN_IN_THROTTLED');
-        assert.equal((await other.get('/api/v1/session')).statusCode, 401);
+        assert.equal((await other.get('/api/v1/session')).statusCode, 200, 'the session that guessed nothing stays');
+        assert.equal((await t.client().signIn('victim@example.org', 'an entirely new passphrase here')).statusCode === 201, false, 'and the password did not change');
         assert.equal(await lockNotices(t, 'victim@example.org'), 1, 'one notice for the lockout');
       } finally {
         await t.close();
