@@ -146,18 +146,27 @@ export function createOutboxWorker(o: OutboxWorkerOptions): OutboxWorker {
     const beat = setInterval(() => { void heartbeat(); }, heartbeatMs);
     beat.unref?.();
     let next = 0;
+    // One lane's failure (the database gone while marking a send) stops the others from starting more, and the
+    // round waits until every lane has settled before it stops the heartbeat and releases what never started:
+    // releasing while other lanes were still sending let those messages go out twice.
+    let broken: unknown = null;
     try {
       const lanes = Array.from({ length: Math.min(concurrency, claimed.length) }, async () => {
         // A stopping worker starts nothing new; what is left is released below.
-        while (next < claimed.length && !stopping) {
+        while (next < claimed.length && !stopping && broken === null) {
           const m = claimed[next++]!;
-          const outcome = await deliver(m);
-          if (outcome === 'sent') result.sent++;
-          else if (outcome === 'retry') result.retrying++;
-          else result.failed++;
+          try {
+            const outcome = await deliver(m);
+            if (outcome === 'sent') result.sent++;
+            else if (outcome === 'retry') result.retrying++;
+            else result.failed++;
+          } catch (err) {
+            broken ??= err;
+          }
         }
       });
-      await Promise.all(lanes);
+      await Promise.allSettled(lanes);
+      if (broken !== null) throw broken;
     } finally {
       clearInterval(beat);
       const unstarted = claimed.slice(next).map((m) => m.id);

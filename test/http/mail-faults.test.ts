@@ -327,6 +327,53 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    it('a lane that cannot mark its send stops the round from starting more, and the round waits for the sends in flight', async () => {
+      const smtp = await startSmtpServer();
+      const dataDir = mkdtempSync(join(scratch, `lane-${backend}-`));
+      const db = await database(dataDir);
+      const store = openStore(db.url);
+      const clock = manualClock(Date.UTC(2026, 10, 23, 10));
+      try {
+        await store.migrate();
+        const ids = await queueMany(store, clock, 4);
+        // The relay accepts the first message at once and holds the second; marking the first as sent fails
+        // (the database went away for that one statement).
+        let release!: () => void;
+        const released = new Promise<void>((resolve) => { release = resolve; });
+        let seen = 0;
+        let heldOne!: () => void;
+        const reached = new Promise<void>((resolve) => { heldOne = resolve; });
+        smtp.holdData = () => (++seen === 1 ? Promise.resolve() : (heldOne(), released));
+        let marks = 0;
+        const flaky = { ...store, outbox: { ...store.outbox, markMessageSent: async (...a: Parameters<Store['outbox']['markMessageSent']>) => {
+          if (++marks === 1) throw new Error('connection terminated');
+          return store.outbox.markMessageSent(...a);
+        } } } as Store;
+        const worker = createOutboxWorker({
+          store: flaky, clock, bodies, owner: 'lanes', maxAttempts: 5, retryBaseMs: 1000, concurrency: 2,
+          transport: createSmtpTransport({ url: smtp.url, security: 'none', from: 'no-reply@localhost' }),
+        });
+        let settled = false;
+        const round = worker.runOnce().then(() => 'resolved', (err: Error) => err.message).finally(() => { settled = true; });
+        await reached;
+        for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+        assert.equal(settled, false, 'the round waits for the send still at the relay');
+        release();
+        assert.equal(await round, 'connection terminated');
+        worker.transport.close();
+        assert.equal(smtp.received.length, 2, 'nothing started after the failure');
+        const rows = new Map((await store.outbox.listMessages({ limit: 10 })).map((m) => [m.messageId, m]));
+        const states = ids.map((id) => rows.get(id)?.state);
+        assert.equal(states.filter((x) => x === 'sent').length, 1, 'the held send was marked when it came back');
+        assert.equal(states.filter((x) => x === 'queued').length, 2, 'the two never started are released');
+        assert.equal(states.filter((x) => x === 'sending').length, 1, 'the one whose mark failed waits for its lease (the one duplicate window)');
+      } finally {
+        await store.close();
+        await smtp.close();
+        await db.drop();
+      }
+    });
+
     it('stop() with a backlog of hundreds returns after the sends in flight and leaves nothing leased', async (t) => {
       const smtp = await startSmtpServer();
       const dataDir = mkdtempSync(join(scratch, `stop-${backend}-`));
