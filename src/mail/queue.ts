@@ -4,14 +4,9 @@ import type { Repositories } from '../store/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
 import type { SecretBox } from '../core/secret-box.js';
-import { sealBody } from './sealed-body.js';
+import { sealBody, type RenderedMail } from './sealed-body.js';
 
-export interface RenderedMail {
-  /** Stays readable in the outbox after sending (for `passdesk mail status`): never put a secret in it. */
-  subject: string;
-  text: string;
-  html: string;
-}
+export type { RenderedMail } from './sealed-body.js';
 
 export interface QueueDeps {
   clock: Clock;

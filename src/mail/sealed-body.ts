@@ -6,7 +6,14 @@
 import { createSecretBox, type SecretBox } from '../core/secret-box.js';
 import type { Random } from '../core/random.js';
 import type { OutboxMessage } from '../store/index.js';
-import type { RenderedMail } from './queue.js';
+
+/** A message as a template renders it (queue.ts queues it; the body is sealed here). */
+export interface RenderedMail {
+  /** Stays readable in the outbox after sending (for `passdesk mail status`): never put a secret in it. */
+  subject: string;
+  text: string;
+  html: string;
+}
 
 /** Separates this key from every other key derived from the server secret (HKDF info). */
 export const MAIL_BODY_PURPOSE = 'mail-body';

@@ -3,18 +3,10 @@
 // the event loop at every sign-in and live check. The thread keeps normal priority (unlike the hashing
 // threads): loading the dictionaries takes a second of CPU, and starved behind a busy machine it took 30 s.
 import { createWorkerPool, workerFile, type WorkerPool } from '../worker-pool.js';
-import type { StrengthJob, StrengthWorkerData } from './strength-worker.js';
+import type { StrengthEstimate, StrengthJob, StrengthWorkerData } from './strength-worker.js';
 
-export interface StrengthEstimate {
-  /** zxcvbn's 0 (too guessable) … 4 (very unguessable). */
-  score: 0 | 1 | 2 | 3 | 4;
-  guessesLog10: number;
-  /** The estimator's warning, e.g. "This is a heavily used password.", or null. */
-  warning: string | null;
-  suggestions: string[];
-  /** Share (0…1) of the characters that are (variants of) passwords on the common-passwords list. */
-  commonShare: number;
-}
+export type { StrengthEstimate } from './strength-worker.js';
+
 
 export interface StrengthEstimator {
   estimate(password: string, userInputs: readonly string[]): Promise<StrengthEstimate>;

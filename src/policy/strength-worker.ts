@@ -4,7 +4,17 @@ import { workerData } from 'node:worker_threads';
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import * as common from '@zxcvbn-ts/language-common';
 import * as en from '@zxcvbn-ts/language-en';
-import type { StrengthEstimate } from './strength-estimator.js';
+
+export interface StrengthEstimate {
+  /** zxcvbn's 0 (too guessable) … 4 (very unguessable). */
+  score: 0 | 1 | 2 | 3 | 4;
+  guessesLog10: number;
+  /** The estimator's warning, e.g. "This is a heavily used password.", or null. */
+  warning: string | null;
+  suggestions: string[];
+  /** Share (0…1) of the characters that are (variants of) passwords on the common-passwords list. */
+  commonShare: number;
+}
 
 export interface StrengthJob {
   password: string;
