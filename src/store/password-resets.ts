@@ -126,6 +126,18 @@ function toReset(row: Selectable<PasswordResetsTable>): PasswordReset {
 }
 
 export function passwordResetRepository(db: Kysely<Database>): PasswordResetRepository {
+  // requested → verified, once: the one guarded transition both the link and the code end in.
+  const markVerified = async (by: 'token_hash' | 'id', value: string, o: { flowHash: string; now: number; expiresAt: number }): Promise<PasswordReset | null> => {
+    const won = await db
+      .updateTable('password_resets')
+      .set({ state: 'verified', flow_hash: o.flowHash, verified_at: o.now, expires_at: o.expiresAt, updated_at: o.now })
+      .where(by, '=', value)
+      .where('state', '=', 'requested')
+      .where('expires_at', '>', o.now)
+      .returningAll()
+      .executeTakeFirst();
+    return won ? toReset(won) : null;
+  };
   const markExpired = async (now: number, where: { tokenHash?: string; flowHash?: string; accountId?: string }): Promise<void> => {
     let q = db
       .updateTable('password_resets')
@@ -181,15 +193,8 @@ export function passwordResetRepository(db: Kysely<Database>): PasswordResetRepo
       return row ? toReset(row) : null;
     },
     async verifyResetByToken(tokenHash, o) {
-      const won = await db
-        .updateTable('password_resets')
-        .set({ state: 'verified', flow_hash: o.flowHash, verified_at: o.now, expires_at: o.expiresAt, updated_at: o.now })
-        .where('token_hash', '=', tokenHash)
-        .where('state', '=', 'requested')
-        .where('expires_at', '>', o.now)
-        .returningAll()
-        .executeTakeFirst();
-      if (won) return toReset(won);
+      const won = await markVerified('token_hash', tokenHash, o);
+      if (won) return won;
       await markExpired(o.now, { tokenHash });
       return null;
     },
@@ -208,15 +213,7 @@ export function passwordResetRepository(db: Kysely<Database>): PasswordResetRepo
       let match: string | null = null;
       for (const r of reserved) if (sameHash(r.code_hash, codeHash) && match === null) match = r.id;
       if (match === null) return null;
-      const won = await db
-        .updateTable('password_resets')
-        .set({ state: 'verified', flow_hash: o.flowHash, verified_at: o.now, expires_at: o.expiresAt, updated_at: o.now })
-        .where('id', '=', match)
-        .where('state', '=', 'requested')
-        .where('expires_at', '>', o.now)
-        .returningAll()
-        .executeTakeFirst();
-      return won ? toReset(won) : null;
+      return markVerified('id', match, o);
     },
     async findVerifiedReset(flowHash, now) {
       const row = await db
