@@ -5,8 +5,7 @@
 // Device trust (core/device-cookie.ts + store/trusted-devices.ts) also lives here: who may skip the lockout.
 import { PassdeskError } from '../core/errors.js';
 import { signInThrottledMessage } from '../core/messages.js';
-import type { FlowDeps, RequestContext, SignInLimitSettings } from './deps.js';
-import type { Authenticated } from './sessions.js';
+import type { Authenticated, FlowDeps, RequestContext, SignInLimitSettings } from './deps.js';
 import type { Account, SignInClaim, SignInLimitRule } from '../store/index.js';
 import { queueNotice } from '../mail/notices.js';
 import { deviceCookieSigner, type DeviceCookieSigner } from '../core/device-cookie.js';

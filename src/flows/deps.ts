@@ -1,6 +1,6 @@
 // What every flow may use. Flows are plain functions of these (DESIGN.md: explicit dependencies);
 // app.ts is the one place that builds them.
-import type { Store } from '../store/index.js';
+import type { Account, Session, Store } from '../store/index.js';
 import type { PasswordHasher } from '../credentials/password-hasher.js';
 import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
@@ -111,4 +111,10 @@ export interface FlowDeps {
 export interface RequestContext {
   ip: string | null;
   userAgent: string | null;
+}
+
+/** A signed-in request: its live session and the account (flows/sessions.ts validates it). */
+export interface Authenticated {
+  session: Session;
+  account: Account;
 }

@@ -4,14 +4,11 @@ import { describeDevice } from '../core/device.js';
 import { PassdeskError } from '../core/errors.js';
 import type { Account, Session } from '../store/index.js';
 import type { Repositories } from '../store/index.js';
-import type { FlowDeps, RequestContext } from './deps.js';
+import type { Authenticated, FlowDeps, RequestContext } from './deps.js';
 import { assertRecentAuthentication } from './step-up.js';
 
 /** A signed-in request: the session, its account, and whether the account must change its password. */
-export interface Authenticated {
-  session: Session;
-  account: Account;
-}
+export type { Authenticated } from './deps.js';
 
 export interface IssuedSession {
   /** The secret for the cookie. Only its hash is stored. */
