@@ -4,42 +4,30 @@
 // again (the clock is the test's, so nobody sleeps).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createApp, type App } from '../../src/app.js';
+import type { App } from '../../src/app.js';
 import { manualClock } from '../../src/core/clock.js';
-import { testConfig } from '../helpers/config.js';
-import { freePort, openBrowser, type BrowserSession } from '../helpers/browser.js';
+import { startJourney, type Journey } from '../helpers/journey.js';
 
 const PASSWORD = 'violet kettle marches sideways';
 
 describe('bot challenge journey in Chromium (PASSDESK_CHALLENGE=always)', { timeout: 120_000 }, () => {
+  let j: Journey;
   let app: App;
-  let dataDir: string;
-  let baseUrl: string;
-  let session: BrowserSession;
   const clock = manualClock(Date.UTC(2026, 10, 23, 9));
 
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'passdesk-e2e-challenge-'));
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    // The default difficulty, so the journey also shows what a person waits for.
-    app = await createApp({ clock, config: testConfig({ host: '127.0.0.1', port, baseUrl, databaseUrl: `sqlite:${join(dataDir, 'passdesk.sqlite')}`, dataDir, challenge: 'always' }) });
-    await app.listen();
-    // The refusal a person without JavaScript sees first is a 428 page on purpose.
-    session = await openBrowser(baseUrl, { expectedStatuses: [428] });
+    // The default difficulty, so the journey also shows what a person waits for. The refusal a person without
+    // JavaScript sees first is a 428 page on purpose.
+    j = await startJourney({ clock, config: { challenge: 'always' }, expectedStatuses: [428] });
+    ({ app } = j);
   });
 
   after(async () => {
-    await session?.browser.close();
-    await app?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await j?.close();
   });
 
   it('with JavaScript: the page solves the challenge in the background and the sign-up simply works', async (t) => {
-    const page = await session.context.newPage();
+    const page = await j.context.newPage();
     const started = Date.now();
     await page.goto('/sign-up');
     await page.getByLabel('Email address').fill('script@example.org');
@@ -53,8 +41,8 @@ describe('bot challenge journey in Chromium (PASSDESK_CHALLENGE=always)', { time
   });
 
   it('with JavaScript, pressing the button before the work is done waits for it, then sends the form', async () => {
-    await session.context.clearCookies();
-    const page = await session.context.newPage();
+    await j.context.clearCookies();
+    const page = await j.context.newPage();
     await page.goto('/sign-up');
     await page.getByLabel('Email address').fill('quick@example.org');
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
@@ -64,7 +52,7 @@ describe('bot challenge journey in Chromium (PASSDESK_CHALLENGE=always)', { time
   });
 
   it('without JavaScript: sent too soon the page asks to wait; after the delay (the test clock moves) pressing again creates the account', async () => {
-    const context = await session.browser.newContext({ baseURL: baseUrl, javaScriptEnabled: false });
+    const context = await j.newContext({ javaScriptEnabled: false }, { watch: false });
     try {
       const page = await context.newPage();
       await page.goto('/sign-up');
@@ -85,6 +73,6 @@ describe('bot challenge journey in Chromium (PASSDESK_CHALLENGE=always)', { time
   });
 
   it('no script error and no Content-Security-Policy violation on the way', () => {
-    assert.deepEqual(session.problems, []);
+    assert.deepEqual(j.problems, []);
   });
 });

@@ -4,15 +4,13 @@
 // Every step is asserted on what a person sees. Screenshots go to PASSDESK_E2E_SCREENSHOTS or a temp dir.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createApp, type App } from '../../src/app.js';
+import type { BrowserContext, Page } from 'playwright-core';
 import { messages } from '../../src/core/messages.js';
-import { testConfig } from '../helpers/config.js';
 import { NEW_PASSWORD, PASSWORD } from '../helpers/app.js';
-import { CHROMIUM, CHROMIUM_ARGS, freePort } from '../helpers/browser.js';
+import { startJourney, type Journey } from '../helpers/journey.js';
 
 const DESKTOP = { width: 1280, height: 800 } as const;
 const PHONE = { width: 390, height: 844 } as const;
@@ -23,50 +21,22 @@ const SESSION_COOKIE = '__Host-passdesk-session';
 const NAME = 'Ada Lovelace';
 const EMAIL = 'ada@example.com';
 
-interface Problem { where: string; text: string }
-
 describe('change-password journey in Chromium', { timeout: 60_000 }, () => {
-  let app: App;
+  let j: Journey;
   let baseUrl: string;
-  let dataDir: string;
   let shotDir: string;
-  let browser: Browser;
   // The person's laptop (JS on), their phone (the other device), and the laptop with JS off.
   let laptop: BrowserContext;
   let phone: BrowserContext;
   let page: Page;
   let phonePage: Page;
-  const problems: Problem[] = [];
-  // Chromium logs "Failed to load resource … status of 400" for a page answered with an error status.
-  // The refusals this journey provokes on purpose are listed here (status and path) and not counted.
-  const provoked: string[] = [];
+  // Console errors, uncaught exceptions and CSP violations on any page of a watched context. The refusals this
+  // journey provokes on purpose are announced with j.expectRefusal (status and path) and not counted.
+  let problems: string[];
   // POSTs of the change form sent by the laptop: the page script must stop the mismatched one.
   const changePosts: Array<{ confirmMatches: boolean }> = [];
   // What the security page said before the refused attempts, to show they changed nothing.
   let passwordAgeBefore = '';
-
-  /** Console errors, uncaught exceptions and CSP violations on any page of the context are failures. */
-  async function watch(context: BrowserContext, label: string): Promise<void> {
-    context.on('console', (msg) => {
-      if (msg.type() !== 'error') return;
-      const status = /^Failed to load resource: the server responded with a status of (\d{3})\b/.exec(msg.text())?.[1];
-      const at = provoked.indexOf(`${status} ${new URL(msg.location().url || 'about:blank').pathname}`);
-      if (status && at >= 0) provoked.splice(at, 1);
-      else problems.push({ where: `${label} ${msg.page()?.url() ?? ''}`, text: msg.text() });
-    });
-    context.on('weberror', (err) => problems.push({ where: `${label} ${err.page()?.url() ?? ''}`, text: String(err.error()) }));
-    // Chromium also logs CSP refusals to the console; the event makes them explicit, with the directive.
-    await context.addInitScript(`document.addEventListener('securitypolicyviolation', function (e) {
-      console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + e.blockedURI);
-    });`);
-    context.setDefaultTimeout(10_000);
-  }
-
-  async function newContext(label: string, options: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
-    const context = await browser.newContext({ baseURL: baseUrl, viewport: DESKTOP, ...options });
-    await watch(context, label);
-    return context;
-  }
 
   async function shoot(p: Page, name: string): Promise<void> {
     const size = p.viewportSize() ?? DESKTOP;
@@ -97,18 +67,10 @@ describe('change-password journey in Chromium', { timeout: 60_000 }, () => {
   }
 
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'passdesk-e2e-'));
     shotDir = process.env.PASSDESK_E2E_SCREENSHOTS ?? (await mkdtemp(join(tmpdir(), 'passdesk-e2e-screenshots-')));
     await mkdir(shotDir, { recursive: true });
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    app = await createApp({
-      config: testConfig({ host: '127.0.0.1', port, baseUrl, databaseUrl: `sqlite:${join(dataDir, 'passdesk.sqlite')}`, dataDir }),
-    });
-    await app.listen();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    laptop = await newContext('laptop');
-    page = await laptop.newPage();
+    j = await startJourney({ contextOptions: { viewport: DESKTOP } });
+    ({ baseUrl, context: laptop, page, problems } = j);
     page.on('request', (req) => {
       if (req.method() !== 'POST' || new URL(req.url()).pathname !== '/security/password') return;
       const form = new URLSearchParams(req.postData() ?? '');
@@ -117,9 +79,7 @@ describe('change-password journey in Chromium', { timeout: 60_000 }, () => {
   });
 
   after(async () => {
-    await browser?.close();
-    await app?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await j?.close();
     // The screenshots stay, for a person to look at.
     if (shotDir) process.stderr.write(`# screenshots: ${shotDir}\n`);
   });
@@ -173,7 +133,7 @@ describe('change-password journey in Chromium', { timeout: 60_000 }, () => {
   });
 
   it('a second device signs in as the same person, and the first one lists two devices', async () => {
-    phone = await newContext('phone', { viewport: PHONE, userAgent: PHONE_UA, isMobile: true, hasTouch: true });
+    phone = await j.newContext({ viewport: PHONE, userAgent: PHONE_UA, isMobile: true, hasTouch: true }, { label: 'phone' });
     phonePage = await phone.newPage();
     await signInWithForm(phonePage, PASSWORD);
     await phonePage.waitForURL('**/security');
@@ -238,7 +198,7 @@ describe('change-password journey in Chromium', { timeout: 60_000 }, () => {
 
   it('without JavaScript, the server refuses a mismatched confirmation (400) and shows the error beside the confirm box', async () => {
     // The same browser profile with scripts off: same cookies, so it is the same signed-in device.
-    const noScript = await newContext('no-js', { javaScriptEnabled: false, storageState: await laptop.storageState(), viewport: PHONE });
+    const noScript = await j.newContext({ javaScriptEnabled: false, storageState: await laptop.storageState(), viewport: PHONE }, { label: 'no-js' });
     const p = await noScript.newPage();
     await p.goto('/security/password');
     assert.equal(await text(p, 'h1'), 'Change your password', 'the shared session cookie works in the second context');
@@ -246,7 +206,7 @@ describe('change-password journey in Chromium', { timeout: 60_000 }, () => {
     await p.getByLabel('Current password').fill(PASSWORD);
     await p.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
     await p.getByLabel('Confirm new password').fill(`${NEW_PASSWORD}!`);
-    provoked.push('400 /security/password');
+    j.expectRefusal(400, '/security/password');
     const [response] = await Promise.all([
       p.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/security/password'),
       p.getByRole('button', { name: 'Change password' }).click(),
@@ -311,7 +271,7 @@ describe('change-password journey in Chromium', { timeout: 60_000 }, () => {
   });
 
   it('the old password no longer signs in (generic message); the new one does', async () => {
-    provoked.push('401 /sign-in');
+    j.expectRefusal(401, '/sign-in');
     await signInWithForm(phonePage, PASSWORD);
     await phonePage.locator('#form-error').waitFor();
     assert.equal(await text(phonePage, '#form-error'), messages.errors.INVALID_CREDENTIALS);

@@ -3,48 +3,29 @@
 // and confirm the address with it. No console errors, uncaught exceptions or CSP violations on any page.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createApp, type App } from '../../src/app.js';
-import { testConfig } from '../helpers/config.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import type { App } from '../../src/app.js';
 import { PASSWORD } from '../helpers/app.js';
-import { CHROMIUM, CHROMIUM_ARGS, freePort } from '../helpers/browser.js';
+import { startJourney, type Journey } from '../helpers/journey.js';
 
 const EMAIL = 'grace@example.com';
 const RECOVERY = 'grace.backup@example.net';
 const PHRASE = 'copper kettle at dawn';
 
 describe('email settings journey in Chromium (dev mailbox)', { timeout: 60_000 }, () => {
+  let j: Journey;
   let app: App;
-  let dataDir: string;
-  let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[];
 
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'passdesk-e2e-mail-'));
-    const port = await freePort();
-    const baseUrl = `http://127.0.0.1:${port}`;
-    app = await createApp({ config: testConfig({ host: '127.0.0.1', port, baseUrl, databaseUrl: `sqlite:${join(dataDir, 'passdesk.sqlite')}`, dataDir }) });
-    await app.listen();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    context = await browser.newContext({ baseURL: baseUrl });
-    context.setDefaultTimeout(10_000);
-    context.on('console', (msg) => { if (msg.type() === 'error') problems.push(`${msg.page()?.url() ?? ''}: ${msg.text()}`); });
-    context.on('weberror', (err) => problems.push(String(err.error())));
-    await context.addInitScript(`document.addEventListener('securitypolicyviolation', function (e) {
-      console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + e.blockedURI);
-    });`);
-    page = await context.newPage();
+    j = await startJourney();
+    ({ app, context, page, problems } = j);
   });
 
   after(async () => {
-    await browser?.close();
-    await app?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await j?.close();
   });
 
   it('the mail mode is the dev mailbox', () => {

@@ -4,49 +4,35 @@
 // fresh reset email and signs in. A second journey reports an entry of the activity list while signed in.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createApp, type App } from '../../src/app.js';
-import { testConfig } from '../helpers/config.js';
-import { freePort, openBrowser, signUpInPage } from '../helpers/browser.js';
-import { startSmtpServer, decodeHeader, type ReceivedMail, type TestSmtpServer } from '../helpers/smtp.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { signUpInPage } from '../helpers/browser.js';
+import { startJourney, type Journey } from '../helpers/journey.js';
+import { decodeHeader, type ReceivedMail, type TestSmtpServer } from '../helpers/smtp.js';
 
 const OWNER_PASSWORD = 'correct horse battery staple';
 const INTRUDER_PASSWORD = 'the intruder chose this passphrase';
 const NEW_PASSWORD = 'violet kettle marches sideways';
 
 describe('"this wasn\'t me" in Chromium, email over real SMTP', { timeout: 90_000 }, () => {
-  let app: App;
+  let j: Journey;
   let smtp: TestSmtpServer;
-  let dataDir: string;
   let baseUrl: string;
-  let browser: Browser;
   let owner: BrowserContext;
-  let problems: string[] = [];
+  let problems: string[];
 
   before(async () => {
-    smtp = await startSmtpServer();
-    dataDir = await mkdtemp(join(tmpdir(), 'passdesk-e2e-not-me-'));
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    app = await createApp({
-      config: testConfig({
-        host: '127.0.0.1', port, baseUrl, databaseUrl: `sqlite:${join(dataDir, 'passdesk.sqlite')}`, dataDir,
-        smtpUrl: smtp.url, smtpSecurity: 'none', supportContact: 'help@example.org', helpdeskEmail: 'helpdesk@example.org',
-      }),
+    j = await startJourney({
+      smtp: true,
+      config: { supportContact: 'help@example.org', helpdeskEmail: 'helpdesk@example.org' },
+      // 400: the used link's neutral page, on purpose.
+      expectedStatuses: [400],
     });
-    await app.listen();
-    // 400: the used link's neutral page, on purpose.
-    ({ browser, context: owner, problems } = await openBrowser(baseUrl, { expectedStatuses: [400] }));
+    ({ baseUrl, context: owner, problems } = j);
+    smtp = j.smtp!;
   });
 
   after(async () => {
-    await browser?.close();
-    await app?.close();
-    await smtp?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await j?.close();
   });
 
   /** Waits until the SMTP server has a message for `to` whose subject matches, arriving after `since` messages. */
@@ -76,7 +62,7 @@ describe('"this wasn\'t me" in Chromium, email over real SMTP', { timeout: 90_00
     await signUp(page, email);
 
     // Someone with the password signs in elsewhere and changes it.
-    const intruderContext = await browser.newContext({ baseURL: baseUrl });
+    const intruderContext = await j.newContext({}, { watch: false });
     const intruder = await intruderContext.newPage();
     const sent = smtp.received.length;
     await signIn(intruder, email, OWNER_PASSWORD);
@@ -144,7 +130,7 @@ describe('"this wasn\'t me" in Chromium, email over real SMTP', { timeout: 90_00
     await owner.clearCookies();
     const page = await owner.newPage();
     await signUp(page, email);
-    const elsewhere = await browser.newContext({ baseURL: baseUrl, userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36' });
+    const elsewhere = await j.newContext({ userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36' }, { watch: false });
     const other = await elsewhere.newPage();
     await signIn(other, email, OWNER_PASSWORD);
     await other.waitForURL('**/security');

@@ -6,46 +6,31 @@
 // secure context) while the server listens on 127.0.0.1; the base URL, and so the RP ID and origin, say localhost.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createApp, type App } from '../../src/app.js';
-import { manualClock, type ManualClock } from '../../src/core/clock.js';
-import { testConfig } from '../helpers/config.js';
-import { freePort, openBrowser, signUpInPage } from '../helpers/browser.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import type { App } from '../../src/app.js';
+import { manualClock } from '../../src/core/clock.js';
 import { withOpenedMail } from '../helpers/app.js';
+import { startJourney, type Journey } from '../helpers/journey.js';
 
 const EMAIL = 'passkey-person@example.org';
 const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'a completely different passphrase';
 
 describe('passkeys in Chromium', { timeout: 90_000 }, () => {
-  let app: App;
   // A clock the test moves, to make the session stale for step-up without waiting.
-  let clock: ManualClock;
-  let dataDir: string;
-  let browser: Browser;
+  const clock = manualClock(Date.now());
+  let j: Journey;
+  let app: App;
   let context: BrowserContext;
-  let problems: string[] = [];
+  let problems: string[];
 
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'passdesk-e2e-passkey-'));
-    const port = await freePort();
-    const baseUrl = `http://localhost:${port}`;
-    clock = manualClock(Date.now());
-    app = await createApp({
-      clock,
-      config: testConfig({ host: '127.0.0.1', port, baseUrl, databaseUrl: `sqlite:${join(dataDir, 'passdesk.sqlite')}`, dataDir }),
-    });
-    await app.listen();
-    ({ browser, context, problems } = await openBrowser(baseUrl));
+    j = await startJourney({ clock, hostname: 'localhost', account: { email: EMAIL, password: PASSWORD, via: 'page' } });
+    ({ app, context, problems } = j);
   });
 
   after(async () => {
-    await browser?.close();
-    await app?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await j?.close();
   });
 
   async function signOut(page: Page): Promise<void> {
@@ -54,14 +39,12 @@ describe('passkeys in Chromium', { timeout: 90_000 }, () => {
   }
 
   it('add a passkey, then sign in with password + passkey, then with the passkey alone', async () => {
-    const page = await context.newPage();
+    const { page } = j;
     const cdp = await context.newCDPSession(page);
     await cdp.send('WebAuthn.enable');
     const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
       options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
     });
-
-    await signUpInPage(page, EMAIL, PASSWORD);
 
     assert.equal(await page.locator('#no-passkeys').count(), 1);
     await page.getByRole('button', { name: 'Add a passkey' }).click();

@@ -4,41 +4,22 @@
 // the same list with the failed rules marked.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createApp, type App } from '../../src/app.js';
-import { testConfig } from '../helpers/config.js';
-import { CHROMIUM, CHROMIUM_ARGS, freePort } from '../helpers/browser.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { startJourney, type Journey } from '../helpers/journey.js';
 
 describe('live password checklist in Chromium', { timeout: 60_000 }, () => {
-  let app: App;
-  let dataDir: string;
-  let browser: Browser;
+  let j: Journey;
   let withJs: BrowserContext;
   let withoutJs: BrowserContext;
-  const problems: string[] = [];
+  let problems: string[];
   const checks: string[] = [];
 
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'passdesk-e2e-checklist-'));
-    const port = await freePort();
-    const baseUrl = `http://127.0.0.1:${port}`;
-    app = await createApp({
-      config: testConfig({ host: '127.0.0.1', port, baseUrl, databaseUrl: `sqlite:${join(dataDir, 'passdesk.sqlite')}`, dataDir, organizationName: 'Acme Corp' }),
-    });
-    await app.listen();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    withJs = await browser.newContext({ baseURL: baseUrl });
-    withoutJs = await browser.newContext({ baseURL: baseUrl, javaScriptEnabled: false });
+    // The no-JS submit is refused with 400 on purpose; anything else logged as an error is a problem.
+    j = await startJourney({ config: { organizationName: 'Acme Corp' }, expectedStatuses: [400] });
+    ({ context: withJs, problems } = j);
+    withoutJs = await j.newContext({ javaScriptEnabled: false }, { label: 'no-js' });
     for (const context of [withJs, withoutJs]) {
-      context.setDefaultTimeout(10_000);
-      context.on('weberror', (err) => problems.push(String(err.error())));
-      context.on('console', (msg) => {
-        // The no-JS submit is refused with 400 on purpose; anything else logged as an error is a problem.
-        if (msg.type() === 'error' && !/status of 400/.test(msg.text())) problems.push(msg.text());
-      });
       context.on('request', (req) => {
         if (new URL(req.url()).pathname === '/api/v1/password/check') checks.push(req.postData() ?? '');
       });
@@ -46,9 +27,7 @@ describe('live password checklist in Chromium', { timeout: 60_000 }, () => {
   });
 
   after(async () => {
-    await browser?.close();
-    await app?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await j?.close();
   });
 
   async function rule(page: Page, key: string): Promise<{ state: string; text: string }> {

@@ -3,52 +3,32 @@
 // password with the live checklist, the sign-in page's notice, and a sign-in with the new password.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
-import { createApp, type App } from '../../src/app.js';
-import { testConfig } from '../helpers/config.js';
-import { CHROMIUM, CHROMIUM_ARGS, freePort } from '../helpers/browser.js';
+import type { BrowserContext } from 'playwright-core';
+import type { App } from '../../src/app.js';
+import { startJourney, type Journey } from '../helpers/journey.js';
 
 const EMAIL = 'ada@example.org';
 const OLD_PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'violet kettle marches sideways';
 
 describe('password reset journey in Chromium (dev mailbox)', { timeout: 60_000 }, () => {
+  let j: Journey;
   let app: App;
-  let dataDir: string;
   let baseUrl: string;
-  let browser: Browser;
   let context: BrowserContext;
-  const problems: string[] = [];
+  let problems: string[];
 
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'passdesk-e2e-reset-'));
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    app = await createApp({
-      config: testConfig({ host: '127.0.0.1', port, baseUrl, databaseUrl: `sqlite:${join(dataDir, 'passdesk.sqlite')}`, dataDir, supportContact: 'help@example.org' }),
+    // The throttled/refused answers of this journey are 400s on purpose.
+    j = await startJourney({
+      config: { supportContact: 'help@example.org' }, expectedStatuses: [400],
+      account: { email: EMAIL, password: OLD_PASSWORD, via: 'api' },
     });
-    await app.listen();
-    const created = await fetch(`${baseUrl}/api/v1/accounts`, {
-      method: 'POST', headers: { 'content-type': 'application/json', origin: baseUrl }, body: JSON.stringify({ email: EMAIL, password: OLD_PASSWORD }),
-    });
-    assert.equal(created.status, 201);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    context = await browser.newContext({ baseURL: baseUrl });
-    context.setDefaultTimeout(10_000);
-    context.on('weberror', (err) => problems.push(String(err.error())));
-    context.on('console', (msg) => {
-      // The throttled/refused answers of this journey are 400s on purpose; anything else is a problem.
-      if (msg.type() === 'error' && !/status of 400/.test(msg.text())) problems.push(msg.text());
-    });
+    ({ app, baseUrl, context, problems } = j);
   });
 
   after(async () => {
-    await browser?.close();
-    await app?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await j?.close();
   });
 
   it('mail mode is the dev mailbox', () => {

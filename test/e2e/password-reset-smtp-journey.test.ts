@@ -3,49 +3,35 @@
 // on the security page. Both end by signing in with the new password.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createApp, type App } from '../../src/app.js';
-import { testConfig } from '../helpers/config.js';
-import { freePort, openBrowser, signUpInPage } from '../helpers/browser.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { signUpInPage } from '../helpers/browser.js';
+import { startJourney, type Journey } from '../helpers/journey.js';
 import { totpCode } from '../helpers/totp.js';
-import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../helpers/smtp.js';
+import type { ReceivedMail, TestSmtpServer } from '../helpers/smtp.js';
 
 const OLD_PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'violet kettle marches sideways';
 
 
 describe('password reset in Chromium, email over real SMTP', { timeout: 90_000 }, () => {
-  let app: App;
+  let j: Journey;
   let smtp: TestSmtpServer;
-  let dataDir: string;
   let baseUrl: string;
-  let browser: Browser;
   let context: BrowserContext;
-  let problems: string[] = [];
+  let problems: string[];
 
   before(async () => {
-    smtp = await startSmtpServer();
-    dataDir = await mkdtemp(join(tmpdir(), 'passdesk-e2e-reset-smtp-'));
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    app = await createApp({
-      config: testConfig({
-        host: '127.0.0.1', port, baseUrl, databaseUrl: `sqlite:${join(dataDir, 'passdesk.sqlite')}`, dataDir,
-        smtpUrl: smtp.url, smtpSecurity: 'none', securityQuestions: true, securityQuestionCount: 2, supportContact: 'help@example.org',
-      }),
+    j = await startJourney({
+      smtp: true,
+      config: { securityQuestions: true, securityQuestionCount: 2, supportContact: 'help@example.org' },
+      expectedStatuses: [400],
     });
-    await app.listen();
-    ({ browser, context, problems } = await openBrowser(baseUrl, { expectedStatuses: [400] }));
+    ({ baseUrl, context, problems } = j);
+    smtp = j.smtp!;
   });
 
   after(async () => {
-    await browser?.close();
-    await app?.close();
-    await smtp?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await j?.close();
   });
 
   async function signUp(page: Page, email: string): Promise<void> {

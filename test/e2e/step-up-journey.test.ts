@@ -3,50 +3,27 @@
 // comes back to the two-step page, and the removal goes through. The app is renamed on the way.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { createApp, type App } from '../../src/app.js';
-import { manualClock, type ManualClock } from '../../src/core/clock.js';
-import { testConfig } from '../helpers/config.js';
-import { freePort, openBrowser, signUpInPage } from '../helpers/browser.js';
+import { manualClock } from '../../src/core/clock.js';
+import { startJourney, type Journey } from '../helpers/journey.js';
 import { totpCode } from '../helpers/totp.js';
 
 const EMAIL = 'step-up@example.org';
 const PASSWORD = 'correct horse battery staple';
 
 describe('step-up in Chromium', { timeout: 60_000 }, () => {
-  let app: App;
-  let clock: ManualClock;
-  let dataDir: string;
-  let browser: Browser;
-  let context: BrowserContext;
-  let problems: string[] = [];
+  const clock = manualClock(Date.now());
+  let j: Journey;
 
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'passdesk-e2e-step-up-'));
-    const port = await freePort();
-    const baseUrl = `http://127.0.0.1:${port}`;
-    clock = manualClock(Date.now());
-    app = await createApp({
-      clock,
-      config: testConfig({ host: '127.0.0.1', port, baseUrl, databaseUrl: `sqlite:${join(dataDir, 'passdesk.sqlite')}`, dataDir }),
-    });
-    await app.listen();
-    ({ browser, context, problems } = await openBrowser(baseUrl));
+    j = await startJourney({ clock, account: { email: EMAIL, password: PASSWORD, via: 'page' } });
   });
 
   after(async () => {
-    await browser?.close();
-    await app?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await j?.close();
   });
 
   it('a stale session confirms with a code before removing its authenticator app, then carries on', async () => {
-    const page = await context.newPage();
-    await signUpInPage(page, EMAIL, PASSWORD);
-
+    const { page, problems } = j;
     await page.locator('#two-factor-link').click();
     await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
     const secret = (await page.locator('#totp-secret').textContent())?.trim() ?? '';

@@ -3,47 +3,25 @@
 // the password and then a code.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { createApp, type App } from '../../src/app.js';
-import { testConfig } from '../helpers/config.js';
-import { freePort, openBrowser, signUpInPage } from '../helpers/browser.js';
+import { startJourney, type Journey } from '../helpers/journey.js';
 import { totpCode } from '../helpers/totp.js';
 
 const EMAIL = 'two-step@example.org';
 const PASSWORD = 'correct horse battery staple';
 
-
 describe('two-step verification in Chromium', { timeout: 60_000 }, () => {
-  let app: App;
-  let dataDir: string;
-  let browser: Browser;
-  let context: BrowserContext;
-  let problems: string[] = [];
+  let j: Journey;
 
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'passdesk-e2e-2fa-'));
-    const port = await freePort();
-    const baseUrl = `http://127.0.0.1:${port}`;
-    app = await createApp({
-      config: testConfig({ host: '127.0.0.1', port, baseUrl, databaseUrl: `sqlite:${join(dataDir, 'passdesk.sqlite')}`, dataDir }),
-    });
-    await app.listen();
-    ({ browser, context, problems } = await openBrowser(baseUrl, { expectedStatuses: [400] }));
+    j = await startJourney({ expectedStatuses: [400], account: { email: EMAIL, password: PASSWORD, via: 'page' } });
   });
 
   after(async () => {
-    await browser?.close();
-    await app?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await j?.close();
   });
 
   it('set up an authenticator app, sign out, sign in with password and code', async () => {
-    const page = await context.newPage();
-    await signUpInPage(page, EMAIL, PASSWORD);
-
+    const { page, context, problems } = j;
     await page.locator('#two-factor-link').click();
     await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
     const qr = page.locator('#totp-qr');

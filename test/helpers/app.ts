@@ -74,6 +74,22 @@ export async function startTestApp(options: { backend?: Backend; config?: Record
   };
 }
 
+/**
+ * Records every call the app makes to its password hasher (a dependency), by name, until restore(): tests about
+ * hashing work count calls instead of timing them.
+ */
+export function countHashing(app: App): { calls: string[]; restore(): void } {
+  const real = app.deps.hasher;
+  const calls: string[] = [];
+  app.deps.hasher = {
+    ...real,
+    hash: async (password) => { calls.push('hash'); return real.hash(password); },
+    verify: async (hash, password) => { calls.push('verify'); return real.verify(hash, password); },
+    verifyDummy: async (password) => { calls.push('verifyDummy'); return real.verifyDummy(password); },
+  };
+  return { calls, restore: () => { app.deps.hasher = real; } };
+}
+
 export interface RequestOptions {
   body?: unknown;
   headers?: Record<string, string>;

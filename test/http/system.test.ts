@@ -1,9 +1,8 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import pino from 'pino';
 import { createApp } from '../../src/app.js';
-import { REDACT_PATHS } from '../../src/logger.js';
+import { createLogger } from '../../src/logger.js';
 import { openStore } from '../../src/store/index.js';
 import { testConfig } from '../helpers/config.js';
 import { TestClient, startTestApp, METRICS_AUTH, METRICS_TOKEN, PASSWORD, NEW_PASSWORD, type TestApp } from '../helpers/app.js';
@@ -72,10 +71,28 @@ describe('operator endpoints and the API description', () => {
 });
 
 describe('logs', () => {
+  test('a secret logged by mistake is redacted by the production logger (the second line of defence)', () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const logger = createLogger({ level: 'trace', format: 'json', destination: sink });
+    const secrets = Array.from({ length: 16 }, (_, i) => `mistaken-secret-${i}-value`);
+    const [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p] = secrets as [string, ...string[]];
+    logger.trace({
+      password: a, currentPassword: b, newPassword: c, token: d, secret: e, flowId: f, recoveryCodes: [g], otpauthUrl: h,
+      cookie: i, headers: { cookie: j, authorization: k }, req: { headers: { cookie: l, authorization: m } },
+      body: { password: n, newPassword: o }, res: { 'set-cookie': p },
+    }, 'a careless line');
+    const all = lines.join('');
+    assert.match(all, /a careless line/);
+    assert.match(all, /\[redacted\]/);
+    for (const secret of secrets) assert.ok(!all.includes(secret), `not redacted: ${secret}`);
+  });
+
   test('no password, session token or cookie ever reaches the logs, even at trace level', async () => {
     const lines: string[] = [];
     const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
-    const logger = pino({ level: 'trace', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
+    // The production logger (its redaction is the second line of defence), writing where the test reads.
+    const logger = createLogger({ level: 'trace', format: 'json', destination: sink });
     const config = testConfig();
     const store = openStore(config.databaseUrl);
     const app = await createApp({ config, store, logger });

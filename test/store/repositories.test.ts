@@ -661,19 +661,27 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         deviceType: 'singleDevice', backedUp: false, aaguid: 'x', name: 'Key', now: T0,
       });
       assert.ok(p);
-      assert.equal(await store.passkeys.recordPasskeyUse(p.id, { expectedCounter: 0, newCounter: 7, backedUp: false, now: T0 + 1 }), true);
-      assert.equal(await store.passkeys.recordPasskeyUse(p.id, { expectedCounter: 0, newCounter: 8, backedUp: false, now: T0 + 2 }), false);
+      // Two uses verified against the same counter, recorded at once: one is recorded, the other refused.
+      const raced = await Promise.all([
+        store.passkeys.recordPasskeyUse(p.id, { expectedCounter: 0, newCounter: 7, backedUp: false, now: T0 + 1 }),
+        store.passkeys.recordPasskeyUse(p.id, { expectedCounter: 0, newCounter: 8, backedUp: false, now: T0 + 2 }),
+      ]);
+      assert.deepEqual([...raced].sort(), [false, true], 'exactly one racing use wins');
+      const winner = raced[0] ? { counter: 7, at: T0 + 1 } : { counter: 8, at: T0 + 2 };
       const after = await store.passkeys.findPasskey(a.id, p.id);
-      assert.deepEqual([after?.counter, after?.lastUsedAt], [7, T0 + 1]);
+      assert.deepEqual([after?.counter, after?.lastUsedAt], [winner.counter, winner.at], 'the winner\'s counter');
+      assert.equal(await store.passkeys.recordPasskeyUse(p.id, { expectedCounter: 0, newCounter: 9, backedUp: false, now: T0 + 3 }), false, 'a stale counter, later');
+      assert.equal(await store.passkeys.recordPasskeyUse(p.id, { expectedCounter: winner.counter, newCounter: 9, backedUp: false, now: T0 + 3 }), true, 'the current one');
     });
 
-    test('a passkey challenge is used once, not after it expires, and expired ones are swept', async () => {
+    test('a passkey challenge is used once (also when requests race), not after it expires, and expired ones are swept', async () => {
       const a = await store.accounts.createAccount(newAccount('passkey-challenge@example.org'));
       assert.ok(a);
       const c = await store.passkeys.createChallenge({ id: 'ch-1', purpose: 'second_factor', accountId: a.id, binding: 'flow-hash', challenge: 'abc', now: T0, expiresAt: T0 + 100 });
       assert.deepEqual(await store.passkeys.findChallenge('ch-1'), c);
       assert.deepEqual([c.purpose, c.accountId, c.binding, c.usedAt], ['second_factor', a.id, 'flow-hash', null]);
-      assert.equal(await store.passkeys.useChallenge('ch-1', T0 + 1), true);
+      const raced = await Promise.all([1, 2, 3].map(() => store.passkeys.useChallenge('ch-1', T0 + 1)));
+      assert.deepEqual(raced.filter(Boolean), [true], 'used once, also by racing requests');
       assert.equal(await store.passkeys.useChallenge('ch-1', T0 + 2), false, 'single use');
       await store.passkeys.createChallenge({ id: 'ch-2', purpose: 'passwordless', accountId: null, binding: null, challenge: 'def', now: T0, expiresAt: T0 + 100 });
       assert.equal(await store.passkeys.useChallenge('ch-2', T0 + 100), false, 'expired');

@@ -1,6 +1,8 @@
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseOptions } from '@node-rs/argon2';
+import { Piscina } from 'piscina';
+import type { HashJob } from '../../src/credentials/hash-worker.js';
 import { createPasswordHasher, owaspArgon2Params } from '../../src/credentials/password-hasher.js';
 
 const fast = { memoryKib: 1024, iterations: 1, parallelism: 1 };
@@ -70,4 +72,36 @@ test('the hasher reports each operation’s duration for the metrics', async () 
   await hasher.verify(h, 'q'.repeat(16));
   await hasher.verifyDummy('anything');
   assert.deepEqual(seen, ['hash', 'verify', 'verify']);
+});
+
+test('the dummy verification (an unknown account) is one argon2id verification with the configured parameters, as a wrong password is', async () => {
+  // Counted, not timed: every job the hashing threads run goes through piscina's run(), so the test sees which
+  // verifications a call costs and against which hash; equal parameters are equal work.
+  const params = { memoryKib: 2048, iterations: 2, parallelism: 1 };
+  const hasher = await createPasswordHasher({ params, threads: 1 });
+  try {
+    const stored = await hasher.hash('the real password, long enough');
+    const run = mock.method(Piscina.prototype, 'run');
+    const jobs = (): HashJob[] => run.mock.calls.map((c) => c.arguments[0] as HashJob);
+    try {
+      assert.equal(await hasher.verify(stored, 'a wrong password, long enough'), false);
+      const [wrong, ...moreForWrong] = jobs();
+      run.mock.resetCalls();
+      await hasher.verifyDummy('a wrong password, long enough');
+      const [dummy, ...moreForDummy] = jobs();
+      assert.deepEqual([moreForWrong, moreForDummy], [[], []], 'one job each');
+      assert.ok(wrong?.op === 'verify' && dummy?.op === 'verify', 'both are verifications');
+      const cost = (hash: string): object => {
+        const o = parseOptions(hash);
+        return { algorithm: o.algorithm, memoryCost: o.memoryCost, timeCost: o.timeCost, parallelism: o.parallelism };
+      };
+      assert.deepEqual(cost(dummy.hash), cost(wrong.hash));
+      assert.deepEqual(cost(dummy.hash), { algorithm: 2, memoryCost: 2048, timeCost: 2, parallelism: 1 });
+      assert.notEqual(dummy.hash, stored, 'not the account\'s hash');
+    } finally {
+      run.mock.restore();
+    }
+  } finally {
+    await hasher.close();
+  }
 });
