@@ -36,7 +36,7 @@ const BACKUP_FORMAT = 1;
 
 function sqliteDatabasePath(config: Config): string {
   if (config.databaseUrl.startsWith('postgres')) {
-    throw new BackupError('the database is PostgreSQL: back it up with pg_dump and keep the server secret (PASSDESK_SECRET or DATA_DIR/secret) with the dump; see "Backup and restore" in the README');
+    throw new BackupError('the database is PostgreSQL: back it up with pg_dump and keep the server secret (PASSDESK_SECRET or DATA_DIR/secret) with the dump; see docs/guides/operations.md');
   }
   const path = sqlitePathFromUrl(config.databaseUrl);
   if (path === ':memory:') throw new BackupError('an in-memory database has nothing to back up');

@@ -23,7 +23,8 @@ import { mailStatus, runWorker } from './mail/cli.js';
 import { BackupError, backupDatabase, restoreDatabase } from './backup.js';
 import { assertSecretMatchesDatabase } from './secret-check.js';
 
-const USAGE = `Usage: passdesk <command> [options]
+/** The usage text; docs/reference/cli.md is generated from it (`npm run docs:generate`). */
+export const USAGE = `Usage: passdesk <command> [options]
 
 Commands:
   serve                         Run the service (migrates the database first).
@@ -43,7 +44,7 @@ ${BREACHED_USAGE}
                                 replaces an existing database, keeping it beside as .replaced-TIME.
 
 Configuration comes from PASSDESK_* environment variables and an optional JSON file named by
-PASSDESK_CONFIG. See the README for every key.`;
+PASSDESK_CONFIG. Every key: passdesk config keys, or docs/reference/configuration.md.`;
 
 export interface CliIo {
   stdout: (line: string) => void;

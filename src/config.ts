@@ -29,6 +29,9 @@ const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
   return ms;
 });
 
+/** The duration type, so that the generated reference (scripts/docs.ts) writes its defaults as "1h", not ms. */
+export { duration as durationSchema };
+
 /** "a, b" in the environment or ["a", "b"] in a config file; each 1–64 characters, at most 1000 of them. */
 const termList = z
   .union([z.string().transform((v) => v.split(',')), z.array(z.string())])
@@ -94,30 +97,33 @@ const trustProxy = z.union([
   return { addresses: entries };
 });
 
-/** Every key, its env variable and its default. The README's table is written from this. */
+/**
+ * Every key, its env variable, its default and what it does (`doc`). `defaultText` says what an optional key
+ * falls back to. docs/reference/configuration.md is generated from this (`npm run docs:generate`).
+ */
 export const configKeys = {
   host: { env: 'PASSDESK_HOST', schema: z.string().min(1).default('127.0.0.1'), doc: 'Address to listen on.' },
   port: { env: 'PASSDESK_PORT', schema: intFromString(0, 65535).default(8080), doc: 'TCP port to listen on.' },
   baseUrl: {
-    env: 'PASSDESK_BASE_URL',
+    env: 'PASSDESK_BASE_URL', defaultText: 'http://HOST:PORT (http://127.0.0.1:8080)',
     schema: z.url({ protocol: /^https?$/ }).optional(),
     doc: 'Public origin (https://id.example.org). Links, cookies and the Origin check follow it. Default http://HOST:PORT.',
   },
   dataDir: { env: 'PASSDESK_DATA_DIR', schema: z.string().min(1).default('./data'), doc: 'Directory for the SQLite file and the generated secret.' },
   databaseUrl: {
-    env: 'PASSDESK_DATABASE_URL',
+    env: 'PASSDESK_DATABASE_URL', defaultText: 'sqlite:DATA_DIR/passdesk.sqlite',
     schema: z.string().regex(/^(postgres(ql)?:\/\/|sqlite:|file:)/, 'expected postgres://…, sqlite:PATH or file:PATH').optional(),
     doc: 'Database. Default: SQLite file DATA_DIR/passdesk.sqlite. postgres://user@host:5432/db for PostgreSQL.',
   },
   registration: { env: 'PASSDESK_REGISTRATION', schema: z.enum(['open', 'closed']).default('open'), doc: '"open": anyone may sign up; "closed": only admins and the CLI create accounts.' },
   secret: {
-    env: 'PASSDESK_SECRET',
+    env: 'PASSDESK_SECRET', defaultText: 'generated into DATA_DIR/secret',
     schema: z.string().min(32, 'must be at least 32 characters').optional(),
-    doc: 'Server secret (CSRF tokens and other MACs). Generated into DATA_DIR/secret on first start if unset.',
+    doc: 'Server secret: CSRF tokens and other MACs, and the keys that seal authenticator keys and queued mail. Generated into DATA_DIR/secret on first start if unset; keep it with every backup, and give every node the same one.',
   },
   environment: { env: 'PASSDESK_ENV', schema: z.enum(['development', 'production', 'test']).default('development'), doc: 'development: pretty logs on a terminal; production: JSON logs; test: no logs and no process metrics.' },
   logLevel: { env: 'PASSDESK_LOG_LEVEL', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), doc: 'Log level.' },
-  logFormat: { env: 'PASSDESK_LOG_FORMAT', schema: z.enum(['json', 'pretty']).optional(), doc: 'json (default in production) or pretty (default in development on a terminal).' },
+  logFormat: { env: 'PASSDESK_LOG_FORMAT', defaultText: 'pretty on a terminal in development, else json', schema: z.enum(['json', 'pretty']).optional(), doc: 'json (default in production) or pretty (default in development on a terminal).' },
   organizationName: { env: 'PASSDESK_ORGANIZATION_NAME', schema: z.string().min(1).max(100).default('Passdesk'), doc: 'Name shown on pages.' },
   supportContact: { env: 'PASSDESK_SUPPORT_CONTACT', schema: z.string().max(200).optional(), doc: 'How to reach the help desk, shown on pages.' },
   sessionIdleTimeout: { env: 'PASSDESK_SESSION_IDLE_TIMEOUT', schema: duration.default(3_600_000), doc: 'Sign out after this much inactivity (NIST SP 800-63B-4 AAL2: 1h).' },
@@ -125,7 +131,7 @@ export const configKeys = {
   argon2MemoryKib: { env: 'PASSDESK_ARGON2_MEMORY_KIB', schema: intFromString(1024, 4_194_304).default(19_456), doc: 'argon2id memory cost in KiB (OWASP: 19456).' },
   argon2Iterations: { env: 'PASSDESK_ARGON2_ITERATIONS', schema: intFromString(1, 100).default(2), doc: 'argon2id time cost (OWASP: 2).' },
   argon2Parallelism: { env: 'PASSDESK_ARGON2_PARALLELISM', schema: intFromString(1, 64).default(1), doc: 'argon2id lanes (OWASP: 1).' },
-  hashThreads: { env: 'PASSDESK_HASH_THREADS', schema: intFromString(0, 256).optional(), doc: 'Worker threads for password hashing, each at a lower CPU priority than request handling so sign-in load never delays other requests (default: one per core; 0: libuv\'s shared pool).' },
+  hashThreads: { env: 'PASSDESK_HASH_THREADS', defaultText: 'one per core', schema: intFromString(0, 256).optional(), doc: 'Worker threads for password hashing, each at a lower CPU priority than request handling so sign-in load never delays other requests (default: one per core; 0: libuv\'s shared pool).' },
   passwordMinLength: { env: 'PASSDESK_PASSWORD_MIN_LENGTH', schema: intFromString(8, 256).default(15), doc: 'Minimum password length in characters for accounts that sign in with a password alone (NIST SP 800-63B-4 §3.1.1.2: 15).' },
   passwordMinLengthWithSecondFactor: { env: 'PASSDESK_PASSWORD_MIN_LENGTH_WITH_2FA', schema: intFromString(8, 256).default(8), doc: 'Minimum length for accounts with a second factor enrolled (NIST SP 800-63B-4 §3.1.1.2: 8).' },
   passwordMaxLength: { env: 'PASSDESK_PASSWORD_MAX_LENGTH', schema: intFromString(64, 256).default(256), doc: 'Maximum length in code points after NFC normalisation; never truncated (NIST: allow at least 64).' },
@@ -133,8 +139,8 @@ export const configKeys = {
   passwordBannedTerms: { env: 'PASSDESK_PASSWORD_BANNED_TERMS', schema: termList, doc: 'The organisation\'s banned words, comma-separated (in a config file: a JSON array); matched with case, leetspeak and one-typo variants.' },
   passwordMinCharacterClasses: { env: 'PASSDESK_PASSWORD_MIN_CHARACTER_CLASSES', schema: intFromString(0, 5).default(0), doc: 'Organisation option: at least this many of lowercase, uppercase, digits, symbols, letters without case (Active Directory "3 of 4" = 3). 0 = off, as NIST advises.' },
   passwordHistory: { env: 'PASSDESK_PASSWORD_HISTORY', schema: intFromString(0, 50).default(0), doc: 'Organisation option: refuse the last N passwords (checked against their stored hashes). 0 = off.' },
-  passwordMinAge: { env: 'PASSDESK_PASSWORD_MIN_AGE', schema: duration.optional(), doc: 'Organisation option: how long after a change the password cannot be changed again (stops cycling through the history). Unset = off.' },
-  passwordMaxAge: { env: 'PASSDESK_PASSWORD_MAX_AGE', schema: duration.optional(), doc: 'Organisation option: passwords expire this long after they were set and must be changed at the next sign-in. Unset = never (NIST advises against expiry).' },
+  passwordMinAge: { env: 'PASSDESK_PASSWORD_MIN_AGE', defaultText: 'unset: off', schema: duration.optional(), doc: 'Organisation option: how long after a change the password cannot be changed again (stops cycling through the history). Unset = off.' },
+  passwordMaxAge: { env: 'PASSDESK_PASSWORD_MAX_AGE', defaultText: 'unset: never', schema: duration.optional(), doc: 'Organisation option: passwords expire this long after they were set and must be changed at the next sign-in. Unset = never (NIST advises against expiry).' },
   passwordExpiryReminderDays: { env: 'PASSDESK_PASSWORD_EXPIRY_REMINDER_DAYS', schema: intFromString(1, 90).default(14), doc: 'With expiry: remind this many days before.' },
   signInMaxFailuresPerAccount: { env: 'PASSDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT', schema: intFromString(1, 10_000).default(10), doc: 'Failed sign-ins for one email from one IP within the throttle window before further tries from that IP get 429 (this limit never stops the owner elsewhere).' },
   signInMaxFailuresPerIp: { env: 'PASSDESK_SIGNIN_MAX_FAILURES_PER_IP', schema: intFromString(1, 1_000_000).default(100), doc: 'Failed sign-ins from one IP (an IPv6 client\'s /64), any email, within the throttle window before each further try needs a solved bot challenge, up to PASSDESK_CHALLENGE_IP_CAP times this, then 429 (429 at once with PASSDESK_CHALLENGE=off).' },
@@ -155,12 +161,12 @@ export const configKeys = {
     doc: 'Roles whose self-service reset needs a second method besides email (a second factor or, when on, security questions), as Entra ID does for administrators. Without one they reset through the help desk. "none" for no role.',
   },
   webauthnRpId: {
-    env: 'PASSDESK_WEBAUTHN_RP_ID',
+    env: 'PASSDESK_WEBAUTHN_RP_ID', defaultText: 'the host of the base URL',
     schema: z.string().trim().toLowerCase().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, 'expected a domain name such as "example.org"').optional(),
     doc: 'Passkeys (WebAuthn): the relying party ID, the domain passkeys are bound to (the base URL\'s host or a parent domain of it). Default: the host of the base URL. Browsers refuse an IP address: open Passdesk under a name (http://localhost:8080 for a try-out).',
   },
   webauthnOrigins: {
-    env: 'PASSDESK_WEBAUTHN_ORIGINS',
+    env: 'PASSDESK_WEBAUTHN_ORIGINS', defaultText: 'the base URL',
     schema: z.union([z.string().transform((v) => v.split(',')), z.array(z.string())])
       .transform((list) => list.map((o) => o.trim()).filter(Boolean))
       .pipe(z.array(z.url({ protocol: /^https?$/, error: 'expected origins such as https://id.example.org' })).max(20))
@@ -170,7 +176,7 @@ export const configKeys = {
   notMeTokenTtl: { env: 'PASSDESK_NOT_ME_TOKEN_TTL', schema: duration.default(604_800_000), doc: 'How long the one-time “This wasn’t me” link in a security email works (default 7d).' },
   helpdeskEmail: { env: 'PASSDESK_HELPDESK_EMAIL', schema: z.email({ error: 'expected an email address' }).max(254).optional(), doc: 'The help desk’s address: told by email whenever someone uses “This wasn’t me”. Unset: nobody is told.' },
   trustProxy: {
-    env: 'PASSDESK_TRUST_PROXY',
+    env: 'PASSDESK_TRUST_PROXY', defaultText: 'none: the socket\'s address',
     schema: trustProxy.default(false),
     doc: 'Reverse proxies in front whose X-Forwarded-For/-Proto/-Host are believed: their addresses or CIDRs, comma-separated (in a config file: a JSON array; also loopback, uniquelocal, linklocal), or how many proxies there are (e.g. 1; only when nothing can reach the service except through them). The client IP is the first untrusted address from the right. "true" is refused. Unset: the socket\'s address.',
   },
@@ -202,21 +208,21 @@ export const configKeys = {
   challengeIpCap: { env: 'PASSDESK_CHALLENGE_IP_CAP', schema: intFromString(1, 100).default(10), doc: 'Bot challenges lift a per-IP limit only this many times over: past this multiple of the limit in its window (sign-in: 10 × PASSDESK_SIGNIN_MAX_FAILURES_PER_IP) a client gets 429 whatever it solves, until the window lets it under again (1: a challenge never lifts the limit).' },
   challengeTtl: { env: 'PASSDESK_CHALLENGE_TTL', schema: duration.default(600_000), doc: 'How long an issued bot challenge (or no-JavaScript ticket) can be used; each works once (default 10m).' },
   challengeFallbackDelay: { env: 'PASSDESK_CHALLENGE_FALLBACK_DELAY', schema: duration.default(5000), doc: 'Without JavaScript: a page’s ticket is accepted this long after it was issued, and one IP gets about one ticket accepted per this long (default 5s).' },
-  breachedFile: { env: 'PASSDESK_BREACHED_FILE', schema: z.string().min(1).optional(), doc: 'Offline breached-password set written by `passdesk breached import` (default DATA_DIR/breached-passwords.bin); a new import is picked up without a restart.' },
-  breachedApiUrl: { env: 'PASSDESK_BREACHED_API_URL', schema: z.url({ protocol: /^https?$/ }).optional(), doc: 'Base URL of a Pwned Passwords range API (k-anonymity: only 5 hex characters of the SHA-1 are sent), e.g. https://api.pwnedpasswords.com. Off unless set.' },
+  breachedFile: { env: 'PASSDESK_BREACHED_FILE', defaultText: 'DATA_DIR/breached-passwords.bin', schema: z.string().min(1).optional(), doc: 'Offline breached-password set written by `passdesk breached import` (default DATA_DIR/breached-passwords.bin); a new import is picked up without a restart.' },
+  breachedApiUrl: { env: 'PASSDESK_BREACHED_API_URL', defaultText: 'none: off', schema: z.url({ protocol: /^https?$/ }).optional(), doc: 'Base URL of a Pwned Passwords range API (k-anonymity: only 5 hex characters of the SHA-1 are sent), e.g. https://api.pwnedpasswords.com. Off unless set.' },
   breachedApiTimeout: { env: 'PASSDESK_BREACHED_API_TIMEOUT', schema: duration.default(2000), doc: 'How long to wait for the range API before treating it as unreachable.' },
   breachedApiOnError: { env: 'PASSDESK_BREACHED_API_ON_ERROR', schema: z.enum(['open', 'closed']).default('open'), doc: 'When the range API is unreachable: "open" accepts the password (the offline set still applies), "closed" refuses it until the API answers.' },
   // Mail (mail/): delivery of the outbox.
-  smtpUrl: { env: 'PASSDESK_SMTP_URL', schema: z.string().regex(/^smtps?:\/\/[^/\s]+/, 'expected smtp://user:pass@host:port or smtps://…').optional(), doc: 'SMTP server for outgoing mail (smtp://user:pass@host:587, smtps://… for TLS from the start). Unset: the dev mailbox on a loopback base URL outside production; on any other base URL Passdesk refuses to start (unless PASSDESK_DEV_MAILBOX=true); in production messages wait in the outbox.' },
+  smtpUrl: { env: 'PASSDESK_SMTP_URL', defaultText: 'none: the dev mailbox on a loopback base URL outside production', schema: z.string().regex(/^smtps?:\/\/[^/\s]+/, 'expected smtp://user:pass@host:port or smtps://…').optional(), doc: 'SMTP server for outgoing mail (smtp://user:pass@host:587, smtps://… for TLS from the start). Unset: the dev mailbox on a loopback base URL outside production; on any other base URL Passdesk refuses to start (unless PASSDESK_DEV_MAILBOX=true); in production messages wait in the outbox.' },
   devMailbox: { env: 'PASSDESK_DEV_MAILBOX', schema: boolFromString.default(false), doc: 'DANGEROUS: keep the dev mailbox (every email, reset links included, readable by anyone at /dev/mailbox) on a base URL that is not loopback. Without SMTP it is on by itself only for localhost, 127.0.0.0/8 and [::1]; never in production.' },
   smtpSecurity: { env: 'PASSDESK_SMTP_SECURITY', schema: z.enum(['auto', 'starttls', 'tls', 'none']).default('auto'), doc: 'auto: STARTTLS when offered (TLS for smtps://); starttls: refuse to send without STARTTLS; tls: TLS from the start; none: never upgrade.' },
   smtpCaFile: { env: 'PASSDESK_SMTP_CA_FILE', schema: z.string().min(1).optional(), doc: 'PEM file of a CA to trust for the SMTP server\'s certificate, besides the system\'s.' },
-  mailFrom: { env: 'PASSDESK_MAIL_FROM', schema: z.string().min(3).max(254).optional(), doc: 'From address of every email. Default "ORGANIZATION_NAME" <no-reply@BASE_URL host>.' },
+  mailFrom: { env: 'PASSDESK_MAIL_FROM', defaultText: '"ORGANIZATION_NAME" <no-reply@BASE_URL host>', schema: z.string().min(3).max(254).optional(), doc: 'From address of every email. Default "ORGANIZATION_NAME" <no-reply@BASE_URL host>.' },
   mailReplyTo: { env: 'PASSDESK_MAIL_REPLY_TO', schema: z.string().min(3).max(254).optional(), doc: 'Reply-To address (e.g. the help desk). Default: none.' },
   mailLogoUrl: { env: 'PASSDESK_MAIL_LOGO_URL', schema: z.url({ protocol: /^https$/ }).optional(), doc: 'https URL of a logo shown at the top of HTML emails.' },
   dkimPrivateKey: { env: 'PASSDESK_DKIM_PRIVATE_KEY', schema: z.string().min(1).optional(), doc: 'DKIM signing key: a PEM, or the path of a PEM file. Needs PASSDESK_DKIM_SELECTOR.' },
   dkimSelector: { env: 'PASSDESK_DKIM_SELECTOR', schema: z.string().regex(/^[A-Za-z0-9._-]{1,63}$/, 'expected a DNS label such as "passdesk"').optional(), doc: 'DKIM selector (the key is published at SELECTOR._domainkey.DOMAIN).' },
-  dkimDomain: { env: 'PASSDESK_DKIM_DOMAIN', schema: z.string().min(1).max(253).optional(), doc: 'DKIM signing domain. Default: the domain of the From address.' },
+  dkimDomain: { env: 'PASSDESK_DKIM_DOMAIN', defaultText: 'the From address\'s domain', schema: z.string().min(1).max(253).optional(), doc: 'DKIM signing domain. Default: the domain of the From address.' },
   mailMaxAttempts: { env: 'PASSDESK_MAIL_MAX_ATTEMPTS', schema: intFromString(1, 100).default(10), doc: 'Delivery attempts per message before it is marked failed.' },
   mailRetryBase: { env: 'PASSDESK_MAIL_RETRY_BASE', schema: duration.default(30_000), doc: 'Wait before the first retry; it doubles with each further attempt, up to 1h (default 30s: 30s, 1m, 2m … ).' },
   mailRetention: { env: 'PASSDESK_MAIL_RETENTION', schema: duration.default(2_592_000_000), doc: 'Sent and failed messages are deleted from the outbox this long after they settled (default 30d); their bodies are dropped at once.' },

@@ -1,7 +1,7 @@
 // Worker threads for CPU-heavy work (password hashing, strength estimation), from piscina, each at a lower
 // scheduling priority than the event loop when asked. libuv's shared pool would also keep such work off the
 // event loop, but its threads compete with it at equal priority: under sign-in load every other request
-// waited its turn behind the hashes (session-check p99 36 ms in `npm run bench`; see the README's figures).
+// waited its turn behind the hashes (session-check p99 36 ms in `npm run bench`; see docs/benchmarks.md).
 // The code a thread runs is a real module beside its caller (e.g. credentials/hash-worker.ts), type-checked
 // with the rest; `workerFile` picks the .ts source under tsx and the compiled .js in dist/.
 import { Piscina } from 'piscina';
