@@ -15,7 +15,7 @@ import type { PasswordPolicy } from './core/password-policy.js';
 import { sharedStrengthEstimator, type StrengthEstimator } from './policy/strength-estimator.js';
 import { buildServer } from './http/server.js';
 import { createLogger } from './logger.js';
-import type { HttpContext } from './http/context.js';
+import type { HttpContext } from './http/shared/context.js';
 import { memoryAttemptLimiter } from './core/attempt-limiter.js';
 import { createSecretBox } from './core/secret-box.js';
 import { assertSecretMatchesDatabase } from './secret-check.js';
@@ -28,16 +28,12 @@ import { createChallengeService } from './core/challenge.js';
 import { CHALLENGE_ISSUE_MAX_PER_IP, CHALLENGE_ISSUE_WINDOW_MS, SIGN_UP_CHALLENGE_AFTER_PER_IP, SIGN_UP_WINDOW_MS } from './flows/challenge.js';
 import { backgroundTasks } from './flows/background.js';
 import { RESET_CODE_MAX_FAILURES_PER_IP, RESET_MAX_PER_IP, RESET_THROTTLE_WINDOW_MS } from './flows/reset-password.js';
-import { resetRoutes } from './http/reset/routes.js';
 import { NOT_ME_MAX_PER_IP, NOT_ME_THROTTLE_WINDOW_MS } from './flows/not-me.js';
 import { PASSKEY_CHALLENGE_SWEEP_INTERVAL_MS, PASSWORDLESS_OPTIONS_MAX_PER_IP, PASSWORDLESS_OPTIONS_WINDOW_MS, sweepExpiredPasskeyChallenges } from './flows/passkeys.js';
-import { notMeRoutes } from './http/not-me/routes.js';
 import { createMailSystem, mailMode, type MailSystem } from './mail/setup.js';
 import { registerMailMetrics } from './mail/metrics.js';
 import type { MailTransport } from './mail/smtp.js';
-import { devMailboxRoutes } from './http/mail/dev-mailbox.js';
 import { buildMetricsServer, describeMetrics } from './http/plugins/metrics.js';
-import { mailSettingsRoutes } from './http/mail/settings-routes.js';
 
 export interface AppOptions {
   config: Config;
@@ -198,11 +194,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       signUpThrottle: { perIp: memoryAttemptLimiter({ limit: SIGN_UP_CHALLENGE_AFTER_PER_IP, keep: SIGN_UP_CHALLENGE_AFTER_PER_IP * config.challengeIpCap, windowMs: SIGN_UP_WINDOW_MS, clock }) },
       challengeIssueThrottle: { perIp: memoryAttemptLimiter({ limit: CHALLENGE_ISSUE_MAX_PER_IP, windowMs: CHALLENGE_ISSUE_WINDOW_MS, clock }) },
     };
-    const { server, ctx } = await buildServer({ config, deps, metrics, logger });
-    await server.register(async (s) => mailSettingsRoutes(s, ctx));
-    await server.register(async (s) => resetRoutes(s, ctx));
-    await server.register(async (s) => notMeRoutes(s, ctx));
-    if (mail.mode === 'dev-mailbox') await server.register(async (s) => devMailboxRoutes(s, ctx, store, mail.bodies));
+    const devMailbox = mail.mode === 'dev-mailbox' ? { store, bodies: mail.bodies } : undefined;
+    const { server, ctx } = await buildServer({ config, deps, metrics, logger, routes: { devMailbox } });
     const metricsServer = await buildMetricsServer(ctx, logger);
     logger.info(describeMetrics(ctx));
     if (!ctx.cookies.secure) {

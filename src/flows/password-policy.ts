@@ -3,6 +3,7 @@
 // lets someone choose a password calls `assertPasswordAllowed`; sign-in calls `tightenAtSignIn`.
 import { PassdeskError, type ErrorCode } from '../core/errors.js';
 import { evaluatePassword, type EvaluationPurpose, type PolicyContext, type PolicyEvaluation } from '../core/password-policy.js';
+import { assertPasswordWithinLimit } from '../core/password-rules.js';
 import type { Account, Repositories } from '../store/index.js';
 import type { FlowDeps, RequestContext } from './deps.js';
 import { createHash } from 'node:crypto';
@@ -60,6 +61,8 @@ export async function evaluateForAccount(deps: FlowDeps, candidate: string, purp
 
 /** Throws the first violation as a PassdeskError (its code and message), with every violation in details. */
 export async function assertPasswordAllowed(deps: FlowDeps, candidate: string, purpose: Exclude<EvaluationPurpose, 'sign-in'>, subject: PasswordSubject): Promise<PolicyEvaluation> {
+  // Before the estimator sees it: the same microsecond refusal the HTTP edge gives, for the CLI too.
+  assertPasswordWithinLimit(candidate);
   let evaluation: PolicyEvaluation;
   try {
     evaluation = await evaluateForAccount(deps, candidate, purpose, subject);

@@ -1,4 +1,4 @@
-// Builds the Fastify server: plugins in order, then routes. No SQL here, no rules: flows do the work.
+// Builds the Fastify server: plugins in order, then the routes (routes.ts). No SQL here, no rules: flows do the work.
 import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger } from 'fastify';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
@@ -6,20 +6,12 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import type { Config } from '../config.js';
 import type { FlowDeps } from '../flows/deps.js';
 import type { Metrics } from '../metrics.js';
-import { cookieSettings, createAuthenticator, type HttpContext } from './context.js';
+import { cookieSettings, createAuthenticator, type HttpContext } from './shared/context.js';
 import { registerSecurity } from './plugins/security.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { trustProxyFunction } from './plugins/trust-proxy.js';
 import { registerInputHygiene } from './plugins/input-hygiene.js';
-import { apiRoutes } from './api/routes.js';
-import { passwordPolicyRoutes } from './api/password-policy-routes.js';
-import { systemRoutes } from './api/system.js';
-import { twoFactorRoutes } from './api/two-factor-routes.js';
-import { passkeyRoutes } from './api/passkey-routes.js';
-import { securityQuestionPages, securityQuestionRoutes } from './api/security-questions-routes.js';
-import { pageRoutes } from './pages/routes.js';
-import { stepUpRoutes } from './api/step-up-routes.js';
-import { challengeRoutes } from './challenge.js';
+import { registerRoutes, type RouteOptions } from './routes.js';
 
 /**
  * fastify-type-provider-zod writes every schema that has a Zod `id` twice, as read (`AccountInput`) and as
@@ -51,6 +43,7 @@ export interface ServerOptions {
   deps: FlowDeps;
   metrics: Metrics;
   logger: FastifyBaseLogger;
+  routes?: RouteOptions;
 }
 
 /** JSON bodies here are small; anything larger is refused with 413 before it is parsed. */
@@ -106,15 +99,6 @@ export async function buildServer(o: ServerOptions): Promise<{ server: FastifyIn
     request.log.info({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
 
-  await server.register(async (api) => apiRoutes(api, ctx));
-  await server.register(async (api) => passwordPolicyRoutes(api, ctx));
-  await server.register(async (api) => twoFactorRoutes(api, ctx));
-  await server.register(async (api) => passkeyRoutes(api, ctx));
-  await server.register(async (api) => stepUpRoutes(api, ctx));
-  await server.register(async (api) => challengeRoutes(api, ctx));
-  await server.register(async (api) => securityQuestionRoutes(api, ctx));
-  await server.register(async (pages) => securityQuestionPages(pages, ctx));
-  await server.register(async (sys) => systemRoutes(sys, ctx));
-  await server.register(async (pages) => pageRoutes(pages, ctx));
+  await registerRoutes(server, ctx, o.routes);
   return { server, ctx };
 }

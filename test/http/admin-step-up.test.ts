@@ -123,7 +123,7 @@ it('tripwire: role checks live only where this walk knows about them', () => {
     .filter((f) => /\brole\s*[!=]==?\s*'(admin|helpdesk)'|kind:\s*'admin'/.test(readFileSync(f, 'utf8')))
     .map((f) => relative(src, f))
     .sort();
-  // flows/admin.ts is the check; http/api/routes.ts decides that a signed-in admin creating an account acts as one;
+  // flows/admin.ts is the check; http/sign-up/api.ts decides that a signed-in admin creating an account acts as one;
   // flows/register.ts declares that registrar. A new file here is a new admin action: add it to ADMIN_ROUTES.
-  assert.deepEqual(found, ['flows/admin.ts', 'flows/register.ts', 'http/api/routes.ts']);
+  assert.deepEqual(found, ['flows/admin.ts', 'flows/register.ts', 'http/sign-up/api.ts']);
 });

@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp } from '../helpers/app.js';
-import { PASSWORD_CHECKS_PER_MINUTE } from '../../src/http/api/password-policy-routes.js';
+import { PASSWORD_CHECKS_PER_MINUTE } from '../../src/http/password/api.js';
 
 type App = Awaited<ReturnType<typeof startTestApp>>;
 

@@ -250,6 +250,14 @@ describe('passdesk CLI (a real child process)', { concurrency: 2 }, () => {
         assert.ok(!run.stderr.includes('tooshort'), 'the refused password is not echoed');
       });
 
+      it('a password over the absolute ceiling (256) is refused as the API refuses it, before the policy weighs it', async () => {
+        // Issue 12: the ceiling lived in the HTTP layer only; flows/password-policy.ts now applies it to every new password.
+        const long = 'long passphrase words '.repeat(14).slice(0, 300);
+        const run = await passdesk(['user', 'create', '--email', 'toolong@example.org'], { dataDir, input: `${long}\n` });
+        assert.notEqual(run.code, 0, show(run));
+        assert.match(run.stderr, /Use at most 256 characters — you have 300\. \(PASSWORD_TOO_LONG\)/);
+      });
+
       it('empty standard input is an empty password, refused', async () => {
         const run = await passdesk(['user', 'create', '--email', 'empty@example.org'], { dataDir, input: '' });
         assert.notEqual(run.code, 0, show(run));

@@ -5,8 +5,8 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { PassdeskError, isPassdeskError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
 import { errorPage } from '../../web/views/pages.js';
-import { INVALID_CHARACTERS_ISSUE } from '../api/schemas.js';
-import type { HttpContext } from '../context.js';
+import { INVALID_CHARACTERS_ISSUE } from '../shared/schemas.js';
+import type { HttpContext } from '../shared/context.js';
 import { isDatabaseUnavailable, isOutOfSpace } from '../../store/index.js';
 
 export function wantsHtml(request: FastifyRequest): boolean {

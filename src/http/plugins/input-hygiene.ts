@@ -3,7 +3,7 @@
 // PostgreSQL's text cannot hold U+0000 (the driver's error became a 500) and SQLite would store it, so the
 // same 400 INVALID_CHARACTERS on both stores. Doing it here, once, covers routes whose schemas forget it
 // and routes added later. (Headers cannot carry a NUL: Node's HTTP parser refuses them with 400.)
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify';
 import { PassdeskError } from '../../core/errors.js';
 import { containsNul } from '../../core/text-input.js';
 
@@ -42,6 +42,8 @@ export interface RouteEntry {
   url: string;
   /** The route's schema as declared (Zod objects for body, querystring, params), if any. */
   schema: Record<string, unknown> | undefined;
+  /** The route's config as declared (pages: `auth`, `stepUp`; shared/pages.ts). */
+  config: FastifyContextConfig | undefined;
 }
 
 const tables = new WeakMap<FastifyInstance, RouteEntry[]>();
@@ -57,6 +59,6 @@ export function registerInputHygiene(app: FastifyInstance): void {
   const table: RouteEntry[] = [];
   tables.set(app, table);
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) table.push({ method, url: route.url, schema: route.schema as Record<string, unknown> | undefined });
+    for (const method of [route.method].flat()) table.push({ method, url: route.url, schema: route.schema as Record<string, unknown> | undefined, config: route.config });
   });
 }

@@ -4,7 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { PassdeskError } from '../../core/errors.js';
-import type { HttpContext } from '../context.js';
+import type { HttpContext } from '../shared/context.js';
 import { registerErrorHandling } from './errors.js';
 
 /** Compared as SHA-256 digests, so neither the token's content nor its length shows in the timing. */

@@ -1,7 +1,7 @@
 // Cross-site request refusal and security headers, for every route.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PassdeskError } from '../../core/errors.js';
-import type { HttpContext } from '../context.js';
+import type { HttpContext } from '../shared/context.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -3,22 +3,27 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { completeSecondFactor, confirmTotp, listFactors, regenerateRecoveryCodes, removeFactor, renameFactor, startTotpEnrolment } from '../../flows/two-factor.js';
-import { deviceCookieOf, requestContext, setDeviceCookie, setSessionCookie, type HttpContext } from '../context.js';
+import { deviceCookieOf, requestContext, setDeviceCookie, setSessionCookie, type HttpContext } from '../shared/context.js';
 import { issueDeviceCookie } from '../../flows/sign-in.js';
-import { accountView, errors, freeText, passwordInput, sessionView, toAccountView, toSessionView } from './schemas.js';
-import { assertPasswordWithinLimit } from './routes.js';
-import { asAssertion, passkeyAssertionInput } from './passkey-routes.js';
+import { assertPasswordWithinLimit } from '../../core/password-rules.js';
+import { accountView, errors, passwordInput, sessionView, toAccountView, toSessionView } from '../shared/schemas.js';
+import { asAssertion, passkeyAssertionInput } from '../shared/passkey-input.js';
+import { factorNameInput } from './schemas.js';
 
 const cookieAuth = [{ sessionCookie: [] }];
 /** A TOTP code or a recovery code, with the spaces or dashes people type. */
 const codeInput = z.string().trim().min(1).max(32);
 const iso = (ms: number): string => new Date(ms).toISOString();
-/** What a person calls a factor: trimmed, 1–64 characters, no control or format characters. */
-export const factorNameInput = freeText('authenticator name', { min: 1, max: 64 });
 const stepUpNote = ' Needs a recent authentication with the account’s strongest method: otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).';
 const factorView = z.object({ id: z.string(), type: z.literal('totp'), name: z.string(), createdAt: z.string(), confirmedAt: z.string() });
 
-export async function twoFactorRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+export async function twoFactorApi(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+  await myFactorsApi(app, ctx);
+  await secondStepApi(app, ctx);
+}
+
+/** My second factors: enrol an authenticator app, list, rename and remove them, new recovery codes. */
+async function myFactorsApi(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/api/v1/2fa', {
@@ -118,6 +123,11 @@ export async function twoFactorRoutes(app: FastifyInstance, ctx: HttpContext): P
     const f = await renameFactor(ctx.deps, auth, request.params.id, request.body.name, requestContext(request));
     return { factor: { ...f, createdAt: iso(f.createdAt), confirmedAt: iso(f.confirmedAt) } };
   });
+}
+
+/** The second step of a sign-in, for an account with a second factor. */
+async function secondStepApi(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post('/api/v1/sessions/second-factor', {
     schema: {

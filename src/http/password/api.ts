@@ -1,4 +1,5 @@
-// The password policy as data and sentences, and a live check for the pages' checklist and other front ends.
+// Changing my password, and the password policy as data and sentences with a live check for the pages' checklist
+// and other front ends.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -6,8 +7,10 @@ import { PassdeskError } from '../../core/errors.js';
 import { describePolicy, passwordRulesAttribute } from '../../core/password-policy.js';
 import { memoryAttemptLimiter } from '../../core/attempt-limiter.js';
 import { evaluateForAccount } from '../../flows/password-policy.js';
-import type { HttpContext } from '../context.js';
-import { errors, passwordInput } from './schemas.js';
+import { assertPasswordWithinLimit } from '../../core/password-rules.js';
+import { changePassword } from '../../flows/change-password.js';
+import { requestContext, setSessionCookie, type HttpContext } from '../shared/context.js';
+import { errors, passwordInput, sessionView, toSessionView } from '../shared/schemas.js';
 import { perIpKey } from '../../core/client-key.js';
 
 /** Live checks per minute, per IP and per session: enough for typing, not for testing a word list. */
@@ -66,8 +69,34 @@ export async function policyView(ctx: HttpContext): Promise<PolicyView> {
   };
 }
 
-export async function passwordPolicyRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+const cookieAuth = [{ sessionCookie: [] }];
+
+export async function passwordApi(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post('/api/v1/password/change', {
+    schema: {
+      operationId: 'changePassword',
+      tags: ['password'],
+      summary: 'Change my password',
+      description:
+        'Verifies the current password, checks the new one, and in one transaction stores it, rotates this session (a new cookie is set) and, unless signOutOtherSessions is false, signs out every other device.',
+      security: cookieAuth,
+      body: z.strictObject({
+        currentPassword: passwordInput,
+        newPassword: passwordInput,
+        signOutOtherSessions: z.boolean().optional().default(true),
+      }),
+      response: { 200: z.object({ signedOutSessions: z.number().int(), session: sessionView }), ...errors(400, 401, 403, 413, 415, 429) },
+    },
+  }, async (request, reply) => {
+    const auth = await ctx.requireAuth(request);
+    assertPasswordWithinLimit(request.body.currentPassword, request.body.newPassword);
+    const result = await changePassword(ctx.deps, auth, request.body, requestContext(request));
+    setSessionCookie(reply, ctx.cookies, result.token);
+    return { signedOutSessions: result.signedOutSessions, session: toSessionView({ ...result.session, current: true }) };
+  });
+
   const limiter = memoryAttemptLimiter({ limit: PASSWORD_CHECKS_PER_MINUTE, windowMs: 60_000, clock: ctx.deps.clock });
 
   r.get('/api/v1/password/policy', {

@@ -1,12 +1,12 @@
 // What the HTTP layer holds: flow dependencies, cookie settings, the authenticator. Built in server.ts.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/cookie';
-import type { Config } from '../config.js';
-import type { FlowDeps, RequestContext } from '../flows/deps.js';
-import type { Metrics } from '../metrics.js';
-import { PassdeskError } from '../core/errors.js';
-import { validateSessionToken, type Authenticated } from '../flows/sessions.js';
-import { generateToken, hmac, safeEqual } from '../core/tokens.js';
+import type { Config } from '../../config.js';
+import type { FlowDeps, RequestContext } from '../../flows/deps.js';
+import type { Metrics } from '../../metrics.js';
+import { PassdeskError } from '../../core/errors.js';
+import { validateSessionToken, type Authenticated } from '../../flows/sessions.js';
+import { generateToken, hmac, safeEqual } from '../../core/tokens.js';
 
 export interface CookieSettings {
   session: string;

@@ -1,12 +1,11 @@
-// Operator endpoints (health, readiness, metrics) and the API's own description. Health and readiness are for
-// anyone (load balancers); metrics only for what the operator allows.
+// Operator endpoints (health, readiness, metrics) and the API's own description (its page, /api/docs, is
+// system/pages.ts). Health and readiness are for anyone (load balancers); metrics only for what the operator allows.
 import type { FastifyInstance } from 'fastify';
 import { PassdeskError } from '../../core/errors.js';
-import { apiDocsPage } from '../../web/views/pages.js';
-import type { HttpContext } from '../context.js';
+import type { HttpContext } from '../shared/context.js';
 import { mainPortMetrics } from '../plugins/metrics.js';
 
-export async function systemRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+export async function systemApi(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
   app.get('/readyz', { schema: { hide: true } }, async () => {
@@ -23,7 +22,4 @@ export async function systemRoutes(app: FastifyInstance, ctx: HttpContext): Prom
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async (_req, reply) =>
     reply.header('Cache-Control', 'no-cache').send(app.swagger()));
-
-  app.get('/api/docs', { schema: { hide: true } }, async (_req, reply) =>
-    reply.type('text/html; charset=utf-8').send(apiDocsPage(ctx, app.swagger() as Parameters<typeof apiDocsPage>[1]).value));
 }

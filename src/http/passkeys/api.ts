@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import {
   finishPasskeyRegistration,
   listPasskeys,
@@ -18,32 +18,13 @@ import {
 import { startSecondFactorPasskey } from '../../flows/two-factor.js';
 import { startResetPasskey } from '../../flows/reset-password.js';
 import { startStepUpPasskey } from '../../flows/step-up.js';
-import { requestContext, setSessionCookie, type HttpContext } from '../context.js';
-import { accountView, errors, freeText, passwordInput, sessionView, toAccountView, toSessionView } from './schemas.js';
-import { assertPasswordWithinLimit } from './routes.js';
+import { assertPasswordWithinLimit } from '../../core/password-rules.js';
+import { requestContext, setSessionCookie, type HttpContext } from '../shared/context.js';
+import { accountView, errors, freeText, passwordInput, sessionView, toAccountView, toSessionView } from '../shared/schemas.js';
+import { asAssertion, attachment, b64url, credentialId, extensionResults, passkeyAssertionInput } from '../shared/passkey-input.js';
 
 const cookieAuth = [{ sessionCookie: [] }];
 const iso = (ms: number): string => new Date(ms).toISOString();
-
-const b64url = (max: number) => z.string().max(max).regex(/^[A-Za-z0-9_-]*$/, 'not base64url');
-const credentialId = b64url(1366).min(1);
-const extensionResults = z.record(z.string(), z.unknown()).optional();
-const attachment = z.enum(['platform', 'cross-platform']).optional();
-
-/** What `@simplewebauthn/browser`'s startAuthentication() returns (WebAuthn AuthenticationResponseJSON). */
-export const passkeyAssertionInput = z.strictObject({
-  id: credentialId,
-  rawId: credentialId,
-  type: z.literal('public-key'),
-  response: z.strictObject({
-    clientDataJSON: b64url(4096).min(1),
-    authenticatorData: b64url(4096).min(1),
-    signature: b64url(8192).min(1),
-    userHandle: b64url(256).optional(),
-  }),
-  authenticatorAttachment: attachment,
-  clientExtensionResults: extensionResults,
-}).meta({ id: 'PasskeyAssertion', description: 'The browser’s answer to the options (AuthenticationResponseJSON, as from @simplewebauthn/browser startAuthentication()).' });
 
 /** What startRegistration() returns (WebAuthn RegistrationResponseJSON). */
 const passkeyAttestationInput = z.strictObject({
@@ -62,7 +43,6 @@ const passkeyAttestationInput = z.strictObject({
   clientExtensionResults: extensionResults,
 }).meta({ id: 'PasskeyAttestation', description: 'The browser’s answer to the registration options (RegistrationResponseJSON, as from startRegistration()).' });
 
-export const asAssertion = (r: z.infer<typeof passkeyAssertionInput>): AuthenticationResponseJSON => ({ ...r, clientExtensionResults: r.clientExtensionResults ?? {} }) as AuthenticationResponseJSON;
 const asAttestation = (r: z.infer<typeof passkeyAttestationInput>): RegistrationResponseJSON => ({ ...r, clientExtensionResults: r.clientExtensionResults ?? {} }) as RegistrationResponseJSON;
 
 // The options go to navigator.credentials as they are (the browser library decodes them); only the challenge
@@ -88,7 +68,13 @@ const toView = (p: PasskeyView): z.infer<typeof passkeyView> => ({ ...p, created
 const nameInput = freeText('passkey name', { max: PASSKEY_NAME_MAX * 4 });
 const flowIdInput = z.string().min(16).max(128).regex(/^[A-Za-z0-9_-]+$/, 'not a flow id');
 
-export async function passkeyRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+export async function passkeysApi(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+  await myPasskeysApi(app, ctx);
+  await passkeyCeremonyApi(app, ctx);
+}
+
+/** My passkeys: list, add (options, then the browser's answer), rename, remove. */
+async function myPasskeysApi(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/api/v1/passkeys', {
@@ -167,6 +153,11 @@ export async function passkeyRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     if (request.body.currentPassword) assertPasswordWithinLimit(request.body.currentPassword);
     return removePasskey(ctx.deps, auth, request.params.id, request.body, requestContext(request));
   });
+}
+
+/** Proving a passkey: the options for a second factor, a reset or a step-up, and the passwordless sign-in. */
+async function passkeyCeremonyApi(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post('/api/v1/passkeys/second-factor/options', {
     schema: {

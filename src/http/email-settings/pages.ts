@@ -1,0 +1,93 @@
+// The email settings page, /security/email: the anti-phishing phrase and the recovery address, one form per action,
+// POST/redirect/GET.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { PassdeskError } from '../../core/errors.js';
+import { messages } from '../../core/messages.js';
+import { assertPasswordWithinLimit } from '../../core/password-rules.js';
+import { addRecoveryEmail, getMailSettings, removeRecoveryEmail, setAntiPhishingPhrase, verifyRecoveryEmail } from '../../flows/mail-settings.js';
+import type { Authenticated } from '../../flows/sessions.js';
+import { mailSettingsPage } from '../../web/views/mail-settings.js';
+import { emailInput, invalidCharactersMessage } from '../shared/schemas.js';
+import { ensureCsrfToken, requestContext, type HttpContext } from '../shared/context.js';
+import { formBody, sendPage, shownOnPage, signedIn } from '../shared/pages.js';
+import { codeInput, phraseInput } from './schemas.js';
+
+const notices = {
+  'phrase-saved': 'Your anti-phishing phrase was saved. It appears at the top of every email from us.',
+  'phrase-removed': 'Your anti-phishing phrase was removed.',
+  'code-sent': 'We sent an 8-digit code to the recovery address. Type it below to confirm the address.',
+  'recovery-verified': 'Your recovery address is confirmed. Reset codes and security notices go there too.',
+  'recovery-removed': 'Your recovery address was removed.',
+} as const;
+type Notice = keyof typeof notices;
+const noticeQuery = z.object({ notice: z.string().max(40).optional() }).loose();
+
+const pagePassword = z.string().min(1, 'enter your current password').max(1024);
+// The hidden username field is there for password managers (which password goes with which account).
+const pageUsername = { username: z.string().max(254).optional() };
+
+export async function emailSettingsPages(pages: FastifyInstance, ctx: HttpContext): Promise<void> {
+  const show = async (request: FastifyRequest, reply: FastifyReply, o: { error?: string; status?: number; notice?: string } = {}): Promise<FastifyReply> => {
+    const auth = signedIn(request);
+    const settings = await getMailSettings(ctx.deps, auth);
+    return sendPage(reply, mailSettingsPage(ctx, {
+      csrf: ensureCsrfToken(ctx, request, reply),
+      displayName: auth.account.displayName,
+      email: auth.account.email,
+      settings,
+      error: o.error,
+      notice: o.notice,
+    }), o.status ?? 200);
+  };
+
+  pages.get('/security/email', { schema: { hide: true }, config: { auth: 'page' } }, async (request, reply) => {
+    const q = noticeQuery.safeParse(request.query);
+    const key = q.success ? q.data.notice : undefined;
+    return show(request, reply, { ...(key && key in notices ? { notice: notices[key as Notice] } : {}) });
+  });
+
+  const pageAction = <T>(path: string, schema: z.ZodType<T>, run: (auth: Authenticated, data: T, request: FastifyRequest) => Promise<Notice>): void => {
+    pages.post(path, { schema: { hide: true }, config: { auth: 'page', stepUp: '/security/email' } }, async (request, reply) => {
+      const { _csrf: _c, ...fields } = formBody(request);
+      const parsed = schema.safeParse(fields);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        return show(request, reply, { error: issue ? `${issue.path.join('.') || 'form'}: ${issue.message}` : messages.errors.VALIDATION_FAILED, status: 400 });
+      }
+      try {
+        const notice = await run(signedIn(request), parsed.data, request);
+        return reply.redirect(`/security/email?notice=${notice}`, 303);
+      } catch (err) {
+        const shown = shownOnPage(request, err);
+        return show(request, reply, { error: shown.message, status: shown.status });
+      }
+    });
+  };
+
+  pageAction('/security/email/phrase', z.strictObject({ ...pageUsername, currentPassword: pagePassword, phrase: z.string().max(200).default('') }), async (auth, data, request) => {
+    assertPasswordWithinLimit(data.currentPassword);
+    const checked = data.phrase.trim() === '' ? null : phraseInput.safeParse(data.phrase);
+    if (checked && !checked.success) {
+      const characters = invalidCharactersMessage(checked.error.issues);
+      throw characters ? new PassdeskError('INVALID_CHARACTERS', characters) : new PassdeskError('VALIDATION_FAILED', `Anti-phishing phrase: ${checked.error.issues[0]?.message ?? 'not valid'}.`);
+    }
+    const phrase = checked ? checked.data : null;
+    await setAntiPhishingPhrase(ctx.deps, auth, { currentPassword: data.currentPassword, phrase }, requestContext(request));
+    return phrase ? 'phrase-saved' : 'phrase-removed';
+  });
+  pageAction('/security/email/recovery', z.strictObject({ ...pageUsername, currentPassword: pagePassword, email: emailInput }), async (auth, data, request) => {
+    assertPasswordWithinLimit(data.currentPassword);
+    await addRecoveryEmail(ctx.deps, auth, { currentPassword: data.currentPassword, email: data.email }, requestContext(request));
+    return 'code-sent';
+  });
+  pageAction('/security/email/recovery/verify', z.strictObject({ code: codeInput }), async (auth, data, request) => {
+    await verifyRecoveryEmail(ctx.deps, auth, data, requestContext(request));
+    return 'recovery-verified';
+  });
+  pageAction('/security/email/recovery/remove', z.strictObject({ ...pageUsername, currentPassword: pagePassword }), async (auth, data, request) => {
+    assertPasswordWithinLimit(data.currentPassword);
+    await removeRecoveryEmail(ctx.deps, auth, { currentPassword: data.currentPassword }, requestContext(request));
+    return 'recovery-removed';
+  });
+}

@@ -1,0 +1,67 @@
+// "This wasn't me": the emailed link's pages, and the activity page where a signed-in person reports an entry.
+// Each handler parses, calls one flow (flows/not-me.ts), and answers. GETs never change the account. These pages
+// carry a secret in their URL or form: never cached (Referrer-Policy: no-referrer is global).
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { PassdeskError, isPassdeskError } from '../../core/errors.js';
+import { messages } from '../../core/messages.js';
+import { confirmNotMe, describeNotMeConfirmation, listActivity, openNotMeLink, reportActivity } from '../../flows/not-me.js';
+import { activityPage, notMeConfirmPage, notMeDonePage, notMeInvalidPage } from '../../web/views/not-me.js';
+import { clearSessionCookie, ensureCsrfToken, requestContext, type HttpContext } from '../shared/context.js';
+import { formBody, sendSecretPage, signedIn } from '../shared/pages.js';
+import { eventIdParam, secretInput } from './schemas.js';
+
+const tokenQuery = z.object({ token: z.string().max(256).optional() }).loose();
+const flowQuery = z.object({ flow: z.string().max(256).optional() }).loose();
+
+export async function notMePages(pages: FastifyInstance, ctx: HttpContext): Promise<void> {
+  const invalid = (reply: FastifyReply, message: string = messages.errors.NOT_ME_LINK_INVALID, status = 400): FastifyReply =>
+    sendSecretPage(reply, notMeInvalidPage(ctx, { message }), status);
+
+  // The emailed link. Opening it changes nothing (mail scanners open links): it swaps the token for a
+  // short-lived confirmation and moves it out of the URL (history, logs, Referer).
+  pages.get('/not-me', async (request, reply) => {
+    const q = tokenQuery.safeParse(request.query);
+    const token = q.success ? q.data.token : undefined;
+    if (token === undefined || !secretInput.safeParse(token).success) return invalid(reply);
+    const opened = await openNotMeLink(ctx.deps, { token });
+    if (!opened) return invalid(reply);
+    return reply.header('Cache-Control', 'no-store').redirect(`/not-me/confirm?flow=${encodeURIComponent(opened.confirmId)}`, 303);
+  });
+
+  pages.get('/not-me/confirm', async (request, reply) => {
+    const q = flowQuery.safeParse(request.query);
+    const confirmId = q.success ? q.data.flow : undefined;
+    const report = confirmId && secretInput.safeParse(confirmId).success ? await describeNotMeConfirmation(ctx.deps, confirmId) : null;
+    if (!confirmId || !report) return invalid(reply);
+    return sendSecretPage(reply, notMeConfirmPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), confirmId, summary: report.summary }));
+  });
+
+  pages.post('/not-me/confirm', async (request, reply) => {
+    const confirmId = String(formBody(request)['flow'] ?? '');
+    if (!secretInput.safeParse(confirmId).success) return invalid(reply);
+    try {
+      const auth = await ctx.authenticate(request);
+      await confirmNotMe(ctx.deps, { confirmId }, requestContext(request), { signedInAccountId: auth?.account.id ?? null });
+      if (auth) clearSessionCookie(reply, ctx.cookies);
+      return sendSecretPage(reply, notMeDonePage(ctx, { message: messages.notices.NOT_ME_REPORTED }));
+    } catch (err) {
+      if (!isPassdeskError(err)) throw err;
+      return invalid(reply, err.message, err.status);
+    }
+  });
+
+  pages.get('/security/activity', { config: { auth: 'page' } }, async (request, reply) => {
+    const auth = signedIn(request);
+    const csrf = ensureCsrfToken(ctx, request, reply);
+    return sendSecretPage(reply, activityPage(ctx, { csrf, displayName: auth.account.displayName, entries: await listActivity(ctx.deps, auth) }));
+  });
+
+  pages.post('/security/activity/:id/not-me', { config: { auth: 'page', stepUp: '/security/activity' } }, async (request, reply) => {
+    const id = eventIdParam.safeParse((request.params as Record<string, unknown>)['id']);
+    if (!id.success) throw new PassdeskError('NOT_FOUND');
+    await reportActivity(ctx.deps, signedIn(request), { eventId: Number(id.data) }, requestContext(request));
+    clearSessionCookie(reply, ctx.cookies);
+    return sendSecretPage(reply, notMeDonePage(ctx, { message: messages.notices.NOT_ME_REPORTED }));
+  });
+}

@@ -1,0 +1,62 @@
+// Changing my password with the pages (/security/password), and the well-known URL that leads there.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { messages, mustChangeMessage } from '../../core/messages.js';
+import { assertPasswordWithinLimit } from '../../core/password-rules.js';
+import { changePassword } from '../../flows/change-password.js';
+import { changePasswordPage } from '../../web/views/pages.js';
+import { ensureCsrfToken, requestContext, setSessionCookie, type HttpContext } from '../shared/context.js';
+import { formBody, newPasswordRules, sendPage, shownOnPage, signedIn } from '../shared/pages.js';
+
+const changeForm = z.object({
+  currentPassword: z.string().max(1024).default(''),
+  newPassword: z.string().max(1024).default(''),
+  confirmPassword: z.string().max(1024).default(''),
+  signOutOtherSessions: z.string().max(10).optional(),
+});
+
+export async function passwordPages(pages: FastifyInstance, ctx: HttpContext): Promise<void> {
+  // Password managers and browsers find the change-password page here (W3C well-known URL).
+  pages.get('/.well-known/change-password', async (_req, reply) => reply.redirect('/security/password', 302));
+
+  pages.get('/security/password', { config: { auth: 'page' } }, async (request, reply) => {
+    const auth = signedIn(request);
+    return sendPage(reply, changePasswordPage(ctx, {
+      csrf: ensureCsrfToken(ctx, request, reply),
+      email: auth.account.email,
+      displayName: auth.account.displayName,
+      rules: await newPasswordRules(ctx, { forChange: true }),
+      mustChangeReason: auth.account.mustChangePassword ? mustChangeMessage(auth.account.mustChangeReason) : undefined,
+    }));
+  });
+
+  pages.post('/security/password', { config: { auth: 'page' } }, async (request, reply) => {
+    const auth = signedIn(request);
+    const csrf = ensureCsrfToken(ctx, request, reply);
+    const form = changeForm.safeParse(formBody(request));
+    const signOutOtherSessions = form.success ? form.data.signOutOtherSessions === 'on' : true;
+    const again = async (error: string, errorField: 'currentPassword' | 'newPassword' | 'confirmPassword' | undefined, status: number, err?: unknown): Promise<FastifyReply> =>
+      sendPage(reply, changePasswordPage(ctx, {
+        csrf, email: auth.account.email, displayName: auth.account.displayName, rules: await newPasswordRules(ctx, { forChange: true, err }),
+        error, errorField, signOutOtherSessions,
+        mustChangeReason: auth.account.mustChangePassword ? mustChangeMessage(auth.account.mustChangeReason) : undefined,
+      }), status);
+    if (!form.success) return again(messages.errors.VALIDATION_FAILED, undefined, 400);
+    const { currentPassword, newPassword, confirmPassword } = form.data;
+    if (!currentPassword) return again('Enter your current password.', 'currentPassword', 400);
+    if (!newPassword) return again('Enter a new password.', 'newPassword', 400);
+    if (newPassword !== confirmPassword) return again(messages.errors.PASSWORD_CONFIRMATION_MISMATCH, 'confirmPassword', 400);
+    try {
+      assertPasswordWithinLimit(currentPassword, newPassword);
+      const result = await changePassword(ctx.deps, auth, { currentPassword, newPassword, signOutOtherSessions }, requestContext(request));
+      setSessionCookie(reply, ctx.cookies, result.token);
+      return reply.redirect(`/security?notice=${result.signedOutSessions > 0 ? 'password-changed-others' : 'password-changed'}`, 303);
+    } catch (err) {
+      const shown = shownOnPage(request, err);
+      if (shown.code === 'AUTHENTICATION_REQUIRED') return reply.redirect('/sign-in', 303);
+      const field = shown.code === 'CURRENT_PASSWORD_INCORRECT' ? 'currentPassword'
+        : shown.code.startsWith('PASSWORD_') ? 'newPassword' : undefined;
+      return again(shown.message, field, shown.status, shown);
+    }
+  });
+}

@@ -1,0 +1,32 @@
+// The security overview page (/security): devices, password, second factors, passkeys. Shown by GET /security and
+// again, with the error, by the forms on it that belong to other features (passkeys).
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Authenticated } from '../../flows/sessions.js';
+import { listDevices } from '../../flows/sessions.js';
+import { listFactors } from '../../flows/two-factor.js';
+import { listPasskeys } from '../../flows/passkeys.js';
+import { securityPage } from '../../web/views/pages.js';
+import { ensureCsrfToken, type HttpContext } from './context.js';
+import { sendPage } from './pages.js';
+
+export async function sendSecurityOverview(
+  ctx: HttpContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  auth: Authenticated,
+  o: { notice?: string | undefined; error?: string; status?: number },
+): Promise<FastifyReply> {
+  const devices = await listDevices(ctx.deps, auth, { includeRecentlyEnded: true });
+  return sendPage(reply, securityPage(ctx, {
+    csrf: ensureCsrfToken(ctx, request, reply),
+    displayName: auth.account.displayName,
+    email: auth.account.email,
+    passwordChangedAt: auth.account.passwordChangedAt,
+    devices,
+    factors: (await listFactors(ctx.deps, auth)).factors.map((f) => f.name),
+    securityQuestions: ctx.deps.config.securityQuestions?.enabled === true,
+    passkeys: await listPasskeys(ctx.deps, auth),
+    notice: o.notice,
+    error: o.error,
+  }), o.status ?? 200);
+}

@@ -1,0 +1,107 @@
+// Two-step verification settings with the pages (/security/two-factor). Adding, removing and new recovery codes
+// need a recent authentication: a stale session is sent to /security/confirm and comes back here (route config
+// `stepUp`, shared/pages.ts).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { messages } from '../../core/messages.js';
+import { assertPasswordWithinLimit } from '../../core/password-rules.js';
+import type { Authenticated } from '../../flows/sessions.js';
+import { confirmTotp, listFactors, pendingTotpEnrolment, regenerateRecoveryCodes, removeFactor, renameFactor, startTotpEnrolment, type TotpEnrolment } from '../../flows/two-factor.js';
+import { listPasskeys } from '../../flows/passkeys.js';
+import { twoFactorPage } from '../../web/views/pages.js';
+import { ensureCsrfToken, requestContext, setSessionCookie, type HttpContext } from '../shared/context.js';
+import { invalidCharactersMessage } from '../shared/schemas.js';
+import { formBody, sendPage, shownOnPage, signedIn } from '../shared/pages.js';
+import { factorNameInput } from './schemas.js';
+
+const codeForm = z.object({ code: z.string().trim().max(32).default('') });
+const removeFactorForm = z.object({ currentPassword: z.string().max(1024).default('') });
+const renameFactorForm = z.object({ name: factorNameInput });
+const factorIdParams = z.object({ id: z.string().min(1).max(64) });
+const HERE = { auth: 'page', stepUp: '/security/two-factor' } as const;
+
+interface TwoFactorView { enrolment?: TotpEnrolment | null; recoveryCodes?: string[] | null; error?: string; notice?: string; status?: number }
+
+async function sendTwoFactorPage(ctx: HttpContext, request: FastifyRequest, reply: FastifyReply, auth: Authenticated, o: TwoFactorView = {}): Promise<FastifyReply> {
+  const { factors, recoveryCodesRemaining } = await listFactors(ctx.deps, auth);
+  return sendPage(reply, twoFactorPage(ctx, {
+    csrf: ensureCsrfToken(ctx, request, reply),
+    displayName: auth.account.displayName,
+    factors,
+    recoveryCodesRemaining,
+    passkeyCount: (await listPasskeys(ctx.deps, auth)).length,
+    enrolment: o.enrolment ?? undefined,
+    recoveryCodes: o.recoveryCodes ?? undefined,
+    error: o.error,
+    notice: o.notice,
+  }), o.status ?? 200);
+}
+
+export async function twoFactorPages(pages: FastifyInstance, ctx: HttpContext): Promise<void> {
+  const view = (request: FastifyRequest, reply: FastifyReply, o: TwoFactorView = {}): Promise<FastifyReply> =>
+    sendTwoFactorPage(ctx, request, reply, signedIn(request), o);
+  const failed = (request: FastifyRequest, reply: FastifyReply, err: unknown): Promise<FastifyReply> => {
+    const shown = shownOnPage(request, err);
+    return view(request, reply, { error: shown.message, status: shown.status });
+  };
+  const issuer = ctx.config.organizationName;
+
+  pages.get('/security/two-factor', { config: { auth: 'page' } }, async (request, reply) => {
+    const key = (request.query as Record<string, unknown>)['notice'];
+    const notice = key === 'removed' ? 'The authenticator app was removed.' : key === 'renamed' ? 'The name was saved.' : undefined;
+    return view(request, reply, notice ? { notice } : {});
+  });
+
+  pages.post('/security/two-factor/totp', { config: HERE }, async (request, reply) =>
+    view(request, reply, { enrolment: await startTotpEnrolment(ctx.deps, signedIn(request), { issuer }) }));
+
+  pages.post('/security/two-factor/recovery-codes', { config: HERE }, async (request, reply) => {
+    try {
+      const { recoveryCodes } = await regenerateRecoveryCodes(ctx.deps, signedIn(request), requestContext(request));
+      return await view(request, reply, { recoveryCodes, notice: 'New recovery codes were made. The old ones no longer work.' });
+    } catch (err) {
+      return failed(request, reply, err);
+    }
+  });
+
+  pages.post('/security/two-factor/:id/rename', { config: { auth: 'page' } }, async (request, reply) => {
+    const params = factorIdParams.safeParse(request.params);
+    const form = renameFactorForm.safeParse(formBody(request));
+    if (!params.success || !form.success) {
+      const characters = form.error && invalidCharactersMessage(form.error.issues);
+      return view(request, reply, { error: characters ?? `Name: ${form.error?.issues[0]?.message ?? 'not valid'}.`, status: 400 });
+    }
+    try {
+      await renameFactor(ctx.deps, signedIn(request), params.data.id, form.data.name, requestContext(request));
+      return reply.redirect('/security/two-factor?notice=renamed', 303);
+    } catch (err) {
+      return failed(request, reply, err);
+    }
+  });
+
+  pages.post('/security/two-factor/totp/confirm', { config: HERE }, async (request, reply) => {
+    const auth = signedIn(request);
+    const form = codeForm.safeParse(formBody(request));
+    try {
+      const { recoveryCodes, token } = await confirmTotp(ctx.deps, auth, { code: form.success ? form.data.code : '' }, requestContext(request));
+      setSessionCookie(reply, ctx.cookies, token);
+      return await view(request, reply, { recoveryCodes, notice: 'Your authenticator app is set up. From now on, signing in asks for a code from it.' });
+    } catch (err) {
+      const shown = shownOnPage(request, err);
+      return view(request, reply, { enrolment: await pendingTotpEnrolment(ctx.deps, auth, { issuer }), error: shown.message, status: shown.status });
+    }
+  });
+
+  pages.post('/security/two-factor/:id/remove', { config: HERE }, async (request, reply) => {
+    const params = factorIdParams.safeParse(request.params);
+    const form = removeFactorForm.safeParse(formBody(request));
+    if (!params.success || !form.success) return view(request, reply, { error: messages.errors.VALIDATION_FAILED, status: 400 });
+    try {
+      assertPasswordWithinLimit(form.data.currentPassword);
+      await removeFactor(ctx.deps, signedIn(request), params.data.id, { currentPassword: form.data.currentPassword }, requestContext(request));
+      return reply.redirect('/security/two-factor?notice=removed', 303);
+    } catch (err) {
+      return failed(request, reply, err);
+    }
+  });
+}
