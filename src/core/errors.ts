@@ -1,5 +1,5 @@
 // One error type with stable codes (DESIGN.md convention 2). The code is the contract;
-// the message is what a person reads, and it lives in core/messages.ts.
+// the message is what a person reads, and it lives in the catalog (core/i18n/catalogs/en.ts, `error.<CODE>`).
 import { messages } from './messages.js';
 
 export const ErrorCodes = {

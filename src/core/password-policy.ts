@@ -4,6 +4,7 @@
 // Never log or store a candidate.
 import { normalizePassword, passwordLength } from './password-rules.js';
 import { policyMessages } from './messages.js';
+import { translator, type Translator } from './i18n/translator.js';
 
 /** The rules in force. Defaults follow NIST SP 800-63B-4 §3.1.1.2; the organisation options are off. */
 export interface PasswordPolicy {
@@ -356,24 +357,23 @@ export function findApproximate(text: readonly string[], pattern: readonly strin
 // ─── The policy in words ─────────────────────────────────────────────────────────────────────────────
 
 /** The rules in force as plain sentences, for the policy API, the pages and the help desk. */
-export function describePolicy(policy: PasswordPolicy, options: { breachedCheck: boolean }): string[] {
+export function describePolicy(policy: PasswordPolicy, options: { breachedCheck: boolean; translator?: Translator | undefined }): string[] {
+  const t = options.translator ?? translator('en');
   const s: string[] = [];
   s.push(
     policy.minLengthWithSecondFactor < policy.minLength
-      ? `Use at least ${policy.minLength} characters (${policy.minLengthWithSecondFactor} if you use two-factor authentication).`
-      : `Use at least ${policy.minLength} characters.`,
+      ? t.t('policy.rule.minLengthWithSecondFactor', { min: policy.minLength, withSecondFactor: policy.minLengthWithSecondFactor })
+      : t.t('policy.rule.minLength', { min: policy.minLength }),
   );
-  s.push(`Use at most ${policy.maxLength} characters. Spaces, emoji and every language’s letters are welcome.`);
-  s.push('Don’t use a common or easily guessed password.');
-  s.push('Don’t use your name, your email address or the name of this service.');
-  if (policy.bannedTerms.length > 0) s.push('Don’t use words your organisation has banned.');
-  if (options.breachedCheck) s.push('Don’t use a password that appears in known data breaches.');
-  if (policy.minCharacterClasses > 0) {
-    s.push(`Use at least ${policy.minCharacterClasses} of: lowercase letters, uppercase letters, digits, symbols, letters without case.`);
-  }
-  if (policy.historyCount > 0) s.push(`Don’t reuse any of your last ${policy.historyCount} passwords.`);
-  if (policy.minAgeMs > 0) s.push(`After a change, wait ${humanDuration(policy.minAgeMs)} before changing it again.`);
-  if (policy.maxAgeMs > 0) s.push(`Passwords expire after ${humanDuration(policy.maxAgeMs)}; you’ll be reminded ${policy.expiryReminderDays} days before.`);
+  s.push(t.t('policy.rule.maxLength', { max: policy.maxLength }));
+  s.push(t.t('policy.rule.common'));
+  s.push(t.t('policy.rule.personal'));
+  if (policy.bannedTerms.length > 0) s.push(t.t('policy.rule.banned'));
+  if (options.breachedCheck) s.push(t.t('policy.rule.breached'));
+  if (policy.minCharacterClasses > 0) s.push(t.t('policy.rule.composition', { classes: policy.minCharacterClasses }));
+  if (policy.historyCount > 0) s.push(t.t('policy.rule.history', { count: policy.historyCount }));
+  if (policy.minAgeMs > 0) s.push(t.t('policy.rule.minAge', { wait: humanDuration(t, policy.minAgeMs) }));
+  if (policy.maxAgeMs > 0) s.push(t.t('policy.rule.maxAge', { age: humanDuration(t, policy.maxAgeMs), days: policy.expiryReminderDays }));
   return s;
 }
 
@@ -389,12 +389,12 @@ export function passwordRulesAttribute(policy: PasswordPolicy): string {
   return parts.join('; ') + ';';
 }
 
-function humanDuration(ms: number): string {
+function humanDuration(t: Translator, ms: number): string {
   const days = ms / 86_400_000;
-  if (days >= 1 && Number.isInteger(days)) return days === 1 ? '1 day' : `${days} days`;
+  if (days >= 1 && Number.isInteger(days)) return t.t('policy.duration', { unit: 'day', count: days });
   const hours = ms / 3_600_000;
-  if (hours >= 1 && Number.isInteger(hours)) return hours === 1 ? '1 hour' : `${hours} hours`;
-  return `${Math.round(ms / 60_000)} minutes`;
+  if (hours >= 1 && Number.isInteger(hours)) return t.t('policy.duration', { unit: 'hour', count: hours });
+  return t.t('policy.duration', { unit: 'minute', count: Math.round(ms / 60_000) });
 }
 
 // ─── The checklist on the pages ─────────────────────────────────────────────────────────────────────
@@ -409,21 +409,22 @@ export interface ChecklistItem {
 }
 
 /** The rules as a list a person can tick off while typing, in the order the engine checks them. */
-export function policyChecklist(policy: PasswordPolicy, options: { breachedCheck: boolean; forChange: boolean }): ChecklistItem[] {
+export function policyChecklist(policy: PasswordPolicy, options: { breachedCheck: boolean; forChange: boolean; translator?: Translator | undefined }): ChecklistItem[] {
+  const t = options.translator ?? translator('en');
   const items: ChecklistItem[] = [
-    { key: 'length', text: `At least ${policy.minLength} characters (up to ${policy.maxLength}); spaces are fine`, codes: ['PASSWORD_TOO_SHORT', 'PASSWORD_TOO_LONG'] },
-    { key: 'guessable', text: 'Not a common or easily guessed password', codes: ['PASSWORD_COMMON', 'PASSWORD_TOO_WEAK'] },
-    { key: 'personal', text: 'Not your name, your email address or the name of this service', codes: ['PASSWORD_PERSONAL_INFO'] },
+    { key: 'length', text: t.t('policy.checklist.length', { min: policy.minLength, max: policy.maxLength }), codes: ['PASSWORD_TOO_SHORT', 'PASSWORD_TOO_LONG'] },
+    { key: 'guessable', text: t.t('policy.checklist.guessable'), codes: ['PASSWORD_COMMON', 'PASSWORD_TOO_WEAK'] },
+    { key: 'personal', text: t.t('policy.checklist.personal'), codes: ['PASSWORD_PERSONAL_INFO'] },
   ];
-  if (policy.bannedTerms.length > 0) items.push({ key: 'banned', text: 'No word your organisation has banned', codes: ['PASSWORD_BANNED_TERM'] });
-  if (options.breachedCheck) items.push({ key: 'breached', text: 'Not found in known data breaches', codes: ['PASSWORD_BREACHED', 'PASSWORD_BREACH_CHECK_UNAVAILABLE'] });
+  if (policy.bannedTerms.length > 0) items.push({ key: 'banned', text: t.t('policy.checklist.banned'), codes: ['PASSWORD_BANNED_TERM'] });
+  if (options.breachedCheck) items.push({ key: 'breached', text: t.t('policy.checklist.breached'), codes: ['PASSWORD_BREACHED', 'PASSWORD_BREACH_CHECK_UNAVAILABLE'] });
   if (policy.minCharacterClasses > 0) {
-    items.push({ key: 'composition', text: `At least ${policy.minCharacterClasses} kinds of characters: lowercase, uppercase, digits, symbols`, codes: ['PASSWORD_COMPOSITION'] });
+    items.push({ key: 'composition', text: t.t('policy.checklist.composition', { classes: policy.minCharacterClasses }), codes: ['PASSWORD_COMPOSITION'] });
   }
   if (options.forChange) {
     items.push({
       key: 'reuse',
-      text: policy.historyCount > 0 ? `Not your current password or one of your last ${policy.historyCount}` : 'Different from your current password',
+      text: policy.historyCount > 0 ? t.t('policy.checklist.history', { count: policy.historyCount }) : t.t('policy.checklist.unchanged'),
       codes: ['PASSWORD_UNCHANGED', 'PASSWORD_REUSED'],
       onSubmit: true,
     });

@@ -8,6 +8,7 @@ import type { Random } from '../core/random.js';
 import type { SecretBox } from '../core/secret-box.js';
 import { generateToken, hashToken } from '../core/tokens.js';
 import { queueMessage, type QueuedMessage } from './queue.js';
+import { translator } from '../core/i18n/translator.js';
 import { NOT_ME_NOTICES, renderNotice, type MailBranding, type Notice, type NoticeOrigin } from './templates.js';
 
 /** How long a "This wasn't me" link works unless configured (a notice may be read days later). */
@@ -87,7 +88,7 @@ export async function queueHelpDeskNotice(
     notice: o.notice,
     origin: { at: o.origin.at ?? deps.clock.now(), device: o.origin.device, ip: o.origin.ip },
     outboxId: id,
-    recipient: { displayName: 'help desk', accountEmail: o.account.email, antiPhishingPhrase: null, recoveryCopy: false },
+    recipient: { displayName: translator('en').t('email.common.helpDeskName'), accountEmail: o.account.email, antiPhishingPhrase: null, recoveryCopy: false },
   });
   return queueMessage(tx, { clock: deps.clock, random: deps.random, messageIdDomain: mail.messageIdDomain, bodies: mail.bodies }, {
     id, to: o.to, accountId: o.account.id, template: o.notice.code, content,

@@ -1,7 +1,9 @@
-// HTML and plain-text emails for every security notice. The words live in core/email-text.ts; here they
-// are laid out. Everything a person or a device supplied (names, device descriptions, the phrase) is
-// escaped in the HTML part; header values lose line breaks. Never a password in any of it.
-import { emailText, type NoticeCode } from '../core/email-text.js';
+// HTML and plain-text emails for every security notice. The words live in the catalog
+// (core/i18n/catalogs/en.ts, `email.*`), formatted for the reader's language by the Translator passed in;
+// here they are laid out. Everything a person or a device supplied (names, device descriptions, the phrase)
+// is escaped in the HTML part; header values lose line breaks. Never a password in any of it.
+import { NOTICE_CODES as CODES, noticeText, type NoticeCode } from '../core/email-text.js';
+import { translator, type MessageValue, type Translator } from '../core/i18n/translator.js';
 import { escapeHtml } from '../web/html.js';
 import type { RenderedMail } from './queue.js';
 import { changePasswordLink, notMeLink, resetLink, resetPageLink, securityLink, type LinkSettings } from './links.js';
@@ -23,11 +25,9 @@ export type Notice =
   | { code: 'recovery-codes-regenerated' }
   | { code: 'recovery-code-used' }
   | { code: 'security-questions-changed' }
-  | { code: 'email-changed-old-address' | 'email-changed-new-address'; oldEmail: string; newEmail: string }
   /** Too many wrong passwords (flows/sign-in.ts): `attempts` in a row; untrusted browsers wait until `until` or a reset. */
   | { code: 'account-locked'; attempts: number; until: number }
   | { code: 'password-expiring'; days: number; expiresAt: number }
-  | { code: 'admin-changed-account'; change: string }
   | { code: 'recovery-email-verification'; verificationCode: string; minutes: number }
   | { code: 'recovery-email-added' | 'recovery-email-removed'; recoveryEmail: string }
   | { code: 'anti-phishing-phrase-changed'; set: boolean }
@@ -51,11 +51,9 @@ export const NOT_ME_NOTICES: ReadonlySet<NoticeCode> = new Set<NoticeCode>([
   'recovery-email-added',
   'recovery-email-removed',
   'anti-phishing-phrase-changed',
-  'email-changed-old-address',
-  'email-changed-new-address',
 ]);
 
-export const NOTICE_CODES: readonly NoticeCode[] = Object.keys(emailText.notices) as NoticeCode[];
+export const NOTICE_CODES: readonly NoticeCode[] = CODES;
 
 /** When, from which device and IP the thing happened. */
 export interface NoticeOrigin {
@@ -73,20 +71,17 @@ export interface NoticeRecipient {
   recoveryCopy: boolean;
 }
 
-export function formatWhen(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
-}
-
-function fill(template: string, vars: Record<string, string>): string {
-  return template.replace(/\{(\w+)\}/g, (m, key: string) => vars[key] ?? m);
+/** A moment as the emails (and the activity list) write it: "2026-11-23 09:30 UTC" in English. */
+export function formatWhen(ms: number, t: Translator = translator('en')): string {
+  return t.dateTime(ms);
 }
 
 function oneLine(value: string): string {
   return value.replace(/[\r\n\u2028\u2029]+/g, ' ').trim();
 }
 
-function noticeVars(b: MailBranding, n: Notice, r: NoticeRecipient): Record<string, string> {
-  const v: Record<string, string> = {
+function noticeVars(b: MailBranding, n: Notice, r: NoticeRecipient, t: Translator): Record<string, MessageValue> {
+  const v: Record<string, MessageValue> = {
     org: b.organizationName,
     email: r.accountEmail,
     name: r.displayName,
@@ -95,37 +90,29 @@ function noticeVars(b: MailBranding, n: Notice, r: NoticeRecipient): Record<stri
   };
   switch (n.code) {
     case 'password-changed':
-      v['signedOut'] = n.signedOutOthers ? emailText.fragments.signedOutOthers : emailText.fragments.keptOthers;
+      v['signedOutOthers'] = n.signedOutOthers ? 'yes' : 'no';
       break;
     case 'password-reset-requested':
       v['code'] = n.resetCode;
-      v['minutes'] = String(n.minutes);
+      v['minutes'] = n.minutes;
       break;
     case 'second-factor-added':
     case 'second-factor-removed':
       v['method'] = n.method;
       break;
-    case 'email-changed-old-address':
-    case 'email-changed-new-address':
-      v['oldEmail'] = n.oldEmail;
-      v['newEmail'] = n.newEmail;
-      break;
     case 'account-locked':
-      v['attempts'] = String(n.attempts);
-      v['until'] = formatWhen(n.until);
+      v['attempts'] = n.attempts;
+      v['until'] = formatWhen(n.until, t);
       v['resetPage'] = resetPageLink(b);
       break;
     case 'password-expiring':
-      v['days'] = String(n.days);
-      v['expiresAt'] = formatWhen(n.expiresAt);
+      v['days'] = n.days;
+      v['expiresAt'] = formatWhen(n.expiresAt, t);
       v['changeLink'] = changePasswordLink(b);
-      break;
-    case 'admin-changed-account':
-      v['change'] = n.change;
       break;
     case 'recovery-email-verification':
       v['code'] = n.verificationCode;
-      v['minutes'] = String(n.minutes);
+      v['minutes'] = n.minutes;
       break;
     case 'account-reported':
       v['about'] = n.about;
@@ -135,7 +122,7 @@ function noticeVars(b: MailBranding, n: Notice, r: NoticeRecipient): Record<stri
       v['recoveryEmail'] = n.recoveryEmail;
       break;
     case 'anti-phishing-phrase-changed':
-      v['phraseChange'] = (n.set ? emailText.fragments.phraseSet : emailText.fragments.phraseRemoved).replace('{email}', r.accountEmail);
+      v['set'] = n.set ? 'yes' : 'no';
       break;
     default:
       break;
@@ -144,10 +131,10 @@ function noticeVars(b: MailBranding, n: Notice, r: NoticeRecipient): Record<stri
 }
 
 /** The main action button, when the notice has one. */
-function primaryAction(b: MailBranding, n: Notice): { label: string; url: string } | null {
-  if (n.code === 'password-reset-requested') return { label: emailText.fragments.resetLinkLabel, url: resetLink(b, n.resetToken) };
-  if (n.code === 'password-expiring') return { label: emailText.fragments.changeLinkLabel, url: changePasswordLink(b) };
-  if (n.code === 'account-locked') return { label: emailText.fragments.resetPageLabel, url: resetPageLink(b) };
+function primaryAction(b: MailBranding, n: Notice, t: Translator): { label: string; url: string } | null {
+  if (n.code === 'password-reset-requested') return { label: t.t('email.common.resetLinkLabel'), url: resetLink(b, n.resetToken) };
+  if (n.code === 'password-expiring') return { label: t.t('email.common.changeLinkLabel'), url: changePasswordLink(b) };
+  if (n.code === 'account-locked') return { label: t.t('email.common.resetPageLabel'), url: resetPageLink(b) };
   return null;
 }
 
@@ -160,31 +147,44 @@ function typedCode(n: Notice): string | null {
 
 export function renderNotice(
   b: MailBranding,
-  o: { notice: Notice; origin: NoticeOrigin; recipient: NoticeRecipient; outboxId: string; notMeToken?: string | undefined },
+  o: {
+    notice: Notice; origin: NoticeOrigin; recipient: NoticeRecipient; outboxId: string; notMeToken?: string | undefined;
+    /** The recipient's language (English unless given). */
+    translator?: Translator | undefined;
+  },
 ): RenderedMail {
-  const c = emailText.common;
-  const t = emailText.notices[o.notice.code];
-  const v = noticeVars(b, o.notice, o.recipient);
+  const t = o.translator ?? translator('en');
+  const ids = noticeText(o.notice.code);
+  const v = noticeVars(b, o.notice, o.recipient, t);
+  const fill = (id: Parameters<Translator['format']>[0]): string => t.format(id, v);
+  const c = {
+    phraseLabel: t.t('email.common.phraseLabel'),
+    detailsHeading: t.t('email.common.detailsHeading'),
+    notYouButton: t.t('email.common.notYouButton'),
+    securityLink: t.t('email.common.securityLink'),
+    unknown: t.t('email.common.unknown'),
+  };
   const phrase = o.recipient.antiPhishingPhrase;
-  const action = primaryAction(b, o.notice);
+  const action = primaryAction(b, o.notice, t);
   const code = typedCode(o.notice);
   const notMe = o.notMeToken !== undefined ? notMeLink(b, o.notMeToken) : null;
   const details: Array<[string, string]> = [
-    [c.when, formatWhen(o.origin.at)],
-    [c.device, o.origin.device ?? c.unknown],
-    [c.ip, o.origin.ip ?? c.unknown],
+    [t.t('email.common.when'), formatWhen(o.origin.at, t)],
+    [t.t('email.common.device'), o.origin.device ?? c.unknown],
+    [t.t('email.common.ip'), o.origin.ip ?? c.unknown],
   ];
-  const subject = oneLine(fill(t.subject, v));
-  const headline = fill(t.headline, v).trim();
-  const body = fill(t.body, v).trim();
-  const ifNotYou = 'ifNotYou' in t ? fill(t.ifNotYou, v) : null;
-  const support = b.supportContact ? fill(c.support, v) : null;
-  const footer = fill(c.footer, v);
-  const recoveryNote = o.recipient.recoveryCopy ? fill(c.recoveryCopy, v) : null;
+  const subject = oneLine(fill(ids.subject));
+  const headline = fill(ids.headline).trim();
+  const body = fill(ids.body).trim();
+  const ifNotYou = ids.ifNotYou ? fill(ids.ifNotYou) : null;
+  const support = b.supportContact ? fill('email.common.support') : null;
+  const footer = fill('email.common.footer');
+  const recoveryNote = o.recipient.recoveryCopy ? fill('email.common.recoveryCopy') : null;
+  const phraseHelp = fill('email.common.phraseHelp');
 
   const text = [
-    phrase ? `${c.phraseLabel}: ${phrase}\n${fill(c.phraseHelp, v)}\n${'-'.repeat(60)}\n` : '',
-    fill(c.greeting, v),
+    phrase ? `${c.phraseLabel}: ${phrase}\n${phraseHelp}\n${'-'.repeat(60)}\n` : '',
+    fill('email.common.greeting'),
     '',
     headline,
     body ? `\n${body}` : '',
@@ -206,13 +206,13 @@ export function renderNotice(
   const button = (label: string, url: string, primary: boolean): string =>
     `<a href="${e(url)}" style="display:inline-block;padding:10px 18px;border-radius:6px;text-decoration:none;font-weight:600;${primary ? 'background:#1f5fd1;color:#ffffff;' : 'background:#ffffff;color:#b3261e;border:1px solid #b3261e;'}">${e(label)}</a>`;
   const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${e(subject)}</title></head>
+<html lang="${e(t.locale)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${e(subject)}</title></head>
 <body style="margin:0;padding:0;background:#f5f6f8;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1d2330;">
 <div style="max-width:600px;margin:0 auto;padding:24px 16px;">
-${phrase ? `<div id="anti-phishing-phrase" style="border:2px solid #1e6b35;background:#e8f5ec;border-radius:8px;padding:12px 16px;margin-bottom:16px;"><div style="font-size:13px;color:#1e6b35;">${e(c.phraseLabel)}</div><div style="font-size:18px;font-weight:700;">${e(phrase)}</div><div style="font-size:12px;color:#5b6475;">${e(fill(c.phraseHelp, v))}</div></div>` : ''}
+${phrase ? `<div id="anti-phishing-phrase" style="border:2px solid #1e6b35;background:#e8f5ec;border-radius:8px;padding:12px 16px;margin-bottom:16px;"><div style="font-size:13px;color:#1e6b35;">${e(c.phraseLabel)}</div><div style="font-size:18px;font-weight:700;">${e(phrase)}</div><div style="font-size:12px;color:#5b6475;">${e(phraseHelp)}</div></div>` : ''}
 <div style="background:#ffffff;border:1px solid #d8dce3;border-radius:10px;padding:24px;">
 ${b.logoUrl ? `<img src="${e(b.logoUrl)}" alt="${e(b.organizationName)}" style="max-height:48px;margin-bottom:12px;">` : `<div style="font-weight:700;margin-bottom:12px;">${e(b.organizationName)}</div>`}
-<p>${e(fill(c.greeting, v))}</p>
+<p>${e(fill('email.common.greeting'))}</p>
 <p style="font-size:17px;font-weight:600;">${e(headline)}</p>
 ${body ? `<p>${e(body)}</p>` : ''}
 ${code ? `<p style="font-size:24px;font-weight:700;letter-spacing:3px;font-family:ui-monospace,monospace;">${e(code)}</p>` : ''}

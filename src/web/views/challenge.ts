@@ -4,6 +4,8 @@
 // wait and press the button again.
 import { html, type SafeHtml } from '../html.js';
 import { assetUrl, type AssetName } from '../assets/index.js';
+import { translatorOf } from '../i18n.js';
+import type { Translator } from '../../core/i18n/translator.js';
 
 export interface ChallengeView {
   purpose: 'sign-up' | 'reset' | 'sign-in';
@@ -15,11 +17,11 @@ export interface ChallengeView {
 /** The page script (ours) and the worker it starts (altcha's, served from node_modules). */
 export const CHALLENGE_SCRIPTS = ['challenge.js'] as const satisfies readonly AssetName[];
 
-export function challengeFields(view: ChallengeView | undefined): SafeHtml | string {
+export function challengeFields(view: ChallengeView | undefined, t: Translator = translatorOf({})): SafeHtml | string {
   if (!view) return '';
   return html`<input type="hidden" name="_ticket" value="${view.ticket}">
     <input type="hidden" name="_challenge" value="" data-challenge="${view.purpose}" data-challenge-worker="${assetUrl('altcha-pbkdf2-worker.js')}">
-    <p class="hint" id="challenge-status" data-challenge-status aria-live="polite">To keep automated attempts out, this form waits about ${view.waitSeconds} ${view.waitSeconds === 1 ? 'second' : 'seconds'} after the page opened. If you are asked to wait, wait and press the button again.</p>`;
+    <p class="hint" id="challenge-status" data-challenge-status aria-live="polite">${t.t('page.challenge.status', { seconds: view.waitSeconds })}</p>`;
 }
 
 export function challengeScripts(view: ChallengeView | undefined, others: readonly AssetName[] = []): readonly AssetName[] {

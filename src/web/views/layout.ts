@@ -1,6 +1,8 @@
 import { html, type SafeHtml } from '../html.js';
 import type { ChecklistItem } from '../../core/password-policy.js';
 import { assetUrl, type AssetName } from '../assets/index.js';
+import { translatorOf } from '../i18n.js';
+import type { Translator } from '../../core/i18n/translator.js';
 
 export interface LayoutOptions {
   title: string;
@@ -12,37 +14,40 @@ export interface LayoutOptions {
   supportContact?: string | undefined;
   /** Further same-origin scripts for this page (the passkey pages), after app.js. */
   scripts?: readonly AssetName[] | undefined;
+  /** The reader's language (English unless given). */
+  translator?: Translator | undefined;
 }
 
 // Referrer policy stays no-referrer (later pages carry one-time tokens in their URLs). Under it a browser
 // sends `Origin: null` on form posts; the Origin check accepts that only with `Sec-Fetch-Site: same-origin`
 // (see http/plugins/security.ts). The empty icon stops the browser asking for /favicon.ico (a 404 on every first visit).
 export function layout(o: LayoutOptions): SafeHtml {
+  const t = translatorOf(o);
   return html`<!doctype html>
-<html lang="en">
+<html lang="${t.locale}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <link rel="icon" href="data:,">
-<title>${o.title} · ${o.organizationName}</title>
+<title>${t.t('page.layout.title', { title: o.title, org: o.organizationName })}</title>
 <link rel="stylesheet" href="${assetUrl('app.css')}">
 <script src="${assetUrl('app.js')}" defer></script>
 ${(o.scripts ?? []).map((name) => html`<script src="${assetUrl(name)}" defer></script>
 `)}</head>
 <body>
-<a class="skip" href="#main">Skip to content</a>
+<a class="skip" href="#main">${t.t('page.layout.skip')}</a>
 <header class="top">
   <a class="brand" href="/">${o.organizationName}</a>
   ${o.signedIn
-    ? html`<nav aria-label="Account"><a href="/security">Security</a>
-      <form method="post" action="/sign-out" class="inline"><input type="hidden" name="_csrf" value="${o.signedIn.csrf}"><button type="submit" class="link">Sign out</button></form></nav>`
+    ? html`<nav aria-label="${t.t('page.layout.accountNav')}"><a href="/security">${t.t('page.layout.security')}</a>
+      <form method="post" action="/sign-out" class="inline"><input type="hidden" name="_csrf" value="${o.signedIn.csrf}"><button type="submit" class="link">${t.t('page.layout.signOut')}</button></form></nav>`
     : ''}
 </header>
 <main id="main">
 ${o.body}
 </main>
-<footer class="foot">${o.supportContact ? html`Need help? ${o.supportContact}` : html`Protected by ${o.organizationName}.`}</footer>
+<footer class="foot">${o.supportContact ? t.t('page.layout.needHelp', { support: o.supportContact }) : t.t('page.layout.protectedBy', { org: o.organizationName })}</footer>
 </body>
 </html>`;
 }
@@ -64,11 +69,13 @@ export interface PasswordFieldOptions {
   autofocus?: boolean | undefined;
   /** The id of the field this one must equal (for the confirmation box). */
   matches?: string | undefined;
+  translator?: Translator | undefined;
   /** For a new password: the `passwordrules` hint for password managers and the live checklist under it. */
   newPassword?: { passwordRules: string; checklist: SafeHtml; checklistId: string } | undefined;
 }
 
 export function passwordField(o: PasswordFieldOptions): SafeHtml {
+  const t = translatorOf(o);
   const describedBy = [o.hint ? `${o.id}-hint` : '', o.error ? `${o.id}-error` : '', o.newPassword?.checklistId ?? ''].filter(Boolean).join(' ');
   return html`<div class="field${o.error ? ' has-error' : ''}">
   <label for="${o.id}">${o.label}</label>
@@ -77,7 +84,7 @@ export function passwordField(o: PasswordFieldOptions): SafeHtml {
   <div class="password-row">
     <input type="password" id="${o.id}" name="${o.name}" autocomplete="${o.autocomplete}" required
       autocapitalize="off" spellcheck="false"${o.autofocus ? html` autofocus` : ''}${describedBy ? html` aria-describedby="${describedBy}"` : ''}${o.error ? html` aria-invalid="true"` : ''}${o.matches ? html` data-matches="${o.matches}"` : ''}${o.newPassword ? html` passwordrules="${o.newPassword.passwordRules}" data-policy-check="${o.newPassword.checklistId}"` : ''}>
-    <button type="button" class="toggle" data-toggle="${o.id}" aria-controls="${o.id}" aria-pressed="false" hidden>Show</button>
+    <button type="button" class="toggle" data-toggle="${o.id}" aria-controls="${o.id}" aria-pressed="false" hidden>${t.t('page.passwordField.show')}</button>
   </div>
   ${o.newPassword ? o.newPassword.checklist : ''}
 </div>`;
@@ -88,15 +95,15 @@ export function passwordField(o: PasswordFieldOptions): SafeHtml {
  * and after a refused submit which were met; app.js ticks it while the person types and announces the
  * outcome through one polite live region (not each item, which would chatter at every keystroke).
  */
-export function passwordChecklist(id: string, items: readonly ChecklistItem[], failedCodes?: readonly string[]): SafeHtml {
+export function passwordChecklist(id: string, items: readonly ChecklistItem[], failedCodes?: readonly string[], t: Translator = translatorOf({})): SafeHtml {
   const known = failedCodes !== undefined;
   return html`<div class="checklist" id="${id}">
-  <p class="checklist-title">Password rules:</p>
+  <p class="checklist-title">${t.t('page.checklist.title')}</p>
   <ul>
     ${items.map((item) => {
       const failed = known && item.codes.some((c) => failedCodes.includes(c));
       const state = failed ? 'unmet' : known && !item.onSubmit ? 'met' : 'unchecked';
-      return html`<li class="rule ${state}" data-codes="${item.codes.join(' ')}"${item.onSubmit ? html` data-on-submit` : ''}><span class="mark" aria-hidden="true">${state === 'met' ? '✓' : state === 'unmet' ? '✗' : '•'}</span> ${item.text}${item.onSubmit ? html` <span class="muted">(checked when you save)</span>` : ''}<span class="visually-hidden" data-state>${state === 'met' ? ' — done' : state === 'unmet' ? ' — not yet' : ''}</span></li>`;
+      return html`<li class="rule ${state}" data-codes="${item.codes.join(' ')}"${item.onSubmit ? html` data-on-submit` : ''}><span class="mark" aria-hidden="true">${state === 'met' ? '✓' : state === 'unmet' ? '✗' : '•'}</span> ${item.text}${item.onSubmit ? html` <span class="muted">${t.t('page.checklist.onSubmit')}</span>` : ''}<span class="visually-hidden" data-state>${state === 'met' ? ` ${t.t('page.checklist.met')}` : state === 'unmet' ? ` ${t.t('page.checklist.unmet')}` : ''}</span></li>`;
     })}
   </ul>
   <p class="strength muted" data-strength hidden></p>

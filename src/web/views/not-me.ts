@@ -4,73 +4,75 @@ import { html, type SafeHtml } from '../html.js';
 import { alertBox } from './layout.js';
 import { page, type PageContext } from './pages.js';
 import type { ActivityEntry } from '../../flows/not-me.js';
+import { element, markup, translatorOf } from '../i18n.js';
+import type { Translator } from '../../core/i18n/translator.js';
 
-function when(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
-}
-
-function helpDesk(ctx: PageContext): SafeHtml {
-  return ctx.config.supportContact ? html`<p>Need help? Contact the help desk: <span id="support-contact">${ctx.config.supportContact}</span>.</p>` : html``;
+function helpDesk(ctx: PageContext, t: Translator): SafeHtml {
+  return ctx.config.supportContact ? html`<p>${markup(t, 'page.notMe.helpDesk', { support: ctx.config.supportContact, contact: element('span', { id: 'support-contact' }) })}</p>` : html``;
 }
 
 /** What the link reports, and one button. Opening this page changes nothing. */
 export function notMeConfirmPage(ctx: PageContext, o: { csrf: string; confirmId: string; summary: string; error?: string | undefined }): SafeHtml {
-  return page(ctx, 'This wasn’t me', html`<section class="card narrow">
-  <h1>Secure your account</h1>
+  const t = translatorOf(ctx);
+  return page(ctx, t.t('page.notMe.title'), html`<section class="card narrow">
+  <h1>${t.t('page.notMe.confirmHeading')}</h1>
   ${alertBox('error', o.error)}
-  <p>You are reporting this as not you:</p>
+  <p>${t.t('page.notMe.reporting')}</p>
   <p id="not-me-summary"><strong>${o.summary}</strong></p>
-  <p>Securing your account signs out every device, ends password resets and sign-ins in progress, and stops the current password from working.
-    We then email you a link to choose a new password (to your address and your recovery address, if you have one).</p>
+  <p>${t.t('page.notMe.explain')}</p>
   <form method="post" action="/not-me/confirm" id="not-me-form">
     <input type="hidden" name="_csrf" value="${o.csrf}">
     <input type="hidden" name="flow" value="${o.confirmId}">
-    <button type="submit" class="primary" id="secure-account">Secure my account</button>
+    <button type="submit" class="primary" id="secure-account">${t.t('page.notMe.secure')}</button>
   </form>
-  <p class="muted">If this was you after all, close this page: nothing changes until you press the button.</p>
-  ${helpDesk(ctx)}
+  <p class="muted">${t.t('page.notMe.wasYou')}</p>
+  ${helpDesk(ctx, t)}
 </section>`);
 }
 
 /** The same page for a used, expired, unknown or foreign link. */
 export function notMeInvalidPage(ctx: PageContext, o: { message: string }): SafeHtml {
-  return page(ctx, 'This wasn’t me', html`<section class="card narrow">
-  <h1>This link can’t be used</h1>
+  const t = translatorOf(ctx);
+  return page(ctx, t.t('page.notMe.title'), html`<section class="card narrow">
+  <h1>${t.t('page.notMe.invalidHeading')}</h1>
   ${alertBox('error', o.message)}
-  <p><a class="button" href="/reset" id="reset-link">Reset your password</a></p>
-  ${helpDesk(ctx)}
+  <p><a class="button" href="/reset" id="reset-link">${t.t('page.reset.title')}</a></p>
+  ${helpDesk(ctx, t)}
 </section>`);
 }
 
 /** After a report: signed out everywhere; the reset email is on its way. */
 export function notMeDonePage(ctx: PageContext, o: { message: string }): SafeHtml {
-  return page(ctx, 'Your account is secured', html`<section class="card narrow">
-  <h1>Your account is secured</h1>
+  const t = translatorOf(ctx);
+  return page(ctx, t.t('page.notMe.doneTitle'), html`<section class="card narrow">
+  <h1>${t.t('page.notMe.doneTitle')}</h1>
   ${alertBox('notice', o.message)}
   <ul>
-    <li>Every device was signed out, including this one.</li>
-    <li>Your old password no longer works.</li>
-    <li>Check your email (and your recovery address) for the password reset link: it works for a short time, once.</li>
+    <li>${t.t('page.notMe.doneSignedOut')}</li>
+    <li>${t.t('page.notMe.donePassword')}</li>
+    <li>${t.t('page.notMe.doneEmail')}</li>
   </ul>
-  <p>Didn’t get it? <a href="/reset" id="reset-link">Ask for a new reset email</a>.</p>
-  ${helpDesk(ctx)}
+  <p>${markup(t, 'page.notMe.didntGetIt', { a: element('a', { href: '/reset', id: 'reset-link' }) })}</p>
+  ${helpDesk(ctx, t)}
 </section>`);
 }
 
 /** The signed-in person's recent security events, with "This wasn't me" where it applies. */
 export function activityPage(ctx: PageContext, o: { csrf: string; displayName: string; entries: readonly ActivityEntry[]; error?: string | undefined }): SafeHtml {
-  return page(ctx, 'Recent activity', html`<section class="card">
-  <h1>Recent activity</h1>
+  const t = translatorOf(ctx);
+  const when = (ms: number): string => t.dateTime(ms);
+  return page(ctx, t.t('page.activity.title'), html`<section class="card">
+  <h1>${t.t('page.activity.title')}</h1>
   ${alertBox('error', o.error)}
-  <p>What happened on your account recently. If something wasn’t you, press “This wasn’t me”: every device is signed out, your password stops working and we email you a link to choose a new one.</p>
-  ${o.entries.length === 0 ? html`<p class="muted">Nothing yet.</p>` : html`<ul class="devices" id="activity">
+  <p>${t.t('page.activity.intro')}</p>
+  ${o.entries.length === 0 ? html`<p class="muted">${t.t('page.activity.none')}</p>` : html`<ul class="devices" id="activity">
   ${o.entries.map((e) => html`<li class="device" data-event-id="${String(e.id)}" data-event-type="${e.type}">
     <div><strong>${e.label}</strong>
-    <div class="muted">${when(e.at)}${e.device ? ` · ${e.device}` : ''}${e.ip ? ` · IP ${e.ip}` : ''}</div></div>
+    <div class="muted">${when(e.at)}${e.device ? ` · ${e.device}` : ''}${e.ip ? ` · ${t.t('page.activity.ip', { ip: e.ip })}` : ''}</div></div>
     ${e.reportable ? html`<form method="post" action="/security/activity/${String(e.id)}/not-me" class="inline">
-      <input type="hidden" name="_csrf" value="${o.csrf}"><button type="submit" class="secondary" aria-label="This wasn’t me: ${e.label} ${when(e.at)}">This wasn’t me</button></form>` : ''}
+      <input type="hidden" name="_csrf" value="${o.csrf}"><button type="submit" class="secondary" aria-label="${t.t('page.activity.reportLabel', { what: e.label, when: when(e.at) })}">${t.t('page.activity.report')}</button></form>` : ''}
   </li>`)}
   </ul>`}
-  <p><a href="/security">Back to security</a></p>
+  <p><a href="/security">${t.t('page.common.backToSecurity')}</a></p>
 </section>`, { displayName: o.displayName, csrf: o.csrf });
 }

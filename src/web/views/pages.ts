@@ -1,14 +1,18 @@
 // The pages people see. Plain HTML forms that work without JavaScript; app.js only adds comfort
 // (show/hide, the confirmation check before submit).
-import { html, type SafeHtml } from '../html.js';
+import { html, raw, type SafeHtml } from '../html.js';
 import { alertBox, layout, passwordChecklist, passwordField } from './layout.js';
 import type { ChecklistItem } from '../../core/password-policy.js';
 import type { DeviceView } from '../../flows/sessions.js';
 import { challengeFields, challengeScripts, type ChallengeView } from './challenge.js';
 import type { AssetName } from '../assets/index.js';
+import { element, link, markup, translatorOf } from '../i18n.js';
+import type { Translator } from '../../core/i18n/translator.js';
 
 export interface PageContext {
   config: { organizationName: string; supportContact?: string | undefined; registration: 'open' | 'closed' };
+  /** The reader's language (English unless given). */
+  translator?: Translator | undefined;
 }
 
 /** The scripts of pages with passkey buttons: the @simplewebauthn/browser bundle, then ours. */
@@ -22,6 +26,7 @@ export function page(ctx: PageContext, title: string, body: SafeHtml, signedIn?:
     body,
     signedIn,
     scripts: o.scripts,
+    translator: ctx.translator,
   });
 }
 
@@ -32,47 +37,51 @@ export function page(ctx: PageContext, title: string, body: SafeHtml, signedIn?:
 const passkeyError = html`<div role="alert" id="passkey-error" tabindex="-1" hidden></div>`;
 
 export function errorPage(ctx: PageContext, o: { code: string; message: string; status: number }): SafeHtml {
-  const action = o.code === 'AUTHENTICATION_REQUIRED' ? html`<a class="button" href="/sign-in">Sign in</a>` : html`<a class="button" href="/">Go to the start page</a>`;
-  return page(ctx, 'Something went wrong', html`<section class="card">
-  <h1>${o.status === 404 ? 'Page not found' : 'We couldn’t do that'}</h1>
+  const t = translatorOf(ctx);
+  const action = o.code === 'AUTHENTICATION_REQUIRED' ? html`<a class="button" href="/sign-in">${t.t('page.error.signIn')}</a>` : html`<a class="button" href="/">${t.t('page.error.home')}</a>`;
+  return page(ctx, t.t('page.error.title'), html`<section class="card">
+  <h1>${o.status === 404 ? t.t('page.error.notFound') : t.t('page.error.failed')}</h1>
   ${alertBox('error', o.message)}
-  <p class="muted">Reference: ${o.code}</p>
+  <p class="muted">${t.t('page.error.reference', { code: o.code })}</p>
   <p>${action}</p>
 </section>`);
 }
 
 export function signInPage(ctx: PageContext, o: { csrf: string; email?: string | undefined; error?: string | undefined; notice?: string | undefined; challenge?: ChallengeView | undefined }): SafeHtml {
-  return page(ctx, 'Sign in', html`<section class="card narrow">
-  <h1>Sign in</h1>
+  const t = translatorOf(ctx);
+  return page(ctx, t.t('page.signIn.title'), html`<section class="card narrow">
+  <h1>${t.t('page.signIn.title')}</h1>
   ${alertBox('error', o.error)}${alertBox('notice', o.notice)}
   <form method="post" action="/sign-in" novalidate>
     <input type="hidden" name="_csrf" value="${o.csrf}">
     <div class="field">
-      <label for="email">Email address</label>
+      <label for="email">${t.t('page.common.email')}</label>
       <input type="email" id="email" name="email" autocomplete="username" inputmode="email" autocapitalize="off" spellcheck="false" required maxlength="254" value="${o.email ?? ''}"${o.email ? '' : html` autofocus`}>
     </div>
-    ${passwordField({ id: 'password', name: 'password', label: 'Password', autocomplete: 'current-password', autofocus: Boolean(o.email) })}
-    ${challengeFields(o.challenge)}
-    <button type="submit" class="primary">Sign in</button>
+    ${passwordField({ id: 'password', name: 'password', label: t.t('page.common.password'), autocomplete: 'current-password', autofocus: Boolean(o.email), translator: t })}
+    ${challengeFields(o.challenge, t)}
+    <button type="submit" class="primary">${t.t('page.signIn.submit')}</button>
   </form>
   ${passkeyError}
-  <div id="passkey-sign-in-box" hidden><p class="muted">Or sign in with a passkey, no password needed:</p>
-  <p><button type="button" class="secondary" id="passkey-sign-in">Continue with a passkey</button></p></div>
-  <p><a href="/reset" id="forgot-password">Forgot your password?</a></p>
-  ${ctx.config.registration === 'open' ? html`<p>New here? <a href="/sign-up">Create an account</a>.</p>` : ''}
+  <div id="passkey-sign-in-box" hidden><p class="muted">${t.t('page.signIn.passkeyIntro')}</p>
+  <p><button type="button" class="secondary" id="passkey-sign-in">${t.t('page.signIn.passkeyButton')}</button></p></div>
+  <p><a href="/reset" id="forgot-password">${t.t('page.signIn.forgot')}</a></p>
+  ${ctx.config.registration === 'open' ? html`<p>${markup(t, 'page.signIn.newHere', { a: link('/sign-up') })}</p>` : ''}
 </section>`, undefined, { scripts: challengeScripts(o.challenge, PASSKEY_SCRIPTS) });
 }
 
 /** The second step of sign-in: a passkey, a code from the authenticator app, or a recovery code. */
 export function secondFactorPage(ctx: PageContext, o: { csrf: string; flowId: string; methods: readonly string[]; error?: string | undefined }): SafeHtml {
-  return page(ctx, 'Confirm it’s you', html`<section class="card narrow">
-  <h1>Confirm it’s you</h1>
+  const t = translatorOf(ctx);
+  return page(ctx, t.t('page.common.confirmItsYou'), html`<section class="card narrow">
+  <h1>${t.t('page.common.confirmItsYou')}</h1>
   ${alertBox('error', o.error)}
   ${secondFactorForms({
+    translator: t,
     action: '/sign-in/second-factor', flowField: 'flowId', flowId: o.flowId, csrf: o.csrf, methods: o.methods,
     passkey: { optionsUrl: '/api/v1/passkeys/second-factor/options', verifyUrl: '/api/v1/sessions/second-factor', next: 'account' },
   })}
-  <p><a href="/sign-in">Start again</a></p>
+  <p><a href="/sign-in">${t.t('page.secondFactor.startAgain')}</a></p>
 </section>`, undefined, { scripts: PASSKEY_SCRIPTS });
 }
 
@@ -90,35 +99,36 @@ export interface PasskeyStep {
  * The ways to prove the second factor, at sign-in and in a reset: "Use a passkey" (a button the script
  * drives), the authenticator-code form, and the recovery-code form behind a disclosure.
  */
-export function secondFactorForms(o: { action: string; flowField: string; flowId: string; csrf: string; methods: readonly string[]; passkey?: PasskeyStep }): SafeHtml {
+export function secondFactorForms(o: { action: string; flowField: string; flowId: string; csrf: string; methods: readonly string[]; passkey?: PasskeyStep; translator?: Translator | undefined }): SafeHtml {
+  const t = translatorOf(o);
   const passkey = o.passkey && o.methods.includes('passkey');
   const totp = o.methods.includes('totp');
   return html`${passkey && o.passkey ? html`${passkeyError}<div id="passkey-step" hidden>
-    <p>Use the passkey on this device or your security key.</p>
-    <button type="button" class="primary" id="use-passkey"${o.passkey.flowless ? '' : html` data-flow-id="${o.flowId}"`} data-options-url="${o.passkey.optionsUrl}" data-verify-url="${o.passkey.verifyUrl}" data-next="${o.passkey.next}">Use a passkey</button>
+    <p>${t.t('page.secondFactor.passkeyIntro')}</p>
+    <button type="button" class="primary" id="use-passkey"${o.passkey.flowless ? '' : html` data-flow-id="${o.flowId}"`} data-options-url="${o.passkey.optionsUrl}" data-verify-url="${o.passkey.verifyUrl}" data-next="${o.passkey.next}">${t.t('page.secondFactor.passkeyButton')}</button>
   </div>
-  <noscript><p class="muted">Passkeys need JavaScript.${totp ? ' Use a code from your authenticator app instead.' : ' Use a recovery code instead.'}</p></noscript>` : ''}
+  <noscript><p class="muted">${t.t('page.secondFactor.passkeyNeedsScript', { fallback: totp ? 'totp' : 'recoveryCode' })}</p></noscript>` : ''}
   ${totp || !passkey ? html`<form method="post" action="${o.action}" novalidate id="second-factor-form">
     <input type="hidden" name="_csrf" value="${o.csrf}">
     <input type="hidden" name="${o.flowField}" value="${o.flowId}">
     <input type="hidden" name="method" value="totp">
     <div class="field">
-      <label for="code">Code from your authenticator app</label>
+      <label for="code">${t.t('page.secondFactor.totpLabel')}</label>
       <input type="text" id="code" name="code" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]*" maxlength="32" required${passkey ? '' : html` autofocus`}>
     </div>
-    <button type="submit" class="primary">Continue</button>
+    <button type="submit" class="primary">${t.t('page.common.continue')}</button>
   </form>` : ''}
   ${o.methods.includes('recovery_code') ? html`<details>
-    <summary>Use a recovery code instead</summary>
+    <summary>${t.t('page.secondFactor.recoverySummary')}</summary>
     <form method="post" action="${o.action}" novalidate id="recovery-code-form">
       <input type="hidden" name="_csrf" value="${o.csrf}">
       <input type="hidden" name="${o.flowField}" value="${o.flowId}">
       <input type="hidden" name="method" value="recovery_code">
       <div class="field">
-        <label for="recovery-code">Recovery code</label>
+        <label for="recovery-code">${t.t('page.secondFactor.recoveryLabel')}</label>
         <input type="text" id="recovery-code" name="code" autocomplete="off" autocapitalize="off" spellcheck="false" maxlength="32" required>
       </div>
-      <button type="submit">Continue with a recovery code</button>
+      <button type="submit">${t.t('page.secondFactor.recoverySubmit')}</button>
     </form>
   </details>` : ''}`;
 }
@@ -131,47 +141,39 @@ export interface NewPasswordRules {
   failedCodes?: readonly string[] | undefined;
 }
 
-export function newPasswordOptions(rules: NewPasswordRules, id: string): { passwordRules: string; checklist: SafeHtml; checklistId: string } {
+export function newPasswordOptions(rules: NewPasswordRules, id: string, t: Translator = translatorOf({})): { passwordRules: string; checklist: SafeHtml; checklistId: string } {
   const checklistId = `${id}-rules`;
-  return { passwordRules: rules.passwordRules, checklistId, checklist: passwordChecklist(checklistId, rules.checklist, rules.failedCodes) };
+  return { passwordRules: rules.passwordRules, checklistId, checklist: passwordChecklist(checklistId, rules.checklist, rules.failedCodes, t) };
 }
 
 export function signUpPage(ctx: PageContext, o: { csrf: string; email?: string | undefined; displayName?: string | undefined; error?: string | undefined; rules: NewPasswordRules; challenge?: ChallengeView | undefined }): SafeHtml {
-  return page(ctx, 'Create an account', html`<section class="card narrow">
-  <h1>Create an account</h1>
+  const t = translatorOf(ctx);
+  return page(ctx, t.t('page.signUp.title'), html`<section class="card narrow">
+  <h1>${t.t('page.signUp.title')}</h1>
   ${alertBox('error', o.error)}
   <form method="post" action="/sign-up" novalidate>
     <input type="hidden" name="_csrf" value="${o.csrf}">
     <div class="field">
-      <label for="displayName">Your name <span class="muted">(optional)</span></label>
+      <label for="displayName">${markup(t, 'page.signUp.nameLabel', { muted: element('span', { class: 'muted' }) })}</label>
       <input type="text" id="displayName" name="displayName" autocomplete="name" maxlength="100" value="${o.displayName ?? ''}">
     </div>
     <div class="field">
-      <label for="email">Email address</label>
+      <label for="email">${t.t('page.common.email')}</label>
       <input type="email" id="email" name="email" autocomplete="username" inputmode="email" autocapitalize="off" spellcheck="false" required maxlength="254" value="${o.email ?? ''}">
     </div>
-    ${passwordField({ id: 'password', name: 'password', label: 'Password', autocomplete: 'new-password', hint: 'A few unrelated words make a strong one.', newPassword: newPasswordOptions(o.rules, 'password') })}
-    ${challengeFields(o.challenge)}
-    <button type="submit" class="primary">Create account</button>
+    ${passwordField({ id: 'password', name: 'password', label: t.t('page.common.password'), autocomplete: 'new-password', hint: t.t('page.signUp.passwordHint'), newPassword: newPasswordOptions(o.rules, 'password', t), translator: t })}
+    ${challengeFields(o.challenge, t)}
+    <button type="submit" class="primary">${t.t('page.signUp.submit')}</button>
   </form>
-  <p>Already have an account? <a href="/sign-in">Sign in</a>.</p>
+  <p>${markup(t, 'page.signUp.haveAccount', { a: link('/sign-in') })}</p>
 </section>`, undefined, { scripts: challengeScripts(o.challenge) });
 }
 
-function when(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+/** Why a session ended, in words (the stored reason picks the branch; an unknown one reads "signed out"). */
+function revokeReason(t: Translator, reason: string | null): string {
+  // Stored reasons are kebab-case (store/sessions.ts RevokeReason); ICU select keys cannot hold "-".
+  return t.t('page.security.revoked', { reason: reason !== null && /^[a-z-]+$/.test(reason) ? reason.replace(/-/g, '_') : 'other' });
 }
-
-const revokeReasons: Record<string, string> = {
-  'password-changed': 'signed out when the password was changed',
-  'password-reset': 'signed out when the password was reset',
-  'revoked-by-user': 'signed out from this page',
-  'signed-out-elsewhere': 'signed out from another device',
-  'sign-out': 'signed out',
-  admin: 'signed out by an administrator',
-  reported: 'signed out when “This wasn’t me” was reported',
-  'password-locked': 'signed out when its password was locked after too many wrong tries',
-};
 
 export function securityPage(
   ctx: PageContext,
@@ -186,37 +188,39 @@ export function securityPage(
   const ended = o.devices.filter((d) => d.revokedAt !== null);
   const others = live.filter((d) => !d.current).length;
   const secondFactor = (o.factors ?? []).length > 0 || (o.passkeys ?? []).length > 0;
-  return page(ctx, 'Security', html`<section class="card">
-  <h1>Security</h1>
+  const t = translatorOf(ctx);
+  const when = (ms: number): string => t.dateTime(ms);
+  return page(ctx, t.t('page.security.title'), html`<section class="card">
+  <h1>${t.t('page.security.title')}</h1>
   ${alertBox('notice', o.notice)}${alertBox('error', o.error)}
-  <p class="muted">Signed in as ${o.displayName} (${o.email})</p>
-  <h2>Password</h2>
-  <p id="password-age">${o.passwordChangedAt ? `Last changed ${when(o.passwordChangedAt)}.` : 'No password set.'}</p>
-  <p><a class="button" href="/security/password">Change password</a></p>
-  <h2>Two-step verification</h2>
-  <p id="two-factor-summary">${secondFactor ? `On: signing in needs ${secondFactorWords((o.factors ?? []).length > 0, (o.passkeys ?? []).length > 0)}.` : 'Off.'} <a href="/security/two-factor" id="two-factor-link">${secondFactor ? 'Manage two-step verification' : 'Set up two-step verification'}</a></p>
+  <p class="muted">${t.t('page.security.signedInAs', { name: o.displayName, email: o.email })}</p>
+  <h2>${t.t('page.security.passwordHeading')}</h2>
+  <p id="password-age">${o.passwordChangedAt ? t.t('page.security.passwordChanged', { when: when(o.passwordChangedAt) }) : t.t('page.security.noPassword')}</p>
+  <p><a class="button" href="/security/password">${t.t('page.security.changePassword')}</a></p>
+  <h2>${t.t('page.common.twoStep')}</h2>
+  <p id="two-factor-summary">${secondFactor ? t.t('page.security.twoStepOn', { ways: secondFactorWays((o.factors ?? []).length > 0, (o.passkeys ?? []).length > 0) }) : t.t('page.security.twoStepOff')} <a href="/security/two-factor" id="two-factor-link">${secondFactor ? t.t('page.security.manageTwoStep') : t.t('page.security.setUpTwoStep')}</a></p>
   ${(o.factors ?? []).length > 0 ? html`<ul class="factor-names" id="factor-names">${(o.factors ?? []).map((n) => html`<li>${n}</li>`)}</ul>` : ''}
-  ${passkeySection(o.csrf, o.passkeys ?? [])}
-  ${o.securityQuestions ? html`<p><a href="/security/questions" id="security-questions-link">Security questions</a>: asked in a password reset when two-step verification is off.</p>` : ''}
-  <h2>Email</h2>
-  <p><a href="/security/email" id="email-settings-link">Email settings</a>: your anti-phishing phrase and a recovery address.</p>
-  <h2>Recent activity</h2>
-  <p><a href="/security/activity" id="activity-link">Recent activity</a>: sign-ins and changes to your account. Something you don’t recognise? Report it there with “This wasn’t me”.</p>
-  <h2>Your devices</h2>
+  ${passkeySection(t, o.csrf, o.passkeys ?? [])}
+  ${o.securityQuestions ? html`<p>${markup(t, 'page.security.questionsLine', { a: link('/security/questions', { id: 'security-questions-link' }) })}</p>` : ''}
+  <h2>${t.t('page.security.emailHeading')}</h2>
+  <p>${markup(t, 'page.security.emailLine', { a: link('/security/email', { id: 'email-settings-link' }) })}</p>
+  <h2>${t.t('page.security.activityHeading')}</h2>
+  <p>${markup(t, 'page.security.activityLine', { a: link('/security/activity', { id: 'activity-link' }) })}</p>
+  <h2>${t.t('page.security.devicesHeading')}</h2>
   <ul class="devices" id="devices">
   ${live.map((d) => html`<li class="device" data-session-id="${d.id}">
-    <div><strong>${d.device}</strong>${d.current ? html` <span class="badge">This device</span>` : ''}
-    <div class="muted">Signed in ${when(d.createdAt)} · last active ${when(d.lastSeenAt)}${d.ip ? ` · IP ${d.ip}` : ''}</div></div>
+    <div><strong>${d.device}</strong>${d.current ? html` <span class="badge">${t.t('page.security.thisDevice')}</span>` : ''}
+    <div class="muted">${d.ip ? t.t('page.security.deviceLineWithIp', { signedIn: when(d.createdAt), lastActive: when(d.lastSeenAt), ip: d.ip }) : t.t('page.security.deviceLine', { signedIn: when(d.createdAt), lastActive: when(d.lastSeenAt) })}</div></div>
     ${d.current ? '' : html`<form method="post" action="/security/sessions/${d.id}/revoke" class="inline">
-      <input type="hidden" name="_csrf" value="${o.csrf}"><button type="submit" class="secondary" aria-label="Sign out ${d.device}">Sign out</button></form>`}
+      <input type="hidden" name="_csrf" value="${o.csrf}"><button type="submit" class="secondary" aria-label="${t.t('page.security.signOutDevice', { device: d.device })}">${t.t('page.security.signOut')}</button></form>`}
   </li>`)}
   </ul>
   ${others > 0
     ? html`<form method="post" action="/security/sessions/revoke-others"><input type="hidden" name="_csrf" value="${o.csrf}">
-      <button type="submit" class="secondary">Sign out all other devices (${others})</button></form>`
-    : html`<p class="muted">You are not signed in anywhere else.</p>`}
-  ${ended.length > 0 ? html`<h3>Recently signed out</h3><ul class="devices ended" id="ended-devices">
-    ${ended.map((d) => html`<li class="device"><div><strong>${d.device}</strong><div class="muted">${revokeReasons[d.revokedReason ?? ''] ?? 'signed out'} ${d.revokedAt ? when(d.revokedAt) : ''}</div></div></li>`)}
+      <button type="submit" class="secondary">${t.t('page.security.signOutOthers', { count: others })}</button></form>`
+    : html`<p class="muted">${t.t('page.security.noOthers')}</p>`}
+  ${ended.length > 0 ? html`<h3>${t.t('page.security.endedHeading')}</h3><ul class="devices ended" id="ended-devices">
+    ${ended.map((d) => html`<li class="device"><div><strong>${d.device}</strong><div class="muted">${revokeReason(t, d.revokedReason)} ${d.revokedAt ? when(d.revokedAt) : ''}</div></div></li>`)}
   </ul>` : ''}
 </section>`, { displayName: o.displayName, csrf: o.csrf }, { scripts: PASSKEY_SCRIPTS });
 }
@@ -225,55 +229,56 @@ export function securityPage(
  * Passkeys on the security page: each with rename and remove (plain forms), and "Add a passkey", which the
  * script drives (WebAuthn needs it) and shows only where the browser supports passkeys.
  */
-function passkeySection(csrf: string, passkeys: ReadonlyArray<{ id: string; name: string; createdAt: number; lastUsedAt: number | null; backedUp: boolean }>): SafeHtml {
-  return html`<h2>Passkeys</h2>
-  <p class="muted">A passkey signs you in with your fingerprint, face, screen lock or security key, without a password, and can stand in for the code after your password. It works only on this site, so it can’t be phished.</p>
+function passkeySection(t: Translator, csrf: string, passkeys: ReadonlyArray<{ id: string; name: string; createdAt: number; lastUsedAt: number | null; backedUp: boolean }>): SafeHtml {
+  const when = (ms: number): string => t.dateTime(ms);
+  return html`<h2>${t.t('page.passkeys.heading')}</h2>
+  <p class="muted">${t.t('page.passkeys.intro')}</p>
   ${passkeys.length > 0 ? html`<ul class="devices" id="passkeys">
   ${passkeys.map((p) => html`<li class="device passkey" data-passkey-id="${p.id}">
-    <div><strong class="passkey-name">${p.name}</strong>${p.backedUp ? html` <span class="badge">Synced</span>` : ''}
-    <div class="muted">Added ${when(p.createdAt)} · ${p.lastUsedAt ? `last used ${when(p.lastUsedAt)}` : 'not used yet'}</div>
-    <details><summary>Rename or remove</summary>
+    <div><strong class="passkey-name">${p.name}</strong>${p.backedUp ? html` <span class="badge">${t.t('page.passkeys.synced')}</span>` : ''}
+    <div class="muted">${p.lastUsedAt ? t.t('page.passkeys.added', { added: when(p.createdAt), lastUsed: when(p.lastUsedAt) }) : t.t('page.passkeys.addedNotUsed', { added: when(p.createdAt) })}</div>
+    <details><summary>${t.t('page.passkeys.manage')}</summary>
       <form method="post" action="/security/passkeys/${p.id}/rename" class="passkey-rename">
         <input type="hidden" name="_csrf" value="${csrf}">
-        <div class="field"><label for="passkey-name-${p.id}">New name</label>
+        <div class="field"><label for="passkey-name-${p.id}">${t.t('page.passkeys.newName')}</label>
         <input type="text" id="passkey-name-${p.id}" name="name" maxlength="64" required value="${p.name}"></div>
-        <button type="submit" class="secondary">Rename</button>
+        <button type="submit" class="secondary">${t.t('page.common.rename')}</button>
       </form>
       <form method="post" action="/security/passkeys/${p.id}/remove" class="passkey-remove">
         <input type="hidden" name="_csrf" value="${csrf}">
         <input type="hidden" name="username" value="" autocomplete="username">
-        <div class="field"><label for="passkey-remove-password-${p.id}">Current password</label>
+        <div class="field"><label for="passkey-remove-password-${p.id}">${t.t('page.common.currentPassword')}</label>
         <input type="password" id="passkey-remove-password-${p.id}" name="currentPassword" autocomplete="current-password" required maxlength="1024"></div>
-        <button type="submit" class="secondary">Remove passkey</button>
+        <button type="submit" class="secondary">${t.t('page.passkeys.remove')}</button>
       </form>
     </details></div>
   </li>`)}
-  </ul>` : html`<p id="no-passkeys">No passkeys yet.</p>`}
+  </ul>` : html`<p id="no-passkeys">${t.t('page.passkeys.none')}</p>`}
   ${passkeyError}
   <div id="passkey-add" hidden>
-    <div class="field"><label for="new-passkey-name">Name for the new passkey <span class="muted">(optional)</span></label>
+    <div class="field"><label for="new-passkey-name">${markup(t, 'page.passkeys.newPasskeyName', { muted: element('span', { class: 'muted' }) })}</label>
     <input type="text" id="new-passkey-name" maxlength="64" autocomplete="off"></div>
-    <button type="button" class="secondary" id="add-passkey">Add a passkey</button>
+    <button type="button" class="secondary" id="add-passkey">${t.t('page.passkeys.add')}</button>
   </div>
-  <noscript><p class="muted">Adding a passkey needs JavaScript.</p></noscript>
+  <noscript><p class="muted">${t.t('page.passkeys.needsScript')}</p></noscript>
   <section id="passkey-recovery-codes" hidden>
-    <p><strong>Your recovery codes</strong></p>
-    <p>Each code signs you in once if you lose your passkey. Save them now somewhere safe, away from your devices: they are not shown again.</p>
+    <p><strong>${t.t('page.recoveryCodes.heading')}</strong></p>
+    <p>${t.t('page.passkeys.recoveryCodesIntro')}</p>
     <ul class="recovery-codes"></ul>
-    <p><a class="button" href="/security?notice=passkey-added" id="passkey-codes-saved">I saved my recovery codes</a></p>
+    <p><a class="button" href="/security?notice=passkey-added" id="passkey-codes-saved">${t.t('page.passkeys.codesSaved')}</a></p>
   </section>`;
 }
 
-/** "a code from your authenticator app", "a passkey", or "a passkey or a code from your authenticator app". */
-function secondFactorWords(app: boolean, passkey: boolean): string {
-  return app && passkey ? 'a passkey or a code from your authenticator app' : passkey ? 'a passkey' : 'a code from your authenticator app';
+/** Which second factors signing in asks for: the `ways` select of page.security.twoStepOn and page.twoFactor.on. */
+function secondFactorWays(app: boolean, passkey: boolean): 'both' | 'passkey' | 'app' {
+  return app && passkey ? 'both' : passkey ? 'passkey' : 'app';
 }
 
-function regenerateForm(csrf: string): SafeHtml {
+function regenerateForm(t: Translator, csrf: string): SafeHtml {
   return html`<form method="post" action="/security/two-factor/recovery-codes" id="regenerate-recovery-codes">
     <input type="hidden" name="_csrf" value="${csrf}">
-    <button type="submit" class="secondary">Make new recovery codes</button>
-    <span class="muted">The old ones stop working.</span>
+    <button type="submit" class="secondary">${t.t('page.twoFactor.regenerate')}</button>
+    <span class="muted">${t.t('page.twoFactor.regenerateHint')}</span>
   </form>`;
 }
 
@@ -296,60 +301,61 @@ export interface TwoFactorPageOptions {
 export function twoFactorPage(ctx: PageContext, o: TwoFactorPageOptions): SafeHtml {
   const passkeys = o.passkeyCount ?? 0;
   const on = o.factors.length > 0 || passkeys > 0;
-  return page(ctx, 'Two-step verification', html`<section class="card">
-  <h1>Two-step verification</h1>
+  const t = translatorOf(ctx);
+  return page(ctx, t.t('page.common.twoStep'), html`<section class="card">
+  <h1>${t.t('page.common.twoStep')}</h1>
   ${alertBox('notice', o.notice)}${alertBox('error', o.error)}
   <p id="two-factor-status">${on
-    ? `Two-step verification is on: signing in needs your password and ${o.factors.length > 0 && passkeys > 0 ? 'a passkey or a code from your authenticator app' : passkeys > 0 ? 'a passkey' : 'a code from your authenticator app'}.`
-    : 'Two-step verification is off: your password alone signs you in.'}</p>
-  ${o.recoveryCodes ? html`<h2>Your recovery codes</h2>
-  <p>Each code signs you in once if you lose your phone. Save them now somewhere safe, away from your devices: they are not shown again.</p>
+    ? t.t('page.twoFactor.on', { ways: secondFactorWays(o.factors.length > 0, passkeys > 0) })
+    : t.t('page.twoFactor.off')}</p>
+  ${o.recoveryCodes ? html`<h2>${t.t('page.recoveryCodes.heading')}</h2>
+  <p>${t.t('page.twoFactor.recoveryCodesIntro')}</p>
   <ul class="recovery-codes" id="recovery-codes">${o.recoveryCodes.map((c) => html`<li><code>${c}</code></li>`)}</ul>` : ''}
-  ${o.factors.length > 0 ? html`<h2>Authenticator apps</h2>
+  ${o.factors.length > 0 ? html`<h2>${t.t('page.twoFactor.appsHeading')}</h2>
   <ul class="devices" id="factors">
   ${o.factors.map((f) => html`<li class="device" data-factor-id="${f.id}">
-    <div><strong class="factor-name">${f.name}</strong><div class="muted">Added ${when(f.confirmedAt)}</div></div>
+    <div><strong class="factor-name">${f.name}</strong><div class="muted">${t.t('page.twoFactor.added', { when: t.dateTime(f.confirmedAt) })}</div></div>
     <form method="post" action="/security/two-factor/${f.id}/rename" class="inline rename-factor">
       <input type="hidden" name="_csrf" value="${o.csrf}">
-      <label for="factor-name-${f.id}">Name</label>
+      <label for="factor-name-${f.id}">${t.t('page.twoFactor.name')}</label>
       <input type="text" id="factor-name-${f.id}" name="name" value="${f.name}" required maxlength="64" autocomplete="off">
-      <button type="submit" class="secondary">Rename</button>
+      <button type="submit" class="secondary">${t.t('page.common.rename')}</button>
     </form>
     <form method="post" action="/security/two-factor/${f.id}/remove" class="inline remove-factor">
       <input type="hidden" name="_csrf" value="${o.csrf}">
       <input type="hidden" name="username" value="" autocomplete="username">
-      <label for="remove-password-${f.id}">Current password</label>
+      <label for="remove-password-${f.id}">${t.t('page.common.currentPassword')}</label>
       <input type="password" id="remove-password-${f.id}" name="currentPassword" autocomplete="current-password" required maxlength="1024">
-      <button type="submit" class="secondary">Remove</button>
+      <button type="submit" class="secondary">${t.t('page.common.remove')}</button>
     </form>
   </li>`)}
   </ul>
-  <p class="muted" id="recovery-codes-left">${o.recoveryCodesRemaining} unused recovery codes left.</p>
-  ${regenerateForm(o.csrf)}` : ''}
-  ${passkeys > 0 ? html`<p id="passkey-summary">${passkeys === 1 ? '1 passkey' : `${passkeys} passkeys`}: add, rename or remove them on the <a href="/security">security page</a>.</p>
-  ${o.factors.length === 0 ? html`<p class="muted" id="recovery-codes-left">${o.recoveryCodesRemaining} unused recovery codes left.</p>
-  ${regenerateForm(o.csrf)}` : ''}` : ''}
-  ${o.enrolment ? html`<h2>Set up an authenticator app</h2>
+  <p class="muted" id="recovery-codes-left">${t.t('page.twoFactor.codesLeft', { count: o.recoveryCodesRemaining })}</p>
+  ${regenerateForm(t, o.csrf)}` : ''}
+  ${passkeys > 0 ? html`<p id="passkey-summary">${markup(t, 'page.twoFactor.passkeySummary', { count: passkeys, a: link('/security') })}</p>
+  ${o.factors.length === 0 ? html`<p class="muted" id="recovery-codes-left">${t.t('page.twoFactor.codesLeft', { count: o.recoveryCodesRemaining })}</p>
+  ${regenerateForm(t, o.csrf)}` : ''}` : ''}
+  ${o.enrolment ? html`<h2>${t.t('page.twoFactor.setUp')}</h2>
   <ol>
-    <li>Open your authenticator app and scan this code:
-      <div class="qr"><img id="totp-qr" alt="QR code for your authenticator app" width="200" height="200" src="data:image/svg+xml;base64,${Buffer.from(o.enrolment.qrSvg, 'utf8').toString('base64')}"></div>
+    <li>${t.t('page.twoFactor.scan')}
+      <div class="qr"><img id="totp-qr" alt="${t.t('page.twoFactor.qrAlt')}" width="200" height="200" src="data:image/svg+xml;base64,${Buffer.from(o.enrolment.qrSvg, 'utf8').toString('base64')}"></div>
     </li>
-    <li>Or type this key into the app: <code id="totp-secret">${o.enrolment.secret}</code></li>
-    <li>Enter the 6-digit code the app shows:
+    <li>${markup(t, 'page.twoFactor.typeKey', { secret: o.enrolment.secret, code: element('code', { id: 'totp-secret' }) })}</li>
+    <li>${t.t('page.twoFactor.enterCode')}
       <form method="post" action="/security/two-factor/totp/confirm">
         <input type="hidden" name="_csrf" value="${o.csrf}">
         <div class="field">
-          <label for="totp-code">Code from the app</label>
+          <label for="totp-code">${t.t('page.twoFactor.codeLabel')}</label>
           <input type="text" id="totp-code" name="code" autocomplete="one-time-code" inputmode="numeric" maxlength="32" required>
         </div>
-        <button type="submit" class="primary">Confirm</button>
+        <button type="submit" class="primary">${t.t('page.twoFactor.confirm')}</button>
       </form>
     </li>
   </ol>` : html`<form method="post" action="/security/two-factor/totp">
     <input type="hidden" name="_csrf" value="${o.csrf}">
-    <button type="submit" class="primary" id="setup-totp">Set up an authenticator app</button>
+    <button type="submit" class="primary" id="setup-totp">${t.t('page.twoFactor.setUp')}</button>
   </form>`}
-  <p><a href="/security">Back to security</a></p>
+  <p><a href="/security">${t.t('page.common.backToSecurity')}</a></p>
 </section>`, { displayName: o.displayName, csrf: o.csrf });
 }
 
@@ -367,23 +373,24 @@ export interface ChangePasswordPageOptions {
 
 export function changePasswordPage(ctx: PageContext, o: ChangePasswordPageOptions): SafeHtml {
   const fieldError = (f: ChangePasswordPageOptions['errorField']): string | undefined => (o.errorField === f ? o.error : undefined);
-  return page(ctx, 'Change password', html`<section class="card narrow">
-  <h1>Change your password</h1>
+  const t = translatorOf(ctx);
+  return page(ctx, t.t('page.changePassword.title'), html`<section class="card narrow">
+  <h1>${t.t('page.changePassword.heading')}</h1>
   ${o.mustChangeReason ? alertBox('notice', o.mustChangeReason) : ''}
   ${alertBox('error', o.error)}
   <form method="post" action="/security/password" novalidate id="change-password-form">
     <input type="hidden" name="_csrf" value="${o.csrf}">
     <input type="text" name="username" autocomplete="username" value="${o.email}" hidden readonly>
-    ${passwordField({ id: 'currentPassword', name: 'currentPassword', label: 'Current password', autocomplete: 'current-password', error: fieldError('currentPassword'), autofocus: !o.errorField || o.errorField === 'currentPassword' })}
-    ${passwordField({ id: 'newPassword', name: 'newPassword', label: 'New password', autocomplete: 'new-password', hint: 'Any characters, including spaces. Don’t reuse a password from another site.', error: fieldError('newPassword'), autofocus: o.errorField === 'newPassword', newPassword: newPasswordOptions(o.rules, 'newPassword') })}
-    ${passwordField({ id: 'confirmPassword', name: 'confirmPassword', label: 'Confirm new password', autocomplete: 'new-password', error: fieldError('confirmPassword'), matches: 'newPassword', autofocus: o.errorField === 'confirmPassword' })}
-    <p class="field-error" id="confirm-mismatch" role="alert" hidden>The two new passwords don’t match. Type the same password in both boxes.</p>
+    ${passwordField({ id: 'currentPassword', name: 'currentPassword', label: t.t('page.common.currentPassword'), autocomplete: 'current-password', error: fieldError('currentPassword'), autofocus: !o.errorField || o.errorField === 'currentPassword', translator: t })}
+    ${passwordField({ id: 'newPassword', name: 'newPassword', label: t.t('page.common.newPassword'), autocomplete: 'new-password', hint: t.t('page.common.newPasswordHint'), error: fieldError('newPassword'), autofocus: o.errorField === 'newPassword', newPassword: newPasswordOptions(o.rules, 'newPassword', t), translator: t })}
+    ${passwordField({ id: 'confirmPassword', name: 'confirmPassword', label: t.t('page.common.confirmNewPassword'), autocomplete: 'new-password', error: fieldError('confirmPassword'), matches: 'newPassword', autofocus: o.errorField === 'confirmPassword', translator: t })}
+    <p class="field-error" id="confirm-mismatch" role="alert" hidden>${t.t('error.PASSWORD_CONFIRMATION_MISMATCH')}</p>
     <div class="field check">
       <input type="checkbox" id="signOutOtherSessions" name="signOutOtherSessions" value="on"${o.signOutOtherSessions === false ? '' : html` checked`}>
-      <label for="signOutOtherSessions">Sign out of all other devices</label>
+      <label for="signOutOtherSessions">${t.t('page.changePassword.signOutOthers')}</label>
     </div>
-    <button type="submit" class="primary">Change password</button>
-    <a href="/security" class="secondary-link">Cancel</a>
+    <button type="submit" class="primary">${t.t('page.changePassword.submit')}</button>
+    <a href="/security" class="secondary-link">${t.t('page.common.cancel')}</a>
   </form>
 </section>`, { displayName: o.displayName, csrf: o.csrf });
 }
@@ -395,12 +402,11 @@ export function apiDocsPage(ctx: PageContext, spec: { info?: { title?: string; v
       ops.push({ method: method.toUpperCase(), path, summary: op.summary ?? '', description: op.description ?? '' });
     }
   }
-  return page(ctx, 'API', html`<section class="card wide">
-  <h1>${spec.info?.title ?? 'API'} <span class="muted">${spec.info?.version ?? ''}</span></h1>
-  <p>The machine-readable OpenAPI 3.1 document is at <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.
-  Requests and responses are JSON. Errors are <code>{"error":{"code":"…","message":"…"}}</code> with stable codes.
-  Cookie-authenticated unsafe requests from non-browser clients must send <code>Origin</code> equal to the service’s base URL.</p>
-  <table class="ops"><thead><tr><th>Method</th><th>Path</th><th>What it does</th></tr></thead><tbody>
+  const t = translatorOf(ctx);
+  return page(ctx, t.t('page.api.title'), html`<section class="card wide">
+  <h1>${spec.info?.title ?? t.t('page.api.title')} <span class="muted">${spec.info?.version ?? ''}</span></h1>
+  <p>${markup(t, 'page.api.intro', { a: link('/api/v1/openapi.json'), code: element('code'), example: raw('{"error":{"code":"…","message":"…"}}') })}</p>
+  <table class="ops"><thead><tr><th>${t.t('page.api.method')}</th><th>${t.t('page.api.path')}</th><th>${t.t('page.api.what')}</th></tr></thead><tbody>
   ${ops.map((op) => html`<tr><td><code>${op.method}</code></td><td><code>${op.path}</code></td><td><strong>${op.summary}</strong>${op.description ? html`<br><span class="muted">${op.description}</span>` : ''}</td></tr>`)}
   </tbody></table>
 </section>`);

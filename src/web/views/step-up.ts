@@ -2,6 +2,7 @@
 import { html, type SafeHtml } from '../html.js';
 import { alertBox, passwordField } from './layout.js';
 import { page, PASSKEY_SCRIPTS, secondFactorForms, type PageContext } from './pages.js';
+import { translatorOf } from '../i18n.js';
 
 export interface ConfirmPageOptions {
   csrf: string;
@@ -17,13 +18,15 @@ export interface ConfirmPageOptions {
 
 export function confirmPage(ctx: PageContext, o: ConfirmPageOptions): SafeHtml {
   const factor = !o.methods.includes('password');
-  return page(ctx, 'Confirm it’s you', html`<section class="card narrow" id="confirm-its-you">
-  <h1>Confirm it’s you</h1>
+  const t = translatorOf(ctx);
+  const how = factor ? (o.methods.includes('totp') ? (o.methods.includes('passkey') ? 'both' : 'totp') : 'passkey') : 'password';
+  return page(ctx, t.t('page.common.confirmItsYou'), html`<section class="card narrow" id="confirm-its-you">
+  <h1>${t.t('page.common.confirmItsYou')}</h1>
   ${alertBox('error', o.error)}
-  <p>This change protects your account, so we ask again if you signed in more than ${String(o.minutes)} minutes ago.
-  ${factor ? (o.methods.includes('totp') ? (o.methods.includes('passkey') ? 'Use your passkey or enter a code from your authenticator app.' : 'Enter a code from your authenticator app.') : 'Use your passkey.') : 'Enter your password.'} Then you can carry on where you were.</p>
+  <p>${t.t('page.stepUp.intro', { minutes: o.minutes, how })}</p>
   ${factor
     ? secondFactorForms({
+      translator: t,
       action: '/security/confirm', flowField: 'next', flowId: o.next, csrf: o.csrf, methods: o.methods,
       passkey: { optionsUrl: '/api/v1/passkeys/step-up/options', verifyUrl: '/api/v1/session/reauthenticate', next: o.next, flowless: true },
     })
@@ -32,9 +35,9 @@ export function confirmPage(ctx: PageContext, o: ConfirmPageOptions): SafeHtml {
     <input type="hidden" name="next" value="${o.next}">
     <input type="hidden" name="method" value="password">
     <input type="text" name="username" autocomplete="username" value="${o.email}" hidden readonly>
-    ${passwordField({ id: 'password', name: 'password', label: 'Password', autocomplete: 'current-password', autofocus: true })}
-    <button type="submit" class="primary">Continue</button>
+    ${passwordField({ id: 'password', name: 'password', label: t.t('page.common.password'), autocomplete: 'current-password', autofocus: true, translator: t })}
+    <button type="submit" class="primary">${t.t('page.common.continue')}</button>
   </form>`}
-  <p><a href="${o.next}">Cancel</a></p>
+  <p><a href="${o.next}">${t.t('page.common.cancel')}</a></p>
 </section>`, { displayName: o.displayName, csrf: o.csrf }, { scripts: PASSKEY_SCRIPTS });
 }
