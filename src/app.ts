@@ -123,6 +123,58 @@ export function flowConfig(config: Config): FlowConfig {
   };
 }
 
+interface FlowDepsInputs {
+  config: Config;
+  store: Store;
+  hasher: PasswordHasher;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  metrics: Metrics;
+  breached: BreachedPasswords;
+  mail: MailSystem;
+  strength: StrengthEstimator | undefined;
+}
+
+/** What every flow is given: the store, the hasher, the throttles, keys and services, built from the configuration. */
+function flowDeps(o: FlowDepsInputs): FlowDeps {
+  const { config, store, hasher, clock, random, logger, metrics, breached, mail } = o;
+  return {
+    store,
+    hasher,
+    signInThrottle: {
+      perAccountAndIp: memoryAttemptLimiter({ limit: config.signInMaxFailuresPerAccount, windowMs: config.signInThrottleWindow, clock }),
+      // Remembers up to the challenge cap's worth (flows/challenge.ts counts past the limit).
+      perIp: memoryAttemptLimiter({ limit: config.signInMaxFailuresPerIp, keep: config.signInMaxFailuresPerIp * config.challengeIpCap, windowMs: config.signInThrottleWindow, clock }),
+    },
+    resetThrottle: {
+      perIp: memoryAttemptLimiter({ limit: RESET_MAX_PER_IP, keep: RESET_MAX_PER_IP * config.challengeIpCap, windowMs: RESET_THROTTLE_WINDOW_MS, clock }),
+      codePerIp: memoryAttemptLimiter({ limit: RESET_CODE_MAX_FAILURES_PER_IP, windowMs: RESET_THROTTLE_WINDOW_MS, clock }),
+    },
+    notMeThrottle: { perIp: memoryAttemptLimiter({ limit: NOT_ME_MAX_PER_IP, windowMs: NOT_ME_THROTTLE_WINDOW_MS, clock }) },
+    passkeyOptionsThrottle: { perIp: memoryAttemptLimiter({ limit: PASSWORDLESS_OPTIONS_MAX_PER_IP, windowMs: PASSWORDLESS_OPTIONS_WINDOW_MS, clock }) },
+    background: backgroundTasks({ onError: (name, err) => logger.error({ err, task: name }, 'background task failed') }),
+    secret: config.secretBytes,
+    clock,
+    random,
+    strength: o.strength ?? sharedStrengthEstimator(),
+    breached: breachedLookup(breached),
+    config: flowConfig(config),
+    observe: { signIn: metrics.observeSignIn },
+    mail: mail.deps,
+    secondFactorSecrets: createSecretBox({ serverSecrets: [config.secretBytes], purpose: 'totp-secret', random }),
+    recoveryCodeKeys: createKeyedHash({ serverSecrets: [config.secretBytes], purpose: 'recovery-code' }),
+    challenges: createChallengeService({
+      serverSecret: config.secretBytes,
+      settings: { mode: config.challenge, maxNumber: config.challengeMaxNumber, ttlMs: config.challengeTtl, fallbackDelayMs: config.challengeFallbackDelay, ipCapFactor: config.challengeIpCap },
+      clock,
+      random,
+    }),
+    signUpThrottle: { perIp: memoryAttemptLimiter({ limit: SIGN_UP_CHALLENGE_AFTER_PER_IP, keep: SIGN_UP_CHALLENGE_AFTER_PER_IP * config.challengeIpCap, windowMs: SIGN_UP_WINDOW_MS, clock }) },
+    challengeIssueThrottle: { perIp: memoryAttemptLimiter({ limit: CHALLENGE_ISSUE_MAX_PER_IP, windowMs: CHALLENGE_ISSUE_WINDOW_MS, clock }) },
+  };
+}
+
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
   // Refused before anything is opened: a public base URL with no SMTP would expose the dev mailbox.
@@ -160,40 +212,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     });
     store.onMailCommitted(() => mail.worker?.poke());
     logger[mail.mode === 'off' ? 'warn' : 'info']({ mailMode: mail.mode }, mail.describe());
-    const deps: FlowDeps = {
-      store,
-      hasher,
-      signInThrottle: {
-        perAccountAndIp: memoryAttemptLimiter({ limit: config.signInMaxFailuresPerAccount, windowMs: config.signInThrottleWindow, clock }),
-        // Remembers up to the challenge cap's worth (flows/challenge.ts counts past the limit).
-        perIp: memoryAttemptLimiter({ limit: config.signInMaxFailuresPerIp, keep: config.signInMaxFailuresPerIp * config.challengeIpCap, windowMs: config.signInThrottleWindow, clock }),
-      },
-      resetThrottle: {
-        perIp: memoryAttemptLimiter({ limit: RESET_MAX_PER_IP, keep: RESET_MAX_PER_IP * config.challengeIpCap, windowMs: RESET_THROTTLE_WINDOW_MS, clock }),
-        codePerIp: memoryAttemptLimiter({ limit: RESET_CODE_MAX_FAILURES_PER_IP, windowMs: RESET_THROTTLE_WINDOW_MS, clock }),
-      },
-      notMeThrottle: { perIp: memoryAttemptLimiter({ limit: NOT_ME_MAX_PER_IP, windowMs: NOT_ME_THROTTLE_WINDOW_MS, clock }) },
-      passkeyOptionsThrottle: { perIp: memoryAttemptLimiter({ limit: PASSWORDLESS_OPTIONS_MAX_PER_IP, windowMs: PASSWORDLESS_OPTIONS_WINDOW_MS, clock }) },
-      background: backgroundTasks({ onError: (name, err) => logger.error({ err, task: name }, 'background task failed') }),
-      secret: config.secretBytes,
-      clock,
-      random,
-      strength: options.strength ?? sharedStrengthEstimator(),
-      breached: breachedLookup(breached),
-      config: flowConfig(config),
-      observe: { signIn: metrics.observeSignIn },
-      mail: mail.deps,
-      secondFactorSecrets: createSecretBox({ serverSecrets: [config.secretBytes], purpose: 'totp-secret', random }),
-      recoveryCodeKeys: createKeyedHash({ serverSecrets: [config.secretBytes], purpose: 'recovery-code' }),
-      challenges: createChallengeService({
-        serverSecret: config.secretBytes,
-        settings: { mode: config.challenge, maxNumber: config.challengeMaxNumber, ttlMs: config.challengeTtl, fallbackDelayMs: config.challengeFallbackDelay, ipCapFactor: config.challengeIpCap },
-        clock,
-        random,
-      }),
-      signUpThrottle: { perIp: memoryAttemptLimiter({ limit: SIGN_UP_CHALLENGE_AFTER_PER_IP, keep: SIGN_UP_CHALLENGE_AFTER_PER_IP * config.challengeIpCap, windowMs: SIGN_UP_WINDOW_MS, clock }) },
-      challengeIssueThrottle: { perIp: memoryAttemptLimiter({ limit: CHALLENGE_ISSUE_MAX_PER_IP, windowMs: CHALLENGE_ISSUE_WINDOW_MS, clock }) },
-    };
+    const deps = flowDeps({ config, store, hasher, clock, random, logger, metrics, breached, mail, strength: options.strength });
     const devMailbox = mail.mode === 'dev-mailbox' ? { store, bodies: mail.bodies } : undefined;
     const { server, ctx } = await buildServer({ config, deps, metrics, logger, routes: { devMailbox } });
     const metricsServer = await buildMetricsServer(ctx, logger);

@@ -108,32 +108,25 @@ const ticketSchema = z.object({
   exp: z.number().int(),
 });
 
-export function createChallengeService(o: { serverSecret: Uint8Array; settings: ChallengeSettings; clock: Clock; random: Random; maxIps?: number }): ChallengeService {
-  const hex = (purpose: string): string => Buffer.from(deriveKey(o.serverSecret, purpose)).toString('hex');
-  // Three keys, each with its own HKDF purpose: the challenge signature, ALTCHA's derived-key signature, tickets.
-  const signatureSecret = hex('bot-challenge-signature');
-  const keySignatureSecret = hex('bot-challenge-key-signature');
-  const ticketKey = deriveKey(o.serverSecret, 'bot-challenge-ticket');
-  const mac = (value: string): string => createHmac('sha256', ticketKey).update(value, 'utf8').digest('base64url');
-  // Keyed by the client key (core/client-key.ts): a ticket from one /64 is good anywhere in it, and no further.
-  const ipTag = (ip: string | null): string => mac(perIpKey(ip)).slice(0, 22);
+// A uniform counter in [⌈maxNumber / 2⌉, maxNumber] (rejection sampling: no modulo bias).
+function randomCounter(random: Random, maxNumber: number): number {
+  const low = Math.ceil(maxNumber / 2);
+  const span = maxNumber - low + 1;
+  const ceiling = Math.floor(0x1_0000_0000 / span) * span;
+  for (;;) {
+    const b = random.bytes(4);
+    const n = ((b[0]! << 24) >>> 0) + (b[1]! << 16) + (b[2]! << 8) + b[3]!;
+    if (n < ceiling) return low + (n % span);
+  }
+}
 
-  const randomCounter = (maxNumber: number): number => {
-    const low = Math.ceil(maxNumber / 2);
-    const span = maxNumber - low + 1;
-    const ceiling = Math.floor(0x1_0000_0000 / span) * span;
-    for (;;) {
-      const b = o.random.bytes(4);
-      const n = ((b[0]! << 24) >>> 0) + (b[1]! << 16) + (b[2]! << 8) + b[3]!;
-      if (n < ceiling) return low + (n % span);
-    }
-  };
-
-  // Token bucket per IP for tickets: TICKET_BURST at once, then one per fallback delay. Without it a script would
-  // hold many tickets and spend them together once their delay passed: the delay alone costs latency, not rate.
+// Token bucket per IP for tickets: TICKET_BURST at once, then one per fallback delay. Without it a script would
+// hold many tickets and spend them together once their delay passed: the delay alone costs latency, not rate.
+// Returns how long the ticket of `ip` must still wait (0: a token was taken).
+function ticketBuckets(o: { settings: ChallengeSettings; clock: Clock; maxIps?: number }): (ip: string | null) => number {
   const maxIps = o.maxIps ?? 100_000;
   const buckets = new Map<string, { tokens: number; at: number }>();
-  const takeTicketToken = (ip: string | null): number => {
+  return (ip) => {
     const key = clientKey(ip);
     const now = o.clock.now();
     const every = o.settings.fallbackDelayMs;
@@ -152,6 +145,19 @@ export function createChallengeService(o: { serverSecret: Uint8Array; settings: 
     }
     return 0;
   };
+}
+
+export function createChallengeService(o: { serverSecret: Uint8Array; settings: ChallengeSettings; clock: Clock; random: Random; maxIps?: number }): ChallengeService {
+  const hex = (purpose: string): string => Buffer.from(deriveKey(o.serverSecret, purpose)).toString('hex');
+  // Three keys, each with its own HKDF purpose: the challenge signature, ALTCHA's derived-key signature, tickets.
+  const signatureSecret = hex('bot-challenge-signature');
+  const keySignatureSecret = hex('bot-challenge-key-signature');
+  const ticketKey = deriveKey(o.serverSecret, 'bot-challenge-ticket');
+  const mac = (value: string): string => createHmac('sha256', ticketKey).update(value, 'utf8').digest('base64url');
+  // Keyed by the client key (core/client-key.ts): a ticket from one /64 is good anywhere in it, and no further.
+  const ipTag = (ip: string | null): string => mac(perIpKey(ip)).slice(0, 22);
+
+  const takeTicketToken = ticketBuckets(o);
 
   let lastSweep = 0;
   return {
@@ -162,7 +168,7 @@ export function createChallengeService(o: { serverSecret: Uint8Array; settings: 
       return createChallenge({
         algorithm: POW_ALGORITHM,
         cost: POW_COST,
-        counter: randomCounter(maxNumberAt(o.settings, l)),
+        counter: randomCounter(o.random, maxNumberAt(o.settings, l)),
         deriveKey: pbkdf2,
         data: { purpose, expires: o.clock.now() + o.settings.ttlMs, level: l },
         hmacSignatureSecret: signatureSecret,

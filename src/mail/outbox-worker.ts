@@ -89,6 +89,78 @@ function errorText(err: unknown): string {
   return text.replace(/\/\/[^/@\s]+@/g, '//[redacted]@');
 }
 
+type ClaimedMessage = Awaited<ReturnType<OutboxWorkerOptions['store']['outbox']['claimDueMessages']>>[number];
+type DeliveryOutcome = 'sent' | 'retry' | 'failed';
+
+// One claimed message: sent, to be retried later, or failed for good (every outcome marked on its row).
+async function deliverMessage(o: OutboxWorkerOptions, m: ClaimedMessage): Promise<DeliveryOutcome> {
+  const started = performance.now();
+  const body = openBody(o.bodies, m);
+  if (!body) {
+    // Trying again cannot help: the ciphertext or its key will not change.
+    await o.store.outbox.markMessageAttemptFailed(m.id, { owner: o.owner, now: o.clock.now(), error: UNOPENABLE, retryAt: null });
+    o.observe?.attempt('failed', (performance.now() - started) / 1000);
+    o.logger?.error({ outboxId: m.id, template: m.template }, 'mail not sent: its sealed body does not open (altered in the database, or sealed under another server secret)');
+    return 'failed';
+  }
+  try {
+    await o.transport.send({ ...m, ...body });
+  } catch (err) {
+    const now = o.clock.now();
+    const final = m.attempts >= o.maxAttempts;
+    const retryAt = final ? null : now + retryDelay(m.attempts, o.retryBaseMs, o.retryMaxMs);
+    await o.store.outbox.markMessageAttemptFailed(m.id, { owner: o.owner, now, error: errorText(err), retryAt });
+    const outcome = final ? 'failed' : 'retry';
+    o.observe?.attempt(outcome, (performance.now() - started) / 1000);
+    o.logger?.[final ? 'error' : 'warn']({ outboxId: m.id, template: m.template, attempts: m.attempts, retryAt, err: errorText(err) },
+      final ? 'mail delivery failed for good' : 'mail delivery failed; will retry');
+    return outcome;
+  }
+  await o.store.outbox.markMessageSent(m.id, { owner: o.owner, now: o.clock.now(), keepBody: o.transport.keepsBody === true });
+  o.observe?.attempt('sent', (performance.now() - started) / 1000);
+  return 'sent';
+}
+
+/**
+ * Sends `claimed` over a few lanes at once, counting outcomes into `result`; `cursor.next` is how many were
+ * started (the caller releases the rest, even when this throws).
+ */
+async function sendInLanes(
+  claimed: ClaimedMessage[],
+  o: { lanes: number; cursor: { next: number }; result: RoundResult; deliver: (m: ClaimedMessage) => Promise<DeliveryOutcome>; stopping: () => boolean },
+): Promise<void> {
+  const { cursor, result } = o;
+  // One lane's failure (the database gone while marking a send) stops the others from starting more, and the
+  // round waits until every lane has settled before it stops the heartbeat and releases what never started:
+  // releasing while other lanes were still sending let those messages go out twice.
+  let broken: unknown = null;
+  const lanes = Array.from({ length: o.lanes }, async () => {
+    // A stopping worker starts nothing new; what is left is released by the caller.
+    while (cursor.next < claimed.length && !o.stopping() && broken === null) {
+      const m = claimed[cursor.next++]!;
+      try {
+        const outcome = await o.deliver(m);
+        if (outcome === 'sent') result.sent++;
+        else if (outcome === 'retry') result.retrying++;
+        else result.failed++;
+      } catch (err) {
+        broken ??= err;
+      }
+    }
+  });
+  await Promise.allSettled(lanes);
+  if (broken !== null) throw broken;
+}
+
+// Keeps this worker's leases alive while its sends run; a failure is logged, not thrown (it runs on a timer).
+async function heartbeat(o: OutboxWorkerOptions, leaseMs: number): Promise<void> {
+  try {
+    await o.store.outbox.renewLeases({ owner: o.owner, now: o.clock.now(), leaseMs });
+  } catch (err) {
+    o.logger?.warn({ err: errorText(err) }, 'mail worker could not renew its leases (database unreachable?)');
+  }
+}
+
 export function createOutboxWorker(o: OutboxWorkerOptions): OutboxWorker {
   const leaseMs = o.leaseMs ?? DEFAULT_LEASE_MS;
   const heartbeatMs = o.heartbeatMs ?? Math.max(1, Math.floor(leaseMs / 3));
@@ -102,74 +174,21 @@ export function createOutboxWorker(o: OutboxWorkerOptions): OutboxWorker {
   let stopping = false;
   let reclaimed = false;
 
-  async function deliver(m: Awaited<ReturnType<typeof o.store.outbox.claimDueMessages>>[number]): Promise<'sent' | 'retry' | 'failed'> {
-    const started = performance.now();
-    const body = openBody(o.bodies, m);
-    if (!body) {
-      // Trying again cannot help: the ciphertext or its key will not change.
-      await o.store.outbox.markMessageAttemptFailed(m.id, { owner: o.owner, now: o.clock.now(), error: UNOPENABLE, retryAt: null });
-      o.observe?.attempt('failed', (performance.now() - started) / 1000);
-      o.logger?.error({ outboxId: m.id, template: m.template }, 'mail not sent: its sealed body does not open (altered in the database, or sealed under another server secret)');
-      return 'failed';
-    }
-    try {
-      await o.transport.send({ ...m, ...body });
-    } catch (err) {
-      const now = o.clock.now();
-      const final = m.attempts >= o.maxAttempts;
-      const retryAt = final ? null : now + retryDelay(m.attempts, o.retryBaseMs, o.retryMaxMs);
-      await o.store.outbox.markMessageAttemptFailed(m.id, { owner: o.owner, now, error: errorText(err), retryAt });
-      const outcome = final ? 'failed' : 'retry';
-      o.observe?.attempt(outcome, (performance.now() - started) / 1000);
-      o.logger?.[final ? 'error' : 'warn']({ outboxId: m.id, template: m.template, attempts: m.attempts, retryAt, err: errorText(err) },
-        final ? 'mail delivery failed for good' : 'mail delivery failed; will retry');
-      return outcome;
-    }
-    await o.store.outbox.markMessageSent(m.id, { owner: o.owner, now: o.clock.now(), keepBody: o.transport.keepsBody === true });
-    o.observe?.attempt('sent', (performance.now() - started) / 1000);
-    return 'sent';
-  }
-
-  async function heartbeat(): Promise<void> {
-    try {
-      await o.store.outbox.renewLeases({ owner: o.owner, now: o.clock.now(), leaseMs });
-    } catch (err) {
-      o.logger?.warn({ err: errorText(err) }, 'mail worker could not renew its leases (database unreachable?)');
-    }
-  }
-
   async function round(): Promise<RoundResult> {
     if (stopping) return { claimed: 0, sent: 0, retrying: 0, failed: 0 };
     const claimed = await o.store.outbox.claimDueMessages({ now: o.clock.now(), limit: batchSize, leaseMs, owner: o.owner });
     const result: RoundResult = { claimed: claimed.length, sent: 0, retrying: 0, failed: 0 };
     if (claimed.length === 0) return result;
-    const beat = setInterval(() => { void heartbeat(); }, heartbeatMs);
+    const beat = setInterval(() => { void heartbeat(o, leaseMs); }, heartbeatMs);
     beat.unref?.();
-    let next = 0;
-    // One lane's failure (the database gone while marking a send) stops the others from starting more, and the
-    // round waits until every lane has settled before it stops the heartbeat and releases what never started:
-    // releasing while other lanes were still sending let those messages go out twice.
-    let broken: unknown = null;
+    const cursor = { next: 0 };
     try {
-      const lanes = Array.from({ length: Math.min(concurrency, claimed.length) }, async () => {
-        // A stopping worker starts nothing new; what is left is released below.
-        while (next < claimed.length && !stopping && broken === null) {
-          const m = claimed[next++]!;
-          try {
-            const outcome = await deliver(m);
-            if (outcome === 'sent') result.sent++;
-            else if (outcome === 'retry') result.retrying++;
-            else result.failed++;
-          } catch (err) {
-            broken ??= err;
-          }
-        }
+      await sendInLanes(claimed, {
+        lanes: Math.min(concurrency, claimed.length), cursor, result, deliver: (m) => deliverMessage(o, m), stopping: () => stopping,
       });
-      await Promise.allSettled(lanes);
-      if (broken !== null) throw broken;
     } finally {
       clearInterval(beat);
-      const unstarted = claimed.slice(next).map((m) => m.id);
+      const unstarted = claimed.slice(cursor.next).map((m) => m.id);
       if (unstarted.length > 0) await o.store.outbox.releaseLeases({ owner: o.owner, now: o.clock.now(), ids: unstarted });
     }
     return result;

@@ -183,6 +183,41 @@ export function outboxRepository(db: Kysely<Database>, dialect: Dialect, onEnque
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
+    async markMessageAttemptFailed(id, { owner, now, error, retryAt }) {
+      const result = await db
+        .updateTable('outbox')
+        .set({
+          state: retryAt === null ? 'failed' : 'retrying',
+          next_attempt_at: retryAt ?? now,
+          lease_owner: null,
+          lease_until: null,
+          last_error: error.slice(0, MAX_ERROR_LENGTH),
+          updated_at: now,
+          ...(retryAt === null ? NO_BODY : {}),
+        })
+        .where('id', '=', id)
+        .where('state', '=', 'sending')
+        .where('lease_owner', '=', owner)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async deleteFinishedMessages({ before }) {
+      // updated_at is when the message was settled: a finished row is never updated again.
+      const result = await db
+        .deleteFrom('outbox')
+        .where('state', 'in', ['sent', 'failed'])
+        .where('updated_at', '<', before)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+    ...workerLeases(db),
+    ...outboxReads(db),
+  };
+}
+
+// A worker's leases on the rows it is sending: kept alive, given back, or ended (see the interface).
+function workerLeases(db: Kysely<Database>): Pick<OutboxRepository, 'renewLeases' | 'releaseLeases' | 'expireLeases'> {
+  return {
     async renewLeases({ owner, now, leaseMs }) {
       const result = await db
         .updateTable('outbox')
@@ -219,24 +254,12 @@ export function outboxRepository(db: Kysely<Database>, dialect: Dialect, onEnque
         .executeTakeFirst();
       return Number(result.numUpdatedRows);
     },
-    async markMessageAttemptFailed(id, { owner, now, error, retryAt }) {
-      const result = await db
-        .updateTable('outbox')
-        .set({
-          state: retryAt === null ? 'failed' : 'retrying',
-          next_attempt_at: retryAt ?? now,
-          lease_owner: null,
-          lease_until: null,
-          last_error: error.slice(0, MAX_ERROR_LENGTH),
-          updated_at: now,
-          ...(retryAt === null ? NO_BODY : {}),
-        })
-        .where('id', '=', id)
-        .where('state', '=', 'sending')
-        .where('lease_owner', '=', owner)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
-    },
+  };
+}
+
+// Reads for `passdesk mail status` and the dev mailbox; nothing here changes a row.
+function outboxReads(db: Kysely<Database>): Pick<OutboxRepository, 'countMessagesByState' | 'listMessages' | 'findMessage' | 'nextDueAt'> {
+  return {
     async countMessagesByState() {
       const rows = await db
         .selectFrom('outbox')
@@ -265,15 +288,6 @@ export function outboxRepository(db: Kysely<Database>, dialect: Dialect, onEnque
         .where('state', 'in', ['queued', 'retrying'])
         .executeTakeFirst();
       return row?.t === null || row?.t === undefined ? null : Number(row.t);
-    },
-    async deleteFinishedMessages({ before }) {
-      // updated_at is when the message was settled: a finished row is never updated again.
-      const result = await db
-        .deleteFrom('outbox')
-        .where('state', 'in', ['sent', 'failed'])
-        .where('updated_at', '<', before)
-        .executeTakeFirst();
-      return Number(result.numDeletedRows);
     },
   };
 }

@@ -125,39 +125,43 @@ function toReset(row: Selectable<PasswordResetsTable>): PasswordReset {
   };
 }
 
+// requested → verified, once: the one guarded transition both the link and the code end in.
+async function markVerified(db: Kysely<Database>, by: 'token_hash' | 'id', value: string, o: { flowHash: string; now: number; expiresAt: number }): Promise<PasswordReset | null> {
+  const won = await db
+    .updateTable('password_resets')
+    .set({ state: 'verified', flow_hash: o.flowHash, verified_at: o.now, expires_at: o.expiresAt, updated_at: o.now })
+    .where(by, '=', value)
+    .where('state', '=', 'requested')
+    .where('expires_at', '>', o.now)
+    .returningAll()
+    .executeTakeFirst();
+  return won ? toReset(won) : null;
+}
+
+// Flows past their time become expired when they are looked up (the state then says why they stopped working).
+async function markExpired(db: Kysely<Database>, now: number, where: { tokenHash?: string; flowHash?: string; accountId?: string }): Promise<void> {
+  let q = db
+    .updateTable('password_resets')
+    .set({ state: 'expired', updated_at: now })
+    .where('state', 'in', ['requested', 'verified'])
+    .where('expires_at', '<=', now);
+  if (where.tokenHash !== undefined) q = q.where('token_hash', '=', where.tokenHash);
+  if (where.flowHash !== undefined) q = q.where('flow_hash', '=', where.flowHash);
+  if (where.accountId !== undefined) q = q.where('account_id', '=', where.accountId);
+  await q.execute();
+}
+
+async function voidLive(db: Kysely<Database>, accountId: string, now: number): Promise<number> {
+  const result = await db
+    .updateTable('password_resets')
+    .set({ state: 'voided', updated_at: now })
+    .where('account_id', '=', accountId)
+    .where('state', 'in', ['requested', 'verified'])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 export function passwordResetRepository(db: Kysely<Database>): PasswordResetRepository {
-  // requested → verified, once: the one guarded transition both the link and the code end in.
-  const markVerified = async (by: 'token_hash' | 'id', value: string, o: { flowHash: string; now: number; expiresAt: number }): Promise<PasswordReset | null> => {
-    const won = await db
-      .updateTable('password_resets')
-      .set({ state: 'verified', flow_hash: o.flowHash, verified_at: o.now, expires_at: o.expiresAt, updated_at: o.now })
-      .where(by, '=', value)
-      .where('state', '=', 'requested')
-      .where('expires_at', '>', o.now)
-      .returningAll()
-      .executeTakeFirst();
-    return won ? toReset(won) : null;
-  };
-  const markExpired = async (now: number, where: { tokenHash?: string; flowHash?: string; accountId?: string }): Promise<void> => {
-    let q = db
-      .updateTable('password_resets')
-      .set({ state: 'expired', updated_at: now })
-      .where('state', 'in', ['requested', 'verified'])
-      .where('expires_at', '<=', now);
-    if (where.tokenHash !== undefined) q = q.where('token_hash', '=', where.tokenHash);
-    if (where.flowHash !== undefined) q = q.where('flow_hash', '=', where.flowHash);
-    if (where.accountId !== undefined) q = q.where('account_id', '=', where.accountId);
-    await q.execute();
-  };
-  const voidLive = async (accountId: string, now: number): Promise<number> => {
-    const result = await db
-      .updateTable('password_resets')
-      .set({ state: 'voided', updated_at: now })
-      .where('account_id', '=', accountId)
-      .where('state', 'in', ['requested', 'verified'])
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
-  };
   return {
     async createReset(r) {
       const row = await db
@@ -193,9 +197,9 @@ export function passwordResetRepository(db: Kysely<Database>): PasswordResetRepo
       return row ? toReset(row) : null;
     },
     async verifyResetByToken(tokenHash, o) {
-      const won = await markVerified('token_hash', tokenHash, o);
+      const won = await markVerified(db, 'token_hash', tokenHash, o);
       if (won) return won;
-      await markExpired(o.now, { tokenHash });
+      await markExpired(db, o.now, { tokenHash });
       return null;
     },
     async verifyResetByCode(accountId, codeHash, o) {
@@ -213,7 +217,7 @@ export function passwordResetRepository(db: Kysely<Database>): PasswordResetRepo
       let match: string | null = null;
       for (const r of reserved) if (sameHash(r.code_hash, codeHash) && match === null) match = r.id;
       if (match === null) return null;
-      return markVerified('id', match, o);
+      return markVerified(db, 'id', match, o);
     },
     async findVerifiedReset(flowHash, now) {
       const row = await db
@@ -225,7 +229,7 @@ export function passwordResetRepository(db: Kysely<Database>): PasswordResetRepo
         .where('used_at', 'is', null)
         .executeTakeFirst();
       if (row) return toReset(row);
-      await markExpired(now, { flowHash });
+      await markExpired(db, now, { flowHash });
       return null;
     },
     async completeReset(flowHash, now) {
@@ -255,6 +259,17 @@ export function passwordResetRepository(db: Kysely<Database>): PasswordResetRepo
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
+    voidResets: (accountId, now) => voidLive(db, accountId, now),
+    ...resetFactorAttempts(db),
+    ...refusedPasswords(db),
+  };
+}
+
+// The tries of a verified flow's second method, each reserved before it is evaluated (see the interface).
+function resetFactorAttempts(
+  db: Kysely<Database>,
+): Pick<PasswordResetRepository, 'reserveResetFactorAttempt' | 'releaseResetFactorAttempt' | 'voidResetAtFactorLimit'> {
+  return {
     async reserveResetFactorAttempt(flowHash, now) {
       const row = await db
         .updateTable('password_resets')
@@ -284,7 +299,12 @@ export function passwordResetRepository(db: Kysely<Database>): PasswordResetRepo
         .where('factor_attempts', '>=', RESET_FACTOR_MAX_ATTEMPTS)
         .execute();
     },
-    voidResets: voidLive,
+  };
+}
+
+// The passwords a reset must refuse after "This wasn't me".
+function refusedPasswords(db: Kysely<Database>): Pick<PasswordResetRepository, 'refusePasswordsSince' | 'refusedPasswordHashes' | 'clearRefusedPasswords'> {
+  return {
     async refusePasswordsSince(accountId, o) {
       let n = 0;
       if (o.currentHash !== null) {

@@ -162,6 +162,24 @@ export function twoFactorRepository(db: Kysely<Database>, dialect: Dialect): Two
         .executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },
+    async lockAccountFactors(accountId) {
+      if (dialect !== 'postgres') return;
+      await db.selectFrom('accounts').select('id').where('id', '=', accountId).forUpdate().execute();
+    },
+    async removeFactorsSince(accountId, since) {
+      await db.deleteFrom('recovery_codes').where('account_id', '=', accountId).where('created_at', '>=', since).execute();
+      const r = await db.deleteFrom('second_factors').where('account_id', '=', accountId).where('confirmed_at', '>=', since).executeTakeFirst();
+      return Number(r.numDeletedRows);
+    },
+    ...recoveryCodes(db),
+    ...secondFactorFlows(db),
+  };
+}
+
+type RecoveryCodeMethods = 'replaceRecoveryCodes' | 'listUnusedRecoveryCodes' | 'useRecoveryCode' | 'consumeRecoveryCode' | 'countUnusedRecoveryCodes';
+
+function recoveryCodes(db: Kysely<Database>): Pick<TwoFactorRepository, RecoveryCodeMethods> {
+  return {
     async replaceRecoveryCodes(accountId, codeHashes, { now, newId, keyId = null }) {
       await db.deleteFrom('recovery_codes').where('account_id', '=', accountId).execute();
       if (codeHashes.length === 0) return;
@@ -190,10 +208,6 @@ export function twoFactorRepository(db: Kysely<Database>, dialect: Dialect): Two
         .executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },
-    async lockAccountFactors(accountId) {
-      if (dialect !== 'postgres') return;
-      await db.selectFrom('accounts').select('id').where('id', '=', accountId).forUpdate().execute();
-    },
     async consumeRecoveryCode(accountId, codeHash, now) {
       const r = await db
         .updateTable('recovery_codes')
@@ -213,6 +227,15 @@ export function twoFactorRepository(db: Kysely<Database>, dialect: Dialect): Two
         .executeTakeFirstOrThrow();
       return Number(r.n);
     },
+  };
+}
+
+type SecondFactorFlowMethods = 'createSecondFactorFlow' | 'findSecondFactorFlow' | 'reserveSecondFactorAttempt'
+  | 'failSecondFactorFlowAtLimit' | 'completeSecondFactorFlow' | 'expireSecondFactorFlows';
+
+// Pending second-factor sign-ins: pending → completed | failed (too many wrong codes) | expired.
+function secondFactorFlows(db: Kysely<Database>): Pick<TwoFactorRepository, SecondFactorFlowMethods> {
+  return {
     async createSecondFactorFlow({ idHash, accountId, now, expiresAt }) {
       const row = { id: idHash, account_id: accountId, state: 'pending' as const, failures: 0, created_at: now, expires_at: expiresAt };
       await db.insertInto('second_factor_flows').values(row).execute();
@@ -252,11 +275,6 @@ export function twoFactorRepository(db: Kysely<Database>, dialect: Dialect): Two
         .where('expires_at', '>', now)
         .executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
-    },
-    async removeFactorsSince(accountId, since) {
-      await db.deleteFrom('recovery_codes').where('account_id', '=', accountId).where('created_at', '>=', since).execute();
-      const r = await db.deleteFrom('second_factors').where('account_id', '=', accountId).where('confirmed_at', '>=', since).executeTakeFirst();
-      return Number(r.numDeletedRows);
     },
     async expireSecondFactorFlows(accountId, now) {
       const r = await db
