@@ -1,15 +1,17 @@
-// Changing a password while signed in (the seed procedure). Verify the current password, check the new
-// one, then in ONE transaction: new hash, change time, the current session rotated, other devices signed
-// out (default), and the audit event. A wrong current password changes nothing and counts as a failure.
+// Changing a password while signed in (the seed procedure). Verify the current password (methods/password.ts),
+// check the new one, then in ONE transaction (replacePassword, flows/steps/replace-password.ts): new hash, change
+// time, the current session rotated, other devices signed out (default), and the audit event. A wrong current
+// password changes nothing and counts as a failure.
+//
+// State: none of its own; the account's password and the session change together or not at all.
+//   signed in ──current password right, new one allowed──▶ password replaced, session rotated
+//             ──current password wrong──▶ unchanged (counted: CHANGE_PASSWORD_BUDGET and the account's limit)
 import { PassdeskError } from '../core/errors.js';
 import { normalizePassword } from '../core/password-rules.js';
-import { assertPasswordAllowed, rememberLeavingPassword } from './password-policy.js';
-import type { FlowDeps, RequestContext } from './deps.js';
-import { issueSession, type Authenticated, type IssuedSession } from './sessions.js';
-import { queueNotice } from '../mail/notices.js';
-import { reserveGuess } from './attempt-budget.js';
-import { admitSessionPasswordCheck } from './account-limit.js';
-import type { AttemptBudget } from '../store/index.js';
+import { assertPasswordAllowed } from './password-policy.js';
+import type { Authenticated, FlowDeps, IssuedSession, RequestContext } from './deps.js';
+import { proveCurrentPassword } from '../methods/password.js';
+import { replacePassword } from './steps/replace-password.js';
 
 export interface ChangePasswordInput {
   currentPassword: string;
@@ -21,38 +23,7 @@ export interface ChangePasswordResult extends IssuedSession {
   signedOutSessions: number;
 }
 
-/** Wrong current passwords tolerated per account in the window before the flow refuses for a while. */
-export const CHANGE_FAILURE_LIMIT = 5;
-export const CHANGE_FAILURE_WINDOW_MS = 15 * 60_000;
-/** Kept in the store (store/attempts.ts): holds across processes and nodes. */
-export const CHANGE_PASSWORD_BUDGET: AttemptBudget = { purpose: 'change_password', limit: CHANGE_FAILURE_LIMIT, windowMs: CHANGE_FAILURE_WINDOW_MS };
-
-/**
- * The current password again, for a change made with it (this flow, security questions). Someone holding a stolen
- * session must not get unlimited guesses: a slot of CHANGE_PASSWORD_BUDGET (CHANGE_FAILURE_LIMIT in CHANGE_FAILURE_WINDOW_MS)
- * is reserved in the store before the password is checked and given back when it is right; and each check counts in
- * the account's consecutive-failure count shared with sign-in (flows/account-limit.ts: at its limit the session is
- * ended and the owner told).
- */
-export async function proveCurrentPassword(
-  deps: FlowDeps, auth: Authenticated, password: string, ctx: RequestContext, o: { via?: string } = {},
-): Promise<void> {
-  const { account, session } = auth;
-  const now = deps.clock.now();
-  const slot = await reserveGuess(deps.store, account.id, CHANGE_PASSWORD_BUDGET, now);
-  // The account's consecutive-failure count, shared with sign-in (NIST SP 800-63B-4 §3.2.2: at most 100 per account).
-  const check = await admitSessionPasswordCheck(deps, auth, ctx);
-  if (!account.passwordHash || !(await deps.hasher.verify(account.passwordHash, password))) {
-    await deps.store.events.recordEvent({
-      accountId: account.id, type: 'password.change_failed', now, ip: ctx.ip, device: session.device, sessionId: session.id,
-      ...(o.via ? { detail: { via: o.via } } : {}),
-    });
-    await check.failed();
-    throw new PassdeskError('CURRENT_PASSWORD_INCORRECT');
-  }
-  await deps.store.attempts.releaseAttempt(slot);
-  await check.succeeded();
-}
+export { CHANGE_FAILURE_LIMIT, CHANGE_FAILURE_WINDOW_MS, CHANGE_PASSWORD_BUDGET, proveCurrentPassword } from '../methods/password.js';
 
 export async function changePassword(deps: FlowDeps, auth: Authenticated, input: ChangePasswordInput, ctx: RequestContext): Promise<ChangePasswordResult> {
   const { account, session } = auth;
@@ -66,35 +37,8 @@ export async function changePassword(deps: FlowDeps, auth: Authenticated, input:
 
   const newHash = await deps.hasher.hash(input.newPassword);
   const signOutOthers = input.signOutOtherSessions ?? true;
-
   return deps.store.transaction(async (tx) => {
-    // Rotation: the token that was presented dies. If a racing request already used it, nothing commits.
-    const rotated = await tx.sessions.revokeSession(session.id, { accountId: account.id, now, reason: 'rotated' });
-    if (!rotated) throw new PassdeskError('AUTHENTICATION_REQUIRED');
-    await tx.accounts.setPassword(account.id, newHash, now);
-    await rememberLeavingPassword(tx, deps, account, now);
-    const signedOutSessions = signOutOthers
-      ? await tx.sessions.revokeOtherSessions(account.id, { exceptSessionId: session.id, now, reason: 'password-changed' })
-      : 0;
-    // Whoever knew the old password loses the lockout exemption of the device cookies they collected (this browser
-    // too: it earns it again at its next sign-in).
-    await tx.trustedDevices.forgetTrustedDevices(account.id);
-    // The password was just proved; a second factor proved earlier keeps its time (step-up reads both).
-    const authentication = session.authenticatedWith === 'password'
-      ? { at: now, method: 'password' }
-      : { at: session.authenticatedAt, method: session.authenticatedWith };
-    const issued = await issueSession(tx, deps, account, ctx, { authentication });
-    await tx.events.recordEvent({
-      accountId: account.id,
-      type: 'password.changed',
-      now,
-      ip: ctx.ip,
-      device: issued.session.device,
-      sessionId: issued.session.id,
-      detail: { signedOutSessions, via: 'change' },
-    });
-    // The notice commits with the change (transactional outbox): no change without its email, no email without the change.
-    await queueNotice(tx, deps, { account, notice: { code: 'password-changed', signedOutOthers: signOutOthers }, origin: { at: now, device: issued.session.device, ip: ctx.ip } });
+    const { issued, signedOutSessions } = await replacePassword(tx, deps, { via: 'change', account, session, newHash, now, ctx, signOutOthers });
     return { ...issued, signedOutSessions };
   });
 }

@@ -1,17 +1,18 @@
 // Email settings of the signed-in person: the anti-phishing phrase, and a recovery address verified by a
 // code sent to it. Changing either needs a recent authentication (step-up) and the current password; wrong
-// passwords are counted and throttled (flows/step-up.ts).
+// passwords are counted and throttled (methods/password.ts).
 import { PassdeskError } from '../core/errors.js';
 import { normalizeEmail } from '../core/email.js';
-import { hmac } from '../core/tokens.js';
 import { queueNotice } from '../mail/notices.js';
 import type { MailPreferences } from '../store/mail-preferences.js';
 import type { FlowDeps, RequestContext } from './deps.js';
-import type { Authenticated } from './sessions.js';
-import { assertRecentAuthentication, verifyPasswordProof } from './step-up.js';
+import type { Authenticated } from './deps.js';
+import { assertRecentAuthentication } from './step-up.js';
+import { verifyPasswordProof } from '../methods/password.js';
+import { emailCodeDigest, newEmailCode } from '../methods/email-code.js';
 
 export const RECOVERY_CODE_TTL_MS = 30 * 60_000;
-export { REAUTH_FAILURE_LIMIT, REAUTH_FAILURE_WINDOW_MS } from './step-up.js';
+export { REAUTH_FAILURE_LIMIT, REAUTH_FAILURE_WINDOW_MS } from '../methods/password.js';
 const CODE_DIGITS = 8;
 
 export async function getMailSettings(deps: FlowDeps, auth: Authenticated): Promise<MailPreferences> {
@@ -26,7 +27,7 @@ export async function getMailSettings(deps: FlowDeps, auth: Authenticated): Prom
 /**
  * Sensitive: a recent authentication with the strongest method (step-up), and the current password again in the
  * request (PRODUCT.md: "current password, and a fresh second factor for sensitive changes"); wrong passwords are
- * counted (flows/step-up.ts).
+ * counted (methods/password.ts).
  */
 async function reauthenticate(deps: FlowDeps, auth: Authenticated, currentPassword: string, ctx: RequestContext): Promise<void> {
   await assertRecentAuthentication(deps, auth);
@@ -49,24 +50,9 @@ export async function setAntiPhishingPhrase(
   return getMailSettings(deps, auth);
 }
 
-function randomDigits(deps: Pick<FlowDeps, 'random'>, digits: number): string {
-  const limit = 10 ** digits;
-  // Rejection sampling: no value is likelier than another.
-  const ceiling = Math.floor(0x1_0000_0000 / limit) * limit;
-  for (;;) {
-    const b = deps.random.bytes(4);
-    const n = ((b[0]! << 24) >>> 0) + (b[1]! << 16) + (b[2]! << 8) + b[3]!;
-    if (n < ceiling) return String(n % limit).padStart(digits, '0');
-  }
-}
-
-/**
- * An 8-digit code has 10^8 values: a bare hash of it is reversed offline in seconds from a copy of the database,
- * so it is kept as a MAC under the server secret, bound to its account (as reset codes are).
- */
+/** An emailed code, kept as a MAC under the server secret bound to its account (methods/email-code.ts). */
 function codeHash(deps: FlowDeps, accountId: string, code: string): string {
-  if (!deps.secret) throw new TypeError('mail-settings: deps.secret is required');
-  return hmac(deps.secret, `recovery-email:${accountId}:${code}`);
+  return emailCodeDigest(deps, 'recovery-email', accountId, code);
 }
 
 export async function addRecoveryEmail(
@@ -76,7 +62,7 @@ export async function addRecoveryEmail(
   const email = input.email.trim();
   if (normalizeEmail(email) === auth.account.emailNormalized) throw new PassdeskError('RECOVERY_EMAIL_SAME_AS_PRIMARY');
   const now = deps.clock.now();
-  const code = randomDigits(deps, CODE_DIGITS);
+  const code = newEmailCode(deps, CODE_DIGITS);
   await deps.store.transaction(async (tx) => {
     await tx.mailPreferences.startRecoveryEmailVerification(auth.account.id, { email, codeHash: codeHash(deps, auth.account.id, code), expiresAt: now + RECOVERY_CODE_TTL_MS, now });
     await tx.events.recordEvent({ accountId: auth.account.id, type: 'recovery_email.requested', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id });

@@ -1,7 +1,10 @@
-// "This wasn't me" (issue 5). Every security notice carries a one-time link (mail/notices.ts issues it; the
-// states are drawn beside the 0013_not_me migration), and the activity list offers the same to a signed-in
-// person. Opening the link never acts — mail scanners open links — it only swaps the token for a short-lived
-// confirmation that shows what is reported. The confirmation (or an API client's token, or the signed-in
+// "This wasn't me" (issue 5). Every security notice carries a one-time link (mail/notices.ts issues it; a row in
+// not_me_tokens, NotMeState):
+//   issued ──opened: swapped for a confirmation id (NOT_ME_CONFIRM_TTL_MS), still issued──▶ issued
+//      ├──confirmed (the account is secured)──▶ used
+//      └──another report of the account──▶ voided        (past expires_at: refused on use, no state of its own)
+// The activity list offers the same to a signed-in person. Opening the link never acts — mail scanners open
+// links — it only swaps the token for a short-lived confirmation that shows what is reported. The confirmation (or an API client's token, or the signed-in
 // person's report) then secures the account in ONE transaction:
 //   every session revoked · reset flows and pending second-factor sign-ins ended · the password must be
 //   reset (sign-in with it refused until a reset completes; that reset refuses the current password and any in
@@ -10,21 +13,28 @@
 //   to the person's addresses · the help desk told (if configured).
 // Nuisance-proof: a link acts only on the account it was sent to, once; a session of another account
 // cannot use it; used, expired and unknown links look the same; confirmations are limited per IP.
-import { countSecondFactors } from './two-factor.js';
+import { countSecondFactors } from '../methods/second-factor.js';
+import { REPORTED_REASON } from '../methods/password.js';
 import { assertRecentAuthentication } from './step-up.js';
+import { endAccess } from './steps/replace-password.js';
 import { PassdeskError } from '../core/errors.js';
 import { activityMessages } from '../core/messages.js';
 import { generateToken, hashToken } from '../core/tokens.js';
 import { queueHelpDeskNotice } from '../mail/notices.js';
 import { formatWhen } from '../mail/templates.js';
 import type { Account, AuditEvent, EventType, NotMeKey, Repositories } from '../store/index.js';
-import type { FlowDeps, RequestContext } from './deps.js';
+import type { NotMeState } from '../store/schema.js';
+import type { FlowDeps, RequestContext, SameUnion } from './deps.js';
 import { prepareResetEmail, queueResetEmail } from './reset-password.js';
-import type { Authenticated } from './sessions.js';
+import type { Authenticated } from './deps.js';
 import { perIpKey } from '../core/client-key.js';
 
-/** The must_change_reason of a reported account: password sign-in is refused until a reset clears it. */
-export const REPORTED_REASON = 'reported';
+/** The link's states drawn at the top of this file (not_me_tokens.state). */
+export type NotMeLinkState = 'issued' | 'used' | 'voided';
+/** Compiles only while the store's column (store/schema.ts) holds exactly these states. */
+export const NOT_ME_STATES_MATCH_STORE: SameUnion<NotMeLinkState, NotMeState> = true;
+
+export { isReported, REPORTED_REASON } from '../methods/password.js';
 /** How long the confirmation page a link opens stays usable. */
 export const NOT_ME_CONFIRM_TTL_MS = 15 * 60_000;
 /** Confirmations by link per IP in the window (OWASP: limit what a guesser or a nuisance can try). */
@@ -47,10 +57,6 @@ export const REPORTABLE_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
   'security_questions.set',
   'security_questions.removed',
 ]);
-
-export function isReported(account: Pick<Account, 'mustChangePassword' | 'mustChangeReason'>): boolean {
-  return account.mustChangePassword && account.mustChangeReason === REPORTED_REASON;
-}
 
 /** What a link or an activity entry reports, as the confirmation page shows it. */
 export interface NotMeReport {
@@ -149,9 +155,8 @@ async function secureAccount(
   const helpdesk = deps.config.helpdeskEmail;
   await deps.store.transaction(async (tx) => {
     if (!(await about.use(tx))) throw new PassdeskError('NOT_ME_LINK_INVALID');
-    const signedOutSessions = await tx.sessions.revokeOtherSessions(account.id, { exceptSessionId: null, now, reason: 'reported' });
-    const untrustedDevices = await tx.trustedDevices.forgetTrustedDevices(account.id);
-    const voidedResets = await tx.passwordResets.voidResets(account.id, now);
+    // What a password change ends, without a new password (flows/steps/replace-password.ts).
+    const { signedOutSessions, untrustedDevices, voidedResets } = await endAccess(tx, account.id, { now, reason: 'reported', exceptSessionId: null, voidResets: true });
     const endedSignIns = await tx.twoFactor.expireSecondFactorFlows(account.id, now);
     await tx.accounts.requirePasswordChange(account.id, REPORTED_REASON, now);
     // The reset that clears the report must not put back a password the intruder knows: the current one and

@@ -2,17 +2,17 @@
 // rename and remove them; prove one as the second factor after a password, in a password reset or for
 // step-up; and sign in without a password with a discoverable credential.
 //
-// Every ceremony starts with a challenge row (store/passkeys.ts): 32 random bytes, living
-// PASSKEY_CHALLENGE_TTL_MS, bound to what it was issued for (purpose, account, and the flow or session it
-// belongs to). A response is checked against the row its signed client data names, never against anything
-// else the client says; the row is used up by the first verification, right or wrong.
-//   options → challenge row (pending) → verify: row found for this purpose and binding → used → signature,
-//   origin, RP ID, flags → counter forward (a counter that goes back is refused and recorded)
+// Proving a passkey (options and assertion) is the passkey method's (methods/passkey.ts); this flow registers,
+// names and removes them, and signs in without a password.
+//
+// A ceremony is a challenge row (store/passkeys.ts, purpose 'registration' or 'passwordless' here):
+//   options ──▶ issued (PASSKEY_CHALLENGE_TTL_MS) ──the first response naming it, right or wrong──▶ used
+//   and then: signature, origin, RP ID, flags ──▶ counter forward (one that goes back is refused and recorded)
+//   ──▶ a passkey stored (registration) or a session issued (passwordless, completeSignIn)
 import { hasDisallowedCharacters } from '../core/text-input.js';
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
-  verifyAuthenticationResponse,
   verifyRegistrationResponse,
   type AuthenticationResponseJSON,
   type PublicKeyCredentialCreationOptionsJSON,
@@ -21,26 +21,24 @@ import {
 } from '@simplewebauthn/server';
 import { PassdeskError } from '../core/errors.js';
 import { generateToken, hashToken } from '../core/tokens.js';
-import { isNewDevice } from '../core/new-device.js';
 import { queueNotice } from '../mail/notices.js';
 import type { Account, Passkey } from '../store/index.js';
-import type { PasskeyChallengePurpose } from '../store/schema.js';
-import type { FlowDeps, RequestContext } from './deps.js';
-import { issueSession, type Authenticated, type IssuedSession } from './sessions.js';
-import { assertFactorRemovalAllowed, countSecondFactors, storeRecoveryCodes } from './two-factor.js';
-import { isReported } from './not-me.js';
+import type { Authenticated, FlowDeps, IssuedSession, RequestContext } from './deps.js';
+import { isReported } from '../methods/password.js';
+import { storeRecoveryCodes } from '../methods/recovery-code.js';
+import { countSecondFactors } from '../methods/second-factor.js';
+import { PASSKEY_CHALLENGE_TTL_MS, randomChallenge, saveChallenge, takeChallenge, userHandle, verifyAssertion, webauthn } from '../methods/passkey.js';
 import { assertRecentAuthentication } from './step-up.js';
+import { assertFactorRemovalAllowed } from './steps/factor-removal.js';
+import { completeSignIn } from './steps/complete-sign-in.js';
 import { perIpKey } from '../core/client-key.js';
 
-/** A ceremony has this long (the browser's timeout is the same). */
-export const PASSKEY_CHALLENGE_TTL_MS = 5 * 60_000;
+export { PASSKEY_CHALLENGE_TTL_MS, passkeyOptionsForAccount, verifyPasskeyForAccount, type PasskeyChallengeFlow } from '../methods/passkey.js';
 export const PASSKEY_NAME_MAX = 64;
-const CHALLENGE_BYTES = 32;
 /** Expired challenges dropped per sweep: a bounded delete, so a sweep never holds the table for long. */
 export const PASSKEY_CHALLENGE_SWEEP_LIMIT = 500;
 /** How often the server sweeps expired challenges (besides the small sweep at each new challenge). */
 export const PASSKEY_CHALLENGE_SWEEP_INTERVAL_MS = 5 * 60_000;
-const NEW_DEVICE_HISTORY = 200;
 
 export interface PasskeyView {
   id: string;
@@ -57,23 +55,6 @@ export const toPasskeyView = (p: Passkey): PasskeyView => ({
   id: p.id, name: p.name, createdAt: p.createdAt, lastUsedAt: p.lastUsedAt, backedUp: p.backedUp, deviceType: p.deviceType, transports: p.transports,
 });
 
-/** What a challenge was issued for. `binding` is the hash of the flow id (or the session id) it belongs to. */
-export interface PasskeyChallengeFlow {
-  purpose: Exclude<PasskeyChallengePurpose, 'registration' | 'passwordless'>;
-  binding: string | null;
-}
-
-function webauthn(deps: FlowDeps): NonNullable<FlowDeps['config']['webauthn']> {
-  if (!deps.config.webauthn) throw new PassdeskError('SERVICE_UNAVAILABLE', 'Passkeys are not configured on this service.');
-  return deps.config.webauthn;
-}
-
-/** The WebAuthn user handle: the account id (a random UUID, no personal data; WebAuthn §14.6.1). */
-const userHandle = (accountId: string): Uint8Array<ArrayBuffer> => new Uint8Array(Buffer.from(accountId, 'utf8'));
-
-/** At each new challenge a few expired ones go too (bounded: a request never pays for a whole backlog). */
-const CHALLENGE_CREATION_SWEEP = 20;
-
 /**
  * Drops expired challenges, at most `limit` per call (default PASSKEY_CHALLENGE_SWEEP_LIMIT); returns how many. The
  * server runs it every PASSKEY_CHALLENGE_SWEEP_INTERVAL_MS, so abandoned ceremonies do not stay in the table when
@@ -81,43 +62,6 @@ const CHALLENGE_CREATION_SWEEP = 20;
  */
 export async function sweepExpiredPasskeyChallenges(deps: Pick<FlowDeps, 'store' | 'clock'>, o: { limit?: number } = {}): Promise<number> {
   return deps.store.passkeys.deleteExpiredChallenges(deps.clock.now(), { limit: o.limit ?? PASSKEY_CHALLENGE_SWEEP_LIMIT });
-}
-
-async function saveChallenge(deps: FlowDeps, challenge: string, o: { purpose: PasskeyChallengePurpose; accountId: string | null; binding: string | null }): Promise<void> {
-  const now = deps.clock.now();
-  await deps.store.passkeys.deleteExpiredChallenges(now, { limit: CHALLENGE_CREATION_SWEEP });
-  await deps.store.passkeys.createChallenge({ id: hashToken(challenge), ...o, challenge, now, expiresAt: now + PASSKEY_CHALLENGE_TTL_MS });
-}
-
-const randomChallenge = (deps: FlowDeps): Uint8Array<ArrayBuffer> => new Uint8Array(deps.random.bytes(CHALLENGE_BYTES));
-
-/** The challenge the client data says it signed; only used to find the row, which the verifier then compares. */
-function signedChallenge(clientDataJSON: unknown): string | null {
-  if (typeof clientDataJSON !== 'string' || clientDataJSON.length > 8192) return null;
-  try {
-    const data: unknown = JSON.parse(Buffer.from(clientDataJSON, 'base64url').toString('utf8'));
-    const c = typeof data === 'object' && data !== null ? (data as { challenge?: unknown }).challenge : undefined;
-    return typeof c === 'string' && c.length > 0 && c.length <= 128 ? c : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Takes the challenge a response signed: a live row issued for exactly this purpose, account and binding,
- * used up now (so a replay, or a second racing request, finds it used). Null for anything else.
- */
-async function takeChallenge(
-  deps: FlowDeps,
-  clientDataJSON: unknown,
-  expected: { purpose: PasskeyChallengePurpose; accountId: string | null; binding: string | null },
-): Promise<string | null> {
-  const challenge = signedChallenge(clientDataJSON);
-  if (!challenge) return null;
-  const row = await deps.store.passkeys.findChallenge(hashToken(challenge));
-  if (!row || row.purpose !== expected.purpose || row.accountId !== expected.accountId || row.binding !== expected.binding) return null;
-  if (!(await deps.store.passkeys.useChallenge(row.id, deps.clock.now()))) return null;
-  return row.challenge;
 }
 
 // ---- Registration ----
@@ -172,8 +116,6 @@ function cleanName(name: string | undefined): string | undefined {
 
 /** How a passkey is named in emails. */
 const methodName = (name: string): string => `passkey “${name}”`;
-
-/** Whether the account has any second factor, read inside a transaction. */
 
 /**
  * Verifies the browser's answer to the registration options and stores the passkey. The first factor of an
@@ -280,84 +222,6 @@ export async function removePasskey(
 
 // ---- Assertions ----
 
-/**
- * Options for proving one of the account's passkeys (second factor, reset, step-up): the challenge is bound
- * to the account and to `flow.binding`. PASSKEY_NOT_FOUND when the account has none.
- */
-export async function passkeyOptionsForAccount(deps: FlowDeps, accountId: string, flow: PasskeyChallengeFlow): Promise<PublicKeyCredentialRequestOptionsJSON> {
-  const w = webauthn(deps);
-  const passkeys = await deps.store.passkeys.listPasskeys(accountId);
-  if (passkeys.length === 0) throw new PassdeskError('PASSKEY_NOT_FOUND');
-  const options = await generateAuthenticationOptions({
-    rpID: w.rpId,
-    challenge: randomChallenge(deps),
-    timeout: PASSKEY_CHALLENGE_TTL_MS,
-    allowCredentials: passkeys.map((p) => ({ id: p.credentialId, transports: p.transports })),
-    userVerification: 'preferred',
-  });
-  await saveChallenge(deps, options.challenge, { purpose: flow.purpose, accountId, binding: flow.binding });
-  return options;
-}
-
-type Verified = { ok: true; passkey: Passkey } | { ok: false; reason: 'challenge' | 'credential' | 'signature' | 'counter' };
-
-/** Signature, origin, RP ID and flags; then the counter may only go forward, recorded by a guarded update. */
-async function verifyAssertion(
-  deps: FlowDeps,
-  passkey: Passkey,
-  challenge: string,
-  response: AuthenticationResponseJSON,
-  o: { requireUserVerification: boolean },
-): Promise<Verified> {
-  const w = webauthn(deps);
-  let info;
-  try {
-    const v = await verifyAuthenticationResponse({
-      response,
-      expectedChallenge: challenge,
-      expectedOrigin: [...w.origins],
-      expectedRPID: w.rpId,
-      // The counter is compared below, after the signature is known to be genuine, so that a regression is
-      // recorded only for a real (possibly cloned) authenticator and not for any forged request.
-      credential: { id: passkey.credentialId, publicKey: new Uint8Array(Buffer.from(passkey.publicKey, 'base64url')), counter: 0, transports: passkey.transports },
-      requireUserVerification: o.requireUserVerification,
-    });
-    info = v.verified ? v.authenticationInfo : null;
-  } catch {
-    info = null;
-  }
-  if (!info) return { ok: false, reason: 'signature' };
-  const now = deps.clock.now();
-  // WebAuthn §6.1.1: a signature counter that does not increase means a cloned authenticator (or a replay).
-  if ((info.newCounter > 0 || passkey.counter > 0) && info.newCounter <= passkey.counter) {
-    await deps.store.events.recordEvent({ accountId: passkey.accountId, type: 'passkey.counter_regressed', now, detail: { passkeyId: passkey.id, stored: passkey.counter, received: info.newCounter } });
-    return { ok: false, reason: 'counter' };
-  }
-  if (!(await deps.store.passkeys.recordPasskeyUse(passkey.id, { expectedCounter: passkey.counter, newCounter: info.newCounter, backedUp: info.credentialBackedUp, now }))) {
-    return { ok: false, reason: 'counter' };
-  }
-  return { ok: true, passkey: { ...passkey, counter: info.newCounter, backedUp: info.credentialBackedUp, lastUsedAt: now } };
-}
-
-/**
- * Proves a passkey of `accountId` against a challenge issued by passkeyOptionsForAccount for the same
- * purpose and binding. The passkey used, or null (wrong, replayed or expired challenge, another account's
- * credential, a bad signature, a counter that went back). For the second factor, resets and step-up.
- */
-export async function verifyPasskeyForAccount(
-  deps: FlowDeps,
-  accountId: string,
-  response: AuthenticationResponseJSON,
-  challengeFlow: PasskeyChallengeFlow,
-): Promise<Passkey | null> {
-  const challenge = await takeChallenge(deps, response.response?.clientDataJSON, { purpose: challengeFlow.purpose, accountId, binding: challengeFlow.binding });
-  if (!challenge) return null;
-  const passkey = typeof response.id === 'string' ? await deps.store.passkeys.findPasskeyByCredentialId(response.id) : null;
-  if (!passkey || passkey.accountId !== accountId) return null;
-  const v = await verifyAssertion(deps, passkey, challenge, response, { requireUserVerification: false });
-  return v.ok ? v.passkey : null;
-}
-
 // ---- Passwordless ----
 
 const TOO_MANY_SIGN_INS = 'Too many unsuccessful sign-in attempts. Wait 15 minutes and try again, or reset your password.';
@@ -430,16 +294,11 @@ export async function signInWithPasskey(
     throw new PassdeskError('ACCOUNT_REPORTED');
   }
   const issued = await deps.store.transaction(async (tx) => {
-    if (options.replacing) {
-      await tx.sessions.revokeSession(options.replacing.session.id, { accountId: options.replacing.account.id, now, reason: 'rotated' });
-    }
-    const earlier = await tx.sessions.listSessionOrigins(account.id, { limit: NEW_DEVICE_HISTORY });
-    const session = await issueSession(tx, deps, account, ctx, { authentication: { at: now, method: 'passkey' } });
-    await tx.events.recordEvent({ accountId: account.id, type: 'signin.succeeded', now, ip: ctx.ip, device: session.session.device, sessionId: session.session.id, detail: { method: 'passkey', passkeyId: passkey.id } });
-    if (isNewDevice(earlier, { device: session.session.device, ip: ctx.ip }, now)) {
-      await queueNotice(tx, deps, { account, notice: { code: 'new-device-sign-in' }, origin: { at: now, device: session.session.device, ip: ctx.ip } });
-    }
-    return session;
+    return completeSignIn(tx, deps, {
+      account, ctx, now, replacing: options.replacing,
+      authentication: { at: now, method: 'passkey' },
+      detail: { method: 'passkey', passkeyId: passkey.id },
+    });
   });
   deps.observe?.signIn?.('success');
   return { ...issued, account };

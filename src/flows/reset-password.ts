@@ -1,5 +1,11 @@
-// Self-service password reset (issue 5, first increment). The flow is a row in password_resets
-// (states drawn beside the 0005 migration):
+// Self-service password reset (issue 5, first increment). The flow is a row in password_resets (ResetState):
+//
+//   requested ──link token or emailed code──▶ verified ──second method, if required──▶ verified (satisfied += it)
+//       │                                        │  ──new password (replacePassword)──▶ completed
+//       └──────── voided (a completed reset, a "This wasn't me" report) / expired (its time ran out) ◀──┘
+//   Wrong codes end only the code path (code_attempts at RESET_CODE_MAX_ATTEMPTS), never the link; wrong second
+//   methods void the flow at RESET_FACTOR_MAX_ATTEMPTS.
+//
 //   request  — always the same 202, whatever the address; the account-specific work (lookup, throttle,
 //              token, email) runs after the response (deps.background), so it cannot show in its timing.
 //   verify   — the link token or the short code proves the mailbox; the token is exchanged for a flow id.
@@ -23,23 +29,30 @@
 import { randomInt } from 'node:crypto';
 import { PassdeskError } from '../core/errors.js';
 import { normalizeEmail } from '../core/email.js';
-import { generateToken, hashToken, hmac } from '../core/tokens.js';
+import { generateToken, hashToken } from '../core/tokens.js';
 import { RESET_FACTOR_MAX_ATTEMPTS } from '../store/password-resets.js';
 import { queueNotice } from '../mail/notices.js';
 import { messages, policyMessages } from '../core/messages.js';
 import { findSecurityQuestion } from '../core/security-questions.js';
-import type { Account, Repositories } from '../store/index.js';
-import { assertPasswordAllowed, rememberLeavingPassword } from './password-policy.js';
-import type { FlowDeps, RequestContext } from './deps.js';
-import { answersMatch, hasSecurityAnswers } from './security-questions.js';
-import { acceptTotp, findRecoveryCode, hasSecondFactor, secondFactorMethods, SECOND_FACTOR_BUDGET, TOO_MANY_WRONG_CODES, type SecondFactorMethod, type SecondFactorProof } from './two-factor.js';
-import { reserveGuess } from './attempt-budget.js';
-import { passkeyOptionsForAccount, verifyPasskeyForAccount } from './passkeys.js';
+import type { Account, Repositories, ResetState } from '../store/index.js';
+import { assertPasswordAllowed } from './password-policy.js';
+import type { FlowDeps, RequestContext, SameUnion } from './deps.js';
+import { hasSecurityAnswers, securityAnswers } from '../methods/security-answers.js';
+import { hasSecondFactor, secondFactorMethods, verifySecondFactor, type SecondFactorMethod, type SecondFactorProof } from '../methods/second-factor.js';
+import { reserveGuess, SECOND_FACTOR_BUDGET, TOO_MANY_WRONG_CODES } from '../methods/attempt-budget.js';
+import { passkey } from '../methods/passkey.js';
+import { recordRecoveryCodeUse } from '../methods/recovery-code.js';
+import { EMAIL_CODE_DIGITS, emailCodeDigest, newEmailCode } from '../methods/email-code.js';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
-import { normalizeCode } from '../core/otp.js';
 import { signInAccountSubject } from '../core/sign-in-keys.js';
+import { replacePassword } from './steps/replace-password.js';
 import { perIpKey } from '../core/client-key.js';
 import { ipCapWaitMs } from './challenge.js';
+
+/** The states drawn at the top of this file (password_resets.state). */
+export type ResetFlowState = 'requested' | 'verified' | 'completed' | 'voided' | 'expired';
+/** Compiles only while the store's column (store/schema.ts) holds exactly these states. */
+export const RESET_STATES_MATCH_STORE: SameUnion<ResetFlowState, ResetState> = true;
 
 // What a verified flow may still have to prove before a new password is accepted (`requires`). The email
 // proof is the first method; these are the second:
@@ -69,7 +82,7 @@ export const RESET_THROTTLE_WINDOW_MS = 15 * 60_000;
  * and writes an audit row whether or not the address has an account. Decided before any lookup: the same for all.
  */
 export const RESET_CODE_MAX_FAILURES_PER_IP = 30;
-export const RESET_CODE_DIGITS = 8;
+export const RESET_CODE_DIGITS = EMAIL_CODE_DIGITS;
 
 export interface ResetFlowView {
   flowId: string;
@@ -128,25 +141,9 @@ function ttl(deps: FlowDeps): number {
   return deps.config.resetTokenTtlMs ?? RESET_TOKEN_TTL_MS;
 }
 
-function secretOf(deps: FlowDeps): Uint8Array {
-  if (!deps.secret) throw new TypeError('reset-password: deps.secret is required');
-  return deps.secret;
-}
-
-/** Codes are short, so they are kept as a MAC under the server secret, bound to their account. */
+/** Codes are short, so they are kept as a MAC under the server secret, bound to their account (methods/email-code.ts). */
 function resetCodeHash(deps: FlowDeps, accountId: string, code: string): string {
-  return hmac(secretOf(deps), `reset-code:${accountId}:${code}`);
-}
-
-function randomCode(deps: FlowDeps): string {
-  // Uniform over 10^8 from the injected randomness (rejection sampling, like the recovery-email code).
-  const limit = 10 ** RESET_CODE_DIGITS;
-  const ceiling = Math.floor(0x1_0000_0000 / limit) * limit;
-  for (;;) {
-    const b = deps.random.bytes(4);
-    const n = ((b[0]! << 24) >>> 0) + (b[1]! << 16) + (b[2]! << 8) + b[3]!;
-    if (n < ceiling) return String(n % limit).padStart(RESET_CODE_DIGITS, '0');
-  }
+  return emailCodeDigest(deps, 'reset-code', accountId, code);
 }
 
 /**
@@ -196,7 +193,7 @@ export async function prepareResetEmail(deps: RequirementDeps, account: Account)
  */
 export async function queueResetEmail(tx: Repositories, deps: FlowDeps, account: Account, prepared: PreparedResetEmail, ctx: RequestContext, now: number): Promise<void> {
   const token = generateToken(deps.random);
-  const code = randomCode(deps);
+  const code = newEmailCode(deps, RESET_CODE_DIGITS);
   const expiresAt = now + ttl(deps);
   // Older links stay valid (see the top of this file); a completed reset ends them all.
   await tx.passwordResets.createReset({
@@ -290,14 +287,12 @@ export async function proveResetMethod(deps: FlowDeps, input: { flowId: string }
     return { flow: reserved, slot: await reserveGuess(tx, account.id, SECOND_FACTOR_BUDGET, now, TOO_MANY_WRONG_CODES) };
   });
 
-  let ok: boolean;
-  let recoveryCodeId: string | null = null;
-  if (input.method === 'security_questions') ok = await answersMatch(deps, account.id, input.answers);
-  else if (input.method === 'totp') ok = await acceptTotp(deps, account.id, normalizeCode(input.code));
-  // The challenge was issued for this reset flow (startResetPasskey) and is used up by this try.
-  else if (input.method === 'passkey') ok = (await verifyPasskeyForAccount(deps, account.id, input.response, { purpose: 'reset', binding: flowHash })) !== null;
-  // Compared here, used up in the transaction below with the rest.
-  else ok = (recoveryCodeId = await findRecoveryCode(deps, deps.store, account.id, input.code)) !== null;
+  // The second method is asked of the account's methods; a passkey's challenge was issued for this reset flow
+  // (startResetPasskey) and is used up by this try; a recovery code is compared here and used up below.
+  const check = input.method === 'security_questions'
+    ? { ok: (await securityAnswers.verify(deps, account, input.answers, { purpose: 'reset', binding: flowHash })) !== null, recoveryCodeId: null }
+    : await verifySecondFactor(deps, account, input, { purpose: 'reset', binding: flowHash });
+  const recoveryCodeId = check.ok ? check.recoveryCodeId : null;
 
   const failed = async (): Promise<never> => {
     await deps.store.passwordResets.voidResetAtFactorLimit(flowHash, now);
@@ -308,7 +303,7 @@ export async function proveResetMethod(deps: FlowDeps, input: { flowId: string }
       ? new PassdeskError('RESET_ANSWERS_INCORRECT', undefined, { attemptsLeft })
       : new PassdeskError(input.method === 'passkey' ? 'PASSKEY_INVALID' : 'SECOND_FACTOR_CODE_INVALID', undefined, { attemptsLeft });
   };
-  if (!ok) return failed();
+  if (!check.ok) return failed();
 
   const done = await deps.store.transaction(async (tx) => {
     if (recoveryCodeId !== null && !(await tx.twoFactor.useRecoveryCode(account.id, recoveryCodeId, now))) return 'wrong-code' as const;
@@ -317,10 +312,7 @@ export async function proveResetMethod(deps: FlowDeps, input: { flowId: string }
     await tx.passwordResets.releaseResetFactorAttempt(flowHash, now);
     await tx.attempts.releaseAttempt(slot);
     await tx.events.recordEvent({ accountId: account.id, type: 'password.reset_method_verified', now, ip: ctx.ip, detail: { method: input.method } });
-    if (input.method === 'recovery_code') {
-      await tx.events.recordEvent({ accountId: account.id, type: 'recovery_code.used', now, ip: ctx.ip, detail: { via: 'password-reset' } });
-      await queueNotice(tx, deps, { account, notice: { code: 'recovery-code-used' }, origin: { at: now, device: null, ip: ctx.ip } });
-    }
+    if (input.method === 'recovery_code') await recordRecoveryCodeUse(tx, deps, account, { now, ip: ctx.ip, device: null, via: 'password-reset' });
     return 'proven' as const;
   });
   if (done === 'wrong-code') return failed();
@@ -336,7 +328,7 @@ export async function startResetPasskey(deps: FlowDeps, input: { flowId: string 
   const flow = await deps.store.passwordResets.findVerifiedReset(flowHash, deps.clock.now());
   const account = flow ? await deps.store.accounts.findAccountById(flow.accountId) : null;
   if (!flow || !account || account.status !== 'active') throw new PassdeskError('RESET_FLOW_INVALID');
-  return passkeyOptionsForAccount(deps, account.id, { purpose: 'reset', binding: flowHash });
+  return passkey.start(deps, account.id, { purpose: 'reset', binding: flowHash });
 }
 
 /**
@@ -369,15 +361,7 @@ export async function completePasswordReset(
   await deps.store.transaction(async (tx) => {
     // The guarded update: of two racing completions only one gets past this line.
     if (!(await tx.passwordResets.completeReset(flowHash, now))) throw new PassdeskError('RESET_FLOW_INVALID');
-    await tx.accounts.setPassword(account.id, newHash, now);
-    await rememberLeavingPassword(tx, deps, account, now);
-    await tx.passwordResets.clearRefusedPasswords(account.id);
-    const signedOutSessions = await tx.sessions.revokeOtherSessions(account.id, { exceptSessionId: null, now, reason: 'password-reset' });
-    // Device cookies handed out before (an intruder's too) no longer skip the lockout; browsers earn it again at sign-in.
-    const untrustedDevices = await tx.trustedDevices.forgetTrustedDevices(account.id);
-    const voidedFlows = await tx.passwordResets.voidResets(account.id, now);
-    await tx.events.recordEvent({ accountId: account.id, type: 'password.reset', now, ip: ctx.ip, detail: { signedOutSessions, voidedFlows, untrustedDevices } });
-    await queueNotice(tx, deps, { account, notice: { code: 'password-reset-completed' }, origin: { at: now, device: null, ip: ctx.ip } });
+    await replacePassword(tx, deps, { via: 'reset', account, newHash, now, ctx });
   });
   // After a completed reset, the sign-in failure counters of this address are cleared, so a person locked out by
   // failures (or by someone guessing) recovers. In memory (attempt-limiter.ts): the (email, IP) counters from every

@@ -1,14 +1,19 @@
 // Optional security questions (issue 5; core/security-questions.ts says why they are off by default).
 // A signed-in person sets answers (proving the current password, like a password change); a reset of an
-// account without a second factor then asks them after the email proof (flows/reset-password.ts).
+// account without a second factor then asks them after the email proof (flows/reset-password.ts), through the
+// security-answers method (methods/security-answers.ts).
+//
+// State: the account's security_answers rows, replaced as a set:
+//   none ──set (step-up + current password)──▶ set ──set again──▶ set (replaced) ──remove──▶ none
 import { PassdeskError } from '../core/errors.js';
 import { checkSecurityAnswers, normalizeSecurityAnswer, SECURITY_QUESTIONS, type SecurityQuestion } from '../core/security-questions.js';
 import { queueNotice } from '../mail/notices.js';
-import { proveCurrentPassword } from './change-password.js';
-import type { Repositories } from '../store/index.js';
-import type { FlowDeps, RequestContext } from './deps.js';
-import type { Authenticated } from './sessions.js';
+import { proveCurrentPassword } from '../methods/password.js';
+import { securityQuestionsEnabled } from '../methods/security-answers.js';
+import type { Authenticated, FlowDeps, RequestContext } from './deps.js';
 import { assertRecentAuthentication } from './step-up.js';
+
+export { answersMatch, hasSecurityAnswers, securityQuestionsEnabled } from '../methods/security-answers.js';
 
 export interface SecurityQuestionsView {
   enabled: boolean;
@@ -19,10 +24,6 @@ export interface SecurityQuestionsView {
   /** The ids of the questions this person answered; empty when none. */
   chosen: string[];
   setAt: number | null;
-}
-
-export function securityQuestionsEnabled(deps: Pick<FlowDeps, 'config'>): boolean {
-  return deps.config.securityQuestions?.enabled === true;
 }
 
 function questionCount(deps: Pick<FlowDeps, 'config'>): number {
@@ -39,12 +40,6 @@ export async function securityQuestionsOf(deps: FlowDeps, accountId: string): Pr
     setAt: answers[0]?.createdAt ?? null,
   };
 }
-
-/** Whether a reset of this account asks security questions: the feature is on and the person set answers. */
-export async function hasSecurityAnswers(deps: Pick<FlowDeps, 'config'> & { store: Pick<Repositories, 'securityAnswers'> }, accountId: string): Promise<boolean> {
-  return securityQuestionsEnabled(deps) && (await deps.store.securityAnswers.listSecurityAnswers(accountId)).length > 0;
-}
-
 
 export async function setSecurityAnswers(
   deps: FlowDeps,
@@ -83,18 +78,4 @@ export async function removeSecurityAnswers(deps: FlowDeps, auth: Authenticated,
     await queueNotice(tx, deps, { account: auth.account, notice: { code: 'security-questions-changed' }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
   });
   return securityQuestionsOf(deps, auth.account.id);
-}
-
-/**
- * True when every stored answer is matched. Every stored answer is verified, whatever the first result,
- * so the time does not tell how many were right.
- */
-export async function answersMatch(deps: FlowDeps, accountId: string, given: ReadonlyArray<{ questionId: string; answer: string }>): Promise<boolean> {
-  const stored = await deps.store.securityAnswers.listSecurityAnswers(accountId);
-  if (stored.length === 0) return false;
-  const results = await Promise.all(stored.map(async (s) => {
-    const answer = given.find((g) => g.questionId === s.questionId)?.answer ?? '';
-    return deps.hasher.verify(s.answerHash, normalizeSecurityAnswer(answer));
-  }));
-  return results.every(Boolean);
 }

@@ -1,20 +1,19 @@
 // Sessions on every device: issue, validate (idle + absolute timeouts), list, revoke.
+//
+// A session row (store/sessions.ts):
+//   issued ──seen (last_seen_at, at most every TOUCH_INTERVAL_MS)──▶ live ──idle or absolute timeout──▶ expired
+//      └──sign-out, revoked by the person, rotated (sign-in, password change, step-up rotates the token only),
+//         password changed/reset, reported, password-locked, admin──▶ revoked (revoked_reason)
 import { generateToken, hashToken } from '../core/tokens.js';
 import { describeDevice } from '../core/device.js';
 import { PassdeskError } from '../core/errors.js';
 import type { Account, Session } from '../store/index.js';
 import type { Repositories } from '../store/index.js';
-import type { Authenticated, FlowDeps, RequestContext } from './deps.js';
+import type { Authenticated, FlowDeps, IssuedSession, RequestContext } from './deps.js';
 import { assertRecentAuthentication } from './step-up.js';
 
-/** A signed-in request: the session, its account, and whether the account must change its password. */
-export type { Authenticated } from './deps.js';
-
-export interface IssuedSession {
-  /** The secret for the cookie. Only its hash is stored. */
-  token: string;
-  session: Session;
-}
+/** A signed-in request and a session just issued; the types live one layer down (methods/deps.ts). */
+export type { Authenticated, IssuedSession } from './deps.js';
 
 /** last_seen_at is written at most this often, so session checks stay reads (idle timeout slack ≤ 1 min). */
 export const TOUCH_INTERVAL_MS = 60_000;

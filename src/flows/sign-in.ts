@@ -7,21 +7,26 @@
 //     waits from the 5th, and at the limit (≤ 100, NIST SP 800-63B-4 §3.2.2) untrusted clients are locked
 //     out until a reset or the cool-off, and the owner is told once by email;
 //   per device — a browser with a valid device cookie for the typed login (core/device-cookie.ts) that the account
-//     still trusts (flows/account-limit.ts: trust ends at a reset, "This wasn't me", a password change) is spared
+//     still trusts (methods/account-limit.ts: trust ends at a reset, "This wasn't me", a password change) is spared
 //     the account's waits and lockout and has its own small limit instead (OWASP device cookies).
-// Wrong current passwords from signed-in sessions count in the same per-account count (flows/account-limit.ts).
+// Wrong current passwords from signed-in sessions count in the same per-account count (methods/account-limit.ts).
+//
+// State: no row of its own. A right password either completes the sign-in (completeSignIn: a session) or, with
+// a second factor, hands over to the two-factor flow's pending sign-in (flows/two-factor.ts):
+//   attempt ──throttled / wrong / disabled / reported──▶ refused (counted)
+//           ──right, no second factor──▶ signed in      ──right, a second factor──▶ second_factor_required
 import { oneAtATime } from './one-at-a-time.js';
 import { PassdeskError } from '../core/errors.js';
 import { normalizeEmail } from '../core/email.js';
 import type { FlowDeps, RequestContext, SignInOutcome } from './deps.js';
-import { issueSession, type Authenticated, type IssuedSession } from './sessions.js';
+import type { Authenticated, IssuedSession } from './deps.js';
 import type { Account } from '../store/index.js';
 import { tightenAtSignIn } from './password-policy.js';
-import { queueNotice } from '../mail/notices.js';
-import { isNewDevice } from '../core/new-device.js';
-import { hasSecondFactor, startSecondFactorFlow, type SecondFactorMethod } from './two-factor.js';
-import { isReported } from './not-me.js';
-import { issueDeviceCookie, signInLimits, sweepNow, tellOwnerOfLockout, throttled, trustedDeviceNonce } from './account-limit.js';
+import { hasSecondFactor, type SecondFactorMethod } from '../methods/second-factor.js';
+import { isReported } from '../methods/password.js';
+import { startSecondFactorFlow } from './two-factor.js';
+import { completeSignIn } from './steps/complete-sign-in.js';
+import { issueDeviceCookie, signInLimits, sweepNow, tellOwnerOfLockout, throttled, trustedDeviceNonce } from '../methods/account-limit.js';
 import { ipCapError, ipCapWaitMs, ipLimitReached } from './challenge.js';
 import { clientKey, perIpKey } from '../core/client-key.js';
 
@@ -47,10 +52,7 @@ export interface SecondFactorRequired {
 
 export type SignInResult = SignedIn | SecondFactorRequired;
 
-/** Earlier sessions compared with a sign-in to tell whether its device is new (core/new-device.ts). */
-const NEW_DEVICE_HISTORY = 200;
-
-export { SIGN_IN_ACCOUNT_LIMIT_MAX, DEFAULT_SIGN_IN_LIMITS, issueDeviceCookie } from './account-limit.js';
+export { SIGN_IN_ACCOUNT_LIMIT_MAX, DEFAULT_SIGN_IN_LIMITS, issueDeviceCookie } from '../methods/account-limit.js';
 
 /** An attempt that passed every throttle; its password is checked next and the outcome settled here. */
 interface AdmittedAttempt {
@@ -190,19 +192,8 @@ export async function signIn(
     return { status: 'second_factor_required', ...challenge, account: signedInAccount };
   }
 
-  const issued = await deps.store.transaction(async (tx) => {
-    // A session id the client already held is never adopted: the old one ends, a new token is issued.
-    if (options.replacing) {
-      await tx.sessions.revokeSession(options.replacing.session.id, { accountId: options.replacing.account.id, now, reason: 'rotated' });
-    }
-    const earlier = await tx.sessions.listSessionOrigins(account.id, { limit: NEW_DEVICE_HISTORY });
-    const session = await issueSession(tx, deps, account, ctx);
-    await tx.events.recordEvent({ accountId: account.id, type: 'signin.succeeded', now, ip: ctx.ip, device: session.session.device, sessionId: session.session.id });
-    if (isNewDevice(earlier, { device: session.session.device, ip: ctx.ip }, now)) {
-      await queueNotice(tx, deps, { account, notice: { code: 'new-device-sign-in' }, origin: { at: now, device: session.session.device, ip: ctx.ip } });
-    }
-    return session;
-  });
+  // A session id the client already held is never adopted: the old one ends, a new token is issued.
+  const issued = await deps.store.transaction((tx) => completeSignIn(tx, deps, { account, ctx, now, replacing: options.replacing }));
   observe('success');
   const deviceCookie = await issueDeviceCookie(deps, { account, sessionId: issued.session.id }, options.deviceCookie);
   return { status: 'signed_in', ...issued, account: signedInAccount, deviceCookie };

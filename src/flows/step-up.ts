@@ -2,31 +2,27 @@
 // has. Each session records when the person last proved who they are and with what (sessions.authenticated_at
 // and authenticated_with); sign-in sets it, and reauthenticate() refreshes it (rotating the token).
 //
-// Methods plug in here: a method has a strength, and an account accepts the methods of its strongest kind.
-// Today: 'password' (strength 1); 'totp', 'recovery_code' and 'passkey' (strength 2: something you have). A
+// The methods are asked (src/methods/): each has a strength, and an account accepts the methods of its strongest
+// kind. Today: 'password' (strength 1); 'totp', 'recovery_code' and 'passkey' (strength 2: something you have). A
 // passkey proves itself against a challenge bound to this session (startStepUpPasskey).
-// A new factor adds itself to ReauthenticationInput, METHOD_STRENGTH, acceptedMethods and reauthenticate.
+// A new factor adds itself to methods/, ReauthenticationInput, METHOD_STRENGTH and reauthenticate.
+//
+// State: on the session (authenticated_at, authenticated_with), no table of its own:
+//   stale ──reauthenticate (the strongest method the account has)──▶ recent (token rotated) ──stepUpMaxAgeMs──▶ stale
 import { PassdeskError } from '../core/errors.js';
-import { normalizeCode } from '../core/otp.js';
-import { reserveGuess } from './attempt-budget.js';
-import { admitSessionPasswordCheck } from './account-limit.js';
-import type { AttemptBudget } from '../store/index.js';
+import { reserveGuess, SECOND_FACTOR_BUDGET, TOO_MANY_WRONG_CODES } from '../methods/attempt-budget.js';
 import { generateToken, hashToken } from '../core/tokens.js';
-import { queueNotice } from '../mail/notices.js';
-import type { FlowDeps, RequestContext } from './deps.js';
-import type { Authenticated, IssuedSession } from './sessions.js';
-import { acceptTotp, findRecoveryCode, hasSecondFactor, secondFactorMethods, SECOND_FACTOR_BUDGET, TOO_MANY_WRONG_CODES } from './two-factor.js';
-import { passkeyOptionsForAccount, verifyPasskeyForAccount } from './passkeys.js';
+import type { Authenticated, FlowDeps, IssuedSession, RequestContext } from './deps.js';
+import { hasSecondFactor, secondFactorMethods } from '../methods/second-factor.js';
+import { password, verifyPasswordProof } from '../methods/password.js';
+import { totp } from '../methods/totp.js';
+import { passkey } from '../methods/passkey.js';
+import { recordRecoveryCodeUse, recoveryCode } from '../methods/recovery-code.js';
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
-import { clientKey, perIpKey } from '../core/client-key.js';
 
 /** NIST SP 800-63B-4 §2.2.3 allows longer; 10 minutes is GitHub's and Microsoft's "sudo" window. */
 export const DEFAULT_STEP_UP_MAX_AGE_MS = 10 * 60_000;
-/** Wrong current passwords per account in REAUTH_FAILURE_WINDOW_MS, from step-up and the forms that ask for it. */
-export const REAUTH_FAILURE_LIMIT = 5;
-export const REAUTH_FAILURE_WINDOW_MS = 15 * 60_000;
-/** Kept in the store (store/attempts.ts): holds across processes and nodes. */
-export const REAUTH_PASSWORD_BUDGET: AttemptBudget = { purpose: 'reauth_password', limit: REAUTH_FAILURE_LIMIT, windowMs: REAUTH_FAILURE_WINDOW_MS };
+export { REAUTH_FAILURE_LIMIT, REAUTH_FAILURE_WINDOW_MS, REAUTH_PASSWORD_BUDGET, verifyPasswordProof } from '../methods/password.js';
 
 export type StepUpMethod = 'password' | 'totp' | 'recovery_code' | 'passkey';
 
@@ -37,7 +33,9 @@ export type ReauthenticationInput =
   | { method: 'passkey'; response: AuthenticationResponseJSON };
 
 /** A second factor outranks the password alone; an unknown method (an old row) counts for nothing. */
-const METHOD_STRENGTH: Record<StepUpMethod, number> = { password: 1, totp: 2, recovery_code: 2, passkey: 2 };
+const METHOD_STRENGTH: Record<StepUpMethod, number> = {
+  password: password.strength, totp: totp.strength, recovery_code: recoveryCode.strength, passkey: passkey.strength,
+};
 
 export function methodStrength(method: string): number {
   return (METHOD_STRENGTH as Record<string, number>)[method] ?? 0;
@@ -87,33 +85,6 @@ export async function assertRecentAuthentication(deps: FlowDeps, auth: Authentic
 }
 
 /**
- * The current password again. Wrong ones count per account (REAUTH_FAILURE_LIMIT per 15 minutes, a slot reserved in
- * the store before the password is checked, given back when it is right), in the account's consecutive-failure count
- * shared with sign-in (flows/account-limit.ts: at its limit the session is ended and the owner told), and in the
- * sign-in throttle for this address and IP, so a stolen session cannot guess without limit, from however many nodes.
- */
-export async function verifyPasswordProof(deps: FlowDeps, auth: Authenticated, password: string, ctx: RequestContext): Promise<void> {
-  const { account, session } = auth;
-  const now = deps.clock.now();
-  const throttle = deps.signInThrottle;
-  const pairKey = `pair:${account.emailNormalized}\u0000${clientKey(ctx.ip)}`;
-  const ipKey = perIpKey(ctx.ip);
-  if (throttle && (throttle.perAccountAndIp.isLimited(pairKey) || throttle.perIp.isLimited(ipKey))) throw new PassdeskError('TOO_MANY_REQUESTS');
-  const slot = await reserveGuess(deps.store, account.id, REAUTH_PASSWORD_BUDGET, now);
-  // The account's consecutive-failure count, shared with sign-in (NIST SP 800-63B-4 §3.2.2: at most 100 per account).
-  const check = await admitSessionPasswordCheck(deps, auth, ctx);
-  if (!account.passwordHash || !(await deps.hasher.verify(account.passwordHash, password))) {
-    throttle?.perAccountAndIp.recordFailure(pairKey);
-    throttle?.perIp.recordFailure(ipKey);
-    await deps.store.events.recordEvent({ accountId: account.id, type: 'reauth.failed', now, ip: ctx.ip, device: session.device, sessionId: session.id, detail: { method: 'password' } });
-    await check.failed();
-    throw new PassdeskError('CURRENT_PASSWORD_INCORRECT');
-  }
-  await deps.store.attempts.releaseAttempt(slot);
-  await check.succeeded();
-}
-
-/**
  * A current authenticator code as proof for a signed-in session. Wrong codes share the account's budget with sign-in
  * and reset (SECOND_FACTOR_BUDGET: a slot reserved in the store before the code is checked, given back when it is
  * right); a TOTP step is accepted once (replay refused, as at sign-in). Returns nothing; throws on a wrong code.
@@ -128,7 +99,7 @@ export async function verifySecondFactorProof(
   const { account, session } = auth;
   const now = deps.clock.now();
   const slot = await reserveGuess(deps.store, account.id, SECOND_FACTOR_BUDGET, now, TOO_MANY_WRONG_CODES);
-  if (!(await acceptTotp(deps, account.id, normalizeCode(input.code)))) {
+  if ((await totp.verify(deps, account, input.code, { purpose: 'step_up', binding: session.id })) === null) {
     await deps.store.events.recordEvent({ accountId: account.id, type: 'reauth.second_factor_failed', now, ip: ctx.ip, device: session.device, sessionId: session.id, detail: { method: input.method } });
     throw new PassdeskError('SECOND_FACTOR_CODE_INVALID');
   }
@@ -137,7 +108,7 @@ export async function verifySecondFactorProof(
 
 /** Passkey options for step-up: the challenge is bound to this account and this session (its id survives rotation). */
 export async function startStepUpPasskey(deps: FlowDeps, auth: Authenticated): Promise<PublicKeyCredentialRequestOptionsJSON> {
-  return passkeyOptionsForAccount(deps, auth.account.id, { purpose: 'step_up', binding: auth.session.id });
+  return passkey.start(deps, auth.account.id, { purpose: 'step_up', binding: auth.session.id });
 }
 
 /** A passkey as proof for a signed-in session; failures share the account's second-factor budget. */
@@ -145,7 +116,7 @@ export async function verifyPasskeyProof(deps: FlowDeps, auth: Authenticated, re
   const { account, session } = auth;
   const now = deps.clock.now();
   const slot = await reserveGuess(deps.store, account.id, SECOND_FACTOR_BUDGET, now, 'Too many failed tries for this account. Wait 15 minutes and try again.');
-  if (!(await verifyPasskeyForAccount(deps, account.id, response, { purpose: 'step_up', binding: session.id }))) {
+  if (!(await passkey.verify(deps, account, response, { purpose: 'step_up', binding: session.id }))) {
     await deps.store.events.recordEvent({ accountId: account.id, type: 'reauth.second_factor_failed', now, ip: ctx.ip, device: session.device, sessionId: session.id, detail: { method: 'passkey' } });
     throw new PassdeskError('PASSKEY_INVALID');
   }
@@ -175,7 +146,7 @@ export async function reauthenticate(deps: FlowDeps, auth: Authenticated, input:
   let recovery: { slot: Awaited<ReturnType<typeof reserveGuess>>; codeId: string | null } | null = null;
   if (input.method === 'recovery_code') {
     const slot = await reserveGuess(deps.store, auth.account.id, SECOND_FACTOR_BUDGET, now, TOO_MANY_WRONG_CODES);
-    recovery = { slot, codeId: await findRecoveryCode(deps, deps.store, auth.account.id, input.code) };
+    recovery = { slot, codeId: await recoveryCode.verify(deps, auth.account, input.code, { purpose: 'step_up', binding: auth.session.id }) };
   }
   const wrongRecoveryCode = async (): Promise<never> => {
     await deps.store.events.recordEvent({ accountId: auth.account.id, type: 'reauth.second_factor_failed', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { method: 'recovery_code' } });
@@ -192,8 +163,7 @@ export async function reauthenticate(deps: FlowDeps, auth: Authenticated, input:
     if (!updated) throw new PassdeskError('AUTHENTICATION_REQUIRED');
     await tx.events.recordEvent({ accountId: auth.account.id, type: 'reauth.succeeded', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { method: input.method } });
     if (input.method === 'recovery_code') {
-      await tx.events.recordEvent({ accountId: auth.account.id, type: 'recovery_code.used', now, ip: ctx.ip, sessionId: auth.session.id });
-      await queueNotice(tx, deps, { account: auth.account, notice: { code: 'recovery-code-used' }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
+      await recordRecoveryCodeUse(tx, deps, auth.account, { now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id });
     }
     return true;
   });

@@ -1,78 +1,54 @@
 // Two-factor authentication: enrol an authenticator app (TOTP), confirm it with a code, list and remove
-// factors, and the second step of sign-in.
+// factors, and the second step of sign-in. The factors themselves are methods (methods/totp.ts, passkey.ts,
+// recovery-code.ts), asked through methods/second-factor.ts.
 //
-// Enrolment: start → a factor row with confirmed_at NULL (pending; a new start replaces it) → confirm with a
-// correct code → confirmed (first factor: 10 recovery codes, shown once).
-// Passkeys (flows/passkeys.ts) are second factors too: they count in hasSecondFactor and can complete a
-// pending sign-in with an assertion instead of a code.
-// Pending sign-in (second_factor_flows): pending → completed (a correct code or passkey; the session is issued in the
-// same transaction) | failed (MAX_FLOW_FAILURES wrong codes) | expired (FLOW_TTL_MS, checked on use).
+// Enrolment (second_factors.confirmed_at):
+//   start ──▶ pending (confirmed_at NULL; a new start replaces it) ──correct code──▶ confirmed
+//             (the first factor also gets 10 recovery codes, shown once) ──remove──▶ gone
+// Pending sign-in (second_factor_flows, SecondFactorFlowState), after a right password:
+//   pending ──a correct code or passkey (completeSignIn in the same transaction)──▶ completed
+//      ├──MAX_FLOW_FAILURES wrong codes──▶ failed
+//      └──a report ("This wasn't me")──▶ expired
+//   (past FLOW_TTL_MS, or after a password change or reset: refused on use, the row unchanged)
 import QRCode from 'qrcode';
 import { PassdeskError } from '../core/errors.js';
-import { generateToken, hashToken, safeEqual } from '../core/tokens.js';
-import { createKeyedHash, type KeyedHash } from '../core/keyed-hash.js';
-import { reserveGuess } from './attempt-budget.js';
+import { generateToken, hashToken } from '../core/tokens.js';
+import { reserveGuess, SECOND_FACTOR_BUDGET } from '../methods/attempt-budget.js';
 import { normalizeCode, otpauthUrl, toBase32, verifyTotp, TOTP_SECRET_BYTES } from '../core/otp.js';
-import { isNewDevice } from '../core/new-device.js';
 import { queueNotice } from '../mail/notices.js';
-import type { Account, AttemptBudget, Repositories, SecondFactor } from '../store/index.js';
-import type { FlowDeps, RequestContext } from './deps.js';
-import { issueSession, type Authenticated, type IssuedSession } from './sessions.js';
-import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
-import { passkeyOptionsForAccount, verifyPasskeyForAccount } from './passkeys.js';
-import { assertRecentAuthentication, verifyPasswordProof, verifySecondFactorProof } from './step-up.js';
-import { requiredMinLength } from '../core/password-policy.js';
-import { passwordLength } from '../core/password-rules.js';
-import { isReported } from './not-me.js';
+import type { Account, SecondFactor } from '../store/index.js';
+import type { SecondFactorFlowState } from '../store/schema.js';
+import type { Authenticated, FlowDeps, IssuedSession, RequestContext, SameUnion } from './deps.js';
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import { assertRecentAuthentication } from './step-up.js';
+import { isReported } from '../methods/password.js';
+import { openSecret, sealContext, secondFactorSecrets, TOTP_METHOD_NAME } from '../methods/totp.js';
+import { passkey } from '../methods/passkey.js';
+import { recordRecoveryCodeUse, storeRecoveryCodes } from '../methods/recovery-code.js';
+import { countSecondFactors, secondFactorMethods, verifySecondFactor, type SecondFactorMethod, type SecondFactorProof } from '../methods/second-factor.js';
+import { assertFactorRemovalAllowed } from './steps/factor-removal.js';
+import { completeSignIn } from './steps/complete-sign-in.js';
 
-export const RECOVERY_CODE_COUNT = 10;
+// Re-exported where callers found them before the methods moved to src/methods/.
+export { RECOVERY_CODE_COUNT, RECOVERY_CODE_LENGTH, normalizeRecoveryCode } from '../methods/recovery-code.js';
+export { ACCOUNT_FAILURE_WINDOW_MS, MAX_ACCOUNT_FAILURES, SECOND_FACTOR_BUDGET, TOO_MANY_WRONG_CODES } from '../methods/attempt-budget.js';
+export { TOTP_METHOD_NAME } from '../methods/totp.js';
+export { countSecondFactors, hasSecondFactor, secondFactorMethods, type SecondFactorMethod, type SecondFactorProof } from '../methods/second-factor.js';
+
+/** The pending sign-in's states drawn at the top of this file (second_factor_flows.state). */
+export type PendingSignInState = 'pending' | 'completed' | 'failed' | 'expired';
+/** Compiles only while the store's column (store/schema.ts) holds exactly these states. */
+export const PENDING_SIGN_IN_STATES_MATCH_STORE: SameUnion<PendingSignInState, SecondFactorFlowState> = true;
+
 /** A pending second factor lives 5 minutes and tolerates 5 wrong codes. */
 export const FLOW_TTL_MS = 5 * 60_000;
 export const MAX_FLOW_FAILURES = 5;
-/** Wrong codes per account across all its pending sign-ins in this window (a new password step does not reset it). */
-export const ACCOUNT_FAILURE_WINDOW_MS = 15 * 60_000;
-export const MAX_ACCOUNT_FAILURES = 10;
-/**
- * The account's one budget of wrong second-factor guesses (codes, passkeys, security answers) at sign-in, in resets
- * and from signed-in sessions: someone with the password and the mailbox gets one budget, not one per door. Kept in
- * the store (store/attempts.ts), so it holds across processes and nodes.
- */
-export const SECOND_FACTOR_BUDGET: AttemptBudget = { purpose: 'second_factor', limit: MAX_ACCOUNT_FAILURES, windowMs: ACCOUNT_FAILURE_WINDOW_MS };
-export const TOO_MANY_WRONG_CODES = 'Too many wrong codes for this account. Wait 15 minutes and try again.';
-/** What the person sees in lists and emails. */
-export const TOTP_METHOD_NAME = 'authenticator app';
-const NEW_DEVICE_HISTORY = 200;
-
-export type SecondFactorMethod = 'totp' | 'recovery_code' | 'passkey';
-
-/** How a second factor is proven: a code (authenticator app, recovery code) or a passkey's assertion. */
-export type SecondFactorProof =
-  | { method: 'totp' | 'recovery_code'; code: string }
-  | { method: 'passkey'; response: AuthenticationResponseJSON };
-
 export interface FactorView {
   id: string;
   type: 'totp';
   name: string;
   createdAt: number;
   confirmedAt: number;
-}
-
-function box(deps: FlowDeps): NonNullable<FlowDeps['secondFactorSecrets']> {
-  if (!deps.secondFactorSecrets) throw new PassdeskError('SERVICE_UNAVAILABLE');
-  return deps.secondFactorSecrets;
-}
-
-/** Associated data binding a sealed seed to its row. */
-const sealContext = (accountId: string, factorId: string): string => `totp:${accountId}:${factorId}`;
-
-function openSecret(deps: FlowDeps, f: SecondFactor): Uint8Array | null {
-  return box(deps).open({ keyId: f.keyId, ciphertext: f.secretCiphertext }, sealContext(f.accountId, f.id));
-}
-
-/** An authenticator app or a passkey. */
-export async function hasSecondFactor(deps: { store: Pick<Repositories, 'twoFactor' | 'passkeys'> }, accountId: string): Promise<boolean> {
-  return (await deps.store.twoFactor.countConfirmedFactors(accountId)) > 0 || (await deps.store.passkeys.countPasskeys(accountId)) > 0;
 }
 
 export interface TotpEnrolment {
@@ -88,7 +64,7 @@ export async function startTotpEnrolment(deps: FlowDeps, auth: Authenticated, o:
   await assertRecentAuthentication(deps, auth);
   const secret = deps.random.bytes(TOTP_SECRET_BYTES);
   const id = deps.random.uuid();
-  const sealed = box(deps).seal(secret, sealContext(auth.account.id, id));
+  const sealed = secondFactorSecrets(deps).seal(secret, sealContext(auth.account.id, id));
   await deps.store.transaction(async (tx) => {
     await tx.twoFactor.removeUnconfirmedFactors(auth.account.id);
     await tx.twoFactor.createFactor({ id, accountId: auth.account.id, type: 'totp', name: 'Authenticator app', secretCiphertext: sealed.ciphertext, keyId: sealed.keyId, now: deps.clock.now() });
@@ -106,63 +82,6 @@ export async function pendingTotpEnrolment(deps: FlowDeps, auth: Authenticated, 
   const url = otpauthUrl({ secret }, { issuer: o.issuer, label: auth.account.email });
   const qrSvg = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   return { id: pending.id, secret: toBase32(secret), otpauthUrl: url, qrSvg };
-}
-
-/** 32 symbols without 0/o and 1/l, so 5 bits per character and nothing to misread. */
-const RECOVERY_CODE_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
-/** 16 characters: 80 bits each (ASVS 6.5.2 asks at least 20 bits for lookup secrets; 80 keeps them strong even keyed-hash leaks). */
-export const RECOVERY_CODE_LENGTH = 16;
-
-/** Ten codes of 16 characters (80 bits each), shown in groups of four: xxxx-xxxx-xxxx-xxxx. */
-function newRecoveryCodes(deps: FlowDeps): string[] {
-  const codes: string[] = [];
-  for (let i = 0; i < RECOVERY_CODE_COUNT; i++) {
-    // 256 is a multiple of 32: every byte maps to one symbol with no bias.
-    const s = [...deps.random.bytes(RECOVERY_CODE_LENGTH)].map((b) => RECOVERY_CODE_ALPHABET[b % 32]).join('');
-    codes.push(s.match(/.{4}/g)!.join('-'));
-  }
-  return codes;
-}
-
-/** What people add or change while typing a code (spaces, dashes, capitals) is removed. */
-export function normalizeRecoveryCode(code: string): string {
-  return normalizeCode(code).toLowerCase();
-}
-
-let fallbackKeys: { secret: Uint8Array; keys: KeyedHash } | null = null;
-
-/** The HMAC keys of recovery codes (HKDF from the server secret, purpose 'recovery-code'). */
-function recoveryCodeKeys(deps: Pick<FlowDeps, 'recoveryCodeKeys' | 'secret'>): KeyedHash {
-  if (deps.recoveryCodeKeys) return deps.recoveryCodeKeys;
-  if (!deps.secret) throw new PassdeskError('SERVICE_UNAVAILABLE');
-  if (fallbackKeys?.secret !== deps.secret) fallbackKeys = { secret: deps.secret, keys: createKeyedHash({ serverSecrets: [deps.secret], purpose: 'recovery-code' }) };
-  return fallbackKeys.keys;
-}
-
-export async function storeRecoveryCodes(tx: Repositories, deps: FlowDeps, accountId: string): Promise<string[]> {
-  const codes = newRecoveryCodes(deps);
-  const keys = recoveryCodeKeys(deps);
-  await tx.twoFactor.replaceRecoveryCodes(accountId, codes.map((c) => keys.hash(normalizeRecoveryCode(c))!), {
-    now: deps.clock.now(), newId: () => deps.random.uuid(), keyId: keys.currentKeyId,
-  });
-  return codes;
-}
-
-/**
- * The id of the account's unused recovery code matching `code`, or null. Every unused code is compared in constant
- * time, whatever matched before. Codes stored before keyed hashes (key_id null: unsalted SHA-256 of the normalised
- * code) are still accepted until the person regenerates the set: a migration cannot rehash codes it never saw.
- * Does not use the code up (useRecoveryCode does, in the caller's transaction).
- */
-export async function findRecoveryCode(deps: FlowDeps, store: Pick<Repositories, 'twoFactor'>, accountId: string, code: string): Promise<string | null> {
-  const typed = normalizeRecoveryCode(code);
-  const keys = recoveryCodeKeys(deps);
-  let found: string | null = null;
-  for (const row of await store.twoFactor.listUnusedRecoveryCodes(accountId)) {
-    const expected = row.keyId === null ? hashToken(typed) : keys.hash(typed, row.keyId);
-    if (expected !== null && safeEqual(expected, row.codeHash) && found === null) found = row.id;
-  }
-  return found;
 }
 
 export async function confirmTotp(
@@ -201,72 +120,6 @@ export async function listFactors(deps: FlowDeps, auth: Authenticated): Promise<
     .filter((f): f is SecondFactor & { confirmedAt: number } => f.confirmedAt !== null)
     .map((f) => ({ id: f.id, type: f.type, name: f.name, createdAt: f.createdAt, confirmedAt: f.confirmedAt }));
   return { factors, recoveryCodesRemaining: await deps.store.twoFactor.countUnusedRecoveryCodes(auth.account.id) };
-}
-
-/** Accepts a TOTP code from any confirmed factor of the account, once per time step (replay refused). */
-export async function acceptTotp(deps: FlowDeps, accountId: string, code: string): Promise<boolean> {
-  const now = deps.clock.now();
-  for (const f of await deps.store.twoFactor.listFactors(accountId)) {
-    if (f.confirmedAt === null || f.type !== 'totp') continue;
-    const secret = openSecret(deps, f);
-    if (!secret) continue;
-    const step = verifyTotp({ secret }, code, now, { afterStep: f.lastUsedStep });
-    if (step !== null && (await deps.store.twoFactor.useFactorStep(f.id, step))) return true;
-  }
-  return false;
-}
-
-/** Authenticator apps and passkeys together (recovery codes stand in for a factor; they are not one). */
-export async function countSecondFactors(store: Pick<Repositories, 'twoFactor' | 'passkeys'>, accountId: string): Promise<number> {
-  return (await store.twoFactor.countConfirmedFactors(accountId)) + (await store.passkeys.countPasskeys(accountId));
-}
-
-/**
- * What removing any second factor asks first (an app or a passkey alike): a recent authentication (step-up), then
- * the current password or a current code in the request, each counted against its failure limit. Removing the
- * last factor needs the password: without a second factor the single-factor minimum length applies (NIST SP
- * 800-63B-4 §3.1.1.2: 15 characters instead of 8), and a shorter one is refused with LAST_FACTOR_PASSWORD_TOO_SHORT
- * until it is changed. `what` names the factor in that message ("the app", "the passkey").
- */
-export async function assertFactorRemovalAllowed(
-  deps: FlowDeps,
-  auth: Authenticated,
-  proof: { currentPassword?: string | undefined; code?: string | undefined },
-  ctx: RequestContext,
-  o: { what: string },
-): Promise<LastFactorRule> {
-  await assertRecentAuthentication(deps, auth);
-  const policy = deps.config.passwordPolicy;
-  const singleFactorMin = requiredMinLength(policy, false);
-  const policyMatters = singleFactorMin > requiredMinLength(policy, true);
-  const lengthMatters = policyMatters && (await countSecondFactors(deps.store, auth.account.id)) === 1;
-  const noPassword = (): PassdeskError => new PassdeskError('SECOND_FACTOR_PROOF_REQUIRED', 'Enter your current password to remove your last second factor: without it, your password must be long enough on its own.');
-  if (!proof.code && !proof.currentPassword) throw new PassdeskError('SECOND_FACTOR_PROOF_REQUIRED');
-  if (lengthMatters && !proof.currentPassword) throw noPassword();
-  if (proof.code) await verifySecondFactorProof(deps, auth, { method: 'totp', code: proof.code }, ctx);
-  let ifLast: PassdeskError | null = policyMatters && !proof.currentPassword ? noPassword() : null;
-  if (proof.currentPassword) {
-    await verifyPasswordProof(deps, auth, proof.currentPassword, ctx);
-    const length = passwordLength(proof.currentPassword);
-    if (policyMatters && length < singleFactorMin) {
-      ifLast = new PassdeskError('LAST_FACTOR_PASSWORD_TOO_SHORT',
-        `Without two-step verification your password needs at least ${singleFactorMin} characters; it has ${length}. Change your password first, then remove ${o.what}.`,
-        { minLength: singleFactorMin, length });
-      if (lengthMatters) throw ifLast;
-    }
-  }
-  return {
-    // The count above was read before the proofs: a racing removal may have made this factor the last since.
-    async assertInTransaction(tx) {
-      await tx.twoFactor.lockAccountFactors(auth.account.id);
-      if (ifLast && (await countSecondFactors(tx, auth.account.id)) === 1) throw ifLast;
-    },
-  };
-}
-
-/** The last-factor rule again, inside the removal's transaction, with the account's row locked. */
-export interface LastFactorRule {
-  assertInTransaction(tx: Repositories): Promise<void>;
 }
 
 /**
@@ -342,15 +195,6 @@ export async function startSecondFactorFlow(deps: FlowDeps, account: Account, ct
   return { flowId, methods: await secondFactorMethods(deps, account.id) };
 }
 
-/** The ways this account can prove its second factor right now. */
-export async function secondFactorMethods(deps: Pick<FlowDeps, 'store'>, accountId: string): Promise<SecondFactorMethod[]> {
-  const methods: SecondFactorMethod[] = [];
-  if ((await deps.store.twoFactor.countConfirmedFactors(accountId)) > 0) methods.push('totp');
-  if ((await deps.store.passkeys.countPasskeys(accountId)) > 0) methods.push('passkey');
-  if ((await deps.store.twoFactor.countUnusedRecoveryCodes(accountId)) > 0) methods.push('recovery_code');
-  return methods;
-}
-
 export interface SecondFactorResult extends IssuedSession {
   account: Account;
 }
@@ -381,7 +225,7 @@ export async function pendingSecondFactorMethods(deps: FlowDeps, flowId: string)
 /** Passkey options for a pending sign-in: the challenge is bound to this flow and its account. */
 export async function startSecondFactorPasskey(deps: FlowDeps, input: { flowId: string }): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const { idHash, account } = await pendingFlow(deps, input.flowId, deps.clock.now());
-  return passkeyOptionsForAccount(deps, account.id, { purpose: 'second_factor', binding: idHash });
+  return passkey.start(deps, account.id, { purpose: 'second_factor', binding: idHash });
 }
 
 /** The second step of sign-in: a correct code or passkey completes the flow and issues the session in one transaction. */
@@ -400,40 +244,29 @@ export async function completeSecondFactor(
     if (!reserved) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
     return { flow: reserved, slot: await reserveGuess(tx, account.id, SECOND_FACTOR_BUDGET, now, 'Too many wrong codes for this account. Wait 15 minutes and sign in again.') };
   });
-  let recoveryCodeId: string | null = null;
-  const ok = input.method === 'passkey'
-    ? (await verifyPasskeyForAccount(deps, account.id, input.response, { purpose: 'second_factor', binding: idHash })) !== null
-    : input.method === 'totp'
-      ? await acceptTotp(deps, account.id, normalizeCode(input.code))
-      : (recoveryCodeId = await findRecoveryCode(deps, deps.store, account.id, input.code)) !== null;
+  const check = await verifySecondFactor(deps, account, input, { purpose: 'second_factor', binding: idHash });
+  const recoveryCodeId = check.ok ? check.recoveryCodeId : null;
   const wrong = async (): Promise<never> => {
     await deps.store.twoFactor.failSecondFactorFlowAtLimit(idHash, { maxFailures: MAX_FLOW_FAILURES });
     await deps.store.events.recordEvent({ accountId: account.id, type: 'second_factor.failed', now, ip: ctx.ip, detail: { method: input.method } });
     if (flow.failures >= MAX_FLOW_FAILURES) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
     throw new PassdeskError(input.method === 'passkey' ? 'PASSKEY_INVALID' : 'SECOND_FACTOR_CODE_INVALID', undefined, { attemptsLeft: MAX_FLOW_FAILURES - flow.failures });
   };
-  if (!ok) return wrong();
+  if (!check.ok) return wrong();
   const issued = await deps.store.transaction(async (tx) => {
     // A recovery code is used up in the transaction that records its use; a racing use of the same code loses here.
     if (recoveryCodeId !== null && !(await tx.twoFactor.useRecoveryCode(account.id, recoveryCodeId, now))) return null;
     if (!(await tx.twoFactor.completeSecondFactorFlow(idHash, now))) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
     // The right guess gives its slot back: only wrong ones use the account's budget up.
     await tx.attempts.releaseAttempt(slot);
-    if (options.replacing) {
-      await tx.sessions.revokeSession(options.replacing.session.id, { accountId: options.replacing.account.id, now, reason: 'rotated' });
-    }
-    const earlier = await tx.sessions.listSessionOrigins(account.id, { limit: NEW_DEVICE_HISTORY });
-    const session = await issueSession(tx, deps, account, ctx, { authentication: { at: now, method: input.method } });
-    await tx.events.recordEvent({ accountId: account.id, type: 'signin.succeeded', now, ip: ctx.ip, device: session.session.device, sessionId: session.session.id, detail: { secondFactor: input.method } });
-    const origin = { at: now, device: session.session.device, ip: ctx.ip };
-    if (input.method === 'recovery_code') {
-      await tx.events.recordEvent({ accountId: account.id, type: 'recovery_code.used', now, ip: ctx.ip, sessionId: session.session.id });
-      await queueNotice(tx, deps, { account, notice: { code: 'recovery-code-used' }, origin });
-    }
-    if (isNewDevice(earlier, { device: session.session.device, ip: ctx.ip }, now)) {
-      await queueNotice(tx, deps, { account, notice: { code: 'new-device-sign-in' }, origin });
-    }
-    return session;
+    return completeSignIn(tx, deps, {
+      account, ctx, now, replacing: options.replacing,
+      authentication: { at: now, method: input.method },
+      detail: { secondFactor: input.method },
+      alsoRecord: async (issued) => {
+        if (input.method === 'recovery_code') await recordRecoveryCodeUse(tx, deps, account, { now, ip: ctx.ip, device: issued.session.device, sessionId: issued.session.id });
+      },
+    });
   });
   if (!issued) return wrong();
   deps.observe?.signIn?.('success');

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import { startTestApp, errorCode, PASSWORD, NEW_PASSWORD, type TestApp, type TestClient } from '../helpers/app.js';
-import { MAX_TRUSTED_DEVICES } from '../../src/flows/account-limit.js';
+import { MAX_TRUSTED_DEVICES } from '../../src/methods/account-limit.js';
 
 const UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
 let ip = 0;

@@ -11,3 +11,14 @@ export async function reserveGuess(
   if (!slot) throw new PassdeskError('TOO_MANY_REQUESTS', message);
   return slot;
 }
+
+/** Wrong second-factor guesses per account across all its flows in this window (a new password step does not reset it). */
+export const ACCOUNT_FAILURE_WINDOW_MS = 15 * 60_000;
+export const MAX_ACCOUNT_FAILURES = 10;
+/**
+ * The account's one budget of wrong second-factor guesses (codes, passkeys, security answers) at sign-in, in resets
+ * and from signed-in sessions: someone with the password and the mailbox gets one budget, not one per door. Kept in
+ * the store (store/attempts.ts), so it holds across processes and nodes.
+ */
+export const SECOND_FACTOR_BUDGET: AttemptBudget = { purpose: 'second_factor', limit: MAX_ACCOUNT_FAILURES, windowMs: ACCOUNT_FAILURE_WINDOW_MS };
+export const TOO_MANY_WRONG_CODES = 'Too many wrong codes for this account. Wait 15 minutes and try again.';
