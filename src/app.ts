@@ -74,8 +74,8 @@ export function defaultLogger(config: Config): Logger {
   return createLogger({ level: config.logLevel, format });
 }
 
-/** How often retention runs (store/retention.ts, flows/retention.ts). */
-const RETENTION_INTERVAL_MS = 3_600_000;
+/** How long the start-up check of the SMTP server waits for it (connect, greeting, TLS, login). */
+export const SMTP_CHECK_TIMEOUT_MS = 5_000;
 
 /** How often the server looks for passwords entering their expiry-reminder window. */
 const EXPIRY_SWEEP_INTERVAL_MS = 3_600_000;
@@ -193,6 +193,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     let expirySweep: NodeJS.Timeout | undefined;
     let retentionTimer: NodeJS.Timeout | undefined;
     let retentionRun: Promise<unknown> | null = null;
+    let smtpCheck: Promise<void> | null = null;
     // Names this process in leases (retention): which machine and process, and unique across restarts.
     const nodeOwner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     let challengeSweep: NodeJS.Timeout | undefined;
@@ -227,7 +228,14 @@ export async function createApp(options: AppOptions): Promise<App> {
         deps.strength?.warm();
         const address = await server.listen({ host: config.host, port: config.port });
         if (metricsServer && config.metricsListen) await metricsServer.listen({ host: config.metricsListen.host, port: config.metricsListen.port });
-        if (config.mailWorker) mail.worker?.start();
+        if (config.mailWorker) {
+          mail.worker?.start();
+          // A wrong host, port or password shows at start, not at the first email; the worker still queues and
+          // retries (mail/outbox-worker.ts), so this is a warning and start-up does not wait for it.
+          smtpCheck = mail.checkSmtp(SMTP_CHECK_TIMEOUT_MS).then((reason) => {
+            if (reason !== null) logger.warn({ reason }, `mail: the SMTP server did not answer at start (${reason}); emails stay queued in the outbox and are retried`);
+          });
+        }
         // Abandoned passkey ceremonies leave challenge rows; a bounded sweep drops the expired ones.
         challengeSweep = setInterval(() => {
           sweepExpiredPasskeyChallenges(deps).catch((err: unknown) => logger.error({ err }, 'passkey challenge sweep failed'));
@@ -244,7 +252,7 @@ export async function createApp(options: AppOptions): Promise<App> {
             .finally(() => { retentionRun = null; });
         };
         retention();
-        retentionTimer = setInterval(retention, RETENTION_INTERVAL_MS);
+        retentionTimer = setInterval(retention, config.retentionInterval);
         retentionTimer.unref();
         // Every node sweeps (a delete by age is harmless to repeat), so retention holds without a worker too.
         await mail.startRetention();
@@ -265,6 +273,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         await server.close();
         await metricsServer?.close();
         await deps.background?.idle();
+        await smtpCheck; // at most SMTP_CHECK_TIMEOUT_MS; its warning is never written after close
         await mail.close();
         if (expirySweep) clearInterval(expirySweep);
         if (retentionTimer) clearInterval(retentionTimer);

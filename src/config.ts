@@ -229,6 +229,7 @@ export const configKeys = {
   retentionSessions: { env: 'PASSDESK_RETENTION_SESSIONS', schema: duration.default(7_776_000_000), doc: 'Sessions are deleted this long after they ended (expired or signed out; default 90d). A device unseen for longer counts as new again.' },
   retentionEvents: { env: 'PASSDESK_RETENTION_EVENTS', schema: duration.default(31_536_000_000), doc: 'The audit log (the activity page) keeps events this long (default 365d): the organisation\'s choice.' },
   retentionFlows: { env: 'PASSDESK_RETENTION_FLOWS', schema: duration.default(604_800_000), doc: 'Password resets, pending second steps, "This wasn\'t me" links and attempt windows are deleted this long after they expired (default 7d).' },
+  retentionInterval: { env: 'PASSDESK_RETENTION_INTERVAL', schema: duration.default(3_600_000), doc: 'How often retention runs (the job above and the outbox sweep; default 1h, and once at start).' },
   mailWorker: { env: 'PASSDESK_MAIL_WORKER', schema: boolFromString.default(true), doc: 'Deliver mail from the server process. false when separate `passdesk worker` processes deliver.' },
 } as const;
 

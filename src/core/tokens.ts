@@ -1,4 +1,5 @@
 // Opaque secrets: 256-bit random, base64url on the wire, SHA-256 at rest (DESIGN.md convention 5).
+import * as crypto from 'node:crypto';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Random } from './random.js';
 
@@ -10,8 +11,16 @@ export function generateToken(random: Random, bytes: number = TOKEN_BYTES): stri
 
 /** What we store: a hash, so a database leak does not hand out live sessions. */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return sha256Hex(token);
 }
+
+/**
+ * SHA-256 of a UTF-8 string as hex. The one-shot crypto.hash (Node ≥ 20.12) skips creating a Hash object, a
+ * few µs on every session check; older Node 20 releases (engines allows 20.11) use createHash. Same digest.
+ */
+const sha256Hex: (value: string) => string = typeof crypto.hash === 'function'
+  ? (value) => crypto.hash('sha256', value, 'hex')
+  : (value) => createHash('sha256').update(value, 'utf8').digest('hex');
 
 export function hmac(secret: Uint8Array, value: string): string {
   return createHmac('sha256', secret).update(value, 'utf8').digest('base64url');

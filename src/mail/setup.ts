@@ -32,17 +32,22 @@ export interface MailSystem {
   startRetention(): Promise<void>;
   /** One line for the start-up log. */
   describe(): string;
+  /**
+   * When this node delivers over SMTP: connects to the server once and resolves to why it could not (null when
+   * it answered, or when there is no SMTP server to reach). Never rejects.
+   */
+  checkSmtp(timeoutMs: number): Promise<string | null>;
   close(): Promise<void>;
 }
 
 export type MailConfig = Pick<Config,
   | 'baseUrl' | 'devMailbox' | 'secretBytes' | 'organizationName' | 'supportContact' | 'environment'
   | 'smtpUrl' | 'smtpSecurity' | 'smtpCaFile' | 'mailFrom' | 'mailReplyTo' | 'mailLogoUrl'
-  | 'dkimPrivateKey' | 'dkimSelector' | 'dkimDomain' | 'mailMaxAttempts' | 'mailRetryBase'> & Partial<Pick<Config, 'notMeTokenTtl' | 'mailRetention' | 'dataDir'>>;
+  | 'dkimPrivateKey' | 'dkimSelector' | 'dkimDomain' | 'mailMaxAttempts' | 'mailRetryBase'> & Partial<Pick<Config, 'notMeTokenTtl' | 'mailRetention' | 'retentionInterval' | 'dataDir'>>;
 
 /** How long sent and failed messages stay in the outbox unless configured. */
 export const DEFAULT_MAIL_RETENTION_MS = 30 * 86_400_000;
-/** How often the retention sweep runs (real time; the cutoff comes from the injected clock). */
+/** How often the retention sweep runs unless PASSDESK_RETENTION_INTERVAL says (real time; the cutoff comes from the injected clock). */
 export const RETENTION_SWEEP_INTERVAL_MS = 3_600_000;
 
 /**
@@ -163,7 +168,7 @@ export function createMailSystem(o: CreateMailSystemOptions): MailSystem {
     sweepRetention,
     async startRetention() {
       if (retentionTimer) return;
-      retentionTimer = setInterval(() => { void sweepLogged(); }, RETENTION_SWEEP_INTERVAL_MS);
+      retentionTimer = setInterval(() => { void sweepLogged(); }, config.retentionInterval ?? RETENTION_SWEEP_INTERVAL_MS);
       retentionTimer.unref();
       await sweepLogged();
     },
@@ -178,6 +183,15 @@ export function createMailSystem(o: CreateMailSystemOptions): MailSystem {
       messageIdDomain: mailDomain(config.baseUrl),
       bodies,
       notMeTokenTtlMs: config.notMeTokenTtl,
+    },
+    async checkSmtp(timeoutMs) {
+      if (!worker || !transport?.verify) return null;
+      try {
+        await transport.verify(timeoutMs);
+        return null;
+      } catch (err) {
+        return err instanceof Error ? err.message : String(err);
+      }
     },
     describe() {
       if (mode === 'off') return 'mail: no PASSDESK_SMTP_URL in production; messages are queued in the outbox but not sent until SMTP is configured';

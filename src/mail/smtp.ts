@@ -13,6 +13,11 @@ export interface MailTransport {
   readonly keepsBody?: boolean;
   /** The message with its body opened by the worker. */
   send(message: OpenedOutboxMessage): Promise<void>;
+  /**
+   * Connects once (greeting, EHLO, TLS and login as configured) on a connection of its own and hangs up; rejects
+   * when the server cannot be reached or refuses within `timeoutMs`. Transports with nothing to reach have none.
+   */
+  verify?(timeoutMs: number): Promise<void>;
   close(): void;
 }
 
@@ -45,12 +50,9 @@ export function describeSmtpUrl(url: string): string {
   }
 }
 
-export function createSmtpTransport(o: SmtpOptions): MailTransport {
-  const transporter = nodemailer.createTransport({
-    pool: true,
+function transportOptions(o: SmtpOptions) {
+  return {
     url: o.url,
-    maxConnections: o.maxConnections ?? 4,
-    maxMessages: 1000,
     ...(o.security === 'tls' ? { secure: true } : {}),
     ...(o.security === 'starttls' ? { requireTLS: true } : {}),
     ...(o.security === 'none' ? { ignoreTLS: true } : {}),
@@ -59,6 +61,15 @@ export function createSmtpTransport(o: SmtpOptions): MailTransport {
       ...(o.caFile ? { ca: readFileSync(o.caFile, 'utf8') } : {}),
       ...(o.tlsInsecure ? { rejectUnauthorized: false } : {}),
     },
+  };
+}
+
+export function createSmtpTransport(o: SmtpOptions): MailTransport {
+  const transporter = nodemailer.createTransport({
+    pool: true,
+    ...transportOptions(o),
+    maxConnections: o.maxConnections ?? 4,
+    maxMessages: 1000,
     // Well under the worker's lease, so a hung server fails the attempt before another node may take over.
     connectionTimeout: 20_000,
     greetingTimeout: 20_000,
@@ -82,6 +93,23 @@ export function createSmtpTransport(o: SmtpOptions): MailTransport {
       });
       // nodemailer resolves after the server's final reply; a recipient it refused is still a failure.
       if (info.rejected.length > 0) throw new Error(`recipient refused: ${String(info.response ?? '')}`.slice(0, 300));
+    },
+    async verify(timeoutMs) {
+      // Not the pool: a check must not hold one of its connections, nor wait behind its 20 s timeouts.
+      const probe = nodemailer.createTransport({ ...transportOptions(o), connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs });
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          probe.verify(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+            timer.unref();
+          }),
+        ]);
+      } finally {
+        clearTimeout(timer);
+        probe.close();
+      }
     },
     close() {
       transporter.close();

@@ -188,6 +188,7 @@ describe('environment variables', () => {
       PASSDESK_RETENTION_SESSIONS: '30d',
       PASSDESK_RETENTION_EVENTS: '730d',
       PASSDESK_RETENTION_FLOWS: '1d',
+      PASSDESK_RETENTION_INTERVAL: '10m',
       PASSDESK_MAIL_WORKER: 'false',
     };
     // A new key fails here until this test (and docs/reference/configuration.md, npm run docs:generate) say how it is set.
@@ -262,6 +263,7 @@ describe('environment variables', () => {
     assert.equal(c.retentionSessions, 30 * 86_400_000);
     assert.equal(c.retentionEvents, 730 * 86_400_000);
     assert.equal(c.retentionFlows, 86_400_000);
+    assert.equal(c.retentionInterval, 600_000);
     assert.equal(c.mailWorker, false);
   });
 
@@ -282,6 +284,7 @@ describe('environment variables', () => {
     assert.equal(c.mailRetention, 30 * 86_400_000, 'sent and failed messages kept 30 days');
     assert.equal(c.retentionSessions, 90 * 86_400_000, 'ended sessions kept 90 days');
     assert.equal(c.retentionEvents, 365 * 86_400_000, 'the audit log kept a year');
+    assert.equal(c.retentionInterval, 3_600_000, 'retention runs hourly');
     assert.equal(c.retentionFlows, 7 * 86_400_000, 'expired flows kept a week');
     assert.equal(c.mailWorker, true);
   });
