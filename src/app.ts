@@ -16,7 +16,8 @@ import { sharedStrengthEstimator, type StrengthEstimator } from './policy/streng
 import { buildServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import type { HttpContext } from './http/shared/context.js';
-import { memoryAttemptLimiter } from './core/attempt-limiter.js';
+import { memoryAttemptLimiters, type AttemptLimiters } from './core/attempt-limiter.js';
+import { openRedisAttemptLimiters } from './store/redis-attempt-limiter.js';
 import { createSecretBox } from './core/secret-box.js';
 import { assertSecretMatchesDatabase } from './secret-check.js';
 import { runRetention } from './flows/retention.js';
@@ -134,25 +135,28 @@ interface FlowDepsInputs {
   breached: BreachedPasswords;
   mail: MailSystem;
   strength: StrengthEstimator | undefined;
+  /** Where the attempt limits are counted: this process, or Redis shared by every node. */
+  limiters: AttemptLimiters;
 }
 
 /** What every flow is given: the store, the hasher, the throttles, keys and services, built from the configuration. */
 function flowDeps(o: FlowDepsInputs): FlowDeps {
-  const { config, store, hasher, clock, random, logger, metrics, breached, mail } = o;
+  const { config, store, hasher, clock, random, logger, metrics, breached, mail, limiters } = o;
+  const cap = config.challengeIpCap;
   return {
     store,
     hasher,
     signInThrottle: {
-      perAccountAndIp: memoryAttemptLimiter({ limit: config.signInMaxFailuresPerAccount, windowMs: config.signInThrottleWindow, clock }),
+      perAccountAndIp: limiters.create({ name: 'sign-in-pair', limit: config.signInMaxFailuresPerAccount, windowMs: config.signInThrottleWindow }),
       // Remembers up to the challenge cap's worth (flows/challenge.ts counts past the limit).
-      perIp: memoryAttemptLimiter({ limit: config.signInMaxFailuresPerIp, keep: config.signInMaxFailuresPerIp * config.challengeIpCap, windowMs: config.signInThrottleWindow, clock }),
+      perIp: limiters.create({ name: 'sign-in-ip', limit: config.signInMaxFailuresPerIp, keep: config.signInMaxFailuresPerIp * cap, windowMs: config.signInThrottleWindow }),
     },
     resetThrottle: {
-      perIp: memoryAttemptLimiter({ limit: RESET_MAX_PER_IP, keep: RESET_MAX_PER_IP * config.challengeIpCap, windowMs: RESET_THROTTLE_WINDOW_MS, clock }),
-      codePerIp: memoryAttemptLimiter({ limit: RESET_CODE_MAX_FAILURES_PER_IP, windowMs: RESET_THROTTLE_WINDOW_MS, clock }),
+      perIp: limiters.create({ name: 'reset-ip', limit: RESET_MAX_PER_IP, keep: RESET_MAX_PER_IP * cap, windowMs: RESET_THROTTLE_WINDOW_MS }),
+      codePerIp: limiters.create({ name: 'reset-code-ip', limit: RESET_CODE_MAX_FAILURES_PER_IP, windowMs: RESET_THROTTLE_WINDOW_MS }),
     },
-    notMeThrottle: { perIp: memoryAttemptLimiter({ limit: NOT_ME_MAX_PER_IP, windowMs: NOT_ME_THROTTLE_WINDOW_MS, clock }) },
-    passkeyOptionsThrottle: { perIp: memoryAttemptLimiter({ limit: PASSWORDLESS_OPTIONS_MAX_PER_IP, windowMs: PASSWORDLESS_OPTIONS_WINDOW_MS, clock }) },
+    notMeThrottle: { perIp: limiters.create({ name: 'not-me-ip', limit: NOT_ME_MAX_PER_IP, windowMs: NOT_ME_THROTTLE_WINDOW_MS }) },
+    passkeyOptionsThrottle: { perIp: limiters.create({ name: 'passkey-options-ip', limit: PASSWORDLESS_OPTIONS_MAX_PER_IP, windowMs: PASSWORDLESS_OPTIONS_WINDOW_MS }) },
     background: backgroundTasks({ onError: (name, err) => logger.error({ err, task: name }, 'background task failed') }),
     secret: config.secretBytes,
     clock,
@@ -170,8 +174,9 @@ function flowDeps(o: FlowDepsInputs): FlowDeps {
       clock,
       random,
     }),
-    signUpThrottle: { perIp: memoryAttemptLimiter({ limit: SIGN_UP_CHALLENGE_AFTER_PER_IP, keep: SIGN_UP_CHALLENGE_AFTER_PER_IP * config.challengeIpCap, windowMs: SIGN_UP_WINDOW_MS, clock }) },
-    challengeIssueThrottle: { perIp: memoryAttemptLimiter({ limit: CHALLENGE_ISSUE_MAX_PER_IP, windowMs: CHALLENGE_ISSUE_WINDOW_MS, clock }) },
+    signUpThrottle: { perIp: limiters.create({ name: 'sign-up-ip', limit: SIGN_UP_CHALLENGE_AFTER_PER_IP, keep: SIGN_UP_CHALLENGE_AFTER_PER_IP * cap, windowMs: SIGN_UP_WINDOW_MS }) },
+    attemptLimiters: limiters,
+    challengeIssueThrottle: { perIp: limiters.create({ name: 'challenge-issue-ip', limit: CHALLENGE_ISSUE_MAX_PER_IP, windowMs: CHALLENGE_ISSUE_WINDOW_MS }) },
   };
 }
 
@@ -183,6 +188,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const metrics = createMetrics({ defaultMetrics: config.environment !== 'test' });
   const ownsStore = !options.store;
   const store = options.store ?? openStore(config.databaseUrl);
+  const closeOnFailure: Array<() => Promise<void>> = [];
   try {
     if (options.migrate ?? true) {
       const { applied } = await store.migrate();
@@ -213,7 +219,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     });
     store.onMailCommitted(() => mail.worker?.poke());
     logger[mail.mode === 'off' ? 'warn' : 'info']({ mailMode: mail.mode }, mail.describe());
-    const deps = flowDeps({ config, store, hasher, clock, random, logger, metrics, breached, mail, strength: options.strength });
+    const limiters = await attemptLimiters(config, clock, logger);
+    closeOnFailure.push(() => limiters.close());
+    const deps = flowDeps({ config, store, hasher, clock, random, logger, metrics, breached, mail, strength: options.strength, limiters });
     const devMailbox = mail.mode === 'dev-mailbox' ? { store, bodies: mail.bodies } : undefined;
     const { server, ctx } = await buildServer({ config, deps, metrics, logger, routes: { devMailbox } });
     const metricsServer = await buildMetricsServer(ctx, logger);
@@ -281,11 +289,19 @@ export async function createApp(options: AppOptions): Promise<App> {
         if (challengeSweep) clearInterval(challengeSweep);
         if (ownsHasher) await hasher.close();
         await breached.close();
+        await deps.attemptLimiters?.close();
         if (ownsStore) await store.close();
       },
     };
   } catch (err) {
+    for (const close of closeOnFailure) await close().catch(() => undefined);
     if (ownsStore) await store.close();
     throw err;
   }
+}
+
+/** PASSDESK_REDIS_URL: every node counts in Redis; unset: this process counts alone (one node). */
+async function attemptLimiters(config: Config, clock: Clock, logger: Logger): Promise<AttemptLimiters> {
+  if (!config.redisUrl) return memoryAttemptLimiters(clock);
+  return openRedisAttemptLimiters(config.redisUrl, clock, { prefix: config.redisPrefix, log: logger });
 }

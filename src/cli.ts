@@ -22,12 +22,16 @@ import { breachedCommand, BREACHED_USAGE } from './breached/cli.js';
 import { mailStatus, runWorker } from './mail/cli.js';
 import { BackupError, backupDatabase, restoreDatabase } from './backup.js';
 import { assertSecretMatchesDatabase } from './secret-check.js';
+import { isClusterWorker, leaveCluster, runPrimary } from './cluster.js';
+import { guardLimitsAcrossNodes, LimitsNotSharedError, type NodeGuard } from './store/node-guard.js';
+import { availableParallelism } from 'node:os';
 
 /** The usage text; docs/reference/cli.md is generated from it (`npm run docs:generate`). */
 export const USAGE = `Usage: passdesk <command> [options]
 
 Commands:
-  serve                         Run the service (migrates the database first).
+  serve [--workers N|auto]      Run the service (migrates the database first); with --workers, N
+                                processes share the port (needs PASSDESK_REDIS_URL when N > 1).
   migrate                       Apply database migrations and exit.
   user create --email E [--name N] [--role user|helpdesk|admin]
                                 Create an account. The password is read from standard input
@@ -63,7 +67,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   try {
     switch (command) {
       case 'serve':
-        return await serve(io);
+        return await serve(rest, io);
       case 'migrate':
         return await migrate(io);
       case 'user':
@@ -122,11 +126,30 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   }
 }
 
-async function serve(io: CliIo): Promise<number> {
-  const config = loadConfig();
+/** How long a stopping node's requests may take before the processes are killed. */
+const SHUTDOWN_GRACE_MS = 25_000;
+
+async function serve(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { workers: { type: 'string' } }, strict: true });
+  const env = values.workers !== undefined ? { ...process.env, PASSDESK_WORKERS: values.workers } : process.env;
+  const config = loadConfig({ env });
   const logger = defaultLogger(config);
+  // A cluster worker: the primary holds the node's locks and has migrated the database.
+  if (isClusterWorker()) {
+    try {
+      return await serveOrExplain(config, logger, io);
+    } finally {
+      leaveCluster();
+    }
+  }
+  const workers = config.workers === 'auto' ? availableParallelism() : config.workers;
+  if (workers > 1 && !config.redisUrl) {
+    io.stderr(`passdesk: configuration error: --workers ${workers} needs PASSDESK_REDIS_URL: each process would count attempt limits on its own, multiplying every limit by ${workers}`);
+    return 78;
+  }
   // Only a SQLite file ties a server to its data directory; PostgreSQL nodes may share one.
   let lock: DataDirectoryLock | null = null;
+  let guard: NodeGuard | null = null;
   if (!config.databaseUrl.startsWith('postgres') && sqlitePathFromUrl(config.databaseUrl) !== ':memory:') {
     try {
       lock = lockDataDirectory(config.dataDir);
@@ -137,14 +160,47 @@ async function serve(io: CliIo): Promise<number> {
     }
   }
   try {
+    if (config.databaseUrl.startsWith('postgres')) {
+      guard = await guardLimitsAcrossNodes(config.databaseUrl, config.redisUrl ? 'redis' : 'memory', logger);
+    }
+    if (workers === 1) return await serveUntilStopped(config, logger);
+    await migrateOnce(config, logger);
+    return await runPrimary({ workers, graceMs: SHUTDOWN_GRACE_MS, log: logger });
+  } catch (err) {
+    if (err instanceof LimitsNotSharedError) {
+      io.stderr(`passdesk: configuration error: ${err.message}`);
+      return 78;
+    }
+    const line = startupProblem(err, config);
+    if (!line) throw err;
+    io.stderr(`passdesk: ${line.message}`);
+    return line.exitCode;
+  } finally {
+    await guard?.release();
+    lock?.release();
+  }
+}
+
+async function serveOrExplain(config: Config, logger: Logger, io: CliIo): Promise<number> {
+  try {
     return await serveUntilStopped(config, logger);
   } catch (err) {
     const line = startupProblem(err, config);
     if (!line) throw err;
     io.stderr(`passdesk: ${line.message}`);
     return line.exitCode;
+  }
+}
+
+/** The primary applies migrations and checks the secret before any worker starts (workers then find nothing to do). */
+async function migrateOnce(config: Config, logger: Logger): Promise<void> {
+  const store = openStore(config.databaseUrl);
+  try {
+    const { applied } = await store.migrate();
+    if (applied.length > 0) logger.info({ applied }, 'database migrated');
+    await assertSecretMatchesDatabase(store, config.secretBytes, systemClock.now());
   } finally {
-    lock?.release();
+    await store.close();
   }
 }
 

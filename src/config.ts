@@ -115,6 +115,17 @@ export const configKeys = {
     schema: z.string().regex(/^(postgres(ql)?:\/\/|sqlite:|file:)/, 'expected postgres://…, sqlite:PATH or file:PATH').optional(),
     doc: 'Database. Default: SQLite file DATA_DIR/passdesk.sqlite. postgres://user@host:5432/db for PostgreSQL.',
   },
+  redisUrl: {
+    env: 'PASSDESK_REDIS_URL',
+    schema: z.string().regex(/^rediss?:\/\/\S+$/, 'expected redis://[user:pass@]host:6379[/db] or rediss://… for TLS').optional(),
+    doc: 'Redis for the attempt limits shared by every node (sign-in, reset, "This wasn\'t me", passkey options, bot challenges, live password checks). Unset: counted in this process only — one node. Redis unreachable: those endpoints answer 503 (fail closed); everything else keeps working.',
+  },
+  redisPrefix: { env: 'PASSDESK_REDIS_PREFIX', schema: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, 'expected 1–64 letters, digits, ":", "_" or "-"').default('passdesk'), doc: 'Prefix of every Redis key Passdesk writes, so several installations can share one Redis.' },
+  workers: {
+    env: 'PASSDESK_WORKERS',
+    schema: z.union([z.literal('auto'), intFromString(1, 256)], { error: 'expected a number of processes from 1 to 256, or auto (one per core)' }).default(1),
+    doc: '`passdesk serve` runs this many server processes sharing the port (auto: one per core; also `serve --workers N`). More than 1 needs PASSDESK_REDIS_URL, so that attempt limits are shared by the processes.',
+  },
   registration: { env: 'PASSDESK_REGISTRATION', schema: z.enum(['open', 'closed']).default('open'), doc: '"open": anyone may sign up; "closed": only admins and the CLI create accounts.' },
   secret: {
     env: 'PASSDESK_SECRET', defaultText: 'generated into DATA_DIR/secret',
@@ -229,7 +240,8 @@ export const configKeys = {
   retentionSessions: { env: 'PASSDESK_RETENTION_SESSIONS', schema: duration.default(7_776_000_000), doc: 'Sessions are deleted this long after they ended (expired or signed out; default 90d). A device unseen for longer counts as new again.' },
   retentionEvents: { env: 'PASSDESK_RETENTION_EVENTS', schema: duration.default(31_536_000_000), doc: 'The audit log (the activity page) keeps events this long (default 365d): the organisation\'s choice.' },
   retentionFlows: { env: 'PASSDESK_RETENTION_FLOWS', schema: duration.default(604_800_000), doc: 'Password resets, pending second steps, "This wasn\'t me" links and attempt windows are deleted this long after they expired (default 7d).' },
-  retentionInterval: { env: 'PASSDESK_RETENTION_INTERVAL', schema: duration.default(3_600_000), doc: 'How often retention runs (the job above and the outbox sweep; default 1h, and once at start).' },
+  // A timer's delay: Node turns anything over 2^31 − 1 ms (about 24.8 days) into 1 ms, which would sweep non-stop.
+  retentionInterval: { env: 'PASSDESK_RETENTION_INTERVAL', schema: duration.pipe(z.number().max(2_147_483_647, 'at most 24 days (a timer cannot wait longer)')).default(3_600_000), doc: 'How often retention runs (the job above and the outbox sweep; default 1h, and once at start).' },
   mailWorker: { env: 'PASSDESK_MAIL_WORKER', schema: boolFromString.default(true), doc: 'Deliver mail from the server process. false when separate `passdesk worker` processes deliver.' },
 } as const;
 

@@ -48,7 +48,7 @@ function perIpLimiter(deps: FlowDeps, purpose: ChallengePurpose): AttemptLimiter
  * With challenges on: how long until this client key is under the hard cap again (0: it is under it). Past the cap
  * a solved challenge or a ticket no longer lifts the per-IP limit for `purpose`.
  */
-export function ipCapWaitMs(deps: FlowDeps, purpose: ChallengePurpose, ctx: RequestContext): number {
+export async function ipCapWaitMs(deps: FlowDeps, purpose: ChallengePurpose, ctx: RequestContext): Promise<number> {
   const service = deps.challenges;
   const limiter = perIpLimiter(deps, purpose);
   if (!service || service.settings.mode === 'off' || !limiter) return 0;
@@ -66,10 +66,10 @@ export function ipCapError(waitMs: number): PassdeskError {
  * The difficulty level of a challenge for this client key: 0 up to the per-IP limit, then one more (the max number
  * doubled) for every further limit's worth of counted requests, at most MAX_CHALLENGE_LEVEL.
  */
-export function challengeLevel(deps: FlowDeps, purpose: ChallengePurpose, ctx: RequestContext): number {
+export async function challengeLevel(deps: FlowDeps, purpose: ChallengePurpose, ctx: RequestContext): Promise<number> {
   const limiter = perIpLimiter(deps, purpose);
   if (!limiter || limiter.limit <= 0) return 0;
-  const past = limiter.count(ipKey(ctx)) - limiter.limit;
+  const past = (await limiter.count(ipKey(ctx))) - limiter.limit;
   return past < 0 ? 0 : Math.min(MAX_CHALLENGE_LEVEL, Math.floor(past / limiter.limit));
 }
 
@@ -78,11 +78,11 @@ export function challengesOn(deps: FlowDeps): boolean {
 }
 
 /** Whether a request for `purpose` from this IP must carry a solved challenge right now. */
-export function challengeRequired(deps: FlowDeps, purpose: ChallengePurpose, ctx: RequestContext): boolean {
+export async function challengeRequired(deps: FlowDeps, purpose: ChallengePurpose, ctx: RequestContext): Promise<boolean> {
   const mode = deps.challenges?.settings.mode ?? 'off';
   if (mode === 'off') return false;
   if (mode === 'always') return true;
-  return perIpLimiter(deps, purpose)?.isLimited(ipKey(ctx)) ?? false;
+  return (await perIpLimiter(deps, purpose)?.isLimited(ipKey(ctx))) ?? false;
 }
 
 /** The refusal, carrying a fresh challenge so a client can solve it and send the request again. */
@@ -90,7 +90,7 @@ export async function challengeError(deps: FlowDeps, purpose: ChallengePurpose, 
   if (!deps.challenges) throw new TypeError('challengeError: no challenge service');
   return new PassdeskError(code, undefined, {
     purpose,
-    challenge: await deps.challenges.issue(purpose, challengeLevel(deps, purpose, ctx)),
+    challenge: await deps.challenges.issue(purpose, await challengeLevel(deps, purpose, ctx)),
     endpoint: `${CHALLENGE_ENDPOINT}?purpose=${purpose}`,
     header: CHALLENGE_HEADER,
   });
@@ -115,7 +115,7 @@ export async function passChallenge(deps: FlowDeps, purpose: ChallengePurpose, p
   // Past the hard cap nothing the client solves helps. Reset requests answer 202 whatever happens, so theirs is
   // applied where the email would be sent (flows/reset-password.ts), silently like the per-IP limit.
   if (purpose !== 'reset') {
-    const wait = ipCapWaitMs(deps, purpose, ctx);
+    const wait = await ipCapWaitMs(deps, purpose, ctx);
     if (wait > 0) throw ipCapError(wait);
   }
   let solved = false;
@@ -129,7 +129,7 @@ export async function passChallenge(deps: FlowDeps, purpose: ChallengePurpose, p
     }
     // A challenge fetched while this key was further from the cap is too cheap now; one level of slack so that a
     // person who started solving just before the level rose is not sent back.
-    if (check.level !== undefined && check.level < challengeLevel(deps, purpose, ctx) - 1) {
+    if (check.level !== undefined && check.level < (await challengeLevel(deps, purpose, ctx)) - 1) {
       throw await challengeError(deps, purpose, ctx, 'CHALLENGE_INVALID');
     }
     if (!(await deps.store.challenges.useChallenge({ id: check.id, expiresAt: check.expiresAt }))) {
@@ -141,10 +141,10 @@ export async function passChallenge(deps: FlowDeps, purpose: ChallengePurpose, p
       if (deps.background) deps.background.run('used-challenge-sweep', sweep);
       else void sweep().catch(() => undefined);
     }
-  } else if (challengeRequired(deps, purpose, ctx)) {
+  } else if (await challengeRequired(deps, purpose, ctx)) {
     throw await challengeError(deps, purpose, ctx);
   }
-  if (purpose === 'sign-up') deps.signUpThrottle?.perIp.recordFailure(ipKey(ctx));
+  if (purpose === 'sign-up') await deps.signUpThrottle?.perIp.recordFailure(ipKey(ctx));
   return solved;
 }
 
@@ -158,7 +158,7 @@ export async function issueChallenge(deps: FlowDeps, purpose: ChallengePurpose, 
   if (!service || service.settings.mode === 'off') throw new PassdeskError('NOT_FOUND', 'Bot challenges are turned off on this server.');
   const limiter = deps.challengeIssueThrottle?.perIp;
   const key = ipKey(ctx);
-  if (limiter?.isLimited(key)) throw new PassdeskError('TOO_MANY_REQUESTS');
-  limiter?.recordFailure(key);
-  return { challenge: await service.issue(purpose, challengeLevel(deps, purpose, ctx)), required: challengeRequired(deps, purpose, ctx) };
+  // Checked and counted in one step (a reservation that is never given back): a burst cannot pass together.
+  if (limiter && !(await limiter.reserve(key))) throw new PassdeskError('TOO_MANY_REQUESTS');
+  return { challenge: await service.issue(purpose, await challengeLevel(deps, purpose, ctx)), required: await challengeRequired(deps, purpose, ctx) };
 }

@@ -106,8 +106,7 @@ export async function confirmNotMe(
 ): Promise<{ accountId: string }> {
   const ipKey = perIpKey(ctx.ip);
   const perIp = deps.notMeThrottle?.perIp;
-  if (perIp?.isLimited(ipKey)) throw new PassdeskError('TOO_MANY_REQUESTS');
-  perIp?.recordFailure(ipKey);
+  if (perIp && !(await perIp.reserve(ipKey))) throw new PassdeskError('TOO_MANY_REQUESTS');
   const now = deps.clock.now();
   const key: NotMeKey = 'token' in input ? { tokenHash: hashToken(input.token) } : { confirmHash: hashToken(input.confirmId) };
   const row = await deps.store.notMe.findLiveNotMe(key, now);

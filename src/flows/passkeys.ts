@@ -237,11 +237,10 @@ export const PASSWORDLESS_OPTIONS_WINDOW_MS = 15 * 60_000;
 export async function startPasswordlessSignIn(deps: FlowDeps, ctx: RequestContext): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const w = webauthn(deps);
   const ipKey = perIpKey(ctx.ip);
-  if (deps.signInThrottle?.perIp.isLimited(ipKey)) throw new PassdeskError('TOO_MANY_REQUESTS', TOO_MANY_SIGN_INS);
-  // Every request writes a challenge row and needs no account: counted per IP, so a flood cannot fill the table.
+  if (await deps.signInThrottle?.perIp.isLimited(ipKey)) throw new PassdeskError('TOO_MANY_REQUESTS', TOO_MANY_SIGN_INS);
+  // Every request writes a challenge row and needs no account: counted per IP (in one step), so a flood cannot fill the table.
   const limiter = deps.passkeyOptionsThrottle?.perIp;
-  if (limiter?.isLimited(ipKey)) throw new PassdeskError('TOO_MANY_REQUESTS', TOO_MANY_SIGN_INS);
-  limiter?.recordFailure(ipKey);
+  if (limiter && !(await limiter.reserve(ipKey))) throw new PassdeskError('TOO_MANY_REQUESTS', TOO_MANY_SIGN_INS);
   const generated = await generateAuthenticationOptions({ rpID: w.rpId, challenge: randomChallenge(deps), timeout: PASSKEY_CHALLENGE_TTL_MS, userVerification: 'required' });
   await saveChallenge(deps, generated.challenge, { purpose: 'passwordless', accountId: null, binding: null });
   return generated;
@@ -265,13 +264,15 @@ export async function signInWithPasskey(
 ): Promise<PasskeySignedIn> {
   const throttle = deps.signInThrottle;
   const ipKey = perIpKey(ctx.ip);
-  if (throttle?.perIp.isLimited(ipKey)) {
+  // A failed assertion cannot be guessed into a right one (it is a signature over a single-use challenge); the
+  // per-IP count only slows a client that keeps failing, so a check then a count after each failure is enough.
+  if (await throttle?.perIp.isLimited(ipKey)) {
     deps.observe?.signIn?.('throttled');
     throw new PassdeskError('TOO_MANY_REQUESTS', TOO_MANY_SIGN_INS);
   }
   const now = deps.clock.now();
   const fail = async (accountId: string | null, reason: string): Promise<never> => {
-    throttle?.perIp.recordFailure(ipKey);
+    await throttle?.perIp.recordFailure(ipKey);
     if (accountId) await deps.store.events.recordEvent({ accountId, type: 'passkey.failed', now, ip: ctx.ip, detail: { reason, via: 'passwordless' } });
     throw new PassdeskError('PASSKEY_SIGN_IN_FAILED');
   };

@@ -163,8 +163,12 @@ async function sendResetEmail(deps: FlowDeps, emailNormalized: string, ctx: Requ
   const perIp = deps.resetThrottle?.perIp;
   // A solved bot challenge (flows/challenge.ts) stands in for the per-IP limit; the per-account limit still holds.
   // ...up to the hard cap (PASSDESK_CHALLENGE_IP_CAP times the limit), past which nothing is sent whatever was solved.
-  if (perIp?.isLimited(ipKey) && (!challengeSolved || ipCapWaitMs(deps, 'reset', ctx) > 0)) return;
-  perIp?.recordFailure(ipKey);
+  // Counted in one step whatever follows (each request is a use, never given back).
+  if (perIp && !(await perIp.reserve(ipKey))) {
+    if (!challengeSolved || (await ipCapWaitMs(deps, 'reset', ctx)) > 0) return;
+    const cap = perIp.limit * (deps.challenges?.settings.ipCapFactor ?? 1);
+    if (!(await perIp.reserve(ipKey, { limit: cap }))) return;
+  }
   const account = await deps.store.accounts.findAccountByEmail(emailNormalized);
   // Unknown and disabled addresses get nothing; the answer was the same already.
   if (!account || account.status !== 'active') return;
@@ -236,7 +240,9 @@ export async function verifyResetCode(deps: FlowDeps, input: { email: string; co
   const now = deps.clock.now();
   const ipKey = perIpKey(ctx.ip);
   const perIp = deps.resetThrottle?.codePerIp;
-  if (perIp?.isLimited(ipKey)) throw new PassdeskError('TOO_MANY_REQUESTS');
+  // Taken before the code is checked (a burst from one address cannot all pass), given back when it is right.
+  const slot = perIp ? await perIp.reserve(ipKey) : null;
+  if (perIp && !slot) throw new PassdeskError('TOO_MANY_REQUESTS');
   const account = await deps.store.accounts.findAccountByEmail(normalizeEmail(input.email));
   const key = account?.id ?? `none-${randomInt(1e9)}`;
   const codeHash = resetCodeHash(deps, key, input.code);
@@ -248,10 +254,8 @@ export async function verifyResetCode(deps: FlowDeps, input: { email: string; co
     else await tx.events.recordEvent({ accountId: account?.id ?? null, type: 'password.reset_code_failed', now, ip: ctx.ip });
     return won;
   });
-  if (!flow) {
-    perIp?.recordFailure(ipKey);
-    throw new PassdeskError('RESET_CODE_INVALID');
-  }
+  if (!flow) throw new PassdeskError('RESET_CODE_INVALID');
+  await slot?.release();
   return verifiedView(deps, flowId, flow);
 }
 
@@ -364,9 +368,10 @@ export async function completePasswordReset(
     await replacePassword(tx, deps, { via: 'reset', account, newHash, now, ctx });
   });
   // After a completed reset, the sign-in failure counters of this address are cleared, so a person locked out by
-  // failures (or by someone guessing) recovers. In memory (attempt-limiter.ts): the (email, IP) counters from every
-  // IP. Per-account counters kept elsewhere are cleared here too, after the transaction above.
-  deps.signInThrottle?.perAccountAndIp.resetPrefix(`pair:${account.emailNormalized}\u0000`);
+  // failures (or by someone guessing) recovers: the (email, IP) counters from every IP (memory or Redis), and the
+  // per-account counters in the store. Best effort: the password is already replaced, and a counter that could not
+  // be cleared (Redis away) only runs out with its window.
+  await deps.signInThrottle?.perAccountAndIp.resetPrefix(`pair:${account.emailNormalized}\u0000`).catch(() => undefined);
   if (deps.secret) await deps.store.signInLimits.forgetSignInFailures(signInAccountSubject(deps.secret, account.emailNormalized));
 }
 

@@ -15,7 +15,6 @@
 // a second factor, hands over to the two-factor flow's pending sign-in (flows/two-factor.ts):
 //   attempt ──throttled / wrong / disabled / reported──▶ refused (counted)
 //           ──right, no second factor──▶ signed in      ──right, a second factor──▶ second_factor_required
-import { oneAtATime } from './one-at-a-time.js';
 import { PassdeskError } from '../core/errors.js';
 import { normalizeEmail } from '../core/email.js';
 import type { FlowDeps, RequestContext, SignInOutcome } from './deps.js';
@@ -28,6 +27,7 @@ import { startSecondFactorFlow } from './two-factor.js';
 import { completeSignIn } from './steps/complete-sign-in.js';
 import { issueDeviceCookie, signInLimits, sweepNow, tellOwnerOfLockout, throttled, trustedDeviceNonce } from '../methods/account-limit.js';
 import { ipCapError, ipCapWaitMs, ipLimitReached } from './challenge.js';
+import { releaseAll, type Reservation } from '../core/attempt-limiter.js';
 import { clientKey, perIpKey } from '../core/client-key.js';
 
 export interface SignInInput {
@@ -60,6 +60,8 @@ interface AdmittedAttempt {
   failed(account: Account | null): PassdeskError;
   /** The password was right: the counts this attempt used are forgotten. */
   succeeded(): Promise<void>;
+  /** Nothing was decided (an error): the slots taken are given back; after failed() or succeeded(), nothing. */
+  abandon(): Promise<void>;
 }
 
 /**
@@ -75,24 +77,55 @@ async function admitSignInAttempt(
   const ipKey = perIpKey(ctx.ip);
   const pairKey = `pair:${emailNormalized}\u0000${clientKey(ctx.ip)}`;
   const tooMany = (): PassdeskError => new PassdeskError('TOO_MANY_REQUESTS', 'Too many unsuccessful sign-in attempts. Wait 15 minutes and try again, or reset your password.');
-  if (throttle?.perAccountAndIp.isLimited(pairKey)) {
+  // Both counters are taken before the password is checked, each in one step (Redis or this process), so a burst
+  // spread over any number of nodes gets no more tries than the limits; a right password gives them back.
+  const held: Reservation[] = [];
+  const give = async (): Promise<void> => {
+    await releaseAll(held.splice(0));
+  };
+  const pairSlot = throttle ? await throttle.perAccountAndIp.reserve(pairKey) : null;
+  if (throttle && !pairSlot) {
     o.observe('throttled');
     throw tooMany();
   }
-  // The per-IP limit slows, it does not lock out everyone behind one address: with bot challenges on it asks for a
-  // solved one (flows/challenge.ts), and a request that brought one passes it, up to the hard cap (then 429).
-  if (throttle?.perIp.isLimited(ipKey)) {
-    const capWait = ipCapWaitMs(deps, 'sign-in', ctx);
-    if (capWait > 0) {
-      o.observe('throttled');
-      throw ipCapError(capWait);
+  if (pairSlot) held.push(pairSlot);
+  try {
+    // The per-IP limit slows, it does not lock out everyone behind one address: with bot challenges on it asks for
+    // a solved one (flows/challenge.ts), and a request that brought one passes it, up to the hard cap (then 429).
+    if (throttle) {
+      let ipSlot = await throttle.perIp.reserve(ipKey);
+      if (!ipSlot) {
+        const capWait = await ipCapWaitMs(deps, 'sign-in', ctx);
+        if (capWait > 0) {
+          o.observe('throttled');
+          throw ipCapError(capWait);
+        }
+        if (!o.challengeSolved) {
+          o.observe('throttled');
+          throw await ipLimitReached(deps, 'sign-in', ctx, tooMany());
+        }
+        ipSlot = await throttle.perIp.reserve(ipKey, { limit: throttle.perIp.limit * (deps.challenges?.settings.ipCapFactor ?? 1) });
+        if (!ipSlot) {
+          o.observe('throttled');
+          throw ipCapError(await ipCapWaitMs(deps, 'sign-in', ctx));
+        }
+      }
+      held.push(ipSlot);
     }
-    if (!o.challengeSolved) {
-      o.observe('throttled');
-      throw await ipLimitReached(deps, 'sign-in', ctx, tooMany());
-    }
+    return await admitByAccount(deps, o, { throttle, pairKey, held, give });
+  } catch (err) {
+    await give();
+    throw err;
   }
+}
 
+/** The account's own limit (in the store, shared by every node), after the (email, IP) and per-IP counters. */
+async function admitByAccount(
+  deps: FlowDeps,
+  o: { emailNormalized: string; ctx: RequestContext; deviceCookie: string | null | undefined; observe: (o: SignInOutcome) => void },
+  t: { throttle: FlowDeps['signInThrottle']; pairKey: string; held: Reservation[]; give: () => Promise<void> },
+): Promise<AdmittedAttempt> {
+  const { emailNormalized, ctx } = o;
   const limits = signInLimits(deps);
   const now = deps.clock.now();
   // The attempt is counted before its password is checked (one atomic upsert): a burst gets no more tries than the limit.
@@ -119,8 +152,8 @@ async function admitSignInAttempt(
 
   return {
     failed(account) {
-      throttle?.perAccountAndIp.recordFailure(pairKey);
-      throttle?.perIp.recordFailure(ipKey);
+      // The slots taken before the check stay: they are this failure.
+      t.held.length = 0;
       if (limits && counted) {
         if (!counted.trusted && counted.failures >= limits.accountRule.limit) tellOwnerOfLockout(deps, limits, { subject: counted.subject, account, ctx, now });
         sweepNow(deps, now);
@@ -128,11 +161,13 @@ async function admitSignInAttempt(
       return new PassdeskError('INVALID_CREDENTIALS');
     },
     async succeeded() {
-      throttle?.perAccountAndIp.reset(pairKey);
+      await t.give();
+      await t.throttle?.perAccountAndIp.reset(t.pairKey);
       if (!limits || !counted) return;
       // A right password ends the run of consecutive failures this attempt was counted in.
       await deps.store.signInLimits.forgetSignInFailures(counted.subject);
     },
+    abandon: t.give,
   };
 }
 
@@ -144,10 +179,10 @@ export async function signIn(
 ): Promise<SignInResult> {
   const observe = (o: SignInOutcome): void => deps.observe?.signIn?.(o);
   const emailNormalized = normalizeEmail(input.email);
-  // One attempt per address at a time (flows/one-at-a-time.ts): a burst of parallel guesses cannot all pass the
-  // throttle before the first failure is counted. Keyed by the typed address, known or not, so it tells nothing.
-  const { account, passwordHash, now } = await oneAtATime(`signin:${emailNormalized}`, async () => {
-    const attempt = await admitSignInAttempt(deps, { emailNormalized, ctx, deviceCookie: options.deviceCookie, challengeSolved: options.challengeSolved ?? false, observe });
+  // Every counter this attempt touches is taken before the password is checked (admitSignInAttempt), so a burst of
+  // parallel guesses, on one node or many, cannot all pass before the first failure is counted.
+  const attempt = await admitSignInAttempt(deps, { emailNormalized, ctx, deviceCookie: options.deviceCookie, challengeSolved: options.challengeSolved ?? false, observe });
+  const checked = async (): Promise<{ account: Account; passwordHash: string; now: number }> => {
 
     const account = await deps.store.accounts.findAccountByEmail(emailNormalized);
 
@@ -168,7 +203,16 @@ export async function signIn(
     }
     await attempt.succeeded();
     return { account, passwordHash, now };
-  });
+  };
+  let outcome: { account: Account; passwordHash: string; now: number };
+  try {
+    outcome = await checked();
+  } catch (err) {
+    // A failure the check could not decide (the database, the hasher) is not a wrong password: give the slots back.
+    await attempt.abandon().catch(() => undefined);
+    throw err;
+  }
+  const { account, passwordHash, now } = outcome;
   // The owner said "this wasn't me": the password may be someone else's now. Only a reset (which clears
   // the mark) lets a password sign in again. Told only to someone who typed the right password.
   if (isReported(account)) {

@@ -82,7 +82,8 @@ export function retryDelay(attempts: number, baseMs: number, maxMs: number = DEF
   return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
 }
 
-function errorText(err: unknown): string {
+/** An error as one line for the log, without any user:pass@ a URL in it might carry. */
+export function errorText(err: unknown): string {
   const e = err as { responseCode?: number; code?: string; message?: string };
   const text = `${e?.code ? `${e.code}: ` : ''}${e?.message ?? String(err)}`;
   // Credentials never appear in nodemailer's messages, but a URL might: cut any user:pass@.

@@ -13,7 +13,7 @@ import type { Store } from '../store/index.js';
 import type { SecretBox } from '../core/secret-box.js';
 import { createMailBodyBox } from './sealed-body.js';
 import type { MailDeps } from './notices.js';
-import { createOutboxWorker, type DeliveryObserver, type OutboxWorker } from './outbox-worker.js';
+import { createOutboxWorker, errorText, type DeliveryObserver, type OutboxWorker } from './outbox-worker.js';
 import { claimWorkerOwner, type WorkerOwner } from './worker-owner.js';
 import { createDevMailboxTransport, createSmtpTransport, readDkimKey, type MailTransport } from './smtp.js';
 
@@ -190,7 +190,8 @@ export function createMailSystem(o: CreateMailSystemOptions): MailSystem {
         await transport.verify(timeoutMs);
         return null;
       } catch (err) {
-        return err instanceof Error ? err.message : String(err);
+        // The same redaction as delivery errors: a URL in the message loses its user:pass@.
+        return errorText(err);
       }
     },
     describe() {

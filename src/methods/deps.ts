@@ -7,7 +7,7 @@ import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
 import type { PasswordPolicy, BreachedResult } from '../core/password-policy.js';
 import type { StrengthEstimator } from '../policy/strength-estimator.js';
-import type { AttemptLimiter } from '../core/attempt-limiter.js';
+import type { AttemptLimiter, AttemptLimiters } from '../core/attempt-limiter.js';
 import type { MailDeps } from '../mail/notices.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { KeyedHash } from '../core/keyed-hash.js';
@@ -106,6 +106,8 @@ export interface FlowDeps {
   signUpThrottle?: { perIp: AttemptLimiter };
   /** Challenges handed out by GET /api/v1/challenge per IP (making one costs a little CPU and asks for nothing). */
   challengeIssueThrottle?: { perIp: AttemptLimiter };
+  /** Where every limiter above lives (process memory or Redis), for limiters made elsewhere (live password checks). */
+  attemptLimiters?: AttemptLimiters;
 }
 
 /** Facts about the request a flow records (audit, device list). Never secrets. */

@@ -7,6 +7,7 @@
 // is right, and the account's consecutive-failure count shared with sign-in (account-limit.ts: at its limit the
 // session is ended and the owner told). Step-up's check also counts in the sign-in throttle for this address and IP.
 import { PassdeskError } from '../core/errors.js';
+import { releaseAll, reserveEach } from '../core/attempt-limiter.js';
 import { clientKey, perIpKey } from '../core/client-key.js';
 import type { Account, AttemptBudget, EventType } from '../store/index.js';
 import { admitSessionPasswordCheck } from './account-limit.js';
@@ -42,18 +43,31 @@ interface SessionPasswordRules {
 }
 
 async function proveSessionPassword(deps: FlowDeps, auth: Authenticated, password: string, ctx: RequestContext, rules: SessionPasswordRules): Promise<void> {
-  const { account, session } = auth;
+  const { account } = auth;
   const now = deps.clock.now();
   const throttle = rules.signInThrottle ? deps.signInThrottle : undefined;
   const pairKey = `pair:${account.emailNormalized}\u0000${clientKey(ctx.ip)}`;
   const ipKey = perIpKey(ctx.ip);
-  if (throttle && (throttle.perAccountAndIp.isLimited(pairKey) || throttle.perIp.isLimited(ipKey))) throw new PassdeskError('TOO_MANY_REQUESTS');
+  // Both counters are taken before the password is checked (a burst cannot all pass), and given back if it is right.
+  const held = throttle ? await reserveEach([[throttle.perAccountAndIp, pairKey], [throttle.perIp, ipKey]]) : [];
+  if (!held) throw new PassdeskError('TOO_MANY_REQUESTS');
+  let wrong = false;
+  try {
+    await provePasswordWithBudget(deps, auth, password, ctx, rules, now, () => { wrong = true; });
+  } finally {
+    if (!wrong) await releaseAll(held);
+  }
+}
+
+async function provePasswordWithBudget(
+  deps: FlowDeps, auth: Authenticated, password: string, ctx: RequestContext, rules: SessionPasswordRules, now: number, onWrong: () => void,
+): Promise<void> {
+  const { account, session } = auth;
   const slot = await reserveGuess(deps.store, account.id, rules.budget, now);
   // The account's consecutive-failure count, shared with sign-in (NIST SP 800-63B-4 §3.2.2: at most 100 per account).
   const check = await admitSessionPasswordCheck(deps, auth, ctx);
   if ((await password_.verify(deps, account, password, { purpose: 'step_up', binding: null })) === null) {
-    throttle?.perAccountAndIp.recordFailure(pairKey);
-    throttle?.perIp.recordFailure(ipKey);
+    onWrong();
     await deps.store.events.recordEvent({
       accountId: account.id, type: rules.failure.type, now, ip: ctx.ip, device: session.device, sessionId: session.id,
       ...(rules.failure.detail ? { detail: rules.failure.detail } : {}),

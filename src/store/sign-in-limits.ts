@@ -40,14 +40,16 @@ export interface SignInLimitRepository {
 const big = (v: number): RawBuilder<number> => sql<number>`cast(${v} as bigint)`;
 
 /** next_attempt_at for a count given as SQL: one CASE built from the schedule's table, so the upsert stays one statement. */
+// No wait due is written as 0 ("any time"), not as `now`: requests racing on one account (or on several nodes, whose
+// clocks differ by a little) would otherwise find a `now` a moment later than their own and be refused a wait of 0.
 function nextAttemptAt(count: RawBuilder<number>, rule: SignInLimitRule, now: number): RawBuilder<number> {
-  if (!rule.delays) return big(now);
+  if (!rule.delays) return big(0);
   const { steps, capFrom } = delayTable(rule.delays, rule.limit);
   const whens = [
     sql`when ${count} >= ${sql.lit(capFrom)} then ${big(now + rule.delays.capMs)}`,
     ...steps.map((s) => sql`when ${count} = ${sql.lit(s.failures)} then ${big(now + s.ms)}`),
   ];
-  return sql<number>`case ${sql.join(whens, sql` `)} else ${big(now)} end`;
+  return sql<number>`case ${sql.join(whens, sql` `)} else ${big(0)} end`;
 }
 
 export function signInLimitRepository(db: Kysely<Database>): SignInLimitRepository {
@@ -61,7 +63,7 @@ export function signInLimitRepository(db: Kysely<Database>): SignInLimitReposito
         const won = await db
           .insertInto('sign_in_limits')
           .values({
-            subject, failures: 1, next_attempt_at: now + (rule.delays ? delayAfterFailures(1, rule.delays) : 0),
+            subject, failures: 1, next_attempt_at: rule.delays && delayAfterFailures(1, rule.delays) > 0 ? now + delayAfterFailures(1, rule.delays) : 0,
             notified_at: null, expires_at: now + rule.coolOffMs, updated_at: now,
           })
           .onConflict((oc) => oc.column('subject').doUpdateSet({

@@ -1,6 +1,6 @@
 // At start (listen), a server that delivers mail connects to its SMTP server once: when that fails it logs one
 // warning and serves anyway (emails wait in the outbox); it never delays the start.
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
@@ -9,6 +9,10 @@ import { createApp } from '../../src/app.js';
 import { manualClock } from '../../src/core/clock.js';
 import { createSmtpTransport } from '../../src/mail/smtp.js';
 import { testConfig } from '../helpers/config.js';
+import { createMailSystem } from '../../src/mail/setup.js';
+import { openStore } from '../../src/store/index.js';
+import type { MailTransport } from '../../src/mail/smtp.js';
+import { systemRandom } from '../../src/core/random.js';
 import { startSmtpServer } from '../helpers/smtp.js';
 
 /** A port nothing listens on: bound, then released (connections to it are refused at once). */
@@ -108,4 +112,27 @@ describe('SMTP checked at start', () => {
       await new Promise((resolve) => silent.close(resolve));
     }
   });
+});
+
+// Review finding (2026-12-07): the start check's reason is redacted like delivery errors.
+test('the start check never logs a user:pass@ an error message carries (redacted like delivery errors)', async () => {
+  const config = testConfig();
+  const store = openStore(config.databaseUrl);
+  const transport: MailTransport = {
+    kind: 'smtp',
+    description: 'SMTP (test)',
+    async send() { throw new Error('unused'); },
+    // e.g. a proxy or a library that names the URL it could not reach
+    async verify() { throw new Error('cannot reach smtp://mailer:hunter2-secret@mail.example.org:587'); },
+    close() {},
+  };
+  const mail = createMailSystem({ config, store, clock: manualClock(0), random: systemRandom, transport });
+  try {
+    const reason = await mail.checkSmtp(1000);
+    assert.ok(reason !== null);
+    assert.ok(!reason.includes('hunter2-secret'), `start-check reason logged as is: ${reason}`);
+  } finally {
+    await mail.close();
+    await store.close();
+  }
 });

@@ -121,6 +121,9 @@ describe('environment variables', () => {
       PASSDESK_DATA_DIR: dir,
       PASSDESK_DATABASE_URL: 'postgres://passdesk@db.internal:5432/passdesk',
       PASSDESK_REGISTRATION: 'closed',
+      PASSDESK_REDIS_URL: 'rediss://:pw@redis.internal:6380/2',
+      PASSDESK_REDIS_PREFIX: 'passdesk-eu',
+      PASSDESK_WORKERS: 'auto',
       PASSDESK_SECRET: SECRET,
       PASSDESK_ENV: 'production',
       PASSDESK_LOG_LEVEL: 'warn',
@@ -202,6 +205,9 @@ describe('environment variables', () => {
     assert.equal(c.dataDir, dir);
     assert.equal(c.databaseUrl, 'postgres://passdesk@db.internal:5432/passdesk');
     assert.equal(c.registration, 'closed');
+    assert.equal(c.redisUrl, 'rediss://:pw@redis.internal:6380/2');
+    assert.equal(c.redisPrefix, 'passdesk-eu');
+    assert.equal(c.workers, 'auto');
     assert.equal(c.secret, SECRET);
     assert.deepEqual(c.secretBytes, new Uint8Array(Buffer.from(SECRET, 'utf8')));
     assert.equal(c.environment, 'production');
@@ -347,7 +353,22 @@ describe('environment variables', () => {
   });
 });
 
+describe('several nodes', () => {
+  it('a Redis URL that is not redis:// or rediss://, a bad key prefix and a worker count of 0 are refused at once, each by name', () => {
+    const err = refusal({ PASSDESK_SECRET: SECRET, PASSDESK_REDIS_URL: 'http://redis:6379', PASSDESK_REDIS_PREFIX: 'has space', PASSDESK_WORKERS: '0' });
+    assert.match(err.message, /PASSDESK_REDIS_URL.*redis:\/\//);
+    assert.match(err.message, /PASSDESK_REDIS_PREFIX/);
+    assert.match(err.message, /PASSDESK_WORKERS/);
+  });
+});
+
 describe('durations', () => {
+  it('a duration that feeds a timer is refused past what a timer can wait (30d retention interval would sweep every millisecond)', () => {
+    const err = refusal({ PASSDESK_SECRET: SECRET, PASSDESK_RETENTION_INTERVAL: '30d' });
+    assert.match(err.message, /PASSDESK_RETENTION_INTERVAL.*at most 24 days/);
+    assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_RETENTION_INTERVAL: '24d' }).retentionInterval, 24 * 86_400_000);
+  });
+
   const cases: Array<[string | number, number]> = [
     ['15m', 15 * 60_000],
     ['2h', 2 * 3_600_000],

@@ -5,7 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { PassdeskError } from '../../core/errors.js';
 import { describePolicy, passwordRulesAttribute } from '../../core/password-policy.js';
-import { memoryAttemptLimiter } from '../../core/attempt-limiter.js';
+import { memoryAttemptLimiter, reserveEach } from '../../core/attempt-limiter.js';
 import { evaluateForAccount } from '../../flows/password-policy.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import { changePassword } from '../../flows/change-password.js';
@@ -97,7 +97,8 @@ export async function passwordApi(app: FastifyInstance, ctx: HttpContext): Promi
     return { signedOutSessions: result.signedOutSessions, session: toSessionView({ ...result.session, current: true }) };
   });
 
-  const limiter = memoryAttemptLimiter({ limit: PASSWORD_CHECKS_PER_MINUTE, windowMs: 60_000, clock: ctx.deps.clock });
+  const checkLimit = { name: 'password-check', limit: PASSWORD_CHECKS_PER_MINUTE, windowMs: 60_000 };
+  const limiter = ctx.deps.attemptLimiters?.create(checkLimit) ?? memoryAttemptLimiter({ ...checkLimit, clock: ctx.deps.clock });
 
   r.get('/api/v1/password/policy', {
     schema: {
@@ -153,8 +154,8 @@ export async function passwordApi(app: FastifyInstance, ctx: HttpContext): Promi
   }, async (request, reply) => {
     const auth = await ctx.authenticate(request);
     const keys = rateKeys(request, auth?.session.id ?? null);
-    if (keys.some((k) => limiter.isLimited(k))) throw new PassdeskError('TOO_MANY_REQUESTS');
-    for (const k of keys) limiter.recordFailure(k);
+    // Every check counts (a "failure" here is simply a use); each key is taken in one step, so a burst cannot pass.
+    if (!(await reserveEach(keys.map((k) => [limiter, k] as const)))) throw new PassdeskError('TOO_MANY_REQUESTS');
     const evaluation = await evaluateForAccount(ctx.deps, request.body.password, 'choose', auth
       ? { account: auth.account }
       : { email: request.body.email ?? null, displayName: request.body.displayName ?? null });

@@ -44,10 +44,10 @@ async function requestPages(pages: FastifyInstance, ctx: HttpContext): Promise<v
     const csrf = ensureCsrfToken(ctx, request, reply);
     const q = tokenQuery.safeParse(request.query);
     const token = q.success ? q.data.token : undefined;
-    if (token === undefined) return sendSecretPage(reply, resetRequestPage(ctx, { csrf, challenge: pageChallenge(ctx, request, 'reset') }));
+    if (token === undefined) return sendSecretPage(reply, resetRequestPage(ctx, { csrf, challenge: await pageChallenge(ctx, request, 'reset') }));
     const live = secretInput.safeParse(token).success && (await resetLinkIsLive(ctx.deps, { token }));
     reply.header('Referrer-Policy', 'no-referrer');
-    if (!live) return sendSecretPage(reply, resetRequestPage(ctx, { csrf, error: messages.errors.RESET_LINK_INVALID, challenge: pageChallenge(ctx, request, 'reset') }), 400);
+    if (!live) return sendSecretPage(reply, resetRequestPage(ctx, { csrf, error: messages.errors.RESET_LINK_INVALID, challenge: await pageChallenge(ctx, request, 'reset') }), 400);
     return sendSecretPage(reply, resetLinkPage(ctx, { csrf, token }));
   });
 
@@ -61,7 +61,7 @@ async function requestPages(pages: FastifyInstance, ctx: HttpContext): Promise<v
       return reply.header('Cache-Control', 'no-store').redirect(`/reset/new?flow=${encodeURIComponent(flow.flowId)}`, 303);
     } catch (err) {
       if (!isPassdeskError(err)) throw err;
-      return sendSecretPage(reply, resetRequestPage(ctx, { csrf, error: err.message, challenge: pageChallenge(ctx, request, 'reset') }), err.status);
+      return sendSecretPage(reply, resetRequestPage(ctx, { csrf, error: err.message, challenge: await pageChallenge(ctx, request, 'reset') }), err.status);
     }
   });
 
@@ -70,17 +70,17 @@ async function requestPages(pages: FastifyInstance, ctx: HttpContext): Promise<v
     const form = requestForm.safeParse(formBody(request));
     const email = form.success ? form.data.email : '';
     if (!emailInput.safeParse(email).success) {
-      return sendSecretPage(reply, resetRequestPage(ctx, { csrf, email, error: 'Enter a valid email address, like name@example.com.', challenge: pageChallenge(ctx, request, 'reset') }), 400);
+      return sendSecretPage(reply, resetRequestPage(ctx, { csrf, email, error: 'Enter a valid email address, like name@example.com.', challenge: await pageChallenge(ctx, request, 'reset') }), 400);
     }
     let challengeSolved: boolean;
     try {
       challengeSolved = await passChallenge(ctx.deps, 'reset', pageProof(formBody(request)), requestContext(request));
     } catch (err) {
       if (!isPassdeskError(err) || !err.code.startsWith('CHALLENGE_')) throw err;
-      return sendSecretPage(reply, resetRequestPage(ctx, { csrf, email, error: err.message, challenge: pageChallenge(ctx, request, 'reset', { err, body: formBody(request) }) }), err.status);
+      return sendSecretPage(reply, resetRequestPage(ctx, { csrf, email, error: err.message, challenge: await pageChallenge(ctx, request, 'reset', { err, body: formBody(request) }) }), err.status);
     }
     requestPasswordReset(ctx.deps, { email }, requestContext(request), { challengeSolved });
-    return sendSecretPage(reply, resetRequestPage(ctx, { csrf, email, notice: messages.notices.RESET_REQUESTED, sent: true, challenge: pageChallenge(ctx, request, 'reset') }));
+    return sendSecretPage(reply, resetRequestPage(ctx, { csrf, email, notice: messages.notices.RESET_REQUESTED, sent: true, challenge: await pageChallenge(ctx, request, 'reset') }));
   });
 
   pages.get('/reset/code', async (request, reply) => {

@@ -28,7 +28,7 @@ export function pageProof(body: Record<string, unknown>): ChallengeProof {
  * What a page's form carries: nothing while no challenge is needed; otherwise a fresh ticket (or, after "too early",
  * the same one again, so the person only waits out the rest) and the field the page's script fills.
  */
-export function pageChallenge(ctx: HttpContext, request: FastifyRequest, purpose: ChallengePurpose, o: { err?: unknown; body?: Record<string, unknown> } = {}): ChallengeView | undefined {
+export async function pageChallenge(ctx: HttpContext, request: FastifyRequest, purpose: ChallengePurpose, o: { err?: unknown; body?: Record<string, unknown> } = {}): Promise<ChallengeView | undefined> {
   const service = ctx.deps.challenges;
   if (!service || !challengesOn(ctx.deps)) return undefined;
   const code = isPassdeskError(o.err) ? o.err.code : undefined;
@@ -39,7 +39,9 @@ export function pageChallenge(ctx: HttpContext, request: FastifyRequest, purpose
     return { purpose, ticket: same ?? service.issueTicket(purpose, request.ip ?? null), waitSeconds: retry };
   }
   const ctxReq = requestContext(request);
-  if (code?.startsWith('CHALLENGE_') || challengeRequired(ctx.deps, purpose, ctxReq)) {
+  // With the shared counters unreachable the page still renders (without a ticket); its POST answers 503.
+  const required = code?.startsWith('CHALLENGE_') || (await challengeRequired(ctx.deps, purpose, ctxReq).catch(() => false));
+  if (required) {
     return { purpose, ticket: service.issueTicket(purpose, ctxReq.ip), waitSeconds };
   }
   return undefined;

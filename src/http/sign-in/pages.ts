@@ -27,7 +27,7 @@ export async function signInPages(pages: FastifyInstance, ctx: HttpContext): Pro
 
   pages.get('/sign-in', async (request, reply) => {
     if (await ctx.authenticate(request)) return reply.redirect('/security', 303);
-    return sendPage(reply, signInPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), notice: noticeFrom(request), challenge: pageChallenge(ctx, request, 'sign-in') }));
+    return sendPage(reply, signInPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), notice: noticeFrom(request), challenge: await pageChallenge(ctx, request, 'sign-in') }));
   });
 
   pages.post('/sign-in', async (request, reply) => {
@@ -35,7 +35,7 @@ export async function signInPages(pages: FastifyInstance, ctx: HttpContext): Pro
     const email = form.success ? form.data.email : '';
     const csrf = ensureCsrfToken(ctx, request, reply);
     if (!form.success || !form.data.email || !form.data.password) {
-      return sendPage(reply, signInPage(ctx, { csrf, email, error: 'Enter your email address and password.', challenge: pageChallenge(ctx, request, 'sign-in') }), 400);
+      return sendPage(reply, signInPage(ctx, { csrf, email, error: 'Enter your email address and password.', challenge: await pageChallenge(ctx, request, 'sign-in') }), 400);
     }
     try {
       assertPasswordWithinLimit(form.data.password);
@@ -52,7 +52,7 @@ export async function signInPages(pages: FastifyInstance, ctx: HttpContext): Pro
       if (!isPassdeskError(err)) throw err;
       setRetryAfter(reply, err);
       // After a failure this address may have reached its limit: the form then carries the challenge.
-      return sendPage(reply, signInPage(ctx, { csrf, email, error: err.message, challenge: pageChallenge(ctx, request, 'sign-in', { err, body: formBody(request) }) }), err.status);
+      return sendPage(reply, signInPage(ctx, { csrf, email, error: err.message, challenge: await pageChallenge(ctx, request, 'sign-in', { err, body: formBody(request) }) }), err.status);
     }
   });
 

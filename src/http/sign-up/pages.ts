@@ -22,7 +22,7 @@ export async function signUpPages(pages: FastifyInstance, ctx: HttpContext): Pro
   pages.get('/sign-up', async (request, reply) => {
     if (ctx.deps.config.registration === 'closed') throw new PassdeskError('REGISTRATION_CLOSED');
     if (await ctx.authenticate(request)) return reply.redirect('/security', 303);
-    return sendPage(reply, signUpPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), rules: await newPasswordRules(ctx, { forChange: false }), challenge: pageChallenge(ctx, request, 'sign-up') }));
+    return sendPage(reply, signUpPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), rules: await newPasswordRules(ctx, { forChange: false }), challenge: await pageChallenge(ctx, request, 'sign-up') }));
   });
 
   pages.post('/sign-up', async (request, reply) => {
@@ -32,7 +32,7 @@ export async function signUpPages(pages: FastifyInstance, ctx: HttpContext): Pro
     const again = async (error: string, status: number, err?: unknown): Promise<FastifyReply> =>
       sendPage(reply, signUpPage(ctx, {
         csrf, email: values.email, displayName: values.displayName, error, rules: await newPasswordRules(ctx, { forChange: false, err }),
-        challenge: pageChallenge(ctx, request, 'sign-up', { err, body: formBody(request) }),
+        challenge: await pageChallenge(ctx, request, 'sign-up', { err, body: formBody(request) }),
       }), status);
     if (!form.success) return again(invalidCharactersMessage(form.error.issues) ?? messages.errors.VALIDATION_FAILED, 400);
     if (!z.email().safeParse(values.email).success) return again('Enter a valid email address, like name@example.com.', 400);

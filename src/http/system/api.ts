@@ -1,6 +1,7 @@
 // Operator endpoints (health, readiness, metrics) and the API's own description (its page, /api/docs, is
 // system/pages.ts). Health and readiness are for anyone (load balancers); metrics only for what the operator allows.
 import type { FastifyInstance } from 'fastify';
+import { translator } from '../../core/i18n/translator.js';
 import { PassdeskError } from '../../core/errors.js';
 import type { HttpContext } from '../shared/context.js';
 import { mainPortMetrics } from '../plugins/metrics.js';
@@ -13,6 +14,10 @@ export async function systemApi(app: FastifyInstance, ctx: HttpContext): Promise
       await ctx.deps.store.ping();
     } catch {
       throw new PassdeskError('SERVICE_UNAVAILABLE', 'The database is not reachable.');
+    }
+    // Redis away: the node still serves pages and sessions, but every guessing endpoint answers 503 — not ready.
+    if (ctx.deps.attemptLimiters && !(await ctx.deps.attemptLimiters.ping())) {
+      throw new PassdeskError('SERVICE_UNAVAILABLE', translator('en').t('error.limits.unavailable'));
     }
     return { status: 'ready' };
   });

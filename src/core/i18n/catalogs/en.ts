@@ -74,6 +74,8 @@ export const en = {
   'error.CHALLENGE_TOO_EARLY': 'Wait a few more seconds, then press the button again. This short wait keeps automated attempts out.',
   'error.SERVICE_UNAVAILABLE': 'The service is temporarily unavailable. Try again shortly.',
   'error.INTERNAL_ERROR': 'Something went wrong on our side. Try again, and contact support if it keeps happening.',
+  // A guessing endpoint while the shared attempt counters (Redis) cannot be reached: it fails closed.
+  'error.limits.unavailable': 'We can’t check this right now because a security service is unavailable. Try again in a minute.',
   // The sign-in throttle (flows/account-limit.ts), said plainly: when to try again, and that a reset unlocks it.
   'error.signInThrottled.locked': 'Sign-in to this account is locked after too many unsuccessful attempts. To unlock it now, reset your password (“Forgot your password?”, at /reset). A browser you signed in with before can still sign in. Otherwise try again in {wait}.',
   'error.signInThrottled.wait': 'Too many unsuccessful sign-ins to this account. Try again in {wait}. Resetting your password (“Forgot your password?”, at /reset) unlocks it at once.',
