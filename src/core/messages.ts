@@ -5,6 +5,11 @@
 import { MESSAGE_IDS, translator, type MessageId, type Translator } from './i18n/translator.js';
 
 const en = translator('en');
+/**
+ * English, for the specific sentences made where no reader's language is known: flows, methods, and the HTTP
+ * layer (a request carries no language yet). They go into PassdeskError messages like `messages.errors`.
+ */
+export const english: Translator = en;
 
 /** The codes of the one-level ids under a prefix: `error.PASSWORD_TOO_SHORT` → `PASSWORD_TOO_SHORT`. */
 type CodesOf<P extends string> = MessageId extends infer K ? (K extends `${P}${infer C}` ? (C extends `${string}.${string}` ? never : C) : never) : never;
@@ -34,6 +39,8 @@ export const activityMessages = {
   notices: section<string>(en, 'activity.notice.', { nested: true }) as Record<string, string>,
   events: section<string>(en, 'activity.event.', { nested: true }) as Record<string, string>,
   unknownDevice: en.t('activity.unknownDevice'),
+  /** What a notice without its own label is called. */
+  unknownNotice: en.t('activity.unknownNotice'),
   /** "Password changed on 2026-11-23 09:00 UTC from Firefox on Linux (IP 203.0.113.10)". */
   sentence: (what: string, when: string, device: string | null, ip: string | null): string => {
     const d = device ?? en.t('activity.unknownDevice');

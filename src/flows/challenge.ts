@@ -9,6 +9,7 @@
 //   always  asked on every sign-up, reset request and password sign-in.
 // The decision reads the IP's counters only, before any account is looked up, so it says nothing about accounts.
 import { PassdeskError } from '../core/errors.js';
+import { english } from '../core/messages.js';
 import { MAX_CHALLENGE_LEVEL, type ChallengePurpose } from '../core/challenge.js';
 import type { AttemptLimiter } from '../core/attempt-limiter.js';
 import type { FlowDeps, RequestContext } from './deps.js';
@@ -57,7 +58,7 @@ export async function ipCapWaitMs(deps: FlowDeps, purpose: ChallengePurpose, ctx
 
 /** The refusal past the hard cap: 429 with Retry-After, whatever the request carries. */
 export function ipCapError(waitMs: number): PassdeskError {
-  return new PassdeskError('TOO_MANY_REQUESTS', 'Too many attempts from your network. Wait and try again later, or reset your password.', {
+  return new PassdeskError('TOO_MANY_REQUESTS', english.t('error.TOO_MANY_REQUESTS.network'), {
     retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
   });
 }
@@ -155,7 +156,7 @@ export const CHALLENGE_ISSUE_WINDOW_MS = 60_000;
 /** A fresh challenge for a client that wants to solve one before sending a guarded request. */
 export async function issueChallenge(deps: FlowDeps, purpose: ChallengePurpose, ctx: RequestContext): Promise<{ challenge: Awaited<ReturnType<NonNullable<FlowDeps['challenges']>['issue']>>; required: boolean }> {
   const service = deps.challenges;
-  if (!service || service.settings.mode === 'off') throw new PassdeskError('NOT_FOUND', 'Bot challenges are turned off on this server.');
+  if (!service || service.settings.mode === 'off') throw new PassdeskError('NOT_FOUND', english.t('error.NOT_FOUND.challengesOff'));
   const limiter = deps.challengeIssueThrottle?.perIp;
   const key = ipKey(ctx);
   // Checked and counted in one step (a reservation that is never given back): a burst cannot pass together.

@@ -18,7 +18,7 @@ import { REPORTED_REASON } from '../methods/password.js';
 import { assertRecentAuthentication } from './step-up.js';
 import { endAccess } from './steps/replace-password.js';
 import { PassdeskError } from '../core/errors.js';
-import { activityMessages } from '../core/messages.js';
+import { activityMessages, english } from '../core/messages.js';
 import { generateToken, hashToken } from '../core/tokens.js';
 import { queueHelpDeskNotice } from '../mail/notices.js';
 import { formatWhen } from '../mail/templates.js';
@@ -70,7 +70,7 @@ export interface NotMeReport {
 }
 
 function noticeSummary(notice: string, at: number, device: string | null, ip: string | null): string {
-  return activityMessages.sentence(activityMessages.notices[notice] ?? 'A change to your account', formatWhen(at), device, ip);
+  return activityMessages.sentence(activityMessages.notices[notice] ?? activityMessages.unknownNotice, formatWhen(at), device, ip);
 }
 
 /**
@@ -131,7 +131,7 @@ export async function reportActivity(deps: FlowDeps, auth: Authenticated, input:
   // nuisance, so it needs a recent authentication like signing out other devices (the email link does not).
   await assertRecentAuthentication(deps, auth);
   const event = await deps.store.events.findEvent(auth.account.id, input.eventId);
-  if (!event || !REPORTABLE_EVENTS.has(event.type)) throw new PassdeskError('NOT_FOUND', 'That activity was not found, or cannot be reported.');
+  if (!event || !REPORTABLE_EVENTS.has(event.type)) throw new PassdeskError('NOT_FOUND', english.t('error.NOT_FOUND.activity'));
   await secureAccount(deps, auth.account, ctx, {
     summary: eventSummary(event),
     eventAt: event.createdAt,

@@ -20,6 +20,7 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { PassdeskError } from '../core/errors.js';
+import { english } from '../core/messages.js';
 import { generateToken, hashToken } from '../core/tokens.js';
 import { queueNotice } from '../mail/notices.js';
 import type { Account, Passkey } from '../store/index.js';
@@ -95,10 +96,10 @@ export async function startPasskeyRegistration(deps: FlowDeps, auth: Authenticat
 export function defaultPasskeyName(o: { transports: readonly string[]; device: string | null; taken: readonly string[] }): string {
   const roaming = o.transports.some((t) => t === 'usb' || t === 'nfc' || t === 'ble');
   const base = o.transports.length > 0 && roaming && !o.transports.includes('internal')
-    ? 'Security key'
+    ? english.t('page.passkeys.defaultName.securityKey')
     : o.transports.length === 1 && o.transports[0] === 'hybrid'
-      ? 'Passkey on your phone'
-      : `Passkey on ${o.device ?? 'this device'}`;
+      ? english.t('page.passkeys.defaultName.phone')
+      : english.t('page.passkeys.defaultName.device', { device: o.device ?? english.t('page.passkeys.defaultName.thisDevice') });
   const name = base.slice(0, PASSKEY_NAME_MAX - 5);
   if (!o.taken.includes(name)) return name;
   for (let n = 2; ; n++) if (!o.taken.includes(`${name} (${n})`)) return `${name} (${n})`;
@@ -115,7 +116,7 @@ function cleanName(name: string | undefined): string | undefined {
 }
 
 /** How a passkey is named in emails. */
-const methodName = (name: string): string => `passkey “${name}”`;
+const methodName = (name: string): string => english.t('email.common.method.passkey', { name });
 
 /**
  * Verifies the browser's answer to the registration options and stores the passkey. The first factor of an
@@ -207,7 +208,7 @@ export async function removePasskey(
 ): Promise<{ remaining: number }> {
   const passkey = await deps.store.passkeys.findPasskey(auth.account.id, passkeyId);
   if (!passkey) throw new PassdeskError('PASSKEY_NOT_FOUND');
-  const rule = await assertFactorRemovalAllowed(deps, auth, proof, ctx, { what: 'the passkey' });
+  const rule = await assertFactorRemovalAllowed(deps, auth, proof, ctx, { what: 'passkey' });
   const now = deps.clock.now();
   return deps.store.transaction(async (tx) => {
     await rule.assertInTransaction(tx);
@@ -224,7 +225,7 @@ export async function removePasskey(
 
 // ---- Passwordless ----
 
-const TOO_MANY_SIGN_INS = 'Too many unsuccessful sign-in attempts. Wait 15 minutes and try again, or reset your password.';
+const TOO_MANY_SIGN_INS = english.t('error.TOO_MANY_REQUESTS.signIn');
 
 /** Passwordless options per IP in PASSWORDLESS_OPTIONS_WINDOW_MS: generous for people, a ceiling for a flood. */
 export const PASSWORDLESS_OPTIONS_MAX_PER_IP = 60;

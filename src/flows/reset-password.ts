@@ -32,7 +32,7 @@ import { normalizeEmail } from '../core/email.js';
 import { generateToken, hashToken } from '../core/tokens.js';
 import { RESET_FACTOR_MAX_ATTEMPTS } from '../store/password-resets.js';
 import { queueNotice } from '../mail/notices.js';
-import { messages, policyMessages } from '../core/messages.js';
+import { english, messages, policyMessages } from '../core/messages.js';
 import { findSecurityQuestion } from '../core/security-questions.js';
 import type { Account, Repositories, ResetState } from '../store/index.js';
 import { assertPasswordAllowed } from './password-policy.js';
@@ -358,7 +358,7 @@ export async function completePasswordReset(
   const remaining = await remainingRequirements(deps, flow, account);
   if (remaining.includes(SECOND_METHOD_REQUIREMENT)) throw new PassdeskError('RESET_SECOND_METHOD_REQUIRED', undefined, { requires: remaining });
   if (remaining.includes(SECOND_FACTOR_REQUIREMENT)) throw new PassdeskError('RESET_FACTOR_REQUIRED', undefined, { requires: remaining, methods: await secondFactorMethods(deps, account.id) });
-  if (remaining.length > 0) throw new PassdeskError('RESET_FACTOR_REQUIRED', 'Answer your security questions before choosing a new password.', { requires: remaining });
+  if (remaining.length > 0) throw new PassdeskError('RESET_FACTOR_REQUIRED', english.t('error.RESET_FACTOR_REQUIRED.answers'), { requires: remaining });
   await assertPasswordAllowed(deps, input.newPassword, 'choose', { account });
   await assertNotReused(deps, account, input.newPassword);
   const newHash = await deps.hasher.hash(input.newPassword);

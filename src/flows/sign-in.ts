@@ -16,6 +16,7 @@
 //   attempt ──throttled / wrong / disabled / reported──▶ refused (counted)
 //           ──right, no second factor──▶ signed in      ──right, a second factor──▶ second_factor_required
 import { PassdeskError } from '../core/errors.js';
+import { english } from '../core/messages.js';
 import { normalizeEmail } from '../core/email.js';
 import type { FlowDeps, RequestContext, SignInOutcome } from './deps.js';
 import type { Authenticated, IssuedSession } from './deps.js';
@@ -76,7 +77,7 @@ async function admitSignInAttempt(
   const throttle = deps.signInThrottle;
   const ipKey = perIpKey(ctx.ip);
   const pairKey = `pair:${emailNormalized}\u0000${clientKey(ctx.ip)}`;
-  const tooMany = (): PassdeskError => new PassdeskError('TOO_MANY_REQUESTS', 'Too many unsuccessful sign-in attempts. Wait 15 minutes and try again, or reset your password.');
+  const tooMany = (): PassdeskError => new PassdeskError('TOO_MANY_REQUESTS', english.t('error.TOO_MANY_REQUESTS.signIn'));
   // Both counters are taken before the password is checked, each in one step (Redis or this process), so a burst
   // spread over any number of nodes gets no more tries than the limits; a right password gives them back.
   const held: Reservation[] = [];

@@ -12,6 +12,7 @@
 //   (past FLOW_TTL_MS, or after a password change or reset: refused on use, the row unchanged)
 import QRCode from 'qrcode';
 import { PassdeskError } from '../core/errors.js';
+import { english } from '../core/messages.js';
 import { generateToken, hashToken } from '../core/tokens.js';
 import { reserveGuess, SECOND_FACTOR_BUDGET } from '../methods/attempt-budget.js';
 import { normalizeCode, otpauthUrl, toBase32, verifyTotp, TOTP_SECRET_BYTES } from '../core/otp.js';
@@ -67,7 +68,7 @@ export async function startTotpEnrolment(deps: FlowDeps, auth: Authenticated, o:
   const sealed = secondFactorSecrets(deps).seal(secret, sealContext(auth.account.id, id));
   await deps.store.transaction(async (tx) => {
     await tx.twoFactor.removeUnconfirmedFactors(auth.account.id);
-    await tx.twoFactor.createFactor({ id, accountId: auth.account.id, type: 'totp', name: 'Authenticator app', secretCiphertext: sealed.ciphertext, keyId: sealed.keyId, now: deps.clock.now() });
+    await tx.twoFactor.createFactor({ id, accountId: auth.account.id, type: 'totp', name: english.t('page.twoFactor.defaultName'), secretCiphertext: sealed.ciphertext, keyId: sealed.keyId, now: deps.clock.now() });
   });
   const url = otpauthUrl({ secret }, { issuer: o.issuer, label: auth.account.email });
   const qrSvg = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
@@ -138,7 +139,7 @@ export async function removeFactor(
 ): Promise<{ remaining: number }> {
   const factor = await deps.store.twoFactor.findFactor(auth.account.id, factorId);
   if (!factor || factor.confirmedAt === null) throw new PassdeskError('SECOND_FACTOR_NOT_FOUND');
-  const rule = await assertFactorRemovalAllowed(deps, auth, proof, ctx, { what: 'the app' });
+  const rule = await assertFactorRemovalAllowed(deps, auth, proof, ctx, { what: 'app' });
   const now = deps.clock.now();
   return deps.store.transaction(async (tx) => {
     await rule.assertInTransaction(tx);
@@ -242,7 +243,7 @@ export async function completeSecondFactor(
   const { flow, slot } = await deps.store.transaction(async (tx) => {
     const reserved = await tx.twoFactor.reserveSecondFactorAttempt(idHash, { maxFailures: MAX_FLOW_FAILURES, now });
     if (!reserved) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
-    return { flow: reserved, slot: await reserveGuess(tx, account.id, SECOND_FACTOR_BUDGET, now, 'Too many wrong codes for this account. Wait 15 minutes and sign in again.') };
+    return { flow: reserved, slot: await reserveGuess(tx, account.id, SECOND_FACTOR_BUDGET, now, english.t('error.TOO_MANY_REQUESTS.secondFactor')) };
   });
   const check = await verifySecondFactor(deps, account, input, { purpose: 'second_factor', binding: idHash });
   const recoveryCodeId = check.ok ? check.recoveryCodeId : null;

@@ -1,6 +1,7 @@
 // Reserve-then-verify against a per-account budget kept in the store (store/attempts.ts): the slot is taken in
 // one atomic statement before the guess is evaluated, so the limit holds across processes and nodes.
 import { PassdeskError } from '../core/errors.js';
+import { english } from '../core/messages.js';
 import type { AttemptBudget, AttemptSlot, Repositories } from '../store/index.js';
 
 /** A reserved slot of the account's budget, or 429 TOO_MANY_REQUESTS (with `message`) when it is spent. */
@@ -21,4 +22,4 @@ export const MAX_ACCOUNT_FAILURES = 10;
  * the store (store/attempts.ts), so it holds across processes and nodes.
  */
 export const SECOND_FACTOR_BUDGET: AttemptBudget = { purpose: 'second_factor', limit: MAX_ACCOUNT_FAILURES, windowMs: ACCOUNT_FAILURE_WINDOW_MS };
-export const TOO_MANY_WRONG_CODES = 'Too many wrong codes for this account. Wait 15 minutes and try again.';
+export const TOO_MANY_WRONG_CODES = english.t('error.TOO_MANY_REQUESTS.codes');

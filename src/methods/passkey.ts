@@ -13,6 +13,7 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
 import { PassdeskError } from '../core/errors.js';
+import { english } from '../core/messages.js';
 import { hashToken } from '../core/tokens.js';
 import type { Passkey } from '../store/index.js';
 import type { PasskeyChallengePurpose } from '../store/schema.js';
@@ -31,7 +32,7 @@ export interface PasskeyChallengeFlow {
 }
 
 export function webauthn(deps: FlowDeps): NonNullable<FlowDeps['config']['webauthn']> {
-  if (!deps.config.webauthn) throw new PassdeskError('SERVICE_UNAVAILABLE', 'Passkeys are not configured on this service.');
+  if (!deps.config.webauthn) throw new PassdeskError('SERVICE_UNAVAILABLE', english.t('error.SERVICE_UNAVAILABLE.passkeys'));
   return deps.config.webauthn;
 }
 

@@ -1,6 +1,7 @@
 // An authenticator app (TOTP, RFC 6238): a seed sealed at rest (core/secret-box.ts), bound to its row. Enrolment
 // (start, confirm, remove) is the two-factor flow's; this file opens seeds and accepts a current code.
 import { PassdeskError } from '../core/errors.js';
+import { english } from '../core/messages.js';
 import { normalizeCode, verifyTotp } from '../core/otp.js';
 import type { SecondFactor } from '../store/index.js';
 import { SECOND_FACTOR_BUDGET } from './attempt-budget.js';
@@ -8,7 +9,7 @@ import type { FlowDeps } from './deps.js';
 import type { Method } from './method.js';
 
 /** What the person sees in lists and emails. */
-export const TOTP_METHOD_NAME = 'authenticator app';
+export const TOTP_METHOD_NAME = english.t('email.common.method.totp');
 
 export function secondFactorSecrets(deps: Pick<FlowDeps, 'secondFactorSecrets'>): NonNullable<FlowDeps['secondFactorSecrets']> {
   if (!deps.secondFactorSecrets) throw new PassdeskError('SERVICE_UNAVAILABLE');

@@ -1,6 +1,7 @@
 // What removing a second factor (an authenticator app in flows/two-factor.ts, a passkey in flows/passkeys.ts)
 // asks first, written once for both.
 import { PassdeskError } from '../../core/errors.js';
+import { english } from '../../core/messages.js';
 import { requiredMinLength } from '../../core/password-policy.js';
 import { passwordLength } from '../../core/password-rules.js';
 import { verifyPasswordProof } from '../../methods/password.js';
@@ -14,21 +15,21 @@ import { assertRecentAuthentication, verifySecondFactorProof } from '../step-up.
  * the current password or a current code in the request, each counted against its failure limit. Removing the
  * last factor needs the password: without a second factor the single-factor minimum length applies (NIST SP
  * 800-63B-4 §3.1.1.2: 15 characters instead of 8), and a shorter one is refused with LAST_FACTOR_PASSWORD_TOO_SHORT
- * until it is changed. `what` names the factor in that message ("the app", "the passkey").
+ * until it is changed. `what` says which kind of factor that message names.
  */
 export async function assertFactorRemovalAllowed(
   deps: FlowDeps,
   auth: Authenticated,
   proof: { currentPassword?: string | undefined; code?: string | undefined },
   ctx: RequestContext,
-  o: { what: string },
+  o: { what: 'app' | 'passkey' },
 ): Promise<LastFactorRule> {
   await assertRecentAuthentication(deps, auth);
   const policy = deps.config.passwordPolicy;
   const singleFactorMin = requiredMinLength(policy, false);
   const policyMatters = singleFactorMin > requiredMinLength(policy, true);
   const lengthMatters = policyMatters && (await countSecondFactors(deps.store, auth.account.id)) === 1;
-  const noPassword = (): PassdeskError => new PassdeskError('SECOND_FACTOR_PROOF_REQUIRED', 'Enter your current password to remove your last second factor: without it, your password must be long enough on its own.');
+  const noPassword = (): PassdeskError => new PassdeskError('SECOND_FACTOR_PROOF_REQUIRED', english.t('error.SECOND_FACTOR_PROOF_REQUIRED.lastFactor'));
   if (!proof.code && !proof.currentPassword) throw new PassdeskError('SECOND_FACTOR_PROOF_REQUIRED');
   if (lengthMatters && !proof.currentPassword) throw noPassword();
   if (proof.code) await verifySecondFactorProof(deps, auth, { method: 'totp', code: proof.code }, ctx);
@@ -38,7 +39,7 @@ export async function assertFactorRemovalAllowed(
     const length = passwordLength(proof.currentPassword);
     if (policyMatters && length < singleFactorMin) {
       ifLast = new PassdeskError('LAST_FACTOR_PASSWORD_TOO_SHORT',
-        `Without two-step verification your password needs at least ${singleFactorMin} characters; it has ${length}. Change your password first, then remove ${o.what}.`,
+        english.t('error.LAST_FACTOR_PASSWORD_TOO_SHORT.detail', { min: singleFactorMin, length, factor: o.what }),
         { minLength: singleFactorMin, length });
       if (lengthMatters) throw ifLast;
     }

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { PassdeskError } from '../../core/errors.js';
-import { messages } from '../../core/messages.js';
+import { english, messages } from '../../core/messages.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import { addRecoveryEmail, getMailSettings, removeRecoveryEmail, setAntiPhishingPhrase, verifyRecoveryEmail } from '../../flows/mail-settings.js';
 import type { Authenticated } from '../../flows/sessions.js';
@@ -14,16 +14,16 @@ import { formBody, sendPage, shownOnPage, signedIn } from '../shared/pages.js';
 import { codeInput, phraseInput } from './schemas.js';
 
 const notices = {
-  'phrase-saved': 'Your anti-phishing phrase was saved. It appears at the top of every email from us.',
-  'phrase-removed': 'Your anti-phishing phrase was removed.',
-  'code-sent': 'We sent an 8-digit code to the recovery address. Type it below to confirm the address.',
-  'recovery-verified': 'Your recovery address is confirmed. Reset codes and security notices go there too.',
-  'recovery-removed': 'Your recovery address was removed.',
+  'phrase-saved': messages.notices.PHRASE_SAVED,
+  'phrase-removed': messages.notices.PHRASE_REMOVED,
+  'code-sent': messages.notices.RECOVERY_CODE_SENT,
+  'recovery-verified': messages.notices.RECOVERY_CONFIRMED,
+  'recovery-removed': messages.notices.RECOVERY_REMOVED,
 } as const;
 type Notice = keyof typeof notices;
 const noticeQuery = z.object({ notice: z.string().max(40).optional() }).loose();
 
-const pagePassword = z.string().min(1, 'enter your current password').max(1024);
+const pagePassword = z.string().min(1, english.t('error.field.currentPassword')).max(1024);
 // The hidden username field is there for password managers (which password goes with which account).
 const pageUsername = { username: z.string().max(254).optional() };
 
@@ -70,7 +70,7 @@ export async function emailSettingsPages(pages: FastifyInstance, ctx: HttpContex
     const checked = data.phrase.trim() === '' ? null : phraseInput.safeParse(data.phrase);
     if (checked && !checked.success) {
       const characters = invalidCharactersMessage(checked.error.issues);
-      throw characters ? new PassdeskError('INVALID_CHARACTERS', characters) : new PassdeskError('VALIDATION_FAILED', `Anti-phishing phrase: ${checked.error.issues[0]?.message ?? 'not valid'}.`);
+      throw characters ? new PassdeskError('INVALID_CHARACTERS', characters) : new PassdeskError('VALIDATION_FAILED', english.t('error.form.phrase', { problem: checked.error.issues[0]?.message ?? english.t('error.field.notValid') }));
     }
     const phrase = checked ? checked.data : null;
     await setAntiPhishingPhrase(ctx.deps, auth, { currentPassword: data.currentPassword, phrase }, requestContext(request));

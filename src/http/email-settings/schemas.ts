@@ -1,7 +1,8 @@
 // Inputs the email settings API and page read alike.
 import { z } from 'zod';
+import { english } from '../../core/messages.js';
 import { freeText } from '../shared/schemas.js';
 
 const PHRASE_MAX = 64;
-export const phraseInput = freeText('anti-phishing phrase', { min: 1, max: PHRASE_MAX });
-export const codeInput = z.string().trim().regex(/^\d{8}$/, 'the 8-digit code from the email');
+export const phraseInput = freeText('phrase', { min: 1, max: PHRASE_MAX });
+export const codeInput = z.string().trim().regex(/^\d{8}$/, english.t('error.field.emailCode'));

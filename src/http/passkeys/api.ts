@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { english } from '../../core/messages.js';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import {
   finishPasskeyRegistration,
@@ -65,8 +66,8 @@ const passkeyView = z.object({
 const toView = (p: PasskeyView): z.infer<typeof passkeyView> => ({ ...p, createdAt: iso(p.createdAt), lastUsedAt: p.lastUsedAt === null ? null : iso(p.lastUsedAt) });
 
 /** Length is the flow's to judge (PASSKEY_NAME_INVALID); characters are refused here like every free text. */
-const nameInput = freeText('passkey name', { max: PASSKEY_NAME_MAX * 4 });
-const flowIdInput = z.string().min(16).max(128).regex(/^[A-Za-z0-9_-]+$/, 'not a flow id');
+const nameInput = freeText('passkeyName', { max: PASSKEY_NAME_MAX * 4 });
+const flowIdInput = z.string().min(16).max(128).regex(/^[A-Za-z0-9_-]+$/, english.t('error.field.flowId'));
 
 export async function passkeysApi(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   await myPasskeysApi(app, ctx);

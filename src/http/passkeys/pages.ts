@@ -11,7 +11,7 @@ import { formBody, shownOnPage, signedIn } from '../shared/pages.js';
 import { sendSecurityOverview } from '../shared/security-overview.js';
 
 const passkeyIdParams = z.object({ id: z.string().min(1).max(64) });
-const renamePasskeyForm = z.object({ name: freeText('passkey name', { max: 256 }).default('') });
+const renamePasskeyForm = z.object({ name: freeText('passkeyName', { max: 256 }).default('') });
 const removePasskeyForm = z.object({ currentPassword: z.string().max(1024).default('') });
 
 export async function passkeysPages(pages: FastifyInstance, ctx: HttpContext): Promise<void> {

@@ -1,7 +1,7 @@
 // Changing my password with the pages (/security/password), and the well-known URL that leads there.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { messages, mustChangeMessage } from '../../core/messages.js';
+import { english, messages, mustChangeMessage } from '../../core/messages.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import { changePassword } from '../../flows/change-password.js';
 import { changePasswordPage } from '../../web/views/pages.js';
@@ -43,8 +43,8 @@ export async function passwordPages(pages: FastifyInstance, ctx: HttpContext): P
       }), status);
     if (!form.success) return again(messages.errors.VALIDATION_FAILED, undefined, 400);
     const { currentPassword, newPassword, confirmPassword } = form.data;
-    if (!currentPassword) return again('Enter your current password.', 'currentPassword', 400);
-    if (!newPassword) return again('Enter a new password.', 'newPassword', 400);
+    if (!currentPassword) return again(english.t('error.form.currentPassword'), 'currentPassword', 400);
+    if (!newPassword) return again(english.t('error.form.newPassword'), 'newPassword', 400);
     if (newPassword !== confirmPassword) return again(messages.errors.PASSWORD_CONFIRMATION_MISMATCH, 'confirmPassword', 400);
     try {
       assertPasswordWithinLimit(currentPassword, newPassword);

@@ -3,7 +3,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { PassdeskError, isPassdeskError } from '../../core/errors.js';
-import { messages } from '../../core/messages.js';
+import { english, messages } from '../../core/messages.js';
 import { errorPage } from '../../web/views/pages.js';
 import { INVALID_CHARACTERS_ISSUE } from '../shared/schemas.js';
 import type { HttpContext } from '../shared/context.js';
@@ -22,7 +22,7 @@ function fromFastifyError(err: FastifyError): PassdeskError | null {
     if (characters) return new PassdeskError('INVALID_CHARACTERS', characters.message ?? undefined);
     const issues = err.validation.map((v) => ({
       field: (v.instancePath || '').replace(/^\//, '').replace(/\//g, '.') || (v.params?.['issue'] as { path?: unknown } | undefined)?.path?.toString() || null,
-      message: v.message ?? 'invalid',
+      message: v.message ?? english.t('error.field.invalid'),
     }));
     const first = issues[0];
     const where = err.validationContext && err.validationContext !== 'body' ? `${err.validationContext} ` : '';

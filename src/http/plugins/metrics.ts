@@ -4,6 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { PassdeskError } from '../../core/errors.js';
+import { english } from '../../core/messages.js';
 import type { HttpContext } from '../shared/context.js';
 import { registerErrorHandling } from './errors.js';
 
@@ -19,7 +20,7 @@ function serveMetrics(app: FastifyInstance, ctx: HttpContext): void {
   app.get('/metrics', { schema: { hide: true } }, async (request: FastifyRequest, reply: FastifyReply) => {
     if (token !== undefined && !bearerMatches(request.headers.authorization, token)) {
       reply.header('WWW-Authenticate', 'Bearer realm="passdesk-metrics"');
-      throw new PassdeskError('AUTHENTICATION_REQUIRED', 'Metrics need the bearer token the operator configured (PASSDESK_METRICS_TOKEN).');
+      throw new PassdeskError('AUTHENTICATION_REQUIRED', english.t('error.AUTHENTICATION_REQUIRED.metrics'));
     }
     return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
   });

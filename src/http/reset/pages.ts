@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { PassdeskError, isPassdeskError } from '../../core/errors.js';
-import { messages } from '../../core/messages.js';
+import { english, messages } from '../../core/messages.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import { completePasswordReset, describeResetFlow, proveResetMethod, resetLinkIsLive, type ResetFlowView, requestPasswordReset, verifyResetCode, verifyResetToken } from '../../flows/reset-password.js';
 import { passChallenge } from '../../flows/challenge.js';
@@ -70,7 +70,7 @@ async function requestPages(pages: FastifyInstance, ctx: HttpContext): Promise<v
     const form = requestForm.safeParse(formBody(request));
     const email = form.success ? form.data.email : '';
     if (!emailInput.safeParse(email).success) {
-      return sendSecretPage(reply, resetRequestPage(ctx, { csrf, email, error: 'Enter a valid email address, like name@example.com.', challenge: await pageChallenge(ctx, request, 'reset') }), 400);
+      return sendSecretPage(reply, resetRequestPage(ctx, { csrf, email, error: english.t('error.form.email'), challenge: await pageChallenge(ctx, request, 'reset') }), 400);
     }
     let challengeSolved: boolean;
     try {
@@ -95,7 +95,7 @@ async function requestPages(pages: FastifyInstance, ctx: HttpContext): Promise<v
     const email = emailInput.safeParse(values.email);
     const code = codeInput.safeParse(values.code);
     if (!email.success || !code.success) {
-      return sendSecretPage(reply, resetCodePage(ctx, { csrf, email: values.email, error: 'Enter your email address and the 8-digit code from the email.' }), 400);
+      return sendSecretPage(reply, resetCodePage(ctx, { csrf, email: values.email, error: english.t('error.form.emailAndCode') }), 400);
     }
     try {
       const flow = await verifyResetCode(ctx.deps, { email: email.data, code: code.data }, requestContext(request));
@@ -136,7 +136,7 @@ async function newPasswordPages(pages: FastifyInstance, ctx: HttpContext): Promi
     if (!flow) return sendSecretPage(reply, resetRequestPage(ctx, { csrf, error: messages.errors.RESET_FLOW_INVALID }), 400);
     const input = proof(flowId);
     try {
-      if (!input) throw new PassdeskError('VALIDATION_FAILED', 'Fill in every box.');
+      if (!input) throw new PassdeskError('VALIDATION_FAILED', english.t('error.form.everyBox'));
       await proveResetMethod(ctx.deps, input, requestContext(request));
       return reply.header('Cache-Control', 'no-store').redirect(`/reset/new?flow=${encodeURIComponent(flowId)}`, 303);
     } catch (err) {
@@ -170,7 +170,7 @@ async function newPasswordPages(pages: FastifyInstance, ctx: HttpContext): Promi
     if (!flow) return sendSecretPage(reply, resetRequestPage(ctx, { csrf, error: messages.errors.RESET_FLOW_INVALID }), 400);
     const again = async (error: string, errorField: 'newPassword' | 'confirmPassword' | undefined, status: number, err?: unknown): Promise<FastifyReply> =>
       sendSecretPage(reply, resetNewPasswordPage(ctx, { csrf, flowId: values.flow, email: flow.email, rules: await newPasswordRules(ctx, { forChange: true, err }), error, errorField }), status);
-    if (!values.newPassword) return again('Enter a new password.', 'newPassword', 400);
+    if (!values.newPassword) return again(english.t('error.form.newPassword'), 'newPassword', 400);
     if (values.newPassword !== values.confirmPassword) return again(messages.errors.PASSWORD_CONFIRMATION_MISMATCH, 'confirmPassword', 400);
     try {
       assertPasswordWithinLimit(values.newPassword);

@@ -2,6 +2,7 @@
 // answers, one to remove them (POST/redirect/GET).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PassdeskError } from '../../core/errors.js';
+import { messages } from '../../core/messages.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import type { Authenticated } from '../../flows/sessions.js';
 import { removeSecurityAnswers, securityQuestionsOf, setSecurityAnswers } from '../../flows/security-questions.js';
@@ -9,7 +10,7 @@ import { securityQuestionsPage } from '../../web/views/security-questions.js';
 import { ensureCsrfToken, requestContext, type HttpContext } from '../shared/context.js';
 import { formBody, sendSecretPage, shownOnPage, signedIn } from '../shared/pages.js';
 
-const notices = { saved: 'Your answers were saved.', removed: 'Your answers were removed.' } as const;
+const notices = { saved: messages.notices.SECURITY_ANSWERS_SAVED, removed: messages.notices.SECURITY_ANSWERS_REMOVED } as const;
 const text = (v: unknown, max: number): string => (typeof v === 'string' ? v.slice(0, max) : '');
 
 export async function securityQuestionsPages(pages: FastifyInstance, ctx: HttpContext): Promise<void> {

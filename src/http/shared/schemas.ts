@@ -1,31 +1,33 @@
 // Zod schemas for the API: they validate requests and write the OpenAPI document.
 import { z } from 'zod';
-import { mustChangeMessage } from '../../core/messages.js';
+import { english, mustChangeMessage } from '../../core/messages.js';
 import { hasDisallowedCharacters } from '../../core/text-input.js';
 import type { Account } from '../../store/index.js';
 import type { DeviceView } from '../../flows/sessions.js';
 
 /** Generous in UTF-16 units; the 256-code-point limit is checked before any hashing with its own error code. */
-export const passwordInput = z.string().min(1, 'required').max(1024, 'too long');
+export const passwordInput = z.string().min(1, english.t('error.field.required')).max(1024, english.t('error.field.tooLong'));
 
 /** The `params.code` of a free-text refusal; the error handler answers it as 400 INVALID_CHARACTERS. */
 export const INVALID_CHARACTERS_ISSUE = 'INVALID_CHARACTERS';
+/** The free-text fields, as error.INVALID_CHARACTERS.field names them. */
+export type FreeTextField = 'displayName' | 'passkeyName' | 'authenticatorName' | 'phrase';
 
 /**
  * Free text that reaches a page or an email (a display name, a factor or passkey name, the anti-phishing
  * phrase): NFC-normalised (so one name is stored one way), trimmed, length-limited in code points, and
  * refused with INVALID_CHARACTERS when it holds a control or format character (core/text-input.ts).
- * `label` names the field in the message a person reads.
+ * `field` names it in the message a person reads (error.INVALID_CHARACTERS.field).
  */
-export function freeText(label: string, o: { min?: number; max: number }) {
+export function freeText(field: FreeTextField, o: { min?: number; max: number }) {
   const min = o.min ?? 0;
   return z.string()
     .normalize('NFC')
     .trim()
-    .refine((s) => [...s].length >= min, min === 1 ? 'required' : `at least ${min} characters`)
-    .refine((s) => [...s].length <= o.max, `at most ${o.max} characters`)
+    .refine((s) => [...s].length >= min, min === 1 ? english.t('error.field.required') : english.t('error.field.atLeast', { min }))
+    .refine((s) => [...s].length <= o.max, english.t('error.field.atMost', { max: o.max }))
     .refine((s) => !hasDisallowedCharacters(s), {
-      message: `The ${label} cannot contain line breaks, control characters or invisible formatting characters (such as U+202E or U+200B).`,
+      message: english.t('error.INVALID_CHARACTERS.field', { field }),
       params: { code: INVALID_CHARACTERS_ISSUE },
     });
 }
@@ -36,7 +38,7 @@ export function invalidCharactersMessage(issues: readonly z.core.$ZodIssue[]): s
   return hit ? hit.message : null;
 }
 
-export const emailInput = z.string().trim().min(3).max(254).pipe(z.email({ message: 'not a valid email address' }));
+export const emailInput = z.string().trim().min(3).max(254).pipe(z.email({ message: english.t('error.field.email') }));
 
 export const errorBody = z
   .object({

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { isPassdeskError } from '../../core/errors.js';
-import { messages } from '../../core/messages.js';
+import { english, messages } from '../../core/messages.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import { issueDeviceCookie, signIn } from '../../flows/sign-in.js';
 import { completeSecondFactor, pendingSecondFactorMethods } from '../../flows/two-factor.js';
@@ -35,7 +35,7 @@ export async function signInPages(pages: FastifyInstance, ctx: HttpContext): Pro
     const email = form.success ? form.data.email : '';
     const csrf = ensureCsrfToken(ctx, request, reply);
     if (!form.success || !form.data.email || !form.data.password) {
-      return sendPage(reply, signInPage(ctx, { csrf, email, error: 'Enter your email address and password.', challenge: await pageChallenge(ctx, request, 'sign-in') }), 400);
+      return sendPage(reply, signInPage(ctx, { csrf, email, error: english.t('error.form.emailAndPassword'), challenge: await pageChallenge(ctx, request, 'sign-in') }), 400);
     }
     try {
       assertPasswordWithinLimit(form.data.password);
@@ -64,7 +64,7 @@ export async function signInPages(pages: FastifyInstance, ctx: HttpContext): Pro
     }
     const { flowId, method, code } = form.data;
     const methods = async (): Promise<string[]> => (await pendingSecondFactorMethods(ctx.deps, flowId)) ?? ['totp', 'recovery_code'];
-    if (!code) return sendPage(reply, secondFactorPage(ctx, { csrf, flowId, methods: await methods(), error: 'Enter the code.' }), 400);
+    if (!code) return sendPage(reply, secondFactorPage(ctx, { csrf, flowId, methods: await methods(), error: english.t('error.form.code') }), 400);
     try {
       const replacing = await ctx.authenticate(request);
       const result = await completeSecondFactor(ctx.deps, { flowId, method, code }, requestContext(request), { replacing });

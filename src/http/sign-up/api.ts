@@ -23,7 +23,7 @@ export async function signUpApi(app: FastifyInstance, ctx: HttpContext): Promise
       body: z.strictObject({
         email: emailInput,
         password: passwordInput,
-        displayName: freeText('display name', { max: 100 }).optional(),
+        displayName: freeText('displayName', { max: 100 }).optional(),
         role: z.enum(['user', 'helpdesk', 'admin']).optional(),
       }),
       response: { 201: z.object({ account: accountView }), ...errors(400, 403, 409, 413, 415, 428) },

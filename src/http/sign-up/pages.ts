@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { PassdeskError, isPassdeskError } from '../../core/errors.js';
-import { messages } from '../../core/messages.js';
+import { english, messages } from '../../core/messages.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import { registerAccount } from '../../flows/register.js';
 import { passChallenge } from '../../flows/challenge.js';
@@ -15,7 +15,7 @@ import { formBody, newPasswordRules, sendPage } from '../shared/pages.js';
 const signUpForm = z.object({
   email: z.string().trim().max(254).default(''),
   password: z.string().max(1024).default(''),
-  displayName: freeText('display name', { max: 100 }).default(''),
+  displayName: freeText('displayName', { max: 100 }).default(''),
 });
 
 export async function signUpPages(pages: FastifyInstance, ctx: HttpContext): Promise<void> {
@@ -35,7 +35,7 @@ export async function signUpPages(pages: FastifyInstance, ctx: HttpContext): Pro
         challenge: await pageChallenge(ctx, request, 'sign-up', { err, body: formBody(request) }),
       }), status);
     if (!form.success) return again(invalidCharactersMessage(form.error.issues) ?? messages.errors.VALIDATION_FAILED, 400);
-    if (!z.email().safeParse(values.email).success) return again('Enter a valid email address, like name@example.com.', 400);
+    if (!z.email().safeParse(values.email).success) return again(english.t('error.form.email'), 400);
     try {
       assertPasswordWithinLimit(values.password);
       if (ctx.deps.config.registration === 'open') await passChallenge(ctx.deps, 'sign-up', pageProof(formBody(request)), requestContext(request));

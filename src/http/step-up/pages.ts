@@ -2,6 +2,7 @@
 // `stepUp` config sends it here, shared/pages.ts) and then continues where it was.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { english } from '../../core/messages.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import { safeNextPath } from '../../core/next-path.js';
 import { acceptedMethods, reauthenticate, stepUpMaxAgeMs, type ReauthenticationInput } from '../../flows/step-up.js';
@@ -39,12 +40,12 @@ export async function stepUpPages(pages: FastifyInstance, ctx: HttpContext): Pro
   pages.post('/security/confirm', { schema: { hide: true }, config: { auth: 'page' } }, async (request, reply) => {
     const parsed = confirmForm.safeParse(formBody(request));
     const next = safeNextPath(parsed.success ? parsed.data.next : undefined);
-    if (!parsed.success) return show(request, reply, next, { error: 'Enter your password or the code.', status: 400 });
+    if (!parsed.success) return show(request, reply, next, { error: english.t('error.form.passwordOrCode'), status: 400 });
     const { method, password, code } = parsed.data;
     const input: ReauthenticationInput | null = method === 'password'
       ? (password ? { method, password } : null)
       : (code ? { method, code } : null);
-    if (!input) return show(request, reply, next, { error: method === 'password' ? 'Enter your password.' : 'Enter the code.', status: 400 });
+    if (!input) return show(request, reply, next, { error: method === 'password' ? english.t('error.form.password') : english.t('error.form.code'), status: 400 });
     try {
       if (input.method === 'password') assertPasswordWithinLimit(input.password);
       const result = await reauthenticate(ctx.deps, signedIn(request), input, requestContext(request));

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { translator } from '../../core/i18n/translator.js';
 import { PassdeskError } from '../../core/errors.js';
+import { english } from '../../core/messages.js';
 import type { HttpContext } from '../shared/context.js';
 import { mainPortMetrics } from '../plugins/metrics.js';
 
@@ -13,7 +14,7 @@ export async function systemApi(app: FastifyInstance, ctx: HttpContext): Promise
     try {
       await ctx.deps.store.ping();
     } catch {
-      throw new PassdeskError('SERVICE_UNAVAILABLE', 'The database is not reachable.');
+      throw new PassdeskError('SERVICE_UNAVAILABLE', english.t('error.SERVICE_UNAVAILABLE.database'));
     }
     // Redis away: the node still serves pages and sessions, but every guessing endpoint answers 503 — not ready.
     if (ctx.deps.attemptLimiters && !(await ctx.deps.attemptLimiters.ping())) {

@@ -3,7 +3,7 @@
 // `stepUp`, shared/pages.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { messages } from '../../core/messages.js';
+import { english, messages } from '../../core/messages.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import type { Authenticated } from '../../flows/sessions.js';
 import { confirmTotp, listFactors, pendingTotpEnrolment, regenerateRecoveryCodes, removeFactor, renameFactor, startTotpEnrolment, type TotpEnrolment } from '../../flows/two-factor.js';
@@ -48,7 +48,7 @@ export async function twoFactorPages(pages: FastifyInstance, ctx: HttpContext): 
 
   pages.get('/security/two-factor', { config: { auth: 'page' } }, async (request, reply) => {
     const key = (request.query as Record<string, unknown>)['notice'];
-    const notice = key === 'removed' ? 'The authenticator app was removed.' : key === 'renamed' ? 'The name was saved.' : undefined;
+    const notice = key === 'removed' ? messages.notices.AUTHENTICATOR_REMOVED : key === 'renamed' ? messages.notices.NAME_SAVED : undefined;
     return view(request, reply, notice ? { notice } : {});
   });
 
@@ -58,7 +58,7 @@ export async function twoFactorPages(pages: FastifyInstance, ctx: HttpContext): 
   pages.post('/security/two-factor/recovery-codes', { config: HERE }, async (request, reply) => {
     try {
       const { recoveryCodes } = await regenerateRecoveryCodes(ctx.deps, signedIn(request), requestContext(request));
-      return await view(request, reply, { recoveryCodes, notice: 'New recovery codes were made. The old ones no longer work.' });
+      return await view(request, reply, { recoveryCodes, notice: messages.notices.RECOVERY_CODES_REGENERATED });
     } catch (err) {
       return failed(request, reply, err);
     }
@@ -69,7 +69,7 @@ export async function twoFactorPages(pages: FastifyInstance, ctx: HttpContext): 
     const form = renameFactorForm.safeParse(formBody(request));
     if (!params.success || !form.success) {
       const characters = form.error && invalidCharactersMessage(form.error.issues);
-      return view(request, reply, { error: characters ?? `Name: ${form.error?.issues[0]?.message ?? 'not valid'}.`, status: 400 });
+      return view(request, reply, { error: characters ?? english.t('error.form.name', { problem: form.error?.issues[0]?.message ?? english.t('error.field.notValid') }), status: 400 });
     }
     try {
       await renameFactor(ctx.deps, signedIn(request), params.data.id, form.data.name, requestContext(request));
@@ -85,7 +85,7 @@ export async function twoFactorPages(pages: FastifyInstance, ctx: HttpContext): 
     try {
       const { recoveryCodes, token } = await confirmTotp(ctx.deps, auth, { code: form.success ? form.data.code : '' }, requestContext(request));
       setSessionCookie(reply, ctx.cookies, token);
-      return await view(request, reply, { recoveryCodes, notice: 'Your authenticator app is set up. From now on, signing in asks for a code from it.' });
+      return await view(request, reply, { recoveryCodes, notice: messages.notices.AUTHENTICATOR_ADDED });
     } catch (err) {
       const shown = shownOnPage(request, err);
       return view(request, reply, { enrolment: await pendingTotpEnrolment(ctx.deps, auth, { issuer }), error: shown.message, status: shown.status });

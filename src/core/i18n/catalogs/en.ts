@@ -2,8 +2,9 @@
 // in ICU MessageFormat (https://formatjs.github.io/docs/core-concepts/icu-syntax). English is the source
 // language: another language is a file like this one typed `Catalog` (core/i18n/translator.ts), so a
 // missing id or a changed placeholder fails the type check and test/unit/i18n-catalog.test.ts.
-// Ids: `error.<CODE>` (core/errors.ts), `notice.<CODE>`, `activity.*`, `policy.*`, `format.*`,
-// `email.<notice code>.*` (mail/templates.ts), `page.<view>.*` (web/views). Tags such as <a>…</a> appear
+// Ids: `error.<CODE>` (core/errors.ts) and `error.<CODE>.<case>` for a more specific refusal, `error.form.*`
+// and `error.field.*` (what a page or a schema says about a form field), `notice.<CODE>`, `activity.*`,
+// `policy.*`, `format.*`, `email.<notice code>.*` (mail/templates.ts), `page.<view>.*` (web/views). Tags such as <a>…</a> appear
 // only in messages the views render with `markup` (web/i18n.ts), which supplies the element.
 export const en = {
   // Dates and times: the parts come from Intl.DateTimeFormat; the order and separators are the language's.
@@ -81,6 +82,48 @@ export const en = {
   'error.signInThrottled.wait': 'Too many unsuccessful sign-ins to this account. Try again in {wait}. Resetting your password (“Forgot your password?”, at /reset) unlocks it at once.',
   'error.passwordLength.short': 'Use at least {limit, number} characters — you have {actual, number}.',
   'error.passwordLength.long': 'Use at most {limit, number} characters — you have {actual, number}.',
+  // Codes with a more specific sentence where the refusal is made (flows/, methods/, http/).
+  'error.TOO_MANY_REQUESTS.network': 'Too many attempts from your network. Wait and try again later, or reset your password.',
+  'error.TOO_MANY_REQUESTS.signIn': 'Too many unsuccessful sign-in attempts. Wait 15 minutes and try again, or reset your password.',
+  'error.TOO_MANY_REQUESTS.stepUp': 'Too many failed tries for this account. Wait 15 minutes and try again.',
+  'error.TOO_MANY_REQUESTS.codes': 'Too many wrong codes for this account. Wait 15 minutes and try again.',
+  'error.TOO_MANY_REQUESTS.secondFactor': 'Too many wrong codes for this account. Wait 15 minutes and sign in again.',
+  'error.NOT_FOUND.challengesOff': 'Bot challenges are turned off on this server.',
+  'error.NOT_FOUND.activity': 'That activity was not found, or cannot be reported.',
+  'error.SERVICE_UNAVAILABLE.passkeys': 'Passkeys are not configured on this service.',
+  'error.SERVICE_UNAVAILABLE.database': 'The database is not reachable.',
+  'error.AUTHENTICATION_REQUIRED.metrics': 'Metrics need the bearer token the operator configured (PASSDESK_METRICS_TOKEN).',
+  'error.RESET_FACTOR_REQUIRED.answers': 'Answer your security questions before choosing a new password.',
+  'error.SECOND_FACTOR_PROOF_REQUIRED.lastFactor': 'Enter your current password to remove your last second factor: without it, your password must be long enough on its own.',
+  'error.LAST_FACTOR_PASSWORD_TOO_SHORT.detail': 'Without two-step verification your password needs at least {min} characters; it has {length}. Change your password first, then remove {factor, select, app {the app} passkey {the passkey} other {that factor}}.',
+  'error.INVALID_CHARACTERS.field': 'The {field, select, displayName {display name} passkeyName {passkey name} authenticatorName {authenticator name} phrase {anti-phishing phrase} other {free text}} cannot contain line breaks, control characters or invisible formatting characters (such as U+202E or U+200B).',
+  // What a form page says about a box left empty or filled wrongly (http/*/pages.ts).
+  'error.form.emailAndPassword': 'Enter your email address and password.',
+  'error.form.emailAndCode': 'Enter your email address and the 8-digit code from the email.',
+  'error.form.email': 'Enter a valid email address, like name@example.com.',
+  'error.form.password': 'Enter your password.',
+  'error.form.passwordOrCode': 'Enter your password or the code.',
+  'error.form.code': 'Enter the code.',
+  'error.form.currentPassword': 'Enter your current password.',
+  'error.form.newPassword': 'Enter a new password.',
+  'error.form.everyBox': 'Fill in every box.',
+  'error.form.phrase': 'Anti-phishing phrase: {problem}.',
+  'error.form.name': 'Name: {problem}.',
+  // What is wrong with one field (the schemas' messages, after "field: " in a VALIDATION_FAILED message).
+  'error.field.invalid': 'invalid',
+  'error.field.notValid': 'not valid',
+  'error.field.required': 'required',
+  'error.field.tooLong': 'too long',
+  'error.field.atLeast': 'at least {min} characters',
+  'error.field.atMost': 'at most {max} characters',
+  'error.field.email': 'not a valid email address',
+  'error.field.currentPassword': 'enter your current password',
+  'error.field.emailCode': 'the 8-digit code from the email',
+  'error.field.resetToken': 'not a reset token',
+  'error.field.notMeToken': 'not a "this wasn’t me" token',
+  'error.field.activityId': 'an activity id',
+  'error.field.flowId': 'not a flow id',
+  'error.field.base64url': 'not base64url',
 
   'notice.PASSWORD_CHANGED': 'Your password was changed.',
   'notice.PASSWORD_CHANGED_OTHERS_SIGNED_OUT': 'Your password was changed and your other devices were signed out.',
@@ -95,6 +138,17 @@ export const en = {
   'notice.PASSKEY_ADDED': 'Your passkey was added. Next time, sign in with it.',
   'notice.PASSKEY_RENAMED': 'The passkey was renamed.',
   'notice.PASSKEY_REMOVED': 'The passkey was removed. It can no longer sign in to your account.',
+  'notice.SECURITY_ANSWERS_SAVED': 'Your answers were saved.',
+  'notice.SECURITY_ANSWERS_REMOVED': 'Your answers were removed.',
+  'notice.PHRASE_SAVED': 'Your anti-phishing phrase was saved. It appears at the top of every email from us.',
+  'notice.PHRASE_REMOVED': 'Your anti-phishing phrase was removed.',
+  'notice.RECOVERY_CODE_SENT': 'We sent an 8-digit code to the recovery address. Type it below to confirm the address.',
+  'notice.RECOVERY_CONFIRMED': 'Your recovery address is confirmed. Reset codes and security notices go there too.',
+  'notice.RECOVERY_REMOVED': 'Your recovery address was removed.',
+  'notice.AUTHENTICATOR_ADDED': 'Your authenticator app is set up. From now on, signing in asks for a code from it.',
+  'notice.AUTHENTICATOR_REMOVED': 'The authenticator app was removed.',
+  'notice.NAME_SAVED': 'The name was saved.',
+  'notice.RECOVERY_CODES_REGENERATED': 'New recovery codes were made. The old ones no longer work.',
 
   // "This wasn't me" and the activity list: what happened, per notice (the email it came in) and per event type.
   'activity.notice.password-changed': 'Password changed',
@@ -129,6 +183,7 @@ export const en = {
   'activity.event.security_questions.removed': 'Security questions removed',
   'activity.event.account.reported': 'You reported activity you didn’t recognise',
   'activity.unknownDevice': 'an unknown device',
+  'activity.unknownNotice': 'A change to your account',
   // "Password changed on 2026-11-23 09:00 UTC from Firefox on Linux (IP 203.0.113.10)".
   'activity.sentence': '{what} on {when} from {device}',
   'activity.sentenceWithIp': '{what} on {when} from {device} (IP {ip})',
@@ -170,6 +225,9 @@ export const en = {
   'email.common.changeLinkLabel': 'Change your password',
   'email.common.resetPageLabel': 'Reset your password',
   'email.common.helpDeskName': 'help desk',
+  // How a second factor is named in the second-factor-added/removed emails ({method}); stored with the queued notice.
+  'email.common.method.totp': 'authenticator app',
+  'email.common.method.passkey': 'passkey “{name}”',
 
   'email.password-changed.subject': 'Your {org} password was changed',
   'email.password-changed.headline': 'The password of your account {email} was changed.',
@@ -314,6 +372,11 @@ export const en = {
   'page.security.endedHeading': 'Recently signed out',
   // Why a session ended (sessions.revoked_reason, "-" written "_").
   'page.security.revoked': '{reason, select, password_changed {signed out when the password was changed} password_reset {signed out when the password was reset} revoked_by_user {signed out from this page} signed_out_elsewhere {signed out from another device} admin {signed out by an administrator} reported {signed out when “This wasn’t me” was reported} password_locked {signed out when its password was locked after too many wrong tries} other {signed out}}',
+  // The name a new passkey gets until the person renames it (flows/passkeys.ts); stored with the passkey.
+  'page.passkeys.defaultName.securityKey': 'Security key',
+  'page.passkeys.defaultName.phone': 'Passkey on your phone',
+  'page.passkeys.defaultName.device': 'Passkey on {device}',
+  'page.passkeys.defaultName.thisDevice': 'this device',
   'page.passkeys.heading': 'Passkeys',
   'page.passkeys.intro': 'A passkey signs you in with your fingerprint, face, screen lock or security key, without a password, and can stand in for the code after your password. It works only on this site, so it can’t be phished.',
   'page.passkeys.synced': 'Synced',
@@ -330,6 +393,8 @@ export const en = {
   'page.passkeys.codesSaved': 'I saved my recovery codes',
   'page.recoveryCodes.heading': 'Your recovery codes',
   'page.twoFactor.on': '{ways, select, both {Two-step verification is on: signing in needs your password and a passkey or a code from your authenticator app.} passkey {Two-step verification is on: signing in needs your password and a passkey.} other {Two-step verification is on: signing in needs your password and a code from your authenticator app.}}',
+  // The name a new authenticator app gets until the person renames it (flows/two-factor.ts); stored with it.
+  'page.twoFactor.defaultName': 'Authenticator app',
   'page.twoFactor.off': 'Two-step verification is off: your password alone signs you in.',
   'page.twoFactor.recoveryCodesIntro': 'Each code signs you in once if you lose your phone. Save them now somewhere safe, away from your devices: they are not shown again.',
   'page.twoFactor.appsHeading': 'Authenticator apps',
