@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     const done = (): void => process.exit(code);
-    if (!peer) return done();
+    if (!peer) return void done();
     // Never hang on shutdown: the parent kills us anyway after a grace period.
     setTimeout(done, 10_000).unref();
     peer.close().then(done, (err: unknown) => {

@@ -109,8 +109,7 @@ function spawnChild(name: string, args: string[], env: NodeJS.ProcessEnv, onLine
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
       buffered += chunk;
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
+      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
         const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);
         lineHandler?.(line);

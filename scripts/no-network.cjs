@@ -21,7 +21,7 @@ net.Socket.prototype.connect = function (...args) {
   return this;
 };
 
-dns.lookup = function (hostname, ...rest) {
+dns.lookup = (hostname, ...rest) => {
   const callback = rest.pop();
   const err = refused(`dns lookup ${hostname}`);
   process.nextTick(() => callback(err));
@@ -30,7 +30,7 @@ dns.promises.lookup = async (hostname) => {
   throw refused(`dns lookup ${hostname}`);
 };
 for (const name of ['resolve', 'resolve4', 'resolve6', 'resolveAny']) {
-  dns[name] = function (hostname, ...rest) {
+  dns[name] = (hostname, ...rest) => {
     const callback = rest.pop();
     const err = refused(`dns ${name} ${hostname}`);
     process.nextTick(() => callback(err));

@@ -251,7 +251,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         challengeSweep.unref();
         // Retention: one node at a time (a lease), hourly, starting now; each run deletes in small batches.
         const retention = (): void => {
-          if (retentionRun) return;
+          if (retentionRun !== null) return;
           retentionRun = runRetention(deps, { owner: nodeOwner, settings: { sessionsMs: config.retentionSessions, eventsMs: config.retentionEvents, flowsMs: config.retentionFlows } })
             .then(
               (r) => { if (r.ran && Object.values(r.deleted).some((n) => n > 0)) logger.info({ deleted: r.deleted }, 'retention'); },

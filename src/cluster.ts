@@ -55,7 +55,10 @@ export function runPrimary(o: PrimaryOptions): Promise<number> {
       stopping = true;
       exitCode = code;
       const live = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
-      if (live.length === 0) return resolve(exitCode);
+      if (live.length === 0) {
+        resolve(exitCode);
+        return;
+      }
       for (const w of live) w.process.kill('SIGTERM');
       // Past the grace period, whatever is still running is killed.
       const timer = setTimeout(() => {
@@ -72,14 +75,16 @@ export function runPrimary(o: PrimaryOptions): Promise<number> {
       }
       if (!wasListening && code !== null && FATAL_START_CODES.has(code)) {
         o.log.error({ worker: worker.process.pid, code }, 'a worker could not start; stopping');
-        return stopAll(code);
+        stopAll(code);
+        return;
       }
       const now = Date.now();
       restarts.push(now);
       while (restarts.length > 0 && restarts[0]! < now - 60_000) restarts.shift();
       if (restarts.length > MAX_RESTARTS_PER_MINUTE) {
         o.log.error({ restarts: restarts.length }, 'workers keep dying; stopping');
-        return stopAll(70);
+        stopAll(70);
+        return;
       }
       o.log.warn({ worker: worker.process.pid, code, signal }, 'a worker died; starting another');
       fork();

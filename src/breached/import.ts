@@ -257,21 +257,21 @@ async function partitionInput(options: ImportOptions, workDir: string, checkAbor
         counts.blankLines++;
         return;
       }
-      if (end - start < 40) return invalid();
+      if (end - start < 40) return void invalid();
       for (let i = 0; i < 20; i++) {
         const hi = HEX_VALUE[buf[start + 2 * i]!]!;
         const lo = HEX_VALUE[buf[start + 2 * i + 1]!]!;
-        if (hi < 0 || lo < 0) return invalid();
+        if (hi < 0 || lo < 0) return void invalid();
         hash[i] = (hi << 4) | lo;
       }
       let count = 0;
       let p = start + 40;
       if (p < end) {
         // ":COUNT", at most 15 digits (exact in a double); a bare hash is accepted with an unknown count.
-        if (buf[p] !== 58 || end - p - 1 < 1 || end - p - 1 > 15) return invalid();
+        if (buf[p] !== 58 || end - p - 1 < 1 || end - p - 1 > 15) return void invalid();
         for (p++; p < end; p++) {
           const d = buf[p]! - 48;
-          if (d < 0 || d > 9) return invalid();
+          if (d < 0 || d > 9) return void invalid();
           count = count * 10 + d;
         }
       }

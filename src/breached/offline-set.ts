@@ -157,7 +157,7 @@ export class OfflineSet {
   }
 
   private recheckIfDue(): Promise<void> {
-    if (this.checking) return this.checking;
+    if (this.checking !== null) return this.checking;
     const now = this.options.clock.now();
     if (now - this.lastCheckAt < this.recheckMs) return Promise.resolve();
     this.lastCheckAt = now;

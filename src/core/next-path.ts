@@ -8,7 +8,7 @@ export function safeNextPath(raw: unknown, fallback: string = DEFAULT_NEXT_PATH)
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_NEXT_LENGTH) return fallback;
   // One leading slash, then not a second slash or backslash (protocol-relative URLs), and no backslash anywhere.
   if (!raw.startsWith('/') || raw.startsWith('//') || raw.includes('\\')) return fallback;
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
   if (/[\u0000-\u001f\u007f\s]/.test(raw)) return fallback;
   // Resolve against a placeholder origin: whatever the path says, it must stay on that origin.
   const base = 'https://passdesk.invalid';

@@ -53,7 +53,7 @@ export async function ipCapWaitMs(deps: FlowDeps, purpose: ChallengePurpose, ctx
   const service = deps.challenges;
   const limiter = perIpLimiter(deps, purpose);
   if (!service || service.settings.mode === 'off' || !limiter) return 0;
-  return limiter.retryAfterMs(ipKey(ctx), limiter.limit * service.settings.ipCapFactor);
+  return await limiter.retryAfterMs(ipKey(ctx), limiter.limit * service.settings.ipCapFactor);
 }
 
 /** The refusal past the hard cap: 429 with Retry-After, whatever the request carries. */

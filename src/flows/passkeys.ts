@@ -133,7 +133,7 @@ export async function finishPasskeyRegistration(
   const requestedName = cleanName(input.name);
   const challenge = await takeChallenge(deps, input.response.response?.clientDataJSON, { purpose: 'registration', accountId: auth.account.id, binding: auth.session.id });
   if (!challenge) throw new PassdeskError('PASSKEY_CHALLENGE_INVALID');
-  let info;
+  let info: Awaited<ReturnType<typeof verifyRegistrationResponse>>['registrationInfo'] | null;
   try {
     const v = await verifyRegistrationResponse({
       response: input.response,
@@ -285,7 +285,7 @@ export async function signInWithPasskey(
   const v = await verifyAssertion(deps, passkey, challenge, input.response, { requireUserVerification: true });
   if (!v.ok) return fail(passkey.accountId, v.reason);
   const account = await deps.store.accounts.findAccountById(passkey.accountId);
-  if (!account || account.status !== 'active') {
+  if (account?.status !== 'active') {
     deps.observe?.signIn?.('disabled');
     return fail(account?.id ?? null, 'disabled');
   }

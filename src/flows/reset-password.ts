@@ -171,7 +171,7 @@ async function sendResetEmail(deps: FlowDeps, emailNormalized: string, ctx: Requ
   }
   const account = await deps.store.accounts.findAccountByEmail(emailNormalized);
   // Unknown and disabled addresses get nothing; the answer was the same already.
-  if (!account || account.status !== 'active') return;
+  if (account?.status !== 'active') return;
   // Only links that still work count (see the top of this file): a stranger cannot use the cap up to lock the owner out.
   if ((await deps.store.passwordResets.countLiveResetsSince(account.id, now - RESET_THROTTLE_WINDOW_MS, now)) >= RESET_MAX_PER_ACCOUNT) return;
   // Asked before the transaction: on SQLite a read outside it would wait for the transaction's connection for ever.
@@ -264,7 +264,7 @@ export async function describeResetFlow(deps: FlowDeps, flowId: string): Promise
   const flow = await deps.store.passwordResets.findVerifiedReset(hashToken(flowId), deps.clock.now());
   if (!flow) return null;
   const account = await deps.store.accounts.findAccountById(flow.accountId);
-  if (!account || account.status !== 'active') return null;
+  if (account?.status !== 'active') return null;
   return { ...(await flowView(deps, flowId, await remainingRequirements(deps, flow, account), account.id)), email: account.email };
 }
 
@@ -354,7 +354,7 @@ export async function completePasswordReset(
   const flow = await deps.store.passwordResets.findVerifiedReset(flowHash, now);
   if (!flow) throw new PassdeskError('RESET_FLOW_INVALID');
   const account = await deps.store.accounts.findAccountById(flow.accountId);
-  if (!account || account.status !== 'active') throw new PassdeskError('RESET_FLOW_INVALID');
+  if (account?.status !== 'active') throw new PassdeskError('RESET_FLOW_INVALID');
   const remaining = await remainingRequirements(deps, flow, account);
   if (remaining.includes(SECOND_METHOD_REQUIREMENT)) throw new PassdeskError('RESET_SECOND_METHOD_REQUIRED', undefined, { requires: remaining });
   if (remaining.includes(SECOND_FACTOR_REQUIREMENT)) throw new PassdeskError('RESET_FACTOR_REQUIRED', undefined, { requires: remaining, methods: await secondFactorMethods(deps, account.id) });

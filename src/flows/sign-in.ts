@@ -187,7 +187,7 @@ export async function signIn(
 
     const account = await deps.store.accounts.findAccountByEmail(emailNormalized);
 
-    if (!account || !account.passwordHash) {
+    if (!account?.passwordHash) {
       await deps.hasher.verifyDummy(input.password);
       observe(account ? 'no_password' : 'unknown_account');
       throw attempt.failed(account);

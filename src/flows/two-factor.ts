@@ -204,10 +204,10 @@ export interface SecondFactorResult extends IssuedSession {
 async function pendingFlow(deps: FlowDeps, flowId: string, now: number): Promise<{ idHash: string; account: Account }> {
   const idHash = hashToken(flowId);
   const flow = await deps.store.twoFactor.findSecondFactorFlow(idHash);
-  if (!flow || flow.state !== 'pending' || now >= flow.expiresAt) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
+  if (flow?.state !== 'pending' || now >= flow.expiresAt) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
   const account = await deps.store.accounts.findAccountById(flow.accountId);
   // A report ("this wasn't me") ends pending sign-ins; one that began just before it ends here too.
-  if (!account || account.status !== 'active' || isReported(account)) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
+  if (account?.status !== 'active' || isReported(account)) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
   // The flow stands for a password that was right when it started: a change or reset since then ends it.
   if (account.passwordChangedAt !== null && account.passwordChangedAt > flow.createdAt) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
   return { idHash, account };

@@ -23,7 +23,7 @@ function withoutUnusedSchemas(doc: ReturnType<typeof jsonSchemaTransformObject>)
   const schemas = components.schemas ?? {};
   const used = new Set<string>();
   const visit = (value: unknown): void => {
-    if (Array.isArray(value)) return value.forEach(visit);
+    if (Array.isArray(value)) return void value.forEach(visit);
     if (value === null || typeof value !== 'object') return;
     for (const [key, item] of Object.entries(value)) {
       const name = key === '$ref' && typeof item === 'string' ? /^#\/components\/schemas\/(.+)$/.exec(item)?.[1] : undefined;
@@ -65,8 +65,8 @@ export function lazyChildLogger(logger: FastifyBaseLogger, bindings: Record<stri
   } as unknown as Record<LogMethod, (...args: unknown[]) => void> & FastifyBaseLogger;
   for (const method of LOG_METHODS) {
     lazy[method] = (...args: unknown[]): void => {
-      if (child) return (child[method] as (...a: unknown[]) => void)(...args);
-      if (enabled(method)) (real()[method] as (...a: unknown[]) => void)(...args);
+      if (child) (child[method] as (...a: unknown[]) => void)(...args);
+      else if (enabled(method)) (real()[method] as (...a: unknown[]) => void)(...args);
     };
   }
   return lazy;

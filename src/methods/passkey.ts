@@ -109,7 +109,7 @@ export async function verifyAssertion(
   o: { requireUserVerification: boolean },
 ): Promise<Verified> {
   const w = webauthn(deps);
-  let info;
+  let info: Awaited<ReturnType<typeof verifyAuthenticationResponse>>['authenticationInfo'] | null;
   try {
     const v = await verifyAuthenticationResponse({
       response,

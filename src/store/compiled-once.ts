@@ -9,7 +9,8 @@ import type { CompiledQuery, Compilable, Kysely } from 'kysely';
  * marker for the argument, so the SQL text (and SQLite's cached statement) is the same every time.
  */
 export function compiledOnce<Row, Arg extends string | number>(
-  db: Kysely<any>, // eslint-disable-line @typescript-eslint/no-explicit-any -- any database; the row type comes from `build`
+  // biome-ignore lint/suspicious/noExplicitAny: any database; the row type comes from `build`
+  db: Kysely<any>,
   build: (arg: Arg) => Compilable<Row>,
 ): (arg: Arg) => Promise<Row[]> {
   let compiled: CompiledQuery<Row> | undefined;

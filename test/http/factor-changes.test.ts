@@ -134,7 +134,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         await appStore.sessions.revokeSession(sessionId, { accountId: id, now: t.clock.now(), reason: 'sign-out' });
         return original(fn);
       }) as typeof original;
-      let res;
+      let res: Awaited<ReturnType<typeof c.post>>;
       try {
         res = await c.post('/api/v1/session/reauthenticate', { method: 'recovery_code', code: recoveryCodes[0]! });
       } finally {
@@ -168,7 +168,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       t.clock.advance(PASSKEY_CHALLENGE_TTL_MS + 1);
       // Earlier tests' challenges expired too: sweeps of 3 run until none is left, never more than 3 at once.
       const swept: number[] = [];
-      for (let n = -1; n !== 0;) swept.push(n = await sweepExpiredPasskeyChallenges(t.app.deps, { limit: 3 }));
+      for (let n = -1; n !== 0; ) {
+        n = await sweepExpiredPasskeyChallenges(t.app.deps, { limit: 3 });
+        swept.push(n);
+      }
       assert.equal(swept[0], 3, 'at most the limit per sweep');
       assert.ok(swept.every((n) => n <= 3) && swept.reduce((a, b) => a + b, 0) >= 5, String(swept));
       for (const id of ids) assert.equal(await t.store.passkeys.findChallenge(id), null, 'every expired challenge is gone');

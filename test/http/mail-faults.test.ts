@@ -343,7 +343,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         let seen = 0;
         let heldOne!: () => void;
         const reached = new Promise<void>((resolve) => { heldOne = resolve; });
-        smtp.holdData = () => (++seen === 1 ? Promise.resolve() : (heldOne(), released));
+        smtp.holdData = () => {
+          if (++seen === 1) return Promise.resolve();
+          heldOne();
+          return released;
+        };
         let marks = 0;
         const flaky = { ...store, outbox: { ...store.outbox, markMessageSent: async (...a: Parameters<Store['outbox']['markMessageSent']>) => {
           if (++marks === 1) throw new Error('connection terminated');

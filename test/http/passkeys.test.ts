@@ -3,7 +3,7 @@
 // and a password reset proven with a passkey.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, errorCode, PASSWORD, TestClient, type TestApp } from '../helpers/app.js';
+import { startTestApp, errorCode, PASSWORD, type TestClient, type TestApp } from '../helpers/app.js';
 import { otherKey, SoftAuthenticator } from '../helpers/webauthn.js';
 import { totpCode } from '../helpers/totp.js';
 import { PASSKEY_CHALLENGE_TTL_MS } from '../../src/flows/passkeys.js';

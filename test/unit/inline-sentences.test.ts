@@ -34,6 +34,7 @@ describe('sentences live in the catalog', () => {
       'Enter the code.',
       'not valid',
       'this device',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the source text the scanner must find, placeholder and all
       'at most ${o.max} characters',
       'required',
       'the 8-digit code from the email',

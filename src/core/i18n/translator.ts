@@ -42,10 +42,10 @@ export interface Translator {
   /** The same with values not checked by type (ids chosen at run time, e.g. per notice); a missing value throws. */
   format(id: MessageId, values?: Readonly<Record<string, MessageValue>>): string;
   /**
-   * For markup (HTML): the message's own text and every string value pass through `escape`; Markup values
+   * For markup (HTML): the message's own text and every string value pass through `escapeText`; Markup values
    * are placed as they are; each <tag>…</tag> of the message is built by the TagFormatter of that name.
    */
-  markup(id: MessageId, values: Readonly<Record<string, MessageValue | Markup | TagFormatter>>, escape: (text: string) => string): string;
+  markup(id: MessageId, values: Readonly<Record<string, MessageValue | Markup | TagFormatter>>, escapeText: (text: string) => string): string;
   number(n: number): string;
   /** A moment in UTC, as the language writes it (format.dateTime). */
   dateTime(ms: number, o?: { seconds?: boolean }): string;
@@ -59,14 +59,14 @@ const PLURAL = 6;
 const TAG = 8;
 
 /** A copy of the AST with every literal run of text escaped, so only values and tags carry markup. */
-function escapeLiterals(ast: Ast, escape: (text: string) => string): Ast {
+function escapeLiterals(ast: Ast, escapeText: (text: string) => string): Ast {
   return ast.map((el) => {
-    if (el.type === LITERAL) return { ...el, value: escape(el.value) };
+    if (el.type === LITERAL) return { ...el, value: escapeText(el.value) };
     if (el.type === SELECT || el.type === PLURAL) {
-      const options = Object.fromEntries(Object.entries(el.options).map(([k, o]) => [k, { ...o, value: escapeLiterals(o.value, escape) }]));
+      const options = Object.fromEntries(Object.entries(el.options).map(([k, o]) => [k, { ...o, value: escapeLiterals(o.value, escapeText) }]));
       return { ...el, options } as typeof el;
     }
-    if (el.type === TAG) return { ...el, children: escapeLiterals(el.children, escape) };
+    if (el.type === TAG) return { ...el, children: escapeLiterals(el.children, escapeText) };
     return el;
   }) as Ast;
 }
@@ -105,20 +105,20 @@ export function translator(locale: Locale = DEFAULT_LOCALE): Translator {
     format(id, values) {
       return joinParts(compile(id).format(values));
     },
-    markup(id, values, escape) {
-      let cache = escapedByFn.get(escape);
+    markup(id, values, escapeText) {
+      let cache = escapedByFn.get(escapeText);
       if (!cache) {
         cache = new Map();
-        escapedByFn.set(escape, cache);
+        escapedByFn.set(escapeText, cache);
       }
       let f = cache.get(id);
       if (!f) {
-        f = new IntlMessageFormat(escapeLiterals(compile(id).getAst(), escape), locale);
+        f = new IntlMessageFormat(escapeLiterals(compile(id).getAst(), escapeText), locale);
         cache.set(id, f);
       }
       const prepared: Record<string, MessageValue | ((chunks: unknown[]) => string)> = {};
       for (const [name, value] of Object.entries(values)) {
-        if (typeof value === 'string') prepared[name] = escape(value);
+        if (typeof value === 'string') prepared[name] = escapeText(value);
         else if (typeof value === 'function') prepared[name] = (chunks) => value(chunks.map(String).join(''));
         else if (typeof value === 'number') prepared[name] = value;
         else prepared[name] = value.markup;

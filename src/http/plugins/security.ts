@@ -45,7 +45,7 @@ export function registerSecurity(app: FastifyInstance, ctx: HttpContext): void {
     if (isCrossSite(request, ctx)) throw new PassdeskError('CSRF_FAILED');
   });
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', async (_request, reply, payload) => {
     const type = String(reply.getHeader('content-type') ?? '');
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');

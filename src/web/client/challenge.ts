@@ -38,7 +38,7 @@ function run(field: HTMLInputElement, form: HTMLFormElement, workerUrl: string):
       function finish(result: { ok: true; value: Solution } | { ok: false; error: Error }): void {
         if (done) return;
         done = true;
-        workers.forEach((w) => w.terminate());
+        for (const w of workers) w.terminate();
         if (result.ok) resolve(result.value);
         else reject(result.error);
       }

@@ -21,7 +21,7 @@ interface SignedIn {
 }
 
 const W = window.SimpleWebAuthnBrowser;
-if (W && W.browserSupportsWebAuthn()) start(W);
+if (W?.browserSupportsWebAuthn()) start(W);
 
 function start(webauthn: typeof SimpleWebAuthnBrowser): void {
   const errorBox = document.getElementById('passkey-error');
