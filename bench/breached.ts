@@ -61,14 +61,20 @@ async function runCli(args: string[], env: Record<string, string>): Promise<{ se
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
   let peak: number | null = null;
   const sample = (): void => {
     try {
       const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
       if (m) peak = Math.max(peak ?? 0, Number(m[1]) * 1024);
-    } catch { /* not Linux, or already gone */ }
+    } catch {
+      /* not Linux, or already gone */
+    }
   };
   const timer = setInterval(sample, 20);
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
@@ -151,12 +157,21 @@ async function main(): Promise<void> {
     };
     const rows: Array<[string, string]> = [
       ['Hashes (lines; distinct)', `${LINES.toLocaleString('en')}; ${entries.toLocaleString('en')}`],
-      ['Import time: the CLI process (the import itself)', `${results.importSeconds} s (${results.importOwnSeconds} s); ${results.importLinesPerSecond.toLocaleString('en')} lines/s, input ${mib(sourceBytes)} MiB`],
-      ['Import peak RSS (the CLI alone: `passdesk config keys`)', results.importPeakRssBytes === null || baseline.peakRssBytes === null
-        ? 'n/a (needs /proc)'
-        : `${mib(results.importPeakRssBytes)} MiB (${mib(baseline.peakRssBytes)} MiB; the import adds ${mib(results.importPeakRssBytes - baseline.peakRssBytes)} MiB)`],
+      [
+        'Import time: the CLI process (the import itself)',
+        `${results.importSeconds} s (${results.importOwnSeconds} s); ${results.importLinesPerSecond.toLocaleString('en')} lines/s, input ${mib(sourceBytes)} MiB`,
+      ],
+      [
+        'Import peak RSS (the CLI alone: `passdesk config keys`)',
+        results.importPeakRssBytes === null || baseline.peakRssBytes === null
+          ? 'n/a (needs /proc)'
+          : `${mib(results.importPeakRssBytes)} MiB (${mib(baseline.peakRssBytes)} MiB; the import adds ${mib(results.importPeakRssBytes - baseline.peakRssBytes)} MiB)`,
+      ],
       ['Bytes per hash on disk (goal ≤ 9)', `${results.bytesPerEntry} (${(setBytes / 2 ** 20).toFixed(1)} MiB)`],
-      [`Lookup p50 / p99 / max, warm, ${queries.length.toLocaleString('en')} (half present) (goal p99 < 0.2 ms)`, `${results.lookupP50Ms} / ${results.lookupP99Ms} / ${results.lookupMaxMs} ms`],
+      [
+        `Lookup p50 / p99 / max, warm, ${queries.length.toLocaleString('en')} (half present) (goal p99 < 0.2 ms)`,
+        `${results.lookupP50Ms} / ${results.lookupP99Ms} / ${results.lookupMaxMs} ms`,
+      ],
       ['check() p50 / p99 (NFC + SHA-1 + lookup, 20,000 absent)', `${results.checkP50Ms} / ${results.checkP99Ms} ms`],
     ];
     const width = Math.max(...rows.map(([k]) => k.length));

@@ -60,13 +60,17 @@ async function startSink(): Promise<Sink> {
       const deadline = Date.now() + timeoutMs;
       while (accepted.size < n) {
         if (Date.now() > deadline) throw new Error(`sink got ${accepted.size} of ${n} messages in time`);
-        await new Promise<void>((resolve) => { waiters.push(resolve); setTimeout(resolve, 100); });
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 100);
+        });
       }
     },
-    stop: () => new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      process.kill(child.pid!, 'SIGTERM');
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        process.kill(child.pid!, 'SIGTERM');
+      }),
   };
 }
 
@@ -108,11 +112,18 @@ async function runBackend(backend: 'sqlite' | 'postgres', sink: Sink): Promise<B
   }
   const store: Store = openStore(url);
   await store.migrate();
-  const transport = createSmtpTransport({ url: `smtp://127.0.0.1:${sink.port}`, security: 'none', from: '"Bench Org" <no-reply@id.example.org>', maxConnections: Number(process.env.BENCH_MAIL_CONNECTIONS ?? 4) });
+  const transport = createSmtpTransport({
+    url: `smtp://127.0.0.1:${sink.port}`,
+    security: 'none',
+    from: '"Bench Org" <no-reply@id.example.org>',
+    maxConnections: Number(process.env.BENCH_MAIL_CONNECTIONS ?? 4),
+  });
   const worker = createOutboxWorker({ store, transport, clock: systemClock, bodies, owner: `bench-${backend}`, maxAttempts: 3, retryBaseMs: 1000 });
   try {
     // Warm-up: connections open, statements prepared.
-    const warm = await store.transaction((tx) => queueMessage(tx, queueDeps, { to: 'warm@example.org', accountId: null, template: 'bench', content: content(0) }));
+    const warm = await store.transaction((tx) =>
+      queueMessage(tx, queueDeps, { to: 'warm@example.org', accountId: null, template: 'bench', content: content(0) }),
+    );
     await worker.drain();
     await sink.waitForCount(sink.accepted.size, 1000);
     void warm;
@@ -142,7 +153,9 @@ async function runBackend(backend: 'sqlite' | 'postgres', sink: Sink): Promise<B
     worker.start();
     const delays: number[] = [];
     for (let i = 0; i < LATENCY_SAMPLES; i++) {
-      const q = await store.transaction((tx) => queueMessage(tx, queueDeps, { to: `idle${i}@example.org`, accountId: null, template: 'bench', content: rendered }));
+      const q = await store.transaction((tx) =>
+        queueMessage(tx, queueDeps, { to: `idle${i}@example.org`, accountId: null, template: 'bench', content: rendered }),
+      );
       const committedAt = Date.now();
       const deadline = committedAt + 5000;
       while (!sink.accepted.has(q.messageId)) {
@@ -157,7 +170,12 @@ async function runBackend(backend: 'sqlite' | 'postgres', sink: Sink): Promise<B
     delays.sort((a, b) => a - b);
     return {
       backend,
-      throughput: { messages: THROUGHPUT_MESSAGES, seconds: Math.round(seconds * 100) / 100, perSecond: Math.round(THROUGHPUT_MESSAGES / seconds), cpuPerMessageUs },
+      throughput: {
+        messages: THROUGHPUT_MESSAGES,
+        seconds: Math.round(seconds * 100) / 100,
+        perSecond: Math.round(THROUGHPUT_MESSAGES / seconds),
+        cpuPerMessageUs,
+      },
       latency: { samples: delays.length, p50Ms: percentile(delays, 50), p99Ms: percentile(delays, 99), maxMs: delays[delays.length - 1]! },
     };
   } finally {
@@ -189,7 +207,9 @@ try {
   await sink.stop();
 }
 
-const rows: Array<[string, string, string, string]> = [['Backend', 'Outbox → SMTP sink (goal ≥ 300/s)', 'Commit → acceptance p50 / p99 / max, idle (goal p99 < 1 s)', 'Goals']];
+const rows: Array<[string, string, string, string]> = [
+  ['Backend', 'Outbox → SMTP sink (goal ≥ 300/s)', 'Commit → acceptance p50 / p99 / max, idle (goal p99 < 1 s)', 'Goals'],
+];
 for (const r of results) {
   const ok = r.throughput.perSecond >= 300 && r.latency.p99Ms < 1000;
   rows.push([
@@ -205,18 +225,28 @@ console.log(line(rows[0]!));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows.slice(1)) console.log(line(r));
 
-const stamp = new Date().toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+const stamp = new Date()
+  .toISOString()
+  .replace(/:/g, '-')
+  .replace(/\.\d+Z$/, 'Z');
 const out = {
   when: new Date().toISOString(),
   node: process.version,
   cpus: cpus().length,
   // The development machine is shared: a load above the core count means the figures are low.
   loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
-  settings: { worker: 'the defaults of passdesk serve and passdesk worker (batch 100, 16 in flight, 4 SMTP connections, 250 ms idle poll)', sink: 'smtp-server in a child process on 127.0.0.1' },
+  settings: {
+    worker: 'the defaults of passdesk serve and passdesk worker (batch 100, 16 in flight, 4 SMTP connections, 250 ms idle poll)',
+    sink: 'smtp-server in a child process on 127.0.0.1',
+  },
   results,
 };
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 writeFileSync(join(ROOT, `bench/results/mail-${stamp}.json`), JSON.stringify(out, null, 2) + '\n');
 writeFileSync(join(ROOT, 'bench/results/mail-latest.json'), JSON.stringify(out, null, 2) + '\n');
-console.log(`\nload average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores (a shared machine: figures under load are low)`);
+console.log(
+  `\nload average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} on ${cpus().length} cores (a shared machine: figures under load are low)`,
+);
 console.log(`written to bench/results/mail-${stamp}.json`);

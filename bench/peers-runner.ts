@@ -47,13 +47,17 @@ async function main(): Promise<void> {
 
   // Functional check of the exact session-check requests the benchmark will fire.
   const sessionCheckRequests = cookies.map((c) => p.sessionCheckRequest(c));
-  await mapLimit(sessionCheckRequests.map((r, i) => ({ r, u: users[i]! })), 4, async ({ r, u }) => {
-    const res = await fetch(p.url + r.path, { method: r.method, headers: r.headers });
-    const body = (await res.json().catch(() => null)) as { user?: { email?: string } } | null;
-    if (res.status !== 200 || body?.user?.email !== u.email) {
-      throw new Error(`get-session for ${u.email} answered ${res.status} ${JSON.stringify(body)}`);
-    }
-  });
+  await mapLimit(
+    sessionCheckRequests.map((r, i) => ({ r, u: users[i]! })),
+    4,
+    async ({ r, u }) => {
+      const res = await fetch(p.url + r.path, { method: r.method, headers: r.headers });
+      const body = (await res.json().catch(() => null)) as { user?: { email?: string } } | null;
+      if (res.status !== 200 || body?.user?.email !== u.email) {
+        throw new Error(`get-session for ${u.email} answered ${res.status} ${JSON.stringify(body)}`);
+      }
+    },
+  );
 
   const ready: PeerReady = {
     url: p.url,

@@ -228,7 +228,10 @@ function cpuUse(a: CpuSnapshot, b: CpuSnapshot): CpuUse | null {
   if (![machine, server, bench].every(Number.isFinite)) return null;
   const r = (x: number): number => Math.round(x * 100) / 100;
   return {
-    machine: r(machine), server: r(server), bench: r(bench), other: r(Math.max(0, machine - server - bench)),
+    machine: r(machine),
+    server: r(server),
+    bench: r(bench),
+    other: r(Math.max(0, machine - server - bench)),
     serverSeconds: r((b.serverTicks - a.serverTicks) / CLK_TCK),
   };
 }
@@ -304,10 +307,12 @@ async function load(spec: LoadSpec): Promise<LoadResult> {
     // Each connection starts at a different user, so the users are spread over the connections.
     setupClient: (client) => {
       const offset = (clientIndex++ * 7) % n;
-      client.setRequests(spec.requests.map((_, i) => {
-        const r = spec.requests[(i + offset) % n]!;
-        return { ...r, headers: { ...r.headers }, ...(spec.spreadIps ? { setupRequest: withNextIp } : {}) };
-      }));
+      client.setRequests(
+        spec.requests.map((_, i) => {
+          const r = spec.requests[(i + offset) % n]!;
+          return { ...r, headers: { ...r.headers }, ...(spec.spreadIps ? { setupRequest: withNextIp } : {}) };
+        }),
+      );
     },
   });
   const ok2xx = result['2xx'];
@@ -372,12 +377,16 @@ async function runPhases(
     const serverCpuUsPerResponse = cpu && responses > 0 ? round((cpu.serverSeconds / responses) * 1e6, 0) : null;
     phases.push({ server: s.name, phase: name, loads, cpuCores: cpu, serverCpuUsPerResponse });
     for (const l of loads) {
-      log(`    ${l.label}: ${fmt(l.perSec)}/s, p50 ${l.latencyMs.p50} ms, p99 ${l.latencyMs.p99} ms` +
-        `${l.valid ? '' : `  INVALID: ${l.invalidReasons.join('; ')}`}`);
+      log(
+        `    ${l.label}: ${fmt(l.perSec)}/s, p50 ${l.latencyMs.p50} ms, p99 ${l.latencyMs.p99} ms` +
+          `${l.valid ? '' : `  INVALID: ${l.invalidReasons.join('; ')}`}`,
+      );
     }
     if (cpu) {
-      log(`    CPU cores: server ${cpu.server}, autocannon ${cpu.bench}, other processes ${cpu.other}; ` +
-        `server CPU per response ${fmt(serverCpuUsPerResponse)} µs`);
+      log(
+        `    CPU cores: server ${cpu.server}, autocannon ${cpu.bench}, other processes ${cpu.other}; ` +
+          `server CPU per response ${fmt(serverCpuUsPerResponse)} µs`,
+      );
     }
     await sleep(DRAIN_MS);
   };
@@ -448,24 +457,34 @@ async function setUpPassdesk(baseUrl: string): Promise<{ signIn: BenchRequest[];
   const json = { 'content-type': 'application/json', origin: baseUrl, 'user-agent': USER_AGENT };
   await mapLimit(users, 4, async (u) => {
     const res = await fetch(`${baseUrl}/api/v1/accounts`, {
-      method: 'POST', headers: json, body: JSON.stringify({ email: u.email, password: u.password, displayName: u.name }),
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ email: u.email, password: u.password, displayName: u.name }),
     });
     const text = await res.text();
     if (res.status !== 201) throw new Error(`Passdesk sign-up ${u.email}: ${res.status} ${text}`);
   });
   const signIn: BenchRequest[] = users.map((u) => ({
-    method: 'POST', path: '/api/v1/sessions', headers: json, body: JSON.stringify({ email: u.email, password: u.password }),
+    method: 'POST',
+    path: '/api/v1/sessions',
+    headers: json,
+    body: JSON.stringify({ email: u.email, password: u.password }),
   }));
   // One real session per user, from the exact request autocannon will send.
   const cookies = await mapLimit(signIn, 4, async (r, i) => {
     const res = await fetch(baseUrl + r.path, { method: r.method, headers: r.headers, body: r.body ?? null });
     const text = await res.text();
-    const cookie = res.headers.getSetCookie().map((c) => c.split(';', 1)[0]!).find((c) => c.startsWith('__Host-passdesk-session='));
+    const cookie = res.headers
+      .getSetCookie()
+      .map((c) => c.split(';', 1)[0]!)
+      .find((c) => c.startsWith('__Host-passdesk-session='));
     if (res.status !== 201 || !cookie) throw new Error(`Passdesk sign-in ${users[i]!.email}: ${res.status} ${text}`);
     return cookie;
   });
   const sessionCheck: BenchRequest[] = cookies.map((cookie) => ({
-    method: 'GET', path: '/api/v1/session', headers: { cookie, 'user-agent': USER_AGENT },
+    method: 'GET',
+    path: '/api/v1/session',
+    headers: { cookie, 'user-agent': USER_AGENT },
   }));
   await mapLimit(sessionCheck, 4, async (r, i) => {
     const res = await fetch(baseUrl + r.path, { headers: r.headers });
@@ -491,7 +510,10 @@ function countResetWork(file: string): { flows: number; emails: number } | null 
     const db = new SQLite(file, { readonly: true, fileMustExist: true });
     try {
       const count = (sql: string): number => Number((db.prepare(sql).get() as { n: number }).n);
-      return { flows: count('select count(*) as n from password_resets'), emails: count(`select count(*) as n from outbox where template = 'password-reset-requested'`) };
+      return {
+        flows: count('select count(*) as n from password_resets'),
+        emails: count(`select count(*) as n from outbox where template = 'password-reset-requested'`),
+      };
     } finally {
       db.close();
     }
@@ -514,11 +536,23 @@ async function benchPassdesk(tmp: string, log: (line: string) => void, argonPara
     const resetOf = (email: string): BenchRequest => ({ method: 'POST', path: '/api/v1/password/reset', headers: json, body: JSON.stringify({ email }) });
     const known = Array.from({ length: USERS }, (_, i) => resetOf(benchUser(i).email));
     const unknown = Array.from({ length: USERS }, (_, i) => resetOf(`nobody-${String(i).padStart(3, '0')}@example.com`));
-    const { phases, hash } = await runPhases({ name: 'passdesk', pid: child.pid, url, signIn, sessionCheck, trivial }, log, () => timeArgon2(argonParams), async (phase) => {
-      // Known and unknown addresses at once, each load on its own connections, so each has its own latency figures.
-      const spec = (label: string, requests: BenchRequest[]): LoadSpec => ({ label, url, requests, connections: RESET_CONNECTIONS, durationS: PHASE_S, spreadIps: true });
-      await phase('reset', [spec('reset known', known), spec('reset unknown', unknown)]);
-    });
+    const { phases, hash } = await runPhases(
+      { name: 'passdesk', pid: child.pid, url, signIn, sessionCheck, trivial },
+      log,
+      () => timeArgon2(argonParams),
+      async (phase) => {
+        // Known and unknown addresses at once, each load on its own connections, so each has its own latency figures.
+        const spec = (label: string, requests: BenchRequest[]): LoadSpec => ({
+          label,
+          url,
+          requests,
+          connections: RESET_CONNECTIONS,
+          durationS: PHASE_S,
+          spreadIps: true,
+        });
+        await phase('reset', [spec('reset known', known), spec('reset unknown', unknown)]);
+      },
+    );
     if (child.hasExited) throw new Error(`passdesk exited during the run:\n  ${child.tail.join('\n  ')}`);
     return { phases, hash, rssMb: peakRssMb(child.pid), resetWork: countResetWork(join(dataDir, 'passdesk.sqlite')) };
   } finally {
@@ -546,7 +580,9 @@ async function benchBetterAuth(tmp: string, log: (line: string) => void): Promis
     const withUa = (r: BenchRequest): BenchRequest => ({ ...r, headers: { ...r.headers, 'user-agent': USER_AGENT } });
     const { phases, hash } = await runPhases(
       {
-        name: 'better-auth', pid: child.pid, url: peer.url,
+        name: 'better-auth',
+        pid: child.pid,
+        url: peer.url,
         signIn: peer.signInRequests.map(withUa),
         sessionCheck: peer.sessionCheckRequests.map(withUa),
         trivial: { method: 'GET', path: '/api/auth/ok', headers: { 'user-agent': USER_AGENT } },
@@ -602,12 +638,14 @@ async function timeHash(algorithm: string, params: Record<string, number>, once:
   const parallelTotal = 4 * CORES * 2;
   let started = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: 2 * CORES }, async () => {
-    while (started < parallelTotal) {
-      started++;
-      await once();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 2 * CORES }, async () => {
+      while (started < parallelTotal) {
+        started++;
+        await once();
+      }
+    }),
+  );
   const parallelPerSec = parallelTotal / ((performance.now() - t0) / 1000);
   return {
     algorithm,
@@ -628,24 +666,36 @@ interface Argon2Params {
 }
 
 function describeHash(h: HashTiming): string {
-  return `${h.algorithm} ${JSON.stringify(h.params)}: median of ${h.samples} ${h.medianMs} ms (min ${h.minMs}, max ${h.maxMs}) → ` +
-    `limit ${CORES} ÷ median = ${fmt(h.limitPerSec, 1)}/s; ${2 * CORES} at a time: ${fmt(h.parallelPerSec, 1)}/s`;
+  return (
+    `${h.algorithm} ${JSON.stringify(h.params)}: median of ${h.samples} ${h.medianMs} ms (min ${h.minMs}, max ${h.maxMs}) → ` +
+    `limit ${CORES} ÷ median = ${fmt(h.limitPerSec, 1)}/s; ${2 * CORES} at a time: ${fmt(h.parallelPerSec, 1)}/s`
+  );
 }
 
 async function timeArgon2(params: Argon2Params): Promise<HashTiming> {
   const options = { algorithm: 2 as Algorithm /* argon2id */, memoryCost: params.memoryKib, timeCost: params.iterations, parallelism: params.parallelism };
   let i = 0;
   return timeHash('argon2id (@node-rs/argon2)', { m: params.memoryKib, t: params.iterations, p: params.parallelism }, () =>
-    argon2Hash(`${benchUser(i++ % USERS).password}`, options));
+    argon2Hash(`${benchUser(i++ % USERS).password}`, options),
+  );
 }
 
 /** Better Auth's default: @better-auth/utils/password on Node = node:crypto scrypt N=16384 r=16 p=1 dkLen=64. */
 async function timeScrypt(): Promise<HashTiming> {
-  const N = 16384, r = 16, p = 1, dkLen = 64;
-  const once = (): Promise<Buffer> => new Promise((res, rej) => {
-    scryptCb('bench-password-correct-horse-battery-staple'.normalize('NFKC'), randomBytes(16).toString('hex'), dkLen,
-      { N, r, p, maxmem: 128 * N * r * 2 }, (err, key) => (err ? rej(err) : res(key)));
-  });
+  const N = 16384,
+    r = 16,
+    p = 1,
+    dkLen = 64;
+  const once = (): Promise<Buffer> =>
+    new Promise((res, rej) => {
+      scryptCb(
+        'bench-password-correct-horse-battery-staple'.normalize('NFKC'),
+        randomBytes(16).toString('hex'),
+        dkLen,
+        { N, r, p, maxmem: 128 * N * r * 2 },
+        (err, key) => (err ? rej(err) : res(key)),
+      );
+    });
   return timeHash('scrypt (node:crypto)', { N, r, p, dkLen }, once);
 }
 
@@ -714,8 +764,10 @@ async function main(): Promise<number> {
       fastify: packageVersion('fastify'),
     },
   };
-  log(`Passdesk benchmark — ${startedAt.toISOString()} — Node ${environment.node}, ${CORES} × ${environment.cpuModel}, ` +
-    `load average ${environment.loadAverageAtStart.join(' ')}`);
+  log(
+    `Passdesk benchmark — ${startedAt.toISOString()} — Node ${environment.node}, ${CORES} × ${environment.cpuModel}, ` +
+      `load average ${environment.loadAverageAtStart.join(' ')}`,
+  );
 
   const quiet = await waitForQuiet(log, 5);
 
@@ -762,8 +814,10 @@ async function main(): Promise<number> {
   const ratioOf = (a: number | null, b: number | null): number | null => (a !== null && b !== null && b > 0 ? round(a / b, 2) : null);
   const row = (
     measure: string,
-    a: number | null, aLoad: LoadResult | null | undefined,
-    b: number | null, bLoad: LoadResult | null | undefined,
+    a: number | null,
+    aLoad: LoadResult | null | undefined,
+    b: number | null,
+    bLoad: LoadResult | null | undefined,
     opts: { digits?: number; ratio?: boolean; goal?: string; pass?: (x: number) => boolean; suffix?: string } = {},
   ): void => {
     const invalid = (aLoad && !aLoad.valid) || (bLoad && !bLoad.valid);
@@ -786,41 +840,123 @@ async function main(): Promise<number> {
 
   row(`Password hash, median of ${HASH_SAMPLES} (ms)`, argon2.medianMs, null, scrypt.medianMs, null, { digits: 1, ratio: true });
   row(`Hash-bound limit: ${CORES} cores ÷ median (/s)`, argon2.limitPerSec, null, scrypt.limitPerSec, null, { digits: 1, ratio: true });
-  row(`Sign-ins/s (c=${SIGN_IN_CONNECTIONS}, ${PHASE_S} s)`, v(pdSignIn, (l) => l.perSec), pdSignIn, v(baSignIn, (l) => l.perSec), baSignIn, { digits: 1, ratio: true });
-  row('Sign-in latency p50 (ms)', v(pdSignIn, (l) => l.latencyMs.p50), pdSignIn, v(baSignIn, (l) => l.latencyMs.p50), baSignIn);
-  row('Sign-in latency p99 (ms)', v(pdSignIn, (l) => l.latencyMs.p99), pdSignIn, v(baSignIn, (l) => l.latencyMs.p99), baSignIn);
+  row(
+    `Sign-ins/s (c=${SIGN_IN_CONNECTIONS}, ${PHASE_S} s)`,
+    v(pdSignIn, (l) => l.perSec),
+    pdSignIn,
+    v(baSignIn, (l) => l.perSec),
+    baSignIn,
+    { digits: 1, ratio: true },
+  );
+  row(
+    'Sign-in latency p50 (ms)',
+    v(pdSignIn, (l) => l.latencyMs.p50),
+    pdSignIn,
+    v(baSignIn, (l) => l.latencyMs.p50),
+    baSignIn,
+  );
+  row(
+    'Sign-in latency p99 (ms)',
+    v(pdSignIn, (l) => l.latencyMs.p99),
+    pdSignIn,
+    v(baSignIn, (l) => l.latencyMs.p99),
+    baSignIn,
+  );
   row('Sign-ins/s ÷ hash-bound limit', pdRatio, pdSignIn, baRatio, baSignIn, {
-    digits: 2, goal: `≥ ${GOALS.hashBoundRatio}`, pass: (x) => x >= GOALS.hashBoundRatio,
+    digits: 2,
+    goal: `≥ ${GOALS.hashBoundRatio}`,
+    pass: (x) => x >= GOALS.hashBoundRatio,
   });
   // The limit above assumes hashing scales perfectly over the cores; memory-hard hashes on shared vCPUs do
   // not. This row divides by what the cores actually yielded hashing in parallel, in this run.
-  row(`Sign-ins/s ÷ hashing alone, ${2 * CORES} at a time`,
-    pdSignIn ? round(pdSignIn.perSec / argon2.parallelPerSec, 2) : null, pdSignIn,
-    baSignIn ? round(baSignIn.perSec / scrypt.parallelPerSec, 2) : null, baSignIn, { digits: 2 });
-  row(`Session checks/s (c=${SESSION_CONNECTIONS}, ${PHASE_S} s)`, v(pdCheck, (l) => l.perSec), pdCheck, v(baCheck, (l) => l.perSec), baCheck, {
-    ratio: true, goal: `≥ ${fmt(GOALS.sessionChecksPerSec)}`, pass: (x) => x >= GOALS.sessionChecksPerSec,
-  });
-  row('Session check latency p50 (ms)', v(pdCheck, (l) => l.latencyMs.p50), pdCheck, v(baCheck, (l) => l.latencyMs.p50), baCheck);
-  row('Session check latency p99 (ms)', v(pdCheck, (l) => l.latencyMs.p99), pdCheck, v(baCheck, (l) => l.latencyMs.p99), baCheck);
-  row(`Under sign-in load: session check p99 (ms)`, v(pdMixedCheck, (l) => l.latencyMs.p99), pdMixedCheck, v(baMixedCheck, (l) => l.latencyMs.p99), baMixedCheck, {
-    goal: `< ${GOALS.mixedSessionP99Ms}`, pass: (x) => x < GOALS.mixedSessionP99Ms,
-  });
-  row(`Under sign-in load: session checks/s (c=${MIXED_SESSION_CONNECTIONS}, ≤ ${MIXED_SESSION_RATE}/s)`,
-    v(pdMixedCheck, (l) => l.perSec), pdMixedCheck, v(baMixedCheck, (l) => l.perSec), baMixedCheck);
-  row('Under sign-in load: sign-ins/s', v(pdMixedSignIn, (l) => l.perSec), pdMixedSignIn, v(baMixedSignIn, (l) => l.perSec), baMixedSignIn, { digits: 1, ratio: true });
+  row(
+    `Sign-ins/s ÷ hashing alone, ${2 * CORES} at a time`,
+    pdSignIn ? round(pdSignIn.perSec / argon2.parallelPerSec, 2) : null,
+    pdSignIn,
+    baSignIn ? round(baSignIn.perSec / scrypt.parallelPerSec, 2) : null,
+    baSignIn,
+    { digits: 2 },
+  );
+  row(
+    `Session checks/s (c=${SESSION_CONNECTIONS}, ${PHASE_S} s)`,
+    v(pdCheck, (l) => l.perSec),
+    pdCheck,
+    v(baCheck, (l) => l.perSec),
+    baCheck,
+    {
+      ratio: true,
+      goal: `≥ ${fmt(GOALS.sessionChecksPerSec)}`,
+      pass: (x) => x >= GOALS.sessionChecksPerSec,
+    },
+  );
+  row(
+    'Session check latency p50 (ms)',
+    v(pdCheck, (l) => l.latencyMs.p50),
+    pdCheck,
+    v(baCheck, (l) => l.latencyMs.p50),
+    baCheck,
+  );
+  row(
+    'Session check latency p99 (ms)',
+    v(pdCheck, (l) => l.latencyMs.p99),
+    pdCheck,
+    v(baCheck, (l) => l.latencyMs.p99),
+    baCheck,
+  );
+  row(
+    `Under sign-in load: session check p99 (ms)`,
+    v(pdMixedCheck, (l) => l.latencyMs.p99),
+    pdMixedCheck,
+    v(baMixedCheck, (l) => l.latencyMs.p99),
+    baMixedCheck,
+    {
+      goal: `< ${GOALS.mixedSessionP99Ms}`,
+      pass: (x) => x < GOALS.mixedSessionP99Ms,
+    },
+  );
+  row(
+    `Under sign-in load: session checks/s (c=${MIXED_SESSION_CONNECTIONS}, ≤ ${MIXED_SESSION_RATE}/s)`,
+    v(pdMixedCheck, (l) => l.perSec),
+    pdMixedCheck,
+    v(baMixedCheck, (l) => l.perSec),
+    baMixedCheck,
+  );
+  row(
+    'Under sign-in load: sign-ins/s',
+    v(pdMixedSignIn, (l) => l.perSec),
+    pdMixedSignIn,
+    v(baMixedSignIn, (l) => l.perSec),
+    baMixedSignIn,
+    { digits: 1, ratio: true },
+  );
   const pdTrivial = findLoad(pd, 'trivial', 'trivial');
   const baTrivial = findLoad(ba, 'trivial', 'trivial');
-  row(`Reference: trivial endpoint/s (c=${SESSION_CONNECTIONS}, ${TRIVIAL_S} s)`, v(pdTrivial, (l) => l.perSec), pdTrivial, v(baTrivial, (l) => l.perSec), baTrivial, { ratio: true });
+  row(
+    `Reference: trivial endpoint/s (c=${SESSION_CONNECTIONS}, ${TRIVIAL_S} s)`,
+    v(pdTrivial, (l) => l.perSec),
+    pdTrivial,
+    v(baTrivial, (l) => l.perSec),
+    baTrivial,
+    { ratio: true },
+  );
   row('Server CPU per trivial request (µs)', cpuPerOf(pd, 'trivial'), pdTrivial, cpuPerOf(ba, 'trivial'), baTrivial, { ratio: true });
   const cpuPer = cpuPerOf;
   const ms = (x: number | null): number | null => (x === null ? null : round(x / 1000, 1));
   row('Server CPU per sign-in, all threads (ms)', ms(cpuPer(pd, 'sign-in')), pdSignIn, ms(cpuPer(ba, 'sign-in')), baSignIn, { digits: 1, ratio: true });
   row('Server CPU per session check (µs)', cpuPer(pd, 'session-check'), pdCheck, cpuPer(ba, 'session-check'), baCheck, { ratio: true });
   // Both figures are CPU time per response, which a busy machine disturbs far less than throughput.
-  row('Server CPU per session check ÷ per trivial request', ratioOf(cpuPer(pd, 'session-check'), cpuPer(pd, 'trivial')), pdCheck,
-    ratioOf(cpuPer(ba, 'session-check'), cpuPer(ba, 'trivial')), baCheck, {
-      digits: 2, goal: `≤ ${GOALS.checkCpuPerTrivial}`, pass: (x) => x <= GOALS.checkCpuPerTrivial,
-    });
+  row(
+    'Server CPU per session check ÷ per trivial request',
+    ratioOf(cpuPer(pd, 'session-check'), cpuPer(pd, 'trivial')),
+    pdCheck,
+    ratioOf(cpuPer(ba, 'session-check'), cpuPer(ba, 'trivial')),
+    baCheck,
+    {
+      digits: 2,
+      goal: `≤ ${GOALS.checkCpuPerTrivial}`,
+      pass: (x) => x <= GOALS.checkCpuPerTrivial,
+    },
+  );
   row('Server peak RSS (MB)', passdesk.rssMb, null, betterAuth.rssMb, null);
   // Reset requests (Passdesk only: the issue sets no peer for them).
   const pdResetKnown = findLoad(pd, 'reset', 'reset known');
@@ -828,11 +964,31 @@ async function main(): Promise<number> {
   const resetTotal = pdResetKnown && pdResetUnknown ? round(pdResetKnown.perSec + pdResetUnknown.perSec, 0) : null;
   const resetLoad = pdResetKnown && !pdResetKnown.valid ? pdResetKnown : pdResetUnknown;
   row(`Reset requests/s, known + unknown (c=${RESET_CONNECTIONS}+${RESET_CONNECTIONS}, a new IP each)`, resetTotal, resetLoad, null, null, {
-    goal: `≥ ${GOALS.resetRequestsPerSec}`, pass: (x) => x >= GOALS.resetRequestsPerSec,
+    goal: `≥ ${GOALS.resetRequestsPerSec}`,
+    pass: (x) => x >= GOALS.resetRequestsPerSec,
   });
-  row('Reset latency p50, known / unknown (ms)', v(pdResetKnown, (l) => l.latencyMs.p50), pdResetKnown, v(pdResetUnknown, (l) => l.latencyMs.p50), pdResetUnknown);
-  row('Reset latency p99, known / unknown (ms)', v(pdResetKnown, (l) => l.latencyMs.p99), pdResetKnown, v(pdResetUnknown, (l) => l.latencyMs.p99), pdResetUnknown);
-  row('Reset latency mean, known − unknown (ms)', pdResetKnown && pdResetUnknown ? round(pdResetKnown.latencyMs.mean - pdResetUnknown.latencyMs.mean, 2) : null, resetLoad, null, null, { digits: 2 });
+  row(
+    'Reset latency p50, known / unknown (ms)',
+    v(pdResetKnown, (l) => l.latencyMs.p50),
+    pdResetKnown,
+    v(pdResetUnknown, (l) => l.latencyMs.p50),
+    pdResetUnknown,
+  );
+  row(
+    'Reset latency p99, known / unknown (ms)',
+    v(pdResetKnown, (l) => l.latencyMs.p99),
+    pdResetKnown,
+    v(pdResetUnknown, (l) => l.latencyMs.p99),
+    pdResetUnknown,
+  );
+  row(
+    'Reset latency mean, known − unknown (ms)',
+    pdResetKnown && pdResetUnknown ? round(pdResetKnown.latencyMs.mean - pdResetUnknown.latencyMs.mean, 2) : null,
+    resetLoad,
+    null,
+    null,
+    { digits: 2 },
+  );
   row('Server CPU per reset request, incl. the work after the 202 (µs)', cpuPer(pd, 'reset'), resetLoad, null, null);
   row('Reset emails queued in the phase (of flows created)', passdesk.resetWork?.emails ?? null, null, passdesk.resetWork?.flows ?? null, null);
 
@@ -840,7 +996,10 @@ async function main(): Promise<number> {
   const table = rows.map((r) => [r.measure, r.passdesk, r.betterAuth, r.ratio, r.goal, r.status]);
   const widths = headers.map((h, i) => Math.max(h.length, ...table.map((t) => t[i]!.length)));
   const line = (cells: string[]): string =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
 
   const allLoads = [...pd, ...ba].filter((p) => p.phase !== 'warmup').flatMap((p) => p.loads.map((l) => ({ p, l })));
   const invalid = allLoads.filter(({ l }) => !l.valid);
@@ -870,7 +1029,12 @@ async function main(): Promise<number> {
     benchmark: 'passdesk sign-in and session checks vs Better Auth',
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
-    environment: { ...environment, loadAverageAtEnd: os.loadavg().map((x) => round(x, 2)), otherProcessesCoresAtStart: quiet.otherCores, waitedForQuietS: quiet.waitedS },
+    environment: {
+      ...environment,
+      loadAverageAtEnd: os.loadavg().map((x) => round(x, 2)),
+      otherProcessesCoresAtStart: quiet.otherCores,
+      waitedForQuietS: quiet.waitedS,
+    },
     settings: {
       users: USERS,
       phaseSeconds: PHASE_S,
@@ -886,14 +1050,25 @@ async function main(): Promise<number> {
     },
     hashing: { passdesk: argon2, betterAuth: scrypt },
     goals: GOALS,
-    table: rows.map(({ measure, passdesk: p, betterAuth: b, ratio, goal, status, values }) => ({ measure, passdesk: p, betterAuth: b, ratio, goal, status, values })),
+    table: rows.map(({ measure, passdesk: p, betterAuth: b, ratio, goal, status, values }) => ({
+      measure,
+      passdesk: p,
+      betterAuth: b,
+      ratio,
+      goal,
+      status,
+      values,
+    })),
     notes,
     valid: invalid.length === 0,
     phases: { passdesk: passdesk.phases, betterAuth: betterAuth.phases },
   };
   const resultsDir = join(ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
-  const stamp = startedAt.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+  const stamp = startedAt
+    .toISOString()
+    .replace(/:/g, '-')
+    .replace(/\.\d+Z$/, 'Z');
   const body = JSON.stringify(report, null, 2) + '\n';
   writeFileSync(join(resultsDir, `${stamp}.json`), body);
   writeFileSync(join(resultsDir, 'latest.json'), body);

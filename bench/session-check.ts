@@ -22,7 +22,10 @@ import autocannon from 'autocannon';
 import { benchUser, mapLimit, type BenchRequest } from './shared.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const BUILDS = (process.env.BENCH_BUILDS ?? ROOT).split(',').map((p) => resolve(p.trim())).filter(Boolean);
+const BUILDS = (process.env.BENCH_BUILDS ?? ROOT)
+  .split(',')
+  .map((p) => resolve(p.trim()))
+  .filter(Boolean);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS) || 3);
 const PHASE_S = Math.max(1, Number(process.env.BENCH_DURATION) || 5);
 const PROFILE_DIR = process.env.BENCH_CPU_PROF;
@@ -33,9 +36,18 @@ const CONNECTIONS = 50;
 const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
 const CLK_TCK = 100;
 
-interface Server { root: string; url: string; proc: ChildProcess; pid: number; check: BenchRequest[]; trivial: BenchRequest[] }
+interface Server {
+  root: string;
+  url: string;
+  proc: ChildProcess;
+  pid: number;
+  check: BenchRequest[];
+  trivial: BenchRequest[];
+}
 const started = new Set<ChildProcess>();
-process.once('exit', () => { for (const p of started) p.kill('SIGKILL'); });
+process.once('exit', () => {
+  for (const p of started) p.kill('SIGKILL');
+});
 
 async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -60,8 +72,15 @@ async function start(root: string, dataDir: string): Promise<Server> {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PASSDESK_') && k !== 'NODE_OPTIONS') env[k] = v;
   Object.assign(env, {
-    NODE_ENV: 'production', PASSDESK_ENV: 'production', PASSDESK_HOST: '127.0.0.1', PASSDESK_PORT: String(port), PASSDESK_BASE_URL: url,
-    PASSDESK_DATA_DIR: dataDir, PASSDESK_LOG_LEVEL: 'warn', PASSDESK_REGISTRATION: 'open', PASSDESK_TRUST_PROXY: '1',
+    NODE_ENV: 'production',
+    PASSDESK_ENV: 'production',
+    PASSDESK_HOST: '127.0.0.1',
+    PASSDESK_PORT: String(port),
+    PASSDESK_BASE_URL: url,
+    PASSDESK_DATA_DIR: dataDir,
+    PASSDESK_LOG_LEVEL: 'warn',
+    PASSDESK_REGISTRATION: 'open',
+    PASSDESK_TRUST_PROXY: '1',
   });
   const args = [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), 'bin/passdesk.js', 'serve'];
   const proc = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -80,11 +99,18 @@ async function start(root: string, dataDir: string): Promise<Server> {
   const json = { 'content-type': 'application/json', origin: url, 'user-agent': USER_AGENT };
   const users = Array.from({ length: USERS }, (_, i) => benchUser(i));
   const check = await mapLimit(users, 4, async (u): Promise<BenchRequest> => {
-    const up = await fetch(`${url}/api/v1/accounts`, { method: 'POST', headers: json, body: JSON.stringify({ email: u.email, password: u.password, displayName: u.name }) });
+    const up = await fetch(`${url}/api/v1/accounts`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ email: u.email, password: u.password, displayName: u.name }),
+    });
     if (up.status !== 201) throw new Error(`sign-up: ${up.status} ${await up.text()}`);
     const res = await fetch(`${url}/api/v1/sessions`, { method: 'POST', headers: json, body: JSON.stringify({ email: u.email, password: u.password }) });
     await res.arrayBuffer();
-    const cookie = res.headers.getSetCookie().map((c) => c.split(';', 1)[0]!).find((c) => c.startsWith('__Host-passdesk-session='));
+    const cookie = res.headers
+      .getSetCookie()
+      .map((c) => c.split(';', 1)[0]!)
+      .find((c) => c.startsWith('__Host-passdesk-session='));
     if (res.status !== 201 || !cookie) throw new Error(`sign-in: ${res.status}`);
     return { method: 'GET', path: '/api/v1/session', headers: { cookie, 'user-agent': USER_AGENT } };
   });
@@ -94,7 +120,11 @@ async function start(root: string, dataDir: string): Promise<Server> {
 /** Responses over all phases (with the set-up's few): divides a CPU profile's times into per-request costs. */
 let served = 0;
 
-interface Sample { perSec: number; cpuUs: number; p99: number }
+interface Sample {
+  perSec: number;
+  cpuUs: number;
+  p99: number;
+}
 
 async function phase(s: Server, requests: BenchRequest[]): Promise<Sample> {
   const t0 = serverTicks(s.pid);
@@ -104,7 +134,7 @@ async function phase(s: Server, requests: BenchRequest[]): Promise<Sample> {
   if (r.non2xx !== 0 || r.errors !== 0) throw new Error(`${s.root}: ${r.non2xx} non-2xx, ${r.errors} errors`);
   served += responses;
   await sleep(1000);
-  return { perSec: Math.round(r['2xx'] / r.duration), cpuUs: Math.round(((ticks / CLK_TCK) / responses) * 1e6), p99: r.latency.p99 };
+  return { perSec: Math.round(r['2xx'] / r.duration), cpuUs: Math.round((ticks / CLK_TCK / responses) * 1e6), p99: r.latency.p99 };
 }
 
 const median = (xs: number[]): number => {
@@ -128,13 +158,20 @@ async function main(): Promise<void> {
         console.log(`round ${round + 1} ${s.root}: session check ${c.perSec}/s ${c.cpuUs} µs CPU p99 ${c.p99} ms; trivial ${t.perSec}/s ${t.cpuUs} µs`);
       }
     }
-    console.log(`\nmedians over ${ROUNDS} rounds of ${PHASE_S} s, c=${CONNECTIONS}, ${os.availableParallelism()} cores, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    console.log(
+      `\nmedians over ${ROUNDS} rounds of ${PHASE_S} s, c=${CONNECTIONS}, ${os.availableParallelism()} cores, load ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+    );
     for (const [i, s] of servers.entries()) {
       const c = samples[i]!.check;
       const t = samples[i]!.trivial;
       const ratio = median(c.map((x, k) => x.cpuUs / t[k]!.cpuUs));
-      console.log(`${s.root}: session checks ${median(c.map((x) => x.perSec))}/s at ${median(c.map((x) => x.cpuUs))} µs CPU; ` +
-        `trivial ${median(t.map((x) => x.perSec))}/s at ${median(t.map((x) => x.cpuUs))} µs; CPU per check ÷ per trivial ${ratio.toFixed(2)} (goal ≤ 2)`);
+      console.log(
+        `${s.root}: session checks ${median(c.map((x) => x.perSec))}/s at ${median(c.map((x) => x.cpuUs))} µs CPU; ` +
+          `trivial ${median(t.map((x) => x.perSec))}/s at ${median(t.map((x) => x.cpuUs))} µs; CPU per check ÷ per trivial ${ratio.toFixed(2)} (goal ≤ 2)`,
+      );
     }
     if (PROFILE_DIR) console.log(`${served} responses in all phases (for per-request costs in the profiles in ${PROFILE_DIR})`);
   } finally {

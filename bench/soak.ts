@@ -65,9 +65,17 @@ async function freePort(): Promise<number> {
 }
 
 /** What a sign-in cycle's connection carries from the sign-in to the next two requests. */
-interface Ctx { cookie?: string | null }
+interface Ctx {
+  cookie?: string | null;
+}
 
-interface Sample { t: number; rssMb: number; dbMb: number; walMb: number; rows: Record<string, number> }
+interface Sample {
+  t: number;
+  rssMb: number;
+  dbMb: number;
+  walMb: number;
+  rows: Record<string, number>;
+}
 
 function fileMb(path: string): number {
   try {
@@ -109,10 +117,15 @@ async function main(): Promise<number> {
   const tmp = mkdtempSync(join(os.tmpdir(), 'passdesk-soak-'));
   let mails = 0;
   const smtp = new SMTPServer({
-    authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
     onData(stream, _session, callback) {
       stream.on('data', () => {});
-      stream.on('end', () => { mails++; callback(null); });
+      stream.on('end', () => {
+        mails++;
+        callback(null);
+      });
     },
   });
   await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
@@ -123,9 +136,18 @@ async function main(): Promise<number> {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PASSDESK_') && k !== 'NODE_OPTIONS') env[k] = v;
   Object.assign(env, {
-    NODE_ENV: 'production', PASSDESK_ENV: 'production', PASSDESK_HOST: '127.0.0.1', PASSDESK_PORT: String(port), PASSDESK_BASE_URL: url,
-    PASSDESK_DATA_DIR: tmp, PASSDESK_LOG_LEVEL: 'warn', PASSDESK_REGISTRATION: 'open', PASSDESK_TRUST_PROXY: '1',
-    PASSDESK_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, PASSDESK_SMTP_SECURITY: 'none', ...RETENTION_ENV,
+    NODE_ENV: 'production',
+    PASSDESK_ENV: 'production',
+    PASSDESK_HOST: '127.0.0.1',
+    PASSDESK_PORT: String(port),
+    PASSDESK_BASE_URL: url,
+    PASSDESK_DATA_DIR: tmp,
+    PASSDESK_LOG_LEVEL: 'warn',
+    PASSDESK_REGISTRATION: 'open',
+    PASSDESK_TRUST_PROXY: '1',
+    PASSDESK_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+    PASSDESK_SMTP_SECURITY: 'none',
+    ...RETENTION_ENV,
   });
   const server = spawn(process.execPath, ['bin/passdesk.js', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
   const pid = server.pid;
@@ -138,8 +160,12 @@ async function main(): Promise<number> {
     await exited;
     clearTimeout(timer);
   };
-  process.once('SIGINT', () => { void stopServer().finally(() => process.exit(130)); });
-  process.once('exit', () => { if (server.exitCode === null) server.kill('SIGKILL'); });
+  process.once('SIGINT', () => {
+    void stopServer().finally(() => process.exit(130));
+  });
+  process.once('exit', () => {
+    if (server.exitCode === null) server.kill('SIGKILL');
+  });
 
   try {
     for (let i = 0; ; i++) {
@@ -154,9 +180,16 @@ async function main(): Promise<number> {
     const json = { 'content-type': 'application/json', origin: url, 'user-agent': USER_AGENT };
     const users = Array.from({ length: USERS }, (_, i) => benchUser(i));
     const cookieOf = (setCookie: string[] | string | undefined): string | null =>
-      [setCookie ?? []].flat().map((c) => c.split(';', 1)[0]!).find((c) => c.startsWith('__Host-passdesk-session=')) ?? null;
+      [setCookie ?? []]
+        .flat()
+        .map((c) => c.split(';', 1)[0]!)
+        .find((c) => c.startsWith('__Host-passdesk-session=')) ?? null;
     const checks = await mapLimit(users, 4, async (u): Promise<BenchRequest> => {
-      const up = await fetch(`${url}/api/v1/accounts`, { method: 'POST', headers: json, body: JSON.stringify({ email: u.email, password: u.password, displayName: u.name }) });
+      const up = await fetch(`${url}/api/v1/accounts`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ email: u.email, password: u.password, displayName: u.name }),
+      });
       if (up.status !== 201) throw new Error(`sign-up: ${up.status} ${await up.text()}`);
       const res = await fetch(`${url}/api/v1/sessions`, { method: 'POST', headers: json, body: JSON.stringify({ email: u.email, password: u.password }) });
       await res.arrayBuffer();
@@ -171,40 +204,64 @@ async function main(): Promise<number> {
     const sample = (): void => {
       const s: Sample = { t: (Date.now() - t0) / 1000, rssMb: rssMb(pid), dbMb: fileMb(dbFile), walMb: fileMb(`${dbFile}-wal`), rows: rowCounts(dbFile) };
       samples.push(s);
-      console.log(`${s.t.toFixed(0).padStart(6)} s  RSS ${s.rssMb.toFixed(1).padStart(6)} MB  db ${s.dbMb.toFixed(2).padStart(6)} MB  wal ${s.walMb.toFixed(2).padStart(6)} MB  ` +
-        `${TABLES.map((t) => `${t} ${s.rows[t]}`).join('  ')}  mails sent ${mails}`);
+      console.log(
+        `${s.t.toFixed(0).padStart(6)} s  RSS ${s.rssMb.toFixed(1).padStart(6)} MB  db ${s.dbMb.toFixed(2).padStart(6)} MB  wal ${s.walMb.toFixed(2).padStart(6)} MB  ` +
+          `${TABLES.map((t) => `${t} ${s.rows[t]}`).join('  ')}  mails sent ${mails}`,
+      );
     };
-    console.log(`soak: ${DURATION_S} s, sample every ${SAMPLE_S} s; ≤ ${CHECK_RATE} checks/s, ≤ ${SIGNIN_RATE} sign-ins/s, ≤ ${RESET_RATE} resets/s; ` +
-      `server pid ${pid}; retention ${JSON.stringify(RETENTION_ENV)}`);
+    console.log(
+      `soak: ${DURATION_S} s, sample every ${SAMPLE_S} s; ≤ ${CHECK_RATE} checks/s, ≤ ${SIGNIN_RATE} sign-ins/s, ≤ ${RESET_RATE} resets/s; ` +
+        `server pid ${pid}; retention ${JSON.stringify(RETENTION_ENV)}`,
+    );
     sample();
     const sampler = setInterval(sample, SAMPLE_S * 1000);
 
     let ip = 0;
-    const nextIp = (): string => { ip++; return `10.${(ip >> 16) & 255}.${(ip >> 8) & 255}.${ip & 255}`; };
+    const nextIp = (): string => {
+      ip++;
+      return `10.${(ip >> 16) & 255}.${(ip >> 8) & 255}.${ip & 255}`;
+    };
     const signInCycle = users.map((u) => ({ email: u.email, password: u.password }));
     let cycleUser = 0;
     const loads = await Promise.all([
       autocannon({ url, connections: 10, duration: DURATION_S, overallRate: CHECK_RATE, requests: checks }),
       // sign in (a new session), ask who I am with its cookie, sign out (the session ends: retention's work).
       autocannon({
-        url, connections: 2, duration: DURATION_S, overallRate: SIGNIN_RATE * 3,
+        url,
+        connections: 2,
+        duration: DURATION_S,
+        overallRate: SIGNIN_RATE * 3,
         requests: [
           {
-            method: 'POST', path: '/api/v1/sessions', headers: json,
+            method: 'POST',
+            path: '/api/v1/sessions',
+            headers: json,
             setupRequest: (req) => ({ ...req, body: JSON.stringify(signInCycle[cycleUser++ % USERS]) }),
-            onResponse: (_status, _body, context, headers) => { (context as Ctx).cookie = cookieOf(headers?.['set-cookie'] ?? headers?.['Set-Cookie']); },
+            onResponse: (_status, _body, context, headers) => {
+              (context as Ctx).cookie = cookieOf(headers?.['set-cookie'] ?? headers?.['Set-Cookie']);
+            },
           },
-          { method: 'GET', path: '/api/v1/session', setupRequest: (req, context) => ({ ...req, headers: { 'user-agent': USER_AGENT, cookie: String((context as Ctx).cookie) } }) },
-          { method: 'DELETE', path: '/api/v1/session', setupRequest: (req, context) => ({ ...req, headers: { origin: url, 'user-agent': USER_AGENT, cookie: String((context as Ctx).cookie) } }) },
+          {
+            method: 'GET',
+            path: '/api/v1/session',
+            setupRequest: (req, context) => ({ ...req, headers: { 'user-agent': USER_AGENT, cookie: String((context as Ctx).cookie) } }),
+          },
+          {
+            method: 'DELETE',
+            path: '/api/v1/session',
+            setupRequest: (req, context) => ({ ...req, headers: { origin: url, 'user-agent': USER_AGENT, cookie: String((context as Ctx).cookie) } }),
+          },
         ],
       }),
       autocannon({
-        url, connections: 2, duration: DURATION_S, overallRate: RESET_RATE,
-        requests: [
-          ...users.slice(0, 5).map((u) => u.email),
-          ...Array.from({ length: 5 }, (_, i) => `nobody-${i}@example.com`),
-        ].map((email) => ({
-          method: 'POST' as const, path: '/api/v1/password/reset', body: JSON.stringify({ email }),
+        url,
+        connections: 2,
+        duration: DURATION_S,
+        overallRate: RESET_RATE,
+        requests: [...users.slice(0, 5).map((u) => u.email), ...Array.from({ length: 5 }, (_, i) => `nobody-${i}@example.com`)].map((email) => ({
+          method: 'POST' as const,
+          path: '/api/v1/password/reset',
+          body: JSON.stringify({ email }),
           setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...json, 'x-forwarded-for': nextIp() } }),
         })),
       }),
@@ -216,12 +273,17 @@ async function main(): Promise<number> {
     for (const [i, r] of loads.entries()) {
       const bad = r.non2xx + r.errors;
       if (bad > 0) failed = true;
-      console.log(`${names[i]}: ${r.requests.total} requests (${(r.requests.total / r.duration).toFixed(1)}/s), non-2xx ${r.non2xx}, errors ${r.errors}, p99 ${r.latency.p99} ms`);
+      console.log(
+        `${names[i]}: ${r.requests.total} requests (${(r.requests.total / r.duration).toFixed(1)}/s), non-2xx ${r.non2xx}, errors ${r.errors}, p99 ${r.latency.p99} ms`,
+      );
     }
     const half = samples.filter((s) => s.t >= DURATION_S / 2);
     const span = half.length > 1 ? half.at(-1)!.t - half[0]!.t : 0;
     let notFlat = false;
-    for (const [label, pick, floor] of [['RSS', (s: Sample) => s.rssMb, 2], ['database (file + WAL)', (s: Sample) => s.dbMb + s.walMb, 0]] as const) {
+    for (const [label, pick, floor] of [
+      ['RSS', (s: Sample) => s.rssMb, 2],
+      ['database (file + WAL)', (s: Sample) => s.dbMb + s.walMb, 0],
+    ] as const) {
       const points = half.map((s) => ({ t: s.t, y: pick(s) }));
       const mean = points.reduce((a, p) => a + p.y, 0) / Math.max(1, points.length);
       const { slope: perS, stdErr } = points.length > 1 ? fit(points) : { slope: NaN, stdErr: NaN };
@@ -232,8 +294,10 @@ async function main(): Promise<number> {
       const withinNoise = Math.abs(perS) <= 2 * stdErr;
       const flat = points.length > 2 && (small || withinNoise);
       if (!flat) notFlat = true;
-      console.log(`${label}: second half mean ${mean.toFixed(2)} MB, fitted slope ${(perS * 60).toFixed(3)} ± ${(stdErr * 60).toFixed(3)} MB/min ` +
-        `(${change >= 0 ? '+' : ''}${change.toFixed(2)} MB over ${span.toFixed(0)} s): ${!flat ? 'NOT FLAT' : small ? 'FLAT' : 'FLAT within noise (no significant trend; run longer to tighten)'}`);
+      console.log(
+        `${label}: second half mean ${mean.toFixed(2)} MB, fitted slope ${(perS * 60).toFixed(3)} ± ${(stdErr * 60).toFixed(3)} MB/min ` +
+          `(${change >= 0 ? '+' : ''}${change.toFixed(2)} MB over ${span.toFixed(0)} s): ${!flat ? 'NOT FLAT' : small ? 'FLAT' : 'FLAT within noise (no significant trend; run longer to tighten)'}`,
+      );
     }
     const first = samples[0]!;
     const last = samples.at(-1)!;
@@ -247,6 +311,11 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => { process.exitCode = code; },
-  (err: unknown) => { console.error('soak failed:', err instanceof Error ? err.message : err); process.exitCode = 1; },
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error('soak failed:', err instanceof Error ? err.message : err);
+    process.exitCode = 1;
+  },
 );

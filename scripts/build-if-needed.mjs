@@ -15,7 +15,9 @@ function newest(path) {
 }
 
 const inputs = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'scripts/build-assets.mjs'];
-const clientScripts = readdirSync('src/web/client').filter((f) => f.endsWith('.ts')).map((f) => `dist/web/client/${f.replace(/\.ts$/, '.js')}`);
+const clientScripts = readdirSync('src/web/client')
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => `dist/web/client/${f.replace(/\.ts$/, '.js')}`);
 const outputs = ['dist/cli.js', 'dist/web/assets/app.css', ...clientScripts];
 const stale = outputs.some((f) => !existsSync(f)) || Math.min(...outputs.map((f) => statSync(f).mtimeMs)) < Math.max(...inputs.map(newest));
 if (stale) {

@@ -20,17 +20,24 @@ export const REFERENCE_PAGES = {
   cli: 'docs/reference/cli.md',
 } as const;
 
-const notice = (source: string): string =>
-  `<!-- Generated from ${source} by \`npm run docs:generate\`. Do not edit: change the code and regenerate. -->\n`;
+const notice = (source: string): string => `<!-- Generated from ${source} by \`npm run docs:generate\`. Do not edit: change the code and regenerate. -->\n`;
 
 /** Text for a Markdown table cell: no pipes, no line breaks, no stray HTML. */
 function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/\s*\n\s*/g, ' ');
+  return text
+    .replace(/\|/g, '\\|')
+    .replace(/</g, '&lt;')
+    .replace(/\s*\n\s*/g, ' ');
 }
 
 /** Milliseconds as the shortest duration the configuration accepts: 90 days as "90d", 24 hours as "24h". */
 export function formatDuration(ms: number): string {
-  const units: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
+  const units: Array<[string, number]> = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ];
   for (const [unit, size] of units) {
     // Days only from two of them: "24h" reads better than "1d".
     if (unit === 'd' && ms < 2 * size) continue;
@@ -39,7 +46,10 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
-interface SchemaDef { type: string; innerType?: unknown }
+interface SchemaDef {
+  type: string;
+  innerType?: unknown;
+}
 const defOf = (schema: unknown): SchemaDef => (schema as { def: SchemaDef }).def;
 
 /** What a key is when it is not set, as the table shows it. */
@@ -78,7 +88,12 @@ ${rows.join('\n')}
 `;
 }
 
-interface Operation { operationId?: string; summary?: string; security?: Array<Record<string, string[]>>; tags?: string[] }
+interface Operation {
+  operationId?: string;
+  summary?: string;
+  security?: Array<Record<string, string[]>>;
+  tags?: string[];
+}
 const METHODS = ['get', 'put', 'post', 'patch', 'delete'];
 
 /** "session", "none" or "optional" (a session may be there: signing in replaces it). */
@@ -104,8 +119,9 @@ export function apiReference(doc: Record<string, unknown>): string {
       byTag.set(tag, [...(byTag.get(tag) ?? []), row]);
     }
   }
-  const sections = [...byTag.entries()].map(([tag, rows]) =>
-    `## ${tag}\n\n| Method and path | operationId | Summary | Session |\n|---|---|---|---|\n${rows.join('\n')}\n`);
+  const sections = [...byTag.entries()].map(
+    ([tag, rows]) => `## ${tag}\n\n| Method and path | operationId | Summary | Session |\n|---|---|---|---|\n${rows.join('\n')}\n`,
+  );
   return `# API reference
 
 ${notice('the OpenAPI document (scripts/openapi.ts)')}

@@ -46,7 +46,10 @@ function callLabel(call: ts.CallExpression | ts.NewExpression, source: ts.Source
 /** The name a reader would look for: the declaration's own, or what the function is assigned or passed to. */
 function ownName(node: ts.SignatureDeclaration, source: ts.SourceFile): string {
   if (ts.isConstructorDeclaration(node)) return 'constructor';
-  if ((ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isFunctionExpression(node) || ts.isGetAccessor(node) || ts.isSetAccessor(node)) && node.name) {
+  if (
+    (ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isFunctionExpression(node) || ts.isGetAccessor(node) || ts.isSetAccessor(node)) &&
+    node.name
+  ) {
     const name = propertyNameText(node.name, source);
     return ts.isGetAccessor(node) ? `get ${name}` : ts.isSetAccessor(node) ? `set ${name}` : name;
   }

@@ -30,7 +30,12 @@ import { CHALLENGE_ISSUE_MAX_PER_IP, CHALLENGE_ISSUE_WINDOW_MS, SIGN_UP_CHALLENG
 import { backgroundTasks } from './flows/background.js';
 import { RESET_CODE_MAX_FAILURES_PER_IP, RESET_MAX_PER_IP, RESET_THROTTLE_WINDOW_MS } from './flows/reset-password.js';
 import { NOT_ME_MAX_PER_IP, NOT_ME_THROTTLE_WINDOW_MS } from './flows/not-me.js';
-import { PASSKEY_CHALLENGE_SWEEP_INTERVAL_MS, PASSWORDLESS_OPTIONS_MAX_PER_IP, PASSWORDLESS_OPTIONS_WINDOW_MS, sweepExpiredPasskeyChallenges } from './flows/passkeys.js';
+import {
+  PASSKEY_CHALLENGE_SWEEP_INTERVAL_MS,
+  PASSWORDLESS_OPTIONS_MAX_PER_IP,
+  PASSWORDLESS_OPTIONS_WINDOW_MS,
+  sweepExpiredPasskeyChallenges,
+} from './flows/passkeys.js';
 import { createMailSystem, mailMode, type MailSystem } from './mail/setup.js';
 import { registerMailMetrics } from './mail/metrics.js';
 import type { MailTransport } from './mail/smtp.js';
@@ -149,14 +154,21 @@ function flowDeps(o: FlowDepsInputs): FlowDeps {
     signInThrottle: {
       perAccountAndIp: limiters.create({ name: 'sign-in-pair', limit: config.signInMaxFailuresPerAccount, windowMs: config.signInThrottleWindow }),
       // Remembers up to the challenge cap's worth (flows/challenge.ts counts past the limit).
-      perIp: limiters.create({ name: 'sign-in-ip', limit: config.signInMaxFailuresPerIp, keep: config.signInMaxFailuresPerIp * cap, windowMs: config.signInThrottleWindow }),
+      perIp: limiters.create({
+        name: 'sign-in-ip',
+        limit: config.signInMaxFailuresPerIp,
+        keep: config.signInMaxFailuresPerIp * cap,
+        windowMs: config.signInThrottleWindow,
+      }),
     },
     resetThrottle: {
       perIp: limiters.create({ name: 'reset-ip', limit: RESET_MAX_PER_IP, keep: RESET_MAX_PER_IP * cap, windowMs: RESET_THROTTLE_WINDOW_MS }),
       codePerIp: limiters.create({ name: 'reset-code-ip', limit: RESET_CODE_MAX_FAILURES_PER_IP, windowMs: RESET_THROTTLE_WINDOW_MS }),
     },
     notMeThrottle: { perIp: limiters.create({ name: 'not-me-ip', limit: NOT_ME_MAX_PER_IP, windowMs: NOT_ME_THROTTLE_WINDOW_MS }) },
-    passkeyOptionsThrottle: { perIp: limiters.create({ name: 'passkey-options-ip', limit: PASSWORDLESS_OPTIONS_MAX_PER_IP, windowMs: PASSWORDLESS_OPTIONS_WINDOW_MS }) },
+    passkeyOptionsThrottle: {
+      perIp: limiters.create({ name: 'passkey-options-ip', limit: PASSWORDLESS_OPTIONS_MAX_PER_IP, windowMs: PASSWORDLESS_OPTIONS_WINDOW_MS }),
+    },
     background: backgroundTasks({ onError: (name, err) => logger.error({ err, task: name }, 'background task failed') }),
     secret: config.secretBytes,
     clock,
@@ -170,11 +182,24 @@ function flowDeps(o: FlowDepsInputs): FlowDeps {
     recoveryCodeKeys: createKeyedHash({ serverSecrets: [config.secretBytes], purpose: 'recovery-code' }),
     challenges: createChallengeService({
       serverSecret: config.secretBytes,
-      settings: { mode: config.challenge, maxNumber: config.challengeMaxNumber, ttlMs: config.challengeTtl, fallbackDelayMs: config.challengeFallbackDelay, ipCapFactor: config.challengeIpCap },
+      settings: {
+        mode: config.challenge,
+        maxNumber: config.challengeMaxNumber,
+        ttlMs: config.challengeTtl,
+        fallbackDelayMs: config.challengeFallbackDelay,
+        ipCapFactor: config.challengeIpCap,
+      },
       clock,
       random,
     }),
-    signUpThrottle: { perIp: limiters.create({ name: 'sign-up-ip', limit: SIGN_UP_CHALLENGE_AFTER_PER_IP, keep: SIGN_UP_CHALLENGE_AFTER_PER_IP * cap, windowMs: SIGN_UP_WINDOW_MS }) },
+    signUpThrottle: {
+      perIp: limiters.create({
+        name: 'sign-up-ip',
+        limit: SIGN_UP_CHALLENGE_AFTER_PER_IP,
+        keep: SIGN_UP_CHALLENGE_AFTER_PER_IP * cap,
+        windowMs: SIGN_UP_WINDOW_MS,
+      }),
+    },
     attemptLimiters: limiters,
     challengeIssueThrottle: { perIp: limiters.create({ name: 'challenge-issue-ip', limit: CHALLENGE_ISSUE_MAX_PER_IP, windowMs: CHALLENGE_ISSUE_WINDOW_MS }) },
   };
@@ -196,23 +221,26 @@ export async function createApp(options: AppOptions): Promise<App> {
     }
     await assertSecretMatchesDatabase(store, config.secretBytes, (options.clock ?? systemClock).now());
     const breached = createBreachedPasswords({ ...breachedOptionsFromConfig(config), clock: options.clock ?? systemClock, logger });
-    let expirySweep: NodeJS.Timeout | undefined;
-    let retentionTimer: NodeJS.Timeout | undefined;
-    let retentionRun: Promise<unknown> | null = null;
     let smtpCheck: Promise<void> | null = null;
+    let jobs: NodeJobs | null = null;
     // Names this process in leases (retention): which machine and process, and unique across restarts.
     const nodeOwner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-    let challengeSweep: NodeJS.Timeout | undefined;
     const ownsHasher = !options.hasher;
-    const hasher = options.hasher ?? (await createPasswordHasher({
-      params: { memoryKib: config.argon2MemoryKib, iterations: config.argon2Iterations, parallelism: config.argon2Parallelism },
-      ...(config.hashThreads !== undefined ? { threads: config.hashThreads } : {}),
-      observe: metrics.observeHash,
-    }));
+    const hasher =
+      options.hasher ??
+      (await createPasswordHasher({
+        params: { memoryKib: config.argon2MemoryKib, iterations: config.argon2Iterations, parallelism: config.argon2Parallelism },
+        ...(config.hashThreads !== undefined ? { threads: config.hashThreads } : {}),
+        observe: metrics.observeHash,
+      }));
     const clock = options.clock ?? systemClock;
     const random = options.random ?? systemRandom;
     const mail = createMailSystem({
-      config, store, clock, random, logger,
+      config,
+      store,
+      clock,
+      random,
+      logger,
       observe: registerMailMetrics(metrics.registry, store),
       transport: options.mailTransport,
       pollIntervalMs: options.mailPollIntervalMs,
@@ -230,7 +258,14 @@ export async function createApp(options: AppOptions): Promise<App> {
       logger.warn({ baseUrl: config.baseUrl }, 'PASSDESK_BASE_URL is plain http on a non-loopback host: session cookies cannot be Secure; serve over https');
     }
     return {
-      server, deps, config, metrics, ctx, logger, mail, metricsServer,
+      server,
+      deps,
+      config,
+      metrics,
+      ctx,
+      logger,
+      mail,
+      metricsServer,
       async listen() {
         // The estimator's dictionaries take a second to load: not on the first person's sign-in.
         deps.strength?.warm();
@@ -241,40 +276,11 @@ export async function createApp(options: AppOptions): Promise<App> {
           // A wrong host, port or password shows at start, not at the first email; the worker still queues and
           // retries (mail/outbox-worker.ts), so this is a warning and start-up does not wait for it.
           smtpCheck = mail.checkSmtp(SMTP_CHECK_TIMEOUT_MS).then((reason) => {
-            if (reason !== null) logger.warn({ reason }, `mail: the SMTP server did not answer at start (${reason}); emails stay queued in the outbox and are retried`);
+            if (reason !== null)
+              logger.warn({ reason }, `mail: the SMTP server did not answer at start (${reason}); emails stay queued in the outbox and are retried`);
           });
         }
-        // Abandoned passkey ceremonies leave challenge rows; a bounded sweep drops the expired ones.
-        challengeSweep = setInterval(() => {
-          sweepExpiredPasskeyChallenges(deps).catch((err: unknown) => logger.error({ err }, 'passkey challenge sweep failed'));
-        }, PASSKEY_CHALLENGE_SWEEP_INTERVAL_MS);
-        challengeSweep.unref();
-        // Retention: one node at a time (a lease), hourly, starting now; each run deletes in small batches.
-        const retention = (): void => {
-          if (retentionRun !== null) return;
-          retentionRun = runRetention(deps, { owner: nodeOwner, settings: { sessionsMs: config.retentionSessions, eventsMs: config.retentionEvents, flowsMs: config.retentionFlows } })
-            .then(
-              (r) => { if (r.ran && Object.values(r.deleted).some((n) => n > 0)) logger.info({ deleted: r.deleted }, 'retention'); },
-              (err: unknown) => logger.error({ err }, 'retention failed'),
-            )
-            .finally(() => { retentionRun = null; });
-        };
-        retention();
-        retentionTimer = setInterval(retention, config.retentionInterval);
-        retentionTimer.unref();
-        // Every node sweeps (a delete by age is harmless to repeat), so retention holds without a worker too.
-        await mail.startRetention();
-        if (config.passwordMaxAge !== undefined) {
-          const sweep = (): void => {
-            sendExpiryReminders(deps).then(
-              (n) => { if (n > 0) logger.info({ reminders: n }, 'password expiry reminders queued'); },
-              (err: unknown) => logger.error({ err }, 'password expiry reminders failed'),
-            );
-          };
-          sweep();
-          expirySweep = setInterval(sweep, EXPIRY_SWEEP_INTERVAL_MS);
-          expirySweep.unref();
-        }
+        jobs = await startNodeJobs({ deps, config, logger, mail, owner: nodeOwner });
         return address;
       },
       async close() {
@@ -283,10 +289,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         await deps.background?.idle();
         await smtpCheck; // at most SMTP_CHECK_TIMEOUT_MS; its warning is never written after close
         await mail.close();
-        if (expirySweep) clearInterval(expirySweep);
-        if (retentionTimer) clearInterval(retentionTimer);
-        await retentionRun;
-        if (challengeSweep) clearInterval(challengeSweep);
+        await jobs?.stop();
         if (ownsHasher) await hasher.close();
         await breached.close();
         await deps.attemptLimiters?.close();
@@ -298,6 +301,67 @@ export async function createApp(options: AppOptions): Promise<App> {
     if (ownsStore) await store.close();
     throw err;
   }
+}
+
+interface NodeJobs {
+  /** Stops the timers and waits for a retention run in progress. */
+  stop(): Promise<void>;
+}
+
+/** The periodic work of a serving node: passkey-challenge sweep, retention (one node at a time), expiry reminders. */
+async function startNodeJobs(o: { deps: FlowDeps; config: Config; logger: Logger; mail: MailSystem; owner: string }): Promise<NodeJobs> {
+  const { deps, config, logger, mail } = o;
+  const nodeOwner = o.owner;
+  let expirySweep: NodeJS.Timeout | undefined;
+  let retentionRun: Promise<unknown> | null = null;
+  // Abandoned passkey ceremonies leave challenge rows; a bounded sweep drops the expired ones.
+  const challengeSweep = setInterval(() => {
+    sweepExpiredPasskeyChallenges(deps).catch((err: unknown) => logger.error({ err }, 'passkey challenge sweep failed'));
+  }, PASSKEY_CHALLENGE_SWEEP_INTERVAL_MS);
+  challengeSweep.unref();
+  // Retention: one node at a time (a lease), hourly, starting now; each run deletes in small batches.
+  const retention = (): void => {
+    if (retentionRun !== null) return;
+    retentionRun = runRetention(deps, {
+      owner: nodeOwner,
+      settings: { sessionsMs: config.retentionSessions, eventsMs: config.retentionEvents, flowsMs: config.retentionFlows },
+    })
+      .then(
+        (r) => {
+          if (r.ran && Object.values(r.deleted).some((n) => n > 0)) logger.info({ deleted: r.deleted }, 'retention');
+        },
+        (err: unknown) => logger.error({ err }, 'retention failed'),
+      )
+      .finally(() => {
+        retentionRun = null;
+      });
+  };
+  retention();
+  const retentionTimer = setInterval(retention, config.retentionInterval);
+  retentionTimer.unref();
+  // Every node sweeps (a delete by age is harmless to repeat), so retention holds without a worker too.
+  await mail.startRetention();
+  if (config.passwordMaxAge !== undefined) {
+    const sweep = (): void => {
+      sendExpiryReminders(deps).then(
+        (n) => {
+          if (n > 0) logger.info({ reminders: n }, 'password expiry reminders queued');
+        },
+        (err: unknown) => logger.error({ err }, 'password expiry reminders failed'),
+      );
+    };
+    sweep();
+    expirySweep = setInterval(sweep, EXPIRY_SWEEP_INTERVAL_MS);
+    expirySweep.unref();
+  }
+  return {
+    async stop() {
+      if (expirySweep) clearInterval(expirySweep);
+      clearInterval(retentionTimer);
+      clearInterval(challengeSweep);
+      await retentionRun;
+    },
+  };
 }
 
 /** PASSDESK_REDIS_URL: every node counts in Redis; unset: this process counts alone (one node). */

@@ -36,7 +36,9 @@ const BACKUP_FORMAT = 1;
 
 function sqliteDatabasePath(config: Config): string {
   if (config.databaseUrl.startsWith('postgres')) {
-    throw new BackupError('the database is PostgreSQL: back it up with pg_dump and keep the server secret (PASSDESK_SECRET or DATA_DIR/secret) with the dump; see docs/guides/operations.md');
+    throw new BackupError(
+      'the database is PostgreSQL: back it up with pg_dump and keep the server secret (PASSDESK_SECRET or DATA_DIR/secret) with the dump; see docs/guides/operations.md',
+    );
   }
   const path = sqlitePathFromUrl(config.databaseUrl);
   if (path === ':memory:') throw new BackupError('an in-memory database has nothing to back up');
@@ -96,7 +98,9 @@ export function restoreDatabase(config: Config, file: string, now: number, o: Re
     throw new BackupError(`${file} is not a Passdesk backup (made by \`passdesk backup\`)`);
   }
   if (o.configuredSecret !== undefined && o.configuredSecret !== secret) {
-    throw new BackupError('PASSDESK_SECRET is set to a different secret than the backup was made with; unset it (the backup\'s secret is then written to DATA_DIR/secret) or set it to the original');
+    throw new BackupError(
+      "PASSDESK_SECRET is set to a different secret than the backup was made with; unset it (the backup's secret is then written to DATA_DIR/secret) or set it to the original",
+    );
   }
   // No server may run on the data directory while its database is swapped.
   const lock = lockDataDirectory(config.dataDir);

@@ -144,7 +144,9 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
   }
   const workers = config.workers === 'auto' ? availableParallelism() : config.workers;
   if (workers > 1 && !config.redisUrl) {
-    io.stderr(`passdesk: configuration error: --workers ${workers} needs PASSDESK_REDIS_URL: each process would count attempt limits on its own, multiplying every limit by ${workers}`);
+    io.stderr(
+      `passdesk: configuration error: --workers ${workers} needs PASSDESK_REDIS_URL: each process would count attempt limits on its own, multiplying every limit by ${workers}`,
+    );
     return 78;
   }
   // Only a SQLite file ties a server to its data directory; PostgreSQL nodes may share one.
@@ -208,12 +210,16 @@ async function migrateOnce(config: Config, logger: Logger): Promise<void> {
 function startupProblem(err: unknown, config: Config): { message: string; exitCode: number } | null {
   const code = (err as { code?: unknown } | null)?.code;
   const where = `${config.host}:${config.port}`;
-  if (code === 'EADDRINUSE') return { message: `cannot listen on ${where}: the address is already in use (another server? set PASSDESK_PORT or PASSDESK_HOST)`, exitCode: 78 };
+  if (code === 'EADDRINUSE')
+    return { message: `cannot listen on ${where}: the address is already in use (another server? set PASSDESK_PORT or PASSDESK_HOST)`, exitCode: 78 };
   if (code === 'EACCES') return { message: `cannot listen on ${where}: permission denied (ports below 1024 need privileges; set PASSDESK_PORT)`, exitCode: 78 };
   if (code === 'EADDRNOTAVAIL') return { message: `cannot listen on ${where}: no such address on this machine (set PASSDESK_HOST)`, exitCode: 78 };
   if (isDatabaseUnavailable(err)) {
     const reason = (err as Error).message.replace(/^database migration\S* failed: /, '');
-    return { message: `cannot reach the database ${describeDatabase(config)}: ${reason || String(code)} (is it running? check PASSDESK_DATABASE_URL)`, exitCode: 69 };
+    return {
+      message: `cannot reach the database ${describeDatabase(config)}: ${reason || String(code)} (is it running? check PASSDESK_DATABASE_URL)`,
+      exitCode: 69,
+    };
   }
   return null;
 }
@@ -221,7 +227,10 @@ function startupProblem(err: unknown, config: Config): { message: string; exitCo
 async function serveUntilStopped(config: Config, logger: Logger): Promise<number> {
   const app = await createApp({ config, logger });
   const address = await app.listen();
-  logger.info({ address, baseUrl: config.baseUrl, database: describeDatabase(config), registration: config.registration }, `Passdesk is listening on ${address} — open ${config.baseUrl}`);
+  logger.info(
+    { address, baseUrl: config.baseUrl, database: describeDatabase(config), registration: config.registration },
+    `Passdesk is listening on ${address} — open ${config.baseUrl}`,
+  );
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       logger.info({ signal }, 'shutting down');
@@ -260,7 +269,9 @@ async function backupOrRestore(command: 'backup' | 'restore', argv: string[], io
     } else {
       // config.secret is set only when PASSDESK_SECRET (or the config file) names one; otherwise DATA_DIR/secret.
       const { replaced } = restoreDatabase(config, file, systemClock.now(), { force: values.force, configuredSecret: config.secret });
-      io.stdout(`Restored ${file} into ${config.dataDir}${replaced ? ` (the database it replaced is kept as ${replaced})` : ''}. Start the server with \`passdesk serve\`.`);
+      io.stdout(
+        `Restored ${file} into ${config.dataDir}${replaced ? ` (the database it replaced is kept as ${replaced})` : ''}. Start the server with \`passdesk serve\`.`,
+      );
     }
     return 0;
   } catch (err) {
@@ -299,7 +310,10 @@ async function withDeps<T>(fn: (deps: FlowDeps) => Promise<T>): Promise<T> {
       threads: 0,
     });
     return await fn({
-      store, hasher, clock: systemClock, random: systemRandom,
+      store,
+      hasher,
+      clock: systemClock,
+      random: systemRandom,
       strength: sharedStrengthEstimator(),
       breached: breachedLookup(breached),
       config: flowConfig(config),
@@ -311,7 +325,14 @@ async function withDeps<T>(fn: (deps: FlowDeps) => Promise<T>): Promise<T> {
   }
 }
 
-function accountLine(a: { email: string; displayName: string; role: string; status: string; passwordChangedAt: number | null; mustChangePassword: boolean }): string {
+function accountLine(a: {
+  email: string;
+  displayName: string;
+  role: string;
+  status: string;
+  passwordChangedAt: number | null;
+  mustChangePassword: boolean;
+}): string {
   const changed = a.passwordChangedAt ? new Date(a.passwordChangedAt).toISOString() : 'never';
   return `${a.email.padEnd(32)} ${a.role.padEnd(9)} ${a.status.padEnd(9)} password changed ${changed}${a.mustChangePassword ? ' (must change)' : ''}  ${a.displayName}`;
 }
@@ -340,7 +361,8 @@ async function user(argv: string[], io: CliIo): Promise<number> {
     const password = await io.readPassword(`Password for ${values.email}: `);
     const email = values.email;
     const { account } = await withDeps((deps) =>
-      registerAccount(deps, { email, password, displayName: values.name, role }, { ip: null, userAgent: 'passdesk-cli' }, { kind: 'cli' }));
+      registerAccount(deps, { email, password, displayName: values.name, role }, { ip: null, userAgent: 'passdesk-cli' }, { kind: 'cli' }),
+    );
     io.stdout(`Created ${account.role} ${account.email} (${account.id})`);
     return 0;
   }
@@ -348,7 +370,14 @@ async function user(argv: string[], io: CliIo): Promise<number> {
     const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } }, strict: true });
     return withDeps(async (deps) => {
       const accounts = await deps.store.accounts.listAccounts({ limit: 10_000, offset: 0 });
-      if (values.json) io.stdout(JSON.stringify(accounts.map(({ passwordHash: _h, ...a }) => a), null, 2));
+      if (values.json)
+        io.stdout(
+          JSON.stringify(
+            accounts.map(({ passwordHash: _h, ...a }) => a),
+            null,
+            2,
+          ),
+        );
       else if (accounts.length === 0) io.stdout('No accounts yet. Create one with: passdesk user create --email you@example.org --role admin');
       else for (const a of accounts) io.stdout(accountLine(a));
       return 0;
@@ -453,7 +482,12 @@ function isEntryPoint(): boolean {
 
 if (isEntryPoint()) {
   main(process.argv.slice(2)).then(
-    (code) => { process.exitCode = code; },
-    (err: unknown) => { console.error(err instanceof Error ? err.message : String(err)); process.exitCode = 1; },
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      console.error(err instanceof Error ? err.message : String(err));
+      process.exitCode = 1;
+    },
   );
 }

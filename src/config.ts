@@ -41,14 +41,11 @@ const termList = z
 
 const intFromString = (min: number, max: number) =>
   // The union's own error: without it Zod says only "Invalid input" for "abc".
-  z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)], { error: 'expected a whole number' }).pipe(
-    z.number().int().min(min).max(max),
-  );
+  z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)], { error: 'expected a whole number' }).pipe(z.number().int().min(min).max(max));
 
-const boolFromString = z.union([
-  z.boolean(),
-  z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes'),
-], { error: 'expected true or false (or 1/0, yes/no)' });
+const boolFromString = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes')], {
+  error: 'expected true or false (or 1/0, yes/no)',
+});
 
 /**
  * Which reverse proxies are trusted to say who the client is. The client IP is the first address that is
@@ -57,45 +54,45 @@ const boolFromString = z.union([
  */
 export type TrustProxy = false | { hops: number } | { addresses: string[] };
 
-const TRUST_PROXY_TRUE = 'would trust every hop, so anyone could choose their IP address with X-Forwarded-For; '
-  + 'write what to trust instead: the number of proxies in front (e.g. 1) or their addresses (e.g. 10.0.0.0/8, ::1)';
+const TRUST_PROXY_TRUE =
+  'would trust every hop, so anyone could choose their IP address with X-Forwarded-For; ' +
+  'write what to trust instead: the number of proxies in front (e.g. 1) or their addresses (e.g. 10.0.0.0/8, ::1)';
 
-const trustProxy = z.union([
-  z.boolean(),
-  z.number(),
-  z.string().transform((v) => v.split(',')),
-  z.array(z.string()),
-], { error: 'expected a number of proxies (e.g. 1) or proxy addresses/CIDRs, comma-separated' }).transform((v, ctx): TrustProxy => {
-  const refuse = (message: string): typeof z.NEVER => {
-    ctx.addIssue({ code: 'custom', message });
-    return z.NEVER;
-  };
-  if (v === false) return false;
-  if (v === true) return refuse(TRUST_PROXY_TRUE);
-  if (typeof v === 'number') {
-    return Number.isInteger(v) && v >= 0 && v <= 100 ? (v === 0 ? false : { hops: v }) : refuse('expected a whole number of proxies from 1 to 100');
-  }
-  const entries = v.map((e) => e.trim()).filter(Boolean);
-  if (entries.length === 0) return false;
-  if (entries.length === 1) {
-    const only = entries[0]!.toLowerCase();
-    if (only === 'false' || only === 'no' || only === '0') return false;
-    if (only === 'true' || only === 'yes' || only === 'on') return refuse(TRUST_PROXY_TRUE);
-    if (/^\d+$/.test(only)) {
-      const hops = Number(only);
-      return hops <= 100 ? { hops } : refuse('expected a whole number of proxies from 1 to 100');
+const trustProxy = z
+  .union([z.boolean(), z.number(), z.string().transform((v) => v.split(',')), z.array(z.string())], {
+    error: 'expected a number of proxies (e.g. 1) or proxy addresses/CIDRs, comma-separated',
+  })
+  .transform((v, ctx): TrustProxy => {
+    const refuse = (message: string): typeof z.NEVER => {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    };
+    if (v === false) return false;
+    if (v === true) return refuse(TRUST_PROXY_TRUE);
+    if (typeof v === 'number') {
+      return Number.isInteger(v) && v >= 0 && v <= 100 ? (v === 0 ? false : { hops: v }) : refuse('expected a whole number of proxies from 1 to 100');
     }
-  }
-  // proxy-addr (Express's, and Fastify's) parses them: the same code that later matches them.
-  for (const entry of entries) {
-    try {
-      proxyAddr.compile(entry);
-    } catch {
-      return refuse(`"${entry}" is not an IP address or CIDR (e.g. 10.0.0.1, 10.0.0.0/8, fd00::/8, or loopback, uniquelocal, linklocal)`);
+    const entries = v.map((e) => e.trim()).filter(Boolean);
+    if (entries.length === 0) return false;
+    if (entries.length === 1) {
+      const only = entries[0]!.toLowerCase();
+      if (only === 'false' || only === 'no' || only === '0') return false;
+      if (only === 'true' || only === 'yes' || only === 'on') return refuse(TRUST_PROXY_TRUE);
+      if (/^\d+$/.test(only)) {
+        const hops = Number(only);
+        return hops <= 100 ? { hops } : refuse('expected a whole number of proxies from 1 to 100');
+      }
     }
-  }
-  return { addresses: entries };
-});
+    // proxy-addr (Express's, and Fastify's) parses them: the same code that later matches them.
+    for (const entry of entries) {
+      try {
+        proxyAddr.compile(entry);
+      } catch {
+        return refuse(`"${entry}" is not an IP address or CIDR (e.g. 10.0.0.1, 10.0.0.0/8, fd00::/8, or loopback, uniquelocal, linklocal)`);
+      }
+    }
+    return { addresses: entries };
+  });
 
 /**
  * Every key, its env variable, its default and what it does (`doc`). `defaultText` says what an optional key
@@ -105,98 +102,270 @@ export const configKeys = {
   host: { env: 'PASSDESK_HOST', schema: z.string().min(1).default('127.0.0.1'), doc: 'Address to listen on.' },
   port: { env: 'PASSDESK_PORT', schema: intFromString(0, 65535).default(8080), doc: 'TCP port to listen on.' },
   baseUrl: {
-    env: 'PASSDESK_BASE_URL', defaultText: 'http://HOST:PORT (http://127.0.0.1:8080)',
+    env: 'PASSDESK_BASE_URL',
+    defaultText: 'http://HOST:PORT (http://127.0.0.1:8080)',
     schema: z.url({ protocol: /^https?$/ }).optional(),
     doc: 'Public origin (https://id.example.org). Links, cookies and the Origin check follow it. Default http://HOST:PORT.',
   },
   dataDir: { env: 'PASSDESK_DATA_DIR', schema: z.string().min(1).default('./data'), doc: 'Directory for the SQLite file and the generated secret.' },
   databaseUrl: {
-    env: 'PASSDESK_DATABASE_URL', defaultText: 'sqlite:DATA_DIR/passdesk.sqlite',
-    schema: z.string().regex(/^(postgres(ql)?:\/\/|sqlite:|file:)/, 'expected postgres://…, sqlite:PATH or file:PATH').optional(),
+    env: 'PASSDESK_DATABASE_URL',
+    defaultText: 'sqlite:DATA_DIR/passdesk.sqlite',
+    schema: z
+      .string()
+      .regex(/^(postgres(ql)?:\/\/|sqlite:|file:)/, 'expected postgres://…, sqlite:PATH or file:PATH')
+      .optional(),
     doc: 'Database. Default: SQLite file DATA_DIR/passdesk.sqlite. postgres://user@host:5432/db for PostgreSQL.',
   },
   redisUrl: {
     env: 'PASSDESK_REDIS_URL',
-    schema: z.string().regex(/^rediss?:\/\/\S+$/, 'expected redis://[user:pass@]host:6379[/db] or rediss://… for TLS').optional(),
+    schema: z
+      .string()
+      .regex(/^rediss?:\/\/\S+$/, 'expected redis://[user:pass@]host:6379[/db] or rediss://… for TLS')
+      .optional(),
     doc: 'Redis for the attempt limits shared by every node (sign-in, reset, "This wasn\'t me", passkey options, bot challenges, live password checks). Unset: counted in this process only — one node. Redis unreachable: those endpoints answer 503 (fail closed); everything else keeps working.',
   },
-  redisPrefix: { env: 'PASSDESK_REDIS_PREFIX', schema: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, 'expected 1–64 letters, digits, ":", "_" or "-"').default('passdesk'), doc: 'Prefix of every Redis key Passdesk writes, so several installations can share one Redis.' },
+  redisPrefix: {
+    env: 'PASSDESK_REDIS_PREFIX',
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'expected 1–64 letters, digits, ":", "_" or "-"')
+      .default('passdesk'),
+    doc: 'Prefix of every Redis key Passdesk writes, so several installations can share one Redis.',
+  },
   workers: {
     env: 'PASSDESK_WORKERS',
     schema: z.union([z.literal('auto'), intFromString(1, 256)], { error: 'expected a number of processes from 1 to 256, or auto (one per core)' }).default(1),
     doc: '`passdesk serve` runs this many server processes sharing the port (auto: one per core; also `serve --workers N`). More than 1 needs PASSDESK_REDIS_URL, so that attempt limits are shared by the processes.',
   },
-  registration: { env: 'PASSDESK_REGISTRATION', schema: z.enum(['open', 'closed']).default('open'), doc: '"open": anyone may sign up; "closed": only admins and the CLI create accounts.' },
+  registration: {
+    env: 'PASSDESK_REGISTRATION',
+    schema: z.enum(['open', 'closed']).default('open'),
+    doc: '"open": anyone may sign up; "closed": only admins and the CLI create accounts.',
+  },
   secret: {
-    env: 'PASSDESK_SECRET', defaultText: 'generated into DATA_DIR/secret',
+    env: 'PASSDESK_SECRET',
+    defaultText: 'generated into DATA_DIR/secret',
     schema: z.string().min(32, 'must be at least 32 characters').optional(),
     doc: 'Server secret: CSRF tokens and other MACs, and the keys that seal authenticator keys and queued mail. Generated into DATA_DIR/secret on first start if unset; keep it with every backup, and give every node the same one.',
   },
-  environment: { env: 'PASSDESK_ENV', schema: z.enum(['development', 'production', 'test']).default('development'), doc: 'development: pretty logs on a terminal; production: JSON logs; test: no logs and no process metrics.' },
+  environment: {
+    env: 'PASSDESK_ENV',
+    schema: z.enum(['development', 'production', 'test']).default('development'),
+    doc: 'development: pretty logs on a terminal; production: JSON logs; test: no logs and no process metrics.',
+  },
   logLevel: { env: 'PASSDESK_LOG_LEVEL', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), doc: 'Log level.' },
-  logFormat: { env: 'PASSDESK_LOG_FORMAT', defaultText: 'pretty on a terminal in development, else json', schema: z.enum(['json', 'pretty']).optional(), doc: 'json (default in production) or pretty (default in development on a terminal).' },
+  logFormat: {
+    env: 'PASSDESK_LOG_FORMAT',
+    defaultText: 'pretty on a terminal in development, else json',
+    schema: z.enum(['json', 'pretty']).optional(),
+    doc: 'json (default in production) or pretty (default in development on a terminal).',
+  },
   organizationName: { env: 'PASSDESK_ORGANIZATION_NAME', schema: z.string().min(1).max(100).default('Passdesk'), doc: 'Name shown on pages.' },
   supportContact: { env: 'PASSDESK_SUPPORT_CONTACT', schema: z.string().max(200).optional(), doc: 'How to reach the help desk, shown on pages.' },
-  sessionIdleTimeout: { env: 'PASSDESK_SESSION_IDLE_TIMEOUT', schema: duration.default(3_600_000), doc: 'Sign out after this much inactivity (NIST SP 800-63B-4 AAL2: 1h).' },
-  sessionAbsoluteTimeout: { env: 'PASSDESK_SESSION_ABSOLUTE_TIMEOUT', schema: duration.default(86_400_000), doc: 'Sign out this long after sign-in, whatever the activity (NIST SP 800-63B-4 AAL2: 24h).' },
-  argon2MemoryKib: { env: 'PASSDESK_ARGON2_MEMORY_KIB', schema: intFromString(1024, 4_194_304).default(19_456), doc: 'argon2id memory cost in KiB (OWASP: 19456).' },
+  sessionIdleTimeout: {
+    env: 'PASSDESK_SESSION_IDLE_TIMEOUT',
+    schema: duration.default(3_600_000),
+    doc: 'Sign out after this much inactivity (NIST SP 800-63B-4 AAL2: 1h).',
+  },
+  sessionAbsoluteTimeout: {
+    env: 'PASSDESK_SESSION_ABSOLUTE_TIMEOUT',
+    schema: duration.default(86_400_000),
+    doc: 'Sign out this long after sign-in, whatever the activity (NIST SP 800-63B-4 AAL2: 24h).',
+  },
+  argon2MemoryKib: {
+    env: 'PASSDESK_ARGON2_MEMORY_KIB',
+    schema: intFromString(1024, 4_194_304).default(19_456),
+    doc: 'argon2id memory cost in KiB (OWASP: 19456).',
+  },
   argon2Iterations: { env: 'PASSDESK_ARGON2_ITERATIONS', schema: intFromString(1, 100).default(2), doc: 'argon2id time cost (OWASP: 2).' },
   argon2Parallelism: { env: 'PASSDESK_ARGON2_PARALLELISM', schema: intFromString(1, 64).default(1), doc: 'argon2id lanes (OWASP: 1).' },
-  hashThreads: { env: 'PASSDESK_HASH_THREADS', defaultText: 'one per core', schema: intFromString(0, 256).optional(), doc: 'Worker threads for password hashing, each at a lower CPU priority than request handling so sign-in load never delays other requests (default: one per core; 0: libuv\'s shared pool).' },
-  passwordMinLength: { env: 'PASSDESK_PASSWORD_MIN_LENGTH', schema: intFromString(8, 256).default(15), doc: 'Minimum password length in characters for accounts that sign in with a password alone (NIST SP 800-63B-4 §3.1.1.2: 15).' },
-  passwordMinLengthWithSecondFactor: { env: 'PASSDESK_PASSWORD_MIN_LENGTH_WITH_2FA', schema: intFromString(8, 256).default(8), doc: 'Minimum length for accounts with a second factor enrolled (NIST SP 800-63B-4 §3.1.1.2: 8).' },
-  passwordMaxLength: { env: 'PASSDESK_PASSWORD_MAX_LENGTH', schema: intFromString(64, 256).default(256), doc: 'Maximum length in code points after NFC normalisation; never truncated (NIST: allow at least 64).' },
-  passwordMinStrength: { env: 'PASSDESK_PASSWORD_MIN_STRENGTH', schema: intFromString(0, 4).default(3), doc: 'Lowest zxcvbn strength score accepted, 0–4 (0 turns the strength rule off; common passwords are refused regardless).' },
-  passwordBannedTerms: { env: 'PASSDESK_PASSWORD_BANNED_TERMS', schema: termList, doc: 'The organisation\'s banned words, comma-separated (in a config file: a JSON array); matched with case, leetspeak and one-typo variants.' },
-  passwordMinCharacterClasses: { env: 'PASSDESK_PASSWORD_MIN_CHARACTER_CLASSES', schema: intFromString(0, 5).default(0), doc: 'Organisation option: at least this many of lowercase, uppercase, digits, symbols, letters without case (Active Directory "3 of 4" = 3). 0 = off, as NIST advises.' },
-  passwordHistory: { env: 'PASSDESK_PASSWORD_HISTORY', schema: intFromString(0, 50).default(0), doc: 'Organisation option: refuse the last N passwords (checked against their stored hashes). 0 = off.' },
-  passwordMinAge: { env: 'PASSDESK_PASSWORD_MIN_AGE', defaultText: 'unset: off', schema: duration.optional(), doc: 'Organisation option: how long after a change the password cannot be changed again (stops cycling through the history). Unset = off.' },
-  passwordMaxAge: { env: 'PASSDESK_PASSWORD_MAX_AGE', defaultText: 'unset: never', schema: duration.optional(), doc: 'Organisation option: passwords expire this long after they were set and must be changed at the next sign-in. Unset = never (NIST advises against expiry).' },
-  passwordExpiryReminderDays: { env: 'PASSDESK_PASSWORD_EXPIRY_REMINDER_DAYS', schema: intFromString(1, 90).default(14), doc: 'With expiry: remind this many days before.' },
-  signInMaxFailuresPerAccount: { env: 'PASSDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT', schema: intFromString(1, 10_000).default(10), doc: 'Failed sign-ins for one email from one IP within the throttle window before further tries from that IP get 429 (this limit never stops the owner elsewhere).' },
-  signInMaxFailuresPerIp: { env: 'PASSDESK_SIGNIN_MAX_FAILURES_PER_IP', schema: intFromString(1, 1_000_000).default(100), doc: 'Failed sign-ins from one IP (an IPv6 client\'s /64), any email, within the throttle window before each further try needs a solved bot challenge, up to PASSDESK_CHALLENGE_IP_CAP times this, then 429 (429 at once with PASSDESK_CHALLENGE=off).' },
-  signInThrottleWindow: { env: 'PASSDESK_SIGNIN_THROTTLE_WINDOW', schema: duration.default(900_000), doc: 'Sliding window for sign-in failure counting (default 15m).' },
-  signInAccountLimit: { env: 'PASSDESK_SIGNIN_ACCOUNT_LIMIT', schema: intFromString(1, 100).default(100), doc: 'Consecutive wrong passwords for one account, from any IPs (sign-ins, and current passwords asked of a signed-in session), after which browsers without a device cookie for it cannot sign in until a password reset or the cool-off; the owner is told by email (NIST SP 800-63B-4: at most 100).' },
-  signInDelayFrom: { env: 'PASSDESK_SIGNIN_DELAY_FROM', schema: intFromString(1, 100).default(5), doc: 'From this many consecutive failures on one account, a browser without a device cookie waits before its next try: 1s, then doubling up to 15 minutes (429 SIGN_IN_THROTTLED with Retry-After).' },
-  signInDeviceLimit: { env: 'PASSDESK_SIGNIN_DEVICE_LIMIT', schema: intFromString(1, 100).default(10), doc: 'Failed sign-ins with one device cookie (a browser that signed in before) after which that cookie no longer exempts it from the account\'s waits and lock.' },
-  signInCoolOff: { env: 'PASSDESK_SIGNIN_COOL_OFF', schema: duration.default(86_400_000), doc: 'How long an account\'s or a device cookie\'s failure count, and a lock, last after the last counted attempt (default 24h; a reset or a right password clears the account\'s count sooner).' },
-  stepUpMaxAge: { env: 'PASSDESK_STEP_UP_MAX_AGE', schema: duration.default(600_000), doc: 'Sensitive changes (second factors, recovery codes, recovery address, anti-phishing phrase, signing out other devices, security questions) and every administrative action need an authentication this recent with the strongest method the account has (default 10m).' },
-  resetTokenTtl: { env: 'PASSDESK_RESET_TOKEN_TTL', schema: duration.default(1_800_000), doc: 'How long a password-reset link and code work, and then how long the verified reset has to choose a password (default 30m; OWASP Forgot Password).' },
-  securityQuestions: { env: 'PASSDESK_SECURITY_QUESTIONS', schema: boolFromString.default(false), doc: 'Organisation option: people may set answers to security questions, and a reset of an account without a second factor then asks them too (never as the only check). Off by default: NIST SP 800-63B-4 advises against them.' },
-  securityQuestionCount: { env: 'PASSDESK_SECURITY_QUESTION_COUNT', schema: intFromString(1, 5).default(3), doc: 'With security questions: how many a person answers (all are asked in a reset).' },
+  hashThreads: {
+    env: 'PASSDESK_HASH_THREADS',
+    defaultText: 'one per core',
+    schema: intFromString(0, 256).optional(),
+    doc: "Worker threads for password hashing, each at a lower CPU priority than request handling so sign-in load never delays other requests (default: one per core; 0: libuv's shared pool).",
+  },
+  passwordMinLength: {
+    env: 'PASSDESK_PASSWORD_MIN_LENGTH',
+    schema: intFromString(8, 256).default(15),
+    doc: 'Minimum password length in characters for accounts that sign in with a password alone (NIST SP 800-63B-4 §3.1.1.2: 15).',
+  },
+  passwordMinLengthWithSecondFactor: {
+    env: 'PASSDESK_PASSWORD_MIN_LENGTH_WITH_2FA',
+    schema: intFromString(8, 256).default(8),
+    doc: 'Minimum length for accounts with a second factor enrolled (NIST SP 800-63B-4 §3.1.1.2: 8).',
+  },
+  passwordMaxLength: {
+    env: 'PASSDESK_PASSWORD_MAX_LENGTH',
+    schema: intFromString(64, 256).default(256),
+    doc: 'Maximum length in code points after NFC normalisation; never truncated (NIST: allow at least 64).',
+  },
+  passwordMinStrength: {
+    env: 'PASSDESK_PASSWORD_MIN_STRENGTH',
+    schema: intFromString(0, 4).default(3),
+    doc: 'Lowest zxcvbn strength score accepted, 0–4 (0 turns the strength rule off; common passwords are refused regardless).',
+  },
+  passwordBannedTerms: {
+    env: 'PASSDESK_PASSWORD_BANNED_TERMS',
+    schema: termList,
+    doc: "The organisation's banned words, comma-separated (in a config file: a JSON array); matched with case, leetspeak and one-typo variants.",
+  },
+  passwordMinCharacterClasses: {
+    env: 'PASSDESK_PASSWORD_MIN_CHARACTER_CLASSES',
+    schema: intFromString(0, 5).default(0),
+    doc: 'Organisation option: at least this many of lowercase, uppercase, digits, symbols, letters without case (Active Directory "3 of 4" = 3). 0 = off, as NIST advises.',
+  },
+  passwordHistory: {
+    env: 'PASSDESK_PASSWORD_HISTORY',
+    schema: intFromString(0, 50).default(0),
+    doc: 'Organisation option: refuse the last N passwords (checked against their stored hashes). 0 = off.',
+  },
+  passwordMinAge: {
+    env: 'PASSDESK_PASSWORD_MIN_AGE',
+    defaultText: 'unset: off',
+    schema: duration.optional(),
+    doc: 'Organisation option: how long after a change the password cannot be changed again (stops cycling through the history). Unset = off.',
+  },
+  passwordMaxAge: {
+    env: 'PASSDESK_PASSWORD_MAX_AGE',
+    defaultText: 'unset: never',
+    schema: duration.optional(),
+    doc: 'Organisation option: passwords expire this long after they were set and must be changed at the next sign-in. Unset = never (NIST advises against expiry).',
+  },
+  passwordExpiryReminderDays: {
+    env: 'PASSDESK_PASSWORD_EXPIRY_REMINDER_DAYS',
+    schema: intFromString(1, 90).default(14),
+    doc: 'With expiry: remind this many days before.',
+  },
+  signInMaxFailuresPerAccount: {
+    env: 'PASSDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT',
+    schema: intFromString(1, 10_000).default(10),
+    doc: 'Failed sign-ins for one email from one IP within the throttle window before further tries from that IP get 429 (this limit never stops the owner elsewhere).',
+  },
+  signInMaxFailuresPerIp: {
+    env: 'PASSDESK_SIGNIN_MAX_FAILURES_PER_IP',
+    schema: intFromString(1, 1_000_000).default(100),
+    doc: "Failed sign-ins from one IP (an IPv6 client's /64), any email, within the throttle window before each further try needs a solved bot challenge, up to PASSDESK_CHALLENGE_IP_CAP times this, then 429 (429 at once with PASSDESK_CHALLENGE=off).",
+  },
+  signInThrottleWindow: {
+    env: 'PASSDESK_SIGNIN_THROTTLE_WINDOW',
+    schema: duration.default(900_000),
+    doc: 'Sliding window for sign-in failure counting (default 15m).',
+  },
+  signInAccountLimit: {
+    env: 'PASSDESK_SIGNIN_ACCOUNT_LIMIT',
+    schema: intFromString(1, 100).default(100),
+    doc: 'Consecutive wrong passwords for one account, from any IPs (sign-ins, and current passwords asked of a signed-in session), after which browsers without a device cookie for it cannot sign in until a password reset or the cool-off; the owner is told by email (NIST SP 800-63B-4: at most 100).',
+  },
+  signInDelayFrom: {
+    env: 'PASSDESK_SIGNIN_DELAY_FROM',
+    schema: intFromString(1, 100).default(5),
+    doc: 'From this many consecutive failures on one account, a browser without a device cookie waits before its next try: 1s, then doubling up to 15 minutes (429 SIGN_IN_THROTTLED with Retry-After).',
+  },
+  signInDeviceLimit: {
+    env: 'PASSDESK_SIGNIN_DEVICE_LIMIT',
+    schema: intFromString(1, 100).default(10),
+    doc: "Failed sign-ins with one device cookie (a browser that signed in before) after which that cookie no longer exempts it from the account's waits and lock.",
+  },
+  signInCoolOff: {
+    env: 'PASSDESK_SIGNIN_COOL_OFF',
+    schema: duration.default(86_400_000),
+    doc: "How long an account's or a device cookie's failure count, and a lock, last after the last counted attempt (default 24h; a reset or a right password clears the account's count sooner).",
+  },
+  stepUpMaxAge: {
+    env: 'PASSDESK_STEP_UP_MAX_AGE',
+    schema: duration.default(600_000),
+    doc: 'Sensitive changes (second factors, recovery codes, recovery address, anti-phishing phrase, signing out other devices, security questions) and every administrative action need an authentication this recent with the strongest method the account has (default 10m).',
+  },
+  resetTokenTtl: {
+    env: 'PASSDESK_RESET_TOKEN_TTL',
+    schema: duration.default(1_800_000),
+    doc: 'How long a password-reset link and code work, and then how long the verified reset has to choose a password (default 30m; OWASP Forgot Password).',
+  },
+  securityQuestions: {
+    env: 'PASSDESK_SECURITY_QUESTIONS',
+    schema: boolFromString.default(false),
+    doc: 'Organisation option: people may set answers to security questions, and a reset of an account without a second factor then asks them too (never as the only check). Off by default: NIST SP 800-63B-4 advises against them.',
+  },
+  securityQuestionCount: {
+    env: 'PASSDESK_SECURITY_QUESTION_COUNT',
+    schema: intFromString(1, 5).default(3),
+    doc: 'With security questions: how many a person answers (all are asked in a reset).',
+  },
   resetTwoMethodRoles: {
     env: 'PASSDESK_RESET_TWO_METHOD_ROLES',
-    schema: z.union([z.string().transform((v) => v.split(',').map((r) => r.trim()).filter((r) => r && r !== 'none')), z.array(z.string())])
+    schema: z
+      .union([
+        z.string().transform((v) =>
+          v
+            .split(',')
+            .map((r) => r.trim())
+            .filter((r) => r && r !== 'none'),
+        ),
+        z.array(z.string()),
+      ])
       .pipe(z.array(z.enum(['user', 'helpdesk', 'admin'], { error: 'expected roles among user, helpdesk, admin (or none)' })))
       .default(['admin']),
     doc: 'Roles whose self-service reset needs a second method besides email (a second factor or, when on, security questions), as Entra ID does for administrators. Without one they reset through the help desk. "none" for no role.',
   },
   webauthnRpId: {
-    env: 'PASSDESK_WEBAUTHN_RP_ID', defaultText: 'the host of the base URL',
-    schema: z.string().trim().toLowerCase().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, 'expected a domain name such as "example.org"').optional(),
-    doc: 'Passkeys (WebAuthn): the relying party ID, the domain passkeys are bound to (the base URL\'s host or a parent domain of it). Default: the host of the base URL. Browsers refuse an IP address: open Passdesk under a name (http://localhost:8080 for a try-out).',
+    env: 'PASSDESK_WEBAUTHN_RP_ID',
+    defaultText: 'the host of the base URL',
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, 'expected a domain name such as "example.org"')
+      .optional(),
+    doc: "Passkeys (WebAuthn): the relying party ID, the domain passkeys are bound to (the base URL's host or a parent domain of it). Default: the host of the base URL. Browsers refuse an IP address: open Passdesk under a name (http://localhost:8080 for a try-out).",
   },
   webauthnOrigins: {
-    env: 'PASSDESK_WEBAUTHN_ORIGINS', defaultText: 'the base URL',
-    schema: z.union([z.string().transform((v) => v.split(',')), z.array(z.string())])
+    env: 'PASSDESK_WEBAUTHN_ORIGINS',
+    defaultText: 'the base URL',
+    schema: z
+      .union([z.string().transform((v) => v.split(',')), z.array(z.string())])
       .transform((list) => list.map((o) => o.trim()).filter(Boolean))
       .pipe(z.array(z.url({ protocol: /^https?$/, error: 'expected origins such as https://id.example.org' })).max(20))
       .optional(),
-    doc: 'Passkeys: the page origins whose WebAuthn responses are accepted, comma-separated (in a config file: a JSON array). Each must be on the RP ID\'s domain. Default: the base URL.',
+    doc: "Passkeys: the page origins whose WebAuthn responses are accepted, comma-separated (in a config file: a JSON array). Each must be on the RP ID's domain. Default: the base URL.",
   },
-  notMeTokenTtl: { env: 'PASSDESK_NOT_ME_TOKEN_TTL', schema: duration.default(604_800_000), doc: 'How long the one-time “This wasn’t me” link in a security email works (default 7d).' },
-  helpdeskEmail: { env: 'PASSDESK_HELPDESK_EMAIL', schema: z.email({ error: 'expected an email address' }).max(254).optional(), doc: 'The help desk’s address: told by email whenever someone uses “This wasn’t me”. Unset: nobody is told.' },
+  notMeTokenTtl: {
+    env: 'PASSDESK_NOT_ME_TOKEN_TTL',
+    schema: duration.default(604_800_000),
+    doc: 'How long the one-time “This wasn’t me” link in a security email works (default 7d).',
+  },
+  helpdeskEmail: {
+    env: 'PASSDESK_HELPDESK_EMAIL',
+    schema: z.email({ error: 'expected an email address' }).max(254).optional(),
+    doc: 'The help desk’s address: told by email whenever someone uses “This wasn’t me”. Unset: nobody is told.',
+  },
   trustProxy: {
-    env: 'PASSDESK_TRUST_PROXY', defaultText: 'none: the socket\'s address',
+    env: 'PASSDESK_TRUST_PROXY',
+    defaultText: "none: the socket's address",
     schema: trustProxy.default(false),
     doc: 'Reverse proxies in front whose X-Forwarded-For/-Proto/-Host are believed: their addresses or CIDRs, comma-separated (in a config file: a JSON array; also loopback, uniquelocal, linklocal), or how many proxies there are (e.g. 1; only when nothing can reach the service except through them). The client IP is the first untrusted address from the right. "true" is refused. Unset: the socket\'s address.',
   },
-  metricsEnabled: { env: 'PASSDESK_METRICS', schema: boolFromString.default(true), doc: 'Serve Prometheus metrics at /metrics, to whom PASSDESK_METRICS_TOKEN or PASSDESK_METRICS_LISTEN allows (neither set: nowhere). false: never.' },
-  metricsToken: { env: 'PASSDESK_METRICS_TOKEN', schema: z.string().trim().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').max(512).optional(), doc: 'Bearer token a scraper sends (Authorization: Bearer TOKEN) to read /metrics on the main port, and on PASSDESK_METRICS_LISTEN too when set. Never logged.' },
-  metricsTokenFile: { env: 'PASSDESK_METRICS_TOKEN_FILE', schema: z.string().min(1).optional(), doc: 'The same token read from a file at start (a mounted secret), instead of PASSDESK_METRICS_TOKEN.' },
+  metricsEnabled: {
+    env: 'PASSDESK_METRICS',
+    schema: boolFromString.default(true),
+    doc: 'Serve Prometheus metrics at /metrics, to whom PASSDESK_METRICS_TOKEN or PASSDESK_METRICS_LISTEN allows (neither set: nowhere). false: never.',
+  },
+  metricsToken: {
+    env: 'PASSDESK_METRICS_TOKEN',
+    schema: z.string().trim().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').max(512).optional(),
+    doc: 'Bearer token a scraper sends (Authorization: Bearer TOKEN) to read /metrics on the main port, and on PASSDESK_METRICS_LISTEN too when set. Never logged.',
+  },
+  metricsTokenFile: {
+    env: 'PASSDESK_METRICS_TOKEN_FILE',
+    schema: z.string().min(1).optional(),
+    doc: 'The same token read from a file at start (a mounted secret), instead of PASSDESK_METRICS_TOKEN.',
+  },
   metricsListen: {
     env: 'PASSDESK_METRICS_LISTEN',
-    schema: z.string().trim()
+    schema: z
+      .string()
+      .trim()
       .regex(/^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):\d{1,5}$/, 'expected HOST:PORT such as 127.0.0.1:9464 or [::1]:9464')
       .transform((v, ctx) => {
         const i = v.lastIndexOf(':');
@@ -215,34 +384,145 @@ export const configKeys = {
     schema: z.enum(['off', 'auto', 'always']).default('auto'),
     doc: 'Bot challenge (proof of work, self-hosted) on sign-up, reset requests and sign-in. auto (default): asked only from an IP that reached a throttle (for sign-in: the per-IP failure limit, which then slows instead of locking out everyone behind the address); always: on every such request; off: never (the per-IP limits answer 429 again).',
   },
-  challengeMaxNumber: { env: 'PASSDESK_CHALLENGE_MAX_NUMBER', schema: intFromString(10, 10_000_000).default(5000), doc: 'Bot challenge difficulty: the secret counter lies between half this and this; each try costs 1,000 PBKDF2-SHA-256 rounds (5000: about a second in a browser, 4 million rounds on average).' },
-  challengeIpCap: { env: 'PASSDESK_CHALLENGE_IP_CAP', schema: intFromString(1, 100).default(10), doc: 'Bot challenges lift a per-IP limit only this many times over: past this multiple of the limit in its window (sign-in: 10 × PASSDESK_SIGNIN_MAX_FAILURES_PER_IP) a client gets 429 whatever it solves, until the window lets it under again (1: a challenge never lifts the limit).' },
-  challengeTtl: { env: 'PASSDESK_CHALLENGE_TTL', schema: duration.default(600_000), doc: 'How long an issued bot challenge (or no-JavaScript ticket) can be used; each works once (default 10m).' },
-  challengeFallbackDelay: { env: 'PASSDESK_CHALLENGE_FALLBACK_DELAY', schema: duration.default(5000), doc: 'Without JavaScript: a page’s ticket is accepted this long after it was issued, and one IP gets about one ticket accepted per this long (default 5s).' },
-  breachedFile: { env: 'PASSDESK_BREACHED_FILE', defaultText: 'DATA_DIR/breached-passwords.bin', schema: z.string().min(1).optional(), doc: 'Offline breached-password set written by `passdesk breached import` (default DATA_DIR/breached-passwords.bin); a new import is picked up without a restart.' },
-  breachedApiUrl: { env: 'PASSDESK_BREACHED_API_URL', defaultText: 'none: off', schema: z.url({ protocol: /^https?$/ }).optional(), doc: 'Base URL of a Pwned Passwords range API (k-anonymity: only 5 hex characters of the SHA-1 are sent), e.g. https://api.pwnedpasswords.com. Off unless set.' },
-  breachedApiTimeout: { env: 'PASSDESK_BREACHED_API_TIMEOUT', schema: duration.default(2000), doc: 'How long to wait for the range API before treating it as unreachable.' },
-  breachedApiOnError: { env: 'PASSDESK_BREACHED_API_ON_ERROR', schema: z.enum(['open', 'closed']).default('open'), doc: 'When the range API is unreachable: "open" accepts the password (the offline set still applies), "closed" refuses it until the API answers.' },
+  challengeMaxNumber: {
+    env: 'PASSDESK_CHALLENGE_MAX_NUMBER',
+    schema: intFromString(10, 10_000_000).default(5000),
+    doc: 'Bot challenge difficulty: the secret counter lies between half this and this; each try costs 1,000 PBKDF2-SHA-256 rounds (5000: about a second in a browser, 4 million rounds on average).',
+  },
+  challengeIpCap: {
+    env: 'PASSDESK_CHALLENGE_IP_CAP',
+    schema: intFromString(1, 100).default(10),
+    doc: 'Bot challenges lift a per-IP limit only this many times over: past this multiple of the limit in its window (sign-in: 10 × PASSDESK_SIGNIN_MAX_FAILURES_PER_IP) a client gets 429 whatever it solves, until the window lets it under again (1: a challenge never lifts the limit).',
+  },
+  challengeTtl: {
+    env: 'PASSDESK_CHALLENGE_TTL',
+    schema: duration.default(600_000),
+    doc: 'How long an issued bot challenge (or no-JavaScript ticket) can be used; each works once (default 10m).',
+  },
+  challengeFallbackDelay: {
+    env: 'PASSDESK_CHALLENGE_FALLBACK_DELAY',
+    schema: duration.default(5000),
+    doc: 'Without JavaScript: a page’s ticket is accepted this long after it was issued, and one IP gets about one ticket accepted per this long (default 5s).',
+  },
+  breachedFile: {
+    env: 'PASSDESK_BREACHED_FILE',
+    defaultText: 'DATA_DIR/breached-passwords.bin',
+    schema: z.string().min(1).optional(),
+    doc: 'Offline breached-password set written by `passdesk breached import` (default DATA_DIR/breached-passwords.bin); a new import is picked up without a restart.',
+  },
+  breachedApiUrl: {
+    env: 'PASSDESK_BREACHED_API_URL',
+    defaultText: 'none: off',
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+    doc: 'Base URL of a Pwned Passwords range API (k-anonymity: only 5 hex characters of the SHA-1 are sent), e.g. https://api.pwnedpasswords.com. Off unless set.',
+  },
+  breachedApiTimeout: {
+    env: 'PASSDESK_BREACHED_API_TIMEOUT',
+    schema: duration.default(2000),
+    doc: 'How long to wait for the range API before treating it as unreachable.',
+  },
+  breachedApiOnError: {
+    env: 'PASSDESK_BREACHED_API_ON_ERROR',
+    schema: z.enum(['open', 'closed']).default('open'),
+    doc: 'When the range API is unreachable: "open" accepts the password (the offline set still applies), "closed" refuses it until the API answers.',
+  },
   // Mail (mail/): delivery of the outbox.
-  smtpUrl: { env: 'PASSDESK_SMTP_URL', defaultText: 'none: the dev mailbox on a loopback base URL outside production', schema: z.string().regex(/^smtps?:\/\/[^/\s]+/, 'expected smtp://user:pass@host:port or smtps://…').optional(), doc: 'SMTP server for outgoing mail (smtp://user:pass@host:587, smtps://… for TLS from the start). Unset: the dev mailbox on a loopback base URL outside production; on any other base URL Passdesk refuses to start (unless PASSDESK_DEV_MAILBOX=true); in production messages wait in the outbox.' },
-  devMailbox: { env: 'PASSDESK_DEV_MAILBOX', schema: boolFromString.default(false), doc: 'DANGEROUS: keep the dev mailbox (every email, reset links included, readable by anyone at /dev/mailbox) on a base URL that is not loopback. Without SMTP it is on by itself only for localhost, 127.0.0.0/8 and [::1]; never in production.' },
-  smtpSecurity: { env: 'PASSDESK_SMTP_SECURITY', schema: z.enum(['auto', 'starttls', 'tls', 'none']).default('auto'), doc: 'auto: STARTTLS when offered (TLS for smtps://); starttls: refuse to send without STARTTLS; tls: TLS from the start; none: never upgrade.' },
-  smtpCaFile: { env: 'PASSDESK_SMTP_CA_FILE', schema: z.string().min(1).optional(), doc: 'PEM file of a CA to trust for the SMTP server\'s certificate, besides the system\'s.' },
-  mailFrom: { env: 'PASSDESK_MAIL_FROM', defaultText: '"ORGANIZATION_NAME" <no-reply@BASE_URL host>', schema: z.string().min(3).max(254).optional(), doc: 'From address of every email. Default "ORGANIZATION_NAME" <no-reply@BASE_URL host>.' },
+  smtpUrl: {
+    env: 'PASSDESK_SMTP_URL',
+    defaultText: 'none: the dev mailbox on a loopback base URL outside production',
+    schema: z
+      .string()
+      .regex(/^smtps?:\/\/[^/\s]+/, 'expected smtp://user:pass@host:port or smtps://…')
+      .optional(),
+    doc: 'SMTP server for outgoing mail (smtp://user:pass@host:587, smtps://… for TLS from the start). Unset: the dev mailbox on a loopback base URL outside production; on any other base URL Passdesk refuses to start (unless PASSDESK_DEV_MAILBOX=true); in production messages wait in the outbox.',
+  },
+  devMailbox: {
+    env: 'PASSDESK_DEV_MAILBOX',
+    schema: boolFromString.default(false),
+    doc: 'DANGEROUS: keep the dev mailbox (every email, reset links included, readable by anyone at /dev/mailbox) on a base URL that is not loopback. Without SMTP it is on by itself only for localhost, 127.0.0.0/8 and [::1]; never in production.',
+  },
+  smtpSecurity: {
+    env: 'PASSDESK_SMTP_SECURITY',
+    schema: z.enum(['auto', 'starttls', 'tls', 'none']).default('auto'),
+    doc: 'auto: STARTTLS when offered (TLS for smtps://); starttls: refuse to send without STARTTLS; tls: TLS from the start; none: never upgrade.',
+  },
+  smtpCaFile: {
+    env: 'PASSDESK_SMTP_CA_FILE',
+    schema: z.string().min(1).optional(),
+    doc: "PEM file of a CA to trust for the SMTP server's certificate, besides the system's.",
+  },
+  mailFrom: {
+    env: 'PASSDESK_MAIL_FROM',
+    defaultText: '"ORGANIZATION_NAME" <no-reply@BASE_URL host>',
+    schema: z.string().min(3).max(254).optional(),
+    doc: 'From address of every email. Default "ORGANIZATION_NAME" <no-reply@BASE_URL host>.',
+  },
   mailReplyTo: { env: 'PASSDESK_MAIL_REPLY_TO', schema: z.string().min(3).max(254).optional(), doc: 'Reply-To address (e.g. the help desk). Default: none.' },
-  mailLogoUrl: { env: 'PASSDESK_MAIL_LOGO_URL', schema: z.url({ protocol: /^https$/ }).optional(), doc: 'https URL of a logo shown at the top of HTML emails.' },
-  dkimPrivateKey: { env: 'PASSDESK_DKIM_PRIVATE_KEY', schema: z.string().min(1).optional(), doc: 'DKIM signing key: a PEM, or the path of a PEM file. Needs PASSDESK_DKIM_SELECTOR.' },
-  dkimSelector: { env: 'PASSDESK_DKIM_SELECTOR', schema: z.string().regex(/^[A-Za-z0-9._-]{1,63}$/, 'expected a DNS label such as "passdesk"').optional(), doc: 'DKIM selector (the key is published at SELECTOR._domainkey.DOMAIN).' },
-  dkimDomain: { env: 'PASSDESK_DKIM_DOMAIN', defaultText: 'the From address\'s domain', schema: z.string().min(1).max(253).optional(), doc: 'DKIM signing domain. Default: the domain of the From address.' },
-  mailMaxAttempts: { env: 'PASSDESK_MAIL_MAX_ATTEMPTS', schema: intFromString(1, 100).default(10), doc: 'Delivery attempts per message before it is marked failed.' },
-  mailRetryBase: { env: 'PASSDESK_MAIL_RETRY_BASE', schema: duration.default(30_000), doc: 'Wait before the first retry; it doubles with each further attempt, up to 1h (default 30s: 30s, 1m, 2m … ).' },
-  mailRetention: { env: 'PASSDESK_MAIL_RETENTION', schema: duration.default(2_592_000_000), doc: 'Sent and failed messages are deleted from the outbox this long after they settled (default 30d); their bodies are dropped at once.' },
-  retentionSessions: { env: 'PASSDESK_RETENTION_SESSIONS', schema: duration.default(7_776_000_000), doc: 'Sessions are deleted this long after they ended (expired or signed out; default 90d). A device unseen for longer counts as new again.' },
-  retentionEvents: { env: 'PASSDESK_RETENTION_EVENTS', schema: duration.default(31_536_000_000), doc: 'The audit log (the activity page) keeps events this long (default 365d): the organisation\'s choice.' },
-  retentionFlows: { env: 'PASSDESK_RETENTION_FLOWS', schema: duration.default(604_800_000), doc: 'Password resets, pending second steps, "This wasn\'t me" links and attempt windows are deleted this long after they expired (default 7d).' },
+  mailLogoUrl: {
+    env: 'PASSDESK_MAIL_LOGO_URL',
+    schema: z.url({ protocol: /^https$/ }).optional(),
+    doc: 'https URL of a logo shown at the top of HTML emails.',
+  },
+  dkimPrivateKey: {
+    env: 'PASSDESK_DKIM_PRIVATE_KEY',
+    schema: z.string().min(1).optional(),
+    doc: 'DKIM signing key: a PEM, or the path of a PEM file. Needs PASSDESK_DKIM_SELECTOR.',
+  },
+  dkimSelector: {
+    env: 'PASSDESK_DKIM_SELECTOR',
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,63}$/, 'expected a DNS label such as "passdesk"')
+      .optional(),
+    doc: 'DKIM selector (the key is published at SELECTOR._domainkey.DOMAIN).',
+  },
+  dkimDomain: {
+    env: 'PASSDESK_DKIM_DOMAIN',
+    defaultText: "the From address's domain",
+    schema: z.string().min(1).max(253).optional(),
+    doc: 'DKIM signing domain. Default: the domain of the From address.',
+  },
+  mailMaxAttempts: {
+    env: 'PASSDESK_MAIL_MAX_ATTEMPTS',
+    schema: intFromString(1, 100).default(10),
+    doc: 'Delivery attempts per message before it is marked failed.',
+  },
+  mailRetryBase: {
+    env: 'PASSDESK_MAIL_RETRY_BASE',
+    schema: duration.default(30_000),
+    doc: 'Wait before the first retry; it doubles with each further attempt, up to 1h (default 30s: 30s, 1m, 2m … ).',
+  },
+  mailRetention: {
+    env: 'PASSDESK_MAIL_RETENTION',
+    schema: duration.default(2_592_000_000),
+    doc: 'Sent and failed messages are deleted from the outbox this long after they settled (default 30d); their bodies are dropped at once.',
+  },
+  retentionSessions: {
+    env: 'PASSDESK_RETENTION_SESSIONS',
+    schema: duration.default(7_776_000_000),
+    doc: 'Sessions are deleted this long after they ended (expired or signed out; default 90d). A device unseen for longer counts as new again.',
+  },
+  retentionEvents: {
+    env: 'PASSDESK_RETENTION_EVENTS',
+    schema: duration.default(31_536_000_000),
+    doc: "The audit log (the activity page) keeps events this long (default 365d): the organisation's choice.",
+  },
+  retentionFlows: {
+    env: 'PASSDESK_RETENTION_FLOWS',
+    schema: duration.default(604_800_000),
+    doc: 'Password resets, pending second steps, "This wasn\'t me" links and attempt windows are deleted this long after they expired (default 7d).',
+  },
   // A timer's delay: Node turns anything over 2^31 − 1 ms (about 24.8 days) into 1 ms, which would sweep non-stop.
-  retentionInterval: { env: 'PASSDESK_RETENTION_INTERVAL', schema: duration.pipe(z.number().max(2_147_483_647, 'at most 24 days (a timer cannot wait longer)')).default(3_600_000), doc: 'How often retention runs (the job above and the outbox sweep; default 1h, and once at start).' },
-  mailWorker: { env: 'PASSDESK_MAIL_WORKER', schema: boolFromString.default(true), doc: 'Deliver mail from the server process. false when separate `passdesk worker` processes deliver.' },
+  retentionInterval: {
+    env: 'PASSDESK_RETENTION_INTERVAL',
+    schema: duration.pipe(z.number().max(2_147_483_647, 'at most 24 days (a timer cannot wait longer)')).default(3_600_000),
+    doc: 'How often retention runs (the job above and the outbox sweep; default 1h, and once at start).',
+  },
+  mailWorker: {
+    env: 'PASSDESK_MAIL_WORKER',
+    schema: boolFromString.default(true),
+    doc: 'Deliver mail from the server process. false when separate `passdesk worker` processes deliver.',
+  },
 } as const;
 
 type Keys = typeof configKeys;
@@ -329,7 +609,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems.join('; '));
 
-  const cfg = out as Omit<Config, 'secretBytes' | 'configFile' | 'webauthnRpId' | 'webauthnOrigins'> & { baseUrl: string | undefined; databaseUrl: string | undefined; webauthnRpId: string | undefined; webauthnOrigins: string[] | undefined };
+  const cfg = out as Omit<Config, 'secretBytes' | 'configFile' | 'webauthnRpId' | 'webauthnOrigins'> & {
+    baseUrl: string | undefined;
+    databaseUrl: string | undefined;
+    webauthnRpId: string | undefined;
+    webauthnOrigins: string[] | undefined;
+  };
   if (cfg.passwordMinLength > cfg.passwordMaxLength) {
     throw new ConfigError(`PASSDESK_PASSWORD_MIN_LENGTH (${cfg.passwordMinLength}) is larger than PASSDESK_PASSWORD_MAX_LENGTH (${cfg.passwordMaxLength})`);
   }

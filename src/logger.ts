@@ -3,10 +3,30 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 
 export const REDACT_PATHS = [
-  'password', '*.password', 'currentPassword', '*.currentPassword', 'newPassword', '*.newPassword',
-  'token', '*.token', 'cookie', '*.cookie', 'headers.cookie', 'headers.authorization', '*.headers.cookie',
-  '*.headers.authorization', 'set-cookie', '*["set-cookie"]', 'secret', '*.secret',
-  'flowId', '*.flowId', 'recoveryCodes', '*.recoveryCodes', 'otpauthUrl', '*.otpauthUrl',
+  'password',
+  '*.password',
+  'currentPassword',
+  '*.currentPassword',
+  'newPassword',
+  '*.newPassword',
+  'token',
+  '*.token',
+  'cookie',
+  '*.cookie',
+  'headers.cookie',
+  'headers.authorization',
+  '*.headers.cookie',
+  '*.headers.authorization',
+  'set-cookie',
+  '*["set-cookie"]',
+  'secret',
+  '*.secret',
+  'flowId',
+  '*.flowId',
+  'recoveryCodes',
+  '*.recoveryCodes',
+  'otpauthUrl',
+  '*.otpauthUrl',
 ];
 
 /** `destination` (JSON only; stdout otherwise) lets the log-hygiene tests read what this very logger writes. */

@@ -57,10 +57,7 @@ export interface BetterAuthPeer {
   /** Signs in via POST /api/auth/sign-in/email and returns a `Cookie` header value. Throws on non-2xx. */
   signInCookie(email: string, password: string): Promise<string>;
   /** An autocannon-ready request that signs in (each one creates a new session). */
-  signInRequest(
-    email: string,
-    password: string,
-  ): { method: 'POST'; path: string; headers: Record<string, string>; body: string };
+  signInRequest(email: string, password: string): { method: 'POST'; path: string; headers: Record<string, string>; body: string };
   /** An autocannon-ready request that checks a session via GET /api/auth/get-session. */
   sessionCheckRequest(cookie: string): { method: 'GET'; path: string; headers: Record<string, string> };
   /** Stops the HTTP server and closes the SQLite database. */
@@ -76,8 +73,7 @@ export async function startBetterAuthPeer(opts: { dataDir: string; port?: number
 
   // Listen first so baseURL can be the real origin (random free port when
   // `port` is omitted). The handler is installed before any request is made.
-  let handler: ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => unknown) | null =
-    null;
+  let handler: ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => unknown) | null = null;
   // In-flight requests are tracked so close() can let them finish before the
   // database is closed (after a load run, autocannon's last requests may still
   // be queued inside Better Auth when it disconnects).

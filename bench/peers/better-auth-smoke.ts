@@ -73,7 +73,12 @@ async function main(): Promise<void> {
 
     await peer.signUp(EMAIL, PASSWORD);
     const cookie = await peer.signInCookie(EMAIL, PASSWORD);
-    console.log(`signed in; cookie names: ${cookie.split('; ').map((c) => c.split('=')[0]).join(', ')}`);
+    console.log(
+      `signed in; cookie names: ${cookie
+        .split('; ')
+        .map((c) => c.split('=')[0])
+        .join(', ')}`,
+    );
 
     // Functional check of the exact request the benchmark will fire.
     const check = peer.sessionCheckRequest(cookie);

@@ -59,9 +59,11 @@ async function importCommand(argv: string[], io: BreachedCliIo): Promise<number>
     if (result.invalidLines > 0) {
       io.stderr(`passdesk: skipped ${result.invalidLines.toLocaleString('en')} invalid line(s) (first at line ${result.firstInvalidLines.join(', ')})`);
     }
-    io.stdout(`Imported ${result.entries.toLocaleString('en')} distinct hashes from ${result.validLines.toLocaleString('en')} valid lines `
-      + `(${result.invalidLines.toLocaleString('en')} invalid, ${result.blankLines.toLocaleString('en')} blank) into ${result.path} `
-      + `(${formatBytes(result.bytes)}, ${(result.bytes / result.entries).toFixed(2)} bytes per hash) in ${seconds.toFixed(1)} s`);
+    io.stdout(
+      `Imported ${result.entries.toLocaleString('en')} distinct hashes from ${result.validLines.toLocaleString('en')} valid lines ` +
+        `(${result.invalidLines.toLocaleString('en')} invalid, ${result.blankLines.toLocaleString('en')} blank) into ${result.path} ` +
+        `(${formatBytes(result.bytes)}, ${(result.bytes / result.entries).toFixed(2)} bytes per hash) in ${seconds.toFixed(1)} s`,
+    );
     return 0;
   } catch (err) {
     progress.done();
@@ -84,13 +86,17 @@ async function statusCommand(argv: string[], io: BreachedCliIo): Promise<number>
       return 0;
     }
     if (offline && offline.entries !== null) {
-      io.stdout(`Offline set: ${offline.path}: ${offline.entries.toLocaleString('en')} hashes, ${formatBytes(bytes ?? 0)}, imported ${new Date(offline.importedAt ?? 0).toISOString()}`);
+      io.stdout(
+        `Offline set: ${offline.path}: ${offline.entries.toLocaleString('en')} hashes, ${formatBytes(bytes ?? 0)}, imported ${new Date(offline.importedAt ?? 0).toISOString()}`,
+      );
     } else {
       io.stdout(`Offline set: none at ${config.breachedFile} (import one with: passdesk breached import FILE)`);
     }
-    io.stdout(online
-      ? `Range API: ${online.url} (timeout ${online.timeoutMs} ms; when unreachable: fail ${online.onError})`
-      : 'Range API: off (set PASSDESK_BREACHED_API_URL to use one)');
+    io.stdout(
+      online
+        ? `Range API: ${online.url} (timeout ${online.timeoutMs} ms; when unreachable: fail ${online.onError})`
+        : 'Range API: off (set PASSDESK_BREACHED_API_URL to use one)',
+    );
     return 0;
   } finally {
     await breached.close();
@@ -118,9 +124,11 @@ async function checkCommand(argv: string[], io: BreachedCliIo): Promise<number> 
     }
     const { offline, online } = breached.describe();
     const sources = [offline?.entries != null ? 'the offline set' : null, online ? 'the range API' : null].filter(Boolean);
-    io.stdout(sources.length
-      ? `Not found in ${sources.join(' or ')}.`
-      : 'Not found: no breached-password source is configured (import a set with: passdesk breached import FILE).');
+    io.stdout(
+      sources.length
+        ? `Not found in ${sources.join(' or ')}.`
+        : 'Not found: no breached-password source is configured (import a set with: passdesk breached import FILE).',
+    );
     return 0;
   } finally {
     await breached.close();
@@ -147,9 +155,10 @@ function progressReporter(io: BreachedCliIo): { update: (p: ImportProgress) => v
       if (now - last < interval) return;
       last = now;
       const fraction = p.total > 0 ? Math.min(1, p.done / p.total) : null;
-      const what = p.phase === 'reading'
-        ? `reading ${formatBytes(p.done)}${p.total ? ` of ${formatBytes(p.total)}` : ''}, ${p.validLines.toLocaleString('en')} hashes, ${(p.validLines / ((now - started) / 1000)).toFixed(0)}/s`
-        : `sorting and writing, part ${p.done} of ${p.total}`;
+      const what =
+        p.phase === 'reading'
+          ? `reading ${formatBytes(p.done)}${p.total ? ` of ${formatBytes(p.total)}` : ''}, ${p.validLines.toLocaleString('en')} hashes, ${(p.validLines / ((now - started) / 1000)).toFixed(0)}/s`
+          : `sorting and writing, part ${p.done} of ${p.total}`;
       if (tty) {
         const width = 30;
         const filled = fraction === null ? 0 : Math.round(fraction * width);

@@ -41,7 +41,7 @@ export function chooseBucketBits(expectedEntries: number): number {
 }
 
 export function bucketOf(hash: Uint8Array, bucketBits: number): number {
-  return (((hash[0]! << 16) | (hash[1]! << 8) | hash[2]!) >>> (24 - bucketBits));
+  return ((hash[0]! << 16) | (hash[1]! << 8) | hash[2]!) >>> (24 - bucketBits);
 }
 
 export function indexBytes(bucketBits: number): number {
@@ -66,7 +66,8 @@ export function encodeHeader(header: SetHeader): Uint8Array {
 /** Checks everything that can be checked without reading the records; throws BreachedSetError naming the file. */
 export function decodeHeader(bytes: Uint8Array, fileSize: number, path: string): SetHeader {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const bad = (why: string): BreachedSetError => new BreachedSetError('BREACHED_SET_INVALID', `${path}: ${why}; import the set again with \`passdesk breached import FILE\``);
+  const bad = (why: string): BreachedSetError =>
+    new BreachedSetError('BREACHED_SET_INVALID', `${path}: ${why}; import the set again with \`passdesk breached import FILE\``);
   if (fileSize < HEADER_BYTES || buf.byteLength < HEADER_BYTES) throw bad(`too short to be a breached-password set (${fileSize} bytes)`);
   if (buf.toString('ascii', 0, 8) !== MAGIC) throw bad('not a Passdesk breached-password set (wrong magic number)');
   const version = buf.readUInt32LE(8);
@@ -98,7 +99,10 @@ export function decodeIndex(bytes: Uint8Array, header: SetHeader, path: string):
     previous = v;
   }
   if (previous !== header.entries) {
-    throw new BreachedSetError('BREACHED_SET_INVALID', `${path}: damaged index (counts ${previous} records, header says ${header.entries}); import the set again`);
+    throw new BreachedSetError(
+      'BREACHED_SET_INVALID',
+      `${path}: damaged index (counts ${previous} records, header says ${header.entries}); import the set again`,
+    );
   }
   return index;
 }
@@ -111,8 +115,14 @@ export function encodeCount(count: number): number {
   if (count < 0x8000) return Math.floor(count);
   let e = Math.floor(Math.log2(count)) - 10;
   let m = Math.floor(count / 2 ** e);
-  if (m >= 2048) { e += 1; m = Math.floor(count / 2 ** e); }
-  if (m < 1024) { e -= 1; m = Math.floor(count / 2 ** e); }
+  if (m >= 2048) {
+    e += 1;
+    m = Math.floor(count / 2 ** e);
+  }
+  if (m < 1024) {
+    e -= 1;
+    m = Math.floor(count / 2 ** e);
+  }
   if (e - 5 > 31) return 0xffff;
   return 0x8000 | ((e - 5) << 10) | (m - 1024);
 }

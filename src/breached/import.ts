@@ -13,9 +13,7 @@ import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
-import {
-  BreachedSetError, FORMAT_VERSION, HEADER_BYTES, RECORD_BYTES, bucketOf, chooseBucketBits, encodeCount, encodeHeader, indexBytes,
-} from './format.js';
+import { BreachedSetError, FORMAT_VERSION, HEADER_BYTES, RECORD_BYTES, bucketOf, chooseBucketBits, encodeCount, encodeHeader, indexBytes } from './format.js';
 
 export interface ImportProgress {
   /** reading: `done`/`total` are bytes of the input (total 0 when unknown); writing: partitions of 256. */
@@ -74,7 +72,11 @@ function assertLittleEndian(): void {
 class BufferedFile {
   private readonly buf: Buffer;
   private used = 0;
-  constructor(readonly fd: number, capacity: number, private position = 0) {
+  constructor(
+    readonly fd: number,
+    capacity: number,
+    private position = 0,
+  ) {
     this.buf = Buffer.allocUnsafe(capacity);
   }
   room(bytes: number): Buffer {
@@ -132,8 +134,10 @@ export async function importBreachedFile(options: ImportOptions): Promise<Import
   try {
     const counts = await partitionInput(options, workDir, checkAborted);
     if (counts.validLines === 0) {
-      throw new BreachedSetError('BREACHED_IMPORT_NO_VALID_LINES',
-        `${options.source}: no valid SHA1HEX:COUNT line (${counts.invalidLines} invalid, ${counts.blankLines} blank); nothing imported`);
+      throw new BreachedSetError(
+        'BREACHED_IMPORT_NO_VALID_LINES',
+        `${options.source}: no valid SHA1HEX:COUNT line (${counts.invalidLines} invalid, ${counts.blankLines} blank); nothing imported`,
+      );
     }
     const bucketBits = chooseBucketBits(counts.validLines);
     const fd = openSync(outputTemp, 'w', 0o644);
@@ -213,8 +217,14 @@ function syncDirectory(dir: string): void {
   // Makes the rename durable; not every platform can open a directory, and losing this only risks the rename.
   try {
     const fd = openSync(dir, 'r');
-    try { fsyncSync(fd); } finally { closeSync(fd); }
-  } catch { /* best effort */ }
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    /* best effort */
+  }
 }
 
 interface LineCounts {

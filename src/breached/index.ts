@@ -52,14 +52,15 @@ export function passwordSha1(password: string): Uint8Array {
 export function createBreachedPasswords(options: BreachedPasswordsOptions): BreachedPasswords {
   const clock = options.clock ?? systemClock;
   const logger = options.logger;
-  const offline = options.offlinePath === null
-    ? null
-    : new OfflineSet({
-      path: options.offlinePath,
-      clock,
-      onReload: (entries) => logger?.info({ path: options.offlinePath, entries }, 'breached-password set reloaded'),
-      onReloadError: (err) => logger?.warn({ err: err.message }, 'a new breached-password set could not be opened; still using the previous one'),
-    });
+  const offline =
+    options.offlinePath === null
+      ? null
+      : new OfflineSet({
+          path: options.offlinePath,
+          clock,
+          onReload: (entries) => logger?.info({ path: options.offlinePath, entries }, 'breached-password set reloaded'),
+          onReloadError: (err) => logger?.warn({ err: err.message }, 'a new breached-password set could not be opened; still using the previous one'),
+        });
   const online = options.online ?? null;
   let onlineFailures = 0;
 
@@ -126,8 +127,6 @@ export function breachedOptionsFromConfig(config: {
 }): BreachedPasswordsOptions {
   return {
     offlinePath: config.breachedFile,
-    ...(config.breachedApiUrl
-      ? { online: { url: config.breachedApiUrl, timeoutMs: config.breachedApiTimeout, onError: config.breachedApiOnError } }
-      : {}),
+    ...(config.breachedApiUrl ? { online: { url: config.breachedApiUrl, timeoutMs: config.breachedApiTimeout, onError: config.breachedApiOnError } } : {}),
   };
 }

@@ -57,7 +57,7 @@ export function memoryAttemptLimiters(clock: Clock, o: { maxKeys?: number } = {}
 }
 
 export function memoryAttemptLimiter(
-  o: Omit<AttemptLimiterOptions, 'name'> & { name?: string; clock: Clock; /** Bound on memory: the oldest keys go first. */ maxKeys?: number },
+  o: Omit<AttemptLimiterOptions, 'name'> & { name?: string; clock: Clock /** Bound on memory: the oldest keys go first. */; maxKeys?: number },
 ): AttemptLimiter {
   const maxKeys = o.maxKeys ?? 100_000;
   const keep = Math.max(o.limit, o.keep ?? o.limit);

@@ -80,16 +80,18 @@ export interface ChallengeService {
 export const MAX_PAYLOAD_LENGTH = 2048;
 const payloadSchema = z.object({
   challenge: z.object({
-    parameters: z.object({
-      algorithm: z.string().max(32),
-      nonce: z.string().regex(/^[0-9a-f]{2,64}$/),
-      salt: z.string().regex(/^[0-9a-f]{2,64}$/),
-      cost: z.number().int().positive(),
-      keyLength: z.number().int().positive().max(64),
-      keyPrefix: z.string().regex(/^[0-9a-f]{1,128}$/),
-      keySignature: z.string().max(256).optional(),
-      data: z.record(z.string(), z.union([z.string().max(64), z.number(), z.boolean(), z.null()])).optional(),
-    }).loose(),
+    parameters: z
+      .object({
+        algorithm: z.string().max(32),
+        nonce: z.string().regex(/^[0-9a-f]{2,64}$/),
+        salt: z.string().regex(/^[0-9a-f]{2,64}$/),
+        cost: z.number().int().positive(),
+        keyLength: z.number().int().positive().max(64),
+        keyPrefix: z.string().regex(/^[0-9a-f]{1,128}$/),
+        keySignature: z.string().max(256).optional(),
+        data: z.record(z.string(), z.union([z.string().max(64), z.number(), z.boolean(), z.null()])).optional(),
+      })
+      .loose(),
     signature: z.string().max(256),
   }),
   solution: z.object({ counter: z.number().int().nonnegative(), derivedKey: z.string().max(256) }).loose(),
@@ -147,7 +149,13 @@ function ticketBuckets(o: { settings: ChallengeSettings; clock: Clock; maxIps?: 
   };
 }
 
-export function createChallengeService(o: { serverSecret: Uint8Array; settings: ChallengeSettings; clock: Clock; random: Random; maxIps?: number }): ChallengeService {
+export function createChallengeService(o: {
+  serverSecret: Uint8Array;
+  settings: ChallengeSettings;
+  clock: Clock;
+  random: Random;
+  maxIps?: number;
+}): ChallengeService {
   const hex = (purpose: string): string => Buffer.from(deriveKey(o.serverSecret, purpose)).toString('hex');
   // Three keys, each with its own HKDF purpose: the challenge signature, ALTCHA's derived-key signature, tickets.
   const signatureSecret = hex('bot-challenge-signature');
@@ -192,8 +200,11 @@ export function createChallengeService(o: { serverSecret: Uint8Array; settings: 
       try {
         // The signature covers every parameter (algorithm, cost, data): a client cannot make its own easier challenge.
         const result = await verifySolution({
-          challenge, solution: parsed.solution, deriveKey: pbkdf2,
-          hmacSignatureSecret: signatureSecret, hmacKeySignatureSecret: keySignatureSecret,
+          challenge,
+          solution: parsed.solution,
+          deriveKey: pbkdf2,
+          hmacSignatureSecret: signatureSecret,
+          hmacKeySignatureSecret: keySignatureSecret,
         });
         verified = result.verified;
       } catch {
@@ -211,13 +222,16 @@ export function createChallengeService(o: { serverSecret: Uint8Array; settings: 
 
     issueTicket(purpose, ip) {
       const now = o.clock.now();
-      const body = Buffer.from(JSON.stringify({
-        p: purpose,
-        id: Buffer.from(o.random.bytes(16)).toString('base64url'),
-        ip: ipTag(ip),
-        nb: now + o.settings.fallbackDelayMs,
-        exp: now + o.settings.ttlMs,
-      }), 'utf8').toString('base64url');
+      const body = Buffer.from(
+        JSON.stringify({
+          p: purpose,
+          id: Buffer.from(o.random.bytes(16)).toString('base64url'),
+          ip: ipTag(ip),
+          nb: now + o.settings.fallbackDelayMs,
+          exp: now + o.settings.ttlMs,
+        }),
+        'utf8',
+      ).toString('base64url');
       return `${body}.${mac(`ticket:${body}`)}`;
     },
 

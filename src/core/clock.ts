@@ -15,7 +15,11 @@ export function manualClock(start: number = Date.UTC(2026, 0, 1)): ManualClock {
   let t = start;
   return {
     now: () => t,
-    set: (ms) => { t = ms; },
-    advance: (ms) => { t += ms; },
+    set: (ms) => {
+      t = ms;
+    },
+    advance: (ms) => {
+      t += ms;
+    },
   };
 }

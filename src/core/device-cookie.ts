@@ -45,7 +45,10 @@ export function deviceCookieSigner(serverSecret: Uint8Array): DeviceCookieSigner
     issue(previous, login, random) {
       const nonce = Buffer.from(random.bytes(NONCE_BYTES)).toString('base64url');
       const others = entries(previous).filter((e) => !validFor(e, login));
-      const value = [{ nonce, mac: macOf(login, nonce) }, ...others].slice(0, MAX_DEVICE_LOGINS).map((e) => `${e.nonce}.${e.mac}`).join('~');
+      const value = [{ nonce, mac: macOf(login, nonce) }, ...others]
+        .slice(0, MAX_DEVICE_LOGINS)
+        .map((e) => `${e.nonce}.${e.mac}`)
+        .join('~');
       return { value, nonce };
     },
   };

@@ -70,7 +70,11 @@ export const policyMessages = {
   reused: (count: number): string => en.t('policy.reused', { count }),
   changedTooRecently: (allowedAt: number): string => en.t('policy.changedTooRecently', { when: en.dateTime(allowedAt) }),
   strengthLabels: [
-    en.t('policy.strength.veryWeak'), en.t('policy.strength.weak'), en.t('policy.strength.fair'), en.t('policy.strength.strong'), en.t('policy.strength.veryStrong'),
+    en.t('policy.strength.veryWeak'),
+    en.t('policy.strength.weak'),
+    en.t('policy.strength.fair'),
+    en.t('policy.strength.strong'),
+    en.t('policy.strength.veryStrong'),
   ] as const,
   /** Why a sign-in sent the person to choose a new password (stored in must_change_reason). */
   mustChangeReasons: {

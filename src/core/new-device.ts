@@ -22,7 +22,12 @@ export function networkOf(ip: string | null): string {
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
   const full = ip.includes('::') ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
-  return full.slice(0, 3).map((h) => h.replace(/^0+(?=.)/, '')).join(':') + '::/48';
+  return (
+    full
+      .slice(0, 3)
+      .map((h) => h.replace(/^0+(?=.)/, ''))
+      .join(':') + '::/48'
+  );
 }
 
 /**

@@ -164,7 +164,8 @@ export async function evaluatePassword(candidate: string, ctx: PolicyContext): P
     const breached = await ctx.lookups.breached(candidate);
     if (breached.status === 'breached') add('PASSWORD_BREACHED', policyMessages.breached, {});
     // At sign-in an unreachable breach service is no reason to demand a new password.
-    else if (breached.status === 'unavailable' && ctx.purpose !== 'sign-in') add('PASSWORD_BREACH_CHECK_UNAVAILABLE', policyMessages.breachCheckUnavailable, {});
+    else if (breached.status === 'unavailable' && ctx.purpose !== 'sign-in')
+      add('PASSWORD_BREACH_CHECK_UNAVAILABLE', policyMessages.breachCheckUnavailable, {});
   }
 
   if (policy.minCharacterClasses > 0) {
@@ -186,7 +187,12 @@ export async function evaluatePassword(candidate: string, ctx: PolicyContext): P
     if (violations.length === 0 && ctx.lookups?.isCurrentPassword && (await ctx.lookups.isCurrentPassword(candidate))) {
       add('PASSWORD_UNCHANGED', policyMessages.unchanged, {});
     }
-    if (violations.length === 0 && policy.historyCount > 0 && ctx.lookups?.isRecentPassword && (await ctx.lookups.isRecentPassword(candidate, policy.historyCount))) {
+    if (
+      violations.length === 0 &&
+      policy.historyCount > 0 &&
+      ctx.lookups?.isRecentPassword &&
+      (await ctx.lookups.isRecentPassword(candidate, policy.historyCount))
+    ) {
       add('PASSWORD_REUSED', policyMessages.reused(policy.historyCount), { historyCount: policy.historyCount });
     }
   }
@@ -240,7 +246,22 @@ const FUZZY_TERM_LENGTH = 5;
 export const MIN_OTHER_LETTERS = 6;
 
 /** Mailbox providers are not personal: "gmail" in a password says nothing about its owner. */
-const SHARED_EMAIL_DOMAINS = new Set(['gmail', 'googlemail', 'outlook', 'hotmail', 'live', 'yahoo', 'icloud', 'aol', 'proton', 'protonmail', 'gmx', 'mail', 'email', 'example']);
+const SHARED_EMAIL_DOMAINS = new Set([
+  'gmail',
+  'googlemail',
+  'outlook',
+  'hotmail',
+  'live',
+  'yahoo',
+  'icloud',
+  'aol',
+  'proton',
+  'protonmail',
+  'gmx',
+  'mail',
+  'email',
+  'example',
+]);
 
 /** Lower case and compatibility-normalised, the form names, terms and candidates are compared in. */
 function matchingForm(s: string): string {
@@ -272,7 +293,7 @@ export function contextTerms(ctx: Pick<PolicyContext, 'email' | 'displayName' | 
 }
 
 /** Leetspeak read back as letters (Entra's normalisation); `1` reads as both `l` and `i`. */
-const LEET: Record<string, string> = { '@': 'a', '4': 'a', '0': 'o', '3': 'e', '$': 's', '5': 's', '7': 't', '!': 'i', '|': 'l', '+': 't' };
+const LEET: Record<string, string> = { '@': 'a', '4': 'a', '0': 'o', '3': 'e', $: 's', '5': 's', '7': 't', '!': 'i', '|': 'l', '+': 't' };
 
 function leetVariants(form: string[]): string[][] {
   const base = form.map((ch) => LEET[ch] ?? ch);
@@ -409,15 +430,23 @@ export interface ChecklistItem {
 }
 
 /** The rules as a list a person can tick off while typing, in the order the engine checks them. */
-export function policyChecklist(policy: PasswordPolicy, options: { breachedCheck: boolean; forChange: boolean; translator?: Translator | undefined }): ChecklistItem[] {
+export function policyChecklist(
+  policy: PasswordPolicy,
+  options: { breachedCheck: boolean; forChange: boolean; translator?: Translator | undefined },
+): ChecklistItem[] {
   const t = options.translator ?? translator('en');
   const items: ChecklistItem[] = [
-    { key: 'length', text: t.t('policy.checklist.length', { min: policy.minLength, max: policy.maxLength }), codes: ['PASSWORD_TOO_SHORT', 'PASSWORD_TOO_LONG'] },
+    {
+      key: 'length',
+      text: t.t('policy.checklist.length', { min: policy.minLength, max: policy.maxLength }),
+      codes: ['PASSWORD_TOO_SHORT', 'PASSWORD_TOO_LONG'],
+    },
     { key: 'guessable', text: t.t('policy.checklist.guessable'), codes: ['PASSWORD_COMMON', 'PASSWORD_TOO_WEAK'] },
     { key: 'personal', text: t.t('policy.checklist.personal'), codes: ['PASSWORD_PERSONAL_INFO'] },
   ];
   if (policy.bannedTerms.length > 0) items.push({ key: 'banned', text: t.t('policy.checklist.banned'), codes: ['PASSWORD_BANNED_TERM'] });
-  if (options.breachedCheck) items.push({ key: 'breached', text: t.t('policy.checklist.breached'), codes: ['PASSWORD_BREACHED', 'PASSWORD_BREACH_CHECK_UNAVAILABLE'] });
+  if (options.breachedCheck)
+    items.push({ key: 'breached', text: t.t('policy.checklist.breached'), codes: ['PASSWORD_BREACHED', 'PASSWORD_BREACH_CHECK_UNAVAILABLE'] });
   if (policy.minCharacterClasses > 0) {
     items.push({ key: 'composition', text: t.t('policy.checklist.composition', { classes: policy.minCharacterClasses }), codes: ['PASSWORD_COMPOSITION'] });
   }

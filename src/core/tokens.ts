@@ -18,9 +18,8 @@ export function hashToken(token: string): string {
  * SHA-256 of a UTF-8 string as hex. The one-shot crypto.hash (Node ≥ 20.12) skips creating a Hash object, a
  * few µs on every session check; older Node 20 releases (engines allows 20.11) use createHash. Same digest.
  */
-const sha256Hex: (value: string) => string = typeof crypto.hash === 'function'
-  ? (value) => crypto.hash('sha256', value, 'hex')
-  : (value) => createHash('sha256').update(value, 'utf8').digest('hex');
+const sha256Hex: (value: string) => string =
+  typeof crypto.hash === 'function' ? (value) => crypto.hash('sha256', value, 'hex') : (value) => createHash('sha256').update(value, 'utf8').digest('hex');
 
 export function hmac(secret: Uint8Array, value: string): string {
   return createHmac('sha256', secret).update(value, 'utf8').digest('base64url');

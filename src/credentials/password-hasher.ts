@@ -81,12 +81,7 @@ export async function createPasswordHasher(options: HasherOptions = {}): Promise
     needsRehash(passwordHash) {
       try {
         const o = parseOptions(passwordHash);
-        return (
-          o.algorithm !== ARGON2ID ||
-          o.memoryCost !== params.memoryKib ||
-          o.timeCost !== params.iterations ||
-          o.parallelism !== params.parallelism
-        );
+        return o.algorithm !== ARGON2ID || o.memoryCost !== params.memoryKib || o.timeCost !== params.iterations || o.parallelism !== params.parallelism;
       } catch {
         return true;
       }

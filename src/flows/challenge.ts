@@ -39,9 +39,12 @@ function ipKey(ctx: RequestContext): string {
 /** The per-IP limiter a challenge for `purpose` stands in for. */
 function perIpLimiter(deps: FlowDeps, purpose: ChallengePurpose): AttemptLimiter | undefined {
   switch (purpose) {
-    case 'sign-in': return deps.signInThrottle?.perIp;
-    case 'reset': return deps.resetThrottle?.perIp;
-    case 'sign-up': return deps.signUpThrottle?.perIp;
+    case 'sign-in':
+      return deps.signInThrottle?.perIp;
+    case 'reset':
+      return deps.resetThrottle?.perIp;
+    case 'sign-up':
+      return deps.signUpThrottle?.perIp;
   }
 }
 
@@ -87,7 +90,12 @@ export async function challengeRequired(deps: FlowDeps, purpose: ChallengePurpos
 }
 
 /** The refusal, carrying a fresh challenge so a client can solve it and send the request again. */
-export async function challengeError(deps: FlowDeps, purpose: ChallengePurpose, ctx: RequestContext, code: 'CHALLENGE_REQUIRED' | 'CHALLENGE_INVALID' = 'CHALLENGE_REQUIRED'): Promise<PassdeskError> {
+export async function challengeError(
+  deps: FlowDeps,
+  purpose: ChallengePurpose,
+  ctx: RequestContext,
+  code: 'CHALLENGE_REQUIRED' | 'CHALLENGE_INVALID' = 'CHALLENGE_REQUIRED',
+): Promise<PassdeskError> {
   if (!deps.challenges) throw new TypeError('challengeError: no challenge service');
   return new PassdeskError(code, undefined, {
     purpose,
@@ -138,7 +146,9 @@ export async function passChallenge(deps: FlowDeps, purpose: ChallengePurpose, p
     }
     solved = true;
     if (service.sweepDue()) {
-      const sweep = async (): Promise<void> => { await deps.store.challenges.deleteExpiredChallenges(deps.clock.now()); };
+      const sweep = async (): Promise<void> => {
+        await deps.store.challenges.deleteExpiredChallenges(deps.clock.now());
+      };
       if (deps.background) deps.background.run('used-challenge-sweep', sweep);
       else void sweep().catch(() => undefined);
     }
@@ -154,7 +164,11 @@ export const CHALLENGE_ISSUE_MAX_PER_IP = 120;
 export const CHALLENGE_ISSUE_WINDOW_MS = 60_000;
 
 /** A fresh challenge for a client that wants to solve one before sending a guarded request. */
-export async function issueChallenge(deps: FlowDeps, purpose: ChallengePurpose, ctx: RequestContext): Promise<{ challenge: Awaited<ReturnType<NonNullable<FlowDeps['challenges']>['issue']>>; required: boolean }> {
+export async function issueChallenge(
+  deps: FlowDeps,
+  purpose: ChallengePurpose,
+  ctx: RequestContext,
+): Promise<{ challenge: Awaited<ReturnType<NonNullable<FlowDeps['challenges']>['issue']>>; required: boolean }> {
   const service = deps.challenges;
   if (!service || service.settings.mode === 'off') throw new PassdeskError('NOT_FOUND', english.t('error.NOT_FOUND.challengesOff'));
   const limiter = deps.challengeIssueThrottle?.perIp;

@@ -35,7 +35,10 @@ async function reauthenticate(deps: FlowDeps, auth: Authenticated, currentPasswo
 }
 
 export async function setAntiPhishingPhrase(
-  deps: FlowDeps, auth: Authenticated, input: { currentPassword: string; phrase: string | null }, ctx: RequestContext,
+  deps: FlowDeps,
+  auth: Authenticated,
+  input: { currentPassword: string; phrase: string | null },
+  ctx: RequestContext,
 ): Promise<MailPreferences> {
   await reauthenticate(deps, auth, input.currentPassword, ctx);
   const now = deps.clock.now();
@@ -43,9 +46,21 @@ export async function setAntiPhishingPhrase(
   await deps.store.transaction(async (tx) => {
     await tx.mailPreferences.setAntiPhishingPhrase(auth.account.id, phrase, now);
     // The phrase itself is private: it is never written to the audit trail.
-    await tx.events.recordEvent({ accountId: auth.account.id, type: 'mail.phrase_changed', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { set: phrase !== null } });
+    await tx.events.recordEvent({
+      accountId: auth.account.id,
+      type: 'mail.phrase_changed',
+      now,
+      ip: ctx.ip,
+      device: auth.session.device,
+      sessionId: auth.session.id,
+      detail: { set: phrase !== null },
+    });
     // Someone who controls the phrase can make fake emails look genuine: the person hears of every change.
-    await queueNotice(tx, deps, { account: auth.account, notice: { code: 'anti-phishing-phrase-changed', set: phrase !== null }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
+    await queueNotice(tx, deps, {
+      account: auth.account,
+      notice: { code: 'anti-phishing-phrase-changed', set: phrase !== null },
+      origin: { at: now, device: auth.session.device, ip: ctx.ip },
+    });
   });
   return getMailSettings(deps, auth);
 }
@@ -56,7 +71,10 @@ function codeHash(deps: FlowDeps, accountId: string, code: string): string {
 }
 
 export async function addRecoveryEmail(
-  deps: FlowDeps, auth: Authenticated, input: { currentPassword: string; email: string }, ctx: RequestContext,
+  deps: FlowDeps,
+  auth: Authenticated,
+  input: { currentPassword: string; email: string },
+  ctx: RequestContext,
 ): Promise<MailPreferences> {
   await reauthenticate(deps, auth, input.currentPassword, ctx);
   const email = input.email.trim();
@@ -64,8 +82,20 @@ export async function addRecoveryEmail(
   const now = deps.clock.now();
   const code = newEmailCode(deps, CODE_DIGITS);
   await deps.store.transaction(async (tx) => {
-    await tx.mailPreferences.startRecoveryEmailVerification(auth.account.id, { email, codeHash: codeHash(deps, auth.account.id, code), expiresAt: now + RECOVERY_CODE_TTL_MS, now });
-    await tx.events.recordEvent({ accountId: auth.account.id, type: 'recovery_email.requested', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id });
+    await tx.mailPreferences.startRecoveryEmailVerification(auth.account.id, {
+      email,
+      codeHash: codeHash(deps, auth.account.id, code),
+      expiresAt: now + RECOVERY_CODE_TTL_MS,
+      now,
+    });
+    await tx.events.recordEvent({
+      accountId: auth.account.id,
+      type: 'recovery_email.requested',
+      now,
+      ip: ctx.ip,
+      device: auth.session.device,
+      sessionId: auth.session.id,
+    });
     await queueNotice(tx, deps, {
       account: auth.account,
       notice: { code: 'recovery-email-verification', verificationCode: code, minutes: RECOVERY_CODE_TTL_MS / 60_000 },
@@ -81,9 +111,20 @@ export async function verifyRecoveryEmail(deps: FlowDeps, auth: Authenticated, i
   const verified = await deps.store.transaction(async (tx) => {
     const address = await tx.mailPreferences.consumeRecoveryEmailCode(auth.account.id, codeHash(deps, auth.account.id, input.code), now);
     if (address) {
-      await tx.events.recordEvent({ accountId: auth.account.id, type: 'recovery_email.verified', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id });
+      await tx.events.recordEvent({
+        accountId: auth.account.id,
+        type: 'recovery_email.verified',
+        now,
+        ip: ctx.ip,
+        device: auth.session.device,
+        sessionId: auth.session.id,
+      });
       // A recovery address receives reset emails: adding one is how a takeover is prepared, so both addresses hear of it.
-      await queueNotice(tx, deps, { account: auth.account, notice: { code: 'recovery-email-added', recoveryEmail: address }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
+      await queueNotice(tx, deps, {
+        account: auth.account,
+        notice: { code: 'recovery-email-added', recoveryEmail: address },
+        origin: { at: now, device: auth.session.device, ip: ctx.ip },
+      });
     }
     return address;
   });
@@ -91,18 +132,34 @@ export async function verifyRecoveryEmail(deps: FlowDeps, auth: Authenticated, i
   return getMailSettings(deps, auth);
 }
 
-export async function removeRecoveryEmail(deps: FlowDeps, auth: Authenticated, input: { currentPassword: string }, ctx: RequestContext): Promise<MailPreferences> {
+export async function removeRecoveryEmail(
+  deps: FlowDeps,
+  auth: Authenticated,
+  input: { currentPassword: string },
+  ctx: RequestContext,
+): Promise<MailPreferences> {
   await reauthenticate(deps, auth, input.currentPassword, ctx);
   const now = deps.clock.now();
   await deps.store.transaction(async (tx) => {
     const removing = (await tx.mailPreferences.getMailPreferences(auth.account.id)).recoveryEmail;
     if (await tx.mailPreferences.removeRecoveryEmail(auth.account.id, now)) {
-      await tx.events.recordEvent({ accountId: auth.account.id, type: 'recovery_email.removed', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id });
+      await tx.events.recordEvent({
+        accountId: auth.account.id,
+        type: 'recovery_email.removed',
+        now,
+        ip: ctx.ip,
+        device: auth.session.device,
+        sessionId: auth.session.id,
+      });
     }
     // Queued after the removal, so only the account's own address hears of it: the removed address (perhaps an
     // intruder's or a former partner's) must not get a "This wasn't me" link that could secure someone else's account.
     if (removing) {
-      await queueNotice(tx, deps, { account: auth.account, notice: { code: 'recovery-email-removed', recoveryEmail: removing }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
+      await queueNotice(tx, deps, {
+        account: auth.account,
+        notice: { code: 'recovery-email-removed', recoveryEmail: removing },
+        origin: { at: now, device: auth.session.device, ip: ctx.ip },
+      });
     }
   });
   return getMailSettings(deps, auth);

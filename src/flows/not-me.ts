@@ -81,7 +81,9 @@ export async function openNotMeLink(deps: FlowDeps, input: { token: string }): P
   const now = deps.clock.now();
   const confirmId = generateToken(deps.random);
   const row = await deps.store.notMe.startNotMeConfirmation(hashToken(input.token), {
-    confirmHash: hashToken(confirmId), now, confirmExpiresAt: now + NOT_ME_CONFIRM_TTL_MS,
+    confirmHash: hashToken(confirmId),
+    now,
+    confirmExpiresAt: now + NOT_ME_CONFIRM_TTL_MS,
   });
   return row ? { confirmId } : null;
 }
@@ -90,7 +92,13 @@ export async function openNotMeLink(deps: FlowDeps, input: { token: string }): P
 export async function describeNotMeConfirmation(deps: FlowDeps, confirmId: string): Promise<NotMeReport | null> {
   const row = await deps.store.notMe.findLiveNotMe({ confirmHash: hashToken(confirmId) }, deps.clock.now());
   if (!row) return null;
-  return { notice: row.notice, summary: noticeSummary(row.notice, row.eventAt, row.eventDevice, row.eventIp), at: row.eventAt, ip: row.eventIp, device: row.eventDevice };
+  return {
+    notice: row.notice,
+    summary: noticeSummary(row.notice, row.eventAt, row.eventDevice, row.eventIp),
+    at: row.eventAt,
+    ip: row.eventIp,
+    device: row.eventDevice,
+  };
 }
 
 /**
@@ -155,34 +163,68 @@ async function secureAccount(
   await deps.store.transaction(async (tx) => {
     if (!(await about.use(tx))) throw new PassdeskError('NOT_ME_LINK_INVALID');
     // What a password change ends, without a new password (flows/steps/replace-password.ts).
-    const { signedOutSessions, untrustedDevices, voidedResets } = await endAccess(tx, account.id, { now, reason: 'reported', exceptSessionId: null, voidResets: true });
+    const { signedOutSessions, untrustedDevices, voidedResets } = await endAccess(tx, account.id, {
+      now,
+      reason: 'reported',
+      exceptSessionId: null,
+      voidResets: true,
+    });
     const endedSignIns = await tx.twoFactor.expireSecondFactorFlows(account.id, now);
     await tx.accounts.requirePasswordChange(account.id, REPORTED_REASON, now);
     // The reset that clears the report must not put back a password the intruder knows: the current one and
     // every one in use at or after the reported event are refused until a reset completes (read in this transaction).
     const refusedPasswords = await tx.passwordResets.refusePasswordsSince(account.id, {
-      currentHash: (await tx.accounts.findAccountById(account.id))?.passwordHash ?? null, since: about.eventAt, now, newId: () => deps.random.uuid(),
+      currentHash: (await tx.accounts.findAccountById(account.id))?.passwordHash ?? null,
+      since: about.eventAt,
+      now,
+      newId: () => deps.random.uuid(),
     });
     const voidedLinks = await tx.notMe.voidNotMeTokens(account.id, now);
     const removedRecoveryEmail = suspectRecovery && (await tx.mailPreferences.removeRecoveryEmail(account.id, now));
-    if (removedRecoveryEmail) await tx.events.recordEvent({ accountId: account.id, type: 'recovery_email.removed', now, ip: ctx.ip, detail: { reason: 'reported' } });
+    if (removedRecoveryEmail)
+      await tx.events.recordEvent({ accountId: account.id, type: 'recovery_email.removed', now, ip: ctx.ip, detail: { reason: 'reported' } });
     // So are second factors added since then (and recovery codes made since then): an intruder's authenticator
     // would otherwise be what the person's own reset asks for. Without any factor left, no recovery code stays.
-    const removedFactors = (await tx.twoFactor.removeFactorsSince(account.id, about.eventAt)) + (await tx.passkeys.removePasskeysSince(account.id, about.eventAt));
+    const removedFactors =
+      (await tx.twoFactor.removeFactorsSince(account.id, about.eventAt)) + (await tx.passkeys.removePasskeysSince(account.id, about.eventAt));
     if (removedFactors > 0) {
       if ((await countSecondFactors(tx, account.id)) === 0) await tx.twoFactor.replaceRecoveryCodes(account.id, [], { now, newId: () => deps.random.uuid() });
-      await tx.events.recordEvent({ accountId: account.id, type: 'second_factor.removed', now, ip: ctx.ip, detail: { reason: 'reported', removed: removedFactors } });
+      await tx.events.recordEvent({
+        accountId: account.id,
+        type: 'second_factor.removed',
+        now,
+        ip: ctx.ip,
+        detail: { reason: 'reported', removed: removedFactors },
+      });
     }
     // What the fresh reset must prove, read after the removals and in this transaction.
     const prepared = await prepareResetEmail({ config: deps.config, store: tx }, account);
     await tx.events.recordEvent({
-      accountId: account.id, type: 'account.reported', now, ip: ctx.ip,
-      detail: { ...about.detail, signedOutSessions, untrustedDevices, voidedResets, endedSignIns, voidedLinks, removedRecoveryEmail, removedFactors, refusedPasswords },
+      accountId: account.id,
+      type: 'account.reported',
+      now,
+      ip: ctx.ip,
+      detail: {
+        ...about.detail,
+        signedOutSessions,
+        untrustedDevices,
+        voidedResets,
+        endedSignIns,
+        voidedLinks,
+        removedRecoveryEmail,
+        removedFactors,
+        refusedPasswords,
+      },
     });
     // A disabled account gets no reset (as a reset request would not), but is secured all the same.
     if (account.status === 'active') await queueResetEmail(tx, deps, account, prepared, ctx, now);
     if (helpdesk) {
-      await queueHelpDeskNotice(tx, deps, { to: helpdesk, account, notice: { code: 'account-reported', about: about.summary }, origin: { at: now, device: null, ip: ctx.ip } });
+      await queueHelpDeskNotice(tx, deps, {
+        to: helpdesk,
+        account,
+        notice: { code: 'account-reported', about: about.summary },
+        origin: { at: now, device: null, ip: ctx.ip },
+      });
     }
   });
 }
@@ -211,7 +253,12 @@ export async function listActivity(deps: FlowDeps, auth: Authenticated, o: { lim
     .filter((e) => activityMessages.events[e.type] !== undefined)
     .slice(0, limit)
     .map((e) => ({
-      id: e.id, type: e.type, label: activityMessages.events[e.type]!, at: e.createdAt, ip: e.ip, device: e.device,
+      id: e.id,
+      type: e.type,
+      label: activityMessages.events[e.type]!,
+      at: e.createdAt,
+      ip: e.ip,
+      device: e.device,
       reportable: REPORTABLE_EVENTS.has(e.type),
     }));
 }

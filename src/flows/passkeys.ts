@@ -53,7 +53,13 @@ export interface PasskeyView {
 }
 
 export const toPasskeyView = (p: Passkey): PasskeyView => ({
-  id: p.id, name: p.name, createdAt: p.createdAt, lastUsedAt: p.lastUsedAt, backedUp: p.backedUp, deviceType: p.deviceType, transports: p.transports,
+  id: p.id,
+  name: p.name,
+  createdAt: p.createdAt,
+  lastUsedAt: p.lastUsedAt,
+  backedUp: p.backedUp,
+  deviceType: p.deviceType,
+  transports: p.transports,
 });
 
 /**
@@ -95,11 +101,12 @@ export async function startPasskeyRegistration(deps: FlowDeps, auth: Authenticat
 /** "Security key", "Passkey on your phone" or "Passkey on Chrome on Linux", made unique among the account's names. */
 export function defaultPasskeyName(o: { transports: readonly string[]; device: string | null; taken: readonly string[] }): string {
   const roaming = o.transports.some((t) => t === 'usb' || t === 'nfc' || t === 'ble');
-  const base = o.transports.length > 0 && roaming && !o.transports.includes('internal')
-    ? english.t('page.passkeys.defaultName.securityKey')
-    : o.transports.length === 1 && o.transports[0] === 'hybrid'
-      ? english.t('page.passkeys.defaultName.phone')
-      : english.t('page.passkeys.defaultName.device', { device: o.device ?? english.t('page.passkeys.defaultName.thisDevice') });
+  const base =
+    o.transports.length > 0 && roaming && !o.transports.includes('internal')
+      ? english.t('page.passkeys.defaultName.securityKey')
+      : o.transports.length === 1 && o.transports[0] === 'hybrid'
+        ? english.t('page.passkeys.defaultName.phone')
+        : english.t('page.passkeys.defaultName.device', { device: o.device ?? english.t('page.passkeys.defaultName.thisDevice') });
   const name = base.slice(0, PASSKEY_NAME_MAX - 5);
   if (!o.taken.includes(name)) return name;
   for (let n = 2; ; n++) if (!o.taken.includes(`${name} (${n})`)) return `${name} (${n})`;
@@ -131,7 +138,11 @@ export async function finishPasskeyRegistration(
   const w = webauthn(deps);
   await assertRecentAuthentication(deps, auth);
   const requestedName = cleanName(input.name);
-  const challenge = await takeChallenge(deps, input.response.response?.clientDataJSON, { purpose: 'registration', accountId: auth.account.id, binding: auth.session.id });
+  const challenge = await takeChallenge(deps, input.response.response?.clientDataJSON, {
+    purpose: 'registration',
+    accountId: auth.account.id,
+    binding: auth.session.id,
+  });
   if (!challenge) throw new PassdeskError('PASSKEY_CHALLENGE_INVALID');
   let info: Awaited<ReturnType<typeof verifyRegistrationResponse>>['registrationInfo'] | null;
   try {
@@ -159,8 +170,17 @@ export async function finishPasskeyRegistration(
   return deps.store.transaction(async (tx) => {
     const first = (await countSecondFactors(tx, auth.account.id)) === 0;
     const passkey = await tx.passkeys.createPasskey({
-      id: deps.random.uuid(), accountId: auth.account.id, credentialId, publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
-      counter: info.credential.counter, transports, deviceType: info.credentialDeviceType, backedUp: info.credentialBackedUp, aaguid: info.aaguid, name, now,
+      id: deps.random.uuid(),
+      accountId: auth.account.id,
+      credentialId,
+      publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
+      counter: info.credential.counter,
+      transports,
+      deviceType: info.credentialDeviceType,
+      backedUp: info.credentialBackedUp,
+      aaguid: info.aaguid,
+      name,
+      now,
     });
     // The check above can race with another registration of the same credential; this one cannot.
     if (!passkey) throw new PassdeskError('PASSKEY_ALREADY_REGISTERED');
@@ -168,11 +188,25 @@ export async function finishPasskeyRegistration(
     // The person just used the new passkey: this session counts as authenticated with it, so the account's
     // raised step-up requirement does not lock out the session that raised it (as when an app is confirmed). A
     // privilege change: the session's token is rotated (DESIGN.md), so a copy of the old cookie does not gain it.
-    if (!(await tx.sessions.recordAuthentication(auth.session.id, { accountId: auth.account.id, at: now, method: 'passkey', newTokenHash: hashToken(token) }))) {
+    if (
+      !(await tx.sessions.recordAuthentication(auth.session.id, { accountId: auth.account.id, at: now, method: 'passkey', newTokenHash: hashToken(token) }))
+    ) {
       throw new PassdeskError('AUTHENTICATION_REQUIRED');
     }
-    await tx.events.recordEvent({ accountId: auth.account.id, type: 'second_factor.added', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { type: 'passkey', passkeyId: passkey.id } });
-    await queueNotice(tx, deps, { account: auth.account, notice: { code: 'second-factor-added', method: methodName(name) }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
+    await tx.events.recordEvent({
+      accountId: auth.account.id,
+      type: 'second_factor.added',
+      now,
+      ip: ctx.ip,
+      device: auth.session.device,
+      sessionId: auth.session.id,
+      detail: { type: 'passkey', passkeyId: passkey.id },
+    });
+    await queueNotice(tx, deps, {
+      account: auth.account,
+      notice: { code: 'second-factor-added', method: methodName(name) },
+      origin: { at: now, device: auth.session.device, ip: ctx.ip },
+    });
     return { passkey: toPasskeyView(passkey), recoveryCodes, token };
   });
 }
@@ -181,12 +215,26 @@ export async function listPasskeys(deps: FlowDeps, auth: Authenticated): Promise
   return (await deps.store.passkeys.listPasskeys(auth.account.id)).map(toPasskeyView);
 }
 
-export async function renamePasskey(deps: FlowDeps, auth: Authenticated, passkeyId: string, input: { name: string }, ctx: RequestContext): Promise<PasskeyView> {
+export async function renamePasskey(
+  deps: FlowDeps,
+  auth: Authenticated,
+  passkeyId: string,
+  input: { name: string },
+  ctx: RequestContext,
+): Promise<PasskeyView> {
   const name = cleanName(input.name)!;
   const now = deps.clock.now();
   return deps.store.transaction(async (tx) => {
     if (!(await tx.passkeys.renamePasskey(auth.account.id, passkeyId, name))) throw new PassdeskError('PASSKEY_NOT_FOUND');
-    await tx.events.recordEvent({ accountId: auth.account.id, type: 'passkey.renamed', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { passkeyId } });
+    await tx.events.recordEvent({
+      accountId: auth.account.id,
+      type: 'passkey.renamed',
+      now,
+      ip: ctx.ip,
+      device: auth.session.device,
+      sessionId: auth.session.id,
+      detail: { passkeyId },
+    });
     const passkey = await tx.passkeys.findPasskey(auth.account.id, passkeyId);
     if (!passkey) throw new PassdeskError('PASSKEY_NOT_FOUND');
     return toPasskeyView(passkey);
@@ -215,8 +263,20 @@ export async function removePasskey(
     if (!(await tx.passkeys.removePasskey(auth.account.id, passkeyId))) throw new PassdeskError('PASSKEY_NOT_FOUND');
     const remaining = await countSecondFactors(tx, auth.account.id);
     if (remaining === 0) await tx.twoFactor.replaceRecoveryCodes(auth.account.id, [], { now, newId: () => deps.random.uuid() });
-    await tx.events.recordEvent({ accountId: auth.account.id, type: 'second_factor.removed', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { type: 'passkey', passkeyId, remaining } });
-    await queueNotice(tx, deps, { account: auth.account, notice: { code: 'second-factor-removed', method: methodName(passkey.name) }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
+    await tx.events.recordEvent({
+      accountId: auth.account.id,
+      type: 'second_factor.removed',
+      now,
+      ip: ctx.ip,
+      device: auth.session.device,
+      sessionId: auth.session.id,
+      detail: { type: 'passkey', passkeyId, remaining },
+    });
+    await queueNotice(tx, deps, {
+      account: auth.account,
+      notice: { code: 'second-factor-removed', method: methodName(passkey.name) },
+      origin: { at: now, device: auth.session.device, ip: ctx.ip },
+    });
     return { remaining };
   });
 }
@@ -242,7 +302,12 @@ export async function startPasswordlessSignIn(deps: FlowDeps, ctx: RequestContex
   // Every request writes a challenge row and needs no account: counted per IP (in one step), so a flood cannot fill the table.
   const limiter = deps.passkeyOptionsThrottle?.perIp;
   if (limiter && !(await limiter.reserve(ipKey))) throw new PassdeskError('TOO_MANY_REQUESTS', TOO_MANY_SIGN_INS);
-  const generated = await generateAuthenticationOptions({ rpID: w.rpId, challenge: randomChallenge(deps), timeout: PASSKEY_CHALLENGE_TTL_MS, userVerification: 'required' });
+  const generated = await generateAuthenticationOptions({
+    rpID: w.rpId,
+    challenge: randomChallenge(deps),
+    timeout: PASSKEY_CHALLENGE_TTL_MS,
+    userVerification: 'required',
+  });
   await saveChallenge(deps, generated.challenge, { purpose: 'passwordless', accountId: null, binding: null });
   return generated;
 }
@@ -297,7 +362,10 @@ export async function signInWithPasskey(
   }
   const issued = await deps.store.transaction(async (tx) => {
     return completeSignIn(tx, deps, {
-      account, ctx, now, replacing: options.replacing,
+      account,
+      ctx,
+      now,
+      replacing: options.replacing,
       authentication: { at: now, method: 'passkey' },
       detail: { method: 'passkey', passkeyId: passkey.id },
     });

@@ -60,7 +60,12 @@ export async function evaluateForAccount(deps: FlowDeps, candidate: string, purp
 }
 
 /** Throws the first violation as a PassdeskError (its code and message), with every violation in details. */
-export async function assertPasswordAllowed(deps: FlowDeps, candidate: string, purpose: Exclude<EvaluationPurpose, 'sign-in'>, subject: PasswordSubject): Promise<PolicyEvaluation> {
+export async function assertPasswordAllowed(
+  deps: FlowDeps,
+  candidate: string,
+  purpose: Exclude<EvaluationPurpose, 'sign-in'>,
+  subject: PasswordSubject,
+): Promise<PolicyEvaluation> {
   // Before the estimator sees it: the same microsecond refusal the HTTP edge gives, for the CLI too.
   assertPasswordWithinLimit(candidate);
   let evaluation: PolicyEvaluation;
@@ -144,7 +149,11 @@ export async function tightenAtSignIn(deps: FlowDeps, account: Account, password
 export async function rememberLeavingPassword(tx: Repositories, deps: FlowDeps, account: Account, now: number): Promise<void> {
   if (!account.passwordHash) return;
   await tx.passwordHistory.rememberPassword({
-    id: deps.random.uuid(), accountId: account.id, passwordHash: account.passwordHash, now,
-    keep: deps.config.passwordPolicy.historyCount, keepLeftSince: now - (deps.mail?.notMeTokenTtlMs ?? NOT_ME_TOKEN_TTL_MS),
+    id: deps.random.uuid(),
+    accountId: account.id,
+    passwordHash: account.passwordHash,
+    now,
+    keep: deps.config.passwordPolicy.historyCount,
+    keepLeftSince: now - (deps.mail?.notMeTokenTtlMs ?? NOT_ME_TOKEN_TTL_MS),
   });
 }

@@ -26,7 +26,7 @@ export type Registrar = { kind: 'self' } | { kind: 'admin'; auth: Authenticated 
 export async function registerAccount(deps: FlowDeps, input: RegisterInput, ctx: RequestContext, by: Registrar): Promise<RegisterResult> {
   if (by.kind === 'self' && deps.config.registration === 'closed') throw new PassdeskError('REGISTRATION_CLOSED');
   if (by.kind === 'admin') await assertAdministrator(deps, by.auth);
-  const role: Role = by.kind === 'self' ? 'user' : input.role ?? 'user';
+  const role: Role = by.kind === 'self' ? 'user' : (input.role ?? 'user');
   if (by.kind === 'self' && input.role && input.role !== 'user') throw new PassdeskError('FORBIDDEN');
 
   const email = input.email.trim();

@@ -67,9 +67,7 @@ const RESET_REQUIREMENTS: readonly string[] = [SECOND_FACTOR_REQUIREMENT, SECURI
 const isRequirement = (r: string): r is ResetRequirement => RESET_REQUIREMENTS.includes(r);
 
 /** How a flow's second method is proven. */
-export type ResetMethodProof =
-  | SecondFactorProof
-  | { method: 'security_questions'; answers: Array<{ questionId: string; answer: string }> };
+export type ResetMethodProof = SecondFactorProof | { method: 'security_questions'; answers: Array<{ questionId: string; answer: string }> };
 
 export const RESET_TOKEN_TTL_MS = 30 * 60_000;
 /** OWASP Forgot Password cheat sheet: limit how often one account can be sent reset emails. */
@@ -124,7 +122,8 @@ async function flowView(deps: FlowDeps, flowId: string, remaining: ResetRequirem
   if (remaining.includes(SECOND_FACTOR_REQUIREMENT)) view.secondFactorMethods = await secondFactorMethods(deps, accountId);
   if (remaining.includes(SECURITY_QUESTIONS_REQUIREMENT)) {
     view.securityQuestions = (await deps.store.securityAnswers.listSecurityAnswers(accountId)).map((a) => ({
-      id: a.questionId, text: findSecurityQuestion(a.questionId)?.text ?? a.questionId,
+      id: a.questionId,
+      text: findSecurityQuestion(a.questionId)?.text ?? a.questionId,
     }));
   }
   return view;
@@ -195,14 +194,26 @@ export async function prepareResetEmail(deps: RequirementDeps, account: Account)
  * the email with the link and the code to the primary and the verified recovery address. Also used by
  * "This wasn't me", which sends a fresh reset with everything else it does.
  */
-export async function queueResetEmail(tx: Repositories, deps: FlowDeps, account: Account, prepared: PreparedResetEmail, ctx: RequestContext, now: number): Promise<void> {
+export async function queueResetEmail(
+  tx: Repositories,
+  deps: FlowDeps,
+  account: Account,
+  prepared: PreparedResetEmail,
+  ctx: RequestContext,
+  now: number,
+): Promise<void> {
   const token = generateToken(deps.random);
   const code = newEmailCode(deps, RESET_CODE_DIGITS);
   const expiresAt = now + ttl(deps);
   // Older links stay valid (see the top of this file); a completed reset ends them all.
   await tx.passwordResets.createReset({
-    id: deps.random.uuid(), accountId: account.id, tokenHash: hashToken(token), codeHash: resetCodeHash(deps, account.id, code),
-    requires: prepared.requires, now, expiresAt,
+    id: deps.random.uuid(),
+    accountId: account.id,
+    tokenHash: hashToken(token),
+    codeHash: resetCodeHash(deps, account.id, code),
+    requires: prepared.requires,
+    now,
+    expiresAt,
   });
   await tx.events.recordEvent({ accountId: account.id, type: 'password.reset_requested', now, ip: ctx.ip });
   await queueNotice(tx, deps, {
@@ -293,9 +304,10 @@ export async function proveResetMethod(deps: FlowDeps, input: { flowId: string }
 
   // The second method is asked of the account's methods; a passkey's challenge was issued for this reset flow
   // (startResetPasskey) and is used up by this try; a recovery code is compared here and used up below.
-  const check = input.method === 'security_questions'
-    ? { ok: (await securityAnswers.verify(deps, account, input.answers, { purpose: 'reset', binding: flowHash })) !== null, recoveryCodeId: null }
-    : await verifySecondFactor(deps, account, input, { purpose: 'reset', binding: flowHash });
+  const check =
+    input.method === 'security_questions'
+      ? { ok: (await securityAnswers.verify(deps, account, input.answers, { purpose: 'reset', binding: flowHash })) !== null, recoveryCodeId: null }
+      : await verifySecondFactor(deps, account, input, { purpose: 'reset', binding: flowHash });
   const recoveryCodeId = check.ok ? check.recoveryCodeId : null;
 
   const failed = async (): Promise<never> => {
@@ -320,7 +332,12 @@ export async function proveResetMethod(deps: FlowDeps, input: { flowId: string }
     return 'proven' as const;
   });
   if (done === 'wrong-code') return failed();
-  return flowView(deps, input.flowId, remaining.filter((r) => r !== requirement), account.id);
+  return flowView(
+    deps,
+    input.flowId,
+    remaining.filter((r) => r !== requirement),
+    account.id,
+  );
 }
 
 /**
@@ -343,7 +360,12 @@ export async function startResetPasskey(deps: FlowDeps, input: { flowId: string 
  */
 export async function completePasswordReset(
   deps: FlowDeps,
-  input: { flowId: string; newPassword: string; secondFactor?: SecondFactorProof | undefined; securityAnswers?: Array<{ questionId: string; answer: string }> | undefined },
+  input: {
+    flowId: string;
+    newPassword: string;
+    secondFactor?: SecondFactorProof | undefined;
+    securityAnswers?: Array<{ questionId: string; answer: string }> | undefined;
+  },
   ctx: RequestContext,
 ): Promise<void> {
   // A script may prove the second method in the same call.
@@ -357,7 +379,8 @@ export async function completePasswordReset(
   if (account?.status !== 'active') throw new PassdeskError('RESET_FLOW_INVALID');
   const remaining = await remainingRequirements(deps, flow, account);
   if (remaining.includes(SECOND_METHOD_REQUIREMENT)) throw new PassdeskError('RESET_SECOND_METHOD_REQUIRED', undefined, { requires: remaining });
-  if (remaining.includes(SECOND_FACTOR_REQUIREMENT)) throw new PassdeskError('RESET_FACTOR_REQUIRED', undefined, { requires: remaining, methods: await secondFactorMethods(deps, account.id) });
+  if (remaining.includes(SECOND_FACTOR_REQUIREMENT))
+    throw new PassdeskError('RESET_FACTOR_REQUIRED', undefined, { requires: remaining, methods: await secondFactorMethods(deps, account.id) });
   if (remaining.length > 0) throw new PassdeskError('RESET_FACTOR_REQUIRED', english.t('error.RESET_FACTOR_REQUIRED.answers'), { requires: remaining });
   await assertPasswordAllowed(deps, input.newPassword, 'choose', { account });
   await assertNotReused(deps, account, input.newPassword);
@@ -384,7 +407,12 @@ export async function completePasswordReset(
 async function assertNotReused(deps: FlowDeps, account: Account, candidate: string): Promise<void> {
   const historyCount = deps.config.passwordPolicy.historyCount;
   const refuse = (code: 'PASSWORD_UNCHANGED' | 'PASSWORD_REUSED'): never => {
-    const message = code === 'PASSWORD_UNCHANGED' ? messages.errors.PASSWORD_UNCHANGED : (historyCount > 0 ? policyMessages.reused(historyCount) : messages.errors.PASSWORD_REUSED);
+    const message =
+      code === 'PASSWORD_UNCHANGED'
+        ? messages.errors.PASSWORD_UNCHANGED
+        : historyCount > 0
+          ? policyMessages.reused(historyCount)
+          : messages.errors.PASSWORD_REUSED;
     throw new PassdeskError(code, message, { violations: [{ code, message }] });
   };
   if (account.passwordHash !== null && (await deps.hasher.verify(account.passwordHash, candidate))) refuse('PASSWORD_UNCHANGED');

@@ -28,7 +28,10 @@ const LEASE_NAME = 'retention';
 const LEASE_MS = 5 * 60_000;
 const BATCH = 500;
 
-export async function runRetention(deps: Pick<FlowDeps, 'store' | 'clock'>, o: { owner: string; settings: RetentionSettings; batch?: number }): Promise<RetentionRun> {
+export async function runRetention(
+  deps: Pick<FlowDeps, 'store' | 'clock'>,
+  o: { owner: string; settings: RetentionSettings; batch?: number },
+): Promise<RetentionRun> {
   const batch = o.batch ?? BATCH;
   const deleted: Record<RetentionKind, number> = { sessions: 0, events: 0, password_resets: 0, second_factor_flows: 0, not_me_tokens: 0, attempt_counters: 0 };
   const lease = (): Promise<boolean> => deps.store.retention.acquireJobLease(LEASE_NAME, o.owner, deps.clock.now(), deps.clock.now() + LEASE_MS);

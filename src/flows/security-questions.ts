@@ -55,27 +55,59 @@ export async function setSecurityAnswers(
   // instead: answers are a reset credential, set like a password (PRODUCT.md: current password and a fresh factor).
   await proveCurrentPassword(deps, auth, input.currentPassword, ctx, { via: 'security-questions' });
   // argon2id like passwords: a stolen database must not give the answers away (they are low-entropy).
-  const hashed = await Promise.all(input.answers.map(async (a) => ({
-    id: deps.random.uuid(), questionId: a.questionId, answerHash: await deps.hasher.hash(normalizeSecurityAnswer(a.answer)),
-  })));
+  const hashed = await Promise.all(
+    input.answers.map(async (a) => ({
+      id: deps.random.uuid(),
+      questionId: a.questionId,
+      answerHash: await deps.hasher.hash(normalizeSecurityAnswer(a.answer)),
+    })),
+  );
   const now = deps.clock.now();
   await deps.store.transaction(async (tx) => {
     await tx.securityAnswers.replaceSecurityAnswers(auth.account.id, hashed, now);
-    await tx.events.recordEvent({ accountId: auth.account.id, type: 'security_questions.set', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { questions: hashed.map((h) => h.questionId) } });
-    await queueNotice(tx, deps, { account: auth.account, notice: { code: 'security-questions-changed' }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
+    await tx.events.recordEvent({
+      accountId: auth.account.id,
+      type: 'security_questions.set',
+      now,
+      ip: ctx.ip,
+      device: auth.session.device,
+      sessionId: auth.session.id,
+      detail: { questions: hashed.map((h) => h.questionId) },
+    });
+    await queueNotice(tx, deps, {
+      account: auth.account,
+      notice: { code: 'security-questions-changed' },
+      origin: { at: now, device: auth.session.device, ip: ctx.ip },
+    });
   });
   return securityQuestionsOf(deps, auth.account.id);
 }
 
-export async function removeSecurityAnswers(deps: FlowDeps, auth: Authenticated, input: { currentPassword: string }, ctx: RequestContext): Promise<SecurityQuestionsView> {
+export async function removeSecurityAnswers(
+  deps: FlowDeps,
+  auth: Authenticated,
+  input: { currentPassword: string },
+  ctx: RequestContext,
+): Promise<SecurityQuestionsView> {
   await assertRecentAuthentication(deps, auth);
   await proveCurrentPassword(deps, auth, input.currentPassword, ctx, { via: 'security-questions' });
   const now = deps.clock.now();
   await deps.store.transaction(async (tx) => {
     const removed = await tx.securityAnswers.removeSecurityAnswers(auth.account.id);
     if (removed === 0) return;
-    await tx.events.recordEvent({ accountId: auth.account.id, type: 'security_questions.removed', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id });
-    await queueNotice(tx, deps, { account: auth.account, notice: { code: 'security-questions-changed' }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
+    await tx.events.recordEvent({
+      accountId: auth.account.id,
+      type: 'security_questions.removed',
+      now,
+      ip: ctx.ip,
+      device: auth.session.device,
+      sessionId: auth.session.id,
+    });
+    await queueNotice(tx, deps, {
+      account: auth.account,
+      notice: { code: 'security-questions-changed' },
+      origin: { at: now, device: auth.session.device, ip: ctx.ip },
+    });
   });
   return securityQuestionsOf(deps, auth.account.id);
 }

@@ -182,9 +182,14 @@ export async function signIn(
   const emailNormalized = normalizeEmail(input.email);
   // Every counter this attempt touches is taken before the password is checked (admitSignInAttempt), so a burst of
   // parallel guesses, on one node or many, cannot all pass before the first failure is counted.
-  const attempt = await admitSignInAttempt(deps, { emailNormalized, ctx, deviceCookie: options.deviceCookie, challengeSolved: options.challengeSolved ?? false, observe });
+  const attempt = await admitSignInAttempt(deps, {
+    emailNormalized,
+    ctx,
+    deviceCookie: options.deviceCookie,
+    challengeSolved: options.challengeSolved ?? false,
+    observe,
+  });
   const checked = async (): Promise<{ account: Account; passwordHash: string; now: number }> => {
-
     const account = await deps.store.accounts.findAccountByEmail(emailNormalized);
 
     if (!account?.passwordHash) {

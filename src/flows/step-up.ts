@@ -35,7 +35,10 @@ export type ReauthenticationInput =
 
 /** A second factor outranks the password alone; an unknown method (an old row) counts for nothing. */
 const METHOD_STRENGTH: Record<StepUpMethod, number> = {
-  password: password.strength, totp: totp.strength, recovery_code: recoveryCode.strength, passkey: passkey.strength,
+  password: password.strength,
+  totp: totp.strength,
+  recovery_code: recoveryCode.strength,
+  passkey: passkey.strength,
 };
 
 export function methodStrength(method: string): number {
@@ -101,7 +104,15 @@ export async function verifySecondFactorProof(
   const now = deps.clock.now();
   const slot = await reserveGuess(deps.store, account.id, SECOND_FACTOR_BUDGET, now, TOO_MANY_WRONG_CODES);
   if ((await totp.verify(deps, account, input.code, { purpose: 'step_up', binding: session.id })) === null) {
-    await deps.store.events.recordEvent({ accountId: account.id, type: 'reauth.second_factor_failed', now, ip: ctx.ip, device: session.device, sessionId: session.id, detail: { method: input.method } });
+    await deps.store.events.recordEvent({
+      accountId: account.id,
+      type: 'reauth.second_factor_failed',
+      now,
+      ip: ctx.ip,
+      device: session.device,
+      sessionId: session.id,
+      detail: { method: input.method },
+    });
     throw new PassdeskError('SECOND_FACTOR_CODE_INVALID');
   }
   await deps.store.attempts.releaseAttempt(slot);
@@ -118,7 +129,15 @@ export async function verifyPasskeyProof(deps: FlowDeps, auth: Authenticated, re
   const now = deps.clock.now();
   const slot = await reserveGuess(deps.store, account.id, SECOND_FACTOR_BUDGET, now, english.t('error.TOO_MANY_REQUESTS.stepUp'));
   if (!(await passkey.verify(deps, account, response, { purpose: 'step_up', binding: session.id }))) {
-    await deps.store.events.recordEvent({ accountId: account.id, type: 'reauth.second_factor_failed', now, ip: ctx.ip, device: session.device, sessionId: session.id, detail: { method: 'passkey' } });
+    await deps.store.events.recordEvent({
+      accountId: account.id,
+      type: 'reauth.second_factor_failed',
+      now,
+      ip: ctx.ip,
+      device: session.device,
+      sessionId: session.id,
+      detail: { method: 'passkey' },
+    });
     throw new PassdeskError('PASSKEY_INVALID');
   }
   await deps.store.attempts.releaseAttempt(slot);
@@ -150,7 +169,15 @@ export async function reauthenticate(deps: FlowDeps, auth: Authenticated, input:
     recovery = { slot, codeId: await recoveryCode.verify(deps, auth.account, input.code, { purpose: 'step_up', binding: auth.session.id }) };
   }
   const wrongRecoveryCode = async (): Promise<never> => {
-    await deps.store.events.recordEvent({ accountId: auth.account.id, type: 'reauth.second_factor_failed', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { method: 'recovery_code' } });
+    await deps.store.events.recordEvent({
+      accountId: auth.account.id,
+      type: 'reauth.second_factor_failed',
+      now,
+      ip: ctx.ip,
+      device: auth.session.device,
+      sessionId: auth.session.id,
+      detail: { method: 'recovery_code' },
+    });
     throw new PassdeskError('SECOND_FACTOR_CODE_INVALID');
   };
   if (recovery && recovery.codeId === null) return wrongRecoveryCode();
@@ -160,9 +187,22 @@ export async function reauthenticate(deps: FlowDeps, auth: Authenticated, input:
       if (!(await tx.twoFactor.useRecoveryCode(auth.account.id, recovery.codeId, now))) return false;
       await tx.attempts.releaseAttempt(recovery.slot);
     }
-    const updated = await tx.sessions.recordAuthentication(auth.session.id, { accountId: auth.account.id, at: now, method: input.method, newTokenHash: hashToken(token) });
+    const updated = await tx.sessions.recordAuthentication(auth.session.id, {
+      accountId: auth.account.id,
+      at: now,
+      method: input.method,
+      newTokenHash: hashToken(token),
+    });
     if (!updated) throw new PassdeskError('AUTHENTICATION_REQUIRED');
-    await tx.events.recordEvent({ accountId: auth.account.id, type: 'reauth.succeeded', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { method: input.method } });
+    await tx.events.recordEvent({
+      accountId: auth.account.id,
+      type: 'reauth.succeeded',
+      now,
+      ip: ctx.ip,
+      device: auth.session.device,
+      sessionId: auth.session.id,
+      detail: { method: input.method },
+    });
     if (input.method === 'recovery_code') {
       await recordRecoveryCodeUse(tx, deps, auth.account, { now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id });
     }

@@ -68,7 +68,15 @@ export async function startTotpEnrolment(deps: FlowDeps, auth: Authenticated, o:
   const sealed = secondFactorSecrets(deps).seal(secret, sealContext(auth.account.id, id));
   await deps.store.transaction(async (tx) => {
     await tx.twoFactor.removeUnconfirmedFactors(auth.account.id);
-    await tx.twoFactor.createFactor({ id, accountId: auth.account.id, type: 'totp', name: english.t('page.twoFactor.defaultName'), secretCiphertext: sealed.ciphertext, keyId: sealed.keyId, now: deps.clock.now() });
+    await tx.twoFactor.createFactor({
+      id,
+      accountId: auth.account.id,
+      type: 'totp',
+      name: english.t('page.twoFactor.defaultName'),
+      secretCiphertext: sealed.ciphertext,
+      keyId: sealed.keyId,
+      now: deps.clock.now(),
+    });
   });
   const url = otpauthUrl({ secret }, { issuer: o.issuer, label: auth.account.email });
   const qrSvg = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
@@ -110,8 +118,20 @@ export async function confirmTotp(
     if (!(await tx.sessions.recordAuthentication(auth.session.id, { accountId: auth.account.id, at: now, method: 'totp', newTokenHash: hashToken(token) }))) {
       throw new PassdeskError('AUTHENTICATION_REQUIRED');
     }
-    await tx.events.recordEvent({ accountId: auth.account.id, type: 'second_factor.added', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { type: 'totp', factorId: pending.id } });
-    await queueNotice(tx, deps, { account: auth.account, notice: { code: 'second-factor-added', method: TOTP_METHOD_NAME }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
+    await tx.events.recordEvent({
+      accountId: auth.account.id,
+      type: 'second_factor.added',
+      now,
+      ip: ctx.ip,
+      device: auth.session.device,
+      sessionId: auth.session.id,
+      detail: { type: 'totp', factorId: pending.id },
+    });
+    await queueNotice(tx, deps, {
+      account: auth.account,
+      notice: { code: 'second-factor-added', method: TOTP_METHOD_NAME },
+      origin: { at: now, device: auth.session.device, ip: ctx.ip },
+    });
     return { factor: { id: pending.id, type: 'totp', name: pending.name, createdAt: pending.createdAt, confirmedAt: now }, recoveryCodes, token };
   });
 }
@@ -148,8 +168,20 @@ export async function removeFactor(
     const remaining = await countSecondFactors(tx, auth.account.id);
     // Recovery codes stand in for a factor; with none left they would be a way in of their own.
     if (remaining === 0) await tx.twoFactor.replaceRecoveryCodes(auth.account.id, [], { now, newId: () => deps.random.uuid() });
-    await tx.events.recordEvent({ accountId: auth.account.id, type: 'second_factor.removed', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { type: factor.type, factorId, remaining } });
-    await queueNotice(tx, deps, { account: auth.account, notice: { code: 'second-factor-removed', method: TOTP_METHOD_NAME }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
+    await tx.events.recordEvent({
+      accountId: auth.account.id,
+      type: 'second_factor.removed',
+      now,
+      ip: ctx.ip,
+      device: auth.session.device,
+      sessionId: auth.session.id,
+      detail: { type: factor.type, factorId, remaining },
+    });
+    await queueNotice(tx, deps, {
+      account: auth.account,
+      notice: { code: 'second-factor-removed', method: TOTP_METHOD_NAME },
+      origin: { at: now, device: auth.session.device, ip: ctx.ip },
+    });
     return { remaining };
   });
 }
@@ -159,10 +191,23 @@ export async function regenerateRecoveryCodes(deps: FlowDeps, auth: Authenticate
   await assertRecentAuthentication(deps, auth);
   const now = deps.clock.now();
   return deps.store.transaction(async (tx) => {
-    if ((await tx.twoFactor.countConfirmedFactors(auth.account.id)) + (await tx.passkeys.countPasskeys(auth.account.id)) === 0) throw new PassdeskError('TWO_FACTOR_NOT_ENABLED');
+    if ((await tx.twoFactor.countConfirmedFactors(auth.account.id)) + (await tx.passkeys.countPasskeys(auth.account.id)) === 0)
+      throw new PassdeskError('TWO_FACTOR_NOT_ENABLED');
     const recoveryCodes = await storeRecoveryCodes(tx, deps, auth.account.id);
-    await tx.events.recordEvent({ accountId: auth.account.id, type: 'recovery_codes.generated', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { count: recoveryCodes.length, regenerated: true } });
-    await queueNotice(tx, deps, { account: auth.account, notice: { code: 'recovery-codes-regenerated' }, origin: { at: now, device: auth.session.device, ip: ctx.ip } });
+    await tx.events.recordEvent({
+      accountId: auth.account.id,
+      type: 'recovery_codes.generated',
+      now,
+      ip: ctx.ip,
+      device: auth.session.device,
+      sessionId: auth.session.id,
+      detail: { count: recoveryCodes.length, regenerated: true },
+    });
+    await queueNotice(tx, deps, {
+      account: auth.account,
+      notice: { code: 'recovery-codes-regenerated' },
+      origin: { at: now, device: auth.session.device, ip: ctx.ip },
+    });
     return { recoveryCodes };
   });
 }
@@ -172,7 +217,15 @@ export async function renameFactor(deps: FlowDeps, auth: Authenticated, factorId
   const now = deps.clock.now();
   return deps.store.transaction(async (tx) => {
     if (!(await tx.twoFactor.renameFactor(auth.account.id, factorId, name))) throw new PassdeskError('SECOND_FACTOR_NOT_FOUND');
-    await tx.events.recordEvent({ accountId: auth.account.id, type: 'second_factor.renamed', now, ip: ctx.ip, device: auth.session.device, sessionId: auth.session.id, detail: { factorId } });
+    await tx.events.recordEvent({
+      accountId: auth.account.id,
+      type: 'second_factor.renamed',
+      now,
+      ip: ctx.ip,
+      device: auth.session.device,
+      sessionId: auth.session.id,
+      detail: { factorId },
+    });
     const f = await tx.twoFactor.findFactor(auth.account.id, factorId);
     if (!f || f.confirmedAt === null) throw new PassdeskError('SECOND_FACTOR_NOT_FOUND');
     return { id: f.id, type: f.type, name: f.name, createdAt: f.createdAt, confirmedAt: f.confirmedAt };
@@ -251,7 +304,9 @@ export async function completeSecondFactor(
     await deps.store.twoFactor.failSecondFactorFlowAtLimit(idHash, { maxFailures: MAX_FLOW_FAILURES });
     await deps.store.events.recordEvent({ accountId: account.id, type: 'second_factor.failed', now, ip: ctx.ip, detail: { method: input.method } });
     if (flow.failures >= MAX_FLOW_FAILURES) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
-    throw new PassdeskError(input.method === 'passkey' ? 'PASSKEY_INVALID' : 'SECOND_FACTOR_CODE_INVALID', undefined, { attemptsLeft: MAX_FLOW_FAILURES - flow.failures });
+    throw new PassdeskError(input.method === 'passkey' ? 'PASSKEY_INVALID' : 'SECOND_FACTOR_CODE_INVALID', undefined, {
+      attemptsLeft: MAX_FLOW_FAILURES - flow.failures,
+    });
   };
   if (!check.ok) return wrong();
   const issued = await deps.store.transaction(async (tx) => {
@@ -261,11 +316,15 @@ export async function completeSecondFactor(
     // The right guess gives its slot back: only wrong ones use the account's budget up.
     await tx.attempts.releaseAttempt(slot);
     return completeSignIn(tx, deps, {
-      account, ctx, now, replacing: options.replacing,
+      account,
+      ctx,
+      now,
+      replacing: options.replacing,
       authentication: { at: now, method: input.method },
       detail: { secondFactor: input.method },
       alsoRecord: async (issued) => {
-        if (input.method === 'recovery_code') await recordRecoveryCodeUse(tx, deps, account, { now, ip: ctx.ip, device: issued.session.device, sessionId: issued.session.id });
+        if (input.method === 'recovery_code')
+          await recordRecoveryCodeUse(tx, deps, account, { now, ip: ctx.ip, device: issued.session.device, sessionId: issued.session.id });
       },
     });
   });

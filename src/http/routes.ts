@@ -49,12 +49,33 @@ export interface RouteOptions {
 
 export async function registerRoutes(server: FastifyInstance, ctx: HttpContext, o: RouteOptions = {}): Promise<void> {
   const api: Routes[] = [
-    signInApi, sessionsApi, signUpApi, passwordApi, twoFactorApi, passkeysApi, stepUpApi, challengeApi, securityQuestionsApi,
-    systemApi, emailSettingsApi, resetApi, notMeApi,
+    signInApi,
+    sessionsApi,
+    signUpApi,
+    passwordApi,
+    twoFactorApi,
+    passkeysApi,
+    stepUpApi,
+    challengeApi,
+    securityQuestionsApi,
+    systemApi,
+    emailSettingsApi,
+    resetApi,
+    notMeApi,
   ];
   const pages: Routes[] = [
-    systemPages, signInPages, signUpPages, sessionsPages, passwordPages, twoFactorPages, passkeysPages, stepUpPages,
-    securityQuestionsPages, emailSettingsPages, resetPages, notMePages,
+    systemPages,
+    signInPages,
+    signUpPages,
+    sessionsPages,
+    passwordPages,
+    twoFactorPages,
+    passkeysPages,
+    stepUpPages,
+    securityQuestionsPages,
+    emailSettingsPages,
+    resetPages,
+    notMePages,
   ];
   const { devMailbox } = o;
   if (devMailbox) {

@@ -47,11 +47,17 @@ export async function mailStatus(config: Config, io: MailCliIo, options: { json:
     const recentFailures = (await store.outbox.listMessages({ limit: 200 })).filter((m) => m.state === 'failed' || m.state === 'retrying').slice(0, 10);
     const next = await store.outbox.nextDueAt();
     if (options.json) {
-      io.stdout(JSON.stringify({
-        ...counts,
-        nextAttemptAt: next === null ? null : new Date(next).toISOString(),
-        problems: recentFailures.map((m) => ({ id: m.id, to: m.to, template: m.template, state: m.state, attempts: m.attempts, lastError: m.lastError })),
-      }, null, 2));
+      io.stdout(
+        JSON.stringify(
+          {
+            ...counts,
+            nextAttemptAt: next === null ? null : new Date(next).toISOString(),
+            problems: recentFailures.map((m) => ({ id: m.id, to: m.to, template: m.template, state: m.state, attempts: m.attempts, lastError: m.lastError })),
+          },
+          null,
+          2,
+        ),
+      );
       return 0;
     }
     io.stdout(`queued ${counts.queued}  sending ${counts.sending}  retrying ${counts.retrying}  sent ${counts.sent}  failed ${counts.failed}`);

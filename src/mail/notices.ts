@@ -54,8 +54,16 @@ export async function queueNotice(
       notMeToken = generateToken(deps.random);
       const now = deps.clock.now();
       await tx.notMe.issueNotMeToken({
-        id: deps.random.uuid(), accountId: o.account.id, tokenHash: hashToken(notMeToken), outboxId: id, notice: o.notice.code,
-        eventAt: origin.at, eventIp: origin.ip, eventDevice: origin.device, now, expiresAt: now + (mail.notMeTokenTtlMs ?? NOT_ME_TOKEN_TTL_MS),
+        id: deps.random.uuid(),
+        accountId: o.account.id,
+        tokenHash: hashToken(notMeToken),
+        outboxId: id,
+        notice: o.notice.code,
+        eventAt: origin.at,
+        eventIp: origin.ip,
+        eventDevice: origin.device,
+        now,
+        expiresAt: now + (mail.notMeTokenTtlMs ?? NOT_ME_TOKEN_TTL_MS),
       });
     }
     const content = renderNotice(mail.branding, {
@@ -63,11 +71,26 @@ export async function queueNotice(
       origin,
       outboxId: id,
       notMeToken,
-      recipient: { displayName: o.account.displayName, accountEmail: o.account.email, antiPhishingPhrase: prefs.antiPhishingPhrase, recoveryCopy: r.recoveryCopy },
+      recipient: {
+        displayName: o.account.displayName,
+        accountEmail: o.account.email,
+        antiPhishingPhrase: prefs.antiPhishingPhrase,
+        recoveryCopy: r.recoveryCopy,
+      },
     });
-    queued.push(await queueMessage(tx, { clock: deps.clock, random: deps.random, messageIdDomain: mail.messageIdDomain, bodies: mail.bodies }, {
-      id, to: r.to, accountId: o.account.id, template: o.notice.code, content,
-    }));
+    queued.push(
+      await queueMessage(
+        tx,
+        { clock: deps.clock, random: deps.random, messageIdDomain: mail.messageIdDomain, bodies: mail.bodies },
+        {
+          id,
+          to: r.to,
+          accountId: o.account.id,
+          template: o.notice.code,
+          content,
+        },
+      ),
+    );
   }
   return queued;
 }
@@ -90,7 +113,15 @@ export async function queueHelpDeskNotice(
     outboxId: id,
     recipient: { displayName: translator('en').t('email.common.helpDeskName'), accountEmail: o.account.email, antiPhishingPhrase: null, recoveryCopy: false },
   });
-  return queueMessage(tx, { clock: deps.clock, random: deps.random, messageIdDomain: mail.messageIdDomain, bodies: mail.bodies }, {
-    id, to: o.to, accountId: o.account.id, template: o.notice.code, content,
-  });
+  return queueMessage(
+    tx,
+    { clock: deps.clock, random: deps.random, messageIdDomain: mail.messageIdDomain, bodies: mail.bodies },
+    {
+      id,
+      to: o.to,
+      accountId: o.account.id,
+      template: o.notice.code,
+      content,
+    },
+  );
 }

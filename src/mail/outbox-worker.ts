@@ -101,7 +101,10 @@ async function deliverMessage(o: OutboxWorkerOptions, m: ClaimedMessage): Promis
     // Trying again cannot help: the ciphertext or its key will not change.
     await o.store.outbox.markMessageAttemptFailed(m.id, { owner: o.owner, now: o.clock.now(), error: UNOPENABLE, retryAt: null });
     o.observe?.attempt('failed', (performance.now() - started) / 1000);
-    o.logger?.error({ outboxId: m.id, template: m.template }, 'mail not sent: its sealed body does not open (altered in the database, or sealed under another server secret)');
+    o.logger?.error(
+      { outboxId: m.id, template: m.template },
+      'mail not sent: its sealed body does not open (altered in the database, or sealed under another server secret)',
+    );
     return 'failed';
   }
   try {
@@ -113,8 +116,10 @@ async function deliverMessage(o: OutboxWorkerOptions, m: ClaimedMessage): Promis
     await o.store.outbox.markMessageAttemptFailed(m.id, { owner: o.owner, now, error: errorText(err), retryAt });
     const outcome = final ? 'failed' : 'retry';
     o.observe?.attempt(outcome, (performance.now() - started) / 1000);
-    o.logger?.[final ? 'error' : 'warn']({ outboxId: m.id, template: m.template, attempts: m.attempts, retryAt, err: errorText(err) },
-      final ? 'mail delivery failed for good' : 'mail delivery failed; will retry');
+    o.logger?.[final ? 'error' : 'warn'](
+      { outboxId: m.id, template: m.template, attempts: m.attempts, retryAt, err: errorText(err) },
+      final ? 'mail delivery failed for good' : 'mail delivery failed; will retry',
+    );
     return outcome;
   }
   await o.store.outbox.markMessageSent(m.id, { owner: o.owner, now: o.clock.now(), keepBody: o.transport.keepsBody === true });
@@ -162,6 +167,38 @@ async function heartbeat(o: OutboxWorkerOptions, leaseMs: number): Promise<void>
   }
 }
 
+/** One round: claim a batch, send it in lanes under a heartbeat that renews the leases, give back what never started. */
+async function claimAndSend(
+  o: OutboxWorkerOptions,
+  s: { batchSize: number; leaseMs: number; heartbeatMs: number; concurrency: number },
+  isStopping: () => boolean,
+): Promise<RoundResult> {
+  const { batchSize, leaseMs, heartbeatMs, concurrency } = s;
+  if (isStopping()) return { claimed: 0, sent: 0, retrying: 0, failed: 0 };
+  const claimed = await o.store.outbox.claimDueMessages({ now: o.clock.now(), limit: batchSize, leaseMs, owner: o.owner });
+  const result: RoundResult = { claimed: claimed.length, sent: 0, retrying: 0, failed: 0 };
+  if (claimed.length === 0) return result;
+  const beat = setInterval(() => {
+    void heartbeat(o, leaseMs);
+  }, heartbeatMs);
+  beat.unref?.();
+  const cursor = { next: 0 };
+  try {
+    await sendInLanes(claimed, {
+      lanes: Math.min(concurrency, claimed.length),
+      cursor,
+      result,
+      deliver: (m) => deliverMessage(o, m),
+      stopping: isStopping,
+    });
+  } finally {
+    clearInterval(beat);
+    const unstarted = claimed.slice(cursor.next).map((m) => m.id);
+    if (unstarted.length > 0) await o.store.outbox.releaseLeases({ owner: o.owner, now: o.clock.now(), ids: unstarted });
+  }
+  return result;
+}
+
 export function createOutboxWorker(o: OutboxWorkerOptions): OutboxWorker {
   const leaseMs = o.leaseMs ?? DEFAULT_LEASE_MS;
   const heartbeatMs = o.heartbeatMs ?? Math.max(1, Math.floor(leaseMs / 3));
@@ -175,25 +212,7 @@ export function createOutboxWorker(o: OutboxWorkerOptions): OutboxWorker {
   let stopping = false;
   let reclaimed = false;
 
-  async function round(): Promise<RoundResult> {
-    if (stopping) return { claimed: 0, sent: 0, retrying: 0, failed: 0 };
-    const claimed = await o.store.outbox.claimDueMessages({ now: o.clock.now(), limit: batchSize, leaseMs, owner: o.owner });
-    const result: RoundResult = { claimed: claimed.length, sent: 0, retrying: 0, failed: 0 };
-    if (claimed.length === 0) return result;
-    const beat = setInterval(() => { void heartbeat(o, leaseMs); }, heartbeatMs);
-    beat.unref?.();
-    const cursor = { next: 0 };
-    try {
-      await sendInLanes(claimed, {
-        lanes: Math.min(concurrency, claimed.length), cursor, result, deliver: (m) => deliverMessage(o, m), stopping: () => stopping,
-      });
-    } finally {
-      clearInterval(beat);
-      const unstarted = claimed.slice(cursor.next).map((m) => m.id);
-      if (unstarted.length > 0) await o.store.outbox.releaseLeases({ owner: o.owner, now: o.clock.now(), ids: unstarted });
-    }
-    return result;
-  }
+  const round = (): Promise<RoundResult> => claimAndSend(o, { batchSize, leaseMs, heartbeatMs, concurrency }, () => stopping);
 
   const runOnce = (): Promise<RoundResult> => {
     const p = chain.then(round, round);
@@ -219,7 +238,11 @@ export function createOutboxWorker(o: OutboxWorkerOptions): OutboxWorker {
     if (!reclaimed) {
       const n = await o.store.outbox.expireLeases({ owner: o.owner, now: o.clock.now() });
       reclaimed = true;
-      if (n > 0) o.logger?.warn({ messages: n, owner: o.owner }, 'mail worker took back the messages its previous run was sending when it stopped; they go again now (same Message-ID)');
+      if (n > 0)
+        o.logger?.warn(
+          { messages: n, owner: o.owner },
+          'mail worker took back the messages its previous run was sending when it stopped; they go again now (same Message-ID)',
+        );
     }
     return drain();
   }
@@ -229,13 +252,17 @@ export function createOutboxWorker(o: OutboxWorkerOptions): OutboxWorker {
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = null;
-      looping = reclaimThenDrain().then(
-        () => undefined,
-        (err: unknown) => { o.logger?.error({ err: errorText(err) }, 'mail worker round failed (database unreachable?)'); },
-      ).finally(() => {
-        looping = null;
-        schedule(pollIntervalMs);
-      });
+      looping = reclaimThenDrain()
+        .then(
+          () => undefined,
+          (err: unknown) => {
+            o.logger?.error({ err: errorText(err) }, 'mail worker round failed (database unreachable?)');
+          },
+        )
+        .finally(() => {
+          looping = null;
+          schedule(pollIntervalMs);
+        });
     }, delayMs);
     timer.unref?.();
   }

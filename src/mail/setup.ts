@@ -40,10 +40,27 @@ export interface MailSystem {
   close(): Promise<void>;
 }
 
-export type MailConfig = Pick<Config,
-  | 'baseUrl' | 'devMailbox' | 'secretBytes' | 'organizationName' | 'supportContact' | 'environment'
-  | 'smtpUrl' | 'smtpSecurity' | 'smtpCaFile' | 'mailFrom' | 'mailReplyTo' | 'mailLogoUrl'
-  | 'dkimPrivateKey' | 'dkimSelector' | 'dkimDomain' | 'mailMaxAttempts' | 'mailRetryBase'> & Partial<Pick<Config, 'notMeTokenTtl' | 'mailRetention' | 'retentionInterval' | 'dataDir'>>;
+export type MailConfig = Pick<
+  Config,
+  | 'baseUrl'
+  | 'devMailbox'
+  | 'secretBytes'
+  | 'organizationName'
+  | 'supportContact'
+  | 'environment'
+  | 'smtpUrl'
+  | 'smtpSecurity'
+  | 'smtpCaFile'
+  | 'mailFrom'
+  | 'mailReplyTo'
+  | 'mailLogoUrl'
+  | 'dkimPrivateKey'
+  | 'dkimSelector'
+  | 'dkimDomain'
+  | 'mailMaxAttempts'
+  | 'mailRetryBase'
+> &
+  Partial<Pick<Config, 'notMeTokenTtl' | 'mailRetention' | 'retentionInterval' | 'dataDir'>>;
 
 /** How long sent and failed messages stay in the outbox unless configured. */
 export const DEFAULT_MAIL_RETENTION_MS = 30 * 86_400_000;
@@ -64,8 +81,8 @@ export function mailMode(config: Pick<Config, 'smtpUrl' | 'environment' | 'baseU
   }
   if (config.devMailbox || isLoopbackHost(new URL(config.baseUrl).hostname)) return 'dev-mailbox';
   throw new ConfigError(
-    `PASSDESK_SMTP_URL is not set and PASSDESK_BASE_URL (${config.baseUrl}) is not loopback, so the dev mailbox would show every email, reset links included, to anyone: `
-    + 'set PASSDESK_SMTP_URL to send mail, or PASSDESK_ENV=production to keep messages queued unsent, or PASSDESK_DEV_MAILBOX=true if this server is truly private',
+    `PASSDESK_SMTP_URL is not set and PASSDESK_BASE_URL (${config.baseUrl}) is not loopback, so the dev mailbox would show every email, reset links included, to anyone: ` +
+      'set PASSDESK_SMTP_URL to send mail, or PASSDESK_ENV=production to keep messages queued unsent, or PASSDESK_DEV_MAILBOX=true if this server is truly private',
   );
 }
 
@@ -138,29 +155,35 @@ export function createMailSystem(o: CreateMailSystemOptions): MailSystem {
     if (deleted > 0) o.logger?.info({ deleted }, 'mail retention: old sent and failed messages deleted');
     return deleted;
   };
-  const sweepLogged = (): Promise<void> => sweepRetention().then(
-    () => undefined,
-    (err: unknown) => { o.logger?.error({ err }, 'mail retention sweep failed'); },
-  );
+  const sweepLogged = (): Promise<void> =>
+    sweepRetention().then(
+      () => undefined,
+      (err: unknown) => {
+        o.logger?.error({ err }, 'mail retention sweep failed');
+      },
+    );
   const unstableOwner = (): string => `${hostname()}:${process.pid}:${o.random.uuid().slice(0, 8)}`;
   // Stable across restarts of this node, distinct between live processes: a restart takes back its own leases.
   const owner: WorkerOwner | null = transport
-    ? (config.dataDir ? claimWorkerOwner(config.dataDir, o.role ?? 'serve', unstableOwner) : { id: unstableOwner(), release() {} })
+    ? config.dataDir
+      ? claimWorkerOwner(config.dataDir, o.role ?? 'serve', unstableOwner)
+      : { id: unstableOwner(), release() {} }
     : null;
-  const worker = transport && owner
-    ? createOutboxWorker({
-      store: o.store,
-      transport,
-      clock: o.clock,
-      bodies,
-      owner: owner.id,
-      maxAttempts: config.mailMaxAttempts,
-      retryBaseMs: config.mailRetryBase,
-      logger: o.logger,
-      observe: o.observe,
-      pollIntervalMs: o.pollIntervalMs,
-    })
-    : null;
+  const worker =
+    transport && owner
+      ? createOutboxWorker({
+          store: o.store,
+          transport,
+          clock: o.clock,
+          bodies,
+          owner: owner.id,
+          maxAttempts: config.mailMaxAttempts,
+          retryBaseMs: config.mailRetryBase,
+          logger: o.logger,
+          observe: o.observe,
+          pollIntervalMs: o.pollIntervalMs,
+        })
+      : null;
   return {
     mode,
     worker,
@@ -168,7 +191,9 @@ export function createMailSystem(o: CreateMailSystemOptions): MailSystem {
     sweepRetention,
     async startRetention() {
       if (retentionTimer) return;
-      retentionTimer = setInterval(() => { void sweepLogged(); }, config.retentionInterval ?? RETENTION_SWEEP_INTERVAL_MS);
+      retentionTimer = setInterval(() => {
+        void sweepLogged();
+      }, config.retentionInterval ?? RETENTION_SWEEP_INTERVAL_MS);
       retentionTimer.unref();
       await sweepLogged();
     },
@@ -196,7 +221,8 @@ export function createMailSystem(o: CreateMailSystemOptions): MailSystem {
     },
     describe() {
       if (mode === 'off') return 'mail: no PASSDESK_SMTP_URL in production; messages are queued in the outbox but not sent until SMTP is configured';
-      if (mode === 'dev-mailbox') return `mail: dev mailbox on (no PASSDESK_SMTP_URL): messages are kept and shown at ${config.baseUrl}/dev/mailbox, nothing is sent`;
+      if (mode === 'dev-mailbox')
+        return `mail: dev mailbox on (no PASSDESK_SMTP_URL): messages are kept and shown at ${config.baseUrl}/dev/mailbox, nothing is sent`;
       return `mail: ${transport?.description ?? 'SMTP'}, from ${from}; dev mailbox off`;
     },
     async close() {

@@ -148,7 +148,11 @@ function typedCode(n: Notice): string | null {
 export function renderNotice(
   b: MailBranding,
   o: {
-    notice: Notice; origin: NoticeOrigin; recipient: NoticeRecipient; outboxId: string; notMeToken?: string | undefined;
+    notice: Notice;
+    origin: NoticeOrigin;
+    recipient: NoticeRecipient;
+    outboxId: string;
+    notMeToken?: string | undefined;
     /** The recipient's language (English unless given). */
     translator?: Translator | undefined;
   },
@@ -182,25 +186,29 @@ export function renderNotice(
   const recoveryNote = o.recipient.recoveryCopy ? fill('email.common.recoveryCopy') : null;
   const phraseHelp = fill('email.common.phraseHelp');
 
-  const text = [
-    phrase ? `${c.phraseLabel}: ${phrase}\n${phraseHelp}\n${'-'.repeat(60)}\n` : '',
-    fill('email.common.greeting'),
-    '',
-    headline,
-    body ? `\n${body}` : '',
-    code ? `\n    ${code}\n` : '',
-    action ? `\n${action.label}: ${action.url}` : '',
-    '',
-    `${c.detailsHeading}:`,
-    ...details.map(([k, val]) => `  ${k}: ${val}`),
-    '',
-    ifNotYou ? `${ifNotYou}\n${notMe ? `${c.notYouButton}: ${notMe}\n` : ''}` : '',
-    `${c.securityLink}: ${securityLink(b)}`,
-    '',
-    recoveryNote ?? '',
-    support ?? '',
-    footer,
-  ].filter((line, i, all) => !(line === '' && all[i - 1] === '')).join('\n').trim() + '\n';
+  const text =
+    [
+      phrase ? `${c.phraseLabel}: ${phrase}\n${phraseHelp}\n${'-'.repeat(60)}\n` : '',
+      fill('email.common.greeting'),
+      '',
+      headline,
+      body ? `\n${body}` : '',
+      code ? `\n    ${code}\n` : '',
+      action ? `\n${action.label}: ${action.url}` : '',
+      '',
+      `${c.detailsHeading}:`,
+      ...details.map(([k, val]) => `  ${k}: ${val}`),
+      '',
+      ifNotYou ? `${ifNotYou}\n${notMe ? `${c.notYouButton}: ${notMe}\n` : ''}` : '',
+      `${c.securityLink}: ${securityLink(b)}`,
+      '',
+      recoveryNote ?? '',
+      support ?? '',
+      footer,
+    ]
+      .filter((line, i, all) => !(line === '' && all[i - 1] === ''))
+      .join('\n')
+      .trim() + '\n';
 
   const e = escapeHtml;
   const button = (label: string, url: string, primary: boolean): string =>

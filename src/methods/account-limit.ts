@@ -80,7 +80,12 @@ export function throttled(claim: Extract<SignInClaim, { admitted: false }>, now:
  * MAC is valid for the typed login, i.e. only by a browser that completed a sign-in to it; every other caller
  * (no cookie, a made-up or another login's cookie) takes the same path for a known and an unknown address.
  */
-export async function trustedDeviceNonce(deps: FlowDeps, limits: SignInLimits, cookie: string | null | undefined, emailNormalized: string): Promise<string | null> {
+export async function trustedDeviceNonce(
+  deps: FlowDeps,
+  limits: SignInLimits,
+  cookie: string | null | undefined,
+  emailNormalized: string,
+): Promise<string | null> {
   const nonce = limits.signer.trustedNonce(cookie, emailNormalized);
   if (!nonce) return null;
   return (await deps.store.trustedDevices.isTrustedDevice(limits.deviceSubject(nonce), limits.accountSubject(emailNormalized))) ? nonce : null;
@@ -93,7 +98,9 @@ export async function trustedDeviceNonce(deps: FlowDeps, limits: SignInLimits, c
  * reset that raced this sign-in).
  */
 export async function issueDeviceCookie(
-  deps: FlowDeps, o: { account: Account; sessionId: string }, previous: string | null | undefined,
+  deps: FlowDeps,
+  o: { account: Account; sessionId: string },
+  previous: string | null | undefined,
 ): Promise<string | undefined> {
   const limits = signInLimits(deps);
   if (!limits) return undefined;
@@ -101,8 +108,13 @@ export async function issueDeviceCookie(
   const old = limits.signer.trustedNonce(previous, login);
   const { value, nonce } = limits.signer.issue(previous, login, deps.random);
   const trusted = await deps.store.trustedDevices.trustDevice({
-    device: limits.deviceSubject(nonce), login: limits.accountSubject(login), accountId: o.account.id, sessionId: o.sessionId,
-    replacing: old ? limits.deviceSubject(old) : null, max: MAX_TRUSTED_DEVICES, now: deps.clock.now(),
+    device: limits.deviceSubject(nonce),
+    login: limits.accountSubject(login),
+    accountId: o.account.id,
+    sessionId: o.sessionId,
+    replacing: old ? limits.deviceSubject(old) : null,
+    max: MAX_TRUSTED_DEVICES,
+    now: deps.clock.now(),
   });
   return trusted ? value : undefined;
 }
@@ -112,14 +124,25 @@ export async function issueDeviceCookie(
  * "told" mark. After the response (deps.background), and the same store work for an unknown address, so
  * neither the time nor anything else of the answer shows whether an account was told.
  */
-export function tellOwnerOfLockout(deps: FlowDeps, limits: SignInLimits, o: { subject: string; account: Account | null; ctx: RequestContext; now: number }): void {
+export function tellOwnerOfLockout(
+  deps: FlowDeps,
+  limits: SignInLimits,
+  o: { subject: string; account: Account | null; ctx: RequestContext; now: number },
+): void {
   const task = async (): Promise<void> => {
     await deps.store.transaction(async (tx) => {
       if (!(await tx.signInLimits.markSignInLockNotified(o.subject, limits.accountRule.limit, o.now))) return;
       const account = o.account;
       if (!account) return;
       const device = describeDevice(o.ctx.userAgent ?? undefined);
-      await tx.events.recordEvent({ accountId: account.id, type: 'signin.locked', now: o.now, ip: o.ctx.ip, device, detail: { attempts: limits.accountRule.limit } });
+      await tx.events.recordEvent({
+        accountId: account.id,
+        type: 'signin.locked',
+        now: o.now,
+        ip: o.ctx.ip,
+        device,
+        detail: { attempts: limits.accountRule.limit },
+      });
       await queueNotice(tx, deps, {
         account,
         notice: { code: 'account-locked', attempts: limits.accountRule.limit, until: o.now + limits.accountRule.coolOffMs },

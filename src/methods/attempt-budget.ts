@@ -6,7 +6,11 @@ import type { AttemptBudget, AttemptSlot, Repositories } from '../store/index.js
 
 /** A reserved slot of the account's budget, or 429 TOO_MANY_REQUESTS (with `message`) when it is spent. */
 export async function reserveGuess(
-  store: Pick<Repositories, 'attempts'>, accountId: string, budget: AttemptBudget, now: number, message?: string,
+  store: Pick<Repositories, 'attempts'>,
+  accountId: string,
+  budget: AttemptBudget,
+  now: number,
+  message?: string,
 ): Promise<AttemptSlot> {
   const slot = await store.attempts.reserveAttempt(accountId, budget, now);
   if (!slot) throw new PassdeskError('TOO_MANY_REQUESTS', message);

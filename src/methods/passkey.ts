@@ -42,7 +42,11 @@ export const userHandle = (accountId: string): Uint8Array<ArrayBuffer> => new Ui
 /** At each new challenge a few expired ones go too (bounded: a request never pays for a whole backlog). */
 const CHALLENGE_CREATION_SWEEP = 20;
 
-export async function saveChallenge(deps: FlowDeps, challenge: string, o: { purpose: PasskeyChallengePurpose; accountId: string | null; binding: string | null }): Promise<void> {
+export async function saveChallenge(
+  deps: FlowDeps,
+  challenge: string,
+  o: { purpose: PasskeyChallengePurpose; accountId: string | null; binding: string | null },
+): Promise<void> {
   const now = deps.clock.now();
   await deps.store.passkeys.deleteExpiredChallenges(now, { limit: CHALLENGE_CREATION_SWEEP });
   await deps.store.passkeys.createChallenge({ id: hashToken(challenge), ...o, challenge, now, expiresAt: now + PASSKEY_CHALLENGE_TTL_MS });
@@ -118,7 +122,12 @@ export async function verifyAssertion(
       expectedRPID: w.rpId,
       // The counter is compared below, after the signature is known to be genuine, so that a regression is
       // recorded only for a real (possibly cloned) authenticator and not for any forged request.
-      credential: { id: passkey.credentialId, publicKey: new Uint8Array(Buffer.from(passkey.publicKey, 'base64url')), counter: 0, transports: passkey.transports },
+      credential: {
+        id: passkey.credentialId,
+        publicKey: new Uint8Array(Buffer.from(passkey.publicKey, 'base64url')),
+        counter: 0,
+        transports: passkey.transports,
+      },
       requireUserVerification: o.requireUserVerification,
     });
     info = v.verified ? v.authenticationInfo : null;
@@ -129,10 +138,22 @@ export async function verifyAssertion(
   const now = deps.clock.now();
   // WebAuthn §6.1.1: a signature counter that does not increase means a cloned authenticator (or a replay).
   if ((info.newCounter > 0 || passkey.counter > 0) && info.newCounter <= passkey.counter) {
-    await deps.store.events.recordEvent({ accountId: passkey.accountId, type: 'passkey.counter_regressed', now, detail: { passkeyId: passkey.id, stored: passkey.counter, received: info.newCounter } });
+    await deps.store.events.recordEvent({
+      accountId: passkey.accountId,
+      type: 'passkey.counter_regressed',
+      now,
+      detail: { passkeyId: passkey.id, stored: passkey.counter, received: info.newCounter },
+    });
     return { ok: false, reason: 'counter' };
   }
-  if (!(await deps.store.passkeys.recordPasskeyUse(passkey.id, { expectedCounter: passkey.counter, newCounter: info.newCounter, backedUp: info.credentialBackedUp, now }))) {
+  if (
+    !(await deps.store.passkeys.recordPasskeyUse(passkey.id, {
+      expectedCounter: passkey.counter,
+      newCounter: info.newCounter,
+      backedUp: info.credentialBackedUp,
+      now,
+    }))
+  ) {
     return { ok: false, reason: 'counter' };
   }
   return { ok: true, passkey: { ...passkey, counter: info.newCounter, backedUp: info.credentialBackedUp, lastUsedAt: now } };

@@ -49,18 +49,31 @@ async function proveSessionPassword(deps: FlowDeps, auth: Authenticated, passwor
   const pairKey = `pair:${account.emailNormalized}\u0000${clientKey(ctx.ip)}`;
   const ipKey = perIpKey(ctx.ip);
   // Both counters are taken before the password is checked (a burst cannot all pass), and given back if it is right.
-  const held = throttle ? await reserveEach([[throttle.perAccountAndIp, pairKey], [throttle.perIp, ipKey]]) : [];
+  const held = throttle
+    ? await reserveEach([
+        [throttle.perAccountAndIp, pairKey],
+        [throttle.perIp, ipKey],
+      ])
+    : [];
   if (!held) throw new PassdeskError('TOO_MANY_REQUESTS');
   let wrong = false;
   try {
-    await provePasswordWithBudget(deps, auth, password, ctx, rules, now, () => { wrong = true; });
+    await provePasswordWithBudget(deps, auth, password, ctx, rules, now, () => {
+      wrong = true;
+    });
   } finally {
     if (!wrong) await releaseAll(held);
   }
 }
 
 async function provePasswordWithBudget(
-  deps: FlowDeps, auth: Authenticated, password: string, ctx: RequestContext, rules: SessionPasswordRules, now: number, onWrong: () => void,
+  deps: FlowDeps,
+  auth: Authenticated,
+  password: string,
+  ctx: RequestContext,
+  rules: SessionPasswordRules,
+  now: number,
+  onWrong: () => void,
 ): Promise<void> {
   const { account, session } = auth;
   const slot = await reserveGuess(deps.store, account.id, rules.budget, now);
@@ -69,7 +82,12 @@ async function provePasswordWithBudget(
   if ((await password_.verify(deps, account, password, { purpose: 'step_up', binding: null })) === null) {
     onWrong();
     await deps.store.events.recordEvent({
-      accountId: account.id, type: rules.failure.type, now, ip: ctx.ip, device: session.device, sessionId: session.id,
+      accountId: account.id,
+      type: rules.failure.type,
+      now,
+      ip: ctx.ip,
+      device: session.device,
+      sessionId: session.id,
       ...(rules.failure.detail ? { detail: rules.failure.detail } : {}),
     });
     await check.failed();
@@ -85,7 +103,9 @@ async function provePasswordWithBudget(
  */
 export async function verifyPasswordProof(deps: FlowDeps, auth: Authenticated, password: string, ctx: RequestContext): Promise<void> {
   return proveSessionPassword(deps, auth, password, ctx, {
-    budget: REAUTH_PASSWORD_BUDGET, signInThrottle: true, failure: { type: 'reauth.failed', detail: { method: 'password' } },
+    budget: REAUTH_PASSWORD_BUDGET,
+    signInThrottle: true,
+    failure: { type: 'reauth.failed', detail: { method: 'password' } },
   });
 }
 
@@ -94,10 +114,16 @@ export async function verifyPasswordProof(deps: FlowDeps, auth: Authenticated, p
  * wrong ones in CHANGE_FAILURE_WINDOW_MS per account. `via` names the form in the failure event.
  */
 export async function proveCurrentPassword(
-  deps: FlowDeps, auth: Authenticated, password: string, ctx: RequestContext, o: { via?: string } = {},
+  deps: FlowDeps,
+  auth: Authenticated,
+  password: string,
+  ctx: RequestContext,
+  o: { via?: string } = {},
 ): Promise<void> {
   return proveSessionPassword(deps, auth, password, ctx, {
-    budget: CHANGE_PASSWORD_BUDGET, signInThrottle: false, failure: { type: 'password.change_failed', detail: o.via ? { via: o.via } : undefined },
+    budget: CHANGE_PASSWORD_BUDGET,
+    signInThrottle: false,
+    failure: { type: 'password.change_failed', detail: o.via ? { via: o.via } : undefined },
   });
 }
 

@@ -39,7 +39,8 @@ let fallbackKeys: { secret: Uint8Array; keys: KeyedHash } | null = null;
 function recoveryCodeKeys(deps: Pick<FlowDeps, 'recoveryCodeKeys' | 'secret'>): KeyedHash {
   if (deps.recoveryCodeKeys) return deps.recoveryCodeKeys;
   if (!deps.secret) throw new PassdeskError('SERVICE_UNAVAILABLE');
-  if (fallbackKeys?.secret !== deps.secret) fallbackKeys = { secret: deps.secret, keys: createKeyedHash({ serverSecrets: [deps.secret], purpose: 'recovery-code' }) };
+  if (fallbackKeys?.secret !== deps.secret)
+    fallbackKeys = { secret: deps.secret, keys: createKeyedHash({ serverSecrets: [deps.secret], purpose: 'recovery-code' }) };
   return fallbackKeys.keys;
 }
 
@@ -47,9 +48,15 @@ function recoveryCodeKeys(deps: Pick<FlowDeps, 'recoveryCodeKeys' | 'secret'>): 
 export async function storeRecoveryCodes(tx: Repositories, deps: FlowDeps, accountId: string): Promise<string[]> {
   const codes = newRecoveryCodes(deps);
   const keys = recoveryCodeKeys(deps);
-  await tx.twoFactor.replaceRecoveryCodes(accountId, codes.map((c) => keys.hash(normalizeRecoveryCode(c))!), {
-    now: deps.clock.now(), newId: () => deps.random.uuid(), keyId: keys.currentKeyId,
-  });
+  await tx.twoFactor.replaceRecoveryCodes(
+    accountId,
+    codes.map((c) => keys.hash(normalizeRecoveryCode(c))!),
+    {
+      now: deps.clock.now(),
+      newId: () => deps.random.uuid(),
+      keyId: keys.currentKeyId,
+    },
+  );
   return codes;
 }
 
@@ -73,7 +80,10 @@ export async function findRecoveryCode(deps: FlowDeps, store: Pick<Repositories,
 /** What a used recovery code records, in the transaction that used it up: the event, and the owner told. */
 export async function recordRecoveryCodeUse(tx: Repositories, deps: FlowDeps, account: Account, use: MethodUse): Promise<void> {
   await tx.events.recordEvent({
-    accountId: account.id, type: 'recovery_code.used', now: use.now, ip: use.ip,
+    accountId: account.id,
+    type: 'recovery_code.used',
+    now: use.now,
+    ip: use.ip,
     ...(use.sessionId ? { sessionId: use.sessionId } : {}),
     ...(use.via ? { detail: { via: use.via } } : {}),
   });

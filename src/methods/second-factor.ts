@@ -12,12 +12,13 @@ import { totp } from './totp.js';
 export type SecondFactorMethod = 'totp' | 'recovery_code' | 'passkey';
 
 /** How a second factor is proven: a code (authenticator app, recovery code) or a passkey's assertion. */
-export type SecondFactorProof =
-  | { method: 'totp' | 'recovery_code'; code: string }
-  | { method: 'passkey'; response: AuthenticationResponseJSON };
+export type SecondFactorProof = { method: 'totp' | 'recovery_code'; code: string } | { method: 'passkey'; response: AuthenticationResponseJSON };
 
 /** In the order they are offered. Their availability reads only the factor tables. */
-const SECOND_FACTORS: ReadonlyArray<{ id: SecondFactorMethod; available(deps: { store: Pick<Repositories, 'twoFactor' | 'passkeys'> }, accountId: string): Promise<boolean> }> = [totp, passkey, recoveryCode];
+const SECOND_FACTORS: ReadonlyArray<{
+  id: SecondFactorMethod;
+  available(deps: { store: Pick<Repositories, 'twoFactor' | 'passkeys'> }, accountId: string): Promise<boolean>;
+}> = [totp, passkey, recoveryCode];
 
 /** An authenticator app or a passkey. */
 export async function hasSecondFactor(deps: { store: Pick<Repositories, 'twoFactor' | 'passkeys'> }, accountId: string): Promise<boolean> {
@@ -44,7 +45,8 @@ export type SecondFactorCheck = { ok: false } | { ok: true; recoveryCodeId: stri
  * own counter) and records the outcome. A passkey's challenge must have been issued for `on`.
  */
 export async function verifySecondFactor(deps: FlowDeps, account: Account, proof: SecondFactorProof, on: ProofBinding): Promise<SecondFactorCheck> {
-  if (proof.method === 'passkey') return (await passkey.verify(deps, account, proof.response, on)) !== null ? { ok: true, recoveryCodeId: null } : { ok: false };
+  if (proof.method === 'passkey')
+    return (await passkey.verify(deps, account, proof.response, on)) !== null ? { ok: true, recoveryCodeId: null } : { ok: false };
   if (proof.method === 'totp') return (await totp.verify(deps, account, proof.code, on)) !== null ? { ok: true, recoveryCodeId: null } : { ok: false };
   const recoveryCodeId = await recoveryCode.verify(deps, account, proof.code, on);
   return recoveryCodeId !== null ? { ok: true, recoveryCodeId } : { ok: false };

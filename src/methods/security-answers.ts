@@ -12,7 +12,10 @@ export function securityQuestionsEnabled(deps: Pick<FlowDeps, 'config'>): boolea
 }
 
 /** Whether a reset of this account asks security questions: the feature is on and the person set answers. */
-export async function hasSecurityAnswers(deps: Pick<MethodReadDeps, 'config'> & { store: Pick<MethodReadDeps['store'], 'securityAnswers'> }, accountId: string): Promise<boolean> {
+export async function hasSecurityAnswers(
+  deps: Pick<MethodReadDeps, 'config'> & { store: Pick<MethodReadDeps['store'], 'securityAnswers'> },
+  accountId: string,
+): Promise<boolean> {
   return securityQuestionsEnabled(deps) && (await deps.store.securityAnswers.listSecurityAnswers(accountId)).length > 0;
 }
 
@@ -23,10 +26,12 @@ export async function hasSecurityAnswers(deps: Pick<MethodReadDeps, 'config'> & 
 export async function answersMatch(deps: FlowDeps, accountId: string, given: ReadonlyArray<SecurityAnswer>): Promise<boolean> {
   const stored = await deps.store.securityAnswers.listSecurityAnswers(accountId);
   if (stored.length === 0) return false;
-  const results = await Promise.all(stored.map(async (s) => {
-    const answer = given.find((g) => g.questionId === s.questionId)?.answer ?? '';
-    return deps.hasher.verify(s.answerHash, normalizeSecurityAnswer(answer));
-  }));
+  const results = await Promise.all(
+    stored.map(async (s) => {
+      const answer = given.find((g) => g.questionId === s.questionId)?.answer ?? '';
+      return deps.hasher.verify(s.answerHash, normalizeSecurityAnswer(answer));
+    }),
+  );
   return results.every(Boolean);
 }
 

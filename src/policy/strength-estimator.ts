@@ -7,7 +7,6 @@ import type { StrengthEstimate, StrengthJob, StrengthWorkerData } from './streng
 
 export type { StrengthEstimate } from './strength-worker.js';
 
-
 export interface StrengthEstimator {
   estimate(password: string, userInputs: readonly string[]): Promise<StrengthEstimate>;
   /** Loads the dictionaries now, so the first person to sign in does not wait for them. */

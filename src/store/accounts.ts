@@ -119,13 +119,23 @@ export function accountRepository(db: Kysely<Database>): AccountRepository {
       return rows.map(toAccount);
     },
     async countAccounts() {
-      const row = await db.selectFrom('accounts').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('accounts')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
     async setPassword(accountId, passwordHash, now) {
       await db
         .updateTable('accounts')
-        .set({ password_hash: passwordHash, password_changed_at: now, must_change_password: 0, must_change_reason: null, expiry_reminder_sent_at: null, updated_at: now })
+        .set({
+          password_hash: passwordHash,
+          password_changed_at: now,
+          must_change_password: 0,
+          must_change_reason: null,
+          expiry_reminder_sent_at: null,
+          updated_at: now,
+        })
         .where('id', '=', accountId)
         .execute();
     },

@@ -44,14 +44,16 @@ export function attemptCounterRepository(db: Kysely<Database>): AttemptCounterRe
       const row = await db
         .insertInto('attempt_counters')
         .values({ account_id: accountId, purpose, window_start: now, failures: 1 })
-        .onConflict((oc) => oc
-          .columns(['account_id', 'purpose'])
-          .doUpdateSet({
-            failures: sql<number>`case when ${ended} then 1 else attempt_counters.failures + 1 end`,
-            window_start: sql<number>`case when ${ended} then ${now} else attempt_counters.window_start end`,
-          })
-          // The guard: with the window still running and the budget spent, nothing is updated and no row returns.
-          .where(sql<boolean>`${ended} or attempt_counters.failures < ${limit}`))
+        .onConflict((oc) =>
+          oc
+            .columns(['account_id', 'purpose'])
+            .doUpdateSet({
+              failures: sql<number>`case when ${ended} then 1 else attempt_counters.failures + 1 end`,
+              window_start: sql<number>`case when ${ended} then ${now} else attempt_counters.window_start end`,
+            })
+            // The guard: with the window still running and the budget spent, nothing is updated and no row returns.
+            .where(sql<boolean>`${ended} or attempt_counters.failures < ${limit}`),
+        )
         .returning(['window_start', 'failures'])
         .executeTakeFirst();
       if (!row) return null;

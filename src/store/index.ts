@@ -89,7 +89,13 @@ export function createStore(db: Kysely<Database>, dialect: Dialect, close: () =>
     ...repositories(db, dialect, mailCommitted),
     async transaction(fn) {
       let queuedMail = false;
-      const result = await db.transaction().execute((trx) => fn(repositories(trx, dialect, () => { queuedMail = true; })));
+      const result = await db.transaction().execute((trx) =>
+        fn(
+          repositories(trx, dialect, () => {
+            queuedMail = true;
+          }),
+        ),
+      );
       if (queuedMail) mailCommitted();
       return result;
     },

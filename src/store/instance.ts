@@ -17,8 +17,11 @@ export function instanceRepository(db: Kysely<Database>): InstanceRepository {
       return row?.value ?? null;
     },
     async setInstanceValueOnce(name, value, now) {
-      await db.insertInto('passdesk_instance').values({ name, value, created_at: now })
-        .onConflict((oc) => oc.column('name').doNothing()).execute();
+      await db
+        .insertInto('passdesk_instance')
+        .values({ name, value, created_at: now })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .execute();
       const row = await db.selectFrom('passdesk_instance').select('value').where('name', '=', name).executeTakeFirstOrThrow();
       return row.value;
     },

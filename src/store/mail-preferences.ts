@@ -15,7 +15,11 @@ export interface MailPreferences {
 }
 
 export const NO_MAIL_PREFERENCES: MailPreferences = {
-  antiPhishingPhrase: null, recoveryEmail: null, recoveryEmailVerifiedAt: null, pendingRecoveryEmail: null, pendingExpiresAt: null,
+  antiPhishingPhrase: null,
+  recoveryEmail: null,
+  recoveryEmailVerifiedAt: null,
+  pendingRecoveryEmail: null,
+  pendingExpiresAt: null,
 };
 
 /** Wrong codes tolerated per pending address before it must be requested again. */
@@ -51,8 +55,15 @@ export function mailPreferencesRepository(db: Kysely<Database>): MailPreferences
     await db
       .insertInto('mail_preferences')
       .values({
-        account_id: accountId, anti_phishing_phrase: null, recovery_email: null, recovery_email_verified_at: null,
-        pending_recovery_email: null, pending_code_hash: null, pending_expires_at: null, pending_attempts: 0, updated_at: now,
+        account_id: accountId,
+        anti_phishing_phrase: null,
+        recovery_email: null,
+        recovery_email_verified_at: null,
+        pending_recovery_email: null,
+        pending_code_hash: null,
+        pending_expires_at: null,
+        pending_attempts: 0,
+        updated_at: now,
       })
       .onConflict((oc) => oc.column('account_id').doNothing())
       .execute();
@@ -101,7 +112,15 @@ export function mailPreferencesRepository(db: Kysely<Database>): MailPreferences
     async removeRecoveryEmail(accountId, now) {
       const result = await db
         .updateTable('mail_preferences')
-        .set({ recovery_email: null, recovery_email_verified_at: null, pending_recovery_email: null, pending_code_hash: null, pending_expires_at: null, pending_attempts: 0, updated_at: now })
+        .set({
+          recovery_email: null,
+          recovery_email_verified_at: null,
+          pending_recovery_email: null,
+          pending_code_hash: null,
+          pending_expires_at: null,
+          pending_attempts: 0,
+          updated_at: now,
+        })
         .where('account_id', '=', accountId)
         .where((eb) => eb.or([eb('recovery_email', 'is not', null), eb('pending_recovery_email', 'is not', null)]))
         .executeTakeFirst();

@@ -72,9 +72,7 @@ function toNotMe(row: Selectable<NotMeTokensTable>): NotMeToken {
 export function notMeRepository(db: Kysely<Database>): NotMeRepository {
   const live = (key: NotMeKey, now: number) => {
     let q = db.updateTable('not_me_tokens').where('state', '=', 'issued').where('expires_at', '>', now);
-    q = 'tokenHash' in key
-      ? q.where('token_hash', '=', key.tokenHash)
-      : q.where('confirm_hash', '=', key.confirmHash).where('confirm_expires_at', '>', now);
+    q = 'tokenHash' in key ? q.where('token_hash', '=', key.tokenHash) : q.where('confirm_hash', '=', key.confirmHash).where('confirm_expires_at', '>', now);
     return q;
   };
   return {
@@ -82,9 +80,21 @@ export function notMeRepository(db: Kysely<Database>): NotMeRepository {
       await db
         .insertInto('not_me_tokens')
         .values({
-          id: t.id, account_id: t.accountId, token_hash: t.tokenHash, outbox_id: t.outboxId, notice: t.notice,
-          event_at: t.eventAt, event_ip: t.eventIp, event_device: t.eventDevice, state: 'issued',
-          confirm_hash: null, confirm_expires_at: null, created_at: t.now, expires_at: t.expiresAt, used_at: null, updated_at: t.now,
+          id: t.id,
+          account_id: t.accountId,
+          token_hash: t.tokenHash,
+          outbox_id: t.outboxId,
+          notice: t.notice,
+          event_at: t.eventAt,
+          event_ip: t.eventIp,
+          event_device: t.eventDevice,
+          state: 'issued',
+          confirm_hash: null,
+          confirm_expires_at: null,
+          created_at: t.now,
+          expires_at: t.expiresAt,
+          used_at: null,
+          updated_at: t.now,
         })
         .execute();
     },
@@ -98,9 +108,7 @@ export function notMeRepository(db: Kysely<Database>): NotMeRepository {
     },
     async findLiveNotMe(key, now) {
       let q = db.selectFrom('not_me_tokens').selectAll().where('state', '=', 'issued').where('expires_at', '>', now);
-      q = 'tokenHash' in key
-        ? q.where('token_hash', '=', key.tokenHash)
-        : q.where('confirm_hash', '=', key.confirmHash).where('confirm_expires_at', '>', now);
+      q = 'tokenHash' in key ? q.where('token_hash', '=', key.tokenHash) : q.where('confirm_hash', '=', key.confirmHash).where('confirm_expires_at', '>', now);
       const row = await q.executeTakeFirst();
       return row ? toNotMe(row) : null;
     },

@@ -16,9 +16,7 @@ export type { OutboxState } from './schema.js';
  * What a row holds of the body: the sealed text and HTML, or the plaintext of a row queued before the bodies
  * were sealed (0017_outbox_sealed), or null once the message was sent or failed.
  */
-export type StoredBody =
-  | { kind: 'sealed'; keyId: string; ciphertext: string }
-  | { kind: 'legacy-plaintext'; text: string; html: string };
+export type StoredBody = { kind: 'sealed'; keyId: string; ciphertext: string } | { kind: 'legacy-plaintext'; text: string; html: string };
 
 export interface OutboxMessage {
   id: string;
@@ -157,10 +155,12 @@ export function outboxRepository(db: Kysely<Database>, dialect: Dialect, onEnque
       let due = db
         .selectFrom('outbox')
         .select('id')
-        .where((eb) => eb.or([
-          eb.and([eb('state', 'in', ['queued', 'retrying']), eb('next_attempt_at', '<=', now)]),
-          eb.and([eb('state', '=', 'sending'), eb('lease_until', '<=', now)]),
-        ]))
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('state', 'in', ['queued', 'retrying']), eb('next_attempt_at', '<=', now)]),
+            eb.and([eb('state', '=', 'sending'), eb('lease_until', '<=', now)]),
+          ]),
+        )
         .orderBy('next_attempt_at')
         .limit(limit);
       // Rows another node is claiming right now are skipped rather than waited for.
@@ -203,11 +203,7 @@ export function outboxRepository(db: Kysely<Database>, dialect: Dialect, onEnque
     },
     async deleteFinishedMessages({ before }) {
       // updated_at is when the message was settled: a finished row is never updated again.
-      const result = await db
-        .deleteFrom('outbox')
-        .where('state', 'in', ['sent', 'failed'])
-        .where('updated_at', '<', before)
-        .executeTakeFirst();
+      const result = await db.deleteFrom('outbox').where('state', 'in', ['sent', 'failed']).where('updated_at', '<', before).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
     ...workerLeases(db),

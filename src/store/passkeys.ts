@@ -40,16 +40,31 @@ function parseTransports(raw: string): string[] {
 
 function toPasskey(r: Selectable<PasskeysTable>): Passkey {
   return {
-    id: r.id, accountId: r.account_id, credentialId: r.credential_id, publicKey: r.public_key, counter: Number(r.counter),
-    transports: parseTransports(r.transports), deviceType: r.device_type, backedUp: Number(r.backed_up) === 1, aaguid: r.aaguid,
-    name: r.name, createdAt: Number(r.created_at), lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
+    id: r.id,
+    accountId: r.account_id,
+    credentialId: r.credential_id,
+    publicKey: r.public_key,
+    counter: Number(r.counter),
+    transports: parseTransports(r.transports),
+    deviceType: r.device_type,
+    backedUp: Number(r.backed_up) === 1,
+    aaguid: r.aaguid,
+    name: r.name,
+    createdAt: Number(r.created_at),
+    lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
   };
 }
 
 function toChallenge(r: Selectable<PasskeyChallengesTable>): PasskeyChallenge {
   return {
-    id: r.id, purpose: r.purpose, accountId: r.account_id, binding: r.binding, challenge: r.challenge,
-    createdAt: Number(r.created_at), expiresAt: Number(r.expires_at), usedAt: r.used_at === null ? null : Number(r.used_at),
+    id: r.id,
+    purpose: r.purpose,
+    accountId: r.account_id,
+    binding: r.binding,
+    challenge: r.challenge,
+    createdAt: Number(r.created_at),
+    expiresAt: Number(r.expires_at),
+    usedAt: r.used_at === null ? null : Number(r.used_at),
   };
 }
 
@@ -75,7 +90,15 @@ export interface PasskeyRepository {
    */
   recordPasskeyUse(passkeyId: string, o: { expectedCounter: number; newCounter: number; backedUp: boolean; now: number }): Promise<boolean>;
 
-  createChallenge(input: { id: string; purpose: PasskeyChallengePurpose; accountId: string | null; binding: string | null; challenge: string; now: number; expiresAt: number }): Promise<PasskeyChallenge>;
+  createChallenge(input: {
+    id: string;
+    purpose: PasskeyChallengePurpose;
+    accountId: string | null;
+    binding: string | null;
+    challenge: string;
+    now: number;
+    expiresAt: number;
+  }): Promise<PasskeyChallenge>;
   findChallenge(id: string): Promise<PasskeyChallenge | null>;
   /** pending → used, only while unused and unexpired; false otherwise (replayed, expired, unknown). */
   useChallenge(id: string, now: number): Promise<boolean>;
@@ -87,12 +110,26 @@ export function passkeyRepository(db: Kysely<Database>): PasskeyRepository {
   return {
     async createPasskey(i) {
       const row = {
-        id: i.id, account_id: i.accountId, credential_id: i.credentialId, public_key: i.publicKey, counter: i.counter,
-        transports: JSON.stringify(i.transports), device_type: i.deviceType, backed_up: i.backedUp ? 1 : 0, aaguid: i.aaguid,
-        name: i.name, created_at: i.now, last_used_at: null,
+        id: i.id,
+        account_id: i.accountId,
+        credential_id: i.credentialId,
+        public_key: i.publicKey,
+        counter: i.counter,
+        transports: JSON.stringify(i.transports),
+        device_type: i.deviceType,
+        backed_up: i.backedUp ? 1 : 0,
+        aaguid: i.aaguid,
+        name: i.name,
+        created_at: i.now,
+        last_used_at: null,
       };
       // A credential registered twice (two racing registrations) is refused with null, not a constraint error.
-      const inserted = await db.insertInto('passkeys').values(row).onConflict((oc) => oc.column('credential_id').doNothing()).returning('id').executeTakeFirst();
+      const inserted = await db
+        .insertInto('passkeys')
+        .values(row)
+        .onConflict((oc) => oc.column('credential_id').doNothing())
+        .returning('id')
+        .executeTakeFirst();
       return inserted ? toPasskey(row) : null;
     },
     async listPasskeys(accountId) {
@@ -138,8 +175,14 @@ export function passkeyRepository(db: Kysely<Database>): PasskeyRepository {
     },
     async createChallenge(i) {
       const row = {
-        id: i.id, purpose: i.purpose, account_id: i.accountId, binding: i.binding, challenge: i.challenge,
-        created_at: i.now, expires_at: i.expiresAt, used_at: null,
+        id: i.id,
+        purpose: i.purpose,
+        account_id: i.accountId,
+        binding: i.binding,
+        challenge: i.challenge,
+        created_at: i.now,
+        expires_at: i.expiresAt,
+        used_at: null,
       };
       await db.insertInto('passkey_challenges').values(row).execute();
       return toChallenge(row);
@@ -159,12 +202,13 @@ export function passkeyRepository(db: Kysely<Database>): PasskeyRepository {
       return Number(r.numUpdatedRows) === 1;
     },
     async deleteExpiredChallenges(now, o = {}) {
-      const r = o.limit === undefined
-        ? await db.deleteFrom('passkey_challenges').where('expires_at', '<', now).executeTakeFirst()
-        : await db
-          .deleteFrom('passkey_challenges')
-          .where('id', 'in', db.selectFrom('passkey_challenges').select('id').where('expires_at', '<', now).orderBy('expires_at').limit(o.limit))
-          .executeTakeFirst();
+      const r =
+        o.limit === undefined
+          ? await db.deleteFrom('passkey_challenges').where('expires_at', '<', now).executeTakeFirst()
+          : await db
+              .deleteFrom('passkey_challenges')
+              .where('id', 'in', db.selectFrom('passkey_challenges').select('id').where('expires_at', '<', now).orderBy('expires_at').limit(o.limit))
+              .executeTakeFirst();
       return Number(r.numDeletedRows);
     },
   };

@@ -17,10 +17,7 @@ export function passwordHistoryRepository(db: Kysely<Database>): PasswordHistory
   return {
     async rememberPassword({ id, accountId, passwordHash, now, keep, keepLeftSince }) {
       await db.insertInto('password_history').values({ id, account_id: accountId, password_hash: passwordHash, created_at: now }).execute();
-      let q = db
-        .deleteFrom('password_history')
-        .where('account_id', '=', accountId)
-        .where('id', 'not in', newest(accountId, keep).select('id'));
+      let q = db.deleteFrom('password_history').where('account_id', '=', accountId).where('id', 'not in', newest(accountId, keep).select('id'));
       if (keepLeftSince !== undefined) q = q.where('created_at', '<', keepLeftSince);
       await q.execute();
     },

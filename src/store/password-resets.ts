@@ -126,7 +126,12 @@ function toReset(row: Selectable<PasswordResetsTable>): PasswordReset {
 }
 
 // requested → verified, once: the one guarded transition both the link and the code end in.
-async function markVerified(db: Kysely<Database>, by: 'token_hash' | 'id', value: string, o: { flowHash: string; now: number; expiresAt: number }): Promise<PasswordReset | null> {
+async function markVerified(
+  db: Kysely<Database>,
+  by: 'token_hash' | 'id',
+  value: string,
+  o: { flowHash: string; now: number; expiresAt: number },
+): Promise<PasswordReset | null> {
   const won = await db
     .updateTable('password_resets')
     .set({ state: 'verified', flow_hash: o.flowHash, verified_at: o.now, expires_at: o.expiresAt, updated_at: o.now })
@@ -167,9 +172,21 @@ export function passwordResetRepository(db: Kysely<Database>): PasswordResetRepo
       const row = await db
         .insertInto('password_resets')
         .values({
-          id: r.id, account_id: r.accountId, token_hash: r.tokenHash, code_hash: r.codeHash, state: 'requested',
-          requires: JSON.stringify(r.requires), satisfied: '[]', code_attempts: 0, factor_attempts: 0, flow_hash: null,
-          created_at: r.now, expires_at: r.expiresAt, verified_at: null, used_at: null, updated_at: r.now,
+          id: r.id,
+          account_id: r.accountId,
+          token_hash: r.tokenHash,
+          code_hash: r.codeHash,
+          state: 'requested',
+          requires: JSON.stringify(r.requires),
+          satisfied: '[]',
+          code_attempts: 0,
+          factor_attempts: 0,
+          flow_hash: null,
+          created_at: r.now,
+          expires_at: r.expiresAt,
+          verified_at: null,
+          used_at: null,
+          updated_at: r.now,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -308,7 +325,10 @@ function refusedPasswords(db: Kysely<Database>): Pick<PasswordResetRepository, '
     async refusePasswordsSince(accountId, o) {
       let n = 0;
       if (o.currentHash !== null) {
-        await db.insertInto('reset_refused_passwords').values({ id: o.newId(), account_id: accountId, password_hash: o.currentHash, created_at: o.now }).execute();
+        await db
+          .insertInto('reset_refused_passwords')
+          .values({ id: o.newId(), account_id: accountId, password_hash: o.currentHash, created_at: o.now })
+          .execute();
         n++;
       }
       const left = await db
@@ -318,13 +338,21 @@ function refusedPasswords(db: Kysely<Database>): Pick<PasswordResetRepository, '
         .where('created_at', '>=', o.since)
         .execute();
       for (const h of left) {
-        await db.insertInto('reset_refused_passwords').values({ id: o.newId(), account_id: accountId, password_hash: h.password_hash, created_at: o.now }).execute();
+        await db
+          .insertInto('reset_refused_passwords')
+          .values({ id: o.newId(), account_id: accountId, password_hash: h.password_hash, created_at: o.now })
+          .execute();
         n++;
       }
       return n;
     },
     async refusedPasswordHashes(accountId) {
-      const rows = await db.selectFrom('reset_refused_passwords').select('password_hash').where('account_id', '=', accountId).orderBy('created_at', 'desc').execute();
+      const rows = await db
+        .selectFrom('reset_refused_passwords')
+        .select('password_hash')
+        .where('account_id', '=', accountId)
+        .orderBy('created_at', 'desc')
+        .execute();
       return rows.map((r) => r.password_hash);
     },
     async clearRefusedPasswords(accountId) {

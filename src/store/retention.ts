@@ -24,28 +24,62 @@ export function retentionRepository(db: Kysely<Database>): RetentionRepository {
         switch (kind) {
           case 'sessions':
             // Past their absolute expiry, or signed out, that long ago (new-device checks read recent ones only).
-            return db.deleteFrom('sessions').where('id', 'in', db.selectFrom('sessions').select('id')
-              .where((eb) => eb.or([eb('expires_at', '<', before), eb('revoked_at', '<', before)])).limit(limit)).executeTakeFirst();
+            return db
+              .deleteFrom('sessions')
+              .where(
+                'id',
+                'in',
+                db
+                  .selectFrom('sessions')
+                  .select('id')
+                  .where((eb) => eb.or([eb('expires_at', '<', before), eb('revoked_at', '<', before)]))
+                  .limit(limit),
+              )
+              .executeTakeFirst();
           case 'events':
-            return db.deleteFrom('events').where('id', 'in', db.selectFrom('events').select('id').where('created_at', '<', before).limit(limit)).executeTakeFirst();
+            return db
+              .deleteFrom('events')
+              .where('id', 'in', db.selectFrom('events').select('id').where('created_at', '<', before).limit(limit))
+              .executeTakeFirst();
           case 'password_resets':
-            return db.deleteFrom('password_resets').where('id', 'in', db.selectFrom('password_resets').select('id').where('expires_at', '<', before).limit(limit)).executeTakeFirst();
+            return db
+              .deleteFrom('password_resets')
+              .where('id', 'in', db.selectFrom('password_resets').select('id').where('expires_at', '<', before).limit(limit))
+              .executeTakeFirst();
           case 'second_factor_flows':
-            return db.deleteFrom('second_factor_flows').where('id', 'in', db.selectFrom('second_factor_flows').select('id').where('expires_at', '<', before).limit(limit)).executeTakeFirst();
+            return db
+              .deleteFrom('second_factor_flows')
+              .where('id', 'in', db.selectFrom('second_factor_flows').select('id').where('expires_at', '<', before).limit(limit))
+              .executeTakeFirst();
           case 'not_me_tokens':
-            return db.deleteFrom('not_me_tokens').where('id', 'in', db.selectFrom('not_me_tokens').select('id').where('expires_at', '<', before).limit(limit)).executeTakeFirst();
+            return db
+              .deleteFrom('not_me_tokens')
+              .where('id', 'in', db.selectFrom('not_me_tokens').select('id').where('expires_at', '<', before).limit(limit))
+              .executeTakeFirst();
           case 'attempt_counters':
             // Composite key: delete by the same condition, bounded through the row's own identity.
-            return db.deleteFrom('attempt_counters').where(sql<boolean>`(account_id, purpose) in (${db.selectFrom('attempt_counters').select(['account_id', 'purpose']).where('window_start', '<', before).limit(limit)})`).executeTakeFirst();
+            return db
+              .deleteFrom('attempt_counters')
+              .where(
+                sql<boolean>`(account_id, purpose) in (${db.selectFrom('attempt_counters').select(['account_id', 'purpose']).where('window_start', '<', before).limit(limit)})`,
+              )
+              .executeTakeFirst();
         }
       })();
       return Number(result.numDeletedRows);
     },
     async acquireJobLease(name, owner, now, until) {
-      const row = await db.insertInto('job_leases').values({ name, owner, until })
-        .onConflict((oc) => oc.column('name').doUpdateSet({ owner, until })
-          .where((eb) => eb.or([eb('job_leases.until', '<', now), eb('job_leases.owner', '=', owner)])))
-        .returning('owner').executeTakeFirst();
+      const row = await db
+        .insertInto('job_leases')
+        .values({ name, owner, until })
+        .onConflict((oc) =>
+          oc
+            .column('name')
+            .doUpdateSet({ owner, until })
+            .where((eb) => eb.or([eb('job_leases.until', '<', now), eb('job_leases.owner', '=', owner)])),
+        )
+        .returning('owner')
+        .executeTakeFirst();
       return row?.owner === owner;
     },
     async releaseJobLease(name, owner) {

@@ -30,9 +30,18 @@ export function securityAnswerRepository(db: Kysely<Database>): SecurityAnswerRe
       await db.deleteFrom('security_answers').where('account_id', '=', accountId).execute();
       if (answers.length === 0) return;
       // created_at + position keeps the chosen order when every row has the same time.
-      await db.insertInto('security_answers').values(answers.map((a, i) => ({
-        id: a.id, account_id: accountId, question_id: a.questionId, answer_hash: a.answerHash, created_at: now + i,
-      }))).execute();
+      await db
+        .insertInto('security_answers')
+        .values(
+          answers.map((a, i) => ({
+            id: a.id,
+            account_id: accountId,
+            question_id: a.questionId,
+            answer_hash: a.answerHash,
+            created_at: now + i,
+          })),
+        )
+        .execute();
     },
     async removeSecurityAnswers(accountId) {
       const r = await db.deleteFrom('security_answers').where('account_id', '=', accountId).executeTakeFirst();

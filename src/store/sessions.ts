@@ -20,7 +20,16 @@ export interface Session {
   authenticatedWith: string;
 }
 
-export type RevokeReason = 'sign-out' | 'revoked-by-user' | 'password-changed' | 'rotated' | 'signed-out-elsewhere' | 'admin' | 'password-reset' | 'reported' | 'password-locked';
+export type RevokeReason =
+  | 'sign-out'
+  | 'revoked-by-user'
+  | 'password-changed'
+  | 'rotated'
+  | 'signed-out-elsewhere'
+  | 'admin'
+  | 'password-reset'
+  | 'reported'
+  | 'password-locked';
 
 function toSession(row: Selectable<SessionsTable>): Session {
   return {
@@ -72,20 +81,39 @@ export interface SessionRepository {
   listSessionOrigins(accountId: string, options: { limit: number }): Promise<Array<{ device: string; ip: string | null; createdAt: number }>>;
 }
 
+/** One session and its account in one row: the session check's join (columns prefixed s_ are the session's). */
+const SESSION_WITH_ACCOUNT = [
+  's.id as s_id',
+  's.token_hash as s_token_hash',
+  's.account_id as s_account_id',
+  's.created_at as s_created_at',
+  's.last_seen_at as s_last_seen_at',
+  's.expires_at as s_expires_at',
+  's.ip as s_ip',
+  's.user_agent as s_user_agent',
+  's.device as s_device',
+  's.revoked_at as s_revoked_at',
+  's.revoked_reason as s_revoked_reason',
+  's.authenticated_at as s_authenticated_at',
+  's.authenticated_with as s_authenticated_with',
+  'a.id',
+  'a.email',
+  'a.email_normalized',
+  'a.display_name',
+  'a.role',
+  'a.status',
+  'a.password_hash',
+  'a.password_changed_at',
+  'a.must_change_password',
+  'a.must_change_reason',
+  'a.created_at',
+  'a.updated_at',
+  'a.expiry_reminder_sent_at',
+] as const;
+
 export function sessionRepository(db: Kysely<Database>): SessionRepository {
   const selectSessionByTokenHash = compiledOnce(db, (tokenHash: string) =>
-    db
-      .selectFrom('sessions as s')
-      .innerJoin('accounts as a', 'a.id', 's.account_id')
-      .select([
-        's.id as s_id', 's.token_hash as s_token_hash', 's.account_id as s_account_id', 's.created_at as s_created_at',
-        's.last_seen_at as s_last_seen_at', 's.expires_at as s_expires_at', 's.ip as s_ip', 's.user_agent as s_user_agent',
-        's.device as s_device', 's.revoked_at as s_revoked_at', 's.revoked_reason as s_revoked_reason',
-        's.authenticated_at as s_authenticated_at', 's.authenticated_with as s_authenticated_with',
-        'a.id', 'a.email', 'a.email_normalized', 'a.display_name', 'a.role', 'a.status', 'a.password_hash',
-        'a.password_changed_at', 'a.must_change_password', 'a.must_change_reason', 'a.created_at', 'a.updated_at', 'a.expiry_reminder_sent_at',
-      ])
-      .where('s.token_hash', '=', tokenHash),
+    db.selectFrom('sessions as s').innerJoin('accounts as a', 'a.id', 's.account_id').select(SESSION_WITH_ACCOUNT).where('s.token_hash', '=', tokenHash),
   );
   return {
     async createSession(input) {
@@ -112,10 +140,19 @@ export function sessionRepository(db: Kysely<Database>): SessionRepository {
       if (!row) return null;
       return {
         session: toSession({
-          id: row.s_id, token_hash: row.s_token_hash, account_id: row.s_account_id, created_at: row.s_created_at,
-          last_seen_at: row.s_last_seen_at, expires_at: row.s_expires_at, ip: row.s_ip, user_agent: row.s_user_agent,
-          device: row.s_device, revoked_at: row.s_revoked_at, revoked_reason: row.s_revoked_reason,
-          authenticated_at: row.s_authenticated_at, authenticated_with: row.s_authenticated_with,
+          id: row.s_id,
+          token_hash: row.s_token_hash,
+          account_id: row.s_account_id,
+          created_at: row.s_created_at,
+          last_seen_at: row.s_last_seen_at,
+          expires_at: row.s_expires_at,
+          ip: row.s_ip,
+          user_agent: row.s_user_agent,
+          device: row.s_device,
+          revoked_at: row.s_revoked_at,
+          revoked_reason: row.s_revoked_reason,
+          authenticated_at: row.s_authenticated_at,
+          authenticated_with: row.s_authenticated_with,
         }),
         account: toAccount(row),
       };
@@ -144,20 +181,17 @@ export function sessionRepository(db: Kysely<Database>): SessionRepository {
       return Number(result.numUpdatedRows) === 1;
     },
     async revokeOtherSessions(accountId, { exceptSessionId, now, reason }) {
-      let q = db
-        .updateTable('sessions')
-        .set({ revoked_at: now, revoked_reason: reason })
-        .where('account_id', '=', accountId)
-        .where('revoked_at', 'is', null);
+      let q = db.updateTable('sessions').set({ revoked_at: now, revoked_reason: reason }).where('account_id', '=', accountId).where('revoked_at', 'is', null);
       if (exceptSessionId) q = q.where('id', '!=', exceptSessionId);
       const result = await q.executeTakeFirst();
       return Number(result.numUpdatedRows);
     },
     async listSessions(accountId, { now, includeRevokedSince }) {
       let q = db.selectFrom('sessions').selectAll().where('account_id', '=', accountId).where('expires_at', '>', now);
-      q = includeRevokedSince === undefined
-        ? q.where('revoked_at', 'is', null)
-        : q.where((eb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>=', includeRevokedSince)]));
+      q =
+        includeRevokedSince === undefined
+          ? q.where('revoked_at', 'is', null)
+          : q.where((eb) => eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>=', includeRevokedSince)]));
       const rows = await q.orderBy('last_seen_at', 'desc').orderBy('id').execute();
       return rows.map(toSession);
     },

@@ -63,21 +63,32 @@ export function signInLimitRepository(db: Kysely<Database>): SignInLimitReposito
         const won = await db
           .insertInto('sign_in_limits')
           .values({
-            subject, failures: 1, next_attempt_at: rule.delays && delayAfterFailures(1, rule.delays) > 0 ? now + delayAfterFailures(1, rule.delays) : 0,
-            notified_at: null, expires_at: now + rule.coolOffMs, updated_at: now,
+            subject,
+            failures: 1,
+            next_attempt_at: rule.delays && delayAfterFailures(1, rule.delays) > 0 ? now + delayAfterFailures(1, rule.delays) : 0,
+            notified_at: null,
+            expires_at: now + rule.coolOffMs,
+            updated_at: now,
           })
-          .onConflict((oc) => oc.column('subject').doUpdateSet({
-            failures: count,
-            next_attempt_at: nextAttemptAt(count, rule, now),
-            notified_at: sql<number | null>`case when ${expired} then null else sign_in_limits.notified_at end`,
-            expires_at: big(now + rule.coolOffMs),
-            updated_at: big(now),
-          }).where((eb) => eb.or([
-            eb('sign_in_limits.expires_at', '<=', now),
-            rule.skipsWaits
-              ? eb('sign_in_limits.failures', '<', rule.limit)
-              : eb.and([eb('sign_in_limits.failures', '<', rule.limit), eb('sign_in_limits.next_attempt_at', '<=', now)]),
-          ])))
+          .onConflict((oc) =>
+            oc
+              .column('subject')
+              .doUpdateSet({
+                failures: count,
+                next_attempt_at: nextAttemptAt(count, rule, now),
+                notified_at: sql<number | null>`case when ${expired} then null else sign_in_limits.notified_at end`,
+                expires_at: big(now + rule.coolOffMs),
+                updated_at: big(now),
+              })
+              .where((eb) =>
+                eb.or([
+                  eb('sign_in_limits.expires_at', '<=', now),
+                  rule.skipsWaits
+                    ? eb('sign_in_limits.failures', '<', rule.limit)
+                    : eb.and([eb('sign_in_limits.failures', '<', rule.limit), eb('sign_in_limits.next_attempt_at', '<=', now)]),
+                ]),
+              ),
+          )
           .returning(['failures'])
           .executeTakeFirst();
         if (won) return { admitted: true, failures: Number(won.failures) };

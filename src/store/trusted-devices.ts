@@ -30,29 +30,39 @@ export function trustedDeviceRepository(db: Kysely<Database>): TrustedDeviceRepo
       const inserted = await db
         .insertInto('trusted_devices')
         .columns(['device', 'account_id', 'login', 'created_at'])
-        .expression((eb) => eb
-          .selectFrom('sessions')
-          .innerJoin('accounts', 'accounts.id', 'sessions.account_id')
-          .select([
-            sql<string>`cast(${device} as text)`.as('device'),
-            'accounts.id',
-            sql<string>`cast(${login} as text)`.as('login'),
-            sql<number>`cast(${now} as bigint)`.as('created_at'),
-          ])
-          .where('sessions.id', '=', sessionId)
-          .where('sessions.account_id', '=', accountId)
-          .where('sessions.revoked_at', 'is', null)
-          .where('accounts.status', '=', 'active')
-          .where((w) => w.or([w('accounts.password_changed_at', 'is', null), w('accounts.password_changed_at', '<=', w.ref('sessions.created_at'))])))
+        .expression((eb) =>
+          eb
+            .selectFrom('sessions')
+            .innerJoin('accounts', 'accounts.id', 'sessions.account_id')
+            .select([
+              sql<string>`cast(${device} as text)`.as('device'),
+              'accounts.id',
+              sql<string>`cast(${login} as text)`.as('login'),
+              sql<number>`cast(${now} as bigint)`.as('created_at'),
+            ])
+            .where('sessions.id', '=', sessionId)
+            .where('sessions.account_id', '=', accountId)
+            .where('sessions.revoked_at', 'is', null)
+            .where('accounts.status', '=', 'active')
+            .where((w) => w.or([w('accounts.password_changed_at', 'is', null), w('accounts.password_changed_at', '<=', w.ref('sessions.created_at'))])),
+        )
         .onConflict((oc) => oc.column('device').doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return false;
       // The cap: an account trusts at most `max` browsers, the newest (a burst of racing sign-ins may leave one
       // more until the next one trims).
-      await db.deleteFrom('trusted_devices')
+      await db
+        .deleteFrom('trusted_devices')
         .where('account_id', '=', accountId)
-        .where('device', 'not in', (eb) => eb.selectFrom('trusted_devices').select('device').where('account_id', '=', accountId)
-          .orderBy('created_at', 'desc').orderBy('device', 'desc').limit(max))
+        .where('device', 'not in', (eb) =>
+          eb
+            .selectFrom('trusted_devices')
+            .select('device')
+            .where('account_id', '=', accountId)
+            .orderBy('created_at', 'desc')
+            .orderBy('device', 'desc')
+            .limit(max),
+        )
         .execute();
       return true;
     },
@@ -72,7 +82,11 @@ export function trustedDeviceRepository(db: Kysely<Database>): TrustedDeviceRepo
       return Number(result.numDeletedRows);
     },
     async countTrustedDevices(accountId) {
-      const row = await db.selectFrom('trusted_devices').select((eb) => eb.fn.countAll<number>().as('n')).where('account_id', '=', accountId).executeTakeFirst();
+      const row = await db
+        .selectFrom('trusted_devices')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('account_id', '=', accountId)
+        .executeTakeFirst();
       return Number(row?.n ?? 0);
     },
   };

@@ -35,7 +35,12 @@ export interface SecondFactorFlow {
 
 function toFactor(r: Selectable<SecondFactorsTable>): SecondFactor {
   return {
-    id: r.id, accountId: r.account_id, type: r.type, name: r.name, secretCiphertext: r.secret_ciphertext, keyId: r.key_id,
+    id: r.id,
+    accountId: r.account_id,
+    type: r.type,
+    name: r.name,
+    secretCiphertext: r.secret_ciphertext,
+    keyId: r.key_id,
     confirmedAt: r.confirmed_at === null ? null : Number(r.confirmed_at),
     lastUsedStep: r.last_used_step === null ? null : Number(r.last_used_step),
     createdAt: Number(r.created_at),
@@ -47,7 +52,15 @@ function toFlow(r: Selectable<SecondFactorFlowsTable>): SecondFactorFlow {
 }
 
 export interface TwoFactorRepository {
-  createFactor(input: { id: string; accountId: string; type: 'totp'; name: string; secretCiphertext: string; keyId: string; now: number }): Promise<SecondFactor>;
+  createFactor(input: {
+    id: string;
+    accountId: string;
+    type: 'totp';
+    name: string;
+    secretCiphertext: string;
+    keyId: string;
+    now: number;
+  }): Promise<SecondFactor>;
   /** Confirmed and unconfirmed factors of the account, oldest first. */
   listFactors(accountId: string): Promise<SecondFactor[]>;
   findFactor(accountId: string, factorId: string): Promise<SecondFactor | null>;
@@ -102,8 +115,15 @@ export function twoFactorRepository(db: Kysely<Database>, dialect: Dialect): Two
   return {
     async createFactor(i) {
       const row = {
-        id: i.id, account_id: i.accountId, type: i.type, name: i.name, secret_ciphertext: i.secretCiphertext, key_id: i.keyId,
-        confirmed_at: null, last_used_step: null, created_at: i.now,
+        id: i.id,
+        account_id: i.accountId,
+        type: i.type,
+        name: i.name,
+        secret_ciphertext: i.secretCiphertext,
+        key_id: i.keyId,
+        confirmed_at: null,
+        last_used_step: null,
+        created_at: i.now,
       };
       await db.insertInto('second_factors').values(row).execute();
       return toFactor(row);
@@ -230,8 +250,13 @@ function recoveryCodes(db: Kysely<Database>): Pick<TwoFactorRepository, Recovery
   };
 }
 
-type SecondFactorFlowMethods = 'createSecondFactorFlow' | 'findSecondFactorFlow' | 'reserveSecondFactorAttempt'
-  | 'failSecondFactorFlowAtLimit' | 'completeSecondFactorFlow' | 'expireSecondFactorFlows';
+type SecondFactorFlowMethods =
+  | 'createSecondFactorFlow'
+  | 'findSecondFactorFlow'
+  | 'reserveSecondFactorAttempt'
+  | 'failSecondFactorFlowAtLimit'
+  | 'completeSecondFactorFlow'
+  | 'expireSecondFactorFlows';
 
 // Pending second-factor sign-ins: pending → completed | failed (too many wrong codes) | expired.
 function secondFactorFlows(db: Kysely<Database>): Pick<TwoFactorRepository, SecondFactorFlowMethods> {

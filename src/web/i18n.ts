@@ -22,12 +22,16 @@ export function markup(t: Translator, id: MessageId, values: Readonly<Record<str
 
 /** A tag formatter for a link: `<a href="…" id="…">inner</a>` (attributes escaped). */
 export function link(href: string, attrs: Readonly<Record<string, string>> = {}): TagFormatter {
-  const extra = Object.entries(attrs).map(([k, v]) => ` ${k}="${escapeHtml(v)}"`).join('');
+  const extra = Object.entries(attrs)
+    .map(([k, v]) => ` ${k}="${escapeHtml(v)}"`)
+    .join('');
   return (inner) => `<a href="${escapeHtml(href)}"${extra}>${inner}</a>`;
 }
 
 /** A tag formatter for a plain element: `<code>inner</code>`, `<span id="x">inner</span>`. */
 export function element(name: string, attrs: Readonly<Record<string, string>> = {}): TagFormatter {
-  const extra = Object.entries(attrs).map(([k, v]) => ` ${k}="${escapeHtml(v)}"`).join('');
+  const extra = Object.entries(attrs)
+    .map(([k, v]) => ` ${k}="${escapeHtml(v)}"`)
+    .join('');
   return (inner) => `<${name}${extra}>${inner}</${name}>`;
 }

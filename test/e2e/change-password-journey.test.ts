@@ -40,7 +40,10 @@ describe('change-password journey in Chromium', { timeout: 60_000 }, () => {
 
   async function shoot(p: Page, name: string): Promise<void> {
     const size = p.viewportSize() ?? DESKTOP;
-    for (const [label, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
+    for (const [label, viewport] of [
+      ['phone', PHONE],
+      ['desktop', DESKTOP],
+    ] as const) {
       await p.setViewportSize(viewport);
       await p.screenshot({ path: join(shotDir, `${name}-${label}.png`), fullPage: true });
     }
@@ -122,7 +125,10 @@ describe('change-password journey in Chromium', { timeout: 60_000 }, () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL('**/sign-in?notice=signed-out');
     assert.equal(await text(page, '.alert.notice'), messages.notices.SIGNED_OUT);
-    assert.equal((await laptop.cookies(baseUrl)).some((c) => c.name === SESSION_COOKIE), false);
+    assert.equal(
+      (await laptop.cookies(baseUrl)).some((c) => c.name === SESSION_COOKIE),
+      false,
+    );
     await page.goto('/security');
     assert.equal(path(page), '/sign-in', 'signed out: /security sends a person to sign in');
 
@@ -143,7 +149,10 @@ describe('change-password journey in Chromium', { timeout: 60_000 }, () => {
     const devices = await liveDevices(page);
     assert.equal(devices.length, 2, devices.join(' | '));
     assert.equal(devices.filter((d) => d.includes('This device')).length, 1);
-    assert.ok(devices.some((d) => d.includes('Android')), `the phone is named: ${devices.join(' | ')}`);
+    assert.ok(
+      devices.some((d) => d.includes('Android')),
+      `the phone is named: ${devices.join(' | ')}`,
+    );
     assert.equal(await page.getByRole('button', { name: 'Sign out all other devices (1)' }).count(), 1);
     await shoot(page, 'security-two-devices');
   });

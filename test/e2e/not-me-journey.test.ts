@@ -130,7 +130,10 @@ describe('"this wasn\'t me" in Chromium, email over real SMTP', { timeout: 90_00
     await owner.clearCookies();
     const page = await owner.newPage();
     await signUp(page, email);
-    const elsewhere = await j.newContext({ userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36' }, { watch: false });
+    const elsewhere = await j.newContext(
+      { userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36' },
+      { watch: false },
+    );
     const other = await elsewhere.newPage();
     await signIn(other, email, OWNER_PASSWORD);
     await other.waitForURL('**/security');

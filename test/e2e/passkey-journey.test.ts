@@ -43,7 +43,14 @@ describe('passkeys in Chromium', { timeout: 90_000 }, () => {
     const cdp = await context.newCDPSession(page);
     await cdp.send('WebAuthn.enable');
     const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
     });
 
     assert.equal(await page.locator('#no-passkeys').count(), 1);
@@ -92,7 +99,9 @@ describe('passkeys in Chromium', { timeout: 90_000 }, () => {
     await page.waitForLoadState();
     await app.deps.background!.idle();
     const account = await app.deps.store.accounts.findAccountByEmail(EMAIL);
-    const mail = (await withOpenedMail(app.deps.store, app).outbox.listMessages({ limit: 20, accountId: account!.id })).find((m) => m.template === 'password-reset-requested');
+    const mail = (await withOpenedMail(app.deps.store, app).outbox.listMessages({ limit: 20, accountId: account!.id })).find(
+      (m) => m.template === 'password-reset-requested',
+    );
     const link = /(http:\/\/\S+\/reset\?token=[A-Za-z0-9_-]+)/.exec(mail?.text ?? '')?.[1];
     assert.ok(link, 'the reset email went out');
     await page.goto(link);

@@ -37,7 +37,7 @@ describe('live password checklist in Chromium', { timeout: 60_000 }, () => {
   }
 
   async function settled(page: Page, expected: Record<string, string>): Promise<void> {
-for (const [code, state] of Object.entries(expected)) {
+    for (const [code, state] of Object.entries(expected)) {
       await page.locator(`#password-rules li.rule.${state}[data-codes~="${code}"]`).waitFor();
     }
   }
@@ -65,8 +65,14 @@ for (const [code, state] of Object.entries(expected)) {
     await settled(page, { PASSWORD_TOO_SHORT: 'met', PASSWORD_COMMON: 'met', PASSWORD_PERSONAL_INFO: 'met' });
     assert.equal((await page.locator('#password-rules [data-status]').textContent())?.trim(), 'All the rules are met.');
     assert.match((await page.locator('#password-rules [data-strength]').textContent()) ?? '', /^Strength: (Strong|Very strong)/);
-    assert.ok(checks.length < 'grace1906violet kettle marches sideways'.length, `debounced: ${checks.length} checks for ${'grace1906violet kettle marches sideways'.length} keystrokes`);
-    assert.ok(checks.every((c) => !/"password":"[^"]*"/.test(c) || c.includes('"email":"grace@example.com"')), 'the check carries the email being registered');
+    assert.ok(
+      checks.length < 'grace1906violet kettle marches sideways'.length,
+      `debounced: ${checks.length} checks for ${'grace1906violet kettle marches sideways'.length} keystrokes`,
+    );
+    assert.ok(
+      checks.every((c) => !/"password":"[^"]*"/.test(c) || c.includes('"email":"grace@example.com"')),
+      'the check carries the email being registered',
+    );
 
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.waitForURL('**/security?notice=welcome');

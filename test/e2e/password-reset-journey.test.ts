@@ -21,7 +21,8 @@ describe('password reset journey in Chromium (dev mailbox)', { timeout: 60_000 }
   before(async () => {
     // The throttled/refused answers of this journey are 400s on purpose.
     j = await startJourney({
-      config: { supportContact: 'help@example.org' }, expectedStatuses: [400],
+      config: { supportContact: 'help@example.org' },
+      expectedStatuses: [400],
       account: { email: EMAIL, password: OLD_PASSWORD, via: 'api' },
     });
     ({ app, baseUrl, context, problems } = j);
@@ -48,7 +49,9 @@ describe('password reset journey in Chromium (dev mailbox)', { timeout: 60_000 }
 
     // The account-specific work runs after the response: wait for it, then read the dev mailbox's API.
     await app.deps.background!.idle();
-    const mailbox = (await (await fetch(`${baseUrl}/api/v1/dev/mailbox?to=${encodeURIComponent(EMAIL)}`)).json()) as { messages: Array<{ template: string; text: string }> };
+    const mailbox = (await (await fetch(`${baseUrl}/api/v1/dev/mailbox?to=${encodeURIComponent(EMAIL)}`)).json()) as {
+      messages: Array<{ template: string; text: string }>;
+    };
     const mail = mailbox.messages.find((m) => m.template === 'password-reset-requested');
     assert.ok(mail, 'the reset email is in the dev mailbox');
     const link = /(http:\/\/\S+\/reset\?token=[A-Za-z0-9_-]+)/.exec(mail.text)?.[1];

@@ -12,7 +12,6 @@ import type { ReceivedMail, TestSmtpServer } from '../helpers/smtp.js';
 const OLD_PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'violet kettle marches sideways';
 
-
 describe('password reset in Chromium, email over real SMTP', { timeout: 90_000 }, () => {
   let j: Journey;
   let smtp: TestSmtpServer;

@@ -26,7 +26,13 @@ describe('two-step verification in Chromium', { timeout: 60_000 }, () => {
     await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
     const qr = page.locator('#totp-qr');
     await qr.waitFor();
-    assert.ok(await qr.evaluate((img) => { const i = img as unknown as { complete: boolean; naturalWidth: number }; return i.complete && i.naturalWidth > 0; }), 'the QR code (a data: SVG) renders under the CSP');
+    assert.ok(
+      await qr.evaluate((img) => {
+        const i = img as unknown as { complete: boolean; naturalWidth: number };
+        return i.complete && i.naturalWidth > 0;
+      }),
+      'the QR code (a data: SVG) renders under the CSP',
+    );
     const secret = (await page.locator('#totp-secret').textContent())?.trim() ?? '';
     assert.match(secret, /^[A-Z2-7]{32}$/);
 

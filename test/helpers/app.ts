@@ -83,11 +83,25 @@ export function countHashing(app: App): { calls: string[]; restore(): void } {
   const calls: string[] = [];
   app.deps.hasher = {
     ...real,
-    hash: async (password) => { calls.push('hash'); return real.hash(password); },
-    verify: async (hash, password) => { calls.push('verify'); return real.verify(hash, password); },
-    verifyDummy: async (password) => { calls.push('verifyDummy'); return real.verifyDummy(password); },
+    hash: async (password) => {
+      calls.push('hash');
+      return real.hash(password);
+    },
+    verify: async (hash, password) => {
+      calls.push('verify');
+      return real.verify(hash, password);
+    },
+    verifyDummy: async (password) => {
+      calls.push('verifyDummy');
+      return real.verifyDummy(password);
+    },
   };
-  return { calls, restore: () => { app.deps.hasher = real; } };
+  return {
+    calls,
+    restore: () => {
+      app.deps.hasher = real;
+    },
+  };
 }
 
 export interface RequestOptions {
@@ -103,7 +117,11 @@ export interface RequestOptions {
 export class TestClient {
   readonly cookies = new Map<string, string>();
 
-  constructor(private readonly app: App, private readonly baseUrl: string, readonly userAgent: string) {}
+  constructor(
+    private readonly app: App,
+    private readonly baseUrl: string,
+    readonly userAgent: string,
+  ) {}
 
   async request(method: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH', url: string, o: RequestOptions = {}): Promise<LightMyRequestResponse> {
     const headers: Record<string, string> = { 'user-agent': this.userAgent, ...o.headers };
@@ -120,7 +138,9 @@ export class TestClient {
       payload = typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
     }
     const res = await this.app.server.inject({
-      method, url, headers,
+      method,
+      url,
+      headers,
       ...(payload !== undefined ? { payload } : {}),
       ...(o.remoteAddress !== undefined ? { remoteAddress: o.remoteAddress } : {}),
     });

@@ -18,10 +18,12 @@ export interface InlineSentence {
 
 function tsFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).sort().flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? tsFiles(path) : path.endsWith('.ts') ? [path] : [];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name);
+      return statSync(path).isDirectory() ? tsFiles(path) : path.endsWith('.ts') ? [path] : [];
+    });
 }
 
 const LITERAL = /(['"`])((?:(?!\1)[^\\\n]|\\.)*)\1/g;
@@ -35,24 +37,37 @@ export function findInlineSentences(dirs: readonly string[], o: { fragments?: bo
   const found: InlineSentence[] = [];
   for (const file of dirs.flatMap(tsFiles)) {
     let inDescription = false;
-    readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
-      const trimmed = line.trim();
-      // An OpenAPI description runs on over lines that start with a quote or a `+`.
-      if (/\bdescription:/.test(line)) {
-        inDescription = true;
-        return;
-      }
-      if (inDescription && /^(\+|'|`|")/.test(trimmed)) return;
-      inDescription = false;
-      if (/^(\/\/|\*|\/\*)/.test(trimmed) || SKIP_LINE.test(line)) return;
-      for (const m of line.matchAll(LITERAL)) {
-        const text = m[2]!;
-        const before = line.slice(0, m.index);
-        // An HTML attribute's value (class="card narrow") is markup, not words.
-        const fragment = (): boolean => !before.endsWith('=') && (FRAGMENT.test(text) || (text !== '' && ZOD_MESSAGE_BEFORE.test(before)));
-        if (SENTENCE(text) || (o.fragments && fragment())) found.push({ file, line: i + 1, text });
-      }
-    });
+    // A skipped call (a log line, an Error) that the formatter spread over several lines: its open parentheses.
+    let skippedDepth = 0;
+    const depth = (line: string): number => (line.match(/\(/g)?.length ?? 0) - (line.match(/\)/g)?.length ?? 0);
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        const trimmed = line.trim();
+        // An OpenAPI description runs on over lines that start with a quote or a `+`.
+        if (/\bdescription:/.test(line)) {
+          inDescription = true;
+          return;
+        }
+        if (inDescription && /^(\+|'|`|")/.test(trimmed)) return;
+        inDescription = false;
+        if (skippedDepth > 0) {
+          skippedDepth += depth(line);
+          return;
+        }
+        if (SKIP_LINE.test(line)) {
+          skippedDepth = Math.max(0, depth(line));
+          return;
+        }
+        if (/^(\/\/|\*|\/\*)/.test(trimmed)) return;
+        for (const m of line.matchAll(LITERAL)) {
+          const text = m[2]!;
+          const before = line.slice(0, m.index);
+          // An HTML attribute's value (class="card narrow") is markup, not words.
+          const fragment = (): boolean => !before.endsWith('=') && (FRAGMENT.test(text) || (text !== '' && ZOD_MESSAGE_BEFORE.test(before)));
+          if (SENTENCE(text) || (o.fragments && fragment())) found.push({ file, line: i + 1, text });
+        }
+      });
   }
   return found;
 }

@@ -66,7 +66,11 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
     const app = await createApp({
       ...(options.clock ? { clock: options.clock } : {}),
       config: testConfig({
-        host: '127.0.0.1', port, baseUrl, databaseUrl: `sqlite:${join(dataDir, 'passdesk.sqlite')}`, dataDir,
+        host: '127.0.0.1',
+        port,
+        baseUrl,
+        databaseUrl: `sqlite:${join(dataDir, 'passdesk.sqlite')}`,
+        dataDir,
         ...(smtp ? { smtpUrl: smtp.url, smtpSecurity: 'none' } : {}),
         ...options.config,
       }),
@@ -107,7 +111,15 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
     const page = await context.newPage();
     if (options.account?.via === 'page') await signUpInPage(page, options.account.email, options.account.password);
     return {
-      app, baseUrl, smtp, browser, context, page, problems, newContext, close,
+      app,
+      baseUrl,
+      smtp,
+      browser,
+      context,
+      page,
+      problems,
+      newContext,
+      close,
       expectRefusal: (status, path) => void provoked.push(`${status} ${path}`),
     };
   } catch (err) {

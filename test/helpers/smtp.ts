@@ -30,7 +30,12 @@ export interface TestSmtpServer {
 
 export async function startSmtpServer(options: Partial<SMTPServerOptions> = {}): Promise<TestSmtpServer> {
   const state: TestSmtpServer = {
-    url: '', port: 0, received: [], refuseWith: null, refusals: 0, holdData: null,
+    url: '',
+    port: 0,
+    received: [],
+    refuseWith: null,
+    refusals: 0,
+    holdData: null,
     async waitFor(count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       // Polls the server's own list: SMTP arrives over a socket, so there is real I/O to wait for here.
@@ -113,9 +118,8 @@ function decodeBody(body: string, encoding: string | undefined): string {
 /** Decodes an RFC 2047 encoded-word header (nodemailer encodes non-ASCII subjects). */
 export function decodeHeader(value: string): string {
   return value.replace(/=\?utf-8\?([BQ])\?([^?]*)\?=\s*/gi, (_m, kind: string, data: string) =>
-    kind.toUpperCase() === 'B'
-      ? Buffer.from(data, 'base64').toString('utf8')
-      : decodeBody(data.replace(/_/g, ' '), 'quoted-printable'));
+    kind.toUpperCase() === 'B' ? Buffer.from(data, 'base64').toString('utf8') : decodeBody(data.replace(/_/g, ' '), 'quoted-printable'),
+  );
 }
 
 function parseMime(raw: string): { headers: Map<string, string>; text: string; html: string } {

@@ -92,7 +92,15 @@ export class SoftAuthenticator {
   /** COSE_Key (RFC 9053): EC2, ES256, P-256. */
   coseKey(): Buffer {
     const jwk = this.publicKey.export({ format: 'jwk' });
-    return cbor(new Map<number, Cbor>([[1, 2], [3, -7], [-1, 1], [-2, Buffer.from(jwk.x!, 'base64url')], [-3, Buffer.from(jwk.y!, 'base64url')]]));
+    return cbor(
+      new Map<number, Cbor>([
+        [1, 2],
+        [3, -7],
+        [-1, 1],
+        [-2, Buffer.from(jwk.x!, 'base64url')],
+        [-3, Buffer.from(jwk.y!, 'base64url')],
+      ]),
+    );
   }
 
   private clientData(type: string, challenge: string, origin: string): string {
@@ -120,10 +128,21 @@ export class SoftAuthenticator {
     const idLength = Buffer.alloc(2);
     idLength.writeUInt16BE(this.credentialId.length);
     const authData = Buffer.concat([
-      rpIdHash, Buffer.from([this.flags(o, FLAG_AT)]), this.counterBytes(this.counter),
-      Buffer.alloc(16), idLength, this.credentialId, this.coseKey(),
+      rpIdHash,
+      Buffer.from([this.flags(o, FLAG_AT)]),
+      this.counterBytes(this.counter),
+      Buffer.alloc(16),
+      idLength,
+      this.credentialId,
+      this.coseKey(),
     ]);
-    const attestationObject = cbor(new Map<string, Cbor>([['fmt', 'none'], ['attStmt', new Map()], ['authData', authData]]));
+    const attestationObject = cbor(
+      new Map<string, Cbor>([
+        ['fmt', 'none'],
+        ['attStmt', new Map()],
+        ['authData', authData],
+      ]),
+    );
     return {
       id: this.id,
       rawId: this.id,

@@ -116,8 +116,8 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
 
 it('tripwire: role checks live only where this walk knows about them', () => {
   const src = fileURLToPath(new URL('../../src/', import.meta.url));
-  const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  const files = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
   // HTTP routes and the flows they call; the CLI is the operator's own shell, with no session to step up.
   const found = [...files(join(src, 'http')), ...files(join(src, 'flows'))]
     .filter((f) => /\brole\s*[!=]==?\s*'(admin|helpdesk)'|kind:\s*'admin'/.test(readFileSync(f, 'utf8')))

@@ -40,7 +40,9 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     it('sign up, session check, sign out, sign in, change password (other device signed out), reset by link and by code, sign out', async () => {
       const email = `journey-${backend}@example.org`;
       const laptop = t.api();
-      const phone = t.api({ userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1' });
+      const phone = t.api({
+        userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+      });
 
       // createAccount: self-service sign-up signs the new person in.
       const signUp = await laptop.POST('/api/v1/accounts', { body: { email, password: PASSWORD, displayName: 'Ada Journey' } });

@@ -46,8 +46,17 @@ describe('assets', () => {
   it('an unknown hash, an unhashed name or another file answers 404 NOT_FOUND', async () => {
     const c = t.client();
     const cssUrl = linked((await c.get('/sign-in', { headers: html })).body).find((u) => u.endsWith('.css'))!;
-    for (const url of ['/assets/app.0000000000.css', '/assets/app.css', '/assets/app.js', '/assets/passkeys.js', '/assets/challenge.js',
-      '/assets/altcha-pbkdf2-worker.js', cssUrl.replace(/\.css$/, '.js'), '/assets/..%2Fpackage.json', '/assets/index.ts']) {
+    for (const url of [
+      '/assets/app.0000000000.css',
+      '/assets/app.css',
+      '/assets/app.js',
+      '/assets/passkeys.js',
+      '/assets/challenge.js',
+      '/assets/altcha-pbkdf2-worker.js',
+      cssUrl.replace(/\.css$/, '.js'),
+      '/assets/..%2Fpackage.json',
+      '/assets/index.ts',
+    ]) {
       const res = await c.get(url);
       assert.equal(res.statusCode, 404, url);
       assert.equal(JSON.parse(res.body).error.code, 'NOT_FOUND', url);

@@ -17,7 +17,9 @@ function wrongTotpCodes(secret: string, now: number, n: number): string[] {
   const valid = new Set([-1, 0, 1].map((s) => totpCode(secret, { now, stepsAhead: s })));
   const out: string[] = [];
   for (let i = 0; out.length < n; i++) {
-    const c = String(100_000 + i * 7919).slice(-6).padStart(6, '0');
+    const c = String(100_000 + i * 7919)
+      .slice(-6)
+      .padStart(6, '0');
     if (!valid.has(c)) out.push(c);
   }
   return out;
@@ -81,7 +83,9 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const { flowId } = (await t.client().signIn(email, PASSWORD)).json() as { flowId: string };
       const wrong = Array.from({ length: BURST }, (_, i) => `zzzz-zzzz-zzzz-${String(i).padStart(4, '2').replace(/[01]/g, 'a')}`);
       const c = t.client();
-      const all = await Promise.all(burstWith(wrong, recoveryCodes[0]!).map((code) => c.post('/api/v1/sessions/second-factor', { flowId, method: 'recovery_code', code })));
+      const all = await Promise.all(
+        burstWith(wrong, recoveryCodes[0]!).map((code) => c.post('/api/v1/sessions/second-factor', { flowId, method: 'recovery_code', code })),
+      );
       const failed = await events(email, 'second_factor.failed');
       const accepted = succeeded(all, 201);
       assert.ok(failed + accepted <= 5, `evaluated ${failed} wrong + ${accepted} right codes; the flow allows 5`);
@@ -101,7 +105,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     it('step-up with the password: a burst of wrong passwords and the right one evaluates at most 5', async () => {
       const email = `burst-pw-${randomUUID().slice(0, 8)}@example.org`;
       const c = await signedUp(email);
-      const passwords = burstWith(Array.from({ length: BURST }, (_, i) => `wrong password number ${i}`), PASSWORD);
+      const passwords = burstWith(
+        Array.from({ length: BURST }, (_, i) => `wrong password number ${i}`),
+        PASSWORD,
+      );
       const all = await Promise.all(passwords.map((password) => c.post('/api/v1/session/reauthenticate', { method: 'password', password })));
       const failed = await events(email, 'reauth.failed');
       const accepted = succeeded(all, 200);
@@ -128,7 +135,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     it('security answers in a reset: a burst of wrong answers and the right ones evaluates at most 5', async () => {
       const email = `burst-sq-${randomUUID().slice(0, 8)}@example.org`;
       const c = await signedUp(email);
-      const answers = [{ questionId: 'first-concert', answer: 'Blur, Brixton 1995' }, { questionId: 'first-car', answer: 'Ford Fiesta' }];
+      const answers = [
+        { questionId: 'first-concert', answer: 'Blur, Brixton 1995' },
+        { questionId: 'first-car', answer: 'Ford Fiesta' },
+      ];
       assert.equal((await c.put('/api/v1/security-questions', { currentPassword: PASSWORD, answers })).statusCode, 200);
       const account = await t.store.accounts.findAccountByEmail(email);
       assert.equal((await t.client().post('/api/v1/password/reset', { email })).statusCode, 202);

@@ -17,7 +17,11 @@ const CAP = LIMIT * CAP_FACTOR;
 const MAX_NUMBER = 20;
 const from = (ip: string, extra: Record<string, string> = {}) => ({ headers: { 'x-forwarded-for': ip, ...extra } });
 
-interface Solved { payload: string; counter: number; level: number }
+interface Solved {
+  payload: string;
+  counter: number;
+  level: number;
+}
 
 async function solve(challenge: Challenge): Promise<Solved> {
   const solution = await solveChallenge({ challenge, deriveKey: pbkdf2 });
@@ -31,7 +35,8 @@ async function fetchSolved(c: TestClient, ip: string): Promise<Solved> {
   return solve((JSON.parse(res.body) as { challenge: Challenge }).challenge);
 }
 
-const challengeOf = (res: LightMyRequestResponse): Challenge => (JSON.parse(res.body) as { error: { details: { challenge: Challenge } } }).error.details.challenge;
+const challengeOf = (res: LightMyRequestResponse): Challenge =>
+  (JSON.parse(res.body) as { error: { details: { challenge: Challenge } } }).error.details.challenge;
 
 for (const backend of ['sqlite', 'postgres'] as const) {
   describe(`a solved challenge lifts the per-IP sign-in limit only up to a hard cap (${backend})`, () => {
@@ -39,7 +44,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     const ip = '203.0.113.50';
     let guesses = 0;
     const guess = (c: TestClient, proof?: string): Promise<LightMyRequestResponse> =>
-      c.post('/api/v1/sessions', { email: `sprayed${guesses++}@example.org`, password: 'spray spray spray 1' }, from(ip, proof ? { 'passdesk-challenge': proof } : {}));
+      c.post(
+        '/api/v1/sessions',
+        { email: `sprayed${guesses++}@example.org`, password: 'spray spray spray 1' },
+        from(ip, proof ? { 'passdesk-challenge': proof } : {}),
+      );
 
     before(async () => {
       t = await startTestApp({ backend, config: { signInMaxFailuresPerIp: LIMIT, challengeIpCap: CAP_FACTOR, challengeMaxNumber: MAX_NUMBER, trustProxy: 1 } });
@@ -48,7 +57,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     });
     after(() => t.close());
 
-    it('below the cap a solved challenge buys a try, and the difficulty doubles per limit\'s worth past the limit', async () => {
+    it("below the cap a solved challenge buys a try, and the difficulty doubles per limit's worth past the limit", async () => {
       const c = t.client();
       for (let i = 0; i < LIMIT; i++) assert.equal((await guess(c)).statusCode, 401);
       t.clock.advance(5 * 60_000);
@@ -67,12 +76,22 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       }
       assert.deepEqual(levels, [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2]);
       // The secret counter lies in [maxNumber·2^level / 2, maxNumber·2^level]: real work, not a label.
-      assert.ok(counters[0]!.every((n) => n <= MAX_NUMBER), `level 0: ${counters[0]}`);
-      assert.ok(counters[2]!.every((n) => n >= 2 * MAX_NUMBER), `level 2: ${counters[2]}`);
+      assert.ok(
+        counters[0]!.every((n) => n <= MAX_NUMBER),
+        `level 0: ${counters[0]}`,
+      );
+      assert.ok(
+        counters[2]!.every((n) => n >= 2 * MAX_NUMBER),
+        `level 2: ${counters[2]}`,
+      );
 
       // 15 counted, below the cap of 16: the owner behind the same address solves one and signs in.
       const owner = t.client();
-      const signedIn = await owner.post('/api/v1/sessions', { email: 'owner@example.org', password: PASSWORD }, from(ip, { 'passdesk-challenge': (await fetchSolved(owner, ip)).payload }));
+      const signedIn = await owner.post(
+        '/api/v1/sessions',
+        { email: 'owner@example.org', password: PASSWORD },
+        from(ip, { 'passdesk-challenge': (await fetchSolved(owner, ip)).payload }),
+      );
       assert.equal(signedIn.statusCode, 201, signedIn.body);
     });
 
@@ -102,7 +121,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       // The first four failures (5 minutes ago) leave the 15-minute window in 10 minutes.
       assert.equal(retryAfter, '600');
       const owner = t.client();
-      const right = await owner.post('/api/v1/sessions', { email: 'owner@example.org', password: PASSWORD }, from(ip, { 'passdesk-challenge': (await fetchSolved(owner, ip)).payload }));
+      const right = await owner.post(
+        '/api/v1/sessions',
+        { email: 'owner@example.org', password: PASSWORD },
+        from(ip, { 'passdesk-challenge': (await fetchSolved(owner, ip)).payload }),
+      );
       assert.equal(right.statusCode, 429);
       assert.equal(errorCode(right), 'TOO_MANY_REQUESTS');
       assert.equal((await guess(c)).statusCode, 429, 'without a solution: 429, not a challenge to solve');

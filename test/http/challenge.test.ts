@@ -47,15 +47,24 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(d.header, 'Passdesk-Challenge');
       assert.equal(d.endpoint, '/api/v1/challenge?purpose=sign-up');
       assert.equal(await t.store.accounts.findAccountByEmail('new@example.org'), null, 'nothing was written');
-      const ok = await c.post('/api/v1/accounts', { email: 'new@example.org', password: PASSWORD }, { headers: { 'passdesk-challenge': await solve(d.challenge) } });
+      const ok = await c.post(
+        '/api/v1/accounts',
+        { email: 'new@example.org', password: PASSWORD },
+        { headers: { 'passdesk-challenge': await solve(d.challenge) } },
+      );
       assert.equal(ok.statusCode, 201, ok.body);
     });
 
     it('a solution works once: replayed, it is refused with 403 CHALLENGE_INVALID', async () => {
       const c = t.client();
       const solved = await fetchSolved(c, 'sign-up');
-      assert.equal((await c.post('/api/v1/accounts', { email: 'first@example.org', password: PASSWORD }, { headers: { 'passdesk-challenge': solved } })).statusCode, 201);
-      const replay = await t.client().post('/api/v1/accounts', { email: 'second@example.org', password: PASSWORD }, { headers: { 'passdesk-challenge': solved } });
+      assert.equal(
+        (await c.post('/api/v1/accounts', { email: 'first@example.org', password: PASSWORD }, { headers: { 'passdesk-challenge': solved } })).statusCode,
+        201,
+      );
+      const replay = await t
+        .client()
+        .post('/api/v1/accounts', { email: 'second@example.org', password: PASSWORD }, { headers: { 'passdesk-challenge': solved } });
       assert.equal(replay.statusCode, 403);
       assert.equal(errorCode(replay), 'CHALLENGE_INVALID');
       assert.ok(details(replay).challenge, 'the refusal carries a fresh challenge');
@@ -64,12 +73,24 @@ for (const backend of ['sqlite', 'postgres'] as const) {
 
     it('a solution is bound to its purpose: a sign-up challenge does not sign in', async () => {
       const c = t.client();
-      await c.post('/api/v1/accounts', { email: 'bound@example.org', password: PASSWORD }, { headers: { 'passdesk-challenge': await fetchSolved(c, 'sign-up') } });
+      await c.post(
+        '/api/v1/accounts',
+        { email: 'bound@example.org', password: PASSWORD },
+        { headers: { 'passdesk-challenge': await fetchSolved(c, 'sign-up') } },
+      );
       const d = t.client();
-      const wrong = await d.post('/api/v1/sessions', { email: 'bound@example.org', password: PASSWORD }, { headers: { 'passdesk-challenge': await fetchSolved(d, 'sign-up') } });
+      const wrong = await d.post(
+        '/api/v1/sessions',
+        { email: 'bound@example.org', password: PASSWORD },
+        { headers: { 'passdesk-challenge': await fetchSolved(d, 'sign-up') } },
+      );
       assert.equal(errorCode(wrong), 'CHALLENGE_INVALID');
       assert.equal((await d.post('/api/v1/sessions', { email: 'bound@example.org', password: PASSWORD })).statusCode, 428, 'and sign-in asks for one');
-      const right = await d.post('/api/v1/sessions', { email: 'bound@example.org', password: PASSWORD }, { headers: { 'passdesk-challenge': await fetchSolved(d, 'sign-in') } });
+      const right = await d.post(
+        '/api/v1/sessions',
+        { email: 'bound@example.org', password: PASSWORD },
+        { headers: { 'passdesk-challenge': await fetchSolved(d, 'sign-in') } },
+      );
       assert.equal(right.statusCode, 201, right.body);
     });
 
@@ -83,11 +104,17 @@ for (const backend of ['sqlite', 'postgres'] as const) {
 
     it('reset requests: without a solution known and unknown addresses get the same 428; with one the same 202, and only the known address gets mail', async () => {
       const c = t.client();
-      await c.post('/api/v1/accounts', { email: 'known@example.org', password: PASSWORD }, { headers: { 'passdesk-challenge': await fetchSolved(c, 'sign-up') } });
+      await c.post(
+        '/api/v1/accounts',
+        { email: 'known@example.org', password: PASSWORD },
+        { headers: { 'passdesk-challenge': await fetchSolved(c, 'sign-up') } },
+      );
       const account = await t.store.accounts.findAccountByEmail('known@example.org');
       const shape = (res: LightMyRequestResponse): string => {
         const body = JSON.parse(res.body) as { error?: { code: string; message: string; details: Record<string, unknown> } };
-        return `${res.statusCode} ${body.error?.code} ${body.error?.message} ${Object.keys(body.error?.details ?? {}).sort().join(',')} ${res.headers['content-type']}`;
+        return `${res.statusCode} ${body.error?.code} ${body.error?.message} ${Object.keys(body.error?.details ?? {})
+          .sort()
+          .join(',')} ${res.headers['content-type']}`;
       };
       const known = await t.client().post('/api/v1/password/reset', { email: 'known@example.org' }, from('203.0.113.20'));
       const unknown = await t.client().post('/api/v1/password/reset', { email: 'ghost@example.org' }, from('203.0.113.21'));
@@ -95,8 +122,16 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(shape(known), shape(unknown));
       const k = t.client();
       const u = t.client();
-      const knownOk = await k.post('/api/v1/password/reset', { email: 'known@example.org' }, from('203.0.113.20', { 'passdesk-challenge': await fetchSolved(k, 'reset') }));
-      const unknownOk = await u.post('/api/v1/password/reset', { email: 'ghost@example.org' }, from('203.0.113.21', { 'passdesk-challenge': await fetchSolved(u, 'reset') }));
+      const knownOk = await k.post(
+        '/api/v1/password/reset',
+        { email: 'known@example.org' },
+        from('203.0.113.20', { 'passdesk-challenge': await fetchSolved(k, 'reset') }),
+      );
+      const unknownOk = await u.post(
+        '/api/v1/password/reset',
+        { email: 'ghost@example.org' },
+        from('203.0.113.21', { 'passdesk-challenge': await fetchSolved(u, 'reset') }),
+      );
       assert.equal(knownOk.statusCode, 202);
       assert.equal(knownOk.body, unknownOk.body);
       await t.app.deps.background!.idle();
@@ -144,16 +179,26 @@ describe('automatic mode (the default): the per-IP sign-in limit asks for a chal
     assert.equal(asked.statusCode, 428);
     assert.equal(errorCode(asked), 'CHALLENGE_REQUIRED');
     const solved = await solve(details(asked).challenge);
-    const signedIn = await bystander.post('/api/v1/sessions', { email: 'colleague@example.org', password: PASSWORD }, from(office, { 'passdesk-challenge': solved }));
+    const signedIn = await bystander.post(
+      '/api/v1/sessions',
+      { email: 'colleague@example.org', password: PASSWORD },
+      from(office, { 'passdesk-challenge': solved }),
+    );
     assert.equal(signedIn.statusCode, 201, signedIn.body);
 
-    const replay = await t.client().post('/api/v1/sessions', { email: 'colleague@example.org', password: PASSWORD }, from(office, { 'passdesk-challenge': solved }));
+    const replay = await t
+      .client()
+      .post('/api/v1/sessions', { email: 'colleague@example.org', password: PASSWORD }, from(office, { 'passdesk-challenge': solved }));
     assert.equal(errorCode(replay), 'CHALLENGE_INVALID', 'a solution signs in once');
   });
 
   it('a script pays for every further try: a solved challenge buys one guess, and a wrong password is still 401', async () => {
     const c = t.client();
-    const guess = await c.post('/api/v1/sessions', { email: 'colleague@example.org', password: 'wrong guess with work' }, from(office, { 'passdesk-challenge': await fetchSolved(c, 'sign-in', from(office).headers) }));
+    const guess = await c.post(
+      '/api/v1/sessions',
+      { email: 'colleague@example.org', password: 'wrong guess with work' },
+      from(office, { 'passdesk-challenge': await fetchSolved(c, 'sign-in', from(office).headers) }),
+    );
     assert.equal(guess.statusCode, 401);
     assert.equal((await c.post('/api/v1/sessions', { email: 'colleague@example.org', password: 'wrong guess without work' }, from(office))).statusCode, 428);
   });
@@ -162,7 +207,11 @@ describe('automatic mode (the default): the per-IP sign-in limit asks for a chal
     const ip = '198.51.100.44';
     for (let i = 0; i < 3; i++) await t.client().post('/api/v1/sessions', { email: 'colleague@example.org', password: `pair guess ${i} wrong` }, from(ip));
     const c = t.client();
-    const res = await c.post('/api/v1/sessions', { email: 'colleague@example.org', password: PASSWORD }, from(ip, { 'passdesk-challenge': await fetchSolved(c, 'sign-in') }));
+    const res = await c.post(
+      '/api/v1/sessions',
+      { email: 'colleague@example.org', password: PASSWORD },
+      from(ip, { 'passdesk-challenge': await fetchSolved(c, 'sign-in') }),
+    );
     assert.equal(res.statusCode, 429);
   });
 
@@ -181,7 +230,11 @@ describe('automatic mode (the default): the per-IP sign-in limit asks for a chal
     const c = t.client();
     const asked = await c.post('/api/v1/password/reset', { email: 'colleague@example.org' }, from(busy));
     assert.equal(asked.statusCode, 428);
-    const ok = await c.post('/api/v1/password/reset', { email: 'colleague@example.org' }, from(busy, { 'passdesk-challenge': await solve(details(asked).challenge) }));
+    const ok = await c.post(
+      '/api/v1/password/reset',
+      { email: 'colleague@example.org' },
+      from(busy, { 'passdesk-challenge': await solve(details(asked).challenge) }),
+    );
     assert.equal(ok.statusCode, 202);
     await t.app.deps.background!.idle();
     const account = await t.store.accounts.findAccountByEmail('colleague@example.org');
@@ -191,7 +244,8 @@ describe('automatic mode (the default): the per-IP sign-in limit asks for a chal
 
   it('sign-ups: 50 from one IP in an hour pass without work, then a challenge is asked', async () => {
     const ip = '203.0.113.88';
-    for (let i = 0; i < SIGN_UP_CHALLENGE_AFTER_PER_IP; i++) assert.equal((await t.client().post('/api/v1/accounts', { email: `member${i}@example.org`, password: PASSWORD }, from(ip))).statusCode, 201);
+    for (let i = 0; i < SIGN_UP_CHALLENGE_AFTER_PER_IP; i++)
+      assert.equal((await t.client().post('/api/v1/accounts', { email: `member${i}@example.org`, password: PASSWORD }, from(ip))).statusCode, 201);
     const asked = await t.client().post('/api/v1/accounts', { email: 'member-next@example.org', password: PASSWORD }, from(ip));
     assert.equal(asked.statusCode, 428);
   });
@@ -202,7 +256,10 @@ describe('with PASSDESK_CHALLENGE=off the per-IP limit answers 429 as before', (
     const t = await startTestApp({ config: { challenge: 'off', signInMaxFailuresPerIp: 2, trustProxy: 1 } });
     try {
       const statuses: number[] = [];
-      for (let i = 0; i < 3; i++) statuses.push((await t.client().post('/api/v1/sessions', { email: `u${i}@example.org`, password: 'spray spray spray 1' }, from('203.0.113.1'))).statusCode);
+      for (let i = 0; i < 3; i++)
+        statuses.push(
+          (await t.client().post('/api/v1/sessions', { email: `u${i}@example.org`, password: 'spray spray spray 1' }, from('203.0.113.1'))).statusCode,
+        );
       assert.deepEqual(statuses, [401, 401, 429]);
       assert.equal((await t.client().get('/api/v1/challenge?purpose=sign-in')).statusCode, 404);
     } finally {
@@ -241,7 +298,10 @@ describe('pages without JavaScript: a time-locked ticket that slows a person, ne
     assert.equal(done.statusCode, 303, done.body);
     assert.equal(done.headers.location, '/security?notice=welcome');
 
-    const replay = await t.client().request('POST', '/sign-up', { form: { ...form, email: 'nojs2@example.org' }, headers: { accept: 'text/html', cookie: `${[...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ')}` } });
+    const replay = await t.client().request('POST', '/sign-up', {
+      form: { ...form, email: 'nojs2@example.org' },
+      headers: { accept: 'text/html', cookie: `${[...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ')}` },
+    });
     assert.equal(replay.statusCode, 403, 'a ticket works once');
     assert.match(replay.body, /used already/);
     assert.ok(field(replay.body, '_ticket') && field(replay.body, '_ticket') !== ticket, 'with a fresh ticket to go on with');
@@ -265,7 +325,10 @@ describe('pages without JavaScript: a time-locked ticket that slows a person, ne
     const resetTicket = field((await c.get('/reset', { headers: { accept: 'text/html' } })).body, '_ticket')!;
     t.clock.advance(5000);
     const csrf = await c.csrfFrom('/sign-in');
-    const res = await c.request('POST', '/sign-in', { form: { _csrf: csrf, email: 'nojs@example.org', password: PASSWORD, _ticket: resetTicket }, headers: { accept: 'text/html' } });
+    const res = await c.request('POST', '/sign-in', {
+      form: { _csrf: csrf, email: 'nojs@example.org', password: PASSWORD, _ticket: resetTicket },
+      headers: { accept: 'text/html' },
+    });
     assert.equal(res.statusCode, 403);
     assert.equal(c.sessionCookie(), undefined);
   });

@@ -28,7 +28,10 @@ describe('changing a password while signed in', () => {
   const change = (c: TestClient, body: Record<string, unknown>) => c.post('/api/v1/password/change', body);
 
   test('the whole procedure: new password works, old one is refused, this device stays signed in on a new token', async () => {
-    const { email, clients: [me] } = await person();
+    const {
+      email,
+      clients: [me],
+    } = await person();
     const oldToken = me!.sessionCookie();
     const res = await change(me!, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD });
     assert.equal(res.statusCode, 200);
@@ -42,7 +45,9 @@ describe('changing a password while signed in', () => {
   });
 
   test('other devices are signed out by default', async () => {
-    const { clients: [me, phone, tablet] } = await person(3);
+    const {
+      clients: [me, phone, tablet],
+    } = await person(3);
     const res = await change(me!, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD });
     assert.equal((res.json() as { signedOutSessions: number }).signedOutSessions, 2);
     assert.equal((await phone!.get('/api/v1/session')).statusCode, 401);
@@ -52,14 +57,19 @@ describe('changing a password while signed in', () => {
   });
 
   test('signOutOtherSessions: false keeps the other devices', async () => {
-    const { clients: [me, phone] } = await person(2);
+    const {
+      clients: [me, phone],
+    } = await person(2);
     const res = await change(me!, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD, signOutOtherSessions: false });
     assert.equal((res.json() as { signedOutSessions: number }).signedOutSessions, 0);
     assert.equal((await phone!.get('/api/v1/session')).statusCode, 200);
   });
 
   test('a wrong current password changes nothing and is recorded as a failed attempt', async () => {
-    const { email, clients: [me, phone] } = await person(2);
+    const {
+      email,
+      clients: [me, phone],
+    } = await person(2);
     const before = await t.store.accounts.findAccountByEmail(email);
     const token = me!.sessionCookie();
     const res = await change(me!, { currentPassword: 'not my password at all', newPassword: NEW_PASSWORD });
@@ -76,7 +86,9 @@ describe('changing a password while signed in', () => {
   });
 
   test('after 5 wrong current passwords in 15 minutes the change is refused for a while (429), then allowed again', async () => {
-    const { clients: [me] } = await person();
+    const {
+      clients: [me],
+    } = await person();
     for (let i = 0; i < 5; i++) {
       assert.equal(errorCode(await change(me!, { currentPassword: `wrong guess number ${i}`, newPassword: NEW_PASSWORD })), 'CURRENT_PASSWORD_INCORRECT');
     }
@@ -90,7 +102,10 @@ describe('changing a password while signed in', () => {
   });
 
   test('the new password must follow the policy: too short, too long, or the same as now', async () => {
-    const { email, clients: [me] } = await person();
+    const {
+      email,
+      clients: [me],
+    } = await person();
     const short = await change(me!, { currentPassword: PASSWORD, newPassword: 'short pass' });
     assert.equal(short.statusCode, 400);
     assert.equal(errorCode(short), 'PASSWORD_TOO_SHORT');
@@ -110,7 +125,10 @@ describe('changing a password while signed in', () => {
   });
 
   test('the change is written with its audit event: time, IP and device', async () => {
-    const { email, clients: [me] } = await person(2);
+    const {
+      email,
+      clients: [me],
+    } = await person(2);
     t.clock.advance(1000);
     await change(me!, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD });
     const account = await t.store.accounts.findAccountByEmail(email);
@@ -124,7 +142,10 @@ describe('changing a password while signed in', () => {
   });
 
   test('two changes racing on one session: exactly one commits, the other changes nothing', async () => {
-    const { email, clients: [me] } = await person();
+    const {
+      email,
+      clients: [me],
+    } = await person();
     const [a, b] = await Promise.all([
       change(me!, { currentPassword: PASSWORD, newPassword: 'first racing new password' }),
       change(me!, { currentPassword: PASSWORD, newPassword: 'second racing new password' }),
@@ -144,7 +165,10 @@ describe('changing a password while signed in', () => {
   });
 
   test('a request that fails validation changes nothing (unknown fields, wrong types, missing fields)', async () => {
-    const { email, clients: [me] } = await person();
+    const {
+      email,
+      clients: [me],
+    } = await person();
     for (const body of [
       { currentPassword: PASSWORD, newPassword: NEW_PASSWORD, admin: true },
       { currentPassword: PASSWORD, newPassword: 12345 },

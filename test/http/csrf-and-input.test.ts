@@ -84,7 +84,12 @@ describe('cross-site requests and bad input', () => {
   });
 
   test('wrong types, unknown fields and over-long strings are 400 VALIDATION_FAILED with a readable message', async () => {
-    for (const body of [{ email: 1, password: PASSWORD }, { email: 'a@b.c', password: PASSWORD, remember: true }, { email: 'a'.repeat(300), password: PASSWORD }, {}]) {
+    for (const body of [
+      { email: 1, password: PASSWORD },
+      { email: 'a@b.c', password: PASSWORD, remember: true },
+      { email: 'a'.repeat(300), password: PASSWORD },
+      {},
+    ]) {
       const res = await t.client().post('/api/v1/sessions', body);
       assert.equal(res.statusCode, 400, JSON.stringify(body));
       const err = (res.json() as { error: { code: string; message: string } }).error;
@@ -106,7 +111,9 @@ describe('cross-site requests and bad input', () => {
       await broken.store.close();
       const res = await broken.client().signIn('x@example.org', PASSWORD);
       assert.equal(res.statusCode, 500);
-      assert.deepEqual(res.json(), { error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side. Try again, and contact support if it keeps happening.' } });
+      assert.deepEqual(res.json(), {
+        error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side. Try again, and contact support if it keeps happening.' },
+      });
     } finally {
       await broken.app.close();
     }

@@ -21,9 +21,13 @@ describe('dev mailbox', () => {
     await t.client().signUp('dev@example.org', PASSWORD, 'Dev <i>Person</i>');
     const account = await t.store.accounts.findAccountByEmail('dev@example.org');
     assert.ok(account);
-    const [q] = await t.store.transaction((tx) => queueNotice(tx, t.app.deps, {
-      account, notice: { code: 'password-reset-requested', resetToken: 'tok123', resetCode: '12345678', minutes: 30 }, origin: { device: 'Firefox on Linux', ip: '127.0.0.1' },
-    }));
+    const [q] = await t.store.transaction((tx) =>
+      queueNotice(tx, t.app.deps, {
+        account,
+        notice: { code: 'password-reset-requested', resetToken: 'tok123', resetCode: '12345678', minutes: 30 },
+        origin: { device: 'Firefox on Linux', ip: '127.0.0.1' },
+      }),
+    );
     id = q!.id;
     await t.app.mail.worker!.drain();
   });
@@ -36,7 +40,9 @@ describe('dev mailbox', () => {
   it('GET /api/v1/dev/mailbox lists the messages with both parts, delivered to the mailbox', async () => {
     const res = await t.client().get('/api/v1/dev/mailbox?to=dev@example.org');
     assert.equal(res.statusCode, 200);
-    const { messages } = res.json() as { messages: Array<{ id: string; to: string; subject: string; state: string; text: string; html: string; messageId: string }> };
+    const { messages } = res.json() as {
+      messages: Array<{ id: string; to: string; subject: string; state: string; text: string; html: string; messageId: string }>;
+    };
     assert.equal(messages.length, 1);
     assert.equal(messages[0]?.id, id);
     assert.equal(messages[0]?.state, 'sent');
@@ -98,12 +104,19 @@ describe('dev mailbox only where nobody else can read it', () => {
     for (const baseUrl of ['https://id.example.org', 'http://10.0.0.5:8080', 'http://[2001:db8::1]:8080', 'http://localhost.example.org']) {
       const dbFile = join(scratch, `${baseUrl.replace(/\W+/g, '_')}.sqlite`);
       const config = testConfig({ baseUrl, databaseUrl: `sqlite:${dbFile}` });
-      await assert.rejects(createApp({ config }), (err: unknown) => {
-        assert.ok(err instanceof ConfigError, String(err));
-        assert.ok(!err.message.includes('\n'), 'one line');
-        assert.match(err.message, /^PASSDESK_SMTP_URL is not set and PASSDESK_BASE_URL \(.+\) is not loopback, so the dev mailbox would show every email, reset links included, to anyone: set PASSDESK_SMTP_URL to send mail, or PASSDESK_ENV=production to keep messages queued unsent, or PASSDESK_DEV_MAILBOX=true if this server is truly private$/);
-        return true;
-      }, baseUrl);
+      await assert.rejects(
+        createApp({ config }),
+        (err: unknown) => {
+          assert.ok(err instanceof ConfigError, String(err));
+          assert.ok(!err.message.includes('\n'), 'one line');
+          assert.match(
+            err.message,
+            /^PASSDESK_SMTP_URL is not set and PASSDESK_BASE_URL \(.+\) is not loopback, so the dev mailbox would show every email, reset links included, to anyone: set PASSDESK_SMTP_URL to send mail, or PASSDESK_ENV=production to keep messages queued unsent, or PASSDESK_DEV_MAILBOX=true if this server is truly private$/,
+          );
+          return true;
+        },
+        baseUrl,
+      );
       assert.equal(existsSync(dbFile), false, 'nothing was created');
     }
   });
@@ -150,6 +163,9 @@ describe('dev mailbox only where nobody else can read it', () => {
       await t.close();
     }
     const config = testConfig({ baseUrl: 'http://127.0.0.1:8080', environment: 'production', devMailbox: true });
-    await assert.rejects(createApp({ config }), /^ConfigError: PASSDESK_DEV_MAILBOX: the dev mailbox is never on in production; set PASSDESK_SMTP_URL to send mail$/);
+    await assert.rejects(
+      createApp({ config }),
+      /^ConfigError: PASSDESK_DEV_MAILBOX: the dev mailbox is never on in production; set PASSDESK_SMTP_URL to send mail$/,
+    );
   });
 });

@@ -13,7 +13,9 @@ const UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128
 let ip = 0;
 function signInRaw(t: TestApp, email: string, password: string, cookie?: string): Promise<LightMyRequestResponse> {
   return t.app.server.inject({
-    method: 'POST', url: '/api/v1/sessions', remoteAddress: `203.0.113.${(++ip % 250) + 1}`,
+    method: 'POST',
+    url: '/api/v1/sessions',
+    remoteAddress: `203.0.113.${(++ip % 250) + 1}`,
     headers: { 'content-type': 'application/json', origin: t.baseUrl, 'user-agent': UA, ...(cookie ? { cookie } : {}) },
     payload: JSON.stringify({ email, password }),
   });
@@ -148,9 +150,16 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         const { account } = (await browser.signUp(VICTIM, PASSWORD)).json() as { account: { id: string } };
         const signedIn = await browser.signIn(VICTIM, PASSWORD);
         const sessionId = (signedIn.json() as { session: { id: string } }).session.id;
-        const trust = (device: string): Promise<boolean> => t.store.trustedDevices.trustDevice({
-          device, login: 'a:login', accountId: account.id, sessionId, replacing: null, max: MAX_TRUSTED_DEVICES, now: t.clock.now(),
-        });
+        const trust = (device: string): Promise<boolean> =>
+          t.store.trustedDevices.trustDevice({
+            device,
+            login: 'a:login',
+            accountId: account.id,
+            sessionId,
+            replacing: null,
+            max: MAX_TRUSTED_DEVICES,
+            now: t.clock.now(),
+          });
         assert.equal(await trust('d:before'), true, 'a live session of an unchanged password');
         t.clock.advance(1000);
         await resetPassword(t, NEW_PASSWORD);

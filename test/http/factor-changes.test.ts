@@ -90,7 +90,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(stepUp.statusCode, 200, stepUp.body);
       const regenerated = await c.post('/api/v1/2fa/recovery-codes', {});
       assert.equal(regenerated.statusCode, 201, regenerated.body);
-      assert.ok((await t.store.twoFactor.listUnusedRecoveryCodes(id)).every((r) => r.keyId !== null), 'a new set is keyed');
+      assert.ok(
+        (await t.store.twoFactor.listUnusedRecoveryCodes(id)).every((r) => r.keyId !== null),
+        'a new set is keyed',
+      );
     });
 
     it('confirming a new app rotates the session token: the cookie changes and the old token stops working', async () => {

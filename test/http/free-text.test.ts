@@ -47,7 +47,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         refused(await t.client().signUp(`bad${Math.random()}@example.org`, PASSWORD, value), /display ?name/i, what);
         const page = t.client();
         const csrf = await page.csrfFrom('/sign-up');
-        const res = await page.request('POST', '/sign-up', { form: { _csrf: csrf, email: `page${Math.random()}@example.org`, password: PASSWORD, displayName: value }, headers: { accept: 'text/html' } });
+        const res = await page.request('POST', '/sign-up', {
+          form: { _csrf: csrf, email: `page${Math.random()}@example.org`, password: PASSWORD, displayName: value },
+          headers: { accept: 'text/html' },
+        });
         assert.equal(res.statusCode, 400, `page, ${what}`);
         assert.match(res.body, /display ?name|NUL/i, `page, ${what}: says which field`);
       }
@@ -59,14 +62,16 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     });
 
     it('authenticator name (rename)', async () => {
-      for (const [what, value] of BAD) refused(await c.request('PATCH', `/api/v1/2fa/factors/${factorId}`, { body: { name: value } }), /authenticator name|name:/i, what);
+      for (const [what, value] of BAD)
+        refused(await c.request('PATCH', `/api/v1/2fa/factors/${factorId}`, { body: { name: value } }), /authenticator name|name:/i, what);
       const ok = await c.request('PATCH', `/api/v1/2fa/factors/${factorId}`, { body: { name: GOOD } });
       assert.equal(ok.statusCode, 200, ok.body);
       assert.equal((ok.json() as { factor: { name: string } }).factor.name, GOOD);
     });
 
     it('passkey name (rename; the same rule the flow applies)', async () => {
-      for (const [what, value] of BAD) refused(await c.request('PATCH', '/api/v1/passkeys/no-such-passkey', { body: { name: value } }), /passkey name|name:/i, what);
+      for (const [what, value] of BAD)
+        refused(await c.request('PATCH', '/api/v1/passkeys/no-such-passkey', { body: { name: value } }), /passkey name|name:/i, what);
       // A good name passes validation and reaches the flow, which does not know this passkey.
       const ok = await c.request('PATCH', '/api/v1/passkeys/no-such-passkey', { body: { name: GOOD } });
       assert.equal(errorCode(ok), 'PASSKEY_NOT_FOUND');
@@ -77,7 +82,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         refused(await c.post('/api/v1/security/anti-phishing-phrase', { currentPassword: PASSWORD, phrase: value }), /anti-phishing phrase|phrase:/i, what);
       }
       const csrf = await c.csrfFrom('/security/email');
-      const page = await c.request('POST', '/security/email/phrase', { form: { _csrf: csrf, currentPassword: PASSWORD, phrase: 'Ann\u202EboB' }, headers: { accept: 'text/html' } });
+      const page = await c.request('POST', '/security/email/phrase', {
+        form: { _csrf: csrf, currentPassword: PASSWORD, phrase: 'Ann\u202EboB' },
+        headers: { accept: 'text/html' },
+      });
       assert.equal(page.statusCode, 400);
       assert.match(page.body, /anti-phishing phrase cannot contain/);
       const ok = await c.post('/api/v1/security/anti-phishing-phrase', { currentPassword: PASSWORD, phrase: GOOD });

@@ -8,7 +8,24 @@ import { routeTable } from '../../src/http/plugins/input-hygiene.js';
 
 const NUL = 'a\u0000b';
 /** Form fields the page routes read (they parse forms in the handler, without a declared schema). */
-const FORM_FIELDS = ['email', 'password', 'displayName', 'name', 'phrase', 'code', 'flow', 'token', 'next', 'currentPassword', 'newPassword', 'confirmPassword', 'answer', 'username', 'method', 'flowId'];
+const FORM_FIELDS = [
+  'email',
+  'password',
+  'displayName',
+  'name',
+  'phrase',
+  'code',
+  'flow',
+  'token',
+  'next',
+  'currentPassword',
+  'newPassword',
+  'confirmPassword',
+  'answer',
+  'username',
+  'method',
+  'flowId',
+];
 /** Refusals that come from hooks running before validation (origin check, rate limits…): still never a 500. */
 const EARLIER_GATES = new Set([401, 403, 404, 405, 415, 429]);
 
@@ -31,7 +48,9 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const res = await t.client().signIn('nul\u0000@example.org', PASSWORD);
       assert.equal(res.statusCode, 400, res.body);
       assert.equal(errorCode(res), 'INVALID_CHARACTERS');
-      const form = await t.client().request('POST', '/sign-in', { form: { email: 'nul@example.org\u0000', password: PASSWORD }, headers: { accept: 'text/html' } });
+      const form = await t
+        .client()
+        .request('POST', '/sign-in', { form: { email: 'nul@example.org\u0000', password: PASSWORD }, headers: { accept: 'text/html' } });
       assert.equal(form.statusCode, 400, 'the sign-in page too');
       assert.match(form.body, /NUL character/);
     });
@@ -40,7 +59,13 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const c = t.client();
       await c.signIn('nul@example.org', PASSWORD);
       for (const body of [
-        { currentPassword: PASSWORD, answers: [{ questionId: 'first-pet', answer: 'ok' }, { questionId: 'first-street', answer: NUL }] },
+        {
+          currentPassword: PASSWORD,
+          answers: [
+            { questionId: 'first-pet', answer: 'ok' },
+            { questionId: 'first-street', answer: NUL },
+          ],
+        },
         { [`key${NUL}`]: 'value' },
       ]) {
         const res = await c.put('/api/v1/security-questions', body);
@@ -62,14 +87,21 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         const params = [...r.url.matchAll(/:(\w+)/g)].map((m) => m[1]!);
         const concrete = r.url.replace(/:(\w+)/g, 'x');
         const label = `${r.method} ${r.url}`;
-        for (const p of params) await probe(`${label} path ${p}`, r.method, r.url.replace(/:(\w+)/g, (_m, name: string) => (name === p ? 'a%00b' : 'x')));
+        for (const p of params)
+          await probe(
+            `${label} path ${p}`,
+            r.method,
+            r.url.replace(/:(\w+)/g, (_m, name: string) => (name === p ? 'a%00b' : 'x')),
+          );
         const queryKeys = shapeKeys(r.schema?.['querystring']);
         for (const k of queryKeys.length ? queryKeys : ['q']) await probe(`${label} query ${k}`, r.method, `${concrete}?${k}=a%00b`);
         if (r.method === 'GET') continue;
         const bodyKeys = shapeKeys(r.schema?.['body']);
         for (const k of bodyKeys.length ? bodyKeys : FORM_FIELDS) await probe(`${label} body ${k}`, r.method, concrete, { body: { [k]: NUL } });
         // Every field at once, so a schema of strings passes and the NUL would reach the store.
-        await probe(`${label} body (all fields)`, r.method, concrete, { body: Object.fromEntries((bodyKeys.length ? bodyKeys : FORM_FIELDS).map((k) => [k, NUL])) });
+        await probe(`${label} body (all fields)`, r.method, concrete, {
+          body: Object.fromEntries((bodyKeys.length ? bodyKeys : FORM_FIELDS).map((k) => [k, NUL])),
+        });
         if (!r.schema?.['body']) {
           await probe(`${label} form`, r.method, concrete, { form: Object.fromEntries(FORM_FIELDS.map((k) => [k, NUL])) });
         }

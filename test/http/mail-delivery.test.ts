@@ -18,9 +18,13 @@ async function newAccount(t: TestApp, email: string): Promise<Account> {
 }
 
 function queueSignInNotice(t: TestApp, account: Account) {
-  return t.store.transaction((tx) => queueNotice(tx, t.app.deps, {
-    account, notice: { code: 'new-device-sign-in' }, origin: { device: 'Firefox on Linux', ip: '198.51.100.4' },
-  }));
+  return t.store.transaction((tx) =>
+    queueNotice(tx, t.app.deps, {
+      account,
+      notice: { code: 'new-device-sign-in' },
+      origin: { device: 'Firefox on Linux', ip: '198.51.100.4' },
+    }),
+  );
 }
 
 describe('mail delivery over SMTP', () => {

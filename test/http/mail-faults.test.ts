@@ -41,7 +41,11 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; line: Promise<string>; exit: Promise<number | null>; output: () => string } {
+function spawnTs(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): { child: ChildProcess; line: Promise<string>; exit: Promise<number | null>; output: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
   children.add(child);
   let out = '';
@@ -54,8 +58,15 @@ function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv): { chil
     child.once('exit', (code) => reject(new Error(`child exited (${code}) before printing a line: ${out}`)));
   });
   let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => { children.delete(child); resolve(code); }));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
+  const exit = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      children.delete(child);
+      resolve(code);
+    }),
+  );
   line.catch(() => {});
   return { child, line, exit, output: () => out + err };
 }
@@ -66,7 +77,9 @@ function killByPid(child: ChildProcess): void {
 
 describe('a process killed after the commit, before sending', () => {
   let smtp: TestSmtpServer;
-  before(async () => { smtp = await startSmtpServer(); });
+  before(async () => {
+    smtp = await startSmtpServer();
+  });
   after(() => smtp.close());
 
   it('its message is delivered after the restart, by `passdesk worker`, and `passdesk mail status` counts it', async () => {
@@ -78,7 +91,14 @@ describe('a process killed after the commit, before sending', () => {
     await first.exit;
     assert.equal(smtp.received.length, 0, 'nothing was sent before the kill');
 
-    const env = cleanEnv({ PASSDESK_SECRET: SECRET, PASSDESK_DATA_DIR: dataDir, PASSDESK_SMTP_URL: smtp.url, PASSDESK_SMTP_SECURITY: 'none', PASSDESK_ENV: 'production', PASSDESK_LOG_FORMAT: 'json' });
+    const env = cleanEnv({
+      PASSDESK_SECRET: SECRET,
+      PASSDESK_DATA_DIR: dataDir,
+      PASSDESK_SMTP_URL: smtp.url,
+      PASSDESK_SMTP_SECURITY: 'none',
+      PASSDESK_ENV: 'production',
+      PASSDESK_LOG_FORMAT: 'json',
+    });
     const worker = spawnTs(CLI, ['worker'], env);
     await smtp.waitFor(1, 30_000);
     assert.match(await worker.line, /mail: SMTP smtp:\/\/127\.0\.0\.1:\d+ \(none\)/, 'the mode is logged at start');
@@ -99,9 +119,14 @@ describe('a process killed in the middle of sending', () => {
   it('the message goes again with the same Message-ID once the dead lease expires', async () => {
     const smtp = await startSmtpServer();
     let held!: () => void;
-    const dataReached = new Promise<void>((resolve) => { held = resolve; });
+    const dataReached = new Promise<void>((resolve) => {
+      held = resolve;
+    });
     // The server takes the message and never answers: the sender dies before it could mark it sent.
-    smtp.holdData = () => { held(); return new Promise<void>(() => {}); };
+    smtp.holdData = () => {
+      held();
+      return new Promise<void>(() => {});
+    };
     const dataDir = mkdtempSync(join(scratch, 'midsend-'));
     const dbUrl = `sqlite:${join(dataDir, 'passdesk.sqlite')}`;
     const child = spawnTs(CHILD, ['send', dbUrl, smtp.url], cleanEnv({}));
@@ -114,7 +139,12 @@ describe('a process killed in the middle of sending', () => {
     const store = openStore(dbUrl);
     const clock = manualClock(Date.now());
     const worker = createOutboxWorker({
-      store, clock, bodies, owner: 'restarted', maxAttempts: 5, retryBaseMs: 1000,
+      store,
+      clock,
+      bodies,
+      owner: 'restarted',
+      maxAttempts: 5,
+      retryBaseMs: 1000,
       transport: createSmtpTransport({ url: smtp.url, security: 'none', from: 'no-reply@localhost' }),
     });
     try {
@@ -145,16 +175,31 @@ describe('two workers on one PostgreSQL database', () => {
       const N = 300;
       await stores[0]!.transaction(async (tx) => {
         for (let i = 0; i < N; i++) {
-          const q = await queueMessage(tx, { clock, random: systemRandom, messageIdDomain: 'localhost', bodies }, {
-            to: `user${i}@example.org`, accountId: null, template: 'test', content: { subject: `m${i}`, text: 'text', html: '<p>html</p>' },
-          });
+          const q = await queueMessage(
+            tx,
+            { clock, random: systemRandom, messageIdDomain: 'localhost', bodies },
+            {
+              to: `user${i}@example.org`,
+              accountId: null,
+              template: 'test',
+              content: { subject: `m${i}`, text: 'text', html: '<p>html</p>' },
+            },
+          );
           ids.add(q.messageId);
         }
       });
-      const workers = stores.map((store, i) => createOutboxWorker({
-        store, clock, bodies, owner: `node-${i}`, maxAttempts: 5, retryBaseMs: 1000, batchSize: 20,
-        transport: createSmtpTransport({ url: smtp.url, security: 'none', from: 'no-reply@localhost' }),
-      }));
+      const workers = stores.map((store, i) =>
+        createOutboxWorker({
+          store,
+          clock,
+          bodies,
+          owner: `node-${i}`,
+          maxAttempts: 5,
+          retryBaseMs: 1000,
+          batchSize: 20,
+          transport: createSmtpTransport({ url: smtp.url, security: 'none', from: 'no-reply@localhost' }),
+        }),
+      );
       const rounds = await Promise.all(workers.map((w) => w.drain()));
       for (const w of workers) w.transport.close();
       assert.equal(rounds[0]!.sent + rounds[1]!.sent, N);
@@ -186,9 +231,16 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     const ids: string[] = [];
     await store.transaction(async (tx) => {
       for (let i = 0; i < n; i++) {
-        const q = await queueMessage(tx, { clock, random: systemRandom, messageIdDomain: 'localhost', bodies }, {
-          to: `user${i}@example.org`, accountId: null, template: 'test', content: { subject: `m${i}`, text: 'text', html: '<p>html</p>' },
-        });
+        const q = await queueMessage(
+          tx,
+          { clock, random: systemRandom, messageIdDomain: 'localhost', bodies },
+          {
+            to: `user${i}@example.org`,
+            accountId: null,
+            template: 'test',
+            content: { subject: `m${i}`, text: 'text', html: '<p>html</p>' },
+          },
+        );
         ids.push(q.messageId);
       }
     });
@@ -226,20 +278,36 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         // The relay accepts ACCEPTED messages, then holds every later one without an answer (never accepted).
         let holds = 0;
         let firstHold!: () => void;
-        const held = new Promise<void>((resolve) => { firstHold = resolve; });
+        const held = new Promise<void>((resolve) => {
+          firstHold = resolve;
+        });
         let answered = 0;
         smtp.holdData = () => {
-          if (answered < ACCEPTED) { answered++; return Promise.resolve(); }
+          if (answered < ACCEPTED) {
+            answered++;
+            return Promise.resolve();
+          }
           holds++;
           firstHold();
           return new Promise<void>(() => {});
         };
-        const env = cleanEnv({ PASSDESK_SECRET: SECRET, PASSDESK_DATA_DIR: dataDir, PASSDESK_SMTP_URL: smtp.url, PASSDESK_SMTP_SECURITY: 'none', PASSDESK_ENV: 'production', PASSDESK_LOG_FORMAT: 'json', ...db.env });
+        const env = cleanEnv({
+          PASSDESK_SECRET: SECRET,
+          PASSDESK_DATA_DIR: dataDir,
+          PASSDESK_SMTP_URL: smtp.url,
+          PASSDESK_SMTP_SECURITY: 'none',
+          PASSDESK_ENV: 'production',
+          PASSDESK_LOG_FORMAT: 'json',
+          ...db.env,
+        });
         const first = spawnTs(CLI, ['worker'], env);
         await held;
         // Kill only once the accepted ones are marked sent: then no message sits in the one window (accepted,
         // not yet marked) and every resend would be a real duplicate.
-        assert.ok(await until('accepted marked sent', async () => (await store.outbox.countMessagesByState()).sent === ACCEPTED), 'the accepted messages were marked sent');
+        assert.ok(
+          await until('accepted marked sent', async () => (await store.outbox.countMessagesByState()).sent === ACCEPTED),
+          'the accepted messages were marked sent',
+        );
         killByPid(first.child);
         await first.exit;
         smtp.holdData = null;
@@ -252,14 +320,22 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         try {
           await smtp.waitFor(N, DEFAULT_LEASE_MS - 5_000);
           deliveredIn = performance.now() - restartedAt;
-        } catch { /* measured below */ }
+        } catch {
+          /* measured below */
+        }
         if (second.child.exitCode === null && second.child.signalCode === null) {
           process.kill(second.child.pid!, 'SIGTERM');
           assert.equal(await second.exit, 0, second.output());
         }
         const received = new Set(smtp.received.map((m) => m.headers.get('message-id')));
-        t.diagnostic(`${leased} leased by the killed run; ${received.size}/${N} delivered, ${duplicates(smtp)} twice, ${deliveredIn === null ? 'not all' : `all ${Math.round(deliveredIn)} ms`} after the restart`);
-        assert.equal(received.size, N, `every message delivered within the lease after the restart (got ${received.size} of ${N}; ${leased} were leased by the dead run)`);
+        t.diagnostic(
+          `${leased} leased by the killed run; ${received.size}/${N} delivered, ${duplicates(smtp)} twice, ${deliveredIn === null ? 'not all' : `all ${Math.round(deliveredIn)} ms`} after the restart`,
+        );
+        assert.equal(
+          received.size,
+          N,
+          `every message delivered within the lease after the restart (got ${received.size} of ${N}; ${leased} were leased by the dead run)`,
+        );
         assert.deepEqual(received, new Set(ids));
         assert.equal(duplicates(smtp), 0, 'none sent twice');
         assert.ok(deliveredIn !== null && deliveredIn < DEFAULT_LEASE_MS, `delivered ${deliveredIn} ms after the restart`);
@@ -283,16 +359,34 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         const N = 6;
         const ids = await queueMany(stores[0]!, clock, N);
         let release!: () => void;
-        const released = new Promise<void>((resolve) => { release = resolve; });
+        const released = new Promise<void>((resolve) => {
+          release = resolve;
+        });
         let heldOne!: () => void;
-        const reached = new Promise<void>((resolve) => { heldOne = resolve; });
+        const reached = new Promise<void>((resolve) => {
+          heldOne = resolve;
+        });
         let holds = 0;
-        smtp.holdData = () => { holds++; heldOne(); return released; };
+        smtp.holdData = () => {
+          holds++;
+          heldOne();
+          return released;
+        };
         const leaseMs = 30_000;
-        const [a, b] = stores.map((store, i) => createOutboxWorker({
-          store, clock, bodies, owner: `node-${i}`, maxAttempts: 5, retryBaseMs: 1000, leaseMs, heartbeatMs: 10, batchSize: N,
-          transport: createSmtpTransport({ url: smtp.url, security: 'none', from: 'no-reply@localhost' }),
-        }));
+        const [a, b] = stores.map((store, i) =>
+          createOutboxWorker({
+            store,
+            clock,
+            bodies,
+            owner: `node-${i}`,
+            maxAttempts: 5,
+            retryBaseMs: 1000,
+            leaseMs,
+            heartbeatMs: 10,
+            batchSize: N,
+            transport: createSmtpTransport({ url: smtp.url, security: 'none', from: 'no-reply@localhost' }),
+          }),
+        );
         const roundA = a!.runOnce();
         await reached;
         const renewed = async (): Promise<boolean> => {
@@ -306,7 +400,9 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         await until('renewed', renewed, 3_000);
         const holdsBefore = holds;
         let bSettled = false;
-        const roundB = b!.runOnce().finally(() => { bSettled = true; });
+        const roundB = b!.runOnce().finally(() => {
+          bSettled = true;
+        });
         // Either B finds nothing to claim, or (without a heartbeat) a resend of its own reaches the relay.
         await until('second worker done or resending', async () => bSettled || holds > holdsBefore, 10_000);
         release();
@@ -339,26 +435,50 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         // The relay accepts the first message at once and holds the second; marking the first as sent fails
         // (the database went away for that one statement).
         let release!: () => void;
-        const released = new Promise<void>((resolve) => { release = resolve; });
+        const released = new Promise<void>((resolve) => {
+          release = resolve;
+        });
         let seen = 0;
         let heldOne!: () => void;
-        const reached = new Promise<void>((resolve) => { heldOne = resolve; });
+        const reached = new Promise<void>((resolve) => {
+          heldOne = resolve;
+        });
         smtp.holdData = () => {
           if (++seen === 1) return Promise.resolve();
           heldOne();
           return released;
         };
         let marks = 0;
-        const flaky = { ...store, outbox: { ...store.outbox, markMessageSent: async (...a: Parameters<Store['outbox']['markMessageSent']>) => {
-          if (++marks === 1) throw new Error('connection terminated');
-          return store.outbox.markMessageSent(...a);
-        } } } as Store;
+        const flaky = {
+          ...store,
+          outbox: {
+            ...store.outbox,
+            markMessageSent: async (...a: Parameters<Store['outbox']['markMessageSent']>) => {
+              if (++marks === 1) throw new Error('connection terminated');
+              return store.outbox.markMessageSent(...a);
+            },
+          },
+        } as Store;
         const worker = createOutboxWorker({
-          store: flaky, clock, bodies, owner: 'lanes', maxAttempts: 5, retryBaseMs: 1000, concurrency: 2,
+          store: flaky,
+          clock,
+          bodies,
+          owner: 'lanes',
+          maxAttempts: 5,
+          retryBaseMs: 1000,
+          concurrency: 2,
           transport: createSmtpTransport({ url: smtp.url, security: 'none', from: 'no-reply@localhost' }),
         });
         let settled = false;
-        const round = worker.runOnce().then(() => 'resolved', (err: Error) => err.message).finally(() => { settled = true; });
+        const round = worker
+          .runOnce()
+          .then(
+            () => 'resolved',
+            (err: Error) => err.message,
+          )
+          .finally(() => {
+            settled = true;
+          });
         await reached;
         for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
         assert.equal(settled, false, 'the round waits for the send still at the relay');
@@ -389,13 +509,25 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         const N = 300;
         await queueMany(store, clock, N);
         let release!: () => void;
-        const released = new Promise<void>((resolve) => { release = resolve; });
+        const released = new Promise<void>((resolve) => {
+          release = resolve;
+        });
         let heldOne!: () => void;
-        const reached = new Promise<void>((resolve) => { heldOne = resolve; });
-        smtp.holdData = () => { heldOne(); return released; };
+        const reached = new Promise<void>((resolve) => {
+          heldOne = resolve;
+        });
+        smtp.holdData = () => {
+          heldOne();
+          return released;
+        };
         const owner = 'stopping-node';
         const worker = createOutboxWorker({
-          store, clock, bodies, owner, maxAttempts: 5, retryBaseMs: 1000,
+          store,
+          clock,
+          bodies,
+          owner,
+          maxAttempts: 5,
+          retryBaseMs: 1000,
           transport: createSmtpTransport({ url: smtp.url, security: 'none', from: 'no-reply@localhost' }),
         });
         worker.start();
@@ -410,12 +542,20 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         worker.transport.close();
         const rows = await store.outbox.listMessages({ limit: N });
         const counts = await store.outbox.countMessagesByState();
-        t.diagnostic(`stop took ${Math.round(stopMs)} ms; ${smtp.received.length} of ${N} sent; ${rows.filter((m) => m.leaseOwner === owner).length} left leased by the owner`);
-        assert.ok(smtp.received.length <= 16, `stop waited only for the sends in flight: ${smtp.received.length} of ${N} sent, stop took ${Math.round(stopMs)} ms`);
+        t.diagnostic(
+          `stop took ${Math.round(stopMs)} ms; ${smtp.received.length} of ${N} sent; ${rows.filter((m) => m.leaseOwner === owner).length} left leased by the owner`,
+        );
+        assert.ok(
+          smtp.received.length <= 16,
+          `stop waited only for the sends in flight: ${smtp.received.length} of ${N} sent, stop took ${Math.round(stopMs)} ms`,
+        );
         assert.equal(rows.filter((m) => m.leaseOwner === owner).length, 0, 'no message left leased by this owner');
         assert.equal(counts.sending, 0);
         assert.equal(counts.sent + counts.queued, N);
-        assert.ok(rows.filter((m) => m.state === 'queued').every((m) => m.attempts === 0), 'a released message keeps its attempts');
+        assert.ok(
+          rows.filter((m) => m.state === 'queued').every((m) => m.attempts === 0),
+          'a released message keeps its attempts',
+        );
       } finally {
         await store.close();
         await smtp.close();

@@ -19,20 +19,35 @@ describe('mail log hygiene', () => {
       },
     });
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk: Buffer, _enc, cb) { lines.push(chunk.toString('utf8')); cb(); } });
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(chunk.toString('utf8'));
+        cb();
+      },
+    });
     // Every level, so nothing a more verbose operator setting would print is left out.
     const logger = pino({ level: 'trace' }, sink);
     const config = testConfig({ smtpUrl: `smtp://mailer:hunter2-secret@127.0.0.1:${smtp.port}`, smtpSecurity: 'none' });
     const app = await createApp({ config, clock: manualClock(Date.UTC(2026, 10, 23, 9)), logger });
     try {
       const account = await app.deps.store.accounts.createAccount({
-        id: 'log-hygiene', email: 'logs@example.org', emailNormalized: 'logs@example.org', displayName: 'Logs', role: 'user', passwordHash: null, now: app.deps.clock.now(),
+        id: 'log-hygiene',
+        email: 'logs@example.org',
+        emailNormalized: 'logs@example.org',
+        displayName: 'Logs',
+        role: 'user',
+        passwordHash: null,
+        now: app.deps.clock.now(),
       });
       assert.ok(account);
       smtp.refuseWith = { code: 451, message: 'Greylisted, try again' };
-      await app.deps.store.transaction((tx) => queueNotice(tx, app.deps, {
-        account, notice: { code: 'password-reset-requested', resetToken: 'secret-reset-token', resetCode: '97531864', minutes: 30 }, origin: { device: 'Test', ip: '127.0.0.1' },
-      }));
+      await app.deps.store.transaction((tx) =>
+        queueNotice(tx, app.deps, {
+          account,
+          notice: { code: 'password-reset-requested', resetToken: 'secret-reset-token', resetCode: '97531864', minutes: 30 },
+          origin: { device: 'Test', ip: '127.0.0.1' },
+        }),
+      );
       assert.equal((await app.mail.worker!.drain()).retrying, 1);
       smtp.refuseWith = null;
       const log = lines.join('');

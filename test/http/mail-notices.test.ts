@@ -16,7 +16,9 @@ describe('security notices over SMTP', () => {
 
   before(async () => {
     smtp = await startSmtpServer();
-    t = await startTestApp({ config: { smtpUrl: smtp.url, smtpSecurity: 'none', baseUrl: BASE, trustProxy: 1, organizationName: 'Example Org', supportContact: 'help@example.org' } });
+    t = await startTestApp({
+      config: { smtpUrl: smtp.url, smtpSecurity: 'none', baseUrl: BASE, trustProxy: 1, organizationName: 'Example Org', supportContact: 'help@example.org' },
+    });
   });
   after(async () => {
     await t.close();
@@ -33,9 +35,13 @@ describe('security notices over SMTP', () => {
   it('a password change sends "your password was changed", with links from the base URL even under Host: evil.example, and no password', async () => {
     const c = t.client({ userAgent: FIREFOX });
     assert.equal((await c.post('/api/v1/accounts', { email: 'change@example.org', password: PASSWORD }, { headers: from('203.0.113.10') })).statusCode, 201);
-    const res = await c.post('/api/v1/password/change', { currentPassword: PASSWORD, newPassword: NEW_PASSWORD }, {
-      headers: { ...from('203.0.113.10'), host: 'evil.example', 'x-forwarded-host': 'evil.example' },
-    });
+    const res = await c.post(
+      '/api/v1/password/change',
+      { currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
+      {
+        headers: { ...from('203.0.113.10'), host: 'evil.example', 'x-forwarded-host': 'evil.example' },
+      },
+    );
     assert.equal(res.statusCode, 200);
     const [mail, ...more] = await deliveredTo('change@example.org');
     assert.ok(mail);
@@ -60,7 +66,11 @@ describe('security notices over SMTP', () => {
   it('a refused password change sends nothing', async () => {
     const c = t.client({ userAgent: FIREFOX });
     await c.post('/api/v1/accounts', { email: 'refused-change@example.org', password: PASSWORD }, { headers: from('203.0.113.10') });
-    const res = await c.post('/api/v1/password/change', { currentPassword: 'wrong password entirely', newPassword: NEW_PASSWORD }, { headers: from('203.0.113.10') });
+    const res = await c.post(
+      '/api/v1/password/change',
+      { currentPassword: 'wrong password entirely', newPassword: NEW_PASSWORD },
+      { headers: from('203.0.113.10') },
+    );
     assert.equal(res.statusCode, 400);
     assert.deepEqual(await deliveredTo('refused-change@example.org'), []);
   });
@@ -68,17 +78,26 @@ describe('security notices over SMTP', () => {
   it('signing in again from the same browser and network sends nothing; another device or network sends a notice', async () => {
     const email = 'devices@example.org';
     await t.client({ userAgent: FIREFOX }).post('/api/v1/accounts', { email, password: PASSWORD }, { headers: from('203.0.113.10') });
-    assert.equal((await t.client({ userAgent: FIREFOX }).post('/api/v1/sessions', { email, password: PASSWORD }, { headers: from('203.0.113.77') })).statusCode, 201);
+    assert.equal(
+      (await t.client({ userAgent: FIREFOX }).post('/api/v1/sessions', { email, password: PASSWORD }, { headers: from('203.0.113.77') })).statusCode,
+      201,
+    );
     assert.equal((await deliveredTo(email)).length, 0, 'same browser, same /24: not new');
 
     t.clock.advance(60_000);
-    assert.equal((await t.client({ userAgent: CHROME_WIN }).post('/api/v1/sessions', { email, password: PASSWORD }, { headers: from('203.0.113.10') })).statusCode, 201);
+    assert.equal(
+      (await t.client({ userAgent: CHROME_WIN }).post('/api/v1/sessions', { email, password: PASSWORD }, { headers: from('203.0.113.10') })).statusCode,
+      201,
+    );
     const afterChrome = await deliveredTo(email);
     assert.equal(afterChrome.length, 1, 'another browser: new');
     assert.equal(decodeHeader(afterChrome[0]!.headers.get('subject') ?? ''), 'New sign-in to your Example Org account');
     assert.ok(afterChrome[0]!.text.includes('Chrome on Windows') && afterChrome[0]!.text.includes('203.0.113.10'));
 
-    assert.equal((await t.client({ userAgent: FIREFOX }).post('/api/v1/sessions', { email, password: PASSWORD }, { headers: from('198.51.100.20') })).statusCode, 201);
+    assert.equal(
+      (await t.client({ userAgent: FIREFOX }).post('/api/v1/sessions', { email, password: PASSWORD }, { headers: from('198.51.100.20') })).statusCode,
+      201,
+    );
     const afterMove = await deliveredTo(email);
     assert.equal(afterMove.length, 2, 'same browser from another network: new');
     assert.ok(afterMove[1]!.text.includes('198.51.100.20'));
@@ -89,13 +108,26 @@ describe('security notices over SMTP', () => {
 
   it('the first sign-in of an account created by someone else is not a "new device"', async () => {
     const admin = await t.store.accounts.createAccount({
-      id: 'admin-made', email: 'made@example.org', emailNormalized: 'made@example.org', displayName: 'Made', role: 'user',
-      passwordHash: await t.app.deps.hasher.hash(PASSWORD), now: t.clock.now(),
+      id: 'admin-made',
+      email: 'made@example.org',
+      emailNormalized: 'made@example.org',
+      displayName: 'Made',
+      role: 'user',
+      passwordHash: await t.app.deps.hasher.hash(PASSWORD),
+      now: t.clock.now(),
     });
     assert.ok(admin);
-    assert.equal((await t.client({ userAgent: FIREFOX }).post('/api/v1/sessions', { email: 'made@example.org', password: PASSWORD }, { headers: from('203.0.113.5') })).statusCode, 201);
+    assert.equal(
+      (await t.client({ userAgent: FIREFOX }).post('/api/v1/sessions', { email: 'made@example.org', password: PASSWORD }, { headers: from('203.0.113.5') }))
+        .statusCode,
+      201,
+    );
     assert.equal((await deliveredTo('made@example.org')).length, 0);
-    assert.equal((await t.client({ userAgent: CHROME_WIN }).post('/api/v1/sessions', { email: 'made@example.org', password: PASSWORD }, { headers: from('203.0.113.5') })).statusCode, 201);
+    assert.equal(
+      (await t.client({ userAgent: CHROME_WIN }).post('/api/v1/sessions', { email: 'made@example.org', password: PASSWORD }, { headers: from('203.0.113.5') }))
+        .statusCode,
+      201,
+    );
     assert.equal((await deliveredTo('made@example.org')).length, 1, 'the second device is news');
   });
 

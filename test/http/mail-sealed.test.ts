@@ -36,17 +36,25 @@ async function rawDb(backend: Backend, url: string): Promise<RawDb> {
         // What a backup copy of the file would hold once the WAL is folded back in.
         db.pragma('wal_checkpoint(TRUNCATE)');
         const tables = db.prepare("select name from sqlite_master where type = 'table'").all() as Array<{ name: string }>;
-        const rows = tables.map((t) => JSON.stringify(db.prepare(`select * from "${t.name}"`).all(), (_k, v: unknown) =>
-          (Buffer.isBuffer(v) ? v.toString('latin1') : v)));
+        const rows = tables.map((t) =>
+          JSON.stringify(db.prepare(`select * from "${t.name}"`).all(), (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('latin1') : v)),
+        );
         const files = [path, `${path}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f).toString('latin1'));
         return [...rows, ...files].join('\n');
       },
       async exec(statement, params) {
         // $n placeholders (PostgreSQL's) become positional ? with the values in order of appearance.
         const ordered: unknown[] = [];
-        db.prepare(statement.replace(/\$(\d+)/g, (_m, n: string) => { ordered.push(params[Number(n) - 1]); return '?'; })).run(...ordered);
+        db.prepare(
+          statement.replace(/\$(\d+)/g, (_m, n: string) => {
+            ordered.push(params[Number(n) - 1]);
+            return '?';
+          }),
+        ).run(...ordered);
       },
-      async close() { db.close(); },
+      async close() {
+        db.close();
+      },
     };
   }
   const client = new pg.Client({ connectionString: url });
@@ -62,7 +70,9 @@ async function rawDb(backend: Backend, url: string): Promise<RawDb> {
     async exec(statement, params) {
       await client.query(statement, params);
     },
-    async close() { await client.end(); },
+    async close() {
+      await client.end();
+    },
   };
 }
 
@@ -119,7 +129,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const before = smtp.received.length;
       const round = await t.app.mail.worker!.drain();
       assert.ok(round.sent >= 3, `delivered (${round.sent})`);
-      const delivered = smtp.received.slice(before).map((m) => m.text).join('\n');
+      const delivered = smtp.received
+        .slice(before)
+        .map((m) => m.text)
+        .join('\n');
       for (const [name, value] of Object.entries(secrets)) assert.ok(delivered.includes(value!), `${name} arrived by email`);
       await scan('sent');
 
@@ -131,7 +144,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     it('a body that was altered or moved to another row does not open: the message is failed, never sent garbled', async () => {
       const deps = { clock: t.clock, random: t.app.deps.random, messageIdDomain: 'localhost', bodies: t.app.mail.bodies };
       const content = (n: number) => ({ subject: `Notice ${n}`, text: `secret text ${n}`, html: `<p>secret html ${n}</p>` });
-      const queue = (to: string, n: number) => t.store.transaction((tx) => queueMessage(tx, deps, { to, accountId: null, template: 'test', content: content(n) }));
+      const queue = (to: string, n: number) =>
+        t.store.transaction((tx) => queueMessage(tx, deps, { to, accountId: null, template: 'test', content: content(n) }));
       const a = await queue('swap-a@example.org', 1);
       const b = await queue('swap-b@example.org', 2);
       const tampered = await queue('tampered@example.org', 3);
@@ -140,7 +154,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       // Swap the sealed bodies of a and b; flip one character of another; send one to someone else.
       await raw.exec(`update outbox set body_ciphertext = (select body_ciphertext from outbox where id = $1) where id = $2`, [b.id, a.id]);
       await raw.exec(`update outbox set body_ciphertext = (select body_ciphertext from outbox where id = $1) where id = $2`, [intact.id, b.id]);
-      const [row] = (await t.rawStore.outbox.listMessages({ to: 'tampered@example.org', limit: 1 }));
+      const [row] = await t.rawStore.outbox.listMessages({ to: 'tampered@example.org', limit: 1 });
       const ct = row!.body!.kind === 'sealed' ? row!.body!.ciphertext : '';
       const i = Math.floor(ct.length / 2);
       await raw.exec(`update outbox set body_ciphertext = $1 where id = $2`, [ct.slice(0, i) + (ct[i] === 'A' ? 'B' : 'A') + ct.slice(i + 1), tampered.id]);
@@ -150,7 +164,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const round = await t.app.mail.worker!.drain();
       assert.deepEqual([round.claimed, round.failed, round.sent], [5, 4, 1]);
       const got = smtp.received.slice(start);
-      assert.deepEqual(got.map((m) => m.to[0]), ['intact@example.org'], 'only the untouched message went out');
+      assert.deepEqual(
+        got.map((m) => m.to[0]),
+        ['intact@example.org'],
+        'only the untouched message went out',
+      );
       assert.ok(got[0]!.text.includes('secret text 5'));
       for (const q of [a, b, tampered, redirected]) {
         const m = await t.rawStore.outbox.findMessage(q.id);
@@ -162,9 +180,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
 
     it('a row queued before bodies were sealed (plaintext) is still sent, then its body is dropped', async () => {
       const now = t.clock.now();
-      await raw.exec(`insert into outbox (id, message_id, account_id, template, to_address, subject, text_body, html_body, state, attempts, next_attempt_at, created_at, updated_at)
+      await raw.exec(
+        `insert into outbox (id, message_id, account_id, template, to_address, subject, text_body, html_body, state, attempts, next_attempt_at, created_at, updated_at)
         values ($1, $2, null, 'legacy', 'legacy@example.org', 'Legacy', 'legacy text 27182818', '<p>legacy html</p>', 'queued', 0, $3, $3, $3)`,
-      ['legacy-row-1', '<legacy-row-1@localhost>', now]);
+        ['legacy-row-1', '<legacy-row-1@localhost>', now],
+      );
       const start = smtp.received.length;
       assert.equal((await t.app.mail.worker!.drain()).sent, 1);
       assert.ok(smtp.received[start]?.text.includes('legacy text 27182818'));
@@ -187,13 +207,17 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.ok(finishedBefore.sent + finishedBefore.failed > 0);
       // A message that stays unsent (the SMTP server refuses it) however old it gets.
       smtp.refuseWith = { code: 451, message: 'later' };
-      const waiting = await t.store.transaction((tx) => queueMessage(tx, deps, { to: 'waiting@example.org', accountId: null, template: 'test', content: { subject: 's', text: 't', html: 'h' } }));
+      const waiting = await t.store.transaction((tx) =>
+        queueMessage(tx, deps, { to: 'waiting@example.org', accountId: null, template: 'test', content: { subject: 's', text: 't', html: 'h' } }),
+      );
       await t.app.mail.worker!.drain();
       smtp.refuseWith = null;
 
       t.clock.advance(DEFAULT_MAIL_RETENTION_MS - 86_400_000);
       assert.equal(await t.app.mail.sweepRetention(), 0, 'nothing is old enough yet');
-      const recent = await t.store.transaction((tx) => queueMessage(tx, deps, { to: 'recent@example.org', accountId: null, template: 'test', content: { subject: 's', text: 't', html: 'h' } }));
+      const recent = await t.store.transaction((tx) =>
+        queueMessage(tx, deps, { to: 'recent@example.org', accountId: null, template: 'test', content: { subject: 's', text: 't', html: 'h' } }),
+      );
       // Settled now (`waiting` is claimed again too, and stays unsent).
       await t.rawStore.outbox.claimDueMessages({ now: t.clock.now(), limit: 1000, leaseMs: 60_000, owner: 'test' });
       await t.rawStore.outbox.markMessageSent(recent.id, { owner: 'test', now: t.clock.now() });

@@ -48,7 +48,10 @@ describe('email settings', () => {
     assert.equal(((await c.get('/api/v1/security/email-settings')).json() as { antiPhishingPhrase: string }).antiPhishingPhrase, 'purple <otter> & tea');
 
     const [phraseNotice] = await delivered('phrase@example.org');
-    assert.ok(decodeHeader(phraseNotice?.headers.get('subject') ?? '').includes('anti-phishing phrase of your'), 'a change of the phrase is itself a security notice');
+    assert.ok(
+      decodeHeader(phraseNotice?.headers.get('subject') ?? '').includes('anti-phishing phrase of your'),
+      'a change of the phrase is itself a security notice',
+    );
     assert.ok(phraseNotice?.text.includes('was changed; this email shows the new one'));
     assert.ok(phraseNotice!.text.startsWith(`${emailText.common.phraseLabel}: purple <otter> & tea\n`));
 
@@ -96,7 +99,10 @@ describe('email settings', () => {
   it('wrong current passwords are throttled', async () => {
     const c = await signedUp('throttle@example.org');
     for (let i = 0; i < 5; i++) {
-      assert.equal(errorCode(await c.post('/api/v1/security/recovery-email/remove', { currentPassword: `wrong password number ${i}` })), 'CURRENT_PASSWORD_INCORRECT');
+      assert.equal(
+        errorCode(await c.post('/api/v1/security/recovery-email/remove', { currentPassword: `wrong password number ${i}` })),
+        'CURRENT_PASSWORD_INCORRECT',
+      );
     }
     const res = await c.post('/api/v1/security/recovery-email/remove', { currentPassword: PASSWORD });
     assert.equal(res.statusCode, 429);
@@ -122,7 +128,11 @@ describe('email settings', () => {
     assert.equal((ok.json() as { recoveryEmail: { address: string } }).recoveryEmail.address, 'backup@example.net');
     assert.equal(errorCode(await c.post('/api/v1/security/recovery-email/verify', { code })), 'VERIFICATION_CODE_INVALID', 'a code works once');
     const addedNotices = [...(await delivered('primary@example.org')), ...(await delivered('backup@example.net')).slice(1)];
-    assert.deepEqual(addedNotices.map((m) => m.to[0]), ['primary@example.org', 'backup@example.net'], 'both addresses hear that a recovery address was added');
+    assert.deepEqual(
+      addedNotices.map((m) => m.to[0]),
+      ['primary@example.org', 'backup@example.net'],
+      'both addresses hear that a recovery address was added',
+    );
     for (const m of addedNotices) {
       assert.ok(decodeHeader(m.headers.get('subject') ?? '').includes('A recovery address was added'));
       assert.ok(m.text.includes('The address backup@example.net is now the recovery address of your account primary@example.org.'));
@@ -137,9 +147,13 @@ describe('email settings', () => {
     assert.ok(toBackup[0]!.text.includes('recovery address of the account primary@example.org'));
 
     const account = (await t.store.accounts.findAccountByEmail('primary@example.org'))!;
-    const queued = await t.store.transaction((tx) => queueNotice(tx, t.app.deps, {
-      account, notice: { code: 'password-reset-requested', resetToken: 'tok', resetCode: '24681357', minutes: 30 }, origin: { device: 'Firefox on Linux', ip: '127.0.0.1' },
-    }));
+    const queued = await t.store.transaction((tx) =>
+      queueNotice(tx, t.app.deps, {
+        account,
+        notice: { code: 'password-reset-requested', resetToken: 'tok', resetCode: '24681357', minutes: 30 },
+        origin: { device: 'Firefox on Linux', ip: '127.0.0.1' },
+      }),
+    );
     assert.equal(queued.length, 2, 'a reset code goes to both addresses (the locked-out mailbox is not the only way back)');
     const resetMails = [...(await delivered('primary@example.org')), ...(await delivered('backup@example.net'))].filter((m) => m.text.includes('24681357'));
     assert.deepEqual(resetMails.map((m) => m.to[0]).sort(), ['backup@example.net', 'primary@example.org']);
@@ -148,8 +162,13 @@ describe('email settings', () => {
     const removed = await c.post('/api/v1/security/recovery-email/remove', { currentPassword: NEW_PASSWORD });
     assert.equal((removed.json() as { recoveryEmail: unknown }).recoveryEmail, null);
     const removedNotices = [...(await delivered('primary@example.org')).slice(before.primary), ...(await delivered('backup@example.net')).slice(before.backup)];
-    assert.deepEqual(removedNotices.map((m) => m.to[0]), ['primary@example.org'], 'not the removed address: its "this wasn\'t me" link would act on an account that is no longer its concern');
-    for (const m of removedNotices) assert.ok(m.text.includes('The address backup@example.net is no longer the recovery address of your account primary@example.org.'));
+    assert.deepEqual(
+      removedNotices.map((m) => m.to[0]),
+      ['primary@example.org'],
+      'not the removed address: its "this wasn\'t me" link would act on an account that is no longer its concern',
+    );
+    for (const m of removedNotices)
+      assert.ok(m.text.includes('The address backup@example.net is no longer the recovery address of your account primary@example.org.'));
   });
 
   it('the /security/email page sets the phrase and sends a recovery code with plain forms', async () => {
@@ -158,7 +177,9 @@ describe('email settings', () => {
     assert.ok(security.body.includes('href="/security/email"'));
     const csrf = await c.csrfFrom('/security/email');
     // As a browser sends it: with the hidden username field that is there for password managers.
-    const saved = await c.request('POST', '/security/email/phrase', { form: { _csrf: csrf, username: 'page-settings@example.org', phrase: 'blue heron', currentPassword: PASSWORD } });
+    const saved = await c.request('POST', '/security/email/phrase', {
+      form: { _csrf: csrf, username: 'page-settings@example.org', phrase: 'blue heron', currentPassword: PASSWORD },
+    });
     assert.equal(saved.statusCode, 303);
     assert.equal(saved.headers.location, '/security/email?notice=phrase-saved');
     const page = await c.get('/security/email?notice=phrase-saved', { headers: { accept: 'text/html' } });

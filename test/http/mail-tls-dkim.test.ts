@@ -16,17 +16,38 @@ import { queueNotice } from '../../src/mail/notices.js';
 const keyDir = mkdtempSync(join(tmpdir(), 'passdesk-mail-keys-'));
 process.on('exit', () => rmSync(keyDir, { recursive: true, force: true }));
 const fixture = (name: string): string => join(keyDir, name);
-execFileSync('openssl', [
-  'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-  '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', fixture('smtp-test-key.pem'), '-out', fixture('smtp-test-cert.pem'),
-], { stdio: 'ignore' });
-writeFileSync(fixture('dkim-test-key.pem'), generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+execFileSync(
+  'openssl',
+  [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+    '-keyout',
+    fixture('smtp-test-key.pem'),
+    '-out',
+    fixture('smtp-test-cert.pem'),
+  ],
+  { stdio: 'ignore' },
+);
+writeFileSync(fixture('dkim-test-key.pem'), generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }), {
+  mode: 0o600,
+});
 const tls = { key: readFileSync(fixture('smtp-test-key.pem')), cert: readFileSync(fixture('smtp-test-cert.pem')) };
 
 async function queueOne(t: TestApp, email: string): Promise<string> {
   await t.client().signUp(email, PASSWORD);
   const account = (await t.store.accounts.findAccountByEmail(email))!;
-  const [q] = await t.store.transaction((tx) => queueNotice(tx, t.app.deps, { account, notice: { code: 'new-device-sign-in' }, origin: { device: 'Test', ip: '127.0.0.1' } }));
+  const [q] = await t.store.transaction((tx) =>
+    queueNotice(tx, t.app.deps, { account, notice: { code: 'new-device-sign-in' }, origin: { device: 'Test', ip: '127.0.0.1' } }),
+  );
   return q!.id;
 }
 
@@ -73,17 +94,24 @@ describe('SMTP transport security', () => {
 describe('DKIM', () => {
   it('with a key and a selector every message is signed for the From domain', async () => {
     const smtp = await startSmtpServer();
-    await withApp(smtp, {
-      smtpUrl: smtp.url, smtpSecurity: 'none', mailFrom: 'Example <security@example.org>',
-      dkimPrivateKey: fixture('dkim-test-key.pem'), dkimSelector: 'passdesk2026',
-    }, async (t) => {
-      await queueOne(t, 'signed@example.org');
-      await t.app.mail.worker!.drain();
-      const sig = smtp.received[0]?.headers.get('dkim-signature') ?? '';
-      assert.match(sig, /\bd=example\.org;/);
-      assert.match(sig, /\bs=passdesk2026;/);
-      assert.match(sig, /\bb=[A-Za-z0-9+/=\s]{100,}/);
-    });
+    await withApp(
+      smtp,
+      {
+        smtpUrl: smtp.url,
+        smtpSecurity: 'none',
+        mailFrom: 'Example <security@example.org>',
+        dkimPrivateKey: fixture('dkim-test-key.pem'),
+        dkimSelector: 'passdesk2026',
+      },
+      async (t) => {
+        await queueOne(t, 'signed@example.org');
+        await t.app.mail.worker!.drain();
+        const sig = smtp.received[0]?.headers.get('dkim-signature') ?? '';
+        assert.match(sig, /\bd=example\.org;/);
+        assert.match(sig, /\bs=passdesk2026;/);
+        assert.match(sig, /\bb=[A-Za-z0-9+/=\s]{100,}/);
+      },
+    );
   });
 
   it('a key without a selector is a configuration error at start', async () => {

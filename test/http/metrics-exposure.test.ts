@@ -37,7 +37,13 @@ describe('who may read /metrics', () => {
     after(() => t.close());
 
     it('an anonymous or wrong-token GET /metrics is refused with 401 and a Bearer challenge', async () => {
-      for (const headers of [{} as Record<string, string>, { authorization: `Bearer ${TOKEN.slice(0, -1)}x` }, { authorization: `Bearer ${TOKEN}x` }, { authorization: `Basic ${TOKEN}` }, { authorization: 'Bearer' }]) {
+      for (const headers of [
+        {} as Record<string, string>,
+        { authorization: `Bearer ${TOKEN.slice(0, -1)}x` },
+        { authorization: `Bearer ${TOKEN}x` },
+        { authorization: `Basic ${TOKEN}` },
+        { authorization: 'Bearer' },
+      ]) {
         const res = await t.client().get('/metrics', { headers });
         assert.equal(res.statusCode, 401, JSON.stringify(headers));
         assert.equal(errorCode(res), 'AUTHENTICATION_REQUIRED');
@@ -65,8 +71,14 @@ describe('who may read /metrics', () => {
       writeFileSync(join(dir, 'token'), `${TOKEN}\n`);
       assert.equal(testConfig({ metricsTokenFile: join(dir, 'token') }).metricsToken, TOKEN);
       writeFileSync(join(dir, 'short'), 'hunter2\n');
-      assert.throws(() => testConfig({ metricsTokenFile: join(dir, 'short') }), (err: unknown) => err instanceof ConfigError && /must hold one token of 32 to 512 characters/.test(err.message) && !err.message.includes('hunter2'));
-      assert.throws(() => testConfig({ metricsToken: 'hunter2-hunter2' }), (err: unknown) => err instanceof ConfigError && /^metricsToken: must be at least 32 characters/.test(err.message) && !err.message.includes('hunter2'));
+      assert.throws(
+        () => testConfig({ metricsTokenFile: join(dir, 'short') }),
+        (err: unknown) => err instanceof ConfigError && /must hold one token of 32 to 512 characters/.test(err.message) && !err.message.includes('hunter2'),
+      );
+      assert.throws(
+        () => testConfig({ metricsToken: 'hunter2-hunter2' }),
+        (err: unknown) => err instanceof ConfigError && /^metricsToken: must be at least 32 characters/.test(err.message) && !err.message.includes('hunter2'),
+      );
       assert.throws(() => testConfig({ metricsToken: TOKEN, metricsTokenFile: join(dir, 'token') }), /set one, not both/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -108,7 +120,10 @@ describe('who may read /metrics', () => {
 
 /** The scraped text without the values of timing histograms (their _count lines stay and must agree). */
 function comparable(text: string): string {
-  return text.split('\n').filter((line) => !/^passdesk_\w+_seconds_(bucket|sum)\{/.test(line) && !/^passdesk_\w+_seconds_sum /.test(line)).join('\n');
+  return text
+    .split('\n')
+    .filter((line) => !/^passdesk_\w+_seconds_(bucket|sum)\{/.test(line) && !/^passdesk_\w+_seconds_sum /.test(line))
+    .join('\n');
 }
 
 for (const backend of ['sqlite', 'postgres'] as Backend[]) {

@@ -12,15 +12,30 @@ import { PASSWORD, NEW_PASSWORD, withOpenedMail } from '../helpers/app.js';
 describe('"this wasn\'t me" log hygiene', () => {
   it('link tokens and confirmation ids never reach the log', async () => {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk: Buffer, _enc, cb) { lines.push(chunk.toString('utf8')); cb(); } });
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(chunk.toString('utf8'));
+        cb();
+      },
+    });
     const config = testConfig({ helpdeskEmail: 'helpdesk@example.org' });
     const app = await createApp({ config, clock: manualClock(Date.UTC(2026, 10, 23, 9)), logger: pino({ level: 'trace' }, sink) });
     const json = { 'content-type': 'application/json', origin: config.baseUrl };
     try {
-      const created = await app.server.inject({ method: 'POST', url: '/api/v1/accounts', headers: json, payload: JSON.stringify({ email: 'hush@example.org', password: PASSWORD }) });
+      const created = await app.server.inject({
+        method: 'POST',
+        url: '/api/v1/accounts',
+        headers: json,
+        payload: JSON.stringify({ email: 'hush@example.org', password: PASSWORD }),
+      });
       assert.equal(created.statusCode, 201);
       const cookie = created.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
-      const changed = await app.server.inject({ method: 'POST', url: '/api/v1/password/change', headers: { ...json, cookie }, payload: JSON.stringify({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD }) });
+      const changed = await app.server.inject({
+        method: 'POST',
+        url: '/api/v1/password/change',
+        headers: { ...json, cookie },
+        payload: JSON.stringify({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD }),
+      });
       assert.equal(changed.statusCode, 200);
       const [mail] = await withOpenedMail(app.deps.store, app).outbox.listMessages({ limit: 10, to: 'hush@example.org' });
       const token = /\/not-me\?token=([A-Za-z0-9_-]+)/.exec(mail?.text ?? '')?.[1];

@@ -86,7 +86,17 @@ describe('"this wasn\'t me"', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'passdesk-not-me-'));
     dbFile = join(dir, 'passdesk.sqlite');
-    t = await startTestApp({ config: { databaseUrl: `sqlite:${dbFile}`, baseUrl: BASE, devMailbox: true, trustProxy: 1, securityQuestions: true, securityQuestionCount: 2, supportContact: 'help@example.org' } });
+    t = await startTestApp({
+      config: {
+        databaseUrl: `sqlite:${dbFile}`,
+        baseUrl: BASE,
+        devMailbox: true,
+        trustProxy: 1,
+        securityQuestions: true,
+        securityQuestionCount: 2,
+        supportContact: 'help@example.org',
+      },
+    });
   });
   after(async () => {
     await t.close();
@@ -99,8 +109,17 @@ describe('"this wasn\'t me"', () => {
     const phone = client({ userAgent: CHROME_WIN });
     assert.equal((await phone.signIn(email, PASSWORD)).statusCode, 201); // new-device-sign-in
     t.clock.advance(1000);
-    assert.equal((await c.post('/api/v1/password/change', { currentPassword: PASSWORD, newPassword: NEW_PASSWORD, signOutOtherSessions: false })).statusCode, 200); // password-changed
-    const set = await c.put('/api/v1/security-questions', { currentPassword: NEW_PASSWORD, answers: [{ questionId: 'first-concert', answer: 'The Cure' }, { questionId: 'childhood-hero', answer: 'Ada Lovelace' }] });
+    assert.equal(
+      (await c.post('/api/v1/password/change', { currentPassword: PASSWORD, newPassword: NEW_PASSWORD, signOutOtherSessions: false })).statusCode,
+      200,
+    ); // password-changed
+    const set = await c.put('/api/v1/security-questions', {
+      currentPassword: NEW_PASSWORD,
+      answers: [
+        { questionId: 'first-concert', answer: 'The Cure' },
+        { questionId: 'childhood-hero', answer: 'Ada Lovelace' },
+      ],
+    });
     assert.equal(set.statusCode, 200, set.body); // security-questions-changed
     const { secret } = (await c.post('/api/v1/2fa/totp', {})).json() as { secret: string };
     const confirmed = await c.post('/api/v1/2fa/totp/confirm', { code: totpCode(secret, { now: t.clock.now() }) }); // second-factor-added
@@ -109,17 +128,35 @@ describe('"this wasn\'t me"', () => {
     const factorId = (confirmed.json() as { factor: { id: string } }).factor.id;
     const again = client({ userAgent: CHROME_WIN, ip: '203.0.113.99' });
     const first = (await again.signIn(email, NEW_PASSWORD)).json() as { flowId: string };
-    assert.equal((await again.post('/api/v1/sessions/second-factor', { flowId: first.flowId, method: 'recovery_code', code: recoveryCodes[0] })).statusCode, 201); // recovery-code-used
+    assert.equal(
+      (await again.post('/api/v1/sessions/second-factor', { flowId: first.flowId, method: 'recovery_code', code: recoveryCodes[0] })).statusCode,
+      201,
+    ); // recovery-code-used
     assert.equal((await c.delete(`/api/v1/2fa/totp/${factorId}`, { body: { currentPassword: NEW_PASSWORD } })).statusCode, 200); // second-factor-removed
     await c.post('/api/v1/password/reset', { email });
     await t.app.deps.background!.idle();
     const reset = resetSecrets((await mails(id, 'password-reset-requested'))[0]!);
     const flow = (await c.post('/api/v1/password/reset/verify', { token: reset.token })).json() as { flowId: string };
-    const done = await c.post('/api/v1/password/reset/complete', { flowId: flow.flowId, newPassword: THIRD_PASSWORD, securityAnswers: [{ questionId: 'first-concert', answer: 'the cure' }, { questionId: 'childhood-hero', answer: 'ada lovelace' }] });
+    const done = await c.post('/api/v1/password/reset/complete', {
+      flowId: flow.flowId,
+      newPassword: THIRD_PASSWORD,
+      securityAnswers: [
+        { questionId: 'first-concert', answer: 'the cure' },
+        { questionId: 'childhood-hero', answer: 'ada lovelace' },
+      ],
+    });
     assert.equal(done.statusCode, 200, done.body); // password-reset-completed
 
     const all = await mails(id);
-    const security = ['new-device-sign-in', 'password-changed', 'security-questions-changed', 'second-factor-added', 'recovery-code-used', 'second-factor-removed', 'password-reset-completed'];
+    const security = [
+      'new-device-sign-in',
+      'password-changed',
+      'security-questions-changed',
+      'second-factor-added',
+      'recovery-code-used',
+      'second-factor-removed',
+      'password-reset-completed',
+    ];
     assert.deepEqual([...new Set(all.map((m) => m.template))].filter((x) => security.includes(x)).sort(), [...security].sort(), 'each notice was sent');
     const tokens = new Set<string>();
     for (const m of all.filter((x) => security.includes(x.template))) {
@@ -135,14 +172,22 @@ describe('"this wasn\'t me"', () => {
     // Hashed at rest: the table holds SHA-256 of each token, never the token.
     const db = new Database(dbFile, { readonly: true });
     try {
-      const rows = db.prepare('select token_hash, notice, outbox_id, state from not_me_tokens where account_id = ?').all(id) as Array<{ token_hash: string; notice: string; outbox_id: string; state: string }>;
+      const rows = db.prepare('select token_hash, notice, outbox_id, state from not_me_tokens where account_id = ?').all(id) as Array<{
+        token_hash: string;
+        notice: string;
+        outbox_id: string;
+        state: string;
+      }>;
       const dump = JSON.stringify(db.prepare('select * from not_me_tokens').all());
       for (const token of tokens) {
         assert.ok(!dump.includes(token), 'no token in plain text');
         const row = rows.find((r) => r.token_hash === createHash('sha256').update(token).digest('hex'));
         assert.ok(row, 'its hash is stored');
         assert.equal(row.state, 'issued');
-        assert.ok(all.some((m) => m.id === row.outbox_id && m.template === row.notice), 'bound to the message and notice it came in');
+        assert.ok(
+          all.some((m) => m.id === row.outbox_id && m.template === row.notice),
+          'bound to the message and notice it came in',
+        );
       }
     } finally {
       db.close();
@@ -173,7 +218,7 @@ describe('"this wasn\'t me"', () => {
     assert.ok(page.body.includes('Password changed on 2026-11-23 '), 'what was reported');
     assert.ok(page.body.includes('from Chrome on Windows (IP 203.0.113.10)'), 'from where');
     assert.ok(page.body.includes('Secure my account'));
-    assert.ok(await signedIn(c) && await signedIn(laptop), 'nobody was signed out');
+    assert.ok((await signedIn(c)) && (await signedIn(laptop)), 'nobody was signed out');
     assert.equal((await client().signIn(email, NEW_PASSWORD)).statusCode, 201, 'the password still works');
     assert.equal((await mails(id, 'password-reset-requested')).length, 0, 'no reset was sent');
     const events = await t.store.events.listEvents(id, { limit: 50 });
@@ -183,7 +228,12 @@ describe('"this wasn\'t me"', () => {
   it('confirming secures the account in one go, once: sessions, resets, old password, other links; a fresh reset email to every address', async () => {
     const email = uniqueEmail('secure');
     const { id, c } = await account(email);
-    await t.store.mailPreferences.startRecoveryEmailVerification(id, { email: 'backup-secure@example.net', codeHash: 'h', expiresAt: t.clock.now() + 60_000, now: t.clock.now() });
+    await t.store.mailPreferences.startRecoveryEmailVerification(id, {
+      email: 'backup-secure@example.net',
+      codeHash: 'h',
+      expiresAt: t.clock.now() + 60_000,
+      now: t.clock.now(),
+    });
     assert.equal(await t.store.mailPreferences.consumeRecoveryEmailCode(id, 'h', t.clock.now()), 'backup-secure@example.net');
     const laptop = client({ userAgent: CHROME_WIN });
     assert.equal((await laptop.signIn(email, PASSWORD)).statusCode, 201);
@@ -213,7 +263,11 @@ describe('"this wasn\'t me"', () => {
     assert.equal(errorCode(old), 'ACCOUNT_REPORTED');
     const wrong = await client().signIn(email, 'not the password at all');
     assert.equal(errorCode(wrong), 'INVALID_CREDENTIALS', 'a wrong password learns nothing');
-    assert.equal(errorCode(await client().post('/api/v1/password/reset/verify', { token: earlierReset.token })), 'RESET_LINK_INVALID', 'the earlier reset is void');
+    assert.equal(
+      errorCode(await client().post('/api/v1/password/reset/verify', { token: earlierReset.token })),
+      'RESET_LINK_INVALID',
+      'the earlier reset is void',
+    );
     assert.equal(errorCode(await client().post('/api/v1/not-me', { token: otherToken })), 'NOT_ME_LINK_INVALID', 'every other link of the account is void');
 
     const again = await person.request('POST', '/not-me/confirm', { form: { _csrf: csrf, flow } });
@@ -254,19 +308,28 @@ describe('"this wasn\'t me"', () => {
     const token = notMeTokenOf(notice!);
     t.clock.advance(60_000);
     // The intruder adds their own recovery address.
-    await t.store.mailPreferences.startRecoveryEmailVerification(id, { email: 'intruder@example.net', codeHash: 'h', expiresAt: t.clock.now() + 60_000, now: t.clock.now() });
+    await t.store.mailPreferences.startRecoveryEmailVerification(id, {
+      email: 'intruder@example.net',
+      codeHash: 'h',
+      expiresAt: t.clock.now() + 60_000,
+      now: t.clock.now(),
+    });
     assert.equal(await t.store.mailPreferences.consumeRecoveryEmailCode(id, 'h', t.clock.now()), 'intruder@example.net');
     t.clock.advance(60_000);
     assert.equal((await client().post('/api/v1/not-me', { token })).statusCode, 200);
     const fresh = (await mails(id, 'password-reset-requested')).filter((m) => m.createdAt === t.clock.now());
-    assert.deepEqual(fresh.map((m) => m.to), [email], 'not to the intruder’s address');
+    assert.deepEqual(
+      fresh.map((m) => m.to),
+      [email],
+      'not to the intruder’s address',
+    );
     assert.equal((await t.store.mailPreferences.getMailPreferences(id)).recoveryEmail, null);
     const events = await t.store.events.listEvents(id, { limit: 50 });
     assert.ok(events.some((e) => e.type === 'recovery_email.removed' && e.detail?.['reason'] === 'reported'));
     assert.equal(events.find((e) => e.type === 'account.reported')?.detail?.['removedRecoveryEmail'], true);
   });
 
-  it('a second factor the intruder added since the reported event is removed, so the person\'s reset does not ask for it', async () => {
+  it("a second factor the intruder added since the reported event is removed, so the person's reset does not ask for it", async () => {
     const email = uniqueEmail('intruder-factor');
     const { id } = await account(email);
     t.clock.advance(1000);
@@ -283,7 +346,10 @@ describe('"this wasn\'t me"', () => {
     const events = await t.store.events.listEvents(id, { limit: 50 });
     assert.equal(events.find((e) => e.type === 'account.reported')?.detail?.['removedFactors'], 1);
     const [fresh] = (await mails(id, 'password-reset-requested')).filter((m) => m.createdAt === t.clock.now());
-    const verified = (await client().post('/api/v1/password/reset/verify', { token: resetSecrets(fresh!).token })).json() as { flowId: string; requires: string[] };
+    const verified = (await client().post('/api/v1/password/reset/verify', { token: resetSecrets(fresh!).token })).json() as {
+      flowId: string;
+      requires: string[];
+    };
     assert.deepEqual(verified.requires, [], 'nothing of the intruder’s is asked for');
     assert.equal((await client().post('/api/v1/password/reset/complete', { flowId: verified.flowId, newPassword: NEW_PASSWORD })).statusCode, 200);
     assert.equal((await client().signIn(email, NEW_PASSWORD)).statusCode, 201, 'signed in without a second step');
@@ -311,10 +377,17 @@ describe('"this wasn\'t me"', () => {
     assert.ok(!(await signedIn(c)));
 
     const [fresh] = await mails(id, 'password-reset-requested');
-    const verified = (await client().post('/api/v1/password/reset/verify', { token: resetSecrets(fresh!).token })).json() as { flowId: string; requires: string[] };
+    const verified = (await client().post('/api/v1/password/reset/verify', { token: resetSecrets(fresh!).token })).json() as {
+      flowId: string;
+      requires: string[];
+    };
     assert.deepEqual(verified.requires, ['second_factor'], 'a report never bypasses the second factor');
     t.clock.advance(30_000);
-    const done = await client().post('/api/v1/password/reset/complete', { flowId: verified.flowId, newPassword: NEW_PASSWORD, secondFactor: { method: 'totp', code: totpCode(secret, { now: t.clock.now() }) } });
+    const done = await client().post('/api/v1/password/reset/complete', {
+      flowId: verified.flowId,
+      newPassword: NEW_PASSWORD,
+      secondFactor: { method: 'totp', code: totpCode(secret, { now: t.clock.now() }) },
+    });
     assert.equal(done.statusCode, 200, done.body);
     const signIn = await client().signIn(email, NEW_PASSWORD);
     assert.equal(signIn.statusCode, 200, 'the password is accepted again (the second step follows)');
@@ -376,7 +449,10 @@ describe('"this wasn\'t me"', () => {
     const flow = /name="flow" value="([^"]+)"/.exec(page.body)![1]!;
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
     assert.equal((await person.request('POST', '/not-me/confirm', { form: { _csrf: 'x'.repeat(43), flow } })).statusCode, 403);
-    assert.equal((await person.request('POST', '/not-me/confirm', { form: { _csrf: csrf, flow }, headers: { origin: 'https://evil.example' } })).statusCode, 403);
+    assert.equal(
+      (await person.request('POST', '/not-me/confirm', { form: { _csrf: csrf, flow }, headers: { origin: 'https://evil.example' } })).statusCode,
+      403,
+    );
     assert.ok(await signedIn(c));
     assert.equal((await person.request('POST', '/not-me/confirm', { form: { _csrf: csrf, flow } })).statusCode, 200);
   });
@@ -413,7 +489,9 @@ describe('"this wasn\'t me"', () => {
 
     const list = await c.get('/api/v1/activity');
     assert.equal(list.statusCode, 200, list.body);
-    const { activity } = list.json() as { activity: Array<{ id: string; type: string; label: string; ip: string | null; device: string | null; reportable: boolean }> };
+    const { activity } = list.json() as {
+      activity: Array<{ id: string; type: string; label: string; ip: string | null; device: string | null; reportable: boolean }>;
+    };
     const changed = activity.find((e) => e.type === 'password.changed');
     const signIn = activity.find((e) => e.type === 'signin.succeeded' && e.ip === '203.0.113.44');
     assert.ok(changed?.reportable && signIn?.reportable);
@@ -429,7 +507,7 @@ describe('"this wasn\'t me"', () => {
     assert.equal((await c.post(`/api/v1/activity/${theirs.activity[0]!.id}/not-me`, {})).statusCode, 404);
     assert.equal((await c.post(`/api/v1/activity/${created!.id}/not-me`, {})).statusCode, 404);
     assert.equal((await c.post(`/api/v1/activity/${signIn.id}/not-me`, {}, { headers: { origin: 'https://evil.example' } })).statusCode, 403);
-    assert.ok(await signedIn(c) && await signedIn(other.c));
+    assert.ok((await signedIn(c)) && (await signedIn(other.c)));
 
     // The page lists the same and reports with the form.
     const page = await phone.get('/security/activity');

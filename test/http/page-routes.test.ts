@@ -24,10 +24,23 @@ describe('page routes, listed from the running app', () => {
 
   it('the list holds every form (a sample of each feature is in it)', () => {
     const urls = new Set(formRoutes.map(label));
-    for (const known of ['POST /sign-in', 'POST /sign-in/second-factor', 'POST /sign-up', 'POST /sign-out', 'POST /security/password',
-      'POST /security/sessions/:id/revoke', 'POST /security/two-factor/totp', 'POST /security/passkeys/:id/remove', 'POST /security/confirm',
-      'POST /security/questions', 'POST /security/email/phrase', 'POST /reset', 'POST /reset/new', 'POST /not-me/confirm',
-      'POST /security/activity/:id/not-me']) {
+    for (const known of [
+      'POST /sign-in',
+      'POST /sign-in/second-factor',
+      'POST /sign-up',
+      'POST /sign-out',
+      'POST /security/password',
+      'POST /security/sessions/:id/revoke',
+      'POST /security/two-factor/totp',
+      'POST /security/passkeys/:id/remove',
+      'POST /security/confirm',
+      'POST /security/questions',
+      'POST /security/email/phrase',
+      'POST /reset',
+      'POST /reset/new',
+      'POST /not-me/confirm',
+      'POST /security/activity/:id/not-me',
+    ]) {
       assert.ok(urls.has(known), `${known} is listed`);
     }
     assert.ok(formRoutes.length >= 29, `${formRoutes.length} form routes`);
@@ -47,7 +60,11 @@ describe('page routes, listed from the running app', () => {
         answers.push(`${label(r)} → ${res.statusCode} ${errorCode(res) ?? ''}`.trim());
       }
     }
-    assert.deepEqual(answers.filter((a) => !a.endsWith('→ 403 CSRF_FAILED')), [], 'every form route answered 403 CSRF_FAILED');
+    assert.deepEqual(
+      answers.filter((a) => !a.endsWith('→ 403 CSRF_FAILED')),
+      [],
+      'every form route answered 403 CSRF_FAILED',
+    );
     assert.equal((await signedIn.get('/api/v1/session')).statusCode, 200, 'still signed in: nothing changed');
   });
 
@@ -64,8 +81,17 @@ describe('page routes, listed from the running app', () => {
   it('every page that needs a signed-in person sends a signed-out browser to /sign-in (303), GET and POST', async () => {
     const signedInPages = routes.filter((r) => r.config?.auth === 'page' && r.method !== 'HEAD');
     const urls = new Set(signedInPages.map(label));
-    for (const known of ['GET /security', 'GET /security/password', 'POST /security/password', 'GET /security/two-factor', 'GET /security/confirm',
-      'GET /security/questions', 'GET /security/email', 'GET /security/activity', 'POST /security/sessions/revoke-others']) {
+    for (const known of [
+      'GET /security',
+      'GET /security/password',
+      'POST /security/password',
+      'GET /security/two-factor',
+      'GET /security/confirm',
+      'GET /security/questions',
+      'GET /security/email',
+      'GET /security/activity',
+      'POST /security/sessions/revoke-others',
+    ]) {
       assert.ok(urls.has(known), `${known} declares auth: 'page'`);
     }
     const c = t.client();
@@ -75,7 +101,11 @@ describe('page routes, listed from the running app', () => {
       const res = await c.request(r.method as 'GET', concrete(r.url), r.method === 'GET' ? { headers: { accept: 'text/html' } } : { form: { _csrf: csrf } });
       answers.push(`${label(r)} → ${res.statusCode} ${res.headers['location'] ?? ''}`);
     }
-    assert.deepEqual(answers.filter((a) => !a.endsWith('→ 303 /sign-in')), [], 'every signed-in page redirected to /sign-in');
+    assert.deepEqual(
+      answers.filter((a) => !a.endsWith('→ 303 /sign-in')),
+      [],
+      'every signed-in page redirected to /sign-in',
+    );
   });
 
   it('every page under /security declares it needs a signed-in person (a new one cannot forget)', () => {

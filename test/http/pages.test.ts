@@ -169,4 +169,3 @@ describe('pages', () => {
     assert.match(res.body, /Page not found/);
   });
 });
-

@@ -29,7 +29,9 @@ describe('passkeys', () => {
     return c;
   }
 
-  async function registrationOptions(c: TestClient): Promise<{ challenge: string; user: { id: string }; excludeCredentials?: Array<{ id: string }>; rp: { id: string } }> {
+  async function registrationOptions(
+    c: TestClient,
+  ): Promise<{ challenge: string; user: { id: string }; excludeCredentials?: Array<{ id: string }>; rp: { id: string } }> {
     const res = await c.post('/api/v1/passkeys/registration/options', {});
     assert.equal(res.statusCode, 200, res.body);
     return res.json();
@@ -97,7 +99,10 @@ describe('passkeys', () => {
     it('several passkeys per account: the second needs no new recovery codes, takes a given name, and the first is excluded in the options', async () => {
       const { c, a } = await withPasskey('pk-several@example.org');
       const options = await registrationOptions(c);
-      assert.deepEqual(options.excludeCredentials?.map((x) => x.id), [a.id]);
+      assert.deepEqual(
+        options.excludeCredentials?.map((x) => x.id),
+        [a.id],
+      );
       t.clock.advance(1000);
       const key = authenticator({ transports: ['usb'] });
       const res = await c.post('/api/v1/passkeys/registration', { response: key.register(options), name: '  Blue key  ' });
@@ -106,10 +111,15 @@ describe('passkeys', () => {
       assert.equal(body.recoveryCodes, null);
       assert.equal(body.passkey.name, 'Blue key');
       t.clock.advance(1000);
-      const third = await c.post('/api/v1/passkeys/registration', { response: authenticator({ transports: ['usb', 'nfc'] }).register(await registrationOptions(c)) });
+      const third = await c.post('/api/v1/passkeys/registration', {
+        response: authenticator({ transports: ['usb', 'nfc'] }).register(await registrationOptions(c)),
+      });
       assert.equal((third.json() as { passkey: { name: string } }).passkey.name, 'Security key', 'a roaming key is named as one');
       const list = (await c.get('/api/v1/passkeys')).json() as { passkeys: Array<{ name: string }> };
-      assert.deepEqual(list.passkeys.map((p) => p.name), ['Passkey on Firefox on Linux', 'Blue key', 'Security key']);
+      assert.deepEqual(
+        list.passkeys.map((p) => p.name),
+        ['Passkey on Firefox on Linux', 'Blue key', 'Security key'],
+      );
     });
 
     it('a replayed registration response is refused: the challenge works once', async () => {
@@ -124,7 +134,9 @@ describe('passkeys', () => {
     it('a challenge the server never issued is refused', async () => {
       const c = await signedUp('pk-made-up@example.org');
       await registrationOptions(c);
-      const res = await c.post('/api/v1/passkeys/registration', { response: authenticator().register({ challenge: Buffer.alloc(32, 7).toString('base64url') }) });
+      const res = await c.post('/api/v1/passkeys/registration', {
+        response: authenticator().register({ challenge: Buffer.alloc(32, 7).toString('base64url') }),
+      });
       assert.equal(errorCode(res), 'PASSKEY_CHALLENGE_INVALID');
     });
 
@@ -156,7 +168,9 @@ describe('passkeys', () => {
       assert.equal(errorCode(res), 'PASSKEY_CHALLENGE_INVALID');
       const sameAccountOtherDevice = t.client();
       assert.equal((await sameAccountOtherDevice.signIn('pk-attacker@example.org', PASSWORD)).statusCode, 201);
-      const other = await sameAccountOtherDevice.post('/api/v1/passkeys/registration', { response: authenticator().register(await registrationOptions(attacker)) });
+      const other = await sameAccountOtherDevice.post('/api/v1/passkeys/registration', {
+        response: authenticator().register(await registrationOptions(attacker)),
+      });
       assert.equal(errorCode(other), 'PASSKEY_CHALLENGE_INVALID');
     });
 
@@ -202,7 +216,10 @@ describe('passkeys', () => {
       assert.deepEqual(methods, ['passkey', 'recovery_code']);
       assert.equal(c.sessionCookie(), undefined, 'no session before the second factor');
       const options = await secondFactorOptions(c, flowId);
-      assert.deepEqual(options.allowCredentials.map((x) => x.id), [a.id]);
+      assert.deepEqual(
+        options.allowCredentials.map((x) => x.id),
+        [a.id],
+      );
       const res = await c.post('/api/v1/sessions/second-factor', { flowId, method: 'passkey', response: a.assert(options) });
       assert.equal(res.statusCode, 201, res.body);
       assert.ok(c.sessionCookie());
@@ -259,13 +276,35 @@ describe('passkeys', () => {
       const email = 'pk-2fa-counter@example.org';
       const { a } = await withPasskey(email);
       const one = await passwordStep(email);
-      assert.equal((await one.c.post('/api/v1/sessions/second-factor', { flowId: one.flowId, method: 'passkey', response: a.assert(await secondFactorOptions(one.c, one.flowId), { counter: 5 }) })).statusCode, 201);
+      assert.equal(
+        (
+          await one.c.post('/api/v1/sessions/second-factor', {
+            flowId: one.flowId,
+            method: 'passkey',
+            response: a.assert(await secondFactorOptions(one.c, one.flowId), { counter: 5 }),
+          })
+        ).statusCode,
+        201,
+      );
       const two = await passwordStep(email);
-      const res = await two.c.post('/api/v1/sessions/second-factor', { flowId: two.flowId, method: 'passkey', response: a.assert(await secondFactorOptions(two.c, two.flowId), { counter: 5 }) });
+      const res = await two.c.post('/api/v1/sessions/second-factor', {
+        flowId: two.flowId,
+        method: 'passkey',
+        response: a.assert(await secondFactorOptions(two.c, two.flowId), { counter: 5 }),
+      });
       assert.equal(errorCode(res), 'PASSKEY_INVALID');
       assert.ok((await events(email)).includes('passkey.counter_regressed'));
       const three = await passwordStep(email);
-      assert.equal((await three.c.post('/api/v1/sessions/second-factor', { flowId: three.flowId, method: 'passkey', response: a.assert(await secondFactorOptions(three.c, three.flowId), { counter: 6 }) })).statusCode, 201);
+      assert.equal(
+        (
+          await three.c.post('/api/v1/sessions/second-factor', {
+            flowId: three.flowId,
+            method: 'passkey',
+            response: a.assert(await secondFactorOptions(three.c, three.flowId), { counter: 6 }),
+          })
+        ).statusCode,
+        201,
+      );
     });
 
     it('passkey failures count like wrong codes: 5 end the pending sign-in', async () => {
@@ -273,11 +312,19 @@ describe('passkeys', () => {
       const { a } = await withPasskey(email);
       const { c, flowId } = await passwordStep(email);
       for (let i = 0; i < 4; i++) {
-        const res = await c.post('/api/v1/sessions/second-factor', { flowId, method: 'passkey', response: a.assert(await secondFactorOptions(c, flowId), { signingKey: otherKey() }) });
+        const res = await c.post('/api/v1/sessions/second-factor', {
+          flowId,
+          method: 'passkey',
+          response: a.assert(await secondFactorOptions(c, flowId), { signingKey: otherKey() }),
+        });
         assert.equal(errorCode(res), 'PASSKEY_INVALID');
         assert.equal((res.json() as { error: { details: { attemptsLeft: number } } }).error.details.attemptsLeft, 4 - i);
       }
-      const last = await c.post('/api/v1/sessions/second-factor', { flowId, method: 'passkey', response: a.assert(await secondFactorOptions(c, flowId), { signingKey: otherKey() }) });
+      const last = await c.post('/api/v1/sessions/second-factor', {
+        flowId,
+        method: 'passkey',
+        response: a.assert(await secondFactorOptions(c, flowId), { signingKey: otherKey() }),
+      });
       assert.equal(errorCode(last), 'SECOND_FACTOR_FLOW_INVALID');
       assert.equal(errorCode(await c.post('/api/v1/passkeys/second-factor/options', { flowId })), 'SECOND_FACTOR_FLOW_INVALID');
     });
@@ -293,9 +340,14 @@ describe('passkeys', () => {
         const { c, flowId, methods } = await passwordStep(email);
         assert.deepEqual(methods, ['totp', 'passkey', 'recovery_code']);
         for (let i = 0; i < 5; i++) {
-          const res = i % 2 === 0
-            ? await c.post('/api/v1/sessions/second-factor', { flowId, method: 'passkey', response: a.assert(await secondFactorOptions(c, flowId), { signingKey: otherKey() }) })
-            : await c.post('/api/v1/sessions/second-factor', { flowId, method: 'totp', code: '000000' });
+          const res =
+            i % 2 === 0
+              ? await c.post('/api/v1/sessions/second-factor', {
+                  flowId,
+                  method: 'passkey',
+                  response: a.assert(await secondFactorOptions(c, flowId), { signingKey: otherKey() }),
+                })
+              : await c.post('/api/v1/sessions/second-factor', { flowId, method: 'totp', code: '000000' });
           assert.notEqual(res.statusCode, 201);
         }
       }
@@ -449,7 +501,10 @@ describe('passkeys', () => {
       const email = 'pk-remove@example.org';
       const { c, a, passkeyId } = await withPasskey(email);
       assert.equal(errorCode(await c.delete(`/api/v1/passkeys/${passkeyId}`, { body: {} })), 'SECOND_FACTOR_PROOF_REQUIRED');
-      assert.equal(errorCode(await c.delete(`/api/v1/passkeys/${passkeyId}`, { body: { currentPassword: 'not my password at all' } })), 'CURRENT_PASSWORD_INCORRECT');
+      assert.equal(
+        errorCode(await c.delete(`/api/v1/passkeys/${passkeyId}`, { body: { currentPassword: 'not my password at all' } })),
+        'CURRENT_PASSWORD_INCORRECT',
+      );
       const res = await c.delete(`/api/v1/passkeys/${passkeyId}`, { body: { currentPassword: PASSWORD } });
       assert.equal(res.statusCode, 200, res.body);
       assert.deepEqual(res.json(), { remaining: 0 });
@@ -489,7 +544,16 @@ describe('passkeys', () => {
       // A challenge issued to another session of the same account proves nothing here.
       const other = t.client();
       const { flowId } = (await other.signIn(email, PASSWORD)).json() as { flowId: string };
-      assert.equal((await other.post('/api/v1/sessions/second-factor', { flowId, method: 'passkey', response: a.assert((await other.post('/api/v1/passkeys/second-factor/options', { flowId })).json()) })).statusCode, 201);
+      assert.equal(
+        (
+          await other.post('/api/v1/sessions/second-factor', {
+            flowId,
+            method: 'passkey',
+            response: a.assert((await other.post('/api/v1/passkeys/second-factor/options', { flowId })).json()),
+          })
+        ).statusCode,
+        201,
+      );
       const foreign = (await other.post('/api/v1/passkeys/step-up/options', {})).json() as { challenge: string };
       const refused = await c.post('/api/v1/session/reauthenticate', { method: 'passkey', response: a.assert(foreign) });
       assert.equal(errorCode(refused), 'PASSKEY_INVALID');
@@ -519,13 +583,20 @@ describe('passkeys', () => {
 
     it('the first passkey makes the registering session count as authenticated with it', async () => {
       const { c } = await withPasskey('pk-step-up-first@example.org');
-      assert.equal((await c.post('/api/v1/passkeys/registration/options', {})).statusCode, 200, 'the password session is not locked out by the factor it just added');
+      assert.equal(
+        (await c.post('/api/v1/passkeys/registration/options', {})).statusCode,
+        200,
+        'the password session is not locked out by the factor it just added',
+      );
     });
 
     it('the confirm page offers the passkey, bound to the session (no flow id)', async () => {
       const { c } = await withPasskey('pk-step-up-page@example.org');
       const page = await c.get('/security/confirm?next=/security', { headers: { accept: 'text/html' } });
-      assert.match(page.body, /id="use-passkey" data-options-url="\/api\/v1\/passkeys\/step-up\/options" data-verify-url="\/api\/v1\/session\/reauthenticate" data-next="\/security"/);
+      assert.match(
+        page.body,
+        /id="use-passkey" data-options-url="\/api\/v1\/passkeys\/step-up\/options" data-verify-url="\/api\/v1\/session\/reauthenticate" data-next="\/security"/,
+      );
       assert.match(page.body, /Use your passkey\./);
     });
   });
@@ -551,7 +622,10 @@ describe('passkeys', () => {
       const csrf = await c.csrfFrom('/sign-in');
       const res = await c.post('/sign-in', undefined, { form: { _csrf: csrf, email, password: PASSWORD } });
       assert.equal(res.statusCode, 200);
-      assert.match(res.body, /id="use-passkey"[^>]*data-options-url="\/api\/v1\/passkeys\/second-factor\/options"[^>]*data-verify-url="\/api\/v1\/sessions\/second-factor"/);
+      assert.match(
+        res.body,
+        /id="use-passkey"[^>]*data-options-url="\/api\/v1\/passkeys\/second-factor\/options"[^>]*data-verify-url="\/api\/v1\/sessions\/second-factor"/,
+      );
       assert.doesNotMatch(res.body, /id="second-factor-form"/, 'no authenticator-code form without an app');
       assert.match(res.body, /id="recovery-code-form"/);
       const flowId = /name="flowId" value="([^"]+)"/.exec(res.body)?.[1];
@@ -576,7 +650,11 @@ describe('passkeys', () => {
       assert.match(page.body, /Passkey on Firefox on Linux/);
       assert.match(page.body, /id="add-passkey"/);
       const csrf = await c.csrfFrom('/security');
-      assert.equal((await c.post(`/security/passkeys/${passkeyId}/rename`, undefined, { form: { name: 'Phone' } })).statusCode, 403, 'no CSRF token, no change');
+      assert.equal(
+        (await c.post(`/security/passkeys/${passkeyId}/rename`, undefined, { form: { name: 'Phone' } })).statusCode,
+        403,
+        'no CSRF token, no change',
+      );
       const renamed = await c.post(`/security/passkeys/${passkeyId}/rename`, undefined, { form: { _csrf: csrf, name: 'Phone' } });
       assert.equal(renamed.statusCode, 303);
       assert.equal(renamed.headers.location, '/security?notice=passkey-renamed');
@@ -630,7 +708,10 @@ describe('passkeys', () => {
       const flow = await resetFlow(email);
       const page = await t.client().get(`/reset/new?flow=${flow.flowId}`, { headers: { accept: 'text/html' } });
       assert.equal(page.statusCode, 200);
-      assert.match(page.body, /id="use-passkey"[^>]*data-options-url="\/api\/v1\/passkeys\/reset\/options"[^>]*data-verify-url="\/api\/v1\/password\/reset\/second-factor"/);
+      assert.match(
+        page.body,
+        /id="use-passkey"[^>]*data-options-url="\/api\/v1\/passkeys\/reset\/options"[^>]*data-verify-url="\/api\/v1\/password\/reset\/second-factor"/,
+      );
       assert.match(page.body, new RegExp(`data-next="/reset/new\\?flow=${flow.flowId}"`));
       assert.match(page.body, /Use your passkey, or use one of your recovery codes/);
     });
@@ -640,12 +721,18 @@ describe('passkeys', () => {
       const { a } = await withPasskey(email);
       const flow = await resetFlow(email);
       const signIn = await passwordStep(email);
-      const wrongPurpose = await t.client().post('/api/v1/password/reset/second-factor', { flowId: flow.flowId, method: 'passkey', response: a.assert(await secondFactorOptions(signIn.c, signIn.flowId)) });
+      const wrongPurpose = await t.client().post('/api/v1/password/reset/second-factor', {
+        flowId: flow.flowId,
+        method: 'passkey',
+        response: a.assert(await secondFactorOptions(signIn.c, signIn.flowId)),
+      });
       assert.equal(errorCode(wrongPurpose), 'PASSKEY_INVALID');
       assert.equal((wrongPurpose.json() as { error: { details: { attemptsLeft: number } } }).error.details.attemptsLeft, 4);
       const options = (await t.client().post('/api/v1/passkeys/reset/options', { flowId: flow.flowId })).json() as { challenge: string };
       const done = await t.client().post('/api/v1/password/reset/complete', {
-        flowId: flow.flowId, newPassword: 'violet kettle marches sideways', secondFactor: { method: 'passkey', response: a.assert(options) },
+        flowId: flow.flowId,
+        newPassword: 'violet kettle marches sideways',
+        secondFactor: { method: 'passkey', response: a.assert(options) },
       });
       assert.equal(done.statusCode, 200, done.body);
       assert.equal(errorCode(await t.client().post('/api/v1/passkeys/reset/options', { flowId: flow.flowId })), 'RESET_FLOW_INVALID');

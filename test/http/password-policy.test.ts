@@ -97,7 +97,10 @@ describe('GET /api/v1/password/policy and POST /api/v1/password/check', () => {
     assert.ok(anon.json().violations.some((v: { code: string }) => v.code === 'PASSWORD_PERSONAL_INFO'));
     const { client } = await person(t, 'margaret', 'Violet kettle marches sideways 1');
     const mine = await client.post('/api/v1/password/check', { password: 'Margaret-2026-!!!', displayName: 'Someone Else' });
-    assert.ok(mine.json().violations.some((v: { code: string }) => v.code === 'PASSWORD_PERSONAL_INFO'), 'the account’s name, not the one sent');
+    assert.ok(
+      mine.json().violations.some((v: { code: string }) => v.code === 'PASSWORD_PERSONAL_INFO'),
+      'the account’s name, not the one sent',
+    );
   });
 
   test('a 1 MB password is refused as too long in milliseconds, as a 413 or a clear 400', async () => {
@@ -111,7 +114,6 @@ describe('GET /api/v1/password/policy and POST /api/v1/password/check', () => {
     assert.equal(errorCode(await t.client().post('/api/v1/password/check', { password: 'x', extra: 1 })), 'VALIDATION_FAILED');
     assert.equal(errorCode(await t.client().post('/api/v1/password/check', { password: 12 })), 'VALIDATION_FAILED');
   });
-
 });
 
 describe('live checks are rate-limited', () => {
@@ -187,8 +189,13 @@ describe('policy tightening at sign-in', () => {
       const email = `older-${randomUUID().slice(0, 8)}@example.org`;
       const oldPassword = 'quartz heron';
       const account = await t.store.accounts.createAccount({
-        id: randomUUID(), email, emailNormalized: email, displayName: 'Older Account', role: 'user',
-        passwordHash: await t.app.deps.hasher.hash(oldPassword), now: t.clock.now(),
+        id: randomUUID(),
+        email,
+        emailNormalized: email,
+        displayName: 'Older Account',
+        role: 'user',
+        passwordHash: await t.app.deps.hasher.hash(oldPassword),
+        now: t.clock.now(),
       });
       assert.ok(account);
       const c = t.client();
@@ -254,7 +261,10 @@ describe('breached passwords through HTTP (a real offline set and a real range A
   test('the range API, failing closed: an unreachable service refuses new passwords (503) but never a sign-in', async () => {
     let up = true;
     const api = createHttpServer((req, res) => {
-      if (!up) { res.writeHead(500).end(); return; }
+      if (!up) {
+        res.writeHead(500).end();
+        return;
+      }
       const prefix = req.url?.split('/').pop() ?? '';
       assert.equal(req.headers['add-padding'], 'true');
       const full = sha1(LEAKED);
@@ -263,7 +273,9 @@ describe('breached passwords through HTTP (a real offline set and a real range A
     });
     await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
     const { port } = api.address() as AddressInfo;
-    const t = await startTestApp({ config: { breachedFile: join(tmpdir(), `passdesk-none-${randomUUID()}.bin`), breachedApiUrl: `http://127.0.0.1:${port}`, breachedApiOnError: 'closed' } });
+    const t = await startTestApp({
+      config: { breachedFile: join(tmpdir(), `passdesk-none-${randomUUID()}.bin`), breachedApiUrl: `http://127.0.0.1:${port}`, breachedApiOnError: 'closed' },
+    });
     try {
       assert.equal(errorCode(await t.client().signUp(`r-${randomUUID().slice(0, 6)}@example.org`, LEAKED)), 'PASSWORD_BREACHED');
       const { email } = await person(t, 'rosalind', 'amber lantern drifts east');
@@ -323,7 +335,10 @@ describe('the strength estimate at sign-in runs once per password', () => {
       assert.ok(strength, 'the test app has the real estimator');
       let calls = 0;
       const estimate = strength.estimate.bind(strength);
-      strength.estimate = (p, inputs) => { calls += 1; return estimate(p, inputs); };
+      strength.estimate = (p, inputs) => {
+        calls += 1;
+        return estimate(p, inputs);
+      };
       const { email, client } = await person(t, 'grace');
       calls = 0;
       assert.equal((await t.client().signIn(email, PASSWORD)).statusCode, 201);

@@ -22,7 +22,16 @@ describe('password reset', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'passdesk-reset-'));
     dbFile = join(dir, 'passdesk.sqlite');
-    t = await startTestApp({ config: { databaseUrl: `sqlite:${dbFile}`, baseUrl: BASE, devMailbox: true, trustProxy: 1, signInMaxFailuresPerAccount: 3, supportContact: 'help@example.org' } });
+    t = await startTestApp({
+      config: {
+        databaseUrl: `sqlite:${dbFile}`,
+        baseUrl: BASE,
+        devMailbox: true,
+        trustProxy: 1,
+        signInMaxFailuresPerAccount: 3,
+        supportContact: 'help@example.org',
+      },
+    });
   });
   after(async () => {
     await t.close();
@@ -104,7 +113,15 @@ describe('password reset', () => {
     const emails: string[] = [];
     for (let i = 0; i < 100; i++) {
       const email = `timing-${i}@example.org`;
-      await t.store.accounts.createAccount({ id: randomUUID(), email, emailNormalized: email, displayName: 'Timing', role: 'user', passwordHash: '$argon2id$unused', now: t.clock.now() });
+      await t.store.accounts.createAccount({
+        id: randomUUID(),
+        email,
+        emailNormalized: email,
+        displayName: 'Timing',
+        role: 'user',
+        passwordHash: '$argon2id$unused',
+        now: t.clock.now(),
+      });
       emails.push(email);
     }
     const once = async (email: string, i: number): Promise<number> => {
@@ -113,8 +130,11 @@ describe('password reset', () => {
       await t.app.deps.background!.idle();
       const start = performance.now();
       const res = await t.app.server.inject({
-        method: 'POST', url: '/api/v1/password/reset', remoteAddress: `10.9.${Math.floor(i / 200)}.${i % 200}`,
-        headers: { 'content-type': 'application/json', origin: BASE }, payload: JSON.stringify({ email }),
+        method: 'POST',
+        url: '/api/v1/password/reset',
+        remoteAddress: `10.9.${Math.floor(i / 200)}.${i % 200}`,
+        headers: { 'content-type': 'application/json', origin: BASE },
+        payload: JSON.stringify({ email }),
       });
       const ms = performance.now() - start;
       assert.equal(res.statusCode, 202);
@@ -150,16 +170,26 @@ describe('password reset', () => {
     await t.app.deps.background!.idle();
     assert.ok(m.gap < 5, m.line);
     // The known requests really did their work: every one of them queued its email.
-    const withMail = await Promise.all(used.map(async (email) => {
-      const a = await t.store.accounts.findAccountByEmail(email);
-      return (await resetMails(a!.id)).length;
-    }));
-    assert.deepEqual(withMail, used.map(() => 1));
+    const withMail = await Promise.all(
+      used.map(async (email) => {
+        const a = await t.store.accounts.findAccountByEmail(email);
+        return (await resetMails(a!.id)).length;
+      }),
+    );
+    assert.deepEqual(
+      withMail,
+      used.map(() => 1),
+    );
   });
 
   it('the email goes to the primary and the verified recovery address, with the link from the base URL even under Host: evil.example', async () => {
     const id = await account('hosted@example.org');
-    await t.store.mailPreferences.startRecoveryEmailVerification(id, { email: 'backup@example.net', codeHash: 'h', expiresAt: t.clock.now() + 60_000, now: t.clock.now() });
+    await t.store.mailPreferences.startRecoveryEmailVerification(id, {
+      email: 'backup@example.net',
+      codeHash: 'h',
+      expiresAt: t.clock.now() + 60_000,
+      now: t.clock.now(),
+    });
     assert.equal(await t.store.mailPreferences.consumeRecoveryEmailCode(id, 'h', t.clock.now()), 'backup@example.net');
     const res = await askReset('hosted@example.org', client(), { host: 'evil.example', 'x-forwarded-host': 'evil.example' });
     assert.equal(res.statusCode, 202);
@@ -208,7 +238,11 @@ describe('password reset', () => {
     const newer = await latestSecrets(id);
     assert.notEqual(older.token, newer.token);
     assert.equal((await verifyToken(older.token)).statusCode, 200, 'the older link still works');
-    assert.equal((await client().post('/api/v1/password/reset/verify', { email: 'newer@example.org', code: newer.code })).statusCode, 200, 'so does the newer code');
+    assert.equal(
+      (await client().post('/api/v1/password/reset/verify', { email: 'newer@example.org', code: newer.code })).statusCode,
+      200,
+      'so does the newer code',
+    );
   });
 
   it('a reset is bound to its account: it changes that password only, and its code does not work for another address', async () => {
@@ -350,8 +384,13 @@ describe('password reset', () => {
     const id = await account('factor@example.org');
     const token = 'F'.repeat(43);
     await t.store.passwordResets.createReset({
-      id: randomUUID(), accountId: id, tokenHash: createHash('sha256').update(token).digest('hex'), codeHash: 'unused', requires: ['some_future_factor'],
-      now: t.clock.now(), expiresAt: t.clock.now() + 60_000,
+      id: randomUUID(),
+      accountId: id,
+      tokenHash: createHash('sha256').update(token).digest('hex'),
+      codeHash: 'unused',
+      requires: ['some_future_factor'],
+      now: t.clock.now(),
+      expiresAt: t.clock.now() + 60_000,
     });
     const res = await verifyToken(token);
     assert.equal(res.statusCode, 200);
@@ -425,7 +464,9 @@ describe('password reset', () => {
       const flow = /name="flow" value="([^"]+)"/.exec(form.body)?.[1];
       const csrf2 = /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1];
       assert.ok(flow && csrf2);
-      const mismatch = await c.request('POST', '/reset/new', { form: { _csrf: csrf2, flow, newPassword: NEW_PASSWORD, confirmPassword: 'something else entirely' } });
+      const mismatch = await c.request('POST', '/reset/new', {
+        form: { _csrf: csrf2, flow, newPassword: NEW_PASSWORD, confirmPassword: 'something else entirely' },
+      });
       assert.equal(mismatch.statusCode, 400);
       const done = await c.request('POST', '/reset/new', { form: { _csrf: csrf2, flow, newPassword: NEW_PASSWORD, confirmPassword: NEW_PASSWORD } });
       assert.equal(done.statusCode, 303);
@@ -435,7 +476,7 @@ describe('password reset', () => {
       assert.equal((await client().signIn('pages@example.org', NEW_PASSWORD)).statusCode, 201);
     });
 
-    it('opening the link changes nothing (mail scanners): N GETs leave it usable; only the button\'s POST uses it, once', async () => {
+    it("opening the link changes nothing (mail scanners): N GETs leave it usable; only the button's POST uses it, once", async () => {
       const id = await account('scanned@example.org');
       await askReset('scanned@example.org');
       const { token } = await latestSecrets(id);
@@ -472,7 +513,9 @@ describe('password reset', () => {
       const { code } = await latestSecrets(id);
       const c = client();
       const csrf = await c.csrfFrom('/reset/code?email=code-page%40example.org');
-      const wrong = await c.request('POST', '/reset/code', { form: { _csrf: csrf, email: 'code-page@example.org', code: code === '12345678' ? '87654321' : '12345678' } });
+      const wrong = await c.request('POST', '/reset/code', {
+        form: { _csrf: csrf, email: 'code-page@example.org', code: code === '12345678' ? '87654321' : '12345678' },
+      });
       assert.equal(wrong.statusCode, 400);
       assert.match(wrong.body, /That code is wrong/);
       const right = await c.request('POST', '/reset/code', { form: { _csrf: csrf, email: 'code-page@example.org', code } });

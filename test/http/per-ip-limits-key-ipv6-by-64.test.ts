@@ -12,7 +12,9 @@ type App = Awaited<ReturnType<typeof startTestApp>>;
 
 function attempt(t: App, email: string, ip: string) {
   return t.app.server.inject({
-    method: 'POST', url: '/api/v1/sessions', remoteAddress: ip,
+    method: 'POST',
+    url: '/api/v1/sessions',
+    remoteAddress: ip,
     headers: { 'content-type': 'application/json', origin: t.baseUrl, 'user-agent': 'curl/8' },
     payload: JSON.stringify({ email, password: 'Winter2025!Winter2025!' }),
   });
@@ -65,11 +67,14 @@ describe('per-IP limits key an IPv6 client by its /64', () => {
   test('the password check (no sign-in) is limited per /64 too', async () => {
     const t = await startTestApp();
     try {
-      const check = (ip: string) => t.app.server.inject({
-        method: 'POST', url: '/api/v1/password/check', remoteAddress: ip,
-        headers: { 'content-type': 'application/json', origin: t.baseUrl, 'user-agent': 'curl/8' },
-        payload: JSON.stringify({ password: 'correct horse battery staple' }),
-      });
+      const check = (ip: string) =>
+        t.app.server.inject({
+          method: 'POST',
+          url: '/api/v1/password/check',
+          remoteAddress: ip,
+          headers: { 'content-type': 'application/json', origin: t.baseUrl, 'user-agent': 'curl/8' },
+          payload: JSON.stringify({ password: 'correct horse battery staple' }),
+        });
       for (let i = 0; i < PASSWORD_CHECKS_PER_MINUTE; i++) assert.equal((await check(`2001:db8:7:8::${(i + 1).toString(16)}`)).statusCode, 200);
       assert.equal((await check('2001:db8:7:8::ffff')).statusCode, 429);
     } finally {

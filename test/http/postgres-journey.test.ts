@@ -35,8 +35,11 @@ describe('on PostgreSQL', () => {
     await t.client().signUp('pgrace@example.org', PASSWORD);
     const c = t.client();
     await c.signIn('pgrace@example.org', PASSWORD);
-    const results = await Promise.all(['racing password number one', 'racing password number two', 'racing password number three'].map((p) =>
-      c.post('/api/v1/password/change', { currentPassword: PASSWORD, newPassword: p })));
+    const results = await Promise.all(
+      ['racing password number one', 'racing password number two', 'racing password number three'].map((p) =>
+        c.post('/api/v1/password/change', { currentPassword: PASSWORD, newPassword: p }),
+      ),
+    );
     assert.equal(results.filter((r) => r.statusCode === 200).length, 1);
   });
 

@@ -32,15 +32,20 @@ describe('PostgreSQL restarts under load', () => {
   });
 
   test('a connection lost while a transaction holds it rejects that transaction and does not crash the process', async () => {
-    const outcome = await t.store.transaction(async (tx) => {
-      await tx.accounts.findAccountByEmail('outage@example.org');
-      // The client is checked out and idle (as while a flow hashes a password) when the link drops. pg emits
-      // 'error' on the client; before the fix nothing listened and the process exited on the spot.
-      await proxy.cut();
-      // Waiting for the socket close to reach pg's client (I/O, not the clock).
-      await delay(100);
-      return tx.accounts.findAccountByEmail('outage@example.org');
-    }).then(() => 'committed', (err: unknown) => err);
+    const outcome = await t.store
+      .transaction(async (tx) => {
+        await tx.accounts.findAccountByEmail('outage@example.org');
+        // The client is checked out and idle (as while a flow hashes a password) when the link drops. pg emits
+        // 'error' on the client; before the fix nothing listened and the process exited on the spot.
+        await proxy.cut();
+        // Waiting for the socket close to reach pg's client (I/O, not the clock).
+        await delay(100);
+        return tx.accounts.findAccountByEmail('outage@example.org');
+      })
+      .then(
+        () => 'committed',
+        (err: unknown) => err,
+      );
     assert.notEqual(outcome, 'committed');
     assert.ok(isDatabaseUnavailable(outcome), `expected a connection error, got ${String(outcome)}`);
     // The pool dropped the broken client: the next request reconnects.
@@ -85,7 +90,10 @@ describe('PostgreSQL restarts under load', () => {
     const results = await Promise.all(burst);
     proxy.up();
     const statuses = results.map((r) => r.statusCode);
-    assert.ok(statuses.every((s) => s === 201 || s === 401 || s === 429 || s === 503), `statuses: ${statuses.join(',')}`);
+    assert.ok(
+      statuses.every((s) => s === 201 || s === 401 || s === 429 || s === 503),
+      `statuses: ${statuses.join(',')}`,
+    );
     // The slots of the guesses the outage cut were given back (an error is not a wrong password): the owner signs in.
     assert.equal((await t.client().signIn('outage@example.org', PASSWORD)).statusCode, 201);
   });

@@ -66,7 +66,11 @@ describe('registration', () => {
     assert.equal(created.statusCode, 201);
     assert.equal((created.json() as { account: { role: string } }).account.role, 'helpdesk');
     assert.equal(admin.sessionCookie() !== undefined, true);
-    assert.equal(((await admin.get('/api/v1/session')).json() as { account: { email: string } }).account.email, 'admin@example.org', 'the admin stays signed in as themself');
+    assert.equal(
+      ((await admin.get('/api/v1/session')).json() as { account: { email: string } }).account.email,
+      'admin@example.org',
+      'the admin stays signed in as themself',
+    );
 
     const user = t.client();
     await user.signIn('desk@example.org', PASSWORD);

@@ -41,14 +41,16 @@ function harness(getApp: () => TestApp) {
   /** Every reset email of the account, newest first, as {token, code}. Each email goes to one address here. */
   async function resetEmails(accountId: string): Promise<Array<{ token: string; code: string }>> {
     const all = await getApp().store.outbox.listMessages({ accountId, limit: 200 });
-    return all.filter((m) => m.template === 'password-reset-requested').map((m) => {
-      const token = /\/reset\?token=([A-Za-z0-9_-]+)/.exec(m.text)?.[1];
-      // The code as the sentence gives it: a bare 8-digit pattern also matched the random part of an address
-      // (cap-12345678@…) about once in 40 runs.
-      const code = /reset page: (\d{8})/.exec(m.text)?.[1];
-      assert.ok(token && code);
-      return { token, code };
-    });
+    return all
+      .filter((m) => m.template === 'password-reset-requested')
+      .map((m) => {
+        const token = /\/reset\?token=([A-Za-z0-9_-]+)/.exec(m.text)?.[1];
+        // The code as the sentence gives it: a bare 8-digit pattern also matched the random part of an address
+        // (cap-12345678@…) about once in 40 runs.
+        const code = /reset page: (\d{8})/.exec(m.text)?.[1];
+        assert.ok(token && code);
+        return { token, code };
+      });
   }
   const wrongCode = (code: string, i: number): string => String((Number(code) + 1 + i) % 100_000_000).padStart(8, '0');
   const flowIdOf = (res: LightMyRequestResponse): string => {
@@ -60,11 +62,16 @@ function harness(getApp: () => TestApp) {
 
 /** Sends every guess at once through inject; answers in the order sent. */
 function burst(app: App, email: string, codes: string[], ipOf: (i: number) => string): Promise<LightMyRequestResponse[]> {
-  return Promise.all(codes.map((code, i) => app.server.inject({
-    method: 'POST', url: '/api/v1/password/reset/verify',
-    headers: { 'content-type': 'application/json', origin: BASE, 'x-forwarded-for': ipOf(i) },
-    payload: JSON.stringify({ email, code }),
-  })));
+  return Promise.all(
+    codes.map((code, i) =>
+      app.server.inject({
+        method: 'POST',
+        url: '/api/v1/password/reset/verify',
+        headers: { 'content-type': 'application/json', origin: BASE, 'x-forwarded-for': ipOf(i) },
+        payload: JSON.stringify({ email, code }),
+      }),
+    ),
+  );
 }
 
 for (const backend of ['sqlite', 'postgres'] as Backend[]) {
@@ -118,7 +125,12 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
           assert.deepEqual([...new Set(all.map((r) => r.statusCode))], [400]);
           // The code is spent on both nodes, and the store counted exactly the limit.
           for (const node of [t.app, second]) {
-            const res = await node.server.inject({ method: 'POST', url: '/api/v1/password/reset/verify', headers: { 'content-type': 'application/json', origin: BASE }, payload: JSON.stringify({ email, code }) });
+            const res = await node.server.inject({
+              method: 'POST',
+              url: '/api/v1/password/reset/verify',
+              headers: { 'content-type': 'application/json', origin: BASE },
+              payload: JSON.stringify({ email, code }),
+            });
             assert.equal(errorCode(res), 'RESET_CODE_INVALID');
           }
           const live = await t.store.passwordResets.findLiveResetByToken(createHash('sha256').update(token).digest('hex'), t.clock.now());
@@ -132,7 +144,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
 
     // ---- item 6: nobody can block someone else's reset ----
 
-    it('a stranger cannot block the reset: after 3 requests each followed by 5 wrong codes, the owner\'s links work, and so does a later request', async () => {
+    it("a stranger cannot block the reset: after 3 requests each followed by 5 wrong codes, the owner's links work, and so does a later request", async () => {
       const email = h.uniqueEmail('blocked');
       const id = await h.account(email);
       const stranger = h.client();
@@ -159,7 +171,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       assert.equal(errorCode(await h.client().post('/api/v1/password/reset/verify', { token: inbox[1]!.token })), 'RESET_LINK_INVALID');
     });
 
-    it('once the stranger\'s links are used or expired, the owner\'s own request delivers a working link at once', async () => {
+    it("once the stranger's links are used or expired, the owner's own request delivers a working link at once", async () => {
       const email = h.uniqueEmail('cap');
       const id = await h.account(email);
       const stranger = h.client();
@@ -169,7 +181,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       h.flowIdOf(await h.client().post('/api/v1/password/reset/verify', { token: (await h.resetEmails(id))[2]!.token }));
       await h.askReset(email, h.client());
       const inbox = await h.resetEmails(id);
-      assert.equal(inbox.length, 4, 'the owner\'s request sent an email');
+      assert.equal(inbox.length, 4, "the owner's request sent an email");
       h.flowIdOf(await h.client().post('/api/v1/password/reset/verify', { email, code: inbox[0]!.code }));
     });
 
@@ -180,15 +192,26 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       const known: string[] = [];
       for (let i = 0; i < 75; i++) {
         const email = h.uniqueEmail('timing');
-        await t.store.accounts.createAccount({ id: randomUUID(), email, emailNormalized: email, displayName: 'Timing', role: 'user', passwordHash: '$argon2id$unused', now: t.clock.now() });
+        await t.store.accounts.createAccount({
+          id: randomUUID(),
+          email,
+          emailNormalized: email,
+          displayName: 'Timing',
+          role: 'user',
+          passwordHash: '$argon2id$unused',
+          now: t.clock.now(),
+        });
         await h.askReset(email);
         known.push(email);
       }
       const once = async (email: string, i: number): Promise<number> => {
         const start = performance.now();
         const res = await t.app.server.inject({
-          method: 'POST', url: '/api/v1/password/reset/verify', remoteAddress: `10.8.${Math.floor(i / 200)}.${i % 200}`,
-          headers: { 'content-type': 'application/json', origin: BASE }, payload: JSON.stringify({ email, code: '00000000' }),
+          method: 'POST',
+          url: '/api/v1/password/reset/verify',
+          remoteAddress: `10.8.${Math.floor(i / 200)}.${i % 200}`,
+          headers: { 'content-type': 'application/json', origin: BASE },
+          payload: JSON.stringify({ email, code: '00000000' }),
         });
         const ms = performance.now() - start;
         assert.equal(errorCode(res), 'RESET_CODE_INVALID');
@@ -216,7 +239,12 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
         const all = median([...k, ...u]);
         const right = k.filter((x) => x > all).length + u.filter((x) => x <= all).length;
         const accuracy = right / (k.length + u.length);
-        return { gap, accuracy, unknown: median(u), line: `${backend}: median known ${median(k).toFixed(3)} ms, unknown ${median(u).toFixed(3)} ms, paired gap ${gap.toFixed(3)} ms, classifier ${(accuracy * 100).toFixed(0)}%` };
+        return {
+          gap,
+          accuracy,
+          unknown: median(u),
+          line: `${backend}: median known ${median(k).toFixed(3)} ms, unknown ${median(u).toFixed(3)} ms, paired gap ${gap.toFixed(3)} ms, classifier ${(accuracy * 100).toFixed(0)}%`,
+        };
       };
       const holds = (m: { gap: number; accuracy: number; unknown: number }): boolean => Math.abs(m.gap) < 0.25 * m.unknown && m.accuracy < 0.7;
       // Real time on a shared machine: a round that misses the bars is measured once more, and the second decides.
@@ -281,8 +309,9 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       assert.equal((await h.client().post('/api/v1/not-me', { token: notMe })).statusCode, 200);
       const [{ token }] = (await h.resetEmails(id)) as [{ token: string; code: string }];
       const flowId = h.flowIdOf(await h.client().post('/api/v1/password/reset/verify', { token }));
-      const complete = (password: string): Promise<LightMyRequestResponse> => h.client().post('/api/v1/password/reset/complete', { flowId, newPassword: password });
-      assert.equal(errorCode(await complete(INTRUDER_2)), 'PASSWORD_UNCHANGED', 'the current (intruder\'s) password');
+      const complete = (password: string): Promise<LightMyRequestResponse> =>
+        h.client().post('/api/v1/password/reset/complete', { flowId, newPassword: password });
+      assert.equal(errorCode(await complete(INTRUDER_2)), 'PASSWORD_UNCHANGED', "the current (intruder's) password");
       assert.equal(errorCode(await complete(INTRUDER_1)), 'PASSWORD_REUSED', 'one the intruder set since the reported event');
       assert.equal(errorCode(await complete(PASSWORD)), 'PASSWORD_REUSED', 'the one in use at the event (the intruder knew it)');
       assert.equal((await complete(OWN_NEW)).statusCode, 200);

@@ -12,10 +12,16 @@ import { PASSWORD, NEW_PASSWORD, withOpenedMail } from '../helpers/app.js';
 describe('reset log hygiene', () => {
   it('tokens, codes, flow ids and passwords of a reset never reach the log', async () => {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk: Buffer, _enc, cb) { lines.push(chunk.toString('utf8')); cb(); } });
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(chunk.toString('utf8'));
+        cb();
+      },
+    });
     const config = testConfig({});
     const app = await createApp({ config, clock: manualClock(Date.UTC(2026, 10, 23, 9)), logger: pino({ level: 'trace' }, sink) });
-    const post = (url: string, body: unknown) => app.server.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', origin: config.baseUrl }, payload: JSON.stringify(body) });
+    const post = (url: string, body: unknown) =>
+      app.server.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', origin: config.baseUrl }, payload: JSON.stringify(body) });
     try {
       assert.equal((await post('/api/v1/accounts', { email: 'quiet@example.org', password: PASSWORD })).statusCode, 201);
       assert.equal((await post('/api/v1/password/reset', { email: 'quiet@example.org' })).statusCode, 202);
@@ -33,7 +39,9 @@ describe('reset log hygiene', () => {
       const cookie = (page.cookies as Array<{ name: string; value: string }>).map((c) => `${c.name}=${c.value}`).join('; ');
       assert.ok(csrf);
       const pressed = await app.server.inject({
-        method: 'POST', url: '/reset/link', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: config.baseUrl, cookie },
+        method: 'POST',
+        url: '/reset/link',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: config.baseUrl, cookie },
         payload: new URLSearchParams({ _csrf: csrf, token }).toString(),
       });
       assert.equal(pressed.statusCode, 303);

@@ -9,7 +9,12 @@ import { startTestApp, errorCode, PASSWORD, NEW_PASSWORD, type TestApp, type Tes
 
 const codeAt = (secret: string, now: number): string => totpCode(secret, { now });
 
-interface FlowBody { flowId: string; requires: string[]; secondFactorMethods?: string[]; securityQuestions?: Array<{ id: string; text: string }> }
+interface FlowBody {
+  flowId: string;
+  requires: string[];
+  secondFactorMethods?: string[];
+  securityQuestions?: Array<{ id: string; text: string }>;
+}
 
 async function signedUp(t: TestApp, email: string): Promise<TestClient> {
   const c = t.client();
@@ -29,7 +34,8 @@ async function enrolTotp(t: TestApp, c: TestClient): Promise<{ secret: string; r
 async function verifiedReset(t: TestApp, email: string): Promise<FlowBody> {
   const account = await t.store.accounts.findAccountByEmail(email);
   assert.ok(account);
-  const resetMails = async () => (await t.store.outbox.listMessages({ limit: 100, accountId: account.id })).filter((m) => m.template === 'password-reset-requested');
+  const resetMails = async () =>
+    (await t.store.outbox.listMessages({ limit: 100, accountId: account.id })).filter((m) => m.template === 'password-reset-requested');
   const seen = new Set((await resetMails()).map((m) => m.id));
   assert.equal((await t.client().post('/api/v1/password/reset', { email })).statusCode, 202);
   await t.app.deps.background!.idle();
@@ -48,7 +54,9 @@ async function templates(t: TestApp, email: string): Promise<string[]> {
 
 describe('reset of an account with a second factor', () => {
   let t: TestApp;
-  before(async () => { t = await startTestApp(); });
+  before(async () => {
+    t = await startTestApp();
+  });
   after(() => t.close());
 
   it('verify names the factor and its methods; a wrong code is refused; the right one lets the reset complete', async () => {
@@ -59,11 +67,16 @@ describe('reset of an account with a second factor', () => {
     assert.deepEqual(flow.requires, ['second_factor']);
     assert.deepEqual(flow.secondFactorMethods, ['totp', 'recovery_code']);
 
-    const wrong = await t.client().post('/api/v1/password/reset/second-factor', { flowId: flow.flowId, method: 'totp', code: codeAt(secret, t.clock.now() + 10 * 60_000) });
+    const wrong = await t
+      .client()
+      .post('/api/v1/password/reset/second-factor', { flowId: flow.flowId, method: 'totp', code: codeAt(secret, t.clock.now() + 10 * 60_000) });
     assert.equal(wrong.statusCode, 400);
     assert.equal(errorCode(wrong), 'SECOND_FACTOR_CODE_INVALID');
     assert.equal(wrong.json().error.details.attemptsLeft, 4);
-    assert.equal(errorCode(await t.client().post('/api/v1/password/reset/complete', { flowId: flow.flowId, newPassword: NEW_PASSWORD })), 'RESET_FACTOR_REQUIRED');
+    assert.equal(
+      errorCode(await t.client().post('/api/v1/password/reset/complete', { flowId: flow.flowId, newPassword: NEW_PASSWORD })),
+      'RESET_FACTOR_REQUIRED',
+    );
 
     const right = await t.client().post('/api/v1/password/reset/second-factor', { flowId: flow.flowId, method: 'totp', code: codeAt(secret, t.clock.now()) });
     assert.equal(right.statusCode, 200, right.body);
@@ -80,7 +93,9 @@ describe('reset of an account with a second factor', () => {
     const { secret } = await enrolTotp(t, await signedUp(t, email));
     const flow = await verifiedReset(t, email);
     const done = await t.client().post('/api/v1/password/reset/complete', {
-      flowId: flow.flowId, newPassword: NEW_PASSWORD, secondFactor: { method: 'totp', code: codeAt(secret, t.clock.now()) },
+      flowId: flow.flowId,
+      newPassword: NEW_PASSWORD,
+      secondFactor: { method: 'totp', code: codeAt(secret, t.clock.now()) },
     });
     assert.equal(done.statusCode, 200, done.body);
     assert.equal(errorCode(await t.client().signIn(email, PASSWORD)), 'INVALID_CREDENTIALS');
@@ -101,14 +116,19 @@ describe('reset of an account with a second factor', () => {
     const email = `recovery-${randomUUID().slice(0, 8)}@example.org`;
     const { recoveryCodes } = await enrolTotp(t, await signedUp(t, email));
     const flow = await verifiedReset(t, email);
-    const used = await t.client().post('/api/v1/password/reset/second-factor', { flowId: flow.flowId, method: 'recovery_code', code: recoveryCodes[0]!.toUpperCase() });
+    const used = await t
+      .client()
+      .post('/api/v1/password/reset/second-factor', { flowId: flow.flowId, method: 'recovery_code', code: recoveryCodes[0]!.toUpperCase() });
     assert.equal(used.statusCode, 200, used.body);
     assert.deepEqual(used.json().requires, []);
     assert.ok((await templates(t, email)).includes('recovery-code-used'));
     const second = await verifiedReset(t, email);
     const again = await t.client().post('/api/v1/password/reset/second-factor', { flowId: second.flowId, method: 'recovery_code', code: recoveryCodes[0] });
     assert.equal(errorCode(again), 'SECOND_FACTOR_CODE_INVALID', 'the code was used up');
-    assert.equal((await t.client().post('/api/v1/password/reset/second-factor', { flowId: second.flowId, method: 'recovery_code', code: recoveryCodes[1] })).statusCode, 200);
+    assert.equal(
+      (await t.client().post('/api/v1/password/reset/second-factor', { flowId: second.flowId, method: 'recovery_code', code: recoveryCodes[1] })).statusCode,
+      200,
+    );
   });
 
   it('five wrong codes end the flow', async () => {
@@ -117,9 +137,17 @@ describe('reset of an account with a second factor', () => {
     const flow = await verifiedReset(t, email);
     const codes: Array<string | undefined> = [];
     for (let i = 0; i < 5; i++) {
-      codes.push(errorCode(await t.client().post('/api/v1/password/reset/second-factor', { flowId: flow.flowId, method: 'recovery_code', code: `wrong-${i}0000` })));
+      codes.push(
+        errorCode(await t.client().post('/api/v1/password/reset/second-factor', { flowId: flow.flowId, method: 'recovery_code', code: `wrong-${i}0000` })),
+      );
     }
-    assert.deepEqual(codes, ['SECOND_FACTOR_CODE_INVALID', 'SECOND_FACTOR_CODE_INVALID', 'SECOND_FACTOR_CODE_INVALID', 'SECOND_FACTOR_CODE_INVALID', 'RESET_FLOW_INVALID']);
+    assert.deepEqual(codes, [
+      'SECOND_FACTOR_CODE_INVALID',
+      'SECOND_FACTOR_CODE_INVALID',
+      'SECOND_FACTOR_CODE_INVALID',
+      'SECOND_FACTOR_CODE_INVALID',
+      'RESET_FLOW_INVALID',
+    ]);
     assert.equal(errorCode(await t.client().post('/api/v1/password/reset/complete', { flowId: flow.flowId, newPassword: NEW_PASSWORD })), 'RESET_FLOW_INVALID');
   });
 
@@ -135,10 +163,17 @@ describe('reset of an account with a second factor', () => {
     const blocked = await t.client().post('/api/v1/password/reset/second-factor', { flowId: flow.flowId, method: 'totp', code: codeAt(secret, t.clock.now()) });
     assert.equal(blocked.statusCode, 429, 'even the right code waits');
     const pending = (await t.client().signIn(email, PASSWORD)).json() as { flowId: string };
-    assert.equal((await t.client().post('/api/v1/sessions/second-factor', { flowId: pending.flowId, method: 'totp', code: codeAt(secret, t.clock.now()) })).statusCode, 429, 'sign-in counts the reset failures too');
+    assert.equal(
+      (await t.client().post('/api/v1/sessions/second-factor', { flowId: pending.flowId, method: 'totp', code: codeAt(secret, t.clock.now()) })).statusCode,
+      429,
+      'sign-in counts the reset failures too',
+    );
     t.clock.advance(16 * 60_000);
     const later = await verifiedReset(t, email);
-    assert.equal((await t.client().post('/api/v1/password/reset/second-factor', { flowId: later.flowId, method: 'totp', code: codeAt(secret, t.clock.now()) })).statusCode, 200);
+    assert.equal(
+      (await t.client().post('/api/v1/password/reset/second-factor', { flowId: later.flowId, method: 'totp', code: codeAt(secret, t.clock.now()) })).statusCode,
+      200,
+    );
   });
 
   it('inputs are validated', async () => {
@@ -149,17 +184,26 @@ describe('reset of an account with a second factor', () => {
       { flowId: 'has spaces', method: 'totp', code: '123456' },
       { flowId: 'x'.repeat(43), method: 'totp', code: '123456', extra: true },
     ];
-    for (const body of cases) assert.equal(errorCode(await t.client().post('/api/v1/password/reset/second-factor', body)), 'VALIDATION_FAILED', JSON.stringify(body));
-    assert.equal(errorCode(await t.client().post('/api/v1/password/reset/second-factor', { flowId: 'x'.repeat(43), method: 'totp', code: '123456' })), 'RESET_FLOW_INVALID');
+    for (const body of cases)
+      assert.equal(errorCode(await t.client().post('/api/v1/password/reset/second-factor', body)), 'VALIDATION_FAILED', JSON.stringify(body));
+    assert.equal(
+      errorCode(await t.client().post('/api/v1/password/reset/second-factor', { flowId: 'x'.repeat(43), method: 'totp', code: '123456' })),
+      'RESET_FLOW_INVALID',
+    );
   });
 });
 
 describe('security questions (organisation option)', () => {
   let t: TestApp;
-  before(async () => { t = await startTestApp({ config: { securityQuestions: true, securityQuestionCount: 2 } }); });
+  before(async () => {
+    t = await startTestApp({ config: { securityQuestions: true, securityQuestionCount: 2 } });
+  });
   after(() => t.close());
 
-  const answers = [{ questionId: 'first-concert', answer: 'Blur, Brixton 1995' }, { questionId: 'first-car', answer: 'Ford Fiesta' }];
+  const answers = [
+    { questionId: 'first-concert', answer: 'Blur, Brixton 1995' },
+    { questionId: 'first-car', answer: 'Ford Fiesta' },
+  ];
 
   it('setting answers needs the current password and sound answers; they are stored as argon2id hashes and mailed about', async () => {
     const email = `sq-${randomUUID().slice(0, 8)}@example.org`;
@@ -169,7 +213,10 @@ describe('security questions (organisation option)', () => {
     assert.equal(before.count, 2);
     assert.deepEqual(before.chosen, []);
     assert.equal(errorCode(await c.put('/api/v1/security-questions', { currentPassword: 'wrong password here', answers })), 'CURRENT_PASSWORD_INCORRECT');
-    const same = await c.put('/api/v1/security-questions', { currentPassword: PASSWORD, answers: [answers[0]!, { questionId: 'first-car', answer: 'blur brixton 1995!' }] });
+    const same = await c.put('/api/v1/security-questions', {
+      currentPassword: PASSWORD,
+      answers: [answers[0]!, { questionId: 'first-car', answer: 'blur brixton 1995!' }],
+    });
     assert.equal(errorCode(same), 'SECURITY_ANSWERS_INVALID');
     assert.equal(same.json().error.details.problem.code, 'SAME_ANSWER');
     assert.equal(errorCode(await c.put('/api/v1/security-questions', { currentPassword: PASSWORD, answers: answers.slice(0, 1) })), 'SECURITY_ANSWERS_INVALID');
@@ -190,13 +237,25 @@ describe('security questions (organisation option)', () => {
     assert.equal((await c.put('/api/v1/security-questions', { currentPassword: PASSWORD, answers })).statusCode, 200);
     const flow = await verifiedReset(t, email);
     assert.deepEqual(flow.requires, ['security_questions']);
-    assert.deepEqual(flow.securityQuestions?.map((q) => q.id), ['first-concert', 'first-car']);
+    assert.deepEqual(
+      flow.securityQuestions?.map((q) => q.id),
+      ['first-concert', 'first-car'],
+    );
     assert.match(flow.securityQuestions![0]!.text, /first concert/);
-    const wrong = await t.client().post('/api/v1/password/reset/security-questions', { flowId: flow.flowId, answers: [answers[0]!, { questionId: 'first-car', answer: 'Ford Focus' }] });
+    const wrong = await t
+      .client()
+      .post('/api/v1/password/reset/security-questions', { flowId: flow.flowId, answers: [answers[0]!, { questionId: 'first-car', answer: 'Ford Focus' }] });
     assert.equal(errorCode(wrong), 'RESET_ANSWERS_INCORRECT');
-    assert.equal(errorCode(await t.client().post('/api/v1/password/reset/complete', { flowId: flow.flowId, newPassword: NEW_PASSWORD })), 'RESET_FACTOR_REQUIRED');
+    assert.equal(
+      errorCode(await t.client().post('/api/v1/password/reset/complete', { flowId: flow.flowId, newPassword: NEW_PASSWORD })),
+      'RESET_FACTOR_REQUIRED',
+    );
     const right = await t.client().post('/api/v1/password/reset/security-questions', {
-      flowId: flow.flowId, answers: [{ questionId: 'first-concert', answer: '  blur brixton 1995 ' }, { questionId: 'first-car', answer: 'FORD-FIESTA' }],
+      flowId: flow.flowId,
+      answers: [
+        { questionId: 'first-concert', answer: '  blur brixton 1995 ' },
+        { questionId: 'first-car', answer: 'FORD-FIESTA' },
+      ],
     });
     assert.equal(right.statusCode, 200, right.body);
     assert.deepEqual(right.json().requires, []);
@@ -212,7 +271,10 @@ describe('security questions (organisation option)', () => {
     assert.deepEqual(flow.requires, ['second_factor']);
     const viaQuestions = await t.client().post('/api/v1/password/reset/security-questions', { flowId: flow.flowId, answers });
     assert.deepEqual(viaQuestions.json().requires, ['second_factor'], 'answers do not stand in for the factor');
-    assert.equal(errorCode(await t.client().post('/api/v1/password/reset/complete', { flowId: flow.flowId, newPassword: NEW_PASSWORD })), 'RESET_FACTOR_REQUIRED');
+    assert.equal(
+      errorCode(await t.client().post('/api/v1/password/reset/complete', { flowId: flow.flowId, newPassword: NEW_PASSWORD })),
+      'RESET_FACTOR_REQUIRED',
+    );
   });
 
   it('removing the answers needs the password; the reset then needs the email alone', async () => {
@@ -242,12 +304,20 @@ describe('security questions are off by default', () => {
 
 describe('roles that need two methods (administrators by default)', () => {
   let t: TestApp;
-  before(async () => { t = await startTestApp(); });
+  before(async () => {
+    t = await startTestApp();
+  });
   after(() => t.close());
 
   async function admin(email: string): Promise<void> {
     const created = await t.store.accounts.createAccount({
-      id: randomUUID(), email, emailNormalized: email, displayName: 'Admin', role: 'admin', passwordHash: await t.app.deps.hasher.hash(PASSWORD), now: t.clock.now(),
+      id: randomUUID(),
+      email,
+      emailNormalized: email,
+      displayName: 'Admin',
+      role: 'admin',
+      passwordHash: await t.app.deps.hasher.hash(PASSWORD),
+      now: t.clock.now(),
     });
     assert.ok(created);
   }
@@ -272,7 +342,11 @@ describe('roles that need two methods (administrators by default)', () => {
     const { secret } = await enrolTotp(t, c);
     const flow = await verifiedReset(t, email);
     assert.deepEqual(flow.requires, ['second_factor']);
-    const done = await t.client().post('/api/v1/password/reset/complete', { flowId: flow.flowId, newPassword: NEW_PASSWORD, secondFactor: { method: 'totp', code: codeAt(secret, t.clock.now()) } });
+    const done = await t.client().post('/api/v1/password/reset/complete', {
+      flowId: flow.flowId,
+      newPassword: NEW_PASSWORD,
+      secondFactor: { method: 'totp', code: codeAt(secret, t.clock.now()) },
+    });
     assert.equal(done.statusCode, 200, done.body);
   });
 
@@ -280,9 +354,17 @@ describe('roles that need two methods (administrators by default)', () => {
     const t2 = await startTestApp({ config: { resetTwoMethodRoles: 'none' } });
     try {
       const email = `admin3-${randomUUID().slice(0, 8)}@example.org`;
-      assert.ok(await t2.store.accounts.createAccount({
-        id: randomUUID(), email, emailNormalized: email, displayName: 'Admin', role: 'admin', passwordHash: await t2.app.deps.hasher.hash(PASSWORD), now: t2.clock.now(),
-      }));
+      assert.ok(
+        await t2.store.accounts.createAccount({
+          id: randomUUID(),
+          email,
+          emailNormalized: email,
+          displayName: 'Admin',
+          role: 'admin',
+          passwordHash: await t2.app.deps.hasher.hash(PASSWORD),
+          now: t2.clock.now(),
+        }),
+      );
       assert.deepEqual((await verifiedReset(t2, email)).requires, []);
     } finally {
       await t2.close();
@@ -292,14 +374,24 @@ describe('roles that need two methods (administrators by default)', () => {
 
 describe('reset pages for the second method', () => {
   let t: TestApp;
-  before(async () => { t = await startTestApp({ config: { supportContact: 'help@example.org' } }); });
+  before(async () => {
+    t = await startTestApp({ config: { supportContact: 'help@example.org' } });
+  });
   after(() => t.close());
 
   it('an administrator with only an email sees the help desk, not a password form', async () => {
     const email = `padmin-${randomUUID().slice(0, 8)}@example.org`;
-    assert.ok(await t.store.accounts.createAccount({
-      id: randomUUID(), email, emailNormalized: email, displayName: 'Admin', role: 'admin', passwordHash: await t.app.deps.hasher.hash(PASSWORD), now: t.clock.now(),
-    }));
+    assert.ok(
+      await t.store.accounts.createAccount({
+        id: randomUUID(),
+        email,
+        emailNormalized: email,
+        displayName: 'Admin',
+        role: 'admin',
+        passwordHash: await t.app.deps.hasher.hash(PASSWORD),
+        now: t.clock.now(),
+      }),
+    );
     const flow = await verifiedReset(t, email);
     const page = await t.client().get(`/reset/new?flow=${flow.flowId}`, { headers: { accept: 'text/html' } });
     assert.equal(page.statusCode, 200);
@@ -322,7 +414,9 @@ describe('reset pages for the second method', () => {
     const wrong = await c.request('POST', '/reset/second-factor', { form: { _csrf: csrf, flow: flow.flowId, method: 'totp', code: '000000' } });
     assert.equal(wrong.statusCode, 400);
     assert.match(wrong.body, /not right/);
-    const right = await c.request('POST', '/reset/second-factor', { form: { _csrf: csrf, flow: flow.flowId, method: 'totp', code: codeAt(secret, t.clock.now()) } });
+    const right = await c.request('POST', '/reset/second-factor', {
+      form: { _csrf: csrf, flow: flow.flowId, method: 'totp', code: codeAt(secret, t.clock.now()) },
+    });
     assert.equal(right.statusCode, 303);
     assert.equal(right.headers.location, `/reset/new?flow=${flow.flowId}`);
     const next = await c.get(`/reset/new?flow=${flow.flowId}`, { headers: { accept: 'text/html' } });

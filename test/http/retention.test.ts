@@ -22,7 +22,16 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
 
     const session = async (o: { at: number; expiresAt: number }): Promise<string> => {
       const id = randomUUID();
-      await t.store.sessions.createSession({ id, tokenHash: randomUUID(), accountId, now: o.at, expiresAt: o.expiresAt, ip: null, userAgent: null, device: 'Firefox on Linux' });
+      await t.store.sessions.createSession({
+        id,
+        tokenHash: randomUUID(),
+        accountId,
+        now: o.at,
+        expiresAt: o.expiresAt,
+        ip: null,
+        userAgent: null,
+        device: 'Firefox on Linux',
+      });
       return id;
     };
 
@@ -62,7 +71,10 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       assert.equal((await t.client().post('/api/v1/password/reset/verify', { token })).statusCode, 200);
       // Nothing more to do: a second run deletes nothing.
       const again = await runRetention(t.app.deps, { owner: 'node-a', settings: SETTINGS });
-      assert.deepEqual(Object.values(again.deleted).reduce((a, b) => a + b, 0), 0);
+      assert.deepEqual(
+        Object.values(again.deleted).reduce((a, b) => a + b, 0),
+        0,
+      );
     });
 
     it('one node at a time: a held lease makes another node skip; an expired one is taken over', async () => {
@@ -72,7 +84,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       assert.equal((await runRetention(t.app.deps, { owner: 'node-b', settings: SETTINGS })).ran, false);
       assert.equal(await leases.acquireJobLease('retention', 'node-a', now + 1, now + 60_000), true, 'the holder renews');
       t.clock.advance(60_001);
-      assert.equal((await runRetention(t.app.deps, { owner: 'node-b', settings: SETTINGS })).ran, true, 'a dead holder\'s lease expires');
+      assert.equal((await runRetention(t.app.deps, { owner: 'node-b', settings: SETTINGS })).ran, true, "a dead holder's lease expires");
       // Released after the run: the next node takes it at once.
       assert.equal(await leases.acquireJobLease('retention', 'node-c', t.clock.now(), t.clock.now() + 60_000), true);
       await leases.releaseJobLease('retention', 'node-c');

@@ -33,7 +33,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
             const a = await thief.post('/api/v1/session/reauthenticate', { method: 'password', password: `guess ${n}a` }, { remoteAddress: ip });
             if (errorCode(a) === 'CURRENT_PASSWORD_INCORRECT') evaluated++;
             else assert.ok([401, 429].includes(a.statusCode), a.body);
-            const b = await thief.post('/api/v1/password/change', { currentPassword: `guess ${n}b`, newPassword: 'an entirely new passphrase here', signOutOtherSessions: false }, { remoteAddress: ip });
+            const b = await thief.post(
+              '/api/v1/password/change',
+              { currentPassword: `guess ${n}b`, newPassword: 'an entirely new passphrase here', signOutOtherSessions: false },
+              { remoteAddress: ip },
+            );
             if (errorCode(b) === 'CURRENT_PASSWORD_INCORRECT') evaluated++;
             else assert.ok([401, 429].includes(b.statusCode), b.body);
           }
@@ -43,7 +47,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         assert.equal(evaluated, 100, 'the per-purpose budgets let the guesses reach the limit, and no further');
         const after = await thief.get('/api/v1/session');
         assert.equal(after.statusCode, 401, 'the guessing session was ended at the lock');
-        assert.equal(errorCode(await t.client().signIn('victim@example.org', PASSWORD)), 'SIGN_IN_THROTTLED', 'sign-in without a trusted browser is locked too');
+        assert.equal(
+          errorCode(await t.client().signIn('victim@example.org', PASSWORD)),
+          'SIGN_IN_THROTTLED',
+          'sign-in without a trusted browser is locked too',
+        );
         assert.equal(await lockNotices(t, 'victim@example.org'), 1, 'the owner is told once');
       } finally {
         await t.close();
@@ -69,7 +77,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         assert.equal(locked.statusCode, 429, locked.body);
         assert.equal(errorCode(locked), 'SIGN_IN_THROTTLED');
         assert.equal((await other.get('/api/v1/session')).statusCode, 200, 'the session that guessed nothing stays');
-        assert.equal((await t.client().signIn('victim@example.org', 'an entirely new passphrase here')).statusCode === 201, false, 'and the password did not change');
+        assert.equal(
+          (await t.client().signIn('victim@example.org', 'an entirely new passphrase here')).statusCode === 201,
+          false,
+          'and the password did not change',
+        );
         assert.equal(await lockNotices(t, 'victim@example.org'), 1, 'one notice for the lockout');
       } finally {
         await t.close();

@@ -31,7 +31,9 @@ describe('sessions on every device', () => {
   });
 
   test('the device list shows each device by name, the current one marked', async () => {
-    const phone = await signedIn('Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1');
+    const phone = await signedIn(
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+    );
     const laptop = await signedIn('Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0');
     const res = await laptop.get('/api/v1/sessions');
     const { sessions } = res.json() as { sessions: Array<{ device: string; current: boolean; ip: string }> };

@@ -61,7 +61,11 @@ for (const backend of ['sqlite', 'postgres'] as const satisfies readonly Backend
       assert.equal((await owner.signUp(VICTIM, PASSWORD)).statusCode, 201);
       assert.equal((await other.signUp('other@example.org', PASSWORD)).statusCode, 201);
       // The owner's two browsers and another person's browser each signed in once before the attack.
-      for (const [c, email] of [[owner, VICTIM], [ownerSpare, VICTIM], [other, 'other@example.org']] as const) {
+      for (const [c, email] of [
+        [owner, VICTIM],
+        [ownerSpare, VICTIM],
+        [other, 'other@example.org'],
+      ] as const) {
         const res = await c.signIn(email, PASSWORD);
         assert.equal(res.statusCode, 201);
         const set = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((s) => s.startsWith('__Host-passdesk-device='));
@@ -121,7 +125,7 @@ for (const backend of ['sqlite', 'postgres'] as const satisfies readonly Backend
       assert.equal(events.filter((e) => e.type === 'signin.locked').length, 1);
     });
 
-    test('the owner\'s browser with its device cookie from an earlier sign-in still signs in after the attacker hit the limit', async () => {
+    test("the owner's browser with its device cookie from an earlier sign-in still signs in after the attacker hit the limit", async () => {
       const res = await owner.signIn(VICTIM, PASSWORD);
       assert.equal(res.statusCode, 201, res.body);
     });
@@ -161,7 +165,7 @@ for (const backend of ['sqlite', 'postgres'] as const satisfies readonly Backend
       }
       const res = await guess(t, VICTIM, PASSWORD, { cookie });
       assert.equal(res.statusCode, 429, 'the cookie is spent: the account lock applies');
-      assert.equal((await owner.signIn(VICTIM, PASSWORD)).statusCode, 201, 'another of the owner\'s browsers is unaffected');
+      assert.equal((await owner.signIn(VICTIM, PASSWORD)).statusCode, 201, "another of the owner's browsers is unaffected");
     });
 
     test('a completed password reset unlocks the account for every browser', async () => {

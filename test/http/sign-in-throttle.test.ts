@@ -38,7 +38,9 @@ describe('sign-in throttling that never locks the owner out', () => {
     const knownAnswers: unknown[] = [];
     const unknownAnswers: unknown[] = [];
     const answer = (r: Awaited<ReturnType<typeof attempt>>): unknown => ({
-      status: r.statusCode, body: r.body, headers: Object.fromEntries(Object.entries(r.headers).filter(([k]) => k !== 'date')),
+      status: r.statusCode,
+      body: r.body,
+      headers: Object.fromEntries(Object.entries(r.headers).filter(([k]) => k !== 'date')),
     });
     for (let i = 0; i < 4; i++) {
       const k = await attempt('owner@example.org', `wrong guess ${i} for owner`);
@@ -84,8 +86,11 @@ describe('throttling keys on the client address', () => {
       // lock, so people behind the same address are slowed, not locked out (test/http/challenge.test.ts).
       assert.deepEqual(statuses, [401, 401, 401, 401, 401, 428]);
       for (let i = 0; i < 3; i++) await t.client().post('/api/v1/sessions', { email: 'victim@example.org', password: `attacker guess ${i} here` }, attacker);
-      assert.equal((await t.client().post('/api/v1/sessions', { email: 'victim@example.org', password: PASSWORD }, owner)).statusCode, 201,
-        'the owner, from their own address, signs in');
+      assert.equal(
+        (await t.client().post('/api/v1/sessions', { email: 'victim@example.org', password: PASSWORD }, owner)).statusCode,
+        201,
+        'the owner, from their own address, signs in',
+      );
     } finally {
       await t.close();
     }

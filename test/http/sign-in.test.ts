@@ -52,7 +52,10 @@ describe('sign-in', () => {
     assert.deepEqual(JSON.parse(unknown!.body), { error: { code: 'INVALID_CREDENTIALS', message: 'The email address or password is incorrect.' } });
     assert.deepEqual(wrong, unknown);
     assert.deepEqual(disabled, unknown);
-    assert.equal(responses.every((r) => r.headers['set-cookie'] === undefined), true);
+    assert.equal(
+      responses.every((r) => r.headers['set-cookie'] === undefined),
+      true,
+    );
   });
 
   test('an unknown email costs an argon2id verification too (no fast path that reveals accounts)', async () => {

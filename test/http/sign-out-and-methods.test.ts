@@ -30,7 +30,7 @@ describe('sign-out sends Clear-Site-Data', () => {
     assert.equal(res.headers['clear-site-data'], CLEAR);
   });
 
-  it('POST /sign-out (the page\'s button)', async () => {
+  it("POST /sign-out (the page's button)", async () => {
     const c = await signedIn();
     const csrf = await c.csrfFrom('/security');
     const res = await c.post('/sign-out', undefined, { form: { _csrf: csrf } });
@@ -105,7 +105,12 @@ describe('a wrong method on a known URL is 405 with Allow; an unknown URL is 404
   });
 
   it('unknown URLs stay 404 NOT_FOUND, without Allow, whatever the method', async () => {
-    for (const [method, url] of [['GET', '/nope'], ['POST', '/api/v1/nope'], ['DELETE', '/sign-out/extra'], ['GET', '/api/v1/sessions/a/b']] as const) {
+    for (const [method, url] of [
+      ['GET', '/nope'],
+      ['POST', '/api/v1/nope'],
+      ['DELETE', '/sign-out/extra'],
+      ['GET', '/api/v1/sessions/a/b'],
+    ] as const) {
       const res = await t.client().request(method, url, method === 'GET' ? {} : { body: {} });
       assert.equal(res.statusCode, 404, `${method} ${url}`);
       assert.equal(res.headers['allow'], undefined);

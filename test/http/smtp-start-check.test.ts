@@ -27,11 +27,20 @@ async function closedPort(): Promise<number> {
   });
 }
 
-interface LogLine { level: number; msg: string; reason?: string }
+interface LogLine {
+  level: number;
+  msg: string;
+  reason?: string;
+}
 
 async function startAndStop(smtpUrl: string, extra: Record<string, unknown> = {}): Promise<{ lines: LogLine[]; raw: string; served: number }> {
   const chunks: string[] = [];
-  const sink = new Writable({ write(chunk: Buffer, _enc, cb) { chunks.push(chunk.toString('utf8')); cb(); } });
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(chunk.toString('utf8'));
+      cb();
+    },
+  });
   const config = testConfig({ smtpUrl, smtpSecurity: 'none', host: '127.0.0.1', port: 0, ...extra });
   const app = await createApp({ config, clock: manualClock(Date.UTC(2026, 10, 23, 9)), logger: pino({ level: 'info' }, sink) });
   let served = 0;
@@ -43,7 +52,14 @@ async function startAndStop(smtpUrl: string, extra: Record<string, unknown> = {}
     await app.close(); // waits for the check, so its line (if any) is in the log
   }
   const raw = chunks.join('');
-  return { lines: raw.trim().split('\n').map((l) => JSON.parse(l) as LogLine), raw, served };
+  return {
+    lines: raw
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as LogLine),
+    raw,
+    served,
+  };
 }
 
 const smtpWarnings = (lines: LogLine[]): LogLine[] => lines.filter((l) => l.level === 40 && /SMTP server did not answer/.test(l.msg));
@@ -99,7 +115,9 @@ describe('SMTP checked at start', () => {
   it('the transport check itself gives up after its timeout on a server that never greets', async () => {
     // A TCP server that accepts and says nothing: the SMTP greeting never comes.
     const sockets: Socket[] = [];
-    const silent = createServer((socket) => { sockets.push(socket); });
+    const silent = createServer((socket) => {
+      sockets.push(socket);
+    });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const addr = silent.address();
     const port = typeof addr === 'object' && addr ? addr.port : 0;
@@ -121,9 +139,13 @@ test('the start check never logs a user:pass@ an error message carries (redacted
   const transport: MailTransport = {
     kind: 'smtp',
     description: 'SMTP (test)',
-    async send() { throw new Error('unused'); },
+    async send() {
+      throw new Error('unused');
+    },
     // e.g. a proxy or a library that names the URL it could not reach
-    async verify() { throw new Error('cannot reach smtp://mailer:hunter2-secret@mail.example.org:587'); },
+    async verify() {
+      throw new Error('cannot reach smtp://mailer:hunter2-secret@mail.example.org:587');
+    },
     close() {},
   };
   const mail = createMailSystem({ config, store, clock: manualClock(0), random: systemRandom, transport });

@@ -30,7 +30,15 @@ describe('SQLite with a full disk', () => {
     const config = testConfig({ databaseUrl: `sqlite:${join(dir, 'passdesk.sqlite')}` });
     opened = openDatabase(config.databaseUrl);
     store = createStore(opened.db, opened.dialect, opened.close, opened.writeHealth);
-    const logger = pino({ level: 'info' }, new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); cb(); } }));
+    const logger = pino(
+      { level: 'info' },
+      new Writable({
+        write(chunk, _enc, cb) {
+          logLines.push(String(chunk));
+          cb();
+        },
+      }),
+    );
     app = await createApp({ config, clock: manualClock(Date.UTC(2026, 11, 7, 9)), store, logger });
     assert.equal((await client().signUp('first@example.org', PASSWORD)).statusCode, 201);
   });

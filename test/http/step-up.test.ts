@@ -88,7 +88,10 @@ describe('step-up: sensitive changes need a recent authentication', () => {
     refusedForStepUp(await c.post('/api/v1/security/anti-phishing-phrase', { currentPassword: PASSWORD, phrase: 'blue heron' }), ['password']);
     refusedForStepUp(await c.post('/api/v1/security/recovery-email', { currentPassword: PASSWORD, email: 'backup@example.net' }), ['password']);
     refusedForStepUp(await c.post('/api/v1/security/recovery-email/remove', { currentPassword: PASSWORD }), ['password']);
-    refusedForStepUp(await c.put('/api/v1/security-questions', { currentPassword: PASSWORD, answers: [{ questionId: 'first-concert', answer: 'the rolling stones' }] }), ['password']);
+    refusedForStepUp(
+      await c.put('/api/v1/security-questions', { currentPassword: PASSWORD, answers: [{ questionId: 'first-concert', answer: 'the rolling stones' }] }),
+      ['password'],
+    );
     refusedForStepUp(await c.post('/api/v1/security-questions/remove', { currentPassword: PASSWORD }), ['password']);
     assert.equal((await c.get('/api/v1/session')).statusCode, 200, 'the session itself is still fine');
     const settings = (await c.get('/api/v1/security/email-settings')).json() as { antiPhishingPhrase: string | null };
@@ -153,7 +156,14 @@ describe('step-up: sensitive changes need a recent authentication', () => {
 
   it('the body is a discriminated union: unknown methods and stray fields are 400, never 500', async () => {
     const c = await signedUp('union@example.org');
-    for (const body of [{}, { method: 'sms', code: '1' }, { method: 'password' }, { method: 'password', password: PASSWORD, code: '1' }, { method: 'totp', code: '' }, { method: 'totp', code: 'x'.repeat(33) }]) {
+    for (const body of [
+      {},
+      { method: 'sms', code: '1' },
+      { method: 'password' },
+      { method: 'password', password: PASSWORD, code: '1' },
+      { method: 'totp', code: '' },
+      { method: 'totp', code: 'x'.repeat(33) },
+    ]) {
       const res = await c.post('/api/v1/session/reauthenticate', body);
       assert.equal(res.statusCode, 400, JSON.stringify(body));
       assert.equal(errorCode(res), 'VALIDATION_FAILED');
@@ -165,7 +175,10 @@ describe('step-up: sensitive changes need a recent authentication', () => {
     const c = await signedUp('reauth-limit@example.org');
     t.clock.advance(STALE_MS);
     for (let i = 0; i < 5; i++) {
-      assert.equal(errorCode(await c.post('/api/v1/session/reauthenticate', { method: 'password', password: `wrong guess ${i}` })), 'CURRENT_PASSWORD_INCORRECT');
+      assert.equal(
+        errorCode(await c.post('/api/v1/session/reauthenticate', { method: 'password', password: `wrong guess ${i}` })),
+        'CURRENT_PASSWORD_INCORRECT',
+      );
     }
     const limited = await c.post('/api/v1/session/reauthenticate', { method: 'password', password: PASSWORD });
     assert.equal(limited.statusCode, 429);
@@ -176,7 +189,9 @@ describe('step-up: sensitive changes need a recent authentication', () => {
   it('a burst of parallel wrong passwords from a stale session gets no more than 5 tries', async () => {
     const c = await signedUp('reauth-burst@example.org');
     t.clock.advance(STALE_MS);
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => c.post('/api/v1/session/reauthenticate', { method: 'password', password: `parallel guess ${i}` })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => c.post('/api/v1/session/reauthenticate', { method: 'password', password: `parallel guess ${i}` })),
+    );
     const codes = results.map((r) => errorCode(r));
     assert.equal(codes.filter((e) => e === 'CURRENT_PASSWORD_INCORRECT').length, 5, codes.join(','));
     assert.equal(codes.filter((e) => e === 'TOO_MANY_REQUESTS').length, 15);
@@ -205,14 +220,21 @@ describe('step-up: sensitive changes need a recent authentication', () => {
     assert.equal(limited.statusCode, 429);
     const d = t.client();
     const { flowId } = (await d.signIn('code-limit@example.org', PASSWORD)).json() as { flowId: string };
-    assert.equal((await d.post('/api/v1/sessions/second-factor', { flowId, method: 'totp', code: code(secret) })).statusCode, 429, 'the same budget at sign-in');
+    assert.equal(
+      (await d.post('/api/v1/sessions/second-factor', { flowId, method: 'totp', code: code(secret) })).statusCode,
+      429,
+      'the same budget at sign-in',
+    );
   });
 
   it('a code in a removal body is counted in the same budget (no unlimited guessing through another door)', async () => {
     const { c, secret, factorId } = await enrolled('remove-guess@example.org');
     const wrong = totpCode(secret, { now: t.clock.now() + 10 * 60_000 });
     for (let i = 0; i < 10; i++) {
-      assert.equal(errorCode(await c.delete(`/api/v1/2fa/totp/${factorId}`, { body: { currentPassword: PASSWORD, code: wrong } })), 'SECOND_FACTOR_CODE_INVALID');
+      assert.equal(
+        errorCode(await c.delete(`/api/v1/2fa/totp/${factorId}`, { body: { currentPassword: PASSWORD, code: wrong } })),
+        'SECOND_FACTOR_CODE_INVALID',
+      );
     }
     const limited = await c.delete(`/api/v1/2fa/totp/${factorId}`, { body: { currentPassword: PASSWORD, code: code(secret) } });
     assert.equal(limited.statusCode, 429);
@@ -229,12 +251,24 @@ describe('step-up: sensitive changes need a recent authentication', () => {
     const { flowId } = (await c.signIn(email, PASSWORD)).json() as { flowId: string };
     const used = code(secret);
     assert.equal((await c.post('/api/v1/sessions/second-factor', { flowId, method: 'totp', code: used })).statusCode, 201);
-    assert.equal(errorCode(await a.post('/api/v1/session/reauthenticate', { method: 'totp', code: used })), 'SECOND_FACTOR_CODE_INVALID', 'the code used at sign-in');
+    assert.equal(
+      errorCode(await a.post('/api/v1/session/reauthenticate', { method: 'totp', code: used })),
+      'SECOND_FACTOR_CODE_INVALID',
+      'the code used at sign-in',
+    );
     t.clock.advance(30_000);
     const next = code(secret);
     assert.equal((await a.post('/api/v1/session/reauthenticate', { method: 'totp', code: next })).statusCode, 200);
-    assert.equal(errorCode(await b.post('/api/v1/session/reauthenticate', { method: 'totp', code: next })), 'SECOND_FACTOR_CODE_INVALID', 'replayed from another session');
-    assert.equal(errorCode(await a.post('/api/v1/session/reauthenticate', { method: 'totp', code: next })), 'SECOND_FACTOR_CODE_INVALID', 'replayed in the same session');
+    assert.equal(
+      errorCode(await b.post('/api/v1/session/reauthenticate', { method: 'totp', code: next })),
+      'SECOND_FACTOR_CODE_INVALID',
+      'replayed from another session',
+    );
+    assert.equal(
+      errorCode(await a.post('/api/v1/session/reauthenticate', { method: 'totp', code: next })),
+      'SECOND_FACTOR_CODE_INVALID',
+      'replayed in the same session',
+    );
   });
 
   it('a recovery code can confirm it’s you: it is used up and the person is told', async () => {
@@ -263,8 +297,16 @@ describe('step-up: sensitive changes need a recent authentication', () => {
     assert.ok((await eventTypes(email)).includes('recovery_codes.generated'));
     const d = t.client();
     const { flowId } = (await d.signIn(email, PASSWORD)).json() as { flowId: string };
-    assert.equal(errorCode(await d.post('/api/v1/sessions/second-factor', { flowId, method: 'recovery_code', code: old[0]! })), 'SECOND_FACTOR_CODE_INVALID', 'the old set is void');
-    assert.equal((await d.post('/api/v1/sessions/second-factor', { flowId, method: 'recovery_code', code: recoveryCodes[0]! })).statusCode, 201, 'the new set works');
+    assert.equal(
+      errorCode(await d.post('/api/v1/sessions/second-factor', { flowId, method: 'recovery_code', code: old[0]! })),
+      'SECOND_FACTOR_CODE_INVALID',
+      'the old set is void',
+    );
+    assert.equal(
+      (await d.post('/api/v1/sessions/second-factor', { flowId, method: 'recovery_code', code: recoveryCodes[0]! })).statusCode,
+      201,
+      'the new set works',
+    );
     // Without a factor there is nothing to regenerate.
     const plain = await signedUp('regenerate-plain@example.org');
     assert.equal(errorCode(await plain.post('/api/v1/2fa/recovery-codes', {})), 'TWO_FACTOR_NOT_ENABLED');
@@ -273,13 +315,26 @@ describe('step-up: sensitive changes need a recent authentication', () => {
   it('factors can be renamed: trimmed, 1–64 characters, no control characters, only one’s own', async () => {
     const { c, factorId } = await enrolled('rename@example.org');
     const patch = (body: unknown, id = factorId, client = c): Promise<LightMyRequestResponse> => client.request('PATCH', `/api/v1/2fa/factors/${id}`, { body });
-    for (const body of [{ name: '' }, { name: '   ' }, { name: 'x'.repeat(65) }, { name: 'bell\u0007' }, { name: 'line\nbreak' }, { name: 'rtl\u202Eoverride' }, { name: 'ok', extra: 1 }, {}]) {
+    for (const body of [
+      { name: '' },
+      { name: '   ' },
+      { name: 'x'.repeat(65) },
+      { name: 'bell\u0007' },
+      { name: 'line\nbreak' },
+      { name: 'rtl\u202Eoverride' },
+      { name: 'ok', extra: 1 },
+      {},
+    ]) {
       const res = await patch(body);
       assert.equal(res.statusCode, 400, JSON.stringify(body));
       // Issue 11 item 12: control and format characters have their own code.
       // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are the ones the test sends
       const controlOrFormat = /[\u0007\n\u202E]/;
-      assert.equal(errorCode(res), controlOrFormat.test(String((body as { name?: string }).name)) ? 'INVALID_CHARACTERS' : 'VALIDATION_FAILED', JSON.stringify(body));
+      assert.equal(
+        errorCode(res),
+        controlOrFormat.test(String((body as { name?: string }).name)) ? 'INVALID_CHARACTERS' : 'VALIDATION_FAILED',
+        JSON.stringify(body),
+      );
     }
     const ok = await patch({ name: '  Work phone  ' });
     assert.equal(ok.statusCode, 200, ok.body);
@@ -320,7 +375,11 @@ describe('step-up: sensitive changes need a recent authentication', () => {
     const details = (refused.json() as { error: { message: string; details: { minLength: number; length: number } } }).error;
     assert.deepEqual(details.details, { minLength: 15, length: 12 });
     assert.match(details.message, /at least 15 characters; it has 12/);
-    assert.equal(errorCode(await c.delete(`/api/v1/2fa/totp/${factorId}`, { body: { code: code(secret) } })), 'SECOND_FACTOR_PROOF_REQUIRED', 'a code alone cannot show the password is long enough');
+    assert.equal(
+      errorCode(await c.delete(`/api/v1/2fa/totp/${factorId}`, { body: { code: code(secret) } })),
+      'SECOND_FACTOR_PROOF_REQUIRED',
+      'a code alone cannot show the password is long enough',
+    );
     assert.equal(((await c.get('/api/v1/2fa')).json() as { factors: unknown[] }).factors.length, 1, 'the factor stays');
     // Once the password is long enough, it goes, with its email.
     const longer = 'a considerably longer passphrase';
@@ -358,7 +417,9 @@ describe('step-up: sensitive changes need a recent authentication', () => {
     assert.match(page.body, /Confirm it’s you/);
     assert.match(page.body, /name="next" value="\/security\/email"/);
     assert.match(page.body, /autocomplete="current-password"/, 'an account without a factor confirms with its password');
-    const wrong = await c.request('POST', '/security/confirm', { form: { _csrf: csrf, next: '/security/email', method: 'password', password: 'not my password' } });
+    const wrong = await c.request('POST', '/security/confirm', {
+      form: { _csrf: csrf, next: '/security/email', method: 'password', password: 'not my password' },
+    });
     assert.equal(wrong.statusCode, 400);
     assert.match(wrong.body, /Your current password is incorrect/);
     const ok = await c.request('POST', '/security/confirm', { form: { _csrf: csrf, next: '/security/email', method: 'password', password: PASSWORD } });
@@ -372,7 +433,17 @@ describe('step-up: sensitive changes need a recent authentication', () => {
   it('next= is only ever a path on this site: other origins fall back to /security (no open redirect)', async () => {
     const c = await signedUp('open-redirect@example.org');
     const csrf = await c.csrfFrom('/security');
-    const hostile = ['https://evil.example/', '//evil.example/x', '/\\evil.example', '\\\\evil.example', 'javascript:alert(1)', '/%0d%0aSet-Cookie:x=y', 'security', '/ok\nx', `/${'a'.repeat(600)}`];
+    const hostile = [
+      'https://evil.example/',
+      '//evil.example/x',
+      '/\\evil.example',
+      '\\\\evil.example',
+      'javascript:alert(1)',
+      '/%0d%0aSet-Cookie:x=y',
+      'security',
+      '/ok\nx',
+      `/${'a'.repeat(600)}`,
+    ];
     for (const next of hostile) {
       const page = await c.get(`/security/confirm?next=${encodeURIComponent(next)}`, html);
       assert.equal(page.statusCode, 200);
@@ -386,7 +457,9 @@ describe('step-up: sensitive changes need a recent authentication', () => {
       assert.ok(!location.includes('evil'), location);
       assert.ok(!/[\r\n]/.test(location));
     }
-    const fine = await c.request('POST', '/security/confirm', { form: { _csrf: csrf, next: '/security/two-factor?x=1', method: 'password', password: PASSWORD } });
+    const fine = await c.request('POST', '/security/confirm', {
+      form: { _csrf: csrf, next: '/security/two-factor?x=1', method: 'password', password: PASSWORD },
+    });
     assert.equal(fine.headers.location, '/security/two-factor?x=1');
   });
 
@@ -424,7 +497,9 @@ describe('step-up: sensitive changes need a recent authentication', () => {
   });
 
   it('the OpenAPI document describes the new routes, with the method union', async () => {
-    const doc = (await t.client().get('/api/v1/openapi.json')).json() as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>> };
+    const doc = (await t.client().get('/api/v1/openapi.json')).json() as {
+      paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>>;
+    };
     assert.ok(doc.paths['/api/v1/session/reauthenticate']?.['post']);
     assert.ok(doc.paths['/api/v1/2fa/recovery-codes']?.['post']);
     assert.ok(doc.paths['/api/v1/2fa/factors/{id}']?.['patch']);

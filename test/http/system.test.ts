@@ -41,14 +41,32 @@ describe('operator endpoints and the API description', () => {
   test('the OpenAPI 3.1 document describes every endpoint from the same Zod schemas', async () => {
     const res = await t.client().get('/api/v1/openapi.json');
     assert.equal(res.statusCode, 200);
-    const doc = res.json() as { openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown>; additionalProperties?: boolean } }> } }>> };
+    const doc = res.json() as {
+      openapi: string;
+      paths: Record<
+        string,
+        Record<string, { requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown>; additionalProperties?: boolean } }> } }>
+      >;
+    };
     assert.equal(doc.openapi, '3.1.0');
     for (const [path, method] of [
-      ['/api/v1/sessions', 'post'], ['/api/v1/session', 'get'], ['/api/v1/session', 'delete'], ['/api/v1/sessions', 'get'],
-      ['/api/v1/sessions/{id}', 'delete'], ['/api/v1/sessions/revoke-others', 'post'], ['/api/v1/accounts', 'post'], ['/api/v1/password/change', 'post'],
-      ['/api/v1/password/reset', 'post'], ['/api/v1/password/reset/verify', 'post'], ['/api/v1/password/reset/second-factor', 'post'],
-      ['/api/v1/password/reset/security-questions', 'post'], ['/api/v1/password/reset/complete', 'post'], ['/api/v1/2fa/totp', 'post'],
-      ['/api/v1/2fa/totp/confirm', 'post'], ['/api/v1/sessions/second-factor', 'post'], ['/api/v1/security-questions', 'put'],
+      ['/api/v1/sessions', 'post'],
+      ['/api/v1/session', 'get'],
+      ['/api/v1/session', 'delete'],
+      ['/api/v1/sessions', 'get'],
+      ['/api/v1/sessions/{id}', 'delete'],
+      ['/api/v1/sessions/revoke-others', 'post'],
+      ['/api/v1/accounts', 'post'],
+      ['/api/v1/password/change', 'post'],
+      ['/api/v1/password/reset', 'post'],
+      ['/api/v1/password/reset/verify', 'post'],
+      ['/api/v1/password/reset/second-factor', 'post'],
+      ['/api/v1/password/reset/security-questions', 'post'],
+      ['/api/v1/password/reset/complete', 'post'],
+      ['/api/v1/2fa/totp', 'post'],
+      ['/api/v1/2fa/totp/confirm', 'post'],
+      ['/api/v1/sessions/second-factor', 'post'],
+      ['/api/v1/security-questions', 'put'],
     ] as const) {
       assert.ok(doc.paths[path]?.[method], `${method.toUpperCase()} ${path} is documented`);
     }
@@ -58,7 +76,11 @@ describe('operator endpoints and the API description', () => {
     const complete = doc.paths['/api/v1/password/reset/complete']!['post']!.requestBody!.content['application/json']!.schema;
     assert.deepEqual(Object.keys(complete.properties ?? {}).sort(), ['flowId', 'newPassword', 'secondFactor', 'securityAnswers']);
     assert.equal(doc.paths['/healthz'], undefined, 'operator endpoints stay out of the API document');
-    assert.deepEqual(Object.keys(doc.paths).filter((p) => !p.startsWith('/api/v1/')), [], 'pages and assets stay out too');
+    assert.deepEqual(
+      Object.keys(doc.paths).filter((p) => !p.startsWith('/api/v1/')),
+      [],
+      'pages and assets stay out too',
+    );
   });
 
   test('/api/docs is a readable page listing the operations', async () => {
@@ -73,15 +95,33 @@ describe('operator endpoints and the API description', () => {
 describe('logs', () => {
   test('a secret logged by mistake is redacted by the production logger (the second line of defence)', () => {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
     const logger = createLogger({ level: 'trace', format: 'json', destination: sink });
     const secrets = Array.from({ length: 16 }, (_, i) => `mistaken-secret-${i}-value`);
     const [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p] = secrets as [string, ...string[]];
-    logger.trace({
-      password: a, currentPassword: b, newPassword: c, token: d, secret: e, flowId: f, recoveryCodes: [g], otpauthUrl: h,
-      cookie: i, headers: { cookie: j, authorization: k }, req: { headers: { cookie: l, authorization: m } },
-      body: { password: n, newPassword: o }, res: { 'set-cookie': p },
-    }, 'a careless line');
+    logger.trace(
+      {
+        password: a,
+        currentPassword: b,
+        newPassword: c,
+        token: d,
+        secret: e,
+        flowId: f,
+        recoveryCodes: [g],
+        otpauthUrl: h,
+        cookie: i,
+        headers: { cookie: j, authorization: k },
+        req: { headers: { cookie: l, authorization: m } },
+        body: { password: n, newPassword: o },
+        res: { 'set-cookie': p },
+      },
+      'a careless line',
+    );
     const all = lines.join('');
     assert.match(all, /a careless line/);
     assert.match(all, /\[redacted\]/);
@@ -90,7 +130,12 @@ describe('logs', () => {
 
   test('no password, session token or cookie ever reaches the logs, even at trace level', async () => {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
     // The production logger (its redaction is the second line of defence), writing where the test reads.
     const logger = createLogger({ level: 'trace', format: 'json', destination: sink });
     const config = testConfig();

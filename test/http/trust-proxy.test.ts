@@ -19,10 +19,14 @@ async function recordedIp(c: TestClient): Promise<string | null> {
 
 async function signedInIp(t: TestApp, email: string, o: { remoteAddress: string; xff?: string }): Promise<string | null> {
   const c = t.client();
-  const res = await c.post('/api/v1/sessions', { email, password: PASSWORD }, {
-    remoteAddress: o.remoteAddress,
-    ...(o.xff !== undefined ? { headers: { 'x-forwarded-for': o.xff } } : {}),
-  });
+  const res = await c.post(
+    '/api/v1/sessions',
+    { email, password: PASSWORD },
+    {
+      remoteAddress: o.remoteAddress,
+      ...(o.xff !== undefined ? { headers: { 'x-forwarded-for': o.xff } } : {}),
+    },
+  );
   assert.equal(res.statusCode, 201, res.body);
   return recordedIp(c);
 }
@@ -42,34 +46,46 @@ describe('trusted proxy: the client IP is the first untrusted address from the r
       const statuses: Record<number, number> = {};
       for (let i = 0; i < 300; i++) {
         const spoofed = `203.0.${i >> 8}.${i & 255}`;
-        const res = await t.client().post('/api/v1/sessions', { email: 'victim@example.org', password: `wrong guess number ${i}` }, {
-          remoteAddress: PROXY,
-          headers: { 'x-forwarded-for': `${spoofed}, ${CLIENT}` },
-        });
+        const res = await t.client().post(
+          '/api/v1/sessions',
+          { email: 'victim@example.org', password: `wrong guess number ${i}` },
+          {
+            remoteAddress: PROXY,
+            headers: { 'x-forwarded-for': `${spoofed}, ${CLIENT}` },
+          },
+        );
         statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
       }
       // The default limit: 10 failures per (email, IP); every later try is refused before it is checked.
       assert.deepEqual(statuses, { 401: 10, 429: 290 });
-      const right = await t.client().post('/api/v1/sessions', { email: 'victim@example.org', password: PASSWORD }, {
-        remoteAddress: PROXY,
-        headers: { 'x-forwarded-for': `192.0.2.200, ${CLIENT}` },
-      });
+      const right = await t.client().post(
+        '/api/v1/sessions',
+        { email: 'victim@example.org', password: PASSWORD },
+        {
+          remoteAddress: PROXY,
+          headers: { 'x-forwarded-for': `192.0.2.200, ${CLIENT}` },
+        },
+      );
       assert.equal(right.statusCode, 429, 'the right password from the same client is throttled as well');
       assert.equal(errorCode(right), 'TOO_MANY_REQUESTS');
     });
 
-    it('an attacker who writes a victim\'s address first fills up only its own: the victim signs in', async () => {
+    it("an attacker who writes a victim's address first fills up only its own: the victim signs in", async () => {
       const victimIp = '192.0.2.44';
       for (let i = 0; i < 120; i++) {
-        await t.client().post('/api/v1/sessions', { email: `nobody${i}@example.org`, password: 'spray spray spray' }, {
-          remoteAddress: PROXY,
-          headers: { 'x-forwarded-for': `${victimIp}, ${CLIENT}` },
-        });
+        await t.client().post(
+          '/api/v1/sessions',
+          { email: `nobody${i}@example.org`, password: 'spray spray spray' },
+          {
+            remoteAddress: PROXY,
+            headers: { 'x-forwarded-for': `${victimIp}, ${CLIENT}` },
+          },
+        );
       }
       assert.equal(await signedInIp(t, 'bystander@example.org', { remoteAddress: PROXY, xff: victimIp }), victimIp);
     });
 
-    it('the recorded IP is the rightmost X-Forwarded-For entry; without the header, the proxy\'s own', async () => {
+    it("the recorded IP is the rightmost X-Forwarded-For entry; without the header, the proxy's own", async () => {
       t.clock.advance(15 * 60_000 + 1); // the earlier tests throttled CLIENT
       assert.equal(await signedInIp(t, 'bystander@example.org', { remoteAddress: PROXY, xff: `1.2.3.4, 5.6.7.8, ${CLIENT}` }), CLIENT);
       assert.equal(await signedInIp(t, 'bystander@example.org', { remoteAddress: PROXY }), PROXY);
@@ -101,7 +117,11 @@ describe('trusted proxy: the client IP is the first untrusted address from the r
     it('trusted hops are skipped from the right until the first address outside the list', async () => {
       assert.equal(await signedInIp(t, 'cidr@example.org', { remoteAddress: '10.1.2.3', xff: `6.6.6.6, ${CLIENT}, 10.9.9.9, 192.0.2.10` }), CLIENT);
       assert.equal(await signedInIp(t, 'cidr@example.org', { remoteAddress: 'fd00::5', xff: '6.6.6.6, 2001:db8::7' }), '2001:db8::7');
-      assert.equal(await signedInIp(t, 'cidr@example.org', { remoteAddress: '::ffff:10.0.0.9', xff: `6.6.6.6, ${CLIENT}` }), CLIENT, 'an IPv4-mapped socket address matches its IPv4 CIDR');
+      assert.equal(
+        await signedInIp(t, 'cidr@example.org', { remoteAddress: '::ffff:10.0.0.9', xff: `6.6.6.6, ${CLIENT}` }),
+        CLIENT,
+        'an IPv4-mapped socket address matches its IPv4 CIDR',
+      );
     });
 
     it('a socket address outside the list is the client: its X-Forwarded-For is ignored', async () => {
@@ -125,12 +145,15 @@ describe('trusted proxy: the client IP is the first untrusted address from the r
 
   it('"true" is refused at start with one line that says what to write instead', async () => {
     for (const value of ['true', 'yes', true]) {
-      assert.throws(() => testConfig({ trustProxy: value }), (err: unknown) => {
-        assert.ok(err instanceof ConfigError);
-        assert.match(err.message, /^trustProxy: would trust every hop, .*the number of proxies in front \(e\.g\. 1\) or their addresses/);
-        assert.ok(!err.message.includes('\n'), 'one line');
-        return true;
-      });
+      assert.throws(
+        () => testConfig({ trustProxy: value }),
+        (err: unknown) => {
+          assert.ok(err instanceof ConfigError);
+          assert.match(err.message, /^trustProxy: would trust every hop, .*the number of proxies in front \(e\.g\. 1\) or their addresses/);
+          assert.ok(!err.message.includes('\n'), 'one line');
+          return true;
+        },
+      );
     }
   });
 });

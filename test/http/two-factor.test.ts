@@ -112,7 +112,10 @@ describe('two-factor authentication', () => {
     assert.equal(codes.length, 10);
     assert.equal(new Set(codes).size, 10);
     const list = (await c.get('/api/v1/2fa')).json() as { factors: Array<{ type: string }>; recoveryCodesRemaining: number };
-    assert.deepEqual(list.factors.map((f) => f.type), ['totp']);
+    assert.deepEqual(
+      list.factors.map((f) => f.type),
+      ['totp'],
+    );
     assert.equal(list.recoveryCodesRemaining, 10);
     assert.ok((await templates('confirm@example.org')).includes('second-factor-added'));
     assert.equal(errorCode(await c.post('/api/v1/2fa/totp/confirm', { code: codeAt(secret, t.clock.now()) })), 'SECOND_FACTOR_NOT_PENDING');
@@ -168,7 +171,11 @@ describe('two-factor authentication', () => {
     assert.equal(done.statusCode, 201, done.body);
     assert.ok(c.sessionCookie());
     assert.equal((await c.get('/api/v1/session')).statusCode, 200);
-    assert.equal(errorCode(await c.post('/api/v1/sessions/second-factor', { flowId: body.flowId, method: 'totp', code: codeAt(secret, t.clock.now() + 30_000) })), 'SECOND_FACTOR_FLOW_INVALID', 'a completed flow cannot be used again');
+    assert.equal(
+      errorCode(await c.post('/api/v1/sessions/second-factor', { flowId: body.flowId, method: 'totp', code: codeAt(secret, t.clock.now() + 30_000) })),
+      'SECOND_FACTOR_FLOW_INVALID',
+      'a completed flow cannot be used again',
+    );
   });
 
   it('a wrong password still answers exactly as today', async () => {
@@ -193,7 +200,11 @@ describe('two-factor authentication', () => {
     assert.equal(errorCode(replay), 'SECOND_FACTOR_CODE_INVALID');
     assert.equal(b.sessionCookie(), undefined);
     t.clock.advance(30_000);
-    assert.equal((await b.post('/api/v1/sessions/second-factor', { flowId: flowB, method: 'totp', code: codeAt(secret, t.clock.now()) })).statusCode, 201, 'the next step works');
+    assert.equal(
+      (await b.post('/api/v1/sessions/second-factor', { flowId: flowB, method: 'totp', code: codeAt(secret, t.clock.now()) })).statusCode,
+      201,
+      'the next step works',
+    );
   });
 
   it('a pending sign-in dies after 5 wrong codes or 5 minutes, and wrong codes count per account across sign-ins', async () => {
@@ -205,12 +216,24 @@ describe('two-factor authentication', () => {
       const r = await c.post('/api/v1/sessions/second-factor', { flowId: flow1, method: 'totp', code: wrongCode });
       assert.equal(errorCode(r), 'SECOND_FACTOR_CODE_INVALID');
     }
-    assert.equal(errorCode(await c.post('/api/v1/sessions/second-factor', { flowId: flow1, method: 'totp', code: wrongCode })), 'SECOND_FACTOR_FLOW_INVALID', 'the fifth wrong code ends it');
-    assert.equal(errorCode(await c.post('/api/v1/sessions/second-factor', { flowId: flow1, method: 'totp', code: codeAt(secret, t.clock.now()) })), 'SECOND_FACTOR_FLOW_INVALID', 'even the right code is refused now');
+    assert.equal(
+      errorCode(await c.post('/api/v1/sessions/second-factor', { flowId: flow1, method: 'totp', code: wrongCode })),
+      'SECOND_FACTOR_FLOW_INVALID',
+      'the fifth wrong code ends it',
+    );
+    assert.equal(
+      errorCode(await c.post('/api/v1/sessions/second-factor', { flowId: flow1, method: 'totp', code: codeAt(secret, t.clock.now()) })),
+      'SECOND_FACTOR_FLOW_INVALID',
+      'even the right code is refused now',
+    );
 
     const flow2 = ((await c.signIn('limit@example.org', PASSWORD)).json() as { flowId: string }).flowId;
     t.clock.advance(5 * 60_000);
-    assert.equal(errorCode(await c.post('/api/v1/sessions/second-factor', { flowId: flow2, method: 'totp', code: codeAt(secret, t.clock.now()) })), 'SECOND_FACTOR_FLOW_INVALID', 'expired after 5 minutes');
+    assert.equal(
+      errorCode(await c.post('/api/v1/sessions/second-factor', { flowId: flow2, method: 'totp', code: codeAt(secret, t.clock.now()) })),
+      'SECOND_FACTOR_FLOW_INVALID',
+      'expired after 5 minutes',
+    );
 
     // Five more wrong codes in a new sign-in reach the per-account limit of 10 (window 15 minutes).
     const flow3 = ((await c.signIn('limit@example.org', PASSWORD)).json() as { flowId: string }).flowId;
@@ -222,7 +245,11 @@ describe('two-factor authentication', () => {
     assert.equal(c.sessionCookie(), undefined);
     t.clock.advance(16 * 60_000);
     const flow5 = ((await c.signIn('limit@example.org', PASSWORD)).json() as { flowId: string }).flowId;
-    assert.equal((await c.post('/api/v1/sessions/second-factor', { flowId: flow5, method: 'totp', code: codeAt(secret, t.clock.now()) })).statusCode, 201, 'the window passes');
+    assert.equal(
+      (await c.post('/api/v1/sessions/second-factor', { flowId: flow5, method: 'totp', code: codeAt(secret, t.clock.now()) })).statusCode,
+      201,
+      'the window passes',
+    );
   });
 
   it('a recovery code works once and notifies the person', async () => {
@@ -234,7 +261,11 @@ describe('two-factor authentication', () => {
     assert.ok((await templates('recovery-code@example.org')).includes('recovery-code-used'));
     const d = t.client();
     const flow2 = ((await d.signIn('recovery-code@example.org', PASSWORD)).json() as { flowId: string }).flowId;
-    assert.equal(errorCode(await d.post('/api/v1/sessions/second-factor', { flowId: flow2, method: 'recovery_code', code })), 'SECOND_FACTOR_CODE_INVALID', 'used once');
+    assert.equal(
+      errorCode(await d.post('/api/v1/sessions/second-factor', { flowId: flow2, method: 'recovery_code', code })),
+      'SECOND_FACTOR_CODE_INVALID',
+      'used once',
+    );
     assert.equal((await d.post('/api/v1/sessions/second-factor', { flowId: flow2, method: 'recovery_code', code: recoveryCodes[1]! })).statusCode, 201);
   });
 
@@ -243,17 +274,27 @@ describe('two-factor authentication', () => {
     const [factor] = ((await c.get('/api/v1/2fa')).json() as { factors: Array<{ id: string }> }).factors;
     assert.ok(factor);
     assert.equal(errorCode(await c.delete(`/api/v1/2fa/totp/${factor.id}`, { body: {} })), 'SECOND_FACTOR_PROOF_REQUIRED');
-    assert.equal(errorCode(await c.delete(`/api/v1/2fa/totp/${factor.id}`, { body: { currentPassword: 'wrong password here' } })), 'CURRENT_PASSWORD_INCORRECT');
+    assert.equal(
+      errorCode(await c.delete(`/api/v1/2fa/totp/${factor.id}`, { body: { currentPassword: 'wrong password here' } })),
+      'CURRENT_PASSWORD_INCORRECT',
+    );
     // The last factor also needs the password (its length is checked against the single-factor minimum).
     assert.equal(errorCode(await c.delete(`/api/v1/2fa/totp/${factor.id}`, { body: { code: codeAt(secret, t.clock.now()) } })), 'SECOND_FACTOR_PROOF_REQUIRED');
-    assert.equal(errorCode(await c.delete(`/api/v1/2fa/totp/${factor.id}`, { body: { currentPassword: PASSWORD, code: codeAt(secret, t.clock.now() + 10 * 60_000) } })), 'SECOND_FACTOR_CODE_INVALID');
+    assert.equal(
+      errorCode(await c.delete(`/api/v1/2fa/totp/${factor.id}`, { body: { currentPassword: PASSWORD, code: codeAt(secret, t.clock.now() + 10 * 60_000) } })),
+      'SECOND_FACTOR_CODE_INVALID',
+    );
     const other = await signedUp('not-owner@example.org');
     assert.equal(errorCode(await other.delete(`/api/v1/2fa/totp/${factor.id}`, { body: { currentPassword: PASSWORD } })), 'SECOND_FACTOR_NOT_FOUND');
     const removed = await c.delete(`/api/v1/2fa/totp/${factor.id}`, { body: { currentPassword: PASSWORD, code: codeAt(secret, t.clock.now()) } });
     assert.equal(removed.statusCode, 200);
     assert.deepEqual(removed.json(), { remaining: 0 });
     assert.ok((await templates('remove@example.org')).includes('second-factor-removed'));
-    assert.equal(((await c.get('/api/v1/2fa')).json() as { recoveryCodesRemaining: number }).recoveryCodesRemaining, 0, 'recovery codes go with the last factor');
+    assert.equal(
+      ((await c.get('/api/v1/2fa')).json() as { recoveryCodesRemaining: number }).recoveryCodesRemaining,
+      0,
+      'recovery codes go with the last factor',
+    );
     assert.equal((await t.client().signIn('remove@example.org', PASSWORD)).statusCode, 201);
   });
 
@@ -267,7 +308,9 @@ describe('two-factor authentication', () => {
     const flowId = /name="flowId" value="([^"]+)"/.exec(step.body)?.[1];
     assert.ok(flowId, 'the code step carries the flow');
     assert.match(step.body, /autocomplete="one-time-code"/);
-    const wrong = await c.request('POST', '/sign-in/second-factor', { form: { _csrf: csrf, flowId, method: 'totp', code: codeAt(secret, t.clock.now() + 10 * 60_000) } });
+    const wrong = await c.request('POST', '/sign-in/second-factor', {
+      form: { _csrf: csrf, flowId, method: 'totp', code: codeAt(secret, t.clock.now() + 10 * 60_000) },
+    });
     assert.equal(wrong.statusCode, 400);
     assert.match(wrong.body, /That code is not right/);
     assert.equal(c.sessionCookie(), undefined);
@@ -317,7 +360,12 @@ describe('two-factor authentication', () => {
 
   it('no TOTP secret, code, flow id or recovery code reaches the logs, even at trace level', async () => {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
     // The production logger (its redaction is the second line of defence), writing where the test reads.
     const logger = createLogger({ level: 'trace', format: 'json', destination: sink });
     const config = testConfig();

@@ -97,7 +97,10 @@ describe('two nodes on one PostgreSQL database with Redis', () => {
       statuses.push(res.response.status);
     }
     assert.equal(statuses.filter((s) => s === 401).length, 10, statuses.join(' '));
-    assert.ok(statuses.slice(10).every((s) => s === 429), statuses.join(' '));
+    assert.ok(
+      statuses.slice(10).every((s) => s === 429),
+      statuses.join(' '),
+    );
   });
 
   it('a burst of parallel wrong passwords spread over both nodes gets no more tries than the limit', async () => {
@@ -130,7 +133,7 @@ describe('two nodes on one PostgreSQL database with Redis', () => {
     assert.equal(signIn.response.status, 201, JSON.stringify(signIn.error));
   });
 
-  it('the two nodes\' outbox workers send each of 60 queued notices exactly once', async () => {
+  it("the two nodes' outbox workers send each of 60 queued notices exactly once", async () => {
     const store = openStore(db.url);
     const bodies = createMailBodyBox({ serverSecrets: [new TextEncoder().encode(SECRET)], random: systemRandom });
     const before = smtp.received.length;
@@ -138,9 +141,16 @@ describe('two nodes on one PostgreSQL database with Redis', () => {
     try {
       await store.transaction(async (tx) => {
         for (let i = 0; i < 60; i++) {
-          const q = await queueMessage(tx, { clock: systemClock, random: systemRandom, messageIdDomain: 'localhost', bodies }, {
-            to: `bulk${i}@example.org`, accountId: null, template: 'test', content: { subject: `bulk ${i}`, text: 'text', html: '<p>html</p>' },
-          });
+          const q = await queueMessage(
+            tx,
+            { clock: systemClock, random: systemRandom, messageIdDomain: 'localhost', bodies },
+            {
+              to: `bulk${i}@example.org`,
+              accountId: null,
+              template: 'test',
+              content: { subject: `bulk ${i}`, text: 'text', html: '<p>html</p>' },
+            },
+          );
           ids.push(q.messageId);
         }
       });
@@ -148,7 +158,11 @@ describe('two nodes on one PostgreSQL database with Redis', () => {
       await store.close();
     }
     // Only these 60 (a notice from an earlier test may still arrive meanwhile).
-    const bulk = (): string[] => smtp.received.slice(before).filter((m) => m.to.some((to) => to.startsWith('bulk'))).map((m) => m.headers.get('message-id') ?? '');
+    const bulk = (): string[] =>
+      smtp.received
+        .slice(before)
+        .filter((m) => m.to.some((to) => to.startsWith('bulk')))
+        .map((m) => m.headers.get('message-id') ?? '');
     const deadline = Date.now() + 30_000;
     // SMTP arrives over sockets from two other processes: polled with a deadline.
     while (bulk().length < 60 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -20,7 +20,9 @@ describe('stranger-controlled text in the account-locked email', () => {
       assert.equal((await owner.put('/api/v1/security/anti-phishing-phrase', { phrase: 'blue heron' })).statusCode < 500, true);
       for (let i = 0; i < 3; i++) {
         const res = await t.app.server.inject({
-          method: 'POST', url: '/api/v1/sessions', remoteAddress: `203.0.113.${i + 1}`,
+          method: 'POST',
+          url: '/api/v1/sessions',
+          remoteAddress: `203.0.113.${i + 1}`,
           headers: { 'content-type': 'application/json', origin: t.baseUrl, 'user-agent': EVIL_UA },
           payload: JSON.stringify({ email: 'victim@example.org', password: `wrong ${i}` }),
         });
@@ -30,8 +32,10 @@ describe('stranger-controlled text in the account-locked email', () => {
       const [mail] = (await t.store.outbox.listMessages({ limit: 50, to: 'victim@example.org' })).filter((m) => m.template === 'account-locked');
       assert.ok(mail, 'the owner is told of the lockout');
       const deviceLine = mail.text.split('\n').find((l) => /Device:/.test(l));
-      assert.ok(!/evil\.example|555-0100|[\u0080-\u009f\u00ad]/.test(mail.text + mail.html),
-        `the genuine email carries the attacker's text: ${JSON.stringify(deviceLine)}`);
+      assert.ok(
+        !/evil\.example|555-0100|[\u0080-\u009f\u00ad]/.test(mail.text + mail.html),
+        `the genuine email carries the attacker's text: ${JSON.stringify(deviceLine)}`,
+      );
     } finally {
       await t.close();
     }

@@ -147,7 +147,12 @@ test('Redis unreachable: every call fails closed with 503 SERVICE_UNAVAILABLE, q
   const dead = connectRedis('redis://127.0.0.1:1', { warn: () => {}, info: () => {} });
   try {
     const l = redisAttemptLimiters(dead.client, manualClock(), { prefix: 'unused' }).create({ name: 't', limit: 1, windowMs: 1000 });
-    for (const call of [async () => await l.reserve('k'), async () => await l.isLimited('k'), async () => await l.recordFailure('k'), async () => await l.resetPrefix('k')]) {
+    for (const call of [
+      async () => await l.reserve('k'),
+      async () => await l.isLimited('k'),
+      async () => await l.recordFailure('k'),
+      async () => await l.resetPrefix('k'),
+    ]) {
       const started = performance.now();
       await assert.rejects(call(), (err: unknown) => err instanceof PassdeskError && err.code === 'SERVICE_UNAVAILABLE' && err.status === 503);
       assert.ok(performance.now() - started < 1500, 'answers within the command timeout');

@@ -62,7 +62,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const db = opened.db as unknown as Kysely<unknown>;
       assert.deepEqual(await migrateUpTo(db, backend, LAST_RECORDED), [...RECORDED_NAMES]);
       const recorded = await sql<{ name: string }>`select name from passdesk_migrations order by name`.execute(db);
-      assert.deepEqual(recorded.rows.map((r) => r.name), [...RECORDED_NAMES]);
+      assert.deepEqual(
+        recorded.rows.map((r) => r.name),
+        [...RECORDED_NAMES],
+      );
       // Dumped from a database migrated by the single-file list (src/store/migrations/index.ts before issue 12).
       const expected: unknown = JSON.parse(readFileSync(new URL(`../fixtures/schema-0023-${backend}.json`, import.meta.url), 'utf8'));
       assert.deepEqual(await dumpSchema(db, backend), expected);

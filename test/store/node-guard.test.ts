@@ -59,10 +59,16 @@ test('a dropped database connection loses the lock; the node takes it again once
   await admin.connect();
   try {
     const held = async (): Promise<number> =>
-      (await admin.query<{ n: string }>(`SELECT count(*) AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-        WHERE l.locktype = 'advisory' AND a.application_name = 'passdesk-node-guard' AND a.datname = current_database()`)).rows[0]!.n === '1' ? 1 : 0;
+      (
+        await admin.query<{ n: string }>(`SELECT count(*) AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND a.application_name = 'passdesk-node-guard' AND a.datname = current_database()`)
+      ).rows[0]!.n === '1'
+        ? 1
+        : 0;
     assert.equal(await held(), 1);
-    const pids = await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = 'passdesk-node-guard' AND datname = current_database()`);
+    const pids = await admin.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE application_name = 'passdesk-node-guard' AND datname = current_database()`,
+    );
     for (const { pid } of pids.rows) await admin.query('SELECT pg_terminate_backend($1)', [pid]);
     // Wait for the re-take itself (bounded), not for a fixed time.
     let again = 0;

@@ -16,11 +16,28 @@ import { createMailBodyBox, openBody } from '../../src/mail/sealed-body.js';
 const T0 = Date.UTC(2026, 10, 23, 9, 0, 0);
 
 function newAccount(email: string, now = T0) {
-  return { id: randomUUID(), email, emailNormalized: email.toLowerCase(), displayName: email.split('@')[0] ?? email, role: 'user' as const, passwordHash: '$argon2id$fake', now };
+  return {
+    id: randomUUID(),
+    email,
+    emailNormalized: email.toLowerCase(),
+    displayName: email.split('@')[0] ?? email,
+    role: 'user' as const,
+    passwordHash: '$argon2id$fake',
+    now,
+  };
 }
 
 function newSession(accountId: string, now = T0, extra: Partial<{ id: string; tokenHash: string }> = {}) {
-  return { id: extra.id ?? randomUUID(), tokenHash: extra.tokenHash ?? randomUUID(), accountId, now, expiresAt: now + 86_400_000, ip: '127.0.0.1', userAgent: 'ua', device: 'Firefox on Linux' };
+  return {
+    id: extra.id ?? randomUUID(),
+    tokenHash: extra.tokenHash ?? randomUUID(),
+    accountId,
+    now,
+    expiresAt: now + 86_400_000,
+    ip: '127.0.0.1',
+    userAgent: 'ua',
+    device: 'Firefox on Linux',
+  };
 }
 
 for (const backend of ['sqlite', 'postgres'] as const) {
@@ -156,9 +173,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const a = await store.accounts.createAccount(newAccount('race@example.org'));
       assert.ok(a);
       const s = await store.sessions.createSession(newSession(a.id));
-      const results = await Promise.all(
-        Array.from({ length: 5 }, () => store.sessions.revokeSession(s.id, { accountId: a.id, now: T0, reason: 'rotated' })),
-      );
+      const results = await Promise.all(Array.from({ length: 5 }, () => store.sessions.revokeSession(s.id, { accountId: a.id, now: T0, reason: 'rotated' })));
       assert.equal(results.filter(Boolean).length, 1);
     });
 
@@ -172,7 +187,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const theirs = await store.sessions.createSession(newSession(bystander.id));
       assert.equal(await store.sessions.revokeOtherSessions(a.id, { exceptSessionId: keep.id, now: T0 + 10, reason: 'password-changed' }), 2);
       const live = await store.sessions.listSessions(a.id, { now: T0 + 20 });
-      assert.deepEqual(live.map((s) => s.id), [keep.id]);
+      assert.deepEqual(
+        live.map((s) => s.id),
+        [keep.id],
+      );
       const ended = await store.sessions.listSessions(a.id, { now: T0 + 20, includeRevokedSince: T0 });
       assert.equal(ended.filter((s) => s.revokedReason === 'password-changed').length, 2);
       assert.equal((await store.sessions.listSessions(bystander.id, { now: T0 + 20 }))[0]?.id, theirs.id, 'other accounts untouched');
@@ -184,8 +202,14 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const old = await store.sessions.createSession(newSession(a.id, T0));
       const recent = await store.sessions.createSession(newSession(a.id, T0 + 1000));
       await store.sessions.touchSession(old.id, T0 + 5000);
-      assert.deepEqual((await store.sessions.listSessions(a.id, { now: T0 + 6000 })).map((s) => s.id), [old.id, recent.id]);
-      assert.deepEqual((await store.sessions.listSessions(a.id, { now: T0 + 86_400_000 + 500 })).map((s) => s.id), [recent.id]);
+      assert.deepEqual(
+        (await store.sessions.listSessions(a.id, { now: T0 + 6000 })).map((s) => s.id),
+        [old.id, recent.id],
+      );
+      assert.deepEqual(
+        (await store.sessions.listSessions(a.id, { now: T0 + 86_400_000 + 500 })).map((s) => s.id),
+        [recent.id],
+      );
     });
 
     test('a transaction that throws leaves nothing behind', async () => {
@@ -252,10 +276,13 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(m?.messageId, messageId);
       assert.deepEqual([m?.subject, m?.body?.kind, m?.attempts, m?.nextAttemptAt], ['Hello', 'sealed', 0, T0]);
       assert.deepEqual(m && openBody(bodies, m), { text: 'plain', html: '<p>html</p>' }, 'the body opens with the server secret');
-      await assert.rejects(store.transaction(async (tx) => {
-        await queueMessage(tx, clockAt(T0), mail('rolledback@example.org'));
-        throw new Error('boom');
-      }), /boom/);
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await queueMessage(tx, clockAt(T0), mail('rolledback@example.org'));
+          throw new Error('boom');
+        }),
+        /boom/,
+      );
       assert.deepEqual(await store.outbox.listMessages({ limit: 10, to: 'rolledback@example.org' }), []);
     });
 
@@ -266,7 +293,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const later = await queueMessage(store, clockAt(t + 60_000), mail('claim-later@example.org'));
       const claimed = await store.outbox.claimDueMessages({ now: t + 10, limit: 100, leaseMs: 30_000, owner: 'w1' });
       const mine = claimed.filter((m) => m.to.startsWith('claim-'));
-      assert.deepEqual(mine.map((m) => m.id), [a.id, b.id], 'due ones only, oldest first');
+      assert.deepEqual(
+        mine.map((m) => m.id),
+        [a.id, b.id],
+        'due ones only, oldest first',
+      );
       assert.ok(mine.every((m) => m.state === 'sending' && m.attempts === 1 && m.leaseOwner === 'w1' && m.leaseUntil === t + 30_010));
       const again = await store.outbox.claimDueMessages({ now: t + 20, limit: 100, leaseMs: 30_000, owner: 'w2' });
       assert.equal(again.filter((m) => m.to.startsWith('claim-')).length, 0, 'a leased message is not claimed by another worker');
@@ -277,7 +308,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(await store.outbox.markMessageSent(a.id, { owner: 'w1', now: t + 31 }), false, 'settled once');
       assert.equal(await store.outbox.markMessageSent(b.id, { owner: 'w1', now: t + 32 }), true);
       const dueLater = await store.outbox.claimDueMessages({ now: t + 60_000, limit: 100, leaseMs: 30_000, owner: 'w1' });
-      assert.deepEqual(dueLater.filter((m) => m.to.startsWith('claim-')).map((m) => m.id), [later.id]);
+      assert.deepEqual(
+        dueLater.filter((m) => m.to.startsWith('claim-')).map((m) => m.id),
+        [later.id],
+      );
       await store.outbox.markMessageSent(later.id, { owner: 'w1', now: t + 60_001 });
     });
 
@@ -286,7 +320,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const m = await queueMessage(store, clockAt(t), mail('lease@example.org'));
       const first = await store.outbox.claimDueMessages({ now: t, limit: 100, leaseMs: 5_000, owner: 'dead-node' });
       assert.ok(first.some((x) => x.id === m.id));
-      assert.equal((await store.outbox.claimDueMessages({ now: t + 4_999, limit: 100, leaseMs: 5_000, owner: 'w2' })).some((x) => x.id === m.id), false);
+      assert.equal(
+        (await store.outbox.claimDueMessages({ now: t + 4_999, limit: 100, leaseMs: 5_000, owner: 'w2' })).some((x) => x.id === m.id),
+        false,
+      );
       const reclaimed = (await store.outbox.claimDueMessages({ now: t + 5_000, limit: 100, leaseMs: 5_000, owner: 'w2' })).find((x) => x.id === m.id);
       assert.equal(reclaimed?.attempts, 2, 'the lost attempt counts');
       assert.equal(reclaimed?.messageId, m.messageId, 'same Message-ID on the resend');
@@ -301,13 +338,19 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(await store.outbox.markMessageAttemptFailed(m.id, { owner: 'w', now: t + 1, error: '421 try later', retryAt: t + 30_000 }), true);
       const retrying = await store.outbox.findMessage(m.id);
       assert.deepEqual([retrying?.state, retrying?.nextAttemptAt, retrying?.lastError], ['retrying', t + 30_000, '421 try later']);
-      assert.equal((await store.outbox.claimDueMessages({ now: t + 29_999, limit: 100, leaseMs: 5_000, owner: 'w' })).some((x) => x.id === m.id), false);
+      assert.equal(
+        (await store.outbox.claimDueMessages({ now: t + 29_999, limit: 100, leaseMs: 5_000, owner: 'w' })).some((x) => x.id === m.id),
+        false,
+      );
       assert.ok((await store.outbox.claimDueMessages({ now: t + 30_000, limit: 100, leaseMs: 5_000, owner: 'w' })).some((x) => x.id === m.id));
       await store.outbox.markMessageAttemptFailed(m.id, { owner: 'w', now: t + 30_001, error: 'x'.repeat(2000), retryAt: null });
       const failed = await store.outbox.findMessage(m.id);
       assert.equal(failed?.state, 'failed');
       assert.equal(failed?.lastError?.length, 500, 'errors are kept short');
-      assert.equal((await store.outbox.claimDueMessages({ now: t + 10_000_000, limit: 100, leaseMs: 5_000, owner: 'w' })).some((x) => x.id === m.id), false);
+      assert.equal(
+        (await store.outbox.claimDueMessages({ now: t + 10_000_000, limit: 100, leaseMs: 5_000, owner: 'w' })).some((x) => x.id === m.id),
+        false,
+      );
     });
 
     test('countMessagesByState counts every state; listMessages is newest first', async () => {
@@ -326,7 +369,12 @@ for (const backend of ['sqlite', 'postgres'] as const) {
 
     test('a body is stored only sealed, and dropped once the message is sent or failed for good (kept when the row is the mailbox)', async () => {
       const t = T0 + 5_000_000;
-      const secret = { to: 'sealed@example.org', accountId: null, template: 'test', content: { subject: 'Your code', text: 'code 31415926', html: '<p>code 31415926</p>' } };
+      const secret = {
+        to: 'sealed@example.org',
+        accountId: null,
+        template: 'test',
+        content: { subject: 'Your code', text: 'code 31415926', html: '<p>code 31415926</p>' },
+      };
       const sent = await queueMessage(store, clockAt(t), secret);
       const kept = await queueMessage(store, clockAt(t), { ...secret, to: 'kept@example.org' });
       const failed = await queueMessage(store, clockAt(t), { ...secret, to: 'failed@example.org' });
@@ -374,7 +422,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const a = await store.accounts.createAccount(newAccount('prefs@example.org'));
       assert.ok(a);
       assert.deepEqual(await store.mailPreferences.getMailPreferences(a.id), {
-        antiPhishingPhrase: null, recoveryEmail: null, recoveryEmailVerifiedAt: null, pendingRecoveryEmail: null, pendingExpiresAt: null,
+        antiPhishingPhrase: null,
+        recoveryEmail: null,
+        recoveryEmailVerifiedAt: null,
+        pendingRecoveryEmail: null,
+        pendingExpiresAt: null,
       });
       await store.mailPreferences.setAntiPhishingPhrase(a.id, 'purple otter', T0);
       assert.equal((await store.mailPreferences.getMailPreferences(a.id)).antiPhishingPhrase, 'purple otter');
@@ -407,7 +459,15 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     test('a factor is pending until confirmed, once; removing it and abandoned enrolments go', async () => {
       const a = await store.accounts.createAccount(newAccount('factor@example.org'));
       assert.ok(a);
-      const f = await store.twoFactor.createFactor({ id: randomUUID(), accountId: a.id, type: 'totp', name: 'Authenticator app', secretCiphertext: 'sealed', keyId: 'k-1', now: T0 });
+      const f = await store.twoFactor.createFactor({
+        id: randomUUID(),
+        accountId: a.id,
+        type: 'totp',
+        name: 'Authenticator app',
+        secretCiphertext: 'sealed',
+        keyId: 'k-1',
+        now: T0,
+      });
       assert.equal(f.confirmedAt, null);
       assert.equal(await store.twoFactor.countConfirmedFactors(a.id), 0);
       assert.deepEqual(await store.twoFactor.findFactor(a.id, f.id), f);
@@ -417,8 +477,19 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const confirmed = await store.twoFactor.findFactor(a.id, f.id);
       assert.deepEqual([confirmed?.confirmedAt, confirmed?.lastUsedStep], [T0 + 1, 100]);
       assert.equal(await store.twoFactor.countConfirmedFactors(a.id), 1);
-      const abandoned = await store.twoFactor.createFactor({ id: randomUUID(), accountId: a.id, type: 'totp', name: 'x', secretCiphertext: 's', keyId: 'k-1', now: T0 + 2 });
-      assert.deepEqual((await store.twoFactor.listFactors(a.id)).map((x) => x.id), [f.id, abandoned.id]);
+      const abandoned = await store.twoFactor.createFactor({
+        id: randomUUID(),
+        accountId: a.id,
+        type: 'totp',
+        name: 'x',
+        secretCiphertext: 's',
+        keyId: 'k-1',
+        now: T0 + 2,
+      });
+      assert.deepEqual(
+        (await store.twoFactor.listFactors(a.id)).map((x) => x.id),
+        [f.id, abandoned.id],
+      );
       assert.equal(await store.twoFactor.removeUnconfirmedFactors(a.id), 1);
       assert.equal(await store.twoFactor.removeFactor(randomUUID(), f.id), false, 'not by another account');
       assert.equal(await store.twoFactor.removeFactor(a.id, f.id), true);
@@ -428,7 +499,15 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     test('a time step is accepted once: the same or an earlier step is refused, even when requests race', async () => {
       const a = await store.accounts.createAccount(newAccount('replay@example.org'));
       assert.ok(a);
-      const f = await store.twoFactor.createFactor({ id: randomUUID(), accountId: a.id, type: 'totp', name: 'app', secretCiphertext: 's', keyId: 'k-1', now: T0 });
+      const f = await store.twoFactor.createFactor({
+        id: randomUUID(),
+        accountId: a.id,
+        type: 'totp',
+        name: 'app',
+        secretCiphertext: 's',
+        keyId: 'k-1',
+        now: T0,
+      });
       const racing = await Promise.all([1, 2, 3].map(() => store.twoFactor.useFactorStep(f.id, 500)));
       assert.deepEqual(racing.filter(Boolean), [true]);
       assert.equal(await store.twoFactor.useFactorStep(f.id, 500), false);
@@ -449,7 +528,14 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(await store.twoFactor.countUnusedRecoveryCodes(a.id), 2);
       await store.twoFactor.replaceRecoveryCodes(a.id, ['n1', 'n2'], { now: T0 + 3, newId, keyId: 'k-1' });
       const listed = await store.twoFactor.listUnusedRecoveryCodes(a.id);
-      assert.deepEqual(listed.map((c) => [c.codeHash, c.keyId]).sort(), [['n1', 'k-1'], ['n2', 'k-1']], 'hashes come with the id of their key');
+      assert.deepEqual(
+        listed.map((c) => [c.codeHash, c.keyId]).sort(),
+        [
+          ['n1', 'k-1'],
+          ['n2', 'k-1'],
+        ],
+        'hashes come with the id of their key',
+      );
       const n1 = listed.find((c) => c.codeHash === 'n1')!;
       const racingUse = await Promise.all([1, 2, 3].map(() => store.twoFactor.useRecoveryCode(a.id, n1.id, T0 + 3)));
       assert.deepEqual(racingUse.filter(Boolean), [true], 'a code is used once, by id too');
@@ -458,7 +544,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(await store.twoFactor.consumeRecoveryCode(a.id, 'n2', T0 + 4), true);
       const other = await store.accounts.createAccount(newAccount('other-codes@example.org'));
       assert.ok(other);
-      assert.equal(await store.twoFactor.consumeRecoveryCode(other.id, 'n2', T0 + 5), false, 'not another account\'s code');
+      assert.equal(await store.twoFactor.consumeRecoveryCode(other.id, 'n2', T0 + 5), false, "not another account's code");
     });
 
     test('a pending second-factor flow completes once before expiry, and fails at the failure limit', async () => {
@@ -489,7 +575,13 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     });
 
     const reset = (accountId: string, tag: string, now = T0, extra: Partial<{ requires: string[]; expiresAt: number }> = {}) => ({
-      id: randomUUID(), accountId, tokenHash: `token-${tag}`, codeHash: `code-${tag}`, requires: extra.requires ?? [], now, expiresAt: extra.expiresAt ?? now + 1_800_000,
+      id: randomUUID(),
+      accountId,
+      tokenHash: `token-${tag}`,
+      codeHash: `code-${tag}`,
+      requires: extra.requires ?? [],
+      now,
+      expiresAt: extra.expiresAt ?? now + 1_800_000,
     });
 
     test('a reset token verifies once, before expiry; a newer request leaves the older link working; only live links count', async () => {
@@ -502,7 +594,9 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal((await store.passwordResets.findLiveResetByToken('token-r1', T0 + 1))?.id, first.id, 'reading a link changes nothing');
       assert.ok(await store.passwordResets.verifyResetByToken('token-r1', { flowHash: 'f1', now: T0 + 2, expiresAt: T0 + 9_000_000 }), 'not superseded');
       assert.equal(await store.passwordResets.findLiveResetByToken('token-r1', T0 + 2), null, 'a used link is not live');
-      const racing = await Promise.all([1, 2, 3].map((i) => store.passwordResets.verifyResetByToken('token-r2', { flowHash: `f2-${i}`, now: T0 + 3, expiresAt: T0 + 9_000_000 })));
+      const racing = await Promise.all(
+        [1, 2, 3].map((i) => store.passwordResets.verifyResetByToken('token-r2', { flowHash: `f2-${i}`, now: T0 + 3, expiresAt: T0 + 9_000_000 })),
+      );
       assert.equal(racing.filter(Boolean).length, 1, 'exactly one racing request wins');
       assert.equal(racing.find(Boolean)?.id, second.id);
       assert.equal(await store.passwordResets.countLiveResetsSince(a.id, T0 - 1, T0 + 4), 0, 'used links do not count against the cap');
@@ -530,8 +624,15 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(ok?.state, 'verified', 'four wrong codes leave the flow alive');
       await store.passwordResets.createReset(reset(a.id, 'c2'));
       for (let i = 0; i < 5; i++) assert.equal(await store.passwordResets.verifyResetByCode(a.id, `wrong-${i}`, { ...opts, flowHash: 'fc2' }), null);
-      assert.equal(await store.passwordResets.verifyResetByCode(a.id, 'code-c2', { ...opts, flowHash: 'fc2' }), null, 'after 5 wrong codes even the right one fails');
-      assert.ok(await store.passwordResets.verifyResetByToken('token-c2', { flowHash: 'fc2-link', now: T0 + 2, expiresAt: T0 + 99 }), 'wrong codes end the code, not the link');
+      assert.equal(
+        await store.passwordResets.verifyResetByCode(a.id, 'code-c2', { ...opts, flowHash: 'fc2' }),
+        null,
+        'after 5 wrong codes even the right one fails',
+      );
+      assert.ok(
+        await store.passwordResets.verifyResetByToken('token-c2', { flowHash: 'fc2-link', now: T0 + 2, expiresAt: T0 + 99 }),
+        'wrong codes end the code, not the link',
+      );
 
       // A parallel burst (one statement reserves each check): 200 wrong codes and the right one, 5 checks in all.
       const burst = await store.accounts.createAccount(newAccount('reset-burst@example.org'));
@@ -578,7 +679,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       }
       assert.equal(await store.passwordResets.reserveResetFactorAttempt('fsf2', T0 + 13), null, 'no sixth try');
       await store.passwordResets.voidResetAtFactorLimit('fsf2', T0 + 13);
-      assert.equal((await store.passwordResets.findVerifiedReset('fsf2', T0 + 13)), null, 'voided at the limit');
+      assert.equal(await store.passwordResets.findVerifiedReset('fsf2', T0 + 13), null, 'voided at the limit');
       assert.equal(await store.passwordResets.satisfyResetRequirement('fsf2', 'second_factor', T0 + 14), false, 'a voided flow proves nothing');
     });
 
@@ -586,12 +687,26 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const a = await store.accounts.createAccount(newAccount('answers@example.org'));
       assert.ok(a);
       assert.deepEqual(await store.securityAnswers.listSecurityAnswers(a.id), []);
-      await store.securityAnswers.replaceSecurityAnswers(a.id, [
-        { id: randomUUID(), questionId: 'first-car', answerHash: 'h1' }, { id: randomUUID(), questionId: 'first-concert', answerHash: 'h2' },
-      ], T0);
-      assert.deepEqual((await store.securityAnswers.listSecurityAnswers(a.id)).map((x) => [x.questionId, x.answerHash]), [['first-car', 'h1'], ['first-concert', 'h2']]);
+      await store.securityAnswers.replaceSecurityAnswers(
+        a.id,
+        [
+          { id: randomUUID(), questionId: 'first-car', answerHash: 'h1' },
+          { id: randomUUID(), questionId: 'first-concert', answerHash: 'h2' },
+        ],
+        T0,
+      );
+      assert.deepEqual(
+        (await store.securityAnswers.listSecurityAnswers(a.id)).map((x) => [x.questionId, x.answerHash]),
+        [
+          ['first-car', 'h1'],
+          ['first-concert', 'h2'],
+        ],
+      );
       await store.securityAnswers.replaceSecurityAnswers(a.id, [{ id: randomUUID(), questionId: 'first-teacher', answerHash: 'h3' }], T0 + 1);
-      assert.deepEqual((await store.securityAnswers.listSecurityAnswers(a.id)).map((x) => x.questionId), ['first-teacher']);
+      assert.deepEqual(
+        (await store.securityAnswers.listSecurityAnswers(a.id)).map((x) => x.questionId),
+        ['first-teacher'],
+      );
       assert.equal(await store.securityAnswers.removeSecurityAnswers(a.id), 1);
       assert.equal(await store.securityAnswers.removeSecurityAnswers(a.id), 0);
     });
@@ -601,13 +716,32 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const b = await store.accounts.createAccount(newAccount('passkeys-b@example.org'));
       assert.ok(a && b);
       const input = {
-        id: randomUUID(), accountId: a.id, credentialId: 'cred-1', publicKey: 'pQECAyYgASFY', counter: 3, transports: ['internal', 'hybrid'],
-        deviceType: 'multiDevice' as const, backedUp: true, aaguid: '00000000-0000-0000-0000-000000000000', name: 'Laptop', now: T0,
+        id: randomUUID(),
+        accountId: a.id,
+        credentialId: 'cred-1',
+        publicKey: 'pQECAyYgASFY',
+        counter: 3,
+        transports: ['internal', 'hybrid'],
+        deviceType: 'multiDevice' as const,
+        backedUp: true,
+        aaguid: '00000000-0000-0000-0000-000000000000',
+        name: 'Laptop',
+        now: T0,
       };
       const created = await store.passkeys.createPasskey(input);
       assert.deepEqual(created, {
-        id: input.id, accountId: a.id, credentialId: 'cred-1', publicKey: 'pQECAyYgASFY', counter: 3, transports: ['internal', 'hybrid'],
-        deviceType: 'multiDevice', backedUp: true, aaguid: input.aaguid, name: 'Laptop', createdAt: T0, lastUsedAt: null,
+        id: input.id,
+        accountId: a.id,
+        credentialId: 'cred-1',
+        publicKey: 'pQECAyYgASFY',
+        counter: 3,
+        transports: ['internal', 'hybrid'],
+        deviceType: 'multiDevice',
+        backedUp: true,
+        aaguid: input.aaguid,
+        name: 'Laptop',
+        createdAt: T0,
+        lastUsedAt: null,
       });
       assert.deepEqual(await store.passkeys.findPasskeyByCredentialId('cred-1'), created);
       assert.deepEqual(await store.passkeys.listPasskeys(a.id), [created]);
@@ -631,9 +765,20 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         await store.twoFactor.createFactor({ id, accountId, type: 'totp', name: 'app', secretCiphertext: 'x', keyId: 'k', now: at });
         assert.ok(await store.twoFactor.confirmFactor(accountId, id, { step: 1, now: at }));
       };
-      const passkey = (accountId: string, credentialId: string, at: number) => store.passkeys.createPasskey({
-        id: randomUUID(), accountId, credentialId, publicKey: 'pk', counter: 0, transports: [], deviceType: 'singleDevice', backedUp: false, aaguid: '00000000-0000-0000-0000-000000000000', name: 'key', now: at,
-      });
+      const passkey = (accountId: string, credentialId: string, at: number) =>
+        store.passkeys.createPasskey({
+          id: randomUUID(),
+          accountId,
+          credentialId,
+          publicKey: 'pk',
+          counter: 0,
+          transports: [],
+          deviceType: 'singleDevice',
+          backedUp: false,
+          aaguid: '00000000-0000-0000-0000-000000000000',
+          name: 'key',
+          now: at,
+        });
       await totp(a.id, randomUUID(), T0);
       await passkey(a.id, 'since-old', T0);
       await store.twoFactor.replaceRecoveryCodes(a.id, ['old-code'], { now: T0, newId: randomUUID });
@@ -644,7 +789,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(await store.twoFactor.removeFactorsSince(a.id, T0 + 100), 1);
       assert.equal(await store.passkeys.removePasskeysSince(a.id, T0 + 100), 1);
       assert.equal(await store.twoFactor.countConfirmedFactors(a.id), 1, 'the older app stays');
-      assert.deepEqual((await store.passkeys.listPasskeys(a.id)).map((p) => p.credentialId), ['since-old']);
+      assert.deepEqual(
+        (await store.passkeys.listPasskeys(a.id)).map((p) => p.credentialId),
+        ['since-old'],
+      );
       assert.equal(await store.twoFactor.countUnusedRecoveryCodes(a.id), 1, 'codes made before stay');
       await store.twoFactor.replaceRecoveryCodes(a.id, ['new-code'], { now: T0 + 200, newId: randomUUID });
       assert.equal(await store.twoFactor.removeFactorsSince(a.id, T0 + 150), 0);
@@ -657,8 +805,17 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const a = await store.accounts.createAccount(newAccount('passkey-counter@example.org'));
       assert.ok(a);
       const p = await store.passkeys.createPasskey({
-        id: randomUUID(), accountId: a.id, credentialId: 'cred-counter', publicKey: 'k', counter: 0, transports: [],
-        deviceType: 'singleDevice', backedUp: false, aaguid: 'x', name: 'Key', now: T0,
+        id: randomUUID(),
+        accountId: a.id,
+        credentialId: 'cred-counter',
+        publicKey: 'k',
+        counter: 0,
+        transports: [],
+        deviceType: 'singleDevice',
+        backedUp: false,
+        aaguid: 'x',
+        name: 'Key',
+        now: T0,
       });
       assert.ok(p);
       // Two uses verified against the same counter, recorded at once: one is recorded, the other refused.
@@ -669,21 +826,45 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.deepEqual([...raced].sort(), [false, true], 'exactly one racing use wins');
       const winner = raced[0] ? { counter: 7, at: T0 + 1 } : { counter: 8, at: T0 + 2 };
       const after = await store.passkeys.findPasskey(a.id, p.id);
-      assert.deepEqual([after?.counter, after?.lastUsedAt], [winner.counter, winner.at], 'the winner\'s counter');
-      assert.equal(await store.passkeys.recordPasskeyUse(p.id, { expectedCounter: 0, newCounter: 9, backedUp: false, now: T0 + 3 }), false, 'a stale counter, later');
-      assert.equal(await store.passkeys.recordPasskeyUse(p.id, { expectedCounter: winner.counter, newCounter: 9, backedUp: false, now: T0 + 3 }), true, 'the current one');
+      assert.deepEqual([after?.counter, after?.lastUsedAt], [winner.counter, winner.at], "the winner's counter");
+      assert.equal(
+        await store.passkeys.recordPasskeyUse(p.id, { expectedCounter: 0, newCounter: 9, backedUp: false, now: T0 + 3 }),
+        false,
+        'a stale counter, later',
+      );
+      assert.equal(
+        await store.passkeys.recordPasskeyUse(p.id, { expectedCounter: winner.counter, newCounter: 9, backedUp: false, now: T0 + 3 }),
+        true,
+        'the current one',
+      );
     });
 
     test('a passkey challenge is used once (also when requests race), not after it expires, and expired ones are swept', async () => {
       const a = await store.accounts.createAccount(newAccount('passkey-challenge@example.org'));
       assert.ok(a);
-      const c = await store.passkeys.createChallenge({ id: 'ch-1', purpose: 'second_factor', accountId: a.id, binding: 'flow-hash', challenge: 'abc', now: T0, expiresAt: T0 + 100 });
+      const c = await store.passkeys.createChallenge({
+        id: 'ch-1',
+        purpose: 'second_factor',
+        accountId: a.id,
+        binding: 'flow-hash',
+        challenge: 'abc',
+        now: T0,
+        expiresAt: T0 + 100,
+      });
       assert.deepEqual(await store.passkeys.findChallenge('ch-1'), c);
       assert.deepEqual([c.purpose, c.accountId, c.binding, c.usedAt], ['second_factor', a.id, 'flow-hash', null]);
       const raced = await Promise.all([1, 2, 3].map(() => store.passkeys.useChallenge('ch-1', T0 + 1)));
       assert.deepEqual(raced.filter(Boolean), [true], 'used once, also by racing requests');
       assert.equal(await store.passkeys.useChallenge('ch-1', T0 + 2), false, 'single use');
-      await store.passkeys.createChallenge({ id: 'ch-2', purpose: 'passwordless', accountId: null, binding: null, challenge: 'def', now: T0, expiresAt: T0 + 100 });
+      await store.passkeys.createChallenge({
+        id: 'ch-2',
+        purpose: 'passwordless',
+        accountId: null,
+        binding: null,
+        challenge: 'def',
+        now: T0,
+        expiresAt: T0 + 100,
+      });
       assert.equal(await store.passkeys.useChallenge('ch-2', T0 + 100), false, 'expired');
       assert.equal(await store.passkeys.deleteExpiredChallenges(T0 + 101), 2);
       assert.equal(await store.passkeys.findChallenge('ch-2'), null);
@@ -694,8 +875,16 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const b = await store.accounts.createAccount(newAccount('not-me-other@example.org'));
       assert.ok(a && b);
       const link = (accountId: string, name: string, expiresAt = T0 + 1000) => ({
-        id: randomUUID(), accountId, tokenHash: `nm-${name}`, outboxId: `out-${name}`, notice: 'password-changed',
-        eventAt: T0 - 5, eventIp: '203.0.113.1', eventDevice: 'Firefox on Linux', now: T0, expiresAt,
+        id: randomUUID(),
+        accountId,
+        tokenHash: `nm-${name}`,
+        outboxId: `out-${name}`,
+        notice: 'password-changed',
+        eventAt: T0 - 5,
+        eventIp: '203.0.113.1',
+        eventDevice: 'Firefox on Linux',
+        now: T0,
+        expiresAt,
       });
       await store.notMe.issueNotMeToken(link(a.id, 'a1'));
       await store.notMe.issueNotMeToken(link(a.id, 'a2'));
@@ -703,7 +892,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       await store.notMe.issueNotMeToken(link(b.id, 'b1'));
 
       const first = await store.notMe.startNotMeConfirmation('nm-a1', { confirmHash: 'c1', now: T0 + 1, confirmExpiresAt: T0 + 100 });
-      assert.deepEqual([first?.accountId, first?.notice, first?.outboxId, first?.eventAt, first?.eventIp, first?.eventDevice, first?.state], [a.id, 'password-changed', 'out-a1', T0 - 5, '203.0.113.1', 'Firefox on Linux', 'issued']);
+      assert.deepEqual(
+        [first?.accountId, first?.notice, first?.outboxId, first?.eventAt, first?.eventIp, first?.eventDevice, first?.state],
+        [a.id, 'password-changed', 'out-a1', T0 - 5, '203.0.113.1', 'Firefox on Linux', 'issued'],
+      );
       assert.equal(typeof first?.expiresAt, 'number');
       assert.ok(await store.notMe.findLiveNotMe({ confirmHash: 'c1' }, T0 + 2));
       assert.ok(await store.notMe.startNotMeConfirmation('nm-a1', { confirmHash: 'c2', now: T0 + 3, confirmExpiresAt: T0 + 100 }), 'opening again is fine');
@@ -715,7 +907,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(raced.filter((r) => r !== null).length, 1, 'only one use wins');
       assert.equal(raced.find((r) => r !== null)?.state, 'used');
       assert.equal(await store.notMe.findLiveNotMe({ tokenHash: 'nm-a1' }, T0 + 6), null);
-      assert.equal(await store.notMe.startNotMeConfirmation('nm-a1', { confirmHash: 'c3', now: T0 + 6, confirmExpiresAt: T0 + 100 }), null, 'a used link opens nothing');
+      assert.equal(
+        await store.notMe.startNotMeConfirmation('nm-a1', { confirmHash: 'c3', now: T0 + 6, confirmExpiresAt: T0 + 100 }),
+        null,
+        'a used link opens nothing',
+      );
 
       assert.equal(await store.notMe.useNotMe({ tokenHash: 'nm-short' }, T0 + 10), null, 'expired');
       assert.equal(await store.notMe.useNotMe({ tokenHash: 'nm-none' }, T0 + 1), null, 'unknown');
@@ -743,7 +939,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         slots.push(slot!);
       }
       assert.equal(await store.attempts.reserveAttempt(a.id, budget, T0 + 10), null, 'spent');
-      assert.equal(await store.attempts.reserveAttempt(a.id, { ...budget, purpose: 'reauth_password' }, T0 + 10) !== null, true, 'another purpose has its own budget');
+      assert.equal(
+        (await store.attempts.reserveAttempt(a.id, { ...budget, purpose: 'reauth_password' }, T0 + 10)) !== null,
+        true,
+        'another purpose has its own budget',
+      );
       await store.attempts.releaseAttempt(slots[0]!);
       assert.equal(await store.attempts.usedAttempts(a.id, budget, T0 + 11), 2);
       assert.equal((await store.attempts.reserveAttempt(a.id, budget, T0 + 12))?.used, 3, 'the released slot is free again');
@@ -775,13 +975,27 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         const budget = { purpose: 'second_factor', limit: 10, windowMs: 15 * 60_000 };
         const slots = await burst((s) => s.attempts.reserveAttempt(a.id, budget, T0));
         assert.equal(slots.filter(Boolean).length, 10, 'per-account budget');
-        assert.deepEqual(slots.filter(Boolean).map((x) => x!.used).sort((x, y) => x - y), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        assert.deepEqual(
+          slots
+            .filter(Boolean)
+            .map((x) => x!.used)
+            .sort((x, y) => x - y),
+          [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+        );
 
         await n1.twoFactor.createSecondFactorFlow({ idHash: 'race-flow', accountId: a.id, now: T0, expiresAt: T0 + 300_000 });
         const guesses = await burst((s) => s.twoFactor.reserveSecondFactorAttempt('race-flow', { maxFailures: 5, now: T0 + 1 }));
         assert.equal(guesses.filter(Boolean).length, 5, 'per-flow guesses');
 
-        await n1.passwordResets.createReset({ id: randomUUID(), accountId: a.id, tokenHash: 'race-token', codeHash: 'race-code', requires: ['security_questions'], now: T0, expiresAt: T0 + 1000 });
+        await n1.passwordResets.createReset({
+          id: randomUUID(),
+          accountId: a.id,
+          tokenHash: 'race-token',
+          codeHash: 'race-code',
+          requires: ['security_questions'],
+          now: T0,
+          expiresAt: T0 + 1000,
+        });
         assert.ok(await n1.passwordResets.verifyResetByToken('race-token', { flowHash: 'race-reset', now: T0 + 1, expiresAt: T0 + 1000 }));
         const tries = await burst((s) => s.passwordResets.reserveResetFactorAttempt('race-reset', T0 + 2));
         assert.equal(tries.filter(Boolean).length, 5, 'per-reset tries of the second method');
@@ -838,7 +1052,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(claims.filter((c) => c.admitted).length, 100);
       assert.ok(claims.filter((c) => !c.admitted).every((c) => !c.admitted && c.locked && c.failures === 100));
       const counts = claims.flatMap((c) => (c.admitted ? [c.failures] : [])).sort((a, b) => a - b);
-      assert.deepEqual(counts, Array.from({ length: 100 }, (_, i) => i + 1), 'every admitted claim saw its own count');
+      assert.deepEqual(
+        counts,
+        Array.from({ length: 100 }, (_, i) => i + 1),
+        'every admitted claim saw its own count',
+      );
       const told = await Promise.all(Array.from({ length: 20 }, () => store.signInLimits.markSignInLockNotified('a:burst', 100, T0)));
       assert.equal(told.filter(Boolean).length, 1, 'one notice however many ask at once');
     });

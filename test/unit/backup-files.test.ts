@@ -66,7 +66,10 @@ describe('backup and restore files', () => {
     await backupDatabase(config(), target, 1);
     const into = mkdtempSync(join(tmpdir(), 'passdesk-restore-files-'));
     try {
-      restoreDatabase(testConfig({ databaseUrl: `sqlite:${join(into, 'passdesk.sqlite')}`, dataDir: into, secret: undefined }), target, 2, { force: false, configuredSecret: undefined });
+      restoreDatabase(testConfig({ databaseUrl: `sqlite:${join(into, 'passdesk.sqlite')}`, dataDir: into, secret: undefined }), target, 2, {
+        force: false,
+        configuredSecret: undefined,
+      });
       assert.equal(statSync(join(into, 'passdesk.sqlite')).mode & 0o777, 0o600);
       assert.equal(statSync(join(into, 'secret')).mode & 0o777, 0o600);
       assert.equal(readFileSync(join(into, 'secret'), 'utf8').trim(), config().secret);

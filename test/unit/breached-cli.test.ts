@@ -46,8 +46,12 @@ function passdesk(args: string[], o: { dataDir: string; env?: Record<string, str
   children.add(child);
   let stdout = '';
   let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
   child.stdin.end(o.input ?? '');
   return new Promise((resolve, reject) => {
     child.once('error', reject);
@@ -87,7 +91,10 @@ describe('passdesk breached (a real child process)', { concurrency: 2 }, () => {
     it('import writes the set into the data dir and reports the counts and the skipped lines', async () => {
       const run = await passdesk(['breached', 'import', source], { dataDir });
       assert.equal(run.code, 0, show(run));
-      assert.match(run.stdout, /^Imported 201 distinct hashes from 201 valid lines \(1 invalid, 1 blank\) into .*breached-passwords\.bin \(.*bytes per hash\) in [\d.]+ s$/m);
+      assert.match(
+        run.stdout,
+        /^Imported 201 distinct hashes from 201 valid lines \(1 invalid, 1 blank\) into .*breached-passwords\.bin \(.*bytes per hash\) in [\d.]+ s$/m,
+      );
       assert.match(run.stderr, /skipped 1 invalid line\(s\) \(first at line 2\)/);
       assert.ok(!run.stderr.includes('not a hash line'), 'the content of an invalid line is not echoed');
     });

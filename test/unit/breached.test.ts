@@ -81,7 +81,14 @@ describe('import then lookup', () => {
     const bare = randomHex();
     lines.push(bare);
     present.push({ hex: bare, count: 0 });
-    const invalid = ['not a hash', `${randomHex().slice(0, 39)}:1`, `${randomHex()}:12x`, `${randomHex()};3`, `${randomHex().slice(0, 38)}ZZ:1`, `${randomHex()}:`];
+    const invalid = [
+      'not a hash',
+      `${randomHex().slice(0, 39)}:1`,
+      `${randomHex()}:12x`,
+      `${randomHex()};3`,
+      `${randomHex().slice(0, 38)}ZZ:1`,
+      `${randomHex()}:`,
+    ];
     const blank = ['', '   ', '\t'];
     const all = shuffled([...lines, ...invalid, ...blank]);
     // Mixed CRLF and LF, no newline after the last line.
@@ -191,8 +198,12 @@ describe('inputs with nothing to import', () => {
     const before = readFileSync(destination);
     const abort = new AbortController();
     const importing = importBreachedFile({
-      source, destination, signal: abort.signal,
-      onProgress: (p) => { if (p.phase === 'writing') abort.abort(); },
+      source,
+      destination,
+      signal: abort.signal,
+      onProgress: (p) => {
+        if (p.phase === 'writing') abort.abort();
+      },
     });
     await assert.rejects(importing, /import interrupted; the previous set \(if any\) is unchanged/);
     assert.deepEqual(readFileSync(destination), before);
@@ -207,7 +218,11 @@ describe('inputs with nothing to import', () => {
     const source = scratchPath('long.txt');
     writeFileSync(source, `${'A'.repeat(10 << 20)}\n${sha1Hex('hunter2')}:5\n`);
     const phases: string[] = [];
-    const result = await importBreachedFile({ source, destination: scratchPath('long.bin'), onProgress: (p) => phases.push(`${p.phase} ${p.done}/${p.total}`) });
+    const result = await importBreachedFile({
+      source,
+      destination: scratchPath('long.bin'),
+      onProgress: (p) => phases.push(`${p.phase} ${p.done}/${p.total}`),
+    });
     assert.equal(result.invalidLines, 1);
     assert.equal(result.entries, 1);
     // Progress for the progress bar: bytes while reading, then the 256 partitions while writing.
@@ -290,7 +305,12 @@ describe('a running service picks up a new import without a restart', () => {
     await importBreachedFile({ source, destination });
     const clock = manualClock();
     const warnings: string[] = [];
-    const logger = { warn: (_o: object, msg: string) => { warnings.push(msg); }, info: () => undefined };
+    const logger = {
+      warn: (_o: object, msg: string) => {
+        warnings.push(msg);
+      },
+      info: () => undefined,
+    };
     const breached = createBreachedPasswords({ offlinePath: destination, clock, logger });
     try {
       const copy = scratchPath('damaged.bin');
@@ -320,20 +340,39 @@ describe('a damaged set is refused at start with a clear error', () => {
     ['another kind of file', () => Buffer.from(`${randomHex()}:1\n`.repeat(100)), /not a Passdesk breached-password set/],
     ['a file shorter than the header', (b) => b.subarray(0, 10), /too short to be a breached-password set/],
     ['a truncated file', (b) => b.subarray(0, b.length - 3), /truncated or damaged: \d+ bytes where the header promises \d+/],
-    ['a later format version', (b) => { const c = Buffer.from(b); c.writeUInt32LE(99, 8); return c; }, /format version 99 is not supported/],
-    ['a damaged index', (b) => { const c = Buffer.from(b); c.writeUInt32LE(0xffffffff, HEADER_BYTES + 40); return c; }, /damaged index/],
+    [
+      'a later format version',
+      (b) => {
+        const c = Buffer.from(b);
+        c.writeUInt32LE(99, 8);
+        return c;
+      },
+      /format version 99 is not supported/,
+    ],
+    [
+      'a damaged index',
+      (b) => {
+        const c = Buffer.from(b);
+        c.writeUInt32LE(0xffffffff, HEADER_BYTES + 40);
+        return c;
+      },
+      /damaged index/,
+    ],
   ];
   for (const [name, damage, message] of cases) {
     it(name, () => {
       const path = scratchPath('bad.bin');
       writeFileSync(path, damage(good));
-      assert.throws(() => createBreachedPasswords({ offlinePath: path }), (err: unknown) => {
-        assert.ok(err instanceof BreachedSetError);
-        assert.equal(err.code, 'BREACHED_SET_INVALID');
-        assert.ok(err.message.startsWith(`${path}: `), err.message);
-        assert.match(err.message, message);
-        return true;
-      });
+      assert.throws(
+        () => createBreachedPasswords({ offlinePath: path }),
+        (err: unknown) => {
+          assert.ok(err instanceof BreachedSetError);
+          assert.equal(err.code, 'BREACHED_SET_INVALID');
+          assert.ok(err.message.startsWith(`${path}: `), err.message);
+          assert.match(err.message, message);
+          return true;
+        },
+      );
     });
   }
 });
@@ -382,10 +421,11 @@ async function startRangeServer(handler: (req: IncomingMessage, res: ServerRespo
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -409,17 +449,29 @@ describe('the range API (k-anonymity)', () => {
   let api: RangeServer;
   let slow: RangeServer;
   let failing: RangeServer;
-  const online = (url: string, onError: 'open' | 'closed'): { url: string; timeoutMs: number; onError: 'open' | 'closed' } => ({ url, timeoutMs: 200, onError });
+  const online = (url: string, onError: 'open' | 'closed'): { url: string; timeoutMs: number; onError: 'open' | 'closed' } => ({
+    url,
+    timeoutMs: 200,
+    onError,
+  });
 
   before(async () => {
     api = await startRangeServer(pwnedHandler({ [sha1Hex('online-breach')]: 77 }, { [sha1Hex('padding-only')]: true }));
     const pending = new Set<NodeJS.Timeout>();
     slow = await startRangeServer((_req, res) => {
-      const t = setTimeout(() => { pending.delete(t); res.end(); }, 5000);
+      const t = setTimeout(() => {
+        pending.delete(t);
+        res.end();
+      }, 5000);
       pending.add(t);
-      res.on('close', () => { clearTimeout(t); pending.delete(t); });
+      res.on('close', () => {
+        clearTimeout(t);
+        pending.delete(t);
+      });
     });
-    failing = await startRangeServer((_req, res) => { res.writeHead(500).end('oops'); });
+    failing = await startRangeServer((_req, res) => {
+      res.writeHead(500).end('oops');
+    });
   });
   after(async () => {
     await Promise.all([api.close(), slow.close(), failing.close()]);
@@ -450,7 +502,12 @@ describe('the range API (k-anonymity)', () => {
   for (const [name, url, reason] of failures) {
     it(`${name}: fail open answers clear (and logs), fail closed answers unavailable`, async () => {
       const warnings: object[] = [];
-      const logger = { warn: (o: object) => { warnings.push(o); }, info: () => undefined };
+      const logger = {
+        warn: (o: object) => {
+          warnings.push(o);
+        },
+        info: () => undefined,
+      };
       const open = createBreachedPasswords({ offlinePath: null, online: online(url(), 'open'), logger });
       const started = performance.now();
       assert.deepEqual(await open.check('any password at all'), { status: 'clear' });

@@ -49,7 +49,12 @@ describe('proof-of-work challenges', () => {
     assert.equal(hard.parameters.data?.['level'], 2);
     const solution = await solveChallenge({ challenge: hard, deriveKey: pbkdf2 });
     assert.ok(solution && solution.counter >= 80 && solution.counter <= 160, String(solution?.counter));
-    assert.deepEqual(await s.verifySolution(encodePayload(hard, solution), 'sign-in'), { ok: true, id: `pow:${hard.parameters.nonce}`, expiresAt: hard.parameters.data?.['expires'], level: 2 });
+    assert.deepEqual(await s.verifySolution(encodePayload(hard, solution), 'sign-in'), {
+      ok: true,
+      id: `pow:${hard.parameters.nonce}`,
+      expiresAt: hard.parameters.data?.['expires'],
+      level: 2,
+    });
     const lowered = { ...hard, parameters: { ...hard.parameters, data: { ...hard.parameters.data, level: 0 } } };
     assert.deepEqual(await s.verifySolution(encodePayload(lowered, solution), 'sign-in'), { ok: false, reason: 'invalid' });
     assert.equal((await s.issue('sign-in', 99)).parameters.data?.['level'], MAX_CHALLENGE_LEVEL);

@@ -64,8 +64,12 @@ function start(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
 function finished(child: ChildProcess): Promise<Run> {
   let stdout = '';
   let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
@@ -138,8 +142,12 @@ async function serve(dataDir: string): Promise<Server> {
   child.stdin?.end();
   const done = finished(child);
   let out = '';
-  child.stdout?.on('data', (d: string) => { out += d; });
-  child.stderr?.on('data', (d: string) => { out += d; });
+  child.stdout?.on('data', (d: string) => {
+    out += d;
+  });
+  child.stderr?.on('data', (d: string) => {
+    out += d;
+  });
   await new Promise<void>((resolve, reject) => {
     const check = (): void => {
       if (out.includes('Passdesk is listening')) {
@@ -265,7 +273,10 @@ describe('passdesk CLI (a real child process)', { concurrency: 2 }, () => {
       });
 
       it('--password on the command line is refused (argv is visible to other users)', async () => {
-        const run = await passdesk(['user', 'create', '--email', 'argv@example.org', '--password', 'visible-in-ps-output-123'], { dataDir, input: `${PASSWORD}\n` });
+        const run = await passdesk(['user', 'create', '--email', 'argv@example.org', '--password', 'visible-in-ps-output-123'], {
+          dataDir,
+          input: `${PASSWORD}\n`,
+        });
         assertExit(run, 2);
         assert.match(run.stderr, /--password is not accepted/);
         assert.ok(!run.stderr.includes('visible-in-ps-output-123'));
@@ -293,10 +304,13 @@ describe('passdesk CLI (a real child process)', { concurrency: 2 }, () => {
 
     it('none of the refused commands created an account', async () => {
       const accounts = await listJson(dataDir);
-      assert.deepEqual(accounts.map((a) => a.email), ['Ada@Example.org']);
+      assert.deepEqual(
+        accounts.map((a) => a.email),
+        ['Ada@Example.org'],
+      );
     });
 
-    it('the default role is user and the display name defaults to the email\'s local part', async () => {
+    it("the default role is user and the display name defaults to the email's local part", async () => {
       const run = await passdesk(['user', 'create', '--email', 'grace@example.org'], { dataDir, input: `${PASSWORD}\r\nignored second line\n` });
       assertExit(run, 0);
       assert.match(run.stdout, /^Created user grace@example\.org/m);
@@ -344,7 +358,9 @@ describe('passdesk CLI (a real child process)', { concurrency: 2 }, () => {
       [{ PASSDESK_REGISTRATION: 'maybe' }, /PASSDESK_REGISTRATION: .*"open"/],
     ];
     for (const [env, message] of invalid) {
-      const label = Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ');
+      const label = Object.entries(env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
       it(`an invalid configuration (${label}) exits 78 with a message naming the key, and touches nothing`, async () => {
         const dataDir = freshDataDir('invalid');
         const run = await passdesk(['migrate'], { dataDir, env });
@@ -364,14 +380,20 @@ describe('passdesk CLI (a real child process)', { concurrency: 2 }, () => {
     it('serve refuses PASSDESK_TRUST_PROXY=true with one line that says what to write instead', async () => {
       const run = await passdesk(['serve'], { dataDir: freshDataDir('trust-proxy'), env: { PASSDESK_TRUST_PROXY: 'true' } });
       assertExit(run, 78);
-      assert.match(run.stderr, /^passdesk: configuration error: PASSDESK_TRUST_PROXY: would trust every hop, .*the number of proxies in front \(e\.g\. 1\) or their addresses .*\(got "true"\)\n$/);
+      assert.match(
+        run.stderr,
+        /^passdesk: configuration error: PASSDESK_TRUST_PROXY: would trust every hop, .*the number of proxies in front \(e\.g\. 1\) or their addresses .*\(got "true"\)\n$/,
+      );
     });
 
     it('serve refuses a public base URL with no SMTP (the dev mailbox would be public), in one line that says what to set', async () => {
       const dataDir = freshDataDir('public-mailbox');
       const run = await passdesk(['serve'], { dataDir, env: { PASSDESK_BASE_URL: 'https://id.example.org' } });
       assertExit(run, 78);
-      assert.match(run.stderr, /^passdesk: configuration error: PASSDESK_SMTP_URL is not set and PASSDESK_BASE_URL \(https:\/\/id\.example\.org\) is not loopback, .*set PASSDESK_SMTP_URL to send mail, .*PASSDESK_DEV_MAILBOX=true.*\n$/);
+      assert.match(
+        run.stderr,
+        /^passdesk: configuration error: PASSDESK_SMTP_URL is not set and PASSDESK_BASE_URL \(https:\/\/id\.example\.org\) is not loopback, .*set PASSDESK_SMTP_URL to send mail, .*PASSDESK_DEV_MAILBOX=true.*\n$/,
+      );
       assert.ok(!readdirSync(dataDir).some((n) => n.startsWith('passdesk.sqlite')), 'no database was created');
     });
 
@@ -466,18 +488,27 @@ describe('passdesk CLI (a real child process)', { concurrency: 2 }, () => {
         assertExit(run, 78);
         const lines = run.stderr.trim().split('\n');
         assert.equal(lines.length, 1, run.stderr);
-        assert.equal(lines[0], `passdesk: cannot listen on 127.0.0.1:${port}: the address is already in use (another server? set PASSDESK_PORT or PASSDESK_HOST)`);
+        assert.equal(
+          lines[0],
+          `passdesk: cannot listen on 127.0.0.1:${port}: the address is already in use (another server? set PASSDESK_PORT or PASSDESK_HOST)`,
+        );
       } finally {
         await new Promise<void>((resolve) => blocker.close(() => resolve()));
       }
     });
 
     it('an unreachable database: exit 69, one line without credentials', async () => {
-      const run = await passdesk(['serve'], { dataDir: freshDataDir('no-db'), env: { PASSDESK_PORT: '0', PASSDESK_DATABASE_URL: 'postgres://passdesk:hunter2-secret@127.0.0.1:1/passdesk' } });
+      const run = await passdesk(['serve'], {
+        dataDir: freshDataDir('no-db'),
+        env: { PASSDESK_PORT: '0', PASSDESK_DATABASE_URL: 'postgres://passdesk:hunter2-secret@127.0.0.1:1/passdesk' },
+      });
       assertExit(run, 69);
       const lines = run.stderr.trim().split('\n');
       assert.equal(lines.length, 1, run.stderr);
-      assert.match(lines[0]!, /^passdesk: cannot reach the database postgres:\/\/127\.0\.0\.1:1\/passdesk: .*ECONNREFUSED.* \(is it running\? check PASSDESK_DATABASE_URL\)$/);
+      assert.match(
+        lines[0]!,
+        /^passdesk: cannot reach the database postgres:\/\/127\.0\.0\.1:1\/passdesk: .*ECONNREFUSED.* \(is it running\? check PASSDESK_DATABASE_URL\)$/,
+      );
       assert.ok(!run.stderr.includes('hunter2'), 'the password in the URL is never printed');
     });
 
@@ -534,7 +565,12 @@ describe('passdesk CLI (a real child process)', { concurrency: 2 }, () => {
       });
     }
     function sessionCookie(res: Response): string {
-      return res.headers.getSetCookie().find((c) => c.startsWith('__Host-passdesk-session='))?.split(';')[0] ?? '';
+      return (
+        res.headers
+          .getSetCookie()
+          .find((c) => c.startsWith('__Host-passdesk-session='))
+          ?.split(';')[0] ?? ''
+      );
     }
 
     it('backup copies the database and the secret while the server runs, into a 0600 file', async () => {
@@ -626,7 +662,11 @@ describe('passdesk CLI (a real child process)', { concurrency: 2 }, () => {
     it('user create, show and migrate work with PASSDESK_DATABASE_URL=postgres://…', async () => {
       assert.ok(database);
       const env = { PASSDESK_DATABASE_URL: database.url };
-      const created = await passdesk(['user', 'create', '--email', 'Pat@Example.org', '--name', 'Pat', '--role', 'helpdesk'], { dataDir, env, input: `${PASSWORD}\n` });
+      const created = await passdesk(['user', 'create', '--email', 'Pat@Example.org', '--name', 'Pat', '--role', 'helpdesk'], {
+        dataDir,
+        env,
+        input: `${PASSWORD}\n`,
+      });
       assertExit(created, 0);
       assert.match(created.stdout, /^Created helpdesk Pat@Example\.org/m);
 
@@ -648,4 +688,3 @@ describe('passdesk CLI (a real child process)', { concurrency: 2 }, () => {
     });
   });
 });
-

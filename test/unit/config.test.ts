@@ -81,7 +81,16 @@ describe('defaults: nothing set', () => {
     const c = load({ PASSDESK_SECRET: SECRET });
     assert.equal(c.passwordMinLength, 15);
     assert.deepEqual(
-      [c.passwordMinLengthWithSecondFactor, c.passwordMaxLength, c.passwordMinStrength, c.passwordBannedTerms, c.passwordMinCharacterClasses, c.passwordHistory, c.passwordMinAge, c.passwordMaxAge],
+      [
+        c.passwordMinLengthWithSecondFactor,
+        c.passwordMaxLength,
+        c.passwordMinStrength,
+        c.passwordBannedTerms,
+        c.passwordMinCharacterClasses,
+        c.passwordHistory,
+        c.passwordMinAge,
+        c.passwordMaxAge,
+      ],
       [8, 256, 3, [], 0, 0, undefined, undefined],
       'NIST SP 800-63B-4 defaults: no composition, history or expiry',
     );
@@ -277,7 +286,10 @@ describe('environment variables', () => {
     const c = load({ PASSDESK_SECRET: SECRET });
     assert.equal(c.notMeTokenTtl, 7 * 86_400_000);
     assert.equal(c.helpdeskEmail, undefined);
-    assert.match(refusal({ PASSDESK_SECRET: SECRET, PASSDESK_HELPDESK_EMAIL: 'not an address' }).message, /^PASSDESK_HELPDESK_EMAIL: expected an email address/);
+    assert.match(
+      refusal({ PASSDESK_SECRET: SECRET, PASSDESK_HELPDESK_EMAIL: 'not an address' }).message,
+      /^PASSDESK_HELPDESK_EMAIL: expected an email address/,
+    );
     assert.match(refusal({ PASSDESK_SECRET: SECRET, PASSDESK_NOT_ME_TOKEN_TTL: 'soon' }).message, /^PASSDESK_NOT_ME_TOKEN_TTL: expected a duration/);
   });
 
@@ -321,7 +333,11 @@ describe('environment variables', () => {
     assert.equal(local.webauthnRpId, 'localhost');
     assert.deepEqual(local.webauthnOrigins, ['http://localhost:3000']);
     const parent = load({ PASSDESK_SECRET: SECRET, PASSDESK_BASE_URL: 'https://id.example.org', PASSDESK_WEBAUTHN_RP_ID: 'example.org' });
-    assert.deepEqual([parent.webauthnRpId, parent.webauthnOrigins], ['example.org', ['https://id.example.org']], 'a parent domain as RP ID keeps the base URL as origin');
+    assert.deepEqual(
+      [parent.webauthnRpId, parent.webauthnOrigins],
+      ['example.org', ['https://id.example.org']],
+      'a parent domain as RP ID keeps the base URL as origin',
+    );
   });
 
   it('a wildcard listen address gives a loopback base URL, never one a browser cannot visit', () => {
@@ -342,7 +358,14 @@ describe('environment variables', () => {
   });
 
   it('booleans accept true/false, 1/0 and yes/no', () => {
-    for (const [value, expected] of [['true', true], ['1', true], ['yes', true], ['false', false], ['0', false], ['no', false]] as const) {
+    for (const [value, expected] of [
+      ['true', true],
+      ['1', true],
+      ['yes', true],
+      ['false', false],
+      ['0', false],
+      ['no', false],
+    ] as const) {
       assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_METRICS: value }).metricsEnabled, expected, value);
     }
   });
@@ -412,7 +435,10 @@ describe('bad values are refused with a message that names the variable', () => 
     [{ PASSDESK_ARGON2_PARALLELISM: 'two' }, /^PASSDESK_ARGON2_PARALLELISM: expected a whole number/],
     [{ PASSDESK_PASSWORD_MIN_LENGTH: '4' }, /^PASSDESK_PASSWORD_MIN_LENGTH: /],
     [{ PASSDESK_PASSWORD_MAX_LENGTH: '32' }, /^PASSDESK_PASSWORD_MAX_LENGTH: .*64/],
-    [{ PASSDESK_PASSWORD_MIN_LENGTH: '100', PASSDESK_PASSWORD_MAX_LENGTH: '80' }, /^PASSDESK_PASSWORD_MIN_LENGTH \(100\) is larger than PASSDESK_PASSWORD_MAX_LENGTH \(80\)$/],
+    [
+      { PASSDESK_PASSWORD_MIN_LENGTH: '100', PASSDESK_PASSWORD_MAX_LENGTH: '80' },
+      /^PASSDESK_PASSWORD_MIN_LENGTH \(100\) is larger than PASSDESK_PASSWORD_MAX_LENGTH \(80\)$/,
+    ],
     [{ PASSDESK_PASSWORD_MIN_STRENGTH: '5' }, /^PASSDESK_PASSWORD_MIN_STRENGTH: /],
     [{ PASSDESK_PASSWORD_BANNED_TERMS: 'x'.repeat(65) }, /^PASSDESK_PASSWORD_BANNED_TERMS: each term at most 64 characters/],
     [{ PASSDESK_PASSWORD_MIN_AGE: '30d', PASSDESK_PASSWORD_MAX_AGE: '7d' }, /^PASSDESK_PASSWORD_MIN_AGE must be shorter than PASSDESK_PASSWORD_MAX_AGE$/],
@@ -428,16 +454,27 @@ describe('bad values are refused with a message that names the variable', () => 
     [{ PASSDESK_BREACHED_API_TIMEOUT: 'soon' }, /^PASSDESK_BREACHED_API_TIMEOUT: expected a duration/],
     [{ PASSDESK_BREACHED_API_ON_ERROR: 'maybe' }, /^PASSDESK_BREACHED_API_ON_ERROR: /],
     [{ PASSDESK_TRUST_PROXY: 'maybe' }, /^PASSDESK_TRUST_PROXY: "maybe" is not an IP address or CIDR/],
-    [{ PASSDESK_TRUST_PROXY: 'true' }, /^PASSDESK_TRUST_PROXY: would trust every hop, .* write what to trust instead: the number of proxies in front \(e\.g\. 1\) or their addresses/],
+    [
+      { PASSDESK_TRUST_PROXY: 'true' },
+      /^PASSDESK_TRUST_PROXY: would trust every hop, .* write what to trust instead: the number of proxies in front \(e\.g\. 1\) or their addresses/,
+    ],
     [{ PASSDESK_METRICS: 'on' }, /^PASSDESK_METRICS: expected true or false/],
     [{ PASSDESK_WEBAUTHN_RP_ID: 'https://example.org' }, /^PASSDESK_WEBAUTHN_RP_ID: expected a domain name/],
     [{ PASSDESK_WEBAUTHN_ORIGINS: 'not an origin' }, /^PASSDESK_WEBAUTHN_ORIGINS: expected origins such as https:\/\/id.example.org/],
-    [{ PASSDESK_BASE_URL: 'https://id.example.org', PASSDESK_WEBAUTHN_RP_ID: 'other.example' }, /^PASSDESK_WEBAUTHN_ORIGINS: https:\/\/id.example.org is not on the domain of the relying party ID "other.example"/],
-    [{ PASSDESK_WEBAUTHN_RP_ID: 'example.org', PASSDESK_WEBAUTHN_ORIGINS: 'https://notexample.org' }, /^PASSDESK_WEBAUTHN_ORIGINS: https:\/\/notexample.org is not on the domain/],
+    [
+      { PASSDESK_BASE_URL: 'https://id.example.org', PASSDESK_WEBAUTHN_RP_ID: 'other.example' },
+      /^PASSDESK_WEBAUTHN_ORIGINS: https:\/\/id.example.org is not on the domain of the relying party ID "other.example"/,
+    ],
+    [
+      { PASSDESK_WEBAUTHN_RP_ID: 'example.org', PASSDESK_WEBAUTHN_ORIGINS: 'https://notexample.org' },
+      /^PASSDESK_WEBAUTHN_ORIGINS: https:\/\/notexample.org is not on the domain/,
+    ],
     [{ PASSDESK_WEBAUTHN_ORIGINS: 'https://127.0.0.1:8080/login' }, /^PASSDESK_WEBAUTHN_ORIGINS: each must be an origin without a path/],
   ];
   for (const [env, message] of cases) {
-    it(`${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}`, () => {
+    it(`${Object.entries(env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`, () => {
       assert.match(refusal({ PASSDESK_SECRET: SECRET, ...env }).message, message);
     });
   }
@@ -487,15 +524,29 @@ describe('every problem at once, and no unknown setting', () => {
     assert.match(err.message, /^PASSDESK_SOMETHING_ELSE_ENTIRELY: unknown setting \(`passdesk config keys` lists them all\)$/);
   });
 
-  it('leaves the project\'s own test and CI variables alone, and other programs\' variables too', () => {
-    const c = load({ PASSDESK_SECRET: SECRET, PASSDESK_DATA_DIR: scratch, PASSDESK_TEST_PG_URL: 'postgres://x', PASSDESK_E2E_CHROMIUM: '/usr/bin/chromium', PASSDESK_CI_CACHE: '/tmp', HOME: '/root', PASSDESKTOP: '1' });
+  it("leaves the project's own test and CI variables alone, and other programs' variables too", () => {
+    const c = load({
+      PASSDESK_SECRET: SECRET,
+      PASSDESK_DATA_DIR: scratch,
+      PASSDESK_TEST_PG_URL: 'postgres://x',
+      PASSDESK_E2E_CHROMIUM: '/usr/bin/chromium',
+      PASSDESK_CI_CACHE: '/tmp',
+      HOME: '/root',
+      PASSDESKTOP: '1',
+    });
     assert.equal(c.port, 8080);
   });
 });
 
 describe('config file (PASSDESK_CONFIG)', () => {
   it('supplies values under the same names as configKeys', () => {
-    const file = writeJson('values.json', { port: 9191, registration: 'closed', sessionIdleTimeout: '30m', trustProxy: ['10.0.0.0/8', 'fd00::/8'], secret: SECRET });
+    const file = writeJson('values.json', {
+      port: 9191,
+      registration: 'closed',
+      sessionIdleTimeout: '30m',
+      trustProxy: ['10.0.0.0/8', 'fd00::/8'],
+      secret: SECRET,
+    });
     const c = load({ PASSDESK_CONFIG: file });
     assert.equal(c.port, 9191);
     assert.equal(c.registration, 'closed');
@@ -536,7 +587,11 @@ describe('config file (PASSDESK_CONFIG)', () => {
   });
 
   it('a file that is not a JSON object is refused', () => {
-    for (const [name, text] of [['broken.json', '{"port": 80'], ['array.json', '[1, 2]'], ['null.json', 'null']] as const) {
+    for (const [name, text] of [
+      ['broken.json', '{"port": 80'],
+      ['array.json', '[1, 2]'],
+      ['null.json', 'null'],
+    ] as const) {
       const file = writeJson(name, text);
       assert.match(refusal({ PASSDESK_SECRET: SECRET, PASSDESK_CONFIG: file }).message, /^PASSDESK_CONFIG: .* is not a JSON object/, name);
     }

@@ -24,7 +24,15 @@ describe('device cookie', () => {
     assert.equal(other.trustedNonce(value, 'ann@example.org'), null);
     const [nonce, mac] = value.split('.') as [string, string];
     const flip = (s: string): string => (s[0] === 'A' ? 'B' : 'A') + s.slice(1);
-    for (const bad of [`${flip(nonce)}.${mac}`, `${nonce}.${flip(mac)}`, `${nonce}.${mac}.x`, nonce, '', 'x'.repeat(5000), `${nonce}.${mac}`.replace('.', ',')]) {
+    for (const bad of [
+      `${flip(nonce)}.${mac}`,
+      `${nonce}.${flip(mac)}`,
+      `${nonce}.${mac}.x`,
+      nonce,
+      '',
+      'x'.repeat(5000),
+      `${nonce}.${mac}`.replace('.', ','),
+    ]) {
       assert.equal(signer.trustedNonce(bad, 'ann@example.org'), null, bad.slice(0, 40));
     }
     assert.equal(signer.trustedNonce(undefined, 'ann@example.org'), null);

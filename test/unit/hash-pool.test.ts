@@ -11,10 +11,12 @@ const fast = { algorithm: 2, memoryCost: 1024, timeCost: 1, parallelism: 1 } as 
 
 /** Nice value of every thread of this process by thread id, from /proc (field 19 of /proc/<pid>/task/<tid>/stat). */
 function threadNiceValues(): Map<string, number> {
-  return new Map(readdirSync('/proc/self/task').map((tid) => {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    return [tid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])] as const;
-  }));
+  return new Map(
+    readdirSync('/proc/self/task').map((tid) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return [tid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])] as const;
+    }),
+  );
 }
 
 test('hashes made on the pool verify with the library directly, and the other way round', async (t) => {
@@ -34,8 +36,15 @@ test('more jobs than threads queue and all finish, each with its own answer', as
   const passwords = Array.from({ length: 9 }, (_, i) => `queued password number ${i}`);
   const hashes = await Promise.all(passwords.map((p) => pool.hash(p, fast)));
   const checks = await Promise.all(hashes.map((h, i) => pool.verify(h, passwords[(i + 1) % passwords.length]!)));
-  assert.deepEqual(checks, passwords.map(() => false), 'each hash belongs to its own password');
-  assert.deepEqual(await Promise.all(hashes.map((h, i) => pool.verify(h, passwords[i]!))), passwords.map(() => true));
+  assert.deepEqual(
+    checks,
+    passwords.map(() => false),
+    'each hash belongs to its own password',
+  );
+  assert.deepEqual(
+    await Promise.all(hashes.map((h, i) => pool.verify(h, passwords[i]!))),
+    passwords.map(() => true),
+  );
 });
 
 test('a malformed stored hash rejects the job without killing the thread', async (t) => {
@@ -53,7 +62,11 @@ test('on Linux the hashing threads run at a lower priority than the event loop',
   // Under tsx each worker also starts tsx's loader thread, after it lowered its priority; compiled, only the two.
   const added = [...threadNiceValues()].filter(([tid]) => !before.has(tid)).map(([, nice]) => nice);
   assert.ok(added.length >= 2, `the pool started its threads (${added.length})`);
-  assert.deepEqual(added, added.map(() => HASH_THREAD_NICE), 'every thread the pool started lowered its priority');
+  assert.deepEqual(
+    added,
+    added.map(() => HASH_THREAD_NICE),
+    'every thread the pool started lowered its priority',
+  );
   assert.equal([...threadNiceValues().values()][0], 0, 'the main thread keeps its priority');
 });
 
@@ -64,14 +77,21 @@ test('the code the hashing threads run is a type-checked module: imported here, 
   assert.equal(handleHashJob({ op: 'verify', hash: String(made), password: 'run on this thread' }), true);
   assert.equal(handleHashJob({ op: 'verify', hash: String(made), password: 'another password' }), false);
   // The pool loads the same file: the .ts source under tsx, the compiled .js from dist/.
-  assert.equal(workerFile(import.meta.url.replace(/\/test\/unit\/[^/]+$/, '/src/credentials/hash-pool.ts'), 'hash-worker').pathname,
-    new URL('../../src/credentials/hash-worker.ts', import.meta.url).pathname);
+  assert.equal(
+    workerFile(import.meta.url.replace(/\/test\/unit\/[^/]+$/, '/src/credentials/hash-pool.ts'), 'hash-worker').pathname,
+    new URL('../../src/credentials/hash-worker.ts', import.meta.url).pathname,
+  );
   assert.match(workerFile('file:///srv/passdesk/dist/credentials/hash-pool.js', 'hash-worker').href, /\/dist\/credentials\/hash-worker\.js$/);
 });
 
 test('closing the pool rejects waiting jobs and refuses new ones', async () => {
   const pool = createHashPool({ threads: 1 });
-  const jobs = Array.from({ length: 4 }, (_, i) => pool.hash(`job ${i} waiting in line`, fast).then(() => 'done', () => 'rejected'));
+  const jobs = Array.from({ length: 4 }, (_, i) =>
+    pool.hash(`job ${i} waiting in line`, fast).then(
+      () => 'done',
+      () => 'rejected',
+    ),
+  );
   await pool.close();
   const outcomes = await Promise.all(jobs);
   assert.ok(outcomes.includes('rejected'), `some queued job was rejected: ${outcomes.join(', ')}`);
@@ -81,7 +101,10 @@ test('closing the pool rejects waiting jobs and refuses new ones', async () => {
 test('the password hasher uses the pool by default and libuv’s pool when threads is 0; both agree', async (t) => {
   const pooled = await createPasswordHasher({ params: { memoryKib: 1024, iterations: 1, parallelism: 1 }, threads: 1 });
   const plain = await createPasswordHasher({ params: { memoryKib: 1024, iterations: 1, parallelism: 1 }, threads: 0 });
-  t.after(async () => { await pooled.close(); await plain.close(); });
+  t.after(async () => {
+    await pooled.close();
+    await plain.close();
+  });
   assert.equal(await plain.verify(await pooled.hash('a passphrase for both'), 'a passphrase for both'), true);
   assert.equal(await pooled.verify(await plain.hash('a passphrase for both'), 'a passphrase for both'), true);
 });

@@ -13,11 +13,13 @@ import { element, link, markup } from '../../src/web/i18n.js';
 const ID = /^(?:error|notice|activity|policy|format|email|page)\.[\w.-]*\w$/;
 
 function sources(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return path.endsWith(join('i18n', 'catalogs')) ? [] : sources(path);
-    return path.endsWith('.ts') ? [readFileSync(path, 'utf8')] : [];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) return path.endsWith(join('i18n', 'catalogs')) ? [] : sources(path);
+      return path.endsWith('.ts') ? [readFileSync(path, 'utf8')] : [];
+    });
 }
 
 /** Quoted ids ('page.signIn.title') and id patterns from template literals (`email.${code}.subject`, 'activity.event.'). */
@@ -29,10 +31,14 @@ function idsNamedInCode(): { literal: Set<string>; patterns: RegExp[] } {
       const s = m[1]!;
       if (ID.test(s)) literal.add(s);
       // A prefix the code completes at run time ('activity.event.' + type).
-      else if (/^(?:error|notice|activity|email|page)\.[\w.-]*\.$/.test(s) || /^(?:error|notice)\.$/.test(s)) patterns.push(new RegExp(`^${s.replace(/\./g, '\\.')}.+$`));
+      else if (/^(?:error|notice|activity|email|page)\.[\w.-]*\.$/.test(s) || /^(?:error|notice)\.$/.test(s))
+        patterns.push(new RegExp(`^${s.replace(/\./g, '\\.')}.+$`));
     }
     for (const m of text.matchAll(/`((?:error|notice|activity|policy|format|email|page)\.[^`\n]*\$\{[^`\n]*)`/g)) {
-      const source = m[1]!.split(/\$\{[^}]*\}/).map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('[^.]+');
+      const source = m[1]!
+        .split(/\$\{[^}]*\}/)
+        .map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
+        .join('[^.]+');
       patterns.push(new RegExp(`^${source}$`));
     }
   }
@@ -45,7 +51,11 @@ describe('message catalog', () => {
   it('every id the code names is in the English catalog', () => {
     const missing = [...named.literal].filter((id) => !(id in en));
     assert.deepEqual(missing, [], 'ids used in src/ but missing from src/core/i18n/catalogs/en.ts');
-    for (const p of named.patterns) assert.ok(MESSAGE_IDS.some((id) => p.test(id)), `no id matches ${p}`);
+    for (const p of named.patterns)
+      assert.ok(
+        MESSAGE_IDS.some((id) => p.test(id)),
+        `no id matches ${p}`,
+      );
   });
 
   it('every id in the catalog is used by the code', () => {
@@ -55,13 +65,19 @@ describe('message catalog', () => {
 
   it('every error code has its message, and every error message a code', () => {
     const codes = Object.keys(ErrorCodes).sort();
-    const messages = MESSAGE_IDS.filter((id) => /^error\.[A-Z_]+$/.test(id)).map((id) => id.slice('error.'.length)).sort();
+    const messages = MESSAGE_IDS.filter((id) => /^error\.[A-Z_]+$/.test(id))
+      .map((id) => id.slice('error.'.length))
+      .sort();
     assert.deepEqual(messages, codes);
   });
 
   it('every message of every language is valid ICU MessageFormat', () => {
     for (const [locale, catalog] of Object.entries(catalogs)) assert.deepEqual(syntaxErrors(catalog), [], locale);
-    assert.deepEqual(syntaxErrors({ 'x.broken': 'Wait {count, plural, one {# second}' }).map((d) => d.id), ['x.broken'], 'a broken message is reported');
+    assert.deepEqual(
+      syntaxErrors({ 'x.broken': 'Wait {count, plural, one {# second}' }).map((d) => d.id),
+      ['x.broken'],
+      'a broken message is reported',
+    );
   });
 
   it('every language has English’s ids and placeholders', () => {
@@ -71,8 +87,15 @@ describe('message catalog', () => {
   it('the comparison reports a missing id, an extra id, and a placeholder renamed, dropped or of another kind', () => {
     const english = { a: 'Hello {name}', b: '{count, plural, one {# code} other {# codes}} left', c: 'Read <a>this</a>', d: 'Plain' };
     const other = { a: 'Hallo {nom}', b: 'Noch {count} Codes', c: 'Lies das', e: 'Extra' };
-    assert.deepEqual(compareCatalogs(english, other).map((d) => `${d.id}:${d.problem}`), ['a:placeholders', 'b:placeholders', 'c:placeholders', 'd:missing', 'e:extra']);
-    assert.deepEqual(compareCatalogs(english, { ...english, b: '{count, plural, one {Noch # Code} few {# Codes} other {Noch # Codes}}' }), [], 'its own plural categories are fine');
+    assert.deepEqual(
+      compareCatalogs(english, other).map((d) => `${d.id}:${d.problem}`),
+      ['a:placeholders', 'b:placeholders', 'c:placeholders', 'd:missing', 'e:extra'],
+    );
+    assert.deepEqual(
+      compareCatalogs(english, { ...english, b: '{count, plural, one {Noch # Code} few {# Codes} other {Noch # Codes}}' }),
+      [],
+      'its own plural categories are fine',
+    );
     assert.deepEqual(placeholdersOf('{set, select, yes {{email} has it} other {none}}'), ['email:argument', 'set:select']);
   });
 
@@ -88,10 +111,14 @@ describe('message catalog', () => {
 
   it('markup escapes the message text and every string value; only the tags it is given make elements', () => {
     const t = translator('en');
-    assert.equal(String(markup(t, 'page.mailSettings.yourPhrase', { phrase: '<b>"x" & \'y\'</b>', strong: element('strong') })),
-      'Your phrase: <strong>&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt;</strong>');
-    assert.equal(String(markup(t, 'page.signIn.newHere', { a: link('/sign-up?a=1&b="2"', { id: 'x' }) })),
-      'New here? <a href="/sign-up?a=1&amp;b=&quot;2&quot;" id="x">Create an account</a>.');
+    assert.equal(
+      String(markup(t, 'page.mailSettings.yourPhrase', { phrase: '<b>"x" & \'y\'</b>', strong: element('strong') })),
+      'Your phrase: <strong>&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt;</strong>',
+    );
+    assert.equal(
+      String(markup(t, 'page.signIn.newHere', { a: link('/sign-up?a=1&b="2"', { id: 'x' }) })),
+      'New here? <a href="/sign-up?a=1&amp;b=&quot;2&quot;" id="x">Create an account</a>.',
+    );
     assert.equal(t.t('page.layout.needHelp', { support: '<script>' }), 'Need help? <script>', 'plain text is escaped by html`` where it is placed');
   });
 });

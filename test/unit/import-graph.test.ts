@@ -11,11 +11,13 @@ import ts from 'typescript';
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return sourceFiles(path);
-    return name.endsWith('.ts') && !name.endsWith('.d.ts') ? [path] : [];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) return sourceFiles(path);
+      return name.endsWith('.ts') && !name.endsWith('.d.ts') ? [path] : [];
+    });
 }
 
 /** Each file under `root` (as a path relative to it, with /) and the files under `root` it imports. */
@@ -77,7 +79,8 @@ const graph = importGraph(SRC);
 
 /** Imports from files under `from` to files outside the folders `allowed`. */
 function importsOutside(from: string, allowed: readonly string[]): string[] {
-  return [...graph].filter(([file]) => file.startsWith(`${from}/`))
+  return [...graph]
+    .filter(([file]) => file.startsWith(`${from}/`))
     .flatMap(([file, targets]) => targets.filter((t) => !allowed.some((a) => t.startsWith(`${a}/`))).map((t) => `${file} → ${t}`));
 }
 
@@ -88,7 +91,13 @@ test('the import graph is read: src/ files and their imports are found', () => {
 });
 
 test('the cycle finder finds a circle, type-only imports included', () => {
-  const circle = new Map([['a.ts', ['b.ts']], ['b.ts', ['c.ts']], ['c.ts', ['a.ts']], ['d.ts', ['a.ts']], ['e.ts', ['e.ts']]]);
+  const circle = new Map([
+    ['a.ts', ['b.ts']],
+    ['b.ts', ['c.ts']],
+    ['c.ts', ['a.ts']],
+    ['d.ts', ['a.ts']],
+    ['e.ts', ['e.ts']],
+  ]);
   assert.deepEqual(importCycles(circle), [['a.ts', 'b.ts', 'c.ts'], ['e.ts']]);
 });
 

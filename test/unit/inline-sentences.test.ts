@@ -30,15 +30,23 @@ describe('sentences live in the catalog', () => {
   it('the scanner sees sentences, short phrases and Zod messages, and not what nobody using the service reads', () => {
     // A guard on the heuristic itself, on the shapes the catalog move found.
     const dir = 'test/fixtures/inline-sentences';
-    assert.deepEqual(findInlineSentences([dir], { fragments: true }).map((s) => s.text), [
-      'Enter the code.',
-      'not valid',
-      'this device',
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the source text the scanner must find, placeholder and all
-      'at most ${o.max} characters',
-      'required',
-      'the 8-digit code from the email',
-    ]);
-    assert.deepEqual(findInlineSentences([dir]).map((s) => s.text), ['Enter the code.'], 'without fragments, only sentences');
+    assert.deepEqual(
+      findInlineSentences([dir], { fragments: true }).map((s) => s.text),
+      [
+        'Enter the code.',
+        'not valid',
+        'this device',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the source text the scanner must find, placeholder and all
+        'at most ${o.max} characters',
+        'required',
+        'the 8-digit code from the email',
+        'Enter the code again.',
+      ],
+    );
+    assert.deepEqual(
+      findInlineSentences([dir]).map((s) => s.text),
+      ['Enter the code.', 'Enter the code again.'],
+      'without fragments, only sentences',
+    );
   });
 });

@@ -98,7 +98,9 @@ describe('security emails', () => {
 
   it('the anti-phishing phrase is the first thing in both parts, escaped in HTML', () => {
     const mail = renderNotice(branding, {
-      notice: examples['password-changed'], origin, outboxId: 'm',
+      notice: examples['password-changed'],
+      origin,
+      outboxId: 'm',
       recipient: { ...recipient, antiPhishingPhrase: 'purple <otter> & tea' },
     });
     assert.ok(mail.text.startsWith(`${emailText.common.phraseLabel}: purple <otter> & tea`));

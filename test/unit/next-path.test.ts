@@ -16,11 +16,35 @@ describe('safeNextPath', () => {
   }
 
   const refused: unknown[] = [
-    undefined, null, 42, '', 'security', 'https://evil.example/', 'http://127.0.0.1:8080/security', '//evil.example', '///evil.example',
-    '/\\evil.example', '\\\\evil.example', '/security\\..\\x', 'javascript:alert(1)', ' /security', '/secu rity', '/ok\r\nSet-Cookie: a=b',
-    '/ok\u0000', '/ok\u007f', `/${'a'.repeat(600)}`, '/security/confirm', '/security/confirm?next=/x', '/sign-out', '/\t/evil.example',
+    undefined,
+    null,
+    42,
+    '',
+    'security',
+    'https://evil.example/',
+    'http://127.0.0.1:8080/security',
+    '//evil.example',
+    '///evil.example',
+    '/\\evil.example',
+    '\\\\evil.example',
+    '/security\\..\\x',
+    'javascript:alert(1)',
+    ' /security',
+    '/secu rity',
+    '/ok\r\nSet-Cookie: a=b',
+    '/ok\u0000',
+    '/ok\u007f',
+    `/${'a'.repeat(600)}`,
+    '/security/confirm',
+    '/security/confirm?next=/x',
+    '/sign-out',
+    '/\t/evil.example',
     // Dot segments that resolve to a protocol-relative URL.
-    '/.//evil.example', '/..//evil.example/login', '/%2e//evil.example', '/a/..//evil.example', '/./%2e//evil.example',
+    '/.//evil.example',
+    '/..//evil.example/login',
+    '/%2e//evil.example',
+    '/a/..//evil.example',
+    '/./%2e//evil.example',
   ];
   for (const input of refused) {
     it(`refuses ${JSON.stringify(input)}`, () => assert.equal(safeNextPath(input), DEFAULT_NEXT_PATH));

@@ -8,8 +8,15 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GENERATED_TYPES, generatedTypes, lintOpenApi, openApiDocument } from '../../scripts/openapi.js';
 
-interface Operation { operationId?: string; security?: Array<Record<string, string[]>>; tags?: string[] }
-interface Doc { paths: Record<string, Record<string, Operation>>; components: { securitySchemes?: Record<string, unknown> } }
+interface Operation {
+  operationId?: string;
+  security?: Array<Record<string, string[]>>;
+  tags?: string[];
+}
+interface Doc {
+  paths: Record<string, Record<string, Operation>>;
+  components: { securitySchemes?: Record<string, unknown> };
+}
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace']);
 
@@ -19,7 +26,10 @@ describe('the OpenAPI document', () => {
   before(async () => {
     doc = (await openApiDocument()) as unknown as Doc;
     operations = Object.entries(doc.paths).flatMap(([path, item]) =>
-      Object.entries(item).filter(([method]) => METHODS.has(method)).map(([method, op]) => ({ method, path, op })));
+      Object.entries(item)
+        .filter(([method]) => METHODS.has(method))
+        .map(([method, op]) => ({ method, path, op })),
+    );
   });
 
   it('every operation has an operationId: camelCase, unique', () => {
@@ -27,8 +37,16 @@ describe('the OpenAPI document', () => {
     const missing = operations.filter((o) => !o.op.operationId).map((o) => `${o.method.toUpperCase()} ${o.path}`);
     assert.deepEqual(missing, [], 'operations without an operationId');
     const ids = operations.map((o) => o.op.operationId!);
-    assert.deepEqual(ids.filter((id) => !/^[a-z][a-zA-Z0-9]*$/.test(id)), [], 'camelCase');
-    assert.deepEqual(ids.filter((id, i) => ids.indexOf(id) !== i), [], 'duplicates');
+    assert.deepEqual(
+      ids.filter((id) => !/^[a-z][a-zA-Z0-9]*$/.test(id)),
+      [],
+      'camelCase',
+    );
+    assert.deepEqual(
+      ids.filter((id, i) => ids.indexOf(id) !== i),
+      [],
+      'duplicates',
+    );
   });
 
   it('the main operations keep their names (generated clients call them by these)', () => {
@@ -69,8 +87,14 @@ describe('the OpenAPI document', () => {
   it('Redocly CLI (recommended rules, redocly.yaml) reports no error and no warning, without touching the network', async () => {
     const res = await lintOpenApi({ format: 'json' });
     assert.deepEqual(res.networkAttempts, [], 'Redocly reached for the network');
-    const report = JSON.parse(res.stdout) as { totals: { errors: number; warnings: number; ignored: number }; problems: Array<{ ruleId: string; message: string; location: Array<{ pointer: string }> }> };
-    assert.deepEqual(report.problems.map((p) => `${p.ruleId} ${p.location[0]?.pointer}: ${p.message}`), []);
+    const report = JSON.parse(res.stdout) as {
+      totals: { errors: number; warnings: number; ignored: number };
+      problems: Array<{ ruleId: string; message: string; location: Array<{ pointer: string }> }>;
+    };
+    assert.deepEqual(
+      report.problems.map((p) => `${p.ruleId} ${p.location[0]?.pointer}: ${p.message}`),
+      [],
+    );
     assert.deepEqual(report.totals, { errors: 0, warnings: 0, ignored: 0 });
     assert.equal(res.status, 0, res.stderr);
   });

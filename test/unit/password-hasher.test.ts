@@ -51,15 +51,24 @@ test('hashing with OWASP parameters never blocks the event loop', async () => {
   // A hash computed on the event loop would finish before any macrotask could run: its promise would
   // settle in the same turn. Off the loop, the answer arrives as a message, after a setImmediate queued
   // now has run. Deterministic, unlike timing the loop's stalls on a shared machine.
-  const outcomes = await Promise.all(Array.from({ length: 8 }, async (_, i) => {
-    let loopTurned = false;
-    setImmediate(() => { loopTurned = true; });
-    await hasher.hash(`password number ${i} long enough`);
-    return loopTurned;
-  }));
-  assert.deepEqual(outcomes, outcomes.map(() => true));
+  const outcomes = await Promise.all(
+    Array.from({ length: 8 }, async (_, i) => {
+      let loopTurned = false;
+      setImmediate(() => {
+        loopTurned = true;
+      });
+      await hasher.hash(`password number ${i} long enough`);
+      return loopTurned;
+    }),
+  );
+  assert.deepEqual(
+    outcomes,
+    outcomes.map(() => true),
+  );
   let verifiedOffLoop = false;
-  setImmediate(() => { verifiedOffLoop = true; });
+  setImmediate(() => {
+    verifiedOffLoop = true;
+  });
   await hasher.verifyDummy('whatever was typed');
   assert.equal(verifiedOffLoop, true, 'verification too');
   await hasher.close();
@@ -97,7 +106,7 @@ test('the dummy verification (an unknown account) is one argon2id verification w
       };
       assert.deepEqual(cost(dummy.hash), cost(wrong.hash));
       assert.deepEqual(cost(dummy.hash), { algorithm: 2, memoryCost: 2048, timeCost: 2, parallelism: 1 });
-      assert.notEqual(dummy.hash, stored, 'not the account\'s hash');
+      assert.notEqual(dummy.hash, stored, "not the account's hash");
     } finally {
       run.mock.restore();
     }

@@ -1,8 +1,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  characterClasses, contextTerms, defaultPasswordPolicy, describePolicy, evaluatePassword, findApproximate, isMostlyTerms,
-  passwordRulesAttribute, type PasswordPolicy, type PolicyContext, type ViolationCode,
+  characterClasses,
+  contextTerms,
+  defaultPasswordPolicy,
+  describePolicy,
+  evaluatePassword,
+  findApproximate,
+  isMostlyTerms,
+  passwordRulesAttribute,
+  type PasswordPolicy,
+  type PolicyContext,
+  type ViolationCode,
 } from '../../src/core/password-policy.js';
 import { sharedStrengthEstimator } from '../../src/policy/strength-estimator.js';
 
@@ -40,7 +49,10 @@ describe('length: code points after NFC, never truncated', () => {
   for (const [name, candidate, expected] of cases) {
     it(name, async () => {
       const v = (await evaluatePassword(candidate, ctx())).violations.filter((x) => x.code === 'PASSWORD_TOO_SHORT' || x.code === 'PASSWORD_TOO_LONG');
-      assert.deepEqual(v.map((x) => x.code), expected);
+      assert.deepEqual(
+        v.map((x) => x.code),
+        expected,
+      );
     });
   }
 
@@ -59,11 +71,20 @@ describe('length: code points after NFC, never truncated', () => {
   it('a 1 MB input gets one clear error in milliseconds, without running any other rule', async () => {
     // Every rule that costs more than a look at the length is a lookup: counted, none may run.
     let lookups = 0;
-    const refuse = async (): Promise<never> => { lookups++; throw new Error('not reached'); };
+    const refuse = async (): Promise<never> => {
+      lookups++;
+      throw new Error('not reached');
+    };
     const started = performance.now();
-    const result = await evaluatePassword('x'.repeat(1 << 20), ctx({ lookups: { strength: refuse, breached: refuse, isCurrentPassword: refuse, isRecentPassword: refuse } }));
+    const result = await evaluatePassword(
+      'x'.repeat(1 << 20),
+      ctx({ lookups: { strength: refuse, breached: refuse, isCurrentPassword: refuse, isRecentPassword: refuse } }),
+    );
     const ms = performance.now() - started;
-    assert.deepEqual(result.violations.map((v) => v.code), ['PASSWORD_TOO_LONG']);
+    assert.deepEqual(
+      result.violations.map((v) => v.code),
+      ['PASSWORD_TOO_LONG'],
+    );
     assert.equal(result.violations[0]?.message, 'Use at most 256 characters.');
     assert.equal(lookups, 0);
     assert.ok(ms < 50, `took ${ms.toFixed(1)} ms`);
@@ -148,7 +169,10 @@ describe('the organisation’s banned terms', () => {
 describe('breached passwords', () => {
   it('a breached candidate gets its own reason', async () => {
     const r = await evaluatePassword('violet kettle marches sideways', ctx({ lookups: { breached: async () => ({ status: 'breached', count: 3 }) } }));
-    assert.deepEqual(r.violations.map((v) => v.code), ['PASSWORD_BREACHED']);
+    assert.deepEqual(
+      r.violations.map((v) => v.code),
+      ['PASSWORD_BREACHED'],
+    );
     assert.match(r.violations[0]!.message, /data breaches/);
   });
   it('an unreachable checker that fails closed refuses the choice but never a sign-in', async () => {
@@ -175,25 +199,57 @@ describe('organisation options: composition, history, minimum age, reuse', () =>
   });
   it('history: one of the last N is refused, the lookup gets N', async () => {
     let asked = 0;
-    const r = await codes('violet kettle marches sideways', ctx(
-      { purpose: 'change', lookups: { isCurrentPassword: async () => false, isRecentPassword: async (_p, n) => { asked = n; return true; } } },
-      { historyCount: 5 },
-    ));
+    const r = await codes(
+      'violet kettle marches sideways',
+      ctx(
+        {
+          purpose: 'change',
+          lookups: {
+            isCurrentPassword: async () => false,
+            isRecentPassword: async (_p, n) => {
+              asked = n;
+              return true;
+            },
+          },
+        },
+        { historyCount: 5 },
+      ),
+    );
     assert.deepEqual(r, ['PASSWORD_REUSED']);
     assert.equal(asked, 5);
   });
   it('history is not consulted (no argon2 work) for a candidate that already fails', async () => {
     let asked = false;
-    await evaluatePassword('short', ctx({ purpose: 'change', lookups: { isRecentPassword: async () => { asked = true; return true; } } }, { historyCount: 5 }));
+    await evaluatePassword(
+      'short',
+      ctx(
+        {
+          purpose: 'change',
+          lookups: {
+            isRecentPassword: async () => {
+              asked = true;
+              return true;
+            },
+          },
+        },
+        { historyCount: 5 },
+      ),
+    );
     assert.equal(asked, false);
   });
   it('minimum age with the clock: refused one hour after a change, accepted a day later', async () => {
     const policy = { minAgeMs: 86_400_000 };
     const changedAt = NOW - 3_600_000;
     const early = await evaluatePassword('violet kettle marches sideways', ctx({ purpose: 'change', passwordChangedAt: changedAt }, policy));
-    assert.deepEqual(early.violations.map((v) => v.code), ['PASSWORD_CHANGED_TOO_RECENTLY']);
+    assert.deepEqual(
+      early.violations.map((v) => v.code),
+      ['PASSWORD_CHANGED_TOO_RECENTLY'],
+    );
     assert.match(early.violations[0]!.message, /2026-11-24 11:00 UTC/);
-    const later = await evaluatePassword('violet kettle marches sideways', ctx({ purpose: 'change', passwordChangedAt: changedAt, now: NOW + 86_400_000 }, policy));
+    const later = await evaluatePassword(
+      'violet kettle marches sideways',
+      ctx({ purpose: 'change', passwordChangedAt: changedAt, now: NOW + 86_400_000 }, policy),
+    );
     assert.deepEqual(later.violations, []);
   });
   it('minimum age does not apply to choosing a password by reset or help desk', async () => {
@@ -223,11 +279,17 @@ describe('the policy in words and for password managers', () => {
     assert.ok(!s.some((x) => /expire/.test(x)), 'no expiry by default');
   });
   it('mentions every organisation option that is on', () => {
-    const s = describePolicy({ ...defaultPasswordPolicy, minCharacterClasses: 3, historyCount: 5, minAgeMs: 86_400_000, maxAgeMs: 90 * 86_400_000, bannedTerms: ['x'] }, { breachedCheck: false }).join(' ');
+    const s = describePolicy(
+      { ...defaultPasswordPolicy, minCharacterClasses: 3, historyCount: 5, minAgeMs: 86_400_000, maxAgeMs: 90 * 86_400_000, bannedTerms: ['x'] },
+      { breachedCheck: false },
+    ).join(' ');
     for (const phrase of ['at least 3 of', 'last 5 passwords', 'wait 1 day', 'expire after 90 days', 'banned']) assert.ok(s.includes(phrase), phrase);
   });
   it('passwordrules carries the lengths, and the classes only when composition is on', () => {
     assert.equal(passwordRulesAttribute(defaultPasswordPolicy), 'minlength: 15; maxlength: 256; allowed: lower, upper, digit, special;');
-    assert.match(passwordRulesAttribute({ ...defaultPasswordPolicy, minCharacterClasses: 3 }), /required: lower; required: upper; required: digit; required: special;$/);
+    assert.match(
+      passwordRulesAttribute({ ...defaultPasswordPolicy, minCharacterClasses: 3 }),
+      /required: lower; required: upper; required: digit; required: special;$/,
+    );
   });
 });

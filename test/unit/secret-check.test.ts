@@ -26,13 +26,31 @@ describe('server secret check', () => {
   test('the first start records the secret; the same secret passes again; another one is refused with a ConfigError', async () => {
     await assertSecretMatchesDatabase(store, ORIGINAL, 1);
     await assertSecretMatchesDatabase(store, ORIGINAL, 2);
-    await assert.rejects(assertSecretMatchesDatabase(store, OTHER, 3), (err: unknown) =>
-      err instanceof ConfigError && /is not the one this database was made with/.test(err.message));
+    await assert.rejects(
+      assertSecretMatchesDatabase(store, OTHER, 3),
+      (err: unknown) => err instanceof ConfigError && /is not the one this database was made with/.test(err.message),
+    );
   });
 
   test('a database from before the check: seeds sealed under another secret are refused; under this one, the check is recorded', async () => {
-    await store.accounts.createAccount({ id: 'a1', email: 'a@example.org', emailNormalized: 'a@example.org', displayName: 'A', role: 'user', passwordHash: null, now: 1 });
-    await store.twoFactor.createFactor({ id: 'f1', accountId: 'a1', type: 'totp', name: 'App', secretCiphertext: 'x', keyId: keyIdOf(deriveKey(ORIGINAL, 'totp-secret')), now: 1 });
+    await store.accounts.createAccount({
+      id: 'a1',
+      email: 'a@example.org',
+      emailNormalized: 'a@example.org',
+      displayName: 'A',
+      role: 'user',
+      passwordHash: null,
+      now: 1,
+    });
+    await store.twoFactor.createFactor({
+      id: 'f1',
+      accountId: 'a1',
+      type: 'totp',
+      name: 'App',
+      secretCiphertext: 'x',
+      keyId: keyIdOf(deriveKey(ORIGINAL, 'totp-secret')),
+      now: 1,
+    });
     await assert.rejects(assertSecretMatchesDatabase(store, OTHER, 2), ConfigError);
     assert.equal(await store.instance.getInstanceValue('server_secret_check'), null, 'nothing recorded for a refused secret');
     await assertSecretMatchesDatabase(store, ORIGINAL, 3);

@@ -22,7 +22,11 @@ describe('security answers are compared after normalisation', () => {
 
 describe('checkSecurityAnswers', () => {
   const [q1, q2, q3] = SECURITY_QUESTIONS.map((q) => q.id);
-  const ok = [{ questionId: q1!, answer: 'Blur, 1995' }, { questionId: q2!, answer: 'Hannah' }, { questionId: q3!, answer: 'Mill Lane' }];
+  const ok = [
+    { questionId: q1!, answer: 'Blur, 1995' },
+    { questionId: q2!, answer: 'Hannah' },
+    { questionId: q3!, answer: 'Mill Lane' },
+  ];
   const cases: Array<[string, Array<{ questionId: string; answer: string }>, string | null]> = [
     ['three good answers', ok, null],
     ['too few', ok.slice(0, 2), 'WRONG_COUNT'],

@@ -45,8 +45,8 @@ test('safeEqual compares in constant time and handles different lengths', () => 
   });
   syncBuiltinESMExports();
   try {
-    assert.equal(safeEqual('abc', 'abc'), false, 'equal strings: the answer is timingSafeEqual\'s');
-    assert.equal(safeEqual('abc', 'abd'), true, 'a late difference: the answer is timingSafeEqual\'s');
+    assert.equal(safeEqual('abc', 'abc'), false, "equal strings: the answer is timingSafeEqual's");
+    assert.equal(safeEqual('abc', 'abd'), true, "a late difference: the answer is timingSafeEqual's");
     assert.equal(safeEqual('abc', 'abcd'), true, 'different lengths are compared too, not refused early');
     assert.equal(safeEqual('x', 'y'.repeat(1000)), true);
   } finally {
@@ -54,7 +54,12 @@ test('safeEqual compares in constant time and handles different lengths', () => 
     syncBuiltinESMExports();
   }
   // Every call compared two 32-byte digests: the work does not depend on the inputs' lengths or contents.
-  assert.deepEqual(seen, [[32, 32], [32, 32], [32, 32], [32, 32]]);
+  assert.deepEqual(seen, [
+    [32, 32],
+    [32, 32],
+    [32, 32],
+    [32, 32],
+  ]);
   assert.equal(safeEqual('abc', 'abc'), true, 'restored');
 });
 

@@ -7,10 +7,18 @@ import { trustProxyFunction } from '../../src/http/plugins/trust-proxy.js';
 
 const SECRET = 'x'.repeat(40);
 const parse = (value: string | undefined, file?: unknown): TrustProxy =>
-  loadConfig({ env: value === undefined ? {} : { PASSDESK_TRUST_PROXY: value }, persistSecret: false, overrides: { secret: SECRET, ...(file !== undefined ? { trustProxy: file } : {}) } }).trustProxy;
+  loadConfig({
+    env: value === undefined ? {} : { PASSDESK_TRUST_PROXY: value },
+    persistSecret: false,
+    overrides: { secret: SECRET, ...(file !== undefined ? { trustProxy: file } : {}) },
+  }).trustProxy;
 const refusal = (value: unknown): string => {
   try {
-    loadConfig({ env: typeof value === 'string' ? { PASSDESK_TRUST_PROXY: value } : {}, persistSecret: false, overrides: { secret: SECRET, ...(typeof value !== 'string' ? { trustProxy: value } : {}) } });
+    loadConfig({
+      env: typeof value === 'string' ? { PASSDESK_TRUST_PROXY: value } : {},
+      persistSecret: false,
+      overrides: { secret: SECRET, ...(typeof value !== 'string' ? { trustProxy: value } : {}) },
+    });
   } catch (err) {
     assert.ok(err instanceof ConfigError);
     return err.message;
@@ -43,7 +51,11 @@ describe('PASSDESK_TRUST_PROXY parsing', () => {
   it('true (and yes, on) is refused with one line that says what to write instead', () => {
     for (const v of ['true', 'TRUE', 'yes', 'on', true]) {
       const message = refusal(v);
-      assert.match(message, /^(PASSDESK_TRUST_PROXY|trustProxy): would trust every hop, so anyone could choose their IP address with X-Forwarded-For; write what to trust instead: the number of proxies in front \(e\.g\. 1\) or their addresses \(e\.g\. 10\.0\.0\.0\/8, ::1\) \(got (true|"[^"]+")\)$/, String(v));
+      assert.match(
+        message,
+        /^(PASSDESK_TRUST_PROXY|trustProxy): would trust every hop, so anyone could choose their IP address with X-Forwarded-For; write what to trust instead: the number of proxies in front \(e\.g\. 1\) or their addresses \(e\.g\. 10\.0\.0\.0\/8, ::1\) \(got (true|"[^"]+")\)$/,
+        String(v),
+      );
     }
   });
 
@@ -61,7 +73,9 @@ describe('PASSDESK_TRUST_PROXY parsing', () => {
 
 describe('what Fastify believes with the trust function', () => {
   const servers: Array<ReturnType<typeof Fastify>> = [];
-  after(async () => { for (const s of servers) await s.close(); });
+  after(async () => {
+    for (const s of servers) await s.close();
+  });
 
   async function seen(setting: TrustProxy, remoteAddress: string, headers: Record<string, string>): Promise<{ ip: string; protocol: string; host: string }> {
     const app = Fastify({ trustProxy: trustProxyFunction(setting) });
@@ -81,7 +95,11 @@ describe('what Fastify believes with the trust function', () => {
   });
 
   it('a socket outside the trusted addresses: neither its X-Forwarded-For nor its -Proto/-Host are believed', async () => {
-    assert.deepEqual(await seen({ addresses: ['10.0.0.0/8'] }, '203.0.113.5', forwarded), { ip: '203.0.113.5', protocol: 'http', host: 'passdesk.internal:8080' });
+    assert.deepEqual(await seen({ addresses: ['10.0.0.0/8'] }, '203.0.113.5', forwarded), {
+      ip: '203.0.113.5',
+      protocol: 'http',
+      host: 'passdesk.internal:8080',
+    });
   });
 
   it('a hop count believes exactly that many hops (Fastify itself, given a number, would believe none)', async () => {

@@ -15,7 +15,7 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 const fallback = (): string => 'fallback';
 
 describe('mail worker owner ids', () => {
-  it('two holders in one process get different slots; a released slot is taken again; the node id is the data directory\'s', () => {
+  it("two holders in one process get different slots; a released slot is taken again; the node id is the data directory's", () => {
     const dir = mkdtempSync(join(scratch, 'one-'));
     const a = claimWorkerOwner(dir, 'worker', fallback);
     const b = claimWorkerOwner(dir, 'worker', fallback);
@@ -35,15 +35,20 @@ describe('mail worker owner ids', () => {
     const dir = mkdtempSync(join(scratch, 'race-'));
     const code = `import('${MODULE}').then(({ claimWorkerOwner }) => { const o = claimWorkerOwner(${JSON.stringify(dir)}, 'worker', () => 'fallback'); process.stdout.write(o.id + '\\n'); process.stdin.resume(); process.stdin.on('end', () => process.exit(0)); });`;
     const children = Array.from({ length: 8 }, () => spawn(process.execPath, ['--import', 'tsx', '-e', code], { stdio: ['pipe', 'pipe', 'inherit'] }));
-    const ids = await Promise.all(children.map((child) => new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        out += d;
-        if (out.includes('\n')) resolve(out.trim());
-      });
-      child.once('error', reject);
-      child.once('exit', (c) => reject(new Error(`exited ${c} before printing an id`)));
-    })));
+    const ids = await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<string>((resolve, reject) => {
+            let out = '';
+            child.stdout.setEncoding('utf8').on('data', (d: string) => {
+              out += d;
+              if (out.includes('\n')) resolve(out.trim());
+            });
+            child.once('error', reject);
+            child.once('exit', (c) => reject(new Error(`exited ${c} before printing an id`)));
+          }),
+      ),
+    );
     // All still alive and holding their slots while we compare.
     for (const child of children) child.stdin.end();
     await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve))));

@@ -49,7 +49,8 @@ export function compareCatalogs(english: Readonly<Record<string, string>>, other
       continue;
     }
     const ours = placeholdersOf(source);
-    if (ours.join() !== theirs.join()) out.push({ id, problem: 'placeholders', detail: `English has ${ours.join(' ') || 'none'}; this has ${theirs.join(' ') || 'none'}` });
+    if (ours.join() !== theirs.join())
+      out.push({ id, problem: 'placeholders', detail: `English has ${ours.join(' ') || 'none'}; this has ${theirs.join(' ') || 'none'}` });
   }
   for (const id of Object.keys(other)) if (!(id in english)) out.push({ id, problem: 'extra' });
   return out;

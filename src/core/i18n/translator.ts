@@ -95,7 +95,14 @@ export function translator(locale: Locale = DEFAULT_LOCALE): Translator {
   };
   const numberFormat = new Intl.NumberFormat(locale);
   const dateParts = new Intl.DateTimeFormat(locale, {
-    timeZone: 'UTC', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+    timeZone: 'UTC',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
   });
   const self: Translator = {
     locale,

@@ -32,7 +32,12 @@ export async function completeSignIn(tx: Repositories, deps: FlowDeps, o: SignIn
   const earlier = await tx.sessions.listSessionOrigins(account.id, { limit: NEW_DEVICE_HISTORY });
   const issued = await issueSession(tx, deps, account, ctx, o.authentication ? { authentication: o.authentication } : {});
   await tx.events.recordEvent({
-    accountId: account.id, type: 'signin.succeeded', now, ip: ctx.ip, device: issued.session.device, sessionId: issued.session.id,
+    accountId: account.id,
+    type: 'signin.succeeded',
+    now,
+    ip: ctx.ip,
+    device: issued.session.device,
+    sessionId: issued.session.id,
     ...(o.detail ? { detail: o.detail } : {}),
   });
   await o.alsoRecord?.(issued);

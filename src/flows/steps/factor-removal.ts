@@ -38,9 +38,11 @@ export async function assertFactorRemovalAllowed(
     await verifyPasswordProof(deps, auth, proof.currentPassword, ctx);
     const length = passwordLength(proof.currentPassword);
     if (policyMatters && length < singleFactorMin) {
-      ifLast = new PassdeskError('LAST_FACTOR_PASSWORD_TOO_SHORT',
+      ifLast = new PassdeskError(
+        'LAST_FACTOR_PASSWORD_TOO_SHORT',
         english.t('error.LAST_FACTOR_PASSWORD_TOO_SHORT.detail', { min: singleFactorMin, length, factor: o.what }),
-        { minLength: singleFactorMin, length });
+        { minLength: singleFactorMin, length },
+      );
       if (lengthMatters) throw ifLast;
     }
   }
@@ -57,4 +59,3 @@ export async function assertFactorRemovalAllowed(
 export interface LastFactorRule {
   assertInTransaction(tx: Repositories): Promise<void>;
 }
-

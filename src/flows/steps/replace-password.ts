@@ -24,11 +24,16 @@ export interface EndedAccess {
 export async function endAccess(
   tx: Repositories,
   accountId: string,
-  o: { now: number; reason: 'password-changed' | 'password-reset' | 'reported'; exceptSessionId: string | null; signOutSessions?: boolean; voidResets: boolean },
+  o: {
+    now: number;
+    reason: 'password-changed' | 'password-reset' | 'reported';
+    exceptSessionId: string | null;
+    signOutSessions?: boolean;
+    voidResets: boolean;
+  },
 ): Promise<EndedAccess> {
-  const signedOutSessions = o.signOutSessions === false
-    ? 0
-    : await tx.sessions.revokeOtherSessions(accountId, { exceptSessionId: o.exceptSessionId, now: o.now, reason: o.reason });
+  const signedOutSessions =
+    o.signOutSessions === false ? 0 : await tx.sessions.revokeOtherSessions(accountId, { exceptSessionId: o.exceptSessionId, now: o.now, reason: o.reason });
   const untrustedDevices = await tx.trustedDevices.forgetTrustedDevices(accountId);
   const voidedResets = o.voidResets ? await tx.passwordResets.voidResets(accountId, o.now) : 0;
   return { signedOutSessions, untrustedDevices, voidedResets };
@@ -75,23 +80,40 @@ export async function replacePassword(tx: Repositories, deps: FlowDeps, o: Chang
     await tx.passwordResets.clearRefusedPasswords(account.id);
     const ended = await endAccess(tx, account.id, { now, reason: 'password-reset', exceptSessionId: null, voidResets: true });
     await tx.events.recordEvent({
-      accountId: account.id, type: 'password.reset', now, ip: ctx.ip,
+      accountId: account.id,
+      type: 'password.reset',
+      now,
+      ip: ctx.ip,
       detail: { signedOutSessions: ended.signedOutSessions, voidedFlows: ended.voidedResets, untrustedDevices: ended.untrustedDevices },
     });
     await queueNotice(tx, deps, { account, notice: { code: 'password-reset-completed' }, origin: { at: now, device: null, ip: ctx.ip } });
     return { signedOutSessions: ended.signedOutSessions, issued: null };
   }
   const { session } = o;
-  const ended = await endAccess(tx, account.id, { now, reason: 'password-changed', exceptSessionId: session.id, signOutSessions: o.signOutOthers, voidResets: false });
+  const ended = await endAccess(tx, account.id, {
+    now,
+    reason: 'password-changed',
+    exceptSessionId: session.id,
+    signOutSessions: o.signOutOthers,
+    voidResets: false,
+  });
   // The password was just proved; a second factor proved earlier keeps its time (step-up reads both).
-  const authentication = session.authenticatedWith === 'password'
-    ? { at: now, method: 'password' }
-    : { at: session.authenticatedAt, method: session.authenticatedWith };
+  const authentication =
+    session.authenticatedWith === 'password' ? { at: now, method: 'password' } : { at: session.authenticatedAt, method: session.authenticatedWith };
   const issued = await issueSession(tx, deps, account, ctx, { authentication });
   await tx.events.recordEvent({
-    accountId: account.id, type: 'password.changed', now, ip: ctx.ip, device: issued.session.device, sessionId: issued.session.id,
+    accountId: account.id,
+    type: 'password.changed',
+    now,
+    ip: ctx.ip,
+    device: issued.session.device,
+    sessionId: issued.session.id,
     detail: { signedOutSessions: ended.signedOutSessions, via: 'change' },
   });
-  await queueNotice(tx, deps, { account, notice: { code: 'password-changed', signedOutOthers: o.signOutOthers }, origin: { at: now, device: issued.session.device, ip: ctx.ip } });
+  await queueNotice(tx, deps, {
+    account,
+    notice: { code: 'password-changed', signedOutOthers: o.signOutOthers },
+    origin: { at: now, device: issued.session.device, ip: ctx.ip },
+  });
   return { signedOutSessions: ended.signedOutSessions, issued };
 }

@@ -13,7 +13,8 @@ const idParams = z.strictObject({ id: z.string().min(1).max(64) });
 
 export async function devMailboxPages(pages: FastifyInstance, ctx: HttpContext, mailbox: DevMailbox): Promise<void> {
   pages.get('/dev/mailbox', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(mailboxListPage(ctx, await listMessages(mailbox, { limit: 200 })).value));
+    reply.type('text/html; charset=utf-8').send(mailboxListPage(ctx, await listMessages(mailbox, { limit: 200 })).value),
+  );
 
   pages.get('/dev/mailbox/:id', { schema: { hide: true } }, async (request, reply) => {
     const params = idParams.safeParse(request.params);

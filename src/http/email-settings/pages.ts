@@ -31,14 +31,18 @@ export async function emailSettingsPages(pages: FastifyInstance, ctx: HttpContex
   const show = async (request: FastifyRequest, reply: FastifyReply, o: { error?: string; status?: number; notice?: string } = {}): Promise<FastifyReply> => {
     const auth = signedIn(request);
     const settings = await getMailSettings(ctx.deps, auth);
-    return sendPage(reply, mailSettingsPage(ctx, {
-      csrf: ensureCsrfToken(ctx, request, reply),
-      displayName: auth.account.displayName,
-      email: auth.account.email,
-      settings,
-      error: o.error,
-      notice: o.notice,
-    }), o.status ?? 200);
+    return sendPage(
+      reply,
+      mailSettingsPage(ctx, {
+        csrf: ensureCsrfToken(ctx, request, reply),
+        displayName: auth.account.displayName,
+        email: auth.account.email,
+        settings,
+        error: o.error,
+        notice: o.notice,
+      }),
+      o.status ?? 200,
+    );
   };
 
   pages.get('/security/email', { schema: { hide: true }, config: { auth: 'page' } }, async (request, reply) => {
@@ -65,17 +69,26 @@ export async function emailSettingsPages(pages: FastifyInstance, ctx: HttpContex
     });
   };
 
-  pageAction('/security/email/phrase', z.strictObject({ ...pageUsername, currentPassword: pagePassword, phrase: z.string().max(200).default('') }), async (auth, data, request) => {
-    assertPasswordWithinLimit(data.currentPassword);
-    const checked = data.phrase.trim() === '' ? null : phraseInput.safeParse(data.phrase);
-    if (checked && !checked.success) {
-      const characters = invalidCharactersMessage(checked.error.issues);
-      throw characters ? new PassdeskError('INVALID_CHARACTERS', characters) : new PassdeskError('VALIDATION_FAILED', english.t('error.form.phrase', { problem: checked.error.issues[0]?.message ?? english.t('error.field.notValid') }));
-    }
-    const phrase = checked ? checked.data : null;
-    await setAntiPhishingPhrase(ctx.deps, auth, { currentPassword: data.currentPassword, phrase }, requestContext(request));
-    return phrase ? 'phrase-saved' : 'phrase-removed';
-  });
+  pageAction(
+    '/security/email/phrase',
+    z.strictObject({ ...pageUsername, currentPassword: pagePassword, phrase: z.string().max(200).default('') }),
+    async (auth, data, request) => {
+      assertPasswordWithinLimit(data.currentPassword);
+      const checked = data.phrase.trim() === '' ? null : phraseInput.safeParse(data.phrase);
+      if (checked && !checked.success) {
+        const characters = invalidCharactersMessage(checked.error.issues);
+        throw characters
+          ? new PassdeskError('INVALID_CHARACTERS', characters)
+          : new PassdeskError(
+              'VALIDATION_FAILED',
+              english.t('error.form.phrase', { problem: checked.error.issues[0]?.message ?? english.t('error.field.notValid') }),
+            );
+      }
+      const phrase = checked ? checked.data : null;
+      await setAntiPhishingPhrase(ctx.deps, auth, { currentPassword: data.currentPassword, phrase }, requestContext(request));
+      return phrase ? 'phrase-saved' : 'phrase-removed';
+    },
+  );
   pageAction('/security/email/recovery', z.strictObject({ ...pageUsername, currentPassword: pagePassword, email: emailInput }), async (auth, data, request) => {
     assertPasswordWithinLimit(data.currentPassword);
     await addRecoveryEmail(ctx.deps, auth, { currentPassword: data.currentPassword, email: data.email }, requestContext(request));

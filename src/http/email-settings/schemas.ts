@@ -5,4 +5,7 @@ import { freeText } from '../shared/schemas.js';
 
 const PHRASE_MAX = 64;
 export const phraseInput = freeText('phrase', { min: 1, max: PHRASE_MAX });
-export const codeInput = z.string().trim().regex(/^\d{8}$/, english.t('error.field.emailCode'));
+export const codeInput = z
+  .string()
+  .trim()
+  .regex(/^\d{8}$/, english.t('error.field.emailCode'));

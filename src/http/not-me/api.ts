@@ -14,72 +14,88 @@ const cookieAuth = [{ sessionCookie: [] }];
 const reportedBody = z.object({ status: z.literal('reported'), message: z.string() });
 const REPORTED = { status: 'reported', message: messages.notices.NOT_ME_REPORTED } as const;
 
-const activityEntry = z.object({
-  id: z.string().meta({ description: 'Names the entry for POST /api/v1/activity/{id}/not-me.' }),
-  type: z.string().meta({ description: 'The audit event type, e.g. `password.changed`, `signin.succeeded`.' }),
-  label: z.string().meta({ description: 'What happened, in words.' }),
-  at: z.string().meta({ description: 'ISO 8601 time.' }),
-  ip: z.string().nullable(),
-  device: z.string().nullable(),
-  reportable: z.boolean().meta({ description: 'Whether “This wasn’t me” can be used on it.' }),
-}).meta({ id: 'ActivityEntry' });
+const activityEntry = z
+  .object({
+    id: z.string().meta({ description: 'Names the entry for POST /api/v1/activity/{id}/not-me.' }),
+    type: z.string().meta({ description: 'The audit event type, e.g. `password.changed`, `signin.succeeded`.' }),
+    label: z.string().meta({ description: 'What happened, in words.' }),
+    at: z.string().meta({ description: 'ISO 8601 time.' }),
+    ip: z.string().nullable(),
+    device: z.string().nullable(),
+    reportable: z.boolean().meta({ description: 'Whether “This wasn’t me” can be used on it.' }),
+  })
+  .meta({ id: 'ActivityEntry' });
 
 export async function notMeApi(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.post('/api/v1/not-me', {
-    schema: {
-      operationId: 'reportNotMe',
-      security: [{}, { sessionCookie: [] }],
-      tags: ['not-me'],
-      summary: 'Report a security email as “this wasn’t me”',
-      description:
-        'The token from the link `{base URL}/not-me?token=TOKEN` in a security email. Works once, for the account the email was sent to, '
-        + 'for 7 days (PASSDESK_NOT_ME_TOKEN_TTL). In one transaction: every session of the account signed out, its resets and pending '
-        + 'second-factor sign-ins ended, the password must be reset (sign-in with it answers 403 ACCOUNT_REPORTED until a reset completes), '
-        + 'every other such link voided, the audit event `account.reported`, a password reset email to the person’s addresses, and a notice to '
-        + 'the help desk when PASSDESK_HELPDESK_EMAIL is set. Used, expired, unknown, or sent with a session of another account: 400 NOT_ME_LINK_INVALID. '
-        + 'Limited per IP (429).',
-      body: z.strictObject({ token: secretInput }),
-      response: { 200: reportedBody, ...errors(400, 403, 413, 415, 429) },
+  r.post(
+    '/api/v1/not-me',
+    {
+      schema: {
+        operationId: 'reportNotMe',
+        security: [{}, { sessionCookie: [] }],
+        tags: ['not-me'],
+        summary: 'Report a security email as “this wasn’t me”',
+        description:
+          'The token from the link `{base URL}/not-me?token=TOKEN` in a security email. Works once, for the account the email was sent to, ' +
+          'for 7 days (PASSDESK_NOT_ME_TOKEN_TTL). In one transaction: every session of the account signed out, its resets and pending ' +
+          'second-factor sign-ins ended, the password must be reset (sign-in with it answers 403 ACCOUNT_REPORTED until a reset completes), ' +
+          'every other such link voided, the audit event `account.reported`, a password reset email to the person’s addresses, and a notice to ' +
+          'the help desk when PASSDESK_HELPDESK_EMAIL is set. Used, expired, unknown, or sent with a session of another account: 400 NOT_ME_LINK_INVALID. ' +
+          'Limited per IP (429).',
+        body: z.strictObject({ token: secretInput }),
+        response: { 200: reportedBody, ...errors(400, 403, 413, 415, 429) },
+      },
     },
-  }, async (request, reply) => {
-    const auth = await ctx.authenticate(request);
-    await confirmNotMe(ctx.deps, { token: request.body.token }, requestContext(request), { signedInAccountId: auth?.account.id ?? null });
-    if (auth) clearSessionCookie(reply, ctx.cookies);
-    return REPORTED;
-  });
+    async (request, reply) => {
+      const auth = await ctx.authenticate(request);
+      await confirmNotMe(ctx.deps, { token: request.body.token }, requestContext(request), { signedInAccountId: auth?.account.id ?? null });
+      if (auth) clearSessionCookie(reply, ctx.cookies);
+      return REPORTED;
+    },
+  );
 
-  r.get('/api/v1/activity', {
-    schema: {
-      operationId: 'listActivity',
-      tags: ['not-me'],
-      summary: 'My recent security activity',
-      description: 'Sign-ins, password changes and resets, second factors, recovery settings…, newest first. `reportable` entries can be reported with POST /api/v1/activity/{id}/not-me.',
-      security: cookieAuth,
-      response: { 200: z.object({ activity: z.array(activityEntry) }), ...errors(401) },
+  r.get(
+    '/api/v1/activity',
+    {
+      schema: {
+        operationId: 'listActivity',
+        tags: ['not-me'],
+        summary: 'My recent security activity',
+        description:
+          'Sign-ins, password changes and resets, second factors, recovery settings…, newest first. `reportable` entries can be reported with POST /api/v1/activity/{id}/not-me.',
+        security: cookieAuth,
+        response: { 200: z.object({ activity: z.array(activityEntry) }), ...errors(401) },
+      },
     },
-  }, async (request) => {
-    const auth = await ctx.requireAuth(request);
-    const entries = await listActivity(ctx.deps, auth);
-    return { activity: entries.map((e) => ({ ...e, id: String(e.id), at: new Date(e.at).toISOString() })) };
-  });
+    async (request) => {
+      const auth = await ctx.requireAuth(request);
+      const entries = await listActivity(ctx.deps, auth);
+      return { activity: entries.map((e) => ({ ...e, id: String(e.id), at: new Date(e.at).toISOString() })) };
+    },
+  );
 
-  r.post('/api/v1/activity/:id/not-me', {
-    schema: {
-      operationId: 'reportActivityNotMe',
-      tags: ['not-me'],
-      summary: 'Report one of my activity entries as “this wasn’t me”',
-      description: 'The same as POST /api/v1/not-me, for the signed-in person: afterwards this session too is signed out (the cookie is cleared). An entry that is not mine or not reportable: 404.',
-      security: cookieAuth,
-      params: z.strictObject({ id: eventIdParam }),
-      body: z.strictObject({}).nullish(),
-      response: { 200: reportedBody, ...errors(401, 403, 404) },
+  r.post(
+    '/api/v1/activity/:id/not-me',
+    {
+      schema: {
+        operationId: 'reportActivityNotMe',
+        tags: ['not-me'],
+        summary: 'Report one of my activity entries as “this wasn’t me”',
+        description:
+          'The same as POST /api/v1/not-me, for the signed-in person: afterwards this session too is signed out (the cookie is cleared). An entry that is not mine or not reportable: 404.',
+        security: cookieAuth,
+        params: z.strictObject({ id: eventIdParam }),
+        body: z.strictObject({}).nullish(),
+        response: { 200: reportedBody, ...errors(401, 403, 404) },
+      },
     },
-  }, async (request, reply) => {
-    const auth = await ctx.requireAuth(request);
-    await reportActivity(ctx.deps, auth, { eventId: Number(request.params.id) }, requestContext(request));
-    clearSessionCookie(reply, ctx.cookies);
-    return REPORTED;
-  });
+    async (request, reply) => {
+      const auth = await ctx.requireAuth(request);
+      await reportActivity(ctx.deps, auth, { eventId: Number(request.params.id) }, requestContext(request));
+      clearSessionCookie(reply, ctx.cookies);
+      return REPORTED;
+    },
+  );
 }

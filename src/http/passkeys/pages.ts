@@ -20,7 +20,10 @@ export async function passkeysPages(pages: FastifyInstance, ctx: HttpContext): P
     const params = passkeyIdParams.safeParse(request.params);
     const form = renamePasskeyForm.safeParse(formBody(request));
     if (!params.success || !form.success) {
-      return sendSecurityOverview(ctx, request, reply, auth, { error: (form.error && invalidCharactersMessage(form.error.issues)) ?? messages.errors.VALIDATION_FAILED, status: 400 });
+      return sendSecurityOverview(ctx, request, reply, auth, {
+        error: (form.error && invalidCharactersMessage(form.error.issues)) ?? messages.errors.VALIDATION_FAILED,
+        status: 400,
+      });
     }
     try {
       await renamePasskey(ctx.deps, auth, params.data.id, { name: form.data.name }, requestContext(request));

@@ -74,94 +74,109 @@ const cookieAuth = [{ sessionCookie: [] }];
 export async function passwordApi(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.post('/api/v1/password/change', {
-    schema: {
-      operationId: 'changePassword',
-      tags: ['password'],
-      summary: 'Change my password',
-      description:
-        'Verifies the current password, checks the new one, and in one transaction stores it, rotates this session (a new cookie is set) and, unless signOutOtherSessions is false, signs out every other device.',
-      security: cookieAuth,
-      body: z.strictObject({
-        currentPassword: passwordInput,
-        newPassword: passwordInput,
-        signOutOtherSessions: z.boolean().optional().default(true),
-      }),
-      response: { 200: z.object({ signedOutSessions: z.number().int(), session: sessionView }), ...errors(400, 401, 403, 413, 415, 429) },
+  r.post(
+    '/api/v1/password/change',
+    {
+      schema: {
+        operationId: 'changePassword',
+        tags: ['password'],
+        summary: 'Change my password',
+        description:
+          'Verifies the current password, checks the new one, and in one transaction stores it, rotates this session (a new cookie is set) and, unless signOutOtherSessions is false, signs out every other device.',
+        security: cookieAuth,
+        body: z.strictObject({
+          currentPassword: passwordInput,
+          newPassword: passwordInput,
+          signOutOtherSessions: z.boolean().optional().default(true),
+        }),
+        response: { 200: z.object({ signedOutSessions: z.number().int(), session: sessionView }), ...errors(400, 401, 403, 413, 415, 429) },
+      },
     },
-  }, async (request, reply) => {
-    const auth = await ctx.requireAuth(request);
-    assertPasswordWithinLimit(request.body.currentPassword, request.body.newPassword);
-    const result = await changePassword(ctx.deps, auth, request.body, requestContext(request));
-    setSessionCookie(reply, ctx.cookies, result.token);
-    return { signedOutSessions: result.signedOutSessions, session: toSessionView({ ...result.session, current: true }) };
-  });
+    async (request, reply) => {
+      const auth = await ctx.requireAuth(request);
+      assertPasswordWithinLimit(request.body.currentPassword, request.body.newPassword);
+      const result = await changePassword(ctx.deps, auth, request.body, requestContext(request));
+      setSessionCookie(reply, ctx.cookies, result.token);
+      return { signedOutSessions: result.signedOutSessions, session: toSessionView({ ...result.session, current: true }) };
+    },
+  );
 
   const checkLimit = { name: 'password-check', limit: PASSWORD_CHECKS_PER_MINUTE, windowMs: 60_000 };
   const limiter = ctx.deps.attemptLimiters?.create(checkLimit) ?? memoryAttemptLimiter({ ...checkLimit, clock: ctx.deps.clock });
 
-  r.get('/api/v1/password/policy', {
-    schema: {
-      operationId: 'getPasswordPolicy',
-      security: [],
-      tags: ['password'],
-      summary: 'The password rules in force',
-      description:
-        'The policy as data, as plain sentences, and as a `passwordrules` string (the attribute password managers read to generate a compliant password). The organisation’s banned words themselves are not listed.',
-      response: {
-        200: z.object({
-          rules: z.object({
-            minLength: z.number().int(),
-            minLengthWithSecondFactor: z.number().int(),
-            maxLength: z.number().int(),
-            minStrengthScore: z.number().int(),
-            bannedTerms: z.boolean().meta({ description: 'Whether the organisation bans words of its own.' }),
-            breachedCheck: z.boolean(),
-            minCharacterClasses: z.number().int(),
-            historyCount: z.number().int(),
-            minAgeSeconds: z.number().int(),
-            maxAgeSeconds: z.number().int(),
+  r.get(
+    '/api/v1/password/policy',
+    {
+      schema: {
+        operationId: 'getPasswordPolicy',
+        security: [],
+        tags: ['password'],
+        summary: 'The password rules in force',
+        description:
+          'The policy as data, as plain sentences, and as a `passwordrules` string (the attribute password managers read to generate a compliant password). The organisation’s banned words themselves are not listed.',
+        response: {
+          200: z.object({
+            rules: z.object({
+              minLength: z.number().int(),
+              minLengthWithSecondFactor: z.number().int(),
+              maxLength: z.number().int(),
+              minStrengthScore: z.number().int(),
+              bannedTerms: z.boolean().meta({ description: 'Whether the organisation bans words of its own.' }),
+              breachedCheck: z.boolean(),
+              minCharacterClasses: z.number().int(),
+              historyCount: z.number().int(),
+              minAgeSeconds: z.number().int(),
+              maxAgeSeconds: z.number().int(),
+            }),
+            sentences: z.array(z.string()),
+            passwordRules: z.string(),
           }),
-          sentences: z.array(z.string()),
-          passwordRules: z.string(),
-        }),
-        // A NUL anywhere in the request (here: the query string) is refused for every route (plugins/input-hygiene.ts).
-        ...errors(400),
+          // A NUL anywhere in the request (here: the query string) is refused for every route (plugins/input-hygiene.ts).
+          ...errors(400),
+        },
       },
     },
-  }, async (_request, reply) => {
-    reply.header('Cache-Control', 'no-cache');
-    return policyView(ctx);
-  });
-
-  r.post('/api/v1/password/check', {
-    schema: {
-      operationId: 'checkPassword',
-      security: [{}, { sessionCookie: [] }],
-      tags: ['password'],
-      summary: 'Check a candidate password',
-      description:
-        'Evaluates a candidate against the policy for live feedback: every rule that fails, with a plain message, and a strength estimate. ' +
-        'Signed in, the account’s own name and email are used; otherwise the email and name given. History and reuse are checked when the password is submitted, not here. ' +
-        `Limited to ${PASSWORD_CHECKS_PER_MINUTE} checks a minute per IP and per session. Nothing is logged or stored.`,
-      body: z.strictObject({
-        password: passwordInput,
-        email: z.string().max(254).optional(),
-        displayName: z.string().max(200).optional(),
-      }),
-      response: { 200: z.object({ ok: z.boolean(), violations: z.array(violationView), strength: strengthView }), ...errors(400, 403, 413, 415, 429) },
+    async (_request, reply) => {
+      reply.header('Cache-Control', 'no-cache');
+      return policyView(ctx);
     },
-  }, async (request, reply) => {
-    const auth = await ctx.authenticate(request);
-    const keys = rateKeys(request, auth?.session.id ?? null);
-    // Every check counts (a "failure" here is simply a use); each key is taken in one step, so a burst cannot pass.
-    if (!(await reserveEach(keys.map((k) => [limiter, k] as const)))) throw new PassdeskError('TOO_MANY_REQUESTS');
-    const evaluation = await evaluateForAccount(ctx.deps, request.body.password, 'choose', auth
-      ? { account: auth.account }
-      : { email: request.body.email ?? null, displayName: request.body.displayName ?? null });
-    reply.header('Cache-Control', 'no-store');
-    return evaluation;
-  });
+  );
+
+  r.post(
+    '/api/v1/password/check',
+    {
+      schema: {
+        operationId: 'checkPassword',
+        security: [{}, { sessionCookie: [] }],
+        tags: ['password'],
+        summary: 'Check a candidate password',
+        description:
+          'Evaluates a candidate against the policy for live feedback: every rule that fails, with a plain message, and a strength estimate. ' +
+          'Signed in, the account’s own name and email are used; otherwise the email and name given. History and reuse are checked when the password is submitted, not here. ' +
+          `Limited to ${PASSWORD_CHECKS_PER_MINUTE} checks a minute per IP and per session. Nothing is logged or stored.`,
+        body: z.strictObject({
+          password: passwordInput,
+          email: z.string().max(254).optional(),
+          displayName: z.string().max(200).optional(),
+        }),
+        response: { 200: z.object({ ok: z.boolean(), violations: z.array(violationView), strength: strengthView }), ...errors(400, 403, 413, 415, 429) },
+      },
+    },
+    async (request, reply) => {
+      const auth = await ctx.authenticate(request);
+      const keys = rateKeys(request, auth?.session.id ?? null);
+      // Every check counts (a "failure" here is simply a use); each key is taken in one step, so a burst cannot pass.
+      if (!(await reserveEach(keys.map((k) => [limiter, k] as const)))) throw new PassdeskError('TOO_MANY_REQUESTS');
+      const evaluation = await evaluateForAccount(
+        ctx.deps,
+        request.body.password,
+        'choose',
+        auth ? { account: auth.account } : { email: request.body.email ?? null, displayName: request.body.displayName ?? null },
+      );
+      reply.header('Cache-Control', 'no-store');
+      return evaluation;
+    },
+  );
 }
 
 function rateKeys(request: FastifyRequest, sessionId: string | null): string[] {

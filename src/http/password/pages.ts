@@ -21,13 +21,16 @@ export async function passwordPages(pages: FastifyInstance, ctx: HttpContext): P
 
   pages.get('/security/password', { config: { auth: 'page' } }, async (request, reply) => {
     const auth = signedIn(request);
-    return sendPage(reply, changePasswordPage(ctx, {
-      csrf: ensureCsrfToken(ctx, request, reply),
-      email: auth.account.email,
-      displayName: auth.account.displayName,
-      rules: await newPasswordRules(ctx, { forChange: true }),
-      mustChangeReason: auth.account.mustChangePassword ? mustChangeMessage(auth.account.mustChangeReason) : undefined,
-    }));
+    return sendPage(
+      reply,
+      changePasswordPage(ctx, {
+        csrf: ensureCsrfToken(ctx, request, reply),
+        email: auth.account.email,
+        displayName: auth.account.displayName,
+        rules: await newPasswordRules(ctx, { forChange: true }),
+        mustChangeReason: auth.account.mustChangePassword ? mustChangeMessage(auth.account.mustChangeReason) : undefined,
+      }),
+    );
   });
 
   pages.post('/security/password', { config: { auth: 'page' } }, async (request, reply) => {
@@ -35,12 +38,26 @@ export async function passwordPages(pages: FastifyInstance, ctx: HttpContext): P
     const csrf = ensureCsrfToken(ctx, request, reply);
     const form = changeForm.safeParse(formBody(request));
     const signOutOtherSessions = form.success ? form.data.signOutOtherSessions === 'on' : true;
-    const again = async (error: string, errorField: 'currentPassword' | 'newPassword' | 'confirmPassword' | undefined, status: number, err?: unknown): Promise<FastifyReply> =>
-      sendPage(reply, changePasswordPage(ctx, {
-        csrf, email: auth.account.email, displayName: auth.account.displayName, rules: await newPasswordRules(ctx, { forChange: true, err }),
-        error, errorField, signOutOtherSessions,
-        mustChangeReason: auth.account.mustChangePassword ? mustChangeMessage(auth.account.mustChangeReason) : undefined,
-      }), status);
+    const again = async (
+      error: string,
+      errorField: 'currentPassword' | 'newPassword' | 'confirmPassword' | undefined,
+      status: number,
+      err?: unknown,
+    ): Promise<FastifyReply> =>
+      sendPage(
+        reply,
+        changePasswordPage(ctx, {
+          csrf,
+          email: auth.account.email,
+          displayName: auth.account.displayName,
+          rules: await newPasswordRules(ctx, { forChange: true, err }),
+          error,
+          errorField,
+          signOutOtherSessions,
+          mustChangeReason: auth.account.mustChangePassword ? mustChangeMessage(auth.account.mustChangeReason) : undefined,
+        }),
+        status,
+      );
     if (!form.success) return again(messages.errors.VALIDATION_FAILED, undefined, 400);
     const { currentPassword, newPassword, confirmPassword } = form.data;
     if (!currentPassword) return again(english.t('error.form.currentPassword'), 'currentPassword', 400);
@@ -54,8 +71,7 @@ export async function passwordPages(pages: FastifyInstance, ctx: HttpContext): P
     } catch (err) {
       const shown = shownOnPage(request, err);
       if (shown.code === 'AUTHENTICATION_REQUIRED') return reply.redirect('/sign-in', 303);
-      const field = shown.code === 'CURRENT_PASSWORD_INCORRECT' ? 'currentPassword'
-        : shown.code.startsWith('PASSWORD_') ? 'newPassword' : undefined;
+      const field = shown.code === 'CURRENT_PASSWORD_INCORRECT' ? 'currentPassword' : shown.code.startsWith('PASSWORD_') ? 'newPassword' : undefined;
       return again(shown.message, field, shown.status, shown);
     }
   });

@@ -18,7 +18,9 @@ export function wantsHtml(request: FastifyRequest): boolean {
 function fromFastifyError(err: FastifyError): PassdeskError | null {
   if (hasZodFastifySchemaValidationErrors(err)) {
     // A free-text field with a control or format character (api/schemas.ts freeText) has its own code.
-    const characters = err.validation.find((v) => v.keyword === 'custom' && (v.params?.['params'] as { code?: unknown } | undefined)?.code === INVALID_CHARACTERS_ISSUE);
+    const characters = err.validation.find(
+      (v) => v.keyword === 'custom' && (v.params?.['params'] as { code?: unknown } | undefined)?.code === INVALID_CHARACTERS_ISSUE,
+    );
     if (characters) return new PassdeskError('INVALID_CHARACTERS', characters.message ?? undefined);
     const issues = err.validation.map((v) => ({
       field: (v.instancePath || '').replace(/^\//, '').replace(/\//g, '.') || (v.params?.['issue'] as { path?: unknown } | undefined)?.path?.toString() || null,
@@ -65,7 +67,10 @@ export function sendError(ctx: HttpContext, request: FastifyRequest, reply: Fast
   setRetryAfter(reply, error);
   if (error.code === 'SERVICE_UNAVAILABLE' && !reply.hasHeader('retry-after')) reply.header('Retry-After', String(SERVICE_UNAVAILABLE_RETRY_AFTER_S));
   if (wantsHtml(request)) {
-    return reply.status(error.status).type('text/html; charset=utf-8').send(errorPage(ctx, { code: error.code, message: error.message, status: error.status }).value);
+    return reply
+      .status(error.status)
+      .type('text/html; charset=utf-8')
+      .send(errorPage(ctx, { code: error.code, message: error.message, status: error.status }).value);
   }
   const body: { error: { code: string; message: string; details?: Record<string, unknown> } } = {
     error: { code: error.code, message: error.message },
@@ -79,7 +84,10 @@ export function registerErrorHandling(app: FastifyInstance, ctx: HttpContext): v
     const known = isPassdeskError(err) ? err : fromFastifyError(err);
     if (known) return sendError(ctx, request, reply, known);
     if (isOutOfSpace(err)) {
-      request.log.error({ reqId: request.id, code: (err as { code?: string }).code }, 'the database cannot write: out of disk space (or an I/O error); nothing was saved. Free space: service resumes by itself');
+      request.log.error(
+        { reqId: request.id, code: (err as { code?: string }).code },
+        'the database cannot write: out of disk space (or an I/O error); nothing was saved. Free space: service resumes by itself',
+      );
       return sendError(ctx, request, reply, new PassdeskError('SERVICE_UNAVAILABLE'));
     }
     if (isDatabaseUnavailable(err)) {

@@ -31,9 +31,17 @@ export function findNul(value: unknown, path = '', depth = 0): string | null {
 }
 
 function refuseNul(request: FastifyRequest): void {
-  for (const [where, value] of [['path', request.params], ['query', request.query], ['body', request.body]] as const) {
+  for (const [where, value] of [
+    ['path', request.params],
+    ['query', request.query],
+    ['body', request.body],
+  ] as const) {
     const field = findNul(value);
-    if (field) throw new PassdeskError('INVALID_CHARACTERS', `${where === 'body' ? '' : `${where} `}${field}: contains a NUL character (U+0000), which is never accepted.`);
+    if (field)
+      throw new PassdeskError(
+        'INVALID_CHARACTERS',
+        `${where === 'body' ? '' : `${where} `}${field}: contains a NUL character (U+0000), which is never accepted.`,
+      );
   }
 }
 
@@ -59,6 +67,7 @@ export function registerInputHygiene(app: FastifyInstance): void {
   const table: RouteEntry[] = [];
   tables.set(app, table);
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) table.push({ method, url: route.url, schema: route.schema as Record<string, unknown> | undefined, config: route.config });
+    for (const method of [route.method].flat())
+      table.push({ method, url: route.url, schema: route.schema as Record<string, unknown> | undefined, config: route.config });
   });
 }

@@ -7,9 +7,26 @@ import { z } from 'zod';
 import { PassdeskError, isPassdeskError } from '../../core/errors.js';
 import { english, messages } from '../../core/messages.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
-import { completePasswordReset, describeResetFlow, proveResetMethod, resetLinkIsLive, type ResetFlowView, requestPasswordReset, verifyResetCode, verifyResetToken } from '../../flows/reset-password.js';
+import {
+  completePasswordReset,
+  describeResetFlow,
+  proveResetMethod,
+  resetLinkIsLive,
+  type ResetFlowView,
+  requestPasswordReset,
+  verifyResetCode,
+  verifyResetToken,
+} from '../../flows/reset-password.js';
 import { passChallenge } from '../../flows/challenge.js';
-import { resetCodePage, resetHelpDeskPage, resetLinkPage, resetNewPasswordPage, resetQuestionsPage, resetRequestPage, resetSecondFactorPage } from '../../web/views/reset.js';
+import {
+  resetCodePage,
+  resetHelpDeskPage,
+  resetLinkPage,
+  resetNewPasswordPage,
+  resetQuestionsPage,
+  resetRequestPage,
+  resetSecondFactorPage,
+} from '../../web/views/reset.js';
 import type { SafeHtml } from '../../web/html.js';
 import { emailInput } from '../shared/schemas.js';
 import { clearSessionCookie, ensureCsrfToken, requestContext, type HttpContext } from '../shared/context.js';
@@ -47,7 +64,12 @@ async function requestPages(pages: FastifyInstance, ctx: HttpContext): Promise<v
     if (token === undefined) return sendSecretPage(reply, resetRequestPage(ctx, { csrf, challenge: await pageChallenge(ctx, request, 'reset') }));
     const live = secretInput.safeParse(token).success && (await resetLinkIsLive(ctx.deps, { token }));
     reply.header('Referrer-Policy', 'no-referrer');
-    if (!live) return sendSecretPage(reply, resetRequestPage(ctx, { csrf, error: messages.errors.RESET_LINK_INVALID, challenge: await pageChallenge(ctx, request, 'reset') }), 400);
+    if (!live)
+      return sendSecretPage(
+        reply,
+        resetRequestPage(ctx, { csrf, error: messages.errors.RESET_LINK_INVALID, challenge: await pageChallenge(ctx, request, 'reset') }),
+        400,
+      );
     return sendSecretPage(reply, resetLinkPage(ctx, { csrf, token }));
   });
 
@@ -70,17 +92,28 @@ async function requestPages(pages: FastifyInstance, ctx: HttpContext): Promise<v
     const form = requestForm.safeParse(formBody(request));
     const email = form.success ? form.data.email : '';
     if (!emailInput.safeParse(email).success) {
-      return sendSecretPage(reply, resetRequestPage(ctx, { csrf, email, error: english.t('error.form.email'), challenge: await pageChallenge(ctx, request, 'reset') }), 400);
+      return sendSecretPage(
+        reply,
+        resetRequestPage(ctx, { csrf, email, error: english.t('error.form.email'), challenge: await pageChallenge(ctx, request, 'reset') }),
+        400,
+      );
     }
     let challengeSolved: boolean;
     try {
       challengeSolved = await passChallenge(ctx.deps, 'reset', pageProof(formBody(request)), requestContext(request));
     } catch (err) {
       if (!isPassdeskError(err) || !err.code.startsWith('CHALLENGE_')) throw err;
-      return sendSecretPage(reply, resetRequestPage(ctx, { csrf, email, error: err.message, challenge: await pageChallenge(ctx, request, 'reset', { err, body: formBody(request) }) }), err.status);
+      return sendSecretPage(
+        reply,
+        resetRequestPage(ctx, { csrf, email, error: err.message, challenge: await pageChallenge(ctx, request, 'reset', { err, body: formBody(request) }) }),
+        err.status,
+      );
     }
     requestPasswordReset(ctx.deps, { email }, requestContext(request), { challengeSolved });
-    return sendSecretPage(reply, resetRequestPage(ctx, { csrf, email, notice: messages.notices.RESET_REQUESTED, sent: true, challenge: await pageChallenge(ctx, request, 'reset') }));
+    return sendSecretPage(
+      reply,
+      resetRequestPage(ctx, { csrf, email, notice: messages.notices.RESET_REQUESTED, sent: true, challenge: await pageChallenge(ctx, request, 'reset') }),
+    );
   });
 
   pages.get('/reset/code', async (request, reply) => {
@@ -123,13 +156,19 @@ async function newPasswordPages(pages: FastifyInstance, ctx: HttpContext): Promi
   /** The page for the next thing a flow must prove before its new password, or null when nothing is left. */
   const methodStep = (flow: ResetFlowView, csrf: string, error?: string): SafeHtml | null => {
     if (flow.requires.includes('second_method')) return resetHelpDeskPage(ctx, { message: messages.errors.RESET_SECOND_METHOD_REQUIRED });
-    if (flow.requires.includes('second_factor')) return resetSecondFactorPage(ctx, { csrf, flowId: flow.flowId, methods: flow.secondFactorMethods ?? ['totp'], error });
-    if (flow.requires.includes('security_questions')) return resetQuestionsPage(ctx, { csrf, flowId: flow.flowId, questions: flow.securityQuestions ?? [], error });
+    if (flow.requires.includes('second_factor'))
+      return resetSecondFactorPage(ctx, { csrf, flowId: flow.flowId, methods: flow.secondFactorMethods ?? ['totp'], error });
+    if (flow.requires.includes('security_questions'))
+      return resetQuestionsPage(ctx, { csrf, flowId: flow.flowId, questions: flow.securityQuestions ?? [], error });
     return null;
   };
 
   /** Runs a method proof from a page's form: on to the next step, or the same step with the reason. */
-  const proveFromPage = async (request: FastifyRequest, reply: FastifyReply, proof: (flowId: string) => Parameters<typeof proveResetMethod>[1] | null): Promise<FastifyReply> => {
+  const proveFromPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    proof: (flowId: string) => Parameters<typeof proveResetMethod>[1] | null,
+  ): Promise<FastifyReply> => {
     const csrf = ensureCsrfToken(ctx, request, reply);
     const flowId = String(formBody(request)['flow'] ?? '');
     const flow = secretInput.safeParse(flowId).success ? await describeResetFlow(ctx.deps, flowId) : null;
@@ -146,21 +185,25 @@ async function newPasswordPages(pages: FastifyInstance, ctx: HttpContext): Promi
     }
   };
 
-  pages.post('/reset/second-factor', async (request, reply) => proveFromPage(request, reply, (flowId) => {
-    const form = pageFactorForm.safeParse(formBody(request));
-    return form.success ? { flowId, method: form.data.method, code: form.data.code } : null;
-  }));
+  pages.post('/reset/second-factor', async (request, reply) =>
+    proveFromPage(request, reply, (flowId) => {
+      const form = pageFactorForm.safeParse(formBody(request));
+      return form.success ? { flowId, method: form.data.method, code: form.data.code } : null;
+    }),
+  );
 
-  pages.post('/reset/security-questions', async (request, reply) => proveFromPage(request, reply, (flowId) => {
-    const body = formBody(request);
-    const answers: Array<{ questionId: string; answer: string }> = [];
-    for (let i = 0; i < 5 && body[`q${i}`] !== undefined; i++) {
-      const a = pageAnswer.safeParse({ questionId: body[`q${i}`], answer: body[`a${i}`] ?? '' });
-      if (!a.success) return null;
-      answers.push(a.data);
-    }
-    return answers.length > 0 ? { flowId, method: 'security_questions', answers } : null;
-  }));
+  pages.post('/reset/security-questions', async (request, reply) =>
+    proveFromPage(request, reply, (flowId) => {
+      const body = formBody(request);
+      const answers: Array<{ questionId: string; answer: string }> = [];
+      for (let i = 0; i < 5 && body[`q${i}`] !== undefined; i++) {
+        const a = pageAnswer.safeParse({ questionId: body[`q${i}`], answer: body[`a${i}`] ?? '' });
+        if (!a.success) return null;
+        answers.push(a.data);
+      }
+      return answers.length > 0 ? { flowId, method: 'security_questions', answers } : null;
+    }),
+  );
 
   pages.post('/reset/new', async (request, reply) => {
     const csrf = ensureCsrfToken(ctx, request, reply);
@@ -169,7 +212,18 @@ async function newPasswordPages(pages: FastifyInstance, ctx: HttpContext): Promi
     const flow = secretInput.safeParse(values.flow).success ? await describeResetFlow(ctx.deps, values.flow) : null;
     if (!flow) return sendSecretPage(reply, resetRequestPage(ctx, { csrf, error: messages.errors.RESET_FLOW_INVALID }), 400);
     const again = async (error: string, errorField: 'newPassword' | 'confirmPassword' | undefined, status: number, err?: unknown): Promise<FastifyReply> =>
-      sendSecretPage(reply, resetNewPasswordPage(ctx, { csrf, flowId: values.flow, email: flow.email, rules: await newPasswordRules(ctx, { forChange: true, err }), error, errorField }), status);
+      sendSecretPage(
+        reply,
+        resetNewPasswordPage(ctx, {
+          csrf,
+          flowId: values.flow,
+          email: flow.email,
+          rules: await newPasswordRules(ctx, { forChange: true, err }),
+          error,
+          errorField,
+        }),
+        status,
+      );
     if (!values.newPassword) return again(english.t('error.form.newPassword'), 'newPassword', 400);
     if (values.newPassword !== values.confirmPassword) return again(messages.errors.PASSWORD_CONFIRMATION_MISMATCH, 'confirmPassword', 400);
     try {

@@ -18,9 +18,18 @@ export async function securityQuestionsPages(pages: FastifyInstance, ctx: HttpCo
     const auth = signedIn(request);
     const view = await securityQuestionsOf(ctx.deps, auth.account.id);
     if (!view.enabled) throw new PassdeskError('SECURITY_QUESTIONS_DISABLED');
-    return sendSecretPage(reply, securityQuestionsPage(ctx, {
-      csrf: ensureCsrfToken(ctx, request, reply), displayName: auth.account.displayName, email: auth.account.email, view, error: o.error, notice: o.notice,
-    }), o.status ?? 200);
+    return sendSecretPage(
+      reply,
+      securityQuestionsPage(ctx, {
+        csrf: ensureCsrfToken(ctx, request, reply),
+        displayName: auth.account.displayName,
+        email: auth.account.email,
+        view,
+        error: o.error,
+        notice: o.notice,
+      }),
+      o.status ?? 200,
+    );
   };
 
   pages.get('/security/questions', { schema: { hide: true }, config: { auth: 'page' } }, async (request, reply) => {
@@ -28,7 +37,11 @@ export async function securityQuestionsPages(pages: FastifyInstance, ctx: HttpCo
     return show(request, reply, typeof key === 'string' && key in notices ? { notice: notices[key as keyof typeof notices] } : {});
   });
 
-  const action = (path: string, run: (auth: Authenticated, body: Record<string, unknown>, request: FastifyRequest) => Promise<unknown>, done: keyof typeof notices): void => {
+  const action = (
+    path: string,
+    run: (auth: Authenticated, body: Record<string, unknown>, request: FastifyRequest) => Promise<unknown>,
+    done: keyof typeof notices,
+  ): void => {
     pages.post(path, { schema: { hide: true }, config: { auth: 'page', stepUp: '/security/questions' } }, async (request, reply) => {
       try {
         await run(signedIn(request), formBody(request), request);
@@ -40,17 +53,25 @@ export async function securityQuestionsPages(pages: FastifyInstance, ctx: HttpCo
     });
   };
 
-  action('/security/questions', async (auth, body, request) => {
-    const currentPassword = text(body['currentPassword'], 1024);
-    assertPasswordWithinLimit(currentPassword);
-    const answers: Array<{ questionId: string; answer: string }> = [];
-    for (let i = 0; i < 5 && body[`q${i}`] !== undefined; i++) answers.push({ questionId: text(body[`q${i}`], 64), answer: text(body[`a${i}`], 201) });
-    await setSecurityAnswers(ctx.deps, auth, { currentPassword, answers }, requestContext(request));
-  }, 'saved');
+  action(
+    '/security/questions',
+    async (auth, body, request) => {
+      const currentPassword = text(body['currentPassword'], 1024);
+      assertPasswordWithinLimit(currentPassword);
+      const answers: Array<{ questionId: string; answer: string }> = [];
+      for (let i = 0; i < 5 && body[`q${i}`] !== undefined; i++) answers.push({ questionId: text(body[`q${i}`], 64), answer: text(body[`a${i}`], 201) });
+      await setSecurityAnswers(ctx.deps, auth, { currentPassword, answers }, requestContext(request));
+    },
+    'saved',
+  );
 
-  action('/security/questions/remove', async (auth, body, request) => {
-    const currentPassword = text(body['currentPassword'], 1024);
-    assertPasswordWithinLimit(currentPassword);
-    await removeSecurityAnswers(ctx.deps, auth, { currentPassword }, requestContext(request));
-  }, 'removed');
+  action(
+    '/security/questions/remove',
+    async (auth, body, request) => {
+      const currentPassword = text(body['currentPassword'], 1024);
+      assertPasswordWithinLimit(currentPassword);
+      await removeSecurityAnswers(ctx.deps, auth, { currentPassword }, requestContext(request));
+    },
+    'removed',
+  );
 }

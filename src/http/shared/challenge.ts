@@ -28,7 +28,12 @@ export function pageProof(body: Record<string, unknown>): ChallengeProof {
  * What a page's form carries: nothing while no challenge is needed; otherwise a fresh ticket (or, after "too early",
  * the same one again, so the person only waits out the rest) and the field the page's script fills.
  */
-export async function pageChallenge(ctx: HttpContext, request: FastifyRequest, purpose: ChallengePurpose, o: { err?: unknown; body?: Record<string, unknown> } = {}): Promise<ChallengeView | undefined> {
+export async function pageChallenge(
+  ctx: HttpContext,
+  request: FastifyRequest,
+  purpose: ChallengePurpose,
+  o: { err?: unknown; body?: Record<string, unknown> } = {},
+): Promise<ChallengeView | undefined> {
   const service = ctx.deps.challenges;
   if (!service || !challengesOn(ctx.deps)) return undefined;
   const code = isPassdeskError(o.err) ? o.err.code : undefined;

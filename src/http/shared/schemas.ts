@@ -21,7 +21,8 @@ export type FreeTextField = 'displayName' | 'passkeyName' | 'authenticatorName' 
  */
 export function freeText(field: FreeTextField, o: { min?: number; max: number }) {
   const min = o.min ?? 0;
-  return z.string()
+  return z
+    .string()
     .normalize('NFC')
     .trim()
     .refine((s) => [...s].length >= min, min === 1 ? english.t('error.field.required') : english.t('error.field.atLeast', { min }))
@@ -38,7 +39,12 @@ export function invalidCharactersMessage(issues: readonly z.core.$ZodIssue[]): s
   return hit ? hit.message : null;
 }
 
-export const emailInput = z.string().trim().min(3).max(254).pipe(z.email({ message: english.t('error.field.email') }));
+export const emailInput = z
+  .string()
+  .trim()
+  .min(3)
+  .max(254)
+  .pipe(z.email({ message: english.t('error.field.email') }));
 
 export const errorBody = z
   .object({
@@ -98,5 +104,4 @@ export function toSessionView(d: Pick<DeviceView, 'id' | 'device' | 'ip' | 'crea
   return { id: d.id, device: d.device, ip: d.ip, createdAt: iso(d.createdAt), lastSeenAt: iso(d.lastSeenAt), expiresAt: iso(d.expiresAt), current: d.current };
 }
 
-export const errors = (...statuses: number[]): Record<number, typeof errorBody> =>
-  Object.fromEntries(statuses.map((s) => [s, errorBody]));
+export const errors = (...statuses: number[]): Record<number, typeof errorBody> => Object.fromEntries(statuses.map((s) => [s, errorBody]));

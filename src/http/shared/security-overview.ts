@@ -17,16 +17,20 @@ export async function sendSecurityOverview(
   o: { notice?: string | undefined; error?: string; status?: number },
 ): Promise<FastifyReply> {
   const devices = await listDevices(ctx.deps, auth, { includeRecentlyEnded: true });
-  return sendPage(reply, securityPage(ctx, {
-    csrf: ensureCsrfToken(ctx, request, reply),
-    displayName: auth.account.displayName,
-    email: auth.account.email,
-    passwordChangedAt: auth.account.passwordChangedAt,
-    devices,
-    factors: (await listFactors(ctx.deps, auth)).factors.map((f) => f.name),
-    securityQuestions: ctx.deps.config.securityQuestions?.enabled === true,
-    passkeys: await listPasskeys(ctx.deps, auth),
-    notice: o.notice,
-    error: o.error,
-  }), o.status ?? 200);
+  return sendPage(
+    reply,
+    securityPage(ctx, {
+      csrf: ensureCsrfToken(ctx, request, reply),
+      displayName: auth.account.displayName,
+      email: auth.account.email,
+      passwordChangedAt: auth.account.passwordChangedAt,
+      devices,
+      factors: (await listFactors(ctx.deps, auth)).factors.map((f) => f.name),
+      securityQuestions: ctx.deps.config.securityQuestions?.enabled === true,
+      passkeys: await listPasskeys(ctx.deps, auth),
+      notice: o.notice,
+      error: o.error,
+    }),
+    o.status ?? 200,
+  );
 }

@@ -27,7 +27,10 @@ export async function signInPages(pages: FastifyInstance, ctx: HttpContext): Pro
 
   pages.get('/sign-in', async (request, reply) => {
     if (await ctx.authenticate(request)) return reply.redirect('/security', 303);
-    return sendPage(reply, signInPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), notice: noticeFrom(request), challenge: await pageChallenge(ctx, request, 'sign-in') }));
+    return sendPage(
+      reply,
+      signInPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), notice: noticeFrom(request), challenge: await pageChallenge(ctx, request, 'sign-in') }),
+    );
   });
 
   pages.post('/sign-in', async (request, reply) => {
@@ -35,13 +38,21 @@ export async function signInPages(pages: FastifyInstance, ctx: HttpContext): Pro
     const email = form.success ? form.data.email : '';
     const csrf = ensureCsrfToken(ctx, request, reply);
     if (!form.success || !form.data.email || !form.data.password) {
-      return sendPage(reply, signInPage(ctx, { csrf, email, error: english.t('error.form.emailAndPassword'), challenge: await pageChallenge(ctx, request, 'sign-in') }), 400);
+      return sendPage(
+        reply,
+        signInPage(ctx, { csrf, email, error: english.t('error.form.emailAndPassword'), challenge: await pageChallenge(ctx, request, 'sign-in') }),
+        400,
+      );
     }
     try {
       assertPasswordWithinLimit(form.data.password);
       const replacing = await ctx.authenticate(request);
       const challengeSolved = await passChallenge(ctx.deps, 'sign-in', pageProof(formBody(request)), requestContext(request));
-      const result = await signIn(ctx.deps, { email: form.data.email, password: form.data.password }, requestContext(request), { replacing, deviceCookie: deviceCookieOf(request, ctx.cookies), challengeSolved });
+      const result = await signIn(ctx.deps, { email: form.data.email, password: form.data.password }, requestContext(request), {
+        replacing,
+        deviceCookie: deviceCookieOf(request, ctx.cookies),
+        challengeSolved,
+      });
       if (result.status === 'second_factor_required') {
         return sendPage(reply, secondFactorPage(ctx, { csrf, flowId: result.flowId, methods: result.methods }));
       }
@@ -52,7 +63,11 @@ export async function signInPages(pages: FastifyInstance, ctx: HttpContext): Pro
       if (!isPassdeskError(err)) throw err;
       setRetryAfter(reply, err);
       // After a failure this address may have reached its limit: the form then carries the challenge.
-      return sendPage(reply, signInPage(ctx, { csrf, email, error: err.message, challenge: await pageChallenge(ctx, request, 'sign-in', { err, body: formBody(request) }) }), err.status);
+      return sendPage(
+        reply,
+        signInPage(ctx, { csrf, email, error: err.message, challenge: await pageChallenge(ctx, request, 'sign-in', { err, body: formBody(request) }) }),
+        err.status,
+      );
     }
   });
 
@@ -69,7 +84,11 @@ export async function signInPages(pages: FastifyInstance, ctx: HttpContext): Pro
       const replacing = await ctx.authenticate(request);
       const result = await completeSecondFactor(ctx.deps, { flowId, method, code }, requestContext(request), { replacing });
       setSessionCookie(reply, ctx.cookies, result.token);
-      setDeviceCookie(reply, ctx.cookies, await issueDeviceCookie(ctx.deps, { account: result.account, sessionId: result.session.id }, deviceCookieOf(request, ctx.cookies)));
+      setDeviceCookie(
+        reply,
+        ctx.cookies,
+        await issueDeviceCookie(ctx.deps, { account: result.account, sessionId: result.session.id }, deviceCookieOf(request, ctx.cookies)),
+      );
       return reply.redirect(result.account.mustChangePassword ? '/security/password' : '/security', 303);
     } catch (err) {
       if (!isPassdeskError(err)) throw err;

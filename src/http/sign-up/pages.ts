@@ -22,7 +22,14 @@ export async function signUpPages(pages: FastifyInstance, ctx: HttpContext): Pro
   pages.get('/sign-up', async (request, reply) => {
     if (ctx.deps.config.registration === 'closed') throw new PassdeskError('REGISTRATION_CLOSED');
     if (await ctx.authenticate(request)) return reply.redirect('/security', 303);
-    return sendPage(reply, signUpPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), rules: await newPasswordRules(ctx, { forChange: false }), challenge: await pageChallenge(ctx, request, 'sign-up') }));
+    return sendPage(
+      reply,
+      signUpPage(ctx, {
+        csrf: ensureCsrfToken(ctx, request, reply),
+        rules: await newPasswordRules(ctx, { forChange: false }),
+        challenge: await pageChallenge(ctx, request, 'sign-up'),
+      }),
+    );
   });
 
   pages.post('/sign-up', async (request, reply) => {
@@ -30,16 +37,29 @@ export async function signUpPages(pages: FastifyInstance, ctx: HttpContext): Pro
     const form = signUpForm.safeParse(formBody(request));
     const values = form.success ? form.data : { email: '', displayName: '', password: '' };
     const again = async (error: string, status: number, err?: unknown): Promise<FastifyReply> =>
-      sendPage(reply, signUpPage(ctx, {
-        csrf, email: values.email, displayName: values.displayName, error, rules: await newPasswordRules(ctx, { forChange: false, err }),
-        challenge: await pageChallenge(ctx, request, 'sign-up', { err, body: formBody(request) }),
-      }), status);
+      sendPage(
+        reply,
+        signUpPage(ctx, {
+          csrf,
+          email: values.email,
+          displayName: values.displayName,
+          error,
+          rules: await newPasswordRules(ctx, { forChange: false, err }),
+          challenge: await pageChallenge(ctx, request, 'sign-up', { err, body: formBody(request) }),
+        }),
+        status,
+      );
     if (!form.success) return again(invalidCharactersMessage(form.error.issues) ?? messages.errors.VALIDATION_FAILED, 400);
     if (!z.email().safeParse(values.email).success) return again(english.t('error.form.email'), 400);
     try {
       assertPasswordWithinLimit(values.password);
       if (ctx.deps.config.registration === 'open') await passChallenge(ctx.deps, 'sign-up', pageProof(formBody(request)), requestContext(request));
-      const result = await registerAccount(ctx.deps, { email: values.email, password: values.password, displayName: values.displayName || undefined }, requestContext(request), { kind: 'self' });
+      const result = await registerAccount(
+        ctx.deps,
+        { email: values.email, password: values.password, displayName: values.displayName || undefined },
+        requestContext(request),
+        { kind: 'self' },
+      );
       if (result.signedIn) setSessionCookie(reply, ctx.cookies, result.signedIn.token);
       return reply.redirect('/security?notice=welcome', 303);
     } catch (err) {

@@ -24,34 +24,38 @@ export const reauthenticationBody = z.discriminatedUnion('method', [
 export async function stepUpApi(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.post('/api/v1/session/reauthenticate', {
-    schema: {
-      operationId: 'reauthenticate',
-      tags: ['sessions'],
-      summary: 'Confirm it’s me (step-up)',
-      description:
-        'Sensitive changes answer 403 REAUTHENTICATION_REQUIRED (details.methods lists what this account accepts) when the session last authenticated too long ago or with a weaker method than the account’s strongest. ' +
-        'Send one of those methods here: `password` for an account without a second factor, `totp`, `recovery_code` or `passkey` (with options from POST /api/v1/passkeys/step-up/options) for one with. The session records the new authentication and its token is rotated (a new cookie is set). ' +
-        'Wrong passwords and codes count against the sign-in and second-factor failure limits (429 when reached); a code is accepted once.',
-      security: cookieAuth,
-      body: reauthenticationBody,
-      response: {
-        200: z.object({ session: sessionView, method: z.string(), authenticatedAt: z.string(), validUntil: z.string() }),
-        ...errors(400, 401, 403, 413, 415, 429),
+  r.post(
+    '/api/v1/session/reauthenticate',
+    {
+      schema: {
+        operationId: 'reauthenticate',
+        tags: ['sessions'],
+        summary: 'Confirm it’s me (step-up)',
+        description:
+          'Sensitive changes answer 403 REAUTHENTICATION_REQUIRED (details.methods lists what this account accepts) when the session last authenticated too long ago or with a weaker method than the account’s strongest. ' +
+          'Send one of those methods here: `password` for an account without a second factor, `totp`, `recovery_code` or `passkey` (with options from POST /api/v1/passkeys/step-up/options) for one with. The session records the new authentication and its token is rotated (a new cookie is set). ' +
+          'Wrong passwords and codes count against the sign-in and second-factor failure limits (429 when reached); a code is accepted once.',
+        security: cookieAuth,
+        body: reauthenticationBody,
+        response: {
+          200: z.object({ session: sessionView, method: z.string(), authenticatedAt: z.string(), validUntil: z.string() }),
+          ...errors(400, 401, 403, 413, 415, 429),
+        },
       },
     },
-  }, async (request, reply) => {
-    const auth = await ctx.requireAuth(request);
-    if (request.body.method === 'password') assertPasswordWithinLimit(request.body.password);
-    const body = request.body;
-    const input: ReauthenticationInput = body.method === 'passkey' ? { method: 'passkey', response: asAssertion(body.response) } : body;
-    const result = await reauthenticate(ctx.deps, auth, input, requestContext(request));
-    setSessionCookie(reply, ctx.cookies, result.token);
-    return {
-      session: toSessionView({ ...result.session, current: true }),
-      method: result.method,
-      authenticatedAt: iso(result.session.authenticatedAt),
-      validUntil: iso(result.validUntil),
-    };
-  });
+    async (request, reply) => {
+      const auth = await ctx.requireAuth(request);
+      if (request.body.method === 'password') assertPasswordWithinLimit(request.body.password);
+      const body = request.body;
+      const input: ReauthenticationInput = body.method === 'passkey' ? { method: 'passkey', response: asAssertion(body.response) } : body;
+      const result = await reauthenticate(ctx.deps, auth, input, requestContext(request));
+      setSessionCookie(reply, ctx.cookies, result.token);
+      return {
+        session: toSessionView({ ...result.session, current: true }),
+        method: result.method,
+        authenticatedAt: iso(result.session.authenticatedAt),
+        validUntil: iso(result.validUntil),
+      };
+    },
+  );
 }

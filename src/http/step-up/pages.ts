@@ -21,15 +21,19 @@ const confirmForm = z.object({
 export async function stepUpPages(pages: FastifyInstance, ctx: HttpContext): Promise<void> {
   const show = async (request: FastifyRequest, reply: FastifyReply, next: string, o: { error?: string; status?: number } = {}): Promise<FastifyReply> => {
     const auth = signedIn(request);
-    return sendPage(reply, confirmPage(ctx, {
-      csrf: ensureCsrfToken(ctx, request, reply),
-      displayName: auth.account.displayName,
-      email: auth.account.email,
-      next,
-      methods: await acceptedMethods(ctx.deps, auth.account.id),
-      minutes: Math.round(stepUpMaxAgeMs(ctx.deps) / 60_000),
-      error: o.error,
-    }), o.status ?? 200);
+    return sendPage(
+      reply,
+      confirmPage(ctx, {
+        csrf: ensureCsrfToken(ctx, request, reply),
+        displayName: auth.account.displayName,
+        email: auth.account.email,
+        next,
+        methods: await acceptedMethods(ctx.deps, auth.account.id),
+        minutes: Math.round(stepUpMaxAgeMs(ctx.deps) / 60_000),
+        error: o.error,
+      }),
+      o.status ?? 200,
+    );
   };
 
   pages.get('/security/confirm', { schema: { hide: true }, config: { auth: 'page' } }, async (request, reply) => {
@@ -42,10 +46,9 @@ export async function stepUpPages(pages: FastifyInstance, ctx: HttpContext): Pro
     const next = safeNextPath(parsed.success ? parsed.data.next : undefined);
     if (!parsed.success) return show(request, reply, next, { error: english.t('error.form.passwordOrCode'), status: 400 });
     const { method, password, code } = parsed.data;
-    const input: ReauthenticationInput | null = method === 'password'
-      ? (password ? { method, password } : null)
-      : (code ? { method, code } : null);
-    if (!input) return show(request, reply, next, { error: method === 'password' ? english.t('error.form.password') : english.t('error.form.code'), status: 400 });
+    const input: ReauthenticationInput | null = method === 'password' ? (password ? { method, password } : null) : code ? { method, code } : null;
+    if (!input)
+      return show(request, reply, next, { error: method === 'password' ? english.t('error.form.password') : english.t('error.form.code'), status: 400 });
     try {
       if (input.method === 'password') assertPasswordWithinLimit(input.password);
       const result = await reauthenticate(ctx.deps, signedIn(request), input, requestContext(request));

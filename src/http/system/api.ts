@@ -26,6 +26,5 @@ export async function systemApi(app: FastifyInstance, ctx: HttpContext): Promise
   // /metrics: only for the operator (plugins/metrics.ts).
   await mainPortMetrics(app, ctx);
 
-  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async (_req, reply) =>
-    reply.header('Cache-Control', 'no-cache').send(app.swagger()));
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async (_req, reply) => reply.header('Cache-Control', 'no-cache').send(app.swagger()));
 }

@@ -20,5 +20,6 @@ export async function systemPages(pages: FastifyInstance, ctx: HttpContext): Pro
   });
 
   pages.get('/api/docs', { schema: { hide: true } }, async (_req, reply) =>
-    reply.type('text/html; charset=utf-8').send(apiDocsPage(ctx, pages.swagger() as Parameters<typeof apiDocsPage>[1]).value));
+    reply.type('text/html; charset=utf-8').send(apiDocsPage(ctx, pages.swagger() as Parameters<typeof apiDocsPage>[1]).value),
+  );
 }

@@ -6,7 +6,16 @@ import { z } from 'zod';
 import { english, messages } from '../../core/messages.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import type { Authenticated } from '../../flows/sessions.js';
-import { confirmTotp, listFactors, pendingTotpEnrolment, regenerateRecoveryCodes, removeFactor, renameFactor, startTotpEnrolment, type TotpEnrolment } from '../../flows/two-factor.js';
+import {
+  confirmTotp,
+  listFactors,
+  pendingTotpEnrolment,
+  regenerateRecoveryCodes,
+  removeFactor,
+  renameFactor,
+  startTotpEnrolment,
+  type TotpEnrolment,
+} from '../../flows/two-factor.js';
 import { listPasskeys } from '../../flows/passkeys.js';
 import { twoFactorPage } from '../../web/views/pages.js';
 import { ensureCsrfToken, requestContext, setSessionCookie, type HttpContext } from '../shared/context.js';
@@ -20,21 +29,37 @@ const renameFactorForm = z.object({ name: factorNameInput });
 const factorIdParams = z.object({ id: z.string().min(1).max(64) });
 const HERE = { auth: 'page', stepUp: '/security/two-factor' } as const;
 
-interface TwoFactorView { enrolment?: TotpEnrolment | null; recoveryCodes?: string[] | null; error?: string; notice?: string; status?: number }
+interface TwoFactorView {
+  enrolment?: TotpEnrolment | null;
+  recoveryCodes?: string[] | null;
+  error?: string;
+  notice?: string;
+  status?: number;
+}
 
-async function sendTwoFactorPage(ctx: HttpContext, request: FastifyRequest, reply: FastifyReply, auth: Authenticated, o: TwoFactorView = {}): Promise<FastifyReply> {
+async function sendTwoFactorPage(
+  ctx: HttpContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  auth: Authenticated,
+  o: TwoFactorView = {},
+): Promise<FastifyReply> {
   const { factors, recoveryCodesRemaining } = await listFactors(ctx.deps, auth);
-  return sendPage(reply, twoFactorPage(ctx, {
-    csrf: ensureCsrfToken(ctx, request, reply),
-    displayName: auth.account.displayName,
-    factors,
-    recoveryCodesRemaining,
-    passkeyCount: (await listPasskeys(ctx.deps, auth)).length,
-    enrolment: o.enrolment ?? undefined,
-    recoveryCodes: o.recoveryCodes ?? undefined,
-    error: o.error,
-    notice: o.notice,
-  }), o.status ?? 200);
+  return sendPage(
+    reply,
+    twoFactorPage(ctx, {
+      csrf: ensureCsrfToken(ctx, request, reply),
+      displayName: auth.account.displayName,
+      factors,
+      recoveryCodesRemaining,
+      passkeyCount: (await listPasskeys(ctx.deps, auth)).length,
+      enrolment: o.enrolment ?? undefined,
+      recoveryCodes: o.recoveryCodes ?? undefined,
+      error: o.error,
+      notice: o.notice,
+    }),
+    o.status ?? 200,
+  );
 }
 
 export async function twoFactorPages(pages: FastifyInstance, ctx: HttpContext): Promise<void> {
@@ -53,7 +78,8 @@ export async function twoFactorPages(pages: FastifyInstance, ctx: HttpContext): 
   });
 
   pages.post('/security/two-factor/totp', { config: HERE }, async (request, reply) =>
-    view(request, reply, { enrolment: await startTotpEnrolment(ctx.deps, signedIn(request), { issuer }) }));
+    view(request, reply, { enrolment: await startTotpEnrolment(ctx.deps, signedIn(request), { issuer }) }),
+  );
 
   pages.post('/security/two-factor/recovery-codes', { config: HERE }, async (request, reply) => {
     try {
@@ -69,7 +95,10 @@ export async function twoFactorPages(pages: FastifyInstance, ctx: HttpContext): 
     const form = renameFactorForm.safeParse(formBody(request));
     if (!params.success || !form.success) {
       const characters = form.error && invalidCharactersMessage(form.error.issues);
-      return view(request, reply, { error: characters ?? english.t('error.form.name', { problem: form.error?.issues[0]?.message ?? english.t('error.field.notValid') }), status: 400 });
+      return view(request, reply, {
+        error: characters ?? english.t('error.form.name', { problem: form.error?.issues[0]?.message ?? english.t('error.field.notValid') }),
+        status: 400,
+      });
     }
     try {
       await renameFactor(ctx.deps, signedIn(request), params.data.id, form.data.name, requestContext(request));

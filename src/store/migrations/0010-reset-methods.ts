@@ -8,7 +8,10 @@ export function resetMethods(dialect: Dialect): Migration {
   const time = dialect === 'postgres' ? 'bigint' : 'integer';
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema.alterTable('password_resets').addColumn('factor_attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('password_resets')
+        .addColumn('factor_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
       await db.schema
         .createTable('security_answers')
         .addColumn('id', 'text', (c) => c.primaryKey())

@@ -9,8 +9,14 @@ export function stepUp(dialect: Dialect): Migration {
   const time = dialect === 'postgres' ? 'bigint' : 'integer';
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema.alterTable('sessions').addColumn('authenticated_at', time, (c) => c.notNull().defaultTo(0)).execute();
-      await db.schema.alterTable('sessions').addColumn('authenticated_with', 'text', (c) => c.notNull().defaultTo('password')).execute();
+      await db.schema
+        .alterTable('sessions')
+        .addColumn('authenticated_at', time, (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .alterTable('sessions')
+        .addColumn('authenticated_with', 'text', (c) => c.notNull().defaultTo('password'))
+        .execute();
       await sql`update sessions set authenticated_at = created_at`.execute(db);
     },
   };

@@ -36,7 +36,9 @@ document.querySelectorAll('form').forEach((form) => {
     else confirm!.removeAttribute('aria-invalid');
     return bad;
   }
-  confirm.addEventListener('input', () => { update(false); });
+  confirm.addEventListener('input', () => {
+    update(false);
+  });
   form.addEventListener('submit', (e) => {
     // Saved by the page: the server checks it too, but nobody should wait for a round trip to learn it.
     if (update(true)) {
@@ -74,7 +76,9 @@ document.querySelectorAll<HTMLInputElement>('input[data-policy-check]').forEach(
     li.querySelector('[data-state]')!.textContent = state === 'met' ? ' \u2014 done' : state === 'unmet' ? ' \u2014 not yet' : '';
   }
   function reset(): void {
-    items.forEach((li) => { if (!li.hasAttribute('data-on-submit')) mark(li, 'unchecked'); });
+    items.forEach((li) => {
+      if (!li.hasAttribute('data-on-submit')) mark(li, 'unchecked');
+    });
     strength!.hidden = true;
     status!.textContent = '';
   }
@@ -96,7 +100,10 @@ document.querySelectorAll<HTMLInputElement>('input[data-policy-check]').forEach(
   }
   function check(): void {
     const value = input.value;
-    if (!value) { reset(); return; }
+    if (!value) {
+      reset();
+      return;
+    }
     const mine = ++seq;
     const body: { password: string; email?: string; displayName?: string } = { password: value };
     const email = form?.querySelector<HTMLInputElement>('input[name="email"]');
@@ -105,11 +112,18 @@ document.querySelectorAll<HTMLInputElement>('input[data-policy-check]').forEach(
     if (name?.value) body.displayName = name.value.slice(0, 200);
     fetch('/api/v1/password/check', { method: 'POST', headers: { 'content-type': 'application/json' }, credentials: 'same-origin', body: JSON.stringify(body) })
       .then((res) => {
-        if (res.status === 429) { stopped = true; return null; }
+        if (res.status === 429) {
+          stopped = true;
+          return null;
+        }
         return res.ok ? (res.json() as Promise<PolicyCheck>) : null;
       })
-      .then((result) => { if (result && mine === seq && input.value === value) apply(result); })
-      .catch(() => { /* the server judges the submit anyway */ });
+      .then((result) => {
+        if (result && mine === seq && input.value === value) apply(result);
+      })
+      .catch(() => {
+        /* the server judges the submit anyway */
+      });
   }
   input.addEventListener('input', () => {
     if (stopped) return;

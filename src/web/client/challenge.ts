@@ -21,10 +21,15 @@ function run(field: HTMLInputElement, form: HTMLFormElement, workerUrl: string):
   let solving: Promise<boolean> | null = null;
   let waiting = false;
 
-  const say = (text: string): void => { if (status) status.textContent = text; };
+  const say = (text: string): void => {
+    if (status) status.textContent = text;
+  };
 
   async function fetchChallenge(): Promise<unknown> {
-    const res = await fetch(`/api/v1/challenge?purpose=${encodeURIComponent(purpose)}`, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    const res = await fetch(`/api/v1/challenge?purpose=${encodeURIComponent(purpose)}`, {
+      credentials: 'same-origin',
+      headers: { Accept: 'application/json' },
+    });
     if (!res.ok) throw new Error(`challenge ${res.status}`);
     return ((await res.json()) as { challenge: unknown }).challenge;
   }
@@ -60,11 +65,13 @@ function run(field: HTMLInputElement, form: HTMLFormElement, workerUrl: string):
     field.value = '';
     say('Checking that this is a person’s browser…');
     solving = fetchChallenge()
-      .then((challenge) => solve(challenge).then((solution) => {
-        field.value = btoa(JSON.stringify({ challenge, solution }));
-        say('Check done.');
-        return true;
-      }))
+      .then((challenge) =>
+        solve(challenge).then((solution) => {
+          field.value = btoa(JSON.stringify({ challenge, solution }));
+          say('Check done.');
+          return true;
+        }),
+      )
       .catch(() => {
         // The ticket in the form still works: say how.
         say(fallbackText);
@@ -79,9 +86,15 @@ function run(field: HTMLInputElement, form: HTMLFormElement, workerUrl: string):
     e.preventDefault();
     waiting = true;
     const button = form.querySelector<HTMLButtonElement>('button[type=submit]');
-    if (button) { button.disabled = true; button.setAttribute('aria-busy', 'true'); }
+    if (button) {
+      button.disabled = true;
+      button.setAttribute('aria-busy', 'true');
+    }
     void (solving ?? start()).then(() => {
-      if (button) { button.disabled = false; button.removeAttribute('aria-busy'); }
+      if (button) {
+        button.disabled = false;
+        button.removeAttribute('aria-busy');
+      }
       HTMLFormElement.prototype.submit.call(form);
     });
   });

@@ -11,7 +11,10 @@ declare global {
 
 /** An API refusal: its stable code (PassdeskError) and message. */
 class ApiError extends Error {
-  constructor(message: string, readonly code: string | undefined) {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
     super(message);
   }
 }
@@ -23,38 +26,41 @@ interface SignedIn {
 const W = window.SimpleWebAuthnBrowser;
 if (W?.browserSupportsWebAuthn()) start(W);
 
+/** Says what went wrong in the page's error box (focused, so a screen reader reads it). */
+function showError(errorBox: HTMLElement | null, err: unknown): void {
+  const e = err instanceof Error ? err : null;
+  const message =
+    e?.name === 'NotAllowedError' ? 'The passkey request was cancelled or timed out. Try again.' : e?.message || 'Something went wrong. Try again.';
+  if (!errorBox) return;
+  errorBox.textContent = message;
+  errorBox.className = 'alert error';
+  errorBox.hidden = false;
+  errorBox.focus();
+}
+
+async function post<T>(url: string, body: unknown): Promise<T> {
+  const res = await fetch(url, {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const json = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+  if (!res.ok) throw new ApiError(json.error?.message || 'Something went wrong. Try again.', json.error?.code);
+  return json as T;
+}
+
+function setBusy(errorBox: HTMLElement | null, button: HTMLButtonElement, on: boolean): void {
+  button.disabled = on;
+  button.setAttribute('aria-busy', on ? 'true' : 'false');
+  if (on && errorBox) errorBox.hidden = true;
+}
+
 function start(webauthn: typeof SimpleWebAuthnBrowser): void {
   const errorBox = document.getElementById('passkey-error');
 
-  function fail(err: unknown): void {
-    const e = err instanceof Error ? err : null;
-    const message = e?.name === 'NotAllowedError'
-      ? 'The passkey request was cancelled or timed out. Try again.'
-      : e?.message || 'Something went wrong. Try again.';
-    if (!errorBox) return;
-    errorBox.textContent = message;
-    errorBox.className = 'alert error';
-    errorBox.hidden = false;
-    errorBox.focus();
-  }
-
-  async function post<T>(url: string, body: unknown): Promise<T> {
-    const res = await fetch(url, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const json = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
-    if (!res.ok) throw new ApiError(json.error?.message || 'Something went wrong. Try again.', json.error?.code);
-    return json as T;
-  }
-
-  function busy(button: HTMLButtonElement, on: boolean): void {
-    button.disabled = on;
-    button.setAttribute('aria-busy', on ? 'true' : 'false');
-    if (on && errorBox) errorBox.hidden = true;
-  }
+  const fail = (err: unknown): void => showError(errorBox, err);
+  const busy = (button: HTMLButtonElement, on: boolean): void => setBusy(errorBox, button, on);
 
   function afterSignIn(result: SignedIn): void {
     location.assign(result.account?.mustChangePassword ? '/security/password' : '/security');
@@ -73,7 +79,10 @@ function start(webauthn: typeof SimpleWebAuthnBrowser): void {
         .then((options) => webauthn.startAuthentication({ optionsJSON: options }))
         .then((response) => post<SignedIn>('/api/v1/passkeys/sign-in', { response }))
         .then(afterSignIn)
-        .catch((err: unknown) => { busy(signIn, false); fail(err); });
+        .catch((err: unknown) => {
+          busy(signIn, false);
+          fail(err);
+        });
     });
   }
 
@@ -121,7 +130,10 @@ function start(webauthn: typeof SimpleWebAuthnBrowser): void {
         .then((result) => {
           const codes = document.getElementById('passkey-recovery-codes');
           const list = codes?.querySelector('ul');
-          if (!result.recoveryCodes || !codes || !list) { location.assign('/security?notice=passkey-added'); return; }
+          if (!result.recoveryCodes || !codes || !list) {
+            location.assign('/security?notice=passkey-added');
+            return;
+          }
           for (const code of result.recoveryCodes) {
             const li = document.createElement('li');
             const c = document.createElement('code');
@@ -135,7 +147,10 @@ function start(webauthn: typeof SimpleWebAuthnBrowser): void {
         })
         .catch((err: unknown) => {
           // A stale session confirms it's the person first, then comes back here.
-          if (codeOf(err) === 'REAUTHENTICATION_REQUIRED') { location.assign(`/security/confirm?next=${encodeURIComponent('/security')}`); return; }
+          if (codeOf(err) === 'REAUTHENTICATION_REQUIRED') {
+            location.assign(`/security/confirm?next=${encodeURIComponent('/security')}`);
+            return;
+          }
           busy(add, false);
           fail(err);
         });

@@ -33,16 +33,20 @@ export function layout(o: LayoutOptions): SafeHtml {
 <title>${t.t('page.layout.title', { title: o.title, org: o.organizationName })}</title>
 <link rel="stylesheet" href="${assetUrl('app.css')}">
 <script src="${assetUrl('app.js')}" defer></script>
-${(o.scripts ?? []).map((name) => html`<script src="${assetUrl(name)}" defer></script>
-`)}</head>
+${(o.scripts ?? []).map(
+  (name) => html`<script src="${assetUrl(name)}" defer></script>
+`,
+)}</head>
 <body>
 <a class="skip" href="#main">${t.t('page.layout.skip')}</a>
 <header class="top">
   <a class="brand" href="/">${o.organizationName}</a>
-  ${o.signedIn
-    ? html`<nav aria-label="${t.t('page.layout.accountNav')}"><a href="/security">${t.t('page.layout.security')}</a>
+  ${
+    o.signedIn
+      ? html`<nav aria-label="${t.t('page.layout.accountNav')}"><a href="/security">${t.t('page.layout.security')}</a>
       <form method="post" action="/sign-out" class="inline"><input type="hidden" name="_csrf" value="${o.signedIn.csrf}"><button type="submit" class="link">${t.t('page.layout.signOut')}</button></form></nav>`
-    : ''}
+      : ''
+  }
 </header>
 <main id="main">
 ${o.body}

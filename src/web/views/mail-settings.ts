@@ -38,14 +38,22 @@ export function mailSettingsPage(
   </form>
   <h2>${t.t('page.mailSettings.recoveryHeading')}</h2>
   <p>${t.t('page.mailSettings.recoveryIntro', { email: o.email })}</p>
-  ${s.recoveryEmail ? html`<p id="recovery-email">${markup(t, 'page.mailSettings.recoveryConfirmed', { address: s.recoveryEmail, strong: element('strong') })}</p>
+  ${
+    s.recoveryEmail
+      ? html`<p id="recovery-email">${markup(t, 'page.mailSettings.recoveryConfirmed', { address: s.recoveryEmail, strong: element('strong') })}</p>
   <form method="post" action="/security/email/recovery/remove" novalidate>${csrf}${username}
     ${passwordField({ id: 'remove-password', name: 'currentPassword', label: t.t('page.common.currentPassword'), autocomplete: 'current-password', translator: t })}
-    <button type="submit" class="secondary">${t.t('page.mailSettings.removeRecovery')}</button></form>` : html`<p id="recovery-email">${t.t('page.mailSettings.noRecovery')}</p>`}
-  ${s.pendingRecoveryEmail ? html`<form method="post" action="/security/email/recovery/verify" novalidate id="verify-form">${csrf}
+    <button type="submit" class="secondary">${t.t('page.mailSettings.removeRecovery')}</button></form>`
+      : html`<p id="recovery-email">${t.t('page.mailSettings.noRecovery')}</p>`
+  }
+  ${
+    s.pendingRecoveryEmail
+      ? html`<form method="post" action="/security/email/recovery/verify" novalidate id="verify-form">${csrf}
     <div class="field"><label for="code">${t.t('page.mailSettings.codeSentTo', { address: s.pendingRecoveryEmail })}</label>
       <input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{8}" maxlength="8" required></div>
-    <button type="submit" class="primary">${t.t('page.mailSettings.confirmAddress')}</button></form>` : ''}
+    <button type="submit" class="primary">${t.t('page.mailSettings.confirmAddress')}</button></form>`
+      : ''
+  }
   <form method="post" action="/security/email/recovery" novalidate>${csrf}${username}
     <div class="field"><label for="recovery">${s.recoveryEmail ? t.t('page.mailSettings.replaceWith') : t.t('page.mailSettings.recoveryAddress')}</label>
       <input type="email" id="recovery" name="email" autocomplete="email" inputmode="email" maxlength="254" required></div>

@@ -20,19 +20,30 @@ function banner(t: Translator): SafeHtml {
 export function mailboxListPage(ctx: Ctx, messages: OpenedOutboxMessage[]): SafeHtml {
   const t = translatorOf(ctx);
   const when = (ms: number): string => t.dateTime(ms, { seconds: true });
-  return page(ctx, t.t('page.mailbox.title'), html`<section class="card wide">
+  return page(
+    ctx,
+    t.t('page.mailbox.title'),
+    html`<section class="card wide">
   <h1>${t.t('page.mailbox.title')}</h1>
   ${banner(t)}
-  ${messages.length === 0 ? html`<p id="empty">${t.t('page.mailbox.empty')}</p>` : html`<table class="ops" id="messages"><thead><tr><th>${t.t('page.mailbox.when')}</th><th>${t.t('page.mailbox.to')}</th><th>${t.t('page.mailbox.subject')}</th><th>${t.t('page.mailbox.state')}</th></tr></thead><tbody>
+  ${
+    messages.length === 0
+      ? html`<p id="empty">${t.t('page.mailbox.empty')}</p>`
+      : html`<table class="ops" id="messages"><thead><tr><th>${t.t('page.mailbox.when')}</th><th>${t.t('page.mailbox.to')}</th><th>${t.t('page.mailbox.subject')}</th><th>${t.t('page.mailbox.state')}</th></tr></thead><tbody>
   ${messages.map((m) => html`<tr data-id="${m.id}"><td>${when(m.createdAt)}</td><td>${m.to}</td><td><a href="/dev/mailbox/${m.id}">${m.subject}</a></td><td>${m.state}</td></tr>`)}
-  </tbody></table>`}
-</section>`);
+  </tbody></table>`
+  }
+</section>`,
+  );
 }
 
 export function mailboxMessagePage(ctx: Ctx, m: OpenedOutboxMessage): SafeHtml {
   const t = translatorOf(ctx);
   const when = (ms: number): string => t.dateTime(ms, { seconds: true });
-  return page(ctx, m.subject, html`<section class="card wide">
+  return page(
+    ctx,
+    m.subject,
+    html`<section class="card wide">
   <p><a href="/dev/mailbox">${t.t('page.mailbox.all')}</a></p>
   <h1>${m.subject}</h1>
   <dl class="meta">
@@ -45,5 +56,6 @@ export function mailboxMessagePage(ctx: Ctx, m: OpenedOutboxMessage): SafeHtml {
   <p><a class="button" href="/dev/mailbox/${m.id}/html" id="html-link">${t.t('page.mailbox.viewHtml')}</a> <a class="button" href="/dev/mailbox/${m.id}/text">${t.t('page.mailbox.textOnly')}</a></p>
   <h2>${t.t('page.mailbox.plainText')}</h2>
   <pre id="text">${m.text}</pre>
-</section>`);
+</section>`,
+  );
 }

@@ -18,7 +18,13 @@ export interface PageContext {
 /** The scripts of pages with passkey buttons: the @simplewebauthn/browser bundle, then ours. */
 export const PASSKEY_SCRIPTS = ['webauthn-browser.js', 'passkeys.js'] as const satisfies readonly AssetName[];
 
-export function page(ctx: PageContext, title: string, body: SafeHtml, signedIn?: { displayName: string; csrf: string }, o: { scripts?: readonly AssetName[] } = {}): SafeHtml {
+export function page(
+  ctx: PageContext,
+  title: string,
+  body: SafeHtml,
+  signedIn?: { displayName: string; csrf: string },
+  o: { scripts?: readonly AssetName[] } = {},
+): SafeHtml {
   return layout({
     title,
     organizationName: ctx.config.organizationName,
@@ -38,18 +44,31 @@ const passkeyError = html`<div role="alert" id="passkey-error" tabindex="-1" hid
 
 export function errorPage(ctx: PageContext, o: { code: string; message: string; status: number }): SafeHtml {
   const t = translatorOf(ctx);
-  const action = o.code === 'AUTHENTICATION_REQUIRED' ? html`<a class="button" href="/sign-in">${t.t('page.error.signIn')}</a>` : html`<a class="button" href="/">${t.t('page.error.home')}</a>`;
-  return page(ctx, t.t('page.error.title'), html`<section class="card">
+  const action =
+    o.code === 'AUTHENTICATION_REQUIRED'
+      ? html`<a class="button" href="/sign-in">${t.t('page.error.signIn')}</a>`
+      : html`<a class="button" href="/">${t.t('page.error.home')}</a>`;
+  return page(
+    ctx,
+    t.t('page.error.title'),
+    html`<section class="card">
   <h1>${o.status === 404 ? t.t('page.error.notFound') : t.t('page.error.failed')}</h1>
   ${alertBox('error', o.message)}
   <p class="muted">${t.t('page.error.reference', { code: o.code })}</p>
   <p>${action}</p>
-</section>`);
+</section>`,
+  );
 }
 
-export function signInPage(ctx: PageContext, o: { csrf: string; email?: string | undefined; error?: string | undefined; notice?: string | undefined; challenge?: ChallengeView | undefined }): SafeHtml {
+export function signInPage(
+  ctx: PageContext,
+  o: { csrf: string; email?: string | undefined; error?: string | undefined; notice?: string | undefined; challenge?: ChallengeView | undefined },
+): SafeHtml {
   const t = translatorOf(ctx);
-  return page(ctx, t.t('page.signIn.title'), html`<section class="card narrow">
+  return page(
+    ctx,
+    t.t('page.signIn.title'),
+    html`<section class="card narrow">
   <h1>${t.t('page.signIn.title')}</h1>
   ${alertBox('error', o.error)}${alertBox('notice', o.notice)}
   <form method="post" action="/sign-in" novalidate>
@@ -67,22 +86,35 @@ export function signInPage(ctx: PageContext, o: { csrf: string; email?: string |
   <p><button type="button" class="secondary" id="passkey-sign-in">${t.t('page.signIn.passkeyButton')}</button></p></div>
   <p><a href="/reset" id="forgot-password">${t.t('page.signIn.forgot')}</a></p>
   ${ctx.config.registration === 'open' ? html`<p>${markup(t, 'page.signIn.newHere', { a: link('/sign-up') })}</p>` : ''}
-</section>`, undefined, { scripts: challengeScripts(o.challenge, PASSKEY_SCRIPTS) });
+</section>`,
+    undefined,
+    { scripts: challengeScripts(o.challenge, PASSKEY_SCRIPTS) },
+  );
 }
 
 /** The second step of sign-in: a passkey, a code from the authenticator app, or a recovery code. */
 export function secondFactorPage(ctx: PageContext, o: { csrf: string; flowId: string; methods: readonly string[]; error?: string | undefined }): SafeHtml {
   const t = translatorOf(ctx);
-  return page(ctx, t.t('page.common.confirmItsYou'), html`<section class="card narrow">
+  return page(
+    ctx,
+    t.t('page.common.confirmItsYou'),
+    html`<section class="card narrow">
   <h1>${t.t('page.common.confirmItsYou')}</h1>
   ${alertBox('error', o.error)}
   ${secondFactorForms({
     translator: t,
-    action: '/sign-in/second-factor', flowField: 'flowId', flowId: o.flowId, csrf: o.csrf, methods: o.methods,
+    action: '/sign-in/second-factor',
+    flowField: 'flowId',
+    flowId: o.flowId,
+    csrf: o.csrf,
+    methods: o.methods,
     passkey: { optionsUrl: '/api/v1/passkeys/second-factor/options', verifyUrl: '/api/v1/sessions/second-factor', next: 'account' },
   })}
   <p><a href="/sign-in">${t.t('page.secondFactor.startAgain')}</a></p>
-</section>`, undefined, { scripts: PASSKEY_SCRIPTS });
+</section>`,
+    undefined,
+    { scripts: PASSKEY_SCRIPTS },
+  );
 }
 
 export interface PasskeyStep {
@@ -99,16 +131,30 @@ export interface PasskeyStep {
  * The ways to prove the second factor, at sign-in and in a reset: "Use a passkey" (a button the script
  * drives), the authenticator-code form, and the recovery-code form behind a disclosure.
  */
-export function secondFactorForms(o: { action: string; flowField: string; flowId: string; csrf: string; methods: readonly string[]; passkey?: PasskeyStep; translator?: Translator | undefined }): SafeHtml {
+export function secondFactorForms(o: {
+  action: string;
+  flowField: string;
+  flowId: string;
+  csrf: string;
+  methods: readonly string[];
+  passkey?: PasskeyStep;
+  translator?: Translator | undefined;
+}): SafeHtml {
   const t = translatorOf(o);
   const passkey = o.passkey && o.methods.includes('passkey');
   const totp = o.methods.includes('totp');
-  return html`${passkey && o.passkey ? html`${passkeyError}<div id="passkey-step" hidden>
+  return html`${
+    passkey && o.passkey
+      ? html`${passkeyError}<div id="passkey-step" hidden>
     <p>${t.t('page.secondFactor.passkeyIntro')}</p>
     <button type="button" class="primary" id="use-passkey"${o.passkey.flowless ? '' : html` data-flow-id="${o.flowId}"`} data-options-url="${o.passkey.optionsUrl}" data-verify-url="${o.passkey.verifyUrl}" data-next="${o.passkey.next}">${t.t('page.secondFactor.passkeyButton')}</button>
   </div>
-  <noscript><p class="muted">${t.t('page.secondFactor.passkeyNeedsScript', { fallback: totp ? 'totp' : 'recoveryCode' })}</p></noscript>` : ''}
-  ${totp || !passkey ? html`<form method="post" action="${o.action}" novalidate id="second-factor-form">
+  <noscript><p class="muted">${t.t('page.secondFactor.passkeyNeedsScript', { fallback: totp ? 'totp' : 'recoveryCode' })}</p></noscript>`
+      : ''
+  }
+  ${
+    totp || !passkey
+      ? html`<form method="post" action="${o.action}" novalidate id="second-factor-form">
     <input type="hidden" name="_csrf" value="${o.csrf}">
     <input type="hidden" name="${o.flowField}" value="${o.flowId}">
     <input type="hidden" name="method" value="totp">
@@ -117,8 +163,12 @@ export function secondFactorForms(o: { action: string; flowField: string; flowId
       <input type="text" id="code" name="code" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]*" maxlength="32" required${passkey ? '' : html` autofocus`}>
     </div>
     <button type="submit" class="primary">${t.t('page.common.continue')}</button>
-  </form>` : ''}
-  ${o.methods.includes('recovery_code') ? html`<details>
+  </form>`
+      : ''
+  }
+  ${
+    o.methods.includes('recovery_code')
+      ? html`<details>
     <summary>${t.t('page.secondFactor.recoverySummary')}</summary>
     <form method="post" action="${o.action}" novalidate id="recovery-code-form">
       <input type="hidden" name="_csrf" value="${o.csrf}">
@@ -130,7 +180,9 @@ export function secondFactorForms(o: { action: string; flowField: string; flowId
       </div>
       <button type="submit">${t.t('page.secondFactor.recoverySubmit')}</button>
     </form>
-  </details>` : ''}`;
+  </details>`
+      : ''
+  }`;
 }
 
 /** What the pages need to show a new-password box: the password-manager rules and the checklist. */
@@ -141,14 +193,31 @@ export interface NewPasswordRules {
   failedCodes?: readonly string[] | undefined;
 }
 
-export function newPasswordOptions(rules: NewPasswordRules, id: string, t: Translator = translatorOf({})): { passwordRules: string; checklist: SafeHtml; checklistId: string } {
+export function newPasswordOptions(
+  rules: NewPasswordRules,
+  id: string,
+  t: Translator = translatorOf({}),
+): { passwordRules: string; checklist: SafeHtml; checklistId: string } {
   const checklistId = `${id}-rules`;
   return { passwordRules: rules.passwordRules, checklistId, checklist: passwordChecklist(checklistId, rules.checklist, rules.failedCodes, t) };
 }
 
-export function signUpPage(ctx: PageContext, o: { csrf: string; email?: string | undefined; displayName?: string | undefined; error?: string | undefined; rules: NewPasswordRules; challenge?: ChallengeView | undefined }): SafeHtml {
+export function signUpPage(
+  ctx: PageContext,
+  o: {
+    csrf: string;
+    email?: string | undefined;
+    displayName?: string | undefined;
+    error?: string | undefined;
+    rules: NewPasswordRules;
+    challenge?: ChallengeView | undefined;
+  },
+): SafeHtml {
   const t = translatorOf(ctx);
-  return page(ctx, t.t('page.signUp.title'), html`<section class="card narrow">
+  return page(
+    ctx,
+    t.t('page.signUp.title'),
+    html`<section class="card narrow">
   <h1>${t.t('page.signUp.title')}</h1>
   ${alertBox('error', o.error)}
   <form method="post" action="/sign-up" novalidate>
@@ -166,7 +235,10 @@ export function signUpPage(ctx: PageContext, o: { csrf: string; email?: string |
     <button type="submit" class="primary">${t.t('page.signUp.submit')}</button>
   </form>
   <p>${markup(t, 'page.signUp.haveAccount', { a: link('/sign-in') })}</p>
-</section>`, undefined, { scripts: challengeScripts(o.challenge) });
+</section>`,
+    undefined,
+    { scripts: challengeScripts(o.challenge) },
+  );
 }
 
 /** Why a session ended, in words (the stored reason picks the branch; an unknown one reads "signed out"). */
@@ -178,9 +250,16 @@ function revokeReason(t: Translator, reason: string | null): string {
 export function securityPage(
   ctx: PageContext,
   o: {
-    csrf: string; displayName: string; email: string; passwordChangedAt: number | null; devices: DeviceView[]; factors?: readonly string[]; securityQuestions?: boolean;
+    csrf: string;
+    displayName: string;
+    email: string;
+    passwordChangedAt: number | null;
+    devices: DeviceView[];
+    factors?: readonly string[];
+    securityQuestions?: boolean;
     passkeys?: ReadonlyArray<{ id: string; name: string; createdAt: number; lastUsedAt: number | null; backedUp: boolean }>;
-    notice?: string | undefined; error?: string | undefined;
+    notice?: string | undefined;
+    error?: string | undefined;
   },
 ): SafeHtml {
   // This device first: it is the one a person recognises, then the others by last activity.
@@ -190,7 +269,10 @@ export function securityPage(
   const secondFactor = (o.factors ?? []).length > 0 || (o.passkeys ?? []).length > 0;
   const t = translatorOf(ctx);
   const when = (ms: number): string => t.dateTime(ms);
-  return page(ctx, t.t('page.security.title'), html`<section class="card">
+  return page(
+    ctx,
+    t.t('page.security.title'),
+    html`<section class="card">
   <h1>${t.t('page.security.title')}</h1>
   ${alertBox('notice', o.notice)}${alertBox('error', o.error)}
   <p class="muted">${t.t('page.security.signedInAs', { name: o.displayName, email: o.email })}</p>
@@ -208,33 +290,55 @@ export function securityPage(
   <p>${markup(t, 'page.security.activityLine', { a: link('/security/activity', { id: 'activity-link' }) })}</p>
   <h2>${t.t('page.security.devicesHeading')}</h2>
   <ul class="devices" id="devices">
-  ${live.map((d) => html`<li class="device" data-session-id="${d.id}">
+  ${live.map(
+    (d) => html`<li class="device" data-session-id="${d.id}">
     <div><strong>${d.device}</strong>${d.current ? html` <span class="badge">${t.t('page.security.thisDevice')}</span>` : ''}
     <div class="muted">${d.ip ? t.t('page.security.deviceLineWithIp', { signedIn: when(d.createdAt), lastActive: when(d.lastSeenAt), ip: d.ip }) : t.t('page.security.deviceLine', { signedIn: when(d.createdAt), lastActive: when(d.lastSeenAt) })}</div></div>
-    ${d.current ? '' : html`<form method="post" action="/security/sessions/${d.id}/revoke" class="inline">
-      <input type="hidden" name="_csrf" value="${o.csrf}"><button type="submit" class="secondary" aria-label="${t.t('page.security.signOutDevice', { device: d.device })}">${t.t('page.security.signOut')}</button></form>`}
-  </li>`)}
+    ${
+      d.current
+        ? ''
+        : html`<form method="post" action="/security/sessions/${d.id}/revoke" class="inline">
+      <input type="hidden" name="_csrf" value="${o.csrf}"><button type="submit" class="secondary" aria-label="${t.t('page.security.signOutDevice', { device: d.device })}">${t.t('page.security.signOut')}</button></form>`
+    }
+  </li>`,
+  )}
   </ul>
-  ${others > 0
-    ? html`<form method="post" action="/security/sessions/revoke-others"><input type="hidden" name="_csrf" value="${o.csrf}">
+  ${
+    others > 0
+      ? html`<form method="post" action="/security/sessions/revoke-others"><input type="hidden" name="_csrf" value="${o.csrf}">
       <button type="submit" class="secondary">${t.t('page.security.signOutOthers', { count: others })}</button></form>`
-    : html`<p class="muted">${t.t('page.security.noOthers')}</p>`}
-  ${ended.length > 0 ? html`<h3>${t.t('page.security.endedHeading')}</h3><ul class="devices ended" id="ended-devices">
+      : html`<p class="muted">${t.t('page.security.noOthers')}</p>`
+  }
+  ${
+    ended.length > 0
+      ? html`<h3>${t.t('page.security.endedHeading')}</h3><ul class="devices ended" id="ended-devices">
     ${ended.map((d) => html`<li class="device"><div><strong>${d.device}</strong><div class="muted">${revokeReason(t, d.revokedReason)} ${d.revokedAt ? when(d.revokedAt) : ''}</div></div></li>`)}
-  </ul>` : ''}
-</section>`, { displayName: o.displayName, csrf: o.csrf }, { scripts: PASSKEY_SCRIPTS });
+  </ul>`
+      : ''
+  }
+</section>`,
+    { displayName: o.displayName, csrf: o.csrf },
+    { scripts: PASSKEY_SCRIPTS },
+  );
 }
 
 /**
  * Passkeys on the security page: each with rename and remove (plain forms), and "Add a passkey", which the
  * script drives (WebAuthn needs it) and shows only where the browser supports passkeys.
  */
-function passkeySection(t: Translator, csrf: string, passkeys: ReadonlyArray<{ id: string; name: string; createdAt: number; lastUsedAt: number | null; backedUp: boolean }>): SafeHtml {
+function passkeySection(
+  t: Translator,
+  csrf: string,
+  passkeys: ReadonlyArray<{ id: string; name: string; createdAt: number; lastUsedAt: number | null; backedUp: boolean }>,
+): SafeHtml {
   const when = (ms: number): string => t.dateTime(ms);
   return html`<h2>${t.t('page.passkeys.heading')}</h2>
   <p class="muted">${t.t('page.passkeys.intro')}</p>
-  ${passkeys.length > 0 ? html`<ul class="devices" id="passkeys">
-  ${passkeys.map((p) => html`<li class="device passkey" data-passkey-id="${p.id}">
+  ${
+    passkeys.length > 0
+      ? html`<ul class="devices" id="passkeys">
+  ${passkeys.map(
+    (p) => html`<li class="device passkey" data-passkey-id="${p.id}">
     <div><strong class="passkey-name">${p.name}</strong>${p.backedUp ? html` <span class="badge">${t.t('page.passkeys.synced')}</span>` : ''}
     <div class="muted">${p.lastUsedAt ? t.t('page.passkeys.added', { added: when(p.createdAt), lastUsed: when(p.lastUsedAt) }) : t.t('page.passkeys.addedNotUsed', { added: when(p.createdAt) })}</div>
     <details><summary>${t.t('page.passkeys.manage')}</summary>
@@ -252,8 +356,11 @@ function passkeySection(t: Translator, csrf: string, passkeys: ReadonlyArray<{ i
         <button type="submit" class="secondary">${t.t('page.passkeys.remove')}</button>
       </form>
     </details></div>
-  </li>`)}
-  </ul>` : html`<p id="no-passkeys">${t.t('page.passkeys.none')}</p>`}
+  </li>`,
+  )}
+  </ul>`
+      : html`<p id="no-passkeys">${t.t('page.passkeys.none')}</p>`
+  }
   ${passkeyError}
   <div id="passkey-add" hidden>
     <div class="field"><label for="new-passkey-name">${markup(t, 'page.passkeys.newPasskeyName', { muted: element('span', { class: 'muted' }) })}</label>
@@ -302,18 +409,26 @@ export function twoFactorPage(ctx: PageContext, o: TwoFactorPageOptions): SafeHt
   const passkeys = o.passkeyCount ?? 0;
   const on = o.factors.length > 0 || passkeys > 0;
   const t = translatorOf(ctx);
-  return page(ctx, t.t('page.common.twoStep'), html`<section class="card">
+  return page(
+    ctx,
+    t.t('page.common.twoStep'),
+    html`<section class="card">
   <h1>${t.t('page.common.twoStep')}</h1>
   ${alertBox('notice', o.notice)}${alertBox('error', o.error)}
-  <p id="two-factor-status">${on
-    ? t.t('page.twoFactor.on', { ways: secondFactorWays(o.factors.length > 0, passkeys > 0) })
-    : t.t('page.twoFactor.off')}</p>
-  ${o.recoveryCodes ? html`<h2>${t.t('page.recoveryCodes.heading')}</h2>
+  <p id="two-factor-status">${on ? t.t('page.twoFactor.on', { ways: secondFactorWays(o.factors.length > 0, passkeys > 0) }) : t.t('page.twoFactor.off')}</p>
+  ${
+    o.recoveryCodes
+      ? html`<h2>${t.t('page.recoveryCodes.heading')}</h2>
   <p>${t.t('page.twoFactor.recoveryCodesIntro')}</p>
-  <ul class="recovery-codes" id="recovery-codes">${o.recoveryCodes.map((c) => html`<li><code>${c}</code></li>`)}</ul>` : ''}
-  ${o.factors.length > 0 ? html`<h2>${t.t('page.twoFactor.appsHeading')}</h2>
+  <ul class="recovery-codes" id="recovery-codes">${o.recoveryCodes.map((c) => html`<li><code>${c}</code></li>`)}</ul>`
+      : ''
+  }
+  ${
+    o.factors.length > 0
+      ? html`<h2>${t.t('page.twoFactor.appsHeading')}</h2>
   <ul class="devices" id="factors">
-  ${o.factors.map((f) => html`<li class="device" data-factor-id="${f.id}">
+  ${o.factors.map(
+    (f) => html`<li class="device" data-factor-id="${f.id}">
     <div><strong class="factor-name">${f.name}</strong><div class="muted">${t.t('page.twoFactor.added', { when: t.dateTime(f.confirmedAt) })}</div></div>
     <form method="post" action="/security/two-factor/${f.id}/rename" class="inline rename-factor">
       <input type="hidden" name="_csrf" value="${o.csrf}">
@@ -328,14 +443,27 @@ export function twoFactorPage(ctx: PageContext, o: TwoFactorPageOptions): SafeHt
       <input type="password" id="remove-password-${f.id}" name="currentPassword" autocomplete="current-password" required maxlength="1024">
       <button type="submit" class="secondary">${t.t('page.common.remove')}</button>
     </form>
-  </li>`)}
+  </li>`,
+  )}
   </ul>
   <p class="muted" id="recovery-codes-left">${t.t('page.twoFactor.codesLeft', { count: o.recoveryCodesRemaining })}</p>
-  ${regenerateForm(t, o.csrf)}` : ''}
-  ${passkeys > 0 ? html`<p id="passkey-summary">${markup(t, 'page.twoFactor.passkeySummary', { count: passkeys, a: link('/security') })}</p>
-  ${o.factors.length === 0 ? html`<p class="muted" id="recovery-codes-left">${t.t('page.twoFactor.codesLeft', { count: o.recoveryCodesRemaining })}</p>
-  ${regenerateForm(t, o.csrf)}` : ''}` : ''}
-  ${o.enrolment ? html`<h2>${t.t('page.twoFactor.setUp')}</h2>
+  ${regenerateForm(t, o.csrf)}`
+      : ''
+  }
+  ${
+    passkeys > 0
+      ? html`<p id="passkey-summary">${markup(t, 'page.twoFactor.passkeySummary', { count: passkeys, a: link('/security') })}</p>
+  ${
+    o.factors.length === 0
+      ? html`<p class="muted" id="recovery-codes-left">${t.t('page.twoFactor.codesLeft', { count: o.recoveryCodesRemaining })}</p>
+  ${regenerateForm(t, o.csrf)}`
+      : ''
+  }`
+      : ''
+  }
+  ${
+    o.enrolment
+      ? html`<h2>${t.t('page.twoFactor.setUp')}</h2>
   <ol>
     <li>${t.t('page.twoFactor.scan')}
       <div class="qr"><img id="totp-qr" alt="${t.t('page.twoFactor.qrAlt')}" width="200" height="200" src="data:image/svg+xml;base64,${Buffer.from(o.enrolment.qrSvg, 'utf8').toString('base64')}"></div>
@@ -351,12 +479,16 @@ export function twoFactorPage(ctx: PageContext, o: TwoFactorPageOptions): SafeHt
         <button type="submit" class="primary">${t.t('page.twoFactor.confirm')}</button>
       </form>
     </li>
-  </ol>` : html`<form method="post" action="/security/two-factor/totp">
+  </ol>`
+      : html`<form method="post" action="/security/two-factor/totp">
     <input type="hidden" name="_csrf" value="${o.csrf}">
     <button type="submit" class="primary" id="setup-totp">${t.t('page.twoFactor.setUp')}</button>
-  </form>`}
+  </form>`
+  }
   <p><a href="/security">${t.t('page.common.backToSecurity')}</a></p>
-</section>`, { displayName: o.displayName, csrf: o.csrf });
+</section>`,
+    { displayName: o.displayName, csrf: o.csrf },
+  );
 }
 
 export interface ChangePasswordPageOptions {
@@ -374,7 +506,10 @@ export interface ChangePasswordPageOptions {
 export function changePasswordPage(ctx: PageContext, o: ChangePasswordPageOptions): SafeHtml {
   const fieldError = (f: ChangePasswordPageOptions['errorField']): string | undefined => (o.errorField === f ? o.error : undefined);
   const t = translatorOf(ctx);
-  return page(ctx, t.t('page.changePassword.title'), html`<section class="card narrow">
+  return page(
+    ctx,
+    t.t('page.changePassword.title'),
+    html`<section class="card narrow">
   <h1>${t.t('page.changePassword.heading')}</h1>
   ${o.mustChangeReason ? alertBox('notice', o.mustChangeReason) : ''}
   ${alertBox('error', o.error)}
@@ -392,10 +527,15 @@ export function changePasswordPage(ctx: PageContext, o: ChangePasswordPageOption
     <button type="submit" class="primary">${t.t('page.changePassword.submit')}</button>
     <a href="/security" class="secondary-link">${t.t('page.common.cancel')}</a>
   </form>
-</section>`, { displayName: o.displayName, csrf: o.csrf });
+</section>`,
+    { displayName: o.displayName, csrf: o.csrf },
+  );
 }
 
-export function apiDocsPage(ctx: PageContext, spec: { info?: { title?: string; version?: string }; paths?: Record<string, Record<string, { summary?: string; description?: string; tags?: string[] }>> }): SafeHtml {
+export function apiDocsPage(
+  ctx: PageContext,
+  spec: { info?: { title?: string; version?: string }; paths?: Record<string, Record<string, { summary?: string; description?: string; tags?: string[] }>> },
+): SafeHtml {
   const ops: Array<{ method: string; path: string; summary: string; description: string }> = [];
   for (const [path, methods] of Object.entries(spec.paths ?? {})) {
     for (const [method, op] of Object.entries(methods)) {
@@ -403,11 +543,15 @@ export function apiDocsPage(ctx: PageContext, spec: { info?: { title?: string; v
     }
   }
   const t = translatorOf(ctx);
-  return page(ctx, t.t('page.api.title'), html`<section class="card wide">
+  return page(
+    ctx,
+    t.t('page.api.title'),
+    html`<section class="card wide">
   <h1>${spec.info?.title ?? t.t('page.api.title')} <span class="muted">${spec.info?.version ?? ''}</span></h1>
   <p>${markup(t, 'page.api.intro', { a: link('/api/v1/openapi.json'), code: element('code'), example: raw('{"error":{"code":"…","message":"…"}}') })}</p>
   <table class="ops"><thead><tr><th>${t.t('page.api.method')}</th><th>${t.t('page.api.path')}</th><th>${t.t('page.api.what')}</th></tr></thead><tbody>
   ${ops.map((op) => html`<tr><td><code>${op.method}</code></td><td><code>${op.path}</code></td><td><strong>${op.summary}</strong>${op.description ? html`<br><span class="muted">${op.description}</span>` : ''}</td></tr>`)}
   </tbody></table>
-</section>`);
+</section>`,
+  );
 }

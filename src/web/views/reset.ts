@@ -19,9 +19,22 @@ function help(ctx: PageContext, t: Translator): SafeHtml {
 </details>`;
 }
 
-export function resetRequestPage(ctx: PageContext, o: { csrf: string; email?: string | undefined; error?: string | undefined; notice?: string | undefined; sent?: boolean; challenge?: ChallengeView | undefined }): SafeHtml {
+export function resetRequestPage(
+  ctx: PageContext,
+  o: {
+    csrf: string;
+    email?: string | undefined;
+    error?: string | undefined;
+    notice?: string | undefined;
+    sent?: boolean;
+    challenge?: ChallengeView | undefined;
+  },
+): SafeHtml {
   const t = translatorOf(ctx);
-  return page(ctx, t.t('page.reset.title'), html`<section class="card narrow">
+  return page(
+    ctx,
+    t.t('page.reset.title'),
+    html`<section class="card narrow">
   <h1>${t.t('page.reset.title')}</h1>
   ${alertBox('error', o.error)}${alertBox('notice', o.notice)}
   <p>${t.t('page.reset.intro')}</p>
@@ -37,7 +50,10 @@ export function resetRequestPage(ctx: PageContext, o: { csrf: string; email?: st
   <p>${markup(t, 'page.reset.otherDevice', { a: link(`/reset/code${o.email ? `?email=${encodeURIComponent(o.email)}` : ''}`, { id: 'enter-code' }) })}</p>
   ${help(ctx, t)}
   <p><a href="/sign-in">${t.t('page.common.backToSignIn')}</a></p>
-</section>`, undefined, { scripts: challengeScripts(o.challenge) });
+</section>`,
+    undefined,
+    { scripts: challengeScripts(o.challenge) },
+  );
 }
 
 /**
@@ -46,7 +62,10 @@ export function resetRequestPage(ctx: PageContext, o: { csrf: string; email?: st
  */
 export function resetLinkPage(ctx: PageContext, o: { csrf: string; token: string }): SafeHtml {
   const t = translatorOf(ctx);
-  return page(ctx, t.t('page.reset.title'), html`<section class="card narrow">
+  return page(
+    ctx,
+    t.t('page.reset.title'),
+    html`<section class="card narrow">
   <h1>${t.t('page.reset.title')}</h1>
   <p>${t.t('page.resetLink.intro')}</p>
   <form method="post" action="/reset/link" id="reset-link-form">
@@ -55,12 +74,16 @@ export function resetLinkPage(ctx: PageContext, o: { csrf: string; token: string
     <button type="submit" class="primary" id="reset-continue">${t.t('page.common.continue')}</button>
   </form>
   <p class="muted">${t.t('page.resetLink.notYou')}</p>
-</section>`);
+</section>`,
+  );
 }
 
 export function resetCodePage(ctx: PageContext, o: { csrf: string; email?: string | undefined; error?: string | undefined }): SafeHtml {
   const t = translatorOf(ctx);
-  return page(ctx, t.t('page.resetCode.title'), html`<section class="card narrow">
+  return page(
+    ctx,
+    t.t('page.resetCode.title'),
+    html`<section class="card narrow">
   <h1>${t.t('page.resetCode.title')}</h1>
   ${alertBox('error', o.error)}
   <p>${t.t('page.resetCode.intro')}</p>
@@ -78,13 +101,27 @@ export function resetCodePage(ctx: PageContext, o: { csrf: string; email?: strin
   </form>
   ${help(ctx, t)}
   <p><a href="/reset">${t.t('page.resetCode.newEmail')}</a> · <a href="/sign-in">${t.t('page.common.backToSignIn')}</a></p>
-</section>`);
+</section>`,
+  );
 }
 
-export function resetNewPasswordPage(ctx: PageContext, o: { csrf: string; flowId: string; email: string; rules: NewPasswordRules; error?: string | undefined; errorField?: 'newPassword' | 'confirmPassword' | undefined }): SafeHtml {
+export function resetNewPasswordPage(
+  ctx: PageContext,
+  o: {
+    csrf: string;
+    flowId: string;
+    email: string;
+    rules: NewPasswordRules;
+    error?: string | undefined;
+    errorField?: 'newPassword' | 'confirmPassword' | undefined;
+  },
+): SafeHtml {
   const fieldError = (f: 'newPassword' | 'confirmPassword'): string | undefined => (o.errorField === f ? o.error : undefined);
   const t = translatorOf(ctx);
-  return page(ctx, t.t('page.resetNew.title'), html`<section class="card narrow">
+  return page(
+    ctx,
+    t.t('page.resetNew.title'),
+    html`<section class="card narrow">
   <h1>${t.t('page.resetNew.title')}</h1>
   ${o.errorField ? '' : alertBox('error', o.error)}
   <p>${t.t('page.resetNew.intro')}</p>
@@ -97,52 +134,80 @@ export function resetNewPasswordPage(ctx: PageContext, o: { csrf: string; flowId
     <p class="field-error" id="confirm-mismatch" role="alert" hidden>${t.t('error.PASSWORD_CONFIRMATION_MISMATCH')}</p>
     <button type="submit" class="primary">${t.t('page.resetNew.submit')}</button>
   </form>
-</section>`);
+</section>`,
+  );
 }
 
 /** The second method of a reset whose account has a second factor. */
 export function resetSecondFactorPage(ctx: PageContext, o: { csrf: string; flowId: string; methods: readonly string[]; error?: string | undefined }): SafeHtml {
   const t = translatorOf(ctx);
-  return page(ctx, t.t('page.common.confirmItsYou'), html`<section class="card narrow">
+  return page(
+    ctx,
+    t.t('page.common.confirmItsYou'),
+    html`<section class="card narrow">
   <h1>${t.t('page.common.confirmItsYou')}</h1>
   ${alertBox('error', o.error)}
   <p>${t.t('page.resetSecondFactor.intro', { ways: o.methods.includes('passkey') ? (o.methods.includes('totp') ? 'all' : 'passkey') : o.methods.includes('totp') ? 'totp' : 'recoveryCode' })}</p>
   ${secondFactorForms({
     translator: t,
-    action: '/reset/second-factor', flowField: 'flow', flowId: o.flowId, csrf: o.csrf, methods: o.methods,
-    passkey: { optionsUrl: '/api/v1/passkeys/reset/options', verifyUrl: '/api/v1/password/reset/second-factor', next: `/reset/new?flow=${encodeURIComponent(o.flowId)}` },
+    action: '/reset/second-factor',
+    flowField: 'flow',
+    flowId: o.flowId,
+    csrf: o.csrf,
+    methods: o.methods,
+    passkey: {
+      optionsUrl: '/api/v1/passkeys/reset/options',
+      verifyUrl: '/api/v1/password/reset/second-factor',
+      next: `/reset/new?flow=${encodeURIComponent(o.flowId)}`,
+    },
   })}
   <p>${ctx.config.supportContact ? markup(t, 'page.resetSecondFactor.lostWith', { support: ctx.config.supportContact, contact: element('span') }) : t.t('page.resetSecondFactor.lost')}</p>
-</section>`, undefined, { scripts: PASSKEY_SCRIPTS });
+</section>`,
+    undefined,
+    { scripts: PASSKEY_SCRIPTS },
+  );
 }
 
 /** The security questions of a reset (organisation option, accounts without a second factor). */
-export function resetQuestionsPage(ctx: PageContext, o: { csrf: string; flowId: string; questions: ReadonlyArray<{ id: string; text: string }>; error?: string | undefined }): SafeHtml {
+export function resetQuestionsPage(
+  ctx: PageContext,
+  o: { csrf: string; flowId: string; questions: ReadonlyArray<{ id: string; text: string }>; error?: string | undefined },
+): SafeHtml {
   const t = translatorOf(ctx);
-  return page(ctx, t.t('page.resetQuestions.title'), html`<section class="card narrow">
+  return page(
+    ctx,
+    t.t('page.resetQuestions.title'),
+    html`<section class="card narrow">
   <h1>${t.t('page.resetQuestions.title')}</h1>
   ${alertBox('error', o.error)}
   <p>${t.t('page.resetQuestions.intro')}</p>
   <form method="post" action="/reset/security-questions" novalidate id="reset-questions-form">
     <input type="hidden" name="_csrf" value="${o.csrf}">
     <input type="hidden" name="flow" value="${o.flowId}">
-    ${o.questions.map((q, i) => html`<div class="field">
+    ${o.questions.map(
+      (q, i) => html`<div class="field">
       <label for="answer-${i}">${q.text}</label>
       <input type="hidden" name="q${i}" value="${q.id}">
       <input type="text" id="answer-${i}" name="a${i}" autocomplete="off" spellcheck="false" maxlength="200" required${i === 0 ? ' autofocus' : ''}>
-    </div>`)}
+    </div>`,
+    )}
     <button type="submit" class="primary">${t.t('page.common.continue')}</button>
   </form>
-</section>`);
+</section>`,
+  );
 }
 
 /** A role that needs two methods and has only its email. */
 export function resetHelpDeskPage(ctx: PageContext, o: { message: string }): SafeHtml {
   const t = translatorOf(ctx);
-  return page(ctx, t.t('page.resetHelpDesk.title'), html`<section class="card narrow">
+  return page(
+    ctx,
+    t.t('page.resetHelpDesk.title'),
+    html`<section class="card narrow">
   <h1>${t.t('page.resetHelpDesk.title')}</h1>
   ${alertBox('error', o.message)}
   <p>${ctx.config.supportContact ? markup(t, 'page.resetHelpDesk.unchangedWith', { support: ctx.config.supportContact, contact: element('span', { id: 'support-contact' }) }) : t.t('page.resetHelpDesk.unchanged')}</p>
   <p><a href="/sign-in">${t.t('page.common.backToSignIn')}</a></p>
-</section>`);
+</section>`,
+  );
 }

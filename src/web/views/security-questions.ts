@@ -31,7 +31,8 @@ export function securityQuestionsPage(
   <p id="questions-status">${v.chosen.length > 0 ? t.t('page.securityQuestions.answered', { count: v.chosen.length }) : t.t('page.securityQuestions.noneAnswered')}</p>
   <form method="post" action="/security/questions" novalidate id="security-questions-form">
     ${csrf}${username}
-    ${slots.map((i) => html`<fieldset class="field">
+    ${slots.map(
+      (i) => html`<fieldset class="field">
       <legend>${t.t('page.securityQuestions.legend', { n: i + 1 })}</legend>
       <label for="question-${i}">${t.t('page.securityQuestions.question')}</label>
       <select id="question-${i}" name="q${i}" required>
@@ -39,16 +40,21 @@ export function securityQuestionsPage(
       </select>
       <label for="answer-${i}">${t.t('page.securityQuestions.answer')}</label>
       <input type="text" id="answer-${i}" name="a${i}" autocomplete="off" spellcheck="false" maxlength="200" required>
-    </fieldset>`)}
+    </fieldset>`,
+    )}
     ${passwordField({ id: 'currentPassword', name: 'currentPassword', label: t.t('page.common.currentPassword'), autocomplete: 'current-password', translator: t })}
     <button type="submit" class="primary">${t.t('page.securityQuestions.save')}</button>
   </form>
-  ${v.chosen.length > 0 ? html`<h2>${t.t('page.securityQuestions.removeHeading')}</h2>
+  ${
+    v.chosen.length > 0
+      ? html`<h2>${t.t('page.securityQuestions.removeHeading')}</h2>
   <form method="post" action="/security/questions/remove" novalidate id="remove-questions-form">
     ${csrf}${username}
     ${passwordField({ id: 'removePassword', name: 'currentPassword', label: t.t('page.common.currentPassword'), autocomplete: 'current-password', translator: t })}
     <button type="submit" class="secondary">${t.t('page.securityQuestions.remove')}</button>
-  </form>` : ''}
+  </form>`
+      : ''
+  }
 </section>`,
   });
 }

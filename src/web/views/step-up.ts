@@ -20,24 +20,36 @@ export function confirmPage(ctx: PageContext, o: ConfirmPageOptions): SafeHtml {
   const factor = !o.methods.includes('password');
   const t = translatorOf(ctx);
   const how = factor ? (o.methods.includes('totp') ? (o.methods.includes('passkey') ? 'both' : 'totp') : 'passkey') : 'password';
-  return page(ctx, t.t('page.common.confirmItsYou'), html`<section class="card narrow" id="confirm-its-you">
+  return page(
+    ctx,
+    t.t('page.common.confirmItsYou'),
+    html`<section class="card narrow" id="confirm-its-you">
   <h1>${t.t('page.common.confirmItsYou')}</h1>
   ${alertBox('error', o.error)}
   <p>${t.t('page.stepUp.intro', { minutes: o.minutes, how })}</p>
-  ${factor
-    ? secondFactorForms({
-      translator: t,
-      action: '/security/confirm', flowField: 'next', flowId: o.next, csrf: o.csrf, methods: o.methods,
-      passkey: { optionsUrl: '/api/v1/passkeys/step-up/options', verifyUrl: '/api/v1/session/reauthenticate', next: o.next, flowless: true },
-    })
-    : html`<form method="post" action="/security/confirm" novalidate id="confirm-password-form">
+  ${
+    factor
+      ? secondFactorForms({
+          translator: t,
+          action: '/security/confirm',
+          flowField: 'next',
+          flowId: o.next,
+          csrf: o.csrf,
+          methods: o.methods,
+          passkey: { optionsUrl: '/api/v1/passkeys/step-up/options', verifyUrl: '/api/v1/session/reauthenticate', next: o.next, flowless: true },
+        })
+      : html`<form method="post" action="/security/confirm" novalidate id="confirm-password-form">
     <input type="hidden" name="_csrf" value="${o.csrf}">
     <input type="hidden" name="next" value="${o.next}">
     <input type="hidden" name="method" value="password">
     <input type="text" name="username" autocomplete="username" value="${o.email}" hidden readonly>
     ${passwordField({ id: 'password', name: 'password', label: t.t('page.common.password'), autocomplete: 'current-password', autofocus: true, translator: t })}
     <button type="submit" class="primary">${t.t('page.common.continue')}</button>
-  </form>`}
+  </form>`
+  }
   <p><a href="${o.next}">${t.t('page.common.cancel')}</a></p>
-</section>`, { displayName: o.displayName, csrf: o.csrf }, { scripts: PASSKEY_SCRIPTS });
+</section>`,
+    { displayName: o.displayName, csrf: o.csrf },
+    { scripts: PASSKEY_SCRIPTS },
+  );
 }

@@ -10,7 +10,8 @@ export const en = {
   // Dates and times: the parts come from Intl.DateTimeFormat; the order and separators are the language's.
   'format.dateTime': '{year}-{month}-{day} {hour}:{minute} UTC',
   'format.dateTimeSeconds': '{year}-{month}-{day} {hour}:{minute}:{second} UTC',
-  'format.wait': '{unit, select, second {{count, plural, one {# second} other {# seconds}}} minute {{count, plural, one {# minute} other {# minutes}}} other {{count, plural, one {# hour} other {# hours}}}}',
+  'format.wait':
+    '{unit, select, second {{count, plural, one {# second} other {# seconds}}} minute {{count, plural, one {# minute} other {# minutes}}} other {{count, plural, one {# hour} other {# hours}}}}',
 
   'error.VALIDATION_FAILED': 'Some of the information sent is not valid.',
   'error.INVALID_JSON': 'The request body is not valid JSON.',
@@ -49,12 +50,16 @@ export const en = {
   'error.RESET_LINK_INVALID': 'This reset link has already been used, has expired or was replaced by a newer one. Ask for a new reset email.',
   'error.RESET_CODE_INVALID': 'That code is wrong, has expired or was replaced by a newer one. Check the latest reset email, or ask for a new one.',
   'error.RESET_FLOW_INVALID': 'This password reset has ended: it was completed, expired or replaced by a newer one. Start again to get a new email.',
-  'error.RESET_FACTOR_REQUIRED': 'This account uses two-step verification: confirm it’s you with a code from your authenticator app, a passkey or a recovery code before choosing a new password.',
-  'error.RESET_SECOND_METHOD_REQUIRED': 'Accounts with administrator rights need a second way to confirm it’s you (two-step verification) before a password can be reset here. Contact the help desk to reset it.',
+  'error.RESET_FACTOR_REQUIRED':
+    'This account uses two-step verification: confirm it’s you with a code from your authenticator app, a passkey or a recovery code before choosing a new password.',
+  'error.RESET_SECOND_METHOD_REQUIRED':
+    'Accounts with administrator rights need a second way to confirm it’s you (two-step verification) before a password can be reset here. Contact the help desk to reset it.',
   'error.RESET_ANSWERS_INCORRECT': 'One or more answers are not right. Check them and try again; after a few wrong tries this reset ends.',
   'error.SECURITY_QUESTIONS_DISABLED': 'Security questions are not used by this organisation.',
-  'error.NOT_ME_LINK_INVALID': 'This link can’t be used: it was used already, has expired, or is not complete. If you think someone else is using your account, reset your password now, or contact the help desk.',
-  'error.ACCOUNT_REPORTED': 'This account was secured after you reported activity you didn’t recognise. Choose a new password with the reset email we sent (or ask for a new one) before you sign in.',
+  'error.NOT_ME_LINK_INVALID':
+    'This link can’t be used: it was used already, has expired, or is not complete. If you think someone else is using your account, reset your password now, or contact the help desk.',
+  'error.ACCOUNT_REPORTED':
+    'This account was secured after you reported activity you didn’t recognise. Choose a new password with the reset email we sent (or ask for a new one) before you sign in.',
   'error.SECURITY_ANSWERS_INVALID': 'Those answers can’t be used. Choose different questions and answer each one.',
   'error.INVALID_CREDENTIALS': 'The email address or password is incorrect.',
   'error.CURRENT_PASSWORD_INCORRECT': 'Your current password is incorrect.',
@@ -70,7 +75,8 @@ export const en = {
   'error.UNSUPPORTED_MEDIA_TYPE': 'Send the request body as JSON.',
   'error.TOO_MANY_REQUESTS': 'Too many attempts. Wait a little and try again.',
   'error.SIGN_IN_THROTTLED': 'Too many unsuccessful sign-ins to this account. Wait a little and try again, or reset your password.',
-  'error.CHALLENGE_REQUIRED': 'To keep automated attempts out, this request needs a solved challenge. Your browser solves it by itself in a moment; without JavaScript, wait a few seconds and press the button again.',
+  'error.CHALLENGE_REQUIRED':
+    'To keep automated attempts out, this request needs a solved challenge. Your browser solves it by itself in a moment; without JavaScript, wait a few seconds and press the button again.',
   'error.CHALLENGE_INVALID': 'The anti-robot check did not pass (it was used already, expired or was for another form). Press the button again.',
   'error.CHALLENGE_TOO_EARLY': 'Wait a few more seconds, then press the button again. This short wait keeps automated attempts out.',
   'error.SERVICE_UNAVAILABLE': 'The service is temporarily unavailable. Try again shortly.',
@@ -78,8 +84,10 @@ export const en = {
   // A guessing endpoint while the shared attempt counters (Redis) cannot be reached: it fails closed.
   'error.limits.unavailable': 'We can’t check this right now because a security service is unavailable. Try again in a minute.',
   // The sign-in throttle (flows/account-limit.ts), said plainly: when to try again, and that a reset unlocks it.
-  'error.signInThrottled.locked': 'Sign-in to this account is locked after too many unsuccessful attempts. To unlock it now, reset your password (“Forgot your password?”, at /reset). A browser you signed in with before can still sign in. Otherwise try again in {wait}.',
-  'error.signInThrottled.wait': 'Too many unsuccessful sign-ins to this account. Try again in {wait}. Resetting your password (“Forgot your password?”, at /reset) unlocks it at once.',
+  'error.signInThrottled.locked':
+    'Sign-in to this account is locked after too many unsuccessful attempts. To unlock it now, reset your password (“Forgot your password?”, at /reset). A browser you signed in with before can still sign in. Otherwise try again in {wait}.',
+  'error.signInThrottled.wait':
+    'Too many unsuccessful sign-ins to this account. Try again in {wait}. Resetting your password (“Forgot your password?”, at /reset) unlocks it at once.',
   'error.passwordLength.short': 'Use at least {limit, number} characters — you have {actual, number}.',
   'error.passwordLength.long': 'Use at most {limit, number} characters — you have {actual, number}.',
   // Codes with a more specific sentence where the refusal is made (flows/, methods/, http/).
@@ -94,9 +102,12 @@ export const en = {
   'error.SERVICE_UNAVAILABLE.database': 'The database is not reachable.',
   'error.AUTHENTICATION_REQUIRED.metrics': 'Metrics need the bearer token the operator configured (PASSDESK_METRICS_TOKEN).',
   'error.RESET_FACTOR_REQUIRED.answers': 'Answer your security questions before choosing a new password.',
-  'error.SECOND_FACTOR_PROOF_REQUIRED.lastFactor': 'Enter your current password to remove your last second factor: without it, your password must be long enough on its own.',
-  'error.LAST_FACTOR_PASSWORD_TOO_SHORT.detail': 'Without two-step verification your password needs at least {min} characters; it has {length}. Change your password first, then remove {factor, select, app {the app} passkey {the passkey} other {that factor}}.',
-  'error.INVALID_CHARACTERS.field': 'The {field, select, displayName {display name} passkeyName {passkey name} authenticatorName {authenticator name} phrase {anti-phishing phrase} other {free text}} cannot contain line breaks, control characters or invisible formatting characters (such as U+202E or U+200B).',
+  'error.SECOND_FACTOR_PROOF_REQUIRED.lastFactor':
+    'Enter your current password to remove your last second factor: without it, your password must be long enough on its own.',
+  'error.LAST_FACTOR_PASSWORD_TOO_SHORT.detail':
+    'Without two-step verification your password needs at least {min} characters; it has {length}. Change your password first, then remove {factor, select, app {the app} passkey {the passkey} other {that factor}}.',
+  'error.INVALID_CHARACTERS.field':
+    'The {field, select, displayName {display name} passkeyName {passkey name} authenticatorName {authenticator name} phrase {anti-phishing phrase} other {free text}} cannot contain line breaks, control characters or invisible formatting characters (such as U+202E or U+200B).',
   // What a form page says about a box left empty or filled wrongly (http/*/pages.ts).
   'error.form.emailAndPassword': 'Enter your email address and password.',
   'error.form.emailAndCode': 'Enter your email address and the 8-digit code from the email.',
@@ -133,7 +144,8 @@ export const en = {
   'notice.MUST_CHANGE_PASSWORD': 'You need to choose a new password before you continue.',
   'notice.ACCOUNT_CREATED': 'Your account is ready.',
   'notice.PASSWORD_RESET': 'Password changed — sign in with your new password.',
-  'notice.NOT_ME_REPORTED': 'Your account is secured: every device was signed out and the old password no longer works. We sent a password reset email to your addresses — choose a new password from it.',
+  'notice.NOT_ME_REPORTED':
+    'Your account is secured: every device was signed out and the old password no longer works. We sent a password reset email to your addresses — choose a new password from it.',
   'notice.RESET_REQUESTED': 'If an account uses that address, we have sent it an email with a link and a code. It can take a minute to arrive.',
   'notice.PASSKEY_ADDED': 'Your passkey was added. Next time, sign in with it.',
   'notice.PASSKEY_RENAMED': 'The passkey was renamed.',
@@ -192,7 +204,8 @@ export const en = {
   'policy.tooLong': 'Use at most {max, number} characters.',
   'policy.tooWeak.warning': 'This password would be easy to guess.',
   'policy.tooWeak.suggestion': 'Add more words that are less common.',
-  'policy.composition': 'Use at least {required, number} kinds of characters (lowercase, uppercase, digits, symbols, letters without case) — you have {actual, number}.',
+  'policy.composition':
+    'Use at least {required, number} kinds of characters (lowercase, uppercase, digits, symbols, letters without case) — you have {actual, number}.',
   'policy.reused': 'You used this password recently. Choose one that isn’t among your last {count, number}.',
   'policy.changedTooRecently': 'Your password was changed recently. You can change it again after {when}.',
   'policy.strength.veryWeak': 'Very weak',
@@ -232,11 +245,14 @@ export const en = {
   'email.password-changed.subject': 'Your {org} password was changed',
   'email.password-changed.headline': 'The password of your account {email} was changed.',
   'email.password-changed.body': '{signedOutOthers, select, yes {Every other device was signed out.} other {Your other devices stayed signed in.}}',
-  'email.password-changed.ifNotYou': 'If you did not change it, someone else may know your password. Use “This wasn’t me” now: it signs out every device and lets you choose a new password.',
+  'email.password-changed.ifNotYou':
+    'If you did not change it, someone else may know your password. Use “This wasn’t me” now: it signs out every device and lets you choose a new password.',
   'email.password-reset-requested.subject': 'Reset your {org} password',
   'email.password-reset-requested.headline': 'Someone asked to reset the password of your account {email}.',
-  'email.password-reset-requested.body': 'To choose a new password, open the link below, or type this code on the reset page: {code}. The link and the code work once, for {minutes, number} minutes.',
-  'email.password-reset-requested.ifNotYou': 'If you did not ask for this, you can ignore this email: your password stays as it is. If you keep receiving these, contact support.',
+  'email.password-reset-requested.body':
+    'To choose a new password, open the link below, or type this code on the reset page: {code}. The link and the code work once, for {minutes, number} minutes.',
+  'email.password-reset-requested.ifNotYou':
+    'If you did not ask for this, you can ignore this email: your password stays as it is. If you keep receiving these, contact support.',
   'email.password-reset-completed.subject': 'Your {org} password was reset',
   'email.password-reset-completed.headline': 'The password of your account {email} was reset, and every device was signed out.',
   'email.password-reset-completed.body': 'You can now sign in with the new password.',
@@ -267,31 +283,37 @@ export const en = {
   'email.security-questions-changed.ifNotYou': 'If you did not change them, someone may have your password. Use “This wasn’t me” now.',
   'email.account-locked.subject': 'Sign-in to your {org} account was locked',
   'email.account-locked.headline': 'After {attempts, number} wrong passwords in a row, signing in to your account {email} with its password was locked.',
-  'email.account-locked.body': 'The wrong passwords were typed to sign in, or where a signed-in session is asked for the password; such a session was signed out. Browsers you signed in with since your last password change or reset can still sign in. Anywhere else, nobody can sign in with the password until you reset it, or until {until}. To unlock it now, reset your password: {resetPage}',
-  'email.account-locked.ifNotYou': 'If these attempts were not yours, someone may be guessing your password: reset it now, and choose one you use nowhere else.',
+  'email.account-locked.body':
+    'The wrong passwords were typed to sign in, or where a signed-in session is asked for the password; such a session was signed out. Browsers you signed in with since your last password change or reset can still sign in. Anywhere else, nobody can sign in with the password until you reset it, or until {until}. To unlock it now, reset your password: {resetPage}',
+  'email.account-locked.ifNotYou':
+    'If these attempts were not yours, someone may be guessing your password: reset it now, and choose one you use nowhere else.',
   'email.password-expiring.subject': 'Your {org} password expires in {days, number} days',
   'email.password-expiring.headline': 'The password of your account {email} expires on {expiresAt}, in {days, number} days.',
   'email.password-expiring.body': 'Your organisation asks for a new password by then. Change it in your security settings: {changeLink}',
   'email.password-expiring.ifNotYou': 'We will never send you a link to a page outside {baseUrl}. If a message like this points elsewhere, it is not from us.',
   'email.recovery-email-verification.subject': 'Confirm your recovery address for {org}',
   'email.recovery-email-verification.headline': 'Someone asked to use this address as the recovery address of the account {email}.',
-  'email.recovery-email-verification.body': 'To confirm, type this code in the security settings: {code}. It works once, for {minutes, number} minutes. Reset codes and security notices will then come here too.',
+  'email.recovery-email-verification.body':
+    'To confirm, type this code in the security settings: {code}. It works once, for {minutes, number} minutes. Reset codes and security notices will then come here too.',
   'email.recovery-email-verification.ifNotYou': 'If you did not ask for this, ignore this email: the address is not added until the code is typed.',
   'email.recovery-email-added.subject': 'A recovery address was added to your {org} account',
   'email.recovery-email-added.headline': 'The address {recoveryEmail} is now the recovery address of your account {email}.',
   'email.recovery-email-added.body': 'Password reset emails and security notices now go to it as well as to this address.',
-  'email.recovery-email-added.ifNotYou': 'If you did not add it, someone else may be preparing to take over your account. Use “This wasn’t me” now: it removes the address and signs out every device.',
+  'email.recovery-email-added.ifNotYou':
+    'If you did not add it, someone else may be preparing to take over your account. Use “This wasn’t me” now: it removes the address and signs out every device.',
   'email.recovery-email-removed.subject': 'The recovery address of your {org} account was removed',
   'email.recovery-email-removed.headline': 'The address {recoveryEmail} is no longer the recovery address of your account {email}.',
   'email.recovery-email-removed.body': 'Password reset emails and security notices now go only to this address.',
   'email.recovery-email-removed.ifNotYou': 'If you did not remove it, someone else may have access to your account. Use “This wasn’t me” now.',
   'email.anti-phishing-phrase-changed.subject': 'The anti-phishing phrase of your {org} account was changed',
-  'email.anti-phishing-phrase-changed.headline': '{set, select, yes {The anti-phishing phrase of your account {email} was changed; this email shows the new one.} other {The anti-phishing phrase of your account {email} was removed; emails no longer show one.}}',
+  'email.anti-phishing-phrase-changed.headline':
+    '{set, select, yes {The anti-phishing phrase of your account {email} was changed; this email shows the new one.} other {The anti-phishing phrase of your account {email} was removed; emails no longer show one.}}',
   'email.anti-phishing-phrase-changed.body': 'Genuine emails from {org} show the phrase at the top. If it ever looks wrong, do not trust the email.',
   'email.anti-phishing-phrase-changed.ifNotYou': 'If you did not change it, someone else may have access to your account. Use “This wasn’t me” now.',
   'email.account-reported.subject': '{org}: {email} reported activity they did not recognise',
   'email.account-reported.headline': 'The person with the account {email} used “This wasn’t me” about: {about}.',
-  'email.account-reported.body': 'Passdesk signed out every session of the account, ended its pending resets and sign-ins, and sent a password reset to the person’s addresses; the old password no longer signs in. Check the account for signs of a takeover (a changed address or second factor the person does not know) and contact them through a channel you already know.',
+  'email.account-reported.body':
+    'Passdesk signed out every session of the account, ended its pending resets and sign-ins, and sent a password reset to the person’s addresses; the old password no longer signs in. Check the account for signs of a takeover (a changed address or second factor the person does not know) and contact them through a channel you already know.',
 
   // Pages (web/views). HTML stays in the views; the words are here.
   'page.layout.title': '{title} · {org}',
@@ -336,7 +358,8 @@ export const en = {
   'page.secondFactor.startAgain': 'Start again',
   'page.secondFactor.passkeyIntro': 'Use the passkey on this device or your security key.',
   'page.secondFactor.passkeyButton': 'Use a passkey',
-  'page.secondFactor.passkeyNeedsScript': '{fallback, select, totp {Passkeys need JavaScript. Use a code from your authenticator app instead.} other {Passkeys need JavaScript. Use a recovery code instead.}}',
+  'page.secondFactor.passkeyNeedsScript':
+    '{fallback, select, totp {Passkeys need JavaScript. Use a code from your authenticator app instead.} other {Passkeys need JavaScript. Use a recovery code instead.}}',
   'page.secondFactor.totpLabel': 'Code from your authenticator app',
   'page.secondFactor.recoverySummary': 'Use a recovery code instead',
   'page.secondFactor.recoveryLabel': 'Recovery code',
@@ -352,7 +375,8 @@ export const en = {
   'page.security.passwordChanged': 'Last changed {when}.',
   'page.security.noPassword': 'No password set.',
   'page.security.changePassword': 'Change password',
-  'page.security.twoStepOn': '{ways, select, both {On: signing in needs a passkey or a code from your authenticator app.} passkey {On: signing in needs a passkey.} other {On: signing in needs a code from your authenticator app.}}',
+  'page.security.twoStepOn':
+    '{ways, select, both {On: signing in needs a passkey or a code from your authenticator app.} passkey {On: signing in needs a passkey.} other {On: signing in needs a code from your authenticator app.}}',
   'page.security.twoStepOff': 'Off.',
   'page.security.manageTwoStep': 'Manage two-step verification',
   'page.security.setUpTwoStep': 'Set up two-step verification',
@@ -360,7 +384,8 @@ export const en = {
   'page.security.emailHeading': 'Email',
   'page.security.emailLine': '<a>Email settings</a>: your anti-phishing phrase and a recovery address.',
   'page.security.activityHeading': 'Recent activity',
-  'page.security.activityLine': '<a>Recent activity</a>: sign-ins and changes to your account. Something you don’t recognise? Report it there with “This wasn’t me”.',
+  'page.security.activityLine':
+    '<a>Recent activity</a>: sign-ins and changes to your account. Something you don’t recognise? Report it there with “This wasn’t me”.',
   'page.security.devicesHeading': 'Your devices',
   'page.security.thisDevice': 'This device',
   'page.security.deviceLine': 'Signed in {signedIn} · last active {lastActive}',
@@ -371,14 +396,16 @@ export const en = {
   'page.security.noOthers': 'You are not signed in anywhere else.',
   'page.security.endedHeading': 'Recently signed out',
   // Why a session ended (sessions.revoked_reason, "-" written "_").
-  'page.security.revoked': '{reason, select, password_changed {signed out when the password was changed} password_reset {signed out when the password was reset} revoked_by_user {signed out from this page} signed_out_elsewhere {signed out from another device} admin {signed out by an administrator} reported {signed out when “This wasn’t me” was reported} password_locked {signed out when its password was locked after too many wrong tries} other {signed out}}',
+  'page.security.revoked':
+    '{reason, select, password_changed {signed out when the password was changed} password_reset {signed out when the password was reset} revoked_by_user {signed out from this page} signed_out_elsewhere {signed out from another device} admin {signed out by an administrator} reported {signed out when “This wasn’t me” was reported} password_locked {signed out when its password was locked after too many wrong tries} other {signed out}}',
   // The name a new passkey gets until the person renames it (flows/passkeys.ts); stored with the passkey.
   'page.passkeys.defaultName.securityKey': 'Security key',
   'page.passkeys.defaultName.phone': 'Passkey on your phone',
   'page.passkeys.defaultName.device': 'Passkey on {device}',
   'page.passkeys.defaultName.thisDevice': 'this device',
   'page.passkeys.heading': 'Passkeys',
-  'page.passkeys.intro': 'A passkey signs you in with your fingerprint, face, screen lock or security key, without a password, and can stand in for the code after your password. It works only on this site, so it can’t be phished.',
+  'page.passkeys.intro':
+    'A passkey signs you in with your fingerprint, face, screen lock or security key, without a password, and can stand in for the code after your password. It works only on this site, so it can’t be phished.',
   'page.passkeys.synced': 'Synced',
   'page.passkeys.added': 'Added {added} · last used {lastUsed}',
   'page.passkeys.addedNotUsed': 'Added {added} · not used yet',
@@ -389,14 +416,17 @@ export const en = {
   'page.passkeys.newPasskeyName': 'Name for the new passkey <muted>(optional)</muted>',
   'page.passkeys.add': 'Add a passkey',
   'page.passkeys.needsScript': 'Adding a passkey needs JavaScript.',
-  'page.passkeys.recoveryCodesIntro': 'Each code signs you in once if you lose your passkey. Save them now somewhere safe, away from your devices: they are not shown again.',
+  'page.passkeys.recoveryCodesIntro':
+    'Each code signs you in once if you lose your passkey. Save them now somewhere safe, away from your devices: they are not shown again.',
   'page.passkeys.codesSaved': 'I saved my recovery codes',
   'page.recoveryCodes.heading': 'Your recovery codes',
-  'page.twoFactor.on': '{ways, select, both {Two-step verification is on: signing in needs your password and a passkey or a code from your authenticator app.} passkey {Two-step verification is on: signing in needs your password and a passkey.} other {Two-step verification is on: signing in needs your password and a code from your authenticator app.}}',
+  'page.twoFactor.on':
+    '{ways, select, both {Two-step verification is on: signing in needs your password and a passkey or a code from your authenticator app.} passkey {Two-step verification is on: signing in needs your password and a passkey.} other {Two-step verification is on: signing in needs your password and a code from your authenticator app.}}',
   // The name a new authenticator app gets until the person renames it (flows/two-factor.ts); stored with it.
   'page.twoFactor.defaultName': 'Authenticator app',
   'page.twoFactor.off': 'Two-step verification is off: your password alone signs you in.',
-  'page.twoFactor.recoveryCodesIntro': 'Each code signs you in once if you lose your phone. Save them now somewhere safe, away from your devices: they are not shown again.',
+  'page.twoFactor.recoveryCodesIntro':
+    'Each code signs you in once if you lose your phone. Save them now somewhere safe, away from your devices: they are not shown again.',
   'page.twoFactor.appsHeading': 'Authenticator apps',
   'page.twoFactor.added': 'Added {when}',
   'page.twoFactor.name': 'Name',
@@ -416,11 +446,13 @@ export const en = {
   'page.changePassword.signOutOthers': 'Sign out of all other devices',
   'page.changePassword.submit': 'Change password',
   'page.api.title': 'API',
-  'page.api.intro': 'The machine-readable OpenAPI 3.1 document is at <a>/api/v1/openapi.json</a>.\n  Requests and responses are JSON. Errors are <code>{example}</code> with stable codes.\n  Cookie-authenticated unsafe requests from non-browser clients must send <code>Origin</code> equal to the service’s base URL.',
+  'page.api.intro':
+    'The machine-readable OpenAPI 3.1 document is at <a>/api/v1/openapi.json</a>.\n  Requests and responses are JSON. Errors are <code>{example}</code> with stable codes.\n  Cookie-authenticated unsafe requests from non-browser clients must send <code>Origin</code> equal to the service’s base URL.',
   'page.api.method': 'Method',
   'page.api.path': 'Path',
   'page.api.what': 'What it does',
-  'page.challenge.status': 'To keep automated attempts out, this form waits about {seconds, plural, one {# second} other {# seconds}} after the page opened. If you are asked to wait, wait and press the button again.',
+  'page.challenge.status':
+    'To keep automated attempts out, this form waits about {seconds, plural, one {# second} other {# seconds}} after the page opened. If you are asked to wait, wait and press the button again.',
   'page.resetHelp.summary': 'Didn’t get the email?',
   'page.resetHelp.spam': 'Look in your spam or junk folder.',
   'page.resetHelp.wait': 'Wait a minute: emails can take a little while to arrive.',
@@ -429,7 +461,8 @@ export const en = {
   'page.resetHelp.contact': 'Still nothing? Contact the help desk.',
   'page.resetHelp.contactWith': 'Still nothing? Contact the help desk: <contact>{support}</contact>.',
   'page.reset.title': 'Reset your password',
-  'page.reset.intro': 'Enter the email address you sign in with. We’ll send a link and an 8-digit code to it (and to your recovery address, if you have one). Both work for 30 minutes, once.',
+  'page.reset.intro':
+    'Enter the email address you sign in with. We’ll send a link and an 8-digit code to it (and to your recovery address, if you have one). Both work for 30 minutes, once.',
   'page.reset.send': 'Send reset email',
   'page.reset.sendAgain': 'Send again',
   'page.reset.otherDevice': 'Reading the email on another device? <a>Type the code instead</a>.',
@@ -442,9 +475,11 @@ export const en = {
   'page.resetNew.title': 'Choose a new password',
   'page.resetNew.intro': 'When you save it, every device signed in to your account is signed out. Then sign in with the new password.',
   'page.resetNew.submit': 'Save new password',
-  'page.resetSecondFactor.intro': 'Your account uses two-step verification, so the email alone can’t reset its password. {ways, select, all {Use your passkey, enter the current code from your authenticator app, or use one of your recovery codes.} passkey {Use your passkey, or use one of your recovery codes.} totp {Enter the current code from your authenticator app, or use one of your recovery codes.} other {Use one of your recovery codes.}}',
+  'page.resetSecondFactor.intro':
+    'Your account uses two-step verification, so the email alone can’t reset its password. {ways, select, all {Use your passkey, enter the current code from your authenticator app, or use one of your recovery codes.} passkey {Use your passkey, or use one of your recovery codes.} totp {Enter the current code from your authenticator app, or use one of your recovery codes.} other {Use one of your recovery codes.}}',
   'page.resetSecondFactor.lost': 'Lost your phone and your recovery codes? Contact the help desk. They can confirm who you are another way.',
-  'page.resetSecondFactor.lostWith': 'Lost your phone and your recovery codes? Contact the help desk: <contact>{support}</contact>. They can confirm who you are another way.',
+  'page.resetSecondFactor.lostWith':
+    'Lost your phone and your recovery codes? Contact the help desk: <contact>{support}</contact>. They can confirm who you are another way.',
   'page.resetQuestions.title': 'Answer your security questions',
   'page.resetQuestions.intro': 'Type the answers you chose in your security settings. Capitals, accents, spaces and punctuation don’t matter.',
   'page.resetHelpDesk.title': 'Contact the help desk',
@@ -454,7 +489,8 @@ export const en = {
   'page.notMe.helpDesk': 'Need help? Contact the help desk: <contact>{support}</contact>.',
   'page.notMe.confirmHeading': 'Secure your account',
   'page.notMe.reporting': 'You are reporting this as not you:',
-  'page.notMe.explain': 'Securing your account signs out every device, ends password resets and sign-ins in progress, and stops the current password from working.\n    We then email you a link to choose a new password (to your address and your recovery address, if you have one).',
+  'page.notMe.explain':
+    'Securing your account signs out every device, ends password resets and sign-ins in progress, and stops the current password from working.\n    We then email you a link to choose a new password (to your address and your recovery address, if you have one).',
   'page.notMe.secure': 'Secure my account',
   'page.notMe.wasYou': 'If this was you after all, close this page: nothing changes until you press the button.',
   'page.notMe.invalidHeading': 'This link can’t be used',
@@ -464,20 +500,23 @@ export const en = {
   'page.notMe.doneEmail': 'Check your email (and your recovery address) for the password reset link: it works for a short time, once.',
   'page.notMe.didntGetIt': 'Didn’t get it? <a>Ask for a new reset email</a>.',
   'page.activity.title': 'Recent activity',
-  'page.activity.intro': 'What happened on your account recently. If something wasn’t you, press “This wasn’t me”: every device is signed out, your password stops working and we email you a link to choose a new one.',
+  'page.activity.intro':
+    'What happened on your account recently. If something wasn’t you, press “This wasn’t me”: every device is signed out, your password stops working and we email you a link to choose a new one.',
   'page.activity.none': 'Nothing yet.',
   'page.activity.ip': 'IP {ip}',
   'page.activity.report': 'This wasn’t me',
   'page.activity.reportLabel': 'This wasn’t me: {what} {when}',
   'page.mailSettings.title': 'Email settings',
   'page.mailSettings.phraseHeading': 'Anti-phishing phrase',
-  'page.mailSettings.phraseIntro': 'Choose a private phrase. Every genuine email from {org} shows it at the very top, so an email that\n  claims to be from us without it is a fake. Don’t use a password.',
+  'page.mailSettings.phraseIntro':
+    'Choose a private phrase. Every genuine email from {org} shows it at the very top, so an email that\n  claims to be from us without it is a fake. Don’t use a password.',
   'page.mailSettings.yourPhrase': 'Your phrase: <strong>{phrase}</strong>',
   'page.mailSettings.noPhrase': 'You have not set a phrase.',
   'page.mailSettings.phraseLabel': 'Phrase <muted>(up to 64 characters; leave empty to remove it)</muted>',
   'page.mailSettings.savePhrase': 'Save phrase',
   'page.mailSettings.recoveryHeading': 'Recovery email address',
-  'page.mailSettings.recoveryIntro': 'A second address, outside the mailbox this account protects. Reset codes and security notices go to both, so you can\n  still get back in when you cannot open {email}.',
+  'page.mailSettings.recoveryIntro':
+    'A second address, outside the mailbox this account protects. Reset codes and security notices go to both, so you can\n  still get back in when you cannot open {email}.',
   'page.mailSettings.recoveryConfirmed': 'Recovery address: <strong>{address}</strong> (confirmed)',
   'page.mailSettings.removeRecovery': 'Remove recovery address',
   'page.mailSettings.noRecovery': 'No recovery address yet.',
@@ -487,7 +526,8 @@ export const en = {
   'page.mailSettings.recoveryAddress': 'Recovery address',
   'page.mailSettings.sendCode': 'Send a code',
   'page.securityQuestions.title': 'Security questions',
-  'page.securityQuestions.intro': 'If you forget your password and don’t use two-step verification, a reset asks these after the email. Choose answers\n  only you know and won’t forget; they don’t have to be true. Two-step verification protects you far better.',
+  'page.securityQuestions.intro':
+    'If you forget your password and don’t use two-step verification, a reset asks these after the email. Choose answers\n  only you know and won’t forget; they don’t have to be true. Two-step verification protects you far better.',
   'page.securityQuestions.answered': 'You answered {count, number} questions.',
   'page.securityQuestions.noneAnswered': 'You have not answered any questions.',
   'page.securityQuestions.legend': 'Question {n, number}',
@@ -496,9 +536,11 @@ export const en = {
   'page.securityQuestions.save': 'Save answers',
   'page.securityQuestions.removeHeading': 'Remove your answers',
   'page.securityQuestions.remove': 'Remove answers',
-  'page.stepUp.intro': 'This change protects your account, so we ask again if you signed in more than {minutes, number} minutes ago.\n  {how, select, both {Use your passkey or enter a code from your authenticator app.} totp {Enter a code from your authenticator app.} passkey {Use your passkey.} other {Enter your password.}} Then you can carry on where you were.',
+  'page.stepUp.intro':
+    'This change protects your account, so we ask again if you signed in more than {minutes, number} minutes ago.\n  {how, select, both {Use your passkey or enter a code from your authenticator app.} totp {Enter a code from your authenticator app.} passkey {Use your passkey.} other {Enter your password.}} Then you can carry on where you were.',
   'page.mailbox.title': 'Dev mailbox',
-  'page.mailbox.banner': 'Development mailbox: no SMTP server is configured, so nothing leaves this machine.\n  Messages are kept here instead. It is off in production and whenever <code>PASSDESK_SMTP_URL</code> is set.',
+  'page.mailbox.banner':
+    'Development mailbox: no SMTP server is configured, so nothing leaves this machine.\n  Messages are kept here instead. It is off in production and whenever <code>PASSDESK_SMTP_URL</code> is set.',
   'page.mailbox.empty': 'No messages yet.',
   'page.mailbox.when': 'When',
   'page.mailbox.to': 'To',
@@ -523,7 +565,8 @@ export const en = {
   'policy.rule.history': 'Don’t reuse any of your last {count, number} passwords.',
   'policy.rule.minAge': 'After a change, wait {wait} before changing it again.',
   'policy.rule.maxAge': 'Passwords expire after {age}; you’ll be reminded {days, number} days before.',
-  'policy.duration': '{unit, select, day {{count, plural, one {# day} other {# days}}} hour {{count, plural, one {# hour} other {# hours}}} other {{count, plural, other {# minutes}}}}',
+  'policy.duration':
+    '{unit, select, day {{count, plural, one {# day} other {# days}}} hour {{count, plural, one {# hour} other {# hours}}} other {{count, plural, other {# minutes}}}}',
   'policy.checklist.length': 'At least {min, number} characters (up to {max, number}); spaces are fine',
   'policy.checklist.guessable': 'Not a common or easily guessed password',
   'policy.checklist.personal': 'Not your name, your email address or the name of this service',
