@@ -8,11 +8,14 @@
  * every build, so a noisy machine hits all of them alike. It prints, per build, the median over rounds of
  * requests/s and of server CPU per request, and the ratio session check ÷ trivial (goal ≤ 2).
  *
+ * BENCH_WORKERS=1,2 starts each build once per worker count (`serve --workers N`, attempt limits in Redis at
+ * BENCH_REDIS_URL, default redis://127.0.0.1:6379, when N > 1); server CPU then counts the workers too.
+ *
  * BENCH_CPU_PROF=<dir> starts each server with `node --cpu-prof --cpu-prof-dir=<dir>` (a .cpuprofile per
  * server, written when it stops); with BENCH_ONLY=check every phase is a session check. Servers listen on 127.0.0.1 and are stopped by PID, also on errors.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -31,6 +34,8 @@ const PHASE_S = Math.max(1, Number(process.env.BENCH_DURATION) || 5);
 const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 /** BENCH_ONLY=check (or trivial) runs that route in both slots of a round, e.g. for a profile of one route alone. */
 const ONLY = process.env.BENCH_ONLY;
+const WORKERS = (process.env.BENCH_WORKERS ?? '1').split(',').map((n) => Math.max(1, Number(n) || 1));
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const USERS = 20;
 const CONNECTIONS = 50;
 const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
@@ -60,13 +65,27 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** CPU ticks of a process and of its live children (the workers of `serve --workers`), from /proc. */
 function serverTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
+  const ticksOf = (p: string): { ppid: number; ticks: number } | null => {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
+    } catch {
+      return null;
+    }
+  };
+  let total = ticksOf(String(pid))?.ticks ?? 0;
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    const t = ticksOf(p);
+    if (t?.ppid === pid) total += t.ticks;
+  }
+  return total;
 }
 
-async function start(root: string, dataDir: string): Promise<Server> {
+async function start(root: string, dataDir: string, workers: number): Promise<Server> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {};
@@ -81,8 +100,9 @@ async function start(root: string, dataDir: string): Promise<Server> {
     PASSDESK_LOG_LEVEL: 'warn',
     PASSDESK_REGISTRATION: 'open',
     PASSDESK_TRUST_PROXY: '1',
+    ...(workers > 1 ? { PASSDESK_REDIS_URL: REDIS_URL, PASSDESK_REDIS_PREFIX: `bench-${port}` } : {}),
   });
-  const args = [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), 'bin/passdesk.js', 'serve'];
+  const args = [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), 'bin/passdesk.js', 'serve', '--workers', String(workers)];
   const proc = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
   if (proc.pid === undefined) throw new Error(`could not start ${root}`);
   started.add(proc);
@@ -114,7 +134,14 @@ async function start(root: string, dataDir: string): Promise<Server> {
     if (res.status !== 201 || !cookie) throw new Error(`sign-in: ${res.status}`);
     return { method: 'GET', path: '/api/v1/session', headers: { cookie, 'user-agent': USER_AGENT } };
   });
-  return { root, url, proc, pid: proc.pid, check, trivial: [{ method: 'GET', path: '/healthz', headers: { 'user-agent': USER_AGENT } }] };
+  return {
+    root: workers > 1 ? `${root} (--workers ${workers})` : root,
+    url,
+    proc,
+    pid: proc.pid,
+    check,
+    trivial: [{ method: 'GET', path: '/healthz', headers: { 'user-agent': USER_AGENT } }],
+  };
 }
 
 /** Responses over all phases (with the set-up's few): divides a CPU profile's times into per-request costs. */
@@ -146,7 +173,7 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(join(os.tmpdir(), 'passdesk-bench-session-'));
   const servers: Server[] = [];
   try {
-    for (const [i, root] of BUILDS.entries()) servers.push(await start(root, join(tmp, String(i))));
+    for (const [i, root] of BUILDS.entries()) for (const n of WORKERS) servers.push(await start(root, join(tmp, `${i}-${n}`), n));
     for (const s of servers) await phase(s, s.check); // warm-up (JIT, SQLite page cache)
     const samples = servers.map(() => ({ check: [] as Sample[], trivial: [] as Sample[] }));
     for (let round = 0; round < ROUNDS; round++) {
