@@ -21,7 +21,7 @@ import {
 } from '@simplewebauthn/server';
 import { PassdeskError } from '../core/errors.js';
 import { english } from '../core/messages.js';
-import { generateToken, hashToken } from '../core/tokens.js';
+import { generateToken } from '../core/tokens.js';
 import { queueNotice } from '../mail/notices.js';
 import type { Account, Passkey } from '../store/index.js';
 import type { Authenticated, FlowDeps, IssuedSession, RequestContext } from './deps.js';
@@ -32,6 +32,7 @@ import { PASSKEY_CHALLENGE_TTL_MS, randomChallenge, saveChallenge, takeChallenge
 import { assertRecentAuthentication } from './step-up.js';
 import { assertFactorRemovalAllowed } from './steps/factor-removal.js';
 import { completeSignIn } from './steps/complete-sign-in.js';
+import { recordFactorAdded } from './steps/factor-added.js';
 import { perIpKey } from '../core/client-key.js';
 
 export { PASSKEY_CHALLENGE_TTL_MS, passkeyOptionsForAccount, verifyPasskeyForAccount, type PasskeyChallengeFlow } from '../methods/passkey.js';
@@ -185,28 +186,8 @@ export async function finishPasskeyRegistration(
     // The check above can race with another registration of the same credential; this one cannot.
     if (!passkey) throw new PassdeskError('PASSKEY_ALREADY_REGISTERED');
     const recoveryCodes = first ? await storeRecoveryCodes(tx, deps, auth.account.id) : null;
-    // The person just used the new passkey: this session counts as authenticated with it, so the account's
-    // raised step-up requirement does not lock out the session that raised it (as when an app is confirmed). A
-    // privilege change: the session's token is rotated (DESIGN.md), so a copy of the old cookie does not gain it.
-    if (
-      !(await tx.sessions.recordAuthentication(auth.session.id, { accountId: auth.account.id, at: now, method: 'passkey', newTokenHash: hashToken(token) }))
-    ) {
-      throw new PassdeskError('AUTHENTICATION_REQUIRED');
-    }
-    await tx.events.recordEvent({
-      accountId: auth.account.id,
-      type: 'second_factor.added',
-      now,
-      ip: ctx.ip,
-      device: auth.session.device,
-      sessionId: auth.session.id,
-      detail: { type: 'passkey', passkeyId: passkey.id },
-    });
-    await queueNotice(tx, deps, {
-      account: auth.account,
-      notice: { code: 'second-factor-added', method: methodName(name) },
-      origin: { at: now, device: auth.session.device, ip: ctx.ip },
-    });
+    // The person just used the new passkey (flows/steps/factor-added.ts: session strength and rotation, event, notice).
+    await recordFactorAdded(tx, deps, { auth, method: 'passkey', token, detail: { passkeyId: passkey.id }, methodName: methodName(name), now, ctx });
     return { passkey: toPasskeyView(passkey), recoveryCodes, token };
   });
 }

@@ -29,6 +29,7 @@ import { recordRecoveryCodeUse, storeRecoveryCodes } from '../methods/recovery-c
 import { countSecondFactors, secondFactorMethods, verifySecondFactor, type SecondFactorMethod, type SecondFactorProof } from '../methods/second-factor.js';
 import { assertFactorRemovalAllowed } from './steps/factor-removal.js';
 import { completeSignIn } from './steps/complete-sign-in.js';
+import { recordFactorAdded } from './steps/factor-added.js';
 
 // Re-exported where callers found them before the methods moved to src/methods/.
 export { RECOVERY_CODE_COUNT, RECOVERY_CODE_LENGTH, normalizeRecoveryCode } from '../methods/recovery-code.js';
@@ -112,26 +113,8 @@ export async function confirmTotp(
     const first = (await tx.twoFactor.countConfirmedFactors(auth.account.id)) === 0;
     if (!(await tx.twoFactor.confirmFactor(auth.account.id, pending.id, { step, now }))) throw new PassdeskError('SECOND_FACTOR_NOT_PENDING');
     const recoveryCodes = first ? await storeRecoveryCodes(tx, deps, auth.account.id) : null;
-    // The person just proved the new factor with a code: this session now counts as authenticated with it, so
-    // the account's raised step-up requirement does not lock out the session that raised it. That raises the
-    // session's strength, a privilege change: its token is rotated (DESIGN.md), as reauthenticate() does.
-    if (!(await tx.sessions.recordAuthentication(auth.session.id, { accountId: auth.account.id, at: now, method: 'totp', newTokenHash: hashToken(token) }))) {
-      throw new PassdeskError('AUTHENTICATION_REQUIRED');
-    }
-    await tx.events.recordEvent({
-      accountId: auth.account.id,
-      type: 'second_factor.added',
-      now,
-      ip: ctx.ip,
-      device: auth.session.device,
-      sessionId: auth.session.id,
-      detail: { type: 'totp', factorId: pending.id },
-    });
-    await queueNotice(tx, deps, {
-      account: auth.account,
-      notice: { code: 'second-factor-added', method: TOTP_METHOD_NAME },
-      origin: { at: now, device: auth.session.device, ip: ctx.ip },
-    });
+    // The person just proved the new factor with a code (flows/steps/factor-added.ts: session strength and rotation, event, notice).
+    await recordFactorAdded(tx, deps, { auth, method: 'totp', token, detail: { factorId: pending.id }, methodName: TOTP_METHOD_NAME, now, ctx });
     return { factor: { id: pending.id, type: 'totp', name: pending.name, createdAt: pending.createdAt, confirmedAt: now }, recoveryCodes, token };
   });
 }
