@@ -24,7 +24,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { scrypt as scryptCb, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,7 +35,7 @@ import SQLite from 'better-sqlite3';
 import { hash as argon2Hash, type Algorithm } from '@node-rs/argon2';
 
 import { loadConfig } from '../src/config.js';
-import { READY_MARKER, benchUser, mapLimit, type BenchRequest, type PeerReady } from './shared.js';
+import { READY_MARKER, benchUser, freePort, mapLimit, type BenchRequest, type PeerReady } from './shared.js';
 
 // ─── Settings ────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -150,18 +149,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     console.error(`\nbench: ${signal}, stopping the servers it started`);
     void Promise.all([...children].map((c) => stopChild(c, 3000))).finally(() => process.exit(130));
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolvePort(port));
-    });
   });
 }
 

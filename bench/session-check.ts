@@ -16,13 +16,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
-import { benchUser, mapLimit, type BenchRequest } from './shared.js';
+import { benchServerEnv, benchUser, freePort, mapLimit, type BenchRequest } from './shared.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BUILDS = (process.env.BENCH_BUILDS ?? ROOT)
@@ -54,17 +53,6 @@ process.once('exit', () => {
   for (const p of started) p.kill('SIGKILL');
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => res(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
 /** CPU ticks of a process and of its live children (the workers of `serve --workers`), from /proc. */
 function serverTicks(pid: number): number {
   const ticksOf = (p: string): { ppid: number; ticks: number } | null => {
@@ -88,19 +76,10 @@ function serverTicks(pid: number): number {
 async function start(root: string, dataDir: string, workers: number): Promise<Server> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PASSDESK_') && k !== 'NODE_OPTIONS') env[k] = v;
-  Object.assign(env, {
-    NODE_ENV: 'production',
-    PASSDESK_ENV: 'production',
-    PASSDESK_HOST: '127.0.0.1',
-    PASSDESK_PORT: String(port),
-    PASSDESK_BASE_URL: url,
-    PASSDESK_DATA_DIR: dataDir,
-    PASSDESK_LOG_LEVEL: 'warn',
-    PASSDESK_REGISTRATION: 'open',
-    PASSDESK_TRUST_PROXY: '1',
-    ...(workers > 1 ? { PASSDESK_REDIS_URL: REDIS_URL, PASSDESK_REDIS_PREFIX: `bench-${port}` } : {}),
+  const env = benchServerEnv({
+    port,
+    dataDir,
+    extra: workers > 1 ? { PASSDESK_REDIS_URL: REDIS_URL, PASSDESK_REDIS_PREFIX: `bench-${port}` } : {},
   });
   const args = [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), 'bin/passdesk.js', 'serve', '--workers', String(workers)];
   const proc = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });

@@ -1,4 +1,5 @@
-// Shared between bench/run.ts (the bench process) and bench/peers-runner.ts (the peer's child process).
+// Shared by the benchmarks: bench/run.ts, bench/peers-runner.ts (the peer's child process), session-check.ts, soak.ts.
+import { createServer } from 'node:net';
 
 /** Line prefix with which the peer runner announces that it is ready. */
 export const READY_MARKER = 'PEER_READY ';
@@ -39,4 +40,38 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   });
   await Promise.all(workers);
   return out;
+}
+
+/** A TCP port on 127.0.0.1 nothing listens on right now (asked of the system, then released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => resolvePort(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+/**
+ * The environment of a Passdesk server under benchmark: production settings on 127.0.0.1:port, open registration,
+ * one trusted proxy hop (each request may bring its own X-Forwarded-For), none of the caller's PASSDESK_* settings.
+ */
+export function benchServerEnv(o: { port: number; dataDir: string; extra?: Record<string, string> }): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PASSDESK_') && k !== 'NODE_OPTIONS') env[k] = v;
+  return {
+    ...env,
+    NODE_ENV: 'production',
+    PASSDESK_ENV: 'production',
+    PASSDESK_HOST: '127.0.0.1',
+    PASSDESK_PORT: String(o.port),
+    PASSDESK_BASE_URL: `http://127.0.0.1:${o.port}`,
+    PASSDESK_DATA_DIR: o.dataDir,
+    PASSDESK_LOG_LEVEL: 'warn',
+    PASSDESK_REGISTRATION: 'open',
+    PASSDESK_TRUST_PROXY: '1',
+    ...o.extra,
+  };
 }

@@ -17,7 +17,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +25,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import SQLite from 'better-sqlite3';
 import { SMTPServer } from 'smtp-server';
-import { benchUser, mapLimit, type BenchRequest } from './shared.js';
+import { benchServerEnv, benchUser, freePort, mapLimit, type BenchRequest } from './shared.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const USERS = 20;
@@ -52,17 +52,6 @@ const RETENTION_ENV = {
   PASSDESK_MAIL_RETENTION: '1m',
   PASSDESK_RESET_TOKEN_TTL: '2m',
 };
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => res(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 /** What a sign-in cycle's connection carries from the sign-in to the next two requests. */
 interface Ctx {
@@ -133,21 +122,10 @@ async function main(): Promise<number> {
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PASSDESK_') && k !== 'NODE_OPTIONS') env[k] = v;
-  Object.assign(env, {
-    NODE_ENV: 'production',
-    PASSDESK_ENV: 'production',
-    PASSDESK_HOST: '127.0.0.1',
-    PASSDESK_PORT: String(port),
-    PASSDESK_BASE_URL: url,
-    PASSDESK_DATA_DIR: tmp,
-    PASSDESK_LOG_LEVEL: 'warn',
-    PASSDESK_REGISTRATION: 'open',
-    PASSDESK_TRUST_PROXY: '1',
-    PASSDESK_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
-    PASSDESK_SMTP_SECURITY: 'none',
-    ...RETENTION_ENV,
+  const env = benchServerEnv({
+    port,
+    dataDir: tmp,
+    extra: { PASSDESK_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, PASSDESK_SMTP_SECURITY: 'none', ...RETENTION_ENV },
   });
   const server = spawn(process.execPath, ['bin/passdesk.js', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
   const pid = server.pid;
