@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // Runs the test suite with Node's own test runner (through tsx for TypeScript).
-// Usage: node scripts/run-tests.mjs all|unit|http|e2e|fast   (fast = unit + store + http)
+// Usage: node scripts/run-tests.mjs all|unit|http|e2e|fast   (unit = unit + store + directory; fast = unit + http)
 // Node 20's --test does not expand globs, so the files are listed here.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const groups = {
-  unit: ['test/unit', 'test/store'],
+  unit: ['test/unit', 'test/store', 'test/directory'],
   http: ['test/http'],
   e2e: ['test/e2e'],
 };

@@ -1,4 +1,7 @@
 // The one place that wires dependencies: config → store, hasher, metrics, flows → HTTP server.
+import { openDirectory, type Directory } from './directory/index.js';
+import type { DirectoryBackend } from './methods/directory-account.js';
+import { syncDirectoryAccounts } from './flows/directory-sync.js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import pino from 'pino';
@@ -56,6 +59,8 @@ export interface AppOptions {
   mailTransport?: MailTransport;
   /** How often an idle mail worker looks for due messages (default 250 ms). */
   mailPollIntervalMs?: number;
+  /** Use this directory instead of the one PASSDESK_DIRECTORY_* names (tests). */
+  directory?: Directory;
 }
 
 export interface App {
@@ -142,6 +147,8 @@ interface FlowDepsInputs {
   strength: StrengthEstimator | undefined;
   /** Where the attempt limits are counted: this process, or Redis shared by every node. */
   limiters: AttemptLimiters;
+  /** The organisation's directory (PASSDESK_DIRECTORY_KIND), or null: passwords in Passdesk's own database. */
+  directory: Directory | null;
 }
 
 /** What every flow is given: the store, the hasher, the throttles, keys and services, built from the configuration. */
@@ -201,6 +208,7 @@ function flowDeps(o: FlowDepsInputs): FlowDeps {
       }),
     },
     attemptLimiters: limiters,
+    ...(o.directory ? { directory: directoryBackend(o.directory, config, limiters) } : {}),
     challengeIssueThrottle: { perIp: limiters.create({ name: 'challenge-issue-ip', limit: CHALLENGE_ISSUE_MAX_PER_IP, windowMs: CHALLENGE_ISSUE_WINDOW_MS }) },
   };
 }
@@ -249,7 +257,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger[mail.mode === 'off' ? 'warn' : 'info']({ mailMode: mail.mode }, mail.describe());
     const limiters = await attemptLimiters(config, clock, logger);
     closeOnFailure.push(() => limiters.close());
-    const deps = flowDeps({ config, store, hasher, clock, random, logger, metrics, breached, mail, strength: options.strength, limiters });
+    const directory = options.directory ?? (config.directory ? openDirectory(config.directory, { clock }) : null);
+    if (directory) closeOnFailure.push(() => directory.close());
+    const deps = flowDeps({ config, store, hasher, clock, random, logger, metrics, breached, mail, strength: options.strength, limiters, directory });
     const devMailbox = mail.mode === 'dev-mailbox' ? { store, bodies: mail.bodies } : undefined;
     const { server, ctx } = await buildServer({ config, deps, metrics, logger, routes: { devMailbox } });
     const metricsServer = await buildMetricsServer(ctx, logger);
@@ -293,6 +303,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         if (ownsHasher) await hasher.close();
         await breached.close();
         await deps.attemptLimiters?.close();
+        await directory?.close();
         if (ownsStore) await store.close();
       },
     };
@@ -301,6 +312,17 @@ export async function createApp(options: AppOptions): Promise<App> {
     if (ownsStore) await store.close();
     throw err;
   }
+}
+
+/** The directory and the gates that keep Passdesk's binds inside its lockout, shared by every node through the limiters. */
+function directoryBackend(directory: Directory, config: Config, limiters: AttemptLimiters): DirectoryBackend {
+  return {
+    directory,
+    // One bind per entry at a time; the window only frees a gate whose holder died (a bind times out long before).
+    bindGate: limiters.create({ name: 'directory-bind', limit: 1, windowMs: Math.max(30_000, 3 * config.directoryTimeout) }),
+    noticeGate: limiters.create({ name: 'directory-lock-notice', limit: 1, windowMs: 3_600_000 }),
+    groupRoles: config.directory?.groupRoles ?? [],
+  };
 }
 
 interface NodeJobs {
@@ -354,8 +376,30 @@ async function startNodeJobs(o: { deps: FlowDeps; config: Config; logger: Logger
     expirySweep = setInterval(sweep, EXPIRY_SWEEP_INTERVAL_MS);
     expirySweep.unref();
   }
+  // Sessions of entries deleted or disabled in the directory end within one interval (flows/directory-sync.ts).
+  let directorySync: NodeJS.Timeout | undefined;
+  if (deps.directory) {
+    let running = false;
+    directorySync = setInterval(() => {
+      if (running) return;
+      running = true;
+      syncDirectoryAccounts(deps)
+        .then(
+          (r) => {
+            if (r.ended > 0) logger.info({ ended: r.ended, checked: r.checked }, 'directory: sessions of gone or disabled entries ended');
+            if (!r.complete) logger.warn('directory: unreachable during the account sync; trying again next interval');
+          },
+          (err: unknown) => logger.error({ err }, 'directory account sync failed'),
+        )
+        .finally(() => {
+          running = false;
+        });
+    }, config.directorySyncInterval);
+    directorySync.unref();
+  }
   return {
     async stop() {
+      if (directorySync) clearInterval(directorySync);
       if (expirySweep) clearInterval(expirySweep);
       clearInterval(retentionTimer);
       clearInterval(challengeSweep);

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { isIPv4 } from 'node:net';
 import { z } from 'zod';
 import proxyAddr from '@fastify/proxy-addr';
+import type { DirectorySettings } from './directory/directory.js';
 
 const durationPattern = /^(\d+)(ms|s|m|h|d)?$/;
 const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -137,6 +138,147 @@ export const configKeys = {
     env: 'PASSDESK_WORKERS',
     schema: z.union([z.literal('auto'), intFromString(1, 256)], { error: 'expected a number of processes from 1 to 256, or auto (one per core)' }).default(1),
     doc: '`passdesk serve` runs this many server processes sharing the port (auto: one per core; also `serve --workers N`). More than 1 needs PASSDESK_REDIS_URL, so that attempt limits are shared by the processes.',
+  },
+  // The directory backend (src/directory/): accounts and passwords in OpenLDAP or Active Directory.
+  directoryKind: {
+    env: 'PASSDESK_DIRECTORY_KIND',
+    defaultText: "unset: passwords in Passdesk's own database",
+    schema: z.enum(['openldap', 'active-directory'], { error: 'expected openldap or active-directory' }).optional(),
+    doc: "Where accounts and passwords live: openldap or active-directory. Unset: Passdesk's own database (the SQL backend). Sessions, factors, passkeys, events and mail stay in Passdesk's database either way.",
+  },
+  directoryUrl: {
+    env: 'PASSDESK_DIRECTORY_URL',
+    schema: z
+      .union([z.string().transform((v) => v.split(/\s+/)), z.array(z.string())])
+      .transform((urls) => urls.map((u) => u.trim()).filter(Boolean))
+      .pipe(
+        z
+          .array(z.string().regex(/^ldaps?:\/\/[^/\s]+\/?$/, 'expected ldap://host:389 or ldaps://host:636'))
+          .min(1, 'expected at least one URL')
+          .max(10),
+      )
+      .optional(),
+    doc: 'The directory servers, space-separated (in a config file: a JSON array), tried in order: ldaps://dc1.example.org ldaps://dc2.example.org.',
+  },
+  directoryStartTls: {
+    env: 'PASSDESK_DIRECTORY_STARTTLS',
+    schema: boolFromString.default(false),
+    doc: 'Upgrade ldap:// connections with StartTLS before anything is sent.',
+  },
+  directoryCaFile: {
+    env: 'PASSDESK_DIRECTORY_CA_FILE',
+    schema: z.string().min(1).optional(),
+    doc: "PEM file of the CA that signed the directory's certificate. Unset: the system's CAs.",
+  },
+  directoryTlsVerify: {
+    env: 'PASSDESK_DIRECTORY_TLS_VERIFY',
+    schema: boolFromString.default(true),
+    doc: "Verify the directory's certificate (name and chain). false only for tests: it is refused in production.",
+  },
+  directoryBindDn: {
+    env: 'PASSDESK_DIRECTORY_BIND_DN',
+    schema: z.string().min(3).max(1000).optional(),
+    doc: 'The service account Passdesk searches and resets passwords as (Active Directory: a DN or user@domain).',
+  },
+  directoryBindPasswordFile: {
+    env: 'PASSDESK_DIRECTORY_BIND_PASSWORD_FILE',
+    schema: z.string().min(1).optional(),
+    doc: "File holding the service account's password (its first line), read at start.",
+  },
+  directoryUserBase: {
+    env: 'PASSDESK_DIRECTORY_USER_BASE',
+    schema: z.string().min(3).max(1000).optional(),
+    doc: 'Where people are searched: ou=people,dc=example,dc=org.',
+  },
+  directoryUserFilter: {
+    env: 'PASSDESK_DIRECTORY_USER_FILTER',
+    defaultText:
+      'OpenLDAP: (&(objectClass=inetOrgPerson)(|(uid={login})(mail={login}))); AD: (&(objectCategory=person)(objectClass=user)(|(sAMAccountName={login})(userPrincipalName={login})(mail={login})))',
+    schema: z
+      .string()
+      .min(3)
+      .max(2000)
+      .refine((f) => f.includes('{login}'), 'must contain {login}, where the typed login goes (escaped)')
+      .refine((f) => f.startsWith('(') && f.endsWith(')'), 'expected an LDAP filter in parentheses')
+      .optional(),
+    doc: 'The filter that finds a person by what they type; {login} is replaced by the typed value, escaped. Exactly one entry must match.',
+  },
+  directoryLoginAttribute: {
+    env: 'PASSDESK_DIRECTORY_LOGIN_ATTRIBUTE',
+    defaultText: 'uid (OpenLDAP), sAMAccountName (AD)',
+    schema: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,63}$/, 'expected an attribute name')
+      .optional(),
+    doc: 'The attribute holding the login name.',
+  },
+  directoryMailAttribute: {
+    env: 'PASSDESK_DIRECTORY_MAIL_ATTRIBUTE',
+    schema: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,63}$/, 'expected an attribute name')
+      .default('mail'),
+    doc: 'The attribute holding the address security notices go to.',
+  },
+  directoryNameAttribute: {
+    env: 'PASSDESK_DIRECTORY_NAME_ATTRIBUTE',
+    defaultText: 'cn (OpenLDAP), displayName (AD)',
+    schema: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,63}$/, 'expected an attribute name')
+      .optional(),
+    doc: 'The attribute holding the name shown on pages and in emails.',
+  },
+  directoryIdAttribute: {
+    env: 'PASSDESK_DIRECTORY_ID_ATTRIBUTE',
+    defaultText: 'entryUUID (OpenLDAP), objectGUID (AD)',
+    schema: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,63}$/, 'expected an attribute name')
+      .optional(),
+    doc: "The entry's stable id, which Passdesk's own records are keyed by (a rename or a move keeps them).",
+  },
+  directoryGroupRoles: {
+    env: 'PASSDESK_DIRECTORY_GROUP_ROLES',
+    defaultText: 'unset: roles are kept in Passdesk',
+    schema: z
+      .union([z.string().transform((v) => v.split(';')), z.array(z.string())])
+      .transform((list) => list.map((e) => e.trim()).filter(Boolean))
+      .pipe(
+        z
+          .array(
+            z
+              .string()
+              .regex(/^(helpdesk|admin):\S.*=.+$/, 'expected ROLE:GROUP-DN with ROLE helpdesk or admin, e.g. admin:cn=it-admins,ou=groups,dc=example,dc=org')
+              .transform((e) => {
+                const i = e.indexOf(':');
+                return { role: e.slice(0, i) as 'helpdesk' | 'admin', group: e.slice(i + 1).trim() };
+              }),
+          )
+          .max(100),
+      )
+      .optional(),
+    doc: 'Directory groups that give a Passdesk role, ";"-separated ROLE:GROUP-DN pairs (memberOf), e.g. helpdesk:cn=helpdesk,ou=groups,dc=example,dc=org;admin:cn=it-admins,ou=groups,dc=example,dc=org. Set: the role follows the groups at every sign-in (no group: user). Unset: roles are given in Passdesk.',
+  },
+  directoryTimeout: {
+    env: 'PASSDESK_DIRECTORY_TIMEOUT',
+    schema: duration.default(5000),
+    doc: 'How long one directory operation may take before the directory counts as unreachable (sign-ins then fail with "try again shortly").',
+  },
+  directoryConnectTimeout: {
+    env: 'PASSDESK_DIRECTORY_CONNECT_TIMEOUT',
+    schema: duration.default(3000),
+    doc: 'How long to wait for a connection to one directory server before trying the next URL.',
+  },
+  directoryPoolSize: {
+    env: 'PASSDESK_DIRECTORY_POOL_SIZE',
+    schema: intFromString(1, 64).default(4),
+    doc: 'Connections kept open to the directory for searches and resets (the same number again for the binds that check passwords).',
+  },
+  directorySyncInterval: {
+    env: 'PASSDESK_DIRECTORY_SYNC_INTERVAL',
+    schema: duration.pipe(z.number().max(2_147_483_647, 'at most 24 days (a timer cannot wait longer)')).default(300_000),
+    doc: 'How often the signed-in people are looked up in the directory: an entry that is gone or disabled has its sessions ended (default 5m; also at every step-up and password change).',
   },
   registration: {
     env: 'PASSDESK_REGISTRATION',
@@ -541,6 +683,8 @@ export type Config = { [K in keyof Keys]: z.output<Keys[K]['schema']> } & {
   webauthnRpId: string;
   /** Resolved WebAuthn origins (each without a trailing slash). */
   webauthnOrigins: string[];
+  /** The directory backend's settings (src/directory/); null: passwords in Passdesk's own database. */
+  directory: DirectorySettings | null;
   configFile: string | undefined;
 };
 
@@ -609,7 +753,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems.join('; '));
 
-  const cfg = out as Omit<Config, 'secretBytes' | 'configFile' | 'webauthnRpId' | 'webauthnOrigins'> & {
+  const cfg = out as Omit<Config, 'secretBytes' | 'configFile' | 'webauthnRpId' | 'webauthnOrigins' | 'directory'> & {
     baseUrl: string | undefined;
     databaseUrl: string | undefined;
     webauthnRpId: string | undefined;
@@ -631,9 +775,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const databaseUrl = cfg.databaseUrl ?? `sqlite:${join(dataDir, 'passdesk.sqlite')}`;
   const metricsToken = resolveMetricsToken(cfg.metricsToken, cfg.metricsTokenFile);
   const { rpId: webauthnRpId, origins: webauthnOrigins } = resolveWebauthn(baseUrl, cfg.webauthnRpId, cfg.webauthnOrigins);
+  const directory = resolveDirectory(cfg);
   const secret = cfg.secret ?? loadOrCreateSecret(dataDir, options.persistSecret ?? true);
   return {
-    ...(cfg as Omit<Config, 'secretBytes' | 'configFile' | 'baseUrl' | 'databaseUrl' | 'breachedFile' | 'webauthnRpId' | 'webauthnOrigins'>),
+    ...(cfg as Omit<Config, 'secretBytes' | 'configFile' | 'baseUrl' | 'databaseUrl' | 'breachedFile' | 'webauthnRpId' | 'webauthnOrigins' | 'directory'>),
+    directory,
     dataDir,
     webauthnRpId,
     webauthnOrigins,
@@ -696,6 +842,92 @@ function resolveWebauthn(baseUrl: URL, rpIdSetting: string | undefined, originsS
     origins.push(url.origin);
   }
   return { rpId, origins };
+}
+
+type DirectoryKeys = Pick<z.output<z.ZodObject<{ [K in keyof Keys]: Keys[K]['schema'] }>>, Extract<keyof Keys, `directory${string}`> | 'environment'>;
+
+const DIRECTORY_DEFAULTS = {
+  openldap: {
+    userFilter: '(&(objectClass=inetOrgPerson)(|(uid={login})(mail={login})))',
+    login: 'uid',
+    displayName: 'cn',
+    id: 'entryUUID',
+  },
+  'active-directory': {
+    userFilter: '(&(objectCategory=person)(objectClass=user)(|(sAMAccountName={login})(userPrincipalName={login})(mail={login})))',
+    login: 'sAMAccountName',
+    displayName: 'displayName',
+    id: 'objectGUID',
+  },
+} as const;
+
+/** PASSDESK_DIRECTORY_*: every missing or contradictory setting reported at once, the password read from its file. */
+function resolveDirectory(cfg: DirectoryKeys): DirectorySettings | null {
+  const kind = cfg.directoryKind;
+  if (!kind) {
+    const stray = (['directoryUrl', 'directoryBindDn', 'directoryBindPasswordFile', 'directoryUserBase'] as const).filter((k) => cfg[k] !== undefined);
+    if (stray.length > 0)
+      throw new ConfigError(`${stray.map((k) => configKeys[k].env).join(', ')}: set, but PASSDESK_DIRECTORY_KIND is not (openldap or active-directory)`);
+    return null;
+  }
+  const problems: string[] = [];
+  for (const key of ['directoryUrl', 'directoryBindDn', 'directoryBindPasswordFile', 'directoryUserBase'] as const) {
+    if (cfg[key] === undefined) problems.push(`${configKeys[key].env}: required with PASSDESK_DIRECTORY_KIND=${kind}`);
+  }
+  const urls = cfg.directoryUrl ?? [];
+  const tls = cfg.directoryStartTls || (urls.length > 0 && urls.every((u) => u.startsWith('ldaps://')));
+  // Active Directory accepts unicodePwd only over an encrypted connection; OpenLDAP would carry passwords in clear.
+  if (urls.length > 0 && !tls)
+    problems.push('PASSDESK_DIRECTORY_URL: passwords would cross the network unencrypted; use ldaps:// URLs or PASSDESK_DIRECTORY_STARTTLS=true');
+  if (!cfg.directoryTlsVerify && cfg.environment === 'production')
+    problems.push('PASSDESK_DIRECTORY_TLS_VERIFY=false: refused in production (anyone on the path could read passwords)');
+  const bindPassword = cfg.directoryBindPasswordFile ? readFirstLine('PASSDESK_DIRECTORY_BIND_PASSWORD_FILE', cfg.directoryBindPasswordFile, problems) : null;
+  const ca = cfg.directoryCaFile ? readPem('PASSDESK_DIRECTORY_CA_FILE', cfg.directoryCaFile, problems) : null;
+  if (problems.length > 0) throw new ConfigError(problems.join('; '));
+  const defaults = DIRECTORY_DEFAULTS[kind];
+  return {
+    kind,
+    urls,
+    startTls: cfg.directoryStartTls,
+    ca,
+    tlsVerify: cfg.directoryTlsVerify,
+    bindDn: cfg.directoryBindDn!,
+    bindPassword: bindPassword!,
+    userBase: cfg.directoryUserBase!,
+    userFilter: cfg.directoryUserFilter ?? defaults.userFilter,
+    attributes: {
+      login: cfg.directoryLoginAttribute ?? defaults.login,
+      mail: cfg.directoryMailAttribute,
+      displayName: cfg.directoryNameAttribute ?? defaults.displayName,
+      id: cfg.directoryIdAttribute ?? defaults.id,
+    },
+    groupRoles: cfg.directoryGroupRoles ?? [],
+    timeoutMs: cfg.directoryTimeout,
+    connectTimeoutMs: cfg.directoryConnectTimeout,
+    poolSize: cfg.directoryPoolSize,
+  };
+}
+
+function readFirstLine(name: string, file: string, problems: string[]): string | null {
+  try {
+    const line = readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? '';
+    if (line.length === 0) problems.push(`${name}: ${file} is empty`);
+    return line;
+  } catch (err) {
+    problems.push(`${name}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    return null;
+  }
+}
+
+function readPem(name: string, file: string, problems: string[]): string | null {
+  try {
+    const pem = readFileSync(file, 'utf8');
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) problems.push(`${name}: ${file} holds no PEM certificate`);
+    return pem;
+  } catch (err) {
+    problems.push(`${name}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    return null;
+  }
 }
 
 /** PASSDESK_METRICS_TOKEN, or the first line of PASSDESK_METRICS_TOKEN_FILE; never both. */

@@ -12,6 +12,7 @@ import { assertPasswordAllowed } from './password-policy.js';
 import type { Authenticated, FlowDeps, IssuedSession, RequestContext } from './deps.js';
 import { proveCurrentPassword } from '../methods/password.js';
 import { replacePassword } from './steps/replace-password.js';
+import { inDirectory, passwordPolicyFor, writeDirectoryPassword } from '../methods/directory-account.js';
 
 export interface ChangePasswordInput {
   currentPassword: string;
@@ -33,12 +34,16 @@ export async function changePassword(deps: FlowDeps, auth: Authenticated, input:
   if (normalizePassword(input.newPassword) === normalizePassword(input.currentPassword)) {
     throw new PassdeskError('PASSWORD_UNCHANGED');
   }
-  await assertPasswordAllowed(deps, input.newPassword, 'change', { account, currentPassword: input.currentPassword });
+  const policy = await passwordPolicyFor(deps, account);
+  await assertPasswordAllowed(deps, input.newPassword, 'change', { account, currentPassword: input.currentPassword, policy });
 
-  const newHash = await deps.hasher.hash(input.newPassword);
+  const directory = inDirectory(deps, account) ? deps.directory : null;
+  const newHash = directory ? null : await deps.hasher.hash(input.newPassword);
   const signOutOthers = input.signOutOtherSessions ?? true;
   return deps.store.transaction(async (tx) => {
     const { issued, signedOutSessions } = await replacePassword(tx, deps, { via: 'change', account, session, newHash, now, ctx, signOutOthers });
+    // Last, so that the directory's refusal (its own history, age or quality rules) rolls back the rest.
+    if (directory) await writeDirectoryPassword(directory, account, { via: 'change', oldPassword: input.currentPassword, newPassword: input.newPassword });
     return { ...issued, signedOutSessions };
   });
 }

@@ -2,12 +2,14 @@
 // estimator, the breached-password set, and the account's current and previous hashes. Every flow that
 // lets someone choose a password calls `assertPasswordAllowed`; sign-in calls `tightenAtSignIn`.
 import { PassdeskError, type ErrorCode } from '../core/errors.js';
-import { evaluatePassword, type EvaluationPurpose, type PolicyContext, type PolicyEvaluation } from '../core/password-policy.js';
+import { evaluatePassword, type EvaluationPurpose, type PasswordPolicy, type PolicyContext, type PolicyEvaluation } from '../core/password-policy.js';
 import { assertPasswordWithinLimit } from '../core/password-rules.js';
 import type { Account, Repositories } from '../store/index.js';
 import type { FlowDeps, RequestContext } from './deps.js';
 import { createHash } from 'node:crypto';
 import { NOT_ME_TOKEN_TTL_MS } from '../mail/notices.js';
+
+export { passwordPolicyFor } from '../methods/directory-account.js';
 
 export interface PasswordSubject {
   /** The account whose password it is, when there is one yet. */
@@ -19,11 +21,13 @@ export interface PasswordSubject {
   currentPassword?: string;
   /** Skip the strength estimator (its verdict is already known for this password and policy). */
   skipStrength?: boolean;
+  /** The rules to apply (a directory account's merged ones, methods/directory-account.ts); default the configured policy. */
+  policy?: PasswordPolicy;
 }
 
 export async function evaluateForAccount(deps: FlowDeps, candidate: string, purpose: EvaluationPurpose, subject: PasswordSubject): Promise<PolicyEvaluation> {
   const { account } = subject;
-  const policy = deps.config.passwordPolicy;
+  const policy = subject.policy ?? deps.config.passwordPolicy;
   const lookups: NonNullable<PolicyContext['lookups']> = {};
   if (deps.strength && !subject.skipStrength) {
     const estimator = deps.strength;

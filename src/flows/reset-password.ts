@@ -26,6 +26,7 @@
 //     in the inbox; once they are used, expired or ended, a new request sends again.
 // The cap still bounds the mail a stranger can send the owner (3 per 15 minutes). Live links are bounded by
 // the cap and the TTL; each is a 256-bit token, and each code has its own small attempt budget.
+import { accountForEntry, askDirectory, inDirectory, passwordPolicyFor, writeDirectoryPassword } from '../methods/directory-account.js';
 import { randomInt } from 'node:crypto';
 import { PassdeskError } from '../core/errors.js';
 import { normalizeEmail } from '../core/email.js';
@@ -168,7 +169,7 @@ async function sendResetEmail(deps: FlowDeps, emailNormalized: string, ctx: Requ
     const cap = perIp.limit * (deps.challenges?.settings.ipCapFactor ?? 1);
     if (!(await perIp.reserve(ipKey, { limit: cap }))) return;
   }
-  const account = await deps.store.accounts.findAccountByEmail(emailNormalized);
+  const account = await findAccountForReset(deps, emailNormalized);
   // Unknown and disabled addresses get nothing; the answer was the same already.
   if (account?.status !== 'active') return;
   // Only links that still work count (see the top of this file): a stranger cannot use the cap up to lock the owner out.
@@ -176,6 +177,18 @@ async function sendResetEmail(deps: FlowDeps, emailNormalized: string, ctx: Requ
   // Asked before the transaction: on SQLite a read outside it would wait for the transaction's connection for ever.
   const prepared = await prepareResetEmail(deps, account);
   await deps.store.transaction((tx) => queueResetEmail(tx, deps, account, prepared, ctx, now));
+}
+
+/**
+ * The account a reset request names. With a directory, the directory is asked (after the response, like everything
+ * here): a person who never signed in to Passdesk can still reset, and a disabled or vanished entry gets nothing.
+ */
+async function findAccountForReset(deps: FlowDeps, emailNormalized: string): Promise<Account | null> {
+  const backend = deps.directory;
+  if (!backend) return deps.store.accounts.findAccountByEmail(emailNormalized);
+  const entry = await askDirectory(() => backend.directory.findEntry(emailNormalized));
+  if (!entry || entry.disabled) return null;
+  return accountForEntry(deps, backend, entry);
 }
 
 /** What a reset email needs that is read or made before its transaction. */
@@ -382,13 +395,16 @@ export async function completePasswordReset(
   if (remaining.includes(SECOND_FACTOR_REQUIREMENT))
     throw new PassdeskError('RESET_FACTOR_REQUIRED', undefined, { requires: remaining, methods: await secondFactorMethods(deps, account.id) });
   if (remaining.length > 0) throw new PassdeskError('RESET_FACTOR_REQUIRED', english.t('error.RESET_FACTOR_REQUIRED.answers'), { requires: remaining });
-  await assertPasswordAllowed(deps, input.newPassword, 'choose', { account });
+  await assertPasswordAllowed(deps, input.newPassword, 'choose', { account, policy: await passwordPolicyFor(deps, account) });
   await assertNotReused(deps, account, input.newPassword);
-  const newHash = await deps.hasher.hash(input.newPassword);
+  const directory = inDirectory(deps, account) ? deps.directory : null;
+  const newHash = directory ? null : await deps.hasher.hash(input.newPassword);
   await deps.store.transaction(async (tx) => {
     // The guarded update: of two racing completions only one gets past this line.
     if (!(await tx.passwordResets.completeReset(flowHash, now))) throw new PassdeskError('RESET_FLOW_INVALID');
     await replacePassword(tx, deps, { via: 'reset', account, newHash, now, ctx });
+    // Last, so that a refusal rolls back the rest; the person chose it, so the directory does not ask for another.
+    if (directory) await writeDirectoryPassword(directory, account, { via: 'reset', newPassword: input.newPassword, forceChange: false });
   });
   // After a completed reset, the sign-in failure counters of this address are cleared, so a person locked out by
   // failures (or by someone guessing) recovers: the (email, IP) counters from every IP (memory or Redis), and the

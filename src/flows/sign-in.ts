@@ -30,6 +30,7 @@ import { issueDeviceCookie, signInLimits, sweepNow, tellOwnerOfLockout, throttle
 import { ipCapError, ipCapWaitMs, ipLimitReached } from './challenge.js';
 import { releaseAll, type Reservation } from '../core/attempt-limiter.js';
 import { clientKey, perIpKey } from '../core/client-key.js';
+import { accountForEntry, askDirectory, checkDirectoryPassword, DIRECTORY_MUST_CHANGE, type DirectoryBackend } from '../methods/directory-account.js';
 
 export interface SignInInput {
   email: string;
@@ -172,6 +173,49 @@ async function admitByAccount(
   };
 }
 
+interface CheckedSignIn {
+  account: Account;
+  /** null: the password lives in the directory. */
+  passwordHash: string | null;
+  now: number;
+  /** The directory wants a new password first (expired, or set by an administrator). */
+  directoryMustChange: string | null;
+}
+
+/**
+ * The directory's sign-in: the typed login searched as the service account, then one bind as the person
+ * (checkDirectoryPassword: within the directory's lockout). A login that matches no entry costs a bind too.
+ */
+async function checkInDirectory(
+  deps: FlowDeps,
+  backend: DirectoryBackend,
+  o: { login: string; password: string; ctx: RequestContext; attempt: AdmittedAttempt; observe: (o: SignInOutcome) => void },
+): Promise<CheckedSignIn> {
+  const found = await askDirectory(() => backend.directory.findEntry(o.login));
+  if (!found) {
+    await askDirectory(() => backend.directory.verifyDummy(o.password));
+    o.observe('unknown_account');
+    throw o.attempt.failed(null);
+  }
+  const known = await deps.store.accounts.findAccountByDirectoryId(found.id);
+  const check = await checkDirectoryPassword(deps, backend, found.id, o.password, { account: known, ctx: o.ctx });
+  const now = deps.clock.now();
+  if (!check.right || (known !== null && known.status !== 'active')) {
+    const reason = check.right ? 'disabled' : check.reason;
+    if (known) await deps.store.events.recordEvent({ accountId: known.id, type: 'signin.failed', now, ip: o.ctx.ip, detail: { reason, directory: true } });
+    o.observe(reason === 'disabled' ? 'disabled' : 'wrong_password');
+    throw o.attempt.failed(known);
+  }
+  const account = await accountForEntry(deps, backend, check.entry);
+  await o.attempt.succeeded();
+  const directoryMustChange = check.mustChange ? DIRECTORY_MUST_CHANGE[check.mustChange] : check.entry.mustChange ? DIRECTORY_MUST_CHANGE.reset : null;
+  // A reported account keeps its mark: only a reset lets its password in again.
+  if (directoryMustChange && !isReported(account) && account.mustChangeReason !== directoryMustChange) {
+    await deps.store.accounts.requirePasswordChange(account.id, directoryMustChange, now);
+  }
+  return { account, passwordHash: null, now, directoryMustChange };
+}
+
 export async function signIn(
   deps: FlowDeps,
   input: SignInInput,
@@ -189,7 +233,8 @@ export async function signIn(
     challengeSolved: options.challengeSolved ?? false,
     observe,
   });
-  const checked = async (): Promise<{ account: Account; passwordHash: string; now: number }> => {
+  const checked = async (): Promise<CheckedSignIn> => {
+    if (deps.directory) return checkInDirectory(deps, deps.directory, { login: emailNormalized, password: input.password, ctx, attempt, observe });
     const account = await deps.store.accounts.findAccountByEmail(emailNormalized);
 
     if (!account?.passwordHash) {
@@ -208,9 +253,9 @@ export async function signIn(
       throw attempt.failed(account);
     }
     await attempt.succeeded();
-    return { account, passwordHash, now };
+    return { account, passwordHash, now, directoryMustChange: null };
   };
-  let outcome: { account: Account; passwordHash: string; now: number };
+  let outcome: CheckedSignIn;
   try {
     outcome = await checked();
   } catch (err) {
@@ -227,14 +272,14 @@ export async function signIn(
   }
 
   // The plaintext is known for a moment: upgrade a hash made with older parameters.
-  if (deps.hasher.needsRehash(passwordHash)) {
+  if (passwordHash !== null && deps.hasher.needsRehash(passwordHash)) {
     const upgraded = await deps.hasher.hash(input.password);
     if (await deps.store.accounts.replacePasswordHash(account.id, passwordHash, upgraded, now)) {
       await deps.store.events.recordEvent({ accountId: account.id, type: 'password.rehashed', now });
     }
   }
 
-  const mustChange = await tightenAtSignIn(deps, account, input.password, ctx);
+  const mustChange = outcome.directoryMustChange ?? (await tightenAtSignIn(deps, account, input.password, ctx));
   const signedInAccount: Account = mustChange ? { ...account, mustChangePassword: true, mustChangeReason: mustChange } : account;
 
   if (await hasSecondFactor(deps, account.id)) {

@@ -13,6 +13,7 @@ import type { SecretBox } from '../core/secret-box.js';
 import type { KeyedHash } from '../core/keyed-hash.js';
 import type { DelaySchedule } from '../core/sign-in-delay.js';
 import type { ChallengeService } from '../core/challenge.js';
+import type { Directory, DirectorySettings } from '../directory/directory.js';
 
 export interface FlowConfig {
   registration: 'open' | 'closed';
@@ -106,8 +107,20 @@ export interface FlowDeps {
   signUpThrottle?: { perIp: AttemptLimiter };
   /** Challenges handed out by GET /api/v1/challenge per IP (making one costs a little CPU and asks for nothing). */
   challengeIssueThrottle?: { perIp: AttemptLimiter };
+  /** Accounts and passwords in OpenLDAP or Active Directory (methods/directory-account.ts); absent: Passdesk's own hashes. */
+  directory?: DirectoryBackend;
   /** Where every limiter above lives (process memory or Redis), for limiters made elsewhere (live password checks). */
   attemptLimiters?: AttemptLimiters;
+}
+
+/** What flows need of the directory (methods/directory-account.ts): the directory and the gates that keep binds within its lockout. */
+export interface DirectoryBackend {
+  directory: Directory;
+  /** Limit 1 per entry id: one bind as a person at a time, across nodes (Redis) or in this process. */
+  bindGate: AttemptLimiter;
+  /** Limit 1 per entry id per hour: one "we stopped before your directory locked you out" notice. */
+  noticeGate: AttemptLimiter;
+  groupRoles: DirectorySettings['groupRoles'];
 }
 
 /** Facts about the request a flow records (audit, device list). Never secrets. */

@@ -8,7 +8,7 @@ import type { FlowDeps } from './deps.js';
 export type MethodId = 'password' | 'totp' | 'recovery_code' | 'passkey' | 'security_answers' | 'email_code';
 
 /** What availability reads; a transaction's repositories serve as well as the store. */
-export type MethodReadDeps = Pick<FlowDeps, 'config'> & { store: Pick<Repositories, 'accounts' | 'twoFactor' | 'passkeys' | 'securityAnswers'> };
+export type MethodReadDeps = Pick<FlowDeps, 'config' | 'directory'> & { store: Pick<Repositories, 'accounts' | 'twoFactor' | 'passkeys' | 'securityAnswers'> };
 
 /** What a challenge-response proof is bound to: the purpose, and the flow (the hash of its id) or session it belongs to. */
 export interface ProofBinding {

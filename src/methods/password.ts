@@ -14,6 +14,7 @@ import { admitSessionPasswordCheck } from './account-limit.js';
 import { reserveGuess } from './attempt-budget.js';
 import type { Authenticated, FlowDeps, RequestContext } from './deps.js';
 import type { Method } from './method.js';
+import { checkDirectoryPassword, inDirectory } from './directory-account.js';
 
 /** The must_change_reason of a reported account: password sign-in is refused until a reset clears it. */
 export const REPORTED_REASON = 'reported';
@@ -134,9 +135,14 @@ const password_: Method<string, true> = {
   budget: REAUTH_PASSWORD_BUDGET,
   async available(deps, accountId) {
     const account = await deps.store.accounts.findAccountById(accountId);
-    return account !== null && account.passwordHash !== null && !isReported(account);
+    return account !== null && (account.passwordHash !== null || inDirectory(deps, account)) && !isReported(account);
   },
   async verify(deps, account, password) {
+    if (inDirectory(deps, account) && account.directoryId) {
+      // One bind, within the directory's lockout; an expired password is still the right one.
+      const check = await checkDirectoryPassword(deps, deps.directory, account.directoryId, password, { account, ctx: { ip: null, userAgent: null } });
+      return check.right ? true : null;
+    }
     return account.passwordHash !== null && (await deps.hasher.verify(account.passwordHash, password)) ? true : null;
   },
 };

@@ -17,6 +17,8 @@ export interface Account {
   updatedAt: number;
   /** When the "password expires soon" reminder went out for the current password (expiry option). */
   expiryReminderSentAt: number | null;
+  /** The directory entry's stable id when the password lives in a directory (src/directory/); null: Passdesk's own hash. */
+  directoryId: string | null;
 }
 
 export function toAccount(row: Selectable<AccountsTable>): Account {
@@ -34,6 +36,7 @@ export function toAccount(row: Selectable<AccountsTable>): Account {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     expiryReminderSentAt: row.expiry_reminder_sent_at,
+    directoryId: row.directory_id,
   };
 }
 
@@ -47,6 +50,19 @@ export interface NewAccount {
   now: number;
 }
 
+export interface DirectoryAccountInput {
+  /** Used only when the account is made now. */
+  id: string;
+  directoryId: string;
+  email: string;
+  emailNormalized: string;
+  displayName: string;
+  /** null: keep the account's role (no group mapping configured). */
+  role: Role | null;
+  passwordChangedAt: number | null;
+  now: number;
+}
+
 export interface AccountRepository {
   /** Returns null when the normalised email is already taken. */
   createAccount(input: NewAccount): Promise<Account | null>;
@@ -56,6 +72,16 @@ export interface AccountRepository {
   countAccounts(): Promise<number>;
   /** A new password chosen by the person: hash, change time, and any forced-change flag cleared. */
   setPassword(accountId: string, passwordHash: string, now: number): Promise<void>;
+  /** A password set in the directory (no hash here): the change time, and any forced-change flag cleared. */
+  recordPasswordSetElsewhere(accountId: string, now: number): Promise<void>;
+  findAccountByDirectoryId(directoryId: string): Promise<Account | null>;
+  /**
+   * The Passdesk account of a directory entry, made at its first sign-in and kept in step with the entry (email,
+   * name, and the role when groups map to roles). Null when another account already holds the entry's email.
+   */
+  linkDirectoryAccount(input: DirectoryAccountInput): Promise<Account | null>;
+  /** Directory accounts with a live session, in id order after `afterId` (the directory sync walks them in pages). */
+  listSignedInDirectoryAccounts(o: { now: number; afterId: string | null; limit: number }): Promise<Account[]>;
   /** Same password, stronger parameters: the change time stays. */
   replacePasswordHash(accountId: string, oldHash: string, newHash: string, now: number): Promise<boolean>;
   setStatus(accountId: string, status: AccountStatus, now: number): Promise<void>;
@@ -73,9 +99,11 @@ function isUniqueViolation(err: unknown): boolean {
 }
 
 export function accountRepository(db: Kysely<Database>): AccountRepository {
+  const directory = directoryAccountQueries(db);
   const selectAccountById = compiledOnce(db, (id: string) => db.selectFrom('accounts').selectAll().where('id', '=', id));
   const selectAccountByEmail = compiledOnce(db, (email: string) => db.selectFrom('accounts').selectAll().where('email_normalized', '=', email));
   return {
+    ...directory,
     async createAccount(input) {
       const row = {
         id: input.id,
@@ -91,6 +119,7 @@ export function accountRepository(db: Kysely<Database>): AccountRepository {
         created_at: input.now,
         updated_at: input.now,
         expiry_reminder_sent_at: null,
+        directory_id: null,
       };
       try {
         // ON CONFLICT keeps a PostgreSQL transaction usable when the email is taken.
@@ -178,6 +207,103 @@ export function accountRepository(db: Kysely<Database>): AccountRepository {
       await db.updateTable('accounts').set({ status, updated_at: now }).where('id', '=', accountId).execute();
       // A disabled account's device cookies are trusted no more, also after it is enabled again (store/trusted-devices.ts).
       if (status !== 'active') await db.deleteFrom('trusted_devices').where('account_id', '=', accountId).execute();
+    },
+  };
+}
+
+type DirectoryAccountQueries = Pick<
+  AccountRepository,
+  'recordPasswordSetElsewhere' | 'findAccountByDirectoryId' | 'linkDirectoryAccount' | 'listSignedInDirectoryAccounts'
+>;
+
+/** The accounts of the directory backend (methods/directory-account.ts): linked to an entry's stable id. */
+function directoryAccountQueries(db: Kysely<Database>): DirectoryAccountQueries {
+  return {
+    async recordPasswordSetElsewhere(accountId, now) {
+      await db
+        .updateTable('accounts')
+        .set({ password_changed_at: now, must_change_password: 0, must_change_reason: null, expiry_reminder_sent_at: null, updated_at: now })
+        .where('id', '=', accountId)
+        .execute();
+    },
+    async findAccountByDirectoryId(directoryId) {
+      const row = await db.selectFrom('accounts').selectAll().where('directory_id', '=', directoryId).executeTakeFirst();
+      return row ? toAccount(row) : null;
+    },
+    async linkDirectoryAccount(input) {
+      const existing = await db.selectFrom('accounts').selectAll().where('directory_id', '=', input.directoryId).executeTakeFirst();
+      if (existing) {
+        const changed =
+          existing.email_normalized !== input.emailNormalized ||
+          existing.display_name !== input.displayName ||
+          (input.role !== null && existing.role !== input.role) ||
+          (input.passwordChangedAt !== null && existing.password_changed_at !== input.passwordChangedAt);
+        if (!changed) return toAccount(existing);
+        try {
+          const updated = await db
+            .updateTable('accounts')
+            .set({
+              email: input.email,
+              email_normalized: input.emailNormalized,
+              display_name: input.displayName,
+              ...(input.role !== null ? { role: input.role } : {}),
+              ...(input.passwordChangedAt !== null ? { password_changed_at: input.passwordChangedAt } : {}),
+              updated_at: input.now,
+            })
+            .where('id', '=', existing.id)
+            .returningAll()
+            .executeTakeFirstOrThrow();
+          return toAccount(updated);
+        } catch (err) {
+          // The entry's new email belongs to another account: keep the old one rather than sign no one in.
+          if (isUniqueViolation(err)) return toAccount(existing);
+          throw err;
+        }
+      }
+      const inserted = await db
+        .insertInto('accounts')
+        .values({
+          id: input.id,
+          email: input.email,
+          email_normalized: input.emailNormalized,
+          display_name: input.displayName,
+          role: input.role ?? 'user',
+          status: 'active',
+          password_hash: null,
+          password_changed_at: input.passwordChangedAt,
+          must_change_password: 0,
+          must_change_reason: null,
+          created_at: input.now,
+          updated_at: input.now,
+          expiry_reminder_sent_at: null,
+          directory_id: input.directoryId,
+        })
+        .onConflict((oc) => oc.doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (inserted) return toAccount(inserted);
+      // A parallel first sign-in made it, or the email is another account's.
+      const raced = await db.selectFrom('accounts').selectAll().where('directory_id', '=', input.directoryId).executeTakeFirst();
+      return raced ? toAccount(raced) : null;
+    },
+    async listSignedInDirectoryAccounts({ now, afterId, limit }) {
+      let query = db
+        .selectFrom('accounts')
+        .selectAll()
+        .where('directory_id', 'is not', null)
+        .where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('sessions')
+              .select('sessions.id')
+              .whereRef('sessions.account_id', '=', 'accounts.id')
+              .where('sessions.revoked_at', 'is', null)
+              .where('sessions.expires_at', '>', now),
+          ),
+        );
+      if (afterId !== null) query = query.where('id', '>', afterId);
+      const rows = await query.orderBy('id').limit(limit).execute();
+      return rows.map(toAccount);
     },
   };
 }

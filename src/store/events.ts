@@ -7,6 +7,7 @@ export type EventType =
   | 'signin.succeeded'
   | 'signin.failed'
   | 'signin.locked'
+  | 'directory.entry_ended'
   | 'signout'
   | 'session.revoked'
   | 'sessions.revoked_others'

@@ -19,6 +19,8 @@ export interface AccountsTable {
   created_at: number;
   updated_at: number;
   expiry_reminder_sent_at: number | null;
+  /** The directory entry's stable id (entryUUID / objectGUID) when the password lives in a directory. */
+  directory_id: string | null;
 }
 
 export interface PasswordHistoryTable {

@@ -29,7 +29,9 @@ export type RevokeReason =
   | 'admin'
   | 'password-reset'
   | 'reported'
-  | 'password-locked';
+  | 'password-locked'
+  /** The directory entry is gone or disabled (flows/directory-sync.ts). */
+  | 'directory-entry-ended';
 
 function toSession(row: Selectable<SessionsTable>): Session {
   return {
@@ -109,6 +111,7 @@ const SESSION_WITH_ACCOUNT = [
   'a.created_at',
   'a.updated_at',
   'a.expiry_reminder_sent_at',
+  'a.directory_id',
 ] as const;
 
 export function sessionRepository(db: Kysely<Database>): SessionRepository {

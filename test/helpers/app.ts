@@ -1,6 +1,7 @@
 // Builds a real app (real store, real argon2id, real Fastify) and drives it through HTTP with inject().
 import type { LightMyRequestResponse } from 'fastify';
 import { createApp, type App } from '../../src/app.js';
+import type { Directory } from '../../src/directory/directory.js';
 import { manualClock, type ManualClock } from '../../src/core/clock.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import type { OutboxRepository } from '../../src/store/outbox.js';
@@ -48,7 +49,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(options: { backend?: Backend; config?: Record<string, unknown> } = {}): Promise<TestApp> {
+export async function startTestApp(options: { backend?: Backend; config?: Record<string, unknown>; directory?: Directory } = {}): Promise<TestApp> {
   const clock = manualClock(Date.UTC(2026, 10, 23, 9, 0, 0));
   let pgDb: TestDatabase | null = null;
   let databaseUrl = 'sqlite::memory:';
@@ -58,7 +59,7 @@ export async function startTestApp(options: { backend?: Backend; config?: Record
   }
   const config = testConfig({ databaseUrl, ...options.config });
   const store = openStore(config.databaseUrl);
-  const app = await createApp({ config, clock, store });
+  const app = await createApp({ config, clock, store, ...(options.directory ? { directory: options.directory } : {}) });
   return {
     app,
     clock,

@@ -133,6 +133,24 @@ describe('environment variables', () => {
       PASSDESK_REDIS_URL: 'rediss://:pw@redis.internal:6380/2',
       PASSDESK_REDIS_PREFIX: 'passdesk-eu',
       PASSDESK_WORKERS: 'auto',
+      PASSDESK_DIRECTORY_KIND: 'openldap',
+      PASSDESK_DIRECTORY_URL: 'ldap://ldap1.example.org ldap://ldap2.example.org:389/',
+      PASSDESK_DIRECTORY_STARTTLS: 'true',
+      PASSDESK_DIRECTORY_CA_FILE: writeJson('ldap-ca.pem', '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'),
+      PASSDESK_DIRECTORY_TLS_VERIFY: 'true',
+      PASSDESK_DIRECTORY_BIND_DN: 'cn=passdesk,ou=services,dc=example,dc=org',
+      PASSDESK_DIRECTORY_BIND_PASSWORD_FILE: writeJson('ldap-password', 'ldap-service-pw\n'),
+      PASSDESK_DIRECTORY_USER_BASE: 'ou=people,dc=example,dc=org',
+      PASSDESK_DIRECTORY_USER_FILTER: '(&(objectClass=person)(uid={login}))',
+      PASSDESK_DIRECTORY_LOGIN_ATTRIBUTE: 'uid',
+      PASSDESK_DIRECTORY_MAIL_ATTRIBUTE: 'mailPrimaryAddress',
+      PASSDESK_DIRECTORY_NAME_ATTRIBUTE: 'displayName',
+      PASSDESK_DIRECTORY_ID_ATTRIBUTE: 'nsUniqueId',
+      PASSDESK_DIRECTORY_GROUP_ROLES: 'admin:cn=it,ou=groups,dc=example,dc=org',
+      PASSDESK_DIRECTORY_TIMEOUT: '2s',
+      PASSDESK_DIRECTORY_CONNECT_TIMEOUT: '1s',
+      PASSDESK_DIRECTORY_POOL_SIZE: '8',
+      PASSDESK_DIRECTORY_SYNC_INTERVAL: '1m',
       PASSDESK_SECRET: SECRET,
       PASSDESK_ENV: 'production',
       PASSDESK_LOG_LEVEL: 'warn',
@@ -208,6 +226,23 @@ describe('environment variables', () => {
     const elsewhere = new Set(['PASSDESK_METRICS_TOKEN_FILE']);
     for (const spec of Object.values(configKeys)) assert.ok(spec.env in env || elsewhere.has(spec.env), `${spec.env} is exercised by this test`);
     const c = load(env);
+    assert.deepEqual(c.directory, {
+      kind: 'openldap',
+      urls: ['ldap://ldap1.example.org', 'ldap://ldap2.example.org:389/'],
+      startTls: true,
+      ca: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+      tlsVerify: true,
+      bindDn: 'cn=passdesk,ou=services,dc=example,dc=org',
+      bindPassword: 'ldap-service-pw',
+      userBase: 'ou=people,dc=example,dc=org',
+      userFilter: '(&(objectClass=person)(uid={login}))',
+      attributes: { login: 'uid', mail: 'mailPrimaryAddress', displayName: 'displayName', id: 'nsUniqueId' },
+      groupRoles: [{ role: 'admin', group: 'cn=it,ou=groups,dc=example,dc=org' }],
+      timeoutMs: 2000,
+      connectTimeoutMs: 1000,
+      poolSize: 8,
+    });
+    assert.equal(c.directorySyncInterval, 60_000);
     assert.equal(c.host, '0.0.0.0');
     assert.equal(c.port, 9090);
     assert.equal(c.baseUrl, 'https://id.example.org');
@@ -636,5 +671,78 @@ describe('the server secret', () => {
     const dir = mkdtempSync(join(scratch, 'short-'));
     writeFileSync(join(dir, 'secret'), 'tiny\n', { mode: 0o600 });
     assert.match(refusal({ PASSDESK_DATA_DIR: dir }).message, /the stored secret is too short; delete the file/);
+  });
+});
+
+describe('the directory backend (PASSDESK_DIRECTORY_*)', () => {
+  const base = (): Record<string, string> => {
+    const passwordFile = join(scratch, 'ldap-password');
+    writeFileSync(passwordFile, 'service-secret\nignored second line\n');
+    return {
+      PASSDESK_SECRET: SECRET,
+      PASSDESK_DATA_DIR: scratch,
+      PASSDESK_DIRECTORY_KIND: 'active-directory',
+      PASSDESK_DIRECTORY_URL: 'ldaps://dc1.corp.example.org ldaps://dc2.corp.example.org:636',
+      PASSDESK_DIRECTORY_BIND_DN: 'svc-passdesk@corp.example.org',
+      PASSDESK_DIRECTORY_BIND_PASSWORD_FILE: passwordFile,
+      PASSDESK_DIRECTORY_USER_BASE: 'OU=People,DC=corp,DC=example,DC=org',
+    };
+  };
+
+  it('is off unless a kind is set', () => {
+    assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_DATA_DIR: scratch }).directory, null);
+  });
+
+  it('reads the URLs in order, the password from its file, and the kind’s defaults for filter and attributes', () => {
+    const d = load(base()).directory!;
+    assert.deepEqual(d.urls, ['ldaps://dc1.corp.example.org', 'ldaps://dc2.corp.example.org:636']);
+    assert.equal(d.bindPassword, 'service-secret');
+    assert.match(d.userFilter, /sAMAccountName=\{login\}/);
+    assert.deepEqual(d.attributes, { login: 'sAMAccountName', mail: 'mail', displayName: 'displayName', id: 'objectGUID' });
+    assert.equal(d.tlsVerify, true);
+    assert.equal(d.timeoutMs, 5000);
+  });
+
+  it('maps groups to roles from ROLE:DN pairs', () => {
+    const d = load({ ...base(), PASSDESK_DIRECTORY_GROUP_ROLES: 'helpdesk:CN=Helpdesk,OU=Groups,DC=corp;admin:CN=IT Admins,OU=Groups,DC=corp' }).directory!;
+    assert.deepEqual(d.groupRoles, [
+      { role: 'helpdesk', group: 'CN=Helpdesk,OU=Groups,DC=corp' },
+      { role: 'admin', group: 'CN=IT Admins,OU=Groups,DC=corp' },
+    ]);
+    assert.match(refusal({ ...base(), PASSDESK_DIRECTORY_GROUP_ROLES: 'owner:CN=x' }).message, /PASSDESK_DIRECTORY_GROUP_ROLES: expected ROLE:GROUP-DN/);
+  });
+
+  it('reports every missing setting at once, in one line', () => {
+    const err = refusal({ PASSDESK_SECRET: SECRET, PASSDESK_DATA_DIR: scratch, PASSDESK_DIRECTORY_KIND: 'openldap' });
+    for (const name of ['PASSDESK_DIRECTORY_URL', 'PASSDESK_DIRECTORY_BIND_DN', 'PASSDESK_DIRECTORY_BIND_PASSWORD_FILE', 'PASSDESK_DIRECTORY_USER_BASE']) {
+      assert.match(err.message, new RegExp(`${name}: required`));
+    }
+    assert.doesNotMatch(err.message, /\n/);
+  });
+
+  it('refuses passwords on an unencrypted connection, and unverified TLS in production', () => {
+    assert.match(refusal({ ...base(), PASSDESK_DIRECTORY_URL: 'ldap://dc1.corp.example.org' }).message, /unencrypted/);
+    const startTls = load({ ...base(), PASSDESK_DIRECTORY_URL: 'ldap://dc1.corp.example.org', PASSDESK_DIRECTORY_STARTTLS: 'true' }).directory!;
+    assert.equal(startTls.startTls, true);
+    assert.match(refusal({ ...base(), PASSDESK_DIRECTORY_TLS_VERIFY: 'false', PASSDESK_ENV: 'production' }).message, /refused in production/);
+  });
+
+  it('refuses a filter without {login}, a bad URL, an unreadable password file, a CA file without a certificate', () => {
+    assert.match(refusal({ ...base(), PASSDESK_DIRECTORY_USER_FILTER: '(uid=admin)' }).message, /must contain \{login\}/);
+    assert.match(refusal({ ...base(), PASSDESK_DIRECTORY_URL: 'https://dc1' }).message, /expected ldap:\/\/host:389/);
+    assert.match(refusal({ ...base(), PASSDESK_DIRECTORY_BIND_PASSWORD_FILE: join(scratch, 'missing') }).message, /cannot read .*ENOENT/);
+    const notPem = join(scratch, 'not-a-ca.pem');
+    writeFileSync(notPem, 'hello');
+    assert.match(refusal({ ...base(), PASSDESK_DIRECTORY_CA_FILE: notPem }).message, /holds no PEM certificate/);
+  });
+
+  it('refuses directory settings without a kind rather than ignoring them', () => {
+    const { PASSDESK_DIRECTORY_KIND: _kind, ...rest } = base();
+    assert.match(refusal(rest).message, /PASSDESK_DIRECTORY_KIND is not/);
+  });
+
+  it('never echoes the service account’s password', () => {
+    const err = refusal({ ...base(), PASSDESK_DIRECTORY_URL: 'ldap://plain' });
+    assert.doesNotMatch(err.message, /service-secret/);
   });
 });

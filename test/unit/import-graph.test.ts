@@ -106,7 +106,11 @@ test('no import cycle under src/', () => {
 });
 
 test('methods/ imports no flow (nor anything above the flows)', () => {
-  assert.deepEqual(importsOutside('methods', ['methods', 'core', 'store', 'credentials', 'mail', 'policy']), []);
+  assert.deepEqual(importsOutside('methods', ['methods', 'core', 'store', 'credentials', 'directory', 'mail', 'policy']), []);
+});
+
+test('directory/ (the LDAP backends) imports nothing of ours but core/', () => {
+  assert.deepEqual(importsOutside('directory', ['directory', 'core']), []);
 });
 
 test('core/ imports nothing above it, store/ nothing but core/', () => {

@@ -41,7 +41,8 @@ export async function endAccess(
 
 interface Replacement {
   account: Account;
-  newHash: string;
+  /** null: the password lives in the directory, which the caller writes last in the same transaction. */
+  newHash: string | null;
   now: number;
   ctx: RequestContext;
 }
@@ -73,7 +74,8 @@ export async function replacePassword(tx: Repositories, deps: FlowDeps, o: Chang
     const rotated = await tx.sessions.revokeSession(o.session.id, { accountId: account.id, now, reason: 'rotated' });
     if (!rotated) throw new PassdeskError('AUTHENTICATION_REQUIRED');
   }
-  await tx.accounts.setPassword(account.id, o.newHash, now);
+  if (o.newHash !== null) await tx.accounts.setPassword(account.id, o.newHash, now);
+  else await tx.accounts.recordPasswordSetElsewhere(account.id, now);
   await rememberLeavingPassword(tx, deps, account, now);
   if (o.via === 'reset') {
     // The passwords "This wasn't me" refused are refused until a reset completes: this one.

@@ -65,7 +65,8 @@ export function setRetryAfter(reply: FastifyReply, error: PassdeskError): void {
 
 export function sendError(ctx: HttpContext, request: FastifyRequest, reply: FastifyReply, error: PassdeskError): FastifyReply {
   setRetryAfter(reply, error);
-  if (error.code === 'SERVICE_UNAVAILABLE' && !reply.hasHeader('retry-after')) reply.header('Retry-After', String(SERVICE_UNAVAILABLE_RETRY_AFTER_S));
+  if ((error.code === 'SERVICE_UNAVAILABLE' || error.code === 'DIRECTORY_UNAVAILABLE') && !reply.hasHeader('retry-after'))
+    reply.header('Retry-After', String(SERVICE_UNAVAILABLE_RETRY_AFTER_S));
   if (wantsHtml(request)) {
     return reply
       .status(error.status)

@@ -13,6 +13,8 @@ import { messages } from '../../core/messages.js';
 import { safeNextPath } from '../../core/next-path.js';
 import { passwordRulesAttribute, policyChecklist } from '../../core/password-policy.js';
 import type { Authenticated } from '../../flows/sessions.js';
+import { passwordPolicyFor } from '../../flows/password-policy.js';
+import type { Account } from '../../store/index.js';
 import type { SafeHtml } from '../../web/html.js';
 import type { NewPasswordRules } from '../../web/views/pages.js';
 import { checkCsrfToken, type HttpContext } from './context.js';
@@ -137,8 +139,9 @@ function violationCodes(err: unknown): string[] | undefined {
 }
 
 /** What a new-password form shows: the policy's rules and checklist, with the ones a refusal failed marked. */
-export async function newPasswordRules(ctx: HttpContext, o: { forChange: boolean; err?: unknown }): Promise<NewPasswordRules> {
-  const policy = ctx.deps.config.passwordPolicy;
+export async function newPasswordRules(ctx: HttpContext, o: { forChange: boolean; err?: unknown; account?: Account }): Promise<NewPasswordRules> {
+  // A directory account's rules are the directory's merged in; if the directory cannot say now, the local ones.
+  const policy = o.account ? await passwordPolicyFor(ctx.deps, o.account).catch(() => ctx.deps.config.passwordPolicy) : ctx.deps.config.passwordPolicy;
   return {
     passwordRules: passwordRulesAttribute(policy),
     checklist: policyChecklist(policy, { breachedCheck: (await ctx.deps.breached?.active()) ?? false, forChange: o.forChange }),

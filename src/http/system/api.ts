@@ -20,6 +20,14 @@ export async function systemApi(app: FastifyInstance, ctx: HttpContext): Promise
     if (ctx.deps.attemptLimiters && !(await ctx.deps.attemptLimiters.ping())) {
       throw new PassdeskError('SERVICE_UNAVAILABLE', translator('en').t('error.limits.unavailable'));
     }
+    // The directory holds the passwords: without it nobody can sign in, change or reset.
+    if (ctx.deps.directory) {
+      try {
+        await ctx.deps.directory.directory.check();
+      } catch {
+        throw new PassdeskError('DIRECTORY_UNAVAILABLE');
+      }
+    }
     return { status: 'ready' };
   });
 

@@ -23,6 +23,7 @@ import { instance } from './0020-instance.js';
 import { deviceTrust } from './0021-device-trust.js';
 import { outboxLeases } from './0022-outbox-leases.js';
 import { jobLeases } from './0023-job-leases.js';
+import { directoryAccounts } from './0024-directory-accounts.js';
 
 export type { Dialect } from './dialect.js';
 
@@ -48,6 +49,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0021_device_trust': deviceTrust(dialect),
     '0022_outbox_leases': outboxLeases(),
     '0023_job_leases': jobLeases(dialect),
+    '0024_directory_accounts': directoryAccounts(),
   };
 }
 

@@ -80,6 +80,11 @@ export const en = {
   'error.CHALLENGE_INVALID': 'The anti-robot check did not pass (it was used already, expired or was for another form). Press the button again.',
   'error.CHALLENGE_TOO_EARLY': 'Wait a few more seconds, then press the button again. This short wait keeps automated attempts out.',
   'error.SERVICE_UNAVAILABLE': 'The service is temporarily unavailable. Try again shortly.',
+  'error.DIRECTORY_UNAVAILABLE': 'We can’t reach the directory right now. Try again shortly.',
+  'error.DIRECTORY_REFUSED': 'The directory did not accept this password. Choose a different one, or contact the help desk if this keeps happening.',
+  'error.DIRECTORY_ACCOUNT_CONFLICT': 'Your directory account’s email address belongs to another account here. Contact the help desk.',
+  'error.PASSWORD_COMPOSITION.directory':
+    'Your organisation’s directory requires three of these: lowercase letters, capital letters, digits and symbols, and no part of your account name.',
   'error.INTERNAL_ERROR': 'Something went wrong on our side. Try again, and contact support if it keeps happening.',
   // A guessing endpoint while the shared attempt counters (Redis) cannot be reached: it fails closed.
   'error.limits.unavailable': 'We can’t check this right now because a security service is unavailable. Try again in a minute.',
@@ -218,6 +223,8 @@ export const en = {
   'policy.mustChange.breached': 'Your password has appeared in a data breach. Choose a new one to continue.',
   'policy.mustChange.expired': 'Your password has expired. Choose a new one to continue.',
   'policy.mustChange.admin': 'An administrator asked you to choose a new password.',
+  'policy.mustChange.directory-expired': 'Your password has expired in your organisation’s directory. Choose a new one to go on.',
+  'policy.mustChange.directory-reset': 'Your password was set by an administrator. Choose a new one of your own to go on.',
   'policy.mustChange.reported': 'You reported activity you didn’t recognise. Choose a new password with the reset email we sent.',
 
   // Emails (mail/templates.ts lays them out; everything a person or a device supplied is escaped there).
