@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, EventsTable } from './schema.js';
+import type { AdminAction } from '../core/admin-permissions.js';
 
 /** Audit event types; dotted, past tense, stable (they are read by the activity page and monitoring). */
 export type EventType =
@@ -40,7 +41,9 @@ export type EventType =
   | 'security_questions.set'
   | 'security_questions.removed'
   | 'password.reset'
-  | 'account.reported';
+  | 'account.reported'
+  /** An administrative action (core/admin-permissions.ts), with actorId and detail.reason. */
+  | `admin.${AdminAction}`;
 
 export interface AuditEvent {
   id: number;
@@ -51,6 +54,8 @@ export interface AuditEvent {
   device: string | null;
   sessionId: string | null;
   detail: Record<string, unknown> | null;
+  /** The help desk agent or administrator who acted on the account; null when the owner (or Passdesk) did. */
+  actorId: string | null;
 }
 
 export interface NewEvent {
@@ -62,6 +67,8 @@ export interface NewEvent {
   sessionId?: string | null;
   /** Never a password, token or cookie. */
   detail?: Record<string, unknown>;
+  /** The help desk agent or administrator acting on the account (flows/help-desk/). */
+  actorId?: string | null;
 }
 
 export interface EventRepository {
@@ -82,6 +89,7 @@ function toEvent(r: Selectable<EventsTable>): AuditEvent {
     device: r.device,
     sessionId: r.session_id,
     detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : null,
+    actorId: r.actor_id,
   };
 }
 
@@ -98,6 +106,7 @@ export function eventRepository(db: Kysely<Database>): EventRepository {
           device: e.device ?? null,
           session_id: e.sessionId ?? null,
           detail: e.detail ? JSON.stringify(e.detail) : null,
+          actor_id: e.actorId ?? null,
         })
         .execute();
     },

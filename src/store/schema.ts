@@ -2,7 +2,8 @@
 // (PostgreSQL bigint is parsed back to number); booleans are 0/1 integers on both.
 import type { Generated } from 'kysely';
 
-export type Role = 'user' | 'helpdesk' | 'admin';
+export type { Role } from '../core/admin-permissions.js';
+import type { Role } from '../core/admin-permissions.js';
 export type AccountStatus = 'active' | 'disabled';
 
 export interface AccountsTable {
@@ -63,6 +64,8 @@ export interface EventsTable {
   device: string | null;
   session_id: string | null;
   detail: string | null;
+  /** Who acted, when it was not the account's owner (a help desk agent or an administrator). */
+  actor_id: string | null;
 }
 
 export type OutboxState = 'queued' | 'sending' | 'retrying' | 'sent' | 'failed';

@@ -24,6 +24,7 @@ import { deviceTrust } from './0021-device-trust.js';
 import { outboxLeases } from './0022-outbox-leases.js';
 import { jobLeases } from './0023-job-leases.js';
 import { directoryAccounts } from './0024-directory-accounts.js';
+import { auditActor } from './0025-audit-actor.js';
 
 export type { Dialect } from './dialect.js';
 
@@ -50,6 +51,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0022_outbox_leases': outboxLeases(),
     '0023_job_leases': jobLeases(dialect),
     '0024_directory_accounts': directoryAccounts(),
+    '0025_audit_actor': auditActor(),
   };
 }
 

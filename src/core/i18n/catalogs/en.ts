@@ -80,6 +80,7 @@ export const en = {
   'error.CHALLENGE_INVALID': 'The anti-robot check did not pass (it was used already, expired or was for another form). Press the button again.',
   'error.CHALLENGE_TOO_EARLY': 'Wait a few more seconds, then press the button again. This short wait keeps automated attempts out.',
   'error.SERVICE_UNAVAILABLE': 'The service is temporarily unavailable. Try again shortly.',
+  'error.VALIDATION_FAILED.adminReason': 'Say why (3 to 500 characters); a ticket reference may have up to 64.',
   'error.DIRECTORY_UNAVAILABLE': 'We can’t reach the directory right now. Try again shortly.',
   'error.DIRECTORY_REFUSED': 'The directory did not accept this password. Choose a different one, or contact the help desk if this keeps happening.',
   'error.DIRECTORY_ACCOUNT_CONFLICT': 'Your directory account’s email address belongs to another account here. Contact the help desk.',

@@ -1,0 +1,98 @@
+// Every administrative action goes through `adminAction`, so none can skip a rule: the permission matrix
+// (core/admin-permissions.ts), a recent authentication with the actor's strongest method (step-up), a reason, a
+// verified caller where the action needs one, one transaction for the change, its audit event naming who, whom,
+// what and why, and the notice to the person. Reading actions (search, view) pass the matrix and step-up too, and
+// are not audited per request.
+//
+// State: none of its own; per call:
+//   request ──not allowed (role / self / target's role)──▶ 403 FORBIDDEN (nothing read)
+//           ──stale session──▶ 403 REAUTHENTICATION_REQUIRED
+//           ──no reason / caller not verified──▶ 400 / 403, nothing written
+//           ──allowed──▶ change + event (actor, reason, ticket) + notice, in one transaction
+import { ADMIN_ACTIONS, type AdminAction, refusalFor } from '../../core/admin-permissions.js';
+import { PassdeskError } from '../../core/errors.js';
+import { english } from '../../core/messages.js';
+import { queueNotice } from '../../mail/notices.js';
+import type { Notice } from '../../mail/templates.js';
+import type { Account, Repositories } from '../../store/index.js';
+import type { Authenticated, FlowDeps, RequestContext } from '../deps.js';
+import { assertRecentAuthentication } from '../step-up.js';
+
+/** Why the actor acts: free text the person and the auditor read, and an optional ticket reference. */
+export interface AdminReason {
+  reason: string;
+  ticket?: string | null | undefined;
+}
+
+export const REASON_MIN_LENGTH = 3;
+export const REASON_MAX_LENGTH = 500;
+export const TICKET_MAX_LENGTH = 64;
+
+/** The reason as it is stored: trimmed, within bounds (the HTTP schema says the same; the CLI comes here directly). */
+export function checkedReason(r: AdminReason): { reason: string; ticket: string | null } {
+  const reason = r.reason.trim();
+  const ticket = r.ticket?.trim() || null;
+  if (reason.length < REASON_MIN_LENGTH || reason.length > REASON_MAX_LENGTH || (ticket !== null && ticket.length > TICKET_MAX_LENGTH)) {
+    throw new PassdeskError('VALIDATION_FAILED', english.t('error.VALIDATION_FAILED.adminReason'));
+  }
+  return { reason, ticket };
+}
+
+/** Who acts: a signed-in agent (console, API) or the operator at the command line (no session, no step-up). */
+export type Actor = { kind: 'session'; auth: Authenticated } | { kind: 'cli'; label: string };
+
+/** What an action's body returns: its result, what the audit event adds, and the notice the person gets. */
+export interface ActionOutcome<T> {
+  result: T;
+  detail?: Record<string, unknown>;
+  notice?: Notice;
+}
+
+/** The checks every administrative action shares; returns the target account (null for untargeted actions). */
+export async function admitAdminAction(deps: FlowDeps, actor: Actor, action: AdminAction, targetId: string | null): Promise<Account | null> {
+  const rule = ADMIN_ACTIONS[action];
+  const target = rule.targeted && targetId !== null ? await deps.store.accounts.findAccountById(targetId) : null;
+  if (actor.kind === 'session') {
+    const me = actor.auth.account;
+    // The role is checked before anything about the target is said: a person without the role learns nothing.
+    if (refusalFor(me, action) === 'role') throw new PassdeskError('FORBIDDEN');
+    await assertRecentAuthentication(deps, actor.auth);
+    if (rule.targeted && !target) throw new PassdeskError('NOT_FOUND');
+    if (target && refusalFor(me, action, target) !== null) throw new PassdeskError('FORBIDDEN');
+  } else if (rule.targeted && !target) {
+    throw new PassdeskError('NOT_FOUND');
+  }
+  return target;
+}
+
+/**
+ * Runs a changing action: admitted, reasoned, and performed with its audit event and notice in one transaction.
+ * `perform` gets the transaction and the target; what it returns is recorded and sent.
+ */
+export async function adminAction<T>(
+  deps: FlowDeps,
+  actor: Actor,
+  o: { action: AdminAction; targetId: string | null; why: AdminReason; ctx: RequestContext },
+  perform: (tx: Repositories, target: Account | null, now: number) => Promise<ActionOutcome<T>>,
+): Promise<T> {
+  const why = checkedReason(o.why);
+  const target = await admitAdminAction(deps, actor, o.action, o.targetId);
+  const actorId = actor.kind === 'session' ? actor.auth.account.id : null;
+  const now = deps.clock.now();
+  return deps.store.transaction(async (tx) => {
+    const outcome = await perform(tx, target, now);
+    await tx.events.recordEvent({
+      accountId: target?.id ?? null,
+      actorId,
+      type: `admin.${o.action}`,
+      now,
+      ip: o.ctx.ip,
+      ...(actor.kind === 'session' ? { device: actor.auth.session.device, sessionId: actor.auth.session.id } : {}),
+      detail: { reason: why.reason, ...(why.ticket ? { ticket: why.ticket } : {}), ...(actor.kind === 'cli' ? { via: actor.label } : {}), ...outcome.detail },
+    });
+    if (target && outcome.notice) {
+      await queueNotice(tx, deps, { account: target, notice: outcome.notice, origin: { at: now, device: null, ip: o.ctx.ip } });
+    }
+    return outcome.result;
+  });
+}
