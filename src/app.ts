@@ -1,5 +1,5 @@
 // The one place that wires dependencies: config → store, hasher, metrics, flows → HTTP server.
-import { openDirectory, type Directory } from './directory/index.js';
+import { createDurationSample, openDirectory, type Directory } from './directory/index.js';
 import type { DirectoryBackend } from './methods/directory-account.js';
 import { syncDirectoryAccounts } from './flows/directory-sync.js';
 import type { FastifyInstance } from 'fastify';
@@ -322,6 +322,7 @@ function directoryBackend(directory: Directory, config: Config, limiters: Attemp
     bindGate: limiters.create({ name: 'directory-bind', limit: 1, windowMs: Math.max(30_000, 3 * config.directoryTimeout) }),
     noticeGate: limiters.create({ name: 'directory-lock-notice', limit: 1, windowMs: 3_600_000 }),
     groupRoles: config.directory?.groupRoles ?? [],
+    refusalTimes: createDurationSample(32),
   };
 }
 

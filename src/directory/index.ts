@@ -9,3 +9,4 @@ export function openDirectory(settings: DirectorySettings, deps: { clock: { now(
 
 export type { Directory, DirectorySettings } from './directory.js';
 export { DirectoryUnavailableError } from './directory.js';
+export { createDurationSample } from './active-directory.js';

@@ -269,7 +269,10 @@ export function createOpenLdapDirectory(settings: DirectorySettings, deps: { clo
 
     findEntry(login) {
       if (login === '') return Promise.resolve(null);
-      return searchOne(settings.userFilter.replaceAll('{login}', Filter.escape(login)));
+      // A function, not a string: a replacement string would read $&, $' and $` in the login as patterns that
+      // paste parts of the filter itself into it (a reshaped filter, or one that no longer parses).
+      const escaped = Filter.escape(login);
+      return searchOne(settings.userFilter.replaceAll('{login}', () => escaped));
     },
 
     findEntryById(id) {

@@ -191,18 +191,27 @@ async function checkInDirectory(
   backend: DirectoryBackend,
   o: { login: string; password: string; ctx: RequestContext; attempt: AdmittedAttempt; observe: (o: SignInOutcome) => void },
 ): Promise<CheckedSignIn> {
+  const started = performance.now();
   const found = await askDirectory(() => backend.directory.findEntry(o.login));
   if (!found) {
     await askDirectory(() => backend.directory.verifyDummy(o.password));
+    await holdToTypicalRefusal(backend, started);
     o.observe('unknown_account');
     throw o.attempt.failed(null);
   }
   const known = await deps.store.accounts.findAccountByDirectoryId(found.id);
   const check = await checkDirectoryPassword(deps, backend, found.id, o.password, { account: known, ctx: o.ctx });
+  // No bind was made (busy, guarded, disabled, locked, gone): spend what one costs, as for a login that matches
+  // nothing, so that neither the answer nor its time tells a guesser that this login exists.
+  if (!check.right && !check.bound) await askDirectory(() => backend.directory.verifyDummy(o.password));
   const now = deps.clock.now();
   if (!check.right || (known !== null && known.status !== 'active')) {
     const reason = check.right ? 'disabled' : check.reason;
     if (known) await deps.store.events.recordEvent({ accountId: known.id, type: 'signin.failed', now, ip: o.ctx.ip, detail: { reason, directory: true } });
+    // A real wrong password sets the pace (the directory writes its failure count: OpenLDAP's pwdFailureTime is
+    // a database write); every other refusal is held to it.
+    if (!check.right && check.bound && check.reason === 'wrong') backend.refusalTimes.record(performance.now() - started);
+    else await holdToTypicalRefusal(backend, started);
     o.observe(reason === 'disabled' ? 'disabled' : 'wrong_password');
     throw o.attempt.failed(known);
   }
@@ -214,6 +223,12 @@ async function checkInDirectory(
     await deps.store.accounts.requirePasswordChange(account.id, directoryMustChange, now);
   }
   return { account, passwordHash: null, now, directoryMustChange };
+}
+
+/** Waits until a refusal started at `started` has taken what a wrong password for a real entry takes lately. */
+async function holdToTypicalRefusal(backend: DirectoryBackend, started: number): Promise<void> {
+  const remaining = backend.refusalTimes.typical() - (performance.now() - started);
+  if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
 }
 
 export async function signIn(

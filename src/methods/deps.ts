@@ -121,6 +121,8 @@ export interface DirectoryBackend {
   /** Limit 1 per entry id per hour: one "we stopped before your directory locked you out" notice. */
   noticeGate: AttemptLimiter;
   groupRoles: DirectorySettings['groupRoles'];
+  /** How long sign-in refusals of a wrong password for a real entry take lately (the others are held to it). */
+  refusalTimes: { record(ms: number): void; typical(): number };
 }
 
 /** Facts about the request a flow records (audit, device list). Never secrets. */

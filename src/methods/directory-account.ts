@@ -62,7 +62,14 @@ export async function accountForEntry(deps: FlowDeps, backend: DirectoryBackend,
 
 export type DirectoryCheck =
   | { right: true; entry: DirectoryEntry; mustChange: 'expired' | 'reset' | null; graceLoginsLeft: number | null }
-  | { right: false; entry: DirectoryEntry | null; reason: 'wrong' | 'locked' | 'disabled' | 'guarded' | 'gone' };
+  | {
+      right: false;
+      entry: DirectoryEntry | null;
+      /** busy: another check of this entry holds its gate (a parallel burst); nothing was asked of the directory. */
+      reason: 'wrong' | 'locked' | 'disabled' | 'guarded' | 'gone' | 'busy';
+      /** Whether a bind as the person was made (a caller answering strangers spends one when not, as for an unknown login). */
+      bound: boolean;
+    };
 
 /**
  * One bind as the person, inside the entry's gate, and only when the directory's lockout leaves room for a wrong
@@ -77,19 +84,20 @@ export async function checkDirectoryPassword(
   o: { account: Account | null; ctx: RequestContext },
 ): Promise<DirectoryCheck> {
   const gate = await backend.bindGate.reserve(entryId);
-  // Another check of this entry is under way (a parallel burst): it is not let through to the directory.
-  if (!gate) throw new PassdeskError('TOO_MANY_REQUESTS');
+  // Another check of this entry is under way (a parallel burst): it is not let through to the directory. The
+  // caller decides the answer: a stranger must not read "busy" as "this login exists".
+  if (!gate) return { right: false, entry: null, reason: 'busy', bound: false };
   try {
     return await askDirectory(async () => {
       const { directory } = backend;
       const entry = await directory.findEntryById(entryId);
-      if (!entry) return { right: false, entry: null, reason: 'gone' };
-      if (entry.disabled) return { right: false, entry, reason: 'disabled' };
-      if (entry.locked) return { right: false, entry, reason: 'locked' };
+      if (!entry) return { right: false, entry: null, reason: 'gone', bound: false };
+      if (entry.disabled) return { right: false, entry, reason: 'disabled', bound: false };
+      if (entry.locked) return { right: false, entry, reason: 'locked', bound: false };
       const { lockout } = await directory.policyFor(entry);
       if (lockout && entry.recentFailures + 1 >= lockout.threshold) {
         spareTheLockout(deps, backend, entry, lockout, o);
-        return { right: false, entry, reason: 'guarded' };
+        return { right: false, entry, reason: 'guarded', bound: false };
       }
       const outcome = await directory.verifyPassword(entry, password);
       if (outcome.ok) {
@@ -97,7 +105,7 @@ export async function checkDirectoryPassword(
       }
       if (outcome.reason === 'expired') return { right: true, entry, mustChange: 'expired', graceLoginsLeft: null };
       if (outcome.reason === 'must-change') return { right: true, entry, mustChange: 'reset', graceLoginsLeft: null };
-      return { right: false, entry, reason: outcome.reason };
+      return { right: false, entry, reason: outcome.reason, bound: true };
     });
   } finally {
     await gate.release();
@@ -206,7 +214,9 @@ export async function writeDirectoryPassword(
   const { directory } = backend;
   await askDirectory(async () => {
     const entry = account.directoryId ? await directory.findEntryById(account.directoryId) : null;
-    if (!entry) throw new PassdeskError('DIRECTORY_REFUSED');
+    // Gone, or disabled by the organisation since the flow began (a reset link asked for earlier, a session
+    // not yet ended by the sync): the service account must not set a password the organisation switched off.
+    if (!entry || entry.disabled) throw new PassdeskError('DIRECTORY_REFUSED');
     const written =
       op.via === 'change'
         ? await directory.changePassword(entry, op.oldPassword, op.newPassword)

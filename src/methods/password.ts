@@ -141,6 +141,8 @@ const password_: Method<string, true> = {
     if (inDirectory(deps, account) && account.directoryId) {
       // One bind, within the directory's lockout; an expired password is still the right one.
       const check = await checkDirectoryPassword(deps, deps.directory, account.directoryId, password, { account, ctx: { ip: null, userAgent: null } });
+      // A signed-in person's own parallel checks: "wait", never counted as a wrong password.
+      if (!check.right && check.reason === 'busy') throw new PassdeskError('TOO_MANY_REQUESTS');
       return check.right ? true : null;
     }
     return account.passwordHash !== null && (await deps.hasher.verify(account.passwordHash, password)) ? true : null;
