@@ -35,7 +35,7 @@ import { RESET_FACTOR_MAX_ATTEMPTS } from '../store/password-resets.js';
 import { queueNotice } from '../mail/notices.js';
 import { english, messages, policyMessages } from '../core/messages.js';
 import { findSecurityQuestion } from '../core/security-questions.js';
-import type { Account, Repositories, ResetState } from '../store/index.js';
+import type { Account, PasswordReset, Repositories, ResetState } from '../store/index.js';
 import { assertPasswordAllowed } from './password-policy.js';
 import type { FlowDeps, RequestContext, SameUnion } from './deps.js';
 import { hasSecurityAnswers, securityAnswers } from '../methods/security-answers.js';
@@ -283,13 +283,31 @@ export async function verifyResetCode(deps: FlowDeps, input: { email: string; co
   return verifiedView(deps, flowId, flow);
 }
 
-/** A live, verified flow as the pages show it (what is still to prove, and for which address), or null. */
-export async function describeResetFlow(deps: FlowDeps, flowId: string): Promise<(ResetFlowView & { email: string }) | null> {
+/**
+ * A live, verified flow as the pages show it (what is still to prove, and for which address), or null. With the
+ * account, whose rules the new-password page shows (a directory account's are the directory's merged in).
+ */
+export async function describeResetFlow(deps: FlowDeps, flowId: string): Promise<(ResetFlowView & { email: string; account: Account }) | null> {
+  const found = await findLiveFlow(deps, flowId);
+  if (!found) return null;
+  const { flow, account } = found;
+  return { ...(await flowView(deps, flowId, await remainingRequirements(deps, flow, account), account.id)), email: account.email, account };
+}
+
+/**
+ * The account of a live, verified flow, or null: the live checklist of the new-password page judges a candidate
+ * with that account's rules (a directory account's merged ones), name and email, as the submit will.
+ */
+export async function resetFlowAccount(deps: FlowDeps, flowId: string): Promise<Account | null> {
+  return (await findLiveFlow(deps, flowId))?.account ?? null;
+}
+
+async function findLiveFlow(deps: FlowDeps, flowId: string): Promise<{ flow: PasswordReset; account: Account } | null> {
   const flow = await deps.store.passwordResets.findVerifiedReset(hashToken(flowId), deps.clock.now());
   if (!flow) return null;
   const account = await deps.store.accounts.findAccountById(flow.accountId);
   if (account?.status !== 'active') return null;
-  return { ...(await flowView(deps, flowId, await remainingRequirements(deps, flow, account), account.id)), email: account.email };
+  return { flow, account };
 }
 
 /**

@@ -161,7 +161,7 @@ export interface paths {
         put?: never;
         /**
          * Check a candidate password
-         * @description Evaluates a candidate against the policy for live feedback: every rule that fails, with a plain message, and a strength estimate. Signed in, the account’s own name and email are used; otherwise the email and name given. History and reuse are checked when the password is submitted, not here. Limited to 60 checks a minute per IP and per session. Nothing is logged or stored.
+         * @description Evaluates a candidate against the policy for live feedback: every rule that fails, with a plain message, and a strength estimate. Signed in, or with the `flow` of a verified reset, that account’s rules (a directory account’s merged with Passdesk’s), name and email are used; otherwise the configured policy with the email and name given. History and reuse are checked when the password is submitted, not here. Limited to 60 checks a minute per IP and per session. Nothing is logged or stored.
          */
         post: operations["checkPassword"];
         delete?: never;
@@ -1543,6 +1543,8 @@ export interface operations {
                     password: string;
                     email?: string;
                     displayName?: string;
+                    /** @description The flow id of a verified password reset, on its new-password page (signed out). */
+                    flow?: string;
                 };
             };
         };

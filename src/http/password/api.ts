@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { PassdeskError } from '../../core/errors.js';
 import { describePolicy, passwordRulesAttribute } from '../../core/password-policy.js';
 import { memoryAttemptLimiter, reserveEach } from '../../core/attempt-limiter.js';
-import { evaluateForAccount } from '../../flows/password-policy.js';
+import { evaluateForAccount, passwordPolicyFor } from '../../flows/password-policy.js';
+import { resetFlowAccount } from '../../flows/reset-password.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import { changePassword } from '../../flows/change-password.js';
 import { requestContext, setSessionCookie, type HttpContext } from '../shared/context.js';
@@ -152,12 +153,14 @@ export async function passwordApi(app: FastifyInstance, ctx: HttpContext): Promi
         summary: 'Check a candidate password',
         description:
           'Evaluates a candidate against the policy for live feedback: every rule that fails, with a plain message, and a strength estimate. ' +
-          'Signed in, the account’s own name and email are used; otherwise the email and name given. History and reuse are checked when the password is submitted, not here. ' +
+          'Signed in, or with the `flow` of a verified reset, that account’s rules (a directory account’s merged with Passdesk’s), name and email are used; otherwise the configured policy with the email and name given. ' +
+          'History and reuse are checked when the password is submitted, not here. ' +
           `Limited to ${PASSWORD_CHECKS_PER_MINUTE} checks a minute per IP and per session. Nothing is logged or stored.`,
         body: z.strictObject({
           password: passwordInput,
           email: z.string().max(254).optional(),
           displayName: z.string().max(200).optional(),
+          flow: z.string().max(256).optional().meta({ description: 'The flow id of a verified password reset, on its new-password page (signed out).' }),
         }),
         response: { 200: z.object({ ok: z.boolean(), violations: z.array(violationView), strength: strengthView }), ...errors(400, 403, 413, 415, 429) },
       },
@@ -167,11 +170,15 @@ export async function passwordApi(app: FastifyInstance, ctx: HttpContext): Promi
       const keys = rateKeys(request, auth?.session.id ?? null);
       // Every check counts (a "failure" here is simply a use); each key is taken in one step, so a burst cannot pass.
       if (!(await reserveEach(keys.map((k) => [limiter, k] as const)))) throw new PassdeskError('TOO_MANY_REQUESTS');
+      // A flow id that is not live is as if none was given: the answer says nothing about which ids are.
+      const account = auth?.account ?? (request.body.flow ? await resetFlowAccount(ctx.deps, request.body.flow) : null);
+      // The rules the submit will apply; if the directory cannot say now, the local ones (the submit asks again).
+      const policy = account ? await passwordPolicyFor(ctx.deps, account).catch(() => ctx.deps.config.passwordPolicy) : undefined;
       const evaluation = await evaluateForAccount(
         ctx.deps,
         request.body.password,
         'choose',
-        auth ? { account: auth.account } : { email: request.body.email ?? null, displayName: request.body.displayName ?? null },
+        account ? { account, policy } : { email: request.body.email ?? null, displayName: request.body.displayName ?? null },
       );
       reply.header('Cache-Control', 'no-store');
       return evaluation;

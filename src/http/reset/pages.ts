@@ -150,7 +150,10 @@ async function newPasswordPages(pages: FastifyInstance, ctx: HttpContext): Promi
     if (!flowId || !flow) return sendSecretPage(reply, resetRequestPage(ctx, { csrf, error: messages.errors.RESET_FLOW_INVALID }), 400);
     const step = methodStep(flow, csrf);
     if (step) return sendSecretPage(reply, step);
-    return sendSecretPage(reply, resetNewPasswordPage(ctx, { csrf, flowId, email: flow.email, rules: await newPasswordRules(ctx, { forChange: true }) }));
+    return sendSecretPage(
+      reply,
+      resetNewPasswordPage(ctx, { csrf, flowId, email: flow.email, rules: await newPasswordRules(ctx, { forChange: true, account: flow.account }) }),
+    );
   });
 
   /** The page for the next thing a flow must prove before its new password, or null when nothing is left. */
@@ -218,7 +221,7 @@ async function newPasswordPages(pages: FastifyInstance, ctx: HttpContext): Promi
           csrf,
           flowId: values.flow,
           email: flow.email,
-          rules: await newPasswordRules(ctx, { forChange: true, err }),
+          rules: await newPasswordRules(ctx, { forChange: true, err, account: flow.account }),
           error,
           errorField,
         }),

@@ -105,11 +105,14 @@ document.querySelectorAll<HTMLInputElement>('input[data-policy-check]').forEach(
       return;
     }
     const mine = ++seq;
-    const body: { password: string; email?: string; displayName?: string } = { password: value };
+    const body: { password: string; email?: string; displayName?: string; flow?: string } = { password: value };
     const email = form?.querySelector<HTMLInputElement>('input[name="email"]');
     if (email?.value) body.email = email.value.slice(0, 254);
     const name = form?.querySelector<HTMLInputElement>('input[name="displayName"]');
     if (name?.value) body.displayName = name.value.slice(0, 200);
+    // The reset's new-password page: its account's rules, name and email, as the submit will judge.
+    const flow = form?.querySelector<HTMLInputElement>('input[name="flow"]');
+    if (flow?.value) body.flow = flow.value.slice(0, 256);
     fetch('/api/v1/password/check', { method: 'POST', headers: { 'content-type': 'application/json' }, credentials: 'same-origin', body: JSON.stringify(body) })
       .then((res) => {
         if (res.status === 429) {
