@@ -46,6 +46,8 @@ export const DEFAULT_POLICY: PolicyAttrs = {
 };
 
 export interface TestSlapd {
+  /** slapd's process id (the benchmark reads its CPU time from /proc). */
+  pid: number;
   /** ldap://127.0.0.1:PORT (StartTLS available). */
   url: string;
   /** ldaps://127.0.0.1:PORT. */
@@ -295,7 +297,8 @@ export async function startSlapd(): Promise<TestSlapd> {
     await waitForPort(port, started, () => output, 5000);
     await waitForPort(ldapsPort, started, () => output, 5000);
     const url = `ldap://127.0.0.1:${port}`;
-    return harness({ dir, url, ldapsPort, rootPassword, servicePassword, ca: readFileSync(`${dir}/ca.pem`, 'utf8') }, async () => {
+    const harnessSettings = { pid: started.pid ?? 0, dir, url, ldapsPort, rootPassword, servicePassword, ca: readFileSync(`${dir}/ca.pem`, 'utf8') };
+    return harness(harnessSettings, async () => {
       if (started.exitCode === null && started.pid) process.kill(started.pid, 'SIGTERM');
       await exited;
       process.removeListener('exit', killOnExit);
@@ -309,7 +312,7 @@ export async function startSlapd(): Promise<TestSlapd> {
 }
 
 function harness(
-  s: { dir: string; url: string; ldapsPort: number; rootPassword: string; servicePassword: string; ca: string },
+  s: { pid: number; dir: string; url: string; ldapsPort: number; rootPassword: string; servicePassword: string; ca: string },
   stop: () => Promise<void>,
 ): TestSlapd {
   const setPolicy = (attrs: PolicyAttrs, dn = SLAPD_DEFAULT_POLICY): Promise<void> =>
@@ -322,6 +325,7 @@ function harness(
       ),
     );
   return {
+    pid: s.pid,
     url: s.url,
     ldapsUrl: `ldaps://127.0.0.1:${s.ldapsPort}`,
     ca: s.ca,
