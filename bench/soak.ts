@@ -11,12 +11,13 @@
  * its WAL, and the row counts retention works on. At the end it fits a line to the samples of the second half
  * and says whether RSS and database size are flat there: the fitted change over that half within 5 % of their
  * mean (plus 2 MB for RSS, whose garbage collector breathes), or a slope within two standard errors of zero (no
- * trend the samples can tell from the noise; said so). Exit code 1 if either is not flat or a load failed.
+ * trend the samples can tell from the noise; said so). Exit code 1 if either is not flat or a load failed. Writes the
+ * samples, the loads and the verdicts to bench/results/soak-<time>.json.
  *
  * The server listens on 127.0.0.1 only and is stopped by PID, also on errors and on Ctrl-C.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -258,6 +259,7 @@ async function main(): Promise<number> {
     const half = samples.filter((s) => s.t >= DURATION_S / 2);
     const span = half.length > 1 ? half.at(-1)!.t - half[0]!.t : 0;
     let notFlat = false;
+    const verdicts: Array<Record<string, unknown>> = [];
     for (const [label, pick, floor] of [
       ['RSS', (s: Sample) => s.rssMb, 2],
       ['database (file + WAL)', (s: Sample) => s.dbMb + s.walMb, 0],
@@ -272,6 +274,17 @@ async function main(): Promise<number> {
       const withinNoise = Math.abs(perS) <= 2 * stdErr;
       const flat = points.length > 2 && (small || withinNoise);
       if (!flat) notFlat = true;
+      verdicts.push({
+        measure: label,
+        secondHalfMeanMb: mean,
+        slopeMbPerMin: perS * 60,
+        stdErrMbPerMin: stdErr * 60,
+        changeMb: change,
+        spanS: span,
+        flat,
+        small,
+        withinNoise,
+      });
       console.log(
         `${label}: second half mean ${mean.toFixed(2)} MB, fitted slope ${(perS * 60).toFixed(3)} ± ${(stdErr * 60).toFixed(3)} MB/min ` +
           `(${change >= 0 ? '+' : ''}${change.toFixed(2)} MB over ${span.toFixed(0)} s): ${!flat ? 'NOT FLAT' : small ? 'FLAT' : 'FLAT within noise (no significant trend; run longer to tighten)'}`,
@@ -280,6 +293,32 @@ async function main(): Promise<number> {
     const first = samples[0]!;
     const last = samples.at(-1)!;
     console.log(`rows at start → end: ${TABLES.map((t) => `${t} ${first.rows[t]} → ${last.rows[t]}`).join(', ')}; mails sent ${mails}`);
+    const report = {
+      benchmark: 'passdesk soak: RSS and database size with retention running',
+      startedAt: new Date(t0).toISOString(),
+      finishedAt: new Date().toISOString(),
+      environment: { node: process.version, cores: os.availableParallelism(), loadAverageAtEnd: os.loadavg() },
+      settings: { durationS: DURATION_S, sampleS: SAMPLE_S, checkRate: CHECK_RATE, signInRate: SIGNIN_RATE, resetRate: RESET_RATE, retention: RETENTION_ENV },
+      loads: loads.map((r, i) => ({
+        name: names[i],
+        requests: r.requests.total,
+        perSec: r.requests.total / r.duration,
+        non2xx: r.non2xx,
+        errors: r.errors,
+        p99Ms: r.latency.p99,
+      })),
+      mailsSent: mails,
+      verdicts,
+      passed: !failed && !notFlat,
+      samples,
+    };
+    const stamp = new Date(t0)
+      .toISOString()
+      .replace(/:/g, '-')
+      .replace(/\.\d+Z$/, 'Z');
+    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench', 'results', `soak-${stamp}.json`), JSON.stringify(report, null, 2) + '\n');
+    console.log(`wrote bench/results/soak-${stamp}.json`);
     return failed || notFlat ? 1 : 0;
   } finally {
     await stopServer();
