@@ -13,6 +13,11 @@
  *
  * BENCH_CPU_PROF=<dir> starts each server with `node --cpu-prof --cpu-prof-dir=<dir>` (a .cpuprofile per
  * server, written when it stops); with BENCH_ONLY=check every phase is a session check. Servers listen on 127.0.0.1 and are stopped by PID, also on errors.
+ * `node --import tsx bench/cpu-profile-summary.ts <dir>/<main thread's file> <responses printed at the end>` sums
+ * self and inclusive time by function and by package, per request. V8's profile books time spent in native code
+ * (V8 itself, the kernel) to the last function that called into it, so "writev" and Kysely's "executeQuery" there
+ * hold more than the socket write and the SQLite call; `perf record -g` on a server started with
+ * NODE_OPTIONS=--perf-basic-prof-only-functions separates them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';

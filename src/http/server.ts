@@ -6,7 +6,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import type { Config } from '../config.js';
 import type { FlowDeps } from '../flows/deps.js';
 import type { Metrics } from '../metrics.js';
-import { cookieSettings, createAuthenticator, type HttpContext } from './shared/context.js';
+import { AUTHENTICATION_SLOT, cookieSettings, createAuthenticator, type HttpContext } from './shared/context.js';
 import { registerSecurity } from './plugins/security.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { trustProxyFunction } from './plugins/trust-proxy.js';
@@ -97,6 +97,7 @@ export async function buildServer(o: ServerOptions): Promise<{ server: FastifyIn
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
+  server.decorateRequest(AUTHENTICATION_SLOT, null);
   server.setValidatorCompiler(validatorCompiler);
   server.setSerializerCompiler(serializerCompiler);
 

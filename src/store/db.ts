@@ -6,6 +6,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { InCodeMigrationProvider, type Dialect } from './migrations/index.js';
+import { ARRAY_ROWS_MARKER } from './compiled-once.js';
 
 export interface OpenedDatabase {
   db: Kysely<Database>;
@@ -107,6 +108,7 @@ const STATEMENT_CACHE_LIMIT = 512;
  * better-sqlite3 12 built against Node ≥ 24.19 headers aborts the process when garbage collection finalises
  * a Statement outside a JS context (nodejs/node ObjectWrap cleanup-hook change; better-sqlite3 13 fixes it
  * but needs Node ≥ 22). Past the limit, statements are used once and left to the collector as before.
+ * SQL led by ARRAY_ROWS_MARKER (compiled-once.ts) is prepared to give its rows as arrays of values.
  */
 export function withStatementCache(sqlite: SQLite.Database): { prepare(sql: string): SQLite.Statement; close(): void } {
   const cache = new Map<string, SQLite.Statement>();
@@ -123,6 +125,7 @@ export function withStatementCache(sqlite: SQLite.Database): { prepare(sql: stri
       let stmt = cache.get(sql);
       if (!stmt) {
         stmt = sqlite.prepare(sql);
+        if (sql.startsWith(ARRAY_ROWS_MARKER)) stmt.raw(true);
         if (cache.size < STATEMENT_CACHE_LIMIT) cache.set(sql, stmt);
       }
       return stmt;

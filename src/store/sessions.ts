@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { Database, SessionsTable } from './schema.js';
+import type { AccountStatus, Database, Role, SessionsTable } from './schema.js';
 import { toAccount, type Account } from './accounts.js';
-import { compiledOnce } from './compiled-once.js';
+import { compiledOnceAsArrays } from './compiled-once.js';
 
 export interface Session {
   id: string;
@@ -33,7 +33,8 @@ export type RevokeReason =
   /** The directory entry is gone or disabled (flows/directory-sync.ts). */
   | 'directory-entry-ended';
 
-function toSession(row: Selectable<SessionsTable>): Session {
+/** The token's hash is left out: nothing past the lookup needs it. */
+function toSession(row: Omit<Selectable<SessionsTable>, 'token_hash'>): Session {
   return {
     id: row.id,
     accountId: row.account_id,
@@ -83,10 +84,12 @@ export interface SessionRepository {
   listSessionOrigins(accountId: string, options: { limit: number }): Promise<Array<{ device: string; ip: string | null; createdAt: number }>>;
 }
 
-/** One session and its account in one row: the session check's join (columns prefixed s_ are the session's). */
+/**
+ * One session and its account in one row: the session check's join, its values in this order (columns
+ * prefixed s_ are the session's). sessionWithAccount below reads them by position, so the two change together.
+ */
 const SESSION_WITH_ACCOUNT = [
   's.id as s_id',
-  's.token_hash as s_token_hash',
   's.account_id as s_account_id',
   's.created_at as s_created_at',
   's.last_seen_at as s_last_seen_at',
@@ -114,8 +117,48 @@ const SESSION_WITH_ACCOUNT = [
   'a.directory_id',
 ] as const;
 
+type SessionJoinValues = [
+  ...[string, string, number, number, number, string | null, string | null, string, number | null, string | null, number, string],
+  ...[string, string, string, string, Role, AccountStatus, string | null, number | null, number, string | null, number, number, number | null, string | null],
+];
+
+function sessionWithAccount(values: unknown[]): { session: Session; account: Account } {
+  const v = values as SessionJoinValues;
+  const session = toSession({
+    id: v[0],
+    account_id: v[1],
+    created_at: v[2],
+    last_seen_at: v[3],
+    expires_at: v[4],
+    ip: v[5],
+    user_agent: v[6],
+    device: v[7],
+    revoked_at: v[8],
+    revoked_reason: v[9],
+    authenticated_at: v[10],
+    authenticated_with: v[11],
+  });
+  const account = toAccount({
+    id: v[12],
+    email: v[13],
+    email_normalized: v[14],
+    display_name: v[15],
+    role: v[16],
+    status: v[17],
+    password_hash: v[18],
+    password_changed_at: v[19],
+    must_change_password: v[20],
+    must_change_reason: v[21],
+    created_at: v[22],
+    updated_at: v[23],
+    expiry_reminder_sent_at: v[24],
+    directory_id: v[25],
+  });
+  return { session, account };
+}
+
 export function sessionRepository(db: Kysely<Database>): SessionRepository {
-  const selectSessionByTokenHash = compiledOnce(db, (tokenHash: string) =>
+  const selectSessionByTokenHash = compiledOnceAsArrays(db, (tokenHash: string) =>
     db.selectFrom('sessions as s').innerJoin('accounts as a', 'a.id', 's.account_id').select(SESSION_WITH_ACCOUNT).where('s.token_hash', '=', tokenHash),
   );
   return {
@@ -140,25 +183,7 @@ export function sessionRepository(db: Kysely<Database>): SessionRepository {
     },
     async findSessionByTokenHash(tokenHash) {
       const [row] = await selectSessionByTokenHash(tokenHash);
-      if (!row) return null;
-      return {
-        session: toSession({
-          id: row.s_id,
-          token_hash: row.s_token_hash,
-          account_id: row.s_account_id,
-          created_at: row.s_created_at,
-          last_seen_at: row.s_last_seen_at,
-          expires_at: row.s_expires_at,
-          ip: row.s_ip,
-          user_agent: row.s_user_agent,
-          device: row.s_device,
-          revoked_at: row.s_revoked_at,
-          revoked_reason: row.s_revoked_reason,
-          authenticated_at: row.s_authenticated_at,
-          authenticated_with: row.s_authenticated_with,
-        }),
-        account: toAccount(row),
-      };
+      return row ? sessionWithAccount(row) : null;
     },
     async touchSession(sessionId, now) {
       await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', sessionId).where('revoked_at', 'is', null).execute();

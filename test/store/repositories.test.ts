@@ -146,8 +146,15 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const s = await store.sessions.createSession(newSession(a.id, T0, { tokenHash: 'hash-1' }));
       const found = await store.sessions.findSessionByTokenHash('hash-1');
       assert.deepEqual(found?.session, s);
-      assert.equal(found?.account.id, a.id);
       assert.equal(found?.account.email, 'sess@example.org');
+      // Every field, read by position from the join's values (store/sessions.ts), including set nullable ones.
+      await store.accounts.requirePasswordChange(a.id, 'policy', T0 + 5);
+      await store.accounts.markExpiryReminderSent(a.id, T0 + 6);
+      await store.sessions.revokeSession(s.id, { accountId: a.id, now: T0 + 7, reason: 'sign-out' });
+      const again = await store.sessions.findSessionByTokenHash('hash-1');
+      assert.deepEqual(again?.account, await store.accounts.findAccountById(a.id));
+      assert.equal(again?.account.mustChangePassword, true);
+      assert.deepEqual(again?.session, { ...s, revokedAt: T0 + 7, revokedReason: 'sign-out' });
       assert.equal(await store.sessions.findSessionByTokenHash('nope'), null);
     });
 

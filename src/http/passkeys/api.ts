@@ -21,7 +21,7 @@ import { startResetPasskey } from '../../flows/reset-password.js';
 import { startStepUpPasskey } from '../../flows/step-up.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import { requestContext, setSessionCookie, type HttpContext } from '../shared/context.js';
-import { accountView, errors, freeText, passwordInput, sessionView, toAccountView, toSessionView } from '../shared/schemas.js';
+import { accountView, errors, freeText, passwordInput, sessionView, toAccountView, currentSessionView } from '../shared/schemas.js';
 import { asAssertion, attachment, b64url, credentialId, extensionResults, passkeyAssertionInput } from '../shared/passkey-input.js';
 
 const cookieAuth = [{ sessionCookie: [] }];
@@ -295,7 +295,7 @@ async function passkeyCeremonyApi(app: FastifyInstance, ctx: HttpContext): Promi
       const replacing = await ctx.authenticate(request);
       const result = await signInWithPasskey(ctx.deps, { response: asAssertion(request.body.response) }, requestContext(request), { replacing });
       setSessionCookie(reply, ctx.cookies, result.token);
-      return reply.status(201).send({ account: toAccountView(result.account), session: toSessionView({ ...result.session, current: true }) });
+      return reply.status(201).send({ account: toAccountView(result.account), session: currentSessionView(result.session) });
     },
   );
 }

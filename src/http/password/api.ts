@@ -11,7 +11,7 @@ import { resetFlowAccount } from '../../flows/reset-password.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import { changePassword } from '../../flows/change-password.js';
 import { requestContext, setSessionCookie, type HttpContext } from '../shared/context.js';
-import { errors, passwordInput, sessionView, toSessionView } from '../shared/schemas.js';
+import { errors, passwordInput, sessionView, currentSessionView } from '../shared/schemas.js';
 import { perIpKey } from '../../core/client-key.js';
 
 /** Live checks per minute, per IP and per session: enough for typing, not for testing a word list. */
@@ -98,7 +98,7 @@ export async function passwordApi(app: FastifyInstance, ctx: HttpContext): Promi
       assertPasswordWithinLimit(request.body.currentPassword, request.body.newPassword);
       const result = await changePassword(ctx.deps, auth, request.body, requestContext(request));
       setSessionCookie(reply, ctx.cookies, result.token);
-      return { signedOutSessions: result.signedOutSessions, session: toSessionView({ ...result.session, current: true }) };
+      return { signedOutSessions: result.signedOutSessions, session: currentSessionView(result.session) };
     },
   );
 

@@ -47,14 +47,26 @@ export interface HttpContext {
   requireAuth(request: FastifyRequest): Promise<Authenticated>;
 }
 
+/**
+ * Where a request keeps its one session lookup: a request property that server.ts declares up front
+ * (decorateRequest), so every request object has the same shape. A WeakMap entry per request cost about 1 µs
+ * a session check, most of it in the collector's handling of weak keys.
+ */
+export const AUTHENTICATION_SLOT = 'passdeskAuthentication';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    [AUTHENTICATION_SLOT]: Promise<Authenticated | null> | null;
+  }
+}
+
 export function createAuthenticator(deps: FlowDeps, cookies: CookieSettings): Pick<HttpContext, 'authenticate' | 'requireAuth'> {
-  const cache = new WeakMap<FastifyRequest, Promise<Authenticated | null>>();
   const authenticate = (request: FastifyRequest): Promise<Authenticated | null> => {
-    let found = cache.get(request);
+    let found = request[AUTHENTICATION_SLOT];
     if (!found) {
       const token = request.cookies[cookies.session];
       found = token ? validateSessionToken(deps, token) : Promise.resolve(null);
-      cache.set(request, found);
+      request[AUTHENTICATION_SLOT] = found;
     }
     return found;
   };

@@ -83,7 +83,41 @@ export const sessionView = z
   })
   .meta({ id: 'Session' });
 
-const iso = (ms: number): string => new Date(ms).toISOString();
+const twoDigits = (n: number): string => (n < 10 ? `0${n}` : String(n));
+const threeDigits = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : String(n));
+
+const DAY_MS = 86_400_000;
+/** 0001-01-01 and 10000-01-01 in epoch milliseconds: outside, toISOString writes a sign and six digits. */
+const FOUR_DIGIT_YEARS = [-62_135_596_800_000, 253_402_300_800_000] as const;
+
+/**
+ * Date.prototype.toISOString's text for an epoch-milliseconds time. V8 formats that through a printf-style
+ * stream, about 1 µs a date, and a session check writes five; integer arithmetic and a template are several
+ * times faster. The civil date from a day count is H. Hinnant's days_from_civil inverse ("chrono-Compatible
+ * Low-Level Date Algorithms"). Anything else (not a whole number, outside years 1–9999) goes to toISOString.
+ */
+export function isoTime(ms: number): string {
+  if (!Number.isInteger(ms) || ms < FOUR_DIGIT_YEARS[0] || ms >= FOUR_DIGIT_YEARS[1]) return new Date(ms).toISOString();
+  const days = Math.floor(ms / DAY_MS);
+  let rest = ms - days * DAY_MS;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const mp = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1000);
+  const yearText = year < 1000 ? String(year).padStart(4, '0') : String(year);
+  return `${yearText}-${twoDigits(month)}-${twoDigits(day)}T${twoDigits(hours)}:${twoDigits(minutes)}:${twoDigits(seconds)}.${threeDigits(rest - seconds * 1000)}Z`;
+}
+const iso = isoTime;
 
 export function toAccountView(a: Account): z.infer<typeof accountView> {
   return {
@@ -100,8 +134,22 @@ export function toAccountView(a: Account): z.infer<typeof accountView> {
   };
 }
 
-export function toSessionView(d: Pick<DeviceView, 'id' | 'device' | 'ip' | 'createdAt' | 'lastSeenAt' | 'expiresAt' | 'current'>): z.infer<typeof sessionView> {
-  return { id: d.id, device: d.device, ip: d.ip, createdAt: iso(d.createdAt), lastSeenAt: iso(d.lastSeenAt), expiresAt: iso(d.expiresAt), current: d.current };
+type SessionViewSource = Pick<DeviceView, 'id' | 'device' | 'ip' | 'createdAt' | 'lastSeenAt' | 'expiresAt'>;
+
+export function toSessionView(d: SessionViewSource & Pick<DeviceView, 'current'>): z.infer<typeof sessionView> {
+  return sessionViewOf(d, d.current);
+}
+
+/**
+ * The session making this request. Not `toSessionView({ ...session, current: true })`: adding a property to a
+ * spread copy takes V8's slow path (about 2 µs a call on the session check).
+ */
+export function currentSessionView(session: SessionViewSource): z.infer<typeof sessionView> {
+  return sessionViewOf(session, true);
+}
+
+function sessionViewOf(d: SessionViewSource, current: boolean): z.infer<typeof sessionView> {
+  return { id: d.id, device: d.device, ip: d.ip, createdAt: iso(d.createdAt), lastSeenAt: iso(d.lastSeenAt), expiresAt: iso(d.expiresAt), current };
 }
 
 export const errors = (...statuses: number[]): Record<number, typeof errorBody> => Object.fromEntries(statuses.map((s) => [s, errorBody]));

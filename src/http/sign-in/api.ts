@@ -6,7 +6,7 @@ import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import { signIn } from '../../flows/sign-in.js';
 import { passChallenge } from '../../flows/challenge.js';
 import { deviceCookieOf, requestContext, setDeviceCookie, setSessionCookie, type HttpContext } from '../shared/context.js';
-import { accountView, errors, passwordInput, sessionView, toAccountView, toSessionView } from '../shared/schemas.js';
+import { accountView, errors, passwordInput, sessionView, toAccountView, currentSessionView } from '../shared/schemas.js';
 import { apiProof } from '../shared/challenge.js';
 
 export async function signInApi(app: FastifyInstance, ctx: HttpContext): Promise<void> {
@@ -47,7 +47,7 @@ export async function signInApi(app: FastifyInstance, ctx: HttpContext): Promise
       }
       setSessionCookie(reply, ctx.cookies, result.token);
       setDeviceCookie(reply, ctx.cookies, result.deviceCookie);
-      return reply.status(201).send({ account: toAccountView(result.account), session: toSessionView({ ...result.session, current: true }) });
+      return reply.status(201).send({ account: toAccountView(result.account), session: currentSessionView(result.session) });
     },
   );
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import { reauthenticate, type ReauthenticationInput } from '../../flows/step-up.js';
 import { requestContext, setSessionCookie, type HttpContext } from '../shared/context.js';
-import { errors, passwordInput, sessionView, toSessionView } from '../shared/schemas.js';
+import { errors, passwordInput, sessionView, currentSessionView } from '../shared/schemas.js';
 import { asAssertion, passkeyAssertionInput } from '../shared/passkey-input.js';
 
 const cookieAuth = [{ sessionCookie: [] }];
@@ -51,7 +51,7 @@ export async function stepUpApi(app: FastifyInstance, ctx: HttpContext): Promise
       const result = await reauthenticate(ctx.deps, auth, input, requestContext(request));
       setSessionCookie(reply, ctx.cookies, result.token);
       return {
-        session: toSessionView({ ...result.session, current: true }),
+        session: currentSessionView(result.session),
         method: result.method,
         authenticatedAt: iso(result.session.authenticatedAt),
         validUntil: iso(result.validUntil),

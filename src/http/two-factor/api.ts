@@ -14,7 +14,7 @@ import {
 import { deviceCookieOf, requestContext, setDeviceCookie, setSessionCookie, type HttpContext } from '../shared/context.js';
 import { issueDeviceCookie } from '../../flows/sign-in.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
-import { accountView, errors, passwordInput, sessionView, toAccountView, toSessionView } from '../shared/schemas.js';
+import { accountView, errors, passwordInput, sessionView, toAccountView, currentSessionView } from '../shared/schemas.js';
 import { asAssertion, passkeyAssertionInput } from '../shared/passkey-input.js';
 import { factorNameInput } from './schemas.js';
 
@@ -206,7 +206,7 @@ async function secondStepApi(app: FastifyInstance, ctx: HttpContext): Promise<vo
         ctx.cookies,
         await issueDeviceCookie(ctx.deps, { account: result.account, sessionId: result.session.id }, deviceCookieOf(request, ctx.cookies)),
       );
-      return reply.status(201).send({ account: toAccountView(result.account), session: toSessionView({ ...result.session, current: true }) });
+      return reply.status(201).send({ account: toAccountView(result.account), session: currentSessionView(result.session) });
     },
   );
 }
