@@ -21,6 +21,9 @@ export const NOTICE_CODES = [
   'recovery-email-removed',
   'anti-phishing-phrase-changed',
   'account-reported',
+  // The help desk (flows/help-desk/accounts.ts).
+  'account-changed-by-admin',
+  'account-disabled-by-admin',
 ] as const;
 export type NoticeCode = (typeof NOTICE_CODES)[number];
 

@@ -39,6 +39,8 @@ import { devMailboxPages } from './dev-mailbox/pages.js';
 import type { DevMailbox } from './dev-mailbox/mailbox.js';
 import { emailSettingsApi } from './email-settings/api.js';
 import { emailSettingsPages } from './email-settings/pages.js';
+// The help desk and administration (issue 15).
+import { adminApi } from './admin/api.js';
 
 type Routes = (app: FastifyInstance, ctx: HttpContext) => Promise<void>;
 
@@ -62,6 +64,8 @@ export async function registerRoutes(server: FastifyInstance, ctx: HttpContext, 
     emailSettingsApi,
     resetApi,
     notMeApi,
+    // The help desk and administration (issue 15).
+    adminApi,
   ];
   const pages: Routes[] = [
     systemPages,

@@ -6,6 +6,7 @@ import { NOTICE_CODES as CODES, noticeText, type NoticeCode } from '../core/emai
 import { translator, type MessageValue, type Translator } from '../core/i18n/translator.js';
 import { escapeHtml } from '../web/html.js';
 import type { RenderedMail } from './queue.js';
+import type { Role } from '../core/admin-permissions.js';
 import { changePasswordLink, notMeLink, resetLink, resetPageLink, securityLink, type LinkSettings } from './links.js';
 
 export interface MailBranding extends LinkSettings {
@@ -31,7 +32,10 @@ export type Notice =
   | { code: 'recovery-email-verification'; verificationCode: string; minutes: number }
   | { code: 'recovery-email-added' | 'recovery-email-removed'; recoveryEmail: string }
   | { code: 'anti-phishing-phrase-changed'; set: boolean }
-  | { code: 'account-reported'; about: string };
+  | { code: 'account-reported'; about: string }
+  /** The help desk changed the account (flows/help-desk/accounts.ts); the agent's reason is shown. */
+  | { code: 'account-changed-by-admin'; change: 'requireChange' | 'unlock' | 'enable' | 'signOut' | 'role'; reason: string; ticket: string | null; role?: Role }
+  | { code: 'account-disabled-by-admin'; reason: string; ticket: string | null };
 
 /**
  * The notices that tell a person something happened to their account: each carries a one-time
@@ -51,6 +55,7 @@ export const NOT_ME_NOTICES: ReadonlySet<NoticeCode> = new Set<NoticeCode>([
   'recovery-email-added',
   'recovery-email-removed',
   'anti-phishing-phrase-changed',
+  'account-changed-by-admin',
 ]);
 
 export const NOTICE_CODES: readonly NoticeCode[] = CODES;
@@ -123,6 +128,16 @@ function noticeVars(b: MailBranding, n: Notice, r: NoticeRecipient, t: Translato
       break;
     case 'anti-phishing-phrase-changed':
       v['set'] = n.set ? 'yes' : 'no';
+      break;
+    case 'account-changed-by-admin':
+    case 'account-disabled-by-admin':
+      v['reason'] = n.reason;
+      v['ticket'] = n.ticket ?? '';
+      v['hasTicket'] = n.ticket ? 'yes' : 'no';
+      if (n.code === 'account-changed-by-admin') {
+        v['change'] = n.change;
+        v['role'] = n.role ?? '';
+      }
       break;
     default:
       break;

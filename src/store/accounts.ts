@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AccountsTable, AccountStatus, Database, Role } from './schema.js';
 import { compiledOnce } from './compiled-once.js';
 
@@ -63,7 +63,28 @@ export interface DirectoryAccountInput {
   now: number;
 }
 
+/** The help desk's account search (flows/help-desk/accounts.ts): every field narrows; null or absent does not. */
+export interface AccountSearch {
+  /** Part of the email or the name (case-insensitive), or the whole id. */
+  text: string | null;
+  /** Only accounts with these roles (those the searcher may act on). */
+  roles: readonly Role[];
+  /** Left out (the searcher's own account). */
+  excludeId: string | null;
+  disabled?: boolean;
+  mustChange?: boolean;
+  noSecondFactor?: boolean;
+  /** Passwords set at or before this time (the "expiring" filter: expired or within the reminder window). */
+  passwordChangedBefore?: number | null;
+  /** Only these accounts (the "locked" filter, worked out from the sign-in counters). */
+  ids?: readonly string[] | null;
+  /** Accounts after this normalised email (the cursor of the page before), in email order. */
+  afterEmail: string | null;
+  limit: number;
+}
+
 export interface AccountRepository {
+  searchAccounts(search: AccountSearch): Promise<Account[]>;
   /** Returns null when the normalised email is already taken. */
   createAccount(input: NewAccount): Promise<Account | null>;
   findAccountById(id: string): Promise<Account | null>;
@@ -85,6 +106,8 @@ export interface AccountRepository {
   /** Same password, stronger parameters: the change time stays. */
   replacePasswordHash(accountId: string, oldHash: string, newHash: string, now: number): Promise<boolean>;
   setStatus(accountId: string, status: AccountStatus, now: number): Promise<void>;
+  /** The help desk's role change (flows/help-desk/accounts.ts). */
+  setRole(accountId: string, role: Role, now: number): Promise<void>;
   /** The next page the person sees is the change-password page, with this reason. */
   requirePasswordChange(accountId: string, reason: string, now: number): Promise<void>;
   /** Marks the reminder sent unless it already was (so two nodes never both send it). */
@@ -104,6 +127,7 @@ export function accountRepository(db: Kysely<Database>): AccountRepository {
   const selectAccountByEmail = compiledOnce(db, (email: string) => db.selectFrom('accounts').selectAll().where('email_normalized', '=', email));
   return {
     ...directory,
+    searchAccounts: (search) => searchAccounts(db, search),
     async createAccount(input) {
       const row = {
         id: input.id,
@@ -203,12 +227,58 @@ export function accountRepository(db: Kysely<Database>): AccountRepository {
         .execute();
       return rows.map(toAccount);
     },
+    async setRole(accountId, role, now) {
+      await db.updateTable('accounts').set({ role, updated_at: now }).where('id', '=', accountId).execute();
+    },
     async setStatus(accountId, status, now) {
       await db.updateTable('accounts').set({ status, updated_at: now }).where('id', '=', accountId).execute();
       // A disabled account's device cookies are trusted no more, also after it is enabled again (store/trusted-devices.ts).
       if (status !== 'active') await db.deleteFrom('trusted_devices').where('account_id', '=', accountId).execute();
     },
   };
+}
+
+/** `%text%` for LIKE with its own wildcards taken literally (ESCAPE '\\'). */
+function containing(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+async function searchAccounts(db: Kysely<Database>, s: AccountSearch): Promise<Account[]> {
+  if (s.roles.length === 0 || (s.ids && s.ids.length === 0)) return [];
+  let query = db
+    .selectFrom('accounts')
+    .selectAll()
+    .where('role', 'in', [...s.roles]);
+  if (s.excludeId !== null) query = query.where('id', '<>', s.excludeId);
+  if (s.text !== null) {
+    const pattern = containing(s.text);
+    const text = s.text;
+    query = query.where((eb) =>
+      eb.or([eb('id', '=', text), sql<boolean>`email_normalized like ${pattern} escape '\\'`, sql<boolean>`lower(display_name) like ${pattern} escape '\\'`]),
+    );
+  }
+  if (s.disabled) query = query.where('status', '=', 'disabled');
+  if (s.mustChange) query = query.where('must_change_password', '=', 1);
+  if (s.passwordChangedBefore != null) query = query.where('password_changed_at', '<=', s.passwordChangedBefore);
+  if (s.ids) query = query.where('id', 'in', [...s.ids]);
+  if (s.noSecondFactor) {
+    query = query
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('second_factors')
+              .select('second_factors.id')
+              .whereRef('second_factors.account_id', '=', 'accounts.id')
+              .where('second_factors.confirmed_at', 'is not', null),
+          ),
+        ),
+      )
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('passkeys').select('passkeys.id').whereRef('passkeys.account_id', '=', 'accounts.id'))));
+  }
+  if (s.afterEmail !== null) query = query.where('email_normalized', '>', s.afterEmail);
+  const rows = await query.orderBy('email_normalized').limit(s.limit).execute();
+  return rows.map(toAccount);
 }
 
 type DirectoryAccountQueries = Pick<

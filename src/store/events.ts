@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, EventsTable } from './schema.js';
 import type { AdminAction } from '../core/admin-permissions.js';
 
@@ -77,6 +77,30 @@ export interface EventRepository {
   countEvents(accountId: string, type: EventType, options: { since: number }): Promise<number>;
   /** One event of the account by its id; null when it is not the account's. */
   findEvent(accountId: string, id: number): Promise<AuditEvent | null>;
+  /** The audit log, filtered and paged, newest first (flows/help-desk/audit.ts). */
+  queryEvents(query: EventQuery): Promise<AuditEvent[]>;
+  /** Accounts with an event of `type` at or after `since`, most recent first (the help desk's "locked" filter). */
+  listAccountsWithEventSince(type: EventType, o: { since: number; limit: number }): Promise<string[]>;
+}
+
+/**
+ * A filter on the audit log. Each field narrows; the indexes that serve them: events_account_idx (accountId),
+ * events_actor_idx (actorId), events_type_created_idx (one type; a family such as `admin.*` is a LIKE on it), events_created_idx.
+ */
+export interface EventQuery {
+  /** Whom the event is about. */
+  accountId?: string | null;
+  /** Who acted (help desk agent or administrator). */
+  actorId?: string | null;
+  /** One type (`admin.account.disable`), or a family ending in `.*` (`admin.*`). */
+  type?: string | null;
+  /** created_at >= from */
+  from?: number | null;
+  /** created_at < to */
+  to?: number | null;
+  /** Only events older than this id (the cursor of the page before). */
+  beforeId?: number | null;
+  limit: number;
 }
 
 function toEvent(r: Selectable<EventsTable>): AuditEvent {
@@ -117,6 +141,36 @@ export function eventRepository(db: Kysely<Database>): EventRepository {
     async findEvent(accountId, id) {
       const row = await db.selectFrom('events').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
       return row ? toEvent(row) : null;
+    },
+    async queryEvents(q) {
+      let query = db.selectFrom('events').selectAll();
+      if (q.accountId != null) query = query.where('account_id', '=', q.accountId);
+      if (q.actorId != null) query = query.where('actor_id', '=', q.actorId);
+      if (q.type?.endsWith('.*')) {
+        // LIKE, not a range: under a PostgreSQL locale collation "admin.x" and "admin/" need not sort as in C.
+        const prefix = q.type.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`);
+        query = query.where(sql<boolean>`type like ${`${prefix}%`} escape '\\'`);
+      } else if (q.type != null) {
+        query = query.where('type', '=', q.type);
+      }
+      if (q.from != null) query = query.where('created_at', '>=', q.from);
+      if (q.to != null) query = query.where('created_at', '<', q.to);
+      if (q.beforeId != null) query = query.where('id', '<', q.beforeId);
+      const rows = await query.orderBy('id', 'desc').limit(q.limit).execute();
+      return rows.map(toEvent);
+    },
+    async listAccountsWithEventSince(type, { since, limit }) {
+      const rows = await db
+        .selectFrom('events')
+        .select('account_id')
+        .where('type', '=', type)
+        .where('created_at', '>=', since)
+        .where('account_id', 'is not', null)
+        .groupBy('account_id')
+        .orderBy((eb) => eb.fn.max('created_at'), 'desc')
+        .limit(limit)
+        .execute();
+      return rows.flatMap((r) => (r.account_id === null ? [] : [r.account_id]));
     },
     async countEvents(accountId, type, { since }) {
       const row = await db

@@ -131,9 +131,9 @@ async function probeWrite(db: Kysely<Database>, dialect: Dialect): Promise<void>
 }
 
 export { isDatabaseUnavailable, isOutOfSpace } from './db.js';
-export type { Account } from './accounts.js';
+export type { Account, AccountSearch } from './accounts.js';
 export type { Session, RevokeReason } from './sessions.js';
-export type { AuditEvent, EventType } from './events.js';
+export type { AuditEvent, EventQuery, EventType } from './events.js';
 export type { OutboxMessage, OutboxState, OutboxCounts, NewOutboxMessage } from './outbox.js';
 export type { MailPreferences } from './mail-preferences.js';
 export type { SecondFactor, SecondFactorFlow, StoredRecoveryCode } from './two-factor.js';
@@ -142,4 +142,4 @@ export type { SecurityAnswer } from './security-answers.js';
 export type { Passkey, PasskeyChallenge } from './passkeys.js';
 export type { NotMeToken, NotMeKey } from './not-me.js';
 export type { AttemptBudget, AttemptSlot } from './attempts.js';
-export type { SignInClaim, SignInLimitRule } from './sign-in-limits.js';
+export type { SignInClaim, SignInLimitRule, SignInLimitState } from './sign-in-limits.js';

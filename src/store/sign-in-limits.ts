@@ -25,11 +25,20 @@ export type SignInClaim =
   /** Refused: `retryAt` is when the next try is admitted; `locked` when the limit (not a delay) is the reason. */
   | { admitted: false; failures: number; retryAt: number; locked: boolean };
 
+export interface SignInLimitState {
+  failures: number;
+  nextAttemptAt: number;
+  notifiedAt: number | null;
+  expiresAt: number;
+}
+
 export interface SignInLimitRepository {
   /** Counts one attempt for `subject` if it is admitted now (atomically; see the file comment). */
   claimSignInAttempt(subject: string, rule: SignInLimitRule, now: number): Promise<SignInClaim>;
-  /** Forgets the subject's count and lock (a right password; a completed reset). */
+  /** Forgets the subject's count and lock (a right password; a completed reset; the help desk's unlock). */
   forgetSignInFailures(subject: string): Promise<void>;
+  /** The subject's count as it stands (the help desk's account view); null when there is none. */
+  readSignInLimit(subject: string): Promise<SignInLimitState | null>;
   /** Marks a locked subject's lockout as told, once: true only for the one call that marked it. */
   markSignInLockNotified(subject: string, limit: number, now: number): Promise<boolean>;
   /** Deletes expired rows; returns how many. */
@@ -103,6 +112,16 @@ export function signInLimitRepository(db: Kysely<Database>): SignInLimitReposito
     },
     async forgetSignInFailures(subject) {
       await db.deleteFrom('sign_in_limits').where('subject', '=', subject).execute();
+    },
+    async readSignInLimit(subject) {
+      const row = await read(subject);
+      if (!row) return null;
+      return {
+        failures: Number(row.failures),
+        nextAttemptAt: Number(row.next_attempt_at),
+        notifiedAt: row.notified_at === null ? null : Number(row.notified_at),
+        expiresAt: Number(row.expires_at),
+      };
     },
     async markSignInLockNotified(subject, limit, now) {
       const row = await db

@@ -34,6 +34,15 @@ const examples: Record<Notice['code'], Notice> = {
   'recovery-email-removed': { code: 'recovery-email-removed', recoveryEmail: 'ada@backup.example' },
   'anti-phishing-phrase-changed': { code: 'anti-phishing-phrase-changed', set: true },
   'account-reported': { code: 'account-reported', about: 'Password changed on 2026-11-23 09:30 UTC from Firefox on Linux (IP 203.0.113.7)' },
+  // The help desk (flows/help-desk/accounts.ts).
+  'account-changed-by-admin': {
+    code: 'account-changed-by-admin',
+    change: 'role',
+    role: 'helpdesk',
+    reason: 'Joined the <b>service desk</b>',
+    ticket: 'INC-42',
+  },
+  'account-disabled-by-admin': { code: 'account-disabled-by-admin', reason: 'Left the company', ticket: null },
 };
 
 describe('security emails', () => {
@@ -122,6 +131,22 @@ describe('security emails', () => {
     }
     assert.equal(NOT_ME_NOTICES.has('password-reset-requested'), false);
     assert.equal(NOT_ME_NOTICES.has('account-reported'), false);
+  });
+
+  it('a help desk change names what was done and the reason given, escaped in HTML', () => {
+    const mail = renderNotice(branding, { notice: examples['account-changed-by-admin'], origin, recipient, outboxId: 'm', notMeToken: 't' });
+    assert.ok(mail.text.includes('made your account ada@example.org a help desk agent'), mail.text);
+    assert.ok(mail.text.includes('The reason they gave: Joined the <b>service desk</b> (ticket INC-42).'));
+    assert.ok(mail.html.includes('Joined the &lt;b&gt;service desk&lt;/b&gt;') && !mail.html.includes('<b>service'));
+    const disabled = renderNotice(branding, { notice: examples['account-disabled-by-admin'], origin, recipient, outboxId: 'm' });
+    assert.ok(disabled.text.includes('The reason they gave: Left the company.'));
+    const unlocked = renderNotice(branding, {
+      notice: { code: 'account-changed-by-admin', change: 'unlock', reason: 'Caller locked out', ticket: null },
+      origin,
+      recipient,
+      outboxId: 'm',
+    });
+    assert.ok(unlocked.text.includes('unlocked signing in to your account ada@example.org'));
   });
 
   it('without a logo the organisation name heads the message', () => {

@@ -81,6 +81,10 @@ export const en = {
   'error.CHALLENGE_TOO_EARLY': 'Wait a few more seconds, then press the button again. This short wait keeps automated attempts out.',
   'error.SERVICE_UNAVAILABLE': 'The service is temporarily unavailable. Try again shortly.',
   'error.VALIDATION_FAILED.adminReason': 'Say why (3 to 500 characters); a ticket reference may have up to 64.',
+  // The help desk's accounts and audit log (flows/help-desk/accounts.ts, audit.ts; http/admin/api.ts).
+  'error.ACCOUNT_DISABLED': 'That account is disabled. Enable it first.',
+  'error.VALIDATION_FAILED.roleUnchanged': 'The account has that role already.',
+  'error.VALIDATION_FAILED.auditCursor': 'That page of the audit log does not exist; start again from the first page.',
   'error.DIRECTORY_UNAVAILABLE': 'We can’t reach the directory right now. Try again shortly.',
   'error.DIRECTORY_REFUSED': 'The directory did not accept this password. Choose a different one, or contact the help desk if this keeps happening.',
   'error.DIRECTORY_ACCOUNT_CONFLICT': 'Your directory account’s email address belongs to another account here. Contact the help desk.',
@@ -180,6 +184,7 @@ export const en = {
   'activity.notice.recovery-email-added': 'Recovery address added',
   'activity.notice.recovery-email-removed': 'Recovery address removed',
   'activity.notice.anti-phishing-phrase-changed': 'Anti-phishing phrase changed',
+  'activity.notice.account-changed-by-admin': 'A change by the help desk',
   'activity.event.account.created': 'Account created',
   'activity.event.signin.succeeded': 'Signed in',
   'activity.event.signin.failed': 'Failed sign-in attempt',
@@ -322,6 +327,18 @@ export const en = {
   'email.account-reported.headline': 'The person with the account {email} used “This wasn’t me” about: {about}.',
   'email.account-reported.body':
     'Passdesk signed out every session of the account, ended its pending resets and sign-ins, and sent a password reset to the person’s addresses; the old password no longer signs in. Check the account for signs of a takeover (a changed address or second factor the person does not know) and contact them through a channel you already know.',
+  // The help desk's changes to an account (flows/help-desk/accounts.ts); {reason} is what the agent wrote.
+  'email.account-changed-by-admin.subject': 'The {org} help desk changed your account',
+  'email.account-changed-by-admin.headline':
+    '{change, select, requireChange {The help desk asked for a new password for your account {email}: you will choose one when you next sign in.} unlock {The help desk unlocked signing in to your account {email}.} enable {The help desk enabled your account {email} again.} signOut {The help desk signed your account {email} out on every device.} role {The help desk made your account {email} {role, select, admin {an administrator} helpdesk {a help desk agent} other {a user}}.} other {The help desk changed your account {email}.}}',
+  'email.account-changed-by-admin.body': '{hasTicket, select, yes {The reason they gave: {reason} (ticket {ticket}).} other {The reason they gave: {reason}.}}',
+  'email.account-changed-by-admin.ifNotYou':
+    'If you did not ask the help desk for this, someone may have pretended to be you. Use “This wasn’t me” now, and tell your IT department.',
+  'email.account-disabled-by-admin.subject': 'Your {org} account was disabled',
+  'email.account-disabled-by-admin.headline': 'The help desk disabled your account {email}: it can no longer sign in, and every device was signed out.',
+  'email.account-disabled-by-admin.body':
+    '{hasTicket, select, yes {The reason they gave: {reason} (ticket {ticket}).} other {The reason they gave: {reason}.}}',
+  'email.account-disabled-by-admin.ifNotYou': 'If you did not expect this, contact your IT department.',
 
   // Pages (web/views). HTML stays in the views; the words are here.
   'page.layout.title': '{title} · {org}',
