@@ -25,6 +25,11 @@ import { assertSecretMatchesDatabase } from './secret-check.js';
 import { isClusterWorker, leaveCluster, runPrimary } from './cluster.js';
 import { guardLimitsAcrossNodes, LimitsNotSharedError, type NodeGuard } from './store/node-guard.js';
 import { availableParallelism } from 'node:os';
+import { createMailBodyBox } from './mail/sealed-body.js';
+import { mailDeps } from './mail/setup.js';
+import type { Actor } from './flows/help-desk/action.js';
+import { disableAccount, enableAccount, requirePasswordChange, sendResetEmail, setRole, signOutEverywhere, unlockAccount } from './flows/help-desk/accounts.js';
+import { issueTemporaryPassword } from './flows/help-desk/temporary-password.js';
 
 /** The usage text; docs/reference/cli.md is generated from it (`npm run docs:generate`). */
 export const USAGE = `Usage: passdesk <command> [options]
@@ -38,6 +43,11 @@ Commands:
                                 (first line) or asked for at a hidden prompt.
   user list [--json]            List accounts.
   user show EMAIL [--json]      Show one account.
+  user disable|enable|unlock|require-change|reset-link|temp-password|sign-out|set-role
+       --email E --reason TEXT [--ticket T] [--role user|helpdesk|admin]
+                                A help desk action, audited with the operator as its actor; the
+                                person is told by email as from the console. temp-password prints
+                                the password once (single use, 24 hours, a change at sign-in).
   config keys                   List every configuration key and its environment variable.
 ${BREACHED_USAGE}
   worker                        Deliver the mail outbox only (no HTTP); several may share one PostgreSQL.
@@ -295,7 +305,7 @@ async function migrate(io: CliIo): Promise<number> {
   }
 }
 
-async function withDeps<T>(fn: (deps: FlowDeps) => Promise<T>): Promise<T> {
+async function withDeps<T>(fn: (deps: FlowDeps) => Promise<T>, o: { admin?: boolean } = {}): Promise<T> {
   const config = loadConfig();
   const store = openStore(config.databaseUrl);
   let hasher: PasswordHasher | undefined;
@@ -317,6 +327,10 @@ async function withDeps<T>(fn: (deps: FlowDeps) => Promise<T>): Promise<T> {
       strength: sharedStrengthEstimator(),
       breached: breachedLookup(breached),
       config: flowConfig(config),
+      // The help desk commands: notices queued for the server's worker, and the secret that keys the sign-in limits.
+      ...(o.admin
+        ? { secret: config.secretBytes, mail: mailDeps(config, createMailBodyBox({ serverSecrets: [config.secretBytes], random: systemRandom })) }
+        : {}),
     });
   } finally {
     await breached?.close();
@@ -408,9 +422,69 @@ async function user(argv: string[], io: CliIo): Promise<number> {
       return 0;
     });
   }
+  if (sub && HELP_DESK_COMMANDS.has(sub)) return helpDeskCommand(sub, rest, io);
   io.stderr(`passdesk: unknown user command "${sub ?? ''}"\n\n${USAGE}`);
   return 2;
 }
+
+const HELP_DESK_COMMANDS = new Set(['disable', 'enable', 'unlock', 'require-change', 'reset-link', 'temp-password', 'sign-out', 'set-role']);
+const CLI_ACTOR: Actor = { kind: 'cli', label: 'cli' };
+
+/** `passdesk user <action> --email E --reason TEXT`: one help desk action through the same flow as the console. */
+async function helpDeskCommand(sub: string, argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { email: { type: 'string' }, reason: { type: 'string' }, ticket: { type: 'string' }, role: { type: 'string' } },
+    strict: true,
+  });
+  if (!values.email || !values.reason) {
+    io.stderr(`passdesk: user ${sub} needs --email and --reason`);
+    return 2;
+  }
+  const role = values.role;
+  if ((sub === 'set-role') !== (role !== undefined) || (role !== undefined && role !== 'user' && role !== 'helpdesk' && role !== 'admin')) {
+    io.stderr(sub === 'set-role' ? 'passdesk: user set-role needs --role user, helpdesk or admin' : `passdesk: --role belongs to set-role only`);
+    return 2;
+  }
+  const email = values.email;
+  const why = { reason: values.reason, ticket: values.ticket };
+  const ctx = { ip: null, userAgent: 'passdesk-cli' };
+  return withDeps(
+    async (deps) => {
+      const account = await deps.store.accounts.findAccountByEmail(normalizeEmail(email));
+      if (!account) {
+        io.stderr(`passdesk: no account with email ${email}`);
+        return 1;
+      }
+      if (sub === 'temp-password') {
+        const issued = await issueTemporaryPassword(deps, CLI_ACTOR, { accountId: account.id, why, ctx });
+        io.stdout(`Temporary password for ${account.email} (single use, until ${new Date(issued.expiresAt).toISOString()}):`);
+        io.stdout(issued.temporaryPassword);
+        return 0;
+      }
+      const input = { accountId: account.id, why, ctx };
+      if (sub === 'set-role') {
+        if (!role) throw new PassdeskError('VALIDATION_FAILED');
+        await setRole(deps, CLI_ACTOR, { ...input, role });
+      } else {
+        await HELP_DESK_ACTIONS[sub as keyof typeof HELP_DESK_ACTIONS](deps, CLI_ACTOR, input);
+      }
+      io.stdout(`Done: ${sub} ${account.email}${role ? ` (role ${role})` : ''}; recorded in the audit log.`);
+      return 0;
+    },
+    { admin: true },
+  );
+}
+
+/** The help desk's actions as `passdesk user …` subcommands (flows/help-desk/accounts.ts; set-role and temp-password apart). */
+const HELP_DESK_ACTIONS = {
+  disable: disableAccount,
+  enable: enableAccount,
+  unlock: unlockAccount,
+  'require-change': requirePasswordChange,
+  'reset-link': sendResetEmail,
+  'sign-out': signOutEverywhere,
+} as const;
 
 /** First line of standard input when piped; a prompt that does not echo on a terminal. */
 async function readPassword(prompt: string): Promise<string> {

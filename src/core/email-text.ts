@@ -24,6 +24,9 @@ export const NOTICE_CODES = [
   // The help desk (flows/help-desk/accounts.ts).
   'account-changed-by-admin',
   'account-disabled-by-admin',
+  // Help desk (flows/help-desk/).
+  'caller-verification-code',
+  'temporary-password-issued',
 ] as const;
 export type NoticeCode = (typeof NOTICE_CODES)[number];
 

@@ -70,6 +70,10 @@ export const ErrorCodes = {
   SERVICE_UNAVAILABLE: 503,
   DIRECTORY_UNAVAILABLE: 503,
   INTERNAL_ERROR: 500,
+  // Help desk: caller verification, temporary passwords (flows/help-desk/caller.ts, temporary-password.ts).
+  CALLER_NOT_VERIFIED: 403,
+  CALLER_CODE_INVALID: 400,
+  TEMPORARY_PASSWORD_SPENT: 401,
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

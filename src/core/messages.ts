@@ -83,6 +83,7 @@ export const policyMessages = {
     expired: en.t('policy.mustChange.expired'),
     admin: en.t('policy.mustChange.admin'),
     reported: en.t('policy.mustChange.reported'),
+    temporary: en.t('policy.mustChange.temporary'),
     'directory-expired': en.t('policy.mustChange.directory-expired'),
     'directory-reset': en.t('policy.mustChange.directory-reset'),
   },

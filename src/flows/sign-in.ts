@@ -30,6 +30,7 @@ import { issueDeviceCookie, signInLimits, sweepNow, tellOwnerOfLockout, throttle
 import { ipCapError, ipCapWaitMs, ipLimitReached } from './challenge.js';
 import { releaseAll, type Reservation } from '../core/attempt-limiter.js';
 import { clientKey, perIpKey } from '../core/client-key.js';
+import { useTemporaryPassword } from './help-desk/temporary-password.js';
 import { accountForEntry, askDirectory, checkDirectoryPassword, DIRECTORY_MUST_CHANGE, type DirectoryBackend } from '../methods/directory-account.js';
 
 export interface SignInInput {
@@ -286,6 +287,9 @@ export async function signIn(
     throw new PassdeskError('ACCOUNT_REPORTED');
   }
 
+  // A help desk's temporary password signs in once, before it expires, and only into the forced change.
+  const temporary = await useTemporaryPassword(deps, account, input.password, { now, ctx });
+
   // The plaintext is known for a moment: upgrade a hash made with older parameters.
   if (passwordHash !== null && deps.hasher.needsRehash(passwordHash)) {
     const upgraded = await deps.hasher.hash(input.password);
@@ -294,7 +298,7 @@ export async function signIn(
     }
   }
 
-  const mustChange = outcome.directoryMustChange ?? (await tightenAtSignIn(deps, account, input.password, ctx));
+  const mustChange = temporary ?? outcome.directoryMustChange ?? (await tightenAtSignIn(deps, account, input.password, ctx));
   const signedInAccount: Account = mustChange ? { ...account, mustChangePassword: true, mustChangeReason: mustChange } : account;
 
   if (await hasSecondFactor(deps, account.id)) {

@@ -41,6 +41,7 @@ import { emailSettingsApi } from './email-settings/api.js';
 import { emailSettingsPages } from './email-settings/pages.js';
 // The help desk and administration (issue 15).
 import { adminApi } from './admin/api.js';
+import { callerApi } from './admin/caller-api.js';
 
 type Routes = (app: FastifyInstance, ctx: HttpContext) => Promise<void>;
 
@@ -66,6 +67,8 @@ export async function registerRoutes(server: FastifyInstance, ctx: HttpContext, 
     notMeApi,
     // The help desk and administration (issue 15).
     adminApi,
+    // Help desk: caller verification and the actions that need it (issue 15).
+    callerApi,
   ];
   const pages: Routes[] = [
     systemPages,

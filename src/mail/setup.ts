@@ -117,6 +117,25 @@ export interface CreateMailSystemOptions {
   role?: 'serve' | 'worker' | undefined;
 }
 
+/** What flows need to queue mail (FlowDeps.mail); also the CLI's, which queues for the server's worker to send. */
+export function mailDeps(
+  config: Pick<MailConfig, 'baseUrl' | 'secretBytes' | 'organizationName' | 'supportContact' | 'mailLogoUrl' | 'notMeTokenTtl'>,
+  bodies: MailDeps['bodies'],
+): MailDeps {
+  return {
+    branding: {
+      baseUrl: config.baseUrl,
+      secret: config.secretBytes,
+      organizationName: config.organizationName,
+      supportContact: config.supportContact,
+      logoUrl: config.mailLogoUrl,
+    },
+    messageIdDomain: mailDomain(config.baseUrl),
+    bodies,
+    notMeTokenTtlMs: config.notMeTokenTtl,
+  };
+}
+
 export function createMailSystem(o: CreateMailSystemOptions): MailSystem {
   const { config } = o;
   const mode = o.transport ? (o.transport.kind === 'smtp' ? 'smtp' : 'dev-mailbox') : mailMode(config);
@@ -197,18 +216,7 @@ export function createMailSystem(o: CreateMailSystemOptions): MailSystem {
       retentionTimer.unref();
       await sweepLogged();
     },
-    deps: {
-      branding: {
-        baseUrl: config.baseUrl,
-        secret: config.secretBytes,
-        organizationName: config.organizationName,
-        supportContact: config.supportContact,
-        logoUrl: config.mailLogoUrl,
-      },
-      messageIdDomain: mailDomain(config.baseUrl),
-      bodies,
-      notMeTokenTtlMs: config.notMeTokenTtl,
-    },
+    deps: mailDeps(config, bodies),
     async checkSmtp(timeoutMs) {
       if (!worker || !transport?.verify) return null;
       try {

@@ -35,7 +35,10 @@ export type Notice =
   | { code: 'account-reported'; about: string }
   /** The help desk changed the account (flows/help-desk/accounts.ts); the agent's reason is shown. */
   | { code: 'account-changed-by-admin'; change: 'requireChange' | 'unlock' | 'enable' | 'signOut' | 'role'; reason: string; ticket: string | null; role?: Role }
-  | { code: 'account-disabled-by-admin'; reason: string; ticket: string | null };
+  | { code: 'account-disabled-by-admin'; reason: string; ticket: string | null }
+  // Help desk (flows/help-desk/): the code a caller reads back; a temporary password set (never the password).
+  | { code: 'caller-verification-code'; verificationCode: string; minutes: number }
+  | { code: 'temporary-password-issued'; expiresAt: number };
 
 /**
  * The notices that tell a person something happened to their account: each carries a one-time
@@ -56,6 +59,7 @@ export const NOT_ME_NOTICES: ReadonlySet<NoticeCode> = new Set<NoticeCode>([
   'recovery-email-removed',
   'anti-phishing-phrase-changed',
   'account-changed-by-admin',
+  'temporary-password-issued',
 ]);
 
 export const NOTICE_CODES: readonly NoticeCode[] = CODES;
@@ -116,8 +120,12 @@ function noticeVars(b: MailBranding, n: Notice, r: NoticeRecipient, t: Translato
       v['changeLink'] = changePasswordLink(b);
       break;
     case 'recovery-email-verification':
+    case 'caller-verification-code':
       v['code'] = n.verificationCode;
       v['minutes'] = n.minutes;
+      break;
+    case 'temporary-password-issued':
+      v['expiresAt'] = formatWhen(n.expiresAt, t);
       break;
     case 'account-reported':
       v['about'] = n.about;
@@ -156,7 +164,7 @@ function primaryAction(b: MailBranding, n: Notice, t: Translator): { label: stri
 /** The code a person types, shown large, when the notice carries one. */
 function typedCode(n: Notice): string | null {
   if (n.code === 'password-reset-requested') return n.resetCode;
-  if (n.code === 'recovery-email-verification') return n.verificationCode;
+  if (n.code === 'recovery-email-verification' || n.code === 'caller-verification-code') return n.verificationCode;
   return null;
 }
 

@@ -21,6 +21,12 @@ import { signInLimitRepository, type SignInLimitRepository } from './sign-in-lim
 import { trustedDeviceRepository, type TrustedDeviceRepository } from './trusted-devices.js';
 import { challengeRepository, type ChallengeRepository } from './challenges.js';
 import type { Dialect } from './migrations/index.js';
+import {
+  callerVerificationRepository,
+  temporaryPasswordRepository,
+  type CallerVerificationRepository,
+  type TemporaryPasswordRepository,
+} from './help-desk-callers.js';
 
 export interface Repositories {
   accounts: AccountRepository;
@@ -40,6 +46,8 @@ export interface Repositories {
   signInLimits: SignInLimitRepository;
   trustedDevices: TrustedDeviceRepository;
   challenges: ChallengeRepository;
+  callerVerifications: CallerVerificationRepository;
+  temporaryPasswords: TemporaryPasswordRepository;
 }
 
 export interface Store extends Repositories {
@@ -76,6 +84,8 @@ function repositories(db: Kysely<Database>, dialect: Dialect, onEnqueue: () => v
     signInLimits: signInLimitRepository(db),
     trustedDevices: trustedDeviceRepository(db),
     challenges: challengeRepository(db),
+    callerVerifications: callerVerificationRepository(db),
+    temporaryPasswords: temporaryPasswordRepository(db),
   };
 }
 
@@ -143,3 +153,4 @@ export type { Passkey, PasskeyChallenge } from './passkeys.js';
 export type { NotMeToken, NotMeKey } from './not-me.js';
 export type { AttemptBudget, AttemptSlot } from './attempts.js';
 export type { SignInClaim, SignInLimitRule, SignInLimitState } from './sign-in-limits.js';
+export type { CallerVerificationMethod, TemporaryPassword } from './help-desk-callers.js';

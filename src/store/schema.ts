@@ -305,6 +305,40 @@ export interface Database {
   passkeys: PasskeysTable;
   passkey_challenges: PasskeyChallengesTable;
   used_challenges: UsedChallengesTable;
+  caller_verifications: CallerVerificationsTable;
+  temporary_passwords: TemporaryPasswordsTable;
+}
+
+/** A help desk agent's check that a caller is the person (migration 0026 draws its states). */
+export type CallerVerificationState = 'pending' | 'verified' | 'failed';
+export type CallerVerificationMethod = 'email-code' | 'totp';
+export interface CallerVerificationsTable {
+  id: string;
+  agent_id: string;
+  account_id: string;
+  method: CallerVerificationMethod;
+  state: CallerVerificationState;
+  /** MAC of the emailed code under the server secret (methods/email-code.ts); null for the app's code. */
+  code_digest: string | null;
+  wrong_attempts: Generated<number>;
+  created_at: number;
+  /** Until when the emailed code can be read back. */
+  expires_at: number;
+  verified_at: number | null;
+  /** Until when the verified caller counts for this agent and this account. */
+  valid_until: number | null;
+}
+
+/** A temporary password a help desk agent set: single use, until expires_at. */
+export interface TemporaryPasswordsTable {
+  id: string;
+  account_id: string;
+  /** SHA-256 of the account id and the password (it has ≥ 80 random bits); the usable hash is the account's. */
+  password_digest: string;
+  issued_by: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
 }
 
 /** A bot challenge (proof of work or no-JavaScript ticket) that has been used; kept until it would have expired. */

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configKeys } from '../../src/config.js';
+import { openStore } from '../../src/store/index.js';
 import { migrationsFor } from '../../src/store/migrations/index.js';
 import { totpCode } from '../helpers/totp.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
@@ -317,6 +318,78 @@ describe('passdesk CLI (a real child process)', { concurrency: 2 }, () => {
       const grace = (await listJson(dataDir)).find((a) => a.email === 'grace@example.org');
       assert.equal(grace?.role, 'user');
       assert.equal(grace?.displayName, 'grace');
+    });
+  });
+
+  describe('help desk commands (issue 15) on SQLite', { concurrency: 1 }, () => {
+    const dataDir = freshDataDir('help-desk');
+    const run = (args: string[]): Promise<Run> => passdesk(['user', ...args], { dataDir });
+    const WHY = ['--reason', 'Called the desk', '--ticket', 'HD-9'];
+    const person = async (): Promise<AccountJson & { status: string; mustChangeReason: string | null }> =>
+      (await listJson(dataDir)).find((a) => a.email === 'lin@example.org') as AccountJson & { status: string; mustChangeReason: string | null };
+
+    before(async () => {
+      assertExit(await passdesk(['user', 'create', '--email', 'lin@example.org'], { dataDir, input: `${PASSWORD}\n` }), 0);
+    });
+
+    it('disable, enable, set-role, require-change, unlock, sign-out and reset-link succeed and change the account', async () => {
+      assertExit(await run(['disable', '--email', 'lin@example.org', ...WHY]), 0);
+      assert.equal((await person()).status, 'disabled');
+      assertExit(await run(['enable', '--email', 'lin@example.org', ...WHY]), 0);
+      assert.equal((await person()).status, 'active');
+      assertExit(await run(['set-role', '--email', 'lin@example.org', '--role', 'helpdesk', ...WHY]), 0);
+      assert.equal((await person()).role, 'helpdesk');
+      assertExit(await run(['require-change', '--email', 'lin@example.org', ...WHY]), 0);
+      assert.equal((await person()).mustChangeReason, 'admin');
+      for (const action of ['unlock', 'sign-out', 'reset-link']) assertExit(await run([action, '--email', 'lin@example.org', ...WHY]), 0);
+    });
+
+    it('temp-password prints the password once and leaves the forced change; every action is audited with the operator', async () => {
+      const issued = await run(['temp-password', '--email', 'lin@example.org', ...WHY]);
+      assertExit(issued, 0);
+      const password = issued.stdout.trim().split('\n').at(-1) ?? '';
+      assert.match(password, /^[A-Za-z2-9]{4}(-[A-Za-z2-9]{4}){3}$/);
+      assert.equal((await person()).mustChangeReason, 'temporary');
+      const store = openStore(`sqlite:${join(dataDir, 'passdesk.sqlite')}`);
+      try {
+        const events = (await store.events.listEvents((await person()).id, { limit: 50 })).filter((e) => e.type.startsWith('admin.'));
+        assert.deepEqual(events.map((e) => e.type).sort(), [
+          'admin.account.disable',
+          'admin.account.enable',
+          'admin.account.unlock',
+          'admin.password.require_change',
+          'admin.password.temporary',
+          'admin.reset.send',
+          'admin.role.set',
+          'admin.sessions.revoke',
+        ]);
+        for (const e of events)
+          assert.deepEqual([e.actorId, e.detail?.['via'], e.detail?.['reason'], e.detail?.['ticket']], [null, 'cli', 'Called the desk', 'HD-9']);
+        assert.ok(!JSON.stringify(events).includes(password));
+        const mail = await store.outbox.listMessages({ limit: 20, to: 'lin@example.org' });
+        assert.ok(
+          mail.some((m) => m.template === 'temporary-password-issued'),
+          'the person is told',
+        );
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('refusals are one clear line and a non-zero exit', async () => {
+      const cases: Array<[string[], number, RegExp]> = [
+        [['disable', '--email', 'lin@example.org'], 2, /needs --email and --reason/],
+        [['disable', '--email', 'nobody@example.org', ...WHY], 1, /no account with email nobody@example\.org/],
+        [['disable', '--email', 'lin@example.org', '--reason', 'x'], 1, /Say why/],
+        [['set-role', '--email', 'lin@example.org', ...WHY], 2, /needs --role/],
+        [['set-role', '--email', 'lin@example.org', '--role', 'root', ...WHY], 2, /needs --role/],
+      ];
+      for (const [args, code, line] of cases) {
+        const r = await run(args);
+        assertExit(r, code);
+        assert.match(r.stderr, line);
+        assert.equal(r.stderr.trim().split('\n').length, 1, show(r));
+      }
     });
   });
 

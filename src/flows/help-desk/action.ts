@@ -59,6 +59,11 @@ export async function admitAdminAction(deps: FlowDeps, actor: Actor, action: Adm
     await assertRecentAuthentication(deps, actor.auth);
     if (rule.targeted && !target) throw new PassdeskError('NOT_FOUND');
     if (target && refusalFor(me, action, target) !== null) throw new PassdeskError('FORBIDDEN');
+    // Checked last, after everything that says nothing about the caller (flows/help-desk/caller.ts records it).
+    if (rule.verifiedCaller && target && (await deps.store.callerVerifications.verifiedCallerUntil(me.id, target.id, deps.clock.now())) === null) {
+      throw new PassdeskError('CALLER_NOT_VERIFIED');
+    }
+    // The operator at the command line has no caller on the line to verify: like step-up, the check is the console's.
   } else if (rule.targeted && !target) {
     throw new PassdeskError('NOT_FOUND');
   }

@@ -26,7 +26,7 @@ export async function endAccess(
   accountId: string,
   o: {
     now: number;
-    reason: 'password-changed' | 'password-reset' | 'reported';
+    reason: 'password-changed' | 'password-reset' | 'reported' | 'admin';
     exceptSessionId: string | null;
     signOutSessions?: boolean;
     voidResets: boolean;

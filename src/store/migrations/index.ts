@@ -25,6 +25,7 @@ import { outboxLeases } from './0022-outbox-leases.js';
 import { jobLeases } from './0023-job-leases.js';
 import { directoryAccounts } from './0024-directory-accounts.js';
 import { auditActor } from './0025-audit-actor.js';
+import { helpDeskCallers } from './0026-help-desk-callers.js';
 
 export type { Dialect } from './dialect.js';
 
@@ -52,6 +53,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0023_job_leases': jobLeases(dialect),
     '0024_directory_accounts': directoryAccounts(),
     '0025_audit_actor': auditActor(),
+    '0026_help_desk_callers': helpDeskCallers(dialect),
   };
 }
 

@@ -91,6 +91,14 @@ export const en = {
   'error.PASSWORD_COMPOSITION.directory':
     'Your organisation’s directory requires three of these: lowercase letters, capital letters, digits and symbols, and no part of your account name.',
   'error.INTERNAL_ERROR': 'Something went wrong on our side. Try again, and contact support if it keeps happening.',
+  // Help desk: caller verification and temporary passwords (flows/help-desk/caller.ts, temporary-password.ts).
+  'error.CALLER_NOT_VERIFIED':
+    'Verify the caller first: send them a code (or ask for their authenticator app’s code) and enter what they read back. A verified caller counts for 15 minutes.',
+  'error.CALLER_CODE_INVALID': 'That code is wrong or has expired. Ask the caller to read the latest code again, or send a new one.',
+  'error.CALLER_CODE_INVALID.noneSent': 'No code is waiting for this caller. Send a new one.',
+  'error.CALLER_CODE_INVALID.noApp': 'This person has no authenticator app. Send them a code by email instead.',
+  'error.TEMPORARY_PASSWORD_SPENT': 'This temporary password was already used or has expired. Contact the help desk for a new one, or reset your password.',
+  'error.TOO_MANY_REQUESTS.callerCode': 'Too many wrong codes for this person. Wait 10 minutes, then send a new code.',
   // A guessing endpoint while the shared attempt counters (Redis) cannot be reached: it fails closed.
   'error.limits.unavailable': 'We can’t check this right now because a security service is unavailable. Try again in a minute.',
   // The sign-in throttle (flows/account-limit.ts), said plainly: when to try again, and that a reset unlocks it.
@@ -231,6 +239,7 @@ export const en = {
   'policy.mustChange.admin': 'An administrator asked you to choose a new password.',
   'policy.mustChange.directory-expired': 'Your password has expired in your organisation’s directory. Choose a new one to go on.',
   'policy.mustChange.directory-reset': 'Your password was set by an administrator. Choose a new one of your own to go on.',
+  'policy.mustChange.temporary': 'You signed in with a temporary password from the help desk. Choose a new password of your own to go on.',
   'policy.mustChange.reported': 'You reported activity you didn’t recognise. Choose a new password with the reset email we sent.',
 
   // Emails (mail/templates.ts lays them out; everything a person or a device supplied is escaped there).
@@ -323,6 +332,19 @@ export const en = {
     '{set, select, yes {The anti-phishing phrase of your account {email} was changed; this email shows the new one.} other {The anti-phishing phrase of your account {email} was removed; emails no longer show one.}}',
   'email.anti-phishing-phrase-changed.body': 'Genuine emails from {org} show the phrase at the top. If it ever looks wrong, do not trust the email.',
   'email.anti-phishing-phrase-changed.ifNotYou': 'If you did not change it, someone else may have access to your account. Use “This wasn’t me” now.',
+  // Help desk (flows/help-desk/caller.ts, temporary-password.ts, factors.ts).
+  'email.common.method.recoveryCodes': 'recovery codes',
+  'email.caller-verification-code.subject': 'Your code for the {org} help desk',
+  'email.caller-verification-code.headline': 'The help desk asked for this code to confirm it is you they are talking to about the account {email}.',
+  'email.caller-verification-code.body': 'Read it to the help desk agent only if you are in touch with them now. It works for {minutes, number} minutes.',
+  'email.caller-verification-code.ifNotYou':
+    'If you are not talking to the help desk right now, give this code to nobody: someone may be trying to pass as you. Tell your IT department.',
+  'email.temporary-password-issued.subject': 'The help desk set a temporary password for your {org} account',
+  'email.temporary-password-issued.headline': 'A help desk agent set a temporary password for your account {email}, and every session of it was signed out.',
+  'email.temporary-password-issued.body':
+    'The agent gave it to you directly; it is not in this email. It works for one sign-in until {expiresAt}, and you then choose a new password of your own.',
+  'email.temporary-password-issued.ifNotYou':
+    'If you did not ask the help desk for this, someone may be trying to take over your account. Use “This wasn’t me” now.',
   'email.account-reported.subject': '{org}: {email} reported activity they did not recognise',
   'email.account-reported.headline': 'The person with the account {email} used “This wasn’t me” about: {about}.',
   'email.account-reported.body':

@@ -1,0 +1,63 @@
+// Second factor removal by the help desk (issue 15): for a verified caller who lost a phone or a security key, the
+// agent removes one named authenticator app or passkey, or all the recovery codes. The person's own removal
+// (flows/two-factor.ts, flows/passkeys.ts) asks the person's step-up and a proof; here the verified caller and the
+// agent's step-up stand in for them (flows/help-desk/action.ts). As there, with no factor left the recovery codes
+// go too (they would be a way in of their own). The person is told at every address (primary and recovery).
+import { PassdeskError } from '../../core/errors.js';
+import { english } from '../../core/messages.js';
+import { countSecondFactors } from '../../methods/second-factor.js';
+import { TOTP_METHOD_NAME } from '../../methods/totp.js';
+import type { Account, Repositories } from '../../store/index.js';
+import type { FlowDeps, RequestContext } from '../deps.js';
+import { type Actor, type AdminReason, adminAction } from './action.js';
+
+/** The factor id that names every recovery code of the account at once. */
+export const RECOVERY_CODES_FACTOR_ID = 'recovery-codes';
+
+export interface RemovedFactor {
+  type: 'totp' | 'passkey' | 'recovery_codes';
+  /** Second factors (apps and passkeys) the person still has. */
+  remaining: number;
+}
+
+/** Removes the one factor `factorId` names, in the action's transaction (with the account's factors locked). */
+async function removeOne(
+  tx: Repositories,
+  deps: FlowDeps,
+  account: Account,
+  factorId: string,
+  now: number,
+): Promise<{ type: RemovedFactor['type']; name: string }> {
+  await tx.twoFactor.lockAccountFactors(account.id);
+  if (factorId === RECOVERY_CODES_FACTOR_ID) {
+    if ((await tx.twoFactor.countUnusedRecoveryCodes(account.id)) === 0) throw new PassdeskError('SECOND_FACTOR_NOT_FOUND');
+    await tx.twoFactor.replaceRecoveryCodes(account.id, [], { now, newId: () => deps.random.uuid() });
+    return { type: 'recovery_codes', name: english.t('email.common.method.recoveryCodes') };
+  }
+  const app = await tx.twoFactor.findFactor(account.id, factorId);
+  if (app && app.confirmedAt !== null && (await tx.twoFactor.removeFactor(account.id, factorId))) return { type: 'totp', name: TOTP_METHOD_NAME };
+  const passkey = await tx.passkeys.findPasskey(account.id, factorId);
+  if (passkey && (await tx.passkeys.removePasskey(account.id, factorId))) {
+    return { type: 'passkey', name: english.t('email.common.method.passkey', { name: passkey.name }) };
+  }
+  throw new PassdeskError('SECOND_FACTOR_NOT_FOUND');
+}
+
+/** Removes one second factor of the person (needs a verified caller). 404 SECOND_FACTOR_NOT_FOUND for an id not theirs. */
+export async function removeFactorForCaller(
+  deps: FlowDeps,
+  actor: Actor,
+  o: { accountId: string; factorId: string; why: AdminReason; ctx: RequestContext },
+): Promise<RemovedFactor> {
+  return adminAction(deps, actor, { action: 'factor.remove', targetId: o.accountId, why: o.why, ctx: o.ctx }, async (tx, target, now) => {
+    const account = target as Account;
+    const removed = await removeOne(tx, deps, account, o.factorId, now);
+    const remaining = await countSecondFactors(tx, account.id);
+    if (remaining === 0 && removed.type !== 'recovery_codes') await tx.twoFactor.replaceRecoveryCodes(account.id, [], { now, newId: () => deps.random.uuid() });
+    return {
+      result: { type: removed.type, remaining },
+      detail: { type: removed.type, factorId: o.factorId, remaining },
+      notice: { code: 'second-factor-removed', method: removed.name },
+    };
+  });
+}
