@@ -98,10 +98,14 @@ function rememberPassed(key: string): void {
   passedStrengthAtSignIn.add(key);
 }
 
-/** Changes whenever anything the verdict depends on changes: the stored hash, the name, the email, the policy. */
+/**
+ * Changes whenever anything the verdict depends on changes: the stored hash (for a directory account, which has
+ * none here, the time the directory says the password was set), the name, the email, the policy.
+ */
 function strengthVerdictKey(deps: FlowDeps, account: Account): string {
+  const password = account.passwordHash ?? `directory:${account.directoryId}:${account.passwordChangedAt}`;
   return createHash('sha256')
-    .update(JSON.stringify([account.id, account.passwordHash, account.email, account.displayName, deps.config.passwordPolicy, deps.config.serviceNames]))
+    .update(JSON.stringify([account.id, password, account.email, account.displayName, deps.config.passwordPolicy, deps.config.serviceNames]))
     .digest('base64url');
 }
 

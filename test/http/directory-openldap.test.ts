@@ -82,6 +82,12 @@ describe('directory backend: OpenLDAP', () => {
     assert.equal(account?.passwordHash, null, 'no password hash is kept in Passdesk');
   });
 
+  it('the sign-in page asks for an email or username, without an email keyboard', async () => {
+    const page = await client().get('/sign-in', { headers: { accept: 'text/html' } });
+    assert.match(page.body, /<label for="email">Email or username<\/label>\s*<input type="text" id="email"/);
+    assert.doesNotMatch(page.body, /inputmode="email"/);
+  });
+
   it('a wrong password and an unknown login get the same 401', async () => {
     await slapd.addUser({ uid: 'bob', mail: 'bob@example.org', cn: 'Bob', password: FIRST });
     const wrong = await client().signIn('bob', SECOND);

@@ -10,7 +10,13 @@ import { element, link, markup, translatorOf } from '../i18n.js';
 import type { Translator } from '../../core/i18n/translator.js';
 
 export interface PageContext {
-  config: { organizationName: string; supportContact?: string | undefined; registration: 'open' | 'closed' };
+  config: {
+    organizationName: string;
+    supportContact?: string | undefined;
+    registration: 'open' | 'closed';
+    /** Set when accounts live in a directory: people sign in with a username (uid, sAMAccountName, UPN) or email. */
+    directory?: { kind: string } | null | undefined;
+  };
   /** The reader's language (English unless given). */
   translator?: Translator | undefined;
 }
@@ -60,6 +66,17 @@ export function errorPage(ctx: PageContext, o: { code: string; message: string; 
   );
 }
 
+/** The sign-in's first field: an email address, or with a directory the username or email its filter matches (no email keyboard). */
+function loginField(ctx: PageContext, t: Translator, value: string | undefined): SafeHtml {
+  const autofocus = value ? html`` : html` autofocus`;
+  if (ctx.config.directory) {
+    return html`<label for="email">${t.t('page.signIn.login')}</label>
+      <input type="text" id="email" name="email" autocomplete="username" autocapitalize="off" spellcheck="false" required maxlength="254" value="${value ?? ''}"${autofocus}>`;
+  }
+  return html`<label for="email">${t.t('page.common.email')}</label>
+      <input type="email" id="email" name="email" autocomplete="username" inputmode="email" autocapitalize="off" spellcheck="false" required maxlength="254" value="${value ?? ''}"${autofocus}>`;
+}
+
 export function signInPage(
   ctx: PageContext,
   o: { csrf: string; email?: string | undefined; error?: string | undefined; notice?: string | undefined; challenge?: ChallengeView | undefined },
@@ -74,8 +91,7 @@ export function signInPage(
   <form method="post" action="/sign-in" novalidate>
     <input type="hidden" name="_csrf" value="${o.csrf}">
     <div class="field">
-      <label for="email">${t.t('page.common.email')}</label>
-      <input type="email" id="email" name="email" autocomplete="username" inputmode="email" autocapitalize="off" spellcheck="false" required maxlength="254" value="${o.email ?? ''}"${o.email ? '' : html` autofocus`}>
+      ${loginField(ctx, t, o.email)}
     </div>
     ${passwordField({ id: 'password', name: 'password', label: t.t('page.common.password'), autocomplete: 'current-password', autofocus: Boolean(o.email), translator: t })}
     ${challengeFields(o.challenge, t)}

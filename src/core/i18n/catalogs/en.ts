@@ -376,6 +376,7 @@ export const en = {
   'page.checklist.met': '— done',
   'page.checklist.unmet': '— not yet',
   'page.common.email': 'Email address',
+  'page.signIn.login': 'Email or username',
   'page.common.password': 'Password',
   'page.common.currentPassword': 'Current password',
   'page.common.newPassword': 'New password',
