@@ -87,7 +87,7 @@ describe('directory (OpenLDAP) journey in Chromium', { timeout: 90_000 }, () => 
 
     // Sign in with the directory's uid on the ordinary sign-in page.
     await page.goto('/sign-in');
-    await page.getByLabel('Email address').fill(UID);
+    await page.getByLabel('Email or username').fill(UID);
     await page.getByLabel('Password', { exact: true }).fill(FIRST);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL('**/security');
@@ -173,7 +173,7 @@ describe('directory (OpenLDAP) journey in Chromium', { timeout: 90_000 }, () => 
     assert.match(await text(page, '.alert'), /Password changed — sign in with your new password/);
 
     // Signing in with the new one, and the app's code.
-    await page.getByLabel('Email address').fill(UID);
+    await page.getByLabel('Email or username').fill(UID);
     await page.getByLabel('Password', { exact: true }).fill(THIRD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByLabel('Code from your authenticator app').fill(nextCode(secret));
