@@ -72,6 +72,7 @@ export const ErrorCodes = {
   INTERNAL_ERROR: 500,
   // Help desk: caller verification, temporary passwords (flows/help-desk/caller.ts, temporary-password.ts).
   CALLER_NOT_VERIFIED: 403,
+  CALLER_VERIFICATION_TOO_WEAK: 403,
   CALLER_CODE_INVALID: 400,
   TEMPORARY_PASSWORD_SPENT: 401,
 } as const;

@@ -6,7 +6,7 @@
 // The activity list offers the same to a signed-in person. Opening the link never acts — mail scanners open
 // links — it only swaps the token for a short-lived confirmation that shows what is reported. The confirmation (or an API client's token, or the signed-in
 // person's report) then secures the account in ONE transaction:
-//   every session revoked · reset flows and pending second-factor sign-ins ended · the password must be
+//   every session revoked · reset flows, pending second-factor sign-ins and help desk caller checks ended · the password must be
 //   reset (sign-in with it refused until a reset completes; that reset refuses the current password and any in
 //   use since the reported event) · every other link of the account voided ·
 //   a recovery address confirmed since the reported event removed · the audit event · a fresh reset email
@@ -170,6 +170,8 @@ async function secureAccount(
       voidResets: true,
     });
     const endedSignIns = await tx.twoFactor.expireSecondFactorFlows(account.id, now);
+    // A help desk's verified caller may be who is reported: no temporary password or factor removal on it now.
+    await tx.callerVerifications.endCallerVerifications(account.id);
     await tx.accounts.requirePasswordChange(account.id, REPORTED_REASON, now);
     // The reset that clears the report must not put back a password the intruder knows: the current one and
     // every one in use at or after the reported event are refused until a reset completes (read in this transaction).

@@ -8,7 +8,8 @@ import type { FlowDeps } from '../flows/deps.js';
 import type { Metrics } from '../metrics.js';
 import { AUTHENTICATION_SLOT, cookieSettings, createAuthenticator, type HttpContext } from './shared/context.js';
 import { registerSecurity } from './plugins/security.js';
-import { registerErrorHandling } from './plugins/errors.js';
+import { registerErrorHandling, sendError } from './plugins/errors.js';
+import { PassdeskError } from '../core/errors.js';
 import { trustProxyFunction } from './plugins/trust-proxy.js';
 import { registerInputHygiene } from './plugins/input-hygiene.js';
 import { registerRoutes, type RouteOptions } from './routes.js';
@@ -96,6 +97,9 @@ export async function buildServer(o: ServerOptions): Promise<{ server: FastifyIn
     childLoggerFactory: (logger, bindings, options) => lazyChildLogger(logger, bindings, options),
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // A path the router cannot take apart (bad percent-encoding, a parameter over maxParamLength) is refused in our
+    // error shape, with a code, like every other bad input (Fastify's own body had no `error.code`).
+    frameworkErrors: (_err, request, reply) => sendError(ctx, request, reply, new PassdeskError('VALIDATION_FAILED')),
   });
   server.decorateRequest(AUTHENTICATION_SLOT, null);
   server.setValidatorCompiler(validatorCompiler);

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AccountsTable, AccountStatus, Database, Role } from './schema.js';
 import { compiledOnce } from './compiled-once.js';
+import type { Dialect } from './migrations/index.js';
 
 export interface Account {
   id: string;
@@ -85,6 +86,12 @@ export interface AccountSearch {
 
 export interface AccountRepository {
   searchAccounts(search: AccountSearch): Promise<Account[]>;
+  /**
+   * These accounts as they are now, their rows locked until the transaction ends (SELECT … FOR UPDATE on
+   * PostgreSQL, in id order so two transactions never wait on each other crosswise; SQLite runs one writer at a
+   * time). The help desk re-checks roles on them, so a role change cannot land between the check and the action.
+   */
+  lockAccounts(ids: readonly string[]): Promise<Account[]>;
   /** Returns null when the normalised email is already taken. */
   createAccount(input: NewAccount): Promise<Account | null>;
   findAccountById(id: string): Promise<Account | null>;
@@ -121,13 +128,14 @@ function isUniqueViolation(err: unknown): boolean {
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
-export function accountRepository(db: Kysely<Database>): AccountRepository {
+export function accountRepository(db: Kysely<Database>, dialect: Dialect): AccountRepository {
   const directory = directoryAccountQueries(db);
   const selectAccountById = compiledOnce(db, (id: string) => db.selectFrom('accounts').selectAll().where('id', '=', id));
   const selectAccountByEmail = compiledOnce(db, (email: string) => db.selectFrom('accounts').selectAll().where('email_normalized', '=', email));
   return {
     ...directory,
     searchAccounts: (search) => searchAccounts(db, search),
+    lockAccounts: (ids) => lockAccounts(db, dialect, ids),
     async createAccount(input) {
       const row = {
         id: input.id,
@@ -241,6 +249,17 @@ export function accountRepository(db: Kysely<Database>): AccountRepository {
 /** `%text%` for LIKE with its own wildcards taken literally (ESCAPE '\\'). */
 function containing(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+async function lockAccounts(db: Kysely<Database>, dialect: Dialect, ids: readonly string[]): Promise<Account[]> {
+  const found: Account[] = [];
+  // One at a time in id order: two transactions locking the same pair take the locks in the same order.
+  for (const id of [...new Set(ids)].sort()) {
+    const query = db.selectFrom('accounts').selectAll().where('id', '=', id);
+    const row = await (dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
+    if (row) found.push(toAccount(row));
+  }
+  return found;
 }
 
 async function searchAccounts(db: Kysely<Database>, s: AccountSearch): Promise<Account[]> {

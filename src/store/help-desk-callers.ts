@@ -23,8 +23,13 @@ export interface CallerVerificationRepository {
     validUntil: number;
     maxWrong: number;
   }): Promise<'verified' | 'wrong' | 'none'>;
-  /** Until when this agent's verified caller for this account counts, or null when none does now. */
-  verifiedCallerUntil(agentId: string, accountId: string, now: number): Promise<number | null>;
+  /** Ends every pending and verified caller check of the account, by any agent (the person reported "This wasn't me"). */
+  endCallerVerifications(accountId: string): Promise<void>;
+  /**
+   * Until when this agent's verified caller for this account counts, or null when none does now; with `methods`,
+   * only a caller verified by one of them counts.
+   */
+  verifiedCallerUntil(agentId: string, accountId: string, now: number, methods?: readonly CallerVerificationMethod[]): Promise<number | null>;
 }
 
 export interface TemporaryPassword {
@@ -113,15 +118,27 @@ export function callerVerificationRepository(db: Kysely<Database>): CallerVerifi
         .executeTakeFirst();
       return Number(wrong.numUpdatedRows) > 0 ? 'wrong' : 'none';
     },
-    async verifiedCallerUntil(agentId, accountId, now) {
-      const row = await db
+    async endCallerVerifications(accountId) {
+      await db
+        .updateTable('caller_verifications')
+        .set({ state: 'failed' })
+        .where('account_id', '=', accountId)
+        .where('state', 'in', ['pending', 'verified'])
+        .execute();
+    },
+    async verifiedCallerUntil(agentId, accountId, now, methods) {
+      let query = db
         .selectFrom('caller_verifications')
         .select((eb) => eb.fn.max('valid_until').as('until'))
         .where('agent_id', '=', agentId)
         .where('account_id', '=', accountId)
         .where('state', '=', 'verified')
-        .where('valid_until', '>', now)
-        .executeTakeFirst();
+        .where('valid_until', '>', now);
+      if (methods) {
+        if (methods.length === 0) return null;
+        query = query.where('method', 'in', [...methods]);
+      }
+      const row = await query.executeTakeFirst();
       return row?.until == null ? null : Number(row.until);
     },
   };

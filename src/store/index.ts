@@ -67,7 +67,7 @@ export interface Store extends Repositories {
 
 function repositories(db: Kysely<Database>, dialect: Dialect, onEnqueue: () => void): Repositories {
   return {
-    accounts: accountRepository(db),
+    accounts: accountRepository(db, dialect),
     sessions: sessionRepository(db),
     events: eventRepository(db),
     passwordHistory: passwordHistoryRepository(db),

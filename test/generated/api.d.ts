@@ -1098,7 +1098,7 @@ export interface paths {
         post?: never;
         /**
          * Remove one of the person's second factors
-         * @description factorId: an authenticator app's or a passkey's id, or 'recovery-codes' for all recovery codes. The person is told at every address. Needs a caller verified by this agent within 15 minutes (else 403 CALLER_NOT_VERIFIED). Needs a recent authentication (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).
+         * @description factorId: an authenticator app's or a passkey's id, or 'recovery-codes' for all recovery codes. The person is told at every address. Needs a caller verified by this agent within 15 minutes (else 403 CALLER_NOT_VERIFIED); the person's last app or passkey only for a caller verified by their authenticator app's code (else 403 CALLER_VERIFICATION_TOO_WEAK: an emailed code proves the mailbox, which a reset proves already). Needs a recent authentication (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).
          */
         delete: operations["removeAccountFactor"];
         options?: never;
@@ -1117,7 +1117,7 @@ export interface paths {
         put?: never;
         /**
          * Remove one of the person's second factors
-         * @description factorId: an authenticator app's or a passkey's id, or 'recovery-codes' for all recovery codes. The person is told at every address. Needs a caller verified by this agent within 15 minutes (else 403 CALLER_NOT_VERIFIED). Needs a recent authentication (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).
+         * @description factorId: an authenticator app's or a passkey's id, or 'recovery-codes' for all recovery codes. The person is told at every address. Needs a caller verified by this agent within 15 minutes (else 403 CALLER_NOT_VERIFIED); the person's last app or passkey only for a caller verified by their authenticator app's code (else 403 CALLER_VERIFICATION_TOO_WEAK: an emailed code proves the mailbox, which a reset proves already). Needs a recent authentication (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).
          */
         post: operations["removeAccountFactorByPost"];
         delete?: never;
@@ -5039,10 +5039,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description Why (3 to 500 characters); recorded in the audit log. */
+                    /** @description Why: shown to the person in their email and kept in the audit log. */
                     reason: string;
-                    /** @description An optional ticket reference. */
-                    ticket?: string | null;
+                    /** @description A ticket reference, kept with the reason. */
+                    ticket?: string;
                 };
             };
         };
@@ -5128,10 +5128,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description Why (3 to 500 characters); recorded in the audit log. */
+                    /** @description Why: shown to the person in their email and kept in the audit log. */
                     reason: string;
-                    /** @description An optional ticket reference. */
-                    ticket?: string | null;
+                    /** @description A ticket reference, kept with the reason. */
+                    ticket?: string;
                 };
             };
         };
@@ -5205,10 +5205,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description Why (3 to 500 characters); recorded in the audit log. */
+                    /** @description Why: shown to the person in their email and kept in the audit log. */
                     reason: string;
-                    /** @description An optional ticket reference. */
-                    ticket?: string | null;
+                    /** @description A ticket reference, kept with the reason. */
+                    ticket?: string;
                 };
             };
         };

@@ -449,11 +449,13 @@ describe('the range API (k-anonymity)', () => {
   let api: RangeServer;
   let slow: RangeServer;
   let failing: RangeServer;
-  const online = (url: string, onError: 'open' | 'closed'): { url: string; timeoutMs: number; onError: 'open' | 'closed' } => ({
+  // 200 ms where a test waits for the timeout; a server that answers gets time enough on a loaded machine.
+  const online = (url: string, onError: 'open' | 'closed', timeoutMs = 200): { url: string; timeoutMs: number; onError: 'open' | 'closed' } => ({
     url,
-    timeoutMs: 200,
+    timeoutMs,
     onError,
   });
+  const ANSWERS_IN = 5000;
 
   before(async () => {
     api = await startRangeServer(pwnedHandler({ [sha1Hex('online-breach')]: 77 }, { [sha1Hex('padding-only')]: true }));
@@ -478,7 +480,7 @@ describe('the range API (k-anonymity)', () => {
   });
 
   it('sends only the first 5 hex characters of the SHA-1, asks for padding, and finds a breached password', async () => {
-    const breached = createBreachedPasswords({ offlinePath: null, online: online(`${api.url}/`, 'closed') });
+    const breached = createBreachedPasswords({ offlinePath: null, online: online(`${api.url}/`, 'closed', ANSWERS_IN) });
     const before = api.requests.length;
     assert.deepEqual(await breached.check('online-breach'), { status: 'breached', count: 77 });
     const request = api.requests[before]!;
@@ -489,7 +491,7 @@ describe('the range API (k-anonymity)', () => {
   });
 
   it('a suffix that appears only as padding (count 0) is not breached', async () => {
-    const breached = createBreachedPasswords({ offlinePath: null, online: online(api.url, 'closed') });
+    const breached = createBreachedPasswords({ offlinePath: null, online: online(api.url, 'closed', ANSWERS_IN) });
     assert.deepEqual(await breached.check('padding-only'), { status: 'clear' });
     await breached.close();
   });
@@ -533,7 +535,7 @@ describe('the range API (k-anonymity)', () => {
     });
 
     it('an offline match answers without asking the API', async () => {
-      const breached = createBreachedPasswords({ offlinePath: setPath, online: online(api.url, 'closed') });
+      const breached = createBreachedPasswords({ offlinePath: setPath, online: online(api.url, 'closed', ANSWERS_IN) });
       const before = api.requests.length;
       assert.deepEqual(await breached.check('offline-breach'), { status: 'breached', count: 9 });
       assert.equal(api.requests.length, before);

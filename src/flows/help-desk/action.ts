@@ -8,7 +8,8 @@
 //   request ──not allowed (role / self / target's role)──▶ 403 FORBIDDEN (nothing read)
 //           ──stale session──▶ 403 REAUTHENTICATION_REQUIRED
 //           ──no reason / caller not verified──▶ 400 / 403, nothing written
-//           ──allowed──▶ change + event (actor, reason, ticket) + notice, in one transaction
+//           ──allowed──▶ in one transaction: the matrix again on the actor and target as they are now (rows
+//                        locked; a role changed meanwhile → 403), the change + event (actor, reason, ticket) + notice
 import { ADMIN_ACTIONS, type AdminAction, refusalFor } from '../../core/admin-permissions.js';
 import { PassdeskError } from '../../core/errors.js';
 import { english } from '../../core/messages.js';
@@ -71,6 +72,26 @@ export async function admitAdminAction(deps: FlowDeps, actor: Actor, action: Adm
 }
 
 /**
+ * The matrix again, inside the action's transaction, on the actor and the target as they are now (their rows
+ * locked until it ends): a role or status change that committed after admitAdminAction read them (an administrator
+ * promoting the person, two administrators demoting or disabling each other) cannot carry the action through on
+ * what was read before. Returns the target as it is now.
+ */
+async function readmitInTransaction(tx: Repositories, actor: Actor, action: AdminAction, target: Account | null): Promise<Account | null> {
+  const actorId = actor.kind === 'session' ? actor.auth.account.id : null;
+  const ids = [actorId, target?.id].filter((id): id is string => typeof id === 'string');
+  if (ids.length === 0) return target;
+  const current = await tx.accounts.lockAccounts(ids);
+  const fresh = target ? (current.find((a) => a.id === target.id) ?? null) : null;
+  if (target && !fresh) throw new PassdeskError('NOT_FOUND');
+  if (actorId !== null) {
+    const me = current.find((a) => a.id === actorId);
+    if (me?.status !== 'active' || refusalFor(me, action, fresh) !== null) throw new PassdeskError('FORBIDDEN');
+  }
+  return fresh;
+}
+
+/**
  * Runs a changing action: admitted, reasoned, and performed with its audit event and notice in one transaction.
  * `perform` gets the transaction and the target; what it returns is recorded and sent.
  */
@@ -85,7 +106,7 @@ export async function adminAction<T>(
   const actorId = actor.kind === 'session' ? actor.auth.account.id : null;
   const now = deps.clock.now();
   return deps.store.transaction(async (tx) => {
-    const outcome = await perform(tx, target, now);
+    const outcome = await perform(tx, await readmitInTransaction(tx, actor, o.action, target), now);
     await tx.events.recordEvent({
       accountId: target?.id ?? null,
       actorId,

@@ -7,9 +7,12 @@ import { PassdeskError } from '../../core/errors.js';
 import { english } from '../../core/messages.js';
 import { countSecondFactors } from '../../methods/second-factor.js';
 import { TOTP_METHOD_NAME } from '../../methods/totp.js';
-import type { Account, Repositories } from '../../store/index.js';
+import type { Account, CallerVerificationMethod, Repositories } from '../../store/index.js';
 import type { FlowDeps, RequestContext } from '../deps.js';
 import { type Actor, type AdminReason, adminAction } from './action.js';
+
+/** Caller proofs that show more than the mailbox a reset reaches: enough to remove the person's last second factor. */
+const STRONG_CALLER_PROOFS: readonly CallerVerificationMethod[] = ['totp'];
 
 /** The factor id that names every recovery code of the account at once. */
 export const RECOVERY_CODES_FACTOR_ID = 'recovery-codes';
@@ -53,6 +56,12 @@ export async function removeFactorForCaller(
     const account = target as Account;
     const removed = await removeOne(tx, deps, account, o.factorId, now);
     const remaining = await countSecondFactors(tx, account.id);
+    // The last app or passkey gone, an emailed code would be all that guards the account, and the mailbox is what
+    // a reset proves already: the caller must have proven more than it (issue 15: no path around the second factor).
+    if (remaining === 0 && removed.type !== 'recovery_codes' && actor.kind === 'session') {
+      const strong = await tx.callerVerifications.verifiedCallerUntil(actor.auth.account.id, account.id, now, STRONG_CALLER_PROOFS);
+      if (strong === null) throw new PassdeskError('CALLER_VERIFICATION_TOO_WEAK');
+    }
     if (remaining === 0 && removed.type !== 'recovery_codes') await tx.twoFactor.replaceRecoveryCodes(account.id, [], { now, newId: () => deps.random.uuid() });
     return {
       result: { type: removed.type, remaining },

@@ -5,21 +5,18 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { confirmCaller, sendCallerCode } from '../../flows/help-desk/caller.js';
-import { REASON_MAX_LENGTH, TICKET_MAX_LENGTH } from '../../flows/help-desk/action.js';
 import { removeFactorForCaller } from '../../flows/help-desk/factors.js';
 import { issueTemporaryPassword } from '../../flows/help-desk/temporary-password.js';
 import { requestContext, type HttpContext } from '../shared/context.js';
+import { adminReasonBody } from './api.js';
 import { errors } from '../shared/schemas.js';
 
 const cookieAuth = [{ sessionCookie: [] }];
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 const accountParams = z.strictObject({ id: z.string().min(1).max(64) });
-const reasonFields = {
-  reason: z.string().max(REASON_MAX_LENGTH).meta({ description: 'Why (3 to 500 characters); recorded in the audit log.' }),
-  ticket: z.string().max(TICKET_MAX_LENGTH).nullish().meta({ description: 'An optional ticket reference.' }),
-};
-const reasonBody = z.strictObject(reasonFields);
+// The reason is one line here too, as on every other action (http/admin/api.ts): it reaches the audit log and its export.
+const reasonBody = adminReasonBody;
 
 const removedFactor = z.object({ type: z.enum(['totp', 'passkey', 'recovery_codes']), remaining: z.number().int() }).meta({ id: 'AdminRemovedFactor' });
 
@@ -99,7 +96,7 @@ export async function callerApi(app: FastifyInstance, ctx: HttpContext): Promise
     schema: {
       tags: ['admin'],
       summary: "Remove one of the person's second factors",
-      description: `factorId: an authenticator app's or a passkey's id, or 'recovery-codes' for all recovery codes. The person is told at every address. Needs a caller verified by this agent within 15 minutes (else 403 CALLER_NOT_VERIFIED). Needs a recent authentication (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).`,
+      description: `factorId: an authenticator app's or a passkey's id, or 'recovery-codes' for all recovery codes. The person is told at every address. Needs a caller verified by this agent within 15 minutes (else 403 CALLER_NOT_VERIFIED); the person's last app or passkey only for a caller verified by their authenticator app's code (else 403 CALLER_VERIFICATION_TOO_WEAK: an emailed code proves the mailbox, which a reset proves already). Needs a recent authentication (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).`,
       security: cookieAuth,
       params: z.strictObject({ id: z.string().min(1).max(64), factorId: z.string().min(1).max(64) }),
       body: reasonBody,

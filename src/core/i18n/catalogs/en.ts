@@ -94,6 +94,8 @@ export const en = {
   // Help desk: caller verification and temporary passwords (flows/help-desk/caller.ts, temporary-password.ts).
   'error.CALLER_NOT_VERIFIED':
     'Verify the caller first: send them a code (or ask for their authenticator app’s code) and enter what they read back. A verified caller counts for 15 minutes.',
+  'error.CALLER_VERIFICATION_TOO_WEAK':
+    'This would remove the person’s last second factor. A code sent by email proves only the mailbox, which a password reset proves already: verify the caller with their authenticator app’s code, or have them use a recovery code.',
   'error.CALLER_CODE_INVALID': 'That code is wrong or has expired. Ask the caller to read the latest code again, or send a new one.',
   'error.CALLER_CODE_INVALID.noneSent': 'No code is waiting for this caller. Send a new one.',
   'error.CALLER_CODE_INVALID.noApp': 'This person has no authenticator app. Send them a code by email instead.',
