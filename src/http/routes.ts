@@ -42,6 +42,7 @@ import { emailSettingsPages } from './email-settings/pages.js';
 // The help desk and administration (issue 15).
 import { adminApi } from './admin/api.js';
 import { callerApi } from './admin/caller-api.js';
+import { adminPages } from './admin/pages.js';
 
 type Routes = (app: FastifyInstance, ctx: HttpContext) => Promise<void>;
 
@@ -83,6 +84,8 @@ export async function registerRoutes(server: FastifyInstance, ctx: HttpContext, 
     emailSettingsPages,
     resetPages,
     notMePages,
+    // The help desk console (issue 15).
+    adminPages,
   ];
   const { devMailbox } = o;
   if (devMailbox) {

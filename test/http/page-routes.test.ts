@@ -40,6 +40,12 @@ describe('page routes, listed from the running app', () => {
       'POST /reset/new',
       'POST /not-me/confirm',
       'POST /security/activity/:id/not-me',
+      'POST /admin/accounts/:id/unlock',
+      'POST /admin/accounts/:id/role',
+      'POST /admin/accounts/:id/caller/send',
+      'POST /admin/accounts/:id/caller/confirm',
+      'POST /admin/accounts/:id/temporary-password',
+      'POST /admin/accounts/:id/factors/:factorId/remove',
     ]) {
       assert.ok(urls.has(known), `${known} is listed`);
     }
@@ -91,6 +97,10 @@ describe('page routes, listed from the running app', () => {
       'GET /security/email',
       'GET /security/activity',
       'POST /security/sessions/revoke-others',
+      'GET /admin',
+      'GET /admin/accounts/:id',
+      'GET /admin/audit',
+      'POST /admin/accounts/:id/disable',
     ]) {
       assert.ok(urls.has(known), `${known} declares auth: 'page'`);
     }
@@ -110,6 +120,13 @@ describe('page routes, listed from the running app', () => {
 
   it('every page under /security declares it needs a signed-in person (a new one cannot forget)', () => {
     const missing = routes.filter((r) => r.url.startsWith('/security') && r.method !== 'HEAD' && r.config?.auth !== 'page').map(label);
+    assert.deepEqual(missing, []);
+  });
+
+  it('every help desk console page declares a signed-in person and the step-up redirect', () => {
+    const console = routes.filter((r) => (r.url === '/admin' || r.url.startsWith('/admin/')) && r.method !== 'HEAD');
+    assert.ok(console.length >= 14, `${console.length} console routes`);
+    const missing = console.filter((r) => r.config?.auth !== 'page' || typeof r.config?.stepUp !== 'string').map(label);
     assert.deepEqual(missing, []);
   });
 

@@ -141,3 +141,8 @@ export async function confirmCaller(
   if (result === 'wrong') return refuse('wrong');
   return { verifiedUntil };
 }
+
+/** Until when this agent's caller for this account counts as verified; null: not verified now (the console's forms ask). */
+export async function callerVerifiedUntil(deps: FlowDeps, auth: Authenticated, accountId: string): Promise<number | null> {
+  return deps.store.callerVerifications.verifiedCallerUntil(auth.account.id, accountId, deps.clock.now());
+}

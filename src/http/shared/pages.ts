@@ -23,7 +23,10 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** 'page': signed-out browsers are redirected to /sign-in; the handler reads the person with signedIn(request). */
     auth?: 'page';
-    /** The page a stale session comes back to after /security/confirm (REAUTHENTICATION_REQUIRED → 303). */
+    /**
+     * The page a stale session comes back to after /security/confirm (REAUTHENTICATION_REQUIRED → 303). A `:name`
+     * in it is the route's own parameter (`/admin/accounts/:id`), so a page of one item comes back to that item.
+     */
     stepUp?: string;
   }
 }
@@ -60,6 +63,12 @@ export function shownOnPage(request: FastifyRequest, err: unknown): PassdeskErro
   return err;
 }
 
+/** `/admin/accounts/:id` with the request's `id` in its place (encoded, so it stays one path segment). */
+function withParams(next: string, params: unknown): string {
+  const values = typeof params === 'object' && params !== null ? (params as Record<string, unknown>) : {};
+  return next.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(String(values[name] ?? '')));
+}
+
 /** A route's handler, answering the step-up redirect when its flow asks for a recent authentication. */
 function withStepUpRedirect(route: RouteOptions, next: string): void {
   const handler = route.handler;
@@ -67,7 +76,7 @@ function withStepUpRedirect(route: RouteOptions, next: string): void {
     try {
       return await handler.call(this, request, reply);
     } catch (err) {
-      if (isStepUpRequired(err)) return reply.redirect(confirmLocation(next), 303);
+      if (isStepUpRequired(err)) return reply.redirect(confirmLocation(withParams(next, request.params)), 303);
       throw err;
     }
   };

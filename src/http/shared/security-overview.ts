@@ -1,6 +1,7 @@
 // The security overview page (/security): devices, password, second factors, passkeys. Shown by GET /security and
 // again, with the error, by the forms on it that belong to other features (passkeys).
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { refusalFor } from '../../core/admin-permissions.js';
 import type { Authenticated } from '../../flows/sessions.js';
 import { listDevices } from '../../flows/sessions.js';
 import { listFactors } from '../../flows/two-factor.js';
@@ -27,6 +28,7 @@ export async function sendSecurityOverview(
       devices,
       factors: (await listFactors(ctx.deps, auth)).factors.map((f) => f.name),
       securityQuestions: ctx.deps.config.securityQuestions?.enabled === true,
+      helpDesk: refusalFor(auth.account, 'accounts.search') === null,
       passkeys: await listPasskeys(ctx.deps, auth),
       notice: o.notice,
       error: o.error,

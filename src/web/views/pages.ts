@@ -273,6 +273,8 @@ export function securityPage(
     devices: DeviceView[];
     factors?: readonly string[];
     securityQuestions?: boolean;
+    /** The help desk or administrator role: a link to the console. */
+    helpDesk?: boolean;
     passkeys?: ReadonlyArray<{ id: string; name: string; createdAt: number; lastUsedAt: number | null; backedUp: boolean }>;
     notice?: string | undefined;
     error?: string | undefined;
@@ -302,6 +304,12 @@ export function securityPage(
   ${o.securityQuestions ? html`<p>${markup(t, 'page.security.questionsLine', { a: link('/security/questions', { id: 'security-questions-link' }) })}</p>` : ''}
   <h2>${t.t('page.security.emailHeading')}</h2>
   <p>${markup(t, 'page.security.emailLine', { a: link('/security/email', { id: 'email-settings-link' }) })}</p>
+  ${
+    o.helpDesk
+      ? html`<h2>${t.t('page.security.helpDeskHeading')}</h2>
+  <p>${markup(t, 'page.security.helpDeskLine', { a: link('/admin', { id: 'help-desk-link' }) })}</p>`
+      : ''
+  }
   <h2>${t.t('page.security.activityHeading')}</h2>
   <p>${markup(t, 'page.security.activityLine', { a: link('/security/activity', { id: 'activity-link' }) })}</p>
   <h2>${t.t('page.security.devicesHeading')}</h2>

@@ -1,0 +1,378 @@
+// The help desk console (issue 15): search, one account with a form per action (each with a reason and an optional
+// ticket), caller verification and what needs it, the temporary password shown once, and the audit log. Plain
+// forms that work without JavaScript; the flows (flows/help-desk/) decide who may do what.
+import { html, type SafeHtml } from '../html.js';
+import { alertBox } from './layout.js';
+import { page, type PageContext } from './pages.js';
+import { translatorOf } from '../i18n.js';
+import type { Translator } from '../../core/i18n/translator.js';
+import { MESSAGE_IDS, type MessageId } from '../../core/i18n/translator.js';
+import type { AccountDetail, AccountSummary, StatusFilter } from '../../flows/help-desk/accounts.js';
+import type { AuditEvent } from '../../store/index.js';
+
+interface SignedIn {
+  csrf: string;
+  displayName: string;
+}
+
+/** What the console's forms and links may say after a redirect (`?notice=`). */
+export const CONSOLE_NOTICES = [
+  'reset-email',
+  'require-change',
+  'unlock',
+  'disable',
+  'enable',
+  'sign-out',
+  'role',
+  'code-sent',
+  'caller-verified',
+  'factor-removed',
+] as const;
+export type ConsoleNotice = (typeof CONSOLE_NOTICES)[number];
+
+const STATUS_FILTERS: readonly StatusFilter[] = ['locked', 'disabled', 'must-change', 'no-second-factor', 'expiring'];
+
+function csrfField(csrf: string): SafeHtml {
+  return html`<input type="hidden" name="_csrf" value="${csrf}">`;
+}
+
+/** The reason (required) and ticket (optional) every action asks for; ids prefixed by the form's name. */
+function reasonFields(t: Translator, prefix: string): SafeHtml {
+  return html`<div class="field"><label for="${prefix}-reason">${t.t('page.helpDesk.reason')}</label>
+    <input type="text" id="${prefix}-reason" name="reason" required minlength="3" maxlength="500" autocomplete="off"></div>
+  <div class="field"><label for="${prefix}-ticket">${t.t('page.helpDesk.ticket')}</label>
+    <input type="text" id="${prefix}-ticket" name="ticket" maxlength="64" autocomplete="off"></div>`;
+}
+
+function consoleNav(t: Translator, o: { canReadAudit: boolean }): SafeHtml {
+  return html`<p class="console-nav"><a href="/admin">${t.t('page.helpDesk.searchLink')}</a>${o.canReadAudit ? html` · <a href="/admin/audit" id="audit-link">${t.t('page.helpDesk.auditLink')}</a>` : ''} · <a href="/security">${t.t('page.common.backToSecurity')}</a></p>`;
+}
+
+function roleName(t: Translator, role: AccountSummary['role']): string {
+  return t.t(`page.helpDesk.role.${role}`);
+}
+
+function badges(t: Translator, a: AccountSummary): SafeHtml {
+  return html`<span class="badge">${roleName(t, a.role)}</span>${a.status === 'disabled' ? html` <span class="badge">${t.t('page.helpDesk.status.disabled')}</span>` : ''}${a.mustChangePassword ? html` <span class="badge">${t.t('page.helpDesk.status.must-change')}</span>` : ''}${a.directoryId ? html` <span class="badge">${t.t('page.helpDesk.directoryBadge')}</span>` : ''}`;
+}
+
+export function helpDeskSearchPage(
+  ctx: PageContext,
+  o: SignedIn & {
+    canReadAudit: boolean;
+    query: string;
+    status: readonly StatusFilter[];
+    results: readonly AccountSummary[];
+    nextPage: string | null;
+    error?: string | undefined;
+  },
+): SafeHtml {
+  const t = translatorOf(ctx);
+  return page(
+    ctx,
+    t.t('page.helpDesk.title'),
+    html`<section class="card wide console">
+  <h1>${t.t('page.helpDesk.title')}</h1>
+  ${consoleNav(t, o)}
+  ${alertBox('error', o.error)}
+  <form method="get" action="/admin" id="search-form" role="search">
+    <div class="field"><label for="q">${t.t('page.helpDesk.searchLabel')}</label>
+      <input type="text" id="q" name="q" maxlength="254" value="${o.query}" autocomplete="off"></div>
+    <fieldset class="filters"><legend>${t.t('page.helpDesk.filters')}</legend>
+    ${STATUS_FILTERS.map(
+      (s) => html`<div class="field check"><input type="checkbox" id="status-${s}" name="status" value="${s}"${o.status.includes(s) ? html` checked` : ''}>
+      <label for="status-${s}">${t.t(`page.helpDesk.status.${s}`)}</label></div>`,
+    )}
+    </fieldset>
+    <button type="submit" class="primary">${t.t('page.helpDesk.search')}</button>
+  </form>
+  <h2>${t.t('page.helpDesk.results')}</h2>
+  ${
+    o.results.length === 0
+      ? html`<p class="muted" id="no-results">${t.t('page.helpDesk.noResults')}</p>`
+      : html`<ul class="devices" id="results">${o.results.map(
+          (a) => html`<li class="device result"><div><a href="/admin/accounts/${a.id}"><strong>${a.displayName || a.email}</strong></a>
+      <div class="muted wrap">${a.email}</div><div>${badges(t, a)}</div></div></li>`,
+        )}</ul>`
+  }
+  ${o.nextPage ? html`<p><a href="${o.nextPage}" id="next-page">${t.t('page.helpDesk.nextPage')}</a></p>` : ''}
+</section>`,
+    { displayName: o.displayName, csrf: o.csrf },
+  );
+}
+
+export interface AccountPageOptions extends SignedIn {
+  canReadAudit: boolean;
+  /** Administrators: the role form. */
+  canSetRole: boolean;
+  detail: AccountDetail;
+  /** Until when this agent's caller is verified; null: not verified. */
+  callerVerifiedUntil: number | null;
+  notice?: ConsoleNotice | undefined;
+  error?: string | undefined;
+}
+
+export function helpDeskAccountPage(ctx: PageContext, o: AccountPageOptions): SafeHtml {
+  const t = translatorOf(ctx);
+  const d = o.detail;
+  const a = d.account;
+  return page(
+    ctx,
+    t.t('page.helpDesk.accountTitle', { name: a.displayName || a.email }),
+    html`<section class="card wide console" id="account" data-account-id="${a.id}">
+  ${consoleNav(t, o)}
+  <h1>${a.displayName || a.email}</h1>
+  ${alertBox('notice', o.notice ? t.t(`page.helpDesk.notice.${o.notice}`) : undefined)}${alertBox('error', o.error)}
+  ${accountFacts(t, d)}
+  ${factorList(t, d)}
+  ${deviceList(t, d)}
+  ${activityList(t, d.activity)}
+  <h2 id="actions-heading">${t.t('page.helpDesk.actionsHeading')}</h2>
+  ${d.directory ? html`<p class="muted" id="directory-note">${t.t('page.helpDesk.directoryNote')}</p>` : ''}
+  ${actionForms(t, o)}
+  ${callerSection(t, o)}
+</section>`,
+    { displayName: o.displayName, csrf: o.csrf },
+  );
+}
+
+function accountFacts(t: Translator, d: AccountDetail): SafeHtml {
+  const a = d.account;
+  const when = (ms: number): string => t.dateTime(ms);
+  const lock = d.lock;
+  const lockLine =
+    lock.reason === 'disabled'
+      ? t.t('page.helpDesk.lock.disabled')
+      : lock.locked && lock.until !== null
+        ? t.t('page.helpDesk.lock.locked', { failures: lock.failures, until: when(lock.until) })
+        : lock.waitUntil !== null
+          ? t.t('page.helpDesk.lock.waiting', { failures: lock.failures, until: when(lock.waitUntil) })
+          : t.t('page.helpDesk.lock.none', { failures: lock.failures });
+  return html`<dl class="facts">
+    <dt>${t.t('page.common.email')}</dt><dd class="wrap" id="account-email">${a.email}</dd>
+    <dt>${t.t('page.helpDesk.statusHeading')}</dt><dd id="account-status">${a.status === 'disabled' ? t.t('page.helpDesk.status.disabled') : t.t('page.helpDesk.active')}${a.mustChangePassword ? html` · ${t.t('page.helpDesk.status.must-change')}` : ''}</dd>
+    <dt>${t.t('page.helpDesk.roleHeading')}</dt><dd id="account-role">${roleName(t, a.role)}</dd>
+    <dt>${t.t('page.helpDesk.passwordHeading')}</dt><dd id="password-age">${d.password.changedAt !== null ? t.t('page.security.passwordChanged', { when: when(d.password.changedAt) }) : t.t('page.security.noPassword')}${d.password.expiresAt !== null ? html` ${d.password.expired ? t.t('page.helpDesk.expired', { when: when(d.password.expiresAt) }) : t.t('page.helpDesk.expires', { when: when(d.password.expiresAt) })}` : ''}</dd>
+    <dt>${t.t('page.helpDesk.lockHeading')}</dt><dd id="lock-state">${lockLine}</dd>
+    <dt>${t.t('page.helpDesk.createdHeading')}</dt><dd>${when(a.createdAt)}</dd>
+  </dl>`;
+}
+
+function factorList(t: Translator, d: AccountDetail): SafeHtml {
+  const when = (ms: number): string => t.dateTime(ms);
+  return html`<h2>${t.t('page.common.twoStep')}</h2>
+  ${
+    d.secondFactors.length === 0
+      ? html`<p id="no-factors">${t.t('page.helpDesk.noFactors')}</p>`
+      : html`<ul class="devices" id="factors">${d.secondFactors.map(
+          (
+            f,
+          ) => html`<li class="device" data-factor-id="${f.id}"><div><strong>${f.name}</strong> <span class="badge">${t.t(`page.helpDesk.factorType.${f.type}`)}</span>
+      <div class="muted">${f.lastUsedAt !== null ? t.t('page.passkeys.added', { added: when(f.createdAt), lastUsed: when(f.lastUsedAt) }) : t.t('page.passkeys.addedNotUsed', { added: when(f.createdAt) })}</div></div></li>`,
+        )}</ul>`
+  }
+  <p class="muted" id="recovery-codes-left">${t.t('page.helpDesk.recoveryCodesLeft', { count: d.recoveryCodesLeft })}</p>`;
+}
+
+function deviceList(t: Translator, d: AccountDetail): SafeHtml {
+  const when = (ms: number): string => t.dateTime(ms);
+  return html`<h2>${t.t('page.helpDesk.devicesHeading')}</h2>
+  ${
+    d.devices.length === 0
+      ? html`<p class="muted" id="no-devices">${t.t('page.helpDesk.noDevices')}</p>`
+      : html`<ul class="devices" id="account-devices">${d.devices.map(
+          (s) => html`<li class="device"><div><strong>${s.device}</strong>
+      <div class="muted">${s.ip ? t.t('page.security.deviceLineWithIp', { signedIn: when(s.createdAt), lastActive: when(s.lastSeenAt), ip: s.ip }) : t.t('page.security.deviceLine', { signedIn: when(s.createdAt), lastActive: when(s.lastSeenAt) })}</div></div></li>`,
+        )}</ul>`
+  }`;
+}
+
+/** An event's name as people read it where the catalog has one (activity.event.*), else its type. */
+function eventLabel(t: Translator, type: string): string {
+  const id = `activity.event.${type}`;
+  return (MESSAGE_IDS as readonly string[]).includes(id) ? t.format(id as MessageId) : type;
+}
+
+/** The reason and ticket an administrative event carries, shown beside it. */
+function eventWhy(e: AuditEvent): string {
+  const reason = typeof e.detail?.['reason'] === 'string' ? e.detail['reason'] : '';
+  const ticket = typeof e.detail?.['ticket'] === 'string' ? e.detail['ticket'] : '';
+  return [reason, ticket].filter(Boolean).join(' · ');
+}
+
+function activityList(t: Translator, events: readonly AuditEvent[]): SafeHtml {
+  return html`<h2>${t.t('page.security.activityHeading')}</h2>
+  ${
+    events.length === 0
+      ? html`<p class="muted">${t.t('page.activity.none')}</p>`
+      : html`<ul class="devices" id="account-activity">${events.map(
+          (e) => html`<li class="device" data-event-type="${e.type}"><div><strong>${eventLabel(t, e.type)}</strong>
+      <div class="muted wrap">${t.dateTime(e.createdAt)}${e.ip ? ` · ${t.t('page.activity.ip', { ip: e.ip })}` : ''}${e.actorId ? ` · ${t.t('page.helpDesk.byActor', { actor: e.actorId })}` : ''}${eventWhy(e) ? ` · ${eventWhy(e)}` : ''}</div></div></li>`,
+        )}</ul>`
+  }`;
+}
+
+/** One action: its form, its reason and ticket, its button. */
+function actionForm(t: Translator, o: { csrf: string; accountId: string; name: string; path?: string; label: string; extra?: SafeHtml }): SafeHtml {
+  return html`<form method="post" action="/admin/accounts/${o.accountId}/${o.path ?? o.name}" class="admin-action" id="${o.name}-form">
+    ${csrfField(o.csrf)}
+    <h3>${o.label}</h3>
+    ${o.extra ?? ''}
+    ${reasonFields(t, o.name)}
+    <button type="submit" class="secondary">${o.label}</button>
+  </form>`;
+}
+
+function actionForms(t: Translator, o: AccountPageOptions): SafeHtml {
+  const a = o.detail.account;
+  const base = { csrf: o.csrf, accountId: a.id };
+  const roles: Array<AccountSummary['role']> = ['user', 'helpdesk', 'admin'];
+  return html`<div class="actions">
+  ${actionForm(t, { ...base, name: 'reset-email', label: t.t('page.helpDesk.action.reset-email') })}
+  ${actionForm(t, { ...base, name: 'unlock', label: t.t('page.helpDesk.action.unlock') })}
+  ${actionForm(t, { ...base, name: 'require-change', label: t.t('page.helpDesk.action.require-change') })}
+  ${actionForm(t, { ...base, name: 'sign-out', label: t.t('page.helpDesk.action.sign-out') })}
+  ${
+    a.status === 'active'
+      ? actionForm(t, { ...base, name: 'disable', label: t.t('page.helpDesk.action.disable') })
+      : actionForm(t, { ...base, name: 'enable', label: t.t('page.helpDesk.action.enable') })
+  }
+  ${
+    o.canSetRole
+      ? actionForm(t, {
+          ...base,
+          name: 'role',
+          label: t.t('page.helpDesk.action.role'),
+          extra: html`<div class="field"><label for="role-select">${t.t('page.helpDesk.newRole')}</label>
+      <select id="role-select" name="role">${roles.map((r) => html`<option value="${r}"${r === a.role ? html` selected` : ''}>${roleName(t, r)}</option>`)}</select></div>`,
+        })
+      : ''
+  }
+  </div>`;
+}
+
+/** Caller verification, then (only for a verified caller) the temporary password and factor removal. */
+function callerSection(t: Translator, o: AccountPageOptions): SafeHtml {
+  const d = o.detail;
+  const id = d.account.id;
+  const hasApp = d.secondFactors.some((f) => f.type === 'totp');
+  const codeForm = (
+    method: 'email-code' | 'totp',
+    label: string,
+  ): SafeHtml => html`<form method="post" action="/admin/accounts/${id}/caller/confirm" class="admin-action" id="caller-${method}-form">
+    ${csrfField(o.csrf)}<input type="hidden" name="method" value="${method}">
+    <div class="field"><label for="caller-${method}-code">${label}</label>
+      <input type="text" id="caller-${method}-code" name="code" inputmode="numeric" autocomplete="off" maxlength="16" required></div>
+    <button type="submit" class="secondary">${t.t('page.helpDesk.confirmCaller')}</button>
+  </form>`;
+  if (o.callerVerifiedUntil === null) {
+    return html`<h2 id="caller-heading">${t.t('page.helpDesk.callerHeading')}</h2>
+  <p id="caller-state">${t.t('page.helpDesk.callerIntro')}</p>
+  <form method="post" action="/admin/accounts/${id}/caller/send" class="admin-action" id="caller-send-form">
+    ${csrfField(o.csrf)}
+    <button type="submit" class="secondary">${t.t('page.helpDesk.sendCallerCode')}</button>
+  </form>
+  ${codeForm('email-code', t.t('page.helpDesk.callerCodeLabel'))}
+  ${hasApp ? codeForm('totp', t.t('page.helpDesk.callerAppLabel')) : ''}`;
+  }
+  return html`<h2 id="caller-heading">${t.t('page.helpDesk.callerHeading')}</h2>
+  <p id="caller-state" class="alert notice">${t.t('page.helpDesk.callerVerified', { until: t.dateTime(o.callerVerifiedUntil) })}</p>
+  <div class="actions">
+  ${actionForm(t, { csrf: o.csrf, accountId: id, name: 'temporary-password', label: t.t('page.helpDesk.action.temporary-password') })}
+  ${d.secondFactors.map((f) =>
+    actionForm(t, {
+      csrf: o.csrf,
+      accountId: id,
+      name: `remove-${f.id}`,
+      path: `factors/${f.id}/remove`,
+      label: t.t('page.helpDesk.action.removeFactor', { name: f.name }),
+    }),
+  )}
+  ${
+    d.recoveryCodesLeft > 0
+      ? actionForm(t, {
+          csrf: o.csrf,
+          accountId: id,
+          name: 'remove-recovery-codes',
+          path: 'factors/recovery-codes/remove',
+          label: t.t('page.helpDesk.action.removeRecoveryCodes'),
+        })
+      : ''
+  }
+  </div>`;
+}
+
+/** The temporary password, shown once (the route sends it with Cache-Control: no-store). */
+export function temporaryPasswordPage(
+  ctx: PageContext,
+  o: SignedIn & { canReadAudit: boolean; account: { id: string; email: string; displayName: string }; password: string; expiresAt: number },
+): SafeHtml {
+  const t = translatorOf(ctx);
+  return page(
+    ctx,
+    t.t('page.helpDesk.tempTitle'),
+    html`<section class="card console">
+  ${consoleNav(t, o)}
+  <h1>${t.t('page.helpDesk.tempTitle')}</h1>
+  <p>${t.t('page.helpDesk.tempFor', { name: o.account.displayName || o.account.email, email: o.account.email })}</p>
+  <p class="temporary-password"><code id="temporary-password">${o.password}</code></p>
+  <p>${t.t('page.helpDesk.tempOnce', { until: t.dateTime(o.expiresAt) })}</p>
+  <p><a class="button" href="/admin/accounts/${o.account.id}">${t.t('page.helpDesk.backToAccount')}</a></p>
+</section>`,
+    { displayName: o.displayName, csrf: o.csrf },
+  );
+}
+
+export interface AuditFilterView {
+  person: string;
+  actor: string;
+  type: string;
+  from: string;
+  to: string;
+}
+
+export function auditLogPage(
+  ctx: PageContext,
+  o: SignedIn & {
+    filter: AuditFilterView;
+    events: readonly AuditEvent[];
+    nextPage: string | null;
+    exportCsv: string;
+    exportJsonl: string;
+    error?: string | undefined;
+  },
+): SafeHtml {
+  const t = translatorOf(ctx);
+  const f = o.filter;
+  const input = (name: keyof AuditFilterView, type: 'text' | 'date', value: string, max: number): SafeHtml =>
+    html`<div class="field"><label for="audit-${name}">${t.t(`page.helpDesk.audit.${name}`)}</label>
+      <input type="${type}" id="audit-${name}" name="${name}" value="${value}" maxlength="${max}" autocomplete="off"></div>`;
+  return page(
+    ctx,
+    t.t('page.helpDesk.audit.title'),
+    html`<section class="card wide console">
+  ${consoleNav(t, { canReadAudit: true })}
+  <h1>${t.t('page.helpDesk.audit.title')}</h1>
+  ${alertBox('error', o.error)}
+  <form method="get" action="/admin/audit" id="audit-filter">
+    ${input('person', 'text', f.person, 254)}${input('actor', 'text', f.actor, 64)}${input('type', 'text', f.type, 64)}
+    ${input('from', 'date', f.from, 10)}${input('to', 'date', f.to, 10)}
+    <button type="submit" class="primary">${t.t('page.helpDesk.audit.filter')}</button>
+  </form>
+  <p class="console-nav">${t.t('page.helpDesk.audit.export')} <a href="${o.exportCsv}" id="export-csv" download>${t.t('page.helpDesk.audit.csv')}</a> · <a href="${o.exportJsonl}" id="export-jsonl" download>${t.t('page.helpDesk.audit.jsonl')}</a></p>
+  ${
+    o.events.length === 0
+      ? html`<p class="muted" id="no-events">${t.t('page.helpDesk.audit.none')}</p>`
+      : html`<ul class="devices" id="audit-events">${o.events.map(
+          (
+            e,
+          ) => html`<li class="device" data-event-type="${e.type}"><div class="wrap"><strong>${e.type}</strong> <span class="muted">${t.dateTime(e.createdAt, { seconds: true })}</span>
+      <div class="muted">${e.accountId ? html`${t.t('page.helpDesk.audit.about')} <a href="/admin/accounts/${e.accountId}">${e.accountId}</a>` : ''}${e.actorId ? ` · ${t.t('page.helpDesk.byActor', { actor: e.actorId })}` : ''}${e.ip ? ` · ${t.t('page.activity.ip', { ip: e.ip })}` : ''}</div>
+      ${eventWhy(e) ? html`<div>${eventWhy(e)}</div>` : ''}</div></li>`,
+        )}</ul>`
+  }
+  ${o.nextPage ? html`<p><a href="${o.nextPage}" id="next-page">${t.t('page.helpDesk.audit.older')}</a></p>` : ''}
+</section>`,
+    { displayName: o.displayName, csrf: o.csrf },
+  );
+}
