@@ -123,6 +123,7 @@ export function flowConfig(config: Config): FlowConfig {
     stepUpMaxAgeMs: config.stepUpMaxAge,
     securityQuestions: { enabled: config.securityQuestions, count: config.securityQuestionCount },
     resetTwoMethodRoles: config.resetTwoMethodRoles,
+    requireTwoFactorRoles: config.requireTwoFactorRoles,
     webauthn: { rpId: config.webauthnRpId, rpName: config.organizationName, origins: config.webauthnOrigins },
     helpdeskEmail: config.helpdeskEmail,
     signInLimits: {

@@ -1,7 +1,7 @@
 // `passdesk` — serve, migrate, and manage accounts from the operator's shell.
 // Passwords come from standard input or a hidden prompt, never from argv (argv is visible to `ps`).
 import { parseArgs } from 'node:util';
-import { realpathSync } from 'node:fs';
+import { closeSync, openSync, realpathSync, unlinkSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, ConfigError, configKeys, type Config } from './config.js';
 import { breachedLookup, createApp, defaultLogger, flowConfig } from './app.js';
@@ -30,6 +30,7 @@ import { mailDeps } from './mail/setup.js';
 import type { Actor } from './flows/help-desk/action.js';
 import { disableAccount, enableAccount, requirePasswordChange, sendResetEmail, setRole, signOutEverywhere, unlockAccount } from './flows/help-desk/accounts.js';
 import { issueTemporaryPassword } from './flows/help-desk/temporary-password.js';
+import { deleteAccount } from './flows/help-desk/delete-account.js';
 
 /** The usage text; docs/reference/cli.md is generated from it (`npm run docs:generate`). */
 export const USAGE = `Usage: passdesk <command> [options]
@@ -48,6 +49,10 @@ Commands:
                                 A help desk action, audited with the operator as its actor; the
                                 person is told by email as from the console. temp-password prints
                                 the password once (single use, 24 hours, a change at sign-in).
+  user delete --email E --reason TEXT [--ticket T] [--export FILE]
+                                Delete the account (the person is emailed first); its data, exported
+                                just before, goes to FILE (mode 0600) or standard output as JSON.
+                                For a directory account only Passdesk's side goes; the entry stays.
   config keys                   List every configuration key and its environment variable.
 ${BREACHED_USAGE}
   worker                        Deliver the mail outbox only (no HTTP); several may share one PostgreSQL.
@@ -427,16 +432,20 @@ async function user(argv: string[], io: CliIo): Promise<number> {
   return 2;
 }
 
-const HELP_DESK_COMMANDS = new Set(['disable', 'enable', 'unlock', 'require-change', 'reset-link', 'temp-password', 'sign-out', 'set-role']);
+const HELP_DESK_COMMANDS = new Set(['disable', 'enable', 'unlock', 'require-change', 'reset-link', 'temp-password', 'sign-out', 'set-role', 'delete']);
 const CLI_ACTOR: Actor = { kind: 'cli', label: 'cli' };
 
 /** `passdesk user <action> --email E --reason TEXT`: one help desk action through the same flow as the console. */
 async function helpDeskCommand(sub: string, argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { email: { type: 'string' }, reason: { type: 'string' }, ticket: { type: 'string' }, role: { type: 'string' } },
+    options: { email: { type: 'string' }, reason: { type: 'string' }, ticket: { type: 'string' }, role: { type: 'string' }, export: { type: 'string' } },
     strict: true,
   });
+  if (values.export !== undefined && sub !== 'delete') {
+    io.stderr('passdesk: --export belongs to delete only');
+    return 2;
+  }
   if (!values.email || !values.reason) {
     io.stderr(`passdesk: user ${sub} needs --email and --reason`);
     return 2;
@@ -463,6 +472,7 @@ async function helpDeskCommand(sub: string, argv: string[], io: CliIo): Promise<
         return 0;
       }
       const input = { accountId: account.id, why, ctx };
+      if (sub === 'delete') return deleteCommand(deps, { ...input, email: account.email, exportFile: values.export }, io);
       if (sub === 'set-role') {
         if (!role) throw new PassdeskError('VALIDATION_FAILED');
         await setRole(deps, CLI_ACTOR, { ...input, role });
@@ -474,6 +484,44 @@ async function helpDeskCommand(sub: string, argv: string[], io: CliIo): Promise<
     },
     { admin: true },
   );
+}
+
+/** `passdesk user delete`: the export to a file (0600, never overwritten) or standard output; the line to stderr then. */
+async function deleteCommand(
+  deps: FlowDeps,
+  o: {
+    accountId: string;
+    email: string;
+    why: { reason: string; ticket?: string | undefined };
+    ctx: { ip: null; userAgent: string };
+    exportFile: string | undefined;
+  },
+  io: CliIo,
+): Promise<number> {
+  // The file is made first (never over an existing one), so the export cannot be lost after the data is gone.
+  const fd = o.exportFile ? openSync(o.exportFile, 'wx', 0o600) : null;
+  let deleted: Awaited<ReturnType<typeof deleteAccount>>;
+  try {
+    deleted = await deleteAccount(deps, CLI_ACTOR, o);
+  } catch (err) {
+    if (fd !== null && o.exportFile) {
+      closeSync(fd);
+      unlinkSync(o.exportFile);
+    }
+    throw err;
+  }
+  const json = JSON.stringify({ reference: deleted.reference, directory: deleted.directory, export: deleted.export }, null, 2);
+  const entry = deleted.directory ? ` Only Passdesk's side was deleted: the directory entry ${deleted.directory.directoryId} stays.` : '';
+  const line = `Deleted ${o.email}; recorded in the audit log as ${deleted.reference}.${entry}`;
+  if (fd !== null) {
+    writeFileSync(fd, `${json}\n`);
+    closeSync(fd);
+    io.stdout(`${line} The export is in ${o.exportFile}.`);
+  } else {
+    io.stdout(json);
+    io.stderr(line);
+  }
+  return 0;
 }
 
 /** The help desk's actions as `passdesk user …` subcommands (flows/help-desk/accounts.ts; set-role and temp-password apart). */

@@ -435,6 +435,23 @@ export const configKeys = {
     schema: intFromString(1, 5).default(3),
     doc: 'With security questions: how many a person answers (all are asked in a reset).',
   },
+  requireTwoFactorRoles: {
+    env: 'PASSDESK_REQUIRE_TWO_FACTOR_ROLES',
+    schema: z
+      .union([
+        z.string().transform((v) => {
+          const roles = v
+            .split(',')
+            .map((r) => r.trim())
+            .filter((r) => r && r !== 'none');
+          return roles.includes('all') ? ['user', 'helpdesk', 'admin'] : roles;
+        }),
+        z.array(z.string()),
+      ])
+      .pipe(z.array(z.enum(['user', 'helpdesk', 'admin'], { error: 'expected roles among user, helpdesk, admin, or all (or none)' })))
+      .default([]),
+    doc: 'Roles that must use two-step verification (e.g. "admin,helpdesk", or "all"; default none). Such a person without an authenticator app or passkey is signed in to set one up and nothing else (and sign out) until it is confirmed: pages lead to /security/two-factor, the API answers 403 TWO_FACTOR_SETUP_REQUIRED.',
+  },
   resetTwoMethodRoles: {
     env: 'PASSDESK_RESET_TWO_METHOD_ROLES',
     schema: z
@@ -652,7 +669,7 @@ export const configKeys = {
   retentionFlows: {
     env: 'PASSDESK_RETENTION_FLOWS',
     schema: duration.default(604_800_000),
-    doc: 'Password resets, pending second steps, "This wasn\'t me" links and attempt windows are deleted this long after they expired (default 7d).',
+    doc: 'Password resets, pending second steps, "This wasn\'t me" links, attempt windows and the help desk\'s caller checks are deleted this long after they expired (default 7d); a temporary password too, once the account has chosen a new one.',
   },
   // A timer's delay: Node turns anything over 2^31 − 1 ms (about 24.8 days) into 1 ms, which would sweep non-stop.
   retentionInterval: {

@@ -24,6 +24,7 @@ export const NOTICE_CODES = [
   // The help desk (flows/help-desk/accounts.ts).
   'account-changed-by-admin',
   'account-disabled-by-admin',
+  'account-deleted-by-admin',
   // Help desk (flows/help-desk/).
   'caller-verification-code',
   'temporary-password-issued',

@@ -6,7 +6,10 @@
 //   events              — the audit log and activity page: the organisation's choice (PASSDESK_RETENTION_EVENTS).
 //   flows               — password resets, pending second steps, "this wasn't me" links and attempt windows, once
 //                         they expired longer ago than PASSDESK_RETENTION_FLOWS (they can do nothing any more;
-//                         the time is left for looking into something that just happened).
+//                         the time is left for looking into something that just happened); the help desk's caller
+//                         checks once they ended (a verified one counts until valid_until) that long ago, and its
+//                         temporary passwords expired that long ago whose account has chosen a new password since
+//                         (while the account's password is still the temporary one, its row is what refuses it).
 import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import type { RetentionKind } from '../store/retention.js';
 import type { FlowDeps } from './deps.js';
@@ -33,7 +36,16 @@ export async function runRetention(
   o: { owner: string; settings: RetentionSettings; batch?: number },
 ): Promise<RetentionRun> {
   const batch = o.batch ?? BATCH;
-  const deleted: Record<RetentionKind, number> = { sessions: 0, events: 0, password_resets: 0, second_factor_flows: 0, not_me_tokens: 0, attempt_counters: 0 };
+  const deleted: Record<RetentionKind, number> = {
+    sessions: 0,
+    events: 0,
+    password_resets: 0,
+    second_factor_flows: 0,
+    not_me_tokens: 0,
+    attempt_counters: 0,
+    caller_verifications: 0,
+    temporary_passwords: 0,
+  };
   const lease = (): Promise<boolean> => deps.store.retention.acquireJobLease(LEASE_NAME, o.owner, deps.clock.now(), deps.clock.now() + LEASE_MS);
   if (!(await lease())) return { ran: false, deleted };
   try {
@@ -45,6 +57,8 @@ export async function runRetention(
       ['second_factor_flows', now - o.settings.flowsMs],
       ['not_me_tokens', now - o.settings.flowsMs],
       ['attempt_counters', now - o.settings.flowsMs],
+      ['caller_verifications', now - o.settings.flowsMs],
+      ['temporary_passwords', now - o.settings.flowsMs],
     ];
     for (const [kind, before] of plan) {
       for (;;) {

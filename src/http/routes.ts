@@ -42,6 +42,7 @@ import { emailSettingsPages } from './email-settings/pages.js';
 // The help desk and administration (issue 15).
 import { adminApi } from './admin/api.js';
 import { callerApi } from './admin/caller-api.js';
+import { deleteAccountApi } from './admin/delete-api.js';
 import { adminPages } from './admin/pages.js';
 
 type Routes = (app: FastifyInstance, ctx: HttpContext) => Promise<void>;
@@ -70,6 +71,8 @@ export async function registerRoutes(server: FastifyInstance, ctx: HttpContext, 
     adminApi,
     // Help desk: caller verification and the actions that need it (issue 15).
     callerApi,
+    // Deleting an account with its export (issue 15).
+    deleteAccountApi,
   ];
   const pages: Routes[] = [
     systemPages,

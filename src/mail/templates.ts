@@ -36,6 +36,8 @@ export type Notice =
   /** The help desk changed the account (flows/help-desk/accounts.ts); the agent's reason is shown. */
   | { code: 'account-changed-by-admin'; change: 'requireChange' | 'unlock' | 'enable' | 'signOut' | 'role'; reason: string; ticket: string | null; role?: Role }
   | { code: 'account-disabled-by-admin'; reason: string; ticket: string | null }
+  /** Sent before the account's data is deleted (flows/help-desk/delete-account.ts); the last message Passdesk sends. */
+  | { code: 'account-deleted-by-admin'; reason: string; ticket: string | null }
   // Help desk (flows/help-desk/): the code a caller reads back; a temporary password set (never the password).
   | { code: 'caller-verification-code'; verificationCode: string; minutes: number }
   | { code: 'temporary-password-issued'; expiresAt: number };
@@ -139,6 +141,7 @@ function noticeVars(b: MailBranding, n: Notice, r: NoticeRecipient, t: Translato
       break;
     case 'account-changed-by-admin':
     case 'account-disabled-by-admin':
+    case 'account-deleted-by-admin':
       v['reason'] = n.reason;
       v['ticket'] = n.ticket ?? '';
       v['hasTicket'] = n.ticket ? 'yes' : 'no';

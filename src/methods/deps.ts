@@ -28,6 +28,8 @@ export interface FlowConfig {
   stepUpMaxAgeMs?: number;
   /** Optional security questions (off by default); `count` answers are set and asked. */
   securityQuestions?: { enabled: boolean; count: number };
+  /** Roles that must set up a second factor before anything else once signed in (default: none). */
+  requireTwoFactorRoles?: readonly string[];
   /** Roles whose reset needs a method besides email (default: admin). */
   resetTwoMethodRoles?: readonly string[];
   /** Passkeys: the relying party ID and name, and the page origins whose responses are accepted. Absent: passkeys are off. */

@@ -113,6 +113,13 @@ export interface AccountRepository {
   /** Same password, stronger parameters: the change time stays. */
   replacePasswordHash(accountId: string, oldHash: string, newHash: string, now: number): Promise<boolean>;
   setStatus(accountId: string, status: AccountStatus, now: number): Promise<void>;
+  /**
+   * Deletes the account; the foreign keys (ON DELETE CASCADE) take every row keyed by it with it: sessions,
+   * factors, passkeys, recovery codes, resets, "this wasn't me" links, preferences, history, security answers,
+   * trusted devices, attempt windows, caller checks (as the person and as the agent), temporary passwords and the
+   * events still naming it. Temporary passwords it issued as an agent forget who issued them. False: no such account.
+   */
+  deleteAccount(accountId: string): Promise<boolean>;
   /** The help desk's role change (flows/help-desk/accounts.ts). */
   setRole(accountId: string, role: Role, now: number): Promise<void>;
   /** The next page the person sees is the change-password page, with this reason. */
@@ -126,6 +133,14 @@ export interface AccountRepository {
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string };
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** The account row; the foreign keys cascade to everything keyed by it (AccountRepository.deleteAccount). */
+async function deleteAccountRow(db: Kysely<Database>, accountId: string): Promise<boolean> {
+  // issued_by has no foreign key (the issuer is history, not ownership): forgotten here.
+  await db.updateTable('temporary_passwords').set({ issued_by: null }).where('issued_by', '=', accountId).execute();
+  const result = await db.deleteFrom('accounts').where('id', '=', accountId).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
 }
 
 export function accountRepository(db: Kysely<Database>, dialect: Dialect): AccountRepository {
@@ -186,6 +201,7 @@ export function accountRepository(db: Kysely<Database>, dialect: Dialect): Accou
         .executeTakeFirstOrThrow();
       return Number(row.n);
     },
+    deleteAccount: (accountId) => deleteAccountRow(db, accountId),
     async setPassword(accountId, passwordHash, now) {
       await db
         .updateTable('accounts')

@@ -79,6 +79,13 @@ export interface EventRepository {
   findEvent(accountId: string, id: number): Promise<AuditEvent | null>;
   /** The audit log, filtered and paged, newest first (flows/help-desk/audit.ts). */
   queryEvents(query: EventQuery): Promise<AuditEvent[]>;
+  /**
+   * Before an account is deleted (flows/help-desk/delete-account.ts): what staff did to it stays in the audit log,
+   * no longer linked to it (account_id null, `detail.subject` = `reference`); what it did as staff names
+   * `reference` as the actor. Its own events (no actor) are left for the account's deletion to take. How many
+   * events were kept and relinked.
+   */
+  pseudonymiseAccountEvents(accountId: string, reference: string): Promise<number>;
   /** Accounts with an event of `type` at or after `since`, most recent first (the help desk's "locked" filter). */
   listAccountsWithEventSince(type: EventType, o: { since: number; limit: number }): Promise<string[]>;
 }
@@ -158,6 +165,20 @@ export function eventRepository(db: Kysely<Database>): EventRepository {
       if (q.beforeId != null) query = query.where('id', '<', q.beforeId);
       const rows = await query.orderBy('id', 'desc').limit(q.limit).execute();
       return rows.map(toEvent);
+    },
+    async pseudonymiseAccountEvents(accountId, reference) {
+      const byStaff = await db.selectFrom('events').select(['id', 'detail']).where('account_id', '=', accountId).where('actor_id', 'is not', null).execute();
+      // Row by row: the detail is JSON text on both databases, rewritten here rather than in two SQL dialects.
+      for (const row of byStaff) {
+        const detail = row.detail ? (JSON.parse(row.detail) as Record<string, unknown>) : {};
+        await db
+          .updateTable('events')
+          .set({ account_id: null, detail: JSON.stringify({ ...detail, subject: reference }) })
+          .where('id', '=', row.id)
+          .execute();
+      }
+      const asActor = await db.updateTable('events').set({ actor_id: reference }).where('actor_id', '=', accountId).executeTakeFirst();
+      return byStaff.length + Number(asActor.numUpdatedRows);
     },
     async listAccountsWithEventSince(type, { since, limit }) {
       const rows = await db

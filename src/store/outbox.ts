@@ -79,6 +79,12 @@ export interface OutboxRepository {
   expireLeases(options: { owner: string; now: number }): Promise<number>;
   /** A failed attempt: retrying at `retryAt`, or failed for good when `retryAt` is null (the body is dropped). */
   markMessageAttemptFailed(id: string, options: { owner: string; now: number; error: string; retryAt: number | null }): Promise<boolean>;
+  /**
+   * Before an account is deleted: its messages not yet handed to a worker (queued, retrying) are dropped, and the
+   * rest (being sent, sent, failed, kept until PASSDESK_MAIL_RETENTION, and `keepIds`: the notice of the deletion
+   * itself) no longer name it. How many were dropped.
+   */
+  detachAccountMail(accountId: string, o: { keepIds: readonly string[] }): Promise<number>;
   countMessagesByState(): Promise<OutboxCounts>;
   /** Newest first (the dev mailbox, `passdesk mail status`). */
   listMessages(options: { limit: number; accountId?: string; to?: string }): Promise<OutboxMessage[]>;
@@ -205,6 +211,13 @@ export function outboxRepository(db: Kysely<Database>, dialect: Dialect, onEnque
       // updated_at is when the message was settled: a finished row is never updated again.
       const result = await db.deleteFrom('outbox').where('state', 'in', ['sent', 'failed']).where('updated_at', '<', before).executeTakeFirst();
       return Number(result.numDeletedRows);
+    },
+    async detachAccountMail(accountId, { keepIds }) {
+      let drop = db.deleteFrom('outbox').where('account_id', '=', accountId).where('state', 'in', ['queued', 'retrying']);
+      if (keepIds.length > 0) drop = drop.where('id', 'not in', keepIds);
+      const dropped = await drop.executeTakeFirst();
+      await db.updateTable('outbox').set({ account_id: null }).where('account_id', '=', accountId).execute();
+      return Number(dropped.numDeletedRows);
     },
     ...workerLeases(db),
     ...outboxReads(db),

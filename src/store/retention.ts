@@ -3,7 +3,15 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
-export type RetentionKind = 'sessions' | 'events' | 'password_resets' | 'second_factor_flows' | 'not_me_tokens' | 'attempt_counters';
+export type RetentionKind =
+  | 'sessions'
+  | 'events'
+  | 'password_resets'
+  | 'second_factor_flows'
+  | 'not_me_tokens'
+  | 'attempt_counters'
+  | 'caller_verifications'
+  | 'temporary_passwords';
 
 export interface RetentionRepository {
   /** Deletes at most `limit` rows of `kind` that ended before `before`; returns how many. */
@@ -62,6 +70,39 @@ export function retentionRepository(db: Kysely<Database>): RetentionRepository {
               .deleteFrom('attempt_counters')
               .where(
                 sql<boolean>`(account_id, purpose) in (${db.selectFrom('attempt_counters').select(['account_id', 'purpose']).where('window_start', '<', before).limit(limit)})`,
+              )
+              .executeTakeFirst();
+          case 'caller_verifications':
+            // Pending or failed checks end at expires_at; a verified one counts until valid_until (later still).
+            return db
+              .deleteFrom('caller_verifications')
+              .where(
+                'id',
+                'in',
+                db
+                  .selectFrom('caller_verifications')
+                  .select('id')
+                  .where('expires_at', '<', before)
+                  .where((eb) => eb.or([eb('valid_until', 'is', null), eb('valid_until', '<', before)]))
+                  .limit(limit),
+              )
+              .executeTakeFirst();
+          case 'temporary_passwords':
+            // Only once the account's password is no longer the temporary one: while it still is, the row is what
+            // refuses a second or late sign-in with it (without the row that sign-in would reach the forced change).
+            // At most one row per account stays (a new one replaces it).
+            return db
+              .deleteFrom('temporary_passwords')
+              .where(
+                'id',
+                'in',
+                db
+                  .selectFrom('temporary_passwords as t')
+                  .innerJoin('accounts as a', 'a.id', 't.account_id')
+                  .select('t.id')
+                  .where('t.expires_at', '<', before)
+                  .where('a.password_changed_at', '>', (eb) => eb.ref('t.created_at'))
+                  .limit(limit),
               )
               .executeTakeFirst();
         }

@@ -242,7 +242,7 @@ export interface paths {
         post?: never;
         /**
          * Remove an authenticator app
-         * @description Needs the current password or a current code in the body. Removing the last factor needs the password, which must then meet the single-factor minimum length (else 409 LAST_FACTOR_PASSWORD_TOO_SHORT), and also voids the recovery codes. An email tells the person. Needs a recent authentication with the account’s strongest method: otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).
+         * @description Needs the current password or a current code in the body. Removing the last factor needs the password, which must then meet the single-factor minimum length (else 409 LAST_FACTOR_PASSWORD_TOO_SHORT), and also voids the recovery codes; for a role that must use two-step verification (PASSDESK_REQUIRE_TWO_FACTOR_ROLES) the last factor stays (409 TWO_FACTOR_REQUIRED_BY_ROLE). An email tells the person. Needs a recent authentication with the account’s strongest method: otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).
          */
         delete: operations["removeTotp"];
         options?: never;
@@ -860,7 +860,11 @@ export interface paths {
         get: operations["adminGetAccount"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete an account, answering the person’s data
+         * @description Administrators only. In one transaction: the person’s data is exported (profile, mail settings, second factors by name and date, sessions and devices, events — never a secret, hash or code) and answered here once (Cache-Control: no-store; Passdesk keeps no copy); the person is emailed; the account and every row keyed by it are deleted, and mail still queued for it is dropped. The audit log keeps admin.account.delete with the caller, the reason, the ticket and a non-reversible reference instead of the account. For a directory account only Passdesk’s side is deleted; the directory entry stays. Needs a recent authentication with the account’s strongest method (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).
+         */
+        delete: operations["adminDeleteAccount"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1410,6 +1414,63 @@ export interface components {
             /** @enum {string} */
             type: "totp" | "passkey" | "recovery_codes";
             remaining: number;
+        };
+        AdminDeletedAccount: {
+            /** @description How the audit log names the deleted account from now on (a keyed hash of its id; not reversible). */
+            reference: string;
+            /** @description Set for a directory account: only Passdesk’s side was deleted; the directory entry stays. */
+            directory: {
+                directoryId: string;
+                /** @constant */
+                entryKept: true;
+            } | null;
+            export: {
+                exportedAt: string;
+                account: {
+                    id: string;
+                    email: string;
+                    displayName: string;
+                    role: string;
+                    status: string;
+                    createdAt: string;
+                    passwordChangedAt: string | null;
+                    mustChangePassword: boolean;
+                    directoryId: string | null;
+                };
+                mail: {
+                    recoveryEmail: string | null;
+                    antiPhishingPhraseSet: boolean;
+                };
+                secondFactors: {
+                    /** @enum {string} */
+                    type: "totp" | "passkey";
+                    name: string;
+                    createdAt: string;
+                    confirmedAt: string | null;
+                    lastUsedAt: string | null;
+                }[];
+                recoveryCodesLeft: number;
+                securityQuestions: string[];
+                trustedDevices: number;
+                sessions: {
+                    device: string;
+                    ip: string | null;
+                    createdAt: string;
+                    lastSeenAt: string;
+                    expiresAt: string;
+                    endedAt: string | null;
+                }[];
+                events: {
+                    type: string;
+                    time: string;
+                    ip: string | null;
+                    device: string | null;
+                    actorId: string | null;
+                    detail: {
+                        [key: string]: unknown;
+                    } | null;
+                }[];
+            };
         };
     };
     responses: never;
@@ -4269,6 +4330,82 @@ export interface operations {
             };
             /** @description Default Response */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminDeleteAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why: shown to the person in their email and kept in the audit log. */
+                    reason: string;
+                    /** @description A ticket reference, kept with the reason. */
+                    ticket?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminDeletedAccount"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,6 +10,7 @@ import { registerAccount } from '../../src/flows/register.js';
 import { refusalFor, type AdminAction, type Role } from '../../src/core/admin-permissions.js';
 import { signInLimits } from '../../src/methods/account-limit.js';
 import type { Account } from '../../src/store/index.js';
+import { deletedAccountReference } from '../../src/flows/help-desk/delete-account.js';
 
 /** Beyond the 10-minute step-up window, inside the 1-hour idle timeout. */
 const STALE_MS = 11 * 60_000;
@@ -18,7 +19,7 @@ const WHY = { reason: 'Caller asked by phone', ticket: 'INC-1001' };
 interface Route {
   name: string;
   action: AdminAction;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** The URL for a target id (untargeted routes ignore it). */
   url(id: string): string;
   body?(target: Account): unknown;
@@ -51,6 +52,7 @@ const TARGETED: Route[] = [
     url: (id) => `/api/v1/admin/accounts/${encodeURIComponent(id)}/role`,
     body: (target) => ({ ...WHY, role: target.role === 'user' ? 'helpdesk' : 'user' }),
   },
+  { name: 'delete', action: 'account.delete', method: 'DELETE', url: (id) => `/api/v1/admin/accounts/${encodeURIComponent(id)}`, body: () => WHY },
 ];
 const UNTARGETED: Route[] = [
   { name: 'search', action: 'accounts.search', method: 'GET', url: () => '/api/v1/admin/accounts?q=example' },
@@ -98,6 +100,11 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     const send = (c: TestClient, route: Route, target: Account | null, id?: string): Promise<LightMyRequestResponse> =>
       c.request(route.method, route.url(id ?? target?.id ?? ''), route.body && target ? { body: route.body(target) } : {});
     async function adminEvents(type: string, accountId: string) {
+      if (type === 'admin.account.delete') {
+        // A deleted account is named by its reference, never its id.
+        const subject = deletedAccountReference(t.app.deps, accountId);
+        return (await t.store.events.queryEvents({ type, limit: 1000 })).filter((e) => e.detail?.['subject'] === subject);
+      }
       return (await t.store.events.listEvents(accountId, { limit: 50 })).filter((e) => e.type === type);
     }
     async function mailTo(account: Account, template: string) {
@@ -287,7 +294,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
           const res = await send(c, route, target);
           assert.equal(res.statusCode, 403, `${route.name}: ${res.body}`);
           assert.equal(errorCode(res), 'REAUTHENTICATION_REQUIRED', route.name);
-          if (route.method === 'POST') assert.equal((await adminEvents(`admin.${route.action}`, target.id)).length, 0);
+          if (route.method !== 'GET') assert.equal((await adminEvents(`admin.${route.action}`, target.id)).length, 0);
         }
         assert.equal((await c.post('/api/v1/session/reauthenticate', { method: 'password', password: PASSWORD })).statusCode, 200);
         const target = await makeAccount('user');
@@ -318,7 +325,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
               const label = `${role} → ${route.name} on ${targetRole}`;
               assert.equal(res.statusCode, refusal === null ? 200 : 403, `${label}: ${res.body}`);
               if (refusal !== null) assert.equal(errorCode(res), 'FORBIDDEN', label);
-              if (route.method === 'POST')
+              if (route.method !== 'GET')
                 assert.equal((await adminEvents(`admin.${route.action}`, target.id)).length, refusal === null ? 1 : 0, `${label}: audited`);
             }
           });

@@ -77,6 +77,41 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       );
     });
 
+    it("the help desk's caller checks and temporary passwords go once they ended that long ago; a temporary password still in use stays", async () => {
+      await t.client().signUp('agent@example.org', PASSWORD);
+      const agentId = (await t.store.accounts.findAccountByEmail('agent@example.org'))!.id;
+      await t.client().signUp('other@example.org', PASSWORD);
+      const otherId = (await t.store.accounts.findAccountByEmail('other@example.org'))!.id;
+      const now = t.clock.now();
+      const checks = t.store.callerVerifications;
+      // Pending and expired 8 days ago; verified 8 days ago but counted until 6 days ago (so kept); one of now.
+      await checks.startCallerVerification({ id: 'cv-old', agentId, accountId, codeDigest: 'x', now: now - 8 * DAY - 600_000, expiresAt: now - 8 * DAY });
+      await checks.recordVerifiedCaller({ id: 'cv-verified-long', agentId: otherId, accountId, method: 'totp', now: now - 8 * DAY, validUntil: now - 6 * DAY });
+      await checks.recordVerifiedCaller({
+        id: 'cv-verified-old',
+        agentId,
+        accountId: otherId,
+        method: 'totp',
+        now: now - 9 * DAY,
+        validUntil: now - 9 * DAY + 900_000,
+      });
+      await checks.recordVerifiedCaller({ id: 'cv-new', agentId: otherId, accountId: agentId, method: 'totp', now, validUntil: now + 900_000 });
+      // A temporary password expired 8 days ago whose account chose a new password since (goes), and one expired as
+      // long ago that is still the account's password (stays: its row refuses a late sign-in with it).
+      const temp = t.store.temporaryPasswords;
+      await temp.issueTemporaryPassword({ id: 'tp-replaced', accountId: agentId, digest: 'd1', issuedBy: null, now: now - 9 * DAY, expiresAt: now - 8 * DAY });
+      await t.store.accounts.setPassword(agentId, 'hash-chosen-later', now - 8 * DAY);
+      await t.store.accounts.setPassword(otherId, 'hash-of-temporary', now - 9 * DAY);
+      await temp.issueTemporaryPassword({ id: 'tp-current', accountId: otherId, digest: 'd2', issuedBy: null, now: now - 9 * DAY, expiresAt: now - 8 * DAY });
+      const run = await runRetention(t.app.deps, { owner: 'node-a', settings: SETTINGS, batch: 1 });
+      assert.equal(run.deleted.caller_verifications, 2, 'the expired pending check and the verified one that ended 9 days ago');
+      assert.equal(run.deleted.temporary_passwords, 1);
+      assert.equal(await temp.findTemporaryPassword(agentId, 'd1'), null);
+      assert.ok(await temp.findTemporaryPassword(otherId, 'd2'), 'still the account’s password: kept');
+      assert.equal(await checks.verifiedCallerUntil(otherId, agentId, now), now + 900_000, 'the live check stays');
+      assert.equal(await checks.verifiedCallerUntil(otherId, accountId, now - 7 * DAY), now - 6 * DAY, 'counted until 6 days ago: kept');
+    });
+
     it('one node at a time: a held lease makes another node skip; an expired one is taken over', async () => {
       const now = t.clock.now();
       const leases = t.store.retention;

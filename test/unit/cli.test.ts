@@ -376,6 +376,35 @@ describe('passdesk CLI (a real child process)', { concurrency: 2 }, () => {
       }
     });
 
+    it('delete writes the export to a new file (mode 0600), emails the person and leaves the deletion in the audit log', async () => {
+      assertExit(await passdesk(['user', 'create', '--email', 'gone@example.org'], { dataDir, input: `${PASSWORD}\n` }), 0);
+      const file = join(dataDir, 'gone-export.json');
+      const gone = await run(['delete', '--email', 'gone@example.org', '--export', file, ...WHY]);
+      assertExit(gone, 0);
+      assert.match(gone.stdout, /^Deleted gone@example\.org; recorded in the audit log as deleted:\S+\. The export is in /);
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      const exported = JSON.parse(readFileSync(file, 'utf8')) as { export: { account: { email: string } } };
+      assert.equal(exported.export.account.email, 'gone@example.org');
+      assert.equal(
+        (await listJson(dataDir)).find((a) => a.email === 'gone@example.org'),
+        undefined,
+      );
+      const store = openStore(`sqlite:${join(dataDir, 'passdesk.sqlite')}`);
+      try {
+        const [event] = await store.events.queryEvents({ type: 'admin.account.delete', limit: 5 });
+        assert.deepEqual([event?.accountId, event?.actorId, event?.detail?.['via'], event?.detail?.['reason']], [null, null, 'cli', 'Called the desk']);
+        const mail = await store.outbox.listMessages({ limit: 20, to: 'gone@example.org' });
+        assert.ok(mail.some((m) => m.template === 'account-deleted-by-admin' && m.accountId === null));
+      } finally {
+        await store.close();
+      }
+      // An existing file is never overwritten, and nothing is deleted then.
+      assertExit(await passdesk(['user', 'create', '--email', 'kept@example.org'], { dataDir, input: `${PASSWORD}\n` }), 0);
+      const refused = await run(['delete', '--email', 'kept@example.org', '--export', file, ...WHY]);
+      assert.notEqual(refused.code, 0);
+      assert.ok((await listJson(dataDir)).some((a) => a.email === 'kept@example.org'));
+    });
+
     it('refusals are one clear line and a non-zero exit', async () => {
       const cases: Array<[string[], number, RegExp]> = [
         [['disable', '--email', 'lin@example.org'], 2, /needs --email and --reason/],

@@ -185,6 +185,7 @@ describe('environment variables', () => {
       PASSDESK_SECURITY_QUESTIONS: 'yes',
       PASSDESK_SECURITY_QUESTION_COUNT: '2',
       PASSDESK_RESET_TWO_METHOD_ROLES: 'admin, helpdesk',
+      PASSDESK_REQUIRE_TWO_FACTOR_ROLES: 'admin',
       PASSDESK_WEBAUTHN_RP_ID: 'Example.org',
       PASSDESK_WEBAUTHN_ORIGINS: 'https://id.example.org, https://login.example.org/',
       PASSDESK_NOT_ME_TOKEN_TTL: '3d',
@@ -285,6 +286,7 @@ describe('environment variables', () => {
     assert.equal(c.securityQuestions, true);
     assert.equal(c.securityQuestionCount, 2);
     assert.deepEqual(c.resetTwoMethodRoles, ['admin', 'helpdesk']);
+    assert.deepEqual(c.requireTwoFactorRoles, ['admin']);
     assert.equal(c.webauthnRpId, 'example.org');
     assert.deepEqual(c.webauthnOrigins, ['https://id.example.org', 'https://login.example.org']);
     assert.equal(c.notMeTokenTtl, 3 * 86_400_000);
@@ -417,6 +419,16 @@ describe('several nodes', () => {
     assert.match(err.message, /PASSDESK_REDIS_URL.*redis:\/\//);
     assert.match(err.message, /PASSDESK_REDIS_PREFIX/);
     assert.match(err.message, /PASSDESK_WORKERS/);
+  });
+});
+
+describe('PASSDESK_REQUIRE_TWO_FACTOR_ROLES', () => {
+  it('names roles, "all", or none (the default); an unknown role is refused', () => {
+    assert.deepEqual(load({ PASSDESK_SECRET: SECRET }).requireTwoFactorRoles, []);
+    assert.deepEqual(load({ PASSDESK_SECRET: SECRET, PASSDESK_REQUIRE_TWO_FACTOR_ROLES: 'admin, helpdesk' }).requireTwoFactorRoles, ['admin', 'helpdesk']);
+    assert.deepEqual(load({ PASSDESK_SECRET: SECRET, PASSDESK_REQUIRE_TWO_FACTOR_ROLES: 'all' }).requireTwoFactorRoles, ['user', 'helpdesk', 'admin']);
+    assert.deepEqual(load({ PASSDESK_SECRET: SECRET, PASSDESK_REQUIRE_TWO_FACTOR_ROLES: 'none' }).requireTwoFactorRoles, []);
+    assert.match(refusal({ PASSDESK_SECRET: SECRET, PASSDESK_REQUIRE_TWO_FACTOR_ROLES: 'root' }).message, /PASSDESK_REQUIRE_TWO_FACTOR_ROLES/);
   });
 });
 

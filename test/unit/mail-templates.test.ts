@@ -43,6 +43,7 @@ const examples: Record<Notice['code'], Notice> = {
     ticket: 'INC-42',
   },
   'account-disabled-by-admin': { code: 'account-disabled-by-admin', reason: 'Left the company', ticket: null },
+  'account-deleted-by-admin': { code: 'account-deleted-by-admin', reason: 'Left the company', ticket: 'HR-1' },
   // Help desk.
   'caller-verification-code': { code: 'caller-verification-code', verificationCode: '31415926', minutes: 10 },
   'temporary-password-issued': { code: 'temporary-password-issued', expiresAt: at + 86_400_000 },

@@ -47,6 +47,8 @@ export interface ActionOutcome<T> {
   result: T;
   detail?: Record<string, unknown>;
   notice?: Notice;
+  /** The action deleted the target: the event names no account (the action puts a reference in `detail`). */
+  accountDeleted?: boolean;
 }
 
 /** The checks every administrative action shares; returns the target account (null for untargeted actions). */
@@ -108,7 +110,7 @@ export async function adminAction<T>(
   return deps.store.transaction(async (tx) => {
     const outcome = await perform(tx, await readmitInTransaction(tx, actor, o.action, target), now);
     await tx.events.recordEvent({
-      accountId: target?.id ?? null,
+      accountId: outcome.accountDeleted ? null : (target?.id ?? null),
       actorId,
       type: `admin.${o.action}`,
       now,
@@ -116,7 +118,7 @@ export async function adminAction<T>(
       ...(actor.kind === 'session' ? { device: actor.auth.session.device, sessionId: actor.auth.session.id } : {}),
       detail: { reason: why.reason, ...(why.ticket ? { ticket: why.ticket } : {}), ...(actor.kind === 'cli' ? { via: actor.label } : {}), ...outcome.detail },
     });
-    if (target && outcome.notice) {
+    if (target && outcome.notice && !outcome.accountDeleted) {
       await queueNotice(tx, deps, { account: target, notice: outcome.notice, origin: { at: now, device: null, ip: o.ctx.ip } });
     }
     return outcome.result;

@@ -8,6 +8,7 @@ import { verifyPasswordProof } from '../../methods/password.js';
 import { countSecondFactors } from '../../methods/second-factor.js';
 import type { Repositories } from '../../store/index.js';
 import type { Authenticated, FlowDeps, RequestContext } from '../deps.js';
+import { roleRequiresTwoFactor } from '../required-two-factor.js';
 import { assertRecentAuthentication, verifySecondFactorProof } from '../step-up.js';
 
 /**
@@ -50,7 +51,10 @@ export async function assertFactorRemovalAllowed(
     // The count above was read before the proofs: a racing removal may have made this factor the last since.
     async assertInTransaction(tx) {
       await tx.twoFactor.lockAccountFactors(auth.account.id);
-      if (ifLast && (await countSecondFactors(tx, auth.account.id)) === 1) throw ifLast;
+      const last = (await countSecondFactors(tx, auth.account.id)) === 1;
+      // A role that must use two-step verification keeps at least one factor (PASSDESK_REQUIRE_TWO_FACTOR_ROLES).
+      if (last && roleRequiresTwoFactor(deps, auth.account.role)) throw new PassdeskError('TWO_FACTOR_REQUIRED_BY_ROLE');
+      if (ifLast && last) throw ifLast;
     },
   };
 }

@@ -98,6 +98,7 @@ async function myPasskeysApi(app: FastifyInstance, ctx: HttpContext): Promise<vo
   r.get(
     '/api/v1/passkeys',
     {
+      config: { beforeTwoFactor: true },
       schema: {
         operationId: 'listPasskeys',
         tags: ['passkeys'],
@@ -115,6 +116,7 @@ async function myPasskeysApi(app: FastifyInstance, ctx: HttpContext): Promise<vo
   r.post(
     '/api/v1/passkeys/registration/options',
     {
+      config: { beforeTwoFactor: true },
       schema: {
         operationId: 'getPasskeyRegistrationOptions',
         tags: ['passkeys'],
@@ -132,6 +134,7 @@ async function myPasskeysApi(app: FastifyInstance, ctx: HttpContext): Promise<vo
   r.post(
     '/api/v1/passkeys/registration',
     {
+      config: { beforeTwoFactor: true },
       schema: {
         operationId: 'registerPasskey',
         tags: ['passkeys'],
@@ -246,6 +249,7 @@ async function passkeyCeremonyApi(app: FastifyInstance, ctx: HttpContext): Promi
   r.post(
     '/api/v1/passkeys/step-up/options',
     {
+      config: { beforeTwoFactor: true },
       schema: {
         operationId: 'getPasskeyStepUpOptions',
         tags: ['passkeys'],

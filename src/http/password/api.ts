@@ -78,6 +78,7 @@ export async function passwordApi(app: FastifyInstance, ctx: HttpContext): Promi
   r.post(
     '/api/v1/password/change',
     {
+      config: { beforeTwoFactor: true },
       schema: {
         operationId: 'changePassword',
         tags: ['password'],

@@ -19,7 +19,7 @@ export async function passwordPages(pages: FastifyInstance, ctx: HttpContext): P
   // Password managers and browsers find the change-password page here (W3C well-known URL).
   pages.get('/.well-known/change-password', async (_req, reply) => reply.redirect('/security/password', 302));
 
-  pages.get('/security/password', { config: { auth: 'page' } }, async (request, reply) => {
+  pages.get('/security/password', { config: { auth: 'page', beforeTwoFactor: true } }, async (request, reply) => {
     const auth = signedIn(request);
     return sendPage(
       reply,
@@ -33,7 +33,7 @@ export async function passwordPages(pages: FastifyInstance, ctx: HttpContext): P
     );
   });
 
-  pages.post('/security/password', { config: { auth: 'page' } }, async (request, reply) => {
+  pages.post('/security/password', { config: { auth: 'page', beforeTwoFactor: true } }, async (request, reply) => {
     const auth = signedIn(request);
     const csrf = ensureCsrfToken(ctx, request, reply);
     const form = changeForm.safeParse(formBody(request));

@@ -15,6 +15,7 @@ export async function sessionsApi(app: FastifyInstance, ctx: HttpContext): Promi
   r.get(
     '/api/v1/session',
     {
+      config: { beforeTwoFactor: true },
       schema: {
         operationId: 'getSession',
         tags: ['sessions'],
@@ -35,6 +36,7 @@ export async function sessionsApi(app: FastifyInstance, ctx: HttpContext): Promi
   r.delete(
     '/api/v1/session',
     {
+      config: { beforeTwoFactor: true },
       schema: {
         operationId: 'signOut',
         tags: ['sessions'],

@@ -6,6 +6,17 @@ import type { FlowDeps, RequestContext } from '../../flows/deps.js';
 import type { Metrics } from '../../metrics.js';
 import { PassdeskError } from '../../core/errors.js';
 import { validateSessionToken, type Authenticated } from '../../flows/sessions.js';
+import { twoFactorSetupError, twoFactorSetupRequired } from '../../flows/required-two-factor.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The route stays open to a session that must set up two-step verification first (flows/required-two-factor.ts):
+     * setting up a factor, step-up, a forced password change, the session itself, signing out.
+     */
+    beforeTwoFactor?: boolean;
+  }
+}
 import { generateToken, hmac, safeEqual } from '../../core/tokens.js';
 
 export interface CookieSettings {
@@ -75,6 +86,7 @@ export function createAuthenticator(deps: FlowDeps, cookies: CookieSettings): Pi
     async requireAuth(request) {
       const auth = await authenticate(request);
       if (!auth) throw new PassdeskError('AUTHENTICATION_REQUIRED');
+      if (request.routeOptions.config?.beforeTwoFactor !== true && (await twoFactorSetupRequired(deps, auth))) throw twoFactorSetupError();
       return auth;
     },
   };

@@ -14,6 +14,7 @@ import { safeNextPath } from '../../core/next-path.js';
 import { passwordRulesAttribute, policyChecklist } from '../../core/password-policy.js';
 import type { Authenticated } from '../../flows/sessions.js';
 import { passwordPolicyFor } from '../../flows/password-policy.js';
+import { TWO_FACTOR_SETUP_PAGE, twoFactorSetupRequired } from '../../flows/required-two-factor.js';
 import type { Account } from '../../store/index.js';
 import type { SafeHtml } from '../../web/html.js';
 import type { NewPasswordRules } from '../../web/views/pages.js';
@@ -97,6 +98,10 @@ export async function registerPages(pages: FastifyInstance, ctx: HttpContext): P
     if (request.routeOptions.config.auth === 'page') {
       const auth = await ctx.authenticate(request);
       if (!auth) return reply.redirect('/sign-in', 303);
+      // As the forced password change leads to its page, required two-step verification leads to its setup.
+      if (request.routeOptions.config.beforeTwoFactor !== true && (await twoFactorSetupRequired(ctx.deps, auth))) {
+        return reply.redirect(`${TWO_FACTOR_SETUP_PAGE}?notice=two-factor-required`, 303);
+      }
       signedInPeople.set(request, auth);
     }
     return undefined;

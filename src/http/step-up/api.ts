@@ -27,6 +27,7 @@ export async function stepUpApi(app: FastifyInstance, ctx: HttpContext): Promise
   r.post(
     '/api/v1/session/reauthenticate',
     {
+      config: { beforeTwoFactor: true },
       schema: {
         operationId: 'reauthenticate',
         tags: ['sessions'],

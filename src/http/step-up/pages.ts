@@ -36,12 +36,12 @@ export async function stepUpPages(pages: FastifyInstance, ctx: HttpContext): Pro
     );
   };
 
-  pages.get('/security/confirm', { schema: { hide: true }, config: { auth: 'page' } }, async (request, reply) => {
+  pages.get('/security/confirm', { schema: { hide: true }, config: { auth: 'page', beforeTwoFactor: true } }, async (request, reply) => {
     const q = nextQuery.safeParse(request.query);
     return show(request, reply, safeNextPath(q.success ? q.data.next : undefined));
   });
 
-  pages.post('/security/confirm', { schema: { hide: true }, config: { auth: 'page' } }, async (request, reply) => {
+  pages.post('/security/confirm', { schema: { hide: true }, config: { auth: 'page', beforeTwoFactor: true } }, async (request, reply) => {
     const parsed = confirmForm.safeParse(formBody(request));
     const next = safeNextPath(parsed.success ? parsed.data.next : undefined);
     if (!parsed.success) return show(request, reply, next, { error: english.t('error.form.passwordOrCode'), status: 400 });

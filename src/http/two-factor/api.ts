@@ -39,6 +39,7 @@ async function myFactorsApi(app: FastifyInstance, ctx: HttpContext): Promise<voi
   r.get(
     '/api/v1/2fa',
     {
+      config: { beforeTwoFactor: true },
       schema: {
         operationId: 'listSecondFactors',
         tags: ['two-factor'],
@@ -58,6 +59,7 @@ async function myFactorsApi(app: FastifyInstance, ctx: HttpContext): Promise<voi
   r.post(
     '/api/v1/2fa/totp',
     {
+      config: { beforeTwoFactor: true },
       schema: {
         operationId: 'startTotpEnrollment',
         tags: ['two-factor'],
@@ -80,6 +82,7 @@ async function myFactorsApi(app: FastifyInstance, ctx: HttpContext): Promise<voi
   r.post(
     '/api/v1/2fa/totp/confirm',
     {
+      config: { beforeTwoFactor: true },
       schema: {
         operationId: 'confirmTotpEnrollment',
         tags: ['two-factor'],
@@ -114,7 +117,7 @@ async function myFactorChangesApi(app: FastifyInstance, ctx: HttpContext): Promi
         tags: ['two-factor'],
         summary: 'Remove an authenticator app',
         description:
-          'Needs the current password or a current code in the body. Removing the last factor needs the password, which must then meet the single-factor minimum length (else 409 LAST_FACTOR_PASSWORD_TOO_SHORT), and also voids the recovery codes. An email tells the person.' +
+          'Needs the current password or a current code in the body. Removing the last factor needs the password, which must then meet the single-factor minimum length (else 409 LAST_FACTOR_PASSWORD_TOO_SHORT), and also voids the recovery codes; for a role that must use two-step verification (PASSDESK_REQUIRE_TWO_FACTOR_ROLES) the last factor stays (409 TWO_FACTOR_REQUIRED_BY_ROLE). An email tells the person.' +
           stepUpNote,
         security: cookieAuth,
         params: z.strictObject({ id: z.string().min(1).max(64) }),
@@ -132,6 +135,7 @@ async function myFactorChangesApi(app: FastifyInstance, ctx: HttpContext): Promi
   r.post(
     '/api/v1/2fa/recovery-codes',
     {
+      config: { beforeTwoFactor: true },
       schema: {
         operationId: 'regenerateRecoveryCodes',
         tags: ['two-factor'],

@@ -27,7 +27,7 @@ const codeForm = z.object({ code: z.string().trim().max(32).default('') });
 const removeFactorForm = z.object({ currentPassword: z.string().max(1024).default('') });
 const renameFactorForm = z.object({ name: factorNameInput });
 const factorIdParams = z.object({ id: z.string().min(1).max(64) });
-const HERE = { auth: 'page', stepUp: '/security/two-factor' } as const;
+const HERE = { auth: 'page', stepUp: '/security/two-factor', beforeTwoFactor: true } as const;
 
 interface TwoFactorView {
   enrolment?: TotpEnrolment | null;
@@ -71,9 +71,16 @@ export async function twoFactorPages(pages: FastifyInstance, ctx: HttpContext): 
   };
   const issuer = ctx.config.organizationName;
 
-  pages.get('/security/two-factor', { config: { auth: 'page' } }, async (request, reply) => {
+  pages.get('/security/two-factor', { config: { auth: 'page', beforeTwoFactor: true } }, async (request, reply) => {
     const key = (request.query as Record<string, unknown>)['notice'];
-    const notice = key === 'removed' ? messages.notices.AUTHENTICATOR_REMOVED : key === 'renamed' ? messages.notices.NAME_SAVED : undefined;
+    const notice =
+      key === 'removed'
+        ? messages.notices.AUTHENTICATOR_REMOVED
+        : key === 'renamed'
+          ? messages.notices.NAME_SAVED
+          : key === 'two-factor-required'
+            ? messages.notices.TWO_FACTOR_REQUIRED
+            : undefined;
     return view(request, reply, notice ? { notice } : {});
   });
 

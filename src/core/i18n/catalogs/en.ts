@@ -65,6 +65,10 @@ export const en = {
   'error.CURRENT_PASSWORD_INCORRECT': 'Your current password is incorrect.',
   'error.AUTHENTICATION_REQUIRED': 'Please sign in to continue.',
   'error.FORBIDDEN': 'You don’t have permission to do that.',
+  'error.TWO_FACTOR_REQUIRED_BY_ROLE':
+    'Your organisation requires two-step verification for your account, so your last authenticator app or passkey cannot be removed. Add another one first.',
+  'error.TWO_FACTOR_SETUP_REQUIRED':
+    'Your organisation requires two-step verification for your account: set up an authenticator app or a passkey before anything else.',
   'error.CSRF_FAILED': 'This request came from another site or an expired page. Reload the page and try again.',
   'error.REGISTRATION_CLOSED': 'New accounts can only be created by an administrator.',
   'error.NOT_FOUND': 'That page or resource does not exist.',
@@ -179,6 +183,8 @@ export const en = {
   'notice.RECOVERY_REMOVED': 'Your recovery address was removed.',
   'notice.AUTHENTICATOR_ADDED': 'Your authenticator app is set up. From now on, signing in asks for a code from it.',
   'notice.AUTHENTICATOR_REMOVED': 'The authenticator app was removed.',
+  'notice.TWO_FACTOR_REQUIRED':
+    'Your organisation requires two-step verification for your account. Set up an authenticator app below before anything else; until then this is the only page open to you (and signing out).',
   'notice.NAME_SAVED': 'The name was saved.',
   'notice.RECOVERY_CODES_REGENERATED': 'New recovery codes were made. The old ones no longer work.',
 
@@ -363,6 +369,11 @@ export const en = {
   'email.account-disabled-by-admin.body':
     '{hasTicket, select, yes {The reason they gave: {reason} (ticket {ticket}).} other {The reason they gave: {reason}.}}',
   'email.account-disabled-by-admin.ifNotYou': 'If you did not expect this, contact your IT department.',
+  'email.account-deleted-by-admin.subject': 'Your {org} account was deleted',
+  'email.account-deleted-by-admin.headline':
+    'An administrator deleted your account {email}: it can no longer sign in, and what Passdesk kept about it (devices, second factors, activity) is being deleted. This is the last message about it.',
+  'email.account-deleted-by-admin.body': '{hasTicket, select, yes {The reason they gave: {reason} (ticket {ticket}).} other {The reason they gave: {reason}.}}',
+  'email.account-deleted-by-admin.ifNotYou': 'If you did not expect this, contact your IT department.',
 
   // Pages (web/views). HTML stays in the views; the words are here.
   'page.layout.title': '{title} · {org}',

@@ -1,0 +1,130 @@
+// Deleting an account (issue 15): DELETE /api/v1/admin/accounts/:id with a reason answers the person's data as it
+// was exported just before the deletion (flows/help-desk/delete-account.ts). Administrators only; the export is
+// shown once (no-store) and never kept.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { deleteAccount, type DeletedAccount } from '../../flows/help-desk/delete-account.js';
+import { requestContext, type HttpContext } from '../shared/context.js';
+import { errors } from '../shared/schemas.js';
+import { adminReasonBody } from './api.js';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+
+const deletedAccount = z
+  .object({
+    reference: z.string().meta({ description: 'How the audit log names the deleted account from now on (a keyed hash of its id; not reversible).' }),
+    directory: z
+      .object({ directoryId: z.string(), entryKept: z.literal(true) })
+      .nullable()
+      .meta({ description: 'Set for a directory account: only Passdesk’s side was deleted; the directory entry stays.' }),
+    export: z.object({
+      exportedAt: z.string(),
+      account: z.object({
+        id: z.string(),
+        email: z.string(),
+        displayName: z.string(),
+        role: z.string(),
+        status: z.string(),
+        createdAt: z.string(),
+        passwordChangedAt: z.string().nullable(),
+        mustChangePassword: z.boolean(),
+        directoryId: z.string().nullable(),
+      }),
+      mail: z.object({ recoveryEmail: z.string().nullable(), antiPhishingPhraseSet: z.boolean() }),
+      secondFactors: z.array(
+        z.object({
+          type: z.enum(['totp', 'passkey']),
+          name: z.string(),
+          createdAt: z.string(),
+          confirmedAt: z.string().nullable(),
+          lastUsedAt: z.string().nullable(),
+        }),
+      ),
+      recoveryCodesLeft: z.number().int(),
+      securityQuestions: z.array(z.string()),
+      trustedDevices: z.number().int(),
+      sessions: z.array(
+        z.object({
+          device: z.string(),
+          ip: z.string().nullable(),
+          createdAt: z.string(),
+          lastSeenAt: z.string(),
+          expiresAt: z.string(),
+          endedAt: z.string().nullable(),
+        }),
+      ),
+      events: z.array(
+        z.object({
+          type: z.string(),
+          time: z.string(),
+          ip: z.string().nullable(),
+          device: z.string().nullable(),
+          actorId: z.string().nullable(),
+          detail: z.record(z.string(), z.unknown()).nullable(),
+        }),
+      ),
+    }),
+  })
+  .meta({ id: 'AdminDeletedAccount' });
+
+function toJson(d: DeletedAccount): z.infer<typeof deletedAccount> {
+  const e = d.export;
+  return {
+    reference: d.reference,
+    directory: d.directory,
+    export: {
+      exportedAt: iso(e.exportedAt),
+      account: { ...e.account, createdAt: iso(e.account.createdAt), passwordChangedAt: isoOrNull(e.account.passwordChangedAt) },
+      mail: e.mail,
+      secondFactors: e.secondFactors.map((f) => ({
+        ...f,
+        createdAt: iso(f.createdAt),
+        confirmedAt: isoOrNull(f.confirmedAt),
+        lastUsedAt: isoOrNull(f.lastUsedAt),
+      })),
+      recoveryCodesLeft: e.recoveryCodesLeft,
+      securityQuestions: e.securityQuestions,
+      trustedDevices: e.trustedDevices,
+      sessions: e.sessions.map((s) => ({
+        ...s,
+        createdAt: iso(s.createdAt),
+        lastSeenAt: iso(s.lastSeenAt),
+        expiresAt: iso(s.expiresAt),
+        endedAt: isoOrNull(s.endedAt),
+      })),
+      events: e.events.map(({ createdAt, ...ev }) => ({ ...ev, time: iso(createdAt) })),
+    },
+  };
+}
+
+export async function deleteAccountApi(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.delete(
+    '/api/v1/admin/accounts/:id',
+    {
+      schema: {
+        operationId: 'adminDeleteAccount',
+        tags: ['admin'],
+        summary: 'Delete an account, answering the person’s data',
+        description:
+          'Administrators only. In one transaction: the person’s data is exported (profile, mail settings, second factors by name and date, sessions and devices, events — never a secret, hash or code) and answered here once (Cache-Control: no-store; Passdesk keeps no copy); the person is emailed; the account and every row keyed by it are deleted, and mail still queued for it is dropped. The audit log keeps admin.account.delete with the caller, the reason, the ticket and a non-reversible reference instead of the account. For a directory account only Passdesk’s side is deleted; the directory entry stays. Needs a recent authentication with the account’s strongest method (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).',
+        security: [{ sessionCookie: [] }],
+        params: z.strictObject({ id: z.string().min(1).max(64) }),
+        body: adminReasonBody,
+        response: { 200: deletedAccount, ...errors(400, 401, 403, 404, 415) },
+      },
+    },
+    async (request, reply) => {
+      const auth = await ctx.requireAuth(request);
+      const deleted = await deleteAccount(
+        ctx.deps,
+        { kind: 'session', auth },
+        { accountId: request.params.id, why: request.body, ctx: requestContext(request) },
+      );
+      reply.header('cache-control', 'no-store');
+      return toJson(deleted);
+    },
+  );
+}
