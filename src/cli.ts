@@ -31,6 +31,9 @@ import type { Actor } from './flows/help-desk/action.js';
 import { disableAccount, enableAccount, requirePasswordChange, sendResetEmail, setRole, signOutEverywhere, unlockAccount } from './flows/help-desk/accounts.js';
 import { issueTemporaryPassword } from './flows/help-desk/temporary-password.js';
 import { deleteAccount } from './flows/help-desk/delete-account.js';
+import { exportAccounts, formatFromFileName, importAccounts, type AccountFileFormat } from './flows/help-desk/import.js';
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 
 /** The usage text; docs/reference/cli.md is generated from it (`npm run docs:generate`). */
 export const USAGE = `Usage: passdesk <command> [options]
@@ -53,6 +56,15 @@ Commands:
                                 Delete the account (the person is emailed first); its data, exported
                                 just before, goes to FILE (mode 0600) or standard output as JSON.
                                 For a directory account only Passdesk's side goes; the entry stays.
+  user import FILE --reason TEXT [--ticket T] [--format csv|jsonl] [--problems-only]
+                                Import accounts: CSV with the header email,name,role,password_hash,
+                                or JSON Lines with those keys (format from the extension unless
+                                given). Hashes of other systems (bcrypt, PBKDF2, scrypt, argon2,
+                                LDAP {SSHA}/{SSHA512}/{CRYPT}, crypt $1$/$5$/$6$) are kept and
+                                replaced by argon2id at the next sign-in; no hash: the person resets.
+                                An existing email is skipped. One line per record: its outcome.
+  user export [--format csv|jsonl] [--with-hashes] [--out FILE]
+                                Write every account in the import format (no hashes unless asked).
   config keys                   List every configuration key and its environment variable.
 ${BREACHED_USAGE}
   worker                        Deliver the mail outbox only (no HTTP); several may share one PostgreSQL.
@@ -427,6 +439,8 @@ async function user(argv: string[], io: CliIo): Promise<number> {
       return 0;
     });
   }
+  if (sub === 'import') return importCommand(rest, io);
+  if (sub === 'export') return exportCommand(rest, io);
   if (sub && HELP_DESK_COMMANDS.has(sub)) return helpDeskCommand(sub, rest, io);
   io.stderr(`passdesk: unknown user command "${sub ?? ''}"\n\n${USAGE}`);
   return 2;
@@ -522,6 +536,69 @@ async function deleteCommand(
     io.stderr(line);
   }
   return 0;
+}
+
+function fileFormat(given: string | undefined, fileName: string | null): AccountFileFormat | null {
+  if (given === 'csv' || given === 'jsonl') return given;
+  if (given !== undefined) return null;
+  return fileName ? formatFromFileName(fileName) : 'csv';
+}
+
+/** `passdesk user import FILE --reason TEXT`: the admin API's import, with the operator as actor; never prints a hash. */
+async function importCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { reason: { type: 'string' }, ticket: { type: 'string' }, format: { type: 'string' }, 'problems-only': { type: 'boolean', default: false } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const file = positionals[0];
+  if (!file || !values.reason) {
+    io.stderr('passdesk: user import needs a FILE and --reason');
+    return 2;
+  }
+  const format = fileFormat(values.format, file);
+  if (!format) {
+    io.stderr('passdesk: say --format csv or --format jsonl (the file name does not tell)');
+    return 2;
+  }
+  const text = await readFile(file, 'utf8');
+  const why = { reason: values.reason, ticket: values.ticket };
+  return withDeps(
+    async (deps) => {
+      const report = await importAccounts(deps, { kind: 'cli', label: 'cli' }, { text, format, why, ctx: { ip: null, userAgent: 'passdesk-cli' } });
+      for (const l of report.lines) {
+        if (values['problems-only'] && l.outcome === 'created') continue;
+        io.stdout(`line ${l.line}: ${l.outcome}${l.reason ? ` (${l.reason})` : ''}`);
+      }
+      io.stdout(
+        `Imported ${basename(file)}: ${report.created} created (${report.withoutPassword} without a password), ${report.skipped} skipped, ${report.failed} failed; recorded in the audit log.`,
+      );
+      return report.failed > 0 ? 1 : 0;
+    },
+    { admin: true },
+  );
+}
+
+/** `passdesk user export`: the import format, to standard output or --out (mode 0600 when it holds hashes). */
+async function exportCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { format: { type: 'string' }, out: { type: 'string' }, 'with-hashes': { type: 'boolean', default: false } },
+    strict: true,
+  });
+  const format = fileFormat(values.format, values.out ?? null);
+  if (!format) {
+    io.stderr('passdesk: say --format csv or --format jsonl (the file name does not tell)');
+    return 2;
+  }
+  return withDeps(async (deps) => {
+    let text = '';
+    for await (const chunk of exportAccounts(deps, { format, withHashes: values['with-hashes'] })) text += chunk;
+    if (values.out) await writeFile(values.out, text, { mode: 0o600 });
+    else io.stdout(text.replace(/\r?\n$/, ''));
+    return 0;
+  });
 }
 
 /** The help desk's actions as `passdesk user …` subcommands (flows/help-desk/accounts.ts; set-role and temp-password apart). */

@@ -7,6 +7,8 @@ import type { HashJob } from './hash-worker.js';
 export interface HashPool {
   hash(password: string, options: Options): Promise<string>;
   verify(hash: string, password: string): Promise<boolean>;
+  /** A hash imported from another system (credentials/legacy-hash-format.ts). */
+  verifyLegacy(hash: string, password: string): Promise<boolean>;
   /** Stops the threads; jobs still queued are rejected. */
   close(): Promise<void>;
 }
@@ -23,6 +25,7 @@ export function createHashPool(options: { threads: number; nice?: number }): Has
   return {
     hash: async (password, opts) => (await pool.run({ op: 'hash', password, options: opts })) as string,
     verify: async (hash, password) => (await pool.run({ op: 'verify', hash, password })) as boolean,
+    verifyLegacy: async (hash, password) => (await pool.run({ op: 'verify-legacy', hash, password })) as boolean,
     close: () => pool.close(),
   };
 }

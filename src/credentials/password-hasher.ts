@@ -1,7 +1,10 @@
 // argon2id via @node-rs/argon2, on worker threads that yield to the event loop (hash-pool.ts), or on
 // libuv's thread pool when configured with no threads. Never on the event loop (DESIGN.md).
+// A hash imported from another system (bcrypt, PBKDF2, scrypt, LDAP SHA, crypt: legacy-hash-format.ts) is verified
+// on the same threads by its own scheme, and needsRehash says yes to it, so sign-in replaces it with argon2id.
 import { hash as libuvHash, verify as libuvVerify, parseOptions, type Algorithm } from '@node-rs/argon2';
 import { createHashPool } from './hash-pool.js';
+import { isArgon2Hash } from './legacy-hash-format.js';
 import { availableParallelism } from 'node:os';
 import { normalizePassword } from '../core/password-rules.js';
 
@@ -51,6 +54,9 @@ export async function createPasswordHasher(options: HasherOptions = {}): Promise
   const hash = (password: string, o: typeof argonOptions): Promise<string> => (pool ? pool.hash(password, o) : libuvHash(password, o));
   const verify = (passwordHash: string, password: string): Promise<boolean> =>
     pool ? pool.verify(passwordHash, password) : libuvVerify(passwordHash, password);
+  // Imported hashes always go to a thread (bcryptjs and SHA-crypt are JavaScript): with no pool configured, one
+  // thread of our own, started on first use.
+  const legacyPool = pool ?? createHashPool({ threads: 1 });
 
   async function timed<T>(operation: 'hash' | 'verify', fn: () => Promise<T>): Promise<T> {
     const start = process.hrtime.bigint();
@@ -65,14 +71,32 @@ export async function createPasswordHasher(options: HasherOptions = {}): Promise
   // unknown email costs what a wrong password costs.
   const dummyHash = await hash(crypto.randomUUID() + crypto.randomUUID(), argonOptions);
 
+  /**
+   * An imported hash: as the person typed it (the other system hashed what it was given), then normalised when that
+   * differs. A dummy argon2 verification runs beside it, so a cheap imported hash (an {SSHA} is microseconds) does
+   * not answer a wrong password faster than an unknown email is answered.
+   */
+  async function verifyImported(passwordHash: string, password: string): Promise<boolean> {
+    const dummy = verify(dummyHash, password).catch(() => false);
+    let ok = await legacyPool.verifyLegacy(passwordHash, password);
+    const normalized = normalizePassword(password);
+    if (!ok && normalized !== password) ok = await legacyPool.verifyLegacy(passwordHash, normalized);
+    await dummy;
+    return ok;
+  }
+
   return {
     params,
-    close: async () => pool?.close(),
+    close: async () => {
+      await pool?.close();
+      await legacyPool.close();
+    },
     hash: (password) => timed('hash', () => hash(normalizePassword(password), argonOptions)),
     async verify(passwordHash, password) {
       return timed('verify', async () => {
         try {
-          return await verify(passwordHash, normalizePassword(password));
+          if (isArgon2Hash(passwordHash)) return await verify(passwordHash, normalizePassword(password));
+          return await verifyImported(passwordHash, password);
         } catch {
           return false;
         }

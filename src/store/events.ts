@@ -42,6 +42,8 @@ export type EventType =
   | 'security_questions.removed'
   | 'password.reset'
   | 'account.reported'
+  /** Made by an import (flows/help-desk/import.ts): actorId, the file's line, the role and the hash's scheme (never the hash). */
+  | 'account.imported'
   /** An administrative action (core/admin-permissions.ts), with actorId and detail.reason. */
   | `admin.${AdminAction}`;
 

@@ -1030,6 +1030,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/accounts/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import accounts
+         * @description Administrators only. `data` is the file: CSV with the header `email,name,role,password_hash`, or JSON Lines with those keys (`format`). A `password_hash` of another system (bcrypt, PBKDF2 and scrypt in Django’s or passlib’s format, argon2i/argon2id, LDAP {SSHA}/{SSHA512}/{CRYPT}, crypt $1$/$5$/$6$) is kept and replaced by argon2id at the next sign-in; none: the person sets a password through a reset. An email that has an account is skipped (importing the same file twice changes nothing). Every line is reported; a bad line does not stop the rest. Recorded as `admin.accounts.import` with the counts, and `account.imported` per account. Needs the help desk or administrator role (the permission matrix in the README) and a recent authentication with the account’s strongest method: otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).
+         */
+        post: operations["adminImportAccounts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/accounts/{id}/caller-verification": {
         parameters: {
             query?: never;
@@ -4967,6 +4987,77 @@ export interface operations {
                     "application/json": {
                         events: components["schemas"]["AuditEvent"][];
                         nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminImportAccounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why: shown to the person in their email and kept in the audit log. */
+                    reason: string;
+                    /** @description A ticket reference, kept with the reason. */
+                    ticket?: string;
+                    /** @enum {string} */
+                    format: "csv" | "jsonl";
+                    data: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        created: number;
+                        skipped: number;
+                        failed: number;
+                        withoutPassword: number;
+                        lines: {
+                            line: number;
+                            /** @enum {string} */
+                            outcome: "created" | "skipped" | "failed";
+                            /** @description null when created; `exists` when skipped; else why the line failed (a code). */
+                            reason: string | null;
+                        }[];
                     };
                 };
             };

@@ -22,6 +22,7 @@ import {
 } from '../../flows/help-desk/accounts.js';
 import type { Actor } from '../../flows/help-desk/action.js';
 import { AUDIT_LIMIT_DEFAULT, AUDIT_LIMIT_MAX, auditEventJson, exportAuditLog, readAuditLog } from '../../flows/help-desk/audit.js';
+import { importAccounts } from '../../flows/help-desk/import.js';
 import { english } from '../../core/messages.js';
 import { hasDisallowedCharacters } from '../../core/text-input.js';
 import { requestContext, type HttpContext } from '../shared/context.js';
@@ -187,6 +188,54 @@ export async function adminApi(app: FastifyInstance, ctx: HttpContext): Promise<
   await accountRoutes(app, ctx);
   await actionRoutes(app, ctx);
   await auditRoute(app, ctx);
+  await importRoute(app, ctx);
+}
+
+/** The largest import file the API takes (about 200,000 lines with bcrypt hashes); larger ones go through the CLI. */
+const IMPORT_MAX_BYTES = 32 * 1024 * 1024;
+
+const lineOutcome = z.object({
+  line: z.number().int(),
+  outcome: z.enum(['created', 'skipped', 'failed']),
+  reason: z.string().nullable().meta({ description: 'null when created; `exists` when skipped; else why the line failed (a code).' }),
+});
+
+/** Accounts in bulk from a CSV or JSON Lines file (flows/help-desk/import.ts). */
+async function importRoute(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.post(
+    '/api/v1/admin/accounts/import',
+    {
+      bodyLimit: IMPORT_MAX_BYTES + 64 * 1024,
+      schema: {
+        operationId: 'adminImportAccounts',
+        tags: TAGS,
+        summary: 'Import accounts',
+        description:
+          'Administrators only. `data` is the file: CSV with the header `email,name,role,password_hash`, or JSON Lines with those keys (`format`). A `password_hash` of another system (bcrypt, PBKDF2 and scrypt in Django’s or passlib’s format, argon2i/argon2id, LDAP {SSHA}/{SSHA512}/{CRYPT}, crypt $1$/$5$/$6$) is kept and replaced by argon2id at the next sign-in; none: the person sets a password through a reset. An email that has an account is skipped (importing the same file twice changes nothing). Every line is reported; a bad line does not stop the rest. Recorded as `admin.accounts.import` with the counts, and `account.imported` per account. ' +
+          STEP_UP,
+        security: cookieAuth,
+        body: adminReasonBody.extend({
+          format: z.enum(['csv', 'jsonl']),
+          data: z.string().max(IMPORT_MAX_BYTES),
+        }),
+        response: {
+          200: z.object({
+            created: z.number().int(),
+            skipped: z.number().int(),
+            failed: z.number().int(),
+            withoutPassword: z.number().int(),
+            lines: z.array(lineOutcome),
+          }),
+          ...errors(400, 401, 403),
+        },
+      },
+    },
+    async (request) => {
+      const { format, data, ...why } = request.body;
+      return importAccounts(ctx.deps, await actorOf(ctx, request), { text: data, format, why, ctx: requestContext(request) });
+    },
+  );
 }
 
 /** Search and the account view. */

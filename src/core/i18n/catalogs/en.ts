@@ -88,6 +88,7 @@ export const en = {
   // The help desk's accounts and audit log (flows/help-desk/accounts.ts, audit.ts; http/admin/api.ts).
   'error.ACCOUNT_DISABLED': 'That account is disabled. Enable it first.',
   'error.VALIDATION_FAILED.roleUnchanged': 'The account has that role already.',
+  'error.VALIDATION_FAILED.importWithDirectory': 'Accounts live in the directory here: there are no passwords to import.',
   'error.VALIDATION_FAILED.auditCursor': 'That page of the audit log does not exist; start again from the first page.',
   'error.DIRECTORY_UNAVAILABLE': 'We can’t reach the directory right now. Try again shortly.',
   'error.DIRECTORY_REFUSED': 'The directory did not accept this password. Choose a different one, or contact the help desk if this keeps happening.',
@@ -202,6 +203,7 @@ export const en = {
   'activity.notice.anti-phishing-phrase-changed': 'Anti-phishing phrase changed',
   'activity.notice.account-changed-by-admin': 'A change by the help desk',
   'activity.event.account.created': 'Account created',
+  'activity.event.account.imported': 'Account imported by an administrator',
   'activity.event.signin.succeeded': 'Signed in',
   'activity.event.signin.failed': 'Failed sign-in attempt',
   'activity.event.signout': 'Signed out',
