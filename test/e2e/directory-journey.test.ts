@@ -9,13 +9,13 @@
 // the three codes of the journey are three different steps without waiting for time to pass.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { manualClock } from '../../src/core/clock.js';
 import { startJourney, type Journey } from '../helpers/journey.js';
-import { startSlapd, type TestSlapd } from '../helpers/slapd.js';
+import { startSlapd, type TestSlapd, slapdDirectoryConfig } from '../helpers/slapd.js';
 import { totpCode } from '../helpers/totp.js';
 
 const UID = 'dana';
@@ -39,8 +39,6 @@ describe('directory (OpenLDAP) journey in Chromium', { timeout: 90_000 }, () => 
   before(async () => {
     slapd = await startSlapd();
     dir = mkdtempSync(join(tmpdir(), 'passdesk-e2e-directory-'));
-    writeFileSync(join(dir, 'bind-password'), `${slapd.servicePassword}\n`);
-    writeFileSync(join(dir, 'ca.pem'), slapd.ca);
     dn = await slapd.addUser({ uid: UID, mail: EMAIL, cn: 'Dana Scully', password: FIRST, policy: { pwdMinLength: 20 } });
     j = await startJourney({
       clock,
@@ -48,13 +46,7 @@ describe('directory (OpenLDAP) journey in Chromium', { timeout: 90_000 }, () => 
       expectedStatuses: [400],
       config: {
         passwordMinStrength: 0,
-        directoryKind: 'openldap',
-        directoryUrl: [slapd.url],
-        directoryStartTls: true,
-        directoryCaFile: join(dir, 'ca.pem'),
-        directoryBindDn: slapd.serviceDn,
-        directoryBindPasswordFile: join(dir, 'bind-password'),
-        directoryUserBase: slapd.peopleBase,
+        ...slapdDirectoryConfig(slapd, dir),
       },
     });
   });

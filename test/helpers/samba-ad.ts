@@ -563,3 +563,19 @@ function makeHandle(dir: string, child: ChildProcess, admin: Client, timings: Sa
   };
   return dc;
 }
+
+/**
+ * The PASSDESK_DIRECTORY_* settings that point an app at this DC: LDAPS with its self-signed certificate (verification
+ * off, which the test environment allows) and the service account, whose password is written into `dir`.
+ */
+export function sambaDirectoryConfig(dc: SambaDc, dir: string): Record<string, unknown> {
+  writeFileSync(join(dir, 'bind-password'), `${dc.service.password}\n`);
+  return {
+    directoryKind: 'active-directory',
+    directoryUrl: [dc.url],
+    directoryTlsVerify: false,
+    directoryBindDn: dc.service.dn,
+    directoryBindPasswordFile: join(dir, 'bind-password'),
+    directoryUserBase: PEOPLE_OU,
+  };
+}

@@ -387,3 +387,21 @@ function harness(
     stop,
   };
 }
+
+/**
+ * The PASSDESK_DIRECTORY_* settings that point an app at this slapd: StartTLS with the run's CA and the service
+ * account. The CA and the service account's password are written into `dir` (the settings name files).
+ */
+export function slapdDirectoryConfig(slapd: TestSlapd, dir: string): Record<string, unknown> {
+  writeFileSync(join(dir, 'bind-password'), `${slapd.servicePassword}\n`);
+  writeFileSync(join(dir, 'ca.pem'), slapd.ca);
+  return {
+    directoryKind: 'openldap',
+    directoryUrl: [slapd.url],
+    directoryStartTls: true,
+    directoryCaFile: join(dir, 'ca.pem'),
+    directoryBindDn: slapd.serviceDn,
+    directoryBindPasswordFile: join(dir, 'bind-password'),
+    directoryUserBase: slapd.peopleBase,
+  };
+}

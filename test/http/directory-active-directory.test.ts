@@ -4,11 +4,11 @@
 // reset (773), and guessing that never reaches AD's lockout threshold.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestApp, errorCode, type TestApp, type TestClient } from '../helpers/app.js';
-import { HELPDESK_GROUP, PEOPLE_OU, type SambaDc, type SambaUser, useSambaDc } from '../helpers/samba-ad.js';
+import { HELPDESK_GROUP, type SambaDc, type SambaUser, useSambaDc, sambaDirectoryConfig } from '../helpers/samba-ad.js';
 import { createActiveDirectory } from '../../src/directory/active-directory.js';
 import { systemClock } from '../../src/core/clock.js';
 
@@ -26,7 +26,6 @@ describe('directory backend: Active Directory (Samba AD DC)', { timeout: 180_000
   before(async () => {
     dc = await useSambaDc();
     dir = mkdtempSync(join(tmpdir(), 'passdesk-ad-'));
-    writeFileSync(join(dir, 'bind-password'), `${dc.service.password}\n`);
     const settings = dc.directorySettings();
     t = await startTestApp({
       config: {
@@ -35,12 +34,7 @@ describe('directory backend: Active Directory (Samba AD DC)', { timeout: 180_000
         trustProxy: 1,
         passwordMinLength: 8,
         passwordMinStrength: 0,
-        directoryKind: 'active-directory',
-        directoryUrl: [dc.url],
-        directoryTlsVerify: false,
-        directoryBindDn: dc.service.dn,
-        directoryBindPasswordFile: join(dir, 'bind-password'),
-        directoryUserBase: PEOPLE_OU,
+        ...sambaDirectoryConfig(dc, dir),
         directoryGroupRoles: `helpdesk:${HELPDESK_GROUP}`,
       },
       // The directory keeps its own time (badPasswordTime, pwdLastSet): it is read with the real clock.

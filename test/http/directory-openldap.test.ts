@@ -4,12 +4,12 @@
 // entries that go away, and a directory that stops answering.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ldapts';
 import { startTestApp, errorCode, type TestApp, type TestClient } from '../helpers/app.js';
-import { startSlapd, type TestSlapd } from '../helpers/slapd.js';
+import { startSlapd, type TestSlapd, slapdDirectoryConfig } from '../helpers/slapd.js';
 import { openDirectory } from '../../src/directory/index.js';
 import { systemClock } from '../../src/core/clock.js';
 import { syncDirectoryAccounts } from '../../src/flows/directory-sync.js';
@@ -30,8 +30,6 @@ describe('directory backend: OpenLDAP', () => {
   before(async () => {
     slapd = await startSlapd();
     dir = mkdtempSync(join(tmpdir(), 'passdesk-dir-'));
-    writeFileSync(join(dir, 'bind-password'), `${slapd.servicePassword}\n`);
-    writeFileSync(join(dir, 'ca.pem'), slapd.ca);
     helpdeskGroup = `cn=helpdesk,ou=groups,${slapd.base}`;
     const config = {
       baseUrl: BASE,
@@ -39,13 +37,7 @@ describe('directory backend: OpenLDAP', () => {
       trustProxy: 1,
       passwordMinLength: 8,
       passwordMinStrength: 0,
-      directoryKind: 'openldap',
-      directoryUrl: [slapd.url],
-      directoryStartTls: true,
-      directoryCaFile: join(dir, 'ca.pem'),
-      directoryBindDn: slapd.serviceDn,
-      directoryBindPasswordFile: join(dir, 'bind-password'),
-      directoryUserBase: slapd.peopleBase,
+      ...slapdDirectoryConfig(slapd, dir),
       directoryGroupRoles: `helpdesk:${helpdeskGroup}`,
     };
     // The directory keeps its own time (pwdFailureTime, pwdChangedTime): it is read with the real clock.

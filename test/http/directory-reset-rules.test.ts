@@ -5,12 +5,12 @@
 // goes through; signed in, the live check says 20 too.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestApp, errorCode, type TestApp, type TestClient } from '../helpers/app.js';
 import { testConfig } from '../helpers/config.js';
-import { startSlapd, type TestSlapd } from '../helpers/slapd.js';
+import { startSlapd, type TestSlapd, slapdDirectoryConfig } from '../helpers/slapd.js';
 import { openDirectory } from '../../src/directory/index.js';
 import { systemClock } from '../../src/core/clock.js';
 
@@ -31,20 +31,12 @@ describe('the reset page shows a directory account’s merged rules (OpenLDAP)',
   before(async () => {
     slapd = await startSlapd();
     dir = mkdtempSync(join(tmpdir(), 'passdesk-dir-reset-'));
-    writeFileSync(join(dir, 'bind-password'), `${slapd.servicePassword}\n`);
-    writeFileSync(join(dir, 'ca.pem'), slapd.ca);
     const config = {
       baseUrl: BASE,
       devMailbox: true,
       passwordMinLength: 12,
       passwordMinStrength: 0,
-      directoryKind: 'openldap',
-      directoryUrl: [slapd.url],
-      directoryStartTls: true,
-      directoryCaFile: join(dir, 'ca.pem'),
-      directoryBindDn: slapd.serviceDn,
-      directoryBindPasswordFile: join(dir, 'bind-password'),
-      directoryUserBase: slapd.peopleBase,
+      ...slapdDirectoryConfig(slapd, dir),
     };
     // The directory keeps its own time (pwdChangedTime): it is read with the real clock.
     t = await startTestApp({ config, directory: openDirectory(testConfig(config).directory!, { clock: systemClock }) });

@@ -3,11 +3,11 @@
 // answers (and their time) for an unknown login must look like those for a known one.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestApp, type TestApp, type TestClient } from '../helpers/app.js';
-import { PEOPLE_OU, type SambaDc, useSambaDc } from '../helpers/samba-ad.js';
+import { type SambaDc, useSambaDc, sambaDirectoryConfig } from '../helpers/samba-ad.js';
 import { createActiveDirectory } from '../../src/directory/active-directory.js';
 import { systemClock } from '../../src/core/clock.js';
 
@@ -25,7 +25,6 @@ describe('directory backend under attack: Active Directory (Samba AD DC)', { tim
   before(async () => {
     dc = await useSambaDc({ lockWaitMs: 200_000 });
     dir = mkdtempSync(join(tmpdir(), 'passdesk-ad-review-'));
-    writeFileSync(join(dir, 'bind-password'), `${dc.service.password}\n`);
     t = await startTestApp({
       config: {
         baseUrl: BASE,
@@ -33,12 +32,7 @@ describe('directory backend under attack: Active Directory (Samba AD DC)', { tim
         trustProxy: 1,
         passwordMinLength: 8,
         passwordMinStrength: 0,
-        directoryKind: 'active-directory',
-        directoryUrl: [dc.url],
-        directoryTlsVerify: false,
-        directoryBindDn: dc.service.dn,
-        directoryBindPasswordFile: join(dir, 'bind-password'),
-        directoryUserBase: PEOPLE_OU,
+        ...sambaDirectoryConfig(dc, dir),
       },
       directory: createActiveDirectory(dc.directorySettings(), { clock: systemClock }),
     });

@@ -2,13 +2,13 @@
 // attacker can try through the login field and through bursts, one test per property that must hold.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Attribute, Change, Client } from 'ldapts';
 import { errorCode, startTestApp, type TestApp, type TestClient } from '../helpers/app.js';
-import { startSlapd, type TestSlapd } from '../helpers/slapd.js';
+import { startSlapd, type TestSlapd, slapdDirectoryConfig } from '../helpers/slapd.js';
 import { REDIS_TEST_URL } from '../helpers/redis.js';
 import { openDirectory } from '../../src/directory/index.js';
 import { systemClock } from '../../src/core/clock.js';
@@ -26,8 +26,6 @@ describe('directory backend under attack: OpenLDAP', () => {
   before(async () => {
     slapd = await startSlapd();
     dir = mkdtempSync(join(tmpdir(), 'passdesk-dir-review-'));
-    writeFileSync(join(dir, 'bind-password'), `${slapd.servicePassword}\n`);
-    writeFileSync(join(dir, 'ca.pem'), slapd.ca);
     config = {
       baseUrl: BASE,
       devMailbox: true,
@@ -37,13 +35,7 @@ describe('directory backend under attack: OpenLDAP', () => {
       // Two app instances share the attempt limits (and the bind gate) through one Redis, as two nodes do.
       redisUrl: REDIS_TEST_URL,
       redisPrefix: `passdesk-review-${randomBytes(6).toString('hex')}`,
-      directoryKind: 'openldap',
-      directoryUrl: [slapd.url],
-      directoryStartTls: true,
-      directoryCaFile: join(dir, 'ca.pem'),
-      directoryBindDn: slapd.serviceDn,
-      directoryBindPasswordFile: join(dir, 'bind-password'),
-      directoryUserBase: slapd.peopleBase,
+      ...slapdDirectoryConfig(slapd, dir),
     };
     const { testConfig } = await import('../helpers/config.js');
     const settings = testConfig(config).directory!;

@@ -3,11 +3,11 @@
 // in to Passdesk once into the forced change, and is refused the second time.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestApp, errorCode, type TestApp, type TestClient } from '../helpers/app.js';
-import { startSlapd, type TestSlapd } from '../helpers/slapd.js';
+import { startSlapd, type TestSlapd, slapdDirectoryConfig } from '../helpers/slapd.js';
 import { openDirectory } from '../../src/directory/index.js';
 import { systemClock } from '../../src/core/clock.js';
 
@@ -23,8 +23,6 @@ describe('help desk: temporary password for an OpenLDAP account', () => {
   before(async () => {
     slapd = await startSlapd();
     dir = mkdtempSync(join(tmpdir(), 'passdesk-hd-dir-'));
-    writeFileSync(join(dir, 'bind-password'), `${slapd.servicePassword}\n`);
-    writeFileSync(join(dir, 'ca.pem'), slapd.ca);
     const helpdeskGroup = `cn=helpdesk,ou=groups,${slapd.base}`;
     const config = {
       baseUrl: BASE,
@@ -32,13 +30,7 @@ describe('help desk: temporary password for an OpenLDAP account', () => {
       trustProxy: 1,
       passwordMinLength: 8,
       passwordMinStrength: 0,
-      directoryKind: 'openldap',
-      directoryUrl: [slapd.url],
-      directoryStartTls: true,
-      directoryCaFile: join(dir, 'ca.pem'),
-      directoryBindDn: slapd.serviceDn,
-      directoryBindPasswordFile: join(dir, 'bind-password'),
-      directoryUserBase: slapd.peopleBase,
+      ...slapdDirectoryConfig(slapd, dir),
       directoryGroupRoles: `helpdesk:${helpdeskGroup}`,
     };
     const { testConfig } = await import('../helpers/config.js');
