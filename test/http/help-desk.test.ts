@@ -196,8 +196,12 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
         const res = await desk.post(`/api/v1/admin/accounts/${person.id}/unlock`, WHY);
         assert.equal(res.json().wasLocked, true);
         await audited('account.unlock', person);
-        assert.equal((await t.client().signIn(person.email, PASSWORD)).statusCode, 201, 'signs in again');
+        const own = t.client();
+        assert.equal((await own.signIn(person.email, PASSWORD)).statusCode, 201, 'signs in again');
         assert.ok(!(await desk.get('/api/v1/admin/accounts?status=locked')).json().accounts.some((a: { id: string }) => a.id === person.id));
+        // The person's own activity page says who did it.
+        const activity = (await own.get('/api/v1/activity')).json().activity as Array<{ type: string; label: string }>;
+        assert.ok(activity.some((e) => e.type === 'admin.account.unlock' && e.label === 'The help desk unlocked sign-in'));
       });
 
       it('the account view: status, role, password, factors by name and date, devices, activity — and no secret', async () => {
