@@ -108,6 +108,8 @@ export interface AccountRepository {
    * name, and the role when groups map to roles). Null when another account already holds the entry's email.
    */
   linkDirectoryAccount(input: DirectoryAccountInput): Promise<Account | null>;
+  /** Active administrators other than `exceptId` (the last one must not be demoted, disabled or deleted). */
+  countOtherActiveAdministrators(exceptId: string): Promise<number>;
   /** Directory accounts with a live session, in id order after `afterId` (the directory sync walks them in pages). */
   listSignedInDirectoryAccounts(o: { now: number; afterId: string | null; limit: number }): Promise<Account[]>;
   /** Same password, stronger parameters: the change time stays. */
@@ -253,6 +255,16 @@ export function accountRepository(db: Kysely<Database>, dialect: Dialect): Accou
     },
     async setRole(accountId, role, now) {
       await db.updateTable('accounts').set({ role, updated_at: now }).where('id', '=', accountId).execute();
+    },
+    async countOtherActiveAdministrators(exceptId) {
+      const row = await db
+        .selectFrom('accounts')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('role', '=', 'admin')
+        .where('status', '=', 'active')
+        .where('id', '!=', exceptId)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
     },
     async setStatus(accountId, status, now) {
       await db.updateTable('accounts').set({ status, updated_at: now }).where('id', '=', accountId).execute();

@@ -420,6 +420,22 @@ describe('passdesk CLI (a real child process)', { concurrency: 2 }, () => {
         assert.equal(r.stderr.trim().split('\n').length, 1, show(r));
       }
     });
+
+    it('the last active administrator cannot be demoted, disabled or deleted; with another one it can', async () => {
+      assertExit(await passdesk(['user', 'create', '--email', 'root@example.org', '--role', 'admin'], { dataDir, input: `${PASSWORD}\n` }), 0);
+      for (const args of [
+        ['set-role', '--email', 'root@example.org', '--role', 'user', ...WHY],
+        ['disable', '--email', 'root@example.org', ...WHY],
+        ['delete', '--email', 'root@example.org', ...WHY],
+      ]) {
+        const r = await run(args);
+        assertExit(r, 1);
+        assert.match(r.stderr, /only active administrator/);
+      }
+      assert.equal((await listJson(dataDir)).find((a) => a.email === 'root@example.org')?.role, 'admin');
+      assertExit(await passdesk(['user', 'create', '--email', 'second@example.org', '--role', 'admin'], { dataDir, input: `${PASSWORD}\n` }), 0);
+      assertExit(await run(['set-role', '--email', 'root@example.org', '--role', 'user', ...WHY]), 0);
+    });
   });
 
   describe('migrate', { concurrency: 1 }, () => {

@@ -26,7 +26,7 @@ import type { Account, AuditEvent, Repositories, SignInLimitState } from '../../
 import type { FlowDeps, RequestContext } from '../deps.js';
 import { prepareResetEmail, queueResetEmail } from '../reset-password.js';
 import { isSessionLive } from '../sessions.js';
-import { adminAction, admitAdminAction, checkedReason, type Actor, type AdminReason } from './action.js';
+import { adminAction, admitAdminAction, assertAnotherAdministratorRemains, checkedReason, type Actor, type AdminReason } from './action.js';
 
 const ROLES: readonly Role[] = ['user', 'helpdesk', 'admin'];
 const DAY_MS = 86_400_000;
@@ -279,6 +279,7 @@ export async function unlockAccount(deps: FlowDeps, actor: Actor, o: ActionInput
 export async function disableAccount(deps: FlowDeps, actor: Actor, o: ActionInput): Promise<ActionResult> {
   return adminAction(deps, actor, { action: 'account.disable', targetId: o.accountId, why: o.why, ctx: o.ctx }, async (tx, t, now) => {
     const account = mustHaveTarget(t);
+    await assertAnotherAdministratorRemains(tx, account);
     await tx.accounts.setStatus(account.id, 'disabled', now);
     const sessionsEnded = await tx.sessions.revokeOtherSessions(account.id, { exceptSessionId: null, now, reason: 'admin' });
     // A reset link sent before must not bring the account back into use.
@@ -314,6 +315,7 @@ export async function setRole(deps: FlowDeps, actor: Actor, o: ActionInput & { r
   return adminAction(deps, actor, { action: 'role.set', targetId: o.accountId, why: o.why, ctx: o.ctx }, async (tx, t, now) => {
     const account = mustHaveTarget(t);
     if (account.role === o.role) throw new PassdeskError('VALIDATION_FAILED', english.t('error.VALIDATION_FAILED.roleUnchanged'));
+    await assertAnotherAdministratorRemains(tx, account);
     await tx.accounts.setRole(account.id, o.role, now);
     // A change of privilege ends the sessions that were issued under the old role.
     const sessionsEnded = await tx.sessions.revokeOtherSessions(account.id, { exceptSessionId: null, now, reason: 'admin' });

@@ -51,6 +51,15 @@ export interface ActionOutcome<T> {
   accountDeleted?: boolean;
 }
 
+/**
+ * An organisation must keep one active administrator: demoting, disabling or deleting the last one (from the command
+ * line, where the acting operator is no account) is refused. Inside the action's transaction, after its row locks.
+ */
+export async function assertAnotherAdministratorRemains(tx: Repositories, target: Account): Promise<void> {
+  if (target.role !== 'admin' || target.status !== 'active') return;
+  if ((await tx.accounts.countOtherActiveAdministrators(target.id)) === 0) throw new PassdeskError('LAST_ADMINISTRATOR');
+}
+
 /** The checks every administrative action shares; returns the target account (null for untargeted actions). */
 export async function admitAdminAction(deps: FlowDeps, actor: Actor, action: AdminAction, targetId: string | null): Promise<Account | null> {
   const rule = ADMIN_ACTIONS[action];

@@ -22,7 +22,7 @@ import { queueNotice } from '../../mail/notices.js';
 import { signInLimits } from '../../methods/account-limit.js';
 import type { Account, AuditEvent, Repositories } from '../../store/index.js';
 import type { FlowDeps, RequestContext } from '../deps.js';
-import { type Actor, type AdminReason, adminAction, checkedReason } from './action.js';
+import { type Actor, type AdminReason, adminAction, assertAnotherAdministratorRemains, checkedReason } from './action.js';
 
 const EVENT_PAGE = 1000;
 
@@ -124,6 +124,7 @@ export async function deleteAccount(deps: FlowDeps, actor: Actor, o: { accountId
   const { reason, ticket } = checkedReason(o.why);
   return adminAction(deps, actor, { action: 'account.delete', targetId: o.accountId, why: o.why, ctx: o.ctx }, async (tx, target, now) => {
     const account = target as Account;
+    await assertAnotherAdministratorRemains(tx, account);
     const reference = deletedAccountReference(deps, account.id);
     const exported = await exportAccount(tx, account, now);
     // Told first, while the addresses are still known; then everything queued for it except this goes.

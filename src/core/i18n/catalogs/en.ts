@@ -92,6 +92,7 @@ export const en = {
   'error.VALIDATION_FAILED.auditCursor': 'That page of the audit log does not exist; start again from the first page.',
   'error.DIRECTORY_UNAVAILABLE': 'We can’t reach the directory right now. Try again shortly.',
   'error.DIRECTORY_REFUSED': 'The directory did not accept this password. Choose a different one, or contact the help desk if this keeps happening.',
+  'error.LAST_ADMINISTRATOR': 'This is the only active administrator. Make another account an administrator first.',
   'error.DIRECTORY_ACCOUNT_CONFLICT': 'Your directory account’s email address belongs to another account here. Contact the help desk.',
   'error.PASSWORD_COMPOSITION.directory':
     'Your organisation’s directory requires three of these: lowercase letters, capital letters, digits and symbols, and no part of your account name.',
