@@ -66,3 +66,8 @@ export function refusalFor(actor: { id: string; role: Role }, action: AdminActio
 export function mayGrantRole(actor: { role: Role }, role: Role): boolean {
   return actor.role === 'admin' && RANK[role] >= 0;
 }
+
+/** An account that counts toward "the organisation keeps one active administrator" (flows/help-desk/action.ts). */
+export function isActiveAdministrator(account: { role: Role; status: string }): boolean {
+  return account.role === 'admin' && account.status === 'active';
+}

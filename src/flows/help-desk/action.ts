@@ -10,7 +10,7 @@
 //           ──no reason / caller not verified──▶ 400 / 403, nothing written
 //           ──allowed──▶ in one transaction: the matrix again on the actor and target as they are now (rows
 //                        locked; a role changed meanwhile → 403), the change + event (actor, reason, ticket) + notice
-import { ADMIN_ACTIONS, type AdminAction, refusalFor } from '../../core/admin-permissions.js';
+import { ADMIN_ACTIONS, type AdminAction, isActiveAdministrator, refusalFor } from '../../core/admin-permissions.js';
 import { PassdeskError } from '../../core/errors.js';
 import { english } from '../../core/messages.js';
 import { queueNotice } from '../../mail/notices.js';
@@ -56,7 +56,7 @@ export interface ActionOutcome<T> {
  * line, where the acting operator is no account) is refused. Inside the action's transaction, after its row locks.
  */
 export async function assertAnotherAdministratorRemains(tx: Repositories, target: Account): Promise<void> {
-  if (target.role !== 'admin' || target.status !== 'active') return;
+  if (!isActiveAdministrator(target)) return;
   if ((await tx.accounts.countOtherActiveAdministrators(target.id)) === 0) throw new PassdeskError('LAST_ADMINISTRATOR');
 }
 
