@@ -147,10 +147,12 @@ async function deleteAccountRow(db: Kysely<Database>, accountId: string): Promis
 
 export function accountRepository(db: Kysely<Database>, dialect: Dialect): AccountRepository {
   const directory = directoryAccountQueries(db);
+  const roles = roleQueries(db);
   const selectAccountById = compiledOnce(db, (id: string) => db.selectFrom('accounts').selectAll().where('id', '=', id));
   const selectAccountByEmail = compiledOnce(db, (email: string) => db.selectFrom('accounts').selectAll().where('email_normalized', '=', email));
   return {
     ...directory,
+    ...roles,
     searchAccounts: (search) => searchAccounts(db, search),
     lockAccounts: (ids) => lockAccounts(db, dialect, ids),
     async createAccount(input) {
@@ -252,19 +254,6 @@ export function accountRepository(db: Kysely<Database>, dialect: Dialect): Accou
         .limit(limit)
         .execute();
       return rows.map(toAccount);
-    },
-    async setRole(accountId, role, now) {
-      await db.updateTable('accounts').set({ role, updated_at: now }).where('id', '=', accountId).execute();
-    },
-    async countOtherActiveAdministrators(exceptId) {
-      const row = await db
-        .selectFrom('accounts')
-        .select((eb) => eb.fn.countAll<number | string>().as('n'))
-        .where('role', '=', 'admin')
-        .where('status', '=', 'active')
-        .where('id', '!=', exceptId)
-        .executeTakeFirstOrThrow();
-      return Number(row.n);
     },
     async setStatus(accountId, status, now) {
       await db.updateTable('accounts').set({ status, updated_at: now }).where('id', '=', accountId).execute();
@@ -421,6 +410,25 @@ function directoryAccountQueries(db: Kysely<Database>): DirectoryAccountQueries 
       if (afterId !== null) query = query.where('id', '>', afterId);
       const rows = await query.orderBy('id').limit(limit).execute();
       return rows.map(toAccount);
+    },
+  };
+}
+
+/** Roles: the help desk's role change, and the count that keeps one active administrator (flows/help-desk/action.ts). */
+function roleQueries(db: Kysely<Database>): Pick<AccountRepository, 'setRole' | 'countOtherActiveAdministrators'> {
+  return {
+    async setRole(accountId, role, now) {
+      await db.updateTable('accounts').set({ role, updated_at: now }).where('id', '=', accountId).execute();
+    },
+    async countOtherActiveAdministrators(exceptId) {
+      const row = await db
+        .selectFrom('accounts')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('role', '=', 'admin')
+        .where('status', '=', 'active')
+        .where('id', '!=', exceptId)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
     },
   };
 }
