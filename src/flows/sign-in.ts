@@ -216,7 +216,8 @@ async function checkInDirectory(
     o.observe(reason === 'disabled' ? 'disabled' : 'wrong_password');
     throw o.attempt.failed(known);
   }
-  const account = await accountForEntry(deps, backend, check.entry);
+  // The account read before the bind: linking needs no second read.
+  const account = await accountForEntry(deps, backend, check.entry, known);
   await o.attempt.succeeded();
   const directoryMustChange = check.mustChange ? DIRECTORY_MUST_CHANGE[check.mustChange] : check.entry.mustChange ? DIRECTORY_MUST_CHANGE.reset : null;
   // A reported account keeps its mark: only a reset lets its password in again.

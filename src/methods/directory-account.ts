@@ -43,7 +43,7 @@ export function roleFromGroups(entry: DirectoryEntry, groupRoles: DirectoryBacke
 }
 
 /** The account linked to the entry, made now if this is its first sign-in, with the entry's email, name and role. */
-export async function accountForEntry(deps: FlowDeps, backend: DirectoryBackend, entry: DirectoryEntry): Promise<Account> {
+export async function accountForEntry(deps: FlowDeps, backend: DirectoryBackend, entry: DirectoryEntry, known?: Account | null): Promise<Account> {
   // An entry without mail still gets an account; notices to it cannot be delivered (the outbox marks them failed).
   const email = entry.mail ?? `${entry.login}@no-mail.invalid`;
   const account = await deps.store.accounts.linkDirectoryAccount({
@@ -55,6 +55,7 @@ export async function accountForEntry(deps: FlowDeps, backend: DirectoryBackend,
     role: roleFromGroups(entry, backend.groupRoles),
     passwordChangedAt: entry.passwordChangedAt,
     now: deps.clock.now(),
+    ...(known !== undefined ? { known } : {}),
   });
   if (!account) throw new PassdeskError('DIRECTORY_ACCOUNT_CONFLICT');
   return account;

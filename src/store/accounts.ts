@@ -62,6 +62,8 @@ export interface DirectoryAccountInput {
   role: Role | null;
   passwordChangedAt: number | null;
   now: number;
+  /** The account as the caller already read it (sign-in does, before the bind); absent: read here. */
+  known?: Account | null;
 }
 
 /** The help desk's account search (flows/help-desk/accounts.ts): every field narrows; null or absent does not. */
@@ -337,14 +339,22 @@ function directoryAccountQueries(db: Kysely<Database>): DirectoryAccountQueries 
       return row ? toAccount(row) : null;
     },
     async linkDirectoryAccount(input) {
-      const existing = await db.selectFrom('accounts').selectAll().where('directory_id', '=', input.directoryId).executeTakeFirst();
+      const existing =
+        input.known !== undefined
+          ? input.known
+          : await db
+              .selectFrom('accounts')
+              .selectAll()
+              .where('directory_id', '=', input.directoryId)
+              .executeTakeFirst()
+              .then((row) => (row ? toAccount(row) : null));
       if (existing) {
         const changed =
-          existing.email_normalized !== input.emailNormalized ||
-          existing.display_name !== input.displayName ||
+          existing.emailNormalized !== input.emailNormalized ||
+          existing.displayName !== input.displayName ||
           (input.role !== null && existing.role !== input.role) ||
-          (input.passwordChangedAt !== null && existing.password_changed_at !== input.passwordChangedAt);
-        if (!changed) return toAccount(existing);
+          (input.passwordChangedAt !== null && existing.passwordChangedAt !== input.passwordChangedAt);
+        if (!changed) return existing;
         try {
           const updated = await db
             .updateTable('accounts')
@@ -362,7 +372,7 @@ function directoryAccountQueries(db: Kysely<Database>): DirectoryAccountQueries 
           return toAccount(updated);
         } catch (err) {
           // The entry's new email belongs to another account: keep the old one rather than sign no one in.
-          if (isUniqueViolation(err)) return toAccount(existing);
+          if (isUniqueViolation(err)) return existing;
           throw err;
         }
       }
