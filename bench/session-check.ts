@@ -12,7 +12,8 @@
  * BENCH_REDIS_URL, default redis://127.0.0.1:6379, when N > 1); server CPU then counts the workers too.
  *
  * BENCH_CPU_PROF=<dir> starts each server with `node --cpu-prof --cpu-prof-dir=<dir>` (a .cpuprofile per
- * server, written when it stops); with BENCH_ONLY=check every phase is a session check. Servers listen on 127.0.0.1 and are stopped by PID, also on errors.
+ * server, written when it stops); with BENCH_ONLY=check every phase is a session check. BENCH_NODE_FLAGS adds
+ * flags to the server's node (e.g. --perf-basic-prof-only-functions, for perf). Servers listen on 127.0.0.1 and are stopped by PID, also on errors.
  * `node --import tsx bench/cpu-profile-summary.ts <dir>/<main thread's file> <responses printed at the end>` sums
  * self and inclusive time by function and by package, per request. V8's profile books time spent in native code
  * (V8 itself, the kernel) to the last function that called into it, so "writev" and Kysely's "executeQuery" there
@@ -38,6 +39,8 @@ const PHASE_S = Math.max(1, Number(process.env.BENCH_DURATION) || 5);
 const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 /** BENCH_ONLY=check (or trivial) runs that route in both slots of a round, e.g. for a profile of one route alone. */
 const ONLY = process.env.BENCH_ONLY;
+/** BENCH_NODE_FLAGS="--perf-basic-prof-only-functions" names JS functions for `perf record -p <server pid>`. */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const WORKERS = (process.env.BENCH_WORKERS ?? '1').split(',').map((n) => Math.max(1, Number(n) || 1));
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const USERS = 20;
@@ -86,7 +89,14 @@ async function start(root: string, dataDir: string, workers: number): Promise<Se
     dataDir,
     extra: workers > 1 ? { PASSDESK_REDIS_URL: REDIS_URL, PASSDESK_REDIS_PREFIX: `bench-${port}` } : {},
   });
-  const args = [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), 'bin/passdesk.js', 'serve', '--workers', String(workers)];
+  const args = [
+    ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
+    ...NODE_FLAGS,
+    'bin/passdesk.js',
+    'serve',
+    '--workers',
+    String(workers),
+  ];
   const proc = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
   if (proc.pid === undefined) throw new Error(`could not start ${root}`);
   started.add(proc);

@@ -1,6 +1,7 @@
 // Hot queries built and compiled once. Kysely otherwise rebuilds and recompiles the whole query tree on every
 // call, which profiling showed was about a third of a session check's CPU.
 import { randomUUID } from 'node:crypto';
+import type SQLite from 'better-sqlite3';
 import type { CompiledQuery, Compilable, Kysely } from 'kysely';
 
 /**
@@ -13,6 +14,16 @@ export const ARRAY_ROWS_MARKER = '/* array rows */ ';
 
 // biome-ignore lint/suspicious/noExplicitAny: any database; the row type comes from `build`
 type AnyKysely = Kysely<any>;
+
+/** The query built once with a unique marker in place of its argument, and where the argument goes. */
+function compileWithMarker<Row>(build: (marker: string) => Compilable<Row>, sqlPrefix: string): { compiled: CompiledQuery<Row>; slots: number[] } {
+  const marker = `passdesk-param-${randomUUID()}`;
+  const built = build(marker).compile();
+  const compiled = { ...built, sql: sqlPrefix + built.sql };
+  const slots = compiled.parameters.flatMap((p, i) => (p === marker ? [i] : []));
+  if (slots.length === 0) throw new Error('compiledOnce: the query does not use its argument');
+  return { compiled, slots };
+}
 
 /**
  * Builds the query once with a unique marker in place of the argument; each run swaps in the argument and
@@ -27,13 +38,7 @@ function compileWithSlot<Row, Out, Arg extends string | number>(
   let compiled: CompiledQuery<Row> | undefined;
   let slots: number[] = [];
   return async (arg) => {
-    if (!compiled) {
-      const marker = `passdesk-param-${randomUUID()}`;
-      const built = build(marker as Arg).compile();
-      compiled = { ...built, sql: sqlPrefix + built.sql };
-      slots = compiled.parameters.flatMap((p, i) => (p === marker ? [i] : []));
-      if (slots.length === 0) throw new Error('compiledOnce: the query does not use its argument');
-    }
+    if (!compiled) ({ compiled, slots } = compileWithMarker((marker) => build(marker as Arg), sqlPrefix));
     const parameters = compiled.parameters.slice();
     for (const i of slots) parameters[i] = arg;
     // Not `{ ...compiled, parameters }`: a literal of the same shape every time stays on V8's fast paths.
@@ -59,4 +64,29 @@ export function compiledOnceAsArrays<Arg extends string | number>(db: AnyKysely,
   return compileWithSlot(db, build, ARRAY_ROWS_MARKER, (rows: unknown[]) =>
     rows.every(Array.isArray) ? (rows as unknown[][]) : rows.map((row) => (Array.isArray(row) ? row : Object.values(row as Record<string, unknown>))),
   );
+}
+
+/**
+ * As compiledOnceAsArrays, run synchronously on SQLite's reading connection (store/db.ts), outside Kysely: the
+ * statement is prepared there once, in raw mode. Only for reads outside a transaction — inside one, a read must
+ * go through the transaction's own connection to see its writes.
+ */
+export function compiledOnceOnReader<Arg extends string | number>(
+  reader: SQLite.Database,
+  build: (arg: Arg) => Compilable<unknown>,
+): (arg: Arg) => unknown[][] {
+  let statement: SQLite.Statement | undefined;
+  let template: readonly unknown[] = [];
+  let slots: number[] = [];
+  return (arg) => {
+    if (!statement) {
+      const { compiled, slots: at } = compileWithMarker((marker) => build(marker as Arg), '');
+      statement = reader.prepare(compiled.sql).raw(true);
+      template = compiled.parameters;
+      slots = at;
+    }
+    const parameters = template.slice();
+    for (const i of slots) parameters[i] = arg;
+    return statement.all(parameters) as unknown[][];
+  };
 }

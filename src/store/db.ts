@@ -13,6 +13,12 @@ export interface OpenedDatabase {
   dialect: Dialect;
   /** Whether writes are failing for lack of space (set by any failed statement; cleared by a successful probe). */
   writeHealth: WriteHealth;
+  /**
+   * SQLite file only: a second connection that only reads, for the session check's one-statement lookup. It
+   * sees every committed write at once (WAL), never another request's open transaction, and needs no turn on
+   * the writing connection, which Kysely lends to one transaction at a time.
+   */
+  reader: SQLite.Database | null;
   close(): Promise<void>;
 }
 
@@ -73,7 +79,7 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Op
     });
     const writeHealth: WriteHealth = { failure: null };
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: watchWrites(writeHealth) });
-    return { db, dialect: 'postgres', writeHealth, close: () => db.destroy() };
+    return { db, dialect: 'postgres', writeHealth, reader: null, close: () => db.destroy() };
   }
   const path = sqlitePathFromUrl(url);
   if (path !== ':memory:') {
@@ -94,10 +100,29 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Op
   sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   const writeHealth: WriteHealth = { failure: null };
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), log: watchWrites(writeHealth) });
-  return { db, dialect: 'sqlite', writeHealth, close: () => db.destroy() };
+  // An in-memory database is private to its connection: there the reads take the writing connection's turn.
+  const reader = path === ':memory:' ? null : openReader(path);
+  return {
+    db,
+    dialect: 'sqlite',
+    writeHealth,
+    reader,
+    close: async () => {
+      reader?.close();
+      await db.destroy();
+    },
+  };
 }
 
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+
+function openReader(path: string): SQLite.Database {
+  const reader = new SQLite(path);
+  reader.pragma('busy_timeout = 5000');
+  // A statement that tries to write through this connection fails instead of taking the write lock.
+  reader.pragma('query_only = ON');
+  return reader;
+}
 
 /** Distinct SQL texts kept prepared. Our queries are parameterised, so the real set is a few dozen. */
 const STATEMENT_CACHE_LIMIT = 512;

@@ -1,6 +1,7 @@
 // The one store contract. A Kysely implementation serves both SQLite and PostgreSQL;
 // the shared repository suite (test/store) runs against both.
 import { sql, type Kysely } from 'kysely';
+import type SQLite from 'better-sqlite3';
 import type { Database } from './schema.js';
 import { accountRepository, type AccountRepository } from './accounts.js';
 import { sessionRepository, type SessionRepository } from './sessions.js';
@@ -16,7 +17,7 @@ import { notMeRepository, type NotMeRepository } from './not-me.js';
 import { instanceRepository, type InstanceRepository } from './instance.js';
 import { retentionRepository, type RetentionRepository } from './retention.js';
 import { attemptCounterRepository, type AttemptCounterRepository } from './attempts.js';
-import { migrateToLatest, openDatabase, type MigrationOutcome, type OpenDatabaseOptions, type WriteHealth } from './db.js';
+import { migrateToLatest, openDatabase, type MigrationOutcome, type OpenDatabaseOptions, type OpenedDatabase } from './db.js';
 import { signInLimitRepository, type SignInLimitRepository } from './sign-in-limits.js';
 import { trustedDeviceRepository, type TrustedDeviceRepository } from './trusted-devices.js';
 import { challengeRepository, type ChallengeRepository } from './challenges.js';
@@ -65,10 +66,10 @@ export interface Store extends Repositories {
   onMailCommitted(listener: () => void): void;
 }
 
-function repositories(db: Kysely<Database>, dialect: Dialect, onEnqueue: () => void): Repositories {
+function repositories(db: Kysely<Database>, dialect: Dialect, onEnqueue: () => void, reader: SQLite.Database | null = null): Repositories {
   return {
     accounts: accountRepository(db, dialect),
-    sessions: sessionRepository(db),
+    sessions: sessionRepository(db, reader),
     events: eventRepository(db),
     passwordHistory: passwordHistoryRepository(db),
     outbox: outboxRepository(db, dialect, onEnqueue),
@@ -89,14 +90,15 @@ function repositories(db: Kysely<Database>, dialect: Dialect, onEnqueue: () => v
   };
 }
 
-export function createStore(db: Kysely<Database>, dialect: Dialect, close: () => Promise<void>, writeHealth: WriteHealth = { failure: null }): Store {
+/** The store over an opened database; in a transaction, reads go through the transaction (never the reader). */
+export function createStore({ db, dialect, close, writeHealth, reader }: OpenedDatabase): Store {
   const mailListeners: Array<() => void> = [];
   const mailCommitted = (): void => {
     for (const l of mailListeners) l();
   };
   return {
     dialect,
-    ...repositories(db, dialect, mailCommitted),
+    ...repositories(db, dialect, mailCommitted, reader),
     async transaction(fn) {
       let queuedMail = false;
       const result = await db.transaction().execute((trx) =>
@@ -128,7 +130,7 @@ export function createStore(db: Kysely<Database>, dialect: Dialect, close: () =>
 
 export function openStore(databaseUrl: string, options: OpenDatabaseOptions = {}): Store {
   const opened = openDatabase(databaseUrl, options);
-  return createStore(opened.db, opened.dialect, opened.close, opened.writeHealth);
+  return createStore(opened);
 }
 
 /** A committed write that needs fresh pages (16 KiB in, then out again): it fails while the disk is full. */

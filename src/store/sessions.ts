@@ -1,7 +1,8 @@
 import type { Kysely, Selectable } from 'kysely';
+import type SQLite from 'better-sqlite3';
 import type { AccountStatus, Database, Role, SessionsTable } from './schema.js';
 import { toAccount, type Account } from './accounts.js';
-import { compiledOnceAsArrays } from './compiled-once.js';
+import { compiledOnceAsArrays, compiledOnceOnReader } from './compiled-once.js';
 
 export interface Session {
   id: string;
@@ -157,10 +158,16 @@ function sessionWithAccount(values: unknown[]): { session: Session; account: Acc
   return { session, account };
 }
 
-export function sessionRepository(db: Kysely<Database>): SessionRepository {
-  const selectSessionByTokenHash = compiledOnceAsArrays(db, (tokenHash: string) =>
-    db.selectFrom('sessions as s').innerJoin('accounts as a', 'a.id', 's.account_id').select(SESSION_WITH_ACCOUNT).where('s.token_hash', '=', tokenHash),
-  );
+/**
+ * `reader`: SQLite's reading connection (store/db.ts), given only outside a transaction. The session check, the
+ * hottest query, then runs there synchronously: no wait for the writing connection, none of Kysely's layers.
+ */
+export function sessionRepository(db: Kysely<Database>, reader: SQLite.Database | null = null): SessionRepository {
+  const bySessionTokenHash = (tokenHash: string) =>
+    db.selectFrom('sessions as s').innerJoin('accounts as a', 'a.id', 's.account_id').select(SESSION_WITH_ACCOUNT).where('s.token_hash', '=', tokenHash);
+  const selectSessionByTokenHash: (tokenHash: string) => unknown[][] | Promise<unknown[][]> = reader
+    ? compiledOnceOnReader(reader, bySessionTokenHash)
+    : compiledOnceAsArrays(db, bySessionTokenHash);
   return {
     async createSession(input) {
       const row = {

@@ -29,7 +29,7 @@ describe('SQLite with a full disk', () => {
     dir = mkdtempSync(join(tmpdir(), 'passdesk-full-'));
     const config = testConfig({ databaseUrl: `sqlite:${join(dir, 'passdesk.sqlite')}` });
     opened = openDatabase(config.databaseUrl);
-    store = createStore(opened.db, opened.dialect, opened.close, opened.writeHealth);
+    store = createStore(opened);
     const logger = pino(
       { level: 'info' },
       new Writable({

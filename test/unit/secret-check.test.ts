@@ -18,7 +18,7 @@ describe('server secret check', () => {
   beforeEach(async () => {
     const opened = openDatabase('sqlite::memory:');
     db = opened.db;
-    store = createStore(opened.db, opened.dialect, opened.close, opened.writeHealth);
+    store = createStore(opened);
     await store.migrate();
   });
   afterEach(() => store.close());
