@@ -43,6 +43,8 @@ import { createMailSystem, mailMode, type MailSystem } from './mail/setup.js';
 import { registerMailMetrics } from './mail/metrics.js';
 import type { MailTransport } from './mail/smtp.js';
 import { buildMetricsServer, describeMetrics } from './http/plugins/metrics.js';
+import { createEventsSystem, type EventsSystem } from './events/setup.js';
+import type { EventSender } from './events/sender.js';
 
 export interface AppOptions {
   config: Config;
@@ -61,6 +63,8 @@ export interface AppOptions {
   mailPollIntervalMs?: number;
   /** Use this directory instead of the one PASSDESK_DIRECTORY_* names (tests). */
   directory?: Directory;
+  /** Replaces the event senders PASSDESK_EVENTS_* name (tests). */
+  eventSenders?: EventSender[];
 }
 
 export interface App {
@@ -72,6 +76,8 @@ export interface App {
   logger: Logger;
   /** Outbox delivery: mode (smtp, dev-mailbox, off) and the worker, started by listen() unless PASSDESK_MAIL_WORKER=false. */
   mail: MailSystem;
+  /** Events out (syslog, webhooks): its workers are started by listen() unless PASSDESK_EVENTS_WORKER=false. */
+  events: EventsSystem;
   /** The separate /metrics listener (PASSDESK_METRICS_LISTEN), started by listen(); null when not configured. */
   metricsServer: FastifyInstance | null;
   /** Starts listening; resolves to the address. */
@@ -256,6 +262,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     });
     store.onMailCommitted(() => mail.worker?.poke());
     logger[mail.mode === 'off' ? 'warn' : 'info']({ mailMode: mail.mode }, mail.describe());
+    const events = eventsOut({ config, store, clock, logger, senders: options.eventSenders, pollIntervalMs: options.mailPollIntervalMs });
+    closeOnFailure.push(() => events.close());
     const limiters = await attemptLimiters(config, clock, logger);
     closeOnFailure.push(() => limiters.close());
     const directory = options.directory ?? (config.directory ? openDirectory(config.directory, { clock }) : null);
@@ -276,6 +284,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       ctx,
       logger,
       mail,
+      events,
       metricsServer,
       async listen() {
         // The estimator's dictionaries take a second to load: not on the first person's sign-in.
@@ -291,6 +300,7 @@ export async function createApp(options: AppOptions): Promise<App> {
               logger.warn({ reason }, `mail: the SMTP server did not answer at start (${reason}); emails stay queued in the outbox and are retried`);
           });
         }
+        if (config.eventsWorker) events.start();
         jobs = await startNodeJobs({ deps, config, logger, mail, owner: nodeOwner });
         return address;
       },
@@ -300,6 +310,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         await deps.background?.idle();
         await smtpCheck; // at most SMTP_CHECK_TIMEOUT_MS; its warning is never written after close
         await mail.close();
+        await events.close();
         await jobs?.stop();
         if (ownsHasher) await hasher.close();
         await breached.close();
@@ -313,6 +324,30 @@ export async function createApp(options: AppOptions): Promise<App> {
     if (ownsStore) await store.close();
     throw err;
   }
+}
+
+/** Events out: every event the configuration sends is copied in its transaction; the workers deliver the copies. */
+function eventsOut(o: {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  senders: EventSender[] | undefined;
+  pollIntervalMs: number | undefined;
+}): EventsSystem {
+  const events = createEventsSystem({
+    settings: o.config.eventsOut,
+    store: o.store,
+    clock: o.clock,
+    logger: o.logger,
+    dataDir: o.config.dataDir,
+    senders: o.senders,
+    pollIntervalMs: o.pollIntervalMs,
+  });
+  o.store.routeEvents(events.routing);
+  o.store.onEventsCommitted(() => events.poke());
+  if (events.routing) o.logger.info({ destinations: events.senders.map((s) => s.description) }, events.describe());
+  return events;
 }
 
 /** The directory and the gates that keep Passdesk's binds inside its lockout, shared by every node through the limiters. */
@@ -348,7 +383,12 @@ async function startNodeJobs(o: { deps: FlowDeps; config: Config; logger: Logger
     if (retentionRun !== null) return;
     retentionRun = runRetention(deps, {
       owner: nodeOwner,
-      settings: { sessionsMs: config.retentionSessions, eventsMs: config.retentionEvents, flowsMs: config.retentionFlows },
+      settings: {
+        sessionsMs: config.retentionSessions,
+        eventsMs: config.retentionEvents,
+        flowsMs: config.retentionFlows,
+        eventDeliveriesMs: config.retentionEventDeliveries,
+      },
     })
       .then(
         (r) => {

@@ -19,7 +19,10 @@ import { normalizeEmail } from './core/email.js';
 import { PassdeskError, isPassdeskError } from './core/errors.js';
 import type { FlowDeps } from './flows/deps.js';
 import { breachedCommand, BREACHED_USAGE } from './breached/cli.js';
-import { mailStatus, runWorker } from './mail/cli.js';
+import { mailStatus } from './mail/cli.js';
+import { runWorker } from './worker.js';
+import { eventsCommand } from './events/cli.js';
+import { eventRouting } from './events/setup.js';
 import { BackupError, backupDatabase, restoreDatabase } from './backup.js';
 import { assertSecretMatchesDatabase } from './secret-check.js';
 import { isClusterWorker, leaveCluster, runPrimary } from './cluster.js';
@@ -67,8 +70,13 @@ Commands:
                                 Write every account in the import format (no hashes unless asked).
   config keys                   List every configuration key and its environment variable.
 ${BREACHED_USAGE}
-  worker                        Deliver the mail outbox only (no HTTP); several may share one PostgreSQL.
+  worker                        Deliver the outboxes (mail, events out) only, no HTTP; several may share
+                                one PostgreSQL.
   mail status [--json]          Count outbox messages by state and show recent delivery problems.
+  events status [--json]        Count event copies (syslog, webhooks) by destination and state, and show
+                                recent delivery problems.
+  events retry [--destination syslog|URL]
+                                Queue again the event copies that failed for good.
   backup FILE                   SQLite: copy the database and the server secret into FILE (mode 0600),
                                 also while the server runs.
   restore FILE [--force]        SQLite: put a backup in place (the server must be stopped); --force
@@ -113,6 +121,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         const { values } = parseArgs({ args: rest.slice(1), options: { json: { type: 'boolean', default: false } }, strict: true });
         return await mailStatus(loadConfig(), io, { json: values.json });
       }
+      case 'events':
+        return await eventsCommand(rest, io);
       case 'backup':
       case 'restore':
         return await backupOrRestore(command, rest, io);
@@ -325,6 +335,8 @@ async function migrate(io: CliIo): Promise<number> {
 async function withDeps<T>(fn: (deps: FlowDeps) => Promise<T>, o: { admin?: boolean } = {}): Promise<T> {
   const config = loadConfig();
   const store = openStore(config.databaseUrl);
+  // Events recorded here are copied out like the server's (the server's or a worker's events worker sends them).
+  store.routeEvents(eventRouting(config.eventsOut));
   let hasher: PasswordHasher | undefined;
   let breached: BreachedPasswords | undefined;
   try {

@@ -7,6 +7,7 @@ import { isIPv4 } from 'node:net';
 import { z } from 'zod';
 import proxyAddr from '@fastify/proxy-addr';
 import type { DirectorySettings } from './directory/directory.js';
+import { resolveEventsOut, type EventsOutSettings } from './events/settings.js';
 
 const durationPattern = /^(\d+)(ms|s|m|h|d)?$/;
 const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -656,6 +657,98 @@ export const configKeys = {
     schema: duration.default(2_592_000_000),
     doc: 'Sent and failed messages are deleted from the outbox this long after they settled (default 30d); their bodies are dropped at once.',
   },
+  // Events out (events/): the audit log sent, as it is written, to syslog and webhooks through the outbox.
+  eventsSyslogUrl: {
+    env: 'PASSDESK_EVENTS_SYSLOG_URL',
+    schema: z.string().min(1).max(300).optional(),
+    doc: 'Send audit events to this syslog receiver as RFC 5424 messages over TCP (tcp://host:port) or TLS (tls://host:6514, RFC 5425), octet-counted (RFC 6587). Unset: no syslog.',
+  },
+  eventsSyslogCaFile: {
+    env: 'PASSDESK_EVENTS_SYSLOG_CA_FILE',
+    schema: z.string().min(1).optional(),
+    doc: "PEM file of the CA that signed the syslog receiver's certificate (tls:// only). Unset: the system's CAs. The certificate must name the URL's host.",
+  },
+  eventsSyslogFacility: {
+    env: 'PASSDESK_EVENTS_SYSLOG_FACILITY',
+    schema: z.string().min(1).max(16).default('authpriv'),
+    doc: 'Syslog facility of the messages: a name (authpriv, auth, daemon, local0 … local7) or a number 0–23.',
+  },
+  eventsSyslogAppName: {
+    env: 'PASSDESK_EVENTS_SYSLOG_APP_NAME',
+    schema: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,48}$/, 'expected 1–48 printable ASCII characters without spaces (RFC 5424 APP-NAME)')
+      .default('passdesk'),
+    doc: 'APP-NAME of the syslog messages.',
+  },
+  eventsSyslogHostname: {
+    env: 'PASSDESK_EVENTS_SYSLOG_HOSTNAME',
+    defaultText: "this machine's host name",
+    schema: z.string().min(1).max(255).optional(),
+    doc: 'HOSTNAME of the syslog messages (the sending node). Default: the host name of the machine that delivers them.',
+  },
+  eventsSyslogSdId: {
+    env: 'PASSDESK_EVENTS_SYSLOG_SD_ID',
+    schema: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,32}$/, 'expected NAME@NUMBER, at most 32 printable ASCII characters (RFC 5424 SD-ID)')
+      .refine((v) => /^[^@="\]\s]+@\d+(\.\d+)*$/.test(v), 'expected NAME@NUMBER, a private enterprise number after the @ (RFC 5424 §7.2.2)')
+      .default('passdesk@32473'),
+    doc: "SD-ID of the structured data with the event's fields. 32473 is the example enterprise number of RFC 5612; an organisation with its own may use it.",
+  },
+  eventsWebhookUrl: {
+    env: 'PASSDESK_EVENTS_WEBHOOK_URL',
+    schema: z
+      .union([z.string().transform((v) => v.split(/[\s,]+/)), z.array(z.string())])
+      .transform((urls) => urls.map((u) => u.trim()).filter(Boolean))
+      .pipe(z.array(z.string().max(2000)).max(10, 'at most 10 URLs'))
+      .default([]),
+    doc: 'Send audit events as signed JSON POSTs (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature) to these URLs, comma- or space-separated; https:// (plain http only to loopback outside production). Needs PASSDESK_EVENTS_WEBHOOK_SECRET_FILE.',
+  },
+  eventsWebhookSecretFile: {
+    env: 'PASSDESK_EVENTS_WEBHOOK_SECRET_FILE',
+    schema: z.string().min(1).optional(),
+    doc: 'File holding the webhook signing secret: whsec_ and the base64 of 24–64 random bytes (echo "whsec_$(openssl rand -base64 32)"); receivers verify the HMAC-SHA256 with it.',
+  },
+  eventsTypes: {
+    env: 'PASSDESK_EVENTS_TYPES',
+    schema: z
+      .union([z.string().transform((v) => v.split(',')), z.array(z.string())])
+      .transform((types) => types.map((t) => t.trim()).filter(Boolean))
+      .pipe(
+        z
+          .array(z.string().regex(/^(\*|[a-z_]+(\.[a-z_]+)*(\.\*)?)$/, 'expected event types (signin.failed), families (admin.*) or *'))
+          .min(1)
+          .max(200),
+      )
+      .default(['*']),
+    doc: 'Which audit events are sent: * (all), families such as signin.* or admin.*, or single types, comma-separated.',
+  },
+  eventsMaxAttempts: {
+    env: 'PASSDESK_EVENTS_MAX_ATTEMPTS',
+    schema: intFromString(1, 1000).default(48),
+    doc: 'Delivery attempts per event and destination before it is marked failed (default 48: with the 1h cap, about two days of outage); `passdesk events retry` queues failed ones again.',
+  },
+  eventsRetryBase: {
+    env: 'PASSDESK_EVENTS_RETRY_BASE',
+    schema: duration.default(30_000),
+    doc: 'Wait before the first retry of an event; it doubles with each further attempt, up to 1h.',
+  },
+  eventsTimeout: {
+    env: 'PASSDESK_EVENTS_TIMEOUT',
+    schema: duration.default(10_000),
+    doc: 'How long one delivery may take (connect, TLS, the webhook answer) before it counts as failed.',
+  },
+  eventsWorker: {
+    env: 'PASSDESK_EVENTS_WORKER',
+    schema: boolFromString.default(true),
+    doc: 'Deliver events from the server process. false when separate `passdesk worker` processes deliver.',
+  },
+  retentionEventDeliveries: {
+    env: 'PASSDESK_RETENTION_EVENT_DELIVERIES',
+    schema: duration.default(604_800_000),
+    doc: 'Copies of events sent to syslog or webhooks are deleted this long after they were delivered or failed (default 7d); one not yet delivered stays.',
+  },
   retentionSessions: {
     env: 'PASSDESK_RETENTION_SESSIONS',
     schema: duration.default(7_776_000_000),
@@ -686,7 +779,15 @@ export const configKeys = {
 
 type Keys = typeof configKeys;
 
-const SENSITIVE_KEYS: ReadonlySet<string> = new Set<keyof Keys>(['secret', 'databaseUrl', 'breachedApiUrl', 'smtpUrl', 'dkimPrivateKey', 'metricsToken']);
+const SENSITIVE_KEYS: ReadonlySet<string> = new Set<keyof Keys>([
+  'secret',
+  'databaseUrl',
+  'breachedApiUrl',
+  'smtpUrl',
+  'dkimPrivateKey',
+  'metricsToken',
+  'eventsWebhookUrl',
+]);
 export type Config = { [K in keyof Keys]: z.output<Keys[K]['schema']> } & {
   /** Resolved public origin, no trailing slash. */
   baseUrl: string;
@@ -702,6 +803,8 @@ export type Config = { [K in keyof Keys]: z.output<Keys[K]['schema']> } & {
   webauthnOrigins: string[];
   /** The directory backend's settings (src/directory/); null: passwords in Passdesk's own database. */
   directory: DirectorySettings | null;
+  /** Events out (src/events/): null when neither syslog nor a webhook is configured. */
+  eventsOut: EventsOutSettings | null;
   configFile: string | undefined;
 };
 
@@ -770,7 +873,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems.join('; '));
 
-  const cfg = out as Omit<Config, 'secretBytes' | 'configFile' | 'webauthnRpId' | 'webauthnOrigins' | 'directory'> & {
+  const cfg = out as Omit<Config, 'secretBytes' | 'configFile' | 'webauthnRpId' | 'webauthnOrigins' | 'directory' | 'eventsOut'> & {
     baseUrl: string | undefined;
     databaseUrl: string | undefined;
     webauthnRpId: string | undefined;
@@ -793,10 +896,17 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const metricsToken = resolveMetricsToken(cfg.metricsToken, cfg.metricsTokenFile);
   const { rpId: webauthnRpId, origins: webauthnOrigins } = resolveWebauthn(baseUrl, cfg.webauthnRpId, cfg.webauthnOrigins);
   const directory = resolveDirectory(cfg);
+  const eventsProblems: string[] = [];
+  const eventsOut = resolveEventsOut(cfg, eventsProblems);
+  if (eventsProblems.length > 0) throw new ConfigError(eventsProblems.join('; '));
   const secret = cfg.secret ?? loadOrCreateSecret(dataDir, options.persistSecret ?? true);
   return {
-    ...(cfg as Omit<Config, 'secretBytes' | 'configFile' | 'baseUrl' | 'databaseUrl' | 'breachedFile' | 'webauthnRpId' | 'webauthnOrigins' | 'directory'>),
+    ...(cfg as Omit<
+      Config,
+      'secretBytes' | 'configFile' | 'baseUrl' | 'databaseUrl' | 'breachedFile' | 'webauthnRpId' | 'webauthnOrigins' | 'directory' | 'eventsOut'
+    >),
     directory,
+    eventsOut,
     dataDir,
     webauthnRpId,
     webauthnOrigins,

@@ -10,6 +10,8 @@
 //                         checks once they ended (a verified one counts until valid_until) that long ago, and its
 //                         temporary passwords expired that long ago whose account has chosen a new password since
 //                         (while the account's password is still the temporary one, its row is what refuses it).
+//   event_deliveries    — copies of audit events sent out (syslog, webhooks: events/), once sent or failed longer ago
+//                         than PASSDESK_RETENTION_EVENT_DELIVERIES; a copy not yet delivered stays, however old.
 import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import type { RetentionKind } from '../store/retention.js';
 import type { FlowDeps } from './deps.js';
@@ -18,7 +20,11 @@ export interface RetentionSettings {
   sessionsMs: number;
   eventsMs: number;
   flowsMs: number;
+  /** Sent and failed copies of events (events out); default 7 days. */
+  eventDeliveriesMs?: number;
 }
+
+export const DEFAULT_EVENT_DELIVERIES_RETENTION_MS = 7 * 86_400_000;
 
 export interface RetentionRun {
   /** False when another node holds the lease (nothing was done). */
@@ -45,6 +51,7 @@ export async function runRetention(
     attempt_counters: 0,
     caller_verifications: 0,
     temporary_passwords: 0,
+    event_deliveries: 0,
   };
   const lease = (): Promise<boolean> => deps.store.retention.acquireJobLease(LEASE_NAME, o.owner, deps.clock.now(), deps.clock.now() + LEASE_MS);
   if (!(await lease())) return { ran: false, deleted };
@@ -59,6 +66,7 @@ export async function runRetention(
       ['attempt_counters', now - o.settings.flowsMs],
       ['caller_verifications', now - o.settings.flowsMs],
       ['temporary_passwords', now - o.settings.flowsMs],
+      ['event_deliveries', now - (o.settings.eventDeliveriesMs ?? DEFAULT_EVENT_DELIVERIES_RETENTION_MS)],
     ];
     for (const [kind, before] of plan) {
       for (;;) {

@@ -1,42 +1,10 @@
-// `passdesk worker` (deliver the outbox, nothing else) and `passdesk mail status`.
+// `passdesk mail status` (`passdesk worker` is src/worker.ts).
 import type { Config } from '../config.js';
-import type { Logger } from 'pino';
 import { openStore } from '../store/index.js';
-import { systemClock } from '../core/clock.js';
-import { systemRandom } from '../core/random.js';
-import { createMailSystem } from './setup.js';
 
 export interface MailCliIo {
   stdout: (line: string) => void;
   stderr: (line: string) => void;
-}
-
-/** Runs the outbox worker until SIGTERM/SIGINT. Migrates first, like serve. */
-export async function runWorker(config: Config, logger: Logger): Promise<number> {
-  const store = openStore(config.databaseUrl, { poolSize: 4 });
-  try {
-    await store.migrate();
-    const mail = createMailSystem({ config, store, clock: systemClock, random: systemRandom, logger, role: 'worker' });
-    logger.info({ mode: mail.mode }, mail.describe());
-    if (!mail.worker) {
-      logger.error('passdesk worker has nothing to do: set PASSDESK_SMTP_URL');
-      return 78;
-    }
-    mail.worker.start();
-    await mail.startRetention();
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string): void => {
-        logger.info({ signal }, 'mail worker stopping');
-        resolve();
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
-    await mail.close();
-    return 0;
-  } finally {
-    await store.close();
-  }
 }
 
 export async function mailStatus(config: Config, io: MailCliIo, options: { json: boolean }): Promise<number> {

@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, EventsTable } from './schema.js';
-import type { AdminAction } from '../core/admin-permissions.js';
+import { ADMIN_ACTION_NAMES, type AdminAction } from '../core/admin-permissions.js';
+import { publicEvent } from '../core/public-event.js';
+import { insertDeliveries } from './event-deliveries.js';
 
 /** Audit event types; dotted, past tense, stable (they are read by the activity page and monitoring). */
 export type EventType =
@@ -46,6 +49,74 @@ export type EventType =
   | 'account.imported'
   /** An administrative action (core/admin-permissions.ts), with actorId and detail.reason. */
   | `admin.${AdminAction}`;
+
+// Every type but the administrative actions, at run time (events out checks PASSDESK_EVENTS_TYPES against them).
+// A Record, so a type added to EventType and not here fails to compile.
+const OWN_EVENT_TYPES: Record<Exclude<EventType, `admin.${string}`>, true> = {
+  'account.created': true,
+  'signin.succeeded': true,
+  'signin.failed': true,
+  'signin.locked': true,
+  'directory.entry_ended': true,
+  signout: true,
+  'session.revoked': true,
+  'sessions.revoked_others': true,
+  'password.changed': true,
+  'password.change_failed': true,
+  'password.rehashed': true,
+  'password.change_required': true,
+  'reauth.failed': true,
+  'reauth.second_factor_failed': true,
+  'reauth.succeeded': true,
+  'second_factor.renamed': true,
+  'mail.phrase_changed': true,
+  'recovery_email.requested': true,
+  'recovery_email.verified': true,
+  'recovery_email.removed': true,
+  'second_factor.added': true,
+  'second_factor.removed': true,
+  'second_factor.required': true,
+  'second_factor.failed': true,
+  'passkey.renamed': true,
+  'passkey.failed': true,
+  'passkey.counter_regressed': true,
+  'recovery_codes.generated': true,
+  'recovery_code.used': true,
+  'password.reset_requested': true,
+  'password.reset_verified': true,
+  'password.reset_code_failed': true,
+  'password.reset_method_verified': true,
+  'password.reset_method_failed': true,
+  'security_questions.set': true,
+  'security_questions.removed': true,
+  'password.reset': true,
+  'account.reported': true,
+  'account.imported': true,
+};
+
+/** Every event type, sorted. */
+export const EVENT_TYPES: readonly EventType[] = [
+  ...(Object.keys(OWN_EVENT_TYPES) as EventType[]),
+  ...ADMIN_ACTION_NAMES.map((a): EventType => `admin.${a}`),
+].sort();
+
+/** Where recorded events are copied to (events out): set once at start from the configuration (events/setup.ts). */
+export interface EventRouting {
+  /** The destination of each copy ("syslog", "webhook:…"). */
+  destinations: readonly string[];
+  /** Whether events of this type are sent (PASSDESK_EVENTS_TYPES). */
+  sends(type: string): boolean;
+}
+
+/** How the event repository of one store (or one transaction of it) copies events out. */
+export interface EventFanOut {
+  /** The routing now in force; null or no destinations: nothing is copied. */
+  routing(): EventRouting | null;
+  /** The repository writes inside a store transaction already (the copies join it); otherwise it opens one. */
+  inTransaction: boolean;
+  /** Told when copies were written (the store tells the workers once they are committed). */
+  onQueued(): void;
+}
 
 export interface AuditEvent {
   id: number;
@@ -126,22 +197,52 @@ function toEvent(r: Selectable<EventsTable>): AuditEvent {
   };
 }
 
-export function eventRepository(db: Kysely<Database>): EventRepository {
+function eventRow(e: NewEvent) {
+  return {
+    account_id: e.accountId,
+    type: e.type,
+    created_at: e.now,
+    ip: e.ip ?? null,
+    device: e.device ?? null,
+    session_id: e.sessionId ?? null,
+    detail: e.detail ? JSON.stringify(e.detail) : null,
+    actor_id: e.actorId ?? null,
+  };
+}
+
+/** The event and one copy of it per destination, in the transaction `trx`. */
+async function recordWithCopies(trx: Kysely<Database>, e: NewEvent, destinations: readonly string[]): Promise<void> {
+  const { id } = await trx.insertInto('events').values(eventRow(e)).returning('id').executeTakeFirstOrThrow();
+  const payload = publicEvent({
+    uid: randomUUID(),
+    eventId: Number(id),
+    type: e.type,
+    time: e.now,
+    accountId: e.accountId,
+    actorId: e.actorId ?? null,
+    ip: e.ip ?? null,
+    device: e.device ?? null,
+    sessionId: e.sessionId ?? null,
+    detail: e.detail ?? null,
+  });
+  await insertDeliveries(
+    trx,
+    destinations.map((destination) => ({ id: randomUUID(), destination, payload, now: e.now })),
+  );
+}
+
+export function eventRepository(db: Kysely<Database>, fanOut?: EventFanOut): EventRepository {
   return {
     async recordEvent(e) {
-      await db
-        .insertInto('events')
-        .values({
-          account_id: e.accountId,
-          type: e.type,
-          created_at: e.now,
-          ip: e.ip ?? null,
-          device: e.device ?? null,
-          session_id: e.sessionId ?? null,
-          detail: e.detail ? JSON.stringify(e.detail) : null,
-          actor_id: e.actorId ?? null,
-        })
-        .execute();
+      const routing = fanOut?.routing();
+      if (!fanOut || !routing || routing.destinations.length === 0 || !routing.sends(e.type)) {
+        await db.insertInto('events').values(eventRow(e)).execute();
+        return;
+      }
+      // The event and its copies commit together: a copy is never lost, and never sent for an event rolled back.
+      if (fanOut.inTransaction) await recordWithCopies(db, e, routing.destinations);
+      else await db.transaction().execute((trx) => recordWithCopies(trx, e, routing.destinations));
+      fanOut.onQueued();
     },
     async listEvents(accountId, { limit }) {
       const rows = await db.selectFrom('events').selectAll().where('account_id', '=', accountId).orderBy('id', 'desc').limit(limit).execute();

@@ -5,7 +5,8 @@ import type SQLite from 'better-sqlite3';
 import type { Database } from './schema.js';
 import { accountRepository, type AccountRepository } from './accounts.js';
 import { sessionRepository, type SessionRepository } from './sessions.js';
-import { eventRepository, type EventRepository } from './events.js';
+import { eventRepository, type EventRepository, type EventRouting } from './events.js';
+import { eventDeliveryRepository, type EventDeliveryRepository } from './event-deliveries.js';
 import { passwordHistoryRepository, type PasswordHistoryRepository } from './password-history.js';
 import { outboxRepository, type OutboxRepository } from './outbox.js';
 import { mailPreferencesRepository, type MailPreferencesRepository } from './mail-preferences.js';
@@ -33,6 +34,7 @@ export interface Repositories {
   accounts: AccountRepository;
   sessions: SessionRepository;
   events: EventRepository;
+  eventDeliveries: EventDeliveryRepository;
   passwordHistory: PasswordHistoryRepository;
   outbox: OutboxRepository;
   mailPreferences: MailPreferencesRepository;
@@ -64,15 +66,33 @@ export interface Store extends Repositories {
   close(): Promise<void>;
   /** Called after mail was committed to the outbox (so the worker can start at once, not at its next poll). */
   onMailCommitted(listener: () => void): void;
+  /**
+   * Events out: from now on every recorded event that `routing` sends is copied, in the event's transaction, to
+   * each of its destinations (store/event-deliveries.ts); null stops it. Set once at start (events/setup.ts).
+   */
+  routeEvents(routing: EventRouting | null): void;
+  /** Called after copies of events were committed (so the events workers start at once). */
+  onEventsCommitted(listener: () => void): void;
 }
 
-function repositories(db: Kysely<Database>, dialect: Dialect, onEnqueue: () => void, reader: SQLite.Database | null = null): Repositories {
+/** What the repositories of one store, or of one of its transactions, tell it. */
+interface RepositoryHooks {
+  onMailQueued(): void;
+  onEventsQueued(): void;
+  routing(): EventRouting | null;
+  inTransaction: boolean;
+  /** SQLite's reading connection for the session lookup; null in a transaction (store/db.ts). */
+  reader: SQLite.Database | null;
+}
+
+function repositories(db: Kysely<Database>, dialect: Dialect, hooks: RepositoryHooks): Repositories {
   return {
     accounts: accountRepository(db, dialect),
-    sessions: sessionRepository(db, reader),
-    events: eventRepository(db),
+    sessions: sessionRepository(db, hooks.reader),
+    events: eventRepository(db, { routing: hooks.routing, inTransaction: hooks.inTransaction, onQueued: hooks.onEventsQueued }),
+    eventDeliveries: eventDeliveryRepository(db, dialect),
     passwordHistory: passwordHistoryRepository(db),
-    outbox: outboxRepository(db, dialect, onEnqueue),
+    outbox: outboxRepository(db, dialect, hooks.onMailQueued),
     mailPreferences: mailPreferencesRepository(db),
     twoFactor: twoFactorRepository(db, dialect),
     passwordResets: passwordResetRepository(db),
@@ -93,26 +113,48 @@ function repositories(db: Kysely<Database>, dialect: Dialect, onEnqueue: () => v
 /** The store over an opened database; in a transaction, reads go through the transaction (never the reader). */
 export function createStore({ db, dialect, close, writeHealth, reader }: OpenedDatabase): Store {
   const mailListeners: Array<() => void> = [];
-  const mailCommitted = (): void => {
-    for (const l of mailListeners) l();
+  const eventListeners: Array<() => void> = [];
+  const tell = (listeners: Array<() => void>) => (): void => {
+    for (const l of listeners) l();
   };
+  let routing: EventRouting | null = null;
+  const currentRouting = (): EventRouting | null => routing;
   return {
     dialect,
-    ...repositories(db, dialect, mailCommitted, reader),
+    ...repositories(db, dialect, {
+      onMailQueued: tell(mailListeners),
+      onEventsQueued: tell(eventListeners),
+      routing: currentRouting,
+      inTransaction: false,
+      reader,
+    }),
     async transaction(fn) {
       let queuedMail = false;
-      const result = await db.transaction().execute((trx) =>
-        fn(
-          repositories(trx, dialect, () => {
-            queuedMail = true;
-          }),
-        ),
-      );
-      if (queuedMail) mailCommitted();
+      let queuedEvents = false;
+      const hooks: RepositoryHooks = {
+        onMailQueued: () => {
+          queuedMail = true;
+        },
+        onEventsQueued: () => {
+          queuedEvents = true;
+        },
+        routing: currentRouting,
+        inTransaction: true,
+        reader: null,
+      };
+      const result = await db.transaction().execute((trx) => fn(repositories(trx, dialect, hooks)));
+      if (queuedMail) tell(mailListeners)();
+      if (queuedEvents) tell(eventListeners)();
       return result;
     },
     onMailCommitted(listener) {
       mailListeners.push(listener);
+    },
+    routeEvents(next) {
+      routing = next;
+    },
+    onEventsCommitted(listener) {
+      eventListeners.push(listener);
     },
     migrate: () => migrateToLatest(db, dialect),
     async ping() {
@@ -145,7 +187,8 @@ async function probeWrite(db: Kysely<Database>, dialect: Dialect): Promise<void>
 export { isDatabaseUnavailable, isOutOfSpace } from './db.js';
 export type { Account, AccountSearch } from './accounts.js';
 export type { Session, RevokeReason } from './sessions.js';
-export type { AuditEvent, EventQuery, EventType } from './events.js';
+export type { AuditEvent, EventQuery, EventType, EventRouting } from './events.js';
+export type { EventDelivery, DeliveryCount } from './event-deliveries.js';
 export type { OutboxMessage, OutboxState, OutboxCounts, NewOutboxMessage } from './outbox.js';
 export type { MailPreferences } from './mail-preferences.js';
 export type { SecondFactor, SecondFactorFlow, StoredRecoveryCode } from './two-factor.js';

@@ -1,14 +1,15 @@
 // The mail outbox: messages written in the transaction of the change that causes them, then claimed and
 // delivered by the outbox worker (mail/outbox-worker.ts). Claims take a lease; a row whose lease ran out
-// (its node died mid-send) is claimable again. On PostgreSQL concurrent workers skip each other's rows
+// (its node died mid-send) is claimable again (the lease statements are store/leased-rows.ts, shared with events out). On PostgreSQL concurrent workers skip each other's rows
 // (FOR UPDATE SKIP LOCKED), so in normal operation each message is sent once. Leases are short and renewed
 // by a heartbeat while a send runs; a stopping worker releases what it did not start, and a restarted node
 // expires its own dead leases (its owner id is stable across restarts: mail/worker-owner.ts).
 // The body (text and HTML) is stored only sealed (mail/sealed-body.ts): this repository never sees it in the
 // clear, and drops it when the message is settled for good, keeping what `passdesk mail status` shows.
-import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Database, OutboxState, OutboxTable } from './schema.js';
 import type { Dialect } from './migrations/index.js';
+import { claimDueRows, deleteSettledRows, leaseOperations, settleRow, type LeaseOperations } from './leased-rows.js';
 
 export type { OutboxState } from './schema.js';
 
@@ -53,7 +54,7 @@ export interface NewOutboxMessage {
 
 export type OutboxCounts = Record<OutboxState, number>;
 
-export interface OutboxRepository {
+export interface OutboxRepository extends LeaseOperations {
   enqueueMessage(message: NewOutboxMessage): Promise<void>;
   /**
    * Claims up to `limit` messages that are due (queued or retrying with next_attempt_at ≤ now, or sending
@@ -65,18 +66,6 @@ export interface OutboxRepository {
    * dropped unless `keepBody` (the dev mailbox, where the row itself is the delivered message).
    */
   markMessageSent(id: string, options: { owner: string; now: number; keepBody?: boolean }): Promise<boolean>;
-  /** Heartbeat: extends every lease `owner` holds to now + leaseMs; how many it holds. */
-  renewLeases(options: { owner: string; now: number; leaseMs: number }): Promise<number>;
-  /**
-   * Gives back leases of `owner` whose send never started (a stopping worker): due at once, the claim's attempt
-   * undone. Only `ids` when given, else every one it holds. How many.
-   */
-  releaseLeases(options: { owner: string; now: number; ids?: readonly string[] }): Promise<number>;
-  /**
-   * At start: the leases a previous run of this owner held when it died expire now, so they are claimed at once
-   * instead of after the lease. Their attempt stands (the relay may have accepted). How many.
-   */
-  expireLeases(options: { owner: string; now: number }): Promise<number>;
   /** A failed attempt: retrying at `retryAt`, or failed for good when `retryAt` is null (the body is dropped). */
   markMessageAttemptFailed(id: string, options: { owner: string; now: number; error: string; retryAt: number | null }): Promise<boolean>;
   /**
@@ -125,8 +114,6 @@ function toMessage(row: Selectable<OutboxTable>): OutboxMessage {
   };
 }
 
-const MAX_ERROR_LENGTH = 500;
-
 export function outboxRepository(db: Kysely<Database>, dialect: Dialect, onEnqueue: () => void = () => {}): OutboxRepository {
   return {
     async enqueueMessage(m) {
@@ -158,60 +145,14 @@ export function outboxRepository(db: Kysely<Database>, dialect: Dialect, onEnque
       onEnqueue();
     },
     async claimDueMessages({ now, limit, leaseMs, owner }) {
-      let due = db
-        .selectFrom('outbox')
-        .select('id')
-        .where((eb) =>
-          eb.or([
-            eb.and([eb('state', 'in', ['queued', 'retrying']), eb('next_attempt_at', '<=', now)]),
-            eb.and([eb('state', '=', 'sending'), eb('lease_until', '<=', now)]),
-          ]),
-        )
-        .orderBy('next_attempt_at')
-        .limit(limit);
-      // Rows another node is claiming right now are skipped rather than waited for.
-      if (dialect === 'postgres') due = due.forUpdate().skipLocked();
-      const rows = await db
-        .updateTable('outbox')
-        .set({ state: 'sending', attempts: sql<number>`attempts + 1`, lease_owner: owner, lease_until: now + leaseMs, updated_at: now })
-        .where('id', 'in', due)
-        .returningAll()
-        .execute();
+      const rows = await claimDueRows(db, dialect, 'outbox', { now, limit, leaseMs, owner });
       return rows.map(toMessage).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
     },
-    async markMessageSent(id, { owner, now, keepBody = false }) {
-      const result = await db
-        .updateTable('outbox')
-        .set({ state: 'sent', sent_at: now, lease_owner: null, lease_until: null, last_error: null, updated_at: now, ...(keepBody ? {} : NO_BODY) })
-        .where('id', '=', id)
-        .where('state', '=', 'sending')
-        .where('lease_owner', '=', owner)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
-    },
-    async markMessageAttemptFailed(id, { owner, now, error, retryAt }) {
-      const result = await db
-        .updateTable('outbox')
-        .set({
-          state: retryAt === null ? 'failed' : 'retrying',
-          next_attempt_at: retryAt ?? now,
-          lease_owner: null,
-          lease_until: null,
-          last_error: error.slice(0, MAX_ERROR_LENGTH),
-          updated_at: now,
-          ...(retryAt === null ? NO_BODY : {}),
-        })
-        .where('id', '=', id)
-        .where('state', '=', 'sending')
-        .where('lease_owner', '=', owner)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
-    },
-    async deleteFinishedMessages({ before }) {
-      // updated_at is when the message was settled: a finished row is never updated again.
-      const result = await db.deleteFrom('outbox').where('state', 'in', ['sent', 'failed']).where('updated_at', '<', before).executeTakeFirst();
-      return Number(result.numDeletedRows);
-    },
+    markMessageSent: (id, { owner, now, keepBody = false }) =>
+      settleRow(db, 'outbox', id, { owner, now, outcome: { sent: true }, extra: keepBody ? {} : NO_BODY }),
+    markMessageAttemptFailed: (id, { owner, now, error, retryAt }) =>
+      settleRow(db, 'outbox', id, { owner, now, outcome: { error, retryAt }, extra: retryAt === null ? NO_BODY : {} }),
+    deleteFinishedMessages: ({ before }) => deleteSettledRows(db, 'outbox', before),
     async detachAccountMail(accountId, { keepIds }) {
       let drop = db.deleteFrom('outbox').where('account_id', '=', accountId).where('state', 'in', ['queued', 'retrying']);
       if (keepIds.length > 0) drop = drop.where('id', 'not in', keepIds);
@@ -219,50 +160,8 @@ export function outboxRepository(db: Kysely<Database>, dialect: Dialect, onEnque
       await db.updateTable('outbox').set({ account_id: null }).where('account_id', '=', accountId).execute();
       return Number(dropped.numDeletedRows);
     },
-    ...workerLeases(db),
+    ...leaseOperations(db, 'outbox'),
     ...outboxReads(db),
-  };
-}
-
-// A worker's leases on the rows it is sending: kept alive, given back, or ended (see the interface).
-function workerLeases(db: Kysely<Database>): Pick<OutboxRepository, 'renewLeases' | 'releaseLeases' | 'expireLeases'> {
-  return {
-    async renewLeases({ owner, now, leaseMs }) {
-      const result = await db
-        .updateTable('outbox')
-        .set({ lease_until: now + leaseMs })
-        .where('state', '=', 'sending')
-        .where('lease_owner', '=', owner)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows);
-    },
-    async releaseLeases({ owner, now, ids }) {
-      if (ids && ids.length === 0) return 0;
-      let q = db
-        .updateTable('outbox')
-        .set({
-          state: sql<OutboxState>`case when attempts > 1 then 'retrying' else 'queued' end`,
-          attempts: sql<number>`attempts - 1`,
-          next_attempt_at: now,
-          lease_owner: null,
-          lease_until: null,
-          updated_at: now,
-        })
-        .where('state', '=', 'sending')
-        .where('lease_owner', '=', owner);
-      if (ids) q = q.where('id', 'in', ids);
-      const result = await q.executeTakeFirst();
-      return Number(result.numUpdatedRows);
-    },
-    async expireLeases({ owner, now }) {
-      const result = await db
-        .updateTable('outbox')
-        .set({ lease_until: now })
-        .where('state', '=', 'sending')
-        .where('lease_owner', '=', owner)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows);
-    },
   };
 }
 

@@ -2,6 +2,7 @@
 // lease that lets one node at a time do it. Each kind names its own age test; see flows/retention.ts for why.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
+import { deleteSettledRows } from './leased-rows.js';
 
 export type RetentionKind =
   | 'sessions'
@@ -11,7 +12,8 @@ export type RetentionKind =
   | 'not_me_tokens'
   | 'attempt_counters'
   | 'caller_verifications'
-  | 'temporary_passwords';
+  | 'temporary_passwords'
+  | 'event_deliveries';
 
 export interface RetentionRepository {
   /** Deletes at most `limit` rows of `kind` that ended before `before`; returns how many. */
@@ -27,9 +29,11 @@ export interface RetentionRepository {
 export function retentionRepository(db: Kysely<Database>): RetentionRepository {
   return {
     async deleteEnded(kind, before, limit) {
+      // Copies of events sent or failed that long ago (events out); one still to be sent stays, however old.
+      if (kind === 'event_deliveries') return deleteSettledRows(db, 'event_deliveries', before, limit);
       // DELETE … WHERE key IN (SELECT key … LIMIT n): one bounded statement on both SQLite and PostgreSQL.
       const result = await (() => {
-        switch (kind) {
+        switch (kind as Exclude<RetentionKind, 'event_deliveries'>) {
           case 'sessions':
             // Past their absolute expiry, or signed out, that long ago (new-device checks read recent ones only).
             return db

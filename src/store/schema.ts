@@ -94,6 +94,27 @@ export interface OutboxTable {
   sent_at: number | null;
 }
 
+/** One event on its way to one destination (events out; migration 0028 draws the states, the outbox's). */
+export interface EventDeliveriesTable {
+  id: string;
+  /** events.id of the event (not a foreign key: retention may delete the event before its copy is settled). */
+  event_id: number;
+  event_type: string;
+  /** "syslog", or "webhook:" and a digest of the URL (events/webhook.ts webhookDestination). */
+  destination: string;
+  /** The event's public fields as JSON (core/public-event.ts): never a password, token, hash or cookie. */
+  payload: string;
+  state: OutboxState;
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
+}
+
 export interface MailPreferencesTable {
   account_id: string;
   anti_phishing_phrase: string | null;
@@ -297,6 +318,7 @@ export interface Database {
   password_history: PasswordHistoryTable;
   reset_refused_passwords: ResetRefusedPasswordsTable;
   outbox: OutboxTable;
+  event_deliveries: EventDeliveriesTable;
   mail_preferences: MailPreferencesTable;
   second_factors: SecondFactorsTable;
   recovery_codes: RecoveryCodesTable;

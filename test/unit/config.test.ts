@@ -221,12 +221,45 @@ describe('environment variables', () => {
       PASSDESK_RETENTION_FLOWS: '1d',
       PASSDESK_RETENTION_INTERVAL: '10m',
       PASSDESK_MAIL_WORKER: 'false',
+      PASSDESK_EVENTS_SYSLOG_URL: 'tls://siem.example.org:6514',
+      PASSDESK_EVENTS_SYSLOG_CA_FILE: writeJson('siem-ca.pem', '-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n'),
+      PASSDESK_EVENTS_SYSLOG_FACILITY: 'local2',
+      PASSDESK_EVENTS_SYSLOG_APP_NAME: 'idp',
+      PASSDESK_EVENTS_SYSLOG_HOSTNAME: 'id1.example.org',
+      PASSDESK_EVENTS_SYSLOG_SD_ID: 'passdesk@99999',
+      PASSDESK_EVENTS_WEBHOOK_URL: 'https://idm.example.org/hook',
+      PASSDESK_EVENTS_WEBHOOK_SECRET_FILE: writeJson('hook-secret', `whsec_${Buffer.alloc(32, 9).toString('base64')}\n`),
+      PASSDESK_EVENTS_TYPES: 'signin.*, admin.*',
+      PASSDESK_EVENTS_MAX_ATTEMPTS: '10',
+      PASSDESK_EVENTS_RETRY_BASE: '1m',
+      PASSDESK_EVENTS_TIMEOUT: '5s',
+      PASSDESK_EVENTS_WORKER: 'false',
+      PASSDESK_RETENTION_EVENT_DELIVERIES: '3d',
     };
     // A new key fails here until this test (and docs/reference/configuration.md, npm run docs:generate) say how it is set.
     // PASSDESK_METRICS_TOKEN_FILE excludes PASSDESK_METRICS_TOKEN: it is exercised in test/http/metrics-exposure.test.ts.
     const elsewhere = new Set(['PASSDESK_METRICS_TOKEN_FILE']);
     for (const spec of Object.values(configKeys)) assert.ok(spec.env in env || elsewhere.has(spec.env), `${spec.env} is exercised by this test`);
     const c = load(env);
+    assert.deepEqual(c.eventsOut, {
+      types: ['signin.*', 'admin.*'],
+      syslog: {
+        protocol: 'tls',
+        host: 'siem.example.org',
+        port: 6514,
+        ca: '-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n',
+        facility: 18,
+        appName: 'idp',
+        hostname: 'id1.example.org',
+        sdId: 'passdesk@99999',
+      },
+      webhookUrls: ['https://idm.example.org/hook'],
+      webhookKey: new Uint8Array(Buffer.alloc(32, 9)),
+      maxAttempts: 10,
+      retryBaseMs: 60_000,
+      timeoutMs: 5_000,
+    });
+    assert.deepEqual([c.eventsWorker, c.retentionEventDeliveries], [false, 3 * 86_400_000]);
     assert.deepEqual(c.directory, {
       kind: 'openldap',
       urls: ['ldap://ldap1.example.org', 'ldap://ldap2.example.org:389/'],

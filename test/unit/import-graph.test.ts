@@ -117,3 +117,7 @@ test('core/ imports nothing above it, store/ nothing but core/', () => {
   assert.deepEqual(importsOutside('core', ['core']), []);
   assert.deepEqual(importsOutside('store', ['store', 'core']), []);
 });
+
+test('outbox/ (the delivery loop mail and events out share) imports nothing of ours but core/', () => {
+  assert.deepEqual(importsOutside('outbox', ['outbox', 'core']), []);
+});
