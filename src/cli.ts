@@ -66,8 +66,9 @@ Commands:
                                 LDAP {SSHA}/{SSHA512}/{CRYPT}, crypt $1$/$5$/$6$) are kept and
                                 replaced by argon2id at the next sign-in; no hash: the person resets.
                                 An existing email is skipped. One line per record: its outcome.
-  user export [--format csv|jsonl] [--with-hashes] [--out FILE]
-                                Write every account in the import format (no hashes unless asked).
+  user export --reason TEXT [--ticket T] [--format csv|jsonl] [--with-hashes] [--out FILE]
+                                Write every account in the import format (no hashes unless asked);
+                                recorded in the audit log (with hashes: said so).
   config keys                   List every configuration key and its environment variable.
 ${BREACHED_USAGE}
   worker                        Deliver the outboxes (mail, events out) only, no HTTP; several may share
@@ -592,25 +593,49 @@ async function importCommand(argv: string[], io: CliIo): Promise<number> {
   );
 }
 
-/** `passdesk user export`: the import format, to standard output or --out (mode 0600 when it holds hashes). */
+/** `passdesk user export --reason TEXT`: the import format, to standard output or --out (mode 0600); recorded in the audit log. */
 async function exportCommand(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { format: { type: 'string' }, out: { type: 'string' }, 'with-hashes': { type: 'boolean', default: false } },
+    options: {
+      format: { type: 'string' },
+      out: { type: 'string' },
+      'with-hashes': { type: 'boolean', default: false },
+      reason: { type: 'string' },
+      ticket: { type: 'string' },
+    },
     strict: true,
   });
+  if (!values.reason) {
+    io.stderr('passdesk: user export needs --reason (it is recorded in the audit log)');
+    return 2;
+  }
   const format = fileFormat(values.format, values.out ?? null);
   if (!format) {
     io.stderr('passdesk: say --format csv or --format jsonl (the file name does not tell)');
     return 2;
   }
-  return withDeps(async (deps) => {
-    let text = '';
-    for await (const chunk of exportAccounts(deps, { format, withHashes: values['with-hashes'] })) text += chunk;
-    if (values.out) await writeFile(values.out, text, { mode: 0o600 });
-    else io.stdout(text.replace(/\r?\n$/, ''));
-    return 0;
-  });
+  const why = { reason: values.reason, ticket: values.ticket };
+  return withDeps(
+    async (deps) => {
+      const lines = await exportAccounts(
+        deps,
+        { kind: 'cli', label: 'cli' },
+        {
+          format,
+          withHashes: values['with-hashes'],
+          why,
+          ctx: { ip: null, userAgent: 'passdesk-cli' },
+        },
+      );
+      let text = '';
+      for await (const chunk of lines) text += chunk;
+      if (values.out) await writeFile(values.out, text, { mode: 0o600 });
+      else io.stdout(text.replace(/\r?\n$/, ''));
+      return 0;
+    },
+    { admin: true },
+  );
 }
 
 /** The help desk's actions as `passdesk user …` subcommands (flows/help-desk/accounts.ts; set-role and temp-password apart). */

@@ -15,27 +15,34 @@ export interface ActionRule {
   verifiedCaller: boolean;
   /** Changes the account (so it needs a reason and is told to the person); false for reading. */
   changes: boolean;
+  /**
+   * Every use is written to the audit log: each change, and the reads a reviewer must be able to trace (the audit
+   * log itself, with its filter and how many rows; exports of account data). Searching and opening an account are not.
+   */
+  audited: boolean;
 }
 
 const HELP_DESK: readonly Role[] = ['helpdesk', 'admin'];
 const ADMIN: readonly Role[] = ['admin'];
 
 export const ADMIN_ACTIONS = {
-  'accounts.search': { roles: HELP_DESK, targeted: false, verifiedCaller: false, changes: false },
-  'account.view': { roles: HELP_DESK, targeted: true, verifiedCaller: false, changes: false },
-  'caller.verify': { roles: HELP_DESK, targeted: true, verifiedCaller: false, changes: false },
-  'reset.send': { roles: HELP_DESK, targeted: true, verifiedCaller: false, changes: true },
-  'password.require_change': { roles: HELP_DESK, targeted: true, verifiedCaller: false, changes: true },
-  'password.temporary': { roles: HELP_DESK, targeted: true, verifiedCaller: true, changes: true },
-  'account.unlock': { roles: HELP_DESK, targeted: true, verifiedCaller: false, changes: true },
-  'account.disable': { roles: HELP_DESK, targeted: true, verifiedCaller: false, changes: true },
-  'account.enable': { roles: HELP_DESK, targeted: true, verifiedCaller: false, changes: true },
-  'sessions.revoke': { roles: HELP_DESK, targeted: true, verifiedCaller: false, changes: true },
-  'factor.remove': { roles: HELP_DESK, targeted: true, verifiedCaller: true, changes: true },
-  'role.set': { roles: ADMIN, targeted: true, verifiedCaller: false, changes: true },
-  'account.delete': { roles: ADMIN, targeted: true, verifiedCaller: false, changes: true },
-  'audit.read': { roles: ADMIN, targeted: false, verifiedCaller: false, changes: false },
-  'accounts.import': { roles: ADMIN, targeted: false, verifiedCaller: false, changes: true },
+  'accounts.search': { roles: HELP_DESK, targeted: false, verifiedCaller: false, changes: false, audited: false },
+  'account.view': { roles: HELP_DESK, targeted: true, verifiedCaller: false, changes: false, audited: false },
+  'caller.verify': { roles: HELP_DESK, targeted: true, verifiedCaller: false, changes: false, audited: true },
+  'reset.send': { roles: HELP_DESK, targeted: true, verifiedCaller: false, changes: true, audited: true },
+  'password.require_change': { roles: HELP_DESK, targeted: true, verifiedCaller: false, changes: true, audited: true },
+  'password.temporary': { roles: HELP_DESK, targeted: true, verifiedCaller: true, changes: true, audited: true },
+  'account.unlock': { roles: HELP_DESK, targeted: true, verifiedCaller: false, changes: true, audited: true },
+  'account.disable': { roles: HELP_DESK, targeted: true, verifiedCaller: false, changes: true, audited: true },
+  'account.enable': { roles: HELP_DESK, targeted: true, verifiedCaller: false, changes: true, audited: true },
+  'sessions.revoke': { roles: HELP_DESK, targeted: true, verifiedCaller: false, changes: true, audited: true },
+  'factor.remove': { roles: HELP_DESK, targeted: true, verifiedCaller: true, changes: true, audited: true },
+  'role.set': { roles: ADMIN, targeted: true, verifiedCaller: false, changes: true, audited: true },
+  'account.delete': { roles: ADMIN, targeted: true, verifiedCaller: false, changes: true, audited: true },
+  'audit.read': { roles: ADMIN, targeted: false, verifiedCaller: false, changes: false, audited: true },
+  'accounts.import': { roles: ADMIN, targeted: false, verifiedCaller: false, changes: true, audited: true },
+  'account.export': { roles: ADMIN, targeted: true, verifiedCaller: false, changes: false, audited: true },
+  'accounts.export': { roles: ADMIN, targeted: false, verifiedCaller: false, changes: false, audited: true },
 } as const satisfies Record<string, ActionRule>;
 
 export type AdminAction = keyof typeof ADMIN_ACTIONS;

@@ -43,6 +43,8 @@ import { emailSettingsPages } from './email-settings/pages.js';
 import { adminApi } from './admin/api.js';
 import { callerApi } from './admin/caller-api.js';
 import { deleteAccountApi } from './admin/delete-api.js';
+import { exportAccountsApi } from './admin/export-api.js';
+import { adminDataPages } from './admin/data-pages.js';
 import { adminPages } from './admin/pages.js';
 
 type Routes = (app: FastifyInstance, ctx: HttpContext) => Promise<void>;
@@ -73,6 +75,8 @@ export async function registerRoutes(server: FastifyInstance, ctx: HttpContext, 
     callerApi,
     // Deleting an account with its export (issue 15).
     deleteAccountApi,
+    // Every account in the import format (issue 15).
+    exportAccountsApi,
   ];
   const pages: Routes[] = [
     systemPages,
@@ -89,6 +93,8 @@ export async function registerRoutes(server: FastifyInstance, ctx: HttpContext, 
     notMePages,
     // The help desk console (issue 15).
     adminPages,
+    // The console's import, export and deletion pages (issue 15).
+    adminDataPages,
   ];
   const { devMailbox } = o;
   if (devMailbox) {

@@ -152,11 +152,14 @@ export interface EventRepository {
   findEvent(accountId: string, id: number): Promise<AuditEvent | null>;
   /** The audit log, filtered and paged, newest first (flows/help-desk/audit.ts). */
   queryEvents(query: EventQuery): Promise<AuditEvent[]>;
+  /** How many events a query matches (its filter and `beforeId`; no limit): the rows an audit-log export holds. */
+  countQueriedEvents(query: Omit<EventQuery, 'limit'>): Promise<number>;
   /**
    * Before an account is deleted (flows/help-desk/delete-account.ts): what staff did to it stays in the audit log,
    * no longer linked to it (account_id null, `detail.subject` = `reference`); what it did as staff names
-   * `reference` as the actor. Its own events (no actor) are left for the account's deletion to take. How many
-   * events were kept and relinked.
+   * `reference` as the actor, and reads of the audit log filtered by its id as actor name `reference` in that
+   * filter. Its own events (no actor) are left for the account's deletion to take. How many events were kept and
+   * relinked.
    */
   pseudonymiseAccountEvents(accountId: string, reference: string): Promise<number>;
   /** Accounts with an event of `type` at or after `since`, most recent first (the help desk's "locked" filter). */
@@ -231,6 +234,47 @@ async function recordWithCopies(trx: Kysely<Database>, e: NewEvent, destinations
   );
 }
 
+/** The events a query's filter (not its limit) matches, as a query to select from. */
+function filtered(db: Kysely<Database>, q: Omit<EventQuery, 'limit'>) {
+  let query = db.selectFrom('events');
+  if (q.accountId != null) query = query.where('account_id', '=', q.accountId);
+  if (q.actorId != null) query = query.where('actor_id', '=', q.actorId);
+  if (q.type?.endsWith('.*')) {
+    // LIKE, not a range: under a PostgreSQL locale collation "admin.x" and "admin/" need not sort as in C.
+    const prefix = q.type.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`);
+    query = query.where(sql<boolean>`type like ${`${prefix}%`} escape '\\'`);
+  } else if (q.type != null) {
+    query = query.where('type', '=', q.type);
+  }
+  if (q.from != null) query = query.where('created_at', '>=', q.from);
+  if (q.to != null) query = query.where('created_at', '<', q.to);
+  if (q.beforeId != null) query = query.where('id', '<', q.beforeId);
+  return query;
+}
+
+/** Reads of the audit log filtered by the account as actor (`detail.filter.actor`) name the reference instead. */
+async function renameActorFilter(db: Kysely<Database>, accountId: string, reference: string): Promise<number> {
+  const pattern = `%${accountId.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const reads = await db
+    .selectFrom('events')
+    .select(['id', 'detail'])
+    .where('type', '=', 'admin.audit.read')
+    .where(sql<boolean>`detail like ${pattern} escape '\\'`)
+    .execute();
+  let renamed = 0;
+  for (const row of reads) {
+    const detail = row.detail ? (JSON.parse(row.detail) as { filter?: Record<string, unknown> }) : {};
+    if (detail.filter?.['actor'] !== accountId) continue;
+    await db
+      .updateTable('events')
+      .set({ detail: JSON.stringify({ ...detail, filter: { ...detail.filter, actor: reference } }) })
+      .where('id', '=', row.id)
+      .execute();
+    renamed++;
+  }
+  return renamed;
+}
+
 export function eventRepository(db: Kysely<Database>, fanOut?: EventFanOut): EventRepository {
   return {
     async recordEvent(e) {
@@ -253,21 +297,14 @@ export function eventRepository(db: Kysely<Database>, fanOut?: EventFanOut): Eve
       return row ? toEvent(row) : null;
     },
     async queryEvents(q) {
-      let query = db.selectFrom('events').selectAll();
-      if (q.accountId != null) query = query.where('account_id', '=', q.accountId);
-      if (q.actorId != null) query = query.where('actor_id', '=', q.actorId);
-      if (q.type?.endsWith('.*')) {
-        // LIKE, not a range: under a PostgreSQL locale collation "admin.x" and "admin/" need not sort as in C.
-        const prefix = q.type.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`);
-        query = query.where(sql<boolean>`type like ${`${prefix}%`} escape '\\'`);
-      } else if (q.type != null) {
-        query = query.where('type', '=', q.type);
-      }
-      if (q.from != null) query = query.where('created_at', '>=', q.from);
-      if (q.to != null) query = query.where('created_at', '<', q.to);
-      if (q.beforeId != null) query = query.where('id', '<', q.beforeId);
-      const rows = await query.orderBy('id', 'desc').limit(q.limit).execute();
+      const rows = await filtered(db, q).selectAll().orderBy('id', 'desc').limit(q.limit).execute();
       return rows.map(toEvent);
+    },
+    async countQueriedEvents(q) {
+      const row = await filtered(db, q)
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
     },
     async pseudonymiseAccountEvents(accountId, reference) {
       const byStaff = await db.selectFrom('events').select(['id', 'detail']).where('account_id', '=', accountId).where('actor_id', 'is not', null).execute();
@@ -281,7 +318,8 @@ export function eventRepository(db: Kysely<Database>, fanOut?: EventFanOut): Eve
           .execute();
       }
       const asActor = await db.updateTable('events').set({ actor_id: reference }).where('actor_id', '=', accountId).executeTakeFirst();
-      return byStaff.length + Number(asActor.numUpdatedRows);
+      const asFilter = await renameActorFilter(db, accountId, reference);
+      return byStaff.length + Number(asActor.numUpdatedRows) + asFilter;
     },
     async listAccountsWithEventSince(type, { since, limit }) {
       const rows = await db

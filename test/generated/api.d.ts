@@ -1019,7 +1019,7 @@ export interface paths {
         };
         /**
          * The audit log
-         * @description Administrators only. Events newest first, filtered by `person` (account id or email), `actor` (account id), `type` (one type, or a family such as `admin.*`) and time (`from` inclusive, `to` exclusive). `format=json` (default) answers one page and `nextCursor`; `format=csv` or `format=jsonl` streams every matching event as a download (Content-Disposition: attachment; CSV cells that a spreadsheet would read as a formula start with an apostrophe). Needs the help desk or administrator role (the permission matrix in the README) and a recent authentication with the account’s strongest method: otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).
+         * @description Administrators only. Events newest first, filtered by `person` (account id or email), `actor` (account id), `type` (one type, or a family such as `admin.*`) and time (`from` inclusive, `to` exclusive). `format=json` (default) answers one page and `nextCursor`; `format=csv` or `format=jsonl` streams every matching event as a download (Content-Disposition: attachment; CSV cells that a spreadsheet would read as a formula start with an apostrophe). Every read is itself recorded as `admin.audit.read` (the caller, the filter, the format and how many rows), about the person when the filter names one. Needs the help desk or administrator role (the permission matrix in the README) and a recent authentication with the account’s strongest method: otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).
          */
         get: operations["adminReadAuditLog"];
         put?: never;
@@ -1144,6 +1144,46 @@ export interface paths {
          * @description factorId: an authenticator app's or a passkey's id, or 'recovery-codes' for all recovery codes. The person is told at every address. Needs a caller verified by this agent within 15 minutes (else 403 CALLER_NOT_VERIFIED); the person's last app or passkey only for a caller verified by their authenticator app's code (else 403 CALLER_VERIFICATION_TOO_WEAK: an emailed code proves the mailbox, which a reset proves already). Needs a recent authentication (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).
          */
         post: operations["removeAccountFactorByPost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/accounts/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download one person’s data
+         * @description Administrators only. The export that deleting the account answers (profile, mail settings, second factors by name and date, sessions and devices, events — never a secret, hash or code), without deleting anything: the console offers it before a deletion. A download (Content-Disposition: attachment; Cache-Control: no-store). Recorded as admin.account.export about the account, with the caller and what it held counted. Needs a recent authentication with the account’s strongest method (else 403 REAUTHENTICATION_REQUIRED).
+         */
+        get: operations["adminExportAccount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/accounts/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Export every account
+         * @description Administrators only. Every account in the import format (CSV with the header `email,name,role,password_hash`, or JSON Lines with those keys), streamed as a download (Content-Disposition: attachment; Cache-Control: no-store). `password_hash` is empty unless `withHashes` is true (never for a directory account). Recorded as `admin.accounts.export` before the first line, with the caller, the reason, the ticket, the format, `withHashes` and how many accounts. Needs a recent authentication with the account’s strongest method (else 403 REAUTHENTICATION_REQUIRED).
+         */
+        post: operations["adminExportAccounts"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1435,6 +1475,53 @@ export interface components {
             type: "totp" | "passkey" | "recovery_codes";
             remaining: number;
         };
+        AdminAccountExport: {
+            exportedAt: string;
+            account: {
+                id: string;
+                email: string;
+                displayName: string;
+                role: string;
+                status: string;
+                createdAt: string;
+                passwordChangedAt: string | null;
+                mustChangePassword: boolean;
+                directoryId: string | null;
+            };
+            mail: {
+                recoveryEmail: string | null;
+                antiPhishingPhraseSet: boolean;
+            };
+            secondFactors: {
+                /** @enum {string} */
+                type: "totp" | "passkey";
+                name: string;
+                createdAt: string;
+                confirmedAt: string | null;
+                lastUsedAt: string | null;
+            }[];
+            recoveryCodesLeft: number;
+            securityQuestions: string[];
+            trustedDevices: number;
+            sessions: {
+                device: string;
+                ip: string | null;
+                createdAt: string;
+                lastSeenAt: string;
+                expiresAt: string;
+                endedAt: string | null;
+            }[];
+            events: {
+                type: string;
+                time: string;
+                ip: string | null;
+                device: string | null;
+                actorId: string | null;
+                detail: {
+                    [key: string]: unknown;
+                } | null;
+            }[];
+        };
         AdminDeletedAccount: {
             /** @description How the audit log names the deleted account from now on (a keyed hash of its id; not reversible). */
             reference: string;
@@ -1444,53 +1531,7 @@ export interface components {
                 /** @constant */
                 entryKept: true;
             } | null;
-            export: {
-                exportedAt: string;
-                account: {
-                    id: string;
-                    email: string;
-                    displayName: string;
-                    role: string;
-                    status: string;
-                    createdAt: string;
-                    passwordChangedAt: string | null;
-                    mustChangePassword: boolean;
-                    directoryId: string | null;
-                };
-                mail: {
-                    recoveryEmail: string | null;
-                    antiPhishingPhraseSet: boolean;
-                };
-                secondFactors: {
-                    /** @enum {string} */
-                    type: "totp" | "passkey";
-                    name: string;
-                    createdAt: string;
-                    confirmedAt: string | null;
-                    lastUsedAt: string | null;
-                }[];
-                recoveryCodesLeft: number;
-                securityQuestions: string[];
-                trustedDevices: number;
-                sessions: {
-                    device: string;
-                    ip: string | null;
-                    createdAt: string;
-                    lastSeenAt: string;
-                    expiresAt: string;
-                    endedAt: string | null;
-                }[];
-                events: {
-                    type: string;
-                    time: string;
-                    ip: string | null;
-                    device: string | null;
-                    actorId: string | null;
-                    detail: {
-                        [key: string]: unknown;
-                    } | null;
-                }[];
-            };
+            export: components["schemas"]["AdminAccountExport"];
         };
     };
     responses: never;
@@ -5488,6 +5529,118 @@ export interface operations {
             };
             /** @description Default Response */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminExportAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminAccountExport"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminExportAccounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why: shown to the person in their email and kept in the audit log. */
+                    reason: string;
+                    /** @description A ticket reference, kept with the reason. */
+                    ticket?: string;
+                    /** @enum {string} */
+                    format: "csv" | "jsonl";
+                    /**
+                     * @description Include the password hashes (recorded as such).
+                     * @default false
+                     */
+                    withHashes?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The file: text/csv or application/jsonl. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -130,13 +130,13 @@ export class TestClient {
     if (this.cookies.size > 0 && headers['cookie'] === undefined) {
       headers['cookie'] = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     }
-    let payload: string | undefined;
+    let payload: string | Buffer | undefined;
     if (o.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       payload = new URLSearchParams(o.form).toString();
     } else if (o.body !== undefined) {
       headers['content-type'] ??= 'application/json';
-      payload = typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+      payload = typeof o.body === 'string' || Buffer.isBuffer(o.body) ? o.body : JSON.stringify(o.body);
     }
     const res = await this.app.server.inject({
       method,

@@ -1,5 +1,7 @@
 // The parts of a browser journey (startJourney in journey.ts puts them together): Debian's Chromium driven by
-// playwright-core, a free local port, and signing up on the page.
+// playwright-core, a free local port, signing up on the page, and the layout and accessibility check (axe-core).
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import type { Page } from 'playwright-core';
 
@@ -37,4 +39,28 @@ export async function signUpInPage(page: Page, email: string, password: string):
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.waitForURL('**/security**');
+}
+
+/** axe-core's own bundle, evaluated in the page over the DevTools protocol (so the page's CSP does not stop it). */
+let axeSource: string | undefined;
+
+/**
+ * The page as it is now, checked at each width: nothing scrolls sideways (scrollWidth <= innerWidth) and axe-core
+ * (WCAG 2.x A and AA rules) finds no violation. Returns what failed, each naming the width, so one assertion shows all.
+ */
+export async function layoutAndAxeProblems(page: Page, widths: readonly number[] = [1280, 390]): Promise<string[]> {
+  axeSource ??= await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  const problems: string[] = [];
+  const height = page.viewportSize()?.height ?? 800;
+  for (const width of widths) {
+    await page.setViewportSize({ width, height });
+    const [scrollWidth, innerWidth] = (await page.evaluate('[document.documentElement.scrollWidth, window.innerWidth]')) as [number, number];
+    if (scrollWidth > innerWidth) problems.push(`${width}px: scrollWidth ${scrollWidth} > innerWidth ${innerWidth}`);
+    if (!(await page.evaluate('typeof window.axe'))?.toString().startsWith('object')) await page.evaluate(axeSource);
+    const violations =
+      (await page.evaluate(`window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })
+      .then((r) => r.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))`)) as string[];
+    problems.push(...violations.map((v) => `${width}px axe ${v}`));
+  }
+  return problems;
 }

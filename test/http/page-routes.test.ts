@@ -46,6 +46,9 @@ describe('page routes, listed from the running app', () => {
       'POST /admin/accounts/:id/caller/confirm',
       'POST /admin/accounts/:id/temporary-password',
       'POST /admin/accounts/:id/factors/:factorId/remove',
+      'POST /admin/import',
+      'POST /admin/export',
+      'POST /admin/accounts/:id/delete',
     ]) {
       assert.ok(urls.has(known), `${known} is listed`);
     }
@@ -101,6 +104,11 @@ describe('page routes, listed from the running app', () => {
       'GET /admin/accounts/:id',
       'GET /admin/audit',
       'POST /admin/accounts/:id/disable',
+      'GET /admin/import',
+      'POST /admin/import',
+      'GET /admin/export',
+      'GET /admin/accounts/:id/delete',
+      'POST /admin/accounts/:id/delete',
     ]) {
       assert.ok(urls.has(known), `${known} declares auth: 'page'`);
     }

@@ -18,13 +18,22 @@ const HELPDESK_ONLY_ON_USERS = [
   'sessions.revoke',
   'factor.remove',
 ];
-const ADMIN_ONLY = ['role.set', 'account.delete', 'audit.read', 'accounts.import'];
+const ADMIN_ONLY = ['role.set', 'account.delete', 'audit.read', 'accounts.import', 'account.export', 'accounts.export'];
 
 describe('the help desk permission matrix', () => {
   it('names every action once, and every targeted change needs a reason (changes) ', () => {
     assert.deepEqual([...ADMIN_ACTION_NAMES].sort(), [...HELPDESK_ONLY_ON_USERS, ...ADMIN_ONLY, 'accounts.search'].sort());
     assert.equal(ADMIN_ACTIONS['password.temporary'].verifiedCaller, true);
     assert.equal(ADMIN_ACTIONS['factor.remove'].verifiedCaller, true);
+  });
+
+  it('every change is audited, and so are the reads a reviewer must trace: the audit log and exports of account data', () => {
+    for (const action of ADMIN_ACTION_NAMES) {
+      const rule = ADMIN_ACTIONS[action];
+      if (rule.changes) assert.equal(rule.audited, true, action);
+    }
+    const audited = ADMIN_ACTION_NAMES.filter((a) => ADMIN_ACTIONS[a].audited && !ADMIN_ACTIONS[a].changes).sort();
+    assert.deepEqual(audited, ['account.export', 'accounts.export', 'audit.read', 'caller.verify']);
   });
 
   for (const action of ADMIN_ACTION_NAMES) {

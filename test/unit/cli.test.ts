@@ -405,6 +405,36 @@ describe('passdesk CLI (a real child process)', { concurrency: 2 }, () => {
       assert.ok((await listJson(dataDir)).some((a) => a.email === 'kept@example.org'));
     });
 
+    it('export needs a reason, writes the import format (mode 0600) and is recorded, with hashes said so', async () => {
+      const refused = await run(['export', '--format', 'csv']);
+      assertExit(refused, 2);
+      assert.match(refused.stderr, /needs --reason/);
+      const file = join(dataDir, 'accounts.jsonl');
+      assertExit(await run(['export', '--out', file, '--with-hashes', ...WHY]), 0);
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      const rows = readFileSync(file, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { email: string; password_hash: string });
+      assert.ok(rows.find((r) => r.email === 'lin@example.org')?.password_hash.startsWith('$argon2id$'));
+      const plain = await run(['export', '--format', 'csv', ...WHY]);
+      assertExit(plain, 0);
+      assert.ok(!plain.stdout.includes('$argon2id$'), 'no hash unless asked');
+      const store = openStore(`sqlite:${join(dataDir, 'passdesk.sqlite')}`);
+      try {
+        const events = await store.events.queryEvents({ type: 'admin.accounts.export', limit: 10 });
+        assert.deepEqual(
+          events.map((e) => [e.actorId, e.detail?.['via'], e.detail?.['reason'], e.detail?.['format'], e.detail?.['withHashes'], e.detail?.['rows']]),
+          [
+            [null, 'cli', 'Called the desk', 'csv', false, rows.length],
+            [null, 'cli', 'Called the desk', 'jsonl', true, rows.length],
+          ],
+        );
+      } finally {
+        await store.close();
+      }
+    });
+
     it('refusals are one clear line and a non-zero exit', async () => {
       const cases: Array<[string[], number, RegExp]> = [
         [['disable', '--email', 'lin@example.org'], 2, /needs --email and --reason/],

@@ -103,6 +103,28 @@ async function readmitInTransaction(tx: Repositories, actor: Actor, action: Admi
 }
 
 /**
+ * Writes the audit event of a read a reviewer must be able to trace (core/admin-permissions.ts `audited`: the audit
+ * log, exports of account data): who read, whose data when one account's (`accountId`), and what `detail` says (the
+ * filter, how many rows; never the data itself). The caller admitted the read first.
+ */
+export async function recordAdminRead(
+  deps: FlowDeps,
+  actor: Actor,
+  o: { action: AdminAction; accountId: string | null; ctx: RequestContext; detail: Record<string, unknown> },
+): Promise<void> {
+  if (!ADMIN_ACTIONS[o.action].audited) throw new TypeError(`recordAdminRead: ${o.action} is not an audited action`);
+  await deps.store.events.recordEvent({
+    accountId: o.accountId,
+    actorId: actor.kind === 'session' ? actor.auth.account.id : null,
+    type: `admin.${o.action}`,
+    now: deps.clock.now(),
+    ip: o.ctx.ip,
+    ...(actor.kind === 'session' ? { device: actor.auth.session.device, sessionId: actor.auth.session.id } : {}),
+    detail: { ...(actor.kind === 'cli' ? { via: actor.label } : {}), ...o.detail },
+  });
+}
+
+/**
  * Runs a changing action: admitted, reasoned, and performed with its audit event and notice in one transaction.
  * `perform` gets the transaction and the target; what it returns is recorded and sent.
  */

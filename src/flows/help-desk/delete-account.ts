@@ -17,12 +17,13 @@
 //     it is in the export.
 // A directory account: only Passdesk's side goes; the directory entry stays (and could sign in again, making a
 // new Passdesk account at its next sign-in), which the answer says.
+import { PassdeskError } from '../../core/errors.js';
 import { hmac } from '../../core/tokens.js';
 import { queueNotice } from '../../mail/notices.js';
 import { signInLimits } from '../../methods/account-limit.js';
 import type { Account, AuditEvent, Repositories } from '../../store/index.js';
 import type { FlowDeps, RequestContext } from '../deps.js';
-import { type Actor, type AdminReason, adminAction, assertAnotherAdministratorRemains, checkedReason } from './action.js';
+import { type Actor, type AdminReason, adminAction, admitAdminAction, assertAnotherAdministratorRemains, checkedReason, recordAdminRead } from './action.js';
 
 const EVENT_PAGE = 1000;
 
@@ -53,6 +54,8 @@ export interface DeletedAccount {
   /** The keyed hash that names the account in the audit log from now on. */
   reference: string;
   export: AccountExport;
+  /** What else the deletion did: staff events kept (no longer linked to the account), queued mail dropped. */
+  removed: { keptEvents: number; droppedMail: number };
   /** Set for a directory account: the entry in the directory was not touched. */
   directory: { directoryId: string; entryKept: true } | null;
 }
@@ -119,11 +122,54 @@ export async function exportAccount(tx: Repositories, account: Account, now: num
   };
 }
 
-/** Deletes the account after exporting its data and telling the person (administrators only). */
-export async function deleteAccount(deps: FlowDeps, actor: Actor, o: { accountId: string; why: AdminReason; ctx: RequestContext }): Promise<DeletedAccount> {
+/** How long an export of the person's data (exportAccountData) counts as "downloaded first" for the console's deletion. */
+export const EXPORT_BEFORE_DELETE_MS = 30 * 60_000;
+
+/**
+ * The person's data as the deletion would export it, without deleting (administrators only, 'account.export'): the
+ * console's "download their data first". Read in one transaction (a consistent picture) and recorded as
+ * `admin.account.export` about the account, with what it held counted (never the data).
+ */
+export async function exportAccountData(deps: FlowDeps, actor: Actor, o: { accountId: string; ctx: RequestContext }): Promise<AccountExport> {
+  const account = (await admitAdminAction(deps, actor, 'account.export', o.accountId)) as Account;
+  const exported = await deps.store.transaction((tx) => exportAccount(tx, account, deps.clock.now()));
+  await recordAdminRead(deps, actor, {
+    action: 'account.export',
+    accountId: account.id,
+    ctx: o.ctx,
+    detail: { events: exported.events.length, sessions: exported.sessions.length },
+  });
+  return exported;
+}
+
+/** When this administrator last exported the account's data within EXPORT_BEFORE_DELETE_MS; null if not. */
+export async function recentExportBy(store: Pick<Repositories, 'events'>, o: { actorId: string; accountId: string; now: number }): Promise<number | null> {
+  const [last] = await store.events.queryEvents({
+    accountId: o.accountId,
+    actorId: o.actorId,
+    type: 'admin.account.export',
+    from: o.now - EXPORT_BEFORE_DELETE_MS,
+    limit: 1,
+  });
+  return last?.createdAt ?? null;
+}
+
+/**
+ * Deletes the account after exporting its data and telling the person (administrators only). `exportedFirst`: the
+ * console's rule — the acting administrator must have downloaded the person's data (exportAccountData) within
+ * EXPORT_BEFORE_DELETE_MS, else 409 ACCOUNT_EXPORT_REQUIRED and nothing is deleted.
+ */
+export async function deleteAccount(
+  deps: FlowDeps,
+  actor: Actor,
+  o: { accountId: string; why: AdminReason; ctx: RequestContext; exportedFirst?: boolean },
+): Promise<DeletedAccount> {
   const { reason, ticket } = checkedReason(o.why);
   return adminAction(deps, actor, { action: 'account.delete', targetId: o.accountId, why: o.why, ctx: o.ctx }, async (tx, target, now) => {
     const account = target as Account;
+    if (o.exportedFirst && actor.kind === 'session' && (await recentExportBy(tx, { actorId: actor.auth.account.id, accountId: account.id, now })) === null) {
+      throw new PassdeskError('ACCOUNT_EXPORT_REQUIRED');
+    }
     await assertAnotherAdministratorRemains(tx, account);
     const reference = deletedAccountReference(deps, account.id);
     const exported = await exportAccount(tx, account, now);
@@ -140,7 +186,7 @@ export async function deleteAccount(deps: FlowDeps, actor: Actor, o: { accountId
     await tx.accounts.deleteAccount(account.id);
     const directory = account.directoryId ? { directoryId: account.directoryId, entryKept: true as const } : null;
     return {
-      result: { reference, export: exported, directory },
+      result: { reference, export: exported, removed: { keptEvents, droppedMail }, directory },
       // No personal data: the reference, what was counted, and whether a directory entry was left.
       detail: { subject: reference, keptEvents, droppedMail, directoryEntryKept: directory !== null },
       accountDeleted: true,

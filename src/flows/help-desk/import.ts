@@ -26,7 +26,7 @@ import { hasDisallowedCharacters } from '../../core/text-input.js';
 import { checkImportedHash, type HashProblem, type HashScheme } from '../../credentials/legacy-hash-format.js';
 import type { Account } from '../../store/index.js';
 import type { FlowDeps, RequestContext } from '../deps.js';
-import { adminAction, admitAdminAction, checkedReason, type Actor, type AdminReason } from './action.js';
+import { adminAction, admitAdminAction, checkedReason, recordAdminRead, type Actor, type AdminReason } from './action.js';
 import { csvCell } from './audit.js';
 
 export type AccountFileFormat = 'csv' | 'jsonl';
@@ -281,8 +281,30 @@ async function writeBatch(
   });
 }
 
-/** Every account of Passdesk's own in the import format, page by page; hashes only when asked for. */
-export async function* exportAccounts(deps: FlowDeps, o: { format: AccountFileFormat; withHashes: boolean }): AsyncGenerator<string> {
+/**
+ * Every account in the import format, page by page (administrators; the operator at the command line). Admitted and
+ * recorded before the first line: `admin.accounts.export` with the reason, the format, whether hashes were asked for
+ * (`withHashes`, so an export of hashes stands out in the log) and how many accounts there were. Hashes only when
+ * asked for, and never of a directory account (its password is the directory's).
+ */
+export async function exportAccounts(
+  deps: FlowDeps,
+  actor: Actor,
+  o: { format: AccountFileFormat; withHashes: boolean; why: AdminReason; ctx: RequestContext },
+): Promise<AsyncIterable<string>> {
+  const why = checkedReason(o.why);
+  await admitAdminAction(deps, actor, 'accounts.export', null);
+  const rows = await deps.store.accounts.countAccounts();
+  await recordAdminRead(deps, actor, {
+    action: 'accounts.export',
+    accountId: null,
+    ctx: o.ctx,
+    detail: { reason: why.reason, ...(why.ticket ? { ticket: why.ticket } : {}), format: o.format, withHashes: o.withHashes, rows },
+  });
+  return accountLines(deps, o);
+}
+
+async function* accountLines(deps: FlowDeps, o: { format: AccountFileFormat; withHashes: boolean }): AsyncGenerator<string> {
   const PAGE = 1000;
   if (o.format === 'csv') yield `${ACCOUNT_FILE_COLUMNS.join(',')}\r\n`;
   for (let offset = 0; ; offset += PAGE) {

@@ -192,7 +192,7 @@ export async function adminApi(app: FastifyInstance, ctx: HttpContext): Promise<
 }
 
 /** The largest import file the API takes (about 200,000 lines with bcrypt hashes); larger ones go through the CLI. */
-const IMPORT_MAX_BYTES = 32 * 1024 * 1024;
+export const IMPORT_MAX_BYTES = 32 * 1024 * 1024;
 
 const lineOutcome = z.object({
   line: z.number().int(),
@@ -357,6 +357,7 @@ async function auditRoute(app: FastifyInstance, ctx: HttpContext): Promise<void>
         description:
           'Administrators only. Events newest first, filtered by `person` (account id or email), `actor` (account id), `type` (one type, or a family such as `admin.*`) and time (`from` inclusive, `to` exclusive). ' +
           '`format=json` (default) answers one page and `nextCursor`; `format=csv` or `format=jsonl` streams every matching event as a download (Content-Disposition: attachment; CSV cells that a spreadsheet would read as a formula start with an apostrophe). ' +
+          'Every read is itself recorded as `admin.audit.read` (the caller, the filter, the format and how many rows), about the person when the filter names one. ' +
           STEP_UP,
         security: cookieAuth,
         querystring: z.strictObject({
@@ -387,10 +388,10 @@ async function auditRoute(app: FastifyInstance, ctx: HttpContext): Promise<void>
       };
       const caller = await actorOf(ctx, request);
       if (format === 'json') {
-        const page = await readAuditLog(ctx.deps, caller, { ...filter, limit, cursor: cursor ?? null });
+        const page = await readAuditLog(ctx.deps, caller, { ...filter, limit, cursor: cursor ?? null }, requestContext(request));
         return { events: page.events.map(auditEventJson), nextCursor: page.nextCursor };
       }
-      const chunks = await exportAuditLog(ctx.deps, caller, filter, format);
+      const chunks = await exportAuditLog(ctx.deps, caller, { filter, format, ctx: requestContext(request) });
       // A stream is sent as it is (Fastify serializes only objects); the 200 schema describes the JSON page.
       const body = Readable.from(chunks) as unknown as { events: []; nextCursor: null };
       const stamp = new Date(ctx.deps.clock.now()).toISOString().slice(0, 10);

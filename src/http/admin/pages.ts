@@ -68,16 +68,17 @@ const auditQuery = z
   })
   .loose();
 
-const session = (auth: Authenticated): Actor => ({ kind: 'session', auth });
+export const session = (auth: Authenticated): Actor => ({ kind: 'session', auth });
 /** What the console offers this person (the matrix decides; the flows check again when they act). */
-const offers = (auth: Authenticated): { canReadAudit: boolean; canSetRole: boolean } => ({
+export const offers = (auth: Authenticated): { canReadAudit: boolean; canSetRole: boolean; canTransfer: boolean } => ({
   canReadAudit: refusalFor(auth.account, 'audit.read') === null,
   canSetRole: refusalFor(auth.account, 'role.set') === null,
+  canTransfer: refusalFor(auth.account, 'accounts.import') === null && refusalFor(auth.account, 'accounts.export') === null,
 });
 const accountPath = (id: string): string => `/admin/accounts/${encodeURIComponent(id)}`;
 
 /** The reason and ticket of an action's form, as the API checks them (an empty ticket is no ticket). */
-function reasonOf(fields: Record<string, unknown>): AdminReason {
+export function reasonOf(fields: Record<string, unknown>): AdminReason {
   const form = reasonForm.safeParse(fields);
   const ticket = form.success ? form.data.ticket?.trim() : undefined;
   const parsed = adminReasonBody.safeParse({ reason: form.success ? form.data.reason : '', ...(ticket ? { ticket } : {}) });
@@ -146,6 +147,7 @@ async function accountPages(pages: FastifyInstance, ctx: HttpContext): Promise<v
         displayName: auth.account.displayName,
         ...offers(auth),
         detail,
+        canDelete: refusalFor(auth.account, 'account.delete', detail.account) === null,
         callerVerifiedUntil: await callerVerifiedUntil(ctx.deps, auth, id),
         notice: o.notice,
         error: o.error,
@@ -256,15 +258,20 @@ async function auditPage(pages: FastifyInstance, ctx: HttpContext): Promise<void
     const filter: AuditFilterView = parsed.success
       ? { person: parsed.data.person, actor: parsed.data.actor, type: parsed.data.type, from: parsed.data.from, to: parsed.data.to }
       : { person: '', actor: '', type: '', from: '', to: '' };
-    const page = await readAuditLog(ctx.deps, session(auth), {
-      person: filter.person || null,
-      actorId: filter.actor || null,
-      type: filter.type || null,
-      from: filter.from ? Date.parse(`${filter.from}T00:00:00Z`) : null,
-      to: filter.to ? Date.parse(`${filter.to}T00:00:00Z`) + DAY_MS : null,
-      limit: AUDIT_PAGE_SIZE,
-      cursor: parsed.success ? (parsed.data.cursor ?? null) : null,
-    });
+    const page = await readAuditLog(
+      ctx.deps,
+      session(auth),
+      {
+        person: filter.person || null,
+        actorId: filter.actor || null,
+        type: filter.type || null,
+        from: filter.from ? Date.parse(`${filter.from}T00:00:00Z`) : null,
+        to: filter.to ? Date.parse(`${filter.to}T00:00:00Z`) + DAY_MS : null,
+        limit: AUDIT_PAGE_SIZE,
+        cursor: parsed.success ? (parsed.data.cursor ?? null) : null,
+      },
+      requestContext(request),
+    );
     let nextPage: string | null = null;
     if (page.nextCursor) {
       const next = new URLSearchParams({ ...filter, cursor: page.nextCursor });
@@ -275,6 +282,7 @@ async function auditPage(pages: FastifyInstance, ctx: HttpContext): Promise<void
       auditLogPage(ctx, {
         csrf: ensureCsrfToken(ctx, request, reply),
         displayName: auth.account.displayName,
+        ...offers(auth),
         filter,
         events: page.events,
         nextPage,

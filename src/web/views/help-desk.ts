@@ -32,20 +32,28 @@ export type ConsoleNotice = (typeof CONSOLE_NOTICES)[number];
 
 const STATUS_FILTERS: readonly StatusFilter[] = ['locked', 'disabled', 'must-change', 'no-second-factor', 'expiring'];
 
-function csrfField(csrf: string): SafeHtml {
+export function csrfField(csrf: string): SafeHtml {
   return html`<input type="hidden" name="_csrf" value="${csrf}">`;
 }
 
 /** The reason (required) and ticket (optional) every action asks for; ids prefixed by the form's name. */
-function reasonFields(t: Translator, prefix: string): SafeHtml {
-  return html`<div class="field"><label for="${prefix}-reason">${t.t('page.helpDesk.reason')}</label>
-    <input type="text" id="${prefix}-reason" name="reason" required minlength="3" maxlength="500" autocomplete="off"></div>
+export function reasonFields(t: Translator, prefix: string, o: { label?: string; reason?: string; ticket?: string } = {}): SafeHtml {
+  return html`<div class="field"><label for="${prefix}-reason">${o.label ?? t.t('page.helpDesk.reason')}</label>
+    <input type="text" id="${prefix}-reason" name="reason" required minlength="3" maxlength="500" autocomplete="off" value="${o.reason ?? ''}"></div>
   <div class="field"><label for="${prefix}-ticket">${t.t('page.helpDesk.ticket')}</label>
-    <input type="text" id="${prefix}-ticket" name="ticket" maxlength="64" autocomplete="off"></div>`;
+    <input type="text" id="${prefix}-ticket" name="ticket" maxlength="64" autocomplete="off" value="${o.ticket ?? ''}"></div>`;
 }
 
-function consoleNav(t: Translator, o: { canReadAudit: boolean }): SafeHtml {
-  return html`<p class="console-nav"><a href="/admin">${t.t('page.helpDesk.searchLink')}</a>${o.canReadAudit ? html` · <a href="/admin/audit" id="audit-link">${t.t('page.helpDesk.auditLink')}</a>` : ''} · <a href="/security">${t.t('page.common.backToSecurity')}</a></p>`;
+/** What the console's navigation offers this person (the matrix decides, in http/admin/pages.ts). */
+export interface ConsoleOffers {
+  canReadAudit: boolean;
+  /** Administrators: import and export accounts. */
+  canTransfer?: boolean | undefined;
+}
+
+export function consoleNav(t: Translator, o: ConsoleOffers): SafeHtml {
+  const link = (href: string, id: string, text: string): SafeHtml => html` · <a href="${href}" id="${id}">${text}</a>`;
+  return html`<p class="console-nav"><a href="/admin">${t.t('page.helpDesk.searchLink')}</a>${o.canReadAudit ? link('/admin/audit', 'audit-link', t.t('page.helpDesk.auditLink')) : ''}${o.canTransfer ? html`${link('/admin/import', 'import-link', t.t('page.helpDesk.importLink'))}${link('/admin/export', 'export-link', t.t('page.helpDesk.exportLink'))}` : ''} · <a href="/security">${t.t('page.common.backToSecurity')}</a></p>`;
 }
 
 function roleName(t: Translator, role: AccountSummary['role']): string {
@@ -58,14 +66,14 @@ function badges(t: Translator, a: AccountSummary): SafeHtml {
 
 export function helpDeskSearchPage(
   ctx: PageContext,
-  o: SignedIn & {
-    canReadAudit: boolean;
-    query: string;
-    status: readonly StatusFilter[];
-    results: readonly AccountSummary[];
-    nextPage: string | null;
-    error?: string | undefined;
-  },
+  o: SignedIn &
+    ConsoleOffers & {
+      query: string;
+      status: readonly StatusFilter[];
+      results: readonly AccountSummary[];
+      nextPage: string | null;
+      error?: string | undefined;
+    },
 ): SafeHtml {
   const t = translatorOf(ctx);
   return page(
@@ -101,10 +109,11 @@ export function helpDeskSearchPage(
   );
 }
 
-export interface AccountPageOptions extends SignedIn {
-  canReadAudit: boolean;
+export interface AccountPageOptions extends SignedIn, ConsoleOffers {
   /** Administrators: the role form. */
   canSetRole: boolean;
+  /** Administrators: the link to the deletion page. */
+  canDelete?: boolean | undefined;
   detail: AccountDetail;
   /** Until when this agent's caller is verified; null: not verified. */
   callerVerifiedUntil: number | null;
@@ -131,6 +140,7 @@ export function helpDeskAccountPage(ctx: PageContext, o: AccountPageOptions): Sa
   ${d.directory ? html`<p class="muted" id="directory-note">${t.t('page.helpDesk.directoryNote')}</p>` : ''}
   ${actionForms(t, o)}
   ${callerSection(t, o)}
+  ${o.canDelete ? html`<p><a href="/admin/accounts/${a.id}/delete" id="delete-link">${t.t('page.helpDesk.deleteLink')}</a></p>` : ''}
 </section>`,
     { displayName: o.displayName, csrf: o.csrf },
   );
@@ -305,7 +315,7 @@ function callerSection(t: Translator, o: AccountPageOptions): SafeHtml {
 /** The temporary password, shown once (the route sends it with Cache-Control: no-store). */
 export function temporaryPasswordPage(
   ctx: PageContext,
-  o: SignedIn & { canReadAudit: boolean; account: { id: string; email: string; displayName: string }; password: string; expiresAt: number },
+  o: SignedIn & ConsoleOffers & { account: { id: string; email: string; displayName: string }; password: string; expiresAt: number },
 ): SafeHtml {
   const t = translatorOf(ctx);
   return page(
@@ -323,6 +333,8 @@ export function temporaryPasswordPage(
   );
 }
 
+export type { SignedIn };
+
 export interface AuditFilterView {
   person: string;
   actor: string;
@@ -333,14 +345,15 @@ export interface AuditFilterView {
 
 export function auditLogPage(
   ctx: PageContext,
-  o: SignedIn & {
-    filter: AuditFilterView;
-    events: readonly AuditEvent[];
-    nextPage: string | null;
-    exportCsv: string;
-    exportJsonl: string;
-    error?: string | undefined;
-  },
+  o: SignedIn &
+    ConsoleOffers & {
+      filter: AuditFilterView;
+      events: readonly AuditEvent[];
+      nextPage: string | null;
+      exportCsv: string;
+      exportJsonl: string;
+      error?: string | undefined;
+    },
 ): SafeHtml {
   const t = translatorOf(ctx);
   const f = o.filter;
@@ -351,7 +364,7 @@ export function auditLogPage(
     ctx,
     t.t('page.helpDesk.audit.title'),
     html`<section class="card wide console">
-  ${consoleNav(t, { canReadAudit: true })}
+  ${consoleNav(t, o)}
   <h1>${t.t('page.helpDesk.audit.title')}</h1>
   ${alertBox('error', o.error)}
   <form method="get" action="/admin/audit" id="audit-filter">
