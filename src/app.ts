@@ -33,6 +33,8 @@ import { CHALLENGE_ISSUE_MAX_PER_IP, CHALLENGE_ISSUE_WINDOW_MS, SIGN_UP_CHALLENG
 import { backgroundTasks } from './flows/background.js';
 import { RESET_CODE_MAX_FAILURES_PER_IP, RESET_MAX_PER_IP, RESET_THROTTLE_WINDOW_MS } from './flows/reset-password.js';
 import { NOT_ME_MAX_PER_IP, NOT_ME_THROTTLE_WINDOW_MS } from './flows/not-me.js';
+import { EMAIL_CHANGE_CODE_WINDOW_MS, EMAIL_CHANGE_MAX_REQUESTS, EMAIL_CHANGE_MAX_WRONG_CODES, EMAIL_CHANGE_REQUEST_WINDOW_MS } from './flows/change-email.js';
+import { runDueAccountDeletions } from './flows/account-data.js';
 import {
   PASSKEY_CHALLENGE_SWEEP_INTERVAL_MS,
   PASSWORDLESS_OPTIONS_MAX_PER_IP,
@@ -132,6 +134,7 @@ export function flowConfig(config: Config): FlowConfig {
     requireTwoFactorRoles: config.requireTwoFactorRoles,
     webauthn: { rpId: config.webauthnRpId, rpName: config.organizationName, origins: config.webauthnOrigins },
     helpdeskEmail: config.helpdeskEmail,
+    accountDeletion: { selfService: config.selfDeletion, graceMs: config.selfDeletionGrace },
     signInLimits: {
       accountLimit: config.signInAccountLimit,
       deviceLimit: config.signInDeviceLimit,
@@ -180,6 +183,10 @@ function flowDeps(o: FlowDepsInputs): FlowDeps {
       codePerIp: limiters.create({ name: 'reset-code-ip', limit: RESET_CODE_MAX_FAILURES_PER_IP, windowMs: RESET_THROTTLE_WINDOW_MS }),
     },
     notMeThrottle: { perIp: limiters.create({ name: 'not-me-ip', limit: NOT_ME_MAX_PER_IP, windowMs: NOT_ME_THROTTLE_WINDOW_MS }) },
+    emailChangeThrottle: {
+      perAccount: limiters.create({ name: 'email-change-code', limit: EMAIL_CHANGE_MAX_WRONG_CODES, windowMs: EMAIL_CHANGE_CODE_WINDOW_MS }),
+      requests: limiters.create({ name: 'email-change-request', limit: EMAIL_CHANGE_MAX_REQUESTS, windowMs: EMAIL_CHANGE_REQUEST_WINDOW_MS }),
+    },
     passkeyOptionsThrottle: {
       perIp: limiters.create({ name: 'passkey-options-ip', limit: PASSWORDLESS_OPTIONS_MAX_PER_IP, windowMs: PASSWORDLESS_OPTIONS_WINDOW_MS }),
     },
@@ -367,7 +374,7 @@ interface NodeJobs {
   stop(): Promise<void>;
 }
 
-/** The periodic work of a serving node: passkey-challenge sweep, retention (one node at a time), expiry reminders. */
+/** The periodic work of a serving node: passkey-challenge sweep, retention and due account deletions (one node at a time), expiry reminders. */
 async function startNodeJobs(o: { deps: FlowDeps; config: Config; logger: Logger; mail: MailSystem; owner: string }): Promise<NodeJobs> {
   const { deps, config, logger, mail } = o;
   const nodeOwner = o.owner;
@@ -395,6 +402,14 @@ async function startNodeJobs(o: { deps: FlowDeps; config: Config; logger: Logger
           if (r.ran && Object.values(r.deleted).some((n) => n > 0)) logger.info({ deleted: r.deleted }, 'retention');
         },
         (err: unknown) => logger.error({ err }, 'retention failed'),
+      )
+      // Accounts whose own deletion is due (flows/account-data.ts): on the same timer, one node at a time (a lease).
+      .then(() => runDueAccountDeletions(deps, { owner: nodeOwner }))
+      .then(
+        (r) => {
+          if (r.deleted > 0 || r.kept > 0) logger.info({ deleted: r.deleted, kept: r.kept }, 'account deletions');
+        },
+        (err: unknown) => logger.error({ err }, 'account deletions failed'),
       )
       .finally(() => {
         retentionRun = null;

@@ -500,6 +500,16 @@ export const configKeys = {
     schema: z.email({ error: 'expected an email address' }).max(254).optional(),
     doc: 'The help desk’s address: told by email whenever someone uses “This wasn’t me”. Unset: nobody is told.',
   },
+  selfDeletion: {
+    env: 'PASSDESK_SELF_DELETION',
+    schema: boolFromString.default(true),
+    doc: 'Whether people may delete their own account from /security/data (after a grace period; see PASSDESK_SELF_DELETION_GRACE). false: the control is hidden and the API answers 403 SELF_DELETION_DISABLED; the help desk can still delete accounts.',
+  },
+  selfDeletionGrace: {
+    env: 'PASSDESK_SELF_DELETION_GRACE',
+    schema: duration.default(604_800_000),
+    doc: 'How long a deletion the person asked for waits before the account and its data are removed (default 7d). Until then an emailed link, or signing in, cancels it.',
+  },
   trustProxy: {
     env: 'PASSDESK_TRUST_PROXY',
     defaultText: "none: the socket's address",

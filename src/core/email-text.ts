@@ -28,6 +28,14 @@ export const NOTICE_CODES = [
   // Help desk (flows/help-desk/).
   'caller-verification-code',
   'temporary-password-issued',
+  // A change of sign-in address (flows/change-email.ts).
+  'email-change-verification',
+  'email-change-address-taken',
+  'email-changed',
+  // The person's own deletion (flows/account-data.ts).
+  'account-deletion-scheduled',
+  'account-deletion-cancelled',
+  'account-deleted',
 ] as const;
 export type NoticeCode = (typeof NOTICE_CODES)[number];
 

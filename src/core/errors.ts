@@ -79,6 +79,13 @@ export const ErrorCodes = {
   CALLER_VERIFICATION_TOO_WEAK: 403,
   CALLER_CODE_INVALID: 400,
   TEMPORARY_PASSWORD_SPENT: 401,
+  // A change of sign-in address and the person's own data (flows/change-email.ts, flows/account-data.ts).
+  EMAIL_CHANGE_SAME_ADDRESS: 400,
+  EMAIL_CHANGE_LINK_INVALID: 400,
+  EMAIL_CHANGE_UNAVAILABLE: 409,
+  MANAGED_BY_DIRECTORY: 403,
+  SELF_DELETION_DISABLED: 403,
+  DELETION_LINK_INVALID: 400,
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

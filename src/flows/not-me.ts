@@ -9,8 +9,10 @@
 //   every session revoked · reset flows, pending second-factor sign-ins and help desk caller checks ended · the password must be
 //   reset (sign-in with it refused until a reset completes; that reset refuses the current password and any in
 //   use since the reported event) · every other link of the account voided ·
-//   a recovery address confirmed since the reported event removed · the audit event · a fresh reset email
-//   to the person's addresses · the help desk told (if configured).
+//   a recovery address confirmed since the reported event removed · a sign-in address changed since then put back
+//   (within 7 days, flows/change-email.ts) and pending address changes ended · a pending deletion of the account
+//   cancelled (flows/account-data.ts) · the audit event · a fresh reset email to the person's addresses (the
+//   restored one) · the help desk told (if configured).
 // Nuisance-proof: a link acts only on the account it was sent to, once; a session of another account
 // cannot use it; used, expired and unknown links look the same; confirmations are limited per IP.
 import { countSecondFactors } from '../methods/second-factor.js';
@@ -28,6 +30,8 @@ import type { FlowDeps, RequestContext, SameUnion } from './deps.js';
 import { prepareResetEmail, queueResetEmail } from './reset-password.js';
 import type { Authenticated } from './deps.js';
 import { perIpKey } from '../core/client-key.js';
+import { restoreEmailOnReport } from './change-email.js';
+import { cancelDeletionOnReport } from './account-data.js';
 
 /** The link's states drawn at the top of this file (not_me_tokens.state). */
 export type NotMeLinkState = 'issued' | 'used' | 'voided';
@@ -56,6 +60,9 @@ export const REPORTABLE_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
   'recovery_code.used',
   'security_questions.set',
   'security_questions.removed',
+  'email_address.changed',
+  'account.deletion_requested',
+  'account.exported',
 ]);
 
 /** What a link or an activity entry reports, as the confirmation page shows it. */
@@ -162,73 +169,77 @@ async function secureAccount(
   const helpdesk = deps.config.helpdeskEmail;
   await deps.store.transaction(async (tx) => {
     if (!(await about.use(tx))) throw new PassdeskError('NOT_ME_LINK_INVALID');
-    // What a password change ends, without a new password (flows/steps/replace-password.ts).
-    const { signedOutSessions, untrustedDevices, voidedResets } = await endAccess(tx, account.id, {
-      now,
-      reason: 'reported',
-      exceptSessionId: null,
-      voidResets: true,
-    });
-    const endedSignIns = await tx.twoFactor.expireSecondFactorFlows(account.id, now);
-    // A help desk's verified caller may be who is reported: no temporary password or factor removal on it now.
-    await tx.callerVerifications.endCallerVerifications(account.id);
-    await tx.accounts.requirePasswordChange(account.id, REPORTED_REASON, now);
-    // The reset that clears the report must not put back a password the intruder knows: the current one and
-    // every one in use at or after the reported event are refused until a reset completes (read in this transaction).
-    const refusedPasswords = await tx.passwordResets.refusePasswordsSince(account.id, {
-      currentHash: (await tx.accounts.findAccountById(account.id))?.passwordHash ?? null,
-      since: about.eventAt,
-      now,
-      newId: () => deps.random.uuid(),
-    });
-    const voidedLinks = await tx.notMe.voidNotMeTokens(account.id, now);
-    const removedRecoveryEmail = suspectRecovery && (await tx.mailPreferences.removeRecoveryEmail(account.id, now));
-    if (removedRecoveryEmail)
-      await tx.events.recordEvent({ accountId: account.id, type: 'recovery_email.removed', now, ip: ctx.ip, detail: { reason: 'reported' } });
-    // So are second factors added since then (and recovery codes made since then): an intruder's authenticator
-    // would otherwise be what the person's own reset asks for. Without any factor left, no recovery code stays.
-    const removedFactors =
-      (await tx.twoFactor.removeFactorsSince(account.id, about.eventAt)) + (await tx.passkeys.removePasskeysSince(account.id, about.eventAt));
-    if (removedFactors > 0) {
-      if ((await countSecondFactors(tx, account.id)) === 0) await tx.twoFactor.replaceRecoveryCodes(account.id, [], { now, newId: () => deps.random.uuid() });
-      await tx.events.recordEvent({
-        accountId: account.id,
-        type: 'second_factor.removed',
-        now,
-        ip: ctx.ip,
-        detail: { reason: 'reported', removed: removedFactors },
-      });
-    }
+    // The address first: the reset below goes to the one the person had before (flows/change-email.ts).
+    const { account: secured, restored: restoredEmail } = await restoreEmailOnReport(tx, account, { since: about.eventAt, now, ip: ctx.ip });
+    const cancelledDeletion = await cancelDeletionOnReport(tx, secured, { now, ip: ctx.ip });
+    const ended = await endEverything(tx, deps, secured, { now, eventAt: about.eventAt, suspectRecovery, ip: ctx.ip });
     // What the fresh reset must prove, read after the removals and in this transaction.
-    const prepared = await prepareResetEmail({ config: deps.config, store: tx }, account);
+    const prepared = await prepareResetEmail({ config: deps.config, store: tx }, secured);
     await tx.events.recordEvent({
       accountId: account.id,
       type: 'account.reported',
       now,
       ip: ctx.ip,
-      detail: {
-        ...about.detail,
-        signedOutSessions,
-        untrustedDevices,
-        voidedResets,
-        endedSignIns,
-        voidedLinks,
-        removedRecoveryEmail,
-        removedFactors,
-        refusedPasswords,
-      },
+      detail: { ...about.detail, ...ended, restoredEmail, cancelledDeletion },
     });
     // A disabled account gets no reset (as a reset request would not), but is secured all the same.
-    if (account.status === 'active') await queueResetEmail(tx, deps, account, prepared, ctx, now);
+    if (account.status === 'active') await queueResetEmail(tx, deps, secured, prepared, ctx, now);
     if (helpdesk) {
       await queueHelpDeskNotice(tx, deps, {
         to: helpdesk,
-        account,
+        account: secured,
         notice: { code: 'account-reported', about: about.summary },
         origin: { at: now, device: null, ip: ctx.ip },
       });
     }
   });
+}
+
+/** What securing an account ends and removes, in the report's transaction; the counts go into its audit event. */
+async function endEverything(
+  tx: Repositories,
+  deps: FlowDeps,
+  account: Account,
+  o: { now: number; eventAt: number; suspectRecovery: boolean; ip: string | null },
+): Promise<Record<string, unknown>> {
+  const { now } = o;
+  // What a password change ends, without a new password (flows/steps/replace-password.ts).
+  const { signedOutSessions, untrustedDevices, voidedResets } = await endAccess(tx, account.id, {
+    now,
+    reason: 'reported',
+    exceptSessionId: null,
+    voidResets: true,
+  });
+  const endedSignIns = await tx.twoFactor.expireSecondFactorFlows(account.id, now);
+  // A help desk's verified caller may be who is reported: no temporary password or factor removal on it now.
+  await tx.callerVerifications.endCallerVerifications(account.id);
+  await tx.accounts.requirePasswordChange(account.id, REPORTED_REASON, now);
+  // The reset that clears the report must not put back a password the intruder knows: the current one and
+  // every one in use at or after the reported event are refused until a reset completes (read in this transaction).
+  const refusedPasswords = await tx.passwordResets.refusePasswordsSince(account.id, {
+    currentHash: (await tx.accounts.findAccountById(account.id))?.passwordHash ?? null,
+    since: o.eventAt,
+    now,
+    newId: () => deps.random.uuid(),
+  });
+  const voidedLinks = await tx.notMe.voidNotMeTokens(account.id, now);
+  const removedRecoveryEmail = o.suspectRecovery && (await tx.mailPreferences.removeRecoveryEmail(account.id, now));
+  if (removedRecoveryEmail)
+    await tx.events.recordEvent({ accountId: account.id, type: 'recovery_email.removed', now, ip: o.ip, detail: { reason: 'reported' } });
+  // So are second factors added since then (and recovery codes made since then): an intruder's authenticator
+  // would otherwise be what the person's own reset asks for. Without any factor left, no recovery code stays.
+  const removedFactors = (await tx.twoFactor.removeFactorsSince(account.id, o.eventAt)) + (await tx.passkeys.removePasskeysSince(account.id, o.eventAt));
+  if (removedFactors > 0) {
+    if ((await countSecondFactors(tx, account.id)) === 0) await tx.twoFactor.replaceRecoveryCodes(account.id, [], { now, newId: () => deps.random.uuid() });
+    await tx.events.recordEvent({
+      accountId: account.id,
+      type: 'second_factor.removed',
+      now,
+      ip: o.ip,
+      detail: { reason: 'reported', removed: removedFactors },
+    });
+  }
+  return { signedOutSessions, untrustedDevices, voidedResets, endedSignIns, voidedLinks, removedRecoveryEmail, removedFactors, refusedPasswords };
 }
 
 function eventSummary(e: AuditEvent): string {

@@ -36,6 +36,9 @@ export async function registerAccount(deps: FlowDeps, input: RegisterInput, ctx:
   const now = deps.clock.now();
 
   return deps.store.transaction(async (tx) => {
+    // An address another account changed away from in the last 7 days is kept for it ("This wasn't me" puts it
+    // back; flows/change-email.ts): taken, as far as a new account is concerned.
+    if (await tx.emailChanges.findEmailReservation(emailNormalized, now)) throw new PassdeskError('EMAIL_TAKEN');
     const account = await tx.accounts.createAccount({
       id: deps.random.uuid(),
       email,

@@ -9,7 +9,9 @@
 //                         the time is left for looking into something that just happened); the help desk's caller
 //                         checks once they ended (a verified one counts until valid_until) that long ago, and its
 //                         temporary passwords expired that long ago whose account has chosen a new password since
-//                         (while the account's password is still the temporary one, its row is what refuses it).
+//                         (while the account's password is still the temporary one, its row is what refuses it);
+//                         changes of sign-in address once they expired, or once their old address could no longer
+//                         be put back (restore_until), that long ago; account deletions cancelled that long ago.
 //   event_deliveries    — copies of audit events sent out (syslog, webhooks: events/), once sent or failed longer ago
 //                         than PASSDESK_RETENTION_EVENT_DELIVERIES; a copy not yet delivered stays, however old.
 import { setImmediate as yieldToRequests } from 'node:timers/promises';
@@ -52,6 +54,8 @@ export async function runRetention(
     caller_verifications: 0,
     temporary_passwords: 0,
     event_deliveries: 0,
+    email_changes: 0,
+    account_deletions: 0,
   };
   const lease = (): Promise<boolean> => deps.store.retention.acquireJobLease(LEASE_NAME, o.owner, deps.clock.now(), deps.clock.now() + LEASE_MS);
   if (!(await lease())) return { ran: false, deleted };
@@ -67,6 +71,8 @@ export async function runRetention(
       ['caller_verifications', now - o.settings.flowsMs],
       ['temporary_passwords', now - o.settings.flowsMs],
       ['event_deliveries', now - (o.settings.eventDeliveriesMs ?? DEFAULT_EVENT_DELIVERIES_RETENTION_MS)],
+      ['email_changes', now - o.settings.flowsMs],
+      ['account_deletions', now - o.settings.flowsMs],
     ];
     for (const [kind, before] of plan) {
       for (;;) {

@@ -46,6 +46,11 @@ import { deleteAccountApi } from './admin/delete-api.js';
 import { exportAccountsApi } from './admin/export-api.js';
 import { adminDataPages } from './admin/data-pages.js';
 import { adminPages } from './admin/pages.js';
+// The sign-in address and "Your data" (issue 16).
+import { emailAddressApi } from './email-address/api.js';
+import { emailAddressPages } from './email-address/pages.js';
+import { accountDataApi } from './account-data/api.js';
+import { accountDataPages } from './account-data/pages.js';
 
 type Routes = (app: FastifyInstance, ctx: HttpContext) => Promise<void>;
 
@@ -77,6 +82,9 @@ export async function registerRoutes(server: FastifyInstance, ctx: HttpContext, 
     deleteAccountApi,
     // Every account in the import format (issue 15).
     exportAccountsApi,
+    // The sign-in address and "Your data" (issue 16).
+    emailAddressApi,
+    accountDataApi,
   ];
   const pages: Routes[] = [
     systemPages,
@@ -95,6 +103,9 @@ export async function registerRoutes(server: FastifyInstance, ctx: HttpContext, 
     adminPages,
     // The console's import, export and deletion pages (issue 15).
     adminDataPages,
+    // The sign-in address and "Your data" (issue 16).
+    emailAddressPages,
+    accountDataPages,
   ];
   const { devMailbox } = o;
   if (devMailbox) {

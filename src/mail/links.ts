@@ -30,3 +30,13 @@ export function resetLink(s: LinkSettings, token: string): string {
 export function notMeLink(s: LinkSettings, token: string): string {
   return `${s.baseUrl}/not-me?token=${encodeURIComponent(token)}`;
 }
+
+/** Confirms a new sign-in address (flows/change-email.ts): opening it shows a button; the POST confirms. */
+export function emailChangeLink(s: LinkSettings, token: string): string {
+  return `${s.baseUrl}/email-change?token=${encodeURIComponent(token)}`;
+}
+
+/** Cancels an account's pending deletion (flows/account-data.ts): opening it shows a button; the POST cancels. */
+export function cancelDeletionLink(s: LinkSettings, token: string): string {
+  return `${s.baseUrl}/account-deletion/cancel?token=${encodeURIComponent(token)}`;
+}

@@ -7,7 +7,7 @@ import { translator, type MessageValue, type Translator } from '../core/i18n/tra
 import { escapeHtml } from '../web/html.js';
 import type { RenderedMail } from './queue.js';
 import type { Role } from '../core/admin-permissions.js';
-import { changePasswordLink, notMeLink, resetLink, resetPageLink, securityLink, type LinkSettings } from './links.js';
+import { cancelDeletionLink, changePasswordLink, emailChangeLink, notMeLink, resetLink, resetPageLink, securityLink, type LinkSettings } from './links.js';
 
 export interface MailBranding extends LinkSettings {
   organizationName: string;
@@ -40,7 +40,16 @@ export type Notice =
   | { code: 'account-deleted-by-admin'; reason: string; ticket: string | null }
   // Help desk (flows/help-desk/): the code a caller reads back; a temporary password set (never the password).
   | { code: 'caller-verification-code'; verificationCode: string; minutes: number }
-  | { code: 'temporary-password-issued'; expiresAt: number };
+  | { code: 'temporary-password-issued'; expiresAt: number }
+  // A change of sign-in address (flows/change-email.ts): the link and code to the new address; to an address in use,
+  // a message that names nobody; to the old address, the change with "This wasn't me" (which puts it back).
+  | { code: 'email-change-verification'; token: string; verificationCode: string; minutes: number; newEmail: string }
+  | { code: 'email-change-address-taken' }
+  | { code: 'email-changed'; newEmail: string; restoreDays: number }
+  // The person's own deletion (flows/account-data.ts): scheduled (with the cancel link), cancelled, done.
+  | { code: 'account-deletion-scheduled'; cancelToken: string; dueAt: number }
+  | { code: 'account-deletion-cancelled' }
+  | { code: 'account-deleted'; requestedAt: number };
 
 /**
  * The notices that tell a person something happened to their account: each carries a one-time
@@ -62,6 +71,8 @@ export const NOT_ME_NOTICES: ReadonlySet<NoticeCode> = new Set<NoticeCode>([
   'anti-phishing-phrase-changed',
   'account-changed-by-admin',
   'temporary-password-issued',
+  'email-changed',
+  'account-deletion-scheduled',
 ]);
 
 export const NOTICE_CODES: readonly NoticeCode[] = CODES;
@@ -123,8 +134,20 @@ function noticeVars(b: MailBranding, n: Notice, r: NoticeRecipient, t: Translato
       break;
     case 'recovery-email-verification':
     case 'caller-verification-code':
+    case 'email-change-verification':
       v['code'] = n.verificationCode;
       v['minutes'] = n.minutes;
+      if (n.code === 'email-change-verification') v['newEmail'] = n.newEmail;
+      break;
+    case 'email-changed':
+      v['newEmail'] = n.newEmail;
+      v['restoreDays'] = n.restoreDays;
+      break;
+    case 'account-deletion-scheduled':
+      v['dueAt'] = formatWhen(n.dueAt, t);
+      break;
+    case 'account-deleted':
+      v['requestedAt'] = formatWhen(n.requestedAt, t);
       break;
     case 'temporary-password-issued':
       v['expiresAt'] = formatWhen(n.expiresAt, t);
@@ -161,13 +184,15 @@ function primaryAction(b: MailBranding, n: Notice, t: Translator): { label: stri
   if (n.code === 'password-reset-requested') return { label: t.t('email.common.resetLinkLabel'), url: resetLink(b, n.resetToken) };
   if (n.code === 'password-expiring') return { label: t.t('email.common.changeLinkLabel'), url: changePasswordLink(b) };
   if (n.code === 'account-locked') return { label: t.t('email.common.resetPageLabel'), url: resetPageLink(b) };
+  if (n.code === 'email-change-verification') return { label: t.t('email.common.confirmAddressLabel'), url: emailChangeLink(b, n.token) };
+  if (n.code === 'account-deletion-scheduled') return { label: t.t('email.common.keepAccountLabel'), url: cancelDeletionLink(b, n.cancelToken) };
   return null;
 }
 
 /** The code a person types, shown large, when the notice carries one. */
 function typedCode(n: Notice): string | null {
   if (n.code === 'password-reset-requested') return n.resetCode;
-  if (n.code === 'recovery-email-verification' || n.code === 'caller-verification-code') return n.verificationCode;
+  if (n.code === 'recovery-email-verification' || n.code === 'caller-verification-code' || n.code === 'email-change-verification') return n.verificationCode;
   return null;
 }
 

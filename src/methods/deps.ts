@@ -36,6 +36,8 @@ export interface FlowConfig {
   webauthn?: { rpId: string; rpName: string; origins: readonly string[] };
   /** Told by email when someone uses "This wasn't me" (optional). */
   helpdeskEmail?: string | undefined;
+  /** The person's own deletion (flows/account-data.ts): allowed at all, and its grace period. Absent: allowed, 7 days. */
+  accountDeletion?: { selfService: boolean; graceMs: number };
   /** Per-account and per-device sign-in limits in the store (flows/sign-in.ts); defaults there. */
   signInLimits?: SignInLimitSettings;
 }
@@ -94,6 +96,8 @@ export interface FlowDeps {
   resetThrottle?: { perIp: AttemptLimiter; codePerIp?: AttemptLimiter };
   /** Per-IP counter of "This wasn't me" confirmations by link. */
   notMeThrottle?: { perIp: AttemptLimiter };
+  /** Wrong codes typed to confirm a new sign-in address, and changes asked for, per account (flows/change-email.ts). */
+  emailChangeThrottle?: { perAccount: AttemptLimiter; requests?: AttemptLimiter };
   /** Passwordless sign-in options per IP: each writes a challenge row, and asking needs no account. */
   passkeyOptionsThrottle?: { perIp: AttemptLimiter };
   background?: BackgroundTasks;

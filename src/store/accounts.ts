@@ -124,6 +124,11 @@ export interface AccountRepository {
    * events still naming it. Temporary passwords it issued as an agent forget who issued them. False: no such account.
    */
   deleteAccount(accountId: string): Promise<boolean>;
+  /**
+   * A new sign-in address (flows/change-email.ts; also putting the old one back). False when another account holds it
+   * (the unique email): on PostgreSQL the transaction is then unusable, so the caller throws and it rolls back.
+   */
+  changeEmail(accountId: string, o: { email: string; emailNormalized: string; now: number }): Promise<boolean>;
   /** The help desk's role change (flows/help-desk/accounts.ts). */
   setRole(accountId: string, role: Role, now: number): Promise<void>;
   /** The next page the person sees is the change-password page, with this reason. */
@@ -137,6 +142,21 @@ export interface AccountRepository {
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string };
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** A new sign-in address; false when another account holds it (AccountRepository.changeEmail). */
+async function changeEmail(db: Kysely<Database>, accountId: string, o: { email: string; emailNormalized: string; now: number }): Promise<boolean> {
+  try {
+    const r = await db
+      .updateTable('accounts')
+      .set({ email: o.email, email_normalized: o.emailNormalized, updated_at: o.now })
+      .where('id', '=', accountId)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  } catch (err) {
+    if (isUniqueViolation(err)) return false;
+    throw err;
+  }
 }
 
 /** The account row; the foreign keys cascade to everything keyed by it (AccountRepository.deleteAccount). */
@@ -208,6 +228,7 @@ export function accountRepository(db: Kysely<Database>, dialect: Dialect): Accou
       return Number(row.n);
     },
     deleteAccount: (accountId) => deleteAccountRow(db, accountId),
+    changeEmail: (accountId, o) => changeEmail(db, accountId, o),
     async setPassword(accountId, passwordHash, now) {
       await db
         .updateTable('accounts')

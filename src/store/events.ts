@@ -45,6 +45,17 @@ export type EventType =
   | 'security_questions.removed'
   | 'password.reset'
   | 'account.reported'
+  /** A change of sign-in address (flows/change-email.ts): asked for, confirmed, a wrong code, put back by "This wasn't me". */
+  | 'email_address.change_requested'
+  | 'email_address.changed'
+  | 'email_address.change_code_failed'
+  | 'email_address.restored'
+  /** The person's own data (flows/account-data.ts): exported, deletion asked for and cancelled. */
+  | 'account.exported'
+  | 'account.deletion_requested'
+  | 'account.deletion_cancelled'
+  /** The deletion job removed an account (no account id, no personal data: a keyed reference in detail.subject). */
+  | 'account.deleted'
   /** Made by an import (flows/help-desk/import.ts): actorId, the file's line, the role and the hash's scheme (never the hash). */
   | 'account.imported'
   /** An administrative action (core/admin-permissions.ts), with actorId and detail.reason. */
@@ -92,6 +103,14 @@ const OWN_EVENT_TYPES: Record<Exclude<EventType, `admin.${string}`>, true> = {
   'password.reset': true,
   'account.reported': true,
   'account.imported': true,
+  'email_address.change_requested': true,
+  'email_address.changed': true,
+  'email_address.change_code_failed': true,
+  'email_address.restored': true,
+  'account.exported': true,
+  'account.deletion_requested': true,
+  'account.deletion_cancelled': true,
+  'account.deleted': true,
 };
 
 /** Every event type, sorted. */

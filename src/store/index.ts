@@ -22,6 +22,8 @@ import { migrateToLatest, openDatabase, type MigrationOutcome, type OpenDatabase
 import { signInLimitRepository, type SignInLimitRepository } from './sign-in-limits.js';
 import { trustedDeviceRepository, type TrustedDeviceRepository } from './trusted-devices.js';
 import { challengeRepository, type ChallengeRepository } from './challenges.js';
+import { emailChangeRepository, type EmailChangeRepository } from './email-changes.js';
+import { accountDeletionRepository, type AccountDeletionRepository } from './account-deletions.js';
 import type { Dialect } from './migrations/index.js';
 import {
   callerVerificationRepository,
@@ -51,6 +53,8 @@ export interface Repositories {
   challenges: ChallengeRepository;
   callerVerifications: CallerVerificationRepository;
   temporaryPasswords: TemporaryPasswordRepository;
+  emailChanges: EmailChangeRepository;
+  accountDeletions: AccountDeletionRepository;
 }
 
 export interface Store extends Repositories {
@@ -107,6 +111,8 @@ function repositories(db: Kysely<Database>, dialect: Dialect, hooks: RepositoryH
     challenges: challengeRepository(db),
     callerVerifications: callerVerificationRepository(db),
     temporaryPasswords: temporaryPasswordRepository(db),
+    emailChanges: emailChangeRepository(db),
+    accountDeletions: accountDeletionRepository(db),
   };
 }
 
@@ -199,3 +205,5 @@ export type { NotMeToken, NotMeKey } from './not-me.js';
 export type { AttemptBudget, AttemptSlot } from './attempts.js';
 export type { SignInClaim, SignInLimitRule, SignInLimitState } from './sign-in-limits.js';
 export type { CallerVerificationMethod, TemporaryPassword } from './help-desk-callers.js';
+export type { EmailChange, EmailChangeKey } from './email-changes.js';
+export type { AccountDeletion } from './account-deletions.js';

@@ -13,7 +13,9 @@ export type RetentionKind =
   | 'attempt_counters'
   | 'caller_verifications'
   | 'temporary_passwords'
-  | 'event_deliveries';
+  | 'event_deliveries'
+  | 'email_changes'
+  | 'account_deletions';
 
 export interface RetentionRepository {
   /** Deletes at most `limit` rows of `kind` that ended before `before`; returns how many. */
@@ -26,14 +28,45 @@ export interface RetentionRepository {
   releaseJobLease(name: string, owner: string): Promise<void>;
 }
 
+/**
+ * Email changes once they can do nothing more (a pending or voided one past expires_at, a confirmed or restored one
+ * past restore_until: the old address is kept no longer); cancelled deletions that long after they were cancelled.
+ */
+function deleteEndedAccountChanges(db: Kysely<Database>, kind: 'email_changes' | 'account_deletions', before: number, limit: number) {
+  if (kind === 'account_deletions') {
+    return db
+      .deleteFrom('account_deletions')
+      .where(
+        'account_id',
+        'in',
+        db.selectFrom('account_deletions').select('account_id').where('state', '=', 'cancelled').where('cancelled_at', '<', before).limit(limit),
+      )
+      .executeTakeFirst();
+  }
+  return db
+    .deleteFrom('email_changes')
+    .where(
+      'id',
+      'in',
+      db
+        .selectFrom('email_changes')
+        .select('id')
+        .where('expires_at', '<', before)
+        .where((eb) => eb.or([eb('restore_until', 'is', null), eb('restore_until', '<', before)]))
+        .limit(limit),
+    )
+    .executeTakeFirst();
+}
+
 export function retentionRepository(db: Kysely<Database>): RetentionRepository {
   return {
     async deleteEnded(kind, before, limit) {
       // Copies of events sent or failed that long ago (events out); one still to be sent stays, however old.
       if (kind === 'event_deliveries') return deleteSettledRows(db, 'event_deliveries', before, limit);
+      if (kind === 'email_changes' || kind === 'account_deletions') return Number((await deleteEndedAccountChanges(db, kind, before, limit)).numDeletedRows);
       // DELETE … WHERE key IN (SELECT key … LIMIT n): one bounded statement on both SQLite and PostgreSQL.
       const result = await (() => {
-        switch (kind as Exclude<RetentionKind, 'event_deliveries'>) {
+        switch (kind) {
           case 'sessions':
             // Past their absolute expiry, or signed out, that long ago (new-device checks read recent ones only).
             return db

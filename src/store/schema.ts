@@ -329,6 +329,8 @@ export interface Database {
   used_challenges: UsedChallengesTable;
   caller_verifications: CallerVerificationsTable;
   temporary_passwords: TemporaryPasswordsTable;
+  email_changes: EmailChangesTable;
+  account_deletions: AccountDeletionsTable;
 }
 
 /** A help desk agent's check that a caller is the person (migration 0026 draws its states). */
@@ -367,4 +369,42 @@ export interface TemporaryPasswordsTable {
 export interface UsedChallengesTable {
   id: string;
   expires_at: number;
+}
+
+/** A change of sign-in address (migration 0031 draws its states). */
+export type EmailChangeState = 'pending' | 'confirmed' | 'restored' | 'voided';
+export interface EmailChangesTable {
+  id: string;
+  account_id: string;
+  state: EmailChangeState;
+  new_email: string;
+  new_email_normalized: string;
+  /** The address before the change; set when it is confirmed, kept until restore_until. */
+  old_email: string | null;
+  old_email_normalized: string | null;
+  /** SHA-256 of the emailed link's token. */
+  token_hash: string;
+  /** MAC of the emailed code under the server secret (methods/email-code.ts). */
+  code_digest: string;
+  /** The session that asked for the change (it stays signed in when the change is confirmed). */
+  session_id: string | null;
+  created_at: number;
+  expires_at: number;
+  confirmed_at: number | null;
+  /** Until when "This wasn't me" puts the old address back (and nobody else can take it). */
+  restore_until: number | null;
+  updated_at: number;
+}
+
+/** An account's own deletion, waiting out its grace period (migration 0031 draws its states). */
+export type AccountDeletionState = 'pending' | 'cancelled';
+export interface AccountDeletionsTable {
+  account_id: string;
+  state: AccountDeletionState;
+  /** SHA-256 of the emailed cancel link's token. */
+  cancel_token_hash: string;
+  requested_at: number;
+  due_at: number;
+  cancelled_at: number | null;
+  updated_at: number;
 }

@@ -31,6 +31,8 @@ export type RevokeReason =
   | 'password-reset'
   | 'reported'
   | 'password-locked'
+  /** The sign-in address changed (flows/change-email.ts): every session but the one that made the change. */
+  | 'email-changed'
   /** The directory entry is gone or disabled (flows/directory-sync.ts). */
   | 'directory-entry-ended';
 

@@ -777,7 +777,7 @@ export interface paths {
         put?: never;
         /**
          * Report a security email as “this wasn’t me”
-         * @description The token from the link `{base URL}/not-me?token=TOKEN` in a security email. Works once, for the account the email was sent to, for 7 days (PASSDESK_NOT_ME_TOKEN_TTL). In one transaction: every session of the account signed out, its resets and pending second-factor sign-ins ended, the password must be reset (sign-in with it answers 403 ACCOUNT_REPORTED until a reset completes), every other such link voided, the audit event `account.reported`, a password reset email to the person’s addresses, and a notice to the help desk when PASSDESK_HELPDESK_EMAIL is set. Used, expired, unknown, or sent with a session of another account: 400 NOT_ME_LINK_INVALID. Limited per IP (429).
+         * @description The token from the link `{base URL}/not-me?token=TOKEN` in a security email. Works once, for the account the email was sent to, for 7 days (PASSDESK_NOT_ME_TOKEN_TTL). In one transaction: every session of the account signed out, its resets and pending second-factor sign-ins ended, the password must be reset (sign-in with it answers 403 ACCOUNT_REPORTED until a reset completes), every other such link voided, a sign-in address changed since the reported event put back (within 7 days of the change) and a pending deletion of the account cancelled, the audit event `account.reported`, a password reset email to the person’s addresses, and a notice to the help desk when PASSDESK_HELPDESK_EMAIL is set. Used, expired, unknown, or sent with a session of another account: 400 NOT_ME_LINK_INVALID. Limited per IP (429).
          */
         post: operations["reportNotMe"];
         delete?: never;
@@ -1190,6 +1190,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/security/email-address": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My sign-in address, and a change waiting to be confirmed */
+        get: operations["getEmailAddress"];
+        put?: never;
+        /**
+         * Change my sign-in address
+         * @description Sends a link and an 8-digit code to the new address (valid 30 minutes, once; a newer request replaces it). The answer is the same whether or not the address belongs to another account: then the code is never sent and that address is told only that someone tried. Needs a recent authentication (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate). A directory account: 403 MANAGED_BY_DIRECTORY. The current or recovery address: 400 EMAIL_CHANGE_SAME_ADDRESS. More than 5 requests an hour per account: 429.
+         */
+        post: operations["requestEmailChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/security/email-address/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm the new sign-in address with its code or link
+         * @description `{code}` from the signed-in account, or `{token}` from the emailed link (signed in or not). In one transaction the address changes, every other session ends (the current one stays; by link while signed out, the one that asked), live reset links end, and the old address (and the recovery address) gets a notice with “This wasn’t me”, which puts the old address back within 7 days. Wrong codes: 400 VERIFICATION_CODE_INVALID, 5 per 15 minutes per account (then 429). A used, expired or replaced link: 400 EMAIL_CHANGE_LINK_INVALID. An address taken meanwhile: 409 EMAIL_CHANGE_UNAVAILABLE.
+         */
+        post: operations["confirmEmailChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download my data
+         * @description Everything Passdesk keeps about the signed-in account, as the help desk’s export: profile, mail settings, second factors by name and date, sessions and devices, events. Never a secret, hash, token or code. Sent as a download (Content-Disposition: attachment; Cache-Control: no-store). Needs a recent authentication (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).
+         */
+        get: operations["exportMyData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/deletion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My account’s pending deletion */
+        get: operations["getAccountDeletion"];
+        put?: never;
+        /**
+         * Delete my account (after a grace period)
+         * @description Schedules the deletion after the grace period (PASSDESK_SELF_DELETION_GRACE, default 7 days) and emails a link that cancels it; signing in meanwhile shows it with a cancel button. Then the account and its data are deleted, and the audit log records the deletion without personal data. Asking again while pending changes nothing. Needs a recent authentication (else 403 REAUTHENTICATION_REQUIRED). Turned off by the organisation: 403 SELF_DELETION_DISABLED; a directory account: 403 MANAGED_BY_DIRECTORY; the last active administrator: 409 LAST_ADMINISTRATOR.
+         */
+        post: operations["requestAccountDeletion"];
+        /**
+         * Keep my account: cancel its pending deletion
+         * @description Nothing pending: nothing happens. The person is told by email.
+         */
+        delete: operations["cancelAccountDeletion"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/deletion/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a pending deletion with the emailed link’s token
+         * @description No session needed. A deletion already cancelled, or an account already deleted: 400 DELETION_LINK_INVALID.
+         */
+        post: operations["cancelAccountDeletionByLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dev/mailbox": {
         parameters: {
             query?: never;
@@ -1475,7 +1581,7 @@ export interface components {
             type: "totp" | "passkey" | "recovery_codes";
             remaining: number;
         };
-        AdminAccountExport: {
+        AccountExport: {
             exportedAt: string;
             account: {
                 id: string;
@@ -1531,7 +1637,30 @@ export interface components {
                 /** @constant */
                 entryKept: true;
             } | null;
-            export: components["schemas"]["AdminAccountExport"];
+            export: components["schemas"]["AccountExport"];
+        };
+        EmailAddress: {
+            /** @description The address the account signs in with now. */
+            address: string;
+            /** @description False for a directory account: its address is the directory’s. */
+            changeable: boolean;
+            /** @description A change waiting for its emailed link or code. */
+            pending: {
+                address: string;
+                expiresAt: string;
+            } | null;
+        };
+        AccountDeletion: {
+            /** @description A deletion waiting out its grace period; null when none is pending. */
+            deletion: {
+                requestedAt: string;
+                dueAt: string;
+            } | null;
+            /** @description Whether this account may ask for its own deletion here. */
+            allowed: boolean;
+            /** @description Why not: the organisation turned self-deletion off, or the account belongs to the directory. */
+            refusal: ("disabled" | "directory") | null;
+            gracePeriodSeconds: number;
         };
     };
     responses: never;
@@ -5555,7 +5684,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminAccountExport"];
+                    "application/json": components["schemas"]["AccountExport"];
                 };
             };
             /** @description Default Response */
@@ -5641,6 +5770,429 @@ export interface operations {
             };
             /** @description Default Response */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getEmailAddress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailAddress"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    requestEmailChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    email: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailAddress"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    confirmEmailChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                } | {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        address: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportMyData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountExport"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAccountDeletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDeletion"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    requestAccountDeletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never> | null;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDeletion"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cancelAccountDeletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDeletion"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cancelAccountDeletionByLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        cancelled: true;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -97,6 +97,80 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.ok(again.count >= 1);
     });
 
+    test('email changes: one pending per account, confirmed once by token or by code, racing confirmations win once', async () => {
+      const a = await store.accounts.createAccount(newAccount('changer@example.org'));
+      assert.ok(a);
+      const start = (id: string, tokenHash: string, codeDigest: string, now = T0) =>
+        store.emailChanges.startEmailChange({
+          id,
+          accountId: a.id,
+          newEmail: 'New@Example.org',
+          newEmailNormalized: 'new@example.org',
+          tokenHash,
+          codeDigest,
+          sessionId: null,
+          now,
+          expiresAt: now + 60_000,
+        });
+      await start(randomUUID(), 'tok-old', 'code-old');
+      const current = await start(randomUUID(), 'tok-new', 'code-new', T0 + 1);
+      assert.equal((await store.emailChanges.findPendingEmailChange(a.id, T0 + 2))?.id, current.id, 'a new one voids the old');
+      assert.equal(await store.emailChanges.findPendingEmailChangeByToken('tok-old', T0 + 2), null);
+      const o = { now: T0 + 2, oldEmail: a.email, oldEmailNormalized: a.emailNormalized, restoreUntil: T0 + 10_000 };
+      assert.equal(await store.emailChanges.confirmEmailChange({ accountId: a.id, codeDigest: 'code-old' }, o), null, 'the old code is dead');
+      const [x, y] = await Promise.all([
+        store.emailChanges.confirmEmailChange({ tokenHash: 'tok-new' }, o),
+        store.emailChanges.confirmEmailChange({ accountId: a.id, codeDigest: 'code-new' }, o),
+      ]);
+      assert.equal([x, y].filter(Boolean).length, 1, 'link and code race: one wins');
+      const won = x ?? y;
+      assert.equal(won?.state, 'confirmed');
+      assert.equal(won?.oldEmailNormalized, a.emailNormalized);
+      assert.deepEqual(await store.emailChanges.findEmailReservation(a.emailNormalized, T0 + 9_999), { accountId: a.id });
+      assert.equal(await store.emailChanges.findEmailReservation(a.emailNormalized, T0 + 10_000), null, 'kept until restore_until');
+      assert.deepEqual(
+        (await store.emailChanges.listRestorableEmailChanges(a.id, { since: T0, now: T0 + 5 })).map((c) => c.id),
+        [current.id],
+      );
+      await store.emailChanges.markEmailChangesRestored(a.id, [current.id], T0 + 6);
+      assert.deepEqual(await store.emailChanges.listRestorableEmailChanges(a.id, { since: T0, now: T0 + 7 }), []);
+      assert.equal(await store.emailChanges.findEmailReservation(a.emailNormalized, T0 + 7), null, 'restored: no longer kept');
+      // changeEmail refuses an address another account holds.
+      const b = await store.accounts.createAccount(newAccount('holder@example.org'));
+      assert.ok(b);
+      assert.equal(await store.accounts.changeEmail(a.id, { email: 'Holder@example.org', emailNormalized: 'holder@example.org', now: T0 }), false);
+      assert.equal(await store.accounts.changeEmail(a.id, { email: 'New@Example.org', emailNormalized: 'new@example.org', now: T0 }), true);
+      assert.equal((await store.accounts.findAccountById(a.id))?.email, 'New@Example.org');
+    });
+
+    test("account deletions: scheduling twice keeps the first date, cancel and the job's claim race once, the row goes with the account", async () => {
+      const a = await store.accounts.createAccount(newAccount('leaver@example.org'));
+      assert.ok(a);
+      const first = await store.accountDeletions.scheduleAccountDeletion({ accountId: a.id, cancelTokenHash: 'c1', now: T0, dueAt: T0 + 1000 });
+      assert.equal(first.scheduled, true);
+      const again = await store.accountDeletions.scheduleAccountDeletion({ accountId: a.id, cancelTokenHash: 'c2', now: T0 + 10, dueAt: T0 + 2000 });
+      assert.deepEqual([again.scheduled, again.deletion.dueAt], [false, T0 + 1000]);
+      assert.equal((await store.accountDeletions.findAccountDeletionByToken('c1'))?.accountId, a.id);
+      assert.equal(await store.accountDeletions.findAccountDeletionByToken('c2'), null);
+      assert.equal(await store.accountDeletions.claimDueAccountDeletion(a.id, T0 + 999), null, 'not before it is due');
+      assert.ok(await store.accountDeletions.cancelAccountDeletion({ tokenHash: 'c1' }, T0 + 20));
+      assert.equal(await store.accountDeletions.cancelAccountDeletion({ accountId: a.id }, T0 + 21), null, 'once');
+      const renewed = await store.accountDeletions.scheduleAccountDeletion({ accountId: a.id, cancelTokenHash: 'c3', now: T0 + 30, dueAt: T0 + 1030 });
+      assert.equal(renewed.scheduled, true, 'a cancelled one can be asked for again');
+      assert.deepEqual(
+        (await store.accountDeletions.listDueAccountDeletions(T0 + 1030, 10)).map((d) => d.accountId),
+        [a.id],
+      );
+      const [claim, cancel] = await Promise.all([
+        store.accountDeletions.claimDueAccountDeletion(a.id, T0 + 1030),
+        store.accountDeletions.cancelAccountDeletion({ accountId: a.id }, T0 + 1030),
+      ]);
+      assert.equal([claim, cancel].filter(Boolean).length, 1, 'the job and a cancellation: one wins');
+      await store.accountDeletions.scheduleAccountDeletion({ accountId: a.id, cancelTokenHash: 'c4', now: T0, dueAt: T0 });
+      await store.accounts.deleteAccount(a.id);
+      assert.equal(await store.accountDeletions.findAccountDeletionByToken('c4'), null, 'cascades');
+    });
+
     test('setPassword records the change time and clears a forced change', async () => {
       const a = await store.accounts.createAccount(newAccount('setpw@example.org'));
       assert.ok(a);

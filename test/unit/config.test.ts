@@ -190,6 +190,8 @@ describe('environment variables', () => {
       PASSDESK_WEBAUTHN_ORIGINS: 'https://id.example.org, https://login.example.org/',
       PASSDESK_NOT_ME_TOKEN_TTL: '3d',
       PASSDESK_HELPDESK_EMAIL: 'helpdesk@example.org',
+      PASSDESK_SELF_DELETION: 'false',
+      PASSDESK_SELF_DELETION_GRACE: '30d',
       PASSDESK_TRUST_PROXY: '10.0.0.0/8, fd00::/8',
       PASSDESK_CHALLENGE: 'always',
       PASSDESK_CHALLENGE_MAX_NUMBER: '20000',
@@ -324,6 +326,8 @@ describe('environment variables', () => {
     assert.deepEqual(c.webauthnOrigins, ['https://id.example.org', 'https://login.example.org']);
     assert.equal(c.notMeTokenTtl, 3 * 86_400_000);
     assert.equal(c.helpdeskEmail, 'helpdesk@example.org');
+    assert.equal(c.selfDeletion, false);
+    assert.equal(c.selfDeletionGrace, 30 * 86_400_000);
     assert.deepEqual(c.trustProxy, { addresses: ['10.0.0.0/8', 'fd00::/8'] });
     assert.equal(c.challenge, 'always');
     assert.deepEqual([c.challengeMaxNumber, c.challengeTtl, c.challengeFallbackDelay, c.challengeIpCap], [20_000, 300_000, 10_000, 3]);
@@ -361,6 +365,14 @@ describe('environment variables', () => {
       /^PASSDESK_HELPDESK_EMAIL: expected an email address/,
     );
     assert.match(refusal({ PASSDESK_SECRET: SECRET, PASSDESK_NOT_ME_TOKEN_TTL: 'soon' }).message, /^PASSDESK_NOT_ME_TOKEN_TTL: expected a duration/);
+  });
+
+  it('self-deletion defaults: allowed, after a grace period of 7 days; a grace period must be a duration', () => {
+    const c = load({ PASSDESK_SECRET: SECRET });
+    assert.equal(c.selfDeletion, true);
+    assert.equal(c.selfDeletionGrace, 7 * 86_400_000);
+    assert.match(refusal({ PASSDESK_SECRET: SECRET, PASSDESK_SELF_DELETION_GRACE: 'a week' }).message, /^PASSDESK_SELF_DELETION_GRACE: expected a duration/);
+    assert.match(refusal({ PASSDESK_SECRET: SECRET, PASSDESK_SELF_DELETION: 'maybe' }).message, /^PASSDESK_SELF_DELETION: expected true or false/);
   });
 
   it('mail defaults: no SMTP (the dev mailbox outside production), 10 attempts from 30 s, worker in the server', () => {

@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderNotice, NOTICE_CODES, NOT_ME_NOTICES, type Notice, type MailBranding } from '../../src/mail/templates.js';
-import { notMeLink, resetLink } from '../../src/mail/links.js';
+import { cancelDeletionLink, emailChangeLink, notMeLink, resetLink } from '../../src/mail/links.js';
 import { emailText } from '../../src/core/email-text.js';
 
 const branding: MailBranding = {
@@ -47,6 +47,19 @@ const examples: Record<Notice['code'], Notice> = {
   // Help desk.
   'caller-verification-code': { code: 'caller-verification-code', verificationCode: '31415926', minutes: 10 },
   'temporary-password-issued': { code: 'temporary-password-issued', expiresAt: at + 86_400_000 },
+  // A change of sign-in address and the person's own deletion (issue 16).
+  'email-change-verification': {
+    code: 'email-change-verification',
+    token: 'ch/ange+1',
+    verificationCode: '27182818',
+    minutes: 30,
+    newEmail: 'ada@new.example',
+  },
+  'email-change-address-taken': { code: 'email-change-address-taken' },
+  'email-changed': { code: 'email-changed', newEmail: 'ada@new.example', restoreDays: 7 },
+  'account-deletion-scheduled': { code: 'account-deletion-scheduled', cancelToken: 'can/cel+1', dueAt: at + 7 * 86_400_000 },
+  'account-deletion-cancelled': { code: 'account-deletion-cancelled' },
+  'account-deleted': { code: 'account-deleted', requestedAt: at - 7 * 86_400_000 },
 };
 
 describe('security emails', () => {
@@ -107,6 +120,23 @@ describe('security emails', () => {
     assert.ok(mail.text.includes(resetLink(branding, 'tok/en+1')));
     assert.ok(resetLink(branding, 'tok/en+1').startsWith('https://id.example.org/reset?token=tok%2Fen%2B1'));
     assert.ok(mail.text.includes('48213907') && mail.html.includes('48213907'));
+  });
+
+  it('the new address gets the confirmation link (from the base URL) and the code; the deletion email its cancel link', () => {
+    const change = renderNotice(branding, { notice: examples['email-change-verification'], origin, recipient, outboxId: 'm' });
+    assert.ok(change.text.includes(emailChangeLink(branding, 'ch/ange+1')));
+    assert.ok(emailChangeLink(branding, 'ch/ange+1').startsWith('https://id.example.org/email-change?token=ch%2Fange%2B1'));
+    assert.ok(change.text.includes('27182818') && change.html.includes('27182818'));
+    assert.ok(change.text.includes('ada@new.example'));
+    const deletion = renderNotice(branding, { notice: examples['account-deletion-scheduled'], origin, recipient, outboxId: 'm' });
+    assert.ok(deletion.text.includes(cancelDeletionLink(branding, 'can/cel+1')));
+    assert.ok(deletion.text.includes('2026-11-30 09:30 UTC'), 'the due date');
+  });
+
+  it('the message to an address already in use names nobody but its own account', () => {
+    const mail = renderNotice(branding, { notice: examples['email-change-address-taken'], origin: { at, device: null, ip: null }, recipient, outboxId: 'm' });
+    assert.ok(mail.text.includes('ada@example.org'), 'the address it went to');
+    assert.ok(!/ada@new|\/email-change|\d{8}/.test(mail.text), 'no other address, no link, no code');
   });
 
   it('the anti-phishing phrase is the first thing in both parts, escaped in HTML', () => {

@@ -1,4 +1,5 @@
-// Deleting an account (issue 15; administrators only, action 'account.delete'). In one transaction, through
+// Deleting an account (issue 15; administrators only, action 'account.delete'; the person's own deletion, issue 16,
+// removes it through removeAccountData below too). In one transaction, through
 // adminAction: the person's data is read into an export (returned to the administrator, never stored), the person
 // is told by email, and then the account goes with every row keyed by it (the foreign keys cascade: sessions,
 // factors, passkeys, recovery codes, resets, "this wasn't me" links, preferences, history, security answers,
@@ -21,13 +22,17 @@ import { PassdeskError } from '../../core/errors.js';
 import { hmac } from '../../core/tokens.js';
 import { queueNotice } from '../../mail/notices.js';
 import { signInLimits } from '../../methods/account-limit.js';
+import type { Notice } from '../../mail/templates.js';
 import type { Account, AuditEvent, Repositories } from '../../store/index.js';
 import type { FlowDeps, RequestContext } from '../deps.js';
 import { type Actor, type AdminReason, adminAction, admitAdminAction, assertAnotherAdministratorRemains, checkedReason, recordAdminRead } from './action.js';
 
 const EVENT_PAGE = 1000;
 
-/** Everything Passdesk kept about the person, as the administrator receives it: never a secret, hash or code. */
+/**
+ * Everything Passdesk kept about the person, as the administrator receives it and as the person downloads it
+ * ("Download my data", flows/account-data.ts): never a secret, hash, token or code.
+ */
 export interface AccountExport {
   exportedAt: number;
   account: {
@@ -154,6 +159,38 @@ export async function recentExportBy(store: Pick<Repositories, 'events'>, o: { a
   return last?.createdAt ?? null;
 }
 
+export interface RemovedAccount {
+  /** The keyed hash that names the account in the audit log from now on. */
+  reference: string;
+  /** Events of staff about the account (and its own as staff) kept under the reference. */
+  keptEvents: number;
+  /** Mail queued for the account that was dropped unsent. */
+  droppedMail: number;
+}
+
+/**
+ * The deletion itself, in the caller's transaction — the one piece of code both the help desk's deletion and the
+ * person's own (flows/account-data.ts, after its grace period) go through: the person is told (`notice`, the last
+ * message, which survives the account), mail still queued for the account is dropped, its sign-in counters
+ * forgotten, what staff did kept under a reference, and the account deleted with every row keyed by it.
+ */
+export async function removeAccountData(
+  tx: Repositories,
+  deps: FlowDeps,
+  account: Account,
+  o: { notice: Notice; now: number; ip: string | null },
+): Promise<RemovedAccount> {
+  const reference = deletedAccountReference(deps, account.id);
+  // Told first, while the addresses are still known; then everything queued for it except this goes.
+  const notice = await queueNotice(tx, deps, { account, notice: o.notice, origin: { at: o.now, device: null, ip: o.ip } });
+  const droppedMail = await tx.outbox.detachAccountMail(account.id, { keepIds: notice.map((m) => m.id) });
+  const limits = signInLimits(deps);
+  if (limits) await tx.signInLimits.forgetSignInFailures(limits.accountSubject(account.emailNormalized));
+  const keptEvents = await tx.events.pseudonymiseAccountEvents(account.id, reference);
+  await tx.accounts.deleteAccount(account.id);
+  return { reference, keptEvents, droppedMail };
+}
+
 /**
  * Deletes the account after exporting its data and telling the person (administrators only). `exportedFirst`: the
  * console's rule — the acting administrator must have downloaded the person's data (exportAccountData) within
@@ -171,19 +208,12 @@ export async function deleteAccount(
       throw new PassdeskError('ACCOUNT_EXPORT_REQUIRED');
     }
     await assertAnotherAdministratorRemains(tx, account);
-    const reference = deletedAccountReference(deps, account.id);
     const exported = await exportAccount(tx, account, now);
-    // Told first, while the addresses are still known; then everything queued for it except this goes.
-    const notice = await queueNotice(tx, deps, {
-      account,
+    const { reference, keptEvents, droppedMail } = await removeAccountData(tx, deps, account, {
       notice: { code: 'account-deleted-by-admin', reason, ticket },
-      origin: { at: now, device: null, ip: null },
+      now,
+      ip: null,
     });
-    const droppedMail = await tx.outbox.detachAccountMail(account.id, { keepIds: notice.map((m) => m.id) });
-    const limits = signInLimits(deps);
-    if (limits) await tx.signInLimits.forgetSignInFailures(limits.accountSubject(account.emailNormalized));
-    const keptEvents = await tx.events.pseudonymiseAccountEvents(account.id, reference);
-    await tx.accounts.deleteAccount(account.id);
     const directory = account.directoryId ? { directoryId: account.directoryId, entryKept: true as const } : null;
     return {
       result: { reference, export: exported, removed: { keptEvents, droppedMail }, directory },

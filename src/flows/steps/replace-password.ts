@@ -26,7 +26,7 @@ export async function endAccess(
   accountId: string,
   o: {
     now: number;
-    reason: 'password-changed' | 'password-reset' | 'reported' | 'admin';
+    reason: 'password-changed' | 'password-reset' | 'reported' | 'admin' | 'email-changed';
     exceptSessionId: string | null;
     signOutSessions?: boolean;
     voidResets: boolean;

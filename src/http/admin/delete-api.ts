@@ -5,63 +5,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { deleteAccount, exportAccountData, type AccountExport, type DeletedAccount } from '../../flows/help-desk/delete-account.js';
+import { deleteAccount, exportAccountData, type DeletedAccount } from '../../flows/help-desk/delete-account.js';
 import { requestContext, type HttpContext } from '../shared/context.js';
 import { errors } from '../shared/schemas.js';
+import { accountExportSchema, toAccountExportJson } from '../shared/account-export.js';
 import { adminReasonBody } from './api.js';
-
-const iso = (ms: number): string => new Date(ms).toISOString();
-const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
-
-const accountExport = z
-  .object({
-    exportedAt: z.string(),
-    account: z.object({
-      id: z.string(),
-      email: z.string(),
-      displayName: z.string(),
-      role: z.string(),
-      status: z.string(),
-      createdAt: z.string(),
-      passwordChangedAt: z.string().nullable(),
-      mustChangePassword: z.boolean(),
-      directoryId: z.string().nullable(),
-    }),
-    mail: z.object({ recoveryEmail: z.string().nullable(), antiPhishingPhraseSet: z.boolean() }),
-    secondFactors: z.array(
-      z.object({
-        type: z.enum(['totp', 'passkey']),
-        name: z.string(),
-        createdAt: z.string(),
-        confirmedAt: z.string().nullable(),
-        lastUsedAt: z.string().nullable(),
-      }),
-    ),
-    recoveryCodesLeft: z.number().int(),
-    securityQuestions: z.array(z.string()),
-    trustedDevices: z.number().int(),
-    sessions: z.array(
-      z.object({
-        device: z.string(),
-        ip: z.string().nullable(),
-        createdAt: z.string(),
-        lastSeenAt: z.string(),
-        expiresAt: z.string(),
-        endedAt: z.string().nullable(),
-      }),
-    ),
-    events: z.array(
-      z.object({
-        type: z.string(),
-        time: z.string(),
-        ip: z.string().nullable(),
-        device: z.string().nullable(),
-        actorId: z.string().nullable(),
-        detail: z.record(z.string(), z.unknown()).nullable(),
-      }),
-    ),
-  })
-  .meta({ id: 'AdminAccountExport' });
 
 const deletedAccount = z
   .object({
@@ -70,37 +18,12 @@ const deletedAccount = z
       .object({ directoryId: z.string(), entryKept: z.literal(true) })
       .nullable()
       .meta({ description: 'Set for a directory account: only Passdesk’s side was deleted; the directory entry stays.' }),
-    export: accountExport,
+    export: accountExportSchema,
   })
   .meta({ id: 'AdminDeletedAccount' });
 
-function exportJson(e: AccountExport): z.infer<typeof accountExport> {
-  return {
-    exportedAt: iso(e.exportedAt),
-    account: { ...e.account, createdAt: iso(e.account.createdAt), passwordChangedAt: isoOrNull(e.account.passwordChangedAt) },
-    mail: e.mail,
-    secondFactors: e.secondFactors.map((f) => ({
-      ...f,
-      createdAt: iso(f.createdAt),
-      confirmedAt: isoOrNull(f.confirmedAt),
-      lastUsedAt: isoOrNull(f.lastUsedAt),
-    })),
-    recoveryCodesLeft: e.recoveryCodesLeft,
-    securityQuestions: e.securityQuestions,
-    trustedDevices: e.trustedDevices,
-    sessions: e.sessions.map((s) => ({
-      ...s,
-      createdAt: iso(s.createdAt),
-      lastSeenAt: iso(s.lastSeenAt),
-      expiresAt: iso(s.expiresAt),
-      endedAt: isoOrNull(s.endedAt),
-    })),
-    events: e.events.map(({ createdAt, ...ev }) => ({ ...ev, time: iso(createdAt) })),
-  };
-}
-
 function toJson(d: DeletedAccount): z.infer<typeof deletedAccount> {
-  return { reference: d.reference, directory: d.directory, export: exportJson(d.export) };
+  return { reference: d.reference, directory: d.directory, export: toAccountExportJson(d.export) };
 }
 
 export async function deleteAccountApi(app: FastifyInstance, ctx: HttpContext): Promise<void> {
@@ -143,18 +66,18 @@ export async function deleteAccountApi(app: FastifyInstance, ctx: HttpContext): 
           'Administrators only. The export that deleting the account answers (profile, mail settings, second factors by name and date, sessions and devices, events — never a secret, hash or code), without deleting anything: the console offers it before a deletion. A download (Content-Disposition: attachment; Cache-Control: no-store). Recorded as admin.account.export about the account, with the caller and what it held counted. Needs a recent authentication with the account’s strongest method (else 403 REAUTHENTICATION_REQUIRED).',
         security: [{ sessionCookie: [] }],
         params: z.strictObject({ id: z.string().min(1).max(64) }),
-        response: { 200: accountExport, ...errors(401, 403, 404) },
+        response: { 200: accountExportSchema, ...errors(401, 403, 404) },
       },
     },
     async (request, reply) => {
       const auth = await ctx.requireAuth(request);
       const exported = await exportAccountData(ctx.deps, { kind: 'session', auth }, { accountId: request.params.id, ctx: requestContext(request) });
-      const stamp = iso(exported.exportedAt).slice(0, 10);
+      const stamp = new Date(exported.exportedAt).toISOString().slice(0, 10);
       // The file is named by the account id (never the address) and the day.
       reply
         .header('cache-control', 'no-store')
         .header('content-disposition', `attachment; filename="passdesk-account-${exported.account.id.replace(/[^A-Za-z0-9-]/g, '')}-${stamp}.json"`);
-      return exportJson(exported);
+      return toAccountExportJson(exported);
     },
   );
 }

@@ -41,7 +41,8 @@ export async function notMeApi(app: FastifyInstance, ctx: HttpContext): Promise<
           'The token from the link `{base URL}/not-me?token=TOKEN` in a security email. Works once, for the account the email was sent to, ' +
           'for 7 days (PASSDESK_NOT_ME_TOKEN_TTL). In one transaction: every session of the account signed out, its resets and pending ' +
           'second-factor sign-ins ended, the password must be reset (sign-in with it answers 403 ACCOUNT_REPORTED until a reset completes), ' +
-          'every other such link voided, the audit event `account.reported`, a password reset email to the person’s addresses, and a notice to ' +
+          'every other such link voided, a sign-in address changed since the reported event put back (within 7 days of the change) and a pending ' +
+          'deletion of the account cancelled, the audit event `account.reported`, a password reset email to the person’s addresses, and a notice to ' +
           'the help desk when PASSDESK_HELPDESK_EMAIL is set. Used, expired, unknown, or sent with a session of another account: 400 NOT_ME_LINK_INVALID. ' +
           'Limited per IP (429).',
         body: z.strictObject({ token: secretInput }),

@@ -133,6 +133,8 @@ const notices = {
   'passkey-added': messages.notices.PASSKEY_ADDED,
   'passkey-renamed': messages.notices.PASSKEY_RENAMED,
   'passkey-removed': messages.notices.PASSKEY_REMOVED,
+  'email-changed': messages.notices.EMAIL_CHANGED,
+  'deletion-cancelled': messages.notices.DELETION_CANCELLED,
 } as const;
 type NoticeKey = keyof typeof notices;
 

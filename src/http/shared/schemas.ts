@@ -39,6 +39,13 @@ export function invalidCharactersMessage(issues: readonly z.core.$ZodIssue[]): s
   return hit ? hit.message : null;
 }
 
+/** The token of an emailed link (a change of address, a deletion's cancel link): 256 bits are 43 base64url characters. */
+export const linkTokenInput = z
+  .string()
+  .min(1, english.t('error.field.required'))
+  .max(128, english.t('error.field.tooLong'))
+  .regex(/^[A-Za-z0-9_-]+$/, english.t('error.field.linkToken'));
+
 export const emailInput = z
   .string()
   .trim()

@@ -7,6 +7,9 @@ import { listDevices } from '../../flows/sessions.js';
 import { listFactors } from '../../flows/two-factor.js';
 import { listPasskeys } from '../../flows/passkeys.js';
 import { securityPage } from '../../web/views/pages.js';
+import { addressSection, dataSection, pendingDeletionBanner } from '../../web/views/account-data.js';
+import { isAddressManagedByDirectory } from '../../flows/change-email.js';
+import { pendingDeletion } from '../../flows/account-data.js';
 import { ensureCsrfToken, type HttpContext } from './context.js';
 import { sendPage } from './pages.js';
 
@@ -18,10 +21,13 @@ export async function sendSecurityOverview(
   o: { notice?: string | undefined; error?: string; status?: number },
 ): Promise<FastifyReply> {
   const devices = await listDevices(ctx.deps, auth, { includeRecentlyEnded: true });
+  const csrf = ensureCsrfToken(ctx, request, reply);
+  // Signing in while a deletion is pending lands here: it is shown first, with the button that keeps the account.
+  const deletion = await pendingDeletion(ctx.deps, auth);
   return sendPage(
     reply,
     securityPage(ctx, {
-      csrf: ensureCsrfToken(ctx, request, reply),
+      csrf,
       displayName: auth.account.displayName,
       email: auth.account.email,
       passwordChangedAt: auth.account.passwordChangedAt,
@@ -32,6 +38,11 @@ export async function sendSecurityOverview(
       passkeys: await listPasskeys(ctx.deps, auth),
       notice: o.notice,
       error: o.error,
+      parts: {
+        ...(deletion ? { banner: pendingDeletionBanner(ctx, { csrf, dueAt: deletion.dueAt }) } : {}),
+        address: addressSection(ctx, { address: auth.account.email, changeable: !isAddressManagedByDirectory(auth.account) }),
+        data: dataSection(ctx),
+      },
     }),
     o.status ?? 200,
   );

@@ -25,6 +25,7 @@ export function notMeConfirmPage(ctx: PageContext, o: { csrf: string; confirmId:
   <p>${t.t('page.notMe.reporting')}</p>
   <p id="not-me-summary"><strong>${o.summary}</strong></p>
   <p>${t.t('page.notMe.explain')}</p>
+  <p>${t.t('page.notMe.restoreNote')}</p>
   <form method="post" action="/not-me/confirm" id="not-me-form">
     <input type="hidden" name="_csrf" value="${o.csrf}">
     <input type="hidden" name="flow" value="${o.confirmId}">

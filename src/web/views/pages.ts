@@ -278,6 +278,8 @@ export function securityPage(
     passkeys?: ReadonlyArray<{ id: string; name: string; createdAt: number; lastUsedAt: number | null; backedUp: boolean }>;
     notice?: string | undefined;
     error?: string | undefined;
+    /** Parts other views make (web/views/account-data.ts): a pending deletion on top, the sign-in address, "Your data". */
+    parts?: { banner?: SafeHtml; address?: SafeHtml; data?: SafeHtml };
   },
 ): SafeHtml {
   // This device first: it is the one a person recognises, then the others by last activity.
@@ -292,7 +294,7 @@ export function securityPage(
     t.t('page.security.title'),
     html`<section class="card">
   <h1>${t.t('page.security.title')}</h1>
-  ${alertBox('notice', o.notice)}${alertBox('error', o.error)}
+  ${alertBox('notice', o.notice)}${alertBox('error', o.error)}${o.parts?.banner ?? ''}
   <p class="muted">${t.t('page.security.signedInAs', { name: o.displayName, email: o.email })}</p>
   <h2>${t.t('page.security.passwordHeading')}</h2>
   <p id="password-age">${o.passwordChangedAt ? t.t('page.security.passwordChanged', { when: when(o.passwordChangedAt) }) : t.t('page.security.noPassword')}</p>
@@ -302,6 +304,7 @@ export function securityPage(
   ${(o.factors ?? []).length > 0 ? html`<ul class="factor-names" id="factor-names">${(o.factors ?? []).map((n) => html`<li>${n}</li>`)}</ul>` : ''}
   ${passkeySection(t, o.csrf, o.passkeys ?? [])}
   ${o.securityQuestions ? html`<p>${markup(t, 'page.security.questionsLine', { a: link('/security/questions', { id: 'security-questions-link' }) })}</p>` : ''}
+  ${o.parts?.address ?? ''}
   <h2>${t.t('page.security.emailHeading')}</h2>
   <p>${markup(t, 'page.security.emailLine', { a: link('/security/email', { id: 'email-settings-link' }) })}</p>
   ${
@@ -340,6 +343,7 @@ export function securityPage(
   </ul>`
       : ''
   }
+  ${o.parts?.data ?? ''}
 </section>`,
     { displayName: o.displayName, csrf: o.csrf },
     { scripts: PASSKEY_SCRIPTS },

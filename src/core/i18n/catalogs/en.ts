@@ -114,6 +114,20 @@ export const en = {
   'error.CALLER_CODE_INVALID.noApp': 'This person has no authenticator app. Send them a code by email instead.',
   'error.TEMPORARY_PASSWORD_SPENT': 'This temporary password was already used or has expired. Contact the help desk for a new one, or reset your password.',
   'error.TOO_MANY_REQUESTS.callerCode': 'Too many wrong codes for this person. Wait 10 minutes, then send a new code.',
+  // A change of sign-in address and the person's own data (flows/change-email.ts, flows/account-data.ts).
+  'error.EMAIL_CHANGE_SAME_ADDRESS': 'Your account uses that address already (to sign in, or as its recovery address). Enter a different one.',
+  'error.EMAIL_CHANGE_LINK_INVALID':
+    'This link can’t be used: it was used already, has expired, or was replaced by a newer one. Ask for the change again on your security page.',
+  'error.EMAIL_CHANGE_UNAVAILABLE': 'This address can’t be used for your account. Choose another address.',
+  'error.MANAGED_BY_DIRECTORY': 'Your organisation’s directory manages this account. Contact the help desk.',
+  'error.MANAGED_BY_DIRECTORY.email': 'Your email address comes from your organisation’s directory, so it can only be changed there. Contact the help desk.',
+  'error.MANAGED_BY_DIRECTORY.deletion':
+    'Your account belongs to your organisation’s directory, so it can’t be deleted here. Ask the help desk: they can remove what this service keeps about you.',
+  'error.SELF_DELETION_DISABLED': 'Your organisation doesn’t let accounts be deleted here. Contact the help desk to have yours deleted.',
+  'error.DELETION_LINK_INVALID': 'This link can’t be used: the deletion was cancelled already, or the account no longer exists.',
+  'error.field.linkToken': 'not the token of an emailed link',
+  'error.form.confirmDeletion': 'Tick the box to confirm that you want your account deleted.',
+  'error.form.emailCode': 'Enter the 8-digit code from the email.',
   // A guessing endpoint while the shared attempt counters (Redis) cannot be reached: it fails closed.
   'error.limits.unavailable': 'We can’t check this right now because a security service is unavailable. Try again in a minute.',
   // The sign-in throttle (flows/account-limit.ts), said plainly: when to try again, and that a reset unlocks it.
@@ -196,6 +210,10 @@ export const en = {
     'Your organisation requires two-step verification for your account. Set up an authenticator app below before anything else; until then this is the only page open to you (and signing out).',
   'notice.NAME_SAVED': 'The name was saved.',
   'notice.RECOVERY_CODES_REGENERATED': 'New recovery codes were made. The old ones no longer work.',
+  'notice.EMAIL_CODE_SENT': 'We sent a link and an 8-digit code to the new address. Open the link, or type the code below.',
+  'notice.EMAIL_CHANGED': 'Your sign-in address was changed, and your other devices were signed out.',
+  'notice.DELETION_REQUESTED': 'Your account will be deleted at the end of the grace period. We emailed you a link that cancels it.',
+  'notice.DELETION_CANCELLED': 'The deletion of your account was cancelled. Nothing was deleted.',
 
   // "This wasn't me" and the activity list: what happened, per notice (the email it came in) and per event type.
   'activity.notice.password-changed': 'Password changed',
@@ -210,6 +228,8 @@ export const en = {
   'activity.notice.recovery-email-removed': 'Recovery address removed',
   'activity.notice.anti-phishing-phrase-changed': 'Anti-phishing phrase changed',
   'activity.notice.account-changed-by-admin': 'A change by the help desk',
+  'activity.notice.email-changed': 'Sign-in address changed',
+  'activity.notice.account-deletion-scheduled': 'Account deletion requested',
   'activity.event.account.created': 'Account created',
   'activity.event.account.imported': 'Account imported by an administrator',
   'activity.event.signin.succeeded': 'Signed in',
@@ -231,6 +251,12 @@ export const en = {
   'activity.event.security_questions.set': 'Security questions changed',
   'activity.event.security_questions.removed': 'Security questions removed',
   'activity.event.account.reported': 'You reported activity you didn’t recognise',
+  'activity.event.email_address.change_requested': 'Change of sign-in address requested',
+  'activity.event.email_address.changed': 'Sign-in address changed',
+  'activity.event.email_address.restored': 'Previous sign-in address put back',
+  'activity.event.account.exported': 'Your data was downloaded',
+  'activity.event.account.deletion_requested': 'Account deletion requested',
+  'activity.event.account.deletion_cancelled': 'Account deletion cancelled',
   'activity.event.admin.reset.send': 'The help desk sent you a password reset email',
   'activity.event.admin.password.require_change': 'The help desk asked you to choose a new password',
   'activity.event.admin.password.temporary': 'The help desk set a temporary password',
@@ -395,6 +421,39 @@ export const en = {
   'email.account-deleted-by-admin.body': '{hasTicket, select, yes {The reason they gave: {reason} (ticket {ticket}).} other {The reason they gave: {reason}.}}',
   'email.account-deleted-by-admin.ifNotYou': 'If you did not expect this, contact your IT department.',
 
+  // A change of sign-in address (flows/change-email.ts).
+  'email.common.confirmAddressLabel': 'Confirm this address',
+  'email.email-change-verification.subject': 'Confirm your new sign-in address for {org}',
+  'email.email-change-verification.headline': 'Someone asked to make {newEmail} the address they sign in to {org} with.',
+  'email.email-change-verification.body':
+    'To confirm, open the link below, or type this code on the page where you asked: {code}. The link and the code work once, for {minutes, number} minutes. Nothing changes until then.',
+  'email.email-change-verification.ifNotYou':
+    'If you did not ask for this, ignore this email: the address is not used until the link is opened or the code typed.',
+  'email.email-change-address-taken.subject': 'Someone tried to use your address at {org}',
+  'email.email-change-address-taken.headline': 'Someone asked to make {email} the sign-in address of another account at {org}.',
+  'email.email-change-address-taken.body':
+    'This address is already in use here, so nothing was changed and no other account can use it. If it was you, sign in with this address instead (or reset its password if you have forgotten it). If it wasn’t, you don’t need to do anything.',
+  'email.email-changed.subject': 'The sign-in address of your {org} account was changed',
+  'email.email-changed.headline': 'The sign-in address of your account was changed from {email} to {newEmail}.',
+  'email.email-changed.body': 'From now on, sign in with {newEmail}; security emails go there. Every other device was signed out.',
+  'email.email-changed.ifNotYou':
+    'If you did not change it, use “This wasn’t me” within {restoreDays, number} days: it puts {email} back, signs out every device and lets you choose a new password.',
+  // The person's own deletion (flows/account-data.ts).
+  'email.common.keepAccountLabel': 'Keep my account',
+  'email.account-deletion-scheduled.subject': 'Your {org} account will be deleted on {dueAt}',
+  'email.account-deletion-scheduled.headline': 'You asked to delete your account {email}. It will be deleted on {dueAt}.',
+  'email.account-deletion-scheduled.body':
+    'Until then you can still sign in, and “Keep my account” cancels the deletion. After that date your devices, second factors and activity are deleted, and this cannot be undone.',
+  'email.account-deletion-scheduled.ifNotYou':
+    'If you did not ask for this, use “This wasn’t me”: it cancels the deletion, signs out every device and lets you choose a new password.',
+  'email.account-deletion-cancelled.subject': 'The deletion of your {org} account was cancelled',
+  'email.account-deletion-cancelled.headline': 'The deletion of your account {email} was cancelled.',
+  'email.account-deletion-cancelled.body': 'Nothing was deleted: your account stays as it was.',
+  'email.account-deleted.subject': 'Your {org} account was deleted',
+  'email.account-deleted.headline': 'Your account {email} was deleted, as you asked on {requestedAt}.',
+  'email.account-deleted.body':
+    'What {org} kept about it (devices, second factors, activity) is deleted, and it can no longer sign in. This is the last message about it.',
+
   // Pages (web/views). HTML stays in the views; the words are here.
   'page.layout.title': '{title} · {org}',
   'page.layout.skip': 'Skip to content',
@@ -478,7 +537,7 @@ export const en = {
   'page.security.endedHeading': 'Recently signed out',
   // Why a session ended (sessions.revoked_reason, "-" written "_").
   'page.security.revoked':
-    '{reason, select, password_changed {signed out when the password was changed} password_reset {signed out when the password was reset} revoked_by_user {signed out from this page} signed_out_elsewhere {signed out from another device} admin {signed out by an administrator} reported {signed out when “This wasn’t me” was reported} password_locked {signed out when its password was locked after too many wrong tries} other {signed out}}',
+    '{reason, select, password_changed {signed out when the password was changed} password_reset {signed out when the password was reset} revoked_by_user {signed out from this page} signed_out_elsewhere {signed out from another device} admin {signed out by an administrator} reported {signed out when “This wasn’t me” was reported} password_locked {signed out when its password was locked after too many wrong tries} email_changed {signed out when the sign-in address was changed} other {signed out}}',
   // The name a new passkey gets until the person renames it (flows/passkeys.ts); stored with the passkey.
   'page.passkeys.defaultName.securityKey': 'Security key',
   'page.passkeys.defaultName.phone': 'Passkey on your phone',
@@ -580,6 +639,7 @@ export const en = {
   'page.notMe.donePassword': 'Your old password no longer works.',
   'page.notMe.doneEmail': 'Check your email (and your recovery address) for the password reset link: it works for a short time, once.',
   'page.notMe.didntGetIt': 'Didn’t get it? <a>Ask for a new reset email</a>.',
+  'page.notMe.restoreNote': 'If your sign-in address was changed in the last 7 days, your previous address is put back, and the reset email goes there.',
   'page.activity.title': 'Recent activity',
   'page.activity.intro':
     'What happened on your account recently. If something wasn’t you, press “This wasn’t me”: every device is signed out, your password stops working and we email you a link to choose a new one.',
@@ -751,6 +811,45 @@ export const en = {
   'page.helpDesk.deleted.kept':
     '{count, plural, one {# help desk event stays} other {# help desk events stay}} in the audit log, naming the account {reference}.',
   'page.helpDesk.deleted.directory': 'The directory entry was not touched.',
+  // The sign-in address and "Your data" (web/views/account-data.ts).
+  'page.emailAddress.heading': 'Sign-in address',
+  'page.emailAddress.current': 'You sign in with <strong>{address}</strong>.',
+  'page.emailAddress.change': 'Change sign-in address',
+  'page.emailAddress.fromDirectory': 'Your address comes from your organisation’s directory, so it can only be changed there.',
+  'page.emailAddress.title': 'Change your sign-in address',
+  'page.emailAddress.sentTo':
+    'Waiting for <strong>{address}</strong> to be confirmed: open the link in the email we sent there, or type its code here. Both work for 30 minutes.',
+  'page.emailAddress.codeLabel': 'Code from the email',
+  'page.emailAddress.confirm': 'Confirm new address',
+  'page.emailAddress.otherHeading': 'Send again, or use another address',
+  'page.emailAddress.intro':
+    'We send a link and a code to the new address. When you confirm it, you sign in with the new address, every other device is signed out, and we tell your current address, which can put itself back within 7 days if the change wasn’t yours.',
+  'page.emailAddress.newLabel': 'New email address',
+  'page.emailAddress.send': 'Send link and code',
+  'page.emailChange.title': 'Confirm your new sign-in address',
+  'page.emailChange.question': 'Sign in with <strong>{address}</strong> from now on?',
+  'page.emailChange.explain': 'Confirming signs out every other device, and we tell your current address.',
+  'page.emailChange.confirm': 'Confirm new address',
+  'page.emailChange.doneHeading': 'Your sign-in address was changed',
+  'page.emailChange.done': 'From now on, sign in with <strong>{address}</strong>.',
+  'page.emailChange.invalidHeading': 'This link can’t be used',
+  'page.data.title': 'Your data',
+  'page.data.securityLine': '<a>Your data</a>: download what we keep about you, or delete your account.',
+  'page.data.pending': 'Your account will be deleted on {dueAt}. Until then you can keep it.',
+  'page.data.pendingExplain': 'Your account is waiting to be deleted. “Keep my account” above cancels that.',
+  'page.data.downloadHeading': 'Download your data',
+  'page.data.downloadIntro':
+    'A JSON file with your profile, your devices and sessions, your activity, and the names and dates of your second factors. It never holds passwords, codes or keys.',
+  'page.data.download': 'Download my data',
+  'page.data.deleteHeading': 'Delete your account',
+  'page.data.deleteIntro':
+    '{days, plural, one {Your account is deleted # day after you ask.} other {Your account is deleted # days after you ask.}} Until then you can sign in and keep it, and we email you a link that cancels the deletion. After that your devices, second factors and activity are deleted and can’t be recovered.',
+  'page.data.deleteConfirm':
+    '{days, plural, one {I understand that my account and its data will be deleted in # day.} other {I understand that my account and its data will be deleted in # days.}}',
+  'page.data.delete': 'Delete my account',
+  'page.keepAccount.title': 'Keep your account',
+  'page.keepAccount.doneHeading': 'Your account stays',
+  'page.keepAccount.invalidHeading': 'This link can’t be used',
   'page.mailSettings.title': 'Email settings',
   'page.mailSettings.phraseHeading': 'Anti-phishing phrase',
   'page.mailSettings.phraseIntro':
