@@ -105,9 +105,9 @@ export const configKeys = {
   port: { env: 'PASSDESK_PORT', schema: intFromString(0, 65535).default(8080), doc: 'TCP port to listen on.' },
   baseUrl: {
     env: 'PASSDESK_BASE_URL',
-    defaultText: 'http://HOST:PORT (http://127.0.0.1:8080)',
+    defaultText: 'http://localhost:PORT when HOST is loopback or a wildcard (http://localhost:8080), else http://HOST:PORT',
     schema: z.url({ protocol: /^https?$/ }).optional(),
-    doc: 'Public origin (https://id.example.org). Links, cookies and the Origin check follow it. Default http://HOST:PORT.',
+    doc: 'Public origin (https://id.example.org). Links, cookies, passkeys and the Origin check follow it. Default http://localhost:PORT for a loopback or wildcard HOST (passkeys need a name, not an IP address; at localhost the same port at 127.0.0.1 and [::1] is accepted too), else http://HOST:PORT.',
   },
   dataDir: { env: 'PASSDESK_DATA_DIR', schema: z.string().min(1).default('./data'), doc: 'Directory for the SQLite file and the generated secret.' },
   databaseUrl: {
@@ -897,8 +897,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   }
   const dataDir = resolve(cfg.dataDir);
   const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
-  // A wildcard address is no origin a browser can visit; the default base URL uses loopback instead.
-  const baseUrl = new URL(cfg.baseUrl ?? `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${cfg.port}`);
+  // A wildcard address is no origin a browser can visit, and at an IP address passkeys cannot work (WebAuthn wants a
+  // domain as RP ID): listening on loopback or everywhere, the default base URL is http://localhost:PORT.
+  const localName = ['0.0.0.0', '[::]', '127.0.0.1', '[::1]', 'localhost'].includes(host);
+  const baseUrl = new URL(cfg.baseUrl ?? `http://${localName ? 'localhost' : host}:${cfg.port}`);
   if (baseUrl.pathname !== '/' || baseUrl.search || baseUrl.hash) {
     throw new ConfigError(`PASSDESK_BASE_URL: must be an origin without a path (got ${cfg.baseUrl})`);
   }

@@ -400,11 +400,11 @@ export function describePolicy(policy: PasswordPolicy, options: { breachedCheck:
 
 /**
  * The `passwordrules` attribute password managers read to generate a compliant password
- * (https://developer.apple.com/password-rules/). Composition "N of the classes" cannot be said in it,
+ * (https://developer.apple.com/password-rules/), with the minimum length of this account (requiredMinLength). Composition "N of the classes" cannot be said in it,
  * so with that option on it requires four classes outright, which satisfies any N ≤ 4.
  */
-export function passwordRulesAttribute(policy: PasswordPolicy): string {
-  const parts = [`minlength: ${policy.minLength}`, `maxlength: ${policy.maxLength}`];
+export function passwordRulesAttribute(policy: PasswordPolicy, o: { hasSecondFactor?: boolean } = {}): string {
+  const parts = [`minlength: ${requiredMinLength(policy, o.hasSecondFactor ?? false)}`, `maxlength: ${policy.maxLength}`];
   if (policy.minCharacterClasses > 0) parts.push('required: lower', 'required: upper', 'required: digit', 'required: special');
   else parts.push('allowed: lower, upper, digit, special');
   return parts.join('; ') + ';';
@@ -429,16 +429,21 @@ export interface ChecklistItem {
   onSubmit?: boolean;
 }
 
-/** The rules as a list a person can tick off while typing, in the order the engine checks them. */
+/**
+ * The rules as a list a person can tick off while typing, in the order the engine checks them. The length item states
+ * the minimum evaluatePassword applies to the same account (requiredMinLength with the same `hasSecondFactor`), so
+ * the list and the refusal never name two different numbers.
+ */
 export function policyChecklist(
   policy: PasswordPolicy,
-  options: { breachedCheck: boolean; forChange: boolean; translator?: Translator | undefined },
+  options: { breachedCheck: boolean; forChange: boolean; hasSecondFactor?: boolean; translator?: Translator | undefined },
 ): ChecklistItem[] {
   const t = options.translator ?? translator('en');
+  const min = requiredMinLength(policy, options.hasSecondFactor ?? false);
   const items: ChecklistItem[] = [
     {
       key: 'length',
-      text: t.t('policy.checklist.length', { min: policy.minLength, max: policy.maxLength }),
+      text: t.t('policy.checklist.length', { min, max: policy.maxLength, reason: min < policy.minLength ? 'twoStep' : 'other' }),
       codes: ['PASSWORD_TOO_SHORT', 'PASSWORD_TOO_LONG'],
     },
     { key: 'guessable', text: t.t('policy.checklist.guessable'), codes: ['PASSWORD_COMMON', 'PASSWORD_TOO_WEAK'] },

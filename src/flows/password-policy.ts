@@ -8,6 +8,7 @@ import type { Account, Repositories } from '../store/index.js';
 import type { FlowDeps, RequestContext } from './deps.js';
 import { createHash } from 'node:crypto';
 import { NOT_ME_TOKEN_TTL_MS } from '../mail/notices.js';
+import { hasSecondFactor } from '../methods/second-factor.js';
 
 export { passwordPolicyFor } from '../methods/directory-account.js';
 
@@ -56,11 +57,20 @@ export async function evaluateForAccount(deps: FlowDeps, candidate: string, purp
     email: account?.email ?? subject.email ?? null,
     displayName: account?.displayName ?? subject.displayName ?? null,
     serviceNames: deps.config.serviceNames,
-    // A confirmed second factor allows the shorter minimum (NIST SP 800-63B-4 §3.1.1.2).
-    hasSecondFactor: account ? (await deps.store.twoFactor.countConfirmedFactors(account.id)) > 0 : false,
+    hasSecondFactor: await shorterMinimumApplies(deps, account ?? null),
     passwordChangedAt: account?.passwordChangedAt ?? null,
     lookups,
   });
+}
+
+/**
+ * Whether this account's new password is held to the shorter minimum: it has a second factor, an authenticator app or
+ * a passkey (NIST SP 800-63B-4 §3.1.1.2). The one answer the submit (evaluateForAccount), the pages' checklist and
+ * `passwordrules` (http/shared/pages.ts) and the live check all use; removing the last factor asks the same rule
+ * (flows/steps/factor-removal.ts).
+ */
+export async function shorterMinimumApplies(deps: Pick<FlowDeps, 'store'>, account: Account | null): Promise<boolean> {
+  return account ? hasSecondFactor(deps, account.id) : false;
 }
 
 /** Throws the first violation as a PassdeskError (its code and message), with every violation in details. */

@@ -39,7 +39,15 @@ import type { Account, PasswordReset, Repositories, ResetState } from '../store/
 import { assertPasswordAllowed } from './password-policy.js';
 import type { FlowDeps, RequestContext, SameUnion } from './deps.js';
 import { hasSecurityAnswers, securityAnswers } from '../methods/security-answers.js';
-import { hasSecondFactor, secondFactorMethods, verifySecondFactor, type SecondFactorMethod, type SecondFactorProof } from '../methods/second-factor.js';
+import {
+  hasSecondFactor,
+  refusedProofCode,
+  secondFactorMethods,
+  verifySecondFactor,
+  type SecondFactorCheck,
+  type SecondFactorMethod,
+  type SecondFactorProof,
+} from '../methods/second-factor.js';
 import { reserveGuess, SECOND_FACTOR_BUDGET, TOO_MANY_WRONG_CODES } from '../methods/attempt-budget.js';
 import { passkey } from '../methods/passkey.js';
 import { recordRecoveryCodeUse } from '../methods/recovery-code.js';
@@ -335,7 +343,7 @@ export async function proveResetMethod(deps: FlowDeps, input: { flowId: string }
 
   // The second method is asked of the account's methods; a passkey's challenge was issued for this reset flow
   // (startResetPasskey) and is used up by this try; a recovery code is compared here and used up below.
-  const check =
+  const check: SecondFactorCheck =
     input.method === 'security_questions'
       ? { ok: (await securityAnswers.verify(deps, account, input.answers, { purpose: 'reset', binding: flowHash })) !== null, recoveryCodeId: null }
       : await verifySecondFactor(deps, account, input, { purpose: 'reset', binding: flowHash });
@@ -348,7 +356,7 @@ export async function proveResetMethod(deps: FlowDeps, input: { flowId: string }
     const attemptsLeft = RESET_FACTOR_MAX_ATTEMPTS - flow.factorAttempts;
     throw input.method === 'security_questions'
       ? new PassdeskError('RESET_ANSWERS_INCORRECT', undefined, { attemptsLeft })
-      : new PassdeskError(input.method === 'passkey' ? 'PASSKEY_INVALID' : 'SECOND_FACTOR_CODE_INVALID', undefined, { attemptsLeft });
+      : new PassdeskError(refusedProofCode(input, check), undefined, { attemptsLeft });
   };
   if (!check.ok) return failed();
 

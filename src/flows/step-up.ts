@@ -16,7 +16,7 @@ import { generateToken, hashToken } from '../core/tokens.js';
 import type { Authenticated, FlowDeps, IssuedSession, RequestContext } from './deps.js';
 import { hasSecondFactor, secondFactorMethods } from '../methods/second-factor.js';
 import { password, verifyPasswordProof } from '../methods/password.js';
-import { totp } from '../methods/totp.js';
+import { totp, totpCodeAlreadyUsed } from '../methods/totp.js';
 import { passkey } from '../methods/passkey.js';
 import { recordRecoveryCodeUse, recoveryCode } from '../methods/recovery-code.js';
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
@@ -113,7 +113,7 @@ export async function verifySecondFactorProof(
       sessionId: session.id,
       detail: { method: input.method },
     });
-    throw new PassdeskError('SECOND_FACTOR_CODE_INVALID');
+    throw new PassdeskError((await totpCodeAlreadyUsed(deps, account.id, input.code)) ? 'SECOND_FACTOR_CODE_USED' : 'SECOND_FACTOR_CODE_INVALID');
   }
   await deps.store.attempts.releaseAttempt(slot);
 }

@@ -26,7 +26,14 @@ import { isReported } from '../methods/password.js';
 import { openSecret, sealContext, secondFactorSecrets, TOTP_METHOD_NAME } from '../methods/totp.js';
 import { passkey } from '../methods/passkey.js';
 import { recordRecoveryCodeUse, storeRecoveryCodes } from '../methods/recovery-code.js';
-import { countSecondFactors, secondFactorMethods, verifySecondFactor, type SecondFactorMethod, type SecondFactorProof } from '../methods/second-factor.js';
+import {
+  countSecondFactors,
+  refusedProofCode,
+  secondFactorMethods,
+  verifySecondFactor,
+  type SecondFactorMethod,
+  type SecondFactorProof,
+} from '../methods/second-factor.js';
 import { assertFactorRemovalAllowed } from './steps/factor-removal.js';
 import { completeSignIn } from './steps/complete-sign-in.js';
 import { recordFactorAdded } from './steps/factor-added.js';
@@ -107,7 +114,8 @@ export async function confirmTotp(
   const secret = openSecret(deps, pending);
   if (!secret) throw new PassdeskError('SECOND_FACTOR_NOT_PENDING');
   const step = verifyTotp({ secret }, normalizeCode(input.code), now);
-  if (step === null) throw new PassdeskError('SECOND_FACTOR_CODE_INVALID');
+  // The setup page has no recovery codes to offer yet: its own wording.
+  if (step === null) throw new PassdeskError('SECOND_FACTOR_CODE_INVALID', english.t('error.SECOND_FACTOR_CODE_INVALID.setup'));
   const token = generateToken(deps.random);
   return deps.store.transaction(async (tx) => {
     const first = (await tx.twoFactor.countConfirmedFactors(auth.account.id)) === 0;
@@ -287,7 +295,7 @@ export async function completeSecondFactor(
     await deps.store.twoFactor.failSecondFactorFlowAtLimit(idHash, { maxFailures: MAX_FLOW_FAILURES });
     await deps.store.events.recordEvent({ accountId: account.id, type: 'second_factor.failed', now, ip: ctx.ip, detail: { method: input.method } });
     if (flow.failures >= MAX_FLOW_FAILURES) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
-    throw new PassdeskError(input.method === 'passkey' ? 'PASSKEY_INVALID' : 'SECOND_FACTOR_CODE_INVALID', undefined, {
+    throw new PassdeskError(refusedProofCode(input, check), undefined, {
       attemptsLeft: MAX_FLOW_FAILURES - flow.failures,
     });
   };

@@ -11,7 +11,9 @@ import { SECOND_FACTOR_BUDGET } from './attempt-budget.js';
 import type { FlowDeps } from './deps.js';
 import type { Method, MethodUse } from './method.js';
 
-export const RECOVERY_CODE_COUNT = 10;
+import { RECOVERY_CODE_COUNT } from '../core/recovery-codes.js';
+
+export { RECOVERY_CODE_COUNT };
 /** 32 symbols without 0/o and 1/l, so 5 bits per character and nothing to misread. */
 const RECOVERY_CODE_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
 /** 16 characters: 80 bits each (ASVS 6.5.2 asks at least 20 bits for lookup secrets; 80 keeps them strong even keyed-hash leaks). */

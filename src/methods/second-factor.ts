@@ -7,7 +7,7 @@ import type { FlowDeps } from './deps.js';
 import type { ProofBinding } from './method.js';
 import { passkey } from './passkey.js';
 import { recoveryCode } from './recovery-code.js';
-import { totp } from './totp.js';
+import { totp, totpCodeAlreadyUsed } from './totp.js';
 
 export type SecondFactorMethod = 'totp' | 'recovery_code' | 'passkey';
 
@@ -37,8 +37,20 @@ export async function secondFactorMethods(deps: { store: Pick<Repositories, 'two
   return methods;
 }
 
-/** A checked second-factor proof; a recovery code's id is used up in the caller's transaction. */
-export type SecondFactorCheck = { ok: false } | { ok: true; recoveryCodeId: string | null };
+/**
+ * A checked second-factor proof; a recovery code's id is used up in the caller's transaction. A refused app code that
+ * was right but already used (`used`) is answered SECOND_FACTOR_CODE_USED: "wait for the next one".
+ */
+export type SecondFactorCheck = { ok: false; used?: boolean } | { ok: true; recoveryCodeId: string | null };
+
+/** The refusal of a wrong proof: a passkey's, an app code used already, or a wrong code. */
+export function refusedProofCode(
+  proof: SecondFactorProof,
+  check: SecondFactorCheck,
+): 'PASSKEY_INVALID' | 'SECOND_FACTOR_CODE_USED' | 'SECOND_FACTOR_CODE_INVALID' {
+  if (proof.method === 'passkey') return 'PASSKEY_INVALID';
+  return !check.ok && check.used ? 'SECOND_FACTOR_CODE_USED' : 'SECOND_FACTOR_CODE_INVALID';
+}
 
 /**
  * Checks a proof with the method it names; the caller has reserved the attempt (SECOND_FACTOR_BUDGET and its flow's
@@ -47,7 +59,10 @@ export type SecondFactorCheck = { ok: false } | { ok: true; recoveryCodeId: stri
 export async function verifySecondFactor(deps: FlowDeps, account: Account, proof: SecondFactorProof, on: ProofBinding): Promise<SecondFactorCheck> {
   if (proof.method === 'passkey')
     return (await passkey.verify(deps, account, proof.response, on)) !== null ? { ok: true, recoveryCodeId: null } : { ok: false };
-  if (proof.method === 'totp') return (await totp.verify(deps, account, proof.code, on)) !== null ? { ok: true, recoveryCodeId: null } : { ok: false };
+  if (proof.method === 'totp') {
+    if ((await totp.verify(deps, account, proof.code, on)) !== null) return { ok: true, recoveryCodeId: null };
+    return (await totpCodeAlreadyUsed(deps, account.id, proof.code)) ? { ok: false, used: true } : { ok: false };
+  }
   const recoveryCodeId = await recoveryCode.verify(deps, account, proof.code, on);
   return recoveryCodeId !== null ? { ok: true, recoveryCodeId } : { ok: false };
 }

@@ -36,6 +36,24 @@ export async function acceptTotp(deps: FlowDeps, accountId: string, code: string
   return false;
 }
 
+/**
+ * Whether a code refused by acceptTotp would have been right but for the replay rule: it belongs to a time step at or
+ * before one already used (the code that just confirmed an app or signed in, typed again within its 30 seconds). The
+ * person is then told to wait for the next code instead of hearing that the code is wrong. Asked only after a refusal,
+ * whose attempt was already counted, so it tells an attacker nothing a right guess would not.
+ */
+export async function totpCodeAlreadyUsed(deps: FlowDeps, accountId: string, code: string): Promise<boolean> {
+  const now = deps.clock.now();
+  const normalized = normalizeCode(code);
+  for (const f of await deps.store.twoFactor.listFactors(accountId)) {
+    if (f.confirmedAt === null || f.type !== 'totp' || f.lastUsedStep === null) continue;
+    const secret = openSecret(deps, f);
+    const step = secret ? verifyTotp({ secret }, normalized, now) : null;
+    if (step !== null && step <= f.lastUsedStep) return true;
+  }
+  return false;
+}
+
 export const totp: Method<string, true, 'totp'> = {
   id: 'totp',
   strength: 2,

@@ -73,10 +73,21 @@ describe('password reset journey in Chromium (dev mailbox)', { timeout: 60_000 }
     await page.waitForURL('**/sign-in?notice=password-reset');
     assert.match((await page.locator('.alert').first().textContent()) ?? '', /Password changed — sign in with your new password/);
 
-    await page.getByLabel('Email address').fill(EMAIL);
+    // The address just reset is filled in (kept in a short-lived HttpOnly cookie, never in the URL); the focus waits
+    // in the password box.
+    assert.equal(await page.getByLabel('Email address').inputValue(), EMAIL);
+    assert.equal(await page.getByLabel('Password', { exact: true }).evaluate((el) => el === el.ownerDocument.activeElement), true);
+    assert.ok(!page.url().includes(encodeURIComponent(EMAIL)) && !page.url().includes(EMAIL), 'not in the URL');
+    const kept = (await page.context().cookies()).find((c) => c.name.endsWith('passdesk-sign-in-email'));
+    assert.ok(kept?.httpOnly && kept.sameSite === 'Lax' && kept.expires > 0, 'short-lived and HttpOnly');
     await page.getByLabel('Password', { exact: true }).fill(NEW_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL('**/security');
+    assert.equal(
+      (await page.context().cookies()).some((c) => c.name.endsWith('passdesk-sign-in-email')),
+      false,
+      'dropped once signed in',
+    );
     await page.close();
   });
 

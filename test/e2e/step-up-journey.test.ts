@@ -32,7 +32,10 @@ describe('step-up in Chromium', { timeout: 60_000 }, () => {
     await page.getByRole('button', { name: 'Confirm' }).click();
     assert.equal(await page.locator('#recovery-codes li').count(), 10);
 
-    await page.goto('/security/two-factor');
+    await page.getByRole('link', { name: 'I have saved my recovery codes' }).click();
+    await page.waitForURL((url) => url.pathname === '/security/two-factor' && url.search === '');
+    // Rename and remove wait behind a disclosure, with the password box only there.
+    await page.locator('#factors summary').click();
     const name = page.locator('.rename-factor input[name=name]');
     await name.fill('Pixel in my pocket');
     await page.getByRole('button', { name: 'Rename' }).click();
@@ -41,6 +44,7 @@ describe('step-up in Chromium', { timeout: 60_000 }, () => {
 
     // Eleven minutes later the session is too old for this change.
     clock.advance(11 * 60_000);
+    await page.locator('#factors summary').click();
     await page.locator('.remove-factor input[name=currentPassword]').fill(PASSWORD);
     await page.getByRole('button', { name: 'Remove' }).click();
     await page.waitForURL('**/security/confirm?next=%2Fsecurity%2Ftwo-factor');
@@ -52,6 +56,7 @@ describe('step-up in Chromium', { timeout: 60_000 }, () => {
     await page.waitForURL((url) => url.pathname === '/security/two-factor' && url.search === '');
     assert.equal((await page.locator('.factor-name').textContent())?.trim(), 'Pixel in my pocket', 'back where it was, the app still there');
 
+    await page.locator('#factors summary').click();
     await page.locator('.remove-factor input[name=currentPassword]').fill(PASSWORD);
     await page.getByRole('button', { name: 'Remove' }).click();
     await page.waitForURL('**/security/two-factor?notice=removed');

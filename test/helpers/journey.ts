@@ -1,6 +1,8 @@
 // One way to start a browser journey: a real server on 127.0.0.1 (SQLite in a temporary directory, email in the dev
 // mailbox or over a real SMTP server in the test), Chromium with one watched context, optionally an account, and
-// one close() that ends it all. Every file in test/e2e starts here.
+// one close() that ends it all. Every file in test/e2e starts here. Every page of a watched context is held to
+// page-checks.ts: a page that scrolls sideways at its own width is a problem, and a copy of every loaded page is
+// measured at every width from 320 to 1280 px (close() fails the journey if one did not fit).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +12,7 @@ import { createApp, type App } from '../../src/app.js';
 import type { ManualClock } from '../../src/core/clock.js';
 import { testConfig } from './config.js';
 import { CHROMIUM, CHROMIUM_ARGS, freePort, signUpInPage } from './browser.js';
+import { LayoutProbe, OVERFLOW_WATCH_SCRIPT } from './page-checks.js';
 import { startSmtpServer, type TestSmtpServer } from './smtp.js';
 
 export interface JourneyOptions {
@@ -48,6 +51,9 @@ export interface Journey {
   newContext(options?: BrowserContextOptions, o?: { label?: string; watch?: boolean }): Promise<BrowserContext>;
   /** A refusal about to be provoked on purpose: the next console error for this status on this path is not a problem. */
   expectRefusal(status: number, path: string): void;
+  /** Measures a copy of the page as it is now at every width (loaded pages are measured without asking). */
+  measureLayout(page: Page): void;
+  /** Ends it all; fails when a copy of a page, measured after the test's last look at `problems`, scrolled sideways. */
   close(): Promise<void>;
 }
 
@@ -82,6 +88,8 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     cleanups.push(() => browser.close());
     const problems: string[] = [];
+    const layout = new LayoutProbe(browser, (problem) => problems.push(problem));
+    cleanups.push(() => layout.close());
     const expected = (options.expectedStatuses ?? []).map((s) => `status of ${s}`);
     const provoked: string[] = [];
 
@@ -95,6 +103,8 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
         else problems.push(`${label} ${msg.page()?.url() ?? ''}: ${msg.text()}`);
       });
       context.on('weberror', (err) => problems.push(`${label} ${err.page()?.url() ?? ''}: ${String(err.error())}`));
+      context.on('page', (page) => page.on('load', () => layout.measure(page)));
+      await context.addInitScript(OVERFLOW_WATCH_SCRIPT);
       // Chromium also logs CSP refusals to the console; the event makes them explicit, with the directive.
       await context.addInitScript(`document.addEventListener('securitypolicyviolation', function (e) {
         console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + e.blockedURI);
@@ -113,13 +123,18 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
     return {
       app,
       baseUrl,
+      measureLayout: (page) => layout.measure(page),
       smtp,
       browser,
       context,
       page,
       problems,
       newContext,
-      close,
+      close: async () => {
+        const found = await layout.settle().catch((err: unknown) => [String(err)]);
+        await close();
+        if (found.length > 0) throw new Error(`pages scroll sideways:\n${found.join('\n')}`);
+      },
       expectRefusal: (status, path) => void provoked.push(`${status} ${path}`),
     };
   } catch (err) {

@@ -150,3 +150,37 @@ describe('cross-site requests and bad input', () => {
     }
   });
 });
+
+describe('the default base URL at localhost accepts its loopback twins, and nothing else', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp({ config: { baseUrl: 'http://localhost:8080' } });
+  });
+  after(() => t.close());
+
+  test('forms from http://127.0.0.1:8080 and http://[::1]:8080 are the same machine and port; another port or host is not', async () => {
+    const me = t.client();
+    assert.equal((await me.signUp('twin@example.org', PASSWORD)).statusCode, 201);
+    for (const origin of ['http://127.0.0.1:8080', 'http://[::1]:8080']) {
+      const res = await me.post('/api/v1/sessions/revoke-others', undefined, { headers: { origin } });
+      assert.equal(res.statusCode, 200, origin);
+    }
+    for (const origin of ['http://127.0.0.1:8081', 'http://127.0.0.2:8080', 'https://127.0.0.1:8080', 'http://localhost.evil.example:8080']) {
+      assert.equal(errorCode(await me.post('/api/v1/sessions/revoke-others', undefined, { headers: { origin } })), 'CSRF_FAILED', origin);
+    }
+  });
+});
+
+describe('a base URL that is not localhost has no twins', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp({ config: { baseUrl: 'http://127.0.0.1:8080' } });
+  });
+  after(() => t.close());
+
+  test('http://localhost:8080 is another origin for a base URL at 127.0.0.1', async () => {
+    const me = t.client();
+    assert.equal((await me.signUp('no-twin@example.org', PASSWORD)).statusCode, 201);
+    assert.equal(errorCode(await me.post('/api/v1/sessions/revoke-others', undefined, { headers: { origin: 'http://localhost:8080' } })), 'CSRF_FAILED');
+  });
+});

@@ -38,9 +38,9 @@ describe('pages', () => {
     assert.equal(res.headers.location, '/security/password');
   });
 
-  test('the sign-in form is password-manager friendly', async () => {
+  test('the sign-in form is password-manager friendly, and its email box offers saved passkeys in the autofill', async () => {
     const res = await t.client().get('/sign-in', { headers: html });
-    assert.match(res.body, /autocomplete="username"/);
+    assert.match(res.body, /id="email" name="email" autocomplete="username webauthn"/);
     assert.match(res.body, /autocomplete="current-password"/);
     assert.match(res.body, /<label for="password">/);
   });

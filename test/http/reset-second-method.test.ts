@@ -109,7 +109,7 @@ describe('reset of an account with a second factor', () => {
     assert.equal((await t.client().post('/api/v1/sessions/second-factor', { flowId: pending.flowId, method: 'totp', code })).statusCode, 201);
     const flow = await verifiedReset(t, email);
     const replay = await t.client().post('/api/v1/password/reset/second-factor', { flowId: flow.flowId, method: 'totp', code });
-    assert.equal(errorCode(replay), 'SECOND_FACTOR_CODE_INVALID');
+    assert.equal(errorCode(replay), 'SECOND_FACTOR_CODE_USED');
   });
 
   it('a recovery code works once, and the person is told by email', async () => {

@@ -253,7 +253,7 @@ describe('step-up: sensitive changes need a recent authentication', () => {
     assert.equal((await c.post('/api/v1/sessions/second-factor', { flowId, method: 'totp', code: used })).statusCode, 201);
     assert.equal(
       errorCode(await a.post('/api/v1/session/reauthenticate', { method: 'totp', code: used })),
-      'SECOND_FACTOR_CODE_INVALID',
+      'SECOND_FACTOR_CODE_USED',
       'the code used at sign-in',
     );
     t.clock.advance(30_000);
@@ -261,12 +261,12 @@ describe('step-up: sensitive changes need a recent authentication', () => {
     assert.equal((await a.post('/api/v1/session/reauthenticate', { method: 'totp', code: next })).statusCode, 200);
     assert.equal(
       errorCode(await b.post('/api/v1/session/reauthenticate', { method: 'totp', code: next })),
-      'SECOND_FACTOR_CODE_INVALID',
+      'SECOND_FACTOR_CODE_USED',
       'replayed from another session',
     );
     assert.equal(
       errorCode(await a.post('/api/v1/session/reauthenticate', { method: 'totp', code: next })),
-      'SECOND_FACTOR_CODE_INVALID',
+      'SECOND_FACTOR_CODE_USED',
       'replayed in the same session',
     );
   });

@@ -197,7 +197,7 @@ describe('two-factor authentication', () => {
     assert.equal((await a.post('/api/v1/sessions/second-factor', { flowId: flowA, method: 'totp', code })).statusCode, 201);
     const replay = await b.post('/api/v1/sessions/second-factor', { flowId: flowB, method: 'totp', code });
     assert.equal(replay.statusCode, 400);
-    assert.equal(errorCode(replay), 'SECOND_FACTOR_CODE_INVALID');
+    assert.equal(errorCode(replay), 'SECOND_FACTOR_CODE_USED', 'a right code used already: wait for the next one');
     assert.equal(b.sessionCookie(), undefined);
     t.clock.advance(30_000);
     assert.equal(
@@ -205,6 +205,27 @@ describe('two-factor authentication', () => {
       201,
       'the next step works',
     );
+  });
+
+  it('the code that confirmed the app, typed again at sign-in within its 30 seconds, is "just used — wait for the next one"', async () => {
+    const c = await signedUp('just-used@example.org');
+    const { secret } = (await c.post('/api/v1/2fa/totp', {})).json() as { secret: string };
+    const code = codeAt(secret, t.clock.now());
+    assert.equal((await c.post('/api/v1/2fa/totp/confirm', { code })).statusCode, 200);
+    // Ten seconds later, still the same 30-second step (the clock is the test's: nothing waits).
+    t.clock.advance(10_000);
+    const other = t.client();
+    const { flowId } = (await other.signIn('just-used@example.org', PASSWORD)).json() as { flowId: string };
+    const again = await other.post('/api/v1/sessions/second-factor', { flowId, method: 'totp', code });
+    assert.equal(again.statusCode, 400);
+    assert.equal(errorCode(again), 'SECOND_FACTOR_CODE_USED');
+    assert.match((again.json() as { error: { message: string } }).error.message, /just used — wait for the next one/);
+    // The page says the same beside the code box, and a wrong code is still "not right".
+    const wrong = await other.post('/api/v1/sessions/second-factor', { flowId, method: 'totp', code: code === '000000' ? '111111' : '000000' });
+    assert.equal(errorCode(wrong), 'SECOND_FACTOR_CODE_INVALID');
+    t.clock.advance(30_000);
+    const next = await other.post('/api/v1/sessions/second-factor', { flowId, method: 'totp', code: codeAt(secret, t.clock.now()) });
+    assert.equal(next.statusCode, 201, 'the next code signs in');
   });
 
   it('a pending sign-in dies after 5 wrong codes or 5 minutes, and wrong codes count per account across sign-ins', async () => {
@@ -328,12 +349,18 @@ describe('two-factor authentication', () => {
     const setup = await c.request('POST', '/security/two-factor/totp', { form: { _csrf: csrf } });
     assert.equal(setup.statusCode, 200);
     assert.match(setup.body, /<img id="totp-qr"[^>]+src="data:image\/svg\+xml;base64,/);
-    const secret = /<code id="totp-secret">([A-Z2-7]+)<\/code>/.exec(setup.body)?.[1];
+    // The key in groups of four (spans), so its text is still the one word an app takes.
+    const secret = /<code id="totp-secret" class="key">(.*?)<\/code>/.exec(setup.body)?.[1]?.replace(/<[^>]+>/g, '');
+    assert.match(secret ?? '', /^[A-Z2-7]{32}$/);
     assert.ok(secret);
+    assert.match(setup.body, /<span>[A-Z2-7]{4}<\/span><span>[A-Z2-7]{4}<\/span>/);
+    assert.match(setup.body, new RegExp(`href="otpauth://totp/[^"]*secret=${secret}`), 'a link for an app on the same phone');
     assert.doesNotMatch(setup.body, /<script>|style="/, 'nothing inline the CSP would block');
     const wrong = await c.request('POST', '/security/two-factor/totp/confirm', { form: { _csrf: csrf, code: codeAt(secret, t.clock.now() + 10 * 60_000) } });
     assert.equal(wrong.statusCode, 400);
-    assert.ok(wrong.body.includes(secret), 'the same key is shown again after a wrong code');
+    assert.ok(wrong.body.includes(`<span>${secret.slice(0, 4)}</span><span>${secret.slice(4, 8)}</span>`), 'the same key is shown again after a wrong code');
+    assert.match(wrong.body, /check that your phone sets its time automatically/, 'the setup page’s own wording');
+    assert.doesNotMatch(wrong.body, /recovery codes?\./, 'no recovery codes exist yet to point to');
     const ok = await c.request('POST', '/security/two-factor/totp/confirm', { form: { _csrf: csrf, code: codeAt(secret, t.clock.now()) } });
     assert.equal(ok.statusCode, 200);
     assert.equal((ok.body.match(/<li><code>/g) ?? []).length, 10, 'ten recovery codes shown');

@@ -40,11 +40,14 @@ function writeJson(name: string, value: unknown): string {
 }
 
 describe('defaults: nothing set', () => {
-  it('listens on 127.0.0.1:8080 and the base URL follows', () => {
+  it('listens on 127.0.0.1:8080 with the base URL at localhost, where passkeys work (not at an IP address)', () => {
     const c = load({ PASSDESK_SECRET: SECRET });
     assert.equal(c.host, '127.0.0.1');
     assert.equal(c.port, 8080);
-    assert.equal(c.baseUrl, 'http://127.0.0.1:8080');
+    assert.equal(c.baseUrl, 'http://localhost:8080');
+    assert.equal(c.webauthnRpId, 'localhost');
+    assert.deepEqual(load({ PASSDESK_SECRET: SECRET, PASSDESK_HOST: '::1', PASSDESK_PORT: '9000' }).baseUrl, 'http://localhost:9000');
+    assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_HOST: '192.0.2.10' }).baseUrl, 'http://192.0.2.10:8080', 'another address is its own origin');
   });
 
   it('keeps data in ./data (resolved against the working directory) with a SQLite file inside', () => {
@@ -402,9 +405,10 @@ describe('environment variables', () => {
   });
 
   it('the default base URL follows host and port', () => {
-    assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_PORT: '3000' }).baseUrl, 'http://127.0.0.1:3000');
+    assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_PORT: '3000' }).baseUrl, 'http://localhost:3000');
     assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_HOST: 'localhost' }).baseUrl, 'http://localhost:8080');
-    assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_HOST: '::1' }).baseUrl, 'http://[::1]:8080');
+    assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_HOST: '::1' }).baseUrl, 'http://localhost:8080', 'loopback by any address: localhost');
+    assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_HOST: 'id.internal' }).baseUrl, 'http://id.internal:8080');
   });
 
   it('passkeys: the RP ID defaults to the base URL’s host and the accepted origin to the base URL', () => {
@@ -423,8 +427,8 @@ describe('environment variables', () => {
   });
 
   it('a wildcard listen address gives a loopback base URL, never one a browser cannot visit', () => {
-    assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_HOST: '0.0.0.0' }).baseUrl, 'http://127.0.0.1:8080');
-    assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_HOST: '::' }).baseUrl, 'http://127.0.0.1:8080');
+    assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_HOST: '0.0.0.0' }).baseUrl, 'http://localhost:8080');
+    assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_HOST: '::' }).baseUrl, 'http://localhost:8080');
   });
 
   it('the base URL is reduced to its origin: scheme and host lower-cased, default port and trailing slash dropped', () => {
@@ -658,7 +662,7 @@ describe('config file (PASSDESK_CONFIG)', () => {
     assert.equal(c.port, 9292);
     assert.equal(c.host, '0.0.0.0');
     assert.equal(c.registration, 'closed');
-    assert.equal(c.baseUrl, 'http://127.0.0.1:9292');
+    assert.equal(c.baseUrl, 'http://localhost:9292');
   });
 
   it('an unknown key is refused, naming the key and the file', () => {

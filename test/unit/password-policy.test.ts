@@ -9,6 +9,8 @@ import {
   findApproximate,
   isMostlyTerms,
   passwordRulesAttribute,
+  policyChecklist,
+  requiredMinLength,
   type PasswordPolicy,
   type PolicyContext,
   type ViolationCode,
@@ -291,5 +293,21 @@ describe('the policy in words and for password managers', () => {
       passwordRulesAttribute({ ...defaultPasswordPolicy, minCharacterClasses: 3 }),
       /required: lower; required: upper; required: digit; required: special;$/,
     );
+  });
+  it('the checklist, passwordrules and the evaluation name the same minimum, with and without a second factor', async () => {
+    for (const hasSecondFactor of [false, true]) {
+      const min = requiredMinLength(defaultPasswordPolicy, hasSecondFactor);
+      const length = policyChecklist(defaultPasswordPolicy, { breachedCheck: false, forChange: true, hasSecondFactor }).find((i) => i.key === 'length');
+      assert.match(length?.text ?? '', new RegExp(`^At least ${min} characters${hasSecondFactor ? ', as you use two-step verification' : ' \\('}`));
+      assert.match(passwordRulesAttribute(defaultPasswordPolicy, { hasSecondFactor }), new RegExp(`^minlength: ${min};`));
+      const short = await evaluatePassword('x'.repeat(min - 1), { policy: defaultPasswordPolicy, purpose: 'choose', now: 0, hasSecondFactor });
+      assert.match(short.violations.find((v) => v.code === 'PASSWORD_TOO_SHORT')?.message ?? '', new RegExp(`at least ${min} characters`));
+      const enough = await evaluatePassword('x'.repeat(min), { policy: defaultPasswordPolicy, purpose: 'choose', now: 0, hasSecondFactor });
+      assert.equal(
+        enough.violations.some((v) => v.code === 'PASSWORD_TOO_SHORT'),
+        false,
+      );
+    }
+    assert.deepEqual([requiredMinLength(defaultPasswordPolicy, false), requiredMinLength(defaultPasswordPolicy, true)], [15, 8]);
   });
 });

@@ -25,6 +25,17 @@ const API_CSP = "default-src 'none'; frame-ancestors 'none'";
  * and a cookie-authenticated one must say where it comes from at all: browsers always do, and other
  * clients send `Origin: <base URL>` (OWASP CSRF cheat sheet: verifying origin with standard headers).
  */
+/**
+ * With the base URL at http://localhost:PORT (the default), a browser opened at http://127.0.0.1:PORT or
+ * http://[::1]:PORT is on the same machine and port: accepted, so the pages work there too (passkeys say why they
+ * cannot, client/passkeys.ts). Never for any other base URL.
+ */
+function isLoopbackTwin(origin: string, baseUrl: string): boolean {
+  const base = new URL(baseUrl);
+  if (base.hostname !== 'localhost') return false;
+  return origin === `${base.protocol}//127.0.0.1${base.port ? `:${base.port}` : ''}` || origin === `${base.protocol}//[::1]${base.port ? `:${base.port}` : ''}`;
+}
+
 export function isCrossSite(request: FastifyRequest, ctx: HttpContext): boolean {
   const origin = request.headers.origin;
   const site = request.headers['sec-fetch-site'];
@@ -32,7 +43,7 @@ export function isCrossSite(request: FastifyRequest, ctx: HttpContext): boolean 
   // posts (Fetch standard). Sec-Fetch-Site is set by the browser and cannot be forged by a page, so
   // "null" is accepted only when it says same-origin; a sandboxed frame or another site still gets refused.
   if (origin === 'null') return site !== 'same-origin';
-  if (origin !== undefined) return origin !== ctx.config.baseUrl;
+  if (origin !== undefined) return origin !== ctx.config.baseUrl && !isLoopbackTwin(origin, ctx.config.baseUrl);
   if (site !== undefined) return site !== 'same-origin' && site !== 'none';
   return request.cookies[ctx.cookies.session] !== undefined;
 }

@@ -29,7 +29,7 @@ import {
 } from '../../web/views/reset.js';
 import type { SafeHtml } from '../../web/html.js';
 import { emailInput } from '../shared/schemas.js';
-import { clearSessionCookie, ensureCsrfToken, requestContext, type HttpContext } from '../shared/context.js';
+import { clearSessionCookie, ensureCsrfToken, requestContext, setSignInEmailCookie, type HttpContext } from '../shared/context.js';
 import { pageChallenge, pageProof } from '../shared/challenge.js';
 import { formBody, newPasswordRules, sendSecretPage } from '../shared/pages.js';
 import { codeInput, factorCodeInput, secretInput } from './schemas.js';
@@ -232,8 +232,9 @@ async function newPasswordPages(pages: FastifyInstance, ctx: HttpContext): Promi
     try {
       assertPasswordWithinLimit(values.newPassword);
       await completePasswordReset(ctx.deps, { flowId: values.flow, newPassword: values.newPassword }, requestContext(request));
-      // Every session ended with the reset, this browser's too.
+      // Every session ended with the reset, this browser's too; the sign-in page that follows keeps the address.
       clearSessionCookie(reply, ctx.cookies);
+      setSignInEmailCookie(reply, ctx.cookies, flow.email);
       return reply.redirect('/sign-in?notice=password-reset', 303);
     } catch (err) {
       if (!isPassdeskError(err)) throw err;

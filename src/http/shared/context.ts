@@ -24,6 +24,8 @@ export interface CookieSettings {
   csrf: string;
   /** The device cookie (core/device-cookie.ts): which logins signed in from this browser before. */
   device: string;
+  /** The address a reset just finished for, so the sign-in page that follows has it filled in. */
+  signInEmail: string;
   secure: boolean;
   sessionMaxAgeSeconds: number;
 }
@@ -42,6 +44,7 @@ export function cookieSettings(config: Pick<Config, 'baseUrl' | 'sessionAbsolute
     session: `${prefix}passdesk-session`,
     csrf: `${prefix}passdesk-csrf`,
     device: `${prefix}passdesk-device`,
+    signInEmail: `${prefix}passdesk-sign-in-email`,
     secure,
     sessionMaxAgeSeconds: Math.floor(config.sessionAbsoluteTimeout / 1000),
   };
@@ -128,6 +131,29 @@ export function deviceCookieOf(request: FastifyRequest, cookies: CookieSettings)
 export function setDeviceCookie(reply: FastifyReply, cookies: CookieSettings, value: string | undefined): void {
   if (value === undefined) return;
   reply.setCookie(cookies.device, value, { path: '/', httpOnly: true, secure: cookies.secure, sameSite: 'strict', maxAge: DEVICE_COOKIE_MAX_AGE_SECONDS });
+}
+
+/** Long enough to sign in after a reset, short enough not to linger on a shared computer. */
+const SIGN_IN_EMAIL_MAX_AGE_SECONDS = 15 * 60;
+
+/**
+ * After a completed reset the person signs in next: the sign-in page keeps the address they reset (it was on the reset
+ * page already), without putting it in a URL, where logs and history would keep it. HttpOnly, SameSite=Lax, 15 minutes,
+ * and dropped at the next successful sign-in on the page.
+ */
+export function setSignInEmailCookie(reply: FastifyReply, cookies: CookieSettings, email: string): void {
+  reply.setCookie(cookies.signInEmail, email, { path: '/', httpOnly: true, secure: cookies.secure, sameSite: 'lax', maxAge: SIGN_IN_EMAIL_MAX_AGE_SECONDS });
+}
+
+/** The address setSignInEmailCookie left, if it still looks like one a person could have typed. */
+export function signInEmailOf(request: FastifyRequest, cookies: CookieSettings): string | undefined {
+  const value = request.cookies[cookies.signInEmail];
+  return value && value.length <= 254 && !/[\s<>"]/.test(value) ? value : undefined;
+}
+
+export function clearSignInEmailCookie(request: FastifyRequest, reply: FastifyReply, cookies: CookieSettings): void {
+  if (request.cookies[cookies.signInEmail] !== undefined)
+    reply.clearCookie(cookies.signInEmail, { path: '/', httpOnly: true, secure: cookies.secure, sameSite: 'lax' });
 }
 
 export function clearSessionCookie(reply: FastifyReply, cookies: CookieSettings): void {

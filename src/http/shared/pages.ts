@@ -13,7 +13,7 @@ import { messages } from '../../core/messages.js';
 import { safeNextPath } from '../../core/next-path.js';
 import { passwordRulesAttribute, policyChecklist } from '../../core/password-policy.js';
 import type { Authenticated } from '../../flows/sessions.js';
-import { passwordPolicyFor } from '../../flows/password-policy.js';
+import { passwordPolicyFor, shorterMinimumApplies } from '../../flows/password-policy.js';
 import { TWO_FACTOR_SETUP_PAGE, twoFactorSetupRequired } from '../../flows/required-two-factor.js';
 import type { Account } from '../../store/index.js';
 import type { SafeHtml } from '../../web/html.js';
@@ -158,9 +158,11 @@ function violationCodes(err: unknown): string[] | undefined {
 export async function newPasswordRules(ctx: HttpContext, o: { forChange: boolean; err?: unknown; account?: Account }): Promise<NewPasswordRules> {
   // A directory account's rules are the directory's merged in; if the directory cannot say now, the local ones.
   const policy = o.account ? await passwordPolicyFor(ctx.deps, o.account).catch(() => ctx.deps.config.passwordPolicy) : ctx.deps.config.passwordPolicy;
+  // The minimum the submit will apply to this account (flows/password-policy.ts), stated by the list and the attribute.
+  const hasSecondFactor = await shorterMinimumApplies(ctx.deps, o.account ?? null);
   return {
-    passwordRules: passwordRulesAttribute(policy),
-    checklist: policyChecklist(policy, { breachedCheck: (await ctx.deps.breached?.active()) ?? false, forChange: o.forChange }),
+    passwordRules: passwordRulesAttribute(policy, { hasSecondFactor }),
+    checklist: policyChecklist(policy, { breachedCheck: (await ctx.deps.breached?.active()) ?? false, forChange: o.forChange, hasSecondFactor }),
     failedCodes: violationCodes(o.err),
   };
 }

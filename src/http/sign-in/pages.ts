@@ -9,7 +9,16 @@ import { issueDeviceCookie, signIn } from '../../flows/sign-in.js';
 import { completeSecondFactor, pendingSecondFactorMethods } from '../../flows/two-factor.js';
 import { passChallenge } from '../../flows/challenge.js';
 import { secondFactorPage, signInPage } from '../../web/views/pages.js';
-import { deviceCookieOf, ensureCsrfToken, requestContext, setDeviceCookie, setSessionCookie, type HttpContext } from '../shared/context.js';
+import {
+  clearSignInEmailCookie,
+  deviceCookieOf,
+  ensureCsrfToken,
+  requestContext,
+  setDeviceCookie,
+  setSessionCookie,
+  signInEmailOf,
+  type HttpContext,
+} from '../shared/context.js';
 import { setRetryAfter } from '../plugins/errors.js';
 import { pageChallenge, pageProof } from '../shared/challenge.js';
 import { formBody, noticeFrom, sendPage } from '../shared/pages.js';
@@ -29,7 +38,13 @@ export async function signInPages(pages: FastifyInstance, ctx: HttpContext): Pro
     if (await ctx.authenticate(request)) return reply.redirect('/security', 303);
     return sendPage(
       reply,
-      signInPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), notice: noticeFrom(request), challenge: await pageChallenge(ctx, request, 'sign-in') }),
+      signInPage(ctx, {
+        csrf: ensureCsrfToken(ctx, request, reply),
+        // After a reset: the address just reset (setSignInEmailCookie), so only the new password is left to type.
+        email: signInEmailOf(request, ctx.cookies),
+        notice: noticeFrom(request),
+        challenge: await pageChallenge(ctx, request, 'sign-in'),
+      }),
     );
   });
 
@@ -58,6 +73,7 @@ export async function signInPages(pages: FastifyInstance, ctx: HttpContext): Pro
       }
       setSessionCookie(reply, ctx.cookies, result.token);
       setDeviceCookie(reply, ctx.cookies, result.deviceCookie);
+      clearSignInEmailCookie(request, reply, ctx.cookies);
       return reply.redirect(result.account.mustChangePassword ? '/security/password' : '/security', 303);
     } catch (err) {
       if (!isPassdeskError(err)) throw err;
@@ -92,7 +108,7 @@ export async function signInPages(pages: FastifyInstance, ctx: HttpContext): Pro
       return reply.redirect(result.account.mustChangePassword ? '/security/password' : '/security', 303);
     } catch (err) {
       if (!isPassdeskError(err)) throw err;
-      if (err.code === 'SECOND_FACTOR_CODE_INVALID') {
+      if (err.code === 'SECOND_FACTOR_CODE_INVALID' || err.code === 'SECOND_FACTOR_CODE_USED') {
         return sendPage(reply, secondFactorPage(ctx, { csrf, flowId, methods: await methods(), error: err.message }), err.status);
       }
       return sendPage(reply, signInPage(ctx, { csrf, error: err.message }), err.status);

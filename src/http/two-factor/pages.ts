@@ -17,7 +17,7 @@ import {
   type TotpEnrolment,
 } from '../../flows/two-factor.js';
 import { listPasskeys } from '../../flows/passkeys.js';
-import { twoFactorPage } from '../../web/views/pages.js';
+import { twoFactorPage } from '../../web/views/two-factor.js';
 import { ensureCsrfToken, requestContext, setSessionCookie, type HttpContext } from '../shared/context.js';
 import { invalidCharactersMessage } from '../shared/schemas.js';
 import { formBody, sendPage, shownOnPage, signedIn } from '../shared/pages.js';
@@ -50,6 +50,7 @@ async function sendTwoFactorPage(
     twoFactorPage(ctx, {
       csrf: ensureCsrfToken(ctx, request, reply),
       displayName: auth.account.displayName,
+      email: auth.account.email,
       factors,
       recoveryCodesRemaining,
       passkeyCount: (await listPasskeys(ctx.deps, auth)).length,

@@ -1,28 +1,76 @@
 // Every page's script. It only adds comfort: the pages work without it (the server checks everything again).
 
-// Show/Hide on password boxes (the buttons are hidden until this runs).
+// Script-only controls (copy, print) are shown by CSS once this runs: html.js (app.css).
+document.documentElement.classList.add('js');
+
+// Show/Hide on password boxes (the buttons are hidden until this runs), as GOV.UK's password input does it: the
+// focus stays on the button (a person who pressed it is there, and moving into the box would open a phone's
+// keyboard), the button's text and label say what pressing it again does, and a polite live region says what
+// happened. The password is hidden again when the form is sent and when the page comes back from the back/forward cache.
 document.querySelectorAll<HTMLButtonElement>('button.toggle[data-toggle]').forEach((btn) => {
   const input = document.getElementById(btn.getAttribute('data-toggle') ?? '');
   if (!(input instanceof HTMLInputElement)) return;
+  const status = btn.parentElement?.querySelector<HTMLElement>('[data-password-status]') ?? null;
+  const words = (name: string): string => btn.getAttribute(`data-${name}`) ?? '';
+  function setShown(show: boolean): void {
+    if ((input as HTMLInputElement).type === (show ? 'text' : 'password')) return;
+    (input as HTMLInputElement).type = show ? 'text' : 'password';
+    btn.textContent = words(show ? 'hide-text' : 'show-text');
+    btn.setAttribute('aria-label', words(show ? 'hide-label' : 'show-label'));
+    if (status) status.textContent = words(show ? 'shown-status' : 'hidden-status');
+  }
   btn.hidden = false;
-  btn.addEventListener('click', () => {
-    const show = input.type === 'password';
-    input.type = show ? 'text' : 'password';
-    btn.textContent = show ? 'Hide' : 'Show';
-    btn.setAttribute('aria-pressed', show ? 'true' : 'false');
-    input.focus();
+  btn.addEventListener('click', (e) => {
+    e.preventDefault();
+    setShown(input.type === 'password');
+  });
+  input.form?.addEventListener('submit', () => setShown(false));
+  window.addEventListener('pageshow', (e) => {
+    if (e.persisted) setShown(false);
   });
 });
 
-// The confirmation box must equal the new password.
+/**
+ * Runs `reveal` now, or, while a pointer is pressed, once its click has been handled: a message that appears on blur
+ * moves what is under it down, and the button the pointer went down on would move away before the click lands.
+ */
+let pointerDown = false;
+let afterPointer: Array<() => void> = [];
+document.addEventListener(
+  'pointerdown',
+  () => {
+    pointerDown = true;
+  },
+  true,
+);
+for (const type of ['pointerup', 'pointercancel'] as const) {
+  document.addEventListener(
+    type,
+    () => {
+      pointerDown = false;
+      const waiting = afterPointer;
+      afterPointer = [];
+      // After this event's click has been dispatched.
+      setTimeout(() => {
+        for (const run of waiting) run();
+      }, 0);
+    },
+    true,
+  );
+}
+function whenPointerReleased(reveal: () => void): void {
+  if (pointerDown) afterPointer.push(reveal);
+  else reveal();
+}
+
+// The confirmation box must equal the new password: checked when the person leaves the box, at submit, and live
+// while they fix it.
 document.querySelectorAll('form').forEach((form) => {
   const confirm = form.querySelector<HTMLInputElement>('input[data-matches]');
   if (!confirm) return;
   const original = document.getElementById(confirm.getAttribute('data-matches') ?? '') as HTMLInputElement | null;
   const message = form.querySelector<HTMLElement>('#confirm-mismatch');
   const mismatch = (): boolean => confirm.value !== '' && original !== null && confirm.value !== original.value;
-  // Judged at submit, then live while the person fixes it. Not on blur: the message would push the
-  // checkbox and the button down from under the pointer, and the click that caused the blur would be lost.
   function update(final: boolean): boolean {
     const bad = mismatch();
     const shown = bad && (final || confirm!.dataset['touched'] === '1');
@@ -39,6 +87,13 @@ document.querySelectorAll('form').forEach((form) => {
   confirm.addEventListener('input', () => {
     update(false);
   });
+  confirm.addEventListener('blur', () => {
+    if (!mismatch()) return;
+    whenPointerReleased(() => {
+      confirm.dataset['touched'] = '1';
+      update(false);
+    });
+  });
   form.addEventListener('submit', (e) => {
     // Saved by the page: the server checks it too, but nobody should wait for a round trip to learn it.
     if (update(true)) {
@@ -47,6 +102,42 @@ document.querySelectorAll('form').forEach((form) => {
       confirm.focus();
     }
   });
+});
+
+// Recovery codes and the authenticator key: copy, print, and the download's file made from the list as shown (the
+// passkey script fills a list in after the page loaded, so these listen on the document).
+function copyText(target: Element): string {
+  if (target.matches('ul, ol')) return Array.from(target.querySelectorAll('li'), (li) => (li.textContent ?? '').trim()).join('\n');
+  return (target.textContent ?? '').replace(/\s+/g, '');
+}
+document.addEventListener('click', (e) => {
+  const el = e.target instanceof Element ? e.target : null;
+  const copy = el?.closest<HTMLElement>('[data-copy]');
+  if (copy) {
+    const target = document.querySelector(copy.getAttribute('data-copy') ?? '');
+    const status = copy.parentElement?.querySelector<HTMLElement>('.copy-status');
+    if (!target || !navigator.clipboard) return;
+    navigator.clipboard.writeText(copyText(target)).then(
+      () => {
+        if (status) status.textContent = copy.getAttribute('data-copied') ?? '';
+      },
+      () => {
+        /* the codes stay on the page to select by hand */
+      },
+    );
+    return;
+  }
+  if (el?.closest('[data-print]')) {
+    window.print();
+    return;
+  }
+  const download = el?.closest<HTMLAnchorElement>('a[data-download-codes]');
+  const panel = download?.closest<HTMLElement>('[data-file-heading]');
+  const list = download ? document.querySelector(download.getAttribute('data-download-codes') ?? '') : null;
+  if (download && panel && list) {
+    const text = `${panel.getAttribute('data-file-heading') ?? ''}\n${panel.getAttribute('data-file-intro') ?? ''}\n\n${copyText(list)}\n`;
+    download.href = `data:text/plain;charset=utf-8,${encodeURIComponent(text)}`;
+  }
 });
 
 /** What POST /api/v1/password/check answers (the parts this script reads). */

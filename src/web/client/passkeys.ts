@@ -23,8 +23,21 @@ interface SignedIn {
   account?: { mustChangePassword?: boolean };
 }
 
+/**
+ * WebAuthn needs a domain name as the relying party id: at an IP address (http://127.0.0.1:8080) every ceremony
+ * fails. The buttons then stay hidden and the page says why (#passkey-ip-note).
+ */
+function openedAtIpAddress(): boolean {
+  const host = location.hostname;
+  return host.startsWith('[') || host.includes(':') || /^\d{1,3}(\.\d{1,3}){3}$/.test(host);
+}
+
 const W = window.SimpleWebAuthnBrowser;
-if (W?.browserSupportsWebAuthn()) start(W);
+if (W?.browserSupportsWebAuthn()) {
+  const note = document.getElementById('passkey-ip-note');
+  if (!openedAtIpAddress()) start(W);
+  else if (note) note.hidden = false;
+}
 
 /** Says what went wrong in the page's error box (focused, so a screen reader reads it). */
 function showError(errorBox: HTMLElement | null, err: unknown): void {
@@ -56,6 +69,87 @@ function setBusy(errorBox: HTMLElement | null, button: HTMLButtonElement, on: bo
   if (on && errorBox) errorBox.hidden = true;
 }
 
+type Options = Parameters<typeof SimpleWebAuthnBrowser.startAuthentication>[0]['optionsJSON'];
+
+/** A passwordless sign-in: the browser's ceremony (a dialog, or the autofill's pick) for these options, then the server's answer. */
+async function answerPasswordless(webauthn: typeof SimpleWebAuthnBrowser, options: Options, useBrowserAutofill: boolean): Promise<SignedIn> {
+  const response = await webauthn.startAuthentication({ optionsJSON: options, useBrowserAutofill });
+  return post<SignedIn>('/api/v1/passkeys/sign-in', { response });
+}
+
+const passwordlessOptions = (): Promise<Options> => post<Options>('/api/v1/passkeys/sign-in/options', {});
+
+/**
+ * Saved passkeys offered in the email box's autofill (conditional mediation; the box's autocomplete ends in
+ * "webauthn"). Where the browser lacks it nothing happens and the button remains the way in. The request waits until
+ * the person picks a passkey; a modal ceremony (the button) aborts it, and `again()` offers it anew after that. Its
+ * challenge is replaced shortly before it expires, so a pick after a long wait still works.
+ */
+function offerInAutofill(webauthn: typeof SimpleWebAuthnBrowser, done: (result: SignedIn) => void, fail: (err: unknown) => void): { again(): void } {
+  let waiting = false;
+  let renewing = false;
+  const offer = async (): Promise<void> => {
+    if (waiting || !(await webauthn.browserSupportsWebAuthnAutofill())) return;
+    waiting = true;
+    let renew: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const options = await passwordlessOptions();
+      renew = setTimeout(
+        () => {
+          renewing = true;
+          webauthn.WebAuthnAbortService.cancelCeremony();
+        },
+        Math.max(30_000, (options.timeout ?? 300_000) - 15_000),
+      );
+      done(await answerPasswordless(webauthn, options, true));
+    } catch (err) {
+      waiting = false;
+      const aborted = err instanceof Error && err.name === 'AbortError';
+      if (aborted && renewing) {
+        renewing = false;
+        void offer();
+      } else if (err instanceof ApiError && err.code !== 'TOO_MANY_REQUESTS') {
+        // The server refused the pick (say, a passkey it no longer knows): said by the button, and offered again.
+        fail(err);
+        void offer();
+      }
+      // Aborted by the button's ceremony, options refused (too many from this network), or no autofill after all: the button stays.
+    } finally {
+      clearTimeout(renew);
+    }
+  };
+  void offer().catch(() => undefined);
+  return { again: () => void offer().catch(() => undefined) };
+}
+
+/**
+ * After the first passkey: the security page read again, so it shows what is true now (the passkey listed, two-step
+ * verification on), with the recovery codes that came with it in its panel, shown once. False when there is no panel
+ * to show them in; the caller then goes to the security page (where new ones can be made).
+ */
+async function showRecoveryCodes(codes: readonly string[]): Promise<boolean> {
+  const res = await fetch('/security', { credentials: 'same-origin', headers: { Accept: 'text/html' } }).catch(() => null);
+  const fresh = res?.ok ? new DOMParser().parseFromString(await res.text(), 'text/html').querySelector('main') : null;
+  const main = document.querySelector('main');
+  // Unreadable, the page stays as it was and the codes are shown in it all the same.
+  if (fresh && main && fresh.querySelector('#passkey-recovery-codes-list'))
+    main.replaceChildren(...Array.from(fresh.childNodes, (n) => document.importNode(n, true)));
+  document.getElementById('passkey-add')?.setAttribute('hidden', '');
+  const panel = document.getElementById('passkey-recovery-codes');
+  const list = document.getElementById('passkey-recovery-codes-list');
+  if (!panel || !list) return false;
+  for (const code of codes) {
+    const li = document.createElement('li');
+    const c = document.createElement('code');
+    c.textContent = code;
+    li.appendChild(c);
+    list.appendChild(li);
+  }
+  panel.hidden = false;
+  panel.querySelector<HTMLElement>('h2')?.focus();
+  return true;
+}
+
 function start(webauthn: typeof SimpleWebAuthnBrowser): void {
   const errorBox = document.getElementById('passkey-error');
 
@@ -68,20 +162,22 @@ function start(webauthn: typeof SimpleWebAuthnBrowser): void {
 
   const codeOf = (err: unknown): string | undefined => (err instanceof ApiError ? err.code : undefined);
 
-  // Sign-in page: passwordless sign-in with a discoverable passkey.
+  // Sign-in page: passwordless sign-in with a discoverable passkey, from the button or from the email box's autofill.
   const signIn = document.getElementById('passkey-sign-in') as HTMLButtonElement | null;
   const signInBox = document.getElementById('passkey-sign-in-box');
   if (signIn && signInBox) {
     signInBox.hidden = false;
+    const autofill = offerInAutofill(webauthn, afterSignIn, fail);
     signIn.addEventListener('click', () => {
       busy(signIn, true);
-      post<Parameters<typeof webauthn.startAuthentication>[0]['optionsJSON']>('/api/v1/passkeys/sign-in/options', {})
-        .then((options) => webauthn.startAuthentication({ optionsJSON: options }))
-        .then((response) => post<SignedIn>('/api/v1/passkeys/sign-in', { response }))
+      // Starting this ceremony aborts the autofill's (one at a time); it is offered again if this one fails.
+      passwordlessOptions()
+        .then((options) => answerPasswordless(webauthn, options, false))
         .then(afterSignIn)
         .catch((err: unknown) => {
           busy(signIn, false);
           fail(err);
+          autofill.again();
         });
     });
   }
@@ -127,23 +223,8 @@ function start(webauthn: typeof SimpleWebAuthnBrowser): void {
       post<Parameters<typeof webauthn.startRegistration>[0]['optionsJSON']>('/api/v1/passkeys/registration/options', {})
         .then((options) => webauthn.startRegistration({ optionsJSON: options }))
         .then((response) => post<{ recoveryCodes?: string[] }>('/api/v1/passkeys/registration', name ? { response, name } : { response }))
-        .then((result) => {
-          const codes = document.getElementById('passkey-recovery-codes');
-          const list = codes?.querySelector('ul');
-          if (!result.recoveryCodes || !codes || !list) {
-            location.assign('/security?notice=passkey-added');
-            return;
-          }
-          for (const code of result.recoveryCodes) {
-            const li = document.createElement('li');
-            const c = document.createElement('code');
-            c.textContent = code;
-            li.appendChild(c);
-            list.appendChild(li);
-          }
-          addBox.hidden = true;
-          codes.hidden = false;
-          codes.querySelector('a')?.focus();
+        .then(async (result) => {
+          if (!result.recoveryCodes || !(await showRecoveryCodes(result.recoveryCodes))) location.assign('/security?notice=passkey-added');
         })
         .catch((err: unknown) => {
           // A stale session confirms it's the person first, then comes back here.

@@ -88,7 +88,10 @@ export function passwordField(o: PasswordFieldOptions): SafeHtml {
   <div class="password-row">
     <input type="password" id="${o.id}" name="${o.name}" autocomplete="${o.autocomplete}" required
       autocapitalize="off" spellcheck="false"${o.autofocus ? html` autofocus` : ''}${describedBy ? html` aria-describedby="${describedBy}"` : ''}${o.error ? html` aria-invalid="true"` : ''}${o.matches ? html` data-matches="${o.matches}"` : ''}${o.newPassword ? html` passwordrules="${o.newPassword.passwordRules}" data-policy-check="${o.newPassword.checklistId}"` : ''}>
-    <button type="button" class="toggle" data-toggle="${o.id}" aria-controls="${o.id}" aria-pressed="false" hidden>${t.t('page.passwordField.show')}</button>
+    <div class="visually-hidden" data-password-status aria-live="polite"></div>
+    <button type="button" class="toggle" data-toggle="${o.id}" aria-controls="${o.id}" aria-label="${t.t('page.passwordField.showLabel')}" hidden
+      data-show-text="${t.t('page.passwordField.show')}" data-hide-text="${t.t('page.passwordField.hide')}" data-show-label="${t.t('page.passwordField.showLabel')}" data-hide-label="${t.t('page.passwordField.hideLabel')}"
+      data-shown-status="${t.t('page.passwordField.shown')}" data-hidden-status="${t.t('page.passwordField.hidden')}">${t.t('page.passwordField.show')}</button>
   </div>
   ${o.newPassword ? o.newPassword.checklist : ''}
 </div>`;

@@ -8,6 +8,8 @@ import { challengeFields, challengeScripts, type ChallengeView } from './challen
 import type { AssetName } from '../assets/index.js';
 import { element, link, markup, translatorOf } from '../i18n.js';
 import type { Translator } from '../../core/i18n/translator.js';
+import { RECOVERY_CODE_COUNT } from '../../core/recovery-codes.js';
+import { recoveryCodesPanel } from './recovery-codes.js';
 
 export interface PageContext {
   config: {
@@ -43,10 +45,18 @@ export function page(
 }
 
 /**
- * Where the passkey script shows what went wrong. Empty and hidden until then (the script adds the alert style),
- * so a page without a passkey problem has no alert box at all.
+ * Where the passkey script shows what went wrong: right under the passkey button, not under the password form's.
+ * Empty and hidden until then (the script adds the alert style), so a page without a passkey problem has no alert box.
  */
 const passkeyError = html`<div role="alert" id="passkey-error" tabindex="-1" hidden></div>`;
+
+/**
+ * Said instead of the passkey buttons when the page was opened at an IP address (http://127.0.0.1:8080): WebAuthn
+ * needs a domain name as its relying party id, so the script leaves the buttons hidden and shows this.
+ */
+function passkeyIpNote(t: Translator): SafeHtml {
+  return html`<p class="muted" id="passkey-ip-note" hidden>${t.t('page.passkeys.ipAddress')}</p>`;
+}
 
 export function errorPage(ctx: PageContext, o: { code: string; message: string; status: number }): SafeHtml {
   const t = translatorOf(ctx);
@@ -66,15 +76,19 @@ export function errorPage(ctx: PageContext, o: { code: string; message: string; 
   );
 }
 
-/** The sign-in's first field: an email address, or with a directory the username or email its filter matches (no email keyboard). */
+/**
+ * The sign-in's first field: an email address, or with a directory the username or email its filter matches (no email
+ * keyboard). `webauthn` in its autocomplete lets the browser offer saved passkeys in the field's autofill
+ * (conditional mediation, which client/passkeys.ts starts where the browser has it).
+ */
 function loginField(ctx: PageContext, t: Translator, value: string | undefined): SafeHtml {
   const autofocus = value ? html`` : html` autofocus`;
   if (ctx.config.directory) {
     return html`<label for="email">${t.t('page.signIn.login')}</label>
-      <input type="text" id="email" name="email" autocomplete="username" autocapitalize="off" spellcheck="false" required maxlength="254" value="${value ?? ''}"${autofocus}>`;
+      <input type="text" id="email" name="email" autocomplete="username webauthn" autocapitalize="off" spellcheck="false" required maxlength="254" value="${value ?? ''}"${autofocus}>`;
   }
   return html`<label for="email">${t.t('page.common.email')}</label>
-      <input type="email" id="email" name="email" autocomplete="username" inputmode="email" autocapitalize="off" spellcheck="false" required maxlength="254" value="${value ?? ''}"${autofocus}>`;
+      <input type="email" id="email" name="email" autocomplete="username webauthn" inputmode="email" autocapitalize="off" spellcheck="false" required maxlength="254" value="${value ?? ''}"${autofocus}>`;
 }
 
 export function signInPage(
@@ -97,9 +111,10 @@ export function signInPage(
     ${challengeFields(o.challenge, t)}
     <button type="submit" class="primary">${t.t('page.signIn.submit')}</button>
   </form>
-  ${passkeyError}
   <div id="passkey-sign-in-box" hidden><p class="muted">${t.t('page.signIn.passkeyIntro')}</p>
-  <p><button type="button" class="secondary" id="passkey-sign-in">${t.t('page.signIn.passkeyButton')}</button></p></div>
+  <p><button type="button" class="secondary" id="passkey-sign-in">${t.t('page.signIn.passkeyButton')}</button></p>
+  ${passkeyError}</div>
+  ${passkeyIpNote(t)}
   <p><a href="/reset" id="forgot-password">${t.t('page.signIn.forgot')}</a></p>
   ${ctx.config.registration === 'open' ? html`<p>${markup(t, 'page.signIn.newHere', { a: link('/sign-up') })}</p>` : ''}
 </section>`,
@@ -161,10 +176,12 @@ export function secondFactorForms(o: {
   const totp = o.methods.includes('totp');
   return html`${
     passkey && o.passkey
-      ? html`${passkeyError}<div id="passkey-step" hidden>
+      ? html`<div id="passkey-step" hidden>
     <p>${t.t('page.secondFactor.passkeyIntro')}</p>
     <button type="button" class="primary" id="use-passkey"${o.passkey.flowless ? '' : html` data-flow-id="${o.flowId}"`} data-options-url="${o.passkey.optionsUrl}" data-verify-url="${o.passkey.verifyUrl}" data-next="${o.passkey.next}">${t.t('page.secondFactor.passkeyButton')}</button>
+    ${passkeyError}
   </div>
+  ${passkeyIpNote(t)}
   <noscript><p class="muted">${t.t('page.secondFactor.passkeyNeedsScript', { fallback: totp ? 'totp' : 'recoveryCode' })}</p></noscript>`
       : ''
   }
@@ -302,7 +319,7 @@ export function securityPage(
   <h2>${t.t('page.common.twoStep')}</h2>
   <p id="two-factor-summary">${secondFactor ? t.t('page.security.twoStepOn', { ways: secondFactorWays((o.factors ?? []).length > 0, (o.passkeys ?? []).length > 0) }) : t.t('page.security.twoStepOff')} <a href="/security/two-factor" id="two-factor-link">${secondFactor ? t.t('page.security.manageTwoStep') : t.t('page.security.setUpTwoStep')}</a></p>
   ${(o.factors ?? []).length > 0 ? html`<ul class="factor-names" id="factor-names">${(o.factors ?? []).map((n) => html`<li>${n}</li>`)}</ul>` : ''}
-  ${passkeySection(t, o.csrf, o.passkeys ?? [])}
+  ${passkeySection(t, o.csrf, o.passkeys ?? [], { firstFactor: !secondFactor, org: ctx.config.organizationName, email: o.email })}
   ${o.securityQuestions ? html`<p>${markup(t, 'page.security.questionsLine', { a: link('/security/questions', { id: 'security-questions-link' }) })}</p>` : ''}
   ${o.parts?.address ?? ''}
   <h2>${t.t('page.security.emailHeading')}</h2>
@@ -352,12 +369,15 @@ export function securityPage(
 
 /**
  * Passkeys on the security page: each with rename and remove (plain forms), and "Add a passkey", which the
- * script drives (WebAuthn needs it) and shows only where the browser supports passkeys.
+ * script drives (WebAuthn needs it) and shows only where the browser supports passkeys. Before the first factor the
+ * box says what adding one changes; the recovery codes that come with it are shown once in the panel below, which
+ * the script fills in after it has reloaded this section with the passkey in it (client/passkeys.ts).
  */
 function passkeySection(
   t: Translator,
   csrf: string,
   passkeys: ReadonlyArray<{ id: string; name: string; createdAt: number; lastUsedAt: number | null; backedUp: boolean }>,
+  o: { firstFactor: boolean; org: string; email: string },
 ): SafeHtml {
   const when = (ms: number): string => t.dateTime(ms);
   return html`<h2>${t.t('page.passkeys.heading')}</h2>
@@ -367,7 +387,7 @@ function passkeySection(
       ? html`<ul class="devices" id="passkeys">
   ${passkeys.map(
     (p) => html`<li class="device passkey" data-passkey-id="${p.id}">
-    <div><strong class="passkey-name">${p.name}</strong>${p.backedUp ? html` <span class="badge">${t.t('page.passkeys.synced')}</span>` : ''}
+    <div class="grow"><strong class="passkey-name">${p.name}</strong>${p.backedUp ? html` <span class="badge">${t.t('page.passkeys.synced')}</span>` : ''}
     <div class="muted">${p.lastUsedAt ? t.t('page.passkeys.added', { added: when(p.createdAt), lastUsed: when(p.lastUsedAt) }) : t.t('page.passkeys.addedNotUsed', { added: when(p.createdAt) })}</div>
     <details><summary>${t.t('page.passkeys.manage')}</summary>
       <form method="post" action="/security/passkeys/${p.id}/rename" class="passkey-rename">
@@ -389,134 +409,29 @@ function passkeySection(
   </ul>`
       : html`<p id="no-passkeys">${t.t('page.passkeys.none')}</p>`
   }
-  ${passkeyError}
   <div id="passkey-add" hidden>
+    ${o.firstFactor ? html`<p id="passkey-first-factor-note">${t.t('page.passkeys.whatChanges', { count: RECOVERY_CODE_COUNT })}</p>` : ''}
     <div class="field"><label for="new-passkey-name">${markup(t, 'page.passkeys.newPasskeyName', { muted: element('span', { class: 'muted' }) })}</label>
     <input type="text" id="new-passkey-name" maxlength="64" autocomplete="off"></div>
     <button type="button" class="secondary" id="add-passkey">${t.t('page.passkeys.add')}</button>
+    ${passkeyError}
   </div>
+  ${passkeyIpNote(t)}
   <noscript><p class="muted">${t.t('page.passkeys.needsScript')}</p></noscript>
-  <section id="passkey-recovery-codes" hidden>
-    <p><strong>${t.t('page.recoveryCodes.heading')}</strong></p>
-    <p>${t.t('page.passkeys.recoveryCodesIntro')}</p>
-    <ul class="recovery-codes"></ul>
-    <p><a class="button" href="/security?notice=passkey-added" id="passkey-codes-saved">${t.t('page.passkeys.codesSaved')}</a></p>
-  </section>`;
+  ${recoveryCodesPanel(t, {
+    id: 'passkey-recovery-codes',
+    listId: 'passkey-recovery-codes-list',
+    intro: t.t('page.passkeys.recoveryCodesIntro'),
+    continueHref: '/security?notice=passkey-added',
+    continueId: 'passkey-codes-saved',
+    org: o.org,
+    email: o.email,
+  })}`;
 }
 
 /** Which second factors signing in asks for: the `ways` select of page.security.twoStepOn and page.twoFactor.on. */
-function secondFactorWays(app: boolean, passkey: boolean): 'both' | 'passkey' | 'app' {
+export function secondFactorWays(app: boolean, passkey: boolean): 'both' | 'passkey' | 'app' {
   return app && passkey ? 'both' : passkey ? 'passkey' : 'app';
-}
-
-function regenerateForm(t: Translator, csrf: string): SafeHtml {
-  return html`<form method="post" action="/security/two-factor/recovery-codes" id="regenerate-recovery-codes">
-    <input type="hidden" name="_csrf" value="${csrf}">
-    <button type="submit" class="secondary">${t.t('page.twoFactor.regenerate')}</button>
-    <span class="muted">${t.t('page.twoFactor.regenerateHint')}</span>
-  </form>`;
-}
-
-export interface TwoFactorPageOptions {
-  csrf: string;
-  displayName: string;
-  factors: ReadonlyArray<{ id: string; name: string; confirmedAt: number }>;
-  recoveryCodesRemaining: number;
-  /** Passkeys count as second factors too; they are managed on the security page. */
-  passkeyCount?: number;
-  /** An authenticator app being set up: the QR code (SVG markup, generated locally), the secret in text. */
-  enrolment?: { qrSvg: string; secret: string } | undefined;
-  /** Shown once, right after the first factor was confirmed. */
-  recoveryCodes?: readonly string[] | undefined;
-  notice?: string | undefined;
-  error?: string | undefined;
-}
-
-/** Security settings: two-step verification (authenticator apps and recovery codes). */
-export function twoFactorPage(ctx: PageContext, o: TwoFactorPageOptions): SafeHtml {
-  const passkeys = o.passkeyCount ?? 0;
-  const on = o.factors.length > 0 || passkeys > 0;
-  const t = translatorOf(ctx);
-  return page(
-    ctx,
-    t.t('page.common.twoStep'),
-    html`<section class="card">
-  <h1>${t.t('page.common.twoStep')}</h1>
-  ${alertBox('notice', o.notice)}${alertBox('error', o.error)}
-  <p id="two-factor-status">${on ? t.t('page.twoFactor.on', { ways: secondFactorWays(o.factors.length > 0, passkeys > 0) }) : t.t('page.twoFactor.off')}</p>
-  ${
-    o.recoveryCodes
-      ? html`<h2>${t.t('page.recoveryCodes.heading')}</h2>
-  <p>${t.t('page.twoFactor.recoveryCodesIntro')}</p>
-  <ul class="recovery-codes" id="recovery-codes">${o.recoveryCodes.map((c) => html`<li><code>${c}</code></li>`)}</ul>`
-      : ''
-  }
-  ${
-    o.factors.length > 0
-      ? html`<h2>${t.t('page.twoFactor.appsHeading')}</h2>
-  <ul class="devices" id="factors">
-  ${o.factors.map(
-    (f) => html`<li class="device" data-factor-id="${f.id}">
-    <div><strong class="factor-name">${f.name}</strong><div class="muted">${t.t('page.twoFactor.added', { when: t.dateTime(f.confirmedAt) })}</div></div>
-    <form method="post" action="/security/two-factor/${f.id}/rename" class="inline rename-factor">
-      <input type="hidden" name="_csrf" value="${o.csrf}">
-      <label for="factor-name-${f.id}">${t.t('page.twoFactor.name')}</label>
-      <input type="text" id="factor-name-${f.id}" name="name" value="${f.name}" required maxlength="64" autocomplete="off">
-      <button type="submit" class="secondary">${t.t('page.common.rename')}</button>
-    </form>
-    <form method="post" action="/security/two-factor/${f.id}/remove" class="inline remove-factor">
-      <input type="hidden" name="_csrf" value="${o.csrf}">
-      <input type="hidden" name="username" value="" autocomplete="username">
-      <label for="remove-password-${f.id}">${t.t('page.common.currentPassword')}</label>
-      <input type="password" id="remove-password-${f.id}" name="currentPassword" autocomplete="current-password" required maxlength="1024">
-      <button type="submit" class="secondary">${t.t('page.common.remove')}</button>
-    </form>
-  </li>`,
-  )}
-  </ul>
-  <p class="muted" id="recovery-codes-left">${t.t('page.twoFactor.codesLeft', { count: o.recoveryCodesRemaining })}</p>
-  ${regenerateForm(t, o.csrf)}`
-      : ''
-  }
-  ${
-    passkeys > 0
-      ? html`<p id="passkey-summary">${markup(t, 'page.twoFactor.passkeySummary', { count: passkeys, a: link('/security') })}</p>
-  ${
-    o.factors.length === 0
-      ? html`<p class="muted" id="recovery-codes-left">${t.t('page.twoFactor.codesLeft', { count: o.recoveryCodesRemaining })}</p>
-  ${regenerateForm(t, o.csrf)}`
-      : ''
-  }`
-      : ''
-  }
-  ${
-    o.enrolment
-      ? html`<h2>${t.t('page.twoFactor.setUp')}</h2>
-  <ol>
-    <li>${t.t('page.twoFactor.scan')}
-      <div class="qr"><img id="totp-qr" alt="${t.t('page.twoFactor.qrAlt')}" width="200" height="200" src="data:image/svg+xml;base64,${Buffer.from(o.enrolment.qrSvg, 'utf8').toString('base64')}"></div>
-    </li>
-    <li>${markup(t, 'page.twoFactor.typeKey', { secret: o.enrolment.secret, code: element('code', { id: 'totp-secret' }) })}</li>
-    <li>${t.t('page.twoFactor.enterCode')}
-      <form method="post" action="/security/two-factor/totp/confirm">
-        <input type="hidden" name="_csrf" value="${o.csrf}">
-        <div class="field">
-          <label for="totp-code">${t.t('page.twoFactor.codeLabel')}</label>
-          <input type="text" id="totp-code" name="code" autocomplete="one-time-code" inputmode="numeric" maxlength="32" required>
-        </div>
-        <button type="submit" class="primary">${t.t('page.twoFactor.confirm')}</button>
-      </form>
-    </li>
-  </ol>`
-      : html`<form method="post" action="/security/two-factor/totp">
-    <input type="hidden" name="_csrf" value="${o.csrf}">
-    <button type="submit" class="primary" id="setup-totp">${t.t('page.twoFactor.setUp')}</button>
-  </form>`
-  }
-  <p><a href="/security">${t.t('page.common.backToSecurity')}</a></p>
-</section>`,
-    { displayName: o.displayName, csrf: o.csrf },
-  );
 }
 
 export interface ChangePasswordPageOptions {

@@ -32,6 +32,9 @@ export const en = {
   'error.VERIFICATION_CODE_INVALID': 'That code is wrong or has expired. Check the latest email, or ask for a new code.',
   'error.RECOVERY_EMAIL_SAME_AS_PRIMARY': 'Choose an address other than the one you sign in with: a recovery address helps only if it is a different mailbox.',
   'error.SECOND_FACTOR_CODE_INVALID': 'That code is not right. Enter the current code from your authenticator app, or one of your recovery codes.',
+  'error.SECOND_FACTOR_CODE_INVALID.setup':
+    'That code is not right. Enter the 6-digit code the app shows for this account now; if it keeps failing, check that your phone sets its time automatically.',
+  'error.SECOND_FACTOR_CODE_USED': 'That code was just used — wait for the next one from your authenticator app, then enter it.',
   'error.SECOND_FACTOR_FLOW_INVALID': 'This sign-in has expired or had too many wrong codes. Sign in again with your password.',
   'error.SECOND_FACTOR_PROOF_REQUIRED': 'Enter your current password or a current code from your authenticator app to remove it.',
   'error.SECOND_FACTOR_NOT_PENDING': 'There is no authenticator app waiting to be confirmed. Start the setup again.',
@@ -462,7 +465,13 @@ export const en = {
   'page.layout.signOut': 'Sign out',
   'page.layout.needHelp': 'Need help? {support}',
   'page.layout.protectedBy': 'Protected by {org}.',
+  // The Show/Hide button of a password box (client/app.ts), worded as GOV.UK's password input.
   'page.passwordField.show': 'Show',
+  'page.passwordField.hide': 'Hide',
+  'page.passwordField.showLabel': 'Show password',
+  'page.passwordField.hideLabel': 'Hide password',
+  'page.passwordField.shown': 'Your password is visible',
+  'page.passwordField.hidden': 'Your password is hidden',
   'page.checklist.title': 'Password rules:',
   'page.checklist.onSubmit': '(checked when you save)',
   'page.checklist.met': '— done',
@@ -558,8 +567,20 @@ export const en = {
   'page.passkeys.needsScript': 'Adding a passkey needs JavaScript.',
   'page.passkeys.recoveryCodesIntro':
     'Each code signs you in once if you lose your passkey. Save them now somewhere safe, away from your devices: they are not shown again.',
-  'page.passkeys.codesSaved': 'I saved my recovery codes',
+  'page.passkeys.whatChanges':
+    'Adding a passkey turns on two-step verification: after your password, signing in will also ask for a passkey (or you can sign in with the passkey alone). You’ll get {count, number} recovery codes to save first.',
+  'page.passkeys.ipAddress':
+    'Passkeys can’t be used on this page: it was opened at an IP address, and passkeys work only at a site’s name. Open it by name (for example localhost instead of 127.0.0.1) to use one.',
   'page.recoveryCodes.heading': 'Your recovery codes',
+  'page.recoveryCodes.fileHeading': 'Recovery codes for your account at {org}',
+  'page.recoveryCodes.fileHeadingEmail': 'Recovery codes for {email} at {org}',
+  'page.recoveryCodes.fileIntro':
+    'Each code signs you in once when you can’t use your authenticator app or passkey. Keep them somewhere safe: with your password, a code opens your account.',
+  'page.recoveryCodes.copy': 'Copy codes',
+  'page.recoveryCodes.copied': 'Codes copied.',
+  'page.recoveryCodes.download': 'Download (.txt)',
+  'page.recoveryCodes.print': 'Print',
+  'page.recoveryCodes.saved': 'I have saved my recovery codes',
   'page.twoFactor.on':
     '{ways, select, both {Two-step verification is on: signing in needs your password and a passkey or a code from your authenticator app.} passkey {Two-step verification is on: signing in needs your password and a passkey.} other {Two-step verification is on: signing in needs your password and a code from your authenticator app.}}',
   // The name a new authenticator app gets until the person renames it (flows/two-factor.ts); stored with it.
@@ -577,7 +598,14 @@ export const en = {
   'page.twoFactor.setUp': 'Set up an authenticator app',
   'page.twoFactor.scan': 'Open your authenticator app and scan this code:',
   'page.twoFactor.qrAlt': 'QR code for your authenticator app',
-  'page.twoFactor.typeKey': 'Or type this key into the app: <code>{secret}</code>',
+  'page.twoFactor.typeKey': 'Or type this key into the app:',
+  'page.twoFactor.openOnThisPhone': 'Setting up on this phone? Open the key in your authenticator app',
+  'page.twoFactor.copyKey': 'Copy key',
+  'page.twoFactor.keyCopied': 'Key copied.',
+  'page.twoFactor.keyHint': 'The spaces are only there to help you read it.',
+  'page.twoFactor.manage': 'Rename or remove',
+  'page.twoFactor.whatChanges':
+    'Once you set up an app, signing in asks for a code from it after your password. You’ll get {count, number} recovery codes to save, for when you don’t have your phone.',
   'page.twoFactor.enterCode': 'Enter the 6-digit code the app shows:',
   'page.twoFactor.codeLabel': 'Code from the app',
   'page.twoFactor.confirm': 'Confirm',
@@ -911,7 +939,8 @@ export const en = {
   'policy.rule.maxAge': 'Passwords expire after {age}; you’ll be reminded {days, number} days before.',
   'policy.duration':
     '{unit, select, day {{count, plural, one {# day} other {# days}}} hour {{count, plural, one {# hour} other {# hours}}} other {{count, plural, other {# minutes}}}}',
-  'policy.checklist.length': 'At least {min, number} characters (up to {max, number}); spaces are fine',
+  'policy.checklist.length':
+    '{reason, select, twoStep {At least {min, number} characters, as you use two-step verification (up to {max, number}); spaces are fine} other {At least {min, number} characters (up to {max, number}); spaces are fine}}',
   'policy.checklist.guessable': 'Not a common or easily guessed password',
   'policy.checklist.personal': 'Not your name, your email address or the name of this service',
   'policy.checklist.banned': 'No word your organisation has banned',
