@@ -6,7 +6,8 @@
 //   PROCID     "-": the process that sends is not always the one that recorded the event
 //   MSGID      the event type (at most 32 characters, §6.2.7; longer ones are cut)
 //   SD         the event's fields as one element (§6.3): uid, eventId, type, account, actor, ip, device, session,
-//              and the detail's values flattened (detail.reason="…"); values escaped per §6.3.3
+//              and the detail's values flattened (detail.reason="…"); values escaped per §6.3.3, control
+//              characters written as \u000a
 //   MSG        the same event as JSON (webhook body shape), UTF-8 without a BOM (§6.4 allows MSG-ANY; a BOM
 //              would break the JSON parsers SIEMs run on it)
 // Written here rather than taken from npm: the syslog clients there frame messages with a newline (which a value
@@ -29,9 +30,17 @@ export function severityOf(type: string): number {
   return SEVERITY.informational;
 }
 
-/** §6.3.3: inside PARAM-VALUE, '"', '\' and ']' are escaped with a backslash. */
+/** C0 and C1 controls, DEL, and the Unicode line and paragraph separators: what a receiver could take for a new line. */
+const CONTROL = /[\p{Cc}\p{Zl}\p{Zp}]/gu;
+const asUnicodeEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/**
+ * §6.3.3: inside PARAM-VALUE, '"', '\' and ']' are escaped with a backslash. A control character (a line break in a
+ * value an administrator typed) is written as the text \u000a first: the RFC allows it raw, but a receiver that
+ * writes lines to a file would start a forged line with it (MSG, the JSON, carries the exact value).
+ */
 export function escapeParamValue(value: string): string {
-  return value.replace(/["\\\]]/g, (c) => `\\${c}`);
+  return value.replace(CONTROL, asUnicodeEscape).replace(/["\\\]]/g, (c) => `\\${c}`);
 }
 
 /** §6.3.3 PARAM-NAME: 1–32 printable ASCII characters other than '=', ' ', ']' and '"'. */
@@ -78,7 +87,9 @@ export function formatSyslogMessage(event: PublicEvent, s: Pick<SyslogSettings, 
   const pri = s.facility * 8 + severityOf(event.type);
   const msgId = event.type.replace(/[^\x21-\x7e]/g, '_').slice(0, 32) || '-';
   const timestamp = new Date(event.time).toISOString();
-  return `<${pri}>1 ${timestamp} ${s.hostname} ${s.appName} - ${msgId} ${structuredData(event, s.sdId)} ${webhookBody(event)}`;
+  // JSON.stringify escapes C0 controls but leaves DEL, C1 and U+2028/2029 raw; they occur only inside its strings,
+  // where \uXXXX is the same value.
+  return `<${pri}>1 ${timestamp} ${s.hostname} ${s.appName} - ${msgId} ${structuredData(event, s.sdId)} ${webhookBody(event).replace(CONTROL, asUnicodeEscape)}`;
 }
 
 /** RFC 6587 §3.4.1 octet counting: the message's length in bytes, a space, the message. */

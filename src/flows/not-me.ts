@@ -8,7 +8,8 @@
 // person's report) then secures the account in ONE transaction:
 //   every session revoked · reset flows, pending second-factor sign-ins and help desk caller checks ended · the password must be
 //   reset (sign-in with it refused until a reset completes; that reset refuses the current password and any in
-//   use since the reported event) · every other link of the account voided ·
+//   use since the reported event) · every other link of the account voided (but for the old address's links of a
+//   change it can still undo: flows/change-email.ts) ·
 //   a recovery address confirmed since the reported event removed · a sign-in address changed since then put back
 //   (within 7 days, flows/change-email.ts) and pending address changes ended · a pending deletion of the account
 //   cancelled (flows/account-data.ts) · the audit event · a fresh reset email to the person's addresses (the
@@ -222,7 +223,13 @@ async function endEverything(
     now,
     newId: () => deps.random.uuid(),
   });
-  const voidedLinks = await tx.notMe.voidNotMeTokens(account.id, now);
+  // Except the old address's links of a change it can still undo: a report of something later (an intruder who changed
+  // the address reporting their own sign-in) must not take from the person the one link that puts the address back.
+  const restorable = await tx.emailChanges.listRestorableEmailChanges(account.id, { since: 0, now });
+  const voidedLinks = await tx.notMe.voidNotMeTokens(account.id, now, {
+    notice: 'email-changed',
+    eventAts: restorable.flatMap((c) => (c.confirmedAt === null ? [] : [c.confirmedAt])),
+  });
   const removedRecoveryEmail = o.suspectRecovery && (await tx.mailPreferences.removeRecoveryEmail(account.id, now));
   if (removedRecoveryEmail)
     await tx.events.recordEvent({ accountId: account.id, type: 'recovery_email.removed', now, ip: o.ip, detail: { reason: 'reported' } });

@@ -49,8 +49,11 @@ export interface NotMeRepository {
   findLiveNotMe(key: NotMeKey, now: number): Promise<NotMeToken | null>;
   /** issued → used, atomically, only while live. The row that was used, or null when nothing won. */
   useNotMe(key: NotMeKey, now: number): Promise<NotMeToken | null>;
-  /** Voids every issued link of the account; returns how many. */
-  voidNotMeTokens(accountId: string, now: number): Promise<number>;
+  /**
+   * Voids every issued link of the account, except those of `keep.notice` about an event at one of `keep.eventAts`;
+   * returns how many.
+   */
+  voidNotMeTokens(accountId: string, now: number, keep?: { notice: string; eventAts: readonly number[] }): Promise<number>;
 }
 
 function toNotMe(row: Selectable<NotMeTokensTable>): NotMeToken {
@@ -116,13 +119,12 @@ export function notMeRepository(db: Kysely<Database>): NotMeRepository {
       const row = await live(key, now).set({ state: 'used', used_at: now, updated_at: now }).returningAll().executeTakeFirst();
       return row ? toNotMe(row) : null;
     },
-    async voidNotMeTokens(accountId, now) {
-      const r = await db
-        .updateTable('not_me_tokens')
-        .set({ state: 'voided', updated_at: now })
-        .where('account_id', '=', accountId)
-        .where('state', '=', 'issued')
-        .executeTakeFirst();
+    async voidNotMeTokens(accountId, now, keep) {
+      let q = db.updateTable('not_me_tokens').set({ state: 'voided', updated_at: now }).where('account_id', '=', accountId).where('state', '=', 'issued');
+      if (keep && keep.eventAts.length > 0) {
+        q = q.where((eb) => eb.not(eb.and([eb('notice', '=', keep.notice), eb('event_at', 'in', [...keep.eventAts])])));
+      }
+      const r = await q.executeTakeFirst();
       return Number(r.numUpdatedRows);
     },
   };

@@ -4,6 +4,7 @@
 // audited, and only an administrator may import. A small import runs while existing accounts keep signing in.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { startTestApp, errorCode, PASSWORD, type Backend, type TestApp, type TestClient } from '../helpers/app.js';
 import { registerAccount } from '../../src/flows/register.js';
 import { makeLegacyHashes } from '../helpers/legacy-hashes.js';
@@ -110,6 +111,37 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       assert.equal(signIn.statusCode, 201);
       assert.equal(importDone, false, 'the sign-in was answered before the import finished');
       assert.equal((await importing).json().created, 3000);
+    });
+
+    it('the body (up to 32 MiB) is read only for a signed-in administrator: a stranger or an agent is answered first', async () => {
+      const desk = t.client();
+      assert.equal((await desk.signIn('desk@example.org', PASSWORD)).statusCode, 201);
+      // Small JSON objects by the million: parsing 32 MiB of them takes seconds and most of a gigabyte.
+      const objects = Buffer.from('{},'.repeat(16_000));
+      for (const [who, cookie, code] of [
+        ['stranger', undefined, 'AUTHENTICATION_REQUIRED'],
+        ['agent', [...desk.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'FORBIDDEN'],
+      ] as const) {
+        let pulled = 0;
+        const body = Readable.from(
+          (function* () {
+            yield Buffer.from(`{"reason":"${WHY.reason}","format":"csv","data":[`);
+            for (let i = 0; i < 170; i++) {
+              pulled += objects.length;
+              yield objects;
+            }
+            yield Buffer.from('{}]}');
+          })(),
+        );
+        const res = await t.app.server.inject({
+          method: 'POST',
+          url: '/api/v1/admin/accounts/import',
+          headers: { 'content-type': 'application/json', origin: t.app.config.baseUrl, ...(cookie ? { cookie } : {}) },
+          payload: body,
+        });
+        assert.equal(errorCode(res), code, `${who}: ${res.body.slice(0, 200)}`);
+        assert.ok(pulled < 2 * 1024 * 1024, `${who}: ${pulled} bytes read before the answer`);
+      }
     });
 
     it('only an administrator imports; a help desk agent is refused before anything is read', async () => {

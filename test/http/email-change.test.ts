@@ -288,6 +288,29 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       assert.ok(await register(newAddress), 'the intruder’s address is free again');
     });
 
+    it('the intruder reporting a later entry of their own does not void the old address’s "This wasn\'t me": it still puts the address back', async () => {
+      const person = await makeAccount('owner-kept');
+      const newAddress = email('intruder-kept');
+      await changeByCode(person, newAddress);
+      const [notice] = await mailsTo(person.email, 'email-changed');
+      assert.ok(notice);
+      // The intruder signs in again (a reportable entry after the change) and reports it: every issued link of the
+      // account is voided as on every report, and the reset that clears it goes to the intruder's new address.
+      t.clock.advance(60_000);
+      const intruder = await signedIn(newAddress);
+      const entry = (await intruder.get('/api/v1/activity')).json().activity.find((e: { type: string }) => e.type === 'signin.succeeded');
+      assert.ok(entry);
+      assert.equal((await intruder.post(`/api/v1/activity/${entry.id}/not-me`, {})).statusCode, 200);
+      assert.equal((await t.store.accounts.findAccountById(person.id))?.email, newAddress, 'a later report puts nothing back');
+      assert.equal((await mailsTo(newAddress, 'password-reset-requested')).length, 1, 'that reset went to the intruder');
+
+      t.clock.advance(DAY);
+      const res = await t.client().post('/api/v1/not-me', { token: notMeToken(notice) });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal((await t.store.accounts.findAccountById(person.id))?.email, person.email, 'the old address is back');
+      assert.equal((await mailsTo(person.email, 'password-reset-requested')).length, 1, 'and its reset goes there');
+    });
+
     it('after 7 days "This wasn\'t me" still secures the account, but the old address is not put back', async () => {
       const person = await makeAccount('late');
       const newAddress = email('late-new');

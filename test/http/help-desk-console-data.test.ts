@@ -5,6 +5,7 @@
 // the filter and how many rows. Administrators only: helpdesk and user are refused every new page and route.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import bcrypt from 'bcryptjs';
 import type { LightMyRequestResponse } from 'fastify';
 import { startTestApp, errorCode, PASSWORD, type Backend, type TestApp, type TestClient } from '../helpers/app.js';
@@ -150,6 +151,45 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
         assert.equal(errorCode(res), 'CSRF_FAILED');
         assert.equal(await t.store.accounts.findAccountByEmail('csrf-less@example.org'), null);
         assert.equal((await c.request('POST', '/admin/export', { body, headers })).statusCode, 415);
+      });
+
+      it('an upload is read only for a signed-in administrator: a stranger or an agent is answered before the body is read', async () => {
+        const agent = await signedIn('desk@example.org');
+        const part = Buffer.from('--b\r\nContent-Disposition: form-data; name="x"\r\n\r\nx\r\n'.repeat(1000));
+        for (const [who, cookie, status] of [
+          ['stranger', undefined, 303],
+          ['agent', [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 403],
+        ] as const) {
+          // 30 MiB of one-byte fields: undici's parser would spend seconds on it, and the buffer holds all of it.
+          let pulled = 0;
+          const body = Readable.from(
+            (function* () {
+              for (let i = 0; i < 600; i++) {
+                pulled += part.length;
+                yield part;
+              }
+              yield Buffer.from('--b--\r\n');
+            })(),
+          );
+          const res = await t.app.server.inject({
+            method: 'POST',
+            url: '/admin/import',
+            headers: { ...html, origin: t.app.config.baseUrl, 'content-type': 'multipart/form-data; boundary=b', ...(cookie ? { cookie } : {}) },
+            payload: body,
+          });
+          assert.equal(res.statusCode, status, `${who}: ${res.body.slice(0, 200)}`);
+          if (status === 303) assert.equal(res.headers.location, '/sign-in');
+          assert.ok(pulled < 2 * 1024 * 1024, `${who}: ${pulled} bytes read before the answer`);
+        }
+      });
+
+      it('an upload of many small fields is refused before the form is parsed; nothing is imported', async () => {
+        const c = await signedIn('boss@example.org');
+        const fields: Record<string, string> = { format: 'csv', pasted: 'email\nmany-fields@example.org', ...WHY };
+        for (let i = 0; i < 10_000; i++) fields[`x${i}`] = 'x';
+        const res = await upload(c, fields);
+        assert.equal(res.statusCode, 400, res.body.slice(0, 200));
+        assert.equal(await t.store.accounts.findAccountByEmail('many-fields@example.org'), null);
       });
 
       it('an upload over 32 MiB is refused with a clear 413, before anything is parsed or imported', async () => {

@@ -60,6 +60,17 @@ describe('RFC 5424 messages', () => {
     );
   });
 
+  test('no control character or line separator leaves raw, in structured data or MSG: a value cannot forge a line', () => {
+    // An administrator's audit filter is recorded as typed (admin.audit.read detail.filter), line breaks included.
+    const forged = 'x\n<13>1 2026-11-23T09:30:15.123Z id.example.org passdesk - forged [x@1] all quiet\r\u0085\u2028\u2029\u007f\u0000\t';
+    const e: PublicEvent = { ...event, type: 'admin.audit.read', detail: { filter: { person: forged } } };
+    const m = formatSyslogMessage(e, syslog);
+    assert.doesNotMatch(m, /[\p{Cc}\p{Zl}\p{Zp}]/u, JSON.stringify(m));
+    assert.match(structuredData(e, 'passdesk@32473'), / detail\.filter\.person="x\\\\u000a<13>1 /, 'shown as \\u000a (its backslash escaped, §6.3.3)');
+    const msg = m.slice(m.indexOf('] {') + 2);
+    assert.deepEqual((JSON.parse(msg) as { data: PublicEvent }).data, e, 'MSG still carries the value exactly');
+  });
+
   test('MSG is the webhook body: JSON, without a BOM', () => {
     const m = formatSyslogMessage(event, syslog);
     const msg = m.slice(m.indexOf('] {') + 2);

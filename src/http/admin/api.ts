@@ -3,7 +3,7 @@
 // flows' (flows/help-desk/), which all go through adminAction / admitAdminAction and the permission matrix
 // (core/admin-permissions.ts). Unsafe methods pass the origin check every unsafe request passes (plugins/security.ts).
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { REASON_MAX_LENGTH, REASON_MIN_LENGTH, TICKET_MAX_LENGTH } from '../../flows/help-desk/action.js';
@@ -21,8 +21,11 @@ import {
   type StatusFilter,
 } from '../../flows/help-desk/accounts.js';
 import type { Actor } from '../../flows/help-desk/action.js';
+import type { Authenticated } from '../../flows/sessions.js';
 import { AUDIT_LIMIT_DEFAULT, AUDIT_LIMIT_MAX, auditEventJson, exportAuditLog, readAuditLog } from '../../flows/help-desk/audit.js';
 import { importAccounts } from '../../flows/help-desk/import.js';
+import { refusalFor } from '../../core/admin-permissions.js';
+import { PassdeskError } from '../../core/errors.js';
 import { english } from '../../core/messages.js';
 import { hasDisallowedCharacters } from '../../core/text-input.js';
 import { requestContext, type HttpContext } from '../shared/context.js';
@@ -200,6 +203,16 @@ const lineOutcome = z.object({
   reason: z.string().nullable().meta({ description: 'null when created; `exists` when skipped; else why the line failed (a code).' }),
 });
 
+/**
+ * Before an import's body (up to 32 MiB, buffered and parsed) is read: signed in, with a role that may import (else
+ * 403 FORBIDDEN, the body unread). Null when signed out. The step-up and the rest are the flow's, once it is parsed.
+ */
+export async function importerBeforeBody(ctx: HttpContext, request: FastifyRequest): Promise<Authenticated | null> {
+  const auth = await ctx.authenticate(request);
+  if (auth && refusalFor(auth.account, 'accounts.import') === 'role') throw new PassdeskError('FORBIDDEN');
+  return auth;
+}
+
 /** Accounts in bulk from a CSV or JSON Lines file (flows/help-desk/import.ts). */
 async function importRoute(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -207,6 +220,11 @@ async function importRoute(app: FastifyInstance, ctx: HttpContext): Promise<void
     '/api/v1/admin/accounts/import',
     {
       bodyLimit: IMPORT_MAX_BYTES + 64 * 1024,
+      // Every other route's body is at most 16 KiB, read before its handler asks who sent it; this one is not.
+      preParsing: async (request, _reply, payload) => {
+        if (!(await importerBeforeBody(ctx, request))) throw new PassdeskError('AUTHENTICATION_REQUIRED');
+        return payload;
+      },
       schema: {
         operationId: 'adminImportAccounts',
         tags: TAGS,

@@ -5,7 +5,8 @@
 //
 // The upload is multipart/form-data, read here with the platform's own parser (the Fetch API's Response.formData,
 // undici) after the body has been bounded: IMPORT_MAX_BYTES, as the API's import, checked against Content-Length
-// before reading and against what arrives while reading. Only these routes take multipart; every other form is
+// before reading and against what arrives while reading; it is read only for a signed-in administrator, and parsed
+// only when it holds at most MULTIPART_MAX_PARTS parts. Only these routes take multipart; every other form is
 // application/x-www-form-urlencoded. A refused upload is never shown back (it may hold password hashes).
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -20,12 +21,14 @@ import type { Account } from '../../store/index.js';
 import { accountDeletedPage, deleteAccountPage, exportPage, importPage, importReportPage, type KeptFields } from '../../web/views/help-desk-data.js';
 import { ensureCsrfToken, requestContext, type HttpContext } from '../shared/context.js';
 import { formBody, sendPage, sendSecretPage, shownOnPage, signedIn } from '../shared/pages.js';
-import { IMPORT_MAX_BYTES } from './api.js';
+import { IMPORT_MAX_BYTES, importerBeforeBody } from './api.js';
 import { accountFileHeaders } from './export-api.js';
 import { offers, reasonOf, session } from './pages.js';
 
 /** What a multipart body may hold beyond the file: the boundaries, headers and the small fields. */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+/** Parts the import form can send (_csrf, format, pasted, file, reason, ticket) and room to spare; more is no browser's. */
+const MULTIPART_MAX_PARTS = 32;
 const MIB = 1024 * 1024;
 
 const keptForm = z.object({ reason: z.string().max(2000).default(''), ticket: z.string().max(200).default('') }).loose();
@@ -67,9 +70,13 @@ async function parseImportUpload(request: FastifyRequest, payload: NodeJS.Readab
     if (size > limit) throw tooLarge();
     chunks.push(bytes);
   }
+  const body = Buffer.concat(chunks);
+  // The parser's time grows with the parts (seconds for 30 MiB of one-byte fields): counted before it runs.
+  const boundary = /;\s*boundary="?([^";]+)"?/i.exec(request.headers['content-type'] ?? '')?.[1];
+  if (boundary !== undefined && countParts(body, boundary) > MULTIPART_MAX_PARTS) throw new PassdeskError('VALIDATION_FAILED');
   let form: FormData;
   try {
-    form = await new Response(Buffer.concat(chunks), { headers: { 'content-type': request.headers['content-type'] ?? '' } }).formData();
+    form = await new Response(body, { headers: { 'content-type': request.headers['content-type'] ?? '' } }).formData();
   } catch {
     throw new PassdeskError('VALIDATION_FAILED');
   }
@@ -88,6 +95,15 @@ async function parseImportUpload(request: FastifyRequest, payload: NodeJS.Readab
     }
   }
   return fields;
+}
+
+/** How many delimiters (`--boundary`) the body holds, counting no further than one past `MULTIPART_MAX_PARTS`. */
+function countParts(body: Buffer, boundary: string): number {
+  const delimiter = Buffer.from(`--${boundary}`);
+  let parts = 0;
+  for (let at = body.indexOf(delimiter); at !== -1 && parts <= MULTIPART_MAX_PARTS + 1; at = body.indexOf(delimiter, at + delimiter.length)) parts++;
+  // The last delimiter closes the body and opens no part.
+  return parts - 1;
 }
 
 /** The file's text and format from the form, or the refusal to show. */
@@ -112,7 +128,14 @@ export async function adminDataPages(pages: FastifyInstance, ctx: HttpContext): 
 }
 
 async function importPages(scope: FastifyInstance, ctx: HttpContext): Promise<void> {
-  // Only this scope's routes read multipart bodies.
+  // Only this scope's routes read multipart bodies, and only an administrator's: the body (up to 32 MiB, buffered and
+  // parsed) is read after the session and the role are checked, which the pages' own checks (preHandler) do only
+  // once it was parsed. A stranger is sent to sign in and an agent refused, their upload unread.
+  scope.addHook('preParsing', async (request, reply, payload) => {
+    if (!/^multipart\/form-data\b/i.test(request.headers['content-type'] ?? '')) return payload;
+    if (!(await importerBeforeBody(ctx, request))) return reply.redirect('/sign-in', 303);
+    return payload;
+  });
   scope.addContentTypeParser('multipart/form-data', parseImportUpload);
   const config = { auth: 'page', stepUp: '/admin/import' } as const;
   const form = (request: FastifyRequest, reply: FastifyReply, o: { error?: string; kept?: KeptFields; status?: number } = {}) => {
