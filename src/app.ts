@@ -132,6 +132,7 @@ export function flowConfig(config: Config): FlowConfig {
     securityQuestions: { enabled: config.securityQuestions, count: config.securityQuestionCount },
     resetTwoMethodRoles: config.resetTwoMethodRoles,
     requireTwoFactorRoles: config.requireTwoFactorRoles,
+    adminApproval: { enabled: config.adminApproval, privilegedRoles: config.adminApprovalRoles, windowMs: config.adminApprovalWindow },
     webauthn: { rpId: config.webauthnRpId, rpName: config.organizationName, origins: config.webauthnOrigins },
     helpdeskEmail: config.helpdeskEmail,
     accountDeletion: { selfService: config.selfDeletion, graceMs: config.selfDeletionGrace },

@@ -35,6 +35,8 @@ import { disableAccount, enableAccount, requirePasswordChange, sendResetEmail, s
 import { issueTemporaryPassword } from './flows/help-desk/temporary-password.js';
 import { deleteAccount } from './flows/help-desk/delete-account.js';
 import { exportAccounts, formatFromFileName, importAccounts, type AccountFileFormat } from './flows/help-desk/import.js';
+import { ApprovalPending } from './flows/help-desk/approval-request.js';
+import { APPROVAL_USAGE, approvalCommand } from './cli-approvals.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 
@@ -55,6 +57,8 @@ Commands:
                                 A help desk action, audited with the operator as its actor; the
                                 person is told by email as from the console. temp-password prints
                                 the password once (single use, 24 hours, a change at sign-in).
+                                The command line is not held to two-person approval (break-glass);
+                                the audit event records that it was bypassed.
   user delete --email E --reason TEXT [--ticket T] [--export FILE]
                                 Delete the account (the person is emailed first); its data, exported
                                 just before, goes to FILE (mode 0600) or standard output as JSON.
@@ -69,6 +73,7 @@ Commands:
   user export --reason TEXT [--ticket T] [--format csv|jsonl] [--with-hashes] [--out FILE]
                                 Write every account in the import format (no hashes unless asked);
                                 recorded in the audit log (with hashes: said so).
+${APPROVAL_USAGE}
   config keys                   List every configuration key and its environment variable.
 ${BREACHED_USAGE}
   worker                        Deliver the outboxes (mail, events out) only, no HTTP; several may share
@@ -108,6 +113,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         return await migrate(io);
       case 'user':
         return await user(rest, io);
+      case 'approval':
+        return await approvalCommand(rest, io, withDeps);
       case 'breached':
         return await breachedCommand(rest, io);
       case 'worker': {
@@ -459,6 +466,12 @@ async function user(argv: string[], io: CliIo): Promise<number> {
   return 2;
 }
 
+/** The operator's actions take effect at once (the command line is not held to two-person approval). */
+function immediate<T>(answer: T | ApprovalPending): T {
+  if (answer instanceof ApprovalPending) throw new TypeError('the command line was held to two-person approval');
+  return answer;
+}
+
 const HELP_DESK_COMMANDS = new Set(['disable', 'enable', 'unlock', 'require-change', 'reset-link', 'temp-password', 'sign-out', 'set-role', 'delete']);
 const CLI_ACTOR: Actor = { kind: 'cli', label: 'cli' };
 
@@ -493,7 +506,7 @@ async function helpDeskCommand(sub: string, argv: string[], io: CliIo): Promise<
         return 1;
       }
       if (sub === 'temp-password') {
-        const issued = await issueTemporaryPassword(deps, CLI_ACTOR, { accountId: account.id, why, ctx });
+        const issued = immediate(await issueTemporaryPassword(deps, CLI_ACTOR, { accountId: account.id, why, ctx }));
         io.stdout(`Temporary password for ${account.email} (single use, until ${new Date(issued.expiresAt).toISOString()}):`);
         io.stdout(issued.temporaryPassword);
         return 0;
@@ -527,9 +540,9 @@ async function deleteCommand(
 ): Promise<number> {
   // The file is made first (never over an existing one), so the export cannot be lost after the data is gone.
   const fd = o.exportFile ? openSync(o.exportFile, 'wx', 0o600) : null;
-  let deleted: Awaited<ReturnType<typeof deleteAccount>>;
+  let deleted: Exclude<Awaited<ReturnType<typeof deleteAccount>>, ApprovalPending>;
   try {
-    deleted = await deleteAccount(deps, CLI_ACTOR, o);
+    deleted = immediate(await deleteAccount(deps, CLI_ACTOR, o));
   } catch (err) {
     if (fd !== null && o.exportFile) {
       closeSync(fd);

@@ -453,6 +453,36 @@ export const configKeys = {
       .default([]),
     doc: 'Roles that must use two-step verification (e.g. "admin,helpdesk", or "all"; default none). Such a person without an authenticator app or passkey is signed in to set one up and nothing else (and sign out) until it is confirmed: pages lead to /security/two-factor, the API answers 403 TWO_FACTOR_SETUP_REQUIRED.',
   },
+  adminApproval: {
+    env: 'PASSDESK_ADMIN_APPROVAL',
+    schema: boolFromString.default(false),
+    doc: "Two-person approval: an action on a privileged account (PASSDESK_ADMIN_APPROVAL_ROLES) — reset email, temporary password, require a change, unlock, disable, enable, remove a second factor, change the role (also giving a privileged role), delete — waits as a request until a second, different administrator approves it within PASSDESK_ADMIN_APPROVAL_WINDOW; so does removing anyone's last second factor on an emailed caller code. Signing out everywhere never waits. The command line is not held to it (break-glass, audited). Off by default.",
+  },
+  adminApprovalRoles: {
+    env: 'PASSDESK_ADMIN_APPROVAL_ROLES',
+    schema: z
+      .union([
+        z.string().transform((v) =>
+          v
+            .split(',')
+            .map((r) => r.trim())
+            .filter(Boolean),
+        ),
+        z.array(z.string()),
+      ])
+      .pipe(
+        z
+          .array(z.enum(['user', 'helpdesk', 'admin'], { error: 'expected roles among user, helpdesk, admin' }))
+          .min(1, 'expected at least one role (turn approval off with PASSDESK_ADMIN_APPROVAL=false)'),
+      )
+      .default(['helpdesk', 'admin']),
+    doc: 'With two-person approval: the roles whose accounts count as privileged (default "helpdesk,admin"; "user,helpdesk,admin" holds every account to it).',
+  },
+  adminApprovalWindow: {
+    env: 'PASSDESK_ADMIN_APPROVAL_WINDOW',
+    schema: duration.pipe(z.number().min(900_000, 'at least 15m').max(604_800_000, 'at most 7d')).default(86_400_000),
+    doc: 'With two-person approval: how long a request waits for a second administrator before it expires and can no longer be approved (default 24h; 15m to 7d).',
+  },
   resetTwoMethodRoles: {
     env: 'PASSDESK_RESET_TWO_METHOD_ROLES',
     schema: z
@@ -772,7 +802,7 @@ export const configKeys = {
   retentionFlows: {
     env: 'PASSDESK_RETENTION_FLOWS',
     schema: duration.default(604_800_000),
-    doc: 'Password resets, pending second steps, "This wasn\'t me" links, attempt windows and the help desk\'s caller checks are deleted this long after they expired (default 7d); a temporary password too, once the account has chosen a new one.',
+    doc: 'Password resets, pending second steps, "This wasn\'t me" links, attempt windows and the help desk\'s caller checks are deleted this long after they expired (default 7d); a temporary password too, once the account has chosen a new one; and a settled request for two-person approval, this long after its window.',
   },
   // A timer's delay: Node turns anything over 2^31 − 1 ms (about 24.8 days) into 1 ms, which would sweep non-stop.
   retentionInterval: {

@@ -36,6 +36,10 @@ export const NOTICE_CODES = [
   'account-deletion-scheduled',
   'account-deletion-cancelled',
   'account-deleted',
+  // Two-person approval (flows/help-desk/approval-request.ts, approvals.ts).
+  'approval-requested',
+  'approval-pending',
+  'approval-decided',
 ] as const;
 export type NoticeCode = (typeof NOTICE_CODES)[number];
 

@@ -87,6 +87,10 @@ export const ErrorCodes = {
   MANAGED_BY_DIRECTORY: 403,
   SELF_DELETION_DISABLED: 403,
   DELETION_LINK_INVALID: 400,
+  // Two-person approval (flows/help-desk/approvals.ts).
+  APPROVAL_NOT_PENDING: 409,
+  APPROVAL_EXPIRED: 409,
+  APPROVAL_ALREADY_PENDING: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -33,6 +33,7 @@ import type { Authenticated } from './deps.js';
 import { perIpKey } from '../core/client-key.js';
 import { restoreEmailOnReport } from './change-email.js';
 import { cancelDeletionOnReport } from './account-data.js';
+import { cancelApprovalsOnReport } from './help-desk/approval-request.js';
 
 /** The link's states drawn at the top of this file (not_me_tokens.state). */
 export type NotMeLinkState = 'issued' | 'used' | 'voided';
@@ -214,6 +215,8 @@ async function endEverything(
   const endedSignIns = await tx.twoFactor.expireSecondFactorFlows(account.id, now);
   // A help desk's verified caller may be who is reported: no temporary password or factor removal on it now.
   await tx.callerVerifications.endCallerVerifications(account.id);
+  // Nor can a change the help desk asked for still be approved over the person's report.
+  await cancelApprovalsOnReport(tx, account.id, now);
   await tx.accounts.requirePasswordChange(account.id, REPORTED_REASON, now);
   // The reset that clears the report must not put back a password the intruder knows: the current one and
   // every one in use at or after the reported event are refused until a reset completes (read in this transaction).

@@ -11,7 +11,9 @@
 //                         temporary passwords expired that long ago whose account has chosen a new password since
 //                         (while the account's password is still the temporary one, its row is what refuses it);
 //                         changes of sign-in address once they expired, or once their old address could no longer
-//                         be put back (restore_until), that long ago; account deletions cancelled that long ago.
+//                         be put back (restore_until), that long ago; account deletions cancelled that long ago;
+//                         requests for two-person approval once settled (approved, rejected, cancelled, expired) and
+//                         past their window that long ago (the audit log keeps what happened).
 //   event_deliveries    — copies of audit events sent out (syslog, webhooks: events/), once sent or failed longer ago
 //                         than PASSDESK_RETENTION_EVENT_DELIVERIES; a copy not yet delivered stays, however old.
 import { setImmediate as yieldToRequests } from 'node:timers/promises';
@@ -56,6 +58,7 @@ export async function runRetention(
     event_deliveries: 0,
     email_changes: 0,
     account_deletions: 0,
+    admin_approvals: 0,
   };
   const lease = (): Promise<boolean> => deps.store.retention.acquireJobLease(LEASE_NAME, o.owner, deps.clock.now(), deps.clock.now() + LEASE_MS);
   if (!(await lease())) return { ran: false, deleted };
@@ -73,6 +76,7 @@ export async function runRetention(
       ['event_deliveries', now - (o.settings.eventDeliveriesMs ?? DEFAULT_EVENT_DELIVERIES_RETENTION_MS)],
       ['email_changes', now - o.settings.flowsMs],
       ['account_deletions', now - o.settings.flowsMs],
+      ['admin_approvals', now - o.settings.flowsMs],
     ];
     for (const [kind, before] of plan) {
       for (;;) {

@@ -45,6 +45,7 @@ import { callerApi } from './admin/caller-api.js';
 import { deleteAccountApi } from './admin/delete-api.js';
 import { exportAccountsApi } from './admin/export-api.js';
 import { adminDataPages } from './admin/data-pages.js';
+import { approvalsApi } from './admin/approvals-api.js';
 import { adminPages } from './admin/pages.js';
 // The sign-in address and "Your data" (issue 16).
 import { emailAddressApi } from './email-address/api.js';
@@ -85,6 +86,8 @@ export async function registerRoutes(server: FastifyInstance, ctx: HttpContext, 
     // The sign-in address and "Your data" (issue 16).
     emailAddressApi,
     accountDataApi,
+    // Two-person approval of actions on privileged accounts (issue 15).
+    approvalsApi,
   ];
   const pages: Routes[] = [
     systemPages,

@@ -40,3 +40,8 @@ export function emailChangeLink(s: LinkSettings, token: string): string {
 export function cancelDeletionLink(s: LinkSettings, token: string): string {
   return `${s.baseUrl}/account-deletion/cancel?token=${encodeURIComponent(token)}`;
 }
+
+/** An account in the help desk console, at its requests waiting for approval (sent to administrators only). */
+export function consoleAccountLink(s: LinkSettings, accountId: string): string {
+  return `${s.baseUrl}/admin/accounts/${encodeURIComponent(accountId)}#approvals`;
+}

@@ -3,11 +3,21 @@
 // here they are laid out. Everything a person or a device supplied (names, device descriptions, the phrase)
 // is escaped in the HTML part; header values lose line breaks. Never a password in any of it.
 import { NOTICE_CODES as CODES, noticeText, type NoticeCode } from '../core/email-text.js';
-import { translator, type MessageValue, type Translator } from '../core/i18n/translator.js';
+import { translator, type MessageId, type MessageValue, type Translator } from '../core/i18n/translator.js';
 import { escapeHtml } from '../web/html.js';
 import type { RenderedMail } from './queue.js';
-import type { Role } from '../core/admin-permissions.js';
-import { cancelDeletionLink, changePasswordLink, emailChangeLink, notMeLink, resetLink, resetPageLink, securityLink, type LinkSettings } from './links.js';
+import type { AdminAction, Role } from '../core/admin-permissions.js';
+import {
+  cancelDeletionLink,
+  changePasswordLink,
+  consoleAccountLink,
+  emailChangeLink,
+  notMeLink,
+  resetLink,
+  resetPageLink,
+  securityLink,
+  type LinkSettings,
+} from './links.js';
 
 export interface MailBranding extends LinkSettings {
   organizationName: string;
@@ -49,7 +59,21 @@ export type Notice =
   // The person's own deletion (flows/account-data.ts): scheduled (with the cancel link), cancelled, done.
   | { code: 'account-deletion-scheduled'; cancelToken: string; dueAt: number }
   | { code: 'account-deletion-cancelled' }
-  | { code: 'account-deleted'; requestedAt: number };
+  | { code: 'account-deleted'; requestedAt: number }
+  // Two-person approval (flows/help-desk/approval-request.ts, approvals.ts): to the administrators who may approve; to
+  // the person whose account a request is about; to the requester once it was decided or expired.
+  | {
+      code: 'approval-requested';
+      action: AdminAction;
+      accountId: string;
+      target: string;
+      requester: string;
+      reason: string;
+      ticket: string | null;
+      expiresAt: number;
+    }
+  | { code: 'approval-pending'; action: AdminAction; reason: string; ticket: string | null; expiresAt: number }
+  | { code: 'approval-decided'; decision: 'approved' | 'rejected' | 'expired'; action: AdminAction; target: string; reason: string; ticket: string | null };
 
 /**
  * The notices that tell a person something happened to their account: each carries a one-time
@@ -73,6 +97,7 @@ export const NOT_ME_NOTICES: ReadonlySet<NoticeCode> = new Set<NoticeCode>([
   'temporary-password-issued',
   'email-changed',
   'account-deletion-scheduled',
+  'approval-pending',
 ]);
 
 export const NOTICE_CODES: readonly NoticeCode[] = CODES;
@@ -173,10 +198,49 @@ function noticeVars(b: MailBranding, n: Notice, r: NoticeRecipient, t: Translato
         v['role'] = n.role ?? '';
       }
       break;
+    case 'approval-requested':
+    case 'approval-pending':
+    case 'approval-decided':
+      approvalVars(v, n, t);
+      break;
     default:
       break;
   }
   return v;
+}
+
+const APPROVAL_ACTIONS: Partial<Record<AdminAction, MessageId>> = {
+  'reset.send': 'email.approval.action.reset.send',
+  'password.require_change': 'email.approval.action.password.require_change',
+  'password.temporary': 'email.approval.action.password.temporary',
+  'account.unlock': 'email.approval.action.account.unlock',
+  'account.disable': 'email.approval.action.account.disable',
+  'account.enable': 'email.approval.action.account.enable',
+  'factor.remove': 'email.approval.action.factor.remove',
+  'role.set': 'email.approval.action.role.set',
+  'account.delete': 'email.approval.action.account.delete',
+};
+
+/** What the two-person approval emails say: the action in words, who and whom, the reason, until when. */
+function approvalVars(
+  v: Record<string, MessageValue>,
+  n: Extract<Notice, { code: 'approval-requested' | 'approval-pending' | 'approval-decided' }>,
+  t: Translator,
+): void {
+  const label = APPROVAL_ACTIONS[n.action];
+  v['action'] = label ? t.format(label) : n.action;
+  v['reason'] = n.reason;
+  v['ticket'] = n.ticket ?? '';
+  v['hasTicket'] = n.ticket ? 'yes' : 'no';
+  if (n.code !== 'approval-decided') v['expiresAt'] = formatWhen(n.expiresAt, t);
+  if (n.code === 'approval-requested') {
+    v['target'] = n.target;
+    v['requester'] = n.requester;
+  }
+  if (n.code === 'approval-decided') {
+    v['target'] = n.target;
+    v['decision'] = n.decision;
+  }
 }
 
 /** The main action button, when the notice has one. */
@@ -186,6 +250,7 @@ function primaryAction(b: MailBranding, n: Notice, t: Translator): { label: stri
   if (n.code === 'account-locked') return { label: t.t('email.common.resetPageLabel'), url: resetPageLink(b) };
   if (n.code === 'email-change-verification') return { label: t.t('email.common.confirmAddressLabel'), url: emailChangeLink(b, n.token) };
   if (n.code === 'account-deletion-scheduled') return { label: t.t('email.common.keepAccountLabel'), url: cancelDeletionLink(b, n.cancelToken) };
+  if (n.code === 'approval-requested') return { label: t.t('email.common.reviewRequestLabel'), url: consoleAccountLink(b, n.accountId) };
   return null;
 }
 

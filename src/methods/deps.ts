@@ -14,6 +14,7 @@ import type { KeyedHash } from '../core/keyed-hash.js';
 import type { DelaySchedule } from '../core/sign-in-delay.js';
 import type { ChallengeService } from '../core/challenge.js';
 import type { Directory, DirectorySettings } from '../directory/directory.js';
+import type { ApprovalPolicy } from '../core/admin-permissions.js';
 
 export interface FlowConfig {
   registration: 'open' | 'closed';
@@ -30,6 +31,8 @@ export interface FlowConfig {
   securityQuestions?: { enabled: boolean; count: number };
   /** Roles that must set up a second factor before anything else once signed in (default: none). */
   requireTwoFactorRoles?: readonly string[];
+  /** Two-person approval of actions on privileged accounts (flows/help-desk/approval-request.ts); absent: off. */
+  adminApproval?: ApprovalPolicy & { windowMs: number };
   /** Roles whose reset needs a method besides email (default: admin). */
   resetTwoMethodRoles?: readonly string[];
   /** Passkeys: the relying party ID and name, and the page origins whose responses are accepted. Absent: passkeys are off. */

@@ -59,7 +59,10 @@ export type EventType =
   /** Made by an import (flows/help-desk/import.ts): actorId, the file's line, the role and the hash's scheme (never the hash). */
   | 'account.imported'
   /** An administrative action (core/admin-permissions.ts), with actorId and detail.reason. */
-  | `admin.${AdminAction}`;
+  | `admin.${AdminAction}`
+  /** Two-person approval (flows/help-desk/approval-request.ts, approvals.ts): asked for; expired unapproved. */
+  | 'admin.approval.request'
+  | 'admin.approval.expire';
 
 // Every type but the administrative actions, at run time (events out checks PASSDESK_EVENTS_TYPES against them).
 // A Record, so a type added to EventType and not here fails to compile.

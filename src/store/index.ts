@@ -25,6 +25,7 @@ import { challengeRepository, type ChallengeRepository } from './challenges.js';
 import { emailChangeRepository, type EmailChangeRepository } from './email-changes.js';
 import { accountDeletionRepository, type AccountDeletionRepository } from './account-deletions.js';
 import type { Dialect } from './migrations/index.js';
+import { adminApprovalRepository, type AdminApprovalRepository } from './admin-approvals.js';
 import {
   callerVerificationRepository,
   temporaryPasswordRepository,
@@ -55,6 +56,7 @@ export interface Repositories {
   temporaryPasswords: TemporaryPasswordRepository;
   emailChanges: EmailChangeRepository;
   accountDeletions: AccountDeletionRepository;
+  adminApprovals: AdminApprovalRepository;
 }
 
 export interface Store extends Repositories {
@@ -113,6 +115,7 @@ function repositories(db: Kysely<Database>, dialect: Dialect, hooks: RepositoryH
     temporaryPasswords: temporaryPasswordRepository(db),
     emailChanges: emailChangeRepository(db),
     accountDeletions: accountDeletionRepository(db),
+    adminApprovals: adminApprovalRepository(db),
   };
 }
 
@@ -207,3 +210,4 @@ export type { SignInClaim, SignInLimitRule, SignInLimitState } from './sign-in-l
 export type { CallerVerificationMethod, TemporaryPassword } from './help-desk-callers.js';
 export type { EmailChange, EmailChangeKey } from './email-changes.js';
 export type { AccountDeletion } from './account-deletions.js';
+export type { AdminApproval, AdminApprovalState, ApprovalDecision } from './admin-approvals.js';

@@ -15,7 +15,8 @@ export type RetentionKind =
   | 'temporary_passwords'
   | 'event_deliveries'
   | 'email_changes'
-  | 'account_deletions';
+  | 'account_deletions'
+  | 'admin_approvals';
 
 export interface RetentionRepository {
   /** Deletes at most `limit` rows of `kind` that ended before `before`; returns how many. */
@@ -141,6 +142,13 @@ export function retentionRepository(db: Kysely<Database>): RetentionRepository {
                   .where('a.password_changed_at', '>', (eb) => eb.ref('t.created_at'))
                   .limit(limit),
               )
+              .executeTakeFirst();
+          case 'admin_approvals':
+            // Decided, cancelled or marked expired, and past their window that long ago (the audit log keeps the
+            // story). A pending one stays until it is marked expired, which records its event.
+            return db
+              .deleteFrom('admin_approvals')
+              .where('id', 'in', db.selectFrom('admin_approvals').select('id').where('state', '<>', 'pending').where('expires_at', '<', before).limit(limit))
               .executeTakeFirst();
         }
       })();

@@ -331,6 +331,7 @@ export interface Database {
   temporary_passwords: TemporaryPasswordsTable;
   email_changes: EmailChangesTable;
   account_deletions: AccountDeletionsTable;
+  admin_approvals: AdminApprovalsTable;
 }
 
 /** A help desk agent's check that a caller is the person (migration 0026 draws its states). */
@@ -363,6 +364,28 @@ export interface TemporaryPasswordsTable {
   created_at: number;
   expires_at: number;
   used_at: number | null;
+}
+
+/** A request for two-person approval (migration 0027 draws its states). */
+export type AdminApprovalState = 'pending' | 'approved' | 'rejected' | 'cancelled' | 'expired';
+export interface AdminApprovalsTable {
+  id: string;
+  /** The administrative action (core/admin-permissions.ts) that waits. */
+  action: string;
+  account_id: string;
+  requested_by: string;
+  /** JSON of what the action needs besides the account: the role for role.set, the factor for factor.remove. */
+  params: string | null;
+  reason: string;
+  ticket: string | null;
+  state: AdminApprovalState;
+  created_at: number;
+  expires_at: number;
+  /** The administrator who approved or rejected, or the requester who cancelled; null: the command line, "This wasn't me" or expiry. */
+  decided_by: string | null;
+  decided_at: number | null;
+  decision_reason: string | null;
+  decision_ticket: string | null;
 }
 
 /** A bot challenge (proof of work or no-JavaScript ticket) that has been used; kept until it would have expired. */

@@ -862,7 +862,7 @@ export interface paths {
         post?: never;
         /**
          * Delete an account, answering the person’s data
-         * @description Administrators only. In one transaction: the person’s data is exported (profile, mail settings, second factors by name and date, sessions and devices, events — never a secret, hash or code) and answered here once (Cache-Control: no-store; Passdesk keeps no copy); the person is emailed; the account and every row keyed by it are deleted, and mail still queued for it is dropped. The audit log keeps admin.account.delete with the caller, the reason, the ticket and a non-reversible reference instead of the account. For a directory account only Passdesk’s side is deleted; the directory entry stays. Needs a recent authentication with the account’s strongest method (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).
+         * @description Administrators only. In one transaction: the person’s data is exported (profile, mail settings, second factors by name and date, sessions and devices, events — never a secret, hash or code) and answered here once (Cache-Control: no-store; Passdesk keeps no copy); the person is emailed; the account and every row keyed by it are deleted, and mail still queued for it is dropped. The audit log keeps admin.account.delete with the caller, the reason, the ticket and a non-reversible reference instead of the account. For a directory account only Passdesk’s side is deleted; the directory entry stays. With two-person approval on (PASSDESK_ADMIN_APPROVAL) and a privileged account, nothing changes yet: 202 with the request, which takes effect when a second administrator approves it (POST /api/v1/admin/approvals/{id}/approve). The export then goes to the approving administrator. Needs a recent authentication with the account’s strongest method (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).
          */
         delete: operations["adminDeleteAccount"];
         options?: never;
@@ -881,7 +881,7 @@ export interface paths {
         put?: never;
         /**
          * Send the person a reset email
-         * @description The normal password reset email (link and code), as if the person had asked; its second-factor rules hold. 409 ACCOUNT_DISABLED for a disabled account. Recorded in the audit log with the caller, the reason and the ticket; the person is emailed. Needs the help desk or administrator role (the permission matrix in the README) and a recent authentication with the account’s strongest method: otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).
+         * @description The normal password reset email (link and code), as if the person had asked; its second-factor rules hold. 409 ACCOUNT_DISABLED for a disabled account. Recorded in the audit log with the caller, the reason and the ticket; the person is emailed. With two-person approval on (PASSDESK_ADMIN_APPROVAL) and a privileged account, nothing changes yet: 202 with the request, which takes effect when a second administrator approves it (POST /api/v1/admin/approvals/{id}/approve). Needs the help desk or administrator role (the permission matrix in the README) and a recent authentication with the account’s strongest method: otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).
          */
         post: operations["adminSendResetEmail"];
         delete?: never;
@@ -901,7 +901,7 @@ export interface paths {
         put?: never;
         /**
          * Require a new password at the next sign-in
-         * @description The person must choose a new password before anything else (reason "admin"). Recorded in the audit log with the caller, the reason and the ticket; the person is emailed. Needs the help desk or administrator role (the permission matrix in the README) and a recent authentication with the account’s strongest method: otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).
+         * @description The person must choose a new password before anything else (reason "admin"). Recorded in the audit log with the caller, the reason and the ticket; the person is emailed. With two-person approval on (PASSDESK_ADMIN_APPROVAL) and a privileged account, nothing changes yet: 202 with the request, which takes effect when a second administrator approves it (POST /api/v1/admin/approvals/{id}/approve). Needs the help desk or administrator role (the permission matrix in the README) and a recent authentication with the account’s strongest method: otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).
          */
         post: operations["adminRequirePasswordChange"];
         delete?: never;
@@ -921,7 +921,7 @@ export interface paths {
         put?: never;
         /**
          * Unlock signing in
-         * @description Forgets Passdesk’s count of wrong passwords for the account. For a directory account the directory’s own lockout is not changed. Recorded in the audit log with the caller, the reason and the ticket; the person is emailed. Needs the help desk or administrator role (the permission matrix in the README) and a recent authentication with the account’s strongest method: otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).
+         * @description Forgets Passdesk’s count of wrong passwords for the account. For a directory account the directory’s own lockout is not changed. Recorded in the audit log with the caller, the reason and the ticket; the person is emailed. With two-person approval on (PASSDESK_ADMIN_APPROVAL) and a privileged account, nothing changes yet: 202 with the request, which takes effect when a second administrator approves it (POST /api/v1/admin/approvals/{id}/approve). Needs the help desk or administrator role (the permission matrix in the README) and a recent authentication with the account’s strongest method: otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).
          */
         post: operations["adminUnlockAccount"];
         delete?: never;
@@ -941,7 +941,7 @@ export interface paths {
         put?: never;
         /**
          * Disable the account
-         * @description The account can no longer sign in; every session ends and live reset links stop working. Passdesk’s side only for a directory account. Recorded in the audit log with the caller, the reason and the ticket; the person is emailed. Needs the help desk or administrator role (the permission matrix in the README) and a recent authentication with the account’s strongest method: otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).
+         * @description The account can no longer sign in; every session ends and live reset links stop working. Passdesk’s side only for a directory account. Recorded in the audit log with the caller, the reason and the ticket; the person is emailed. With two-person approval on (PASSDESK_ADMIN_APPROVAL) and a privileged account, nothing changes yet: 202 with the request, which takes effect when a second administrator approves it (POST /api/v1/admin/approvals/{id}/approve). Needs the help desk or administrator role (the permission matrix in the README) and a recent authentication with the account’s strongest method: otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).
          */
         post: operations["adminDisableAccount"];
         delete?: never;
@@ -961,7 +961,7 @@ export interface paths {
         put?: never;
         /**
          * Enable the account
-         * @description The account can sign in again. Passdesk’s side only for a directory account. Recorded in the audit log with the caller, the reason and the ticket; the person is emailed. Needs the help desk or administrator role (the permission matrix in the README) and a recent authentication with the account’s strongest method: otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).
+         * @description The account can sign in again. Passdesk’s side only for a directory account. Recorded in the audit log with the caller, the reason and the ticket; the person is emailed. With two-person approval on (PASSDESK_ADMIN_APPROVAL) and a privileged account, nothing changes yet: 202 with the request, which takes effect when a second administrator approves it (POST /api/v1/admin/approvals/{id}/approve). Needs the help desk or administrator role (the permission matrix in the README) and a recent authentication with the account’s strongest method: otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).
          */
         post: operations["adminEnableAccount"];
         delete?: never;
@@ -981,7 +981,7 @@ export interface paths {
         put?: never;
         /**
          * Sign out everywhere
-         * @description Ends every session of the account. Recorded in the audit log with the caller, the reason and the ticket; the person is emailed. Needs the help desk or administrator role (the permission matrix in the README) and a recent authentication with the account’s strongest method: otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).
+         * @description Ends every session of the account. Recorded in the audit log with the caller, the reason and the ticket; the person is emailed. Never waits for approval. Needs the help desk or administrator role (the permission matrix in the README) and a recent authentication with the account’s strongest method: otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).
          */
         post: operations["adminSignOutEverywhere"];
         delete?: never;
@@ -1001,7 +1001,7 @@ export interface paths {
         put?: never;
         /**
          * Change the role
-         * @description Administrators only; nobody changes their own role. Every session of the account ends (a change of privilege). 400 when the account has that role already. Needs the help desk or administrator role (the permission matrix in the README) and a recent authentication with the account’s strongest method: otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).
+         * @description Administrators only; nobody changes their own role. Every session of the account ends (a change of privilege). 400 when the account has that role already. With two-person approval on (PASSDESK_ADMIN_APPROVAL) and a privileged account, nothing changes yet: 202 with the request, which takes effect when a second administrator approves it (POST /api/v1/admin/approvals/{id}/approve). Giving a privileged role waits too. Needs the help desk or administrator role (the permission matrix in the README) and a recent authentication with the account’s strongest method: otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).
          */
         post: operations["adminSetRole"];
         delete?: never;
@@ -1101,7 +1101,7 @@ export interface paths {
         put?: never;
         /**
          * Set a temporary password (shown once)
-         * @description Single use, expires in 24 hours, and the person must choose a new password at the sign-in with it. Every session of the person ends; the person is told by email (without the password). Needs a caller verified by this agent within 15 minutes (else 403 CALLER_NOT_VERIFIED). Needs a recent authentication (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).
+         * @description Single use, expires in 24 hours, and the person must choose a new password at the sign-in with it. Every session of the person ends; the person is told by email (without the password). Needs a caller verified by this agent within 15 minutes (else 403 CALLER_NOT_VERIFIED). With two-person approval on (PASSDESK_ADMIN_APPROVAL) and a privileged account, nothing changes yet: 202 with the request, which takes effect when a second administrator approves it (POST /api/v1/admin/approvals/{id}/approve). The password is then made at the approval and shown to the approving administrator only. Needs a recent authentication (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).
          */
         post: operations["issueTemporaryPassword"];
         delete?: never;
@@ -1122,7 +1122,7 @@ export interface paths {
         post?: never;
         /**
          * Remove one of the person's second factors
-         * @description factorId: an authenticator app's or a passkey's id, or 'recovery-codes' for all recovery codes. The person is told at every address. Needs a caller verified by this agent within 15 minutes (else 403 CALLER_NOT_VERIFIED); the person's last app or passkey only for a caller verified by their authenticator app's code (else 403 CALLER_VERIFICATION_TOO_WEAK: an emailed code proves the mailbox, which a reset proves already). Needs a recent authentication (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).
+         * @description factorId: an authenticator app's or a passkey's id, or 'recovery-codes' for all recovery codes. The person is told at every address. Needs a caller verified by this agent within 15 minutes (else 403 CALLER_NOT_VERIFIED); the person's last app or passkey only for a caller verified by their authenticator app's code (else 403 CALLER_VERIFICATION_TOO_WEAK: an emailed code proves the mailbox, which a reset proves already) — with two-person approval on, such a removal waits for a second administrator instead (202), the recovery path for a person who lost every factor. With two-person approval on (PASSDESK_ADMIN_APPROVAL) and a privileged account, nothing changes yet: 202 with the request, which takes effect when a second administrator approves it (POST /api/v1/admin/approvals/{id}/approve). Needs a recent authentication (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).
          */
         delete: operations["removeAccountFactor"];
         options?: never;
@@ -1141,7 +1141,7 @@ export interface paths {
         put?: never;
         /**
          * Remove one of the person's second factors
-         * @description factorId: an authenticator app's or a passkey's id, or 'recovery-codes' for all recovery codes. The person is told at every address. Needs a caller verified by this agent within 15 minutes (else 403 CALLER_NOT_VERIFIED); the person's last app or passkey only for a caller verified by their authenticator app's code (else 403 CALLER_VERIFICATION_TOO_WEAK: an emailed code proves the mailbox, which a reset proves already). Needs a recent authentication (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).
+         * @description factorId: an authenticator app's or a passkey's id, or 'recovery-codes' for all recovery codes. The person is told at every address. Needs a caller verified by this agent within 15 minutes (else 403 CALLER_NOT_VERIFIED); the person's last app or passkey only for a caller verified by their authenticator app's code (else 403 CALLER_VERIFICATION_TOO_WEAK: an emailed code proves the mailbox, which a reset proves already) — with two-person approval on, such a removal waits for a second administrator instead (202), the recovery path for a person who lost every factor. With two-person approval on (PASSDESK_ADMIN_APPROVAL) and a privileged account, nothing changes yet: 202 with the request, which takes effect when a second administrator approves it (POST /api/v1/admin/approvals/{id}/approve). Needs a recent authentication (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).
          */
         post: operations["removeAccountFactorByPost"];
         delete?: never;
@@ -1290,6 +1290,106 @@ export interface paths {
          * @description No session needed. A deletion already cancelled, or an account already deleted: 400 DELETION_LINK_INVALID.
          */
         post: operations["cancelAccountDeletionByLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Requests waiting for approval
+         * @description Two-person approval: requests newest first (up to 100), `state` (default pending; `all` for every state) and `account` narrow. An administrator sees every request; a help desk agent their own. Requests past their expiry are marked expired (and audited) first. Needs a recent authentication with the caller’s strongest method (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).
+         */
+        get: operations["adminListApprovals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/approvals/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One request for approval
+         * @description 404 for an id the caller may not see (an agent sees only their own requests). Needs a recent authentication with the caller’s strongest method (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).
+         */
+        get: operations["adminGetApproval"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/approvals/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a request: the action takes effect now
+         * @description Administrators only; never the one who asked, never the person it is about (403). The action runs once, now, with every check made again on the accounts as they are (the requester must still be allowed it: else 403 and the request stays pending, to be rejected); recorded as admin.approval.approve and as the action’s own event naming both; the person is told as the action tells them and the requester is emailed. 409 APPROVAL_NOT_PENDING when it was decided or cancelled meanwhile (of two approvers at once, one wins), 409 APPROVAL_EXPIRED after its window. A temporary password or a deleted account’s export is in `outcome`, shown to the approver this once (Cache-Control: no-store). Needs a recent authentication with the caller’s strongest method (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).
+         */
+        post: operations["adminApproveRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/approvals/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a request: nothing changes
+         * @description Administrators only; never the one who asked (they cancel) nor the person it is about. Recorded as admin.approval.reject; the requester is emailed. 409 when it is no longer pending or expired. Needs a recent authentication with the caller’s strongest method (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).
+         */
+        post: operations["adminRejectRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/approvals/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel your own request
+         * @description Only the one who asked (403 otherwise; an administrator rejects instead). Recorded as admin.approval.cancel. 409 when it is no longer pending or expired. Needs a recent authentication with the caller’s strongest method (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).
+         */
+        post: operations["adminCancelRequest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1486,6 +1586,54 @@ export interface components {
                 expiresAt: string;
             } | null;
         };
+        AdminApproval: {
+            id: string;
+            /**
+             * @description The action that waits (the permission matrix’s name).
+             * @enum {string}
+             */
+            action: "reset.send" | "password.require_change" | "password.temporary" | "account.unlock" | "account.disable" | "account.enable" | "factor.remove" | "role.set" | "account.delete";
+            /** @description What the action needs besides the account: `role` (role.set), `factorId` (factor.remove). */
+            params: {
+                [key: string]: string;
+            };
+            reason: string;
+            ticket: string | null;
+            /** @enum {string} */
+            state: "pending" | "approved" | "rejected" | "cancelled" | "expired";
+            createdAt: string;
+            /** @description After this a pending request can no longer be approved (PASSDESK_ADMIN_APPROVAL_WINDOW). */
+            expiresAt: string;
+            account: {
+                id: string;
+                email: string;
+                displayName: string;
+                /** @enum {string} */
+                role: "user" | "helpdesk" | "admin";
+            };
+            requestedBy: {
+                id: string;
+                email: string;
+                displayName: string;
+            };
+            /** @description Who approved, rejected or cancelled; null while pending, when expired, or by the command line or "This wasn’t me". */
+            decidedBy: {
+                id: string;
+                email: string;
+                displayName: string;
+            } | null;
+            decidedAt: string | null;
+            decisionReason: string | null;
+            decisionTicket: string | null;
+            /** @description The caller may approve or reject it now. */
+            mayDecide: boolean;
+            /** @description The caller asked for it and may cancel it now. */
+            mayCancel: boolean;
+        };
+        /** @description Two-person approval: the action waits as this request until a second administrator approves it. */
+        AdminApprovalAccepted: {
+            approval: components["schemas"]["AdminApproval"];
+        };
         AdminAccountSummary: {
             id: string;
             email: string;
@@ -1629,6 +1777,39 @@ export interface components {
             }[];
         };
         AdminDeletedAccount: {
+            /** @description How the audit log names the deleted account from now on (a keyed hash of its id; not reversible). */
+            reference: string;
+            /** @description Set for a directory account: only Passdesk’s side was deleted; the directory entry stays. */
+            directory: {
+                directoryId: string;
+                /** @constant */
+                entryKept: true;
+            } | null;
+            export: components["schemas"]["AccountExport"];
+        };
+        /** @description What the approved action did, as the action’s own route answers it: `account` (the account as it is now), `temporary-password` (shown to the approver this once), `factor`, or `deleted` (the person’s export, this once). */
+        AdminApprovedOutcome: {
+            /** @constant */
+            kind: "account";
+            account: components["schemas"]["AdminAccountSummary"];
+            /** @description Sessions the action ended (disable, sign-out, role). */
+            sessionsEnded?: number;
+            /** @description Whether Passdesk’s sign-in lock was on before the unlock. */
+            wasLocked?: boolean;
+        } | {
+            /** @constant */
+            kind: "temporary-password";
+            temporaryPassword: string;
+            expiresAt: string;
+        } | {
+            /** @constant */
+            kind: "factor";
+            /** @enum {string} */
+            type: "totp" | "passkey" | "recovery_codes";
+            remaining: number;
+        } | {
+            /** @constant */
+            kind: "deleted";
             /** @description How the audit log names the deleted account from now on (a keyed hash of its id; not reversible). */
             reference: string;
             /** @description Set for a directory account: only Passdesk’s side was deleted; the directory entry stays. */
@@ -4559,6 +4740,15 @@ export interface operations {
                 };
             };
             /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminApprovalAccepted"];
+                };
+            };
+            /** @description Default Response */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4587,6 +4777,15 @@ export interface operations {
             };
             /** @description Default Response */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4632,6 +4831,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AdminActionResult"];
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminApprovalAccepted"];
                 };
             };
             /** @description Default Response */
@@ -4711,6 +4919,15 @@ export interface operations {
                 };
             };
             /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminApprovalAccepted"];
+                };
+            };
+            /** @description Default Response */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4784,6 +5001,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AdminActionResult"];
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminApprovalAccepted"];
                 };
             };
             /** @description Default Response */
@@ -4863,6 +5089,15 @@ export interface operations {
                 };
             };
             /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminApprovalAccepted"];
+                };
+            };
+            /** @description Default Response */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4939,6 +5174,15 @@ export interface operations {
                 };
             };
             /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminApprovalAccepted"];
+                };
+            };
+            /** @description Default Response */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5012,6 +5256,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AdminActionResult"];
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminApprovalAccepted"];
                 };
             };
             /** @description Default Response */
@@ -5093,6 +5346,15 @@ export interface operations {
                 };
             };
             /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminApprovalAccepted"];
+                };
+            };
+            /** @description Default Response */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5121,6 +5383,15 @@ export interface operations {
             };
             /** @description Default Response */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5458,6 +5729,15 @@ export interface operations {
                 };
             };
             /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminApprovalAccepted"];
+                };
+            };
+            /** @description Default Response */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5486,6 +5766,15 @@ export interface operations {
             };
             /** @description Default Response */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5544,6 +5833,15 @@ export interface operations {
                 };
             };
             /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminApprovalAccepted"];
+                };
+            };
+            /** @description Default Response */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5572,6 +5870,15 @@ export interface operations {
             };
             /** @description Default Response */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5621,6 +5928,15 @@ export interface operations {
                 };
             };
             /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminApprovalAccepted"];
+                };
+            };
+            /** @description Default Response */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5649,6 +5965,15 @@ export interface operations {
             };
             /** @description Default Response */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6193,6 +6518,353 @@ export interface operations {
             };
             /** @description Default Response */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminListApprovals: {
+        parameters: {
+            query?: {
+                state?: "pending" | "approved" | "rejected" | "cancelled" | "expired" | "all";
+                account?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        approvals: components["schemas"]["AdminApproval"][];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminGetApproval: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        approval: components["schemas"]["AdminApproval"];
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminApproveRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why: shown to the person in their email and kept in the audit log. */
+                    reason: string;
+                    /** @description A ticket reference, kept with the reason. */
+                    ticket?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        approval: components["schemas"]["AdminApproval"];
+                        outcome: components["schemas"]["AdminApprovedOutcome"];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminRejectRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why: shown to the person in their email and kept in the audit log. */
+                    reason: string;
+                    /** @description A ticket reference, kept with the reason. */
+                    ticket?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        approval: components["schemas"]["AdminApproval"];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminCancelRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why: shown to the person in their email and kept in the audit log. */
+                    reason: string;
+                    /** @description A ticket reference, kept with the reason. */
+                    ticket?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        approval: components["schemas"]["AdminApproval"];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

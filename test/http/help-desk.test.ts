@@ -76,6 +76,12 @@ const WALKED_ELSEWHERE = [
   'POST /api/v1/admin/accounts/:id/temporary-password',
   'DELETE /api/v1/admin/accounts/:id/factors/:factorId',
   'POST /api/v1/admin/accounts/:id/factors/:factorId/remove',
+  // Two-person approval: every role against these in test/http/help-desk-approval.test.ts.
+  'GET /api/v1/admin/approvals',
+  'GET /api/v1/admin/approvals/:id',
+  'POST /api/v1/admin/approvals/:id/approve',
+  'POST /api/v1/admin/approvals/:id/reject',
+  'POST /api/v1/admin/approvals/:id/cancel',
 ];
 const ROLES: Role[] = ['user', 'helpdesk', 'admin'];
 

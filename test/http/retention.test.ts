@@ -112,6 +112,36 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       assert.equal(await checks.verifiedCallerUntil(otherId, accountId, now - 7 * DAY), now - 6 * DAY, 'counted until 6 days ago: kept');
     });
 
+    it('requests for two-person approval go once settled and past their window that long ago; a pending one stays until marked expired', async () => {
+      await t.client().signUp('asker@example.org', PASSWORD);
+      const askerId = (await t.store.accounts.findAccountByEmail('asker@example.org'))!.id;
+      const now = t.clock.now();
+      const approvals = t.store.adminApprovals;
+      const ask = (id: string, expiresAt: number) =>
+        approvals.createApproval({
+          id,
+          action: 'account.unlock',
+          accountId,
+          requestedBy: askerId,
+          params: {},
+          reason: 'why',
+          ticket: null,
+          now: expiresAt - DAY,
+          expiresAt,
+        });
+      const settle = (id: string, at: number) => approvals.decideApproval(id, { to: 'rejected', by: askerId, now: at, reason: 'no', ticket: null });
+      await ask('ap-old', now - 8 * DAY);
+      assert.equal(await settle('ap-old', now - 8 * DAY - 1000), true);
+      await ask('ap-recent', now - 6 * DAY);
+      assert.equal(await settle('ap-recent', now - 6 * DAY - 1000), true);
+      await ask('ap-pending-old', now - 8 * DAY);
+      const run = await runRetention(t.app.deps, { owner: 'node-a', settings: SETTINGS });
+      assert.equal(run.deleted.admin_approvals, 1);
+      assert.equal(await approvals.findApproval('ap-old'), null);
+      assert.equal((await approvals.findApproval('ap-recent'))?.state, 'rejected', 'within the retention: kept');
+      assert.equal((await approvals.findApproval('ap-pending-old'))?.state, 'pending', 'kept until its expiry is recorded');
+    });
+
     it('one node at a time: a held lease makes another node skip; an expired one is taken over', async () => {
       const now = t.clock.now();
       const leases = t.store.retention;

@@ -1,5 +1,6 @@
 // The store queries the help desk adds (issue 15), on both backends: the audit log's filtered, paged query, the
-// accounts with a recent event of a type, the account search, and reading one sign-in counter.
+// accounts with a recent event of a type, the account search, reading one sign-in counter, and the requests of
+// two-person approval (every move out of pending guarded: decided once, expired once, cancelled by a report).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -136,6 +137,56 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const p = await account('role.search@example.org');
       await store.accounts.setRole(p.id, 'helpdesk', T0);
       assert.equal((await store.accounts.findAccountById(p.id))?.role, 'helpdesk');
+    });
+
+    test('admin approvals: a decision moves a pending, unexpired request once; expiry and a report move each once', async () => {
+      const asker = await account('approval-asker@example.org', { role: 'admin' });
+      const person = await account('approval-person@example.org', { role: 'admin' });
+      const ask = (action: string, expiresAt: number, params: Record<string, string> = {}) =>
+        store.adminApprovals.createApproval({
+          id: randomUUID(),
+          action,
+          accountId: person.id,
+          requestedBy: asker.id,
+          params,
+          reason: 'why',
+          ticket: null,
+          now: T0,
+          expiresAt,
+        });
+      const role = await ask('role.set', T0 + 1000, { role: 'user' });
+      assert.deepEqual((await store.adminApprovals.findApproval(role.id))?.params, { role: 'user' });
+      const decide = (id: string, now: number, extra: { requestedBy?: string } = {}) =>
+        store.adminApprovals.decideApproval(id, { to: 'approved', by: randomUUID(), now, reason: 'ok', ticket: null, ...extra });
+      assert.equal(await decide(role.id, T0 + 1000), false, 'not at its expiry');
+      const [first, second] = await Promise.all([decide(role.id, T0 + 999), decide(role.id, T0 + 999)]);
+      assert.deepEqual([first, second].sort(), [false, true], 'of two at once, one');
+      assert.equal((await store.adminApprovals.findApproval(role.id))?.state, 'approved');
+      const mine = await ask('account.unlock', T0 + 5000);
+      assert.equal(
+        await store.adminApprovals.decideApproval(mine.id, { to: 'cancelled', by: person.id, now: T0, reason: null, ticket: null, requestedBy: person.id }),
+        false,
+        'only the requester cancels',
+      );
+      const late = await ask('account.disable', T0 + 2000);
+      const expired = await store.adminApprovals.expireApprovals(T0 + 2000, 100);
+      assert.deepEqual(
+        expired.map((a) => [a.id, a.state]),
+        [[late.id, 'expired']],
+      );
+      assert.deepEqual(await store.adminApprovals.expireApprovals(T0 + 2000, 100), [], 'once');
+      assert.deepEqual(
+        (await store.adminApprovals.listApprovals({ states: ['pending'], accountId: person.id, limit: 10 })).map((a) => a.id),
+        [mine.id],
+      );
+      assert.deepEqual(
+        (await store.adminApprovals.cancelApprovalsFor(person.id, T0 + 100)).map((a) => a.id),
+        [mine.id],
+      );
+      assert.deepEqual(await store.adminApprovals.listApprovals({ states: ['pending'], limit: 10 }), []);
+      assert.equal((await store.adminApprovals.listApprovals({ requestedBy: asker.id, limit: 10 })).length, 3);
+      await store.accounts.deleteAccount(person.id);
+      assert.equal(await store.adminApprovals.findApproval(mine.id), null, 'the account takes its requests with it');
     });
   });
 }

@@ -17,12 +17,13 @@ const HELPDESK_ONLY_ON_USERS = [
   'account.enable',
   'sessions.revoke',
   'factor.remove',
+  'approval.cancel',
 ];
-const ADMIN_ONLY = ['role.set', 'account.delete', 'audit.read', 'accounts.import', 'account.export', 'accounts.export'];
+const ADMIN_ONLY = ['role.set', 'account.delete', 'audit.read', 'accounts.import', 'account.export', 'accounts.export', 'approval.approve', 'approval.reject'];
 
 describe('the help desk permission matrix', () => {
   it('names every action once, and every targeted change needs a reason (changes) ', () => {
-    assert.deepEqual([...ADMIN_ACTION_NAMES].sort(), [...HELPDESK_ONLY_ON_USERS, ...ADMIN_ONLY, 'accounts.search'].sort());
+    assert.deepEqual([...ADMIN_ACTION_NAMES].sort(), [...HELPDESK_ONLY_ON_USERS, ...ADMIN_ONLY, 'accounts.search', 'approvals.list'].sort());
     assert.equal(ADMIN_ACTIONS['password.temporary'].verifiedCaller, true);
     assert.equal(ADMIN_ACTIONS['factor.remove'].verifiedCaller, true);
   });

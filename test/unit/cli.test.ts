@@ -468,6 +468,97 @@ describe('passdesk CLI (a real child process)', { concurrency: 2 }, () => {
     });
   });
 
+  describe('two-person approval (issue 15) on SQLite', { concurrency: 1 }, () => {
+    const dataDir = freshDataDir('approval');
+    const WHY = ['--reason', 'Confirmed with the team lead', '--ticket', 'CHG-5'];
+    const ids: { target: string; first: string; second: string } = { target: '', first: '', second: '' };
+    const withStore = async <T>(fn: (store: ReturnType<typeof openStore>) => Promise<T>): Promise<T> => {
+      const store = openStore(`sqlite:${join(dataDir, 'passdesk.sqlite')}`);
+      try {
+        return await fn(store);
+      } finally {
+        await store.close();
+      }
+    };
+
+    before(async () => {
+      assertExit(await passdesk(['user', 'create', '--email', 'asker@example.org', '--role', 'admin'], { dataDir, input: `${PASSWORD}\n` }), 0);
+      assertExit(await passdesk(['user', 'create', '--email', 'kim@example.org', '--role', 'admin'], { dataDir, input: `${PASSWORD}\n` }), 0);
+      // Two requests an administrator made in the console (the command line never makes one: it acts at once).
+      await withStore(async (store) => {
+        const asker = await store.accounts.findAccountByEmail('asker@example.org');
+        const target = await store.accounts.findAccountByEmail('kim@example.org');
+        assert.ok(asker && target);
+        ids.target = target.id;
+        const now = Date.now();
+        const ask = (id: string, action: string) =>
+          store.adminApprovals.createApproval({
+            id,
+            action,
+            accountId: target.id,
+            requestedBy: asker.id,
+            params: {},
+            reason: 'Kim left',
+            ticket: null,
+            now,
+            expiresAt: now + 3_600_000,
+          });
+        ids.first = (await ask('11111111-1111-4111-8111-111111111111', 'account.disable')).id;
+        ids.second = (await ask('22222222-2222-4222-8222-222222222222', 'password.require_change')).id;
+      });
+    });
+
+    it('approval list shows what waits; approve runs it at once; reject leaves the account; both audited with the operator', async () => {
+      const listed = await passdesk(['approval', 'list'], { dataDir });
+      assertExit(listed, 0);
+      assert.match(listed.stdout, new RegExp(`${ids.first}\\s+pending\\s+account\\.disable on kim@example\\.org \\(admin\\) asked by asker@example\\.org`));
+      assert.match(listed.stdout, new RegExp(ids.second));
+      const approved = await passdesk(['approval', 'approve', ids.first, ...WHY], { dataDir });
+      assertExit(approved, 0);
+      assert.match(approved.stdout, /The account is now disabled/);
+      assertExit(await passdesk(['approval', 'reject', ids.second, ...WHY], { dataDir }), 0);
+      await withStore(async (store) => {
+        const target = await store.accounts.findAccountById(ids.target);
+        assert.deepEqual([target?.status, target?.mustChangePassword], ['disabled', false]);
+        assert.deepEqual(
+          [(await store.adminApprovals.findApproval(ids.first))?.state, (await store.adminApprovals.findApproval(ids.second))?.state],
+          ['approved', 'rejected'],
+        );
+        const events = await store.events.listEvents(ids.target, { limit: 20 });
+        const approve = events.find((e) => e.type === 'admin.approval.approve');
+        assert.deepEqual([approve?.actorId, approve?.detail?.['via'], approve?.detail?.['reason']], [null, 'cli', 'Confirmed with the team lead']);
+        assert.equal(events.find((e) => e.type === 'admin.account.disable')?.detail?.['approvedBy'], 'cli');
+        assert.ok(events.some((e) => e.type === 'admin.approval.reject'));
+      });
+      const empty = await passdesk(['approval', 'list'], { dataDir });
+      assert.match(empty.stdout, /No request waits for approval/);
+      assert.match((await passdesk(['approval', 'list', '--all'], { dataDir })).stdout, /approved[\s\S]*rejected|rejected[\s\S]*approved/);
+    });
+
+    it('a decided request, a missing reason or an unknown command: one line and a non-zero exit', async () => {
+      const cases: Array<[string[], number, RegExp]> = [
+        [['approval', 'approve', ids.first, ...WHY], 1, /already decided/],
+        [['approval', 'approve', ids.first], 2, /needs an ID and --reason/],
+        [['approval', 'sign'], 2, /unknown approval command/],
+      ];
+      for (const [args, code, line] of cases) {
+        const r = await passdesk(args, { dataDir });
+        assertExit(r, code);
+        assert.match(r.stderr, line);
+      }
+    });
+
+    it('with approval on, the operator’s own action is the break-glass path: at once, and audited as bypassed', async () => {
+      const env = { PASSDESK_ADMIN_APPROVAL: 'true' };
+      assertExit(await passdesk(['user', 'enable', '--email', 'kim@example.org', ...WHY], { dataDir, env }), 0);
+      await withStore(async (store) => {
+        assert.equal((await store.accounts.findAccountById(ids.target))?.status, 'active');
+        const enable = (await store.events.listEvents(ids.target, { limit: 20 })).find((e) => e.type === 'admin.account.enable');
+        assert.deepEqual([enable?.detail?.['via'], enable?.detail?.['approval']], ['cli', 'bypassed']);
+      });
+    });
+  });
+
   describe('migrate', { concurrency: 1 }, () => {
     const dataDir = freshDataDir('migrate');
 

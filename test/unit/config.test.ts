@@ -189,6 +189,9 @@ describe('environment variables', () => {
       PASSDESK_SECURITY_QUESTION_COUNT: '2',
       PASSDESK_RESET_TWO_METHOD_ROLES: 'admin, helpdesk',
       PASSDESK_REQUIRE_TWO_FACTOR_ROLES: 'admin',
+      PASSDESK_ADMIN_APPROVAL: 'yes',
+      PASSDESK_ADMIN_APPROVAL_ROLES: 'admin',
+      PASSDESK_ADMIN_APPROVAL_WINDOW: '2h',
       PASSDESK_WEBAUTHN_RP_ID: 'Example.org',
       PASSDESK_WEBAUTHN_ORIGINS: 'https://id.example.org, https://login.example.org/',
       PASSDESK_NOT_ME_TOKEN_TTL: '3d',
@@ -325,6 +328,7 @@ describe('environment variables', () => {
     assert.equal(c.securityQuestionCount, 2);
     assert.deepEqual(c.resetTwoMethodRoles, ['admin', 'helpdesk']);
     assert.deepEqual(c.requireTwoFactorRoles, ['admin']);
+    assert.deepEqual([c.adminApproval, c.adminApprovalRoles, c.adminApprovalWindow], [true, ['admin'], 2 * 3_600_000]);
     assert.equal(c.webauthnRpId, 'example.org');
     assert.deepEqual(c.webauthnOrigins, ['https://id.example.org', 'https://login.example.org']);
     assert.equal(c.notMeTokenTtl, 3 * 86_400_000);
@@ -478,6 +482,30 @@ describe('PASSDESK_REQUIRE_TWO_FACTOR_ROLES', () => {
     assert.deepEqual(load({ PASSDESK_SECRET: SECRET, PASSDESK_REQUIRE_TWO_FACTOR_ROLES: 'all' }).requireTwoFactorRoles, ['user', 'helpdesk', 'admin']);
     assert.deepEqual(load({ PASSDESK_SECRET: SECRET, PASSDESK_REQUIRE_TWO_FACTOR_ROLES: 'none' }).requireTwoFactorRoles, []);
     assert.match(refusal({ PASSDESK_SECRET: SECRET, PASSDESK_REQUIRE_TWO_FACTOR_ROLES: 'root' }).message, /PASSDESK_REQUIRE_TWO_FACTOR_ROLES/);
+  });
+});
+
+describe('two-person approval (PASSDESK_ADMIN_APPROVAL, _ROLES, _WINDOW)', () => {
+  it('is off by default; when on, helpdesk and admin accounts are privileged and a request waits 24 hours', () => {
+    const c = load({ PASSDESK_SECRET: SECRET });
+    assert.equal(c.adminApproval, false);
+    assert.deepEqual(c.adminApprovalRoles, ['helpdesk', 'admin']);
+    assert.equal(c.adminApprovalWindow, 24 * 3_600_000);
+    const on = load({ PASSDESK_SECRET: SECRET, PASSDESK_ADMIN_APPROVAL: 'true', PASSDESK_ADMIN_APPROVAL_ROLES: 'admin', PASSDESK_ADMIN_APPROVAL_WINDOW: '4h' });
+    assert.equal(on.adminApproval, true);
+    assert.deepEqual(on.adminApprovalRoles, ['admin']);
+    assert.equal(on.adminApprovalWindow, 4 * 3_600_000);
+  });
+
+  it('the window is bounded (15 minutes to 7 days) and the roles must be real and not empty', () => {
+    assert.match(refusal({ PASSDESK_SECRET: SECRET, PASSDESK_ADMIN_APPROVAL_WINDOW: '5m' }).message, /PASSDESK_ADMIN_APPROVAL_WINDOW: at least 15m/);
+    assert.match(refusal({ PASSDESK_SECRET: SECRET, PASSDESK_ADMIN_APPROVAL_WINDOW: '8d' }).message, /PASSDESK_ADMIN_APPROVAL_WINDOW: at most 7d/);
+    assert.equal(load({ PASSDESK_SECRET: SECRET, PASSDESK_ADMIN_APPROVAL_WINDOW: '7d' }).adminApprovalWindow, 7 * 86_400_000);
+    assert.match(refusal({ PASSDESK_SECRET: SECRET, PASSDESK_ADMIN_APPROVAL_ROLES: 'root' }).message, /PASSDESK_ADMIN_APPROVAL_ROLES/);
+    assert.match(
+      refusal({ PASSDESK_SECRET: SECRET, PASSDESK_ADMIN_APPROVAL_ROLES: ' , ' }).message,
+      /PASSDESK_ADMIN_APPROVAL_ROLES: expected at least one role/,
+    );
   });
 });
 

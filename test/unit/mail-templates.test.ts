@@ -60,6 +60,19 @@ const examples: Record<Notice['code'], Notice> = {
   'account-deletion-scheduled': { code: 'account-deletion-scheduled', cancelToken: 'can/cel+1', dueAt: at + 7 * 86_400_000 },
   'account-deletion-cancelled': { code: 'account-deletion-cancelled' },
   'account-deleted': { code: 'account-deleted', requestedAt: at - 7 * 86_400_000 },
+  // Two-person approval.
+  'approval-requested': {
+    code: 'approval-requested',
+    action: 'account.disable',
+    accountId: 'acc/1',
+    target: 'grace@example.org',
+    requester: 'Ada <b>Agent</b> (ada@example.org)',
+    reason: 'Left for <i>another</i> team',
+    ticket: 'CHG-9',
+    expiresAt: at + 86_400_000,
+  },
+  'approval-pending': { code: 'approval-pending', action: 'factor.remove', reason: 'Lost every factor', ticket: null, expiresAt: at + 86_400_000 },
+  'approval-decided': { code: 'approval-decided', decision: 'rejected', action: 'role.set', target: 'grace@example.org', reason: 'Not agreed', ticket: null },
 };
 
 describe('security emails', () => {

@@ -13,11 +13,11 @@ function permissionMatrixTable(): string {
   const rows = ADMIN_ACTION_NAMES.map((name) => {
     const rule = ADMIN_ACTIONS[name];
     const roles: readonly Role[] = rule.roles;
-    return `| \`${name}\` | ${ROLES.map((r) => yes(roles.includes(r))).join(' | ')} | ${yes(rule.targeted)} | ${yes(rule.verifiedCaller)} | ${yes(rule.changes)} | ${yes(rule.audited)} |`;
+    return `| \`${name}\` | ${ROLES.map((r) => yes(roles.includes(r))).join(' | ')} | ${yes(rule.targeted)} | ${yes(rule.verifiedCaller)} | ${yes(rule.changes)} | ${yes(rule.audited)} | ${yes(rule.approval)} |`;
   });
   return [
-    '| Action | user | helpdesk | admin | On one account | Needs a verified caller | Reason, audit event, email to the person | Each use in the audit log |',
-    '|---|---|---|---|---|---|---|---|',
+    '| Action | user | helpdesk | admin | On one account | Needs a verified caller | Reason, audit event, email to the person | Each use in the audit log | Waits for a second administrator on a privileged account (when on) |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
 }

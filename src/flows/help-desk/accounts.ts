@@ -17,6 +17,9 @@
 //   account.enable           status 'active'
 //   sessions.revoke          every session ended ('admin')
 //   role.set                 the role changed (administrators only), every session ended (a privilege change)
+// With two-person approval on, each of them but sessions.revoke waits as a request when the account is privileged
+// (./approval-request.ts): the answer is then an ApprovalPending, and the action runs when a second administrator
+// approves it (./approvals.ts).
 import { mayGrantRole, refusalFor, type AdminAction, type Role } from '../../core/admin-permissions.js';
 import { PassdeskError } from '../../core/errors.js';
 import { english } from '../../core/messages.js';
@@ -27,6 +30,7 @@ import type { FlowDeps, RequestContext } from '../deps.js';
 import { prepareResetEmail, queueResetEmail } from '../reset-password.js';
 import { isSessionLive } from '../sessions.js';
 import { adminAction, admitAdminAction, assertAnotherAdministratorRemains, checkedReason, type Actor, type AdminReason } from './action.js';
+import { adminActionOrRequest, requestApprovalIfNeeded, type ApprovalPending } from './approval-request.js';
 
 const ROLES: readonly Role[] = ['user', 'helpdesk', 'admin'];
 const DAY_MS = 86_400_000;
@@ -76,7 +80,7 @@ function summary(a: Account): AccountSummary {
 
 /** Roles an actor may open (and so find): all of them for the operator at the command line. */
 function reachableRoles(actor: Actor): Role[] {
-  if (actor.kind === 'cli') return [...ROLES];
+  if (actor.kind !== 'session') return [...ROLES];
   const me = actor.auth.account;
   // A stand-in target of each role (never the actor's own id), asked of the matrix.
   return ROLES.filter((role) => refusalFor(me, 'account.view', { id: `\u0000${role}`, role }) === null);
@@ -242,12 +246,17 @@ interface ActionInput {
   ctx: RequestContext;
 }
 
+/** What an action that may wait for approval answers: its result, or the request stored in its place. */
+export type ActionAnswer = ActionResult | ApprovalPending;
+
 /** The normal reset email, as if the person had asked for it (its own email is the notice). */
-export async function sendResetEmail(deps: FlowDeps, actor: Actor, o: ActionInput): Promise<ActionResult> {
+export async function sendResetEmail(deps: FlowDeps, actor: Actor, o: ActionInput): Promise<ActionAnswer> {
   checkedReason(o.why);
   const target = mustHaveTarget(await admitAdminAction(deps, actor, 'reset.send', o.accountId));
-  // A disabled account gets no reset (as a request of its own would not); say so rather than pretend.
+  // A disabled account gets no reset (as a request of its own would not); say so rather than pretend (or ask for approval).
   if (target.status !== 'active') throw new PassdeskError('ACCOUNT_DISABLED');
+  const pending = await requestApprovalIfNeeded(deps, actor, { action: 'reset.send', target, why: o.why, ctx: o.ctx });
+  if (pending) return pending;
   // Read outside the transaction (on SQLite a read outside it would wait for its connection).
   const prepared = await prepareResetEmail(deps, target);
   return adminAction(deps, actor, { action: 'reset.send', targetId: o.accountId, why: o.why, ctx: o.ctx }, async (tx, t, now) => {
@@ -257,8 +266,8 @@ export async function sendResetEmail(deps: FlowDeps, actor: Actor, o: ActionInpu
   });
 }
 
-export async function requirePasswordChange(deps: FlowDeps, actor: Actor, o: ActionInput): Promise<ActionResult> {
-  return adminAction(deps, actor, { action: 'password.require_change', targetId: o.accountId, why: o.why, ctx: o.ctx }, async (tx, t, now) => {
+export async function requirePasswordChange(deps: FlowDeps, actor: Actor, o: ActionInput): Promise<ActionAnswer> {
+  return adminActionOrRequest(deps, actor, { action: 'password.require_change', targetId: o.accountId, why: o.why, ctx: o.ctx }, async (tx, t, now) => {
     const account = mustHaveTarget(t);
     await tx.accounts.requirePasswordChange(account.id, 'admin', now);
     return { result: await after(tx, account), notice: changedNotice('requireChange', o.why) };
@@ -266,8 +275,8 @@ export async function requirePasswordChange(deps: FlowDeps, actor: Actor, o: Act
 }
 
 /** Forgets Passdesk's count of wrong passwords for the account's address (a directory's own lockout stays). */
-export async function unlockAccount(deps: FlowDeps, actor: Actor, o: ActionInput): Promise<ActionResult> {
-  return adminAction(deps, actor, { action: 'account.unlock', targetId: o.accountId, why: o.why, ctx: o.ctx }, async (tx, t, now) => {
+export async function unlockAccount(deps: FlowDeps, actor: Actor, o: ActionInput): Promise<ActionAnswer> {
+  return adminActionOrRequest(deps, actor, { action: 'account.unlock', targetId: o.accountId, why: o.why, ctx: o.ctx }, async (tx, t, now) => {
     const account = mustHaveTarget(t);
     const limits = signInLimits(deps);
     const wasLocked = lockState(deps, account, await readLock(deps, tx, account), now).locked;
@@ -276,8 +285,8 @@ export async function unlockAccount(deps: FlowDeps, actor: Actor, o: ActionInput
   });
 }
 
-export async function disableAccount(deps: FlowDeps, actor: Actor, o: ActionInput): Promise<ActionResult> {
-  return adminAction(deps, actor, { action: 'account.disable', targetId: o.accountId, why: o.why, ctx: o.ctx }, async (tx, t, now) => {
+export async function disableAccount(deps: FlowDeps, actor: Actor, o: ActionInput): Promise<ActionAnswer> {
+  return adminActionOrRequest(deps, actor, { action: 'account.disable', targetId: o.accountId, why: o.why, ctx: o.ctx }, async (tx, t, now) => {
     const account = mustHaveTarget(t);
     await assertAnotherAdministratorRemains(tx, account);
     await tx.accounts.setStatus(account.id, 'disabled', now);
@@ -289,8 +298,8 @@ export async function disableAccount(deps: FlowDeps, actor: Actor, o: ActionInpu
   });
 }
 
-export async function enableAccount(deps: FlowDeps, actor: Actor, o: ActionInput): Promise<ActionResult> {
-  return adminAction(deps, actor, { action: 'account.enable', targetId: o.accountId, why: o.why, ctx: o.ctx }, async (tx, t, now) => {
+export async function enableAccount(deps: FlowDeps, actor: Actor, o: ActionInput): Promise<ActionAnswer> {
+  return adminActionOrRequest(deps, actor, { action: 'account.enable', targetId: o.accountId, why: o.why, ctx: o.ctx }, async (tx, t, now) => {
     const account = mustHaveTarget(t);
     await tx.accounts.setStatus(account.id, 'active', now);
     return { result: await after(tx, account), notice: changedNotice('enable', o.why) };
@@ -306,15 +315,17 @@ export async function signOutEverywhere(deps: FlowDeps, actor: Actor, o: ActionI
 }
 
 /** Administrators only (the matrix); nobody changes their own role (the matrix's self rule). */
-export async function setRole(deps: FlowDeps, actor: Actor, o: ActionInput & { role: Role }): Promise<ActionResult> {
-  // The matrix first, so a non-administrator learns nothing from the role asked for.
-  if (actor.kind === 'session') {
-    const me = actor.auth.account;
-    if (refusalFor(me, 'role.set') !== null || !mayGrantRole(me, o.role)) throw new PassdeskError('FORBIDDEN');
-  }
-  return adminAction(deps, actor, { action: 'role.set', targetId: o.accountId, why: o.why, ctx: o.ctx }, async (tx, t, now) => {
-    const account = mustHaveTarget(t);
+export async function setRole(deps: FlowDeps, actor: Actor, o: ActionInput & { role: Role }): Promise<ActionAnswer> {
+  // The matrix first, so a non-administrator learns nothing from the role asked for (an approved request: the requester).
+  const me = actor.kind === 'session' ? actor.auth.account : actor.kind === 'approval' ? actor.requester : null;
+  if (me && (refusalFor(me, 'role.set') !== null || !mayGrantRole(me, o.role))) throw new PassdeskError('FORBIDDEN');
+  const unchanged = (account: Account): void => {
     if (account.role === o.role) throw new PassdeskError('VALIDATION_FAILED', english.t('error.VALIDATION_FAILED.roleUnchanged'));
+  };
+  const input = { action: 'role.set', targetId: o.accountId, why: o.why, ctx: o.ctx, params: { role: o.role }, precheck: unchanged } as const;
+  return adminActionOrRequest(deps, actor, input, async (tx, t, now) => {
+    const account = mustHaveTarget(t);
+    unchanged(account);
     await assertAnotherAdministratorRemains(tx, account);
     await tx.accounts.setRole(account.id, o.role, now);
     // A change of privilege ends the sessions that were issued under the old role.
@@ -335,4 +346,4 @@ export const ACCOUNT_ACTIONS = {
   disable: { action: 'account.disable', run: disableAccount },
   enable: { action: 'account.enable', run: enableAccount },
   'sign-out': { action: 'sessions.revoke', run: signOutEverywhere },
-} as const satisfies Record<string, { action: AdminAction; run: (deps: FlowDeps, actor: Actor, o: ActionInput) => Promise<ActionResult> }>;
+} as const satisfies Record<string, { action: AdminAction; run: (deps: FlowDeps, actor: Actor, o: ActionInput) => Promise<ActionAnswer> }>;

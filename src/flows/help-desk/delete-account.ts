@@ -25,7 +25,8 @@ import { signInLimits } from '../../methods/account-limit.js';
 import type { Notice } from '../../mail/templates.js';
 import type { Account, AuditEvent, Repositories } from '../../store/index.js';
 import type { FlowDeps, RequestContext } from '../deps.js';
-import { type Actor, type AdminReason, adminAction, admitAdminAction, assertAnotherAdministratorRemains, checkedReason, recordAdminRead } from './action.js';
+import { type Actor, type AdminReason, admitAdminAction, assertAnotherAdministratorRemains, checkedReason, recordAdminRead } from './action.js';
+import { adminActionOrRequest, type ApprovalPending } from './approval-request.js';
 
 const EVENT_PAGE = 1000;
 
@@ -200,9 +201,9 @@ export async function deleteAccount(
   deps: FlowDeps,
   actor: Actor,
   o: { accountId: string; why: AdminReason; ctx: RequestContext; exportedFirst?: boolean },
-): Promise<DeletedAccount> {
+): Promise<DeletedAccount | ApprovalPending> {
   const { reason, ticket } = checkedReason(o.why);
-  return adminAction(deps, actor, { action: 'account.delete', targetId: o.accountId, why: o.why, ctx: o.ctx }, async (tx, target, now) => {
+  return adminActionOrRequest(deps, actor, { action: 'account.delete', targetId: o.accountId, why: o.why, ctx: o.ctx }, async (tx, target, now) => {
     const account = target as Account;
     if (o.exportedFirst && actor.kind === 'session' && (await recentExportBy(tx, { actorId: actor.auth.account.id, accountId: account.id, now })) === null) {
       throw new PassdeskError('ACCOUNT_EXPORT_REQUIRED');

@@ -17,6 +17,7 @@ import type { FlowDeps, RequestContext } from '../deps.js';
 import { rememberLeavingPassword } from '../password-policy.js';
 import { endAccess } from '../steps/replace-password.js';
 import { type Actor, type AdminReason, adminAction, admitAdminAction } from './action.js';
+import { type ApprovalPending, requestApprovalIfNeeded } from './approval-request.js';
 
 /** How long a temporary password works (the person is expected to call back within a day). */
 export const TEMPORARY_PASSWORD_TTL_MS = 24 * 3_600_000;
@@ -53,15 +54,21 @@ export interface IssuedTemporaryPassword {
   expiresAt: number;
 }
 
-/** Sets a temporary password for the person (needs a verified caller; the CLI's operator is exempt, see action.ts). */
+/**
+ * Sets a temporary password for the person (needs a verified caller; the CLI's operator is exempt, see action.ts).
+ * With two-person approval on a privileged account: an ApprovalPending, and the password is made when a second
+ * administrator approves — and shown to that administrator, once, never to the one who asked (approvals.ts).
+ */
 export async function issueTemporaryPassword(
   deps: FlowDeps,
   actor: Actor,
   o: { accountId: string; why: AdminReason; ctx: RequestContext },
-): Promise<IssuedTemporaryPassword> {
+): Promise<IssuedTemporaryPassword | ApprovalPending> {
   // Refused before the hash is computed: an argon2id hash is not spent on a request that cannot succeed.
   const admitted = await admitAdminAction(deps, actor, 'password.temporary', o.accountId);
   if (!admitted) throw new PassdeskError('NOT_FOUND');
+  const pending = await requestApprovalIfNeeded(deps, actor, { action: 'password.temporary', target: admitted, why: o.why, ctx: o.ctx });
+  if (pending) return pending;
   const temporaryPassword = newTemporaryPassword(deps);
   const directory = inDirectory(deps, admitted) ? deps.directory : null;
   // A directory account's password is the directory's: never a local hash it would not sign in with.
@@ -81,7 +88,13 @@ export async function issueTemporaryPassword(
       id: deps.random.uuid(),
       accountId: account.id,
       digest: temporaryDigest(account.id, temporaryPassword),
-      issuedBy: actor.kind === 'session' ? actor.auth.account.id : null,
+      // Who saw it: the agent, or the administrator who approved the request; null: the command line.
+      issuedBy:
+        actor.kind === 'session'
+          ? actor.auth.account.id
+          : actor.kind === 'approval' && actor.approver.kind === 'session'
+            ? actor.approver.auth.account.id
+            : null,
       now,
       expiresAt,
     });

@@ -30,6 +30,8 @@ import { english } from '../../core/messages.js';
 import { hasDisallowedCharacters } from '../../core/text-input.js';
 import { requestContext, type HttpContext } from '../shared/context.js';
 import { errors } from '../shared/schemas.js';
+import { APPROVAL_NOTE, approvalAccepted, sendPending } from './approval-json.js';
+import { ApprovalPending } from '../../flows/help-desk/approval-request.js';
 
 const cookieAuth = [{ sessionCookie: [] }];
 const TAGS = ['admin'];
@@ -139,7 +141,7 @@ function toDetail(d: AccountDetail): z.infer<typeof accountDetail> {
   };
 }
 
-const actionResult = z
+export const actionResult = z
   .object({
     account: accountSummary,
     sessionsEnded: z.number().int().optional().meta({ description: 'Sessions the action ended (disable, sign-out, role).' }),
@@ -147,7 +149,7 @@ const actionResult = z
   })
   .meta({ id: 'AdminActionResult' });
 
-const toResult = (r: ActionResult): z.infer<typeof actionResult> => ({ ...r, account: toSummary(r.account) });
+export const toResult = (r: ActionResult): z.infer<typeof actionResult> => ({ ...r, account: toSummary(r.account) });
 
 const accountId = z.strictObject({ id: z.string().min(1).max(64) });
 const STATUS_LIST = new RegExp(`^(${STATUS_FILTERS.join('|')})(,(${STATUS_FILTERS.join('|')}))*$`);
@@ -326,16 +328,16 @@ async function actionRoutes(app: FastifyInstance, ctx: HttpContext): Promise<voi
           operationId: text.operationId,
           tags: TAGS,
           summary: text.summary,
-          description: `${text.description} Recorded in the audit log with the caller, the reason and the ticket; the person is emailed. ${STEP_UP}`,
+          description: `${text.description} Recorded in the audit log with the caller, the reason and the ticket; the person is emailed. ${path === 'sign-out' ? 'Never waits for approval.' : APPROVAL_NOTE} ${STEP_UP}`,
           security: cookieAuth,
           params: accountId,
           body: adminReasonBody,
-          response: { 200: actionResult, ...errors(400, 401, 403, 404, 409) },
+          response: { 200: actionResult, 202: approvalAccepted, ...errors(400, 401, 403, 404, 409) },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const result = await run(ctx.deps, await actorOf(ctx, request), { accountId: request.params.id, why: request.body, ctx: requestContext(request) });
-        return toResult(result);
+        return result instanceof ApprovalPending ? sendPending(reply, result) : toResult(result);
       },
     );
   }
@@ -347,16 +349,17 @@ async function actionRoutes(app: FastifyInstance, ctx: HttpContext): Promise<voi
         operationId: 'adminSetRole',
         tags: TAGS,
         summary: 'Change the role',
-        description: `Administrators only; nobody changes their own role. Every session of the account ends (a change of privilege). 400 when the account has that role already. ${STEP_UP}`,
+        description: `Administrators only; nobody changes their own role. Every session of the account ends (a change of privilege). 400 when the account has that role already. ${APPROVAL_NOTE} Giving a privileged role waits too. ${STEP_UP}`,
         security: cookieAuth,
         params: accountId,
         body: adminReasonBody.extend({ role }),
-        response: { 200: actionResult, ...errors(400, 401, 403, 404) },
+        response: { 200: actionResult, 202: approvalAccepted, ...errors(400, 401, 403, 404, 409) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { role: newRole, ...why } = request.body;
-      return toResult(await setRole(ctx.deps, await actorOf(ctx, request), { accountId: request.params.id, why, role: newRole, ctx: requestContext(request) }));
+      const result = await setRole(ctx.deps, await actorOf(ctx, request), { accountId: request.params.id, why, role: newRole, ctx: requestContext(request) });
+      return result instanceof ApprovalPending ? sendPending(reply, result) : toResult(result);
     },
   );
 }

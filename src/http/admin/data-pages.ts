@@ -9,6 +9,7 @@
 // only when it holds at most MULTIPART_MAX_PARTS parts. Only these routes take multipart; every other form is
 // application/x-www-form-urlencoded. A refused upload is never shown back (it may hold password hashes).
 import { Readable } from 'node:stream';
+import { ApprovalPending } from '../../flows/help-desk/approval-request.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { normalizeEmail } from '../../core/email.js';
@@ -247,6 +248,8 @@ async function deletePages(pages: FastifyInstance, ctx: HttpContext): Promise<vo
         throw new PassdeskError('VALIDATION_FAILED', english.t('error.VALIDATION_FAILED.deleteConfirm'));
       }
       const deleted = await deleteAccount(ctx.deps, session(auth), { accountId: target.id, why, ctx: requestContext(request), exportedFirst: true });
+      // Two-person approval: the deletion waits for a second administrator (http/admin/pages.ts shows the request).
+      if (deleted instanceof ApprovalPending) return reply.redirect(`/admin/accounts/${encodeURIComponent(target.id)}?notice=approval-requested`, 303);
       const body = accountDeletedPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), displayName: auth.account.displayName, ...offers(auth), deleted });
       return sendSecretPage(reply, body);
     } catch (err) {

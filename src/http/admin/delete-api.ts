@@ -10,8 +10,10 @@ import { requestContext, type HttpContext } from '../shared/context.js';
 import { errors } from '../shared/schemas.js';
 import { accountExportSchema, toAccountExportJson } from '../shared/account-export.js';
 import { adminReasonBody } from './api.js';
+import { APPROVAL_NOTE, approvalAccepted, sendPending } from './approval-json.js';
+import { ApprovalPending } from '../../flows/help-desk/approval-request.js';
 
-const deletedAccount = z
+export const deletedAccount = z
   .object({
     reference: z.string().meta({ description: 'How the audit log names the deleted account from now on (a keyed hash of its id; not reversible).' }),
     directory: z
@@ -22,7 +24,7 @@ const deletedAccount = z
   })
   .meta({ id: 'AdminDeletedAccount' });
 
-function toJson(d: DeletedAccount): z.infer<typeof deletedAccount> {
+export function deletedAccountJson(d: DeletedAccount): z.infer<typeof deletedAccount> {
   return { reference: d.reference, directory: d.directory, export: toAccountExportJson(d.export) };
 }
 
@@ -36,11 +38,13 @@ export async function deleteAccountApi(app: FastifyInstance, ctx: HttpContext): 
         tags: ['admin'],
         summary: 'Delete an account, answering the person’s data',
         description:
-          'Administrators only. In one transaction: the person’s data is exported (profile, mail settings, second factors by name and date, sessions and devices, events — never a secret, hash or code) and answered here once (Cache-Control: no-store; Passdesk keeps no copy); the person is emailed; the account and every row keyed by it are deleted, and mail still queued for it is dropped. The audit log keeps admin.account.delete with the caller, the reason, the ticket and a non-reversible reference instead of the account. For a directory account only Passdesk’s side is deleted; the directory entry stays. Needs a recent authentication with the account’s strongest method (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).',
+          'Administrators only. In one transaction: the person’s data is exported (profile, mail settings, second factors by name and date, sessions and devices, events — never a secret, hash or code) and answered here once (Cache-Control: no-store; Passdesk keeps no copy); the person is emailed; the account and every row keyed by it are deleted, and mail still queued for it is dropped. The audit log keeps admin.account.delete with the caller, the reason, the ticket and a non-reversible reference instead of the account. For a directory account only Passdesk’s side is deleted; the directory entry stays. ' +
+          APPROVAL_NOTE +
+          ' The export then goes to the approving administrator. Needs a recent authentication with the account’s strongest method (else 403 REAUTHENTICATION_REQUIRED; see POST /api/v1/session/reauthenticate).',
         security: [{ sessionCookie: [] }],
         params: z.strictObject({ id: z.string().min(1).max(64) }),
         body: adminReasonBody,
-        response: { 200: deletedAccount, ...errors(400, 401, 403, 404, 415) },
+        response: { 200: deletedAccount, 202: approvalAccepted, ...errors(400, 401, 403, 404, 409, 415) },
       },
     },
     async (request, reply) => {
@@ -50,8 +54,9 @@ export async function deleteAccountApi(app: FastifyInstance, ctx: HttpContext): 
         { kind: 'session', auth },
         { accountId: request.params.id, why: request.body, ctx: requestContext(request) },
       );
+      if (deleted instanceof ApprovalPending) return sendPending(reply, deleted);
       reply.header('cache-control', 'no-store');
-      return toJson(deleted);
+      return deletedAccountJson(deleted);
     },
   );
 

@@ -13,8 +13,11 @@ import { readAuditLog } from '../../flows/help-desk/audit.js';
 import { callerVerifiedUntil, confirmCaller, sendCallerCode } from '../../flows/help-desk/caller.js';
 import { removeFactorForCaller } from '../../flows/help-desk/factors.js';
 import { issueTemporaryPassword } from '../../flows/help-desk/temporary-password.js';
+import { ApprovalPending } from '../../flows/help-desk/approval-request.js';
+import { approveRequest, cancelRequest, getApproval, listApprovals, rejectRequest } from '../../flows/help-desk/approvals.js';
 import type { Authenticated } from '../../flows/sessions.js';
 import {
+  approvalsPage,
   auditLogPage,
   CONSOLE_NOTICES,
   helpDeskAccountPage,
@@ -33,6 +36,7 @@ const DAY_MS = 86_400_000;
 
 const accountParams = z.object({ id: z.string().min(1).max(64) });
 const factorParams = accountParams.extend({ factorId: z.string().min(1).max(64) });
+const approvalParams = accountParams.extend({ approvalId: z.string().min(1).max(64) });
 const searchQuery = z
   .object({
     q: z.string().max(254).optional(),
@@ -68,7 +72,7 @@ const auditQuery = z
   })
   .loose();
 
-export const session = (auth: Authenticated): Actor => ({ kind: 'session', auth });
+export const session = (auth: Authenticated): Extract<Actor, { kind: 'session' }> => ({ kind: 'session', auth });
 /** What the console offers this person (the matrix decides; the flows check again when they act). */
 export const offers = (auth: Authenticated): { canReadAudit: boolean; canSetRole: boolean; canTransfer: boolean } => ({
   canReadAudit: refusalFor(auth.account, 'audit.read') === null,
@@ -97,6 +101,7 @@ export async function adminPages(pages: FastifyInstance, ctx: HttpContext): Prom
   await searchPage(pages, ctx);
   await accountPages(pages, ctx);
   await auditPage(pages, ctx);
+  await approvalPages(pages, ctx);
 }
 
 async function searchPage(pages: FastifyInstance, ctx: HttpContext): Promise<void> {
@@ -135,26 +140,42 @@ async function searchPage(pages: FastifyInstance, ctx: HttpContext): Promise<voi
   });
 }
 
+interface ShowOptions {
+  notice?: ConsoleNotice;
+  error?: string;
+  status?: number;
+}
+
+/** One account's page, with a notice or a refusal. */
+async function showAccount(
+  ctx: HttpContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  auth: Authenticated,
+  id: string,
+  o: ShowOptions = {},
+): Promise<FastifyReply> {
+  const detail = await viewAccount(ctx.deps, session(auth), id);
+  return sendPage(
+    reply,
+    helpDeskAccountPage(ctx, {
+      csrf: ensureCsrfToken(ctx, request, reply),
+      displayName: auth.account.displayName,
+      ...offers(auth),
+      detail,
+      canDelete: refusalFor(auth.account, 'account.delete', detail.account) === null,
+      callerVerifiedUntil: await callerVerifiedUntil(ctx.deps, auth, id),
+      approvals: await listApprovals(ctx.deps, session(auth), { accountId: id }),
+      notice: o.notice,
+      error: o.error,
+    }),
+    o.status ?? 200,
+  );
+}
+
 async function accountPages(pages: FastifyInstance, ctx: HttpContext): Promise<void> {
   const config = { auth: 'page', stepUp: '/admin/accounts/:id' } as const;
-  const show = async (request: FastifyRequest, reply: FastifyReply, id: string, o: { notice?: ConsoleNotice; error?: string; status?: number } = {}) => {
-    const auth = signedIn(request);
-    const detail = await viewAccount(ctx.deps, session(auth), id);
-    return sendPage(
-      reply,
-      helpDeskAccountPage(ctx, {
-        csrf: ensureCsrfToken(ctx, request, reply),
-        displayName: auth.account.displayName,
-        ...offers(auth),
-        detail,
-        canDelete: refusalFor(auth.account, 'account.delete', detail.account) === null,
-        callerVerifiedUntil: await callerVerifiedUntil(ctx.deps, auth, id),
-        notice: o.notice,
-        error: o.error,
-      }),
-      o.status ?? 200,
-    );
-  };
+  const show = (request: FastifyRequest, reply: FastifyReply, id: string, o: ShowOptions = {}) => showAccount(ctx, request, reply, signedIn(request), id, o);
 
   pages.get('/admin/accounts/:id', { schema: { hide: true }, config }, async (request, reply) => {
     const q = noticeQuery.safeParse(request.query);
@@ -179,15 +200,15 @@ async function accountPages(pages: FastifyInstance, ctx: HttpContext): Promise<v
     [keyof typeof ACCOUNT_ACTIONS, (typeof ACCOUNT_ACTIONS)[keyof typeof ACCOUNT_ACTIONS]]
   >) {
     act(path, async (auth, id, fields, request) => {
-      await run(ctx.deps, session(auth), { accountId: id, why: reasonOf(fields), ctx: requestContext(request) });
-      return path;
+      const done = await run(ctx.deps, session(auth), { accountId: id, why: reasonOf(fields), ctx: requestContext(request) });
+      return done instanceof ApprovalPending ? 'approval-requested' : path;
     });
   }
   act('role', async (auth, id, fields, request) => {
     const role = roleForm.safeParse(fields);
     if (!role.success) throw new PassdeskError('VALIDATION_FAILED');
-    await setRole(ctx.deps, session(auth), { accountId: id, why: reasonOf(fields), role: role.data.role, ctx: requestContext(request) });
-    return 'role';
+    const done = await setRole(ctx.deps, session(auth), { accountId: id, why: reasonOf(fields), role: role.data.role, ctx: requestContext(request) });
+    return done instanceof ApprovalPending ? 'approval-requested' : 'role';
   });
   act('caller/send', async (auth, id, _fields, request) => {
     await sendCallerCode(ctx.deps, auth, id, requestContext(request));
@@ -206,8 +227,13 @@ async function accountPages(pages: FastifyInstance, ctx: HttpContext): Promise<v
       const params = factorParams.safeParse(request.params);
       if (!params.success) throw new PassdeskError('SECOND_FACTOR_NOT_FOUND');
       const why = reasonOf(formBody(request));
-      await removeFactorForCaller(ctx.deps, session(signedIn(request)), { accountId: id, factorId: params.data.factorId, why, ctx: requestContext(request) });
-      return reply.redirect(`${accountPath(id)}?notice=factor-removed`, 303);
+      const done = await removeFactorForCaller(ctx.deps, session(signedIn(request)), {
+        accountId: id,
+        factorId: params.data.factorId,
+        why,
+        ctx: requestContext(request),
+      });
+      return reply.redirect(`${accountPath(id)}?notice=${done instanceof ApprovalPending ? 'approval-requested' : 'factor-removed'}`, 303);
     } catch (err) {
       const shown = shownOnPage(request, err);
       return show(request, reply, id, { error: shown.message, status: shown.status });
@@ -221,6 +247,7 @@ async function accountPages(pages: FastifyInstance, ctx: HttpContext): Promise<v
     try {
       const why = reasonOf(formBody(request));
       const issued = await issueTemporaryPassword(ctx.deps, session(auth), { accountId: id, why, ctx: requestContext(request) });
+      if (issued instanceof ApprovalPending) return reply.redirect(`${accountPath(id)}?notice=approval-requested`, 303);
       const { account } = await viewAccount(ctx.deps, session(auth), id);
       return sendSecretPage(
         reply,
@@ -293,4 +320,80 @@ async function auditPage(pages: FastifyInstance, ctx: HttpContext): Promise<void
       parsed.success ? 200 : 400,
     );
   });
+}
+
+/** "Waiting for approval", and approve / reject / cancel on an account's page (flows/help-desk/approvals.ts). */
+async function approvalPages(pages: FastifyInstance, ctx: HttpContext): Promise<void> {
+  pages.get('/admin/approvals', { schema: { hide: true }, config: { auth: 'page', stepUp: '/admin/approvals' } }, async (request, reply) => {
+    const auth = signedIn(request);
+    const q = noticeQuery.safeParse(request.query);
+    return sendPage(
+      reply,
+      approvalsPage(ctx, {
+        csrf: ensureCsrfToken(ctx, request, reply),
+        displayName: auth.account.displayName,
+        ...offers(auth),
+        approvals: await listApprovals(ctx.deps, session(auth)),
+        ...(q.success && q.data.notice ? { notice: q.data.notice } : {}),
+      }),
+    );
+  });
+
+  const config = { auth: 'page', stepUp: '/admin/accounts/:id' } as const;
+  for (const decision of ['approve', 'reject', 'cancel'] as const) {
+    pages.post(`/admin/accounts/:id/approvals/:approvalId/${decision}`, { schema: { hide: true }, config }, async (request, reply) => {
+      const id = accountIdOf(request);
+      const auth = signedIn(request);
+      try {
+        const params = approvalParams.safeParse(request.params);
+        if (!params.success) throw new PassdeskError('NOT_FOUND');
+        const why = reasonOf(formBody(request));
+        const o = { id: params.data.approvalId, why, ctx: requestContext(request) };
+        // The request must be about the account whose page this is.
+        if ((await getApproval(ctx.deps, session(auth), o.id)).account.id !== id) throw new PassdeskError('NOT_FOUND');
+        if (decision === 'reject') await rejectRequest(ctx.deps, session(auth), o);
+        if (decision === 'cancel') await cancelRequest(ctx.deps, auth, o);
+        if (decision !== 'approve') return reply.redirect(`${accountPath(id)}?notice=${decision === 'reject' ? 'rejected' : 'cancelled'}`, 303);
+        return await approvedAnswer(ctx, request, reply, auth, await approveRequest(ctx.deps, session(auth), o));
+      } catch (err) {
+        const shown = shownOnPage(request, err);
+        return showAccount(ctx, request, reply, auth, id, { error: shown.message, status: shown.status });
+      }
+    });
+  }
+}
+
+/** After an approval: back to the account, or the temporary password shown once, or a deleted account's export. */
+async function approvedAnswer(
+  ctx: HttpContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  auth: Authenticated,
+  done: Awaited<ReturnType<typeof approveRequest>>,
+): Promise<FastifyReply> {
+  const o = done.outcome;
+  const account = done.approval.account;
+  if (o.kind === 'temporary-password') {
+    return sendSecretPage(
+      reply,
+      temporaryPasswordPage(ctx, {
+        csrf: ensureCsrfToken(ctx, request, reply),
+        displayName: auth.account.displayName,
+        ...offers(auth),
+        account,
+        password: o.result.temporaryPassword,
+        expiresAt: o.result.expiresAt,
+      }),
+    );
+  }
+  if (o.kind === 'deleted') {
+    // The account is gone: its export is the answer, once, as a download (the API's JSON; never cached or kept).
+    const body = JSON.stringify({ reference: o.result.reference, directory: o.result.directory, export: o.result.export }, null, 2);
+    return reply
+      .header('cache-control', 'no-store')
+      .header('content-disposition', `attachment; filename="passdesk-export-${o.result.reference.replace(/[^A-Za-z0-9_-]/g, '-')}.json"`)
+      .type('application/json; charset=utf-8')
+      .send(body);
+  }
+  return reply.redirect(`${accountPath(account.id)}?notice=approved`, 303);
 }

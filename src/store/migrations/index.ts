@@ -29,6 +29,7 @@ import { helpDeskCallers } from './0026-help-desk-callers.js';
 import { eventDeliveries } from './0028-event-deliveries.js';
 import { emailChangeAndDeletion } from './0031-email-change-and-deletion.js';
 import { sessionOriginsIndex } from './0034-session-origins-index.js';
+import { adminApprovals } from './0027-admin-approvals.js';
 
 export type { Dialect } from './dialect.js';
 
@@ -57,6 +58,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0024_directory_accounts': directoryAccounts(),
     '0025_audit_actor': auditActor(),
     '0026_help_desk_callers': helpDeskCallers(dialect),
+    '0027_admin_approvals': adminApprovals(dialect),
     '0028_event_deliveries': eventDeliveries(dialect),
     '0031_email_change_and_deletion': emailChangeAndDeletion(dialect),
     '0034_session_origins_index': sessionOriginsIndex(),

@@ -8,6 +8,8 @@ import { translatorOf } from '../i18n.js';
 import type { Translator } from '../../core/i18n/translator.js';
 import { MESSAGE_IDS, type MessageId } from '../../core/i18n/translator.js';
 import type { AccountDetail, AccountSummary, StatusFilter } from '../../flows/help-desk/accounts.js';
+import type { ApprovalView } from '../../flows/help-desk/approvals.js';
+import { type ApprovableAction, isRole } from '../../core/admin-permissions.js';
 import type { AuditEvent } from '../../store/index.js';
 
 interface SignedIn {
@@ -27,6 +29,11 @@ export const CONSOLE_NOTICES = [
   'code-sent',
   'caller-verified',
   'factor-removed',
+  // Two-person approval: the action waits as a request; a request approved, rejected or cancelled.
+  'approval-requested',
+  'approved',
+  'rejected',
+  'cancelled',
 ] as const;
 export type ConsoleNotice = (typeof CONSOLE_NOTICES)[number];
 
@@ -53,7 +60,7 @@ export interface ConsoleOffers {
 
 export function consoleNav(t: Translator, o: ConsoleOffers): SafeHtml {
   const link = (href: string, id: string, text: string): SafeHtml => html` · <a href="${href}" id="${id}">${text}</a>`;
-  return html`<p class="console-nav"><a href="/admin">${t.t('page.helpDesk.searchLink')}</a>${o.canReadAudit ? link('/admin/audit', 'audit-link', t.t('page.helpDesk.auditLink')) : ''}${o.canTransfer ? html`${link('/admin/import', 'import-link', t.t('page.helpDesk.importLink'))}${link('/admin/export', 'export-link', t.t('page.helpDesk.exportLink'))}` : ''} · <a href="/security">${t.t('page.common.backToSecurity')}</a></p>`;
+  return html`<p class="console-nav"><a href="/admin">${t.t('page.helpDesk.searchLink')}</a>${link('/admin/approvals', 'approvals-link', t.t('page.helpDesk.approvalsLink'))}${o.canReadAudit ? link('/admin/audit', 'audit-link', t.t('page.helpDesk.auditLink')) : ''}${o.canTransfer ? html`${link('/admin/import', 'import-link', t.t('page.helpDesk.importLink'))}${link('/admin/export', 'export-link', t.t('page.helpDesk.exportLink'))}` : ''} · <a href="/security">${t.t('page.common.backToSecurity')}</a></p>`;
 }
 
 function roleName(t: Translator, role: AccountSummary['role']): string {
@@ -117,6 +124,8 @@ export interface AccountPageOptions extends SignedIn, ConsoleOffers {
   detail: AccountDetail;
   /** Until when this agent's caller is verified; null: not verified. */
   callerVerifiedUntil: number | null;
+  /** Requests about this account waiting for a second administrator (two-person approval). */
+  approvals: readonly ApprovalView[];
   notice?: ConsoleNotice | undefined;
   error?: string | undefined;
 }
@@ -135,6 +144,7 @@ export function helpDeskAccountPage(ctx: PageContext, o: AccountPageOptions): Sa
   ${accountFacts(t, d)}
   ${factorList(t, d)}
   ${deviceList(t, d)}
+  ${approvalSection(t, o)}
   ${activityList(t, d.activity)}
   <h2 id="actions-heading">${t.t('page.helpDesk.actionsHeading')}</h2>
   ${d.directory ? html`<p class="muted" id="directory-note">${t.t('page.helpDesk.directoryNote')}</p>` : ''}
@@ -385,6 +395,87 @@ export function auditLogPage(
         )}</ul>`
   }
   ${o.nextPage ? html`<p><a href="${o.nextPage}" id="next-page">${t.t('page.helpDesk.audit.older')}</a></p>` : ''}
+</section>`,
+    { displayName: o.displayName, csrf: o.csrf },
+  );
+}
+
+const APPROVAL_ACTIONS: Record<ApprovableAction, MessageId> = {
+  'reset.send': 'page.helpDesk.approval.action.reset.send',
+  'password.require_change': 'page.helpDesk.approval.action.password.require_change',
+  'password.temporary': 'page.helpDesk.approval.action.password.temporary',
+  'account.unlock': 'page.helpDesk.approval.action.account.unlock',
+  'account.disable': 'page.helpDesk.approval.action.account.disable',
+  'account.enable': 'page.helpDesk.approval.action.account.enable',
+  'factor.remove': 'page.helpDesk.approval.action.factor.remove',
+  'role.set': 'page.helpDesk.approval.action.role.set',
+  'account.delete': 'page.helpDesk.approval.action.account.delete',
+};
+
+/** An approval request's action in words ("Disable the account"), with the new role of a role change. */
+function approvalAction(t: Translator, a: ApprovalView): string {
+  const role = a.params['role'];
+  const label = t.format(APPROVAL_ACTIONS[a.action]);
+  return isRole(role) ? `${label}: ${roleName(t, role)}` : label;
+}
+
+/** Who asked, why, until when (or what became of it). */
+function approvalFacts(t: Translator, a: ApprovalView): SafeHtml {
+  const who = (p: { displayName: string; email: string }): string => p.displayName || p.email;
+  return html`<div class="muted wrap">${t.t('page.helpDesk.approval.requestedBy', { who: who(a.requestedBy), when: t.dateTime(a.createdAt) })}</div>
+      <div class="wrap">${a.ticket ? t.t('page.helpDesk.approval.reasonTicket', { reason: a.reason, ticket: a.ticket }) : t.t('page.helpDesk.approval.reason', { reason: a.reason })}</div>
+      <div class="muted">${a.state === 'pending' ? t.t('page.helpDesk.approval.until', { until: t.dateTime(a.expiresAt) }) : t.format(`page.helpDesk.approval.state.${a.state}` as MessageId)}</div>`;
+}
+
+/** The forms a reader has on one request: approve and reject (a second administrator), or cancel (the requester). */
+function approvalForms(t: Translator, o: { csrf: string }, a: ApprovalView): SafeHtml {
+  const form = (kind: 'approve' | 'reject' | 'cancel', primary: boolean): SafeHtml => {
+    const name = `${kind}-${a.id}`;
+    return html`<form method="post" action="/admin/accounts/${a.account.id}/approvals/${a.id}/${kind}" class="admin-action" id="${name}-form">
+    ${csrfField(o.csrf)}
+    ${reasonFields(t, name, { label: t.t('page.helpDesk.approval.reasonLabel') })}
+    <button type="submit" class="${primary ? 'primary' : 'secondary'}">${t.t(`page.helpDesk.approval.${kind}`)}</button>
+  </form>`;
+  };
+  return html`${a.mayDecide ? html`<div class="actions">${form('approve', true)}${form('reject', false)}</div>` : ''}${a.mayCancel ? form('cancel', false) : ''}`;
+}
+
+/** The account page's requests waiting for approval (shown only when there are some). */
+function approvalSection(t: Translator, o: AccountPageOptions): SafeHtml {
+  if (o.approvals.length === 0) return html``;
+  return html`<section id="approvals" aria-labelledby="approvals-heading"><h2 id="approvals-heading">${t.t('page.helpDesk.approval.heading')}</h2>
+  <p class="muted">${t.t('page.helpDesk.approval.intro')}</p>
+  <ul class="devices" id="account-approvals">${o.approvals.map(
+    (a) => html`<li class="device approval" data-approval-id="${a.id}"><div class="wide-item"><strong>${approvalAction(t, a)}</strong>
+      ${approvalFacts(t, a)}
+      ${approvalForms(t, o, a)}</div></li>`,
+  )}</ul></section>`;
+}
+
+/** "Waiting for approval": every request an administrator may decide (an agent: their own), linking to each account. */
+export function approvalsPage(
+  ctx: PageContext,
+  o: SignedIn & { canReadAudit: boolean; approvals: readonly ApprovalView[]; notice?: ConsoleNotice | undefined; error?: string | undefined },
+): SafeHtml {
+  const t = translatorOf(ctx);
+  return page(
+    ctx,
+    t.t('page.helpDesk.approval.title'),
+    html`<section class="card wide console">
+  ${consoleNav(t, o)}
+  <h1>${t.t('page.helpDesk.approval.title')}</h1>
+  ${alertBox('notice', o.notice ? t.t(`page.helpDesk.notice.${o.notice}`) : undefined)}${alertBox('error', o.error)}
+  <p class="muted">${t.t('page.helpDesk.approval.listIntro')}</p>
+  ${
+    o.approvals.length === 0
+      ? html`<p class="muted" id="no-approvals">${t.t('page.helpDesk.approval.none')}</p>`
+      : html`<ul class="devices" id="approvals-list">${o.approvals.map(
+          (a) => html`<li class="device approval" data-approval-id="${a.id}"><div class="wide-item"><strong>${approvalAction(t, a)}</strong>
+      <div class="wrap"><a href="/admin/accounts/${a.account.id}#approvals">${a.account.displayName || a.account.email}</a> <span class="badge">${roleName(t, a.account.role)}</span></div>
+      <div class="muted wrap">${a.account.email}</div>
+      ${approvalFacts(t, a)}</div></li>`,
+        )}</ul>`
+  }
 </section>`,
     { displayName: o.displayName, csrf: o.csrf },
   );

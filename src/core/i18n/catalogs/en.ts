@@ -116,6 +116,14 @@ export const en = {
   'error.CALLER_CODE_INVALID.noneSent': 'No code is waiting for this caller. Send a new one.',
   'error.CALLER_CODE_INVALID.noApp': 'This person has no authenticator app. Send them a code by email instead.',
   'error.TEMPORARY_PASSWORD_SPENT': 'This temporary password was already used or has expired. Contact the help desk for a new one, or reset your password.',
+  // Two-person approval (flows/help-desk/approvals.ts).
+  'error.APPROVAL_NOT_PENDING': 'This request was already decided or cancelled.',
+  'error.APPROVAL_EXPIRED': 'This request expired before anyone approved it. Ask again if it is still needed.',
+  'error.APPROVAL_ALREADY_PENDING': 'The same request for this account already waits for approval.',
+  'error.FORBIDDEN.ownRequest': 'You asked for this yourself: a second administrator must approve or reject it. You can cancel it.',
+  'error.FORBIDDEN.aboutYou': 'This request is about your own account: another administrator must decide it.',
+  'error.FORBIDDEN.notYourRequest': 'Only the person who asked can cancel a request. An administrator can reject it.',
+  'error.FORBIDDEN.requesterNoLonger': 'The person who asked may no longer take this action on this account, so it cannot run. Reject the request.',
   'error.TOO_MANY_REQUESTS.callerCode': 'Too many wrong codes for this person. Wait 10 minutes, then send a new code.',
   // A change of sign-in address and the person's own data (flows/change-email.ts, flows/account-data.ts).
   'error.EMAIL_CHANGE_SAME_ADDRESS': 'Your account uses that address already (to sign in, or as its recovery address). Enter a different one.',
@@ -233,6 +241,7 @@ export const en = {
   'activity.notice.account-changed-by-admin': 'A change by the help desk',
   'activity.notice.email-changed': 'Sign-in address changed',
   'activity.notice.account-deletion-scheduled': 'Account deletion requested',
+  'activity.notice.approval-pending': 'A change the help desk asked for, waiting for approval',
   'activity.event.account.created': 'Account created',
   'activity.event.account.imported': 'Account imported by an administrator',
   'activity.event.signin.succeeded': 'Signed in',
@@ -270,6 +279,11 @@ export const en = {
   'activity.event.admin.factor.remove': 'The help desk removed a two-step verification method',
   'activity.event.admin.role.set': 'An administrator changed your role',
   'activity.event.admin.caller.verify': 'The help desk checked a caller’s identity',
+  'activity.event.admin.approval.request': 'The help desk asked for a change that a second administrator must approve',
+  'activity.event.admin.approval.approve': 'A second administrator approved a help desk change',
+  'activity.event.admin.approval.reject': 'A second administrator rejected a help desk change',
+  'activity.event.admin.approval.cancel': 'A help desk change waiting for approval was cancelled',
+  'activity.event.admin.approval.expire': 'A help desk change waiting for approval expired',
   'activity.unknownDevice': 'an unknown device',
   'activity.unknownNotice': 'A change to your account',
   // "Password changed on 2026-11-23 09:00 UTC from Firefox on Linux (IP 203.0.113.10)".
@@ -317,6 +331,7 @@ export const en = {
   'email.common.changeLinkLabel': 'Change your password',
   'email.common.resetPageLabel': 'Reset your password',
   'email.common.helpDeskName': 'help desk',
+  'email.common.reviewRequestLabel': 'Review the request',
   // How a second factor is named in the second-factor-added/removed emails ({method}); stored with the queued notice.
   'email.common.method.totp': 'authenticator app',
   'email.common.method.passkey': 'passkey “{name}”',
@@ -423,6 +438,33 @@ export const en = {
     'An administrator deleted your account {email}: it can no longer sign in, and what Passdesk kept about it (devices, second factors, activity) is being deleted. This is the last message about it.',
   'email.account-deleted-by-admin.body': '{hasTicket, select, yes {The reason they gave: {reason} (ticket {ticket}).} other {The reason they gave: {reason}.}}',
   'email.account-deleted-by-admin.ifNotYou': 'If you did not expect this, contact your IT department.',
+  // Two-person approval (flows/help-desk/approval-request.ts, approvals.ts); {action} is one of email.approval.action.*.
+  'email.approval.action.reset.send': 'send a password reset email',
+  'email.approval.action.password.require_change': 'require a new password at the next sign-in',
+  'email.approval.action.password.temporary': 'set a temporary password',
+  'email.approval.action.account.unlock': 'unlock signing in',
+  'email.approval.action.account.disable': 'disable the account',
+  'email.approval.action.account.enable': 'enable the account',
+  'email.approval.action.factor.remove': 'remove a second factor',
+  'email.approval.action.role.set': 'change the role',
+  'email.approval.action.account.delete': 'delete the account',
+  'email.approval-requested.subject': '{org}: a help desk action on {target} waits for your approval',
+  'email.approval-requested.headline':
+    '{requester} asked to {action} for the account {target}. It takes effect only once a second administrator approves it, before {expiresAt}.',
+  'email.approval-requested.body':
+    '{hasTicket, select, yes {The reason they gave: {reason} (ticket {ticket}).} other {The reason they gave: {reason}.}} Check it with them through a channel you already know before you approve; reject it if anything is unclear.',
+  'email.approval-pending.subject': 'The {org} help desk asked for a change to your account',
+  'email.approval-pending.headline':
+    'The help desk asked to {action} for your account {email}. A second administrator must approve it before {expiresAt}; until then nothing changes.',
+  'email.approval-pending.body': '{hasTicket, select, yes {The reason they gave: {reason} (ticket {ticket}).} other {The reason they gave: {reason}.}}',
+  'email.approval-pending.ifNotYou':
+    'If you did not contact the help desk about this, someone may be pretending to be you. Use “This wasn’t me” now: the request is cancelled and your account secured.',
+  'email.approval-decided.subject':
+    '{decision, select, approved {{org}: your request for {target} was approved} rejected {{org}: your request for {target} was rejected} other {{org}: your request for {target} expired}}',
+  'email.approval-decided.headline':
+    '{decision, select, approved {A second administrator approved your request to {action} for the account {target}, and it took effect.} rejected {A second administrator rejected your request to {action} for the account {target}; nothing changed.} other {Your request to {action} for the account {target} was not approved in time and expired; nothing changed.}}',
+  'email.approval-decided.body':
+    '{decision, select, expired {Ask again if it is still needed.} other {{hasTicket, select, yes {The reason they gave: {reason} (ticket {ticket}).} other {The reason they gave: {reason}.}}}}',
 
   // A change of sign-in address (flows/change-email.ts).
   'email.common.confirmAddressLabel': 'Confirm this address',
@@ -680,6 +722,7 @@ export const en = {
   'page.helpDesk.title': 'Help desk',
   'page.helpDesk.searchLink': 'Search accounts',
   'page.helpDesk.auditLink': 'Audit log',
+  'page.helpDesk.approvalsLink': 'Waiting for approval',
   'page.helpDesk.searchLabel': 'Email, name or account id',
   'page.helpDesk.filters': 'Only accounts that are',
   'page.helpDesk.status.locked': 'Locked after wrong passwords',
@@ -750,6 +793,40 @@ export const en = {
   'page.helpDesk.notice.code-sent': 'A code was emailed to the person. Ask the caller to read it to you.',
   'page.helpDesk.notice.caller-verified': 'The caller is verified.',
   'page.helpDesk.notice.factor-removed': 'The second factor was removed; the person was told at every address.',
+  'page.helpDesk.notice.approval-requested':
+    'This account is privileged: nothing changed yet. Your request waits for a second administrator, who was emailed; the person was told.',
+  'page.helpDesk.notice.approved': 'Approved: the change took effect, and the person and the requester were told.',
+  'page.helpDesk.notice.rejected': 'Rejected: nothing changed, and the requester was told.',
+  'page.helpDesk.notice.cancelled': 'Your request was cancelled.',
+  // Two-person approval (flows/help-desk/approvals.ts).
+  'page.helpDesk.approval.title': 'Waiting for approval',
+  'page.helpDesk.approval.heading': 'Waiting for approval',
+  'page.helpDesk.approval.intro':
+    'A second administrator must approve these changes before they take effect. Check them with the one who asked through a channel you already know; reject anything unclear.',
+  'page.helpDesk.approval.listIntro':
+    'Changes to privileged accounts wait here until a second administrator approves them. Open the account to approve, reject or cancel.',
+  'page.helpDesk.approval.none': 'Nothing waits for approval.',
+  'page.helpDesk.approval.requestedBy': 'Asked by {who} on {when}',
+  'page.helpDesk.approval.reason': 'Reason: {reason}',
+  'page.helpDesk.approval.reasonTicket': 'Reason: {reason} (ticket {ticket})',
+  'page.helpDesk.approval.until': 'Waits until {until}; then it expires.',
+  'page.helpDesk.approval.state.approved': 'Approved',
+  'page.helpDesk.approval.state.rejected': 'Rejected',
+  'page.helpDesk.approval.state.cancelled': 'Cancelled',
+  'page.helpDesk.approval.state.expired': 'Expired',
+  'page.helpDesk.approval.reasonLabel': 'Reason (kept in the audit log; the one who asked is told)',
+  'page.helpDesk.approval.approve': 'Approve',
+  'page.helpDesk.approval.reject': 'Reject',
+  'page.helpDesk.approval.cancel': 'Cancel my request',
+  'page.helpDesk.approval.action.reset.send': 'Send a reset email',
+  'page.helpDesk.approval.action.password.require_change': 'Require a new password at next sign-in',
+  'page.helpDesk.approval.action.password.temporary': 'Set a temporary password',
+  'page.helpDesk.approval.action.account.unlock': 'Unlock signing in',
+  'page.helpDesk.approval.action.account.disable': 'Disable the account',
+  'page.helpDesk.approval.action.account.enable': 'Enable the account',
+  'page.helpDesk.approval.action.factor.remove': 'Remove a second factor',
+  'page.helpDesk.approval.action.role.set': 'Change the role',
+  'page.helpDesk.approval.action.account.delete': 'Delete the account',
   'page.helpDesk.tempTitle': 'Temporary password',
   'page.helpDesk.tempFor': 'For {name} ({email}). Read it to the caller now: it is shown only this once.',
   'page.helpDesk.tempOnce': 'It works for one sign-in until {until}, and then the person must choose a new password.',
