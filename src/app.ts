@@ -13,6 +13,8 @@ import { createPasswordHasher, type PasswordHasher } from './credentials/passwor
 import { createMetrics, type Metrics } from './metrics.js';
 import type { BreachedLookup, FlowConfig, FlowDeps } from './flows/deps.js';
 import { sendExpiryReminders } from './flows/password-expiry.js';
+import { sendCheckupReminders } from './flows/checkup.js';
+import { SIGN_UP_CODE_MAX_FAILURES_PER_IP, SIGN_UP_CODE_WINDOW_MS, SIGN_UP_MAIL_MAX_PER_ADDRESS, SIGN_UP_MAIL_WINDOW_MS } from './flows/sign-up.js';
 import { breachedOptionsFromConfig, createBreachedPasswords, type BreachedPasswords } from './breached/index.js';
 import type { PasswordPolicy } from './core/password-policy.js';
 import { sharedStrengthEstimator, type StrengthEstimator } from './policy/strength-estimator.js';
@@ -98,6 +100,8 @@ export const SMTP_CHECK_TIMEOUT_MS = 5_000;
 
 /** How often the server looks for passwords entering their expiry-reminder window. */
 const EXPIRY_SWEEP_INTERVAL_MS = 3_600_000;
+/** How often the server looks for accounts due their monthly checkup reminder (PASSDESK_CHECKUP_REMINDERS). */
+const CHECKUP_SWEEP_INTERVAL_MS = 3_600_000;
 
 /** The breached-password sources as flows see them. */
 export function breachedLookup(breached: BreachedPasswords): BreachedLookup {
@@ -135,6 +139,7 @@ export function flowConfig(config: Config): FlowConfig {
     adminApproval: { enabled: config.adminApproval, privilegedRoles: config.adminApprovalRoles, windowMs: config.adminApprovalWindow },
     webauthn: { rpId: config.webauthnRpId, rpName: config.organizationName, origins: config.webauthnOrigins },
     helpdeskEmail: config.helpdeskEmail,
+    checkupReminders: config.checkupReminders,
     accountDeletion: { selfService: config.selfDeletion, graceMs: config.selfDeletionGrace },
     signInLimits: {
       accountLimit: config.signInAccountLimit,
@@ -221,6 +226,8 @@ function flowDeps(o: FlowDepsInputs): FlowDeps {
         keep: SIGN_UP_CHALLENGE_AFTER_PER_IP * cap,
         windowMs: SIGN_UP_WINDOW_MS,
       }),
+      mailPerAddress: limiters.create({ name: 'sign-up-mail-address', limit: SIGN_UP_MAIL_MAX_PER_ADDRESS, windowMs: SIGN_UP_MAIL_WINDOW_MS }),
+      codePerIp: limiters.create({ name: 'sign-up-code-ip', limit: SIGN_UP_CODE_MAX_FAILURES_PER_IP, windowMs: SIGN_UP_CODE_WINDOW_MS }),
     },
     attemptLimiters: limiters,
     ...(o.directory ? { directory: directoryBackend(o.directory, config, limiters) } : {}),
@@ -380,6 +387,7 @@ async function startNodeJobs(o: { deps: FlowDeps; config: Config; logger: Logger
   const { deps, config, logger, mail } = o;
   const nodeOwner = o.owner;
   let expirySweep: NodeJS.Timeout | undefined;
+  const checkupSweep = startCheckupSweep(deps, config, logger);
   let retentionRun: Promise<unknown> | null = null;
   // Abandoned passkey ceremonies leave challenge rows; a bounded sweep drops the expired ones.
   const challengeSweep = setInterval(() => {
@@ -459,9 +467,38 @@ async function startNodeJobs(o: { deps: FlowDeps; config: Config; logger: Logger
     async stop() {
       if (directorySync) clearInterval(directorySync);
       if (expirySweep) clearInterval(expirySweep);
+      await checkupSweep?.stop();
       clearInterval(retentionTimer);
       clearInterval(challengeSweep);
       await retentionRun;
+    },
+  };
+}
+
+/** The monthly checkup reminder's hourly sweep (flows/checkup.ts), when the organisation turned it on; once at start too. */
+function startCheckupSweep(deps: FlowDeps, config: Config, logger: Logger): { stop(): Promise<void> } | null {
+  if (!config.checkupReminders) return null;
+  let running: Promise<void> | null = null;
+  const sweep = (): void => {
+    if (running !== null) return;
+    running = sendCheckupReminders(deps)
+      .then(
+        (n) => {
+          if (n > 0) logger.info({ reminders: n }, 'security checkup reminders queued');
+        },
+        (err: unknown) => logger.error({ err }, 'security checkup reminders failed'),
+      )
+      .finally(() => {
+        running = null;
+      });
+  };
+  sweep();
+  const timer = setInterval(sweep, CHECKUP_SWEEP_INTERVAL_MS);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
     },
   };
 }

@@ -47,9 +47,11 @@ Commands:
   serve [--workers N|auto]      Run the service (migrates the database first); with --workers, N
                                 processes share the port (needs PASSDESK_REDIS_URL when N > 1).
   migrate                       Apply database migrations and exit.
-  user create --email E [--name N] [--role user|helpdesk|admin]
+  user create --email E [--name N] [--role user|helpdesk|admin] [--unconfirmed]
                                 Create an account. The password is read from standard input
-                                (first line) or asked for at a hidden prompt.
+                                (first line) or asked for at a hidden prompt. The address counts
+                                as confirmed unless --unconfirmed: then a link and a code to
+                                confirm it are emailed, and no reset goes to it until then.
   user list [--json]            List accounts.
   user show EMAIL [--json]      Show one account.
   user disable|enable|unlock|require-change|reset-link|temp-password|sign-out|set-role
@@ -393,7 +395,13 @@ async function user(argv: string[], io: CliIo): Promise<number> {
   if (sub === 'create') {
     const { values } = parseArgs({
       args: rest,
-      options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string', default: 'user' }, password: { type: 'string' } },
+      options: {
+        email: { type: 'string' },
+        name: { type: 'string' },
+        role: { type: 'string', default: 'user' },
+        password: { type: 'string' },
+        unconfirmed: { type: 'boolean', default: false },
+      },
       strict: true,
     });
     if (values.password !== undefined) {
@@ -411,10 +419,14 @@ async function user(argv: string[], io: CliIo): Promise<number> {
     }
     const password = await io.readPassword(`Password for ${values.email}: `);
     const email = values.email;
-    const { account } = await withDeps((deps) =>
-      registerAccount(deps, { email, password, displayName: values.name, role }, { ip: null, userAgent: 'passdesk-cli' }, { kind: 'cli' }),
+    const emailConfirmed = !values.unconfirmed;
+    // Unconfirmed: the person is sent a link and a code (queued for the server's worker), which needs the mail settings.
+    const { account } = await withDeps(
+      (deps) =>
+        registerAccount(deps, { email, password, displayName: values.name, role, emailConfirmed }, { ip: null, userAgent: 'passdesk-cli' }, { kind: 'cli' }),
+      { admin: !emailConfirmed },
     );
-    io.stdout(`Created ${account.role} ${account.email} (${account.id})`);
+    io.stdout(`Created ${account.role} ${account.email} (${account.id})${emailConfirmed ? '' : '; a link to confirm the address was sent to it'}`);
     return 0;
   }
   if (sub === 'list') {

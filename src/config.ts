@@ -381,6 +381,11 @@ export const configKeys = {
     schema: intFromString(1, 90).default(14),
     doc: 'With expiry: remind this many days before.',
   },
+  checkupReminders: {
+    env: 'PASSDESK_CHECKUP_REMINDERS',
+    schema: boolFromString.default(false),
+    doc: 'Organisation option: once a month, email each person whose security checkup (on /security) has something needing attention, listing what. At most one a month per person, never when all is good; each person can turn it off in their email settings. Off by default.',
+  },
   signInMaxFailuresPerAccount: {
     env: 'PASSDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT',
     schema: intFromString(1, 10_000).default(10),

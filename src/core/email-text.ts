@@ -28,6 +28,12 @@ export const NOTICE_CODES = [
   // Help desk (flows/help-desk/).
   'caller-verification-code',
   'temporary-password-issued',
+  // Sign-up and address confirmation (flows/sign-up.ts, flows/register.ts).
+  'sign-up-confirmation',
+  'sign-up-existing-account',
+  'account-email-confirmation',
+  // The monthly security checkup (flows/checkup.ts).
+  'security-checkup-reminder',
   // A change of sign-in address (flows/change-email.ts).
   'email-change-verification',
   'email-change-address-taken',

@@ -132,6 +132,27 @@ export async function verifyRecoveryEmail(deps: FlowDeps, auth: Authenticated, i
   return getMailSettings(deps, auth);
 }
 
+/**
+ * The monthly checkup email (flows/checkup.ts), on or off for this person. It only stops or resumes a reminder, so it
+ * needs no step-up or password; what the person chose is recorded.
+ */
+export async function setCheckupReminders(deps: FlowDeps, auth: Authenticated, input: { on: boolean }, ctx: RequestContext): Promise<MailPreferences> {
+  const now = deps.clock.now();
+  await deps.store.transaction(async (tx) => {
+    await tx.mailPreferences.setCheckupReminders(auth.account.id, input.on, now);
+    await tx.events.recordEvent({
+      accountId: auth.account.id,
+      type: 'mail.checkup_reminders_set',
+      now,
+      ip: ctx.ip,
+      device: auth.session.device,
+      sessionId: auth.session.id,
+      detail: { on: input.on },
+    });
+  });
+  return getMailSettings(deps, auth);
+}
+
 export async function removeRecoveryEmail(
   deps: FlowDeps,
   auth: Authenticated,

@@ -1,39 +1,43 @@
-// Creating accounts: self-service sign-up when registration is open, administrators and the CLI always.
+// Creating accounts as an administrator (API) or an operator (CLI). Self-service sign-up is flows/sign-up.ts: it
+// makes an account only once its address is confirmed. Here the administrator chooses (`emailConfirmed`, default
+// true): confirmed, the account is ready as it is; unconfirmed, the person is sent a link and a code to confirm the
+// address (flows/sign-up.ts createConfirmation), and until then no password reset goes to it.
 import { PassdeskError } from '../core/errors.js';
 import { normalizeEmail } from '../core/email.js';
+import { describeDevice } from '../core/device.js';
+import { queueNotice } from '../mail/notices.js';
 import { assertPasswordAllowed } from './password-policy.js';
 import type { Account } from '../store/index.js';
 import type { Role } from '../store/schema.js';
 import type { FlowDeps, RequestContext } from './deps.js';
 import { assertAdministrator } from './admin.js';
-import { issueSession, type Authenticated, type IssuedSession } from './sessions.js';
+import type { Authenticated } from './sessions.js';
+import { createConfirmation, SIGN_UP_TTL_MS } from './sign-up.js';
 
 export interface RegisterInput {
   email: string;
   password: string;
   displayName?: string | undefined;
   role?: Role | undefined;
+  /** Whether the address counts as confirmed (default true); false sends the person a confirmation link and code. */
+  emailConfirmed?: boolean | undefined;
 }
 
 export interface RegisterResult {
   account: Account;
-  /** Present for self-service sign-up: the new person is signed in. */
-  signedIn: IssuedSession | null;
 }
 
-export type Registrar = { kind: 'self' } | { kind: 'admin'; auth: Authenticated } | { kind: 'cli' };
+export type Registrar = { kind: 'admin'; auth: Authenticated } | { kind: 'cli' };
 
 export async function registerAccount(deps: FlowDeps, input: RegisterInput, ctx: RequestContext, by: Registrar): Promise<RegisterResult> {
-  if (by.kind === 'self' && deps.config.registration === 'closed') throw new PassdeskError('REGISTRATION_CLOSED');
   if (by.kind === 'admin') await assertAdministrator(deps, by.auth);
-  const role: Role = by.kind === 'self' ? 'user' : (input.role ?? 'user');
-  if (by.kind === 'self' && input.role && input.role !== 'user') throw new PassdeskError('FORBIDDEN');
-
+  const role: Role = input.role ?? 'user';
   const email = input.email.trim();
   await assertPasswordAllowed(deps, input.password, 'choose', { email, displayName: input.displayName ?? null });
   const emailNormalized = normalizeEmail(email);
   const passwordHash = await deps.hasher.hash(input.password);
   const now = deps.clock.now();
+  const emailConfirmed = input.emailConfirmed ?? true;
 
   return deps.store.transaction(async (tx) => {
     // An address another account changed away from in the last 7 days is kept for it ("This wasn't me" puts it
@@ -47,6 +51,7 @@ export async function registerAccount(deps: FlowDeps, input: RegisterInput, ctx:
       role,
       passwordHash,
       now,
+      emailConfirmed,
     });
     if (!account) throw new PassdeskError('EMAIL_TAKEN');
     await tx.events.recordEvent({
@@ -54,9 +59,23 @@ export async function registerAccount(deps: FlowDeps, input: RegisterInput, ctx:
       type: 'account.created',
       now,
       ip: ctx.ip,
-      detail: { by: by.kind, ...(by.kind === 'admin' ? { adminId: by.auth.account.id } : {}) },
+      detail: { by: by.kind, emailConfirmed, ...(by.kind === 'admin' ? { adminId: by.auth.account.id } : {}) },
     });
-    const signedIn = by.kind === 'self' ? await issueSession(tx, deps, account, ctx) : null;
-    return { account, signedIn };
+    if (!emailConfirmed) {
+      const { token, code } = await createConfirmation(tx, deps, {
+        email,
+        emailNormalized,
+        displayName: account.displayName,
+        passwordHash: null,
+        accountId: account.id,
+        now,
+      });
+      await queueNotice(tx, deps, {
+        account,
+        notice: { code: 'account-email-confirmation', token, confirmationCode: code, hours: SIGN_UP_TTL_MS / 3_600_000 },
+        origin: { at: now, device: ctx.userAgent ? describeDevice(ctx.userAgent) : null, ip: ctx.ip },
+      });
+    }
+    return { account };
   });
 }

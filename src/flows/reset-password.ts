@@ -57,6 +57,7 @@ import { signInAccountSubject } from '../core/sign-in-keys.js';
 import { replacePassword } from './steps/replace-password.js';
 import { perIpKey } from '../core/client-key.js';
 import { ipCapWaitMs } from './challenge.js';
+import { resendAddressConfirmation } from './sign-up.js';
 
 /** The states drawn at the top of this file (password_resets.state). */
 export type ResetFlowState = 'requested' | 'verified' | 'completed' | 'voided' | 'expired';
@@ -180,6 +181,9 @@ async function sendResetEmail(deps: FlowDeps, emailNormalized: string, ctx: Requ
   const account = await findAccountForReset(deps, emailNormalized);
   // Unknown and disabled addresses get nothing; the answer was the same already.
   if (account?.status !== 'active') return;
+  // Nor does an address its account has not confirmed get a reset (an administrator's account made unconfirmed: a
+  // typo in it must not hand the account to whoever owns the typed address); it gets a new link to confirm it.
+  if (account.emailConfirmedAt === null) return resendAddressConfirmation(deps, account, ctx);
   // Only links that still work count (see the top of this file): a stranger cannot use the cap up to lock the owner out.
   if ((await deps.store.passwordResets.countLiveResetsSince(account.id, now - RESET_THROTTLE_WINDOW_MS, now)) >= RESET_MAX_PER_ACCOUNT) return;
   // Asked before the transaction: on SQLite a read outside it would wait for the transaction's connection for ever.

@@ -9,6 +9,10 @@
 //                         the time is left for looking into something that just happened); the help desk's caller
 //                         checks once they ended (a verified one counts until valid_until) that long ago, and its
 //                         temporary passwords expired that long ago whose account has chosen a new password since
+//                         (while the account's password is still the temporary one, its row is what refuses it).
+//   sign-ups            — waiting for their address (pending_registrations): deleted at the first run after they
+//                         expired, confirmed or not. An unconfirmed sign-up holds a password hash of someone who may
+//                         never come back: it is kept no longer than its link works.
 //                         (while the account's password is still the temporary one, its row is what refuses it);
 //                         changes of sign-in address once they expired, or once their old address could no longer
 //                         be put back (restore_until), that long ago; account deletions cancelled that long ago;
@@ -55,6 +59,7 @@ export async function runRetention(
     attempt_counters: 0,
     caller_verifications: 0,
     temporary_passwords: 0,
+    pending_registrations: 0,
     event_deliveries: 0,
     email_changes: 0,
     account_deletions: 0,
@@ -73,6 +78,7 @@ export async function runRetention(
       ['attempt_counters', now - o.settings.flowsMs],
       ['caller_verifications', now - o.settings.flowsMs],
       ['temporary_passwords', now - o.settings.flowsMs],
+      ['pending_registrations', now],
       ['event_deliveries', now - (o.settings.eventDeliveriesMs ?? DEFAULT_EVENT_DELIVERIES_RETENTION_MS)],
       ['email_changes', now - o.settings.flowsMs],
       ['account_deletions', now - o.settings.flowsMs],

@@ -15,6 +15,7 @@ import { signInApi } from './sign-in/api.js';
 import { signInPages } from './sign-in/pages.js';
 import { sessionsApi } from './sessions/api.js';
 import { sessionsPages } from './sessions/pages.js';
+import { checkupApi } from './checkup/api.js';
 import { signUpApi } from './sign-up/api.js';
 import { signUpPages } from './sign-up/pages.js';
 import { passwordApi } from './password/api.js';
@@ -64,6 +65,7 @@ export async function registerRoutes(server: FastifyInstance, ctx: HttpContext, 
   const api: Routes[] = [
     signInApi,
     sessionsApi,
+    checkupApi,
     signUpApi,
     passwordApi,
     twoFactorApi,

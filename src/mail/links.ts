@@ -31,6 +31,24 @@ export function notMeLink(s: LinkSettings, token: string): string {
   return `${s.baseUrl}/not-me?token=${encodeURIComponent(token)}`;
 }
 
+/** The sign-in page (the note to an address that already has an account). */
+export function signInLink(s: LinkSettings): string {
+  return `${s.baseUrl}/sign-in`;
+}
+
+/**
+ * Confirming an address (a sign-up, or an administrator's account): opening it only shows a button, so a mail
+ * scanner that fetches it confirms nothing; the token is single use and stored only as a hash.
+ */
+export function confirmEmailLink(s: LinkSettings, token: string): string {
+  return `${s.baseUrl}/sign-up/verify?token=${encodeURIComponent(token)}`;
+}
+
+/** The person's email settings, where the monthly checkup email is turned off. */
+export function checkupSettingsLink(s: LinkSettings): string {
+  return `${s.baseUrl}/security/email#checkup-reminders`;
+}
+
 /** Confirms a new sign-in address (flows/change-email.ts): opening it shows a button; the POST confirms. */
 export function emailChangeLink(s: LinkSettings, token: string): string {
   return `${s.baseUrl}/email-change?token=${encodeURIComponent(token)}`;

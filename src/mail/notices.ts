@@ -125,3 +125,29 @@ export async function queueHelpDeskNotice(
     },
   );
 }
+
+/**
+ * A message to an address no account has yet (a sign-up's confirmation): no phrase, no recovery copy, no
+ * "This wasn't me" link, and no account on the outbox row. The greeting names the address, not a name typed by
+ * whoever signed up (a stranger's text must not reach someone else's inbox).
+ */
+export async function queueNoticeToAddress(
+  tx: Pick<Repositories, 'outbox'>,
+  deps: { clock: Clock; random: Random; mail?: MailDeps | undefined },
+  o: { to: string; notice: Notice; origin: Omit<NoticeOrigin, 'at'> & { at?: number } },
+): Promise<QueuedMessage | null> {
+  const mail = deps.mail;
+  if (!mail) return null;
+  const id = deps.random.uuid();
+  const content = renderNotice(mail.branding, {
+    notice: o.notice,
+    origin: { at: o.origin.at ?? deps.clock.now(), device: o.origin.device, ip: o.origin.ip },
+    outboxId: id,
+    recipient: { displayName: o.to, accountEmail: o.to, antiPhishingPhrase: null, recoveryCopy: false },
+  });
+  return queueMessage(
+    tx,
+    { clock: deps.clock, random: deps.random, messageIdDomain: mail.messageIdDomain, bodies: mail.bodies },
+    { id, to: o.to, accountId: null, template: o.notice.code, content },
+  );
+}

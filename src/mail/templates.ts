@@ -10,14 +10,18 @@ import type { AdminAction, Role } from '../core/admin-permissions.js';
 import {
   cancelDeletionLink,
   changePasswordLink,
+  checkupSettingsLink,
+  confirmEmailLink,
   consoleAccountLink,
   emailChangeLink,
   notMeLink,
   resetLink,
   resetPageLink,
   securityLink,
+  signInLink,
   type LinkSettings,
 } from './links.js';
+import { checkupText, type CheckupItem } from '../core/checkup.js';
 
 export interface MailBranding extends LinkSettings {
   organizationName: string;
@@ -51,6 +55,12 @@ export type Notice =
   // Help desk (flows/help-desk/): the code a caller reads back; a temporary password set (never the password).
   | { code: 'caller-verification-code'; verificationCode: string; minutes: number }
   | { code: 'temporary-password-issued'; expiresAt: number }
+  // Sign-up (flows/sign-up.ts) and an administrator's unconfirmed account (flows/register.ts): a link and a code.
+  | { code: 'sign-up-confirmation' | 'account-email-confirmation'; token: string; confirmationCode: string; hours: number }
+  /** Someone tried to sign up with the address of this account. */
+  | { code: 'sign-up-existing-account' }
+  /** The monthly checkup (flows/checkup.ts): the items that need attention. */
+  | { code: 'security-checkup-reminder'; items: ReadonlyArray<Pick<CheckupItem, 'id' | 'reason' | 'count'>> }
   // A change of sign-in address (flows/change-email.ts): the link and code to the new address; to an address in use,
   // a message that names nobody; to the old address, the change with "This wasn't me" (which puts it back).
   | { code: 'email-change-verification'; token: string; verificationCode: string; minutes: number; newEmail: string }
@@ -101,6 +111,9 @@ export const NOT_ME_NOTICES: ReadonlySet<NoticeCode> = new Set<NoticeCode>([
 ]);
 
 export const NOTICE_CODES: readonly NoticeCode[] = CODES;
+
+/** Notices about no event at a moment, device and place (a reminder): the details table would only say "unknown". */
+export const NO_DETAILS_NOTICES: ReadonlySet<NoticeCode> = new Set<NoticeCode>(['security-checkup-reminder']);
 
 /** When, from which device and IP the thing happened. */
 export interface NoticeOrigin {
@@ -177,6 +190,17 @@ function noticeVars(b: MailBranding, n: Notice, r: NoticeRecipient, t: Translato
     case 'temporary-password-issued':
       v['expiresAt'] = formatWhen(n.expiresAt, t);
       break;
+    case 'sign-up-confirmation':
+    case 'account-email-confirmation':
+      v['hours'] = n.hours;
+      break;
+    case 'sign-up-existing-account':
+      v['resetPage'] = resetPageLink(b);
+      break;
+    case 'security-checkup-reminder':
+      v['count'] = n.items.length;
+      v['settingsLink'] = checkupSettingsLink(b);
+      break;
     case 'account-reported':
       v['about'] = n.about;
       break;
@@ -248,16 +272,27 @@ function primaryAction(b: MailBranding, n: Notice, t: Translator): { label: stri
   if (n.code === 'password-reset-requested') return { label: t.t('email.common.resetLinkLabel'), url: resetLink(b, n.resetToken) };
   if (n.code === 'password-expiring') return { label: t.t('email.common.changeLinkLabel'), url: changePasswordLink(b) };
   if (n.code === 'account-locked') return { label: t.t('email.common.resetPageLabel'), url: resetPageLink(b) };
+  if (n.code === 'sign-up-confirmation' || n.code === 'account-email-confirmation')
+    return { label: t.t('email.common.confirmLinkLabel'), url: confirmEmailLink(b, n.token) };
+  if (n.code === 'sign-up-existing-account') return { label: t.t('email.common.signInLabel'), url: signInLink(b) };
+  if (n.code === 'security-checkup-reminder') return { label: t.t('email.common.checkupLabel'), url: securityLink(b) };
   if (n.code === 'email-change-verification') return { label: t.t('email.common.confirmAddressLabel'), url: emailChangeLink(b, n.token) };
   if (n.code === 'account-deletion-scheduled') return { label: t.t('email.common.keepAccountLabel'), url: cancelDeletionLink(b, n.cancelToken) };
   if (n.code === 'approval-requested') return { label: t.t('email.common.reviewRequestLabel'), url: consoleAccountLink(b, n.accountId) };
   return null;
 }
 
+/** Lines listed under the headline (the checkup's items needing attention, in the reader's words). */
+function listedLines(n: Notice, t: Translator): string[] {
+  if (n.code !== 'security-checkup-reminder') return [];
+  return n.items.map((i) => checkupText(t, { ...i, status: 'attention', fix: null }).line);
+}
+
 /** The code a person types, shown large, when the notice carries one. */
 function typedCode(n: Notice): string | null {
   if (n.code === 'password-reset-requested') return n.resetCode;
   if (n.code === 'recovery-email-verification' || n.code === 'caller-verification-code' || n.code === 'email-change-verification') return n.verificationCode;
+  if (n.code === 'sign-up-confirmation' || n.code === 'account-email-confirmation') return n.confirmationCode;
   return null;
 }
 
@@ -288,11 +323,14 @@ export function renderNotice(
   const action = primaryAction(b, o.notice, t);
   const code = typedCode(o.notice);
   const notMe = o.notMeToken !== undefined ? notMeLink(b, o.notMeToken) : null;
-  const details: Array<[string, string]> = [
-    [t.t('email.common.when'), formatWhen(o.origin.at, t)],
-    [t.t('email.common.device'), o.origin.device ?? c.unknown],
-    [t.t('email.common.ip'), o.origin.ip ?? c.unknown],
-  ];
+  const lines = listedLines(o.notice, t);
+  const details: Array<[string, string]> = NO_DETAILS_NOTICES.has(o.notice.code)
+    ? []
+    : [
+        [t.t('email.common.when'), formatWhen(o.origin.at, t)],
+        [t.t('email.common.device'), o.origin.device ?? c.unknown],
+        [t.t('email.common.ip'), o.origin.ip ?? c.unknown],
+      ];
   const subject = oneLine(fill(ids.subject));
   const headline = fill(ids.headline).trim();
   const body = fill(ids.body).trim();
@@ -308,11 +346,12 @@ export function renderNotice(
       fill('email.common.greeting'),
       '',
       headline,
+      ...lines.map((l) => `  - ${l}`),
       body ? `\n${body}` : '',
       code ? `\n    ${code}\n` : '',
       action ? `\n${action.label}: ${action.url}` : '',
       '',
-      `${c.detailsHeading}:`,
+      details.length > 0 ? `${c.detailsHeading}:` : '',
       ...details.map(([k, val]) => `  ${k}: ${val}`),
       '',
       ifNotYou ? `${ifNotYou}\n${notMe ? `${c.notYouButton}: ${notMe}\n` : ''}` : '',
@@ -338,13 +377,18 @@ ${phrase ? `<div id="anti-phishing-phrase" style="border:2px solid #1e6b35;backg
 ${b.logoUrl ? `<img src="${e(b.logoUrl)}" alt="${e(b.organizationName)}" style="max-height:48px;margin-bottom:12px;">` : `<div style="font-weight:700;margin-bottom:12px;">${e(b.organizationName)}</div>`}
 <p>${e(fill('email.common.greeting'))}</p>
 <p style="font-size:17px;font-weight:600;">${e(headline)}</p>
+${lines.length > 0 ? `<ul>${lines.map((l) => `<li>${e(l)}</li>`).join('')}</ul>` : ''}
 ${body ? `<p>${e(body)}</p>` : ''}
 ${code ? `<p style="font-size:24px;font-weight:700;letter-spacing:3px;font-family:ui-monospace,monospace;">${e(code)}</p>` : ''}
 ${action ? `<p>${button(action.label, action.url, true)}</p><p style="font-size:12px;color:#5b6475;word-break:break-all;">${e(action.url)}</p>` : ''}
-<table role="presentation" style="border-collapse:collapse;margin:16px 0;font-size:14px;">
+${
+  details.length > 0
+    ? `<table role="presentation" style="border-collapse:collapse;margin:16px 0;font-size:14px;">
 <caption style="text-align:left;font-weight:600;padding-bottom:4px;">${e(c.detailsHeading)}</caption>
 ${details.map(([k, val]) => `<tr><td style="padding:2px 12px 2px 0;color:#5b6475;">${e(k)}</td><td style="padding:2px 0;">${e(val)}</td></tr>`).join('\n')}
-</table>
+</table>`
+    : ''
+}
 ${ifNotYou ? `<p>${e(ifNotYou)}</p>${notMe ? `<p>${button(c.notYouButton, notMe, false)}</p>` : ''}` : ''}
 <p><a href="${e(securityLink(b))}">${e(c.securityLink)}</a></p>
 </div>

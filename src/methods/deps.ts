@@ -43,6 +43,8 @@ export interface FlowConfig {
   accountDeletion?: { selfService: boolean; graceMs: number };
   /** Per-account and per-device sign-in limits in the store (flows/sign-in.ts); defaults there. */
   signInLimits?: SignInLimitSettings;
+  /** The monthly checkup reminder email (flows/checkup.ts), an organisation's option; off unless true. */
+  checkupReminders?: boolean;
 }
 
 export interface SignInLimitSettings {
@@ -112,8 +114,11 @@ export interface FlowDeps {
   recoveryCodeKeys?: KeyedHash;
   /** Bot challenges (flows/challenge.ts); absent: never asked (the CLI). */
   challenges?: ChallengeService;
-  /** Self-service sign-ups per IP: past a number of them, automatic mode asks for a bot challenge. */
-  signUpThrottle?: { perIp: AttemptLimiter };
+  /**
+   * perIp: self-service sign-ups per IP (past a number of them, automatic mode asks for a bot challenge);
+   * mailPerAddress: confirmation (or "someone tried") emails one address receives; codePerIp: wrong sign-up codes typed from one IP.
+   */
+  signUpThrottle?: { perIp: AttemptLimiter; mailPerAddress?: AttemptLimiter; codePerIp?: AttemptLimiter };
   /** Challenges handed out by GET /api/v1/challenge per IP (making one costs a little CPU and asks for nothing). */
   challengeIssueThrottle?: { perIp: AttemptLimiter };
   /** Accounts and passwords in OpenLDAP or Active Directory (methods/directory-account.ts); absent: Passdesk's own hashes. */

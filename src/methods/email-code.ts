@@ -9,7 +9,8 @@ import type { Method } from './method.js';
 export const EMAIL_CODE_DIGITS = 8;
 
 /** What a code was sent for; part of its MAC, so a code made for one purpose proves nothing in another. */
-export type EmailCodePurpose = 'reset-code' | 'recovery-email' | 'caller-code' | 'email-change';
+/** 'sign-up-code' binds to the normalised address (no account exists yet), the others to the account's id. */
+export type EmailCodePurpose = 'reset-code' | 'recovery-email' | 'caller-code' | 'email-change' | 'sign-up-code';
 
 /** A code of `digits` digits, uniform over 10^digits from the injected randomness (rejection sampling). */
 export function newEmailCode(deps: Pick<FlowDeps, 'random'>, digits = EMAIL_CODE_DIGITS): string {

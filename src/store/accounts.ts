@@ -20,6 +20,11 @@ export interface Account {
   expiryReminderSentAt: number | null;
   /** The directory entry's stable id when the password lives in a directory (src/directory/); null: Passdesk's own hash. */
   directoryId: string | null;
+  /**
+   * When the address was confirmed to reach the person; null for an administrator's account created unconfirmed,
+   * until the person confirms it. A reset is never sent to an unconfirmed address (flows/reset-password.ts).
+   */
+  emailConfirmedAt: number | null;
 }
 
 export function toAccount(row: Selectable<AccountsTable>): Account {
@@ -38,6 +43,7 @@ export function toAccount(row: Selectable<AccountsTable>): Account {
     updatedAt: row.updated_at,
     expiryReminderSentAt: row.expiry_reminder_sent_at,
     directoryId: row.directory_id,
+    emailConfirmedAt: row.email_confirmed_at,
   };
 }
 
@@ -49,6 +55,11 @@ export interface NewAccount {
   role: Role;
   passwordHash: string | null;
   now: number;
+  /**
+   * Whether the address counts as confirmed from the start (default true): a confirmed sign-up, an import, an
+   * administrator who says so. False: an administrator's account whose address the person still has to confirm.
+   */
+  emailConfirmed?: boolean;
 }
 
 export interface DirectoryAccountInput {
@@ -137,6 +148,15 @@ export interface AccountRepository {
   markExpiryReminderSent(accountId: string, now: number): Promise<boolean>;
   /** Active accounts whose password was set within [changedAfter, changedBefore] and got no reminder yet. */
   listAccountsDueForExpiryReminder(options: { changedAfter: number; changedBefore: number; limit: number }): Promise<Account[]>;
+  /** The address reaches the person (their confirmation link or code): sets email_confirmed_at unless it is set. */
+  confirmEmail(accountId: string, now: number): Promise<boolean>;
+  /**
+   * Active accounts the monthly checkup reminder has not looked at since `dueBefore` (nor were made after it), in id
+   * order after `afterId` (flows/checkup.ts walks them in pages).
+   */
+  listAccountsDueForCheckup(o: { dueBefore: number; afterId: string | null; limit: number }): Promise<Account[]>;
+  /** Marks the account looked at now, unless another node did since `dueBefore`: true for the one that may send. */
+  claimCheckupReminder(accountId: string, o: { now: number; dueBefore: number }): Promise<boolean>;
 }
 
 function isUniqueViolation(err: unknown): boolean {
@@ -170,11 +190,13 @@ async function deleteAccountRow(db: Kysely<Database>, accountId: string): Promis
 export function accountRepository(db: Kysely<Database>, dialect: Dialect): AccountRepository {
   const directory = directoryAccountQueries(db);
   const roles = roleQueries(db);
+  const reminders = reminderQueries(db);
   const selectAccountById = compiledOnce(db, (id: string) => db.selectFrom('accounts').selectAll().where('id', '=', id));
   const selectAccountByEmail = compiledOnce(db, (email: string) => db.selectFrom('accounts').selectAll().where('email_normalized', '=', email));
   return {
     ...directory,
     ...roles,
+    ...reminders,
     searchAccounts: (search) => searchAccounts(db, search),
     lockAccounts: (ids) => lockAccounts(db, dialect, ids),
     async createAccount(input) {
@@ -193,6 +215,8 @@ export function accountRepository(db: Kysely<Database>, dialect: Dialect): Accou
         updated_at: input.now,
         expiry_reminder_sent_at: null,
         directory_id: null,
+        email_confirmed_at: input.emailConfirmed === false ? null : input.now,
+        checkup_reminder_at: null,
       };
       try {
         // ON CONFLICT keeps a PostgreSQL transaction usable when the email is taken.
@@ -255,28 +279,6 @@ export function accountRepository(db: Kysely<Database>, dialect: Dialect): Accou
     },
     async requirePasswordChange(accountId, reason, now) {
       await db.updateTable('accounts').set({ must_change_password: 1, must_change_reason: reason, updated_at: now }).where('id', '=', accountId).execute();
-    },
-    async markExpiryReminderSent(accountId, now) {
-      const result = await db
-        .updateTable('accounts')
-        .set({ expiry_reminder_sent_at: now })
-        .where('id', '=', accountId)
-        .where('expiry_reminder_sent_at', 'is', null)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
-    },
-    async listAccountsDueForExpiryReminder({ changedAfter, changedBefore, limit }) {
-      const rows = await db
-        .selectFrom('accounts')
-        .selectAll()
-        .where('status', '=', 'active')
-        .where('expiry_reminder_sent_at', 'is', null)
-        .where('password_changed_at', '>', changedAfter)
-        .where('password_changed_at', '<=', changedBefore)
-        .orderBy('password_changed_at')
-        .limit(limit)
-        .execute();
-      return rows.map(toAccount);
     },
     async setStatus(accountId, status, now) {
       await db.updateTable('accounts').set({ status, updated_at: now }).where('id', '=', accountId).execute();
@@ -414,6 +416,9 @@ function directoryAccountQueries(db: Kysely<Database>): DirectoryAccountQueries 
           updated_at: input.now,
           expiry_reminder_sent_at: null,
           directory_id: input.directoryId,
+          // The directory vouches for its entries' addresses.
+          email_confirmed_at: input.now,
+          checkup_reminder_at: null,
         })
         .onConflict((oc) => oc.doNothing())
         .returningAll()
@@ -441,6 +446,71 @@ function directoryAccountQueries(db: Kysely<Database>): DirectoryAccountQueries 
       if (afterId !== null) query = query.where('id', '>', afterId);
       const rows = await query.orderBy('id').limit(limit).execute();
       return rows.map(toAccount);
+    },
+  };
+}
+
+/**
+ * The reminders' walks over the accounts (password expiry, flows/password-expiry.ts; the monthly checkup,
+ * flows/checkup.ts) and the address confirmation (flows/sign-up.ts).
+ */
+function reminderQueries(
+  db: Kysely<Database>,
+): Pick<
+  AccountRepository,
+  'markExpiryReminderSent' | 'listAccountsDueForExpiryReminder' | 'confirmEmail' | 'listAccountsDueForCheckup' | 'claimCheckupReminder'
+> {
+  return {
+    async markExpiryReminderSent(accountId, now) {
+      const result = await db
+        .updateTable('accounts')
+        .set({ expiry_reminder_sent_at: now })
+        .where('id', '=', accountId)
+        .where('expiry_reminder_sent_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async listAccountsDueForExpiryReminder({ changedAfter, changedBefore, limit }) {
+      const rows = await db
+        .selectFrom('accounts')
+        .selectAll()
+        .where('status', '=', 'active')
+        .where('expiry_reminder_sent_at', 'is', null)
+        .where('password_changed_at', '>', changedAfter)
+        .where('password_changed_at', '<=', changedBefore)
+        .orderBy('password_changed_at')
+        .limit(limit)
+        .execute();
+      return rows.map(toAccount);
+    },
+    async confirmEmail(accountId, now) {
+      const result = await db
+        .updateTable('accounts')
+        .set({ email_confirmed_at: now, updated_at: now })
+        .where('id', '=', accountId)
+        .where('email_confirmed_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async listAccountsDueForCheckup({ dueBefore, afterId, limit }) {
+      let query = db
+        .selectFrom('accounts')
+        .selectAll()
+        .where('status', '=', 'active')
+        .where('created_at', '<=', dueBefore)
+        .where((eb) => eb.or([eb('checkup_reminder_at', 'is', null), eb('checkup_reminder_at', '<=', dueBefore)]));
+      if (afterId !== null) query = query.where('id', '>', afterId);
+      const rows = await query.orderBy('id').limit(limit).execute();
+      return rows.map(toAccount);
+    },
+    async claimCheckupReminder(accountId, { now, dueBefore }) {
+      const result = await db
+        .updateTable('accounts')
+        .set({ checkup_reminder_at: now })
+        .where('id', '=', accountId)
+        .where((eb) => eb.or([eb('checkup_reminder_at', 'is', null), eb('checkup_reminder_at', '<=', dueBefore)]))
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
   };
 }

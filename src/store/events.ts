@@ -8,6 +8,10 @@ import { insertDeliveries } from './event-deliveries.js';
 /** Audit event types; dotted, past tense, stable (they are read by the activity page and monitoring). */
 export type EventType =
   | 'account.created'
+  /** The address of an account an administrator made unconfirmed was confirmed by its link or code (flows/sign-up.ts). */
+  | 'account.email_confirmed'
+  /** Someone tried to sign up with the address of this account; the owner was told (flows/sign-up.ts). */
+  | 'account.sign_up_attempted'
   | 'signin.succeeded'
   | 'signin.failed'
   | 'signin.locked'
@@ -24,6 +28,8 @@ export type EventType =
   | 'reauth.succeeded'
   | 'second_factor.renamed'
   | 'mail.phrase_changed'
+  /** The person turned the monthly checkup email on or off (detail.on). */
+  | 'mail.checkup_reminders_set'
   | 'recovery_email.requested'
   | 'recovery_email.verified'
   | 'recovery_email.removed'
@@ -114,6 +120,9 @@ const OWN_EVENT_TYPES: Record<Exclude<EventType, `admin.${string}`>, true> = {
   'account.deletion_requested': true,
   'account.deletion_cancelled': true,
   'account.deleted': true,
+  'account.email_confirmed': true,
+  'account.sign_up_attempted': true,
+  'mail.checkup_reminders_set': true,
 };
 
 /** Every event type, sorted. */

@@ -26,6 +26,7 @@ import { emailChangeRepository, type EmailChangeRepository } from './email-chang
 import { accountDeletionRepository, type AccountDeletionRepository } from './account-deletions.js';
 import type { Dialect } from './migrations/index.js';
 import { adminApprovalRepository, type AdminApprovalRepository } from './admin-approvals.js';
+import { pendingRegistrationRepository, type PendingRegistrationRepository } from './registrations.js';
 import {
   callerVerificationRepository,
   temporaryPasswordRepository,
@@ -54,6 +55,7 @@ export interface Repositories {
   challenges: ChallengeRepository;
   callerVerifications: CallerVerificationRepository;
   temporaryPasswords: TemporaryPasswordRepository;
+  pendingRegistrations: PendingRegistrationRepository;
   emailChanges: EmailChangeRepository;
   accountDeletions: AccountDeletionRepository;
   adminApprovals: AdminApprovalRepository;
@@ -113,6 +115,7 @@ function repositories(db: Kysely<Database>, dialect: Dialect, hooks: RepositoryH
     challenges: challengeRepository(db),
     callerVerifications: callerVerificationRepository(db),
     temporaryPasswords: temporaryPasswordRepository(db),
+    pendingRegistrations: pendingRegistrationRepository(db),
     emailChanges: emailChangeRepository(db),
     accountDeletions: accountDeletionRepository(db),
     adminApprovals: adminApprovalRepository(db),
@@ -208,6 +211,7 @@ export type { NotMeToken, NotMeKey } from './not-me.js';
 export type { AttemptBudget, AttemptSlot } from './attempts.js';
 export type { SignInClaim, SignInLimitRule, SignInLimitState } from './sign-in-limits.js';
 export type { CallerVerificationMethod, TemporaryPassword } from './help-desk-callers.js';
+export type { PendingRegistration } from './registrations.js';
 export type { EmailChange, EmailChangeKey } from './email-changes.js';
 export type { AccountDeletion } from './account-deletions.js';
 export type { AdminApproval, AdminApprovalState, ApprovalDecision } from './admin-approvals.js';

@@ -12,6 +12,8 @@ export interface MailPreferences {
   /** An address waiting for its code. */
   pendingRecoveryEmail: string | null;
   pendingExpiresAt: number | null;
+  /** The monthly checkup reminder (when the organisation sends it): true unless the person turned it off. */
+  checkupReminders: boolean;
 }
 
 export const NO_MAIL_PREFERENCES: MailPreferences = {
@@ -20,6 +22,7 @@ export const NO_MAIL_PREFERENCES: MailPreferences = {
   recoveryEmailVerifiedAt: null,
   pendingRecoveryEmail: null,
   pendingExpiresAt: null,
+  checkupReminders: true,
 };
 
 /** Wrong codes tolerated per pending address before it must be requested again. */
@@ -37,6 +40,7 @@ export interface MailPreferencesRepository {
    */
   consumeRecoveryEmailCode(accountId: string, codeHash: string, now: number): Promise<string | null>;
   removeRecoveryEmail(accountId: string, now: number): Promise<boolean>;
+  setCheckupReminders(accountId: string, on: boolean, now: number): Promise<void>;
 }
 
 function toPrefs(row: Selectable<MailPreferencesTable> | undefined): MailPreferences {
@@ -47,6 +51,7 @@ function toPrefs(row: Selectable<MailPreferencesTable> | undefined): MailPrefere
     recoveryEmailVerifiedAt: row.recovery_email_verified_at,
     pendingRecoveryEmail: row.pending_recovery_email,
     pendingExpiresAt: row.pending_expires_at,
+    checkupReminders: row.checkup_reminders !== 0,
   };
 }
 
@@ -108,6 +113,14 @@ export function mailPreferencesRepository(db: Kysely<Database>): MailPreferences
         .executeTakeFirst();
       // Matched: the pending code is gone and the address moved over.
       return row && row.pending_code_hash === null ? row.recovery_email : null;
+    },
+    async setCheckupReminders(accountId, on, now) {
+      await ensureRow(accountId, now);
+      await db
+        .updateTable('mail_preferences')
+        .set({ checkup_reminders: on ? 1 : 0, updated_at: now })
+        .where('account_id', '=', accountId)
+        .execute();
     },
     async removeRecoveryEmail(accountId, now) {
       const result = await db

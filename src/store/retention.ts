@@ -13,6 +13,7 @@ export type RetentionKind =
   | 'attempt_counters'
   | 'caller_verifications'
   | 'temporary_passwords'
+  | 'pending_registrations'
   | 'event_deliveries'
   | 'email_changes'
   | 'account_deletions'
@@ -124,6 +125,11 @@ export function retentionRepository(db: Kysely<Database>): RetentionRepository {
                   .where((eb) => eb.or([eb('valid_until', 'is', null), eb('valid_until', '<', before)]))
                   .limit(limit),
               )
+              .executeTakeFirst();
+          case 'pending_registrations':
+            return db
+              .deleteFrom('pending_registrations')
+              .where('id', 'in', db.selectFrom('pending_registrations').select('id').where('expires_at', '<', before).limit(limit))
               .executeTakeFirst();
           case 'temporary_passwords':
             // Only once the account's password is no longer the temporary one: while it still is, the row is what

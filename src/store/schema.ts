@@ -22,6 +22,10 @@ export interface AccountsTable {
   expiry_reminder_sent_at: number | null;
   /** The directory entry's stable id (entryUUID / objectGUID) when the password lives in a directory. */
   directory_id: string | null;
+  /** When the address was confirmed (0030_sign_up_confirmation); null: an administrator's account not confirmed yet. */
+  email_confirmed_at: number | null;
+  /** When the monthly checkup reminder last looked at the account (flows/checkup.ts). */
+  checkup_reminder_at: number | null;
 }
 
 export interface PasswordHistoryTable {
@@ -125,6 +129,8 @@ export interface MailPreferencesTable {
   pending_expires_at: number | null;
   pending_attempts: number;
   updated_at: number;
+  /** 1: the monthly checkup reminder may be sent (when the organisation sends it); 0: the person turned it off. */
+  checkup_reminders: Generated<number>;
 }
 
 export interface SecondFactorsTable {
@@ -304,7 +310,31 @@ export interface TrustedDevicesTable {
   created_at: number;
 }
 
+export type PendingRegistrationState = 'pending' | 'confirmed' | 'voided';
+
+/** A sign-up (or an administrator's unconfirmed account) waiting for its address (migration 0030 draws its states). */
+export interface PendingRegistrationsTable {
+  id: string;
+  email: string;
+  email_normalized: string;
+  display_name: string;
+  /** argon2id of the password chosen at sign-up; null for an existing account's confirmation, and once confirmed. */
+  password_hash: string | null;
+  /** Set when the address of an existing account (made by an administrator) is being confirmed. */
+  account_id: string | null;
+  /** SHA-256 of the emailed link's token. */
+  token_hash: string;
+  /** MAC of the emailed code under the server secret, bound to the address (methods/email-code.ts). */
+  code_digest: string;
+  code_attempts: Generated<number>;
+  state: PendingRegistrationState;
+  created_at: number;
+  expires_at: number;
+  confirmed_at: number | null;
+}
+
 export interface Database {
+  pending_registrations: PendingRegistrationsTable;
   job_leases: JobLeasesTable;
   trusted_devices: TrustedDevicesTable;
   passdesk_instance: PassdeskInstanceTable;

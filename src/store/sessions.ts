@@ -118,11 +118,28 @@ const SESSION_WITH_ACCOUNT = [
   'a.updated_at',
   'a.expiry_reminder_sent_at',
   'a.directory_id',
+  'a.email_confirmed_at',
 ] as const;
 
 type SessionJoinValues = [
   ...[string, string, number, number, number, string | null, string | null, string, number | null, string | null, number, string],
-  ...[string, string, string, string, Role, AccountStatus, string | null, number | null, number, string | null, number, number, number | null, string | null],
+  ...[
+    string,
+    string,
+    string,
+    string,
+    Role,
+    AccountStatus,
+    string | null,
+    number | null,
+    number,
+    string | null,
+    number,
+    number,
+    number | null,
+    string | null,
+    number | null,
+  ],
 ];
 
 function sessionWithAccount(values: unknown[]): { session: Session; account: Account } {
@@ -156,6 +173,8 @@ function sessionWithAccount(values: unknown[]): { session: Session; account: Acc
     updated_at: v[23],
     expiry_reminder_sent_at: v[24],
     directory_id: v[25],
+    email_confirmed_at: v[26],
+    checkup_reminder_at: null,
   });
   return { session, account };
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { App } from '../../src/app.js';
 import { manualClock } from '../../src/core/clock.js';
 import { startJourney, type Journey } from '../helpers/journey.js';
+import { confirmSignUpInPage } from '../helpers/browser.js';
 
 const PASSWORD = 'violet kettle marches sideways';
 
@@ -35,7 +36,7 @@ describe('bot challenge journey in Chromium (PASSDESK_CHALLENGE=always)', { time
     await page.getByText('Check done.').waitFor({ timeout: 60_000 });
     t.diagnostic(`challenge solved ${Date.now() - started} ms after the page was opened (max number ${app.config.challengeMaxNumber})`);
     await page.getByRole('button', { name: 'Create account' }).click();
-    await page.waitForURL('**/security**');
+    await confirmSignUpInPage(page, 'script@example.org', app);
     assert.ok(await app.deps.store.accounts.findAccountByEmail('script@example.org'));
     await page.close();
   });
@@ -47,11 +48,11 @@ describe('bot challenge journey in Chromium (PASSDESK_CHALLENGE=always)', { time
     await page.getByLabel('Email address').fill('quick@example.org');
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Create account' }).click();
-    await page.waitForURL('**/security**', { timeout: 60_000 });
+    await confirmSignUpInPage(page, 'quick@example.org', app, 0, { timeout: 60_000 });
     await page.close();
   });
 
-  it('without JavaScript: sent too soon the page asks to wait; after the delay (the test clock moves) pressing again creates the account', async () => {
+  it('without JavaScript: sent too soon the page asks to wait; after the delay (the test clock moves) pressing again sends the confirmation, and its link makes the account', async () => {
     const context = await j.newContext({ javaScriptEnabled: false }, { watch: false });
     try {
       const page = await context.newPage();
@@ -65,7 +66,7 @@ describe('bot challenge journey in Chromium (PASSDESK_CHALLENGE=always)', { time
       clock.advance(app.config.challengeFallbackDelay);
       await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
       await page.getByRole('button', { name: 'Create account' }).click();
-      await page.waitForURL('**/security**');
+      await confirmSignUpInPage(page, 'nojs@example.org', app);
       assert.ok(await app.deps.store.accounts.findAccountByEmail('nojs@example.org'));
     } finally {
       await context.close();

@@ -11,6 +11,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { messages } from '../../src/core/messages.js';
 import { NEW_PASSWORD, PASSWORD } from '../helpers/app.js';
 import { startJourney, type Journey } from '../helpers/journey.js';
+import { confirmSignUpInPage } from '../helpers/browser.js';
 
 const DESKTOP = { width: 1280, height: 800 } as const;
 const PHONE = { width: 390, height: 844 } as const;
@@ -87,13 +88,14 @@ describe('change-password journey in Chromium', { timeout: 60_000 }, () => {
     if (shotDir) process.stderr.write(`# screenshots: ${shotDir}\n`);
   });
 
-  it('signs up on /sign-up and lands on /security with the welcome notice, the password age and this device', async () => {
+  it('signs up on /sign-up, confirms by the emailed link and lands on /security with the welcome notice, the password age and this device', async () => {
     await page.goto('/sign-up');
     assert.equal(await page.title(), 'Create an account · Passdesk');
     await page.getByLabel('Your name').fill(NAME);
     await page.getByLabel('Email address').fill(EMAIL);
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Create account' }).click();
+    await confirmSignUpInPage(page, EMAIL, j.app);
     await page.waitForURL('**/security?notice=welcome');
     assert.equal(await text(page, 'h1'), 'Security');
     assert.equal(await text(page, '.alert.notice'), messages.notices.ACCOUNT_CREATED);

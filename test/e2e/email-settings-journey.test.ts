@@ -7,6 +7,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import type { App } from '../../src/app.js';
 import { PASSWORD } from '../helpers/app.js';
 import { startJourney, type Journey } from '../helpers/journey.js';
+import { confirmSignUpInPage } from '../helpers/browser.js';
 
 const EMAIL = 'grace@example.com';
 const RECOVERY = 'grace.backup@example.net';
@@ -37,6 +38,7 @@ describe('email settings journey in Chromium (dev mailbox)', { timeout: 60_000 }
     await page.getByLabel('Email address').fill(EMAIL);
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Create account' }).click();
+    await confirmSignUpInPage(page, EMAIL, app);
     await page.waitForURL('**/security?notice=welcome');
     await page.getByRole('link', { name: 'Email settings' }).click();
     await page.waitForURL('**/security/email');

@@ -46,7 +46,7 @@ describe('"this wasn\'t me" in Chromium, email over real SMTP', { timeout: 90_00
   }
 
   async function signUp(page: Page, email: string): Promise<void> {
-    await signUpInPage(page, email, OWNER_PASSWORD);
+    await signUpInPage(page, email, OWNER_PASSWORD, smtp);
   }
 
   async function signIn(page: Page, email: string, password: string): Promise<void> {

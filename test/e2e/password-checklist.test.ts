@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startJourney, type Journey } from '../helpers/journey.js';
+import { confirmSignUpInPage } from '../helpers/browser.js';
 
 describe('live password checklist in Chromium', { timeout: 60_000 }, () => {
   let j: Journey;
@@ -75,6 +76,7 @@ describe('live password checklist in Chromium', { timeout: 60_000 }, () => {
     );
 
     await page.getByRole('button', { name: 'Create account' }).click();
+    await confirmSignUpInPage(page, 'grace@example.com', j.app);
     await page.waitForURL('**/security?notice=welcome');
     await page.close();
   });

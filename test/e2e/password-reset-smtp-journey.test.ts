@@ -35,7 +35,7 @@ describe('password reset in Chromium, email over real SMTP', { timeout: 90_000 }
 
   async function signUp(page: Page, email: string): Promise<void> {
     await context.clearCookies(); // a new person on this browser
-    await signUpInPage(page, email, OLD_PASSWORD);
+    await signUpInPage(page, email, OLD_PASSWORD, smtp);
   }
 
   /** Asks for the reset on /reset and waits for the email to reach the SMTP server. */

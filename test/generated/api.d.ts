@@ -90,6 +90,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/security/checkup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My security checkup
+         * @description Each item good or needing attention, with the page that fixes it: two-step verification, a passkey, recovery codes left, a confirmed recovery address, the password (breached, expired or expiring), sign-ins from new devices in the last 30 days (not counting the device asking), the anti-phishing phrase.
+         */
+        get: operations["getSecurityCheckup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/accounts": {
         parameters: {
             query?: never;
@@ -101,9 +121,29 @@ export interface paths {
         put?: never;
         /**
          * Create an account
-         * @description Self-service sign-up when registration is open (the new person is signed in); administrators may always create accounts and choose the role. A signed-in administrator acts as one: that needs a recent authentication with the account’s strongest method, otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate). A self-service sign-up may need a solved bot challenge in the Passdesk-Challenge header (PASSDESK_CHALLENGE); without one: 428 CHALLENGE_REQUIRED.
+         * @description Self-service sign-up when registration is open: always 202 with the same body and no cookie, whether or not the address has an account. A new address is sent a link `{base URL}/sign-up/verify?token=TOKEN` and an 8-digit code (both work for 24 hours; confirm with POST /api/v1/accounts/verify); an address that has an account is told that someone tried to sign up with it. At most 3 such emails per address per 15 minutes; the password is checked against the policy (400) and hashed before the answer. A self-service sign-up may need a solved bot challenge in the Passdesk-Challenge header (PASSDESK_CHALLENGE); without one: 428 CHALLENGE_REQUIRED. A signed-in administrator may always create accounts (201), choose the role, and say whether the address counts as confirmed (`emailConfirmed`, default true; false sends the person a link and a code, and no password reset goes to the address until it is confirmed); that needs a recent authentication with the account’s strongest method, otherwise 403 REAUTHENTICATION_REQUIRED (see POST /api/v1/session/reauthenticate).
          */
         post: operations["createAccount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm an address: finish a sign-up
+         * @description With the emailed link’s `token`, or the address and the emailed 8-digit `code`. A sign-up is finished: the account is made and signed in (201 with the session cookie). The address of an account an administrator created unconfirmed is confirmed (200, no cookie: sign in with the password you were given). A used, expired or unknown link: 400 SIGN_UP_LINK_INVALID. A wrong code: 400 SIGN_UP_CODE_INVALID (5 wrong codes end the code of that email; the link keeps working). Too many wrong codes from one IP: 429 TOO_MANY_REQUESTS.
+         */
+        post: operations["verifyAccountEmail"];
         delete?: never;
         options?: never;
         head?: never;
@@ -640,6 +680,26 @@ export interface paths {
         put?: never;
         /** Confirm the recovery email address with its code */
         post: operations["verifyRecoveryEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/security/checkup-reminders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn my monthly security checkup email on or off
+         * @description Sent only when the organisation turned it on (PASSDESK_CHECKUP_REMINDERS), at most once a month, and only when something needs attention.
+         */
+        post: operations["setCheckupReminders"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1484,6 +1544,8 @@ export interface components {
             mustChangeReason: string | null;
             /** @description The same, in a sentence for the person. */
             mustChangeMessage: string | null;
+            /** @description Whether the address is confirmed. False only for an account an administrator created unconfirmed, until the person confirms it; no password reset goes to it until then. */
+            emailConfirmed: boolean;
             createdAt: string;
         };
         Session: {
@@ -1496,6 +1558,37 @@ export interface components {
             expiresAt: string;
             /** @description True for the session making this request. */
             current: boolean;
+        };
+        CheckupItem: {
+            /** @enum {string} */
+            id: "two-step" | "passkey" | "recovery-codes" | "recovery-address" | "password" | "devices" | "anti-phishing";
+            /** @enum {string} */
+            status: "good" | "attention";
+            /** @description Why: on/off (two-step), set/missing (passkey, anti-phishing), enough/low/none (recovery codes, low at 3 or fewer), confirmed/missing (recovery address), ok/breached/expired/expiring/required (password), recognised/new-devices (devices, last 30 days). */
+            reason: string;
+            /** @description The number the message names: passkeys, recovery codes left, days to expiry, new-device sign-ins. */
+            count: number | null;
+            title: string;
+            /** @description What was found, in a sentence for the person. */
+            message: string;
+            /** @description Present when the item needs attention. */
+            fix: {
+                label: string;
+                /** @description The page that fixes it, relative to the base URL. */
+                href: string;
+            } | null;
+        };
+        SecurityCheckup: {
+            /** @description How many items need attention. */
+            attention: number;
+            summary: string;
+            /** @description In a fixed order; recovery codes only while two-step verification is on. */
+            items: components["schemas"]["CheckupItem"][];
+        };
+        SignUpAccepted: {
+            /** @constant */
+            status: "accepted";
+            message: string;
         };
         /** @description PublicKeyCredentialCreationOptionsJSON for startRegistration({optionsJSON}). */
         PasskeyCreationOptions: {
@@ -1585,6 +1678,8 @@ export interface components {
                 address: string;
                 expiresAt: string;
             } | null;
+            /** @description Whether this person gets the monthly security checkup email, when the organisation sends it (PASSDESK_CHECKUP_REMINDERS). */
+            checkupReminders: boolean;
         };
         AdminApproval: {
             id: string;
@@ -2140,6 +2235,35 @@ export interface operations {
             };
         };
     };
+    getSecurityCheckup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityCheckup"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     createAccount: {
         parameters: {
             query?: never;
@@ -2155,6 +2279,8 @@ export interface operations {
                     displayName?: string;
                     /** @enum {string} */
                     role?: "user" | "helpdesk" | "admin";
+                    /** @description Administrators only: whether the address counts as confirmed (default true). */
+                    emailConfirmed?: boolean;
                 };
             };
         };
@@ -2168,6 +2294,15 @@ export interface operations {
                     "application/json": {
                         account: components["schemas"]["Account"];
                     };
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignUpAccepted"];
                 };
             };
             /** @description Default Response */
@@ -2217,6 +2352,93 @@ export interface operations {
             };
             /** @description Default Response */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    verifyAccountEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                } | {
+                    email: string;
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        account: components["schemas"]["Account"];
+                    };
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        account: components["schemas"]["Account"];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3937,6 +4159,77 @@ export interface operations {
             content: {
                 "application/json": {
                     code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailSettings"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Default Response */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setCheckupReminders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    on: boolean;
                 };
             };
         };

@@ -66,3 +66,32 @@ export async function startListeningTestApp(options: { backend?: Backend; config
   }
   return Object.assign(t, { url, api: (o?: { userAgent?: string }) => apiClient({ url, origin: t.baseUrl, ...o }) });
 }
+
+/**
+ * Signs up through the API of a running server and confirms the address with the emailed link's token, as a person
+ * would: `token()` finds it where the server's mail goes (an SMTP server in the test, or the dev mailbox). Answers the
+ * confirmation (201 and the session cookie in this client's jar).
+ */
+export async function signUpAndConfirm(
+  api: ApiClient,
+  body: { email: string; password: string; displayName?: string },
+  token: () => Promise<string>,
+): Promise<Awaited<ReturnType<ApiClient['POST']>>> {
+  const requested = await api.POST('/api/v1/accounts', { body });
+  if (requested.response.status !== 202) throw new Error(`signing up ${body.email} answered ${requested.response.status}`);
+  return api.POST('/api/v1/accounts/verify', { body: { token: await token() } });
+}
+
+/** The sign-up link's token in the newest message to `to` in the dev mailbox of a running server, waiting for it to be queued. */
+export async function devMailboxToken(api: ApiClient, to: string, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { data } = await api.GET('/api/v1/dev/mailbox', { params: { query: { to, limit: 10 } } });
+    const text = data?.messages.find((m) => m.template === 'sign-up-confirmation')?.text ?? '';
+    const token = /\/sign-up\/verify\?token=([A-Za-z0-9_-]+)/.exec(text)?.[1];
+    if (token) return token;
+    // Queued by the server after its 202 (another process): real I/O to wait for, with a deadline.
+    if (Date.now() > deadline) throw new Error(`no sign-up confirmation for ${to} in the dev mailbox`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

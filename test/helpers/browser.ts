@@ -4,6 +4,9 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import type { Page } from 'playwright-core';
+import type { App } from '../../src/app.js';
+import { confirmationMail } from './sign-up.js';
+import type { TestSmtpServer } from './smtp.js';
 
 export const CHROMIUM = process.env.PASSDESK_E2E_CHROMIUM ?? '/usr/bin/chromium';
 // No internet here: without the background-networking flags Chromium stalls trying to reach Google.
@@ -32,13 +35,46 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Creates an account on /sign-up as a person would, and waits for the security page it lands on. */
-export async function signUpInPage(page: Page, email: string, password: string): Promise<void> {
+/**
+ * Creates an account on /sign-up as a person would: the form, "check your inbox", the emailed link and its button;
+ * waits for the security page it lands on. The email is read from the app's outbox (dev mailbox) or, when the journey
+ * sends over SMTP, from the test's SMTP server.
+ */
+export async function signUpInPage(page: Page, email: string, password: string, mail: App | TestSmtpServer): Promise<void> {
+  const since = 'received' in mail ? mail.received.length : 0;
   await page.goto('/sign-up');
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Create account' }).click();
+  await confirmSignUpInPage(page, email, mail, since);
+}
+
+/**
+ * After the sign-up form was sent: waits for "Check your inbox", opens the emailed link, presses its button and waits
+ * for the security page. `since`: with SMTP, how many messages the server had before the form was sent.
+ */
+export async function confirmSignUpInPage(page: Page, email: string, mail: App | TestSmtpServer, since = 0, o: { timeout?: number } = {}): Promise<void> {
+  await page.getByRole('heading', { name: 'Check your inbox' }).waitFor(o.timeout ? { timeout: o.timeout } : {});
+  await page.goto('received' in mail ? await smtpConfirmationLink(mail, email, since) : await outboxConfirmationLink(mail, email));
+  await page.getByRole('button', { name: 'Confirm my address' }).click();
   await page.waitForURL('**/security**');
+}
+
+async function outboxConfirmationLink(app: App, email: string): Promise<string> {
+  const found = await confirmationMail(app, email);
+  if (!found) throw new Error(`no confirmation email for ${email}`);
+  return found.link;
+}
+
+/** The link of the confirmation email to `email` the SMTP server received after the first `since` messages. */
+export async function smtpConfirmationLink(smtp: TestSmtpServer, email: string, since: number): Promise<string> {
+  for (let n = since + 1; ; n++) {
+    await smtp.waitFor(n);
+    for (const m of smtp.received.slice(since)) {
+      const link = m.to.includes(email) ? /(https?:\/\/\S+\/sign-up\/verify\?token=[A-Za-z0-9_-]+)/.exec(m.text)?.[1] : undefined;
+      if (link) return link;
+    }
+  }
 }
 
 /** axe-core's own bundle, evaluated in the page over the DevTools protocol (so the page's CSP does not stop it). */

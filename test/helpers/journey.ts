@@ -14,6 +14,7 @@ import { testConfig } from './config.js';
 import { CHROMIUM, CHROMIUM_ARGS, freePort, signUpInPage } from './browser.js';
 import { LayoutProbe, OVERFLOW_WATCH_SCRIPT } from './page-checks.js';
 import { startSmtpServer, type TestSmtpServer } from './smtp.js';
+import { confirmationMail } from './sign-up.js';
 
 export interface JourneyOptions {
   /** Configuration on top of the test's; host, port, base URL, data directory and database are the journey's. */
@@ -83,7 +84,7 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
     });
     cleanups.push(() => app.close());
     await app.listen();
-    if (options.account?.via === 'api') await signUpThroughApi(baseUrl, options.account);
+    if (options.account?.via === 'api') await signUpThroughApi(app, baseUrl, options.account);
 
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     cleanups.push(() => browser.close());
@@ -119,7 +120,7 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
 
     const context = await newContext({}, { label: 'main' });
     const page = await context.newPage();
-    if (options.account?.via === 'page') await signUpInPage(page, options.account.email, options.account.password);
+    if (options.account?.via === 'page') await signUpInPage(page, options.account.email, options.account.password, smtp ?? app);
     return {
       app,
       baseUrl,
@@ -143,11 +144,14 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
   }
 }
 
-async function signUpThroughApi(baseUrl: string, account: { email: string; password: string }): Promise<void> {
-  const created = await fetch(`${baseUrl}/api/v1/accounts`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: baseUrl },
-    body: JSON.stringify({ email: account.email, password: account.password }),
-  });
-  if (created.status !== 201) throw new Error(`signing up ${account.email} answered ${created.status}`);
+/** Signs up through the API and confirms the address with the emailed link's token (no browser session is kept). */
+async function signUpThroughApi(app: App, baseUrl: string, account: { email: string; password: string }): Promise<void> {
+  const post = (path: string, body: unknown): Promise<Response> =>
+    fetch(`${baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: baseUrl }, body: JSON.stringify(body) });
+  const requested = await post('/api/v1/accounts', { email: account.email, password: account.password });
+  if (requested.status !== 202) throw new Error(`signing up ${account.email} answered ${requested.status}`);
+  const mail = await confirmationMail(app, account.email);
+  if (!mail) throw new Error(`no confirmation email for ${account.email}`);
+  const created = await post('/api/v1/accounts/verify', { token: mail.token });
+  if (created.status !== 201) throw new Error(`confirming ${account.email} answered ${created.status}`);
 }

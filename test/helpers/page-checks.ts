@@ -175,3 +175,11 @@ export class LayoutProbe {
     if (this.scratch !== null) await (await this.scratch).context.close();
   }
 }
+
+/** The page's width against the window's: a page wider than the window scrolls sideways. */
+export async function widths(page: Page): Promise<{ scrollWidth: number; innerWidth: number }> {
+  return (await page.evaluate('({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })')) as {
+    scrollWidth: number;
+    innerWidth: number;
+  };
+}

@@ -44,8 +44,15 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
       });
 
-      // createAccount: self-service sign-up signs the new person in.
-      const signUp = await laptop.POST('/api/v1/accounts', { body: { email, password: PASSWORD, displayName: 'Ada Journey' } });
+      // createAccount: self-service sign-up answers 202 and emails a link; verifyAccountEmail makes the account and signs in.
+      const requested = await laptop.POST('/api/v1/accounts', { body: { email, password: PASSWORD, displayName: 'Ada Journey' } });
+      assert.equal(requested.response.status, 202, JSON.stringify(requested.error));
+      await t.app.deps.background!.idle();
+      const { data: box } = await laptop.GET('/api/v1/dev/mailbox', { params: { query: { to: email, limit: 10 } } });
+      const confirmation = box!.messages.find((m) => m.template === 'sign-up-confirmation');
+      const token = confirmation ? /\/sign-up\/verify\?token=([A-Za-z0-9_-]+)/.exec(confirmation.text)?.[1] : undefined;
+      assert.ok(token, 'the confirmation email is in the dev mailbox with its link');
+      const signUp = await laptop.POST('/api/v1/accounts/verify', { body: { token } });
       assert.equal(signUp.response.status, 201, JSON.stringify(signUp.error));
       assert.equal(signUp.data?.account.email, email);
       assert.equal(signUp.data?.account.displayName, 'Ada Journey');

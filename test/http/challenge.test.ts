@@ -9,6 +9,7 @@ import { startTestApp, errorCode, PASSWORD, type TestApp, type TestClient } from
 import { encodePayload } from '../../src/core/challenge.js';
 import { RESET_MAX_PER_IP } from '../../src/flows/reset-password.js';
 import { SIGN_UP_CHALLENGE_AFTER_PER_IP } from '../../src/flows/challenge.js';
+import { confirmationMail } from '../helpers/sign-up.js';
 
 /** Solves a challenge with the package's own solver, as an API client would. */
 async function solve(challenge: Challenge): Promise<string> {
@@ -37,6 +38,13 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     });
     after(() => t.close());
 
+    /** Finishes a sign-up the challenge let through: the emailed link's token makes the account. */
+    const confirm = async (c: TestClient, email: string): Promise<LightMyRequestResponse> => {
+      const mail = await confirmationMail(t.app, email);
+      assert.ok(mail, `a confirmation email went to ${email}`);
+      return c.post('/api/v1/accounts/verify', { token: mail.token });
+    };
+
     it('sign-up without a solution is refused with 428 CHALLENGE_REQUIRED and a challenge; with a solved one it passes', async () => {
       const c = t.client();
       const refused = await c.signUp('new@example.org', PASSWORD);
@@ -52,7 +60,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         { email: 'new@example.org', password: PASSWORD },
         { headers: { 'passdesk-challenge': await solve(d.challenge) } },
       );
-      assert.equal(ok.statusCode, 201, ok.body);
+      assert.equal(ok.statusCode, 202, ok.body);
+      assert.equal((await confirm(c, 'new@example.org')).statusCode, 201);
     });
 
     it('a solution works once: replayed, it is refused with 403 CHALLENGE_INVALID', async () => {
@@ -60,7 +69,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const solved = await fetchSolved(c, 'sign-up');
       assert.equal(
         (await c.post('/api/v1/accounts', { email: 'first@example.org', password: PASSWORD }, { headers: { 'passdesk-challenge': solved } })).statusCode,
-        201,
+        202,
       );
       const replay = await t
         .client()
@@ -69,6 +78,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(errorCode(replay), 'CHALLENGE_INVALID');
       assert.ok(details(replay).challenge, 'the refusal carries a fresh challenge');
       assert.equal(await t.store.accounts.findAccountByEmail('second@example.org'), null);
+      assert.equal(await confirmationMail(t.app, 'second@example.org'), null, 'and no email went out');
     });
 
     it('a solution is bound to its purpose: a sign-up challenge does not sign in', async () => {
@@ -78,6 +88,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         { email: 'bound@example.org', password: PASSWORD },
         { headers: { 'passdesk-challenge': await fetchSolved(c, 'sign-up') } },
       );
+      assert.equal((await confirm(c, 'bound@example.org')).statusCode, 201);
       const d = t.client();
       const wrong = await d.post(
         '/api/v1/sessions',
@@ -109,6 +120,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         { email: 'known@example.org', password: PASSWORD },
         { headers: { 'passdesk-challenge': await fetchSolved(c, 'sign-up') } },
       );
+      assert.equal((await confirm(c, 'known@example.org')).statusCode, 201);
       const account = await t.store.accounts.findAccountByEmail('known@example.org');
       const shape = (res: LightMyRequestResponse): string => {
         const body = JSON.parse(res.body) as { error?: { code: string; message: string; details: Record<string, unknown> } };
@@ -245,7 +257,7 @@ describe('automatic mode (the default): the per-IP sign-in limit asks for a chal
   it('sign-ups: 50 from one IP in an hour pass without work, then a challenge is asked', async () => {
     const ip = '203.0.113.88';
     for (let i = 0; i < SIGN_UP_CHALLENGE_AFTER_PER_IP; i++)
-      assert.equal((await t.client().post('/api/v1/accounts', { email: `member${i}@example.org`, password: PASSWORD }, from(ip))).statusCode, 201);
+      assert.equal((await t.client().post('/api/v1/accounts', { email: `member${i}@example.org`, password: PASSWORD }, from(ip))).statusCode, 202);
     const asked = await t.client().post('/api/v1/accounts', { email: 'member-next@example.org', password: PASSWORD }, from(ip));
     assert.equal(asked.statusCode, 428);
   });
@@ -277,7 +289,7 @@ describe('pages without JavaScript: a time-locked ticket that slows a person, ne
 
   const field = (body: string, name: string): string | undefined => new RegExp(`name="${name}" value="([^"]*)"`).exec(body)?.[1];
 
-  it('sign-up: sent at once the form asks to wait and keeps the same ticket; pressed again after the delay it creates the account', async () => {
+  it('sign-up: sent at once the form asks to wait and keeps the same ticket; pressed again after the delay it sends the confirmation', async () => {
     const c = t.client();
     const page = await c.get('/sign-up', { headers: { accept: 'text/html' } });
     assert.match(page.body, /data-challenge="sign-up"/);
@@ -295,8 +307,9 @@ describe('pages without JavaScript: a time-locked ticket that slows a person, ne
 
     t.clock.advance(5000);
     const done = await c.request('POST', '/sign-up', { form, headers: { accept: 'text/html' } });
-    assert.equal(done.statusCode, 303, done.body);
-    assert.equal(done.headers.location, '/security?notice=welcome');
+    assert.equal(done.statusCode, 200, done.body);
+    assert.match(done.body, /Check your inbox/);
+    assert.ok(await confirmationMail(t.app, 'nojs@example.org'), 'the confirmation email went out');
 
     const replay = await t.client().request('POST', '/sign-up', {
       form: { ...form, email: 'nojs2@example.org' },

@@ -6,14 +6,19 @@ import assert from 'node:assert/strict';
 import { startTestApp, PASSWORD, type TestApp } from '../helpers/app.js';
 import { startSmtpServer, decodeHeader, type TestSmtpServer } from '../helpers/smtp.js';
 import { queueNotice } from '../../src/mail/notices.js';
+import { registerAccount } from '../../src/flows/register.js';
 import type { Account } from '../../src/store/index.js';
 import { retryDelay } from '../../src/mail/outbox-worker.js';
 
+/** An account made as the CLI makes them (no confirmation email): the messages these tests count are their own. */
 async function newAccount(t: TestApp, email: string): Promise<Account> {
-  const res = await t.client().signUp(email, PASSWORD, 'Mail Tester');
-  assert.equal(res.statusCode, 201);
-  const account = await t.store.accounts.findAccountByEmail(email);
-  assert.ok(account);
+  const { account } = await registerAccount(
+    t.app.deps,
+    { email, password: PASSWORD, displayName: 'Mail Tester' },
+    { ip: null, userAgent: null },
+    { kind: 'cli' },
+  );
+  assert.equal(account.email, email);
   return account;
 }
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startTestApp, PASSWORD, type TestApp } from '../helpers/app.js';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
 import { queueNotice } from '../../src/mail/notices.js';
+import { registerAccount } from '../../src/flows/register.js';
 
 // Throwaway keys made for this run, never committed: a self-signed certificate for 127.0.0.1 (openssl)
 // and an RSA key for DKIM. They live in a temporary directory removed when the process exits.
@@ -43,7 +44,8 @@ writeFileSync(fixture('dkim-test-key.pem'), generateKeyPairSync('rsa', { modulus
 const tls = { key: readFileSync(fixture('smtp-test-key.pem')), cert: readFileSync(fixture('smtp-test-cert.pem')) };
 
 async function queueOne(t: TestApp, email: string): Promise<string> {
-  await t.client().signUp(email, PASSWORD);
+  // Made as the CLI makes accounts (no confirmation email): the one message is the notice below.
+  await registerAccount(t.app.deps, { email, password: PASSWORD }, { ip: null, userAgent: null }, { kind: 'cli' });
   const account = (await t.store.accounts.findAccountByEmail(email))!;
   const [q] = await t.store.transaction((tx) =>
     queueNotice(tx, t.app.deps, { account, notice: { code: 'new-device-sign-in' }, origin: { device: 'Test', ip: '127.0.0.1' } }),

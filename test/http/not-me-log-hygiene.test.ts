@@ -7,6 +7,7 @@ import pino from 'pino';
 import { createApp } from '../../src/app.js';
 import { manualClock } from '../../src/core/clock.js';
 import { testConfig } from '../helpers/config.js';
+import { confirmationMail } from '../helpers/sign-up.js';
 import { PASSWORD, NEW_PASSWORD, withOpenedMail } from '../helpers/app.js';
 
 describe('"this wasn\'t me" log hygiene', () => {
@@ -28,8 +29,19 @@ describe('"this wasn\'t me" log hygiene', () => {
         headers: json,
         payload: JSON.stringify({ email: 'hush@example.org', password: PASSWORD }),
       });
-      assert.equal(created.statusCode, 201);
-      const cookie = created.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+      assert.equal(created.statusCode, 202);
+      // The sign-up's own link: opened (GET, its token in the query) and confirmed (POST, in the body).
+      const confirmation = await confirmationMail(app, 'hush@example.org');
+      assert.ok(confirmation);
+      assert.equal((await app.server.inject({ method: 'GET', url: `/sign-up/verify?token=${confirmation.token}` })).statusCode, 200);
+      const verified = await app.server.inject({
+        method: 'POST',
+        url: '/api/v1/accounts/verify',
+        headers: json,
+        payload: JSON.stringify({ token: confirmation.token }),
+      });
+      assert.equal(verified.statusCode, 201);
+      const cookie = verified.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
       const changed = await app.server.inject({
         method: 'POST',
         url: '/api/v1/password/change',
@@ -37,7 +49,9 @@ describe('"this wasn\'t me" log hygiene', () => {
         payload: JSON.stringify({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD }),
       });
       assert.equal(changed.statusCode, 200);
-      const [mail] = await withOpenedMail(app.deps.store, app).outbox.listMessages({ limit: 10, to: 'hush@example.org' });
+      const mail = (await withOpenedMail(app.deps.store, app).outbox.listMessages({ limit: 10, to: 'hush@example.org' })).find(
+        (m) => m.template === 'password-changed',
+      );
       const token = /\/not-me\?token=([A-Za-z0-9_-]+)/.exec(mail?.text ?? '')?.[1];
       assert.ok(token);
       const opened = await app.server.inject({ method: 'GET', url: `/not-me?token=${token}` });
@@ -50,7 +64,8 @@ describe('"this wasn\'t me" log hygiene', () => {
       const log = lines.join('');
       assert.match(log, /\/api\/v1\/not-me/, 'the requests are logged');
       assert.match(log, /\/not-me\/confirm/);
-      for (const secret of [token, confirmId, PASSWORD, NEW_PASSWORD]) assert.ok(!log.includes(secret), 'a secret is in the log');
+      assert.match(log, /\/sign-up\/verify/);
+      for (const secret of [token, confirmId, confirmation.token, PASSWORD, NEW_PASSWORD]) assert.ok(!log.includes(secret), 'a secret is in the log');
     } finally {
       await app.close();
     }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { apiClient } from '../helpers/api-client.js';
+import { apiClient, devMailboxToken, signUpAndConfirm } from '../helpers/api-client.js';
 import { REDIS_TEST_URL } from '../helpers/redis.js';
 import { cleanEnv, freePort, startServeProcess, type ServeProcess } from '../helpers/node-process.js';
 import { connectRedis } from '../../src/store/redis.js';
@@ -81,9 +81,9 @@ describe('passdesk serve --workers 2 on SQLite with Redis', () => {
   it('runs two server processes under one primary, and a session made through one works through the other', async () => {
     await until(() => childPids(node.child.pid!).length === 2);
     const api = apiClient({ url, origin: url });
-    const signUp = await api.POST('/api/v1/accounts', {
-      body: { email: 'workers@example.org', password: 'a long passphrase for the workers test', displayName: 'W' },
-    });
+    const signUp = await signUpAndConfirm(api, { email: 'workers@example.org', password: 'a long passphrase for the workers test', displayName: 'W' }, () =>
+      devMailboxToken(api, 'workers@example.org'),
+    );
     assert.equal(signUp.response.status, 201, JSON.stringify(signUp.error));
     // New connections are handed to the workers in turn: 20 fresh connections reach both.
     for (let i = 0; i < 20; i++) {

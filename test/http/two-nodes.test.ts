@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { apiClient, type ApiClient } from '../helpers/api-client.js';
+import { apiClient, signUpAndConfirm, type ApiClient } from '../helpers/api-client.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { REDIS_TEST_URL } from '../helpers/redis.js';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
@@ -70,6 +70,17 @@ describe('two nodes on one PostgreSQL database with Redis', () => {
   });
 
   /** A client talking to one node with its own cookie jar; `jar` shares another client's cookies (the same browser). */
+  /** The sign-up link's token from the confirmation email to `email` that reaches the SMTP server after `since` messages. */
+  const smtpToken = async (email: string, since: number): Promise<string> => {
+    for (let n = since + 1; ; n++) {
+      await smtp.waitFor(n, 20_000);
+      for (const m of smtp.received.slice(since)) {
+        const token = m.to.includes(email) ? /\/sign-up\/verify\?token=([A-Za-z0-9_-]+)/.exec(m.text)?.[1] : undefined;
+        if (token) return token;
+      }
+    }
+  };
+
   const client = (node: ServeProcess, jar?: ApiClient): ApiClient => {
     const c = apiClient({ url: node.url, origin: baseUrl });
     if (jar) for (const [k, v] of jar.cookies) c.cookies.set(k, v);
@@ -79,7 +90,8 @@ describe('two nodes on one PostgreSQL database with Redis', () => {
   it('a session made on A works on B, and signing out on B ends it on A', async () => {
     const email = 'both-nodes@example.org';
     const onA = client(a);
-    const signUp = await onA.POST('/api/v1/accounts', { body: { email, password: PASSWORD, displayName: 'Two Nodes' } });
+    const since = smtp.received.length;
+    const signUp = await signUpAndConfirm(onA, { email, password: PASSWORD, displayName: 'Two Nodes' }, () => smtpToken(email, since));
     assert.equal(signUp.response.status, 201, JSON.stringify(signUp.error));
     const onB = client(b, onA);
     const me = await onB.GET('/api/v1/session');
@@ -114,7 +126,8 @@ describe('two nodes on one PostgreSQL database with Redis', () => {
 
   it('a reset asked on A is finished on B; the new password signs in on A', async () => {
     const email = 'reset-across@example.org';
-    const signUp = await client(b).POST('/api/v1/accounts', { body: { email, password: PASSWORD, displayName: 'Reset Across' } });
+    const since = smtp.received.length;
+    const signUp = await signUpAndConfirm(client(b), { email, password: PASSWORD, displayName: 'Reset Across' }, () => smtpToken(email, since));
     assert.equal(signUp.response.status, 201, JSON.stringify(signUp.error));
     const before = smtp.received.length;
     const ask = await client(a).POST('/api/v1/password/reset', { body: { email } });
@@ -174,7 +187,8 @@ describe('two nodes on one PostgreSQL database with Redis', () => {
   it('B keeps serving while A is killed in the middle of a load', async () => {
     const email = 'survivor@example.org';
     const onB = client(b);
-    const signUp = await onB.POST('/api/v1/accounts', { body: { email, password: PASSWORD, displayName: 'Survivor' } });
+    const since = smtp.received.length;
+    const signUp = await signUpAndConfirm(onB, { email, password: PASSWORD, displayName: 'Survivor' }, () => smtpToken(email, since));
     assert.equal(signUp.response.status, 201, JSON.stringify(signUp.error));
     const onA = client(a, onB);
     let killed = false;

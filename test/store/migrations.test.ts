@@ -70,5 +70,29 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const expected: unknown = JSON.parse(readFileSync(new URL(`../fixtures/schema-0023-${backend}.json`, import.meta.url), 'utf8'));
       assert.deepEqual(await dumpSchema(db, backend), expected);
     });
+
+    test('0030: accounts made before it count as confirmed (their created_at), and get the monthly checkup email unless they turn it off', async () => {
+      const db = opened.db as unknown as Kysely<unknown>;
+      await migrateUpTo(db, backend, '0026_help_desk_callers');
+      const createdAt = Date.UTC(2025, 0, 2, 3, 4, 5);
+      await sql`insert into accounts (id, email, email_normalized, display_name, role, status, password_hash, password_changed_at,
+        must_change_password, must_change_reason, created_at, updated_at, expiry_reminder_sent_at, directory_id)
+        values ('old-1', 'old@example.org', 'old@example.org', 'Old', 'user', 'active', null, null, 0, null, ${createdAt}, ${createdAt}, null, null)`.execute(
+        db,
+      );
+      await sql`insert into mail_preferences (account_id, anti_phishing_phrase, recovery_email, recovery_email_verified_at, pending_recovery_email,
+        pending_code_hash, pending_expires_at, pending_attempts, updated_at) values ('old-1', 'kept', null, null, null, null, null, 0, ${createdAt})`.execute(
+        db,
+      );
+      await migrateUpTo(db, backend, '0030_sign_up_confirmation');
+      const row = await sql<{
+        email_confirmed_at: number | string | null;
+        checkup_reminder_at: unknown;
+      }>`select email_confirmed_at, checkup_reminder_at from accounts where id = 'old-1'`.execute(db);
+      assert.equal(Number(row.rows[0]?.email_confirmed_at), createdAt);
+      assert.equal(row.rows[0]?.checkup_reminder_at, null);
+      const prefs = await sql<{ checkup_reminders: number | string }>`select checkup_reminders from mail_preferences where account_id = 'old-1'`.execute(db);
+      assert.equal(Number(prefs.rows[0]?.checkup_reminders), 1);
+    });
   });
 }

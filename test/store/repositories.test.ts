@@ -508,11 +508,14 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         recoveryEmailVerifiedAt: null,
         pendingRecoveryEmail: null,
         pendingExpiresAt: null,
+        checkupReminders: true,
       });
       await store.mailPreferences.setAntiPhishingPhrase(a.id, 'purple otter', T0);
       assert.equal((await store.mailPreferences.getMailPreferences(a.id)).antiPhishingPhrase, 'purple otter');
       await store.mailPreferences.setAntiPhishingPhrase(a.id, null, T0 + 1);
       assert.equal((await store.mailPreferences.getMailPreferences(a.id)).antiPhishingPhrase, null);
+      await store.mailPreferences.setCheckupReminders(a.id, false, T0 + 2);
+      assert.equal((await store.mailPreferences.getMailPreferences(a.id)).checkupReminders, false);
     });
 
     test('a recovery address becomes verified only with its code, once, before expiry and within the attempt limit', async () => {
@@ -1149,6 +1152,72 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(await store.challenges.useChallenge({ id: 'ticket:other', expiresAt: T0 + 10 }), true, 'another id is its own');
       assert.equal(await store.challenges.deleteExpiredChallenges(T0 + 11), 1, 'only the expired one goes');
       assert.equal(await store.challenges.useChallenge({ id: 'pow:race', expiresAt: T0 + 600_000 }), false, 'the live one is still remembered');
+    });
+
+    test('pending sign-ups: a token confirms once; codes are counted per row in one statement; the first confirmed voids the rest', async () => {
+      const row = (id: string, tokenHash: string, codeDigest: string) => ({
+        id,
+        email: 'Pending@Example.org',
+        emailNormalized: 'pending@example.org',
+        displayName: 'Pending',
+        passwordHash: '$argon2id$pending',
+        accountId: null,
+        tokenHash,
+        codeDigest,
+        now: T0,
+        expiresAt: T0 + 60_000,
+      });
+      await store.pendingRegistrations.createPendingRegistration(row('p-1', 'tok-1', 'code-1'));
+      await store.pendingRegistrations.createPendingRegistration(row('p-2', 'tok-2', 'code-2'));
+      assert.equal((await store.pendingRegistrations.findLiveRegistrationByToken('tok-1', T0))?.email, 'Pending@Example.org');
+      assert.equal(await store.pendingRegistrations.findLiveRegistrationByToken('tok-1', T0 + 60_000), null, 'expired');
+      // Wrong codes count on every live row of the address, up to the limit.
+      for (let i = 0; i < 4; i++) assert.equal(await store.pendingRegistrations.confirmRegistrationByCode('pending@example.org', 'wrong', T0), null);
+      const won = await store.pendingRegistrations.confirmRegistrationByCode('pending@example.org', 'code-2', T0 + 1);
+      assert.equal(won?.id, 'p-2');
+      assert.equal(won?.state, 'confirmed');
+      assert.equal(won?.passwordHash, '$argon2id$pending', 'the hash comes back once, to make the account');
+      assert.equal(won?.codeAttempts, 4);
+      assert.equal(await store.pendingRegistrations.confirmRegistrationByToken('tok-2', T0 + 2), null, 'confirmed once');
+      await store.pendingRegistrations.settleRegistration('p-2', 'pending@example.org', T0 + 2);
+      assert.equal(await store.pendingRegistrations.confirmRegistrationByToken('tok-1', T0 + 3), null, 'the other sign-up was voided');
+      assert.equal(await store.retention.deleteEnded('pending_registrations', T0 + 60_001, 10), 2, 'both go once expired');
+    });
+
+    test('a pending sign-up takes at most 5 code guesses, whatever the code; its token still confirms it', async () => {
+      await store.pendingRegistrations.createPendingRegistration({
+        id: 'g-1',
+        email: 'guess@example.org',
+        emailNormalized: 'guess@example.org',
+        displayName: 'Guess',
+        passwordHash: '$argon2id$x',
+        accountId: null,
+        tokenHash: 'tok-g',
+        codeDigest: 'right',
+        now: T0,
+        expiresAt: T0 + 60_000,
+      });
+      const guesses = await Promise.all(
+        Array.from({ length: 8 }, () => store.pendingRegistrations.confirmRegistrationByCode('guess@example.org', 'wrong', T0)),
+      );
+      assert.ok(guesses.every((g) => g === null));
+      assert.equal(await store.pendingRegistrations.confirmRegistrationByCode('guess@example.org', 'right', T0), null, 'out of tries');
+      assert.equal((await store.pendingRegistrations.confirmRegistrationByToken('tok-g', T0))?.id, 'g-1');
+    });
+
+    test('an address confirmed once stays confirmed; the checkup reminder is claimed once per interval', async () => {
+      const a = await store.accounts.createAccount({ ...newAccount('unconfirmed@example.org'), emailConfirmed: false });
+      assert.ok(a);
+      assert.equal(a.emailConfirmedAt, null);
+      assert.equal(await store.accounts.confirmEmail(a.id, T0 + 5), true);
+      assert.equal(await store.accounts.confirmEmail(a.id, T0 + 6), false);
+      assert.equal((await store.accounts.findAccountById(a.id))?.emailConfirmedAt, T0 + 5);
+      const due = await store.accounts.listAccountsDueForCheckup({ dueBefore: T0 + 10, afterId: null, limit: 1000 });
+      assert.ok(due.some((d) => d.id === a.id));
+      const claims = await Promise.all([1, 2, 3].map(() => store.accounts.claimCheckupReminder(a.id, { now: T0 + 20, dueBefore: T0 + 10 })));
+      assert.equal(claims.filter(Boolean).length, 1, 'one of three racing claims wins');
+      assert.ok(!(await store.accounts.listAccountsDueForCheckup({ dueBefore: T0 + 10, afterId: null, limit: 1000 })).some((d) => d.id === a.id));
+      assert.equal(await store.accounts.claimCheckupReminder(a.id, { now: T0 + 40, dueBefore: T0 + 30 }), true, 'due again after the interval');
     });
 
     test('findEvent finds an event only within its account', async () => {

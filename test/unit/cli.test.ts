@@ -321,6 +321,24 @@ describe('passdesk CLI (a real child process)', { concurrency: 2 }, () => {
     });
   });
 
+  describe('user create --unconfirmed', { concurrency: 1 }, () => {
+    const dataDir = freshDataDir('unconfirmed');
+
+    it('makes an account whose address is not confirmed and queues the confirmation email for the worker; without the flag it counts as confirmed', async () => {
+      const run = await passdesk(['user', 'create', '--email', 'new-hire@example.org', '--unconfirmed'], { dataDir, input: `${PASSWORD}\n` });
+      assertExit(run, 0);
+      assert.match(run.stdout, /^Created user new-hire@example\.org \([0-9a-f-]{36}\); a link to confirm the address was sent to it$/m);
+      assertExit(await passdesk(['user', 'create', '--email', 'known@example.org'], { dataDir, input: `${PASSWORD}\n` }), 0);
+      const accounts = await listJson(dataDir);
+      const confirmed = Object.fromEntries(accounts.map((a) => [a.email, (a as AccountJson & { emailConfirmedAt: number | null }).emailConfirmedAt]));
+      assert.equal(confirmed['new-hire@example.org'], null);
+      assert.equal(typeof confirmed['known@example.org'], 'number');
+      const status = await passdesk(['mail', 'status', '--json'], { dataDir });
+      assertExit(status, 0);
+      assert.equal((JSON.parse(status.stdout) as { queued: number }).queued, 1, 'one confirmation email waits for the worker');
+    });
+  });
+
   describe('help desk commands (issue 15) on SQLite', { concurrency: 1 }, () => {
     const dataDir = freshDataDir('help-desk');
     const run = (args: string[]): Promise<Run> => passdesk(['user', ...args], { dataDir });

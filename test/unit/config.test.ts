@@ -176,6 +176,7 @@ describe('environment variables', () => {
       PASSDESK_PASSWORD_MIN_AGE: '1d',
       PASSDESK_PASSWORD_MAX_AGE: '90d',
       PASSDESK_PASSWORD_EXPIRY_REMINDER_DAYS: '7',
+      PASSDESK_CHECKUP_REMINDERS: 'true',
       PASSDESK_SIGNIN_MAX_FAILURES_PER_ACCOUNT: '5',
       PASSDESK_SIGNIN_MAX_FAILURES_PER_IP: '50',
       PASSDESK_SIGNIN_THROTTLE_WINDOW: '1h',
@@ -315,6 +316,7 @@ describe('environment variables', () => {
     assert.equal(c.passwordMinAge, 86_400_000);
     assert.equal(c.passwordMaxAge, 90 * 86_400_000);
     assert.equal(c.passwordExpiryReminderDays, 7);
+    assert.equal(c.checkupReminders, true);
     assert.equal(c.signInMaxFailuresPerAccount, 5);
     assert.equal(c.signInMaxFailuresPerIp, 50);
     assert.equal(c.signInThrottleWindow, 3_600_000);

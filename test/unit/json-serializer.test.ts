@@ -18,6 +18,7 @@ const body = {
     mustChangePassword: true,
     mustChangeReason: 'policy',
     mustChangeMessage: 'Choose a new password.',
+    emailConfirmed: true,
     createdAt: '2026-12-07T17:51:40.382Z',
   },
   session: { id: 's1', device: 'Firefox on Linux', ip: null, createdAt: 'c', lastSeenAt: 'l', expiresAt: 'e', current: true },

@@ -2,8 +2,8 @@
 // not the person, links only from the configured base URL, user text escaped, the phrase at the top.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderNotice, NOTICE_CODES, NOT_ME_NOTICES, type Notice, type MailBranding } from '../../src/mail/templates.js';
-import { cancelDeletionLink, emailChangeLink, notMeLink, resetLink } from '../../src/mail/links.js';
+import { renderNotice, NOTICE_CODES, NOT_ME_NOTICES, NO_DETAILS_NOTICES, type Notice, type MailBranding } from '../../src/mail/templates.js';
+import { cancelDeletionLink, confirmEmailLink, emailChangeLink, notMeLink, resetLink } from '../../src/mail/links.js';
 import { emailText } from '../../src/core/email-text.js';
 
 const branding: MailBranding = {
@@ -47,6 +47,18 @@ const examples: Record<Notice['code'], Notice> = {
   // Help desk.
   'caller-verification-code': { code: 'caller-verification-code', verificationCode: '31415926', minutes: 10 },
   'temporary-password-issued': { code: 'temporary-password-issued', expiresAt: at + 86_400_000 },
+  // Sign-up and address confirmation.
+  'sign-up-confirmation': { code: 'sign-up-confirmation', token: 'sign/up+1', confirmationCode: '27182818', hours: 24 },
+  'sign-up-existing-account': { code: 'sign-up-existing-account' },
+  'account-email-confirmation': { code: 'account-email-confirmation', token: 'adm/in+1', confirmationCode: '16180339', hours: 24 },
+  // The monthly checkup.
+  'security-checkup-reminder': {
+    code: 'security-checkup-reminder',
+    items: [
+      { id: 'two-step', reason: 'off', count: null },
+      { id: 'recovery-codes', reason: 'low', count: 2 },
+    ],
+  },
   // A change of sign-in address and the person's own deletion (issue 16).
   'email-change-verification': {
     code: 'email-change-verification',
@@ -89,6 +101,13 @@ describe('security emails', () => {
         assert.doesNotMatch(mail.subject, /[\r\n]/);
         assert.ok(mail.text.length > 100 && mail.html.startsWith('<!doctype html>'));
       });
+      if (NO_DETAILS_NOTICES.has(code)) {
+        it('is about no event at a moment and place: no details table saying "unknown"', () => {
+          assert.ok(!mail.text.includes(`${emailText.common.detailsHeading}:`) && !mail.html.includes('<caption'));
+          assert.ok(!mail.text.includes(emailText.common.unknown));
+        });
+        return;
+      }
       it('says what happened, when, from which device and IP', () => {
         for (const part of [mail.text, mail.html]) {
           assert.ok(part.includes('2026-11-23 09:30 UTC'), 'when');
@@ -133,6 +152,28 @@ describe('security emails', () => {
     assert.ok(mail.text.includes(resetLink(branding, 'tok/en+1')));
     assert.ok(resetLink(branding, 'tok/en+1').startsWith('https://id.example.org/reset?token=tok%2Fen%2B1'));
     assert.ok(mail.text.includes('48213907') && mail.html.includes('48213907'));
+  });
+
+  it('the sign-up confirmation carries its link (from the base URL) and its code; the note to a taken address carries neither', () => {
+    const mail = renderNotice(branding, { notice: examples['sign-up-confirmation'], origin, recipient, outboxId: 'm' });
+    assert.ok(confirmEmailLink(branding, 'sign/up+1').startsWith('https://id.example.org/sign-up/verify?token=sign%2Fup%2B1'));
+    assert.ok(mail.text.includes(confirmEmailLink(branding, 'sign/up+1')));
+    assert.ok(mail.text.includes('27182818') && mail.html.includes('27182818'));
+    assert.match(mail.text, /no account is made unless the address is confirmed/);
+    const taken = renderNotice(branding, { notice: examples['sign-up-existing-account'], origin, recipient, outboxId: 'm' });
+    assert.match(taken.text, /already has an account/);
+    assert.match(taken.text, /https:\/\/id\.example\.org\/reset\b/, 'says where to reset');
+    assert.doesNotMatch(taken.text, /verify\?token=|\b\d{8}\b/);
+  });
+
+  it('the checkup reminder lists each item needing attention, links to the checkup and to the setting that stops it', () => {
+    const mail = renderNotice(branding, { notice: examples['security-checkup-reminder'], origin, recipient, outboxId: 'm' });
+    assert.equal(mail.subject, '2 things in your Example <Org> security checkup need attention');
+    assert.match(mail.text, /^ {2}- Two-step verification is off: anyone with your password can sign in\.$/m);
+    assert.match(mail.text, /^ {2}- Only 2 recovery codes left\. Make a new set before you run out\.$/m);
+    assert.ok(mail.html.includes('<li>Only 2 recovery codes left. Make a new set before you run out.</li>'));
+    assert.ok(mail.text.includes('https://id.example.org/security/email#checkup-reminders'), 'the way to stop it');
+    assert.ok(mail.html.includes('href="https://id.example.org/security"'), 'the checkup itself');
   });
 
   it('the new address gets the confirmation link (from the base URL) and the code; the deletion email its cancel link', () => {

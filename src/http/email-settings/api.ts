@@ -4,7 +4,14 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
-import { addRecoveryEmail, getMailSettings, removeRecoveryEmail, setAntiPhishingPhrase, verifyRecoveryEmail } from '../../flows/mail-settings.js';
+import {
+  addRecoveryEmail,
+  getMailSettings,
+  removeRecoveryEmail,
+  setAntiPhishingPhrase,
+  setCheckupReminders,
+  verifyRecoveryEmail,
+} from '../../flows/mail-settings.js';
 import type { MailPreferences } from '../../store/mail-preferences.js';
 import { emailInput, errors, passwordInput } from '../shared/schemas.js';
 import { requestContext, type HttpContext } from '../shared/context.js';
@@ -15,6 +22,9 @@ const settingsView = z
     antiPhishingPhrase: z.string().nullable().meta({ description: 'Shown at the top of every genuine email.' }),
     recoveryEmail: z.object({ address: z.string(), verifiedAt: z.string() }).nullable(),
     pendingRecoveryEmail: z.object({ address: z.string(), expiresAt: z.string() }).nullable(),
+    checkupReminders: z.boolean().meta({
+      description: 'Whether this person gets the monthly security checkup email, when the organisation sends it (PASSDESK_CHECKUP_REMINDERS).',
+    }),
   })
   .meta({ id: 'EmailSettings' });
 
@@ -25,6 +35,7 @@ function toView(p: MailPreferences): z.infer<typeof settingsView> {
     antiPhishingPhrase: p.antiPhishingPhrase,
     recoveryEmail: p.recoveryEmail ? { address: p.recoveryEmail, verifiedAt: iso(p.recoveryEmailVerifiedAt ?? 0) } : null,
     pendingRecoveryEmail: p.pendingRecoveryEmail && p.pendingExpiresAt ? { address: p.pendingRecoveryEmail, expiresAt: iso(p.pendingExpiresAt) } : null,
+    checkupReminders: p.checkupReminders,
   };
 }
 
@@ -102,6 +113,23 @@ export async function emailSettingsApi(app: FastifyInstance, ctx: HttpContext): 
       },
     },
     async (request) => toView(await verifyRecoveryEmail(ctx.deps, await ctx.requireAuth(request), request.body, requestContext(request))),
+  );
+
+  r.post(
+    '/api/v1/security/checkup-reminders',
+    {
+      schema: {
+        operationId: 'setCheckupReminders',
+        tags: ['email'],
+        summary: 'Turn my monthly security checkup email on or off',
+        description:
+          'Sent only when the organisation turned it on (PASSDESK_CHECKUP_REMINDERS), at most once a month, and only when something needs attention.',
+        security: cookieAuth,
+        body: z.strictObject({ on: z.boolean() }),
+        response: { 200: settingsView, ...errors(400, 401, 403, 413, 415) },
+      },
+    },
+    async (request) => toView(await setCheckupReminders(ctx.deps, await ctx.requireAuth(request), request.body, requestContext(request))),
   );
 
   r.post(

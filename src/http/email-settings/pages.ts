@@ -5,7 +5,15 @@ import { z } from 'zod';
 import { PassdeskError } from '../../core/errors.js';
 import { english, messages } from '../../core/messages.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
-import { addRecoveryEmail, getMailSettings, removeRecoveryEmail, setAntiPhishingPhrase, verifyRecoveryEmail } from '../../flows/mail-settings.js';
+import {
+  addRecoveryEmail,
+  getMailSettings,
+  removeRecoveryEmail,
+  setAntiPhishingPhrase,
+  setCheckupReminders,
+  verifyRecoveryEmail,
+} from '../../flows/mail-settings.js';
+import { checkupRemindersOn } from '../../flows/checkup.js';
 import type { Authenticated } from '../../flows/sessions.js';
 import { mailSettingsPage } from '../../web/views/mail-settings.js';
 import { emailInput, invalidCharactersMessage } from '../shared/schemas.js';
@@ -19,6 +27,8 @@ const notices = {
   'code-sent': messages.notices.RECOVERY_CODE_SENT,
   'recovery-verified': messages.notices.RECOVERY_CONFIRMED,
   'recovery-removed': messages.notices.RECOVERY_REMOVED,
+  'checkup-reminders-on': messages.notices.CHECKUP_REMINDERS_ON,
+  'checkup-reminders-off': messages.notices.CHECKUP_REMINDERS_OFF,
 } as const;
 type Notice = keyof typeof notices;
 const noticeQuery = z.object({ notice: z.string().max(40).optional() }).loose();
@@ -38,6 +48,7 @@ export async function emailSettingsPages(pages: FastifyInstance, ctx: HttpContex
         displayName: auth.account.displayName,
         email: auth.account.email,
         settings,
+        checkupReminders: checkupRemindersOn(ctx.deps),
         error: o.error,
         notice: o.notice,
       }),
@@ -97,6 +108,11 @@ export async function emailSettingsPages(pages: FastifyInstance, ctx: HttpContex
   pageAction('/security/email/recovery/verify', z.strictObject({ code: codeInput }), async (auth, data, request) => {
     await verifyRecoveryEmail(ctx.deps, auth, data, requestContext(request));
     return 'recovery-verified';
+  });
+  pageAction('/security/email/checkup-reminders', z.strictObject({ checkupReminders: z.literal('on').optional() }), async (auth, data, request) => {
+    const on = data.checkupReminders === 'on';
+    await setCheckupReminders(ctx.deps, auth, { on }, requestContext(request));
+    return on ? 'checkup-reminders-on' : 'checkup-reminders-off';
   });
   pageAction('/security/email/recovery/remove', z.strictObject({ ...pageUsername, currentPassword: pagePassword }), async (auth, data, request) => {
     assertPasswordWithinLimit(data.currentPassword);

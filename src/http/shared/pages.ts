@@ -129,6 +129,7 @@ const notices = {
   'others-signed-out': messages.notices.OTHER_SESSIONS_REVOKED,
   'signed-out': messages.notices.SIGNED_OUT,
   welcome: messages.notices.ACCOUNT_CREATED,
+  'email-confirmed': messages.notices.EMAIL_CONFIRMED,
   'password-reset': messages.notices.PASSWORD_RESET,
   'passkey-added': messages.notices.PASSKEY_ADDED,
   'passkey-renamed': messages.notices.PASSKEY_RENAMED,

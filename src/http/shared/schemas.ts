@@ -74,6 +74,10 @@ export const accountView = z
     mustChangePassword: z.boolean(),
     mustChangeReason: z.string().nullable().meta({ description: 'Why a new password is needed: policy, breached, expired or admin.' }),
     mustChangeMessage: z.string().nullable().meta({ description: 'The same, in a sentence for the person.' }),
+    emailConfirmed: z.boolean().meta({
+      description:
+        'Whether the address is confirmed. False only for an account an administrator created unconfirmed, until the person confirms it; no password reset goes to it until then.',
+    }),
     createdAt: z.string(),
   })
   .meta({ id: 'Account' });
@@ -137,6 +141,7 @@ export function toAccountView(a: Account): z.infer<typeof accountView> {
     mustChangePassword: a.mustChangePassword,
     mustChangeReason: a.mustChangeReason,
     mustChangeMessage: a.mustChangePassword ? mustChangeMessage(a.mustChangeReason) : null,
+    emailConfirmed: a.emailConfirmedAt !== null,
     createdAt: iso(a.createdAt),
   };
 }

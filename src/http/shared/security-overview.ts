@@ -1,4 +1,4 @@
-// The security overview page (/security): devices, password, second factors, passkeys. Shown by GET /security and
+// The security overview page (/security): the security checkup first, then devices, password, second factors, passkeys. Shown by GET /security and
 // again, with the error, by the forms on it that belong to other features (passkeys).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { refusalFor } from '../../core/admin-permissions.js';
@@ -6,6 +6,7 @@ import type { Authenticated } from '../../flows/sessions.js';
 import { listDevices } from '../../flows/sessions.js';
 import { listFactors } from '../../flows/two-factor.js';
 import { listPasskeys } from '../../flows/passkeys.js';
+import { myCheckup } from '../../flows/checkup.js';
 import { securityPage } from '../../web/views/pages.js';
 import { addressSection, dataSection, pendingDeletionBanner } from '../../web/views/account-data.js';
 import { isAddressManagedByDirectory } from '../../flows/change-email.js';
@@ -36,6 +37,7 @@ export async function sendSecurityOverview(
       securityQuestions: ctx.deps.config.securityQuestions?.enabled === true,
       helpDesk: refusalFor(auth.account, 'accounts.search') === null,
       passkeys: await listPasskeys(ctx.deps, auth),
+      checkup: await myCheckup(ctx.deps, auth),
       notice: o.notice,
       error: o.error,
       parts: {

@@ -26,6 +26,7 @@ import { jobLeases } from './0023-job-leases.js';
 import { directoryAccounts } from './0024-directory-accounts.js';
 import { auditActor } from './0025-audit-actor.js';
 import { helpDeskCallers } from './0026-help-desk-callers.js';
+import { signUpConfirmation } from './0030-sign-up-confirmation.js';
 import { eventDeliveries } from './0028-event-deliveries.js';
 import { emailChangeAndDeletion } from './0031-email-change-and-deletion.js';
 import { sessionOriginsIndex } from './0034-session-origins-index.js';
@@ -60,6 +61,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0026_help_desk_callers': helpDeskCallers(dialect),
     '0027_admin_approvals': adminApprovals(dialect),
     '0028_event_deliveries': eventDeliveries(dialect),
+    '0030_sign_up_confirmation': signUpConfirmation(dialect),
     '0031_email_change_and_deletion': emailChangeAndDeletion(dialect),
     '0034_session_origins_index': sessionOriginsIndex(),
   };

@@ -10,7 +10,16 @@ interface Ctx extends HasTranslator {
 
 export function mailSettingsPage(
   ctx: Ctx,
-  o: { csrf: string; displayName: string; email: string; settings: MailPreferences; error?: string | undefined; notice?: string | undefined },
+  o: {
+    csrf: string;
+    displayName: string;
+    email: string;
+    settings: MailPreferences;
+    /** The organisation sends the monthly checkup email (PASSDESK_CHECKUP_REMINDERS): the person's switch is shown. */
+    checkupReminders?: boolean;
+    error?: string | undefined;
+    notice?: string | undefined;
+  },
 ): SafeHtml {
   const s = o.settings;
   const t = translatorOf(ctx);
@@ -60,6 +69,17 @@ export function mailSettingsPage(
     ${passwordField({ id: 'recovery-password', name: 'currentPassword', label: t.t('page.common.currentPassword'), autocomplete: 'current-password', translator: t })}
     <button type="submit" class="primary">${t.t('page.mailSettings.sendCode')}</button>
   </form>
+  ${
+    o.checkupReminders
+      ? html`<h2 id="checkup-reminders">${t.t('page.mailSettings.checkupHeading')}</h2>
+  <p>${t.t('page.mailSettings.checkupIntro')}</p>
+  <form method="post" action="/security/email/checkup-reminders" novalidate>${csrf}
+    <div class="field check"><input type="checkbox" id="checkup-reminders-on" name="checkupReminders" value="on"${s.checkupReminders ? html` checked` : ''}>
+      <label for="checkup-reminders-on">${t.t('page.mailSettings.checkupLabel')}</label></div>
+    <button type="submit" class="secondary">${t.t('page.mailSettings.checkupSave')}</button>
+  </form>`
+      : ''
+  }
 </section>`,
   });
 }

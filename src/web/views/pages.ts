@@ -8,6 +8,8 @@ import { challengeFields, challengeScripts, type ChallengeView } from './challen
 import type { AssetName } from '../assets/index.js';
 import { element, link, markup, translatorOf } from '../i18n.js';
 import type { Translator } from '../../core/i18n/translator.js';
+import type { CheckupItem } from '../../core/checkup.js';
+import { checkupSection } from './checkup.js';
 import { RECOVERY_CODE_COUNT } from '../../core/recovery-codes.js';
 import { recoveryCodesPanel } from './recovery-codes.js';
 
@@ -293,6 +295,8 @@ export function securityPage(
     /** The help desk or administrator role: a link to the console. */
     helpDesk?: boolean;
     passkeys?: ReadonlyArray<{ id: string; name: string; createdAt: number; lastUsedAt: number | null; backedUp: boolean }>;
+    /** The security checkup, shown first (web/views/checkup.ts). */
+    checkup?: readonly CheckupItem[] | undefined;
     notice?: string | undefined;
     error?: string | undefined;
     /** Parts other views make (web/views/account-data.ts): a pending deletion on top, the sign-in address, "Your data". */
@@ -313,6 +317,7 @@ export function securityPage(
   <h1>${t.t('page.security.title')}</h1>
   ${alertBox('notice', o.notice)}${alertBox('error', o.error)}${o.parts?.banner ?? ''}
   <p class="muted">${t.t('page.security.signedInAs', { name: o.displayName, email: o.email })}</p>
+  ${o.checkup ? checkupSection(t, o.checkup) : ''}
   <h2>${t.t('page.security.passwordHeading')}</h2>
   <p id="password-age">${o.passwordChangedAt ? t.t('page.security.passwordChanged', { when: when(o.passwordChangedAt) }) : t.t('page.security.noPassword')}</p>
   <p><a class="button" href="/security/password">${t.t('page.security.changePassword')}</a></p>
@@ -380,7 +385,7 @@ function passkeySection(
   o: { firstFactor: boolean; org: string; email: string },
 ): SafeHtml {
   const when = (ms: number): string => t.dateTime(ms);
-  return html`<h2>${t.t('page.passkeys.heading')}</h2>
+  return html`<h2 id="passkeys-heading">${t.t('page.passkeys.heading')}</h2>
   <p class="muted">${t.t('page.passkeys.intro')}</p>
   ${
     passkeys.length > 0
