@@ -38,7 +38,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { memoryAttemptLimiter, type AttemptLimiter } from '../src/core/attempt-limiter.js';
 import { redisAttemptLimiters } from '../src/store/redis-attempt-limiter.js';
-import { benchServerEnv, benchUser, freePort, mapLimit, type BenchRequest } from './shared.js';
+import { benchServerEnv, benchUser, freePort, importBenchUsers, mapLimit, type BenchRequest } from './shared.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CORES = os.availableParallelism();
@@ -61,6 +61,8 @@ interface Node {
   url: string;
   proc: ChildProcess;
   pid: number;
+  /** The server's environment: the command line's import runs with it. */
+  env: NodeJS.ProcessEnv;
 }
 const started = new Set<ChildProcess>();
 const killAllNow = (): void => {
@@ -75,9 +77,10 @@ async function startNode(name: string, o: { databaseUrl: string; dataDir: string
   const url = `http://127.0.0.1:${port}`;
   const extra: Record<string, string> = { PASSDESK_DATABASE_URL: o.databaseUrl, PASSDESK_SECRET: o.secret };
   if (o.redisPrefix) Object.assign(extra, { PASSDESK_REDIS_URL: REDIS_URL, PASSDESK_REDIS_PREFIX: o.redisPrefix });
+  const env = benchServerEnv({ port, dataDir: o.dataDir, extra });
   const proc = spawn(process.execPath, ['bin/passdesk.js', 'serve'], {
     cwd: ROOT,
-    env: benchServerEnv({ port, dataDir: o.dataDir, extra }),
+    env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   if (proc.pid === undefined) throw new Error(`${name}: could not start`);
@@ -92,7 +95,7 @@ async function startNode(name: string, o: { databaseUrl: string; dataDir: string
     if (i > 300 || proc.exitCode !== null) throw new Error(`${name}: not ready (exit code ${proc.exitCode})`);
     await sleep(100);
   }
-  return { name, url, proc, pid: proc.pid };
+  return { name, url, proc, pid: proc.pid, env };
 }
 
 async function stopNode(n: Node): Promise<void> {
@@ -184,13 +187,8 @@ function machineTicks(): { busy: number; total: number } {
 async function setUpUsers(node: Node): Promise<{ signIn: BenchRequest[]; check: BenchRequest[] }> {
   const json = { 'content-type': 'application/json', origin: node.url, 'user-agent': USER_AGENT };
   const users = Array.from({ length: USERS }, (_, i) => benchUser(i));
+  await importBenchUsers({ root: ROOT, env: node.env, users });
   const check = await mapLimit(users, 4, async (u): Promise<BenchRequest> => {
-    const up = await fetch(`${node.url}/api/v1/accounts`, {
-      method: 'POST',
-      headers: json,
-      body: JSON.stringify({ email: u.email, password: u.password, displayName: u.name }),
-    });
-    if (up.status !== 201) throw new Error(`sign-up: ${up.status} ${await up.text()}`);
     const res = await fetch(`${node.url}/api/v1/sessions`, { method: 'POST', headers: json, body: JSON.stringify({ email: u.email, password: u.password }) });
     await res.arrayBuffer();
     const cookie = res.headers

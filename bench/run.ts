@@ -35,7 +35,7 @@ import SQLite from 'better-sqlite3';
 import { hash as argon2Hash, type Algorithm } from '@node-rs/argon2';
 
 import { loadConfig } from '../src/config.js';
-import { READY_MARKER, benchUser, freePort, mapLimit, type BenchRequest, type PeerReady } from './shared.js';
+import { READY_MARKER, benchUser, freePort, importBenchUsers, mapLimit, type BenchRequest, type PeerReady } from './shared.js';
 
 // ─── Settings ────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -439,18 +439,10 @@ async function waitReady(child: Child, url: string, timeoutMs = 30_000): Promise
   await Promise.race([poll, failIfExited(child)]);
 }
 
-async function setUpPassdesk(baseUrl: string): Promise<{ signIn: BenchRequest[]; sessionCheck: BenchRequest[] }> {
+async function setUpPassdesk(baseUrl: string, env: NodeJS.ProcessEnv): Promise<{ signIn: BenchRequest[]; sessionCheck: BenchRequest[] }> {
   const users = Array.from({ length: USERS }, (_, i) => benchUser(i));
   const json = { 'content-type': 'application/json', origin: baseUrl, 'user-agent': USER_AGENT };
-  await mapLimit(users, 4, async (u) => {
-    const res = await fetch(`${baseUrl}/api/v1/accounts`, {
-      method: 'POST',
-      headers: json,
-      body: JSON.stringify({ email: u.email, password: u.password, displayName: u.name }),
-    });
-    const text = await res.text();
-    if (res.status !== 201) throw new Error(`Passdesk sign-up ${u.email}: ${res.status} ${text}`);
-  });
+  await importBenchUsers({ root: ROOT, env, users });
   const signIn: BenchRequest[] = users.map((u) => ({
     method: 'POST',
     path: '/api/v1/sessions',
@@ -513,11 +505,12 @@ async function benchPassdesk(tmp: string, log: (line: string) => void, argonPara
   const port = await freePort();
   const dataDir = join(tmp, 'passdesk');
   const url = `http://127.0.0.1:${port}`;
-  const child = spawnChild('passdesk', ['bin/passdesk.js', 'serve'], passdeskEnv(port, dataDir));
+  const env = passdeskEnv(port, dataDir);
+  const child = spawnChild('passdesk', ['bin/passdesk.js', 'serve'], env);
   try {
     await waitReady(child, `${url}/readyz`);
     log(`Passdesk: pid ${child.pid}, ${url}, data ${dataDir}; creating ${USERS} users`);
-    const { signIn, sessionCheck } = await setUpPassdesk(url);
+    const { signIn, sessionCheck } = await setUpPassdesk(url, env);
     const trivial: BenchRequest = { method: 'GET', path: '/healthz', headers: { 'user-agent': USER_AGENT } };
     const json = { 'content-type': 'application/json', origin: url, 'user-agent': USER_AGENT };
     const resetOf = (email: string): BenchRequest => ({ method: 'POST', path: '/api/v1/password/reset', headers: json, body: JSON.stringify({ email }) });

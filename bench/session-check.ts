@@ -27,7 +27,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
-import { benchServerEnv, benchUser, freePort, mapLimit, type BenchRequest } from './shared.js';
+import { benchServerEnv, benchUser, freePort, importBenchUsers, mapLimit, type BenchRequest } from './shared.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BUILDS = (process.env.BENCH_BUILDS ?? ROOT)
@@ -112,13 +112,8 @@ async function start(root: string, dataDir: string, workers: number): Promise<Se
   }
   const json = { 'content-type': 'application/json', origin: url, 'user-agent': USER_AGENT };
   const users = Array.from({ length: USERS }, (_, i) => benchUser(i));
+  await importBenchUsers({ root, env, users });
   const check = await mapLimit(users, 4, async (u): Promise<BenchRequest> => {
-    const up = await fetch(`${url}/api/v1/accounts`, {
-      method: 'POST',
-      headers: json,
-      body: JSON.stringify({ email: u.email, password: u.password, displayName: u.name }),
-    });
-    if (up.status !== 201) throw new Error(`sign-up: ${up.status} ${await up.text()}`);
     const res = await fetch(`${url}/api/v1/sessions`, { method: 'POST', headers: json, body: JSON.stringify({ email: u.email, password: u.password }) });
     await res.arrayBuffer();
     const cookie = res.headers

@@ -75,3 +75,35 @@ export function benchServerEnv(o: { port: number; dataDir: string; extra?: Recor
     ...o.extra,
   };
 }
+
+/**
+ * Creates the bench users with the command line's import, beside the running server (SQLite file or PostgreSQL
+ * alike): since sign-up is confirmed by email (POST /api/v1/accounts answers 202), a bench has no inbox to confirm
+ * from. The argon2id hashes are made here, with the library Passdesk uses; the import keeps them as they are, and
+ * a first sign-in re-hashes any whose parameters differ from the server's, so warm-ups absorb that.
+ */
+export async function importBenchUsers(o: { root: string; env: NodeJS.ProcessEnv; users: readonly { email: string; password: string; name: string }[] }): Promise<void> {
+  const { hash } = await import('@node-rs/argon2');
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { execFile } = await import('node:child_process');
+  const lines = await mapLimit(o.users, 4, async (u) =>
+    JSON.stringify({ email: u.email, name: u.name, role: 'user', password_hash: await hash(u.password, { algorithm: 2 /* Argon2id */ }) }),
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'passdesk-bench-users-'));
+  const file = join(dir, 'users.jsonl');
+  writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+  try {
+    await new Promise<void>((resolveRun, reject) => {
+      execFile(
+        process.execPath,
+        ['bin/passdesk.js', 'user', 'import', file, '--reason', 'benchmark set-up', '--problems-only'],
+        { cwd: o.root, env: o.env },
+        (err, _stdout, stderr) => (err ? reject(new Error(`user import: ${err.message}\n${stderr}`)) : resolveRun()),
+      );
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -26,7 +26,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import SQLite from 'better-sqlite3';
 import { SMTPServer } from 'smtp-server';
-import { benchServerEnv, benchUser, freePort, mapLimit, type BenchRequest } from './shared.js';
+import { benchServerEnv, benchUser, freePort, importBenchUsers, mapLimit, type BenchRequest } from './shared.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const USERS = 20;
@@ -158,18 +158,13 @@ async function main(): Promise<number> {
     }
     const json = { 'content-type': 'application/json', origin: url, 'user-agent': USER_AGENT };
     const users = Array.from({ length: USERS }, (_, i) => benchUser(i));
+    await importBenchUsers({ root: ROOT, env, users });
     const cookieOf = (setCookie: string[] | string | undefined): string | null =>
       [setCookie ?? []]
         .flat()
         .map((c) => c.split(';', 1)[0]!)
         .find((c) => c.startsWith('__Host-passdesk-session=')) ?? null;
     const checks = await mapLimit(users, 4, async (u): Promise<BenchRequest> => {
-      const up = await fetch(`${url}/api/v1/accounts`, {
-        method: 'POST',
-        headers: json,
-        body: JSON.stringify({ email: u.email, password: u.password, displayName: u.name }),
-      });
-      if (up.status !== 201) throw new Error(`sign-up: ${up.status} ${await up.text()}`);
       const res = await fetch(`${url}/api/v1/sessions`, { method: 'POST', headers: json, body: JSON.stringify({ email: u.email, password: u.password }) });
       await res.arrayBuffer();
       const cookie = cookieOf(res.headers.getSetCookie());

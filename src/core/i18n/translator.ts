@@ -9,9 +9,30 @@ export type MessageId = keyof typeof en;
 /** A language's catalog: every id English has (the type check fails on a missing one). */
 export type Catalog = { readonly [K in MessageId]: string };
 
-export const catalogs = { en } as const satisfies Record<string, Catalog>;
-export type Locale = keyof typeof catalogs;
+/** A language tag (BCP 47) with a catalog in the registry below: 'en', 'de', 'en-XA'. */
+export type Locale = string;
 export const DEFAULT_LOCALE: Locale = 'en';
+
+/**
+ * The registry of languages Passdesk can speak: the shipped catalogs, and whatever the start adds (pseudo-locales,
+ * an operator's own language). Adding a language is one `registerCatalog` call; a catalog must be complete (the
+ * type says so for shipped ones; catalogs read at run time are checked with compare.ts before they are registered).
+ */
+export const catalogs: Record<Locale, Catalog> = { en };
+
+export function registerCatalog(locale: Locale, catalog: Catalog): void {
+  catalogs[locale] = catalog;
+  translators.delete(locale);
+}
+
+/** The registered languages, English first. */
+export function availableLocales(): readonly Locale[] {
+  return Object.keys(catalogs);
+}
+
+export function hasLocale(locale: string): boolean {
+  return Object.hasOwn(catalogs, locale);
+}
 
 type Trim<S extends string> = S extends ` ${infer R}` ? Trim<R> : S extends `${infer R} ` ? Trim<R> : S;
 type NotName = ' ' | '{' | '#' | '.' | '’' | '(' | ')' | ':' | ';' | '“' | '”' | '?' | '!' | '/';
@@ -77,10 +98,12 @@ function joinParts(out: unknown): string {
 
 const translators = new Map<Locale, Translator>();
 
-export function translator(locale: Locale = DEFAULT_LOCALE): Translator {
+/** The Translator of a registered language (an unknown tag gets English: the caller negotiated it already). */
+export function translator(requested: Locale = DEFAULT_LOCALE): Translator {
+  const locale = hasLocale(requested) ? requested : DEFAULT_LOCALE;
   const existing = translators.get(locale);
   if (existing) return existing;
-  const catalog: Catalog = catalogs[locale];
+  const catalog = catalogs[locale] as Catalog;
   const compiled = new Map<MessageId, IntlMessageFormat>();
   const escapedByFn = new WeakMap<(text: string) => string, Map<MessageId, IntlMessageFormat>>();
   const compile = (id: MessageId): IntlMessageFormat => {
