@@ -82,7 +82,11 @@ export function benchServerEnv(o: { port: number; dataDir: string; extra?: Recor
  * from. The argon2id hashes are made here, with the library Passdesk uses; the import keeps them as they are, and
  * a first sign-in re-hashes any whose parameters differ from the server's, so warm-ups absorb that.
  */
-export async function importBenchUsers(o: { root: string; env: NodeJS.ProcessEnv; users: readonly { email: string; password: string; name: string }[] }): Promise<void> {
+export async function importBenchUsers(o: {
+  root: string;
+  env: NodeJS.ProcessEnv;
+  users: readonly { email: string; password: string; name: string }[];
+}): Promise<void> {
   const { hash } = await import('@node-rs/argon2');
   const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
