@@ -77,6 +77,10 @@ export interface EventsOutInput {
   environment: string;
 }
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
 /** RFC 5424 §6: PRINTUSASCII, 33–126. */
 const PRINTUSASCII = /^[\x21-\x7e]+$/;
 
@@ -94,6 +98,13 @@ function syslogSettings(i: EventsOutInput, problems: string[]): SyslogSettings |
     return null;
   }
   const protocol = m[1] as 'tcp' | 'tls';
+  const target = m[2]!.replace(/^\[|\]$/g, '');
+  // Audit events name people, addresses and IPs: off this machine they travel over TLS (a local relay on loopback,
+  // such as the host's own rsyslog forwarding over TLS, may take plain TCP).
+  if (protocol === 'tcp' && !isLoopback(target) && i.environment === 'production')
+    problems.push(
+      `PASSDESK_EVENTS_SYSLOG_URL: tcp://${m[2]}:${port} is plain TCP; events would cross the network readable (use tls://, or a relay on 127.0.0.1)`,
+    );
   if (protocol === 'tcp' && i.eventsSyslogCaFile !== undefined)
     problems.push('PASSDESK_EVENTS_SYSLOG_CA_FILE: only used with a tls:// PASSDESK_EVENTS_SYSLOG_URL');
   const facility = SYSLOG_FACILITIES[i.eventsSyslogFacility.toLowerCase()] ?? (/^\d{1,2}$/.test(i.eventsSyslogFacility) ? Number(i.eventsSyslogFacility) : -1);
@@ -107,7 +118,7 @@ function syslogSettings(i: EventsOutInput, problems: string[]): SyslogSettings |
     problems.push(`PASSDESK_EVENTS_SYSLOG_HOSTNAME: expected 1–255 printable ASCII characters without spaces (got ${JSON.stringify(host)})`);
   return {
     protocol,
-    host: m[2]!.replace(/^\[|\]$/g, ''),
+    host: target,
     port,
     ca: protocol === 'tls' && i.eventsSyslogCaFile !== undefined ? readCa(i.eventsSyslogCaFile, problems) : null,
     facility,
@@ -172,7 +183,7 @@ function webhookUrls(i: EventsOutInput, problems: string[]): string[] {
       continue;
     }
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    const loopback = host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+    const loopback = isLoopback(host);
     if (url.protocol !== 'https:' && url.protocol !== 'http:') problems.push(`PASSDESK_EVENTS_WEBHOOK_URL: ${url.origin} is not http(s)`);
     else if (url.username || url.password)
       problems.push(`PASSDESK_EVENTS_WEBHOOK_URL: ${url.host} carries a user name or password; the signature authenticates Passdesk`);

@@ -182,6 +182,19 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
         'the download is recorded',
       );
 
+      // A link on another site cannot make the browser download it (and leave the record): Sec-Fetch-Site says who started it.
+      const before = (await t.store.events.listEvents(person.id, { limit: 50 })).filter((e) => e.type === 'account.exported').length;
+      for (const site of ['cross-site', 'same-site']) {
+        const refused = await c.get('/api/v1/account/export', { headers: { 'sec-fetch-site': site } });
+        assert.equal(errorCode(refused), 'CSRF_FAILED', site);
+      }
+      assert.equal((await c.get('/api/v1/account/export', { headers: { 'sec-fetch-site': 'same-origin' } })).statusCode, 200);
+      assert.equal(
+        (await t.store.events.listEvents(person.id, { limit: 50 })).filter((e) => e.type === 'account.exported').length,
+        before + 1,
+        'only the same-origin download is recorded',
+      );
+
       // The page's button answers the same file, as a download.
       const page = await c.request('POST', '/security/data/export', { form: { _csrf: await c.csrfFrom('/security/data') } });
       assert.equal(page.statusCode, 200);

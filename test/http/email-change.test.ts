@@ -10,8 +10,10 @@ import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { startTestApp, errorCode, PASSWORD, NEW_PASSWORD, type Backend, type TestApp, type TestClient } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { importAccounts } from '../../src/flows/help-desk/import.js';
 import { registerAccount } from '../../src/flows/register.js';
 import { EMAIL_CHANGE_CODE_WINDOW_MS, EMAIL_CHANGE_MAX_REQUESTS, EMAIL_CHANGE_MAX_WRONG_CODES, EMAIL_RESTORE_WINDOW_MS } from '../../src/flows/change-email.js';
+import { normalizeEmail } from '../../src/core/email.js';
 import { openDatabase } from '../../src/store/db.js';
 import type { Account } from '../../src/store/index.js';
 
@@ -227,6 +229,18 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
         'no code goes to the kept address',
       );
       await assert.rejects(register(mover.email), { code: 'EMAIL_TAKEN' }, 'a new account cannot take it');
+      const imported = await importAccounts(
+        t.app.deps,
+        { kind: 'cli', label: 'test' },
+        {
+          text: `email,name,role,password_hash\n${mover.email},Someone Else,user,\n`,
+          format: 'csv',
+          why: { reason: 'Migration' },
+          ctx: { ip: null, userAgent: null },
+        },
+      );
+      assert.deepEqual([imported.created, imported.skipped], [0, 1], 'nor an import');
+      assert.equal((await t.store.accounts.findAccountByEmail(normalizeEmail(mover.email)))?.id, undefined);
     });
 
     it('wrong codes are limited per account by the shared limiter; the right code works again after the window', async () => {

@@ -13,6 +13,7 @@ import { totpCode } from '../helpers/totp.js';
 import { registerAccount } from '../../src/flows/register.js';
 import { disableAccount } from '../../src/flows/help-desk/accounts.js';
 import { approveRequest } from '../../src/flows/help-desk/approvals.js';
+import { importAccounts } from '../../src/flows/help-desk/import.js';
 import type { Role } from '../../src/core/admin-permissions.js';
 import type { Account } from '../../src/store/index.js';
 
@@ -477,6 +478,22 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       assert.equal((await current(person.id))?.status, 'active');
       const [approved] = await events(person.id, 'admin.approval.approve');
       assert.deepEqual([approved?.actorId, approved?.detail?.['via']], [null, 'cli']);
+    });
+
+    it('an import cannot give a privileged role alone: such a line fails, a user line is made; the command line may', async () => {
+      const data = `email,name,role,password_hash\nimp-admin-${n}@example.org,New Admin,admin,\nimp-user-${n}@example.org,New User,user,\n`;
+      const res = await (await as(asker)).post('/api/v1/admin/accounts/import', { ...WHY, format: 'csv', data });
+      assert.equal(res.statusCode, 200, res.body);
+      const report = res.json() as { created: number; failed: number; lines: Array<{ line: number; outcome: string; reason: string | null }> };
+      assert.deepEqual([report.created, report.failed], [1, 1]);
+      assert.deepEqual(report.lines[0], { line: 2, outcome: 'failed', reason: 'role-needs-approval' });
+      assert.equal(await t.store.accounts.findAccountByEmail(`imp-admin-${n}@example.org`), null);
+      const cli = await importAccounts(
+        t.app.deps,
+        { kind: 'cli', label: 'cli' },
+        { text: data, format: 'csv', why: WHY, ctx: { ip: null, userAgent: 'passdesk-cli' } },
+      );
+      assert.deepEqual([cli.created, cli.skipped], [1, 1], 'break-glass: the command line makes the administrator');
     });
 
     /** The agent emails the person a code and types what the caller reads back. */

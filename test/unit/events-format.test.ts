@@ -239,11 +239,20 @@ describe('PASSDESK_EVENTS_* at start', () => {
         { PASSDESK_ENV: 'production', PASSDESK_EVENTS_WEBHOOK_URL: 'http://siem.example.org/hook', PASSDESK_EVENTS_WEBHOOK_SECRET_FILE: secretFile },
         /plain http; events would cross the network readable/,
       ],
+      [
+        { PASSDESK_ENV: 'production', PASSDESK_EVENTS_SYSLOG_URL: 'tcp://siem.example.org:514' },
+        /tcp:\/\/siem.example.org:514 is plain TCP; events would cross/,
+      ],
       [{ PASSDESK_EVENTS_WEBHOOK_SECRET_FILE: secretFile }, /set, but PASSDESK_EVENTS_WEBHOOK_URL is not/],
       [{ PASSDESK_EVENTS_SYSLOG_URL: 'tcp://siem:514', PASSDESK_EVENTS_TYPES: 'signin.faild' }, /PASSDESK_EVENTS_TYPES: "signin.faild" names no event type/],
       [{ PASSDESK_EVENTS_SYSLOG_URL: 'tcp://siem:514', PASSDESK_EVENTS_TYPES: 'sign in' }, /PASSDESK_EVENTS_TYPES/],
     ];
     for (const [env, expected] of cases) assert.match(refusal(env), expected, JSON.stringify(env));
+  });
+
+  test('plain TCP syslog is taken in production only towards a relay on this machine', () => {
+    for (const url of ['tcp://127.0.0.1:514', 'tcp://[::1]:514', 'tcp://localhost:514', 'tls://siem.example.org:6514'])
+      assert.doesNotThrow(() => load({ PASSDESK_ENV: 'production', PASSDESK_EVENTS_SYSLOG_URL: url }), url);
   });
 
   test('a webhook URL is never echoed whole (its query may hold a token)', () => {

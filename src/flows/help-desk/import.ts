@@ -18,7 +18,7 @@
 // State: none of its own; per call:
 //   file ──not an admin / stale session / no reason──▶ refused, nothing written
 //        ──each line──▶ created | skipped (exists) | failed (reason)   ──end──▶ admin.accounts.import (counts)
-import type { Role } from '../../core/admin-permissions.js';
+import { needsApproval, type Role } from '../../core/admin-permissions.js';
 import { normalizeEmail } from '../../core/email.js';
 import { PassdeskError } from '../../core/errors.js';
 import { english } from '../../core/messages.js';
@@ -27,6 +27,7 @@ import { checkImportedHash, type HashProblem, type HashScheme } from '../../cred
 import type { Account } from '../../store/index.js';
 import type { FlowDeps, RequestContext } from '../deps.js';
 import { adminAction, admitAdminAction, checkedReason, recordAdminRead, type Actor, type AdminReason } from './action.js';
+import { approvalMayApply } from './approval-request.js';
 import { csvCell } from './audit.js';
 
 export type AccountFileFormat = 'csv' | 'jsonl';
@@ -45,13 +46,14 @@ export type LineProblem =
   | 'invalid-role'
   | 'unknown-field'
   | 'duplicate-in-file'
+  | 'role-needs-approval'
   | HashProblem;
 
 export interface LineOutcome {
   /** 1-based line of the file where the record starts. */
   line: number;
   outcome: 'created' | 'skipped' | 'failed';
-  /** null for created; 'exists' for skipped; the problem for failed. */
+  /** null for created; 'exists' for skipped (an account has the address, or keeps it to restore); the problem for failed. */
   reason: LineProblem | 'exists' | null;
 }
 
@@ -231,6 +233,13 @@ export async function importAccounts(deps: FlowDeps, actor: Actor, o: ImportInpu
       continue;
     }
     seen.add(row.emailNormalized);
+    // Under two-person approval no one administrator gives a privileged role alone, and a file is no way around it:
+    // such a line is refused (import the person as a user, then change the role, which a second one approves).
+    if (approvalMayApply(deps, actor, 'role.set') && needsApproval(deps.config.adminApproval, 'role.set', { role: 'user' }, { newRole: row.role })) {
+      report.failed++;
+      report.lines.push({ line, outcome: 'failed', reason: 'role-needs-approval' });
+      continue;
+    }
     batch.push({ line, row });
     if (batch.length >= IMPORT_BATCH_SIZE) await flush();
   }
@@ -252,6 +261,12 @@ async function writeBatch(
   const outcomes = await deps.store.transaction(async (tx) => {
     const made: Array<Account | null> = [];
     for (const { line, row } of o.batch) {
+      // An address some account moved away from within the last 7 days is still that account's (its "This wasn't
+      // me" puts it back; flows/change-email.ts): skipped as existing, as sign-up refuses it.
+      if (await tx.emailChanges.findEmailReservation(row.emailNormalized, now)) {
+        made.push(null);
+        continue;
+      }
       const account = await tx.accounts.createAccount({ id: deps.random.uuid(), ...row, now });
       made.push(account);
       if (account) {

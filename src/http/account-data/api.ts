@@ -42,6 +42,7 @@ export async function accountDataApi(app: FastifyInstance, ctx: HttpContext): Pr
   r.get(
     '/api/v1/account/export',
     {
+      config: { recordsRead: true },
       schema: {
         operationId: 'exportMyData',
         tags: ['account'],

@@ -299,6 +299,7 @@ async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Promise<vo
   r.get(
     '/api/v1/admin/accounts/:id',
     {
+      config: { recordsRead: true },
       schema: {
         operationId: 'adminGetAccount',
         tags: TAGS,
@@ -371,6 +372,7 @@ async function auditRoute(app: FastifyInstance, ctx: HttpContext): Promise<void>
   r.get(
     '/api/v1/admin/audit',
     {
+      config: { recordsRead: true },
       schema: {
         operationId: 'adminReadAuditLog',
         tags: TAGS,

@@ -63,6 +63,7 @@ export async function deleteAccountApi(app: FastifyInstance, ctx: HttpContext): 
   r.get(
     '/api/v1/admin/accounts/:id/export',
     {
+      config: { recordsRead: true },
       schema: {
         operationId: 'adminExportAccount',
         tags: ['admin'],

@@ -48,11 +48,20 @@ export function isCrossSite(request: FastifyRequest, ctx: HttpContext): boolean 
   return request.cookies[ctx.cookies.session] !== undefined;
 }
 
+/** A navigation or fetch another site started (a browser says so; tools send no Sec-Fetch-Site). */
+function startedByAnotherSite(request: FastifyRequest): boolean {
+  const site = request.headers['sec-fetch-site'];
+  return site === 'cross-site' || site === 'same-site';
+}
+
 export function registerSecurity(app: FastifyInstance, ctx: HttpContext): void {
   const https = ctx.config.baseUrl.startsWith('https:');
 
   app.addHook('onRequest', async (request) => {
-    if (SAFE_METHODS.has(request.method)) return;
+    if (SAFE_METHODS.has(request.method)) {
+      if (request.routeOptions.config.recordsRead === true && startedByAnotherSite(request)) throw new PassdeskError('CSRF_FAILED');
+      return;
+    }
     if (isCrossSite(request, ctx)) throw new PassdeskError('CSRF_FAILED');
   });
 

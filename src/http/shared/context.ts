@@ -15,6 +15,12 @@ declare module 'fastify' {
      * setting up a factor, step-up, a forced password change, the session itself, signing out.
      */
     beforeTwoFactor?: boolean;
+    /**
+     * A GET that records something (a download of a person's data, a read of the audit log): refused when the
+     * browser says another site started it (Sec-Fetch-Site), so a link elsewhere cannot make an administrator's
+     * browser leave a record such as "exported before deletion" (http/plugins/security.ts).
+     */
+    recordsRead?: boolean;
   }
 }
 import { generateToken, hmac, safeEqual } from '../../core/tokens.js';

@@ -967,6 +967,8 @@ export const en = {
   'page.helpDesk.import.problem.invalid-role': 'The role must be user, helpdesk or admin.',
   'page.helpDesk.import.problem.unknown-field': 'A field other than email, name, role and password_hash.',
   'page.helpDesk.import.problem.duplicate-in-file': 'The address is on an earlier line of the file.',
+  'page.helpDesk.import.problem.role-needs-approval':
+    'Under two-person approval an import cannot give this role: import the person as a user, then change the role (a second administrator approves it).',
   'page.helpDesk.import.problem.unsupported-hash': 'A password hash of a scheme Passdesk does not accept.',
   'page.helpDesk.import.problem.malformed-hash': 'The password hash is not in its scheme’s text form.',
   'page.helpDesk.import.problem.hash-too-costly': 'The password hash’s cost is above what one sign-in may take.',
