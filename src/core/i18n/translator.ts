@@ -3,7 +3,10 @@
 // (the request's, or the recipient's for an email), so choosing the language per request is a matter of
 // choosing which Translator to pass.
 import { IntlMessageFormat } from 'intl-messageformat';
+import { de } from './catalogs/de.js';
 import { en } from './catalogs/en.js';
+import { es } from './catalogs/es.js';
+import { fr } from './catalogs/fr.js';
 
 export type MessageId = keyof typeof en;
 /** A language's catalog: every id English has (the type check fails on a missing one). */
@@ -18,7 +21,7 @@ export const DEFAULT_LOCALE: Locale = 'en';
  * an operator's own language). Adding a language is one `registerCatalog` call; a catalog must be complete (the
  * type says so for shipped ones; catalogs read at run time are checked with compare.ts before they are registered).
  */
-export const catalogs: Record<Locale, Catalog> = { en };
+export const catalogs: Record<Locale, Catalog> = { en, de, fr, es };
 
 export function registerCatalog(locale: Locale, catalog: Catalog): void {
   catalogs[locale] = catalog;

@@ -391,8 +391,8 @@ export const en = {
     'The wrong passwords were typed to sign in, or where a signed-in session is asked for the password; such a session was signed out. Browsers you signed in with since your last password change or reset can still sign in. Anywhere else, nobody can sign in with the password until you reset it, or until {until}. To unlock it now, reset your password: {resetPage}',
   'email.account-locked.ifNotYou':
     'If these attempts were not yours, someone may be guessing your password: reset it now, and choose one you use nowhere else.',
-  'email.password-expiring.subject': 'Your {org} password expires in {days, number} days',
-  'email.password-expiring.headline': 'The password of your account {email} expires on {expiresAt}, in {days, number} days.',
+  'email.password-expiring.subject': 'Your {org} password expires in {days, plural, one {# day} other {# days}}',
+  'email.password-expiring.headline': 'The password of your account {email} expires on {expiresAt}, in {days, plural, one {# day} other {# days}}.',
   'email.password-expiring.body': 'Your organisation asks for a new password by then. Change it in your security settings: {changeLink}',
   'email.password-expiring.ifNotYou': 'We will never send you a link to a page outside {baseUrl}. If a message like this points elsewhere, it is not from us.',
   'email.recovery-email-verification.subject': 'Confirm your recovery address for {org}',
@@ -681,7 +681,7 @@ export const en = {
   'page.twoFactor.appsHeading': 'Authenticator apps',
   'page.twoFactor.added': 'Added {when}',
   'page.twoFactor.name': 'Name',
-  'page.twoFactor.codesLeft': '{count, number} unused recovery codes left.',
+  'page.twoFactor.codesLeft': '{count, plural, one {# unused recovery code left.} other {# unused recovery codes left.}}',
   'page.twoFactor.regenerate': 'Make new recovery codes',
   'page.twoFactor.regenerateHint': 'The old ones stop working.',
   'page.twoFactor.passkeySummary': '{count, plural, one {# passkey} other {# passkeys}}: add, rename or remove them on the <a>security page</a>.',
@@ -782,7 +782,7 @@ export const en = {
   'page.checkup.two-step.off': 'Two-step verification is off: anyone with your password can sign in.',
   'page.checkup.passkey.set': '{count, plural, one {You have # passkey.} other {You have # passkeys.}}',
   'page.checkup.passkey.missing': 'No passkey yet. A passkey signs you in without a password, and fake sites can’t steal it.',
-  'page.checkup.recovery-codes.enough': '{count, plural, other {# recovery codes left.}}',
+  'page.checkup.recovery-codes.enough': '{count, plural, one {# recovery code left.} other {# recovery codes left.}}',
   'page.checkup.recovery-codes.low': '{count, plural, one {Only # recovery code left.} other {Only # recovery codes left.}} Make a new set before you run out.',
   'page.checkup.recovery-codes.none': 'No recovery codes left: if you lose your phone or security key, you could be locked out.',
   'page.checkup.recovery-address.confirmed': 'A recovery address is confirmed.',
@@ -1069,7 +1069,7 @@ export const en = {
   'page.securityQuestions.title': 'Security questions',
   'page.securityQuestions.intro':
     'If you forget your password and don’t use two-step verification, a reset asks these after the email. Choose answers\n  only you know and won’t forget; they don’t have to be true. Two-step verification protects you far better.',
-  'page.securityQuestions.answered': 'You answered {count, number} questions.',
+  'page.securityQuestions.answered': '{count, plural, one {You answered # question.} other {You answered # questions.}}',
   'page.securityQuestions.noneAnswered': 'You have not answered any questions.',
   'page.securityQuestions.legend': 'Question {n, number}',
   'page.securityQuestions.question': 'Question',
@@ -1096,7 +1096,7 @@ export const en = {
   'page.mailbox.plainText': 'Plain text',
   // The password policy in words (core/password-policy.ts): the rules as sentences, and the checklist.
   'policy.rule.minLength': 'Use at least {min, number} characters.',
-  'policy.rule.minLengthWithSecondFactor': 'Use at least {min, number} characters ({withSecondFactor, number} if you use two-factor authentication).',
+  'policy.rule.minLengthWithSecondFactor': 'Use at least {min, number} characters ({withSecondFactor, number} if you use two-step verification).',
   'policy.rule.maxLength': 'Use at most {max, number} characters. Spaces, emoji and every language’s letters are welcome.',
   'policy.rule.common': 'Don’t use a common or easily guessed password.',
   'policy.rule.personal': 'Don’t use your name, your email address or the name of this service.',
@@ -1107,7 +1107,7 @@ export const en = {
   'policy.rule.minAge': 'After a change, wait {wait} before changing it again.',
   'policy.rule.maxAge': 'Passwords expire after {age}; you’ll be reminded {days, number} days before.',
   'policy.duration':
-    '{unit, select, day {{count, plural, one {# day} other {# days}}} hour {{count, plural, one {# hour} other {# hours}}} other {{count, plural, other {# minutes}}}}',
+    '{unit, select, day {{count, plural, one {# day} other {# days}}} hour {{count, plural, one {# hour} other {# hours}}} other {{count, plural, one {# minute} other {# minutes}}}}',
   'policy.checklist.length':
     '{reason, select, twoStep {At least {min, number} characters, as you use two-step verification (up to {max, number}); spaces are fine} other {At least {min, number} characters (up to {max, number}); spaces are fine}}',
   'policy.checklist.guessable': 'Not a common or easily guessed password',
