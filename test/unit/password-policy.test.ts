@@ -276,7 +276,7 @@ describe('fuzzy matching primitives', () => {
 describe('the policy in words and for password managers', () => {
   it('describes the defaults in plain sentences', () => {
     const s = describePolicy(defaultPasswordPolicy, { breachedCheck: true });
-    assert.ok(s[0]!.startsWith('Use at least 15 characters (8 if you use two-factor authentication).'));
+    assert.ok(s[0]!.startsWith('Use at least 15 characters (8 if you use two-step verification).'));
     assert.ok(s.some((x) => /data breaches/.test(x)));
     assert.ok(!s.some((x) => /expire/.test(x)), 'no expiry by default');
   });
