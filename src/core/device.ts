@@ -3,6 +3,7 @@
 // included, and the name reaches genuine emails (next to the anti-phishing phrase). So only names from Bowser's
 // own tables of known browsers and systems are ever shown; anything else is "Unknown browser"/"Unknown device".
 import Bowser from 'bowser';
+import type { Translator } from './i18n/translator.js';
 
 const MAX_UA = 512;
 
@@ -27,4 +28,17 @@ export function describeDevice(userAgent: string | undefined): string {
   if (browser) return browser;
   if (os) return `Unknown browser on ${os}`;
   return 'Unknown device';
+}
+
+/**
+ * The stored name ("Firefox on Windows", written in English when the session began) said in the reader's language:
+ * browser and system names are proper names and stay; only the words around them are the catalog's.
+ */
+export function deviceNameIn(t: Translator, stored: string | null | undefined): string {
+  if (!stored || stored === 'Unknown device') return t.t('format.device.unknown');
+  const unknownOn = /^Unknown browser on (.+)$/.exec(stored);
+  if (unknownOn) return t.t('format.device.unknownBrowserOn', { os: unknownOn[1]! });
+  const on = /^(.+) on (.+)$/.exec(stored);
+  if (on && KNOWN_BROWSERS.has(on[1]!) && KNOWN_SYSTEMS.has(on[2]!)) return t.t('format.device.browserOn', { browser: on[1]!, os: on[2]! });
+  return stored;
 }

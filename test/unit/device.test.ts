@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeDevice } from '../../src/core/device.js';
+import { describeDevice, deviceNameIn } from '../../src/core/device.js';
+import { translator } from '../../src/core/i18n/translator.js';
 
 const cases: Array<[string | undefined, string]> = [
   ['Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0', 'Firefox on Windows'],
@@ -24,4 +25,14 @@ for (const [ua, expected] of cases) {
 test('a huge User-Agent is cut before parsing and still yields a short name', () => {
   const name = describeDevice('X'.repeat(100_000));
   assert.ok(name.length < 100);
+});
+
+test('a stored device name is said in the reader’s language; anything not made by describeDevice stays as it is', () => {
+  const de = translator('de');
+  assert.equal(deviceNameIn(de, describeDevice('Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0')), 'Firefox unter Linux');
+  assert.equal(deviceNameIn(de, 'Unknown browser on Windows'), 'Unbekannter Browser unter Windows');
+  assert.equal(deviceNameIn(de, 'Unknown device'), 'Unbekanntes Gerät');
+  assert.equal(deviceNameIn(de, null), 'Unbekanntes Gerät');
+  assert.equal(deviceNameIn(translator('en'), 'Firefox on Linux'), 'Firefox on Linux');
+  assert.equal(deviceNameIn(de, 'Evil on Call 555'), 'Evil on Call 555', 'not a name of Bowser’s tables: left alone');
 });

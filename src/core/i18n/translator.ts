@@ -8,9 +8,9 @@ import { en } from './catalogs/en.js';
 import { es } from './catalogs/es.js';
 import { fr } from './catalogs/fr.js';
 
-export type MessageId = keyof typeof en;
-/** A language's catalog: every id English has (the type check fails on a missing one). */
-export type Catalog = { readonly [K in MessageId]: string };
+import type { Catalog, MessageId } from './catalog.js';
+
+export type { Catalog, MessageId };
 
 /** A language tag (BCP 47) with a catalog in the registry below: 'en', 'de', 'en-XA'. */
 export type Locale = string;

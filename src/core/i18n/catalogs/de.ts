@@ -1,5 +1,5 @@
 // The German catalog: a translation of en.ts (same ids, same placeholders). Reviewed by: (translation by a helper; native review welcome).
-import type { Catalog } from '../translator.js';
+import type { Catalog } from '../catalog.js';
 export const de: Catalog = {
   // Datum und Uhrzeit: die Teile kommen aus Intl.DateTimeFormat; Reihenfolge und Trennzeichen sind die der Sprache.
   'format.dateTime': '{day}.{month}.{year}, {hour}:{minute} UTC',
@@ -319,6 +319,10 @@ export const de: Catalog = {
   'activity.event.admin.approval.reject': 'Ein zweiter Administrator hat eine Änderung des Helpdesks abgelehnt',
   'activity.event.admin.approval.cancel': 'Eine Änderung des Helpdesks, die auf Freigabe wartete, wurde abgebrochen',
   'activity.event.admin.approval.expire': 'Eine Änderung des Helpdesks, die auf Freigabe wartete, ist abgelaufen',
+  // A device's stored name in the reader's language (core/device.ts deviceNameIn); browser and system names stay.
+  'format.device.browserOn': '{browser} unter {os}',
+  'format.device.unknownBrowserOn': 'Unbekannter Browser unter {os}',
+  'format.device.unknown': 'Unbekanntes Gerät',
   'activity.unknownDevice': 'einem unbekannten Gerät',
   'activity.unknownNotice': 'Eine Änderung an Ihrem Konto',
   // „Passwort geändert am 23.11.2026, 09:00 UTC von Firefox unter Linux (IP 203.0.113.10)“.

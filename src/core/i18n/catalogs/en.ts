@@ -294,6 +294,10 @@ export const en = {
   'activity.event.admin.approval.reject': 'A second administrator rejected a help desk change',
   'activity.event.admin.approval.cancel': 'A help desk change waiting for approval was cancelled',
   'activity.event.admin.approval.expire': 'A help desk change waiting for approval expired',
+  // A device's stored name in the reader's language (core/device.ts deviceNameIn); browser and system names stay.
+  'format.device.browserOn': '{browser} on {os}',
+  'format.device.unknownBrowserOn': 'Unknown browser on {os}',
+  'format.device.unknown': 'Unknown device',
   'activity.unknownDevice': 'an unknown device',
   'activity.unknownNotice': 'A change to your account',
   // "Password changed on 2026-11-23 09:00 UTC from Firefox on Linux (IP 203.0.113.10)".

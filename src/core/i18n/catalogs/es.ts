@@ -1,5 +1,5 @@
 // The Spanish catalog: a translation of en.ts (same ids, same placeholders). Reviewed by: (translation by a helper; native review welcome).
-import type { Catalog } from '../translator.js';
+import type { Catalog } from '../catalog.js';
 
 export const es: Catalog = {
   // Dates and times: the parts come from Intl.DateTimeFormat; the order and separators are the language's.
@@ -303,6 +303,10 @@ export const es: Catalog = {
   'activity.event.admin.approval.reject': 'Un segundo administrador rechazó un cambio del servicio de asistencia',
   'activity.event.admin.approval.cancel': 'Se canceló un cambio del servicio de asistencia pendiente de aprobación',
   'activity.event.admin.approval.expire': 'Caducó un cambio del servicio de asistencia pendiente de aprobación',
+  // A device's stored name in the reader's language (core/device.ts deviceNameIn); browser and system names stay.
+  'format.device.browserOn': '{browser} en {os}',
+  'format.device.unknownBrowserOn': 'Navegador desconocido en {os}',
+  'format.device.unknown': 'Dispositivo desconocido',
   'activity.unknownDevice': 'un dispositivo desconocido',
   'activity.unknownNotice': 'Un cambio en tu cuenta',
   // "Password changed on 2026-11-23 09:00 UTC from Firefox on Linux (IP 203.0.113.10)".

@@ -1,5 +1,5 @@
 // The French catalog: a translation of en.ts (same ids, same placeholders). Reviewed by: (translation by a helper; native review welcome).
-import type { Catalog } from '../translator.js';
+import type { Catalog } from '../catalog.js';
 
 export const fr: Catalog = {
   // Dates and times: the parts come from Intl.DateTimeFormat; the order and separators are the language's.
@@ -306,6 +306,10 @@ export const fr: Catalog = {
   'activity.event.admin.approval.reject': 'Un second administrateur a rejeté une modification du service d’assistance',
   'activity.event.admin.approval.cancel': 'Une modification du service d’assistance en attente d’approbation a été annulée',
   'activity.event.admin.approval.expire': 'Une modification du service d’assistance en attente d’approbation a expiré',
+  // A device's stored name in the reader's language (core/device.ts deviceNameIn); browser and system names stay.
+  'format.device.browserOn': '{browser} sous {os}',
+  'format.device.unknownBrowserOn': 'Navigateur inconnu sous {os}',
+  'format.device.unknown': 'Appareil inconnu',
   'activity.unknownDevice': 'un appareil inconnu',
   'activity.unknownNotice': 'Une modification de votre compte',
   // "Password changed on 2026-11-23 09:00 UTC from Firefox on Linux (IP 203.0.113.10)".
