@@ -155,6 +155,8 @@ describe('change-password journey in Chromium', { timeout: 60_000 }, () => {
       devices.some((d) => d.includes('Android')),
       `the phone is named: ${devices.join(' | ')}`,
     );
+    // Behind its second step, which says what will change.
+    await page.locator('#sign-out-others-step summary').click();
     assert.equal(await page.getByRole('button', { name: 'Sign out all other devices (1)' }).count(), 1);
     await shoot(page, 'security-two-devices');
   });
@@ -170,15 +172,17 @@ describe('change-password journey in Chromium', { timeout: 60_000 }, () => {
     assert.equal(await toggle.isVisible(), true, 'the script reveals the toggle');
     assert.equal(await input.getAttribute('type'), 'password');
     assert.equal(await toggle.getAttribute('aria-label'), 'Show password');
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
     await input.fill(NEW_PASSWORD);
     await toggle.click();
     assert.equal(await input.getAttribute('type'), 'text');
-    assert.equal(await toggle.getAttribute('aria-label'), 'Hide password');
-    assert.equal(await text(page, 'button.toggle[data-toggle="newPassword"]'), 'Hide');
+    // A toggle button: the name stays, the pressed state says the password is shown.
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+    assert.equal(await toggle.getAttribute('aria-label'), 'Show password');
     assert.equal(await input.inputValue(), NEW_PASSWORD, 'showing keeps what was typed');
     await toggle.click();
     assert.equal(await input.getAttribute('type'), 'password');
-    assert.equal(await toggle.getAttribute('aria-label'), 'Show password');
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
     assert.equal(await text(page, 'button.toggle[data-toggle="newPassword"]'), 'Show');
   });
 

@@ -5,7 +5,7 @@
 // - the code that confirmed the app, typed again at sign-in within its 30 seconds: "just used — wait for the next one"
 //   (the server's clock is the test's, moved by hand);
 // - the checklist names the minimum the server applies, with two-step (8) and without (15);
-// - Show/Hide keeps the focus on the button and says what happened; a mismatched confirmation is said on leaving the box;
+// - Show keeps the focus on the button, says its state with aria-pressed and what happened in a live region; a mismatched confirmation is said on leaving the box;
 // - at an IP address (127.0.0.1) the passkey buttons stay hidden and the page says why.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -117,7 +117,10 @@ describe('the browser review’s fixes in Chromium', { timeout: 120_000 }, () =>
     await page.getByRole('link', { name: 'I have saved my recovery codes' }).click();
     await page.waitForURL((url) => url.pathname === '/security/two-factor' && url.search === '');
     assert.equal(await page.locator('#recovery-codes').count(), 0, 'not shown again');
-    await page.locator('#factors summary').click();
+    await page.locator('#factors details.action summary').click();
+    assert.equal(await page.locator('.remove-factor input[type=password]').isVisible(), false, 'no password box before the removal is asked for');
+    await page.locator('#factors details.confirm summary').click();
+    assert.match(await text('#factors .what-changes'), /It is your only second step, so two-step verification turns off/, 'said before it changes');
     await atBothWidths('two-step page with rename and remove open');
   });
 
@@ -171,14 +174,16 @@ describe('the browser review’s fixes in Chromium', { timeout: 120_000 }, () =>
     await toggle.focus();
     await page.keyboard.press('Enter');
     assert.equal(await input.getAttribute('type'), 'text');
-    assert.equal((await toggle.textContent())?.trim(), 'Hide');
-    assert.equal(await toggle.getAttribute('aria-label'), 'Hide password');
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'true', 'the state is said by aria-pressed');
+    assert.equal(await toggle.getAttribute('aria-label'), 'Show password', 'the name of a toggle button stays');
     assert.equal(await toggle.evaluate((b) => b === b.ownerDocument.activeElement), true, 'the focus stays on the button');
     assert.equal(await text('#newPassword ~ [data-password-status]'), 'Your password is visible');
+    // A pointer press leaves the focus on the button too, not back in the box.
     await toggle.click();
     assert.equal(await input.getAttribute('type'), 'password');
-    assert.equal(await toggle.getAttribute('aria-label'), 'Show password');
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
     assert.equal(await toggle.evaluate((b) => b === b.ownerDocument.activeElement), true);
+    assert.equal(await input.evaluate((i) => i === i.ownerDocument.activeElement), false, 'the box did not take the focus back');
 
     const confirm = page.getByLabel('Confirm new password');
     await confirm.fill(`${THIRTEEN}!`);

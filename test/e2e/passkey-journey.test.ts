@@ -80,9 +80,9 @@ describe('passkeys in Chromium', { timeout: 90_000 }, () => {
     assert.match((await page.locator('#two-factor-summary').textContent()) ?? '', /^On/);
 
     // Rename it with the plain form.
-    await page.locator('#passkeys summary').click();
+    await page.locator('#passkeys details.action summary').click();
     await page.getByLabel('New name').fill('Test laptop');
-    await page.getByRole('button', { name: 'Rename' }).click();
+    await page.getByRole('button', { name: 'Save the new name' }).click();
     await page.waitForURL('**/security?notice=passkey-renamed');
     assert.equal((await page.locator('#passkeys .passkey-name').textContent())?.trim(), 'Test laptop');
 
@@ -195,7 +195,7 @@ describe('passkeys in Chromium', { timeout: 90_000 }, () => {
     await page.waitForURL((url) => url.pathname === '/security');
     clock.advance(11 * 60_000);
     const removeForm = async (): Promise<void> => {
-      await page.locator('#passkeys summary').click();
+      await page.locator('#passkeys details.confirm summary').click();
       await page.getByLabel('Current password').fill(NEW_PASSWORD);
       await page.getByRole('button', { name: 'Remove passkey' }).click();
     };

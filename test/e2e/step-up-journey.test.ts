@@ -34,19 +34,20 @@ describe('step-up in Chromium', { timeout: 60_000 }, () => {
 
     await page.getByRole('link', { name: 'I have saved my recovery codes' }).click();
     await page.waitForURL((url) => url.pathname === '/security/two-factor' && url.search === '');
-    // Rename and remove wait behind a disclosure, with the password box only there.
-    await page.locator('#factors summary').click();
+    // Rename and remove each wait behind their own second step; the password box is only in the removal's.
+    assert.equal(await page.locator('#factors input[type=password]').isVisible(), false);
+    await page.locator('#factors details.action summary').click();
     const name = page.locator('.rename-factor input[name=name]');
     await name.fill('Pixel in my pocket');
-    await page.getByRole('button', { name: 'Rename' }).click();
+    await page.getByRole('button', { name: 'Save the new name' }).click();
     await page.waitForURL('**/security/two-factor?notice=renamed');
     assert.equal((await page.locator('.factor-name').textContent())?.trim(), 'Pixel in my pocket');
 
     // Eleven minutes later the session is too old for this change.
     clock.advance(11 * 60_000);
-    await page.locator('#factors summary').click();
+    await page.locator('#factors details.confirm summary').click();
     await page.locator('.remove-factor input[name=currentPassword]').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('button', { name: 'Remove this app' }).click();
     await page.waitForURL('**/security/confirm?next=%2Fsecurity%2Ftwo-factor');
     assert.equal((await page.getByRole('heading', { level: 1 }).textContent())?.trim(), 'Confirm it’s you');
     assert.equal(await page.locator('#factors').count(), 0, 'nothing was removed yet');
@@ -56,9 +57,9 @@ describe('step-up in Chromium', { timeout: 60_000 }, () => {
     await page.waitForURL((url) => url.pathname === '/security/two-factor' && url.search === '');
     assert.equal((await page.locator('.factor-name').textContent())?.trim(), 'Pixel in my pocket', 'back where it was, the app still there');
 
-    await page.locator('#factors summary').click();
+    await page.locator('#factors details.confirm summary').click();
     await page.locator('.remove-factor input[name=currentPassword]').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('button', { name: 'Remove this app' }).click();
     await page.waitForURL('**/security/two-factor?notice=removed');
     assert.match((await page.locator('#two-factor-status').textContent()) ?? '', /is off/);
     assert.deepEqual(problems, []);

@@ -3,10 +3,10 @@
 // Script-only controls (copy, print) are shown by CSS once this runs: html.js (app.css).
 document.documentElement.classList.add('js');
 
-// Show/Hide on password boxes (the buttons are hidden until this runs), as GOV.UK's password input does it: the
-// focus stays on the button (a person who pressed it is there, and moving into the box would open a phone's
-// keyboard), the button's text and label say what pressing it again does, and a polite live region says what
-// happened. The password is hidden again when the form is sent and when the page comes back from the back/forward cache.
+// "Show" on password boxes (the buttons are hidden until this runs): a toggle button. The focus stays on the button (a
+// person who pressed it is there, and moving into the box would open a phone's keyboard); its name stays "Show
+// password" and aria-pressed says whether the password is shown (WAI-ARIA APG, toggle button: a name that changed too
+// would contradict the state), the pressed look shows it, and a polite live region says what happened. The password is hidden again when the form is sent and when the page comes back from the back/forward cache.
 document.querySelectorAll<HTMLButtonElement>('button.toggle[data-toggle]').forEach((btn) => {
   const input = document.getElementById(btn.getAttribute('data-toggle') ?? '');
   if (!(input instanceof HTMLInputElement)) return;
@@ -15,8 +15,7 @@ document.querySelectorAll<HTMLButtonElement>('button.toggle[data-toggle]').forEa
   function setShown(show: boolean): void {
     if ((input as HTMLInputElement).type === (show ? 'text' : 'password')) return;
     (input as HTMLInputElement).type = show ? 'text' : 'password';
-    btn.textContent = words(show ? 'hide-text' : 'show-text');
-    btn.setAttribute('aria-label', words(show ? 'hide-label' : 'show-label'));
+    btn.setAttribute('aria-pressed', show ? 'true' : 'false');
     if (status) status.textContent = words(show ? 'shown-status' : 'hidden-status');
   }
   btn.hidden = false;

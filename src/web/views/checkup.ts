@@ -4,6 +4,7 @@
 import { html, type SafeHtml } from '../html.js';
 import { checkupText, needingAttention, type CheckupItem } from '../../core/checkup.js';
 import type { Translator } from '../../core/i18n/translator.js';
+import { statusBadge } from './layout.js';
 
 export function checkupSection(t: Translator, items: readonly CheckupItem[]): SafeHtml {
   const attention = needingAttention(items).length;
@@ -14,7 +15,7 @@ export function checkupSection(t: Translator, items: readonly CheckupItem[]): Sa
   ${items.map((i) => {
     const text = checkupText(t, i);
     return html`<li class="checkup-item ${i.status}" data-item="${i.id}" data-status="${i.status}">
-    <span class="status-badge ${i.status}"><span class="mark" aria-hidden="true">${i.status === 'good' ? '✓' : '!'}</span> ${text.status}</span>
+    ${statusBadge(i.status, text.status)}
     <div class="checkup-text"><strong>${text.title}</strong> <span>${text.line}</span></div>
     ${i.fix !== null && text.fix !== null ? html`<a class="button fix" href="${i.fix}">${text.fix}</a>` : ''}
   </li>`;

@@ -89,8 +89,7 @@ export function passwordField(o: PasswordFieldOptions): SafeHtml {
     <input type="password" id="${o.id}" name="${o.name}" autocomplete="${o.autocomplete}" required
       autocapitalize="off" spellcheck="false"${o.autofocus ? html` autofocus` : ''}${describedBy ? html` aria-describedby="${describedBy}"` : ''}${o.error ? html` aria-invalid="true"` : ''}${o.matches ? html` data-matches="${o.matches}"` : ''}${o.newPassword ? html` passwordrules="${o.newPassword.passwordRules}" data-policy-check="${o.newPassword.checklistId}"` : ''}>
     <div class="visually-hidden" data-password-status aria-live="polite"></div>
-    <button type="button" class="toggle" data-toggle="${o.id}" aria-controls="${o.id}" aria-label="${t.t('page.passwordField.showLabel')}" hidden
-      data-show-text="${t.t('page.passwordField.show')}" data-hide-text="${t.t('page.passwordField.hide')}" data-show-label="${t.t('page.passwordField.showLabel')}" data-hide-label="${t.t('page.passwordField.hideLabel')}"
+    <button type="button" class="toggle" data-toggle="${o.id}" aria-controls="${o.id}" aria-pressed="false" aria-label="${t.t('page.passwordField.showLabel')}" hidden
       data-shown-status="${t.t('page.passwordField.shown')}" data-hidden-status="${t.t('page.passwordField.hidden')}">${t.t('page.passwordField.show')}</button>
   </div>
   ${o.newPassword ? o.newPassword.checklist : ''}
@@ -116,4 +115,28 @@ export function passwordChecklist(id: string, items: readonly ChecklistItem[], f
   <p class="strength muted" data-strength hidden></p>
   <p class="visually-hidden" data-status aria-live="polite"></p>
 </div>`;
+}
+
+/**
+ * A second step before an action: a disclosure whose summary opens it, and inside, what will change and the real
+ * submit (with a password box only when the action needs one). Plain HTML, so it works without the script, and with
+ * it there is no native confirm() dialog. `kind: 'confirm'` marks a destructive action (remove, sign out, replace);
+ * `'action'` a harmless one (rename).
+ */
+export function disclosureStep(o: {
+  kind: 'confirm' | 'action';
+  summary: SafeHtml | string;
+  whatChanges?: string | undefined;
+  body: SafeHtml;
+  id?: string | undefined;
+}): SafeHtml {
+  return html`<details class="${o.kind}"${o.id ? html` id="${o.id}"` : ''}><summary>${o.summary}</summary>
+    <div class="confirm-box">${o.whatChanges ? html`<p class="what-changes">${o.whatChanges}</p>` : ''}${o.body}</div>
+  </details>`;
+}
+
+/** A status in words with a mark (never colour alone): good ✓, needs attention !, off –. */
+export function statusBadge(status: 'good' | 'attention' | 'off', words: string): SafeHtml {
+  const mark = status === 'good' ? '✓' : status === 'attention' ? '!' : '–';
+  return html`<span class="status-badge ${status}"><span class="mark" aria-hidden="true">${mark}</span> ${words}</span>`;
 }

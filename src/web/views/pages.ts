@@ -1,7 +1,7 @@
 // The pages people see. Plain HTML forms that work without JavaScript; app.js only adds comfort
 // (show/hide, the confirmation check before submit).
 import { html, raw, type SafeHtml } from '../html.js';
-import { alertBox, layout, passwordChecklist, passwordField } from './layout.js';
+import { alertBox, disclosureStep, layout, passwordChecklist, passwordField, statusBadge } from './layout.js';
 import type { ChecklistItem } from '../../core/password-policy.js';
 import type { DeviceView } from '../../flows/sessions.js';
 import { challengeFields, challengeScripts, type ChallengeView } from './challenge.js';
@@ -322,9 +322,15 @@ export function securityPage(
   <p id="password-age">${o.passwordChangedAt ? t.t('page.security.passwordChanged', { when: when(o.passwordChangedAt) }) : t.t('page.security.noPassword')}</p>
   <p><a class="button" href="/security/password">${t.t('page.security.changePassword')}</a></p>
   <h2>${t.t('page.common.twoStep')}</h2>
-  <p id="two-factor-summary">${secondFactor ? t.t('page.security.twoStepOn', { ways: secondFactorWays((o.factors ?? []).length > 0, (o.passkeys ?? []).length > 0) }) : t.t('page.security.twoStepOff')} <a href="/security/two-factor" id="two-factor-link">${secondFactor ? t.t('page.security.manageTwoStep') : t.t('page.security.setUpTwoStep')}</a></p>
+  <div class="status-line">${secondFactor ? statusBadge('good', t.t('page.status.on')) : statusBadge('off', t.t('page.status.off'))}
+  <p id="two-factor-summary">${secondFactor ? t.t('page.security.twoStepOn', { ways: secondFactorWays((o.factors ?? []).length > 0, (o.passkeys ?? []).length > 0) }) : t.t('page.security.twoStepOff')} <a href="/security/two-factor" id="two-factor-link">${secondFactor ? t.t('page.security.manageTwoStep') : t.t('page.security.setUpTwoStep')}</a></p></div>
   ${(o.factors ?? []).length > 0 ? html`<ul class="factor-names" id="factor-names">${(o.factors ?? []).map((n) => html`<li>${n}</li>`)}</ul>` : ''}
-  ${passkeySection(t, o.csrf, o.passkeys ?? [], { firstFactor: !secondFactor, org: ctx.config.organizationName, email: o.email })}
+  ${passkeySection(t, o.csrf, o.passkeys ?? [], {
+    firstFactor: !secondFactor,
+    onlySecondFactor: (o.factors ?? []).length === 0 && (o.passkeys ?? []).length === 1,
+    org: ctx.config.organizationName,
+    email: o.email,
+  })}
   ${o.securityQuestions ? html`<p>${markup(t, 'page.security.questionsLine', { a: link('/security/questions', { id: 'security-questions-link' }) })}</p>` : ''}
   ${o.parts?.address ?? ''}
   <h2>${t.t('page.security.emailHeading')}</h2>
@@ -341,21 +347,32 @@ export function securityPage(
   <ul class="devices" id="devices">
   ${live.map(
     (d) => html`<li class="device" data-session-id="${d.id}">
-    <div><strong>${d.device}</strong>${d.current ? html` <span class="badge">${t.t('page.security.thisDevice')}</span>` : ''}
+    <div class="grow"><strong>${d.device}</strong>${d.current ? html` <span class="badge">${t.t('page.security.thisDevice')}</span>` : ''}
     <div class="muted">${d.ip ? t.t('page.security.deviceLineWithIp', { signedIn: when(d.createdAt), lastActive: when(d.lastSeenAt), ip: d.ip }) : t.t('page.security.deviceLine', { signedIn: when(d.createdAt), lastActive: when(d.lastSeenAt) })}</div></div>
     ${
       d.current
         ? ''
-        : html`<form method="post" action="/security/sessions/${d.id}/revoke" class="inline">
-      <input type="hidden" name="_csrf" value="${o.csrf}"><button type="submit" class="secondary" aria-label="${t.t('page.security.signOutDevice', { device: d.device })}">${t.t('page.security.signOut')}</button></form>`
+        : html`<div class="item-actions">${disclosureStep({
+            kind: 'confirm',
+            summary: html`${t.t('page.security.signOutOpen')}<span class="visually-hidden"> ${d.device}</span>`,
+            whatChanges: t.t('page.security.signOutWhatChanges', { device: d.device }),
+            body: html`<form method="post" action="/security/sessions/${d.id}/revoke">
+      <input type="hidden" name="_csrf" value="${o.csrf}"><button type="submit" class="danger">${t.t('page.security.signOutDevice', { device: d.device })}</button></form>`,
+          })}</div>`
     }
   </li>`,
   )}
   </ul>
   ${
     others > 0
-      ? html`<form method="post" action="/security/sessions/revoke-others"><input type="hidden" name="_csrf" value="${o.csrf}">
-      <button type="submit" class="secondary">${t.t('page.security.signOutOthers', { count: others })}</button></form>`
+      ? disclosureStep({
+          kind: 'confirm',
+          id: 'sign-out-others-step',
+          summary: t.t('page.security.signOutOthersOpen'),
+          whatChanges: t.t('page.security.signOutOthersWhatChanges', { count: others }),
+          body: html`<form method="post" action="/security/sessions/revoke-others"><input type="hidden" name="_csrf" value="${o.csrf}">
+      <button type="submit" class="danger">${t.t('page.security.signOutOthers', { count: others })}</button></form>`,
+        })
       : html`<p class="muted">${t.t('page.security.noOthers')}</p>`
   }
   ${
@@ -382,7 +399,7 @@ function passkeySection(
   t: Translator,
   csrf: string,
   passkeys: ReadonlyArray<{ id: string; name: string; createdAt: number; lastUsedAt: number | null; backedUp: boolean }>,
-  o: { firstFactor: boolean; org: string; email: string },
+  o: { firstFactor: boolean; onlySecondFactor: boolean; org: string; email: string },
 ): SafeHtml {
   const when = (ms: number): string => t.dateTime(ms);
   return html`<h2 id="passkeys-heading">${t.t('page.passkeys.heading')}</h2>
@@ -393,22 +410,32 @@ function passkeySection(
   ${passkeys.map(
     (p) => html`<li class="device passkey" data-passkey-id="${p.id}">
     <div class="grow"><strong class="passkey-name">${p.name}</strong>${p.backedUp ? html` <span class="badge">${t.t('page.passkeys.synced')}</span>` : ''}
-    <div class="muted">${p.lastUsedAt ? t.t('page.passkeys.added', { added: when(p.createdAt), lastUsed: when(p.lastUsedAt) }) : t.t('page.passkeys.addedNotUsed', { added: when(p.createdAt) })}</div>
-    <details><summary>${t.t('page.passkeys.manage')}</summary>
-      <form method="post" action="/security/passkeys/${p.id}/rename" class="passkey-rename">
+    <div class="muted">${p.lastUsedAt ? t.t('page.passkeys.added', { added: when(p.createdAt), lastUsed: when(p.lastUsedAt) }) : t.t('page.passkeys.addedNotUsed', { added: when(p.createdAt) })}</div></div>
+    <div class="item-actions">
+    ${disclosureStep({
+      kind: 'action',
+      summary: t.t('page.passkeys.renameOpen'),
+      body: html`<form method="post" action="/security/passkeys/${p.id}/rename" class="passkey-rename">
         <input type="hidden" name="_csrf" value="${csrf}">
         <div class="field"><label for="passkey-name-${p.id}">${t.t('page.passkeys.newName')}</label>
         <input type="text" id="passkey-name-${p.id}" name="name" maxlength="64" required value="${p.name}"></div>
-        <button type="submit" class="secondary">${t.t('page.common.rename')}</button>
-      </form>
-      <form method="post" action="/security/passkeys/${p.id}/remove" class="passkey-remove">
+        <button type="submit" class="secondary">${t.t('page.passkeys.renameSave')}</button>
+      </form>`,
+    })}
+    ${disclosureStep({
+      kind: 'confirm',
+      summary: t.t('page.passkeys.removeOpen'),
+      whatChanges: t.t('page.passkeys.removeWhatChanges', { name: p.name, last: o.onlySecondFactor ? 'true' : 'false' }),
+      body: html`<form method="post" action="/security/passkeys/${p.id}/remove" class="passkey-remove">
         <input type="hidden" name="_csrf" value="${csrf}">
         <input type="hidden" name="username" value="" autocomplete="username">
         <div class="field"><label for="passkey-remove-password-${p.id}">${t.t('page.common.currentPassword')}</label>
-        <input type="password" id="passkey-remove-password-${p.id}" name="currentPassword" autocomplete="current-password" required maxlength="1024"></div>
-        <button type="submit" class="secondary">${t.t('page.passkeys.remove')}</button>
-      </form>
-    </details></div>
+        <p class="hint" id="passkey-remove-password-${p.id}-hint">${t.t('page.passkeys.removePassword')}</p>
+        <input type="password" id="passkey-remove-password-${p.id}" name="currentPassword" autocomplete="current-password" required maxlength="1024" aria-describedby="passkey-remove-password-${p.id}-hint"></div>
+        <button type="submit" class="danger">${t.t('page.passkeys.remove')}</button>
+      </form>`,
+    })}
+    </div>
   </li>`,
   )}
   </ul>`

@@ -3,7 +3,7 @@
 // once with copy, download and print and an "I have saved them" step. The same recovery-codes panel serves the
 // passkey path on the security page, where the passkey script fills it in (client/passkeys.ts).
 import { html, type SafeHtml } from '../html.js';
-import { alertBox } from './layout.js';
+import { alertBox, disclosureStep, statusBadge } from './layout.js';
 import { page, secondFactorWays, type PageContext } from './pages.js';
 import { link, markup, translatorOf } from '../i18n.js';
 import type { Translator } from '../../core/i18n/translator.js';
@@ -60,34 +60,54 @@ function totpSetup(t: Translator, csrf: string, enrolment: NonNullable<TwoFactor
   </ol>`;
 }
 
-/** One authenticator app: its name and date, and rename and remove behind a disclosure (the password box only there). */
-function factorItem(t: Translator, csrf: string, f: TwoFactorPageOptions['factors'][number]): SafeHtml {
+/**
+ * One authenticator app as a card: its name, a badge and its date; rename and remove each behind their own second step,
+ * the remove one saying what will change and holding the only password box (web/views/layout.ts disclosureStep).
+ */
+function factorItem(t: Translator, csrf: string, f: TwoFactorPageOptions['factors'][number], last: boolean): SafeHtml {
   return html`<li class="device factor" data-factor-id="${f.id}">
-    <div class="grow"><strong class="factor-name">${f.name}</strong><div class="muted">${t.t('page.twoFactor.added', { when: t.dateTime(f.confirmedAt) })}</div>
-    <details><summary>${t.t('page.twoFactor.manage')}</summary>
-      <form method="post" action="/security/two-factor/${f.id}/rename" class="rename-factor">
+    <div class="grow"><strong class="factor-name">${f.name}</strong> ${statusBadge('good', t.t('page.status.inUse'))}
+    <div class="muted">${t.t('page.twoFactor.added', { when: t.dateTime(f.confirmedAt) })}</div></div>
+    <div class="item-actions">
+    ${disclosureStep({
+      kind: 'action',
+      summary: t.t('page.common.rename'),
+      body: html`<form method="post" action="/security/two-factor/${f.id}/rename" class="rename-factor">
         <input type="hidden" name="_csrf" value="${csrf}">
         <div class="field"><label for="factor-name-${f.id}">${t.t('page.twoFactor.name')}</label>
         <input type="text" id="factor-name-${f.id}" name="name" value="${f.name}" required maxlength="64" autocomplete="off"></div>
-        <button type="submit" class="secondary">${t.t('page.common.rename')}</button>
-      </form>
-      <form method="post" action="/security/two-factor/${f.id}/remove" class="remove-factor">
+        <button type="submit" class="secondary">${t.t('page.twoFactor.renameSave')}</button>
+      </form>`,
+    })}
+    ${disclosureStep({
+      kind: 'confirm',
+      summary: t.t('page.twoFactor.removeOpen'),
+      whatChanges: t.t('page.twoFactor.removeWhatChanges', { name: f.name, last: last ? 'true' : 'false' }),
+      body: html`<form method="post" action="/security/two-factor/${f.id}/remove" class="remove-factor">
         <input type="hidden" name="_csrf" value="${csrf}">
         <input type="hidden" name="username" value="" autocomplete="username">
         <div class="field"><label for="remove-password-${f.id}">${t.t('page.common.currentPassword')}</label>
-        <input type="password" id="remove-password-${f.id}" name="currentPassword" autocomplete="current-password" required maxlength="1024"></div>
-        <button type="submit" class="secondary">${t.t('page.common.remove')}</button>
-      </form>
-    </details></div>
+        <p class="hint" id="remove-password-${f.id}-hint">${t.t('page.twoFactor.removePassword')}</p>
+        <input type="password" id="remove-password-${f.id}" name="currentPassword" autocomplete="current-password" required maxlength="1024" aria-describedby="remove-password-${f.id}-hint"></div>
+        <button type="submit" class="danger">${t.t('page.twoFactor.removeConfirm')}</button>
+      </form>`,
+    })}
+    </div>
   </li>`;
 }
 
+/** New recovery codes end the old ones: said in the second step, before the button that does it. */
 function regenerateForm(t: Translator, csrf: string): SafeHtml {
-  return html`<form method="post" action="/security/two-factor/recovery-codes" id="regenerate-recovery-codes">
+  return disclosureStep({
+    kind: 'confirm',
+    id: 'regenerate-recovery-codes-step',
+    summary: t.t('page.twoFactor.regenerateOpen'),
+    whatChanges: t.t('page.twoFactor.regenerateWhatChanges', { count: RECOVERY_CODE_COUNT }),
+    body: html`<form method="post" action="/security/two-factor/recovery-codes" id="regenerate-recovery-codes">
     <input type="hidden" name="_csrf" value="${csrf}">
-    <button type="submit" class="secondary">${t.t('page.twoFactor.regenerate')}</button>
-    <span class="muted">${t.t('page.twoFactor.regenerateHint')}</span>
-  </form>`;
+    <button type="submit" class="danger">${t.t('page.twoFactor.regenerate')}</button>
+  </form>`,
+  });
 }
 
 /** Everything but a fresh set of recovery codes: the apps, the passkeys' summary, the codes left, setting up an app. */
@@ -98,7 +118,7 @@ function twoFactorSettings(t: Translator, o: TwoFactorPageOptions, on: boolean):
   return html`${
     o.factors.length > 0
       ? html`<h2>${t.t('page.twoFactor.appsHeading')}</h2>
-  <ul class="devices" id="factors">${o.factors.map((f) => factorItem(t, o.csrf, f))}</ul>`
+  <ul class="devices" id="factors">${o.factors.map((f) => factorItem(t, o.csrf, f, o.factors.length + passkeys === 1))}</ul>`
       : ''
   }
   ${passkeys > 0 ? html`<p id="passkey-summary">${markup(t, 'page.twoFactor.passkeySummary', { count: passkeys, a: link('/security') })}</p>` : ''}
@@ -128,7 +148,8 @@ export function twoFactorPage(ctx: PageContext, o: TwoFactorPageOptions): SafeHt
     html`<section class="card">
   <h1>${t.t('page.common.twoStep')}</h1>
   ${alertBox('notice', o.notice)}${alertBox('error', o.error)}
-  <p id="two-factor-status">${on ? t.t('page.twoFactor.on', { ways: secondFactorWays(o.factors.length > 0, passkeys > 0) }) : t.t('page.twoFactor.off')}</p>
+  <div class="status-line">${on ? statusBadge('good', t.t('page.status.on')) : statusBadge('off', t.t('page.status.off'))}
+  <p id="two-factor-status">${on ? t.t('page.twoFactor.on', { ways: secondFactorWays(o.factors.length > 0, passkeys > 0) }) : t.t('page.twoFactor.off')}</p></div>
   ${setupNote}
   ${
     o.recoveryCodes
