@@ -8,6 +8,7 @@ import { z } from 'zod';
 import proxyAddr from '@fastify/proxy-addr';
 import type { DirectorySettings } from './directory/directory.js';
 import { resolveEventsOut, type EventsOutSettings } from './events/settings.js';
+import { LookError, MAX_CUSTOM_CSS_BYTES, MAX_LOGO_BYTES, resolveLook, type Look, type LookSettings } from './look.js';
 
 const durationPattern = /^(\d+)(ms|s|m|h|d)?$/;
 const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -305,7 +306,69 @@ export const configKeys = {
     doc: 'json (default in production) or pretty (default in development on a terminal).',
   },
   organizationName: { env: 'PASSDESK_ORGANIZATION_NAME', schema: z.string().min(1).max(100).default('Passdesk'), doc: 'Name shown on pages.' },
-  supportContact: { env: 'PASSDESK_SUPPORT_CONTACT', schema: z.string().max(200).optional(), doc: 'How to reach the help desk, shown on pages.' },
+  supportContact: {
+    env: 'PASSDESK_SUPPORT_CONTACT',
+    schema: z.string().max(200).optional(),
+    doc: 'How to reach the help desk in free text, shown on pages and in emails beside (or, set alone, instead of) the parts below: PASSDESK_SUPPORT_EMAIL, _PHONE, _URL, _HOURS. See docs/guides/branding.md.',
+  },
+  supportEmail: {
+    env: 'PASSDESK_SUPPORT_EMAIL',
+    schema: z.email().max(254).optional(),
+    doc: "The help desk's email address: a mailto: link on every page's footer, the sign-in and reset pages and in every email.",
+  },
+  supportPhone: {
+    env: 'PASSDESK_SUPPORT_PHONE',
+    schema: z
+      .string()
+      .max(40)
+      .regex(/^\+?[0-9][0-9 ()./-]{2,38}$/, 'expected a phone number of digits, spaces and ( ) . / - with an optional leading + (e.g. +44 20 7946 0000)')
+      .optional(),
+    doc: "The help desk's phone number, shown as written and linked as tel: (digits and a leading + only).",
+  },
+  supportUrl: {
+    env: 'PASSDESK_SUPPORT_URL',
+    schema: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional(),
+    doc: "The help desk's web page (a portal, a ticket form).",
+  },
+  supportHours: {
+    env: 'PASSDESK_SUPPORT_HOURS',
+    schema: z.string().max(200).optional(),
+    doc: 'When the help desk answers, in words (e.g. "Monday to Friday, 8:00–18:00 CET"); shown beside the contact.',
+  },
+  privacyUrl: {
+    env: 'PASSDESK_PRIVACY_URL',
+    schema: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional(),
+    doc: "The organisation's privacy notice, linked in every page's and email's footer.",
+  },
+  termsUrl: {
+    env: 'PASSDESK_TERMS_URL',
+    schema: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional(),
+    doc: "The organisation's terms of use, linked in every page's and email's footer.",
+  },
+  logo: {
+    env: 'PASSDESK_LOGO',
+    schema: z.string().min(1).max(2048).optional(),
+    doc: `The organisation's logo in every page's header and at the top of HTML emails, its name as the alt text: a PNG, JPEG, WebP or SVG file (at most ${MAX_LOGO_BYTES / 1024} KiB; checked by its content at start), served by Passdesk at a content-hashed URL, or a URL on PASSDESK_BASE_URL's own origin.`,
+  },
+  primaryColor: {
+    env: 'PASSDESK_PRIMARY_COLOR',
+    schema: z.string().max(20).optional(),
+    doc: "The organisation's primary colour as hex (#1f5fd1): buttons, links, the focus ring, the emails' action button. Refused at start unless white text on it and it as link text on the page each reach WCAG AA's 4.5:1.",
+  },
+  customCss: {
+    env: 'PASSDESK_CUSTOM_CSS',
+    schema: z.string().min(1).max(4096).optional(),
+    doc: `A stylesheet file of the organisation's own (at most ${MAX_CUSTOM_CSS_BYTES / 1024} KiB), served same-origin and linked after Passdesk's.`,
+  },
   sessionIdleTimeout: {
     env: 'PASSDESK_SESSION_IDLE_TIMEOUT',
     schema: duration.default(3_600_000),
@@ -850,6 +913,8 @@ export type Config = { [K in keyof Keys]: z.output<Keys[K]['schema']> } & {
   directory: DirectorySettings | null;
   /** Events out (src/events/): null when neither syslog nor a webhook is configured. */
   eventsOut: EventsOutSettings | null;
+  /** The organisation's look (src/look.ts): logo, colours, support contact, legal links; files read and checked. */
+  look: Look;
   configFile: string | undefined;
 };
 
@@ -918,7 +983,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems.join('; '));
 
-  const cfg = out as Omit<Config, 'secretBytes' | 'configFile' | 'webauthnRpId' | 'webauthnOrigins' | 'directory' | 'eventsOut'> & {
+  const cfg = out as Omit<Config, 'secretBytes' | 'configFile' | 'webauthnRpId' | 'webauthnOrigins' | 'directory' | 'eventsOut' | 'look'> & {
     baseUrl: string | undefined;
     databaseUrl: string | undefined;
     webauthnRpId: string | undefined;
@@ -946,13 +1011,15 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const eventsProblems: string[] = [];
   const eventsOut = resolveEventsOut(cfg, eventsProblems);
   if (eventsProblems.length > 0) throw new ConfigError(eventsProblems.join('; '));
+  const look = loadLook({ ...cfg, baseUrl: baseUrl.origin });
   const secret = cfg.secret ?? loadOrCreateSecret(dataDir, options.persistSecret ?? true);
   return {
     ...(cfg as Omit<
       Config,
-      'secretBytes' | 'configFile' | 'baseUrl' | 'databaseUrl' | 'breachedFile' | 'webauthnRpId' | 'webauthnOrigins' | 'directory' | 'eventsOut'
+      'secretBytes' | 'configFile' | 'baseUrl' | 'databaseUrl' | 'breachedFile' | 'webauthnRpId' | 'webauthnOrigins' | 'directory' | 'eventsOut' | 'look'
     >),
     directory,
+    look,
     eventsOut,
     dataDir,
     webauthnRpId,
@@ -964,6 +1031,16 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     secretBytes: new Uint8Array(Buffer.from(secret, 'utf8')),
     configFile,
   };
+}
+
+/** The look's settings read and checked (files, contrast); a refusal is one ConfigError line. */
+function loadLook(settings: LookSettings): Look {
+  try {
+    return resolveLook(settings);
+  } catch (err) {
+    if (err instanceof LookError) throw new ConfigError(err.message);
+    throw err;
+  }
 }
 
 /** Variables of the project's own tooling (test and CI scripts), not of the service. */

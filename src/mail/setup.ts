@@ -54,6 +54,7 @@ export type MailConfig = Pick<
   | 'mailFrom'
   | 'mailReplyTo'
   | 'mailLogoUrl'
+  | 'look'
   | 'dkimPrivateKey'
   | 'dkimSelector'
   | 'dkimDomain'
@@ -119,7 +120,7 @@ export interface CreateMailSystemOptions {
 
 /** What flows need to queue mail (FlowDeps.mail); also the CLI's, which queues for the server's worker to send. */
 export function mailDeps(
-  config: Pick<MailConfig, 'baseUrl' | 'secretBytes' | 'organizationName' | 'supportContact' | 'mailLogoUrl' | 'notMeTokenTtl'>,
+  config: Pick<MailConfig, 'baseUrl' | 'secretBytes' | 'organizationName' | 'supportContact' | 'mailLogoUrl' | 'look' | 'notMeTokenTtl'>,
   bodies: MailDeps['bodies'],
 ): MailDeps {
   return {
@@ -128,7 +129,12 @@ export function mailDeps(
       secret: config.secretBytes,
       organizationName: config.organizationName,
       supportContact: config.supportContact,
-      logoUrl: config.mailLogoUrl,
+      // The organisation's look (src/look.ts); PASSDESK_MAIL_LOGO_URL, when set, wins for emails.
+      support: config.look.support,
+      logoUrl: config.mailLogoUrl ?? config.look.mailLogoUrl ?? undefined,
+      primaryColor: config.look.palette?.accent,
+      privacyUrl: config.look.privacyUrl,
+      termsUrl: config.look.termsUrl,
     },
     messageIdDomain: mailDomain(config.baseUrl),
     bodies,

@@ -22,12 +22,62 @@ import {
   type LinkSettings,
 } from './links.js';
 import { checkupText, type CheckupItem } from '../core/checkup.js';
+import { telUri, type SupportContact } from '../core/support-contact.js';
 
 export interface MailBranding extends LinkSettings {
   organizationName: string;
+  /** PASSDESK_SUPPORT_CONTACT's free text. */
   supportContact?: string | undefined;
-  /** An https image URL shown at the top of the HTML part. */
+  /** The help desk's contact in parts (src/look.ts); its `text` wins over supportContact. */
+  support?: SupportContact | null | undefined;
+  /** An absolute image URL shown at the top of the HTML part (the logo on PASSDESK_BASE_URL, or PASSDESK_MAIL_LOGO_URL). */
   logoUrl?: string | undefined;
+  /** The action button's colour (PASSDESK_PRIMARY_COLOR, checked for contrast with white text at start). */
+  primaryColor?: string | undefined;
+  privacyUrl?: string | null | undefined;
+  termsUrl?: string | null | undefined;
+}
+
+/** The button's colour when the organisation chose none (app.css's --accent). */
+const DEFAULT_PRIMARY = '#1f5fd1';
+
+/** The contact the email ends with, or null when none is configured. */
+function supportOf(b: MailBranding): SupportContact | null {
+  const s: SupportContact = { ...b.support, text: b.support?.text ?? b.supportContact };
+  return s.email || s.phone || s.url || s.text ? s : null;
+}
+
+/** The email's last lines: how to reach the help desk ("Need help? …", then each way and the hours). */
+function supportLines(t: Translator, s: SupportContact): string[] {
+  return [
+    t.format('email.common.support', { support: s.text ?? '' }).trim(),
+    s.email ? t.format('email.common.supportEmail', { email: s.email }) : '',
+    s.phone ? t.format('email.common.supportPhone', { phone: s.phone }) : '',
+    s.url ? t.format('email.common.supportUrl', { url: s.url }) : '',
+    s.hours ? t.format('email.common.supportHours', { hours: s.hours }) : '',
+  ].filter(Boolean);
+}
+
+/** The same, in HTML: the email as a mailto: link, the phone as tel:, the URL as a link. */
+function supportHtml(t: Translator, s: SupportContact): string {
+  const e = escapeHtml;
+  const a = (href: string, text: string): string => `<a href="${e(href)}" style="color:#1d2330;">${e(text)}</a>`;
+  const lines = [
+    `<strong>${e(t.format('email.common.support', { support: s.text ?? '' }).trim())}</strong>`,
+    s.email ? a(`mailto:${s.email}`, t.format('email.common.supportEmail', { email: s.email })) : '',
+    s.phone ? a(telUri(s.phone), t.format('email.common.supportPhone', { phone: s.phone })) : '',
+    s.url ? a(s.url, t.format('email.common.supportUrl', { url: s.url })) : '',
+    s.hours ? e(t.format('email.common.supportHours', { hours: s.hours })) : '',
+  ].filter(Boolean);
+  return `<p id="support" style="font-size:14px;border-top:1px solid #d8dce3;padding-top:12px;margin-top:16px;">${lines.join('<br>')}</p>`;
+}
+
+/** The privacy notice and terms, as "Privacy: https://…" lines (text) or links (HTML). */
+function legalLinks(t: Translator, b: MailBranding): Array<{ label: string; url: string }> {
+  const links: Array<{ label: string; url: string }> = [];
+  if (b.privacyUrl) links.push({ label: t.t('email.common.privacy'), url: b.privacyUrl });
+  if (b.termsUrl) links.push({ label: t.t('email.common.terms'), url: b.termsUrl });
+  return links;
 }
 
 /** Each notice with the facts its text needs. */
@@ -335,7 +385,8 @@ export function renderNotice(
   const headline = fill(ids.headline).trim();
   const body = fill(ids.body).trim();
   const ifNotYou = ids.ifNotYou ? fill(ids.ifNotYou) : null;
-  const support = b.supportContact ? fill('email.common.support') : null;
+  const support = supportOf(b);
+  const legal = legalLinks(t, b);
   const footer = fill('email.common.footer');
   const recoveryNote = o.recipient.recoveryCopy ? fill('email.common.recoveryCopy') : null;
   const phraseHelp = fill('email.common.phraseHelp');
@@ -358,8 +409,10 @@ export function renderNotice(
       `${c.securityLink}: ${securityLink(b)}`,
       '',
       recoveryNote ?? '',
-      support ?? '',
       footer,
+      ...legal.map((l) => `${l.label}: ${l.url}`),
+      // The contact comes last: where a person in doubt looks for it.
+      support ? `\n${supportLines(t, support).join('\n')}` : '',
     ]
       .filter((line, i, all) => !(line === '' && all[i - 1] === ''))
       .join('\n')
@@ -367,7 +420,7 @@ export function renderNotice(
 
   const e = escapeHtml;
   const button = (label: string, url: string, primary: boolean): string =>
-    `<a href="${e(url)}" style="display:inline-block;padding:10px 18px;border-radius:6px;text-decoration:none;font-weight:600;${primary ? 'background:#1f5fd1;color:#ffffff;' : 'background:#ffffff;color:#b3261e;border:1px solid #b3261e;'}">${e(label)}</a>`;
+    `<a href="${e(url)}" style="display:inline-block;padding:10px 18px;border-radius:6px;text-decoration:none;font-weight:600;${primary ? `background:${b.primaryColor ?? DEFAULT_PRIMARY};color:#ffffff;` : 'background:#ffffff;color:#b3261e;border:1px solid #b3261e;'}">${e(label)}</a>`;
   const html = `<!doctype html>
 <html lang="${e(t.locale)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${e(subject)}</title></head>
 <body style="margin:0;padding:0;background:#f5f6f8;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1d2330;">
@@ -392,7 +445,8 @@ ${details.map(([k, val]) => `<tr><td style="padding:2px 12px 2px 0;color:#5b6475
 ${ifNotYou ? `<p>${e(ifNotYou)}</p>${notMe ? `<p>${button(c.notYouButton, notMe, false)}</p>` : ''}` : ''}
 <p><a href="${e(securityLink(b))}">${e(c.securityLink)}</a></p>
 </div>
-<p style="font-size:12px;color:#5b6475;">${recoveryNote ? `${e(recoveryNote)}<br>` : ''}${support ? `${e(support)}<br>` : ''}${e(footer)}</p>
+<p style="font-size:12px;color:#5b6475;">${recoveryNote ? `${e(recoveryNote)}<br>` : ''}${e(footer)}${legal.length > 0 ? `<br>${legal.map((l) => `<a href="${e(l.url)}" style="color:#5b6475;">${e(l.label)}</a>`).join(' · ')}` : ''}</p>
+${support ? supportHtml(t, support) : ''}
 </div>
 </body></html>
 `;

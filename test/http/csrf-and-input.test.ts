@@ -112,7 +112,7 @@ describe('cross-site requests and bad input', () => {
       const res = await broken.client().signIn('x@example.org', PASSWORD);
       assert.equal(res.statusCode, 500);
       assert.deepEqual(res.json(), {
-        error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side. Try again, and contact support if it keeps happening.' },
+        error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side. Try again in a moment.' },
       });
     } finally {
       await broken.app.close();

@@ -33,6 +33,15 @@ function refusal(env: Record<string, string>): ConfigError {
   assert.fail(`expected ${JSON.stringify(env)} to be refused`);
 }
 
+/** The first bytes of a PNG file: enough for the check by content (src/look.ts sniffImage). */
+const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 1)]);
+
+function writeBytes(name: string, body: Buffer): string {
+  const path = join(scratch, name);
+  writeFileSync(path, body);
+  return path;
+}
+
 function writeJson(name: string, value: unknown): string {
   const path = join(scratch, name);
   writeFileSync(path, typeof value === 'string' ? value : JSON.stringify(value));
@@ -160,6 +169,15 @@ describe('environment variables', () => {
       PASSDESK_LOG_FORMAT: 'json',
       PASSDESK_ORGANIZATION_NAME: 'Example Org',
       PASSDESK_SUPPORT_CONTACT: 'help@example.org',
+      PASSDESK_SUPPORT_EMAIL: 'desk@example.org',
+      PASSDESK_SUPPORT_PHONE: '+44 20 7946 0000',
+      PASSDESK_SUPPORT_URL: 'https://help.example.org/',
+      PASSDESK_SUPPORT_HOURS: 'Monday to Friday, 8:00–18:00',
+      PASSDESK_PRIVACY_URL: 'https://example.org/privacy',
+      PASSDESK_TERMS_URL: 'https://example.org/terms',
+      PASSDESK_LOGO: writeBytes('logo.png', PNG),
+      PASSDESK_PRIMARY_COLOR: '#0B5CAD',
+      PASSDESK_CUSTOM_CSS: writeJson('custom.css', '.brand { letter-spacing: .02em; }\n'),
       PASSDESK_SESSION_IDLE_TIMEOUT: '15m',
       PASSDESK_SESSION_ABSOLUTE_TIMEOUT: '12h',
       PASSDESK_ARGON2_MEMORY_KIB: '65536',
@@ -302,6 +320,19 @@ describe('environment variables', () => {
     assert.equal(c.logFormat, 'json');
     assert.equal(c.organizationName, 'Example Org');
     assert.equal(c.supportContact, 'help@example.org');
+    assert.deepEqual(c.look.support, {
+      email: 'desk@example.org',
+      phone: '+44 20 7946 0000',
+      url: 'https://help.example.org/',
+      hours: 'Monday to Friday, 8:00–18:00',
+      text: 'help@example.org',
+    });
+    assert.equal(c.look.privacyUrl, 'https://example.org/privacy');
+    assert.equal(c.look.termsUrl, 'https://example.org/terms');
+    assert.match(c.look.logoUrl ?? '', /^\/assets\/logo\.[0-9a-f]{10}\.png$/);
+    assert.equal(c.look.mailLogoUrl, `https://id.example.org${c.look.logoUrl}`);
+    assert.equal(c.look.palette?.accent, '#0b5cad');
+    assert.equal(c.look.stylesheets.length, 2, 'the generated colours, then the custom CSS');
     assert.equal(c.sessionIdleTimeout, 15 * 60_000);
     assert.equal(c.sessionAbsoluteTimeout, 12 * 3_600_000);
     assert.deepEqual([c.argon2MemoryKib, c.argon2Iterations, c.argon2Parallelism], [65_536, 3, 4]);
@@ -835,5 +866,69 @@ describe('the directory backend (PASSDESK_DIRECTORY_*)', () => {
   it('never echoes the service account’s password', () => {
     const err = refusal({ ...base(), PASSDESK_DIRECTORY_URL: 'ldap://plain' });
     assert.doesNotMatch(err.message, /service-secret/);
+  });
+});
+
+describe("the organisation's look (src/look.ts) is checked at start", () => {
+  const base = { PASSDESK_SECRET: SECRET, PASSDESK_BASE_URL: 'https://id.example.org' };
+  const dataDir = (): Record<string, string> => ({ PASSDESK_DATA_DIR: scratch });
+
+  it('a primary colour whose white text would be unreadable is refused with one line naming the ratio', () => {
+    const err = refusal({ ...base, ...dataDir(), PASSDESK_PRIMARY_COLOR: '#ffcc00' });
+    assert.equal(
+      err.message,
+      "PASSDESK_PRIMARY_COLOR: #ffcc00 is unreadable: white text on it (buttons) has a contrast of 1.51:1, below WCAG AA's 4.5:1 for text; choose a darker colour",
+    );
+    assert.doesNotMatch(err.message, /\n/);
+  });
+
+  it('a colour that is not hex is refused; #767676 (4.54:1 on white) is refused on the page background, #6f6f6f passes', () => {
+    assert.match(refusal({ ...base, ...dataDir(), PASSDESK_PRIMARY_COLOR: 'blue' }).message, /^PASSDESK_PRIMARY_COLOR: blue is not a hex colour/);
+    assert.match(
+      refusal({ ...base, ...dataDir(), PASSDESK_PRIMARY_COLOR: '#767676' }).message,
+      /^PASSDESK_PRIMARY_COLOR: #767676 is unreadable: it as link text on the page's background has a contrast of 4\.\d\d:1/,
+    );
+    assert.equal(load({ ...base, ...dataDir(), PASSDESK_PRIMARY_COLOR: '#6f6f6f' }).look.palette?.accent, '#6f6f6f');
+  });
+
+  it('a logo that is missing, too big or no image by its bytes is refused with one line', () => {
+    assert.equal(
+      refusal({ ...base, ...dataDir(), PASSDESK_LOGO: join(scratch, 'no-such-logo.png') }).message,
+      `PASSDESK_LOGO: cannot read ${join(scratch, 'no-such-logo.png')} (ENOENT)`,
+    );
+    const big = join(scratch, 'big.png');
+    writeFileSync(big, Buffer.concat([PNG, Buffer.alloc(600 * 1024)]));
+    assert.match(refusal({ ...base, ...dataDir(), PASSDESK_LOGO: big }).message, /^PASSDESK_LOGO: .*big\.png is 601 KiB; a logo may be at most 512 KiB$/);
+    const fake = writeJson('fake.png', 'GIF89a not a png');
+    assert.match(
+      refusal({ ...base, ...dataDir(), PASSDESK_LOGO: fake }).message,
+      /^PASSDESK_LOGO: .*fake\.png is not a PNG, JPEG, WebP or SVG image \(by its content, whatever its \.png name says\)$/,
+    );
+  });
+
+  it('a logo URL must be on the site itself; an SVG file is served with its own restrictive CSP', () => {
+    assert.match(
+      refusal({ ...base, ...dataDir(), PASSDESK_LOGO: 'https://cdn.example.net/logo.png' }).message,
+      /^PASSDESK_LOGO: https:\/\/cdn\.example\.net is not this site's origin/,
+    );
+    assert.equal(
+      load({ ...base, ...dataDir(), PASSDESK_LOGO: 'https://id.example.org/static/logo.png' }).look.logoUrl,
+      'https://id.example.org/static/logo.png',
+    );
+    const svg = writeJson('logo.svg', '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>');
+    const look = load({ ...base, ...dataDir(), PASSDESK_LOGO: svg }).look;
+    const asset = [...look.assets.values()][0];
+    assert.equal(asset?.contentType, 'image/svg+xml');
+    assert.match(asset?.csp ?? '', /default-src 'none'.*sandbox/);
+  });
+
+  it('a custom stylesheet larger than 64 KiB is refused; opening hours alone are no contact', () => {
+    const css = join(scratch, 'huge.css');
+    writeFileSync(css, 'a{}'.repeat(30_000));
+    assert.match(
+      refusal({ ...base, ...dataDir(), PASSDESK_CUSTOM_CSS: css }).message,
+      /^PASSDESK_CUSTOM_CSS: .*huge\.css is 88 KiB; the stylesheet may be at most 64 KiB$/,
+    );
+    assert.equal(load({ ...base, ...dataDir(), PASSDESK_SUPPORT_HOURS: '9–5' }).look.support, null);
   });
 });

@@ -71,7 +71,8 @@ export function registerSecurity(app: FastifyInstance, ctx: HttpContext): void {
     reply.header('Referrer-Policy', 'no-referrer');
     reply.header('X-Frame-Options', 'DENY');
     reply.header('Cross-Origin-Opener-Policy', 'same-origin');
-    reply.header('Cross-Origin-Resource-Policy', 'same-origin');
+    // The logo route alone says cross-origin: webmail shows it inside another site's page.
+    if (!reply.hasHeader('cross-origin-resource-policy')) reply.header('Cross-Origin-Resource-Policy', 'same-origin');
     if (!reply.hasHeader('content-security-policy')) {
       reply.header('Content-Security-Policy', type.startsWith('text/html') ? PAGE_CSP : API_CSP);
     }

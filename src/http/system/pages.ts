@@ -13,10 +13,16 @@ export async function systemPages(pages: FastifyInstance, ctx: HttpContext): Pro
   loadAssets();
   pages.get('/assets/:file', async (request, reply) => {
     const parsed = assetParams.safeParse(request.params);
-    const asset = parsed.success ? assetByFile(parsed.data.file) : undefined;
+    const file = parsed.success ? parsed.data.file : undefined;
+    const asset = file === undefined ? undefined : (assetByFile(file) ?? ctx.config.look.assets.get(file));
     // A 404 like any unknown URL (callNotFound would answer 405: the pattern exists for HEAD).
     if (!asset) throw new PassdeskError('NOT_FOUND');
-    return reply.type(asset.contentType).header('Cache-Control', IMMUTABLE_CACHE_CONTROL).send(asset.body);
+    reply.type(asset.contentType).header('Cache-Control', IMMUTABLE_CACHE_CONTROL);
+    // The organisation's files (src/look.ts): an SVG logo never runs anything even when opened on its own, and the
+    // logo may be shown by webmail inside another site's page (Cross-Origin-Resource-Policy).
+    if ('csp' in asset && asset.csp) reply.header('Content-Security-Policy', asset.csp);
+    if (asset.contentType.startsWith('image/')) reply.header('Cross-Origin-Resource-Policy', 'cross-origin');
+    return reply.send(asset.body);
   });
 
   pages.get('/api/docs', { schema: { hide: true } }, async (_req, reply) =>

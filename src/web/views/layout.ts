@@ -3,6 +3,7 @@ import type { ChecklistItem } from '../../core/password-policy.js';
 import { assetUrl, type AssetName } from '../assets/index.js';
 import { translatorOf } from '../i18n.js';
 import type { Translator } from '../../core/i18n/translator.js';
+import { footerContent, type PageLook } from './support.js';
 
 export interface LayoutOptions {
   title: string;
@@ -10,19 +11,24 @@ export interface LayoutOptions {
   body: SafeHtml;
   /** The signed-in person's name, shown with a sign-out button. */
   signedIn?: { displayName: string; csrf: string } | undefined;
-  /** Shown in the footer so a person in trouble knows whom to ask. */
+  /** Shown in the footer so a person in trouble knows whom to ask (PASSDESK_SUPPORT_CONTACT), when no look is given. */
   supportContact?: string | undefined;
+  /** The organisation's look (src/look.ts): logo, its stylesheets, the support contact and legal links. */
+  look?: PageLook | undefined;
   /** Further same-origin scripts for this page (the passkey pages), after app.js. */
   scripts?: readonly AssetName[] | undefined;
   /** The reader's language (English unless given). */
   translator?: Translator | undefined;
 }
 
+const NO_LOOK: PageLook = { logoUrl: null, stylesheets: [], support: null, privacyUrl: null, termsUrl: null };
+
 // Referrer policy stays no-referrer (later pages carry one-time tokens in their URLs). Under it a browser
 // sends `Origin: null` on form posts; the Origin check accepts that only with `Sec-Fetch-Site: same-origin`
 // (see http/plugins/security.ts). The empty icon stops the browser asking for /favicon.ico (a 404 on every first visit).
 export function layout(o: LayoutOptions): SafeHtml {
   const t = translatorOf(o);
+  const look: PageLook | undefined = o.look ?? (o.supportContact ? { ...NO_LOOK, support: { text: o.supportContact } } : undefined);
   return html`<!doctype html>
 <html lang="${t.locale}">
 <head>
@@ -32,7 +38,10 @@ export function layout(o: LayoutOptions): SafeHtml {
 <link rel="icon" href="data:,">
 <title>${t.t('page.layout.title', { title: o.title, org: o.organizationName })}</title>
 <link rel="stylesheet" href="${assetUrl('app.css')}">
-<script src="${assetUrl('app.js')}" defer></script>
+${(look?.stylesheets ?? []).map(
+  (href) => html`<link rel="stylesheet" href="${href}">
+`,
+)}<script src="${assetUrl('app.js')}" defer></script>
 ${(o.scripts ?? []).map(
   (name) => html`<script src="${assetUrl(name)}" defer></script>
 `,
@@ -40,7 +49,7 @@ ${(o.scripts ?? []).map(
 <body>
 <a class="skip" href="#main">${t.t('page.layout.skip')}</a>
 <header class="top">
-  <a class="brand" href="/">${o.organizationName}</a>
+  <a class="brand" href="/">${look?.logoUrl ? html`<img class="logo" id="logo" src="${look.logoUrl}" alt="${o.organizationName}">` : o.organizationName}</a>
   ${
     o.signedIn
       ? html`<nav aria-label="${t.t('page.layout.accountNav')}"><a href="/security">${t.t('page.layout.security')}</a>
@@ -51,7 +60,7 @@ ${(o.scripts ?? []).map(
 <main id="main">
 ${o.body}
 </main>
-<footer class="foot">${o.supportContact ? t.t('page.layout.needHelp', { support: o.supportContact }) : t.t('page.layout.protectedBy', { org: o.organizationName })}</footer>
+<footer class="foot">${footerContent(t, look, o.organizationName)}</footer>
 </body>
 </html>`;
 }

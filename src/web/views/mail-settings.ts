@@ -1,11 +1,12 @@
 // /security/email: the anti-phishing phrase and the recovery address.
+import type { PageLook } from './support.js';
 import { html, type SafeHtml } from '../html.js';
 import { alertBox, layout, passwordField } from './layout.js';
 import type { MailPreferences } from '../../store/mail-preferences.js';
 import { element, markup, translatorOf, type HasTranslator } from '../i18n.js';
 
 interface Ctx extends HasTranslator {
-  config: { organizationName: string; supportContact?: string | undefined };
+  config: { organizationName: string; supportContact?: string | undefined; look?: PageLook | undefined };
 }
 
 export function mailSettingsPage(
@@ -30,6 +31,7 @@ export function mailSettingsPage(
     translator: t,
     organizationName: ctx.config.organizationName,
     supportContact: ctx.config.supportContact,
+    look: ctx.config.look,
     signedIn: { displayName: o.displayName, csrf: o.csrf },
     body: html`<section class="card">
   <p><a href="/security">${t.t('page.common.securityCrumb')}</a></p>

@@ -1,4 +1,5 @@
 // The dev mailbox pages: every message in the outbox, newest first, each readable as text or rendered HTML.
+import type { PageLook } from './support.js';
 import { html, type SafeHtml } from '../html.js';
 import { layout } from './layout.js';
 import type { OpenedOutboxMessage } from '../../mail/sealed-body.js';
@@ -6,11 +7,18 @@ import { element, markup, translatorOf, type HasTranslator } from '../i18n.js';
 import type { Translator } from '../../core/i18n/translator.js';
 
 interface Ctx extends HasTranslator {
-  config: { organizationName: string; supportContact?: string | undefined };
+  config: { organizationName: string; supportContact?: string | undefined; look?: PageLook | undefined };
 }
 
 function page(ctx: Ctx, title: string, body: SafeHtml): SafeHtml {
-  return layout({ title, organizationName: ctx.config.organizationName, supportContact: ctx.config.supportContact, body, translator: ctx.translator });
+  return layout({
+    title,
+    organizationName: ctx.config.organizationName,
+    supportContact: ctx.config.supportContact,
+    look: ctx.config.look,
+    body,
+    translator: ctx.translator,
+  });
 }
 
 function banner(t: Translator): SafeHtml {

@@ -6,10 +6,12 @@ import { page, type PageContext } from './pages.js';
 import type { ActivityEntry } from '../../flows/not-me.js';
 import { element, markup, translatorOf } from '../i18n.js';
 import type { Translator } from '../../core/i18n/translator.js';
+import { contactParts, supportOf } from './support.js';
 
 function helpDesk(ctx: PageContext, t: Translator): SafeHtml {
-  return ctx.config.supportContact
-    ? html`<p>${markup(t, 'page.notMe.helpDesk', { support: ctx.config.supportContact, contact: element('span', { id: 'support-contact' }) })}</p>`
+  const support = supportOf(ctx);
+  return support
+    ? html`<p>${markup(t, 'page.notMe.helpDesk', { support: contactParts(t, support), contact: element('span', { id: 'support-contact' }) })}</p>`
     : html``;
 }
 

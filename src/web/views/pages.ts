@@ -1,5 +1,6 @@
 // The pages people see. Plain HTML forms that work without JavaScript; app.js only adds comfort
 // (show/hide, the confirmation check before submit).
+import { supportBox, supportOf, type PageLook } from './support.js';
 import { html, raw, type SafeHtml } from '../html.js';
 import { alertBox, disclosureStep, layout, passwordChecklist, passwordField, statusBadge } from './layout.js';
 import type { ChecklistItem } from '../../core/password-policy.js';
@@ -17,6 +18,7 @@ export interface PageContext {
   config: {
     organizationName: string;
     supportContact?: string | undefined;
+    look?: PageLook | undefined;
     registration: 'open' | 'closed';
     /** Set when accounts live in a directory: people sign in with a username (uid, sAMAccountName, UPN) or email. */
     directory?: { kind: string } | null | undefined;
@@ -39,6 +41,7 @@ export function page(
     title,
     organizationName: ctx.config.organizationName,
     supportContact: ctx.config.supportContact,
+    look: ctx.config.look,
     body,
     signedIn,
     scripts: o.scripts,
@@ -119,6 +122,7 @@ export function signInPage(
   ${passkeyIpNote(t)}
   <p><a href="/reset" id="forgot-password">${t.t('page.signIn.forgot')}</a></p>
   ${ctx.config.registration === 'open' ? html`<p>${markup(t, 'page.signIn.newHere', { a: link('/sign-up') })}</p>` : ''}
+  ${supportBox(t, supportOf(ctx))}
 </section>`,
     undefined,
     { scripts: challengeScripts(o.challenge, PASSKEY_SCRIPTS) },

@@ -5,6 +5,14 @@ import { newPasswordOptions, page, PASSKEY_SCRIPTS, secondFactorForms, type NewP
 import { challengeFields, challengeScripts, type ChallengeView } from './challenge.js';
 import { element, link, markup, translatorOf } from '../i18n.js';
 import type { Translator } from '../../core/i18n/translator.js';
+import type { SupportContact } from '../../core/support-contact.js';
+import { contactParts, supportBox, supportOf } from './support.js';
+
+/** The sentence that names the help desk's contact, or undefined when none is configured (the caller says another). */
+function withContact(ctx: PageContext, sentence: (support: SupportContact) => SafeHtml): SafeHtml | undefined {
+  const support = supportOf(ctx);
+  return support ? sentence(support) : undefined;
+}
 
 function help(ctx: PageContext, t: Translator): SafeHtml {
   return html`<details class="help" id="reset-help" open>
@@ -14,7 +22,7 @@ function help(ctx: PageContext, t: Translator): SafeHtml {
     <li>${t.t('page.resetHelp.wait')}</li>
     <li>${t.t('page.resetHelp.askAgain')}</li>
     <li>${t.t('page.resetHelp.recovery')}</li>
-    <li>${ctx.config.supportContact ? markup(t, 'page.resetHelp.contactWith', { support: ctx.config.supportContact, contact: element('span', { id: 'support-contact' }) }) : t.t('page.resetHelp.contact')}</li>
+    <li>${withContact(ctx, (support) => markup(t, 'page.resetHelp.contactWith', { support: contactParts(t, support), contact: element('span', { id: 'support-contact' }) })) ?? t.t('page.resetHelp.contact')}</li>
   </ul>
 </details>`;
 }
@@ -48,6 +56,7 @@ export function resetRequestPage(
     <button type="submit" class="primary">${o.sent ? t.t('page.reset.sendAgain') : t.t('page.reset.send')}</button>
   </form>
   <p>${markup(t, 'page.reset.otherDevice', { a: link(`/reset/code${o.email ? `?email=${encodeURIComponent(o.email)}` : ''}`, { id: 'enter-code' }) })}</p>
+  ${supportBox(t, supportOf(ctx))}
   ${help(ctx, t)}
   <p><a href="/sign-in">${t.t('page.common.backToSignIn')}</a></p>
 </section>`,
@@ -161,7 +170,7 @@ export function resetSecondFactorPage(ctx: PageContext, o: { csrf: string; flowI
       next: `/reset/new?flow=${encodeURIComponent(o.flowId)}`,
     },
   })}
-  <p>${ctx.config.supportContact ? markup(t, 'page.resetSecondFactor.lostWith', { support: ctx.config.supportContact, contact: element('span') }) : t.t('page.resetSecondFactor.lost')}</p>
+  <p>${withContact(ctx, (support) => markup(t, 'page.resetSecondFactor.lostWith', { support: contactParts(t, support), contact: element('span') })) ?? t.t('page.resetSecondFactor.lost')}</p>
 </section>`,
     undefined,
     { scripts: PASSKEY_SCRIPTS },
@@ -200,13 +209,15 @@ export function resetQuestionsPage(
 /** A role that needs two methods and has only its email. */
 export function resetHelpDeskPage(ctx: PageContext, o: { message: string }): SafeHtml {
   const t = translatorOf(ctx);
+  // Without a contact configured the page names no help desk: nobody could reach it from here.
+  const title = supportOf(ctx) ? t.t('page.resetHelpDesk.title') : t.t('page.resetHelpDesk.titleNoContact');
   return page(
     ctx,
-    t.t('page.resetHelpDesk.title'),
+    title,
     html`<section class="card narrow">
-  <h1>${t.t('page.resetHelpDesk.title')}</h1>
+  <h1>${title}</h1>
   ${alertBox('error', o.message)}
-  <p>${ctx.config.supportContact ? markup(t, 'page.resetHelpDesk.unchangedWith', { support: ctx.config.supportContact, contact: element('span', { id: 'support-contact' }) }) : t.t('page.resetHelpDesk.unchanged')}</p>
+  <p>${withContact(ctx, (support) => markup(t, 'page.resetHelpDesk.unchangedWith', { support: contactParts(t, support), contact: element('span', { id: 'support-contact' }) })) ?? t.t('page.resetHelpDesk.unchanged')}</p>
   <p><a href="/sign-in">${t.t('page.common.backToSignIn')}</a></p>
 </section>`,
   );

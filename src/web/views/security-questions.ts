@@ -1,11 +1,12 @@
 // /security/questions: choose and answer the organisation's security questions (when it uses them).
+import type { PageLook } from './support.js';
 import { html, type SafeHtml } from '../html.js';
 import { alertBox, layout, passwordField } from './layout.js';
 import type { SecurityQuestionsView } from '../../flows/security-questions.js';
 import { translatorOf, type HasTranslator } from '../i18n.js';
 
 interface Ctx extends HasTranslator {
-  config: { organizationName: string; supportContact?: string | undefined };
+  config: { organizationName: string; supportContact?: string | undefined; look?: PageLook | undefined };
 }
 
 export function securityQuestionsPage(
@@ -22,6 +23,7 @@ export function securityQuestionsPage(
     translator: t,
     organizationName: ctx.config.organizationName,
     supportContact: ctx.config.supportContact,
+    look: ctx.config.look,
     signedIn: { displayName: o.displayName, csrf: o.csrf },
     body: html`<section class="card">
   <p><a href="/security">${t.t('page.common.securityCrumb')}</a></p>

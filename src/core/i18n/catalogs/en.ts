@@ -58,11 +58,11 @@ export const en = {
   'error.RESET_FACTOR_REQUIRED':
     'This account uses two-step verification: confirm it’s you with a code from your authenticator app, a passkey or a recovery code before choosing a new password.',
   'error.RESET_SECOND_METHOD_REQUIRED':
-    'Accounts with administrator rights need a second way to confirm it’s you (two-step verification) before a password can be reset here. Contact the help desk to reset it.',
+    'Accounts with administrator rights need a second way to confirm it’s you (two-step verification) before a password can be reset here. Another administrator can reset it for you.',
   'error.RESET_ANSWERS_INCORRECT': 'One or more answers are not right. Check them and try again; after a few wrong tries this reset ends.',
   'error.SECURITY_QUESTIONS_DISABLED': 'Security questions are not used by this organisation.',
   'error.NOT_ME_LINK_INVALID':
-    'This link can’t be used: it was used already, has expired, or is not complete. If you think someone else is using your account, reset your password now, or contact the help desk.',
+    'This link can’t be used: it was used already, has expired, or is not complete. If you think someone else is using your account, reset your password now.',
   'error.ACCOUNT_REPORTED':
     'This account was secured after you reported activity you didn’t recognise. Choose a new password with the reset email we sent (or ask for a new one) before you sign in.',
   'error.SECURITY_ANSWERS_INVALID': 'Those answers can’t be used. Choose different questions and answer each one.',
@@ -96,7 +96,7 @@ export const en = {
   'error.VALIDATION_FAILED.importWithDirectory': 'Accounts live in the directory here: there are no passwords to import.',
   'error.VALIDATION_FAILED.auditCursor': 'That page of the audit log does not exist; start again from the first page.',
   'error.DIRECTORY_UNAVAILABLE': 'We can’t reach the directory right now. Try again shortly.',
-  'error.DIRECTORY_REFUSED': 'The directory did not accept this password. Choose a different one, or contact the help desk if this keeps happening.',
+  'error.DIRECTORY_REFUSED': 'The directory did not accept this password. Choose a different one.',
   'error.LAST_ADMINISTRATOR': 'This is the only active administrator. Make another account an administrator first.',
   'error.ACCOUNT_EXPORT_REQUIRED': 'Download the person’s data first (within the last 30 minutes), then delete the account.',
   'error.BODY_TOO_LARGE.import': 'The file is larger than {mib, number} MiB. Import it on the server with passdesk user import.',
@@ -105,10 +105,11 @@ export const en = {
   'error.VALIDATION_FAILED.importFormat': 'Say whether it is CSV or JSON Lines: the file name does not tell.',
   'error.VALIDATION_FAILED.importEncoding': 'The file is not UTF-8 text. Save it as UTF-8 and choose it again.',
   'error.VALIDATION_FAILED.deleteConfirm': 'Type the account’s email address exactly, to confirm it is the one to delete.',
-  'error.DIRECTORY_ACCOUNT_CONFLICT': 'Your directory account’s email address belongs to another account here. Contact the help desk.',
+  'error.DIRECTORY_ACCOUNT_CONFLICT':
+    'Your directory account’s email address belongs to another account here, so you can’t sign in until an administrator sorts it out.',
   'error.PASSWORD_COMPOSITION.directory':
     'Your organisation’s directory requires three of these: lowercase letters, capital letters, digits and symbols, and no part of your account name.',
-  'error.INTERNAL_ERROR': 'Something went wrong on our side. Try again, and contact support if it keeps happening.',
+  'error.INTERNAL_ERROR': 'Something went wrong on our side. Try again in a moment.',
   // Help desk: caller verification and temporary passwords (flows/help-desk/caller.ts, temporary-password.ts).
   'error.CALLER_NOT_VERIFIED':
     'Verify the caller first: send them a code (or ask for their authenticator app’s code) and enter what they read back. A verified caller counts for 15 minutes.',
@@ -117,7 +118,8 @@ export const en = {
   'error.CALLER_CODE_INVALID': 'That code is wrong or has expired. Ask the caller to read the latest code again, or send a new one.',
   'error.CALLER_CODE_INVALID.noneSent': 'No code is waiting for this caller. Send a new one.',
   'error.CALLER_CODE_INVALID.noApp': 'This person has no authenticator app. Send them a code by email instead.',
-  'error.TEMPORARY_PASSWORD_SPENT': 'This temporary password was already used or has expired. Contact the help desk for a new one, or reset your password.',
+  'error.TEMPORARY_PASSWORD_SPENT':
+    'This temporary password was already used or has expired. Reset your password, or ask whoever gave it to you for a new one.',
   // Two-person approval (flows/help-desk/approvals.ts).
   'error.APPROVAL_NOT_PENDING': 'This request was already decided or cancelled.',
   'error.APPROVAL_EXPIRED': 'This request expired before anyone approved it. Ask again if it is still needed.',
@@ -132,11 +134,11 @@ export const en = {
   'error.EMAIL_CHANGE_LINK_INVALID':
     'This link can’t be used: it was used already, has expired, or was replaced by a newer one. Ask for the change again on your security page.',
   'error.EMAIL_CHANGE_UNAVAILABLE': 'This address can’t be used for your account. Choose another address.',
-  'error.MANAGED_BY_DIRECTORY': 'Your organisation’s directory manages this account. Contact the help desk.',
-  'error.MANAGED_BY_DIRECTORY.email': 'Your email address comes from your organisation’s directory, so it can only be changed there. Contact the help desk.',
+  'error.MANAGED_BY_DIRECTORY': 'Your organisation’s directory manages this account, so this can’t be changed here.',
+  'error.MANAGED_BY_DIRECTORY.email': 'Your email address comes from your organisation’s directory, so it can only be changed there.',
   'error.MANAGED_BY_DIRECTORY.deletion':
-    'Your account belongs to your organisation’s directory, so it can’t be deleted here. Ask the help desk: they can remove what this service keeps about you.',
-  'error.SELF_DELETION_DISABLED': 'Your organisation doesn’t let accounts be deleted here. Contact the help desk to have yours deleted.',
+    'Your account belongs to your organisation’s directory, so it can’t be deleted here. Your organisation’s administrators can remove what this service keeps about you.',
+  'error.SELF_DELETION_DISABLED': 'Your organisation doesn’t let accounts be deleted here. Its administrators can delete yours.',
   'error.DELETION_LINK_INVALID': 'This link can’t be used: the deletion was cancelled already, or the account no longer exists.',
   'error.field.linkToken': 'not the token of an emailed link',
   'error.form.confirmDeletion': 'Tick the box to confirm that you want your account deleted.',
@@ -339,6 +341,12 @@ export const en = {
   'email.common.notYouButton': 'This wasn’t me',
   'email.common.securityLink': 'Review your security settings',
   'email.common.support': 'Need help? {support}',
+  'email.common.supportEmail': 'Email: {email}',
+  'email.common.supportPhone': 'Phone: {phone}',
+  'email.common.supportUrl': 'Web: {url}',
+  'email.common.supportHours': 'Hours: {hours}',
+  'email.common.privacy': 'Privacy',
+  'email.common.terms': 'Terms of use',
   'email.common.footer': 'This message was sent by {org} about your account. We never ask for your password by email.',
   'email.common.recoveryCopy': 'You receive a copy of this message because this is the recovery address of the account {email}.',
   'email.common.resetLinkLabel': 'Choose a new password',
@@ -360,11 +368,12 @@ export const en = {
   'email.password-reset-requested.body':
     'To choose a new password, open the link below, or type this code on the reset page: {code}. The link and the code work once, for {minutes, number} minutes.',
   'email.password-reset-requested.ifNotYou':
-    'If you did not ask for this, you can ignore this email: your password stays as it is. If you keep receiving these, contact support.',
+    'If you did not ask for this, you can ignore this email: your password stays as it is. If you keep receiving these, tell your IT department.',
   'email.password-reset-completed.subject': 'Your {org} password was reset',
   'email.password-reset-completed.headline': 'The password of your account {email} was reset, and every device was signed out.',
   'email.password-reset-completed.body': 'You can now sign in with the new password.',
-  'email.password-reset-completed.ifNotYou': 'If you did not reset it, someone else may control your email. Use “This wasn’t me” now and contact support.',
+  'email.password-reset-completed.ifNotYou':
+    'If you did not reset it, someone else may control your email. Use “This wasn’t me” now and tell your IT department.',
   'email.new-device-sign-in.subject': 'New sign-in to your {org} account',
   'email.new-device-sign-in.headline': 'Your account {email} was just signed in to from a device or place we have not seen recently.',
   'email.new-device-sign-in.body': 'If this was you, there is nothing to do.',
@@ -548,6 +557,15 @@ export const en = {
   'page.layout.signOut': 'Sign out',
   'page.layout.needHelp': 'Need help? {support}',
   'page.layout.protectedBy': 'Protected by {org}.',
+  // The organisation's look (src/look.ts): its logo, support contact and legal links (web/views/support.ts).
+  'page.layout.legalNav': 'Legal',
+  'page.layout.privacy': 'Privacy',
+  'page.layout.terms': 'Terms of use',
+  'page.support.heading': 'Need help?',
+  'page.support.email': 'Email <a>{email}</a>',
+  'page.support.phone': 'Call <a>{phone}</a>',
+  'page.support.url': '<a>Visit the help desk’s website</a>',
+  'page.support.hours': 'Hours: {hours}',
   // The Show/Hide button of a password box (client/app.ts), worded as GOV.UK's password input.
   'page.passwordField.show': 'Show',
   'page.passwordField.showLabel': 'Show password',
@@ -737,7 +755,7 @@ export const en = {
   'page.resetHelp.wait': 'Wait a minute: emails can take a little while to arrive.',
   'page.resetHelp.askAgain': 'Ask again below. Every reset email you received in the last 30 minutes still works until you use one.',
   'page.resetHelp.recovery': 'If you set up a recovery address, the email goes there too: check that mailbox.',
-  'page.resetHelp.contact': 'Still nothing? Contact the help desk.',
+  'page.resetHelp.contact': 'Still nothing? Check that you typed the address you sign in with.',
   'page.resetHelp.contactWith': 'Still nothing? Contact the help desk: <contact>{support}</contact>.',
   'page.reset.title': 'Reset your password',
   'page.reset.intro':
@@ -756,12 +774,14 @@ export const en = {
   'page.resetNew.submit': 'Save new password',
   'page.resetSecondFactor.intro':
     'Your account uses two-step verification, so the email alone can’t reset its password. {ways, select, all {Use your passkey, enter the current code from your authenticator app, or use one of your recovery codes.} passkey {Use your passkey, or use one of your recovery codes.} totp {Enter the current code from your authenticator app, or use one of your recovery codes.} other {Use one of your recovery codes.}}',
-  'page.resetSecondFactor.lost': 'Lost your phone and your recovery codes? Contact the help desk. They can confirm who you are another way.',
+  'page.resetSecondFactor.lost':
+    'Lost your phone and your recovery codes? Then this page can’t reset your password: an administrator of your organisation must confirm who you are another way.',
   'page.resetSecondFactor.lostWith':
     'Lost your phone and your recovery codes? Contact the help desk: <contact>{support}</contact>. They can confirm who you are another way.',
   'page.resetQuestions.title': 'Answer your security questions',
   'page.resetQuestions.intro': 'Type the answers you chose in your security settings. Capitals, accents, spaces and punctuation don’t matter.',
   'page.resetHelpDesk.title': 'Contact the help desk',
+  'page.resetHelpDesk.titleNoContact': 'Your password can’t be reset here',
   'page.resetHelpDesk.unchanged': 'Your password stays as it is.',
   'page.resetHelpDesk.unchangedWith': 'Your password stays as it is. Help desk: <contact>{support}</contact>.',
   'page.notMe.title': 'This wasn’t me',
