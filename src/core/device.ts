@@ -42,3 +42,8 @@ export function deviceNameIn(t: Translator, stored: string | null | undefined): 
   if (on && KNOWN_BROWSERS.has(on[1]!) && KNOWN_SYSTEMS.has(on[2]!)) return t.t('format.device.browserOn', { browser: on[1]!, os: on[2]! });
   return stored;
 }
+
+/** The device a request came from, for an audit event or a notice ("Firefox on Linux"); null without a User-Agent. */
+export function deviceOf(ctx: { userAgent: string | null }): string | null {
+  return ctx.userAgent ? describeDevice(ctx.userAgent) : null;
+}

@@ -58,7 +58,7 @@ export const policyMessages = {
   tooShort: (min: number, actual: number): string => passwordLengthMessage('short', min, actual),
   tooLong: (max: number): string => en.t('policy.tooLong', { max }),
   common: messages.errors.PASSWORD_COMMON,
-  /** zxcvbn's own warning and suggestions (English) when it has them, else ours. */
+  /** Our advice for what the estimator found (core/strength-advice.ts) when it found something, else a general line. */
   tooWeak: (warning: string | null, suggestions: readonly string[]): string =>
     [warning ?? en.t('policy.tooWeak.warning'), ...(suggestions.length > 0 ? suggestions : [en.t('policy.tooWeak.suggestion')])].join(' '),
   personalInfo: messages.errors.PASSWORD_PERSONAL_INFO,

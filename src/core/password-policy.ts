@@ -3,7 +3,8 @@
 // what needs I/O (strength estimation, breached sets, old hashes) arrives as lookups in the context.
 // Never log or store a candidate.
 import { normalizePassword, passwordLength } from './password-rules.js';
-import { policyMessages } from './messages.js';
+import { english, policyMessages } from './messages.js';
+import { strengthAdvice } from './strength-advice.js';
 import { translator, type Translator } from './i18n/translator.js';
 
 /** The rules in force. Defaults follow NIST SP 800-63B-4 §3.1.1.2; the organisation options are off. */
@@ -67,6 +68,7 @@ export interface Violation {
 export interface Strength {
   score: number;
   label: string;
+  /** Our advice for the estimator's findings (core/strength-advice.ts), in the reader's words. */
   warning: string | null;
   suggestions: string[];
 }
@@ -79,6 +81,7 @@ export interface PolicyEvaluation {
 
 export interface StrengthResult {
   score: number;
+  /** The estimator's warning and suggestion keys (zxcvbn-ts translationKeys), worded by core/strength-advice.ts. */
   warning: string | null;
   suggestions: string[];
   /** Share (0…1) of the characters that are (variants of) common passwords. */
@@ -144,13 +147,17 @@ export async function evaluatePassword(candidate: string, ctx: PolicyContext): P
   let strength: Strength | null = null;
   if (ctx.lookups?.strength && length > 0) {
     const result = await ctx.lookups.strength(candidate, personalTerms);
-    strength = { score: result.score, label: strengthLabel(result.score), warning: result.warning, suggestions: result.suggestions };
+    const advice = strengthAdvice(english, result);
+    strength = { score: result.score, label: strengthLabel(result.score), warning: advice.warning, suggestions: advice.suggestions };
     if (result.commonShare >= COMMON_SHARE) {
       add('PASSWORD_COMMON', policyMessages.common, {});
     } else if (result.score < policy.minStrengthScore) {
-      add('PASSWORD_TOO_WEAK', policyMessages.tooWeak(result.warning, result.suggestions), {
+      add('PASSWORD_TOO_WEAK', policyMessages.tooWeak(advice.warning, advice.suggestions), {
         score: result.score,
         minScore: policy.minStrengthScore,
+        // The estimator's keys, for a front end that words its own advice (core/strength-advice.ts lists them).
+        warning: result.warning,
+        suggestions: result.suggestions,
       });
     }
   }

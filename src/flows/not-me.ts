@@ -16,6 +16,7 @@
 //   restored one) · the help desk told (if configured).
 // Nuisance-proof: a link acts only on the account it was sent to, once; a session of another account
 // cannot use it; used, expired and unknown links look the same; confirmations are limited per IP.
+import { deviceOf } from '../core/device.js';
 import { countSecondFactors } from '../methods/second-factor.js';
 import { REPORTED_REASON } from '../methods/password.js';
 import { assertRecentAuthentication } from './step-up.js';
@@ -73,6 +74,8 @@ export interface NotMeReport {
   notice: string;
   /** "Password changed on 2026-11-23 09:00 UTC from Firefox on Linux (IP 203.0.113.10)". */
   summary: string;
+  /** What happened, in words ("Password changed"), for a page that writes the time itself. */
+  what: string;
   at: number;
   ip: string | null;
   device: string | null;
@@ -104,6 +107,7 @@ export async function describeNotMeConfirmation(deps: FlowDeps, confirmId: strin
   return {
     notice: row.notice,
     summary: noticeSummary(row.notice, row.eventAt, row.eventDevice, row.eventIp),
+    what: activityMessages.notices[row.notice] ?? activityMessages.unknownNotice,
     at: row.eventAt,
     ip: row.eventIp,
     device: row.eventDevice,
@@ -185,13 +189,13 @@ async function secureAccount(
       detail: { ...about.detail, ...ended, restoredEmail, cancelledDeletion },
     });
     // A disabled account gets no reset (as a reset request would not), but is secured all the same.
-    if (account.status === 'active') await queueResetEmail(tx, deps, secured, prepared, ctx, now);
+    if (account.status === 'active') await queueResetEmail(tx, deps, secured, prepared, ctx, now, 'reported');
     if (helpdesk) {
       await queueHelpDeskNotice(tx, deps, {
         to: helpdesk,
         account: secured,
         notice: { code: 'account-reported', about: about.summary },
-        origin: { at: now, device: null, ip: ctx.ip },
+        origin: { at: now, device: deviceOf(ctx), ip: ctx.ip },
       });
     }
   });
@@ -264,24 +268,47 @@ export interface ActivityEntry {
   at: number;
   ip: string | null;
   device: string | null;
-  /** Whether "This wasn't me" is offered for it. */
+  /** Whether "This wasn't me" is offered for it (never for the sign-in of the session reading the list). */
   reportable: boolean;
+  /** The sign-in that started the session reading the list. */
+  current: boolean;
+  /** A failed sign-in or a lock: someone tried the password. */
+  failed: boolean;
 }
 
-/** The signed-in person's recent security events, newest first. */
+/** The most entries the activity list shows (the newest). */
+export const ACTIVITY_LIMIT = 50;
+const FAILED_EVENTS: ReadonlySet<EventType> = new Set<EventType>(['signin.failed', 'signin.locked']);
+
+/** The signed-in person's recent security events, newest first: their own account's only. */
 export async function listActivity(deps: FlowDeps, auth: Authenticated, o: { limit?: number } = {}): Promise<ActivityEntry[]> {
-  const limit = o.limit ?? 50;
-  const events = await deps.store.events.listEvents(auth.account.id, { limit: limit * 4 });
-  return events
-    .filter((e) => activityMessages.events[e.type] !== undefined)
-    .slice(0, limit)
-    .map((e) => ({
-      id: e.id,
-      type: e.type,
-      label: activityMessages.events[e.type]!,
-      at: e.createdAt,
-      ip: e.ip,
-      device: e.device,
-      reportable: REPORTABLE_EVENTS.has(e.type),
-    }));
+  const limit = o.limit ?? ACTIVITY_LIMIT;
+  const events = (await deps.store.events.listEvents(auth.account.id, { limit: limit * 4 })).filter(
+    (e) => e.accountId === auth.account.id && activityMessages.events[e.type] !== undefined,
+  );
+  const current = currentSignInId(events, auth.session);
+  return events.slice(0, limit).map((e) => ({
+    id: e.id,
+    type: e.type,
+    label: activityMessages.events[e.type]!,
+    at: e.createdAt,
+    ip: e.ip,
+    device: e.device,
+    reportable: REPORTABLE_EVENTS.has(e.type) && e.id !== current,
+    current: e.id === current,
+    failed: FAILED_EVENTS.has(e.type),
+  }));
+}
+
+/**
+ * The sign-in that began the session reading the list: the one recorded with its id, or, when the session was
+ * rotated since (a step-up, a password change, a factor added give it a new id), the newest sign-in from the same
+ * device and address before it began. Reporting that one would be reporting oneself.
+ */
+function currentSignInId(events: readonly AuditEvent[], session: Authenticated['session']): number | null {
+  const signIns = events.filter((e) => e.type === 'signin.succeeded');
+  const own = signIns.find((e) => e.sessionId === session.id);
+  if (own) return own.id;
+  const before = signIns.find((e) => e.createdAt <= session.createdAt);
+  return before && before.device === session.device && before.ip === session.ip ? before.id : null;
 }

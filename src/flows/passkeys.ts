@@ -9,6 +9,7 @@
 //   options ──▶ issued (PASSKEY_CHALLENGE_TTL_MS) ──the first response naming it, right or wrong──▶ used
 //   and then: signature, origin, RP ID, flags ──▶ counter forward (one that goes back is refused and recorded)
 //   ──▶ a passkey stored (registration) or a session issued (passwordless, completeSignIn)
+import { deviceOf } from '../core/device.js';
 import { hasDisallowedCharacters } from '../core/text-input.js';
 import {
   generateAuthenticationOptions,
@@ -338,7 +339,14 @@ export async function signInWithPasskey(
   // "This wasn't me": until a reset, no way in without a new password — a passkey the intruder added included.
   // Told only to someone who just proved a passkey of the account, as the password sign-in does.
   if (isReported(account)) {
-    await deps.store.events.recordEvent({ accountId: account.id, type: 'signin.failed', now, ip: ctx.ip, detail: { reason: 'reported', method: 'passkey' } });
+    await deps.store.events.recordEvent({
+      accountId: account.id,
+      type: 'signin.failed',
+      now,
+      ip: ctx.ip,
+      device: deviceOf(ctx),
+      detail: { reason: 'reported', method: 'passkey' },
+    });
     throw new PassdeskError('ACCOUNT_REPORTED');
   }
   const issued = await deps.store.transaction(async (tx) => {

@@ -26,6 +26,8 @@
 //     in the inbox; once they are used, expired or ended, a new request sends again.
 // The cap still bounds the mail a stranger can send the owner (3 per 15 minutes). Live links are bounded by
 // the cap and the TTL; each is a 256-bit token, and each code has its own small attempt budget.
+import { deviceOf } from '../core/device.js';
+import type { ResetSituation } from '../mail/templates.js';
 import { accountForEntry, askDirectory, inDirectory, passwordPolicyFor, writeDirectoryPassword } from '../methods/directory-account.js';
 import { randomInt } from 'node:crypto';
 import { PassdeskError } from '../core/errors.js';
@@ -226,6 +228,7 @@ export async function queueResetEmail(
   prepared: PreparedResetEmail,
   ctx: RequestContext,
   now: number,
+  situation: ResetSituation = 'requested',
 ): Promise<void> {
   const token = generateToken(deps.random);
   const code = newEmailCode(deps, RESET_CODE_DIGITS);
@@ -243,8 +246,9 @@ export async function queueResetEmail(
   await tx.events.recordEvent({ accountId: account.id, type: 'password.reset_requested', now, ip: ctx.ip });
   await queueNotice(tx, deps, {
     account,
-    notice: { code: 'password-reset-requested', resetToken: token, resetCode: code, minutes: Math.round(ttl(deps) / 60_000) },
-    origin: { at: now, device: null, ip: ctx.ip },
+    notice: { code: 'password-reset-requested', resetToken: token, resetCode: code, minutes: Math.round(ttl(deps) / 60_000), situation },
+    // The help desk's own browser is not the person's: its email names no device.
+    origin: { at: now, device: situation === 'helpDesk' ? null : deviceOf(ctx), ip: ctx.ip },
   });
 }
 
@@ -371,7 +375,7 @@ export async function proveResetMethod(deps: FlowDeps, input: { flowId: string }
     await tx.passwordResets.releaseResetFactorAttempt(flowHash, now);
     await tx.attempts.releaseAttempt(slot);
     await tx.events.recordEvent({ accountId: account.id, type: 'password.reset_method_verified', now, ip: ctx.ip, detail: { method: input.method } });
-    if (input.method === 'recovery_code') await recordRecoveryCodeUse(tx, deps, account, { now, ip: ctx.ip, device: null, via: 'password-reset' });
+    if (input.method === 'recovery_code') await recordRecoveryCodeUse(tx, deps, account, { now, ip: ctx.ip, device: deviceOf(ctx), via: 'password-reset' });
     return 'proven' as const;
   });
   if (done === 'wrong-code') return failed();

@@ -15,6 +15,7 @@
 // a second factor, hands over to the two-factor flow's pending sign-in (flows/two-factor.ts):
 //   attempt ──throttled / wrong / disabled / reported──▶ refused (counted)
 //           ──right, no second factor──▶ signed in      ──right, a second factor──▶ second_factor_required
+import { deviceOf } from '../core/device.js';
 import { PassdeskError } from '../core/errors.js';
 import { english } from '../core/messages.js';
 import { normalizeEmail } from '../core/email.js';
@@ -208,7 +209,15 @@ async function checkInDirectory(
   const now = deps.clock.now();
   if (!check.right || (known !== null && known.status !== 'active')) {
     const reason = check.right ? 'disabled' : check.reason;
-    if (known) await deps.store.events.recordEvent({ accountId: known.id, type: 'signin.failed', now, ip: o.ctx.ip, detail: { reason, directory: true } });
+    if (known)
+      await deps.store.events.recordEvent({
+        accountId: known.id,
+        type: 'signin.failed',
+        now,
+        ip: o.ctx.ip,
+        device: deviceOf(o.ctx),
+        detail: { reason, directory: true },
+      });
     // A real wrong password sets the pace (the directory writes its failure count: OpenLDAP's pwdFailureTime is
     // a database write); every other refusal is held to it.
     if (!check.right && check.bound && check.reason === 'wrong') backend.refusalTimes.record(performance.now() - started);
@@ -265,7 +274,7 @@ export async function signIn(
     const now = deps.clock.now();
     if (!ok || account.status !== 'active') {
       const reason = ok ? 'disabled' : 'wrong_password';
-      await deps.store.events.recordEvent({ accountId: account.id, type: 'signin.failed', now, ip: ctx.ip, detail: { reason } });
+      await deps.store.events.recordEvent({ accountId: account.id, type: 'signin.failed', now, ip: ctx.ip, device: deviceOf(ctx), detail: { reason } });
       observe(reason);
       throw attempt.failed(account);
     }
@@ -284,7 +293,14 @@ export async function signIn(
   // The owner said "this wasn't me": the password may be someone else's now. Only a reset (which clears
   // the mark) lets a password sign in again. Told only to someone who typed the right password.
   if (isReported(account)) {
-    await deps.store.events.recordEvent({ accountId: account.id, type: 'signin.failed', now, ip: ctx.ip, detail: { reason: 'reported' } });
+    await deps.store.events.recordEvent({
+      accountId: account.id,
+      type: 'signin.failed',
+      now,
+      ip: ctx.ip,
+      device: deviceOf(ctx),
+      detail: { reason: 'reported' },
+    });
     throw new PassdeskError('ACCOUNT_REPORTED');
   }
 

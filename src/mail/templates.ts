@@ -80,10 +80,17 @@ function legalLinks(t: Translator, b: MailBranding): Array<{ label: string; url:
   return links;
 }
 
+/** Why a reset email is sent: each says something different about what happened and what to do. */
+export type ResetSituation = 'requested' | 'reported' | 'helpDesk';
+
 /** Each notice with the facts its text needs. */
 export type Notice =
   | { code: 'password-changed'; signedOutOthers: boolean }
-  | { code: 'password-reset-requested'; resetToken: string; resetCode: string; minutes: number }
+  /**
+   * A reset link and code. `situation` words it: the person asked (`requested`), "This wasn't me" just blocked the
+   * password (`reported`), or the help desk sent it (`helpDesk`).
+   */
+  | { code: 'password-reset-requested'; resetToken: string; resetCode: string; minutes: number; situation: ResetSituation }
   | { code: 'password-reset-completed' }
   | { code: 'new-device-sign-in' }
   | { code: 'second-factor-added' | 'second-factor-removed'; method: string }
@@ -205,6 +212,7 @@ function noticeVars(b: MailBranding, n: Notice, r: NoticeRecipient, t: Translato
     case 'password-reset-requested':
       v['code'] = n.resetCode;
       v['minutes'] = n.minutes;
+      v['situation'] = n.situation;
       break;
     case 'second-factor-added':
     case 'second-factor-removed':

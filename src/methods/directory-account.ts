@@ -6,6 +6,7 @@
 // lockout: one bind at a time per entry (a gate shared by every node), the entry read fresh inside the gate, and
 // no bind at all once one more wrong password would reach the directory's threshold. So an attacker guessing at
 // Passdesk never locks the person out of their mailbox, and each attempt costs at most one bind.
+import { deviceOf } from '../core/device.js';
 import { PassdeskError, type ErrorCode } from '../core/errors.js';
 import { normalizeEmail } from '../core/email.js';
 import { english } from '../core/messages.js';
@@ -132,12 +133,13 @@ function spareTheLockout(
         type: 'signin.locked',
         now,
         ip: o.ctx.ip,
+        device: deviceOf(o.ctx),
         detail: { attempts: entry.recentFailures, by: 'directory-lockout-guard' },
       });
       await queueNotice(tx, deps, {
         account,
         notice: { code: 'account-locked', attempts: entry.recentFailures, until: now + (lockout.windowMs ?? 3_600_000) },
-        origin: { at: now, device: null, ip: o.ctx.ip },
+        origin: { at: now, device: deviceOf(o.ctx), ip: o.ctx.ip },
       });
     });
   };

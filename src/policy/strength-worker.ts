@@ -9,8 +9,9 @@ export interface StrengthEstimate {
   /** zxcvbn's 0 (too guessable) … 4 (very unguessable). */
   score: 0 | 1 | 2 | 3 | 4;
   guessesLog10: number;
-  /** The estimator's warning, e.g. "This is a heavily used password.", or null. */
+  /** The estimator's warning key, e.g. "common" (core/strength-advice.ts says it in our words), or null. */
   warning: string | null;
+  /** Its suggestion keys, e.g. "anotherWord". */
   suggestions: string[];
   /** Share (0…1) of the characters that are (variants of) passwords on the common-passwords list. */
   commonShare: number;
@@ -28,10 +29,15 @@ export interface StrengthWorkerData {
 
 const settings = workerData as StrengthWorkerData;
 
+/** Each feedback text is its own key ("userInputs"), so what comes out is a key we word ourselves, never English. */
+function keysAsTexts<T extends Record<string, Record<string, string>>>(translations: T): T {
+  return Object.fromEntries(Object.entries(translations).map(([group, texts]) => [group, Object.fromEntries(Object.keys(texts).map((k) => [k, k]))])) as T;
+}
+
 const zxcvbn = new ZxcvbnFactory({
   dictionary: { ...common.dictionary, ...en.dictionary },
   graphs: common.adjacencyGraphs,
-  translations: en.translations,
+  translations: keysAsTexts(en.translations),
   maxLength: settings.maxLength,
   l33tMaxSubstitutions: settings.l33tMaxSubstitutions,
 });

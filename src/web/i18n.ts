@@ -35,3 +35,14 @@ export function element(name: string, attrs: Readonly<Record<string, string>> = 
     .join('');
   return (inner) => `<${name}${extra}>${inner}</${name}>`;
 }
+
+/**
+ * A moment on a page: `<time datetime="…Z">` with the UTC text in the reader's language, which app.js turns into the
+ * reader's own time zone (`absolute`) or into "3 hours ago" with the local time in the title (`relative`, for lists).
+ * Without JavaScript the UTC text stays: correct, just not local.
+ */
+export function localTime(t: Translator, ms: number, o: { relative?: boolean; seconds?: boolean } = {}): SafeHtml {
+  const utc = escapeHtml(t.dateTime(ms, { seconds: o.seconds ?? false }));
+  const kind = o.relative ? 'relative' : o.seconds ? 'seconds' : 'absolute';
+  return new SafeHtml(`<time datetime="${new Date(ms).toISOString()}" data-local="${kind}" title="${utc}">${utc}</time>`);
+}

@@ -83,7 +83,11 @@ describe('"this wasn\'t me" in Chromium, email over real SMTP', { timeout: 90_00
     await page.goto(link);
     await page.waitForURL(/\/not-me\/confirm\?flow=/);
     assert.ok(!page.url().includes('token='));
-    assert.match((await page.locator('#not-me-summary').textContent()) ?? '', /^Password changed on \d{4}-\d\d-\d\d \d\d:\d\d UTC from Chrome/);
+    // The time in the browser's zone and language (here UTC, the machine's), written by the page's script.
+    assert.match(
+      (await page.locator('#not-me-summary').textContent()) ?? '',
+      /^Password changed on [A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d\d [AP]M \S+ from Chrome/,
+    );
     await intruder.goto('/security');
     assert.ok(intruder.url().endsWith('/security'), 'opening the link signed nobody out');
 
@@ -102,7 +106,7 @@ describe('"this wasn\'t me" in Chromium, email over real SMTP', { timeout: 90_00
     // The help desk hears about it; the owner gets a fresh reset email.
     const told = await mailTo('helpdesk@example.org', /reported activity/, beforeReset);
     assert.ok(told.text.includes(email));
-    const reset = await mailTo(email, /Reset your/, beforeReset);
+    const reset = await mailTo(email, /get back into your account/, beforeReset);
     const resetLink = /(http:\/\/\S+\/reset\?token=[A-Za-z0-9_-]+)/.exec(reset.text)?.[1];
     assert.ok(resetLink);
     await page.goto(resetLink);
@@ -138,13 +142,23 @@ describe('"this wasn\'t me" in Chromium, email over real SMTP', { timeout: 90_00
     await signIn(other, email, OWNER_PASSWORD);
     await other.waitForURL('**/security');
 
-    await page.goto('/security');
+    // Signed in again here, so the list holds this session's own sign-in too.
+    await owner.clearCookies();
+    await signIn(page, email, OWNER_PASSWORD);
+    await page.waitForURL('**/security');
     await page.locator('#activity-link').click();
     await page.waitForURL('**/security/activity');
-    const entry = page.locator('#activity li[data-event-type="signin.succeeded"]').first();
+    // By day, one "Not you?" per entry that can be reported, none on this session's own sign-in.
+    await page.getByRole('heading', { name: 'Today', level: 2 }).waitFor();
+    const mine = page.locator('#activity li[data-current]');
+    assert.equal(await mine.count(), 1);
+    assert.equal(await mine.locator('details.not-you').count(), 0);
+    for (const li of await page.locator('#activity li[data-event-id]').all()) assert.ok((await li.getByRole('button').count()) <= 1, 'one action per entry');
+    const entry = page.locator('#activity li[data-event-type="signin.succeeded"]:not([data-current])').first();
     assert.match((await entry.textContent()) ?? '', /Chrome on Windows/);
     const before = smtp.received.length;
-    await entry.getByRole('button', { name: /This wasn’t me/ }).click();
+    await entry.getByText('Not you?').click();
+    await entry.getByRole('button', { name: 'Secure my account' }).click();
     await page.getByRole('heading', { name: 'Your account is secured' }).waitFor();
     assert.match((await page.locator('main').textContent()) ?? '', /Check your email/);
 
@@ -153,7 +167,7 @@ describe('"this wasn\'t me" in Chromium, email over real SMTP', { timeout: 90_00
     await other.goto('/security');
     await other.waitForURL('**/sign-in');
     await elsewhere.close();
-    const reset = await mailTo(email, /Reset your/, before);
+    const reset = await mailTo(email, /get back into your account/, before);
     assert.ok(/\/reset\?token=/.test(reset.text));
     await page.close();
   });

@@ -60,12 +60,20 @@ describe('live password checklist in Chromium', { timeout: 60_000 }, () => {
     assert.match(summary, /Use at least 15 characters — you have 9\./);
     assert.match(summary, /Don’t use your name or email address\./);
     assert.equal(await page.locator('#password-rules [data-status]').getAttribute('aria-live'), 'polite');
+    // The strength bar: a <meter> named by its label, the word beside it, and our own advice (never the estimator's English).
+    const meter = page.getByRole('meter', { name: 'Password strength' });
+    assert.ok(Number(await meter.getAttribute('value')) <= 1, 'a weak password fills little of the bar');
+    assert.match((await page.locator('#password-rules [data-strength-label]').textContent()) ?? '', /^(Very weak|Weak)$/);
+    const advice = ((await page.locator('#password-rules [data-strength-advice]').textContent()) ?? '').replace(/\s+/g, ' ');
+    assert.match(advice, /your name, your email address or the name of this service|Add another word or two/);
+    assert.doesNotMatch(advice, /personal or page related|Add more words that are less common|Avoid/);
 
     await box.fill('');
     await box.pressSequentially('violet kettle marches sideways', { delay: 10 });
     await settled(page, { PASSWORD_TOO_SHORT: 'met', PASSWORD_COMMON: 'met', PASSWORD_PERSONAL_INFO: 'met' });
     assert.equal((await page.locator('#password-rules [data-status]').textContent())?.trim(), 'All the rules are met.');
-    assert.match((await page.locator('#password-rules [data-strength]').textContent()) ?? '', /^Strength: (Strong|Very strong)/);
+    assert.match((await page.locator('#password-rules [data-strength-label]').textContent()) ?? '', /^(Strong|Very strong)$/);
+    assert.ok(Number(await meter.getAttribute('value')) >= 3, 'a strong password fills the bar');
     assert.ok(
       checks.length < 'grace1906violet kettle marches sideways'.length,
       `debounced: ${checks.length} checks for ${'grace1906violet kettle marches sideways'.length} keystrokes`,

@@ -855,7 +855,7 @@ export interface paths {
         };
         /**
          * My recent security activity
-         * @description Sign-ins, password changes and resets, second factors, recovery settings…, newest first. `reportable` entries can be reported with POST /api/v1/activity/{id}/not-me.
+         * @description Sign-ins, failed sign-in attempts and locks, password changes and resets, second factors, recovery settings…, newest first, at most 50. `reportable` entries can be reported with POST /api/v1/activity/{id}/not-me.
          */
         get: operations["listActivity"];
         put?: never;
@@ -1651,8 +1651,12 @@ export interface components {
             at: string;
             ip: string | null;
             device: string | null;
-            /** @description Whether “This wasn’t me” can be used on it. */
+            /** @description Whether “This wasn’t me” can be used on it (never on the sign-in of the session asking). */
             reportable: boolean;
+            /** @description The sign-in that began the session asking. */
+            current: boolean;
+            /** @description A failed sign-in attempt or a sign-in lock (someone tried a wrong password). */
+            failed: boolean;
         };
         DevMailboxMessage: {
             id: string;
@@ -2618,7 +2622,9 @@ export interface operations {
                             /** @description zxcvbn score: 0 (too guessable) … 4 (very unguessable). */
                             score: number;
                             label: string;
+                            /** @description What makes it guessable, in plain words (ours, not the estimator’s), or null. */
                             warning: string | null;
+                            /** @description How to make it stronger, in plain words. */
                             suggestions: string[];
                         } | null;
                     };

@@ -24,7 +24,7 @@ describe('dev mailbox', () => {
     const [q] = await t.store.transaction((tx) =>
       queueNotice(tx, t.app.deps, {
         account,
-        notice: { code: 'password-reset-requested', resetToken: 'tok123', resetCode: '12345678', minutes: 30 },
+        notice: { code: 'password-reset-requested', resetToken: 'tok123', resetCode: '12345678', minutes: 30, situation: 'requested' },
         origin: { device: 'Firefox on Linux', ip: '127.0.0.1' },
       }),
     );

@@ -44,7 +44,7 @@ describe('mail log hygiene', () => {
       await app.deps.store.transaction((tx) =>
         queueNotice(tx, app.deps, {
           account,
-          notice: { code: 'password-reset-requested', resetToken: 'secret-reset-token', resetCode: '97531864', minutes: 30 },
+          notice: { code: 'password-reset-requested', resetToken: 'secret-reset-token', resetCode: '97531864', minutes: 30, situation: 'requested' },
           origin: { device: 'Test', ip: '127.0.0.1' },
         }),
       );

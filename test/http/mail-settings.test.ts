@@ -151,7 +151,7 @@ describe('email settings', () => {
     const queued = await t.store.transaction((tx) =>
       queueNotice(tx, t.app.deps, {
         account,
-        notice: { code: 'password-reset-requested', resetToken: 'tok', resetCode: '24681357', minutes: 30 },
+        notice: { code: 'password-reset-requested', resetToken: 'tok', resetCode: '24681357', minutes: 30, situation: 'requested' },
         origin: { device: 'Firefox on Linux', ip: '127.0.0.1' },
       }),
     );

@@ -215,7 +215,11 @@ describe('"this wasn\'t me"', () => {
     const page = await person.get(String(opened.headers.location));
     assert.equal(page.statusCode, 200);
     assert.equal(page.headers['referrer-policy'], 'no-referrer');
-    assert.ok(page.body.includes('Password changed on 2026-11-23 '), 'what was reported');
+    assert.match(
+      page.body,
+      /Password changed on <time datetime="2026-11-23T[\d:.]+Z" data-local="absolute" title="2026-11-23 [\d:]+ UTC">2026-11-23 [\d:]+ UTC<\/time> from /,
+      'what was reported, the time in UTC until the page’s script shows it in the reader’s zone',
+    );
     assert.ok(page.body.includes('from Chrome on Windows (IP 203.0.113.10)'), 'from where');
     assert.ok(page.body.includes('Secure my account'));
     assert.ok((await signedIn(c)) && (await signedIn(laptop)), 'nobody was signed out');
@@ -509,25 +513,61 @@ describe('"this wasn\'t me"', () => {
     assert.equal((await c.post(`/api/v1/activity/${signIn.id}/not-me`, {}, { headers: { origin: 'https://evil.example' } })).statusCode, 403);
     assert.ok((await signedIn(c)) && (await signedIn(other.c)));
 
-    // The page lists the same and reports with the form.
-    const page = await phone.get('/security/activity');
-    assert.equal(page.statusCode, 200);
-    assert.ok(page.body.includes('Password changed') && page.body.includes('This wasn’t me'));
+    // The page lists the same and reports with the form; the phone is not offered to report its own sign-in.
+    const own = await phone.get('/security/activity');
+    assert.equal(own.statusCode, 200);
+    assert.ok(own.body.includes('Password changed') && own.body.includes('Secure my account'));
+    assert.ok(own.body.includes(`action="/security/activity/${changed!.id}/not-me"`));
+    assert.ok(!own.body.includes(`action="/security/activity/${signIn.id}/not-me"`), 'no report on this session’s own sign-in');
+    assert.match(own.body, new RegExp(`data-event-id="${signIn.id}"[^>]*data-current`));
+    const page = await c.get('/security/activity');
     assert.ok(page.body.includes(`action="/security/activity/${signIn.id}/not-me"`));
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
-    assert.equal((await phone.request('POST', `/security/activity/${signIn.id}/not-me`, { form: {} })).statusCode, 403, 'no CSRF token');
+    assert.equal((await c.request('POST', `/security/activity/${signIn.id}/not-me`, { form: {} })).statusCode, 403, 'no CSRF token');
     t.clock.advance(1000);
-    const res = await phone.request('POST', `/security/activity/${signIn.id}/not-me`, { form: { _csrf: csrf } });
+    const res = await c.request('POST', `/security/activity/${signIn.id}/not-me`, { form: { _csrf: csrf } });
     assert.equal(res.statusCode, 200);
     assert.ok(res.body.includes('Your account is secured') && res.body.includes('Check your email'));
-    assert.equal(phone.sessionCookie(), undefined, 'this browser is signed out too');
+    assert.equal(c.sessionCookie(), undefined, 'this browser is signed out too');
     assert.ok(!(await signedIn(c)) && !(await signedIn(phone)));
     assert.ok(await signedIn(other.c));
     assert.equal(errorCode(await client().signIn(email, NEW_PASSWORD)), 'ACCOUNT_REPORTED');
     const [report] = (await t.store.events.listEvents(id, { limit: 50 })).filter((e) => e.type === 'account.reported');
     assert.equal(report?.detail?.['via'], 'activity');
     assert.equal(report?.detail?.['eventType'], 'signin.succeeded');
-    assert.equal((await mails(id, 'password-reset-requested')).filter((m) => m.createdAt === t.clock.now()).length, 1, 'the reset email is on its way');
+    const resets = (await mails(id, 'password-reset-requested')).filter((m) => m.createdAt === t.clock.now());
+    assert.equal(resets.length, 1, 'the reset email is on its way');
+    // Worded for what just happened: the password is blocked, so no "ignore this email, your password stays as it is".
+    assert.match(resets[0]!.subject, /to get back into your account/);
+    assert.match(resets[0]!.text, /your current password no longer works/);
+    assert.doesNotMatch(resets[0]!.text, /ignore this email|stays as it is/);
+    assert.match(resets[0]!.text, /Device: Firefox on Linux/, 'the browser that reported it');
+  });
+
+  it('the activity list shows failed sign-ins with their device and address, by day, and only my own', async () => {
+    const email = uniqueEmail('failed-tries');
+    const { c } = await account(email);
+    const otherEmail = uniqueEmail('failed-tries-other');
+    await account(otherEmail);
+    const stranger = client({ userAgent: CHROME_WIN, ip: '198.51.100.7' });
+    assert.equal((await stranger.signIn(email, 'not the password at all')).statusCode, 401);
+    assert.equal((await stranger.signIn(otherEmail, 'not the password either')).statusCode, 401);
+    const { activity } = (await c.get('/api/v1/activity')).json() as {
+      activity: Array<{ id: string; type: string; ip: string | null; device: string | null; reportable: boolean; failed: boolean; current: boolean }>;
+    };
+    const failed = activity.filter((e) => e.type === 'signin.failed');
+    assert.equal(failed.length, 1, 'only the attempt on my account');
+    assert.deepEqual(
+      { ip: failed[0]!.ip, device: failed[0]!.device, reportable: failed[0]!.reportable, failed: failed[0]!.failed },
+      { ip: '198.51.100.7', device: 'Chrome on Windows', reportable: false, failed: true },
+    );
+    const page = await c.get('/security/activity');
+    assert.match(page.body, /<h2 class="activity-day-heading">Today<\/h2>/);
+    assert.match(page.body, /data-event-type="signin.failed"[\s\S]*?Failed sign-in attempt[\s\S]*?Chrome on Windows · IP 198\.51\.100\.7/);
+    assert.match(page.body, /<time datetime="\d{4}-\d\d-\d\dT[\d:.]+Z" data-local="relative"/);
+    assert.equal((page.body.match(/<details class="not-you">/g) ?? []).length, activity.filter((e) => e.reportable).length, 'one per reportable entry');
+    assert.equal((page.body.match(/Secure my account<\/button>/g) ?? []).length, activity.filter((e) => e.reportable).length, 'one button each');
+    assert.ok(!page.body.includes(otherEmail), 'nothing of the other account');
   });
 
   it('a direct report from a stale session asks to confirm it is you first (a stolen session cannot use it as a nuisance)', async () => {

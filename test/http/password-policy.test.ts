@@ -92,6 +92,23 @@ describe('GET /api/v1/password/policy and POST /api/v1/password/check', () => {
     assert.equal(good.headers['cache-control'], 'no-store');
   });
 
+  test('the strength comes with our own advice, never the estimator’s English; a refusal says the same and gives the keys', async () => {
+    const c = t.client();
+    // A repeated group: zxcvbn's "extendedRepeat" warning with "anotherWord" and "repeated".
+    const res = await c.post('/api/v1/password/check', { password: 'Qwerty123!Qwerty123!' });
+    const strength = res.json().strength;
+    assert.ok(strength.score <= 2, JSON.stringify(strength));
+    const words = [strength.warning, ...strength.suggestions].filter(Boolean).join(' ');
+    assert.equal(strength.warning, 'A group of characters repeated, like “abcabc”, is easy to guess.');
+    assert.ok(strength.suggestions.includes('Leave out repeated words and characters.'), words);
+    assert.doesNotMatch(words, /Repeated character patterns|Avoid|Add more words that are less common/);
+    const weak = res.json().violations.find((v: { code: string }) => v.code === 'PASSWORD_TOO_WEAK');
+    assert.ok(weak, JSON.stringify(res.json().violations));
+    assert.equal(weak.message, [strength.warning ?? 'This password would be easy to guess.', ...strength.suggestions].join(' '));
+    assert.equal(weak.detail.warning, 'extendedRepeat');
+    assert.ok(Array.isArray(weak.detail.suggestions) && weak.detail.suggestions.every((k: string) => /^[a-zA-Z0-9]+$/.test(k)), 'keys, not sentences');
+  });
+
   test('anonymous checks use the email and name given; signed-in checks use the account’s own', async () => {
     const anon = await t.client().post('/api/v1/password/check', { password: 'Linus-Torvalds-1969', displayName: 'Linus Torvalds' });
     assert.ok(anon.json().violations.some((v: { code: string }) => v.code === 'PASSWORD_PERSONAL_INFO'));

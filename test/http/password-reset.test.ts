@@ -91,6 +91,15 @@ describe('password reset', () => {
     return c.post('/api/v1/password/reset/complete', { flowId, newPassword });
   }
 
+  it('the reset email names the browser that asked, as the session list does, and says the password stays as it is', async () => {
+    const id = await account('device-named@example.org');
+    await askReset('device-named@example.org');
+    const [mail] = await resetMails(id);
+    assert.match(mail!.text, /Device: Firefox on Linux/);
+    assert.doesNotMatch(mail!.text, /Device: unknown/);
+    assert.match(mail!.text, /Someone asked to reset the password[\s\S]*your password stays as it is/);
+  });
+
   it('a reset request looks the same for a known, an unknown and a disabled address; only the known active one gets mail', async () => {
     const known = await account('known@example.org');
     const disabled = await account('disabled@example.org');

@@ -20,7 +20,7 @@ const branding: MailBranding = {
 };
 const at = Date.UTC(2026, 10, 23, 9, 30);
 const mail = renderNotice(branding, {
-  notice: { code: 'password-reset-requested', resetToken: 'tok/en+1', resetCode: '48213907', minutes: 30 },
+  notice: { code: 'password-reset-requested', resetToken: 'tok/en+1', resetCode: '48213907', minutes: 30, situation: 'requested' },
   origin: { at, device: 'Firefox on Linux', ip: '203.0.113.7' },
   recipient: { displayName: 'Ada Lovelace', accountEmail: 'ada@example.org', antiPhishingPhrase: 'purple otters at dawn', recoveryCopy: false },
   outboxId: 'outbox-1',

@@ -19,7 +19,7 @@ const recipient = { displayName: 'Ada <b>Lovelace</b>', accountEmail: 'ada@examp
 
 const examples: Record<Notice['code'], Notice> = {
   'password-changed': { code: 'password-changed', signedOutOthers: true },
-  'password-reset-requested': { code: 'password-reset-requested', resetToken: 'tok/en+1', resetCode: '48213907', minutes: 30 },
+  'password-reset-requested': { code: 'password-reset-requested', resetToken: 'tok/en+1', resetCode: '48213907', minutes: 30, situation: 'requested' },
   'password-reset-completed': { code: 'password-reset-completed' },
   'new-device-sign-in': { code: 'new-device-sign-in' },
   'second-factor-added': { code: 'second-factor-added', method: 'authenticator app' },
@@ -146,6 +146,28 @@ describe('security emails', () => {
       });
     });
   }
+
+  it('the reset email fits its situation: asked for, after "This wasn\'t me" (the password is blocked), sent by the help desk', () => {
+    const text = (situation: 'requested' | 'reported' | 'helpDesk', device: string | null = 'Firefox on Linux'): { subject: string; text: string } =>
+      renderNotice(branding, {
+        notice: { ...examples['password-reset-requested'], situation } as Notice,
+        origin: { ...origin, device },
+        recipient,
+        outboxId: 'm',
+      });
+    const asked = text('requested');
+    assert.match(asked.text, /Someone asked to reset the password/);
+    assert.match(asked.text, /you can ignore this email: your password stays as it is/);
+    assert.match(asked.text, /Device: Firefox on Linux/);
+    const reported = text('reported');
+    assert.match(reported.subject, /Choose a new Example <Org> password to get back into your account/);
+    assert.match(reported.text, /your current password no longer works/);
+    assert.match(reported.text, /Choose a new password now/);
+    assert.doesNotMatch(reported.text, /ignore this email|stays as it is/, 'the password was just blocked');
+    const helpDesk = text('helpDesk', null);
+    assert.match(helpDesk.text, /The help desk sent you this email/);
+    assert.doesNotMatch(helpDesk.text, /Someone asked|ignore this email/);
+  });
 
   it('the reset email carries the link (from the base URL) and the code', () => {
     const mail = renderNotice(branding, { notice: examples['password-reset-requested'], origin, recipient, outboxId: 'm' });

@@ -261,7 +261,7 @@ export async function sendResetEmail(deps: FlowDeps, actor: Actor, o: ActionInpu
   const prepared = await prepareResetEmail(deps, target);
   return adminAction(deps, actor, { action: 'reset.send', targetId: o.accountId, why: o.why, ctx: o.ctx }, async (tx, t, now) => {
     const account = mustHaveTarget(t);
-    await queueResetEmail(tx, deps, account, prepared, o.ctx, now);
+    await queueResetEmail(tx, deps, account, prepared, o.ctx, now, 'helpDesk');
     return { result: await after(tx, account) };
   });
 }

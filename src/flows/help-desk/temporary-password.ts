@@ -9,6 +9,7 @@
 //     └── expires_at passed: refused;  a newer one issued: forgotten (and the account's hash replaced)
 // The row holds a SHA-256 digest of the account id and the password, so sign-in can tell the temporary password
 // from one the person chose; the password itself is the account's argon2id hash, or the directory's.
+import { deviceOf } from '../../core/device.js';
 import { createHash } from 'node:crypto';
 import { PassdeskError } from '../../core/errors.js';
 import { inDirectory, writeDirectoryPassword } from '../../methods/directory-account.js';
@@ -124,7 +125,14 @@ export async function useTemporaryPassword(
   // The guarded update decides, so two racing sign-ins with it cannot both pass.
   if (!(await deps.store.temporaryPasswords.useTemporaryPassword(found.id, o.now))) {
     const reason = found.usedAt !== null ? 'temporary-password-used' : 'temporary-password-expired';
-    await deps.store.events.recordEvent({ accountId: account.id, type: 'signin.failed', now: o.now, ip: o.ctx.ip, detail: { reason } });
+    await deps.store.events.recordEvent({
+      accountId: account.id,
+      type: 'signin.failed',
+      now: o.now,
+      ip: o.ctx.ip,
+      device: deviceOf(o.ctx),
+      detail: { reason },
+    });
     throw new PassdeskError('TEMPORARY_PASSWORD_SPENT');
   }
   if (account.mustChangeReason !== TEMPORARY_REASON || !account.mustChangePassword) {

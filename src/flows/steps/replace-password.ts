@@ -3,6 +3,7 @@
 // password may have opened ended (sessions, trusted device cookies; a reset also voids the other reset links),
 // the audit event and the notice (transactional outbox: no change without its email, no email without the change).
 // endAccess is the part "This wasn't me" (flows/not-me.ts) uses too, without a new password.
+import { deviceOf } from '../../core/device.js';
 import { PassdeskError } from '../../core/errors.js';
 import { queueNotice } from '../../mail/notices.js';
 import type { Account, Repositories, Session } from '../../store/index.js';
@@ -88,7 +89,7 @@ export async function replacePassword(tx: Repositories, deps: FlowDeps, o: Chang
       ip: ctx.ip,
       detail: { signedOutSessions: ended.signedOutSessions, voidedFlows: ended.voidedResets, untrustedDevices: ended.untrustedDevices },
     });
-    await queueNotice(tx, deps, { account, notice: { code: 'password-reset-completed' }, origin: { at: now, device: null, ip: ctx.ip } });
+    await queueNotice(tx, deps, { account, notice: { code: 'password-reset-completed' }, origin: { at: now, device: deviceOf(ctx), ip: ctx.ip } });
     return { signedOutSessions: ended.signedOutSessions, issued: null };
   }
   const { session } = o;

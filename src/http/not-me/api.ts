@@ -22,7 +22,9 @@ const activityEntry = z
     at: z.string().meta({ description: 'ISO 8601 time.' }),
     ip: z.string().nullable(),
     device: z.string().nullable(),
-    reportable: z.boolean().meta({ description: 'Whether “This wasn’t me” can be used on it.' }),
+    reportable: z.boolean().meta({ description: 'Whether “This wasn’t me” can be used on it (never on the sign-in of the session asking).' }),
+    current: z.boolean().meta({ description: 'The sign-in that began the session asking.' }),
+    failed: z.boolean().meta({ description: 'A failed sign-in attempt or a sign-in lock (someone tried a wrong password).' }),
   })
   .meta({ id: 'ActivityEntry' });
 
@@ -65,7 +67,7 @@ export async function notMeApi(app: FastifyInstance, ctx: HttpContext): Promise<
         tags: ['not-me'],
         summary: 'My recent security activity',
         description:
-          'Sign-ins, password changes and resets, second factors, recovery settings…, newest first. `reportable` entries can be reported with POST /api/v1/activity/{id}/not-me.',
+          'Sign-ins, failed sign-in attempts and locks, password changes and resets, second factors, recovery settings…, newest first, at most 50. `reportable` entries can be reported with POST /api/v1/activity/{id}/not-me.',
         security: cookieAuth,
         response: { 200: z.object({ activity: z.array(activityEntry) }), ...errors(401) },
       },

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { PassdeskError, isPassdeskError } from '../../core/errors.js';
 import { messages } from '../../core/messages.js';
-import { confirmNotMe, describeNotMeConfirmation, listActivity, openNotMeLink, reportActivity } from '../../flows/not-me.js';
+import { confirmNotMe, describeNotMeConfirmation, ACTIVITY_LIMIT, listActivity, openNotMeLink, reportActivity } from '../../flows/not-me.js';
 import { activityPage, notMeConfirmPage, notMeDonePage, notMeInvalidPage } from '../../web/views/not-me.js';
 import { clearSessionCookie, ensureCsrfToken, requestContext, type HttpContext } from '../shared/context.js';
 import { formBody, sendSecretPage, signedIn } from '../shared/pages.js';
@@ -34,7 +34,7 @@ export async function notMePages(pages: FastifyInstance, ctx: HttpContext): Prom
     const confirmId = q.success ? q.data.flow : undefined;
     const report = confirmId && secretInput.safeParse(confirmId).success ? await describeNotMeConfirmation(ctx.deps, confirmId) : null;
     if (!confirmId || !report) return invalid(reply);
-    return sendSecretPage(reply, notMeConfirmPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), confirmId, summary: report.summary }));
+    return sendSecretPage(reply, notMeConfirmPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), confirmId, report }));
   });
 
   pages.post('/not-me/confirm', async (request, reply) => {
@@ -54,7 +54,16 @@ export async function notMePages(pages: FastifyInstance, ctx: HttpContext): Prom
   pages.get('/security/activity', { config: { auth: 'page' } }, async (request, reply) => {
     const auth = signedIn(request);
     const csrf = ensureCsrfToken(ctx, request, reply);
-    return sendSecretPage(reply, activityPage(ctx, { csrf, displayName: auth.account.displayName, entries: await listActivity(ctx.deps, auth) }));
+    return sendSecretPage(
+      reply,
+      activityPage(ctx, {
+        csrf,
+        displayName: auth.account.displayName,
+        entries: await listActivity(ctx.deps, auth),
+        now: ctx.deps.clock.now(),
+        limit: ACTIVITY_LIMIT,
+      }),
+    );
   });
 
   pages.post('/security/activity/:id/not-me', { config: { auth: 'page', stepUp: '/security/activity' } }, async (request, reply) => {

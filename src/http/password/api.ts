@@ -27,8 +27,8 @@ const strengthView = z
   .object({
     score: z.number().int().min(0).max(4).meta({ description: 'zxcvbn score: 0 (too guessable) … 4 (very unguessable).' }),
     label: z.string(),
-    warning: z.string().nullable(),
-    suggestions: z.array(z.string()),
+    warning: z.string().nullable().meta({ description: 'What makes it guessable, in plain words (ours, not the estimator’s), or null.' }),
+    suggestions: z.array(z.string()).meta({ description: 'How to make it stronger, in plain words.' }),
   })
   .nullable();
 

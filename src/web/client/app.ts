@@ -142,7 +142,7 @@ document.addEventListener('click', (e) => {
 /** What POST /api/v1/password/check answers (the parts this script reads). */
 interface PolicyCheck {
   violations: { code: string; message: string }[];
-  strength?: { label: string; warning?: string | null } | null;
+  strength?: { score: number; label: string; warning?: string | null; suggestions?: string[] } | null;
 }
 
 type RuleState = 'met' | 'unmet' | 'unchecked';
@@ -156,14 +156,19 @@ document.querySelectorAll<HTMLInputElement>('input[data-policy-check]').forEach(
   const items = box.querySelectorAll<HTMLLIElement>('li.rule');
   const strength = box.querySelector<HTMLElement>('[data-strength]');
   const status = box.querySelector<HTMLElement>('[data-status]');
-  if (!strength || !status) return;
+  const meter = box.querySelector<HTMLMeterElement>('meter');
+  const label = box.querySelector<HTMLElement>('[data-strength-label]');
+  const advice = box.querySelector<HTMLElement>('[data-strength-advice]');
+  if (!strength || !status || !meter || !label || !advice) return;
+  // The words come from the page (the catalog, in the page's language), never from this script.
+  const said = (name: string): string => status.getAttribute(`data-${name}-text`) ?? '';
   let timer: ReturnType<typeof setTimeout> | undefined;
   let seq = 0;
   let stopped = false;
   function mark(li: HTMLLIElement, state: RuleState): void {
     li.className = `rule ${state}`;
     li.querySelector('.mark')!.textContent = state === 'met' ? '\u2713' : state === 'unmet' ? '\u2717' : '\u2022';
-    li.querySelector('[data-state]')!.textContent = state === 'met' ? ' \u2014 done' : state === 'unmet' ? ' \u2014 not yet' : '';
+    li.querySelector('[data-state]')!.textContent = state === 'met' ? ` ${said('met')}` : state === 'unmet' ? ` ${said('unmet')}` : '';
   }
   function reset(): void {
     items.forEach((li) => {
@@ -183,10 +188,21 @@ document.querySelectorAll<HTMLInputElement>('input[data-policy-check]').forEach(
       if (message) unmet.push(message);
     });
     if (result.strength) {
+      // A bar of five steps (the estimator's 0…4), its word beside it, and our advice under it.
       strength!.hidden = false;
-      strength!.textContent = `Strength: ${result.strength.label}${result.strength.warning ? ` \u2014 ${result.strength.warning}` : ''}`;
+      meter!.value = result.strength.score;
+      strength!.dataset['score'] = String(result.strength.score);
+      label!.textContent = result.strength.label;
+      const lines = [...(result.strength.warning ? [result.strength.warning] : []), ...(result.strength.suggestions ?? [])];
+      advice!.replaceChildren(
+        ...lines.map((line) => {
+          const li = document.createElement('li');
+          li.textContent = line;
+          return li;
+        }),
+      );
     }
-    status!.textContent = unmet.length ? unmet.join(' ') : 'All the rules are met.';
+    status!.textContent = unmet.length ? unmet.join(' ') : said('all-met');
   }
   function check(): void {
     const value = input.value;
@@ -224,6 +240,86 @@ document.querySelectorAll<HTMLInputElement>('input[data-policy-check]').forEach(
     timer = setTimeout(check, 300);
   });
 });
+
+// Times: the server writes each one in UTC (<time datetime>, web/i18n.ts localTime); here it becomes the reader's own
+// time zone, in the page's language, and in lists how long ago it was ("3 hours ago"), the full local time in the title.
+const pageLanguage = document.documentElement.lang || undefined;
+const localDateTime = new Intl.DateTimeFormat(pageLanguage, { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
+const localDateTimeSeconds = new Intl.DateTimeFormat(pageLanguage, {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: '2-digit',
+  second: '2-digit',
+});
+const timeZoneName = new Intl.DateTimeFormat(pageLanguage, { timeZoneName: 'short' });
+const relativeTime = typeof Intl.RelativeTimeFormat === 'function' ? new Intl.RelativeTimeFormat(pageLanguage, { numeric: 'auto' }) : null;
+/** "3 hours ago" for a moment within the last week (or the next), else null (the date says more). */
+function agoText(at: number, now: number): string | null {
+  if (!relativeTime) return null;
+  const seconds = Math.round((at - now) / 1000);
+  const steps: Array<[number, Intl.RelativeTimeFormatUnit, number]> = [
+    [45, 'second', 1],
+    [45 * 60, 'minute', 60],
+    [22 * 3600, 'hour', 3600],
+    [7 * 86400, 'day', 86400],
+  ];
+  for (const [limit, unit, size] of steps) {
+    if (Math.abs(seconds) < limit) return unit === 'second' ? relativeTime.format(0, 'second') : relativeTime.format(Math.round(seconds / size), unit);
+  }
+  return null;
+}
+function localiseTimes(root: ParentNode): void {
+  const now = Date.now();
+  root.querySelectorAll<HTMLTimeElement>('time[data-local]').forEach((el) => {
+    const at = Date.parse(el.dateTime);
+    if (Number.isNaN(at)) return;
+    const kind = el.getAttribute('data-local');
+    const zone = timeZoneName.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? '';
+    const absolute = `${(kind === 'seconds' ? localDateTimeSeconds : localDateTime).format(at)}${zone ? ` ${zone}` : ''}`;
+    el.title = absolute;
+    el.textContent = (kind === 'relative' ? agoText(at, now) : null) ?? absolute;
+  });
+}
+localiseTimes(document);
+// Content another script put in (the passkey script reloads the security page's main part).
+document.addEventListener('passdesk:replaced', (e) => {
+  if (e.target instanceof Element) localiseTimes(e.target);
+});
+
+// The activity list's days: the server groups by the UTC day; here the entries move to the reader's own days, each
+// headed "Today", "Yesterday" (the page's words) or its date in the page's language.
+const activity = document.getElementById('activity');
+if (activity) {
+  const isoDay = new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit' });
+  const longDay = new Intl.DateTimeFormat(pageLanguage, { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
+  const today = isoDay.format(Date.now());
+  const yesterday = isoDay.format(new Date(new Date().setDate(new Date().getDate() - 1)));
+  const template = activity.querySelector<HTMLElement>('section.activity-day');
+  const entries = Array.from(activity.querySelectorAll<HTMLLIElement>('li[data-event-id]'));
+  if (template) {
+    const days: HTMLElement[] = [];
+    let current: { day: string; list: HTMLElement } | null = null;
+    for (const li of entries) {
+      const at = Date.parse(li.querySelector('time')?.dateTime ?? '');
+      if (Number.isNaN(at)) continue;
+      const day = isoDay.format(at);
+      if (!current || current.day !== day) {
+        const section = template.cloneNode(false) as HTMLElement;
+        section.dataset['day'] = day;
+        const h = template.querySelector('h2')!.cloneNode(false) as HTMLElement;
+        h.textContent = day === today ? (activity.dataset['today'] ?? day) : day === yesterday ? (activity.dataset['yesterday'] ?? day) : longDay.format(at);
+        const list = template.querySelector('ul')!.cloneNode(false) as HTMLElement;
+        section.append(h, list);
+        days.push(section);
+        current = { day, list };
+      }
+      current.list.append(li);
+    }
+    activity.replaceChildren(...days);
+  }
+}
 
 // Move focus to the first error so screen readers announce it.
 const formError = document.getElementById('form-error');

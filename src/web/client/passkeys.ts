@@ -134,6 +134,8 @@ async function showRecoveryCodes(codes: readonly string[]): Promise<boolean> {
   // Unreadable, the page stays as it was and the codes are shown in it all the same.
   if (fresh && main && fresh.querySelector('#passkey-recovery-codes-list'))
     main.replaceChildren(...Array.from(fresh.childNodes, (n) => document.importNode(n, true)));
+  // Its times are UTC again: app.js shows them in the reader's zone (it listens for this event).
+  main?.dispatchEvent(new CustomEvent('passdesk:replaced', { bubbles: true }));
   document.getElementById('passkey-add')?.setAttribute('hidden', '');
   const panel = document.getElementById('passkey-recovery-codes');
   const list = document.getElementById('passkey-recovery-codes-list');

@@ -6,7 +6,7 @@ import { alertBox } from './layout.js';
 import { page, type PageContext } from './pages.js';
 import type { EmailAddressState } from '../../flows/change-email.js';
 import type { AccountDataState } from '../../flows/account-data.js';
-import { element, link, markup, translatorOf } from '../i18n.js';
+import { element, link, localTime, markup, translatorOf } from '../i18n.js';
 import type { Translator } from '../../core/i18n/translator.js';
 
 const DAY_MS = 86_400_000;
@@ -38,7 +38,7 @@ export function dataSection(ctx: PageContext): SafeHtml {
 export function pendingDeletionBanner(ctx: PageContext, o: { csrf: string; dueAt: number }): SafeHtml {
   const t = translatorOf(ctx);
   return html`<div class="alert error" role="alert" id="pending-deletion">
-    <p>${t.t('page.data.pending', { dueAt: t.dateTime(o.dueAt) })}</p>
+    <p>${markup(t, 'page.data.pending', { dueAt: localTime(t, o.dueAt) })}</p>
     <form method="post" action="/security/data/deletion/cancel" class="inline">${csrfField(o.csrf)}
       <button type="submit" id="keep-account">${t.t('email.common.keepAccountLabel')}</button></form>
   </div>`;
@@ -163,7 +163,7 @@ export function deletionCancelPage(ctx: PageContext, o: { csrf: string; token: s
     t.t('page.keepAccount.title'),
     html`<section class="card narrow">
   <h1>${t.t('page.keepAccount.title')}</h1>
-  <p id="deletion-due">${t.t('page.data.pending', { dueAt: t.dateTime(o.dueAt) })}</p>
+  <p id="deletion-due">${markup(t, 'page.data.pending', { dueAt: localTime(t, o.dueAt) })}</p>
   <form method="post" action="/account-deletion/cancel" id="keep-account-form">${csrfField(o.csrf)}
     <input type="hidden" name="token" value="${o.token}">
     <button type="submit" class="primary" id="keep-account">${t.t('email.common.keepAccountLabel')}</button>

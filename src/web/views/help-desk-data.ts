@@ -4,7 +4,7 @@
 import { html, type SafeHtml } from '../html.js';
 import { alertBox } from './layout.js';
 import { page, type PageContext } from './pages.js';
-import { translatorOf } from '../i18n.js';
+import { localTime, markup, translatorOf } from '../i18n.js';
 import type { Translator } from '../../core/i18n/translator.js';
 import type { ImportReport, LineOutcome } from '../../flows/help-desk/import.js';
 import type { DeletedAccount } from '../../flows/help-desk/delete-account.js';
@@ -144,7 +144,7 @@ export function deleteAccountPage(ctx: PageContext, o: DeletePageOptions): SafeH
     <h2>${t.t('page.helpDesk.delete.exportHeading')}</h2>
     <p>${t.t('page.helpDesk.delete.exportIntro')}</p>
     <p><a class="button" href="/api/v1/admin/accounts/${a.id}/export" id="account-export-link" download>${t.t('page.helpDesk.delete.exportLink')}</a></p>
-    <p id="export-state"${o.exportedAt === null ? html` class="muted"` : ''}>${o.exportedAt === null ? t.t('page.helpDesk.delete.notExported', { minutes: o.windowMinutes }) : t.t('page.helpDesk.delete.exported', { when: t.dateTime(o.exportedAt) })}</p>
+    <p id="export-state"${o.exportedAt === null ? html` class="muted"` : ''}>${o.exportedAt === null ? t.t('page.helpDesk.delete.notExported', { minutes: o.windowMinutes }) : markup(t, 'page.helpDesk.delete.exported', { when: localTime(t, o.exportedAt) })}</p>
   </div>
   <form method="post" action="/admin/accounts/${a.id}/delete" class="steps" id="delete-form">
     ${csrfField(o.csrf)}

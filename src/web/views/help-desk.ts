@@ -4,7 +4,7 @@
 import { html, type SafeHtml } from '../html.js';
 import { alertBox } from './layout.js';
 import { page, type PageContext } from './pages.js';
-import { translatorOf } from '../i18n.js';
+import { localTime, markup, translatorOf } from '../i18n.js';
 import type { Translator } from '../../core/i18n/translator.js';
 import { MESSAGE_IDS, type MessageId } from '../../core/i18n/translator.js';
 import type { AccountDetail, AccountSummary, StatusFilter } from '../../flows/help-desk/accounts.js';
@@ -158,28 +158,26 @@ export function helpDeskAccountPage(ctx: PageContext, o: AccountPageOptions): Sa
 
 function accountFacts(t: Translator, d: AccountDetail): SafeHtml {
   const a = d.account;
-  const when = (ms: number): string => t.dateTime(ms);
   const lock = d.lock;
   const lockLine =
     lock.reason === 'disabled'
       ? t.t('page.helpDesk.lock.disabled')
       : lock.locked && lock.until !== null
-        ? t.t('page.helpDesk.lock.locked', { failures: lock.failures, until: when(lock.until) })
+        ? markup(t, 'page.helpDesk.lock.locked', { failures: lock.failures, until: localTime(t, lock.until) })
         : lock.waitUntil !== null
-          ? t.t('page.helpDesk.lock.waiting', { failures: lock.failures, until: when(lock.waitUntil) })
+          ? markup(t, 'page.helpDesk.lock.waiting', { failures: lock.failures, until: localTime(t, lock.waitUntil) })
           : t.t('page.helpDesk.lock.none', { failures: lock.failures });
   return html`<dl class="facts">
     <dt>${t.t('page.common.email')}</dt><dd class="wrap" id="account-email">${a.email}</dd>
     <dt>${t.t('page.helpDesk.statusHeading')}</dt><dd id="account-status">${a.status === 'disabled' ? t.t('page.helpDesk.status.disabled') : t.t('page.helpDesk.active')}${a.mustChangePassword ? html` · ${t.t('page.helpDesk.status.must-change')}` : ''}</dd>
     <dt>${t.t('page.helpDesk.roleHeading')}</dt><dd id="account-role">${roleName(t, a.role)}</dd>
-    <dt>${t.t('page.helpDesk.passwordHeading')}</dt><dd id="password-age">${d.password.changedAt !== null ? t.t('page.security.passwordChanged', { when: when(d.password.changedAt) }) : t.t('page.security.noPassword')}${d.password.expiresAt !== null ? html` ${d.password.expired ? t.t('page.helpDesk.expired', { when: when(d.password.expiresAt) }) : t.t('page.helpDesk.expires', { when: when(d.password.expiresAt) })}` : ''}</dd>
+    <dt>${t.t('page.helpDesk.passwordHeading')}</dt><dd id="password-age">${d.password.changedAt !== null ? markup(t, 'page.security.passwordChanged', { when: localTime(t, d.password.changedAt) }) : t.t('page.security.noPassword')}${d.password.expiresAt !== null ? html` ${d.password.expired ? markup(t, 'page.helpDesk.expired', { when: localTime(t, d.password.expiresAt) }) : markup(t, 'page.helpDesk.expires', { when: localTime(t, d.password.expiresAt) })}` : ''}</dd>
     <dt>${t.t('page.helpDesk.lockHeading')}</dt><dd id="lock-state">${lockLine}</dd>
-    <dt>${t.t('page.helpDesk.createdHeading')}</dt><dd>${when(a.createdAt)}</dd>
+    <dt>${t.t('page.helpDesk.createdHeading')}</dt><dd>${localTime(t, a.createdAt)}</dd>
   </dl>`;
 }
 
 function factorList(t: Translator, d: AccountDetail): SafeHtml {
-  const when = (ms: number): string => t.dateTime(ms);
   return html`<h2>${t.t('page.common.twoStep')}</h2>
   ${
     d.secondFactors.length === 0
@@ -188,21 +186,20 @@ function factorList(t: Translator, d: AccountDetail): SafeHtml {
           (
             f,
           ) => html`<li class="device" data-factor-id="${f.id}"><div><strong>${f.name}</strong> <span class="badge">${t.t(`page.helpDesk.factorType.${f.type}`)}</span>
-      <div class="muted">${f.lastUsedAt !== null ? t.t('page.passkeys.added', { added: when(f.createdAt), lastUsed: when(f.lastUsedAt) }) : t.t('page.passkeys.addedNotUsed', { added: when(f.createdAt) })}</div></div></li>`,
+      <div class="muted">${f.lastUsedAt !== null ? markup(t, 'page.passkeys.added', { added: localTime(t, f.createdAt, { relative: true }), lastUsed: localTime(t, f.lastUsedAt, { relative: true }) }) : markup(t, 'page.passkeys.addedNotUsed', { added: localTime(t, f.createdAt, { relative: true }) })}</div></div></li>`,
         )}</ul>`
   }
   <p class="muted" id="recovery-codes-left">${t.t('page.helpDesk.recoveryCodesLeft', { count: d.recoveryCodesLeft })}</p>`;
 }
 
 function deviceList(t: Translator, d: AccountDetail): SafeHtml {
-  const when = (ms: number): string => t.dateTime(ms);
   return html`<h2>${t.t('page.helpDesk.devicesHeading')}</h2>
   ${
     d.devices.length === 0
       ? html`<p class="muted" id="no-devices">${t.t('page.helpDesk.noDevices')}</p>`
       : html`<ul class="devices" id="account-devices">${d.devices.map(
           (s) => html`<li class="device"><div><strong>${s.device}</strong>
-      <div class="muted">${s.ip ? t.t('page.security.deviceLineWithIp', { signedIn: when(s.createdAt), lastActive: when(s.lastSeenAt), ip: s.ip }) : t.t('page.security.deviceLine', { signedIn: when(s.createdAt), lastActive: when(s.lastSeenAt) })}</div></div></li>`,
+      <div class="muted">${s.ip ? markup(t, 'page.security.deviceLineWithIp', { signedIn: localTime(t, s.createdAt, { relative: true }), lastActive: localTime(t, s.lastSeenAt, { relative: true }), ip: s.ip }) : markup(t, 'page.security.deviceLine', { signedIn: localTime(t, s.createdAt, { relative: true }), lastActive: localTime(t, s.lastSeenAt, { relative: true }) })}</div></div></li>`,
         )}</ul>`
   }`;
 }
@@ -227,7 +224,7 @@ function activityList(t: Translator, events: readonly AuditEvent[]): SafeHtml {
       ? html`<p class="muted">${t.t('page.activity.none')}</p>`
       : html`<ul class="devices" id="account-activity">${events.map(
           (e) => html`<li class="device" data-event-type="${e.type}"><div><strong>${eventLabel(t, e.type)}</strong>
-      <div class="muted wrap">${t.dateTime(e.createdAt)}${e.ip ? ` · ${t.t('page.activity.ip', { ip: e.ip })}` : ''}${e.actorId ? ` · ${t.t('page.helpDesk.byActor', { actor: e.actorId })}` : ''}${eventWhy(e) ? ` · ${eventWhy(e)}` : ''}</div></div></li>`,
+      <div class="muted wrap">${localTime(t, e.createdAt, { relative: true })}${e.ip ? ` · ${t.t('page.activity.ip', { ip: e.ip })}` : ''}${e.actorId ? ` · ${t.t('page.helpDesk.byActor', { actor: e.actorId })}` : ''}${eventWhy(e) ? ` · ${eventWhy(e)}` : ''}</div></div></li>`,
         )}</ul>`
   }`;
 }
@@ -296,7 +293,7 @@ function callerSection(t: Translator, o: AccountPageOptions): SafeHtml {
   ${hasApp ? codeForm('totp', t.t('page.helpDesk.callerAppLabel')) : ''}`;
   }
   return html`<h2 id="caller-heading">${t.t('page.helpDesk.callerHeading')}</h2>
-  <p id="caller-state" class="alert notice">${t.t('page.helpDesk.callerVerified', { until: t.dateTime(o.callerVerifiedUntil) })}</p>
+  <p id="caller-state" class="alert notice">${markup(t, 'page.helpDesk.callerVerified', { until: localTime(t, o.callerVerifiedUntil) })}</p>
   <div class="actions">
   ${actionForm(t, { csrf: o.csrf, accountId: id, name: 'temporary-password', label: t.t('page.helpDesk.action.temporary-password') })}
   ${d.secondFactors.map((f) =>
@@ -336,7 +333,7 @@ export function temporaryPasswordPage(
   <h1>${t.t('page.helpDesk.tempTitle')}</h1>
   <p>${t.t('page.helpDesk.tempFor', { name: o.account.displayName || o.account.email, email: o.account.email })}</p>
   <p class="temporary-password"><code id="temporary-password">${o.password}</code></p>
-  <p>${t.t('page.helpDesk.tempOnce', { until: t.dateTime(o.expiresAt) })}</p>
+  <p>${markup(t, 'page.helpDesk.tempOnce', { until: localTime(t, o.expiresAt) })}</p>
   <p><a class="button" href="/admin/accounts/${o.account.id}">${t.t('page.helpDesk.backToAccount')}</a></p>
 </section>`,
     { displayName: o.displayName, csrf: o.csrf },
@@ -389,7 +386,7 @@ export function auditLogPage(
       : html`<ul class="devices" id="audit-events">${o.events.map(
           (
             e,
-          ) => html`<li class="device" data-event-type="${e.type}"><div class="wrap"><strong>${e.type}</strong> <span class="muted">${t.dateTime(e.createdAt, { seconds: true })}</span>
+          ) => html`<li class="device" data-event-type="${e.type}"><div class="wrap"><strong>${e.type}</strong> <span class="muted">${localTime(t, e.createdAt, { seconds: true })}</span>
       <div class="muted">${e.accountId ? html`${t.t('page.helpDesk.audit.about')} <a href="/admin/accounts/${e.accountId}">${e.accountId}</a>` : ''}${e.actorId ? ` · ${t.t('page.helpDesk.byActor', { actor: e.actorId })}` : ''}${e.ip ? ` · ${t.t('page.activity.ip', { ip: e.ip })}` : ''}</div>
       ${eventWhy(e) ? html`<div>${eventWhy(e)}</div>` : ''}</div></li>`,
         )}</ul>`
@@ -422,9 +419,9 @@ function approvalAction(t: Translator, a: ApprovalView): string {
 /** Who asked, why, until when (or what became of it). */
 function approvalFacts(t: Translator, a: ApprovalView): SafeHtml {
   const who = (p: { displayName: string; email: string }): string => p.displayName || p.email;
-  return html`<div class="muted wrap">${t.t('page.helpDesk.approval.requestedBy', { who: who(a.requestedBy), when: t.dateTime(a.createdAt) })}</div>
+  return html`<div class="muted wrap">${markup(t, 'page.helpDesk.approval.requestedBy', { who: who(a.requestedBy), when: localTime(t, a.createdAt, { relative: true }) })}</div>
       <div class="wrap">${a.ticket ? t.t('page.helpDesk.approval.reasonTicket', { reason: a.reason, ticket: a.ticket }) : t.t('page.helpDesk.approval.reason', { reason: a.reason })}</div>
-      <div class="muted">${a.state === 'pending' ? t.t('page.helpDesk.approval.until', { until: t.dateTime(a.expiresAt) }) : t.format(`page.helpDesk.approval.state.${a.state}` as MessageId)}</div>`;
+      <div class="muted">${a.state === 'pending' ? markup(t, 'page.helpDesk.approval.until', { until: localTime(t, a.expiresAt) }) : t.format(`page.helpDesk.approval.state.${a.state}` as MessageId)}</div>`;
 }
 
 /** The forms a reader has on one request: approve and reject (a second administrator), or cancel (the requester). */

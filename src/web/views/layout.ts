@@ -121,8 +121,13 @@ export function passwordChecklist(id: string, items: readonly ChecklistItem[], f
       return html`<li class="rule ${state}" data-codes="${item.codes.join(' ')}"${item.onSubmit ? html` data-on-submit` : ''}><span class="mark" aria-hidden="true">${state === 'met' ? '✓' : state === 'unmet' ? '✗' : '•'}</span> ${item.text}${item.onSubmit ? html` <span class="muted">${t.t('page.checklist.onSubmit')}</span>` : ''}<span class="visually-hidden" data-state>${state === 'met' ? ` ${t.t('page.checklist.met')}` : state === 'unmet' ? ` ${t.t('page.checklist.unmet')}` : ''}</span></li>`;
     })}
   </ul>
-  <p class="strength muted" data-strength hidden></p>
-  <p class="visually-hidden" data-status aria-live="polite"></p>
+  <div class="strength" data-strength hidden>
+    <span id="${id}-strength-name">${t.t('page.checklist.strength')}</span>
+    <meter id="${id}-strength" min="0" max="4" low="2" high="3" optimum="4" value="0" aria-labelledby="${id}-strength-name" aria-describedby="${id}-strength-label"></meter>
+    <strong id="${id}-strength-label" data-strength-label></strong>
+    <ul class="strength-advice" data-strength-advice></ul>
+  </div>
+  <p class="visually-hidden" data-status aria-live="polite" data-met-text="${t.t('page.checklist.met')}" data-unmet-text="${t.t('page.checklist.unmet')}" data-all-met-text="${t.t('page.checklist.allMet')}"></p>
 </div>`;
 }
 

@@ -3,8 +3,9 @@
 import { html, type SafeHtml } from '../html.js';
 import { alertBox } from './layout.js';
 import { page, type PageContext } from './pages.js';
-import type { ActivityEntry } from '../../flows/not-me.js';
-import { element, markup, translatorOf } from '../i18n.js';
+import type { ActivityEntry, NotMeReport } from '../../flows/not-me.js';
+import { element, link, localTime, markup, translatorOf } from '../i18n.js';
+import { groupByDay, type DayGroup } from '../../core/activity-days.js';
 import type { Translator } from '../../core/i18n/translator.js';
 import { contactParts, supportOf } from './support.js';
 
@@ -15,8 +16,17 @@ function helpDesk(ctx: PageContext, t: Translator): SafeHtml {
     : html``;
 }
 
+/** "Password changed on <time> from Firefox on Linux (IP …)", the time shown in the reader's zone. */
+function reportSummary(t: Translator, r: Pick<NotMeReport, 'what' | 'at' | 'device' | 'ip'>): SafeHtml {
+  const values = { what: r.what, when: localTime(t, r.at), device: r.device ?? t.t('activity.unknownDevice') };
+  return r.ip ? markup(t, 'activity.sentenceWithIp', { ...values, ip: r.ip }) : markup(t, 'activity.sentence', values);
+}
+
 /** What the link reports, and one button. Opening this page changes nothing. */
-export function notMeConfirmPage(ctx: PageContext, o: { csrf: string; confirmId: string; summary: string; error?: string | undefined }): SafeHtml {
+export function notMeConfirmPage(
+  ctx: PageContext,
+  o: { csrf: string; confirmId: string; report: Pick<NotMeReport, 'what' | 'at' | 'device' | 'ip'>; error?: string | undefined },
+): SafeHtml {
   const t = translatorOf(ctx);
   return page(
     ctx,
@@ -25,7 +35,7 @@ export function notMeConfirmPage(ctx: PageContext, o: { csrf: string; confirmId:
   <h1>${t.t('page.notMe.confirmHeading')}</h1>
   ${alertBox('error', o.error)}
   <p>${t.t('page.notMe.reporting')}</p>
-  <p id="not-me-summary"><strong>${o.summary}</strong></p>
+  <p id="not-me-summary"><strong>${reportSummary(t, o.report)}</strong></p>
   <p>${t.t('page.notMe.explain')}</p>
   <p>${t.t('page.notMe.restoreNote')}</p>
   <form method="post" action="/not-me/confirm" id="not-me-form">
@@ -74,13 +84,15 @@ export function notMeDonePage(ctx: PageContext, o: { message: string }): SafeHtm
   );
 }
 
-/** The signed-in person's recent security events, with "This wasn't me" where it applies. */
+/** The signed-in person's recent security events by day, with one "Not you?" on each entry that can be reported. */
 export function activityPage(
   ctx: PageContext,
-  o: { csrf: string; displayName: string; entries: readonly ActivityEntry[]; error?: string | undefined },
+  o: { csrf: string; displayName: string; entries: readonly ActivityEntry[]; now: number; limit: number; error?: string | undefined },
 ): SafeHtml {
   const t = translatorOf(ctx);
-  const when = (ms: number): string => t.dateTime(ms);
+  const dayName = new Intl.DateTimeFormat(t.locale, { timeZone: 'UTC', weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
+  const heading = (g: DayGroup<ActivityEntry>): string =>
+    g.name === 'today' ? t.t('page.activity.today') : g.name === 'yesterday' ? t.t('page.activity.yesterday') : dayName.format(g.noon);
   return page(
     ctx,
     t.t('page.activity.title'),
@@ -88,26 +100,36 @@ export function activityPage(
   <h1>${t.t('page.activity.title')}</h1>
   ${alertBox('error', o.error)}
   <p>${t.t('page.activity.intro')}</p>
+  <p id="activity-action">${markup(t, 'page.activity.pageAction', { a: link('/security/password', { id: 'activity-change-password' }) })}</p>
   ${
     o.entries.length === 0
       ? html`<p class="muted">${t.t('page.activity.none')}</p>`
-      : html`<ul class="devices" id="activity">
-  ${o.entries.map(
-    (e) => html`<li class="device" data-event-id="${String(e.id)}" data-event-type="${e.type}">
-    <div><strong>${e.label}</strong>
-    <div class="muted">${when(e.at)}${e.device ? ` · ${e.device}` : ''}${e.ip ? ` · ${t.t('page.activity.ip', { ip: e.ip })}` : ''}</div></div>
-    ${
-      e.reportable
-        ? html`<form method="post" action="/security/activity/${String(e.id)}/not-me" class="inline">
-      <input type="hidden" name="_csrf" value="${o.csrf}"><button type="submit" class="secondary" aria-label="${t.t('page.activity.reportLabel', { what: e.label, when: when(e.at) })}">${t.t('page.activity.report')}</button></form>`
-        : ''
-    }
-  </li>`,
+      : html`<div id="activity" class="activity" data-today="${t.t('page.activity.today')}" data-yesterday="${t.t('page.activity.yesterday')}">
+  ${groupByDay(o.entries, { now: o.now }).map(
+    (g) => html`<section class="activity-day" data-day="${g.day}"><h2 class="activity-day-heading">${heading(g)}</h2>
+  <ul class="devices">${g.entries.map((e) => activityEntry(t, o.csrf, e))}</ul></section>`,
   )}
-  </ul>`
+  </div>`
   }
+  ${o.entries.length >= o.limit ? html`<p class="muted" id="activity-capped">${t.t('page.activity.capped', { count: o.limit })}</p>` : ''}
   <p><a href="/security">${t.t('page.common.backToSecurity')}</a></p>
 </section>`,
     { displayName: o.displayName, csrf: o.csrf },
   );
+}
+
+/** One entry: what, when (local time in the browser), device and address; "Not you?" folded away when it can be reported. */
+function activityEntry(t: Translator, csrf: string, e: ActivityEntry): SafeHtml {
+  return html`<li class="device activity-entry${e.failed ? ' failed' : ''}" data-event-id="${String(e.id)}" data-event-type="${e.type}"${e.current ? html` data-current` : ''}>
+    <div class="grow"><strong>${e.label}</strong>${e.current ? html` <span class="badge">${t.t('page.activity.current')}</span>` : ''}
+    <div class="muted">${localTime(t, e.at, { relative: true })}${e.device ? ` · ${e.device}` : ''}${e.ip ? ` · ${t.t('page.activity.ip', { ip: e.ip })}` : ''}</div>
+    ${
+      e.reportable
+        ? html`<details class="not-you"><summary>${t.t('page.activity.notYou')}</summary>
+      <p>${t.t('page.activity.notYouExplain')}</p>
+      <form method="post" action="/security/activity/${String(e.id)}/not-me">
+      <input type="hidden" name="_csrf" value="${csrf}"><button type="submit" class="secondary" aria-label="${t.t('page.activity.secureLabel', { what: e.label })}">${t.t('page.activity.secure')}</button></form></details>`
+        : ''
+    }</div>
+  </li>`;
 }

@@ -7,7 +7,7 @@ import type { ChecklistItem } from '../../core/password-policy.js';
 import type { DeviceView } from '../../flows/sessions.js';
 import { challengeFields, challengeScripts, type ChallengeView } from './challenge.js';
 import type { AssetName } from '../assets/index.js';
-import { element, link, markup, translatorOf } from '../i18n.js';
+import { element, link, localTime, markup, translatorOf } from '../i18n.js';
 import type { Translator } from '../../core/i18n/translator.js';
 import type { CheckupItem } from '../../core/checkup.js';
 import { checkupSection } from './checkup.js';
@@ -313,7 +313,6 @@ export function securityPage(
   const others = live.filter((d) => !d.current).length;
   const secondFactor = (o.factors ?? []).length > 0 || (o.passkeys ?? []).length > 0;
   const t = translatorOf(ctx);
-  const when = (ms: number): string => t.dateTime(ms);
   return page(
     ctx,
     t.t('page.security.title'),
@@ -323,7 +322,7 @@ export function securityPage(
   <p class="muted">${t.t('page.security.signedInAs', { name: o.displayName, email: o.email })}</p>
   ${o.checkup ? checkupSection(t, o.checkup) : ''}
   <h2>${t.t('page.security.passwordHeading')}</h2>
-  <p id="password-age">${o.passwordChangedAt ? t.t('page.security.passwordChanged', { when: when(o.passwordChangedAt) }) : t.t('page.security.noPassword')}</p>
+  <p id="password-age">${o.passwordChangedAt ? markup(t, 'page.security.passwordChanged', { when: localTime(t, o.passwordChangedAt) }) : t.t('page.security.noPassword')}</p>
   <p><a class="button" href="/security/password">${t.t('page.security.changePassword')}</a></p>
   <h2>${t.t('page.common.twoStep')}</h2>
   <div class="status-line">${secondFactor ? statusBadge('good', t.t('page.status.on')) : statusBadge('off', t.t('page.status.off'))}
@@ -352,7 +351,7 @@ export function securityPage(
   ${live.map(
     (d) => html`<li class="device" data-session-id="${d.id}">
     <div class="grow"><strong>${d.device}</strong>${d.current ? html` <span class="badge">${t.t('page.security.thisDevice')}</span>` : ''}
-    <div class="muted">${d.ip ? t.t('page.security.deviceLineWithIp', { signedIn: when(d.createdAt), lastActive: when(d.lastSeenAt), ip: d.ip }) : t.t('page.security.deviceLine', { signedIn: when(d.createdAt), lastActive: when(d.lastSeenAt) })}</div></div>
+    <div class="muted">${d.ip ? markup(t, 'page.security.deviceLineWithIp', { signedIn: localTime(t, d.createdAt, { relative: true }), lastActive: localTime(t, d.lastSeenAt, { relative: true }), ip: d.ip }) : markup(t, 'page.security.deviceLine', { signedIn: localTime(t, d.createdAt, { relative: true }), lastActive: localTime(t, d.lastSeenAt, { relative: true }) })}</div></div>
     ${
       d.current
         ? ''
@@ -382,7 +381,7 @@ export function securityPage(
   ${
     ended.length > 0
       ? html`<h3>${t.t('page.security.endedHeading')}</h3><ul class="devices ended" id="ended-devices">
-    ${ended.map((d) => html`<li class="device"><div><strong>${d.device}</strong><div class="muted">${revokeReason(t, d.revokedReason)} ${d.revokedAt ? when(d.revokedAt) : ''}</div></div></li>`)}
+    ${ended.map((d) => html`<li class="device"><div><strong>${d.device}</strong><div class="muted">${revokeReason(t, d.revokedReason)} ${d.revokedAt ? localTime(t, d.revokedAt, { relative: true }) : ''}</div></div></li>`)}
   </ul>`
       : ''
   }
@@ -405,7 +404,6 @@ function passkeySection(
   passkeys: ReadonlyArray<{ id: string; name: string; createdAt: number; lastUsedAt: number | null; backedUp: boolean }>,
   o: { firstFactor: boolean; onlySecondFactor: boolean; org: string; email: string },
 ): SafeHtml {
-  const when = (ms: number): string => t.dateTime(ms);
   return html`<h2 id="passkeys-heading">${t.t('page.passkeys.heading')}</h2>
   <p class="muted">${t.t('page.passkeys.intro')}</p>
   ${
@@ -414,7 +412,7 @@ function passkeySection(
   ${passkeys.map(
     (p) => html`<li class="device passkey" data-passkey-id="${p.id}">
     <div class="grow"><strong class="passkey-name">${p.name}</strong>${p.backedUp ? html` <span class="badge">${t.t('page.passkeys.synced')}</span>` : ''}
-    <div class="muted">${p.lastUsedAt ? t.t('page.passkeys.added', { added: when(p.createdAt), lastUsed: when(p.lastUsedAt) }) : t.t('page.passkeys.addedNotUsed', { added: when(p.createdAt) })}</div></div>
+    <div class="muted">${p.lastUsedAt ? markup(t, 'page.passkeys.added', { added: localTime(t, p.createdAt, { relative: true }), lastUsed: localTime(t, p.lastUsedAt, { relative: true }) }) : markup(t, 'page.passkeys.addedNotUsed', { added: localTime(t, p.createdAt, { relative: true }) })}</div></div>
     <div class="item-actions">
     ${disclosureStep({
       kind: 'action',

@@ -5,7 +5,7 @@
 import { html, type SafeHtml } from '../html.js';
 import { alertBox, disclosureStep, statusBadge } from './layout.js';
 import { page, secondFactorWays, type PageContext } from './pages.js';
-import { link, markup, translatorOf } from '../i18n.js';
+import { link, localTime, markup, translatorOf } from '../i18n.js';
 import type { Translator } from '../../core/i18n/translator.js';
 import { RECOVERY_CODE_COUNT } from '../../core/recovery-codes.js';
 import { recoveryCodesPanel } from './recovery-codes.js';
@@ -67,7 +67,7 @@ function totpSetup(t: Translator, csrf: string, enrolment: NonNullable<TwoFactor
 function factorItem(t: Translator, csrf: string, f: TwoFactorPageOptions['factors'][number], last: boolean): SafeHtml {
   return html`<li class="device factor" data-factor-id="${f.id}">
     <div class="grow"><strong class="factor-name">${f.name}</strong> ${statusBadge('good', t.t('page.status.inUse'))}
-    <div class="muted">${t.t('page.twoFactor.added', { when: t.dateTime(f.confirmedAt) })}</div></div>
+    <div class="muted">${markup(t, 'page.twoFactor.added', { when: localTime(t, f.confirmedAt, { relative: true }) })}</div></div>
     <div class="item-actions">
     ${disclosureStep({
       kind: 'action',
