@@ -1,6 +1,6 @@
 // Configuration: PASSDESK_* environment variables over an optional JSON config file over defaults,
 // validated once at start with a message that names the bad key.
-import { readFileSync, existsSync, mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { readFileSync, existsSync, mkdirSync, writeFileSync, chmodSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { isIPv4 } from 'node:net';
@@ -9,6 +9,8 @@ import proxyAddr from '@fastify/proxy-addr';
 import type { DirectorySettings } from './directory/directory.js';
 import { resolveEventsOut, type EventsOutSettings } from './events/settings.js';
 import { LookError, MAX_CUSTOM_CSS_BYTES, MAX_LOGO_BYTES, resolveLook, type Look, type LookSettings } from './look.js';
+import { setUpLanguages } from './core/i18n/languages.js';
+import type { OverrideFile } from './core/i18n/overrides.js';
 
 const durationPattern = /^(\d+)(ms|s|m|h|d)?$/;
 const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -362,12 +364,22 @@ export const configKeys = {
   primaryColor: {
     env: 'PASSDESK_PRIMARY_COLOR',
     schema: z.string().max(20).optional(),
-    doc: "The organisation's primary colour as hex (#1f5fd1): buttons, links, the focus ring, the emails' action button. Refused at start unless white text on it and it as link text on the page each reach WCAG AA's 4.5:1.",
+    doc: "The organisation's primary colour as hex (#1f5fd1): buttons, links, the emails' action button (the focus ring stays dark). Refused at start unless white text on it and it as link text on the page each reach WCAG AA's 4.5:1.",
   },
   customCss: {
     env: 'PASSDESK_CUSTOM_CSS',
     schema: z.string().min(1).max(4096).optional(),
     doc: `A stylesheet file of the organisation's own (at most ${MAX_CUSTOM_CSS_BYTES / 1024} KiB), served same-origin and linked after Passdesk's.`,
+  },
+  messagesDir: {
+    env: 'PASSDESK_MESSAGES_DIR',
+    schema: z.string().min(1).optional(),
+    doc: 'Your own wording, read at start: a directory of <language>.json files, each {"message id": "ICU message"} (ids and English text in src/core/i18n/catalogs/en.ts). For a shipped language a file replaces just the messages it names; a file for another language must have every English id and adds that language. An unknown id, placeholders or tags other than English\'s, a broken message, invalid JSON or a name that is not a language tag refuses the start, naming the file and the id.',
+  },
+  pseudoLocales: {
+    env: 'PASSDESK_PSEUDO_LOCALES',
+    schema: boolFromString.default(false),
+    doc: 'A testing aid: adds the pseudo-languages en-XA (accented English about 35 % longer, each message between ⟦ and ⟧) and ar-XB (English laid out right to left), so text not from the catalog, clipped layouts and right-to-left problems show on a page. Harmless in production, but meant for test instances.',
   },
   sessionIdleTimeout: {
     env: 'PASSDESK_SESSION_IDLE_TIMEOUT',
@@ -982,6 +994,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     out[key] = result.data;
   }
   if (problems.length > 0) throw new ConfigError(problems.join('; '));
+  setUpLanguagesFromConfig(out.messagesDir as string | undefined, out.pseudoLocales as boolean);
 
   const cfg = out as Omit<Config, 'secretBytes' | 'configFile' | 'webauthnRpId' | 'webauthnOrigins' | 'directory' | 'eventsOut' | 'look'> & {
     baseUrl: string | undefined;
@@ -1041,6 +1054,40 @@ function loadLook(settings: LookSettings): Look {
     if (err instanceof LookError) throw new ConfigError(err.message);
     throw err;
   }
+}
+
+/**
+ * The languages of this process (core/i18n/languages.ts), registered here so that nothing formats a message before
+ * them: the pseudo-locales if asked for, and the operator's files in PASSDESK_MESSAGES_DIR, read and checked now.
+ */
+function setUpLanguagesFromConfig(dir: string | undefined, pseudoLocales: boolean): void {
+  const problems: string[] = [];
+  const overrideFiles = dir === undefined ? [] : readMessageFiles(dir, problems);
+  if (problems.length === 0) problems.push(...setUpLanguages({ pseudoLocales, overrideFiles }));
+  if (problems.length > 0) throw new ConfigError(problems.map((p) => `PASSDESK_MESSAGES_DIR: ${p}`).join('; '));
+}
+
+/** The files of PASSDESK_MESSAGES_DIR; entries starting with "." (a Kubernetes ConfigMap's ..data) and folders are not files. */
+function readMessageFiles(dir: string, problems: string[]): OverrideFile[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => !entry.name.startsWith('.') && !entry.isDirectory())
+      .map((entry) => entry.name);
+  } catch (err) {
+    problems.push(`cannot read the directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    return [];
+  }
+  const files: OverrideFile[] = [];
+  for (const name of names) {
+    try {
+      files.push({ name, text: readFileSync(join(dir, name), 'utf8') });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EISDIR') problems.push(`${name}: cannot read it: ${code ?? 'error'}`); // EISDIR: a link to a folder
+    }
+  }
+  return files;
 }
 
 /** Variables of the project's own tooling (test and CI scripts), not of the service. */

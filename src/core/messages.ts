@@ -21,7 +21,8 @@ function section<C extends string>(t: Translator, prefix: string, o: { nested: b
   for (const id of MESSAGE_IDS) {
     if (!id.startsWith(prefix)) continue;
     const code = id.slice(prefix.length);
-    if (o.nested || !code.includes('.')) out[code] = t.format(id);
+    // Formatted when read, so an operator's wording (PASSDESK_MESSAGES_DIR, registered at start) is what is read.
+    if (o.nested || !code.includes('.')) Object.defineProperty(out, code, { get: () => t.format(id), enumerable: true });
   }
   return out as Record<C, string>;
 }

@@ -643,6 +643,19 @@ describe('passdesk CLI (a real child process)', { concurrency: 2 }, () => {
       );
     });
 
+    it('serve refuses a message file that would break a page, in one line naming the file and the id', async () => {
+      const messages = freshDataDir('messages');
+      writeFileSync(join(messages, 'en.json'), JSON.stringify({ 'page.layout.needHelp': 'Stuck? Call {phone}' }));
+      const dataDir = freshDataDir('messages-serve');
+      const run = await passdesk(['serve'], { dataDir, env: { PASSDESK_MESSAGES_DIR: messages } });
+      assertExit(run, 78);
+      assert.match(
+        run.stderr,
+        /^passdesk: configuration error: PASSDESK_MESSAGES_DIR: en\.json: "page\.layout\.needHelp": its placeholders and tags differ from English's \(English has support:argument; this has phone:argument\)\n$/,
+      );
+      assert.deepEqual(readdirSync(dataDir), [], 'nothing was opened');
+    });
+
     it('serve refuses a public base URL with no SMTP (the dev mailbox would be public), in one line that says what to set', async () => {
       const dataDir = freshDataDir('public-mailbox');
       const run = await passdesk(['serve'], { dataDir, env: { PASSDESK_BASE_URL: 'https://id.example.org' } });

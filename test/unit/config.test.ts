@@ -3,7 +3,7 @@
 // (the one test about persisting writes only into its own temporary directory).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError, configKeys, loadConfig, parseDuration, type Config } from '../../src/config.js';
@@ -135,6 +135,9 @@ describe('defaults: nothing set', () => {
 describe('environment variables', () => {
   it('override every default', () => {
     const dir = join(scratch, 'elsewhere');
+    // An empty directory of message files: their checks are in i18n-overrides.test.ts.
+    const messagesDir = join(scratch, 'messages');
+    mkdirSync(messagesDir, { recursive: true });
     const env: Record<string, string> = {
       PASSDESK_HOST: '0.0.0.0',
       PASSDESK_PORT: '9090',
@@ -178,6 +181,8 @@ describe('environment variables', () => {
       PASSDESK_LOGO: writeBytes('logo.png', PNG),
       PASSDESK_PRIMARY_COLOR: '#0B5CAD',
       PASSDESK_CUSTOM_CSS: writeJson('custom.css', '.brand { letter-spacing: .02em; }\n'),
+      PASSDESK_MESSAGES_DIR: messagesDir,
+      PASSDESK_PSEUDO_LOCALES: 'yes',
       PASSDESK_SESSION_IDLE_TIMEOUT: '15m',
       PASSDESK_SESSION_ABSOLUTE_TIMEOUT: '12h',
       PASSDESK_ARGON2_MEMORY_KIB: '65536',
@@ -333,6 +338,8 @@ describe('environment variables', () => {
     assert.equal(c.look.mailLogoUrl, `https://id.example.org${c.look.logoUrl}`);
     assert.equal(c.look.palette?.accent, '#0b5cad');
     assert.equal(c.look.stylesheets.length, 2, 'the generated colours, then the custom CSS');
+    assert.equal(c.messagesDir, messagesDir);
+    assert.equal(c.pseudoLocales, true);
     assert.equal(c.sessionIdleTimeout, 15 * 60_000);
     assert.equal(c.sessionAbsoluteTimeout, 12 * 3_600_000);
     assert.deepEqual([c.argon2MemoryKib, c.argon2Iterations, c.argon2Parallelism], [65_536, 3, 4]);

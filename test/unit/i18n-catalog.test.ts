@@ -1,14 +1,17 @@
 // The message catalog (src/core/i18n): every id the code names exists, every id exists for a reason, every
-// message is valid ICU, a translation can be checked against English, and markup keeps user data escaped.
-import { describe, it } from 'node:test';
+// message is valid ICU, every registered language (the pseudo-locales included, as PASSDESK_PSEUDO_LOCALES
+// registers them) is checked against English, and markup keeps user data escaped.
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { catalogs, MESSAGE_IDS, translator } from '../../src/core/i18n/translator.js';
+import { availableLocales, catalogs, MESSAGE_IDS, translator } from '../../src/core/i18n/translator.js';
+import { setUpLanguages } from '../../src/core/i18n/languages.js';
 import { compareCatalogs, placeholdersOf, syntaxErrors } from '../../src/core/i18n/compare.js';
 import { en } from '../../src/core/i18n/catalogs/en.js';
 import { ErrorCodes } from '../../src/core/errors.js';
 import { element, link, markup } from '../../src/web/i18n.js';
+import { formatMessage, sampleValues } from '../helpers/i18n.js';
 
 const ID = /^(?:error|notice|activity|policy|format|email|page)\.[\w.-]*\w$/;
 
@@ -47,6 +50,8 @@ function idsNamedInCode(): { literal: Set<string>; patterns: RegExp[] } {
 
 describe('message catalog', () => {
   const named = idsNamedInCode();
+  // Every language a start can register: the shipped ones and the pseudo-locales.
+  before(() => assert.deepEqual(setUpLanguages({ pseudoLocales: true, overrideFiles: [] }), []));
 
   it('every id the code names is in the English catalog', () => {
     const missing = [...named.literal].filter((id) => !(id in en));
@@ -81,7 +86,13 @@ describe('message catalog', () => {
   });
 
   it('every language has English’s ids and placeholders', () => {
+    assert.ok(availableLocales().includes('en-XA') && availableLocales().includes('ar-XB'), 'the pseudo-locales are among them');
     for (const [locale, catalog] of Object.entries(catalogs)) assert.deepEqual(compareCatalogs(en, catalog), [], locale);
+  });
+
+  it('every message of every language formats with the values English takes', () => {
+    for (const [locale, catalog] of Object.entries(catalogs))
+      for (const id of MESSAGE_IDS) assert.doesNotThrow(() => formatMessage(catalog[id], locale, sampleValues(en[id])), `${locale} ${id}`);
   });
 
   it('the comparison reports a missing id, an extra id, and a placeholder renamed, dropped or of another kind', () => {

@@ -106,10 +106,18 @@ export function translator(requested: Locale = DEFAULT_LOCALE): Translator {
   const locale = hasLocale(requested) ? requested : DEFAULT_LOCALE;
   const existing = translators.get(locale);
   if (existing) return existing;
-  const catalog = catalogs[locale] as Catalog;
+  let catalog = catalogs[locale] as Catalog;
   const compiled = new Map<MessageId, IntlMessageFormat>();
-  const escapedByFn = new WeakMap<(text: string) => string, Map<MessageId, IntlMessageFormat>>();
+  let escapedByFn = new WeakMap<(text: string) => string, Map<MessageId, IntlMessageFormat>>();
   const compile = (id: MessageId): IntlMessageFormat => {
+    // A Translator kept from before the start registered the operator's wording (core/messages.ts holds English
+    // from import on) follows the catalog registered now.
+    const current = catalogs[locale];
+    if (current && current !== catalog) {
+      catalog = current;
+      compiled.clear();
+      escapedByFn = new WeakMap();
+    }
     let f = compiled.get(id);
     if (!f) {
       const text = catalog[id] as string | undefined;
@@ -139,6 +147,7 @@ export function translator(requested: Locale = DEFAULT_LOCALE): Translator {
       return joinParts(compile(id).format(values));
     },
     markup(id, values, escapeText) {
+      const plain = compile(id); // first: it notices a newly registered catalog
       let cache = escapedByFn.get(escapeText);
       if (!cache) {
         cache = new Map();
@@ -146,7 +155,7 @@ export function translator(requested: Locale = DEFAULT_LOCALE): Translator {
       }
       let f = cache.get(id);
       if (!f) {
-        f = new IntlMessageFormat(escapeLiterals(compile(id).getAst(), escapeText), locale);
+        f = new IntlMessageFormat(escapeLiterals(plain.getAst(), escapeText), locale);
         cache.set(id, f);
       }
       const prepared: Record<string, MessageValue | ((chunks: unknown[]) => string)> = {};
