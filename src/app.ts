@@ -1,11 +1,12 @@
 // The one place that wires dependencies: config → store, hasher, metrics, flows → HTTP server.
+import { availableLocales } from './core/i18n/translator.js';
 import { createDurationSample, openDirectory, type Directory } from './directory/index.js';
 import type { DirectoryBackend } from './methods/directory-account.js';
 import { syncDirectoryAccounts } from './flows/directory-sync.js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import pino from 'pino';
-import type { Config } from './config.js';
+import { assertDefaultLanguage, type Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { systemRandom, type Random } from './core/random.js';
 import { openStore, type Store } from './store/index.js';
@@ -127,6 +128,7 @@ export function flowConfig(config: Config): FlowConfig {
   };
   return {
     registration: config.registration,
+    defaultLanguage: config.defaultLanguage,
     sessionIdleTimeoutMs: config.sessionIdleTimeout,
     sessionAbsoluteTimeoutMs: config.sessionAbsoluteTimeout,
     passwordPolicy: policy,
@@ -237,6 +239,8 @@ function flowDeps(o: FlowDepsInputs): FlowDeps {
 
 export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
+  // After the catalogs are registered (languages added at start count).
+  assertDefaultLanguage(config, availableLocales());
   // Refused before anything is opened: a public base URL with no SMTP would expose the dev mailbox.
   if (!options.mailTransport) mailMode(config);
   const logger = options.logger ?? defaultLogger(config);

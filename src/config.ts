@@ -381,6 +381,14 @@ export const configKeys = {
     schema: boolFromString.default(false),
     doc: 'A testing aid: adds the pseudo-languages en-XA (accented English about 35 % longer, each message between ⟦ and ⟧) and ar-XB (English laid out right to left), so text not from the catalog, clipped layouts and right-to-left problems show on a page. Harmless in production, but meant for test instances.',
   },
+  defaultLanguage: {
+    env: 'PASSDESK_DEFAULT_LANGUAGE',
+    schema: z
+      .string()
+      .regex(/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/, 'a language tag such as en, de or fr')
+      .default('en'),
+    doc: 'The organisation’s language (a registered one: en, de, fr, es …): pages when neither the person nor the browser chose one, and emails to people without a saved language.',
+  },
   sessionIdleTimeout: {
     env: 'PASSDESK_SESSION_IDLE_TIMEOUT',
     schema: duration.default(3_600_000),
@@ -1266,4 +1274,14 @@ function loadOrCreateSecret(dataDir: string, persist: boolean): string {
     chmodSync(path, 0o600);
   }
   return value;
+}
+
+/**
+ * The organisation's language must be one Passdesk can speak. Checked at start after every catalog is registered
+ * (shipped ones, pseudo-locales, an operator's own), not when the configuration is read.
+ */
+export function assertDefaultLanguage(config: Pick<Config, 'defaultLanguage'>, available: readonly string[]): void {
+  if (!available.includes(config.defaultLanguage)) {
+    throw new ConfigError(`PASSDESK_DEFAULT_LANGUAGE: "${config.defaultLanguage}" is not a registered language (one of ${available.join(', ')})`);
+  }
 }

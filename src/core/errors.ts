@@ -1,6 +1,10 @@
 // One error type with stable codes (DESIGN.md convention 2). The code is the contract;
 // the message is what a person reads, and it lives in the catalog (core/i18n/catalogs/en.ts, `error.<CODE>`).
 import { messages } from './messages.js';
+import { inEnglish, type Sentence } from './i18n/sentence.js';
+import { MESSAGE_IDS, type MessageId } from './i18n/translator.js';
+
+const KNOWN_IDS = new Set<string>(MESSAGE_IDS);
 
 export const ErrorCodes = {
   VALIDATION_FAILED: 400,
@@ -102,14 +106,30 @@ export class PassdeskError extends Error {
   readonly status: number;
   /** Extra machine-readable facts safe to show the client (never secrets). */
   readonly details: Record<string, unknown> | undefined;
+  /**
+   * The sentence of `message` by reference, for readers of other languages (http/plugins/errors.ts and pages format
+   * it in the request's language); `message` stays English, for logs. Absent: a text with no catalog sentence.
+   */
+  readonly said: Sentence | undefined;
 
-  constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
-    super(message ?? messages.errors[code]);
+  /**
+   * `message`: a sentence of the catalog (preferred), or a text made elsewhere (a directory's own words, the strength
+   * estimator's English advice), then with `englishSaid` the sentence other languages read instead.
+   */
+  constructor(code: ErrorCode, message?: string | Sentence, details?: Record<string, unknown>, englishSaid?: Sentence) {
+    const said = typeof message === 'object' ? message : message === undefined ? defaultSentence(code) : englishSaid;
+    super(typeof message === 'string' ? message : said ? inEnglish(said) : messages.errors[code]);
     this.name = 'PassdeskError';
     this.code = code;
     this.status = ErrorCodes[code];
     this.details = details;
+    this.said = said;
   }
+}
+
+function defaultSentence(code: ErrorCode): Sentence | undefined {
+  const id = `error.${code}`;
+  return KNOWN_IDS.has(id) ? { id: id as MessageId } : undefined;
 }
 
 export function isPassdeskError(err: unknown): err is PassdeskError {

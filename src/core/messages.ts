@@ -3,6 +3,7 @@
 // (`messages.errors.CODE` is `error.CODE`, `policyMessages.reused(n)` is `policy.reused`). Code that knows
 // the reader's language formats through a Translator of that language instead.
 import { MESSAGE_IDS, translator, type MessageId, type Translator } from './i18n/translator.js';
+import { sentence, type Sentence } from './i18n/sentence.js';
 
 const en = translator('en');
 /**
@@ -90,6 +91,21 @@ export const policyMessages = {
   },
 } as const;
 
+/** The policy's refusals as sentences by reference (core/i18n/sentence.ts), for readers of any language. */
+export const policySentences = {
+  tooShort: (min: number, actual: number): Sentence => sentence('error.passwordLength.short', { limit: min, actual }),
+  tooLong: (max: number): Sentence => sentence('policy.tooLong', { max }),
+  common: sentence('error.PASSWORD_COMMON'),
+  personalInfo: sentence('error.PASSWORD_PERSONAL_INFO'),
+  bannedTerm: sentence('error.PASSWORD_BANNED_TERM'),
+  breached: sentence('error.PASSWORD_BREACHED'),
+  breachCheckUnavailable: sentence('error.PASSWORD_BREACH_CHECK_UNAVAILABLE'),
+  composition: (required: number, actual: number): Sentence => sentence('policy.composition', { required, actual }),
+  unchanged: sentence('error.PASSWORD_UNCHANGED'),
+  reused: (count: number): Sentence => sentence('policy.reused', { count }),
+  changedTooRecently: (allowedAt: number): Sentence => ({ id: 'policy.changedTooRecently', dates: { when: allowedAt } }),
+} as const;
+
 /** The sentence for a stored must-change reason; a reason stored as free text (older data, help desk) is shown as it is. */
 export function mustChangeMessage(reason: string | null): string {
   if (reason === null) return messages.notices.MUST_CHANGE_PASSWORD;
@@ -107,6 +123,18 @@ export function formatWaitIn(t: Translator, ms: number): string {
   const seconds = Math.max(1, Math.ceil(ms / 1000));
   const [count, unit] = seconds < 120 ? [seconds, 'second'] : seconds < 7200 ? [Math.ceil(seconds / 60), 'minute'] : [Math.ceil(seconds / 3600), 'hour'];
   return t.t('format.wait', { unit, count });
+}
+
+/** formatWait as a sentence by reference. */
+export function waitSentence(ms: number): Sentence {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  const [count, unit] = seconds < 120 ? [seconds, 'second'] : seconds < 7200 ? [Math.ceil(seconds / 60), 'minute'] : [Math.ceil(seconds / 3600), 'hour'];
+  return sentence('format.wait', { unit, count });
+}
+
+/** signInThrottledMessage as a sentence by reference. */
+export function signInThrottledSentence(o: { waitMs: number; locked: boolean }): Sentence {
+  return { id: o.locked ? 'error.signInThrottled.locked' : 'error.signInThrottled.wait', nested: { wait: waitSentence(o.waitMs) } };
 }
 
 /**

@@ -3,8 +3,9 @@
 // what needs I/O (strength estimation, breached sets, old hashes) arrives as lookups in the context.
 // Never log or store a candidate.
 import { normalizePassword, passwordLength } from './password-rules.js';
-import { english, policyMessages } from './messages.js';
-import { strengthAdvice } from './strength-advice.js';
+import { english, policyMessages, policySentences } from './messages.js';
+import { inEnglish, withSentence, type Sentence } from './i18n/sentence.js';
+import { strengthAdvice, strengthAdviceSentence } from './strength-advice.js';
 import { translator, type Translator } from './i18n/translator.js';
 
 /** The rules in force. Defaults follow NIST SP 800-63B-4 §3.1.1.2; the organisation options are off. */
@@ -130,18 +131,19 @@ export function requiredMinLength(policy: PasswordPolicy, hasSecondFactor: boole
 export async function evaluatePassword(candidate: string, ctx: PolicyContext): Promise<PolicyEvaluation> {
   const { policy } = ctx;
   const violations: Violation[] = [];
-  const add = (code: ViolationCode, message: string, detail: Record<string, unknown> = {}): void => {
-    violations.push({ code, message, detail });
+  // The English text is the sentence's, or for a weak password the estimator's own advice (English only).
+  const add = (code: ViolationCode, said: Sentence, detail: Record<string, unknown> = {}, english = inEnglish(said)): void => {
+    violations.push(withSentence({ code, message: english, detail }, said));
   };
 
   // Length first and before anything costly: a megabyte of input gets its answer in microseconds.
   const length = boundedLength(candidate, policy.maxLength);
   if (length > policy.maxLength) {
-    add('PASSWORD_TOO_LONG', policyMessages.tooLong(policy.maxLength), { maxLength: policy.maxLength });
+    add('PASSWORD_TOO_LONG', policySentences.tooLong(policy.maxLength), { maxLength: policy.maxLength });
     return { ok: false, violations, strength: null };
   }
   const minLength = requiredMinLength(policy, ctx.hasSecondFactor ?? false);
-  if (length < minLength) add('PASSWORD_TOO_SHORT', policyMessages.tooShort(minLength, length), { minLength, length });
+  if (length < minLength) add('PASSWORD_TOO_SHORT', policySentences.tooShort(minLength, length), { minLength, length });
 
   const personalTerms = contextTerms(ctx);
   let strength: Strength | null = null;
@@ -150,35 +152,36 @@ export async function evaluatePassword(candidate: string, ctx: PolicyContext): P
     const advice = strengthAdvice(english, result);
     strength = { score: result.score, label: strengthLabel(result.score), warning: advice.warning, suggestions: advice.suggestions };
     if (result.commonShare >= COMMON_SHARE) {
-      add('PASSWORD_COMMON', policyMessages.common, {});
+      add('PASSWORD_COMMON', policySentences.common, {});
     } else if (result.score < policy.minStrengthScore) {
-      add('PASSWORD_TOO_WEAK', policyMessages.tooWeak(advice.warning, advice.suggestions), {
+      const detail = {
         score: result.score,
         minScore: policy.minStrengthScore,
         // The estimator's keys, for a front end that words its own advice (core/strength-advice.ts lists them).
         warning: result.warning,
         suggestions: result.suggestions,
-      });
+      };
+      add('PASSWORD_TOO_WEAK', strengthAdviceSentence(result), detail, policyMessages.tooWeak(advice.warning, advice.suggestions));
     }
   }
 
   const banned = policy.bannedTerms.map(matchingForm).filter((t) => [...t].length >= MIN_TERM_LENGTH);
   const termGroups = matchTermGroups(candidate, { personal: personalTerms, banned });
-  if (termGroups.has('personal')) add('PASSWORD_PERSONAL_INFO', policyMessages.personalInfo, {});
-  if (termGroups.has('banned')) add('PASSWORD_BANNED_TERM', policyMessages.bannedTerm, {});
+  if (termGroups.has('personal')) add('PASSWORD_PERSONAL_INFO', policySentences.personalInfo, {});
+  if (termGroups.has('banned')) add('PASSWORD_BANNED_TERM', policySentences.bannedTerm, {});
 
   if (ctx.lookups?.breached && length > 0) {
     const breached = await ctx.lookups.breached(candidate);
-    if (breached.status === 'breached') add('PASSWORD_BREACHED', policyMessages.breached, {});
+    if (breached.status === 'breached') add('PASSWORD_BREACHED', policySentences.breached, {});
     // At sign-in an unreachable breach service is no reason to demand a new password.
     else if (breached.status === 'unavailable' && ctx.purpose !== 'sign-in')
-      add('PASSWORD_BREACH_CHECK_UNAVAILABLE', policyMessages.breachCheckUnavailable, {});
+      add('PASSWORD_BREACH_CHECK_UNAVAILABLE', policySentences.breachCheckUnavailable, {});
   }
 
   if (policy.minCharacterClasses > 0) {
     const classes = characterClasses(candidate);
     if (classes.length < policy.minCharacterClasses) {
-      add('PASSWORD_COMPOSITION', policyMessages.composition(policy.minCharacterClasses, classes.length), {
+      add('PASSWORD_COMPOSITION', policySentences.composition(policy.minCharacterClasses, classes.length), {
         minClasses: policy.minCharacterClasses,
         classes,
       });
@@ -188,11 +191,11 @@ export async function evaluatePassword(candidate: string, ctx: PolicyContext): P
   if (ctx.purpose === 'change') {
     if (policy.minAgeMs > 0 && ctx.passwordChangedAt != null && ctx.now - ctx.passwordChangedAt < policy.minAgeMs) {
       const allowedAt = ctx.passwordChangedAt + policy.minAgeMs;
-      add('PASSWORD_CHANGED_TOO_RECENTLY', policyMessages.changedTooRecently(allowedAt), { allowedAt: new Date(allowedAt).toISOString() });
+      add('PASSWORD_CHANGED_TOO_RECENTLY', policySentences.changedTooRecently(allowedAt), { allowedAt: new Date(allowedAt).toISOString() });
     }
     // Comparing with old hashes costs one argon2 verification each: only for a candidate that passes the rest.
     if (violations.length === 0 && ctx.lookups?.isCurrentPassword && (await ctx.lookups.isCurrentPassword(candidate))) {
-      add('PASSWORD_UNCHANGED', policyMessages.unchanged, {});
+      add('PASSWORD_UNCHANGED', policySentences.unchanged, {});
     }
     if (
       violations.length === 0 &&
@@ -200,7 +203,7 @@ export async function evaluatePassword(candidate: string, ctx: PolicyContext): P
       ctx.lookups?.isRecentPassword &&
       (await ctx.lookups.isRecentPassword(candidate, policy.historyCount))
     ) {
-      add('PASSWORD_REUSED', policyMessages.reused(policy.historyCount), { historyCount: policy.historyCount });
+      add('PASSWORD_REUSED', policySentences.reused(policy.historyCount), { historyCount: policy.historyCount });
     }
   }
 

@@ -1,7 +1,7 @@
 // How a password is read before any rule or hash sees it, and the one limit checked before anything else. The
 // rules themselves are in password-policy.ts.
 import { PassdeskError } from './errors.js';
-import { passwordLengthMessage } from './messages.js';
+import { sentence } from './i18n/sentence.js';
 
 /** Hard ceiling before any hashing happens, whatever the policy says (PASSDESK_PASSWORD_MAX_LENGTH ≤ this). */
 export const PASSWORD_ABSOLUTE_MAX = 256;
@@ -27,7 +27,9 @@ export function assertPasswordWithinLimit(...passwords: string[]): void {
   for (const p of passwords) {
     const n = passwordLength(p);
     if (n > PASSWORD_ABSOLUTE_MAX) {
-      throw new PassdeskError('PASSWORD_TOO_LONG', passwordLengthMessage('long', PASSWORD_ABSOLUTE_MAX, n), { maxLength: PASSWORD_ABSOLUTE_MAX });
+      throw new PassdeskError('PASSWORD_TOO_LONG', sentence('error.passwordLength.long', { limit: PASSWORD_ABSOLUTE_MAX, actual: n }), {
+        maxLength: PASSWORD_ABSOLUTE_MAX,
+      });
     }
   }
 }

@@ -1,6 +1,7 @@
 // Plain-language advice about a password's strength, written by us: the estimator (zxcvbn-ts) names what it found
 // by key ("userInputs", "l33t"), and each key has our own sentence in the catalog. The estimator's own English is
 // never shown; a key we do not know (a newer estimator) is left out rather than shown raw.
+import type { Sentence } from './i18n/sentence.js';
 import type { MessageId, Translator } from './i18n/translator.js';
 
 /** zxcvbn-ts's warning keys (translationKeys.warnings) and the sentence each one gets. */
@@ -60,4 +61,23 @@ export function strengthAdvice(t: Translator, found: { warning: string | null; s
     if (Object.hasOwn(STRENGTH_SUGGESTION_IDS, key)) suggestions.add(t.format(STRENGTH_SUGGESTION_IDS[key as StrengthSuggestionKey]));
   }
   return { warning: warningId ? t.format(warningId) : null, suggestions: [...suggestions] };
+}
+
+/**
+ * The same advice as a sentence to format later in the reader's language (a refusal's message): our warning, or the
+ * general one, followed by each suggestion, or the general one.
+ */
+export function strengthAdviceSentence(found: { warning: string | null; suggestions: readonly string[] }): Sentence {
+  const warningId =
+    found.warning !== null && Object.hasOwn(STRENGTH_WARNING_IDS, found.warning)
+      ? STRENGTH_WARNING_IDS[found.warning as StrengthWarningKey]
+      : ('policy.tooWeak.warning' as const);
+  const suggestionIds = [...new Set(found.suggestions.filter((k) => Object.hasOwn(STRENGTH_SUGGESTION_IDS, k)))].map(
+    (k) => STRENGTH_SUGGESTION_IDS[k as StrengthSuggestionKey] as MessageId,
+  );
+  const chain = (suggestionIds.length > 0 ? suggestionIds : (['policy.tooWeak.suggestion'] as MessageId[])).reduceRight<Sentence | undefined>(
+    (next, id) => ({ id, followedBy: next }),
+    undefined,
+  );
+  return { id: warningId, followedBy: chain };
 }

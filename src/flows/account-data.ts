@@ -16,9 +16,9 @@
 // would come back at the next sign-in; the help desk can delete Passdesk's side (docs/features/your-data.md).
 // The last active administrator cannot ask (LAST_ADMINISTRATOR); should it become the last by the due date, the job
 // cancels the deletion instead and says so by email.
+import { sentence } from '../core/i18n/sentence.js';
 import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import { PassdeskError } from '../core/errors.js';
-import { english } from '../core/messages.js';
 import { generateToken, hashToken } from '../core/tokens.js';
 import { queueNotice } from '../mail/notices.js';
 import type { Account, AccountDeletion, Repositories } from '../store/index.js';
@@ -92,7 +92,7 @@ export async function exportMyData(deps: FlowDeps, auth: Authenticated, ctx: Req
 export async function requestAccountDeletion(deps: FlowDeps, auth: Authenticated, ctx: RequestContext): Promise<AccountDeletion> {
   const refusal = deletionRefusal(deps, auth.account);
   if (refusal === 'disabled') throw new PassdeskError('SELF_DELETION_DISABLED');
-  if (refusal === 'directory') throw new PassdeskError('MANAGED_BY_DIRECTORY', english.t('error.MANAGED_BY_DIRECTORY.deletion'));
+  if (refusal === 'directory') throw new PassdeskError('MANAGED_BY_DIRECTORY', sentence('error.MANAGED_BY_DIRECTORY.deletion'));
   await assertRecentAuthentication(deps, auth);
   const now = deps.clock.now();
   const token = generateToken(deps.random);

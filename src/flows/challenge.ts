@@ -8,8 +8,8 @@
 //           The difficulty doubles for every further limit's worth past the limit (MAX_CHALLENGE_LEVEL at most).
 //   always  asked on every sign-up, reset request and password sign-in.
 // The decision reads the IP's counters only, before any account is looked up, so it says nothing about accounts.
+import { sentence } from '../core/i18n/sentence.js';
 import { PassdeskError } from '../core/errors.js';
-import { english } from '../core/messages.js';
 import { MAX_CHALLENGE_LEVEL, type ChallengePurpose } from '../core/challenge.js';
 import type { AttemptLimiter } from '../core/attempt-limiter.js';
 import type { FlowDeps, RequestContext } from './deps.js';
@@ -61,7 +61,7 @@ export async function ipCapWaitMs(deps: FlowDeps, purpose: ChallengePurpose, ctx
 
 /** The refusal past the hard cap: 429 with Retry-After, whatever the request carries. */
 export function ipCapError(waitMs: number): PassdeskError {
-  return new PassdeskError('TOO_MANY_REQUESTS', english.t('error.TOO_MANY_REQUESTS.network'), {
+  return new PassdeskError('TOO_MANY_REQUESTS', sentence('error.TOO_MANY_REQUESTS.network'), {
     retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
   });
 }
@@ -170,7 +170,7 @@ export async function issueChallenge(
   ctx: RequestContext,
 ): Promise<{ challenge: Awaited<ReturnType<NonNullable<FlowDeps['challenges']>['issue']>>; required: boolean }> {
   const service = deps.challenges;
-  if (!service || service.settings.mode === 'off') throw new PassdeskError('NOT_FOUND', english.t('error.NOT_FOUND.challengesOff'));
+  if (!service || service.settings.mode === 'off') throw new PassdeskError('NOT_FOUND', sentence('error.NOT_FOUND.challengesOff'));
   const limiter = deps.challengeIssueThrottle?.perIp;
   const key = ipKey(ctx);
   // Checked and counted in one step (a reservation that is never given back): a burst cannot pass together.

@@ -18,9 +18,9 @@
 // Wrong codes: counted per account by the shared attempt limiter (deps.emailChangeThrottle, Redis across nodes),
 // reserved before the check and given back when the code is right; requests too (each sends an email). Directory accounts: the address is the
 // directory's (refused with MANAGED_BY_DIRECTORY; the pages hide the control).
+import { sentence } from '../core/i18n/sentence.js';
 import { PassdeskError } from '../core/errors.js';
 import { normalizeEmail } from '../core/email.js';
-import { english } from '../core/messages.js';
 import { generateToken, hashToken } from '../core/tokens.js';
 import { queueNotice } from '../mail/notices.js';
 import { emailCodeDigest, newEmailCode } from '../methods/email-code.js';
@@ -61,7 +61,7 @@ export function isAddressManagedByDirectory(account: Pick<Account, 'directoryId'
 }
 
 function assertChangeable(account: Account): void {
-  if (isAddressManagedByDirectory(account)) throw new PassdeskError('MANAGED_BY_DIRECTORY', english.t('error.MANAGED_BY_DIRECTORY.email'));
+  if (isAddressManagedByDirectory(account)) throw new PassdeskError('MANAGED_BY_DIRECTORY', sentence('error.MANAGED_BY_DIRECTORY.email'));
 }
 
 export async function emailAddressState(deps: FlowDeps, auth: Authenticated): Promise<EmailAddressState> {
@@ -129,7 +129,7 @@ export async function requestEmailChange(deps: FlowDeps, auth: Authenticated, in
     if (holder) {
       // Named by its own account (its name, its anti-phishing phrase), never by the one that asked.
       await queueNotice(tx, deps, {
-        account: { id: holder.id, email: newEmail, displayName: holder.displayName },
+        account: { id: holder.id, email: newEmail, displayName: holder.displayName, locale: holder.locale },
         notice: { code: 'email-change-address-taken' },
         origin: { at: now, device: null, ip: null },
         onlyTo: newEmail,
@@ -160,7 +160,7 @@ export async function confirmEmailChange(deps: FlowDeps, proof: EmailChangeProof
     const limiter = deps.emailChangeThrottle?.perAccount;
     if (!limiter) throw new TypeError('change-email: deps.emailChangeThrottle is required');
     const slot = await limiter.reserve(account.id);
-    if (!slot) throw new PassdeskError('TOO_MANY_REQUESTS', english.t('error.TOO_MANY_REQUESTS.codes'));
+    if (!slot) throw new PassdeskError('TOO_MANY_REQUESTS', sentence('error.TOO_MANY_REQUESTS.codes'));
     const code = proof.code.trim();
     const key: EmailChangeKey = { accountId: account.id, codeDigest: emailCodeDigest(deps, 'email-change', account.id, code) };
     const pending = await deps.store.emailChanges.findPendingEmailChange(account.id, now);

@@ -16,13 +16,14 @@
 //   restored one) · the help desk told (if configured).
 // Nuisance-proof: a link acts only on the account it was sent to, once; a session of another account
 // cannot use it; used, expired and unknown links look the same; confirmations are limited per IP.
+import { sentence } from '../core/i18n/sentence.js';
 import { deviceOf } from '../core/device.js';
 import { countSecondFactors } from '../methods/second-factor.js';
 import { REPORTED_REASON } from '../methods/password.js';
 import { assertRecentAuthentication } from './step-up.js';
 import { endAccess } from './steps/replace-password.js';
 import { PassdeskError } from '../core/errors.js';
-import { activityMessages, english } from '../core/messages.js';
+import { activityMessages } from '../core/messages.js';
 import { generateToken, hashToken } from '../core/tokens.js';
 import { queueHelpDeskNotice } from '../mail/notices.js';
 import { formatWhen } from '../mail/templates.js';
@@ -152,7 +153,7 @@ export async function reportActivity(deps: FlowDeps, auth: Authenticated, input:
   // nuisance, so it needs a recent authentication like signing out other devices (the email link does not).
   await assertRecentAuthentication(deps, auth);
   const event = await deps.store.events.findEvent(auth.account.id, input.eventId);
-  if (!event || !REPORTABLE_EVENTS.has(event.type)) throw new PassdeskError('NOT_FOUND', english.t('error.NOT_FOUND.activity'));
+  if (!event || !REPORTABLE_EVENTS.has(event.type)) throw new PassdeskError('NOT_FOUND', sentence('error.NOT_FOUND.activity'));
   await secureAccount(deps, auth.account, ctx, {
     summary: eventSummary(event),
     eventAt: event.createdAt,

@@ -9,6 +9,7 @@
 //   options ──▶ issued (PASSKEY_CHALLENGE_TTL_MS) ──the first response naming it, right or wrong──▶ used
 //   and then: signature, origin, RP ID, flags ──▶ counter forward (one that goes back is refused and recorded)
 //   ──▶ a passkey stored (registration) or a session issued (passwordless, completeSignIn)
+import { sentence } from '../core/i18n/sentence.js';
 import { deviceOf } from '../core/device.js';
 import { hasDisallowedCharacters } from '../core/text-input.js';
 import {
@@ -267,7 +268,7 @@ export async function removePasskey(
 
 // ---- Passwordless ----
 
-const TOO_MANY_SIGN_INS = english.t('error.TOO_MANY_REQUESTS.signIn');
+const TOO_MANY_SIGN_INS = sentence('error.TOO_MANY_REQUESTS.signIn');
 
 /** Passwordless options per IP in PASSWORDLESS_OPTIONS_WINDOW_MS: generous for people, a ceiling for a flood. */
 export const PASSWORDLESS_OPTIONS_MAX_PER_IP = 60;

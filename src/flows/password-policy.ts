@@ -1,6 +1,7 @@
 // The policy engine (core/password-policy.ts) with its lookups bound to this deployment: the strength
 // estimator, the breached-password set, and the account's current and previous hashes. Every flow that
 // lets someone choose a password calls `assertPasswordAllowed`; sign-in calls `tightenAtSignIn`.
+import { sentenceOf, withSentence, type Sentence } from '../core/i18n/sentence.js';
 import { PassdeskError, type ErrorCode } from '../core/errors.js';
 import { evaluatePassword, type EvaluationPurpose, type PasswordPolicy, type PolicyContext, type PolicyEvaluation } from '../core/password-policy.js';
 import { assertPasswordWithinLimit } from '../core/password-rules.js';
@@ -91,9 +92,8 @@ export async function assertPasswordAllowed(
   }
   const [first] = evaluation.violations;
   if (first) {
-    throw new PassdeskError(first.code satisfies ErrorCode, first.message, {
-      violations: evaluation.violations.map((v) => ({ code: v.code, message: v.message, ...v.detail })),
-    });
+    const violations = evaluation.violations.map((v) => withSentenceOf(v, { code: v.code, message: v.message, ...v.detail }));
+    throw new PassdeskError(first.code satisfies ErrorCode, first.message, { violations }, sentenceOf(first));
   }
   return evaluation;
 }
@@ -174,4 +174,10 @@ export async function rememberLeavingPassword(tx: Repositories, deps: FlowDeps, 
     keep: deps.config.passwordPolicy.historyCount,
     keepLeftSince: now - (deps.mail?.notMeTokenTtlMs ?? NOT_ME_TOKEN_TTL_MS),
   });
+}
+
+/** A copy of a violation for the API, keeping its sentence (not shown in JSON) so the answer can be translated. */
+function withSentenceOf<T extends object>(from: object, o: T): T {
+  const said: Sentence | undefined = sentenceOf(from);
+  return said ? withSentence(o, said) : o;
 }

@@ -68,6 +68,7 @@ export async function registerAccount(deps: FlowDeps, input: RegisterInput, ctx:
         displayName: account.displayName,
         passwordHash: null,
         accountId: account.id,
+        locale: account.locale,
         now,
       });
       await queueNotice(tx, deps, {

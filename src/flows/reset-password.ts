@@ -26,6 +26,7 @@
 //     in the inbox; once they are used, expired or ended, a new request sends again.
 // The cap still bounds the mail a stranger can send the owner (3 per 15 minutes). Live links are bounded by
 // the cap and the TTL; each is a 256-bit token, and each code has its own small attempt budget.
+import { inEnglish, sentence, withSentence } from '../core/i18n/sentence.js';
 import { deviceOf } from '../core/device.js';
 import type { ResetSituation } from '../mail/templates.js';
 import { accountForEntry, askDirectory, inDirectory, passwordPolicyFor, writeDirectoryPassword } from '../methods/directory-account.js';
@@ -35,7 +36,7 @@ import { normalizeEmail } from '../core/email.js';
 import { generateToken, hashToken } from '../core/tokens.js';
 import { RESET_FACTOR_MAX_ATTEMPTS } from '../store/password-resets.js';
 import { queueNotice } from '../mail/notices.js';
-import { english, messages, policyMessages } from '../core/messages.js';
+import { policySentences } from '../core/messages.js';
 import { findSecurityQuestion } from '../core/security-questions.js';
 import type { Account, PasswordReset, Repositories, ResetState } from '../store/index.js';
 import { assertPasswordAllowed } from './password-policy.js';
@@ -428,7 +429,7 @@ export async function completePasswordReset(
   if (remaining.includes(SECOND_METHOD_REQUIREMENT)) throw new PassdeskError('RESET_SECOND_METHOD_REQUIRED', undefined, { requires: remaining });
   if (remaining.includes(SECOND_FACTOR_REQUIREMENT))
     throw new PassdeskError('RESET_FACTOR_REQUIRED', undefined, { requires: remaining, methods: await secondFactorMethods(deps, account.id) });
-  if (remaining.length > 0) throw new PassdeskError('RESET_FACTOR_REQUIRED', english.t('error.RESET_FACTOR_REQUIRED.answers'), { requires: remaining });
+  if (remaining.length > 0) throw new PassdeskError('RESET_FACTOR_REQUIRED', sentence('error.RESET_FACTOR_REQUIRED.answers'), { requires: remaining });
   await assertPasswordAllowed(deps, input.newPassword, 'choose', { account, policy: await passwordPolicyFor(deps, account) });
   await assertNotReused(deps, account, input.newPassword);
   const directory = inDirectory(deps, account) ? deps.directory : null;
@@ -457,13 +458,9 @@ export async function completePasswordReset(
 async function assertNotReused(deps: FlowDeps, account: Account, candidate: string): Promise<void> {
   const historyCount = deps.config.passwordPolicy.historyCount;
   const refuse = (code: 'PASSWORD_UNCHANGED' | 'PASSWORD_REUSED'): never => {
-    const message =
-      code === 'PASSWORD_UNCHANGED'
-        ? messages.errors.PASSWORD_UNCHANGED
-        : historyCount > 0
-          ? policyMessages.reused(historyCount)
-          : messages.errors.PASSWORD_REUSED;
-    throw new PassdeskError(code, message, { violations: [{ code, message }] });
+    const said =
+      code === 'PASSWORD_UNCHANGED' ? policySentences.unchanged : historyCount > 0 ? policySentences.reused(historyCount) : sentence('error.PASSWORD_REUSED');
+    throw new PassdeskError(code, said, { violations: [withSentence({ code, message: inEnglish(said) }, said)] });
   };
   if (account.passwordHash !== null && (await deps.hasher.verify(account.passwordHash, candidate))) refuse('PASSWORD_UNCHANGED');
   const hashes = [

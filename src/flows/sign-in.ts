@@ -15,9 +15,9 @@
 // a second factor, hands over to the two-factor flow's pending sign-in (flows/two-factor.ts):
 //   attempt ──throttled / wrong / disabled / reported──▶ refused (counted)
 //           ──right, no second factor──▶ signed in      ──right, a second factor──▶ second_factor_required
+import { sentence } from '../core/i18n/sentence.js';
 import { deviceOf } from '../core/device.js';
 import { PassdeskError } from '../core/errors.js';
-import { english } from '../core/messages.js';
 import { normalizeEmail } from '../core/email.js';
 import type { FlowDeps, RequestContext, SignInOutcome } from './deps.js';
 import type { Authenticated, IssuedSession } from './deps.js';
@@ -80,7 +80,7 @@ async function admitSignInAttempt(
   const throttle = deps.signInThrottle;
   const ipKey = perIpKey(ctx.ip);
   const pairKey = `pair:${emailNormalized}\u0000${clientKey(ctx.ip)}`;
-  const tooMany = (): PassdeskError => new PassdeskError('TOO_MANY_REQUESTS', english.t('error.TOO_MANY_REQUESTS.signIn'));
+  const tooMany = (): PassdeskError => new PassdeskError('TOO_MANY_REQUESTS', sentence('error.TOO_MANY_REQUESTS.signIn'));
   // Both counters are taken before the password is checked, each in one step (Redis or this process), so a burst
   // spread over any number of nodes gets no more tries than the limits; a right password gives them back.
   const held: Reservation[] = [];

@@ -49,6 +49,8 @@ export interface SignUpInput {
   email: string;
   password: string;
   displayName?: string | undefined;
+  /** The language the sign-up request was answered in: the confirmation email's, then the account's. */
+  locale?: string | undefined;
 }
 
 /** A confirmation that took effect: a new account signed in, or an existing account's address confirmed. */
@@ -66,7 +68,8 @@ export async function requestSignUp(deps: FlowDeps, input: SignUpInput, ctx: Req
   await assertPasswordAllowed(deps, input.password, 'choose', { email, displayName: input.displayName ?? null });
   // Hashed for every address (a taken one's hash is thrown away): the costly part of the request is the same for all.
   const passwordHash = await deps.hasher.hash(input.password);
-  const task = (): Promise<void> => sendSignUpEmail(deps, { email, displayName, passwordHash }, ctx);
+  const locale = input.locale ?? null;
+  const task = (): Promise<void> => sendSignUpEmail(deps, { email, displayName, passwordHash, locale }, ctx);
   if (deps.background) deps.background.run('sign-up-request', task);
   else void task().catch(() => undefined);
 }
@@ -76,7 +79,11 @@ function addressKey(deps: FlowDeps, emailNormalized: string): string {
   return deps.secret ? hmac(deps.secret, `sign-up-address:${emailNormalized}`) : `sign-up-address:${emailNormalized}`;
 }
 
-async function sendSignUpEmail(deps: FlowDeps, p: { email: string; displayName: string; passwordHash: string }, ctx: RequestContext): Promise<void> {
+async function sendSignUpEmail(
+  deps: FlowDeps,
+  p: { email: string; displayName: string; passwordHash: string; locale: string | null },
+  ctx: RequestContext,
+): Promise<void> {
   const emailNormalized = normalizeEmail(p.email);
   const cap = deps.signUpThrottle?.mailPerAddress;
   if (cap && !(await cap.reserve(addressKey(deps, emailNormalized)))) return;
@@ -100,9 +107,12 @@ async function sendSignUpEmail(deps: FlowDeps, p: { email: string; displayName: 
       passwordHash: p.passwordHash,
       accountId: null,
       now,
+      locale: p.locale,
     });
+    // Nobody has this address yet: the email speaks the language the sign-up was made in.
     await queueNoticeToAddress(tx, deps, {
       to: p.email,
+      locale: p.locale,
       notice: { code: 'sign-up-confirmation', token, confirmationCode: code, hours: SIGN_UP_TTL_MS / 3_600_000 },
       origin,
     });
@@ -126,6 +136,7 @@ export async function resendAddressConfirmation(deps: FlowDeps, account: Account
       passwordHash: null,
       accountId: account.id,
       now,
+      locale: account.locale,
     });
     await queueNotice(tx, deps, {
       account,
@@ -148,7 +159,15 @@ function codeDigest(deps: FlowDeps, emailNormalized: string, code: string): stri
 export async function createConfirmation(
   tx: Pick<Repositories, 'pendingRegistrations'>,
   deps: FlowDeps,
-  r: { email: string; emailNormalized: string; displayName: string; passwordHash: string | null; accountId: string | null; now: number },
+  r: {
+    email: string;
+    emailNormalized: string;
+    displayName: string;
+    passwordHash: string | null;
+    accountId: string | null;
+    now: number;
+    locale: string | null;
+  },
 ): Promise<{ token: string; code: string }> {
   const token = generateToken(deps.random);
   const code = newEmailCode(deps, EMAIL_CODE_DIGITS);
@@ -163,6 +182,7 @@ export async function createConfirmation(
     codeDigest: codeDigest(deps, r.emailNormalized, code),
     now: r.now,
     expiresAt: r.now + SIGN_UP_TTL_MS,
+    locale: r.locale,
   });
   return { token, code };
 }
@@ -227,6 +247,7 @@ async function takeEffect(tx: Repositories, deps: FlowDeps, row: PendingRegistra
     passwordHash: row.passwordHash,
     now,
     emailConfirmed: true,
+    locale: row.locale,
   });
   // The address got an account meanwhile (an administrator made one): this sign-up can do nothing any more.
   if (!account) {

@@ -9,8 +9,8 @@
 //
 // State: on the session (authenticated_at, authenticated_with), no table of its own:
 //   stale ──reauthenticate (the strongest method the account has)──▶ recent (token rotated) ──stepUpMaxAgeMs──▶ stale
+import { sentence } from '../core/i18n/sentence.js';
 import { PassdeskError } from '../core/errors.js';
-import { english } from '../core/messages.js';
 import { reserveGuess, SECOND_FACTOR_BUDGET, TOO_MANY_WRONG_CODES } from '../methods/attempt-budget.js';
 import { generateToken, hashToken } from '../core/tokens.js';
 import type { Authenticated, FlowDeps, IssuedSession, RequestContext } from './deps.js';
@@ -127,7 +127,7 @@ export async function startStepUpPasskey(deps: FlowDeps, auth: Authenticated): P
 export async function verifyPasskeyProof(deps: FlowDeps, auth: Authenticated, response: AuthenticationResponseJSON, ctx: RequestContext): Promise<void> {
   const { account, session } = auth;
   const now = deps.clock.now();
-  const slot = await reserveGuess(deps.store, account.id, SECOND_FACTOR_BUDGET, now, english.t('error.TOO_MANY_REQUESTS.stepUp'));
+  const slot = await reserveGuess(deps.store, account.id, SECOND_FACTOR_BUDGET, now, sentence('error.TOO_MANY_REQUESTS.stepUp'));
   if (!(await passkey.verify(deps, account, response, { purpose: 'step_up', binding: session.id }))) {
     await deps.store.events.recordEvent({
       accountId: account.id,

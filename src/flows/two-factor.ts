@@ -10,6 +10,7 @@
 //      ├──MAX_FLOW_FAILURES wrong codes──▶ failed
 //      └──a report ("This wasn't me")──▶ expired
 //   (past FLOW_TTL_MS, or after a password change or reset: refused on use, the row unchanged)
+import { sentence } from '../core/i18n/sentence.js';
 import QRCode from 'qrcode';
 import { PassdeskError } from '../core/errors.js';
 import { english } from '../core/messages.js';
@@ -115,7 +116,7 @@ export async function confirmTotp(
   if (!secret) throw new PassdeskError('SECOND_FACTOR_NOT_PENDING');
   const step = verifyTotp({ secret }, normalizeCode(input.code), now);
   // The setup page has no recovery codes to offer yet: its own wording.
-  if (step === null) throw new PassdeskError('SECOND_FACTOR_CODE_INVALID', english.t('error.SECOND_FACTOR_CODE_INVALID.setup'));
+  if (step === null) throw new PassdeskError('SECOND_FACTOR_CODE_INVALID', sentence('error.SECOND_FACTOR_CODE_INVALID.setup'));
   const token = generateToken(deps.random);
   return deps.store.transaction(async (tx) => {
     const first = (await tx.twoFactor.countConfirmedFactors(auth.account.id)) === 0;
@@ -287,7 +288,7 @@ export async function completeSecondFactor(
   const { flow, slot } = await deps.store.transaction(async (tx) => {
     const reserved = await tx.twoFactor.reserveSecondFactorAttempt(idHash, { maxFailures: MAX_FLOW_FAILURES, now });
     if (!reserved) throw new PassdeskError('SECOND_FACTOR_FLOW_INVALID');
-    return { flow: reserved, slot: await reserveGuess(tx, account.id, SECOND_FACTOR_BUDGET, now, english.t('error.TOO_MANY_REQUESTS.secondFactor')) };
+    return { flow: reserved, slot: await reserveGuess(tx, account.id, SECOND_FACTOR_BUDGET, now, sentence('error.TOO_MANY_REQUESTS.secondFactor')) };
   });
   const check = await verifySecondFactor(deps, account, input, { purpose: 'second_factor', binding: idHash });
   const recoveryCodeId = check.ok ? check.recoveryCodeId : null;

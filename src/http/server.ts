@@ -6,6 +6,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import type { Config } from '../config.js';
 import type { FlowDeps } from '../flows/deps.js';
 import type { Metrics } from '../metrics.js';
+import { registerLanguage } from './shared/language.js';
 import { AUTHENTICATION_SLOT, cookieSettings, createAuthenticator, type HttpContext } from './shared/context.js';
 import { registerSecurity } from './plugins/security.js';
 import { registerErrorHandling, sendError } from './plugins/errors.js';
@@ -102,6 +103,7 @@ export async function buildServer(o: ServerOptions): Promise<{ server: FastifyIn
     frameworkErrors: (_err, request, reply) => sendError(ctx, request, reply, new PassdeskError('VALIDATION_FAILED')),
   });
   server.decorateRequest(AUTHENTICATION_SLOT, null);
+  registerLanguage(server, ctx);
   server.setValidatorCompiler(validatorCompiler);
   server.setSerializerCompiler(serializerCompiler);
 

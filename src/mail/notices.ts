@@ -8,7 +8,7 @@ import type { Random } from '../core/random.js';
 import type { SecretBox } from '../core/secret-box.js';
 import { generateToken, hashToken } from '../core/tokens.js';
 import { queueMessage, type QueuedMessage } from './queue.js';
-import { translator } from '../core/i18n/translator.js';
+import { DEFAULT_LOCALE, translator, type Translator } from '../core/i18n/translator.js';
 import { NOT_ME_NOTICES, renderNotice, type MailBranding, type Notice, type NoticeOrigin } from './templates.js';
 
 /** How long a "This wasn't me" link works unless configured (a notice may be read days later). */
@@ -23,12 +23,24 @@ export interface MailDeps {
   bodies: SecretBox;
   /** Lifetime of "This wasn't me" links (default NOT_ME_TOKEN_TTL_MS). */
   notMeTokenTtlMs?: number | undefined;
+  /** The organisation's language (config defaultLanguage): emails to people who chose none. Absent: English. */
+  defaultLanguage?: string | undefined;
 }
 
 export interface NoticeAccount {
   id: string;
   email: string;
   displayName: string;
+  /** The language the person chose, or null: the email is in the organisation's language. */
+  locale: string | null;
+}
+
+/**
+ * The recipient's language decides, never the language of whoever caused the email (a help desk agent, a stranger
+ * signing up with the address): the person's saved language, else the organisation's.
+ */
+export function recipientTranslator(mail: Pick<MailDeps, 'defaultLanguage'>, locale: string | null): Translator {
+  return translator(locale ?? mail.defaultLanguage ?? DEFAULT_LOCALE);
 }
 
 export async function queueNotice(
@@ -71,6 +83,7 @@ export async function queueNotice(
       origin,
       outboxId: id,
       notMeToken,
+      translator: recipientTranslator(mail, o.account.locale),
       recipient: {
         displayName: o.account.displayName,
         accountEmail: o.account.email,
@@ -111,7 +124,14 @@ export async function queueHelpDeskNotice(
     notice: o.notice,
     origin: { at: o.origin.at ?? deps.clock.now(), device: o.origin.device, ip: o.origin.ip },
     outboxId: id,
-    recipient: { displayName: translator('en').t('email.common.helpDeskName'), accountEmail: o.account.email, antiPhishingPhrase: null, recoveryCopy: false },
+    // The help desk is the organisation: its language, whatever the account's.
+    translator: recipientTranslator(mail, null),
+    recipient: {
+      displayName: recipientTranslator(mail, null).t('email.common.helpDeskName'),
+      accountEmail: o.account.email,
+      antiPhishingPhrase: null,
+      recoveryCopy: false,
+    },
   });
   return queueMessage(
     tx,
@@ -134,7 +154,7 @@ export async function queueHelpDeskNotice(
 export async function queueNoticeToAddress(
   tx: Pick<Repositories, 'outbox'>,
   deps: { clock: Clock; random: Random; mail?: MailDeps | undefined },
-  o: { to: string; notice: Notice; origin: Omit<NoticeOrigin, 'at'> & { at?: number } },
+  o: { to: string; notice: Notice; origin: Omit<NoticeOrigin, 'at'> & { at?: number }; locale: string | null },
 ): Promise<QueuedMessage | null> {
   const mail = deps.mail;
   if (!mail) return null;
@@ -143,6 +163,7 @@ export async function queueNoticeToAddress(
     notice: o.notice,
     origin: { at: o.origin.at ?? deps.clock.now(), device: o.origin.device, ip: o.origin.ip },
     outboxId: id,
+    translator: recipientTranslator(mail, o.locale),
     recipient: { displayName: o.to, accountEmail: o.to, antiPhishingPhrase: null, recoveryCopy: false },
   });
   return queueMessage(

@@ -4,6 +4,7 @@
 // warning) in production without SMTP. See mailMode.
 // It also owns the retention sweep: sent and failed messages are deleted PASSDESK_MAIL_RETENTION after they
 // settled, whatever the mode (their bodies are already gone; what is left is who was mailed what, and when).
+import { DEFAULT_LOCALE } from '../core/i18n/translator.js';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { ConfigError, isLoopbackHost, type Config } from '../config.js';
@@ -120,7 +121,9 @@ export interface CreateMailSystemOptions {
 
 /** What flows need to queue mail (FlowDeps.mail); also the CLI's, which queues for the server's worker to send. */
 export function mailDeps(
-  config: Pick<MailConfig, 'baseUrl' | 'secretBytes' | 'organizationName' | 'supportContact' | 'mailLogoUrl' | 'look' | 'notMeTokenTtl'>,
+  config: Pick<MailConfig, 'baseUrl' | 'secretBytes' | 'organizationName' | 'supportContact' | 'mailLogoUrl' | 'look' | 'notMeTokenTtl'> & {
+    defaultLanguage?: string;
+  },
   bodies: MailDeps['bodies'],
 ): MailDeps {
   return {
@@ -139,6 +142,7 @@ export function mailDeps(
     messageIdDomain: mailDomain(config.baseUrl),
     bodies,
     notMeTokenTtlMs: config.notMeTokenTtl,
+    defaultLanguage: config.defaultLanguage ?? DEFAULT_LOCALE,
   };
 }
 

@@ -4,7 +4,7 @@
 // NIST SP 800-63B-4 §3.2.2's "at most 100 consecutive failed attempts" holds whichever door the guesses use.
 // Device trust (core/device-cookie.ts + store/trusted-devices.ts) also lives here: who may skip the lockout.
 import { PassdeskError } from '../core/errors.js';
-import { signInThrottledMessage } from '../core/messages.js';
+import { signInThrottledSentence } from '../core/messages.js';
 import type { Authenticated, FlowDeps, RequestContext, SignInLimitSettings } from './deps.js';
 import type { Account, SignInClaim, SignInLimitRule } from '../store/index.js';
 import { queueNotice } from '../mail/notices.js';
@@ -68,7 +68,7 @@ export function signInLimits(deps: FlowDeps): SignInLimits | null {
 
 export function throttled(claim: Extract<SignInClaim, { admitted: false }>, now: number): PassdeskError {
   const waitMs = Math.max(0, claim.retryAt - now);
-  return new PassdeskError('SIGN_IN_THROTTLED', signInThrottledMessage({ waitMs, locked: claim.locked }), {
+  return new PassdeskError('SIGN_IN_THROTTLED', signInThrottledSentence({ waitMs, locked: claim.locked }), {
     retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
     locked: claim.locked,
   });

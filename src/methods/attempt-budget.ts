@@ -1,7 +1,7 @@
 // Reserve-then-verify against a per-account budget kept in the store (store/attempts.ts): the slot is taken in
 // one atomic statement before the guess is evaluated, so the limit holds across processes and nodes.
+import { sentence, type Sentence } from '../core/i18n/sentence.js';
 import { PassdeskError } from '../core/errors.js';
-import { english } from '../core/messages.js';
 import type { AttemptBudget, AttemptSlot, Repositories } from '../store/index.js';
 
 /** A reserved slot of the account's budget, or 429 TOO_MANY_REQUESTS (with `message`) when it is spent. */
@@ -10,7 +10,7 @@ export async function reserveGuess(
   accountId: string,
   budget: AttemptBudget,
   now: number,
-  message?: string,
+  message?: Sentence,
 ): Promise<AttemptSlot> {
   const slot = await store.attempts.reserveAttempt(accountId, budget, now);
   if (!slot) throw new PassdeskError('TOO_MANY_REQUESTS', message);
@@ -26,4 +26,4 @@ export const MAX_ACCOUNT_FAILURES = 10;
  * the store (store/attempts.ts), so it holds across processes and nodes.
  */
 export const SECOND_FACTOR_BUDGET: AttemptBudget = { purpose: 'second_factor', limit: MAX_ACCOUNT_FAILURES, windowMs: ACCOUNT_FAILURE_WINDOW_MS };
-export const TOO_MANY_WRONG_CODES = english.t('error.TOO_MANY_REQUESTS.codes');
+export const TOO_MANY_WRONG_CODES = sentence('error.TOO_MANY_REQUESTS.codes');

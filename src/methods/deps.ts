@@ -18,6 +18,8 @@ import type { ApprovalPolicy } from '../core/admin-permissions.js';
 
 export interface FlowConfig {
   registration: 'open' | 'closed';
+  /** The organisation's language: emails to people who saved none (config defaultLanguage); absent: English. */
+  defaultLanguage?: string;
   sessionIdleTimeoutMs: number;
   sessionAbsoluteTimeoutMs: number;
   passwordPolicy: PasswordPolicy;

@@ -9,8 +9,8 @@
 import { deviceOf } from '../core/device.js';
 import { PassdeskError, type ErrorCode } from '../core/errors.js';
 import { normalizeEmail } from '../core/email.js';
-import { english } from '../core/messages.js';
-import { policyMessages } from '../core/messages.js';
+import { policySentences } from '../core/messages.js';
+import { inEnglish, sentence, sentenceOf, withSentence, type Sentence } from '../core/i18n/sentence.js';
 import type { PasswordPolicy } from '../core/password-policy.js';
 import { DirectoryUnavailableError, type DirectoryEntry, type DirectoryPolicy, type DirectoryRefusal } from '../directory/directory.js';
 import { queueNotice } from '../mail/notices.js';
@@ -163,28 +163,32 @@ export function refusalError(
   policy: DirectoryPolicy,
   o: { newPassword: string; passwordChangedAt: number | null },
 ): PassdeskError {
-  const violations = refusals.map((r) => ({ code: REFUSAL_CODES[r], message: refusalMessage(r, policy, o) }));
-  const first = violations[0] ?? { code: 'DIRECTORY_REFUSED' as const, message: english.t('error.DIRECTORY_REFUSED') };
-  return new PassdeskError(first.code, first.message, { violations, source: 'directory' });
+  const violations = refusals.map((r) => {
+    const said = refusalSentence(r, policy, o);
+    return withSentence({ code: REFUSAL_CODES[r], message: inEnglish(said) }, said);
+  });
+  const first = violations[0];
+  const said = first ? sentenceOf(first) : undefined;
+  return new PassdeskError(first?.code ?? 'DIRECTORY_REFUSED', said ?? sentence('error.DIRECTORY_REFUSED'), { violations, source: 'directory' });
 }
 
-function refusalMessage(r: DirectoryRefusal, policy: DirectoryPolicy, o: { newPassword: string; passwordChangedAt: number | null }): string {
+function refusalSentence(r: DirectoryRefusal, policy: DirectoryPolicy, o: { newPassword: string; passwordChangedAt: number | null }): Sentence {
   switch (r) {
     case 'too-short':
-      return policyMessages.tooShort(policy.minLength, [...o.newPassword.normalize('NFC')].length);
+      return policySentences.tooShort(policy.minLength, [...o.newPassword.normalize('NFC')].length);
     case 'quality':
-      return english.t('error.PASSWORD_COMPOSITION.directory');
+      return sentence('error.PASSWORD_COMPOSITION.directory');
     case 'in-history':
-      return policy.historyLength > 0 ? policyMessages.reused(policy.historyLength) : english.t('error.PASSWORD_REUSED');
+      return policy.historyLength > 0 ? policySentences.reused(policy.historyLength) : sentence('error.PASSWORD_REUSED');
     case 'too-young':
       return o.passwordChangedAt !== null && policy.minAgeMs > 0
-        ? policyMessages.changedTooRecently(o.passwordChangedAt + policy.minAgeMs)
-        : english.t('error.PASSWORD_CHANGED_TOO_RECENTLY');
+        ? policySentences.changedTooRecently(o.passwordChangedAt + policy.minAgeMs)
+        : sentence('error.PASSWORD_CHANGED_TOO_RECENTLY');
     case 'current-password-wrong':
     case 'must-supply-old':
-      return english.t('error.CURRENT_PASSWORD_INCORRECT');
+      return sentence('error.CURRENT_PASSWORD_INCORRECT');
     case 'not-allowed':
-      return english.t('error.DIRECTORY_REFUSED');
+      return sentence('error.DIRECTORY_REFUSED');
   }
 }
 

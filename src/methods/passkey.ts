@@ -6,6 +6,7 @@
 // PASSKEY_CHALLENGE_TTL_MS, bound to what it was issued for (purpose, account, and the flow or session it
 // belongs to). A response is checked against the row its signed client data names, never against anything
 // else the client says; the row is used up by the first verification, right or wrong.
+import { sentence } from '../core/i18n/sentence.js';
 import {
   generateAuthenticationOptions,
   verifyAuthenticationResponse,
@@ -13,7 +14,6 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
 import { PassdeskError } from '../core/errors.js';
-import { english } from '../core/messages.js';
 import { hashToken } from '../core/tokens.js';
 import type { Passkey } from '../store/index.js';
 import type { PasskeyChallengePurpose } from '../store/schema.js';
@@ -32,7 +32,7 @@ export interface PasskeyChallengeFlow {
 }
 
 export function webauthn(deps: FlowDeps): NonNullable<FlowDeps['config']['webauthn']> {
-  if (!deps.config.webauthn) throw new PassdeskError('SERVICE_UNAVAILABLE', english.t('error.SERVICE_UNAVAILABLE.passkeys'));
+  if (!deps.config.webauthn) throw new PassdeskError('SERVICE_UNAVAILABLE', sentence('error.SERVICE_UNAVAILABLE.passkeys'));
   return deps.config.webauthn;
 }
 

@@ -25,6 +25,8 @@ export interface Account {
    * until the person confirms it. A reset is never sent to an unconfirmed address (flows/reset-password.ts).
    */
   emailConfirmedAt: number | null;
+  /** The language the person chose (a registered tag); null: automatic. Emails use it, else the organisation's. */
+  locale: string | null;
 }
 
 export function toAccount(row: Selectable<AccountsTable>): Account {
@@ -44,6 +46,7 @@ export function toAccount(row: Selectable<AccountsTable>): Account {
     expiryReminderSentAt: row.expiry_reminder_sent_at,
     directoryId: row.directory_id,
     emailConfirmedAt: row.email_confirmed_at,
+    locale: row.locale,
   };
 }
 
@@ -60,6 +63,8 @@ export interface NewAccount {
    * administrator who says so. False: an administrator's account whose address the person still has to confirm.
    */
   emailConfirmed?: boolean;
+  /** The language the account starts with (a sign-up's); absent: automatic. */
+  locale?: string | null;
 }
 
 export interface DirectoryAccountInput {
@@ -128,6 +133,8 @@ export interface AccountRepository {
   /** Same password, stronger parameters: the change time stays. */
   replacePasswordHash(accountId: string, oldHash: string, newHash: string, now: number): Promise<boolean>;
   setStatus(accountId: string, status: AccountStatus, now: number): Promise<void>;
+  /** The person's language (a registered tag), or null for automatic. */
+  setAccountLocale(accountId: string, locale: string | null, now: number): Promise<void>;
   /**
    * Deletes the account; the foreign keys (ON DELETE CASCADE) take every row keyed by it with it: sessions,
    * factors, passkeys, recovery codes, resets, "this wasn't me" links, preferences, history, security answers,
@@ -217,6 +224,7 @@ export function accountRepository(db: Kysely<Database>, dialect: Dialect): Accou
         directory_id: null,
         email_confirmed_at: input.emailConfirmed === false ? null : input.now,
         checkup_reminder_at: null,
+        locale: input.locale ?? null,
       };
       try {
         // ON CONFLICT keeps a PostgreSQL transaction usable when the email is taken.
@@ -279,6 +287,9 @@ export function accountRepository(db: Kysely<Database>, dialect: Dialect): Accou
     },
     async requirePasswordChange(accountId, reason, now) {
       await db.updateTable('accounts').set({ must_change_password: 1, must_change_reason: reason, updated_at: now }).where('id', '=', accountId).execute();
+    },
+    async setAccountLocale(accountId, locale, now) {
+      await db.updateTable('accounts').set({ locale, updated_at: now }).where('id', '=', accountId).execute();
     },
     async setStatus(accountId, status, now) {
       await db.updateTable('accounts').set({ status, updated_at: now }).where('id', '=', accountId).execute();

@@ -21,6 +21,8 @@ export interface PendingRegistration {
   createdAt: number;
   expiresAt: number;
   confirmedAt: number | null;
+  /** The language the sign-up was made in, given to the account it creates. */
+  locale: string | null;
 }
 
 export interface NewPendingRegistration {
@@ -34,6 +36,7 @@ export interface NewPendingRegistration {
   codeDigest: string;
   now: number;
   expiresAt: number;
+  locale: string | null;
 }
 
 export interface PendingRegistrationRepository {
@@ -67,6 +70,7 @@ function toRegistration(row: Selectable<PendingRegistrationsTable>): PendingRegi
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     confirmedAt: row.confirmed_at,
+    locale: row.locale,
   };
 }
 
@@ -89,6 +93,7 @@ export function pendingRegistrationRepository(db: Kysely<Database>): PendingRegi
           created_at: input.now,
           expires_at: input.expiresAt,
           confirmed_at: null,
+          locale: input.locale,
         })
         .execute();
     },

@@ -26,6 +26,8 @@ export interface AccountsTable {
   email_confirmed_at: number | null;
   /** When the monthly checkup reminder last looked at the account (flows/checkup.ts). */
   checkup_reminder_at: number | null;
+  /** The language the person chose (0035_account_language); null: automatic (browser, else the organisation's). */
+  locale: string | null;
 }
 
 export interface PasswordHistoryTable {
@@ -328,6 +330,8 @@ export interface PendingRegistrationsTable {
   code_digest: string;
   code_attempts: Generated<number>;
   state: PendingRegistrationState;
+  /** The language the sign-up was made in (0035_account_language), given to the account it creates. */
+  locale: string | null;
   created_at: number;
   expires_at: number;
   confirmed_at: number | null;

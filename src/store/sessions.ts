@@ -119,6 +119,7 @@ const SESSION_WITH_ACCOUNT = [
   'a.expiry_reminder_sent_at',
   'a.directory_id',
   'a.email_confirmed_at',
+  'a.locale',
 ] as const;
 
 type SessionJoinValues = [
@@ -139,6 +140,7 @@ type SessionJoinValues = [
     number | null,
     string | null,
     number | null,
+    string | null,
   ],
 ];
 
@@ -175,6 +177,7 @@ function sessionWithAccount(values: unknown[]): { session: Session; account: Acc
     directory_id: v[25],
     email_confirmed_at: v[26],
     checkup_reminder_at: null,
+    locale: v[27],
   });
   return { session, account };
 }

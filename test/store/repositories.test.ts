@@ -224,12 +224,26 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       // Every field, read by position from the join's values (store/sessions.ts), including set nullable ones.
       await store.accounts.requirePasswordChange(a.id, 'policy', T0 + 5);
       await store.accounts.markExpiryReminderSent(a.id, T0 + 6);
+      await store.accounts.setAccountLocale(a.id, 'de', T0 + 6);
       await store.sessions.revokeSession(s.id, { accountId: a.id, now: T0 + 7, reason: 'sign-out' });
       const again = await store.sessions.findSessionByTokenHash('hash-1');
       assert.deepEqual(again?.account, await store.accounts.findAccountById(a.id));
       assert.equal(again?.account.mustChangePassword, true);
+      assert.equal(again?.account.locale, 'de', 'the language comes with the session check');
       assert.deepEqual(again?.session, { ...s, revokedAt: T0 + 7, revokedReason: 'sign-out' });
       assert.equal(await store.sessions.findSessionByTokenHash('nope'), null);
+    });
+
+    test('an account starts with the language it was made in, and the person can set it or go back to automatic', async () => {
+      const a = await store.accounts.createAccount({ ...newAccount('lang@example.org'), locale: 'fr' });
+      assert.equal(a?.locale, 'fr');
+      const b = await store.accounts.createAccount(newAccount('lang-auto@example.org'));
+      assert.ok(a && b);
+      assert.equal(b.locale, null);
+      await store.accounts.setAccountLocale(a.id, 'es', T0 + 1);
+      assert.equal((await store.accounts.findAccountById(a.id))?.locale, 'es');
+      await store.accounts.setAccountLocale(a.id, null, T0 + 2);
+      assert.equal((await store.accounts.findAccountById(a.id))?.locale, null);
     });
 
     test('token hashes are unique', async () => {
@@ -1166,10 +1180,12 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         codeDigest,
         now: T0,
         expiresAt: T0 + 60_000,
+        locale: 'fr',
       });
       await store.pendingRegistrations.createPendingRegistration(row('p-1', 'tok-1', 'code-1'));
       await store.pendingRegistrations.createPendingRegistration(row('p-2', 'tok-2', 'code-2'));
       assert.equal((await store.pendingRegistrations.findLiveRegistrationByToken('tok-1', T0))?.email, 'Pending@Example.org');
+      assert.equal((await store.pendingRegistrations.findLiveRegistrationByToken('tok-1', T0))?.locale, 'fr', 'the sign-up’s language is kept');
       assert.equal(await store.pendingRegistrations.findLiveRegistrationByToken('tok-1', T0 + 60_000), null, 'expired');
       // Wrong codes count on every live row of the address, up to the limit.
       for (let i = 0; i < 4; i++) assert.equal(await store.pendingRegistrations.confirmRegistrationByCode('pending@example.org', 'wrong', T0), null);
@@ -1196,6 +1212,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         codeDigest: 'right',
         now: T0,
         expiresAt: T0 + 60_000,
+        locale: null,
       });
       const guesses = await Promise.all(
         Array.from({ length: 8 }, () => store.pendingRegistrations.confirmRegistrationByCode('guess@example.org', 'wrong', T0)),

@@ -183,6 +183,7 @@ describe('environment variables', () => {
       PASSDESK_CUSTOM_CSS: writeJson('custom.css', '.brand { letter-spacing: .02em; }\n'),
       PASSDESK_MESSAGES_DIR: messagesDir,
       PASSDESK_PSEUDO_LOCALES: 'yes',
+      PASSDESK_DEFAULT_LANGUAGE: 'de',
       PASSDESK_SESSION_IDLE_TIMEOUT: '15m',
       PASSDESK_SESSION_ABSOLUTE_TIMEOUT: '12h',
       PASSDESK_ARGON2_MEMORY_KIB: '65536',
@@ -340,6 +341,7 @@ describe('environment variables', () => {
     assert.equal(c.look.stylesheets.length, 2, 'the generated colours, then the custom CSS');
     assert.equal(c.messagesDir, messagesDir);
     assert.equal(c.pseudoLocales, true);
+    assert.equal(c.defaultLanguage, 'de');
     assert.equal(c.sessionIdleTimeout, 15 * 60_000);
     assert.equal(c.sessionAbsoluteTimeout, 12 * 3_600_000);
     assert.deepEqual([c.argon2MemoryKib, c.argon2Iterations, c.argon2Parallelism], [65_536, 3, 4]);

@@ -23,9 +23,19 @@ export const DEFAULT_LOCALE: Locale = 'en';
  */
 export const catalogs: Record<Locale, Catalog> = { en, de, fr, es };
 
-export function registerCatalog(locale: Locale, catalog: Catalog): void {
+/** Languages registered as written right to left (a pseudo-locale, say), beyond those Intl knows to be. */
+const rightToLeft = new Set<Locale>();
+
+export function registerCatalog(locale: Locale, catalog: Catalog, o: { direction?: 'ltr' | 'rtl' } = {}): void {
   catalogs[locale] = catalog;
+  if (o.direction === 'rtl') rightToLeft.add(locale);
+  else rightToLeft.delete(locale);
   translators.delete(locale);
+}
+
+/** Whether the registry marks this language as written right to left. */
+export function registeredRightToLeft(locale: Locale): boolean {
+  return rightToLeft.has(locale);
 }
 
 /** The registered languages, English first. */
@@ -50,7 +60,7 @@ export type ArgNames<S extends string> = S extends `${string}{${infer Body}`
   : never;
 export type MessageValue = string | number;
 export type ValuesOf<K extends MessageId> = { [N in ArgNames<(typeof en)[K]>]: MessageValue };
-type ArgsOf<K extends MessageId> = [ArgNames<(typeof en)[K]>] extends [never] ? [] : [values: ValuesOf<K>];
+export type ArgsOf<K extends MessageId> = [ArgNames<(typeof en)[K]>] extends [never] ? [] : [values: ValuesOf<K>];
 
 /** A value placed into markup as it is (already safe in the output format). */
 export interface Markup {

@@ -20,9 +20,9 @@
 // With two-person approval on, each of them but sessions.revoke waits as a request when the account is privileged
 // (./approval-request.ts): the answer is then an ApprovalPending, and the action runs when a second administrator
 // approves it (./approvals.ts).
+import { sentence } from '../../core/i18n/sentence.js';
 import { mayGrantRole, refusalFor, type AdminAction, type Role } from '../../core/admin-permissions.js';
 import { PassdeskError } from '../../core/errors.js';
-import { english } from '../../core/messages.js';
 import { signInLimits } from '../../methods/account-limit.js';
 import type { Notice } from '../../mail/templates.js';
 import type { Account, AuditEvent, Repositories, SignInLimitState } from '../../store/index.js';
@@ -320,7 +320,7 @@ export async function setRole(deps: FlowDeps, actor: Actor, o: ActionInput & { r
   const me = actor.kind === 'session' ? actor.auth.account : actor.kind === 'approval' ? actor.requester : null;
   if (me && (refusalFor(me, 'role.set') !== null || !mayGrantRole(me, o.role))) throw new PassdeskError('FORBIDDEN');
   const unchanged = (account: Account): void => {
-    if (account.role === o.role) throw new PassdeskError('VALIDATION_FAILED', english.t('error.VALIDATION_FAILED.roleUnchanged'));
+    if (account.role === o.role) throw new PassdeskError('VALIDATION_FAILED', sentence('error.VALIDATION_FAILED.roleUnchanged'));
   };
   const input = { action: 'role.set', targetId: o.accountId, why: o.why, ctx: o.ctx, params: { role: o.role }, precheck: unchanged } as const;
   return adminActionOrRequest(deps, actor, input, async (tx, t, now) => {

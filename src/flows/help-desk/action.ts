@@ -14,9 +14,9 @@
 // transaction first claims the request (pending → approved, a guarded update, so of two racing approvers one runs
 // it and the other gets 409 APPROVAL_NOT_PENDING), then re-checks the requester's and the approver's rights on the
 // accounts as they are now, and records admin.approval.approve beside the action's own event.
+import { sentence } from '../../core/i18n/sentence.js';
 import { ADMIN_ACTIONS, type AdminAction, approvalRefusal, isActiveAdministrator, needsApproval, refusalFor, type Role } from '../../core/admin-permissions.js';
 import { PassdeskError } from '../../core/errors.js';
-import { english } from '../../core/messages.js';
 import { queueNotice } from '../../mail/notices.js';
 import type { Notice } from '../../mail/templates.js';
 import type { Account, AdminApproval, Repositories } from '../../store/index.js';
@@ -38,7 +38,7 @@ export function checkedReason(r: AdminReason): { reason: string; ticket: string 
   const reason = r.reason.trim();
   const ticket = r.ticket?.trim() || null;
   if (reason.length < REASON_MIN_LENGTH || reason.length > REASON_MAX_LENGTH || (ticket !== null && ticket.length > TICKET_MAX_LENGTH)) {
-    throw new PassdeskError('VALIDATION_FAILED', english.t('error.VALIDATION_FAILED.adminReason'));
+    throw new PassdeskError('VALIDATION_FAILED', sentence('error.VALIDATION_FAILED.adminReason'));
   }
   return { reason, ticket };
 }
@@ -110,7 +110,7 @@ export async function admitAdminAction(deps: FlowDeps, actor: Actor, action: Adm
   } else if (actor.kind === 'approval') {
     // The requester must still be allowed the action on the account as it is now (else the request stays pending).
     const r = actor.requester;
-    if (r.status !== 'active' || refusalFor(r, action, target) !== null) throw new PassdeskError('FORBIDDEN', english.t('error.FORBIDDEN.requesterNoLonger'));
+    if (r.status !== 'active' || refusalFor(r, action, target) !== null) throw new PassdeskError('FORBIDDEN', sentence('error.FORBIDDEN.requesterNoLonger'));
   }
   return target;
 }

@@ -13,9 +13,9 @@
 // request pending, to be rejected. What the action makes to be shown once (a temporary password, a deleted account's
 // export) goes to the approver, never to the requester: the one who asked never holds a privileged credential alone.
 // Events: admin.approval.request | approve | reject | cancel | expire; the requester is emailed the outcome.
+import { sentence } from '../../core/i18n/sentence.js';
 import { ADMIN_ACTIONS, type AdminAction, type ApprovableAction, approvalRefusal, isRole, refusalFor } from '../../core/admin-permissions.js';
 import { PassdeskError } from '../../core/errors.js';
-import { english } from '../../core/messages.js';
 import { queueNotice } from '../../mail/notices.js';
 import type { Account, AdminApproval, AdminApprovalState, Repositories } from '../../store/index.js';
 
@@ -184,8 +184,8 @@ async function pendingRequest(deps: FlowDeps, id: string): Promise<{ approval: A
 function assertMayDecide(decider: Approver, decision: 'approval.approve' | 'approval.reject', approval: AdminApproval, target: Account): void {
   if (decider.kind !== 'session') return;
   const refusal = approvalRefusal(decider.auth.account, decision, approvalOf(approval), target);
-  if (refusal === 'requester') throw new PassdeskError('FORBIDDEN', english.t('error.FORBIDDEN.ownRequest'));
-  if (refusal === 'self') throw new PassdeskError('FORBIDDEN', english.t('error.FORBIDDEN.aboutYou'));
+  if (refusal === 'requester') throw new PassdeskError('FORBIDDEN', sentence('error.FORBIDDEN.ownRequest'));
+  if (refusal === 'self') throw new PassdeskError('FORBIDDEN', sentence('error.FORBIDDEN.aboutYou'));
   if (refusal !== null) throw new PassdeskError('FORBIDDEN');
 }
 
@@ -242,7 +242,7 @@ export async function cancelRequest(deps: FlowDeps, auth: Authenticated, o: { id
   const reader: Approver = { kind: 'session', auth };
   await admitReader(deps, reader, 'approval.cancel');
   const { approval, target } = await pendingRequest(deps, o.id);
-  if (approval.requestedBy !== auth.account.id) throw new PassdeskError('FORBIDDEN', english.t('error.FORBIDDEN.notYourRequest'));
+  if (approval.requestedBy !== auth.account.id) throw new PassdeskError('FORBIDDEN', sentence('error.FORBIDDEN.notYourRequest'));
   if (refusalFor(auth.account, 'approval.cancel', target) !== null) throw new PassdeskError('FORBIDDEN');
   await settle(deps, reader, { approval, target, to: 'cancelled', why, ctx: o.ctx });
   return viewAfter(deps, reader, approval.id);

@@ -8,8 +8,8 @@
 //
 // CSV cells are written against formula injection (OWASP "CSV Injection"): a cell that a spreadsheet would take
 // for a formula (starting with = + - @, a tab or a carriage return) gets a leading apostrophe.
+import { sentence } from '../../core/i18n/sentence.js';
 import { PassdeskError } from '../../core/errors.js';
-import { english } from '../../core/messages.js';
 import { normalizeEmail } from '../../core/email.js';
 import type { AuditEvent, EventQuery } from '../../store/index.js';
 import type { FlowDeps, RequestContext } from '../deps.js';
@@ -70,7 +70,7 @@ async function resolveFilter(deps: FlowDeps, input: AuditLogInput): Promise<Reso
 
 function beforeIdOf(cursor: string | null | undefined): number | null {
   if (!cursor) return null;
-  if (!/^[1-9][0-9]{0,15}$/.test(cursor)) throw new PassdeskError('VALIDATION_FAILED', english.t('error.VALIDATION_FAILED.auditCursor'));
+  if (!/^[1-9][0-9]{0,15}$/.test(cursor)) throw new PassdeskError('VALIDATION_FAILED', sentence('error.VALIDATION_FAILED.auditCursor'));
   return Number(cursor);
 }
 

@@ -11,9 +11,9 @@
 // Every wrong code also uses a slot of the account's budget (reserved in the store before the check), so several
 // agents, or one agent sending new codes, get no more guesses than the budget. Events: admin.caller.verify with
 // the method and the outcome, never the code.
+import { sentence, type Sentence } from '../../core/i18n/sentence.js';
 import { CALLER_VERIFICATION_TTL_MS } from '../../core/admin-permissions.js';
 import { PassdeskError } from '../../core/errors.js';
-import { english } from '../../core/messages.js';
 import { queueNotice } from '../../mail/notices.js';
 import { reserveGuess, SECOND_FACTOR_BUDGET, TOO_MANY_WRONG_CODES } from '../../methods/attempt-budget.js';
 import { emailCodeDigest, newEmailCode } from '../../methods/email-code.js';
@@ -93,12 +93,12 @@ export async function confirmCaller(
   const target = await admitCallerCheck(deps, auth, input.accountId);
   const now = deps.clock.now();
   const verifiedUntil = now + CALLER_VERIFICATION_TTL_MS;
-  const refuse = async (outcome: Outcome, message?: string): Promise<never> => {
+  const refuse = async (outcome: Outcome, message?: Sentence): Promise<never> => {
     await recordCallerEvent(deps.store, auth, { target, method: input.method, outcome, now, ctx });
     throw new PassdeskError('CALLER_CODE_INVALID', message);
   };
   if (input.method === 'totp') {
-    if (!(await totp.available(deps, target.id))) throw new PassdeskError('CALLER_CODE_INVALID', english.t('error.CALLER_CODE_INVALID.noApp'));
+    if (!(await totp.available(deps, target.id))) throw new PassdeskError('CALLER_CODE_INVALID', sentence('error.CALLER_CODE_INVALID.noApp'));
     // The person's own budget of wrong second-factor codes: a caller guessing here gets no more tries than at sign-in.
     const slot = await reserveGuess(deps.store, target.id, SECOND_FACTOR_BUDGET, now, TOO_MANY_WRONG_CODES);
     if ((await totp.verify(deps, target, input.code, { purpose: 'step_up', binding: null })) === null) return refuse('wrong');
@@ -116,7 +116,7 @@ export async function confirmCaller(
     });
     return { verifiedUntil };
   }
-  const slot = await reserveGuess(deps.store, target.id, CALLER_CODE_BUDGET, now, english.t('error.TOO_MANY_REQUESTS.callerCode'));
+  const slot = await reserveGuess(deps.store, target.id, CALLER_CODE_BUDGET, now, sentence('error.TOO_MANY_REQUESTS.callerCode'));
   const digest = /^\d{8}$/.test(input.code.trim()) ? emailCodeDigest(deps, 'caller-code', target.id, input.code.trim()) : '';
   const result = await deps.store.transaction(async (tx) => {
     const r = await tx.callerVerifications.confirmCallerCode({
@@ -136,7 +136,7 @@ export async function confirmCaller(
   if (result === 'none') {
     // Nothing was there to guess: the slot goes back.
     await deps.store.attempts.releaseAttempt(slot);
-    return refuse('no-code', english.t('error.CALLER_CODE_INVALID.noneSent'));
+    return refuse('no-code', sentence('error.CALLER_CODE_INVALID.noneSent'));
   }
   if (result === 'wrong') return refuse('wrong');
   return { verifiedUntil };

@@ -18,10 +18,10 @@
 // State: none of its own; per call:
 //   file ──not an admin / stale session / no reason──▶ refused, nothing written
 //        ──each line──▶ created | skipped (exists) | failed (reason)   ──end──▶ admin.accounts.import (counts)
+import { sentence } from '../../core/i18n/sentence.js';
 import { needsApproval, type Role } from '../../core/admin-permissions.js';
 import { normalizeEmail } from '../../core/email.js';
 import { PassdeskError } from '../../core/errors.js';
-import { english } from '../../core/messages.js';
 import { hasDisallowedCharacters } from '../../core/text-input.js';
 import { checkImportedHash, type HashProblem, type HashScheme } from '../../credentials/legacy-hash-format.js';
 import type { Account } from '../../store/index.js';
@@ -208,7 +208,7 @@ export async function importAccounts(deps: FlowDeps, actor: Actor, o: ImportInpu
   checkedReason(o.why);
   await admitAdminAction(deps, actor, 'accounts.import', null);
   // Accounts of a directory live in the directory: there is no password here to import.
-  if (deps.directory) throw new PassdeskError('VALIDATION_FAILED', english.t('error.VALIDATION_FAILED.importWithDirectory'));
+  if (deps.directory) throw new PassdeskError('VALIDATION_FAILED', sentence('error.VALIDATION_FAILED.importWithDirectory'));
   const actorId = actor.kind === 'session' ? actor.auth.account.id : null;
   const report: ImportReport = { created: 0, skipped: 0, failed: 0, withoutPassword: 0, lines: [] };
   const seen = new Set<string>();

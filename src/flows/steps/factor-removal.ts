@@ -1,7 +1,7 @@
 // What removing a second factor (an authenticator app in flows/two-factor.ts, a passkey in flows/passkeys.ts)
 // asks first, written once for both.
+import { sentence } from '../../core/i18n/sentence.js';
 import { PassdeskError } from '../../core/errors.js';
-import { english } from '../../core/messages.js';
 import { requiredMinLength } from '../../core/password-policy.js';
 import { passwordLength } from '../../core/password-rules.js';
 import { verifyPasswordProof } from '../../methods/password.js';
@@ -30,7 +30,7 @@ export async function assertFactorRemovalAllowed(
   const singleFactorMin = requiredMinLength(policy, false);
   const policyMatters = singleFactorMin > requiredMinLength(policy, true);
   const lengthMatters = policyMatters && (await countSecondFactors(deps.store, auth.account.id)) === 1;
-  const noPassword = (): PassdeskError => new PassdeskError('SECOND_FACTOR_PROOF_REQUIRED', english.t('error.SECOND_FACTOR_PROOF_REQUIRED.lastFactor'));
+  const noPassword = (): PassdeskError => new PassdeskError('SECOND_FACTOR_PROOF_REQUIRED', sentence('error.SECOND_FACTOR_PROOF_REQUIRED.lastFactor'));
   if (!proof.code && !proof.currentPassword) throw new PassdeskError('SECOND_FACTOR_PROOF_REQUIRED');
   if (lengthMatters && !proof.currentPassword) throw noPassword();
   if (proof.code) await verifySecondFactorProof(deps, auth, { method: 'totp', code: proof.code }, ctx);
@@ -41,7 +41,7 @@ export async function assertFactorRemovalAllowed(
     if (policyMatters && length < singleFactorMin) {
       ifLast = new PassdeskError(
         'LAST_FACTOR_PASSWORD_TOO_SHORT',
-        english.t('error.LAST_FACTOR_PASSWORD_TOO_SHORT.detail', { min: singleFactorMin, length, factor: o.what }),
+        sentence('error.LAST_FACTOR_PASSWORD_TOO_SHORT.detail', { min: singleFactorMin, length, factor: o.what }),
         { minLength: singleFactorMin, length },
       );
       if (lengthMatters) throw ifLast;

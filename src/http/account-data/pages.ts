@@ -1,9 +1,10 @@
 // "Your data" with the pages: /security/data (download, delete, keep), and /account-deletion/cancel, which the
 // emailed cancel link opens (a button; opening it changes nothing). POST/redirect/GET.
+import { translatorFor } from '../shared/language.js';
+import { pageView, shownText } from '../shared/page-view.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isPassdeskError, PassdeskError } from '../../core/errors.js';
-import { english, messages } from '../../core/messages.js';
 import { accountDataState, cancelAccountDeletion, describeDeletionLink, exportMyData, requestAccountDeletion } from '../../flows/account-data.js';
 import { accountDataPage, deletionCancelPage, deletionCancelResultPage } from '../../web/views/account-data.js';
 import { toAccountExportJson } from '../shared/account-export.js';
@@ -17,7 +18,7 @@ const tokenQuery = z.object({ token: z.string().max(256).optional() }).loose();
 export async function accountDataPages(pages: FastifyInstance, ctx: HttpContext): Promise<void> {
   const show = async (request: FastifyRequest, reply: FastifyReply, o: { error?: string; status?: number; notice?: string } = {}): Promise<FastifyReply> => {
     const auth = signedIn(request);
-    const page = accountDataPage(ctx, {
+    const page = accountDataPage(pageView(ctx, request), {
       csrf: ensureCsrfToken(ctx, request, reply),
       displayName: auth.account.displayName,
       state: await accountDataState(ctx.deps, auth),
@@ -29,7 +30,11 @@ export async function accountDataPages(pages: FastifyInstance, ctx: HttpContext)
 
   pages.get('/security/data', { config: { auth: 'page' } }, async (request, reply) => {
     const q = noticeQuery.safeParse(request.query);
-    return show(request, reply, q.success && q.data.notice === 'deletion-requested' ? { notice: messages.notices.DELETION_REQUESTED } : {});
+    return show(
+      request,
+      reply,
+      q.success && q.data.notice === 'deletion-requested' ? { notice: translatorFor(ctx, request).t('notice.DELETION_REQUESTED') } : {},
+    );
   });
 
   // A form, not a link: the download needs a recent authentication (step-up comes back here) and the CSRF token.
@@ -44,13 +49,14 @@ export async function accountDataPages(pages: FastifyInstance, ctx: HttpContext)
   });
 
   pages.post('/security/data/deletion', { config: { auth: 'page', stepUp: '/security/data' } }, async (request, reply) => {
-    if (formBody(request)['confirm'] !== 'yes') return show(request, reply, { error: english.t('error.form.confirmDeletion'), status: 400 });
+    if (formBody(request)['confirm'] !== 'yes')
+      return show(request, reply, { error: translatorFor(ctx, request).t('error.form.confirmDeletion'), status: 400 });
     try {
       await requestAccountDeletion(ctx.deps, signedIn(request), requestContext(request));
       return reply.redirect('/security/data?notice=deletion-requested', 303);
     } catch (err) {
       const shown = shownOnPage(request, err);
-      return show(request, reply, { error: shown.message, status: shown.status });
+      return show(request, reply, { error: shownText(ctx, request, shown), status: shown.status });
     }
   });
 
@@ -64,8 +70,15 @@ export async function accountDataPages(pages: FastifyInstance, ctx: HttpContext)
     const token = linkTokenInput.safeParse(q.success ? q.data.token : undefined);
     const pending = token.success ? await describeDeletionLink(ctx.deps, token.data) : null;
     if (!token.success || !pending)
-      return sendSecretPage(reply, deletionCancelResultPage(ctx, { kept: false, error: messages.errors.DELETION_LINK_INVALID }), 400);
-    return sendSecretPage(reply, deletionCancelPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), token: token.data, dueAt: pending.dueAt }));
+      return sendSecretPage(
+        reply,
+        deletionCancelResultPage(pageView(ctx, request), { kept: false, error: translatorFor(ctx, request).t('error.DELETION_LINK_INVALID') }),
+        400,
+      );
+    return sendSecretPage(
+      reply,
+      deletionCancelPage(pageView(ctx, request), { csrf: ensureCsrfToken(ctx, request, reply), token: token.data, dueAt: pending.dueAt }),
+    );
   });
 
   pages.post('/account-deletion/cancel', async (request, reply) => {
@@ -73,10 +86,10 @@ export async function accountDataPages(pages: FastifyInstance, ctx: HttpContext)
       const token = linkTokenInput.safeParse(formBody(request)['token'] ?? '');
       if (!token.success) throw new PassdeskError('DELETION_LINK_INVALID');
       await cancelAccountDeletion(ctx.deps, { token: token.data }, requestContext(request));
-      return sendSecretPage(reply, deletionCancelResultPage(ctx, { kept: true }));
+      return sendSecretPage(reply, deletionCancelResultPage(pageView(ctx, request), { kept: true }));
     } catch (err) {
       if (!isPassdeskError(err)) throw err;
-      return sendSecretPage(reply, deletionCancelResultPage(ctx, { kept: false, error: err.message }), err.status);
+      return sendSecretPage(reply, deletionCancelResultPage(pageView(ctx, request), { kept: false, error: shownText(ctx, request, err) }), err.status);
     }
   });
 }

@@ -8,13 +8,14 @@
 // before reading and against what arrives while reading; it is read only for a signed-in administrator, and parsed
 // only when it holds at most MULTIPART_MAX_PARTS parts. Only these routes take multipart; every other form is
 // application/x-www-form-urlencoded. A refused upload is never shown back (it may hold password hashes).
+import { sentence } from '../../core/i18n/sentence.js';
+import { pageView, shownText } from '../shared/page-view.js';
 import { Readable } from 'node:stream';
 import { ApprovalPending } from '../../flows/help-desk/approval-request.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { normalizeEmail } from '../../core/email.js';
 import { PassdeskError } from '../../core/errors.js';
-import { english } from '../../core/messages.js';
 import { admitAdminAction } from '../../flows/help-desk/action.js';
 import { EXPORT_BEFORE_DELETE_MS, deleteAccount, recentExportBy } from '../../flows/help-desk/delete-account.js';
 import { exportAccounts, formatFromFileName, importAccounts, type AccountFileFormat } from '../../flows/help-desk/import.js';
@@ -53,7 +54,7 @@ function keptFields(request: FastifyRequest): KeptFields {
 }
 
 function tooLarge(): PassdeskError {
-  return new PassdeskError('BODY_TOO_LARGE', english.t('error.BODY_TOO_LARGE.import', { mib: IMPORT_MAX_BYTES / MIB }));
+  return new PassdeskError('BODY_TOO_LARGE', sentence('error.BODY_TOO_LARGE.import', { mib: IMPORT_MAX_BYTES / MIB }));
 }
 
 /**
@@ -112,12 +113,12 @@ function importInput(fields: Record<string, unknown>): { text: string; format: A
   const form = importForm.safeParse(fields);
   if (!form.success) throw new PassdeskError('VALIDATION_FAILED');
   const { format, pasted, file, fileName, fileNotUtf8 } = form.data;
-  if (fileNotUtf8) throw new PassdeskError('VALIDATION_FAILED', english.t('error.VALIDATION_FAILED.importEncoding'));
+  if (fileNotUtf8) throw new PassdeskError('VALIDATION_FAILED', sentence('error.VALIDATION_FAILED.importEncoding'));
   const hasPasted = pasted.trim() !== '';
-  if (file !== undefined && hasPasted) throw new PassdeskError('VALIDATION_FAILED', english.t('error.VALIDATION_FAILED.importBoth'));
-  if (file === undefined && !hasPasted) throw new PassdeskError('VALIDATION_FAILED', english.t('error.VALIDATION_FAILED.importNoFile'));
+  if (file !== undefined && hasPasted) throw new PassdeskError('VALIDATION_FAILED', sentence('error.VALIDATION_FAILED.importBoth'));
+  if (file === undefined && !hasPasted) throw new PassdeskError('VALIDATION_FAILED', sentence('error.VALIDATION_FAILED.importNoFile'));
   const chosen = format === 'auto' ? (file !== undefined ? formatFromFileName(fileName) : null) : format;
-  if (!chosen) throw new PassdeskError('VALIDATION_FAILED', english.t('error.VALIDATION_FAILED.importFormat'));
+  if (!chosen) throw new PassdeskError('VALIDATION_FAILED', sentence('error.VALIDATION_FAILED.importFormat'));
   return { text: file ?? pasted, format: chosen };
 }
 
@@ -141,7 +142,7 @@ async function importPages(scope: FastifyInstance, ctx: HttpContext): Promise<vo
   const config = { auth: 'page', stepUp: '/admin/import' } as const;
   const form = (request: FastifyRequest, reply: FastifyReply, o: { error?: string; kept?: KeptFields; status?: number } = {}) => {
     const auth = signedIn(request);
-    const body = importPage(ctx, {
+    const body = importPage(pageView(ctx, request), {
       csrf: ensureCsrfToken(ctx, request, reply),
       displayName: auth.account.displayName,
       ...offers(auth),
@@ -169,11 +170,16 @@ async function importPages(scope: FastifyInstance, ctx: HttpContext): Promise<vo
       // The report names the addresses of the file: like every answer that carries personal data, never cached.
       return sendSecretPage(
         reply,
-        importReportPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), displayName: auth.account.displayName, ...offers(auth), report }),
+        importReportPage(pageView(ctx, request), {
+          csrf: ensureCsrfToken(ctx, request, reply),
+          displayName: auth.account.displayName,
+          ...offers(auth),
+          report,
+        }),
       );
     } catch (err) {
       const shown = shownOnPage(request, err);
-      return form(request, reply, { error: shown.message, kept: keptFields(request), status: shown.status });
+      return form(request, reply, { error: shownText(ctx, request, shown), kept: keptFields(request), status: shown.status });
     }
   });
 }
@@ -182,7 +188,12 @@ async function exportPages(pages: FastifyInstance, ctx: HttpContext): Promise<vo
   const config = { auth: 'page', stepUp: '/admin/export' } as const;
   const form = (request: FastifyRequest, reply: FastifyReply, o: { error?: string; kept?: KeptFields; status?: number } = {}) => {
     const auth = signedIn(request);
-    const body = exportPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), displayName: auth.account.displayName, ...offers(auth), ...o });
+    const body = exportPage(pageView(ctx, request), {
+      csrf: ensureCsrfToken(ctx, request, reply),
+      displayName: auth.account.displayName,
+      ...offers(auth),
+      ...o,
+    });
     return sendPage(reply, body, o.status ?? 200);
   };
 
@@ -205,7 +216,7 @@ async function exportPages(pages: FastifyInstance, ctx: HttpContext): Promise<vo
       return reply.headers(accountFileHeaders(format, ctx.deps.clock.now())).send(Readable.from(lines));
     } catch (err) {
       const shown = shownOnPage(request, err);
-      return form(request, reply, { error: shown.message, kept: keptFields(request), status: shown.status });
+      return form(request, reply, { error: shownText(ctx, request, shown), kept: keptFields(request), status: shown.status });
     }
   });
 }
@@ -220,7 +231,7 @@ async function deletePages(pages: FastifyInstance, ctx: HttpContext): Promise<vo
   const show = async (request: FastifyRequest, reply: FastifyReply, target: Account, o: { error?: string; kept?: KeptFields; status?: number } = {}) => {
     const auth = signedIn(request);
     const exportedAt = await recentExportBy(ctx.deps.store, { actorId: auth.account.id, accountId: target.id, now: ctx.deps.clock.now() });
-    const body = deleteAccountPage(ctx, {
+    const body = deleteAccountPage(pageView(ctx, request), {
       csrf: ensureCsrfToken(ctx, request, reply),
       displayName: auth.account.displayName,
       ...offers(auth),
@@ -245,16 +256,21 @@ async function deletePages(pages: FastifyInstance, ctx: HttpContext): Promise<vo
       const why = reasonOf(fields);
       const confirm = confirmForm.safeParse(fields);
       if (!confirm.success || normalizeEmail(confirm.data.confirm.trim()) !== target.emailNormalized) {
-        throw new PassdeskError('VALIDATION_FAILED', english.t('error.VALIDATION_FAILED.deleteConfirm'));
+        throw new PassdeskError('VALIDATION_FAILED', sentence('error.VALIDATION_FAILED.deleteConfirm'));
       }
       const deleted = await deleteAccount(ctx.deps, session(auth), { accountId: target.id, why, ctx: requestContext(request), exportedFirst: true });
       // Two-person approval: the deletion waits for a second administrator (http/admin/pages.ts shows the request).
       if (deleted instanceof ApprovalPending) return reply.redirect(`/admin/accounts/${encodeURIComponent(target.id)}?notice=approval-requested`, 303);
-      const body = accountDeletedPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), displayName: auth.account.displayName, ...offers(auth), deleted });
+      const body = accountDeletedPage(pageView(ctx, request), {
+        csrf: ensureCsrfToken(ctx, request, reply),
+        displayName: auth.account.displayName,
+        ...offers(auth),
+        deleted,
+      });
       return sendSecretPage(reply, body);
     } catch (err) {
       const shown = shownOnPage(request, err);
-      return show(request, reply, target, { error: shown.message, kept: keptFields(request), status: shown.status });
+      return show(request, reply, target, { error: shownText(ctx, request, shown), kept: keptFields(request), status: shown.status });
     }
   });
 }

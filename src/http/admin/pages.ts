@@ -2,6 +2,9 @@
 // the caller verification forms, the temporary password shown once, and /admin/audit for administrators. The same
 // flows as the API (flows/help-desk/): the permission matrix, step-up, the reason, the audit event and the notice
 // are theirs. Every route needs a signed-in page session and sends a stale one to "Confirm it's you" (route config).
+import { sentence } from '../../core/i18n/sentence.js';
+import { translatorFor } from '../shared/language.js';
+import { pageView, shownText } from '../shared/page-view.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { refusalFor } from '../../core/admin-permissions.js';
@@ -88,7 +91,7 @@ export function reasonOf(fields: Record<string, unknown>): AdminReason {
   const parsed = adminReasonBody.safeParse({ reason: form.success ? form.data.reason : '', ...(ticket ? { ticket } : {}) });
   if (parsed.success) return parsed.data;
   const characters = parsed.error.issues.some((i) => i.message === english.t('error.INVALID_CHARACTERS'));
-  throw characters ? new PassdeskError('INVALID_CHARACTERS') : new PassdeskError('VALIDATION_FAILED', english.t('error.VALIDATION_FAILED.adminReason'));
+  throw characters ? new PassdeskError('INVALID_CHARACTERS') : new PassdeskError('VALIDATION_FAILED', sentence('error.VALIDATION_FAILED.adminReason'));
 }
 
 function accountIdOf(request: FastifyRequest): string {
@@ -126,7 +129,7 @@ async function searchPage(pages: FastifyInstance, ctx: HttpContext): Promise<voi
     }
     return sendPage(
       reply,
-      helpDeskSearchPage(ctx, {
+      helpDeskSearchPage(pageView(ctx, request), {
         csrf: ensureCsrfToken(ctx, request, reply),
         displayName: auth.account.displayName,
         ...offers(auth),
@@ -134,7 +137,7 @@ async function searchPage(pages: FastifyInstance, ctx: HttpContext): Promise<voi
         status: status as StatusFilter[],
         results: found.accounts,
         nextPage,
-        ...(parsed.success ? {} : { error: english.t('error.VALIDATION_FAILED') }),
+        ...(parsed.success ? {} : { error: translatorFor(ctx, request).t('error.VALIDATION_FAILED') }),
       }),
     );
   });
@@ -158,7 +161,7 @@ async function showAccount(
   const detail = await viewAccount(ctx.deps, session(auth), id);
   return sendPage(
     reply,
-    helpDeskAccountPage(ctx, {
+    helpDeskAccountPage(pageView(ctx, request), {
       csrf: ensureCsrfToken(ctx, request, reply),
       displayName: auth.account.displayName,
       ...offers(auth),
@@ -191,7 +194,7 @@ async function accountPages(pages: FastifyInstance, ctx: HttpContext): Promise<v
         return reply.redirect(`${accountPath(id)}?notice=${notice}`, 303);
       } catch (err) {
         const shown = shownOnPage(request, err);
-        return show(request, reply, id, { error: shown.message, status: shown.status });
+        return show(request, reply, id, { error: shownText(ctx, request, shown), status: shown.status });
       }
     });
   };
@@ -216,7 +219,7 @@ async function accountPages(pages: FastifyInstance, ctx: HttpContext): Promise<v
   });
   act('caller/confirm', async (auth, id, fields, request) => {
     const form = callerForm.safeParse(fields);
-    if (!form.success || form.data.code.trim() === '') throw new PassdeskError('VALIDATION_FAILED', english.t('error.form.code'));
+    if (!form.success || form.data.code.trim() === '') throw new PassdeskError('VALIDATION_FAILED', sentence('error.form.code'));
     await confirmCaller(ctx.deps, auth, { accountId: id, method: form.data.method, code: form.data.code.trim() }, requestContext(request));
     return 'caller-verified';
   });
@@ -236,7 +239,7 @@ async function accountPages(pages: FastifyInstance, ctx: HttpContext): Promise<v
       return reply.redirect(`${accountPath(id)}?notice=${done instanceof ApprovalPending ? 'approval-requested' : 'factor-removed'}`, 303);
     } catch (err) {
       const shown = shownOnPage(request, err);
-      return show(request, reply, id, { error: shown.message, status: shown.status });
+      return show(request, reply, id, { error: shownText(ctx, request, shown), status: shown.status });
     }
   });
 
@@ -251,7 +254,7 @@ async function accountPages(pages: FastifyInstance, ctx: HttpContext): Promise<v
       const { account } = await viewAccount(ctx.deps, session(auth), id);
       return sendSecretPage(
         reply,
-        temporaryPasswordPage(ctx, {
+        temporaryPasswordPage(pageView(ctx, request), {
           csrf: ensureCsrfToken(ctx, request, reply),
           displayName: auth.account.displayName,
           ...offers(auth),
@@ -262,7 +265,7 @@ async function accountPages(pages: FastifyInstance, ctx: HttpContext): Promise<v
       );
     } catch (err) {
       const shown = shownOnPage(request, err);
-      return show(request, reply, id, { error: shown.message, status: shown.status });
+      return show(request, reply, id, { error: shownText(ctx, request, shown), status: shown.status });
     }
   });
 }
@@ -306,7 +309,7 @@ async function auditPage(pages: FastifyInstance, ctx: HttpContext): Promise<void
     }
     return sendPage(
       reply,
-      auditLogPage(ctx, {
+      auditLogPage(pageView(ctx, request), {
         csrf: ensureCsrfToken(ctx, request, reply),
         displayName: auth.account.displayName,
         ...offers(auth),
@@ -315,7 +318,7 @@ async function auditPage(pages: FastifyInstance, ctx: HttpContext): Promise<void
         nextPage,
         exportCsv: auditApiQuery(filter, 'csv'),
         exportJsonl: auditApiQuery(filter, 'jsonl'),
-        ...(parsed.success ? {} : { error: english.t('error.VALIDATION_FAILED') }),
+        ...(parsed.success ? {} : { error: translatorFor(ctx, request).t('error.VALIDATION_FAILED') }),
       }),
       parsed.success ? 200 : 400,
     );
@@ -329,7 +332,7 @@ async function approvalPages(pages: FastifyInstance, ctx: HttpContext): Promise<
     const q = noticeQuery.safeParse(request.query);
     return sendPage(
       reply,
-      approvalsPage(ctx, {
+      approvalsPage(pageView(ctx, request), {
         csrf: ensureCsrfToken(ctx, request, reply),
         displayName: auth.account.displayName,
         ...offers(auth),
@@ -357,7 +360,7 @@ async function approvalPages(pages: FastifyInstance, ctx: HttpContext): Promise<
         return await approvedAnswer(ctx, request, reply, auth, await approveRequest(ctx.deps, session(auth), o));
       } catch (err) {
         const shown = shownOnPage(request, err);
-        return showAccount(ctx, request, reply, auth, id, { error: shown.message, status: shown.status });
+        return showAccount(ctx, request, reply, auth, id, { error: shownText(ctx, request, shown), status: shown.status });
       }
     });
   }
@@ -376,7 +379,7 @@ async function approvedAnswer(
   if (o.kind === 'temporary-password') {
     return sendSecretPage(
       reply,
-      temporaryPasswordPage(ctx, {
+      temporaryPasswordPage(pageView(ctx, request), {
         csrf: ensureCsrfToken(ctx, request, reply),
         displayName: auth.account.displayName,
         ...offers(auth),

@@ -1,4 +1,5 @@
 // The dev mailbox's pages (dev-mailbox/api.ts says when it exists): the list, one message, its HTML and its text.
+import { pageView } from '../shared/page-view.js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { PassdeskError } from '../../core/errors.js';
@@ -12,14 +13,14 @@ const EMAIL_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src https:
 const idParams = z.strictObject({ id: z.string().min(1).max(64) });
 
 export async function devMailboxPages(pages: FastifyInstance, ctx: HttpContext, mailbox: DevMailbox): Promise<void> {
-  pages.get('/dev/mailbox', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(mailboxListPage(ctx, await listMessages(mailbox, { limit: 200 })).value),
+  pages.get('/dev/mailbox', { schema: { hide: true } }, async (request, reply) =>
+    reply.type('text/html; charset=utf-8').send(mailboxListPage(pageView(ctx, request), await listMessages(mailbox, { limit: 200 })).value),
   );
 
   pages.get('/dev/mailbox/:id', { schema: { hide: true } }, async (request, reply) => {
     const params = idParams.safeParse(request.params);
     if (!params.success) throw new PassdeskError('NOT_FOUND');
-    return reply.type('text/html; charset=utf-8').send(mailboxMessagePage(ctx, await findMessage(mailbox, params.data.id)).value);
+    return reply.type('text/html; charset=utf-8').send(mailboxMessagePage(pageView(ctx, request), await findMessage(mailbox, params.data.id)).value);
   });
 
   pages.get('/dev/mailbox/:id/html', { schema: { hide: true } }, async (request, reply) => {

@@ -1,9 +1,10 @@
 // Changing the sign-in address with the pages: /security/email-address (ask, type the code) and /email-change, which
 // the emailed link opens (a button; opening it changes nothing, since mail scanners open links). POST/redirect/GET.
+import { translatorFor } from '../shared/language.js';
+import { pageView, shownText } from '../shared/page-view.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isPassdeskError, PassdeskError } from '../../core/errors.js';
-import { english, messages } from '../../core/messages.js';
 import { confirmEmailChange, describeEmailChangeLink, emailAddressState, requestEmailChange } from '../../flows/change-email.js';
 import { emailAddressPage, emailChangeConfirmPage, emailChangeResultPage } from '../../web/views/account-data.js';
 import { ensureCsrfToken, requestContext, type HttpContext } from '../shared/context.js';
@@ -17,7 +18,7 @@ const tokenQuery = z.object({ token: z.string().max(256).optional() }).loose();
 export async function emailAddressPages(pages: FastifyInstance, ctx: HttpContext): Promise<void> {
   const show = async (request: FastifyRequest, reply: FastifyReply, o: { error?: string; status?: number; notice?: string } = {}): Promise<FastifyReply> => {
     const auth = signedIn(request);
-    const page = emailAddressPage(ctx, {
+    const page = emailAddressPage(pageView(ctx, request), {
       csrf: ensureCsrfToken(ctx, request, reply),
       displayName: auth.account.displayName,
       state: await emailAddressState(ctx.deps, auth),
@@ -28,17 +29,17 @@ export async function emailAddressPages(pages: FastifyInstance, ctx: HttpContext
   };
   const refused = (request: FastifyRequest, reply: FastifyReply, err: unknown): Promise<FastifyReply> => {
     const shown = shownOnPage(request, err);
-    return show(request, reply, { error: shown.message, status: shown.status });
+    return show(request, reply, { error: shownText(ctx, request, shown), status: shown.status });
   };
 
   pages.get('/security/email-address', { config: { auth: 'page' } }, async (request, reply) => {
     const q = noticeQuery.safeParse(request.query);
-    return show(request, reply, q.success && q.data.notice === 'code-sent' ? { notice: messages.notices.EMAIL_CODE_SENT } : {});
+    return show(request, reply, q.success && q.data.notice === 'code-sent' ? { notice: translatorFor(ctx, request).t('notice.EMAIL_CODE_SENT') } : {});
   });
 
   pages.post('/security/email-address', { config: { auth: 'page', stepUp: '/security/email-address' } }, async (request, reply) => {
     const email = emailInput.safeParse(formBody(request)['email'] ?? '');
-    if (!email.success) return show(request, reply, { error: english.t('error.form.email'), status: 400 });
+    if (!email.success) return show(request, reply, { error: translatorFor(ctx, request).t('error.form.email'), status: 400 });
     try {
       await requestEmailChange(ctx.deps, signedIn(request), { email: email.data }, requestContext(request));
       return reply.redirect('/security/email-address?notice=code-sent', 303);
@@ -49,7 +50,7 @@ export async function emailAddressPages(pages: FastifyInstance, ctx: HttpContext
 
   pages.post('/security/email-address/confirm', { config: { auth: 'page' } }, async (request, reply) => {
     const code = emailChangeCode.safeParse(formBody(request)['code'] ?? '');
-    if (!code.success) return show(request, reply, { error: english.t('error.form.emailCode'), status: 400 });
+    if (!code.success) return show(request, reply, { error: translatorFor(ctx, request).t('error.form.emailCode'), status: 400 });
     try {
       await confirmEmailChange(ctx.deps, { code: code.data, auth: signedIn(request) }, requestContext(request));
       return reply.redirect('/security?notice=email-changed', 303);
@@ -66,9 +67,16 @@ export async function emailAddressPages(pages: FastifyInstance, ctx: HttpContext
     const link = token.success ? await describeEmailChangeLink(ctx.deps, token.data) : null;
     const signedInNow = (await ctx.authenticate(request)) !== null;
     if (!token.success || !link) {
-      return sendSecretPage(reply, emailChangeResultPage(ctx, { error: messages.errors.EMAIL_CHANGE_LINK_INVALID, signedIn: signedInNow }), 400);
+      return sendSecretPage(
+        reply,
+        emailChangeResultPage(pageView(ctx, request), { error: translatorFor(ctx, request).t('error.EMAIL_CHANGE_LINK_INVALID'), signedIn: signedInNow }),
+        400,
+      );
     }
-    return sendSecretPage(reply, emailChangeConfirmPage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), token: token.data, address: link.address }));
+    return sendSecretPage(
+      reply,
+      emailChangeConfirmPage(pageView(ctx, request), { csrf: ensureCsrfToken(ctx, request, reply), token: token.data, address: link.address }),
+    );
   });
 
   pages.post('/email-change', async (request, reply) => {
@@ -78,10 +86,10 @@ export async function emailAddressPages(pages: FastifyInstance, ctx: HttpContext
       if (!token.success) throw new PassdeskError('EMAIL_CHANGE_LINK_INVALID');
       const { account } = await confirmEmailChange(ctx.deps, { token: token.data, auth }, requestContext(request));
       const stillSignedIn = auth !== null && auth.account.id === account.id;
-      return sendSecretPage(reply, emailChangeResultPage(ctx, { address: account.email, signedIn: stillSignedIn }));
+      return sendSecretPage(reply, emailChangeResultPage(pageView(ctx, request), { address: account.email, signedIn: stillSignedIn }));
     } catch (err) {
       if (!isPassdeskError(err)) throw err;
-      return sendSecretPage(reply, emailChangeResultPage(ctx, { error: err.message, signedIn: auth !== null }), err.status);
+      return sendSecretPage(reply, emailChangeResultPage(pageView(ctx, request), { error: shownText(ctx, request, err), signedIn: auth !== null }), err.status);
     }
   });
 }

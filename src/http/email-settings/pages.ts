@@ -1,9 +1,13 @@
 // The email settings page, /security/email: the anti-phishing phrase and the recovery address, one form per action,
 // POST/redirect/GET.
+import type { MessageId } from '../../core/i18n/translator.js';
+import { resolvedTranslator } from '../shared/language.js';
+import { translatorFor } from '../shared/language.js';
+import { pageView, shownText } from '../shared/page-view.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { PassdeskError } from '../../core/errors.js';
-import { english, messages } from '../../core/messages.js';
+import { english } from '../../core/messages.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import {
   addRecoveryEmail,
@@ -22,14 +26,14 @@ import { formBody, sendPage, shownOnPage, signedIn } from '../shared/pages.js';
 import { codeInput, phraseInput } from './schemas.js';
 
 const notices = {
-  'phrase-saved': messages.notices.PHRASE_SAVED,
-  'phrase-removed': messages.notices.PHRASE_REMOVED,
-  'code-sent': messages.notices.RECOVERY_CODE_SENT,
-  'recovery-verified': messages.notices.RECOVERY_CONFIRMED,
-  'recovery-removed': messages.notices.RECOVERY_REMOVED,
-  'checkup-reminders-on': messages.notices.CHECKUP_REMINDERS_ON,
-  'checkup-reminders-off': messages.notices.CHECKUP_REMINDERS_OFF,
-} as const;
+  'phrase-saved': 'notice.PHRASE_SAVED',
+  'phrase-removed': 'notice.PHRASE_REMOVED',
+  'code-sent': 'notice.RECOVERY_CODE_SENT',
+  'recovery-verified': 'notice.RECOVERY_CONFIRMED',
+  'recovery-removed': 'notice.RECOVERY_REMOVED',
+  'checkup-reminders-on': 'notice.CHECKUP_REMINDERS_ON',
+  'checkup-reminders-off': 'notice.CHECKUP_REMINDERS_OFF',
+} as const satisfies Record<string, MessageId>;
 type Notice = keyof typeof notices;
 const noticeQuery = z.object({ notice: z.string().max(40).optional() }).loose();
 
@@ -43,7 +47,7 @@ export async function emailSettingsPages(pages: FastifyInstance, ctx: HttpContex
     const settings = await getMailSettings(ctx.deps, auth);
     return sendPage(
       reply,
-      mailSettingsPage(ctx, {
+      mailSettingsPage(pageView(ctx, request), {
         csrf: ensureCsrfToken(ctx, request, reply),
         displayName: auth.account.displayName,
         email: auth.account.email,
@@ -59,7 +63,7 @@ export async function emailSettingsPages(pages: FastifyInstance, ctx: HttpContex
   pages.get('/security/email', { schema: { hide: true }, config: { auth: 'page' } }, async (request, reply) => {
     const q = noticeQuery.safeParse(request.query);
     const key = q.success ? q.data.notice : undefined;
-    return show(request, reply, { ...(key && key in notices ? { notice: notices[key as Notice] } : {}) });
+    return show(request, reply, { ...(key && key in notices ? { notice: resolvedTranslator(request).format(notices[key as Notice]) } : {}) });
   });
 
   const pageAction = <T>(path: string, schema: z.ZodType<T>, run: (auth: Authenticated, data: T, request: FastifyRequest) => Promise<Notice>): void => {
@@ -68,14 +72,17 @@ export async function emailSettingsPages(pages: FastifyInstance, ctx: HttpContex
       const parsed = schema.safeParse(fields);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        return show(request, reply, { error: issue ? `${issue.path.join('.') || 'form'}: ${issue.message}` : messages.errors.VALIDATION_FAILED, status: 400 });
+        return show(request, reply, {
+          error: issue ? `${issue.path.join('.') || 'form'}: ${issue.message}` : translatorFor(ctx, request).t('error.VALIDATION_FAILED'),
+          status: 400,
+        });
       }
       try {
         const notice = await run(signedIn(request), parsed.data, request);
         return reply.redirect(`/security/email?notice=${notice}`, 303);
       } catch (err) {
         const shown = shownOnPage(request, err);
-        return show(request, reply, { error: shown.message, status: shown.status });
+        return show(request, reply, { error: shownText(ctx, request, shown), status: shown.status });
       }
     });
   };
@@ -92,7 +99,9 @@ export async function emailSettingsPages(pages: FastifyInstance, ctx: HttpContex
           ? new PassdeskError('INVALID_CHARACTERS', characters)
           : new PassdeskError(
               'VALIDATION_FAILED',
-              english.t('error.form.phrase', { problem: checked.error.issues[0]?.message ?? english.t('error.field.notValid') }),
+              translatorFor(ctx, request).t('error.form.phrase', {
+                problem: checked.error.issues[0]?.message ?? translatorFor(ctx, request).t('error.field.notValid'),
+              }),
             );
       }
       const phrase = checked ? checked.data : null;

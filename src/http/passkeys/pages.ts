@@ -1,8 +1,9 @@
 // Passkeys with the pages: they are added by the security page's script through the API (WebAuthn needs it);
 // renaming and removing are forms on /security.
+import { translatorFor } from '../shared/language.js';
+import { shownText } from '../shared/page-view.js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { messages } from '../../core/messages.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import { removePasskey, renamePasskey } from '../../flows/passkeys.js';
 import { requestContext, type HttpContext } from '../shared/context.js';
@@ -21,7 +22,7 @@ export async function passkeysPages(pages: FastifyInstance, ctx: HttpContext): P
     const form = renamePasskeyForm.safeParse(formBody(request));
     if (!params.success || !form.success) {
       return sendSecurityOverview(ctx, request, reply, auth, {
-        error: (form.error && invalidCharactersMessage(form.error.issues)) ?? messages.errors.VALIDATION_FAILED,
+        error: (form.error && invalidCharactersMessage(form.error.issues)) ?? translatorFor(ctx, request).t('error.VALIDATION_FAILED'),
         status: 400,
       });
     }
@@ -30,7 +31,7 @@ export async function passkeysPages(pages: FastifyInstance, ctx: HttpContext): P
       return reply.redirect('/security?notice=passkey-renamed', 303);
     } catch (err) {
       const shown = shownOnPage(request, err);
-      return sendSecurityOverview(ctx, request, reply, auth, { error: shown.message, status: shown.status });
+      return sendSecurityOverview(ctx, request, reply, auth, { error: shownText(ctx, request, shown), status: shown.status });
     }
   });
 
@@ -38,14 +39,15 @@ export async function passkeysPages(pages: FastifyInstance, ctx: HttpContext): P
     const auth = signedIn(request);
     const params = passkeyIdParams.safeParse(request.params);
     const form = removePasskeyForm.safeParse(formBody(request));
-    if (!params.success || !form.success) return sendSecurityOverview(ctx, request, reply, auth, { error: messages.errors.VALIDATION_FAILED, status: 400 });
+    if (!params.success || !form.success)
+      return sendSecurityOverview(ctx, request, reply, auth, { error: translatorFor(ctx, request).t('error.VALIDATION_FAILED'), status: 400 });
     try {
       assertPasswordWithinLimit(form.data.currentPassword);
       await removePasskey(ctx.deps, auth, params.data.id, { currentPassword: form.data.currentPassword }, requestContext(request));
       return reply.redirect('/security?notice=passkey-removed', 303);
     } catch (err) {
       const shown = shownOnPage(request, err);
-      return sendSecurityOverview(ctx, request, reply, auth, { error: shown.message, status: shown.status });
+      return sendSecurityOverview(ctx, request, reply, auth, { error: shownText(ctx, request, shown), status: shown.status });
     }
   });
 }

@@ -1,7 +1,9 @@
 // Changing my password with the pages (/security/password), and the well-known URL that leads there.
+import { translatorFor } from '../shared/language.js';
+import { pageView, shownText } from '../shared/page-view.js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { english, messages, mustChangeMessage } from '../../core/messages.js';
+import { mustChangeMessage } from '../../core/messages.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import { changePassword } from '../../flows/change-password.js';
 import { changePasswordPage } from '../../web/views/pages.js';
@@ -23,7 +25,7 @@ export async function passwordPages(pages: FastifyInstance, ctx: HttpContext): P
     const auth = signedIn(request);
     return sendPage(
       reply,
-      changePasswordPage(ctx, {
+      changePasswordPage(pageView(ctx, request), {
         csrf: ensureCsrfToken(ctx, request, reply),
         email: auth.account.email,
         displayName: auth.account.displayName,
@@ -46,7 +48,7 @@ export async function passwordPages(pages: FastifyInstance, ctx: HttpContext): P
     ): Promise<FastifyReply> =>
       sendPage(
         reply,
-        changePasswordPage(ctx, {
+        changePasswordPage(pageView(ctx, request), {
           csrf,
           email: auth.account.email,
           displayName: auth.account.displayName,
@@ -58,11 +60,11 @@ export async function passwordPages(pages: FastifyInstance, ctx: HttpContext): P
         }),
         status,
       );
-    if (!form.success) return again(messages.errors.VALIDATION_FAILED, undefined, 400);
+    if (!form.success) return again(translatorFor(ctx, request).t('error.VALIDATION_FAILED'), undefined, 400);
     const { currentPassword, newPassword, confirmPassword } = form.data;
-    if (!currentPassword) return again(english.t('error.form.currentPassword'), 'currentPassword', 400);
-    if (!newPassword) return again(english.t('error.form.newPassword'), 'newPassword', 400);
-    if (newPassword !== confirmPassword) return again(messages.errors.PASSWORD_CONFIRMATION_MISMATCH, 'confirmPassword', 400);
+    if (!currentPassword) return again(translatorFor(ctx, request).t('error.form.currentPassword'), 'currentPassword', 400);
+    if (!newPassword) return again(translatorFor(ctx, request).t('error.form.newPassword'), 'newPassword', 400);
+    if (newPassword !== confirmPassword) return again(translatorFor(ctx, request).t('error.PASSWORD_CONFIRMATION_MISMATCH'), 'confirmPassword', 400);
     try {
       assertPasswordWithinLimit(currentPassword, newPassword);
       const result = await changePassword(ctx.deps, auth, { currentPassword, newPassword, signOutOtherSessions }, requestContext(request));
@@ -72,7 +74,7 @@ export async function passwordPages(pages: FastifyInstance, ctx: HttpContext): P
       const shown = shownOnPage(request, err);
       if (shown.code === 'AUTHENTICATION_REQUIRED') return reply.redirect('/sign-in', 303);
       const field = shown.code === 'CURRENT_PASSWORD_INCORRECT' ? 'currentPassword' : shown.code.startsWith('PASSWORD_') ? 'newPassword' : undefined;
-      return again(shown.message, field, shown.status, shown);
+      return again(shownText(ctx, request, shown), field, shown.status, shown);
     }
   });
 }

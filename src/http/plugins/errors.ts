@@ -7,6 +7,10 @@ import { english, messages } from '../../core/messages.js';
 import { errorPage } from '../../web/views/pages.js';
 import { INVALID_CHARACTERS_ISSUE } from '../shared/schemas.js';
 import type { HttpContext } from '../shared/context.js';
+import { translatorFor } from '../shared/language.js';
+import { pageView } from '../shared/page-view.js';
+import { localizedText, sentenceOf } from '../../core/i18n/sentence.js';
+import type { Translator } from '../../core/i18n/translator.js';
 import { isDatabaseUnavailable, isOutOfSpace } from '../../store/index.js';
 
 export function wantsHtml(request: FastifyRequest): boolean {
@@ -63,20 +67,38 @@ export function setRetryAfter(reply: FastifyReply, error: PassdeskError): void {
   reply.header('Retry-After', typeof seconds === 'number' && Number.isInteger(seconds) && seconds > 0 ? String(seconds) : '60');
 }
 
+/** The error's message in the reader's language (the code never changes). */
+export function errorText(t: Translator, error: PassdeskError): string {
+  return localizedText(t, error.message, error.said);
+}
+
+/** The details with each policy violation's message in the reader's language. */
+function localizedDetails(t: Translator, details: Record<string, unknown>): Record<string, unknown> {
+  const violations = details['violations'];
+  if (!Array.isArray(violations)) return details;
+  return {
+    ...details,
+    violations: violations.map((v: { message?: unknown }) =>
+      typeof v.message === 'string' ? { ...v, message: localizedText(t, v.message, sentenceOf(v)) } : v,
+    ),
+  };
+}
+
 export function sendError(ctx: HttpContext, request: FastifyRequest, reply: FastifyReply, error: PassdeskError): FastifyReply {
   setRetryAfter(reply, error);
   if ((error.code === 'SERVICE_UNAVAILABLE' || error.code === 'DIRECTORY_UNAVAILABLE') && !reply.hasHeader('retry-after'))
     reply.header('Retry-After', String(SERVICE_UNAVAILABLE_RETRY_AFTER_S));
+  const t = translatorFor(ctx, request);
   if (wantsHtml(request)) {
     return reply
       .status(error.status)
       .type('text/html; charset=utf-8')
-      .send(errorPage(ctx, { code: error.code, message: error.message, status: error.status }).value);
+      .send(errorPage(pageView(ctx, request), { code: error.code, message: errorText(t, error), status: error.status }).value);
   }
   const body: { error: { code: string; message: string; details?: Record<string, unknown> } } = {
-    error: { code: error.code, message: error.message },
+    error: { code: error.code, message: errorText(t, error) },
   };
-  if (error.details) body.error.details = error.details;
+  if (error.details) body.error.details = localizedDetails(t, error.details);
   return reply.status(error.status).type('application/json; charset=utf-8').send(body);
 }
 

@@ -2,10 +2,11 @@
 // requires (second factor, security questions), choose the new password. Each handler parses, calls one flow
 // (flows/reset-password.ts), and answers. These pages carry secrets in their URL or form: never cached, never sent
 // on as a referrer (plugins/security.ts).
+import { translatorFor } from '../shared/language.js';
+import { pageView, shownText } from '../shared/page-view.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { PassdeskError, isPassdeskError } from '../../core/errors.js';
-import { english, messages } from '../../core/messages.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import {
   completePasswordReset,
@@ -61,16 +62,21 @@ async function requestPages(pages: FastifyInstance, ctx: HttpContext): Promise<v
     const csrf = ensureCsrfToken(ctx, request, reply);
     const q = tokenQuery.safeParse(request.query);
     const token = q.success ? q.data.token : undefined;
-    if (token === undefined) return sendSecretPage(reply, resetRequestPage(ctx, { csrf, challenge: await pageChallenge(ctx, request, 'reset') }));
+    if (token === undefined)
+      return sendSecretPage(reply, resetRequestPage(pageView(ctx, request), { csrf, challenge: await pageChallenge(ctx, request, 'reset') }));
     const live = secretInput.safeParse(token).success && (await resetLinkIsLive(ctx.deps, { token }));
     reply.header('Referrer-Policy', 'no-referrer');
     if (!live)
       return sendSecretPage(
         reply,
-        resetRequestPage(ctx, { csrf, error: messages.errors.RESET_LINK_INVALID, challenge: await pageChallenge(ctx, request, 'reset') }),
+        resetRequestPage(pageView(ctx, request), {
+          csrf,
+          error: translatorFor(ctx, request).t('error.RESET_LINK_INVALID'),
+          challenge: await pageChallenge(ctx, request, 'reset'),
+        }),
         400,
       );
-    return sendSecretPage(reply, resetLinkPage(ctx, { csrf, token }));
+    return sendSecretPage(reply, resetLinkPage(pageView(ctx, request), { csrf, token }));
   });
 
   // The link page's button: exchanges the token for a flow, and moves on without the token in the URL.
@@ -83,7 +89,11 @@ async function requestPages(pages: FastifyInstance, ctx: HttpContext): Promise<v
       return reply.header('Cache-Control', 'no-store').redirect(`/reset/new?flow=${encodeURIComponent(flow.flowId)}`, 303);
     } catch (err) {
       if (!isPassdeskError(err)) throw err;
-      return sendSecretPage(reply, resetRequestPage(ctx, { csrf, error: err.message, challenge: await pageChallenge(ctx, request, 'reset') }), err.status);
+      return sendSecretPage(
+        reply,
+        resetRequestPage(pageView(ctx, request), { csrf, error: shownText(ctx, request, err), challenge: await pageChallenge(ctx, request, 'reset') }),
+        err.status,
+      );
     }
   });
 
@@ -94,7 +104,12 @@ async function requestPages(pages: FastifyInstance, ctx: HttpContext): Promise<v
     if (!emailInput.safeParse(email).success) {
       return sendSecretPage(
         reply,
-        resetRequestPage(ctx, { csrf, email, error: english.t('error.form.email'), challenge: await pageChallenge(ctx, request, 'reset') }),
+        resetRequestPage(pageView(ctx, request), {
+          csrf,
+          email,
+          error: translatorFor(ctx, request).t('error.form.email'),
+          challenge: await pageChallenge(ctx, request, 'reset'),
+        }),
         400,
       );
     }
@@ -105,20 +120,34 @@ async function requestPages(pages: FastifyInstance, ctx: HttpContext): Promise<v
       if (!isPassdeskError(err) || !err.code.startsWith('CHALLENGE_')) throw err;
       return sendSecretPage(
         reply,
-        resetRequestPage(ctx, { csrf, email, error: err.message, challenge: await pageChallenge(ctx, request, 'reset', { err, body: formBody(request) }) }),
+        resetRequestPage(pageView(ctx, request), {
+          csrf,
+          email,
+          error: shownText(ctx, request, err),
+          challenge: await pageChallenge(ctx, request, 'reset', { err, body: formBody(request) }),
+        }),
         err.status,
       );
     }
     requestPasswordReset(ctx.deps, { email }, requestContext(request), { challengeSolved });
     return sendSecretPage(
       reply,
-      resetRequestPage(ctx, { csrf, email, notice: messages.notices.RESET_REQUESTED, sent: true, challenge: await pageChallenge(ctx, request, 'reset') }),
+      resetRequestPage(pageView(ctx, request), {
+        csrf,
+        email,
+        notice: translatorFor(ctx, request).t('notice.RESET_REQUESTED'),
+        sent: true,
+        challenge: await pageChallenge(ctx, request, 'reset'),
+      }),
     );
   });
 
   pages.get('/reset/code', async (request, reply) => {
     const q = emailQuery.safeParse(request.query);
-    return sendSecretPage(reply, resetCodePage(ctx, { csrf: ensureCsrfToken(ctx, request, reply), email: q.success ? q.data.email : undefined }));
+    return sendSecretPage(
+      reply,
+      resetCodePage(pageView(ctx, request), { csrf: ensureCsrfToken(ctx, request, reply), email: q.success ? q.data.email : undefined }),
+    );
   });
 
   pages.post('/reset/code', async (request, reply) => {
@@ -128,14 +157,18 @@ async function requestPages(pages: FastifyInstance, ctx: HttpContext): Promise<v
     const email = emailInput.safeParse(values.email);
     const code = codeInput.safeParse(values.code);
     if (!email.success || !code.success) {
-      return sendSecretPage(reply, resetCodePage(ctx, { csrf, email: values.email, error: english.t('error.form.emailAndCode') }), 400);
+      return sendSecretPage(
+        reply,
+        resetCodePage(pageView(ctx, request), { csrf, email: values.email, error: translatorFor(ctx, request).t('error.form.emailAndCode') }),
+        400,
+      );
     }
     try {
       const flow = await verifyResetCode(ctx.deps, { email: email.data, code: code.data }, requestContext(request));
       return reply.redirect(`/reset/new?flow=${encodeURIComponent(flow.flowId)}`, 303);
     } catch (err) {
       if (!isPassdeskError(err)) throw err;
-      return sendSecretPage(reply, resetCodePage(ctx, { csrf, email: values.email, error: err.message }), err.status);
+      return sendSecretPage(reply, resetCodePage(pageView(ctx, request), { csrf, email: values.email, error: shownText(ctx, request, err) }), err.status);
     }
   });
 }
@@ -147,22 +180,29 @@ async function newPasswordPages(pages: FastifyInstance, ctx: HttpContext): Promi
     const q = flowQuery.safeParse(request.query);
     const flowId = q.success ? q.data.flow : undefined;
     const flow = flowId && secretInput.safeParse(flowId).success ? await describeResetFlow(ctx.deps, flowId) : null;
-    if (!flowId || !flow) return sendSecretPage(reply, resetRequestPage(ctx, { csrf, error: messages.errors.RESET_FLOW_INVALID }), 400);
-    const step = methodStep(flow, csrf);
+    if (!flowId || !flow)
+      return sendSecretPage(reply, resetRequestPage(pageView(ctx, request), { csrf, error: translatorFor(ctx, request).t('error.RESET_FLOW_INVALID') }), 400);
+    const step = methodStep(request, flow, csrf);
     if (step) return sendSecretPage(reply, step);
     return sendSecretPage(
       reply,
-      resetNewPasswordPage(ctx, { csrf, flowId, email: flow.email, rules: await newPasswordRules(ctx, { forChange: true, account: flow.account }) }),
+      resetNewPasswordPage(pageView(ctx, request), {
+        csrf,
+        flowId,
+        email: flow.email,
+        rules: await newPasswordRules(ctx, { forChange: true, account: flow.account }),
+      }),
     );
   });
 
   /** The page for the next thing a flow must prove before its new password, or null when nothing is left. */
-  const methodStep = (flow: ResetFlowView, csrf: string, error?: string): SafeHtml | null => {
-    if (flow.requires.includes('second_method')) return resetHelpDeskPage(ctx, { message: messages.errors.RESET_SECOND_METHOD_REQUIRED });
+  const methodStep = (request: FastifyRequest, flow: ResetFlowView, csrf: string, error?: string): SafeHtml | null => {
+    if (flow.requires.includes('second_method'))
+      return resetHelpDeskPage(pageView(ctx, request), { message: translatorFor(ctx, request).t('error.RESET_SECOND_METHOD_REQUIRED') });
     if (flow.requires.includes('second_factor'))
-      return resetSecondFactorPage(ctx, { csrf, flowId: flow.flowId, methods: flow.secondFactorMethods ?? ['totp'], error });
+      return resetSecondFactorPage(pageView(ctx, request), { csrf, flowId: flow.flowId, methods: flow.secondFactorMethods ?? ['totp'], error });
     if (flow.requires.includes('security_questions'))
-      return resetQuestionsPage(ctx, { csrf, flowId: flow.flowId, questions: flow.securityQuestions ?? [], error });
+      return resetQuestionsPage(pageView(ctx, request), { csrf, flowId: flow.flowId, questions: flow.securityQuestions ?? [], error });
     return null;
   };
 
@@ -175,16 +215,23 @@ async function newPasswordPages(pages: FastifyInstance, ctx: HttpContext): Promi
     const csrf = ensureCsrfToken(ctx, request, reply);
     const flowId = String(formBody(request)['flow'] ?? '');
     const flow = secretInput.safeParse(flowId).success ? await describeResetFlow(ctx.deps, flowId) : null;
-    if (!flow) return sendSecretPage(reply, resetRequestPage(ctx, { csrf, error: messages.errors.RESET_FLOW_INVALID }), 400);
+    if (!flow)
+      return sendSecretPage(reply, resetRequestPage(pageView(ctx, request), { csrf, error: translatorFor(ctx, request).t('error.RESET_FLOW_INVALID') }), 400);
     const input = proof(flowId);
     try {
-      if (!input) throw new PassdeskError('VALIDATION_FAILED', english.t('error.form.everyBox'));
+      if (!input) throw new PassdeskError('VALIDATION_FAILED', translatorFor(ctx, request).t('error.form.everyBox'));
       await proveResetMethod(ctx.deps, input, requestContext(request));
       return reply.header('Cache-Control', 'no-store').redirect(`/reset/new?flow=${encodeURIComponent(flowId)}`, 303);
     } catch (err) {
       if (!isPassdeskError(err)) throw err;
-      if (err.code === 'RESET_FLOW_INVALID') return sendSecretPage(reply, resetRequestPage(ctx, { csrf, error: err.message }), err.status);
-      return sendSecretPage(reply, methodStep(flow, csrf, err.message) ?? resetRequestPage(ctx, { csrf, error: err.message }), err.status);
+      if (err.code === 'RESET_FLOW_INVALID')
+        return sendSecretPage(reply, resetRequestPage(pageView(ctx, request), { csrf, error: shownText(ctx, request, err) }), err.status);
+      return sendSecretPage(
+        reply,
+        methodStep(request, flow, csrf, shownText(ctx, request, err)) ??
+          resetRequestPage(pageView(ctx, request), { csrf, error: shownText(ctx, request, err) }),
+        err.status,
+      );
     }
   };
 
@@ -213,11 +260,12 @@ async function newPasswordPages(pages: FastifyInstance, ctx: HttpContext): Promi
     const form = newPasswordForm.safeParse(formBody(request));
     const values = form.success ? form.data : { flow: '', newPassword: '', confirmPassword: '' };
     const flow = secretInput.safeParse(values.flow).success ? await describeResetFlow(ctx.deps, values.flow) : null;
-    if (!flow) return sendSecretPage(reply, resetRequestPage(ctx, { csrf, error: messages.errors.RESET_FLOW_INVALID }), 400);
+    if (!flow)
+      return sendSecretPage(reply, resetRequestPage(pageView(ctx, request), { csrf, error: translatorFor(ctx, request).t('error.RESET_FLOW_INVALID') }), 400);
     const again = async (error: string, errorField: 'newPassword' | 'confirmPassword' | undefined, status: number, err?: unknown): Promise<FastifyReply> =>
       sendSecretPage(
         reply,
-        resetNewPasswordPage(ctx, {
+        resetNewPasswordPage(pageView(ctx, request), {
           csrf,
           flowId: values.flow,
           email: flow.email,
@@ -227,8 +275,9 @@ async function newPasswordPages(pages: FastifyInstance, ctx: HttpContext): Promi
         }),
         status,
       );
-    if (!values.newPassword) return again(english.t('error.form.newPassword'), 'newPassword', 400);
-    if (values.newPassword !== values.confirmPassword) return again(messages.errors.PASSWORD_CONFIRMATION_MISMATCH, 'confirmPassword', 400);
+    if (!values.newPassword) return again(translatorFor(ctx, request).t('error.form.newPassword'), 'newPassword', 400);
+    if (values.newPassword !== values.confirmPassword)
+      return again(translatorFor(ctx, request).t('error.PASSWORD_CONFIRMATION_MISMATCH'), 'confirmPassword', 400);
     try {
       assertPasswordWithinLimit(values.newPassword);
       await completePasswordReset(ctx.deps, { flowId: values.flow, newPassword: values.newPassword }, requestContext(request));
@@ -238,8 +287,9 @@ async function newPasswordPages(pages: FastifyInstance, ctx: HttpContext): Promi
       return reply.redirect('/sign-in?notice=password-reset', 303);
     } catch (err) {
       if (!isPassdeskError(err)) throw err;
-      if (err.code.startsWith('RESET_')) return sendSecretPage(reply, resetRequestPage(ctx, { csrf, error: err.message }), err.status);
-      return again(err.message, err.code.startsWith('PASSWORD_') ? 'newPassword' : undefined, err.status, err);
+      if (err.code.startsWith('RESET_'))
+        return sendSecretPage(reply, resetRequestPage(pageView(ctx, request), { csrf, error: shownText(ctx, request, err) }), err.status);
+      return again(shownText(ctx, request, err), err.code.startsWith('PASSWORD_') ? 'newPassword' : undefined, err.status, err);
     }
   });
 }

@@ -1,8 +1,9 @@
 // The page /security/questions (optional; off unless PASSDESK_SECURITY_QUESTIONS is on): one form to set the
 // answers, one to remove them (POST/redirect/GET).
+import { resolvedTranslator } from '../shared/language.js';
+import { pageView, shownText } from '../shared/page-view.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PassdeskError } from '../../core/errors.js';
-import { messages } from '../../core/messages.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import type { Authenticated } from '../../flows/sessions.js';
 import { removeSecurityAnswers, securityQuestionsOf, setSecurityAnswers } from '../../flows/security-questions.js';
@@ -10,7 +11,7 @@ import { securityQuestionsPage } from '../../web/views/security-questions.js';
 import { ensureCsrfToken, requestContext, type HttpContext } from '../shared/context.js';
 import { formBody, sendSecretPage, shownOnPage, signedIn } from '../shared/pages.js';
 
-const notices = { saved: messages.notices.SECURITY_ANSWERS_SAVED, removed: messages.notices.SECURITY_ANSWERS_REMOVED } as const;
+const notices = { saved: 'notice.SECURITY_ANSWERS_SAVED', removed: 'notice.SECURITY_ANSWERS_REMOVED' } as const;
 const text = (v: unknown, max: number): string => (typeof v === 'string' ? v.slice(0, max) : '');
 
 export async function securityQuestionsPages(pages: FastifyInstance, ctx: HttpContext): Promise<void> {
@@ -20,7 +21,7 @@ export async function securityQuestionsPages(pages: FastifyInstance, ctx: HttpCo
     if (!view.enabled) throw new PassdeskError('SECURITY_QUESTIONS_DISABLED');
     return sendSecretPage(
       reply,
-      securityQuestionsPage(ctx, {
+      securityQuestionsPage(pageView(ctx, request), {
         csrf: ensureCsrfToken(ctx, request, reply),
         displayName: auth.account.displayName,
         email: auth.account.email,
@@ -34,7 +35,11 @@ export async function securityQuestionsPages(pages: FastifyInstance, ctx: HttpCo
 
   pages.get('/security/questions', { schema: { hide: true }, config: { auth: 'page' } }, async (request, reply) => {
     const key = (request.query as Record<string, unknown>)['notice'];
-    return show(request, reply, typeof key === 'string' && key in notices ? { notice: notices[key as keyof typeof notices] } : {});
+    return show(
+      request,
+      reply,
+      typeof key === 'string' && key in notices ? { notice: resolvedTranslator(request).format(notices[key as keyof typeof notices]) } : {},
+    );
   });
 
   const action = (
@@ -48,7 +53,7 @@ export async function securityQuestionsPages(pages: FastifyInstance, ctx: HttpCo
         return reply.redirect(`/security/questions?notice=${done}`, 303);
       } catch (err) {
         const shown = shownOnPage(request, err);
-        return show(request, reply, { error: shown.message, status: shown.status });
+        return show(request, reply, { error: shownText(ctx, request, shown), status: shown.status });
       }
     });
   };

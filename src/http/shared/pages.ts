@@ -5,11 +5,12 @@
 //   - `stepUp: '/page'` turns a flow's 403 REAUTHENTICATION_REQUIRED into a 303 to the "Confirm it's you" page,
 //     which comes back to /page afterwards.
 // The Origin check (plugins/security.ts) has already run for every unsafe request, pages and API alike.
+import type { MessageId } from '../../core/i18n/translator.js';
+import { resolvedTranslator } from './language.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import formbody from '@fastify/formbody';
 import { z } from 'zod';
 import { PassdeskError, isPassdeskError } from '../../core/errors.js';
-import { messages } from '../../core/messages.js';
 import { safeNextPath } from '../../core/next-path.js';
 import { passwordRulesAttribute, policyChecklist } from '../../core/password-policy.js';
 import type { Authenticated } from '../../flows/sessions.js';
@@ -123,20 +124,20 @@ export function sendSecretPage(reply: FastifyReply, body: SafeHtml, status = 200
 }
 
 const notices = {
-  'password-changed': messages.notices.PASSWORD_CHANGED,
-  'password-changed-others': messages.notices.PASSWORD_CHANGED_OTHERS_SIGNED_OUT,
-  'device-signed-out': messages.notices.SESSION_REVOKED,
-  'others-signed-out': messages.notices.OTHER_SESSIONS_REVOKED,
-  'signed-out': messages.notices.SIGNED_OUT,
-  welcome: messages.notices.ACCOUNT_CREATED,
-  'email-confirmed': messages.notices.EMAIL_CONFIRMED,
-  'password-reset': messages.notices.PASSWORD_RESET,
-  'passkey-added': messages.notices.PASSKEY_ADDED,
-  'passkey-renamed': messages.notices.PASSKEY_RENAMED,
-  'passkey-removed': messages.notices.PASSKEY_REMOVED,
-  'email-changed': messages.notices.EMAIL_CHANGED,
-  'deletion-cancelled': messages.notices.DELETION_CANCELLED,
-} as const;
+  'password-changed': 'notice.PASSWORD_CHANGED',
+  'password-changed-others': 'notice.PASSWORD_CHANGED_OTHERS_SIGNED_OUT',
+  'device-signed-out': 'notice.SESSION_REVOKED',
+  'others-signed-out': 'notice.OTHER_SESSIONS_REVOKED',
+  'signed-out': 'notice.SIGNED_OUT',
+  welcome: 'notice.ACCOUNT_CREATED',
+  'email-confirmed': 'notice.EMAIL_CONFIRMED',
+  'password-reset': 'notice.PASSWORD_RESET',
+  'passkey-added': 'notice.PASSKEY_ADDED',
+  'passkey-renamed': 'notice.PASSKEY_RENAMED',
+  'passkey-removed': 'notice.PASSKEY_REMOVED',
+  'email-changed': 'notice.EMAIL_CHANGED',
+  'deletion-cancelled': 'notice.DELETION_CANCELLED',
+} as const satisfies Record<string, MessageId>;
 type NoticeKey = keyof typeof notices;
 
 const noticeQuery = z.object({ notice: z.string().max(40).optional() }).loose();
@@ -145,7 +146,7 @@ const noticeQuery = z.object({ notice: z.string().max(40).optional() }).loose();
 export function noticeFrom(request: FastifyRequest): string | undefined {
   const parsed = noticeQuery.safeParse(request.query);
   const key = parsed.success ? parsed.data.notice : undefined;
-  return key && key in notices ? notices[key as NoticeKey] : undefined;
+  return key && key in notices ? resolvedTranslator(request).format(notices[key as NoticeKey]) : undefined;
 }
 
 /** The violation codes a policy refusal carried (PassdeskError details), for the checklist. */

@@ -1,5 +1,6 @@
 // The security overview page (/security): the security checkup first, then devices, password, second factors, passkeys. Shown by GET /security and
 // again, with the error, by the forms on it that belong to other features (passkeys).
+import { pageView } from './page-view.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { refusalFor } from '../../core/admin-permissions.js';
 import type { Authenticated } from '../../flows/sessions.js';
@@ -23,11 +24,12 @@ export async function sendSecurityOverview(
 ): Promise<FastifyReply> {
   const devices = await listDevices(ctx.deps, auth, { includeRecentlyEnded: true });
   const csrf = ensureCsrfToken(ctx, request, reply);
+  const view = pageView(ctx, request);
   // Signing in while a deletion is pending lands here: it is shown first, with the button that keeps the account.
   const deletion = await pendingDeletion(ctx.deps, auth);
   return sendPage(
     reply,
-    securityPage(ctx, {
+    securityPage(view, {
       csrf,
       displayName: auth.account.displayName,
       email: auth.account.email,
@@ -41,9 +43,9 @@ export async function sendSecurityOverview(
       notice: o.notice,
       error: o.error,
       parts: {
-        ...(deletion ? { banner: pendingDeletionBanner(ctx, { csrf, dueAt: deletion.dueAt }) } : {}),
-        address: addressSection(ctx, { address: auth.account.email, changeable: !isAddressManagedByDirectory(auth.account) }),
-        data: dataSection(ctx),
+        ...(deletion ? { banner: pendingDeletionBanner(view, { csrf, dueAt: deletion.dueAt }) } : {}),
+        address: addressSection(view, { address: auth.account.email, changeable: !isAddressManagedByDirectory(auth.account) }),
+        data: dataSection(view),
       },
     }),
     o.status ?? 200,

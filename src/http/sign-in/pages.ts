@@ -1,9 +1,10 @@
 // Signing in with the pages: the form, and the second step for an account with a second factor. Each POST
 // validates with Zod, calls one flow, and either redirects (POST/redirect/GET) or re-renders with the error.
+import { translatorFor } from '../shared/language.js';
+import { pageView, shownText } from '../shared/page-view.js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { isPassdeskError } from '../../core/errors.js';
-import { english, messages } from '../../core/messages.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import { issueDeviceCookie, signIn } from '../../flows/sign-in.js';
 import { completeSecondFactor, pendingSecondFactorMethods } from '../../flows/two-factor.js';
@@ -38,7 +39,7 @@ export async function signInPages(pages: FastifyInstance, ctx: HttpContext): Pro
     if (await ctx.authenticate(request)) return reply.redirect('/security', 303);
     return sendPage(
       reply,
-      signInPage(ctx, {
+      signInPage(pageView(ctx, request), {
         csrf: ensureCsrfToken(ctx, request, reply),
         // After a reset: the address just reset (setSignInEmailCookie), so only the new password is left to type.
         email: signInEmailOf(request, ctx.cookies),
@@ -55,7 +56,12 @@ export async function signInPages(pages: FastifyInstance, ctx: HttpContext): Pro
     if (!form.success || !form.data.email || !form.data.password) {
       return sendPage(
         reply,
-        signInPage(ctx, { csrf, email, error: english.t('error.form.emailAndPassword'), challenge: await pageChallenge(ctx, request, 'sign-in') }),
+        signInPage(pageView(ctx, request), {
+          csrf,
+          email,
+          error: translatorFor(ctx, request).t('error.form.emailAndPassword'),
+          challenge: await pageChallenge(ctx, request, 'sign-in'),
+        }),
         400,
       );
     }
@@ -69,7 +75,7 @@ export async function signInPages(pages: FastifyInstance, ctx: HttpContext): Pro
         challengeSolved,
       });
       if (result.status === 'second_factor_required') {
-        return sendPage(reply, secondFactorPage(ctx, { csrf, flowId: result.flowId, methods: result.methods }));
+        return sendPage(reply, secondFactorPage(pageView(ctx, request), { csrf, flowId: result.flowId, methods: result.methods }));
       }
       setSessionCookie(reply, ctx.cookies, result.token);
       setDeviceCookie(reply, ctx.cookies, result.deviceCookie);
@@ -81,7 +87,12 @@ export async function signInPages(pages: FastifyInstance, ctx: HttpContext): Pro
       // After a failure this address may have reached its limit: the form then carries the challenge.
       return sendPage(
         reply,
-        signInPage(ctx, { csrf, email, error: err.message, challenge: await pageChallenge(ctx, request, 'sign-in', { err, body: formBody(request) }) }),
+        signInPage(pageView(ctx, request), {
+          csrf,
+          email,
+          error: shownText(ctx, request, err),
+          challenge: await pageChallenge(ctx, request, 'sign-in', { err, body: formBody(request) }),
+        }),
         err.status,
       );
     }
@@ -91,11 +102,16 @@ export async function signInPages(pages: FastifyInstance, ctx: HttpContext): Pro
     const csrf = ensureCsrfToken(ctx, request, reply);
     const form = secondFactorForm.safeParse(formBody(request));
     if (!form.success) {
-      return sendPage(reply, signInPage(ctx, { csrf, error: messages.errors.SECOND_FACTOR_FLOW_INVALID }), 400);
+      return sendPage(reply, signInPage(pageView(ctx, request), { csrf, error: translatorFor(ctx, request).t('error.SECOND_FACTOR_FLOW_INVALID') }), 400);
     }
     const { flowId, method, code } = form.data;
     const methods = async (): Promise<string[]> => (await pendingSecondFactorMethods(ctx.deps, flowId)) ?? ['totp', 'recovery_code'];
-    if (!code) return sendPage(reply, secondFactorPage(ctx, { csrf, flowId, methods: await methods(), error: english.t('error.form.code') }), 400);
+    if (!code)
+      return sendPage(
+        reply,
+        secondFactorPage(pageView(ctx, request), { csrf, flowId, methods: await methods(), error: translatorFor(ctx, request).t('error.form.code') }),
+        400,
+      );
     try {
       const replacing = await ctx.authenticate(request);
       const result = await completeSecondFactor(ctx.deps, { flowId, method, code }, requestContext(request), { replacing });
@@ -109,9 +125,13 @@ export async function signInPages(pages: FastifyInstance, ctx: HttpContext): Pro
     } catch (err) {
       if (!isPassdeskError(err)) throw err;
       if (err.code === 'SECOND_FACTOR_CODE_INVALID' || err.code === 'SECOND_FACTOR_CODE_USED') {
-        return sendPage(reply, secondFactorPage(ctx, { csrf, flowId, methods: await methods(), error: err.message }), err.status);
+        return sendPage(
+          reply,
+          secondFactorPage(pageView(ctx, request), { csrf, flowId, methods: await methods(), error: shownText(ctx, request, err) }),
+          err.status,
+        );
       }
-      return sendPage(reply, signInPage(ctx, { csrf, error: err.message }), err.status);
+      return sendPage(reply, signInPage(pageView(ctx, request), { csrf, error: shownText(ctx, request, err) }), err.status);
     }
   });
 }

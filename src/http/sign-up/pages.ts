@@ -1,10 +1,11 @@
 // Self-service sign-up with the pages (REGISTRATION_CLOSED when registration is closed): the form, "check your inbox"
 // with the code entry, and the page the emailed link opens (flows/sign-up.ts). The confirmation pages also serve the
 // address of an account an administrator created unconfirmed, so they work with registration closed.
+import { translatorFor } from '../shared/language.js';
+import { pageView, shownText } from '../shared/page-view.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { PassdeskError, isPassdeskError } from '../../core/errors.js';
-import { english, messages } from '../../core/messages.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import { confirmationLinkAddress, confirmSignUpByCode, confirmSignUpByToken, requestSignUp, type SignUpConfirmation } from '../../flows/sign-up.js';
 import { passChallenge } from '../../flows/challenge.js';
@@ -34,7 +35,7 @@ export async function signUpPages(pages: FastifyInstance, ctx: HttpContext): Pro
     if (await ctx.authenticate(request)) return reply.redirect('/security', 303);
     return sendPage(
       reply,
-      signUpPage(ctx, {
+      signUpPage(pageView(ctx, request), {
         csrf: ensureCsrfToken(ctx, request, reply),
         rules: await newPasswordRules(ctx, { forChange: false }),
         challenge: await pageChallenge(ctx, request, 'sign-up'),
@@ -49,7 +50,7 @@ export async function signUpPages(pages: FastifyInstance, ctx: HttpContext): Pro
     const again = async (error: string, status: number, err?: unknown): Promise<FastifyReply> =>
       sendPage(
         reply,
-        signUpPage(ctx, {
+        signUpPage(pageView(ctx, request), {
           csrf,
           email: values.email,
           displayName: values.displayName,
@@ -59,8 +60,8 @@ export async function signUpPages(pages: FastifyInstance, ctx: HttpContext): Pro
         }),
         status,
       );
-    if (!form.success) return again(invalidCharactersMessage(form.error.issues) ?? messages.errors.VALIDATION_FAILED, 400);
-    if (!z.email().safeParse(values.email).success) return again(english.t('error.form.email'), 400);
+    if (!form.success) return again(invalidCharactersMessage(form.error.issues) ?? translatorFor(ctx, request).t('error.VALIDATION_FAILED'), 400);
+    if (!z.email().safeParse(values.email).success) return again(translatorFor(ctx, request).t('error.form.email'), 400);
     try {
       assertPasswordWithinLimit(values.password);
       if (ctx.deps.config.registration === 'closed') throw new PassdeskError('REGISTRATION_CLOSED');
@@ -68,10 +69,10 @@ export async function signUpPages(pages: FastifyInstance, ctx: HttpContext): Pro
       await requestSignUp(ctx.deps, { email: values.email, password: values.password, displayName: values.displayName || undefined }, requestContext(request));
     } catch (err) {
       if (!isPassdeskError(err)) throw err;
-      return again(err.message, err.status, err);
+      return again(shownText(ctx, request, err), err.status, err);
     }
     // The same page for every address: whether it has an account is told only to its inbox.
-    return sendPage(reply, signUpConfirmPage(ctx, { csrf, email: values.email, sent: true }));
+    return sendPage(reply, signUpConfirmPage(pageView(ctx, request), { csrf, email: values.email, sent: true }));
   });
 
   await confirmationPages(pages, ctx);
@@ -84,11 +85,16 @@ async function confirmationPages(pages: FastifyInstance, ctx: HttpContext): Prom
     const csrf = ensureCsrfToken(ctx, request, reply);
     const q = tokenQuery.safeParse(request.query);
     const token = q.success ? q.data.token : undefined;
-    if (token === undefined) return sendSecretPage(reply, signUpConfirmPage(ctx, { csrf, sent: false }));
+    if (token === undefined) return sendSecretPage(reply, signUpConfirmPage(pageView(ctx, request), { csrf, sent: false }));
     reply.header('Referrer-Policy', 'no-referrer');
     const email = signUpTokenInput.safeParse(token).success ? await confirmationLinkAddress(ctx.deps, { token }) : null;
-    if (email === null) return sendSecretPage(reply, signUpConfirmPage(ctx, { csrf, sent: false, error: messages.errors.SIGN_UP_LINK_INVALID }), 400);
-    return sendSecretPage(reply, signUpLinkPage(ctx, { csrf, token, email }));
+    if (email === null)
+      return sendSecretPage(
+        reply,
+        signUpConfirmPage(pageView(ctx, request), { csrf, sent: false, error: translatorFor(ctx, request).t('error.SIGN_UP_LINK_INVALID') }),
+        400,
+      );
+    return sendSecretPage(reply, signUpLinkPage(pageView(ctx, request), { csrf, token, email }));
   });
 
   pages.post('/sign-up/verify', async (request, reply) => {
@@ -97,12 +103,16 @@ async function confirmationPages(pages: FastifyInstance, ctx: HttpContext): Prom
     const values = form.success ? form.data : { token: undefined, email: '', code: '' };
     const byLink = values.token !== undefined;
     const refused = (error: string, status: number): FastifyReply =>
-      sendSecretPage(reply, signUpConfirmPage(ctx, { csrf, email: values.email || undefined, sent: !byLink && values.email !== '', error }), status);
+      sendSecretPage(
+        reply,
+        signUpConfirmPage(pageView(ctx, request), { csrf, email: values.email || undefined, sent: !byLink && values.email !== '', error }),
+        status,
+      );
     try {
       return signedUp(reply, ctx, await confirm(ctx, request, values));
     } catch (err) {
       if (!isPassdeskError(err)) throw err;
-      return refused(err.message, err.status);
+      return refused(shownText(ctx, request, err), err.status);
     }
   });
 }
@@ -114,7 +124,7 @@ async function confirm(ctx: HttpContext, request: FastifyRequest, v: { token?: s
   }
   // People type the code with the spaces the email groups it by.
   const code = v.code.replace(/[\s-]+/g, '');
-  if (!z.email().safeParse(v.email).success) throw new PassdeskError('VALIDATION_FAILED', english.t('error.form.email'));
+  if (!z.email().safeParse(v.email).success) throw new PassdeskError('VALIDATION_FAILED', translatorFor(ctx, request).t('error.form.email'));
   if (!signUpCodeInput.safeParse(code).success) throw new PassdeskError('SIGN_UP_CODE_INVALID');
   return confirmSignUpByCode(ctx.deps, { email: v.email, code }, requestContext(request));
 }

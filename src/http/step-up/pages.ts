@@ -1,8 +1,9 @@
 // The "Confirm it's you" page at /security/confirm: a stale session meets it before a sensitive change (a route's
 // `stepUp` config sends it here, shared/pages.ts) and then continues where it was.
+import { translatorFor } from '../shared/language.js';
+import { pageView, shownText } from '../shared/page-view.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { english } from '../../core/messages.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import { safeNextPath } from '../../core/next-path.js';
 import { acceptedMethods, reauthenticate, stepUpMaxAgeMs, type ReauthenticationInput } from '../../flows/step-up.js';
@@ -23,7 +24,7 @@ export async function stepUpPages(pages: FastifyInstance, ctx: HttpContext): Pro
     const auth = signedIn(request);
     return sendPage(
       reply,
-      confirmPage(ctx, {
+      confirmPage(pageView(ctx, request), {
         csrf: ensureCsrfToken(ctx, request, reply),
         displayName: auth.account.displayName,
         email: auth.account.email,
@@ -44,11 +45,14 @@ export async function stepUpPages(pages: FastifyInstance, ctx: HttpContext): Pro
   pages.post('/security/confirm', { schema: { hide: true }, config: { auth: 'page', beforeTwoFactor: true } }, async (request, reply) => {
     const parsed = confirmForm.safeParse(formBody(request));
     const next = safeNextPath(parsed.success ? parsed.data.next : undefined);
-    if (!parsed.success) return show(request, reply, next, { error: english.t('error.form.passwordOrCode'), status: 400 });
+    if (!parsed.success) return show(request, reply, next, { error: translatorFor(ctx, request).t('error.form.passwordOrCode'), status: 400 });
     const { method, password, code } = parsed.data;
     const input: ReauthenticationInput | null = method === 'password' ? (password ? { method, password } : null) : code ? { method, code } : null;
     if (!input)
-      return show(request, reply, next, { error: method === 'password' ? english.t('error.form.password') : english.t('error.form.code'), status: 400 });
+      return show(request, reply, next, {
+        error: method === 'password' ? translatorFor(ctx, request).t('error.form.password') : translatorFor(ctx, request).t('error.form.code'),
+        status: 400,
+      });
     try {
       if (input.method === 'password') assertPasswordWithinLimit(input.password);
       const result = await reauthenticate(ctx.deps, signedIn(request), input, requestContext(request));
@@ -56,7 +60,7 @@ export async function stepUpPages(pages: FastifyInstance, ctx: HttpContext): Pro
       return reply.redirect(next, 303);
     } catch (err) {
       const shown = shownOnPage(request, err);
-      return show(request, reply, next, { error: shown.message, status: shown.status });
+      return show(request, reply, next, { error: shownText(ctx, request, shown), status: shown.status });
     }
   });
 }

@@ -1,4 +1,5 @@
 // Pages that belong to no feature: the API's documentation page and the static assets every page loads.
+import { pageView } from '../shared/page-view.js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { PassdeskError } from '../../core/errors.js';
@@ -25,7 +26,7 @@ export async function systemPages(pages: FastifyInstance, ctx: HttpContext): Pro
     return reply.send(asset.body);
   });
 
-  pages.get('/api/docs', { schema: { hide: true } }, async (_req, reply) =>
-    reply.type('text/html; charset=utf-8').send(apiDocsPage(ctx, pages.swagger() as Parameters<typeof apiDocsPage>[1]).value),
+  pages.get('/api/docs', { schema: { hide: true } }, async (request, reply) =>
+    reply.type('text/html; charset=utf-8').send(apiDocsPage(pageView(ctx, request), pages.swagger() as Parameters<typeof apiDocsPage>[1]).value),
   );
 }

@@ -1,9 +1,10 @@
 // Two-step verification settings with the pages (/security/two-factor). Adding, removing and new recovery codes
 // need a recent authentication: a stale session is sent to /security/confirm and comes back here (route config
 // `stepUp`, shared/pages.ts).
+import { translatorFor } from '../shared/language.js';
+import { pageView, shownText } from '../shared/page-view.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { english, messages } from '../../core/messages.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import type { Authenticated } from '../../flows/sessions.js';
 import {
@@ -47,7 +48,7 @@ async function sendTwoFactorPage(
   const { factors, recoveryCodesRemaining } = await listFactors(ctx.deps, auth);
   return sendPage(
     reply,
-    twoFactorPage(ctx, {
+    twoFactorPage(pageView(ctx, request), {
       csrf: ensureCsrfToken(ctx, request, reply),
       displayName: auth.account.displayName,
       email: auth.account.email,
@@ -68,7 +69,7 @@ export async function twoFactorPages(pages: FastifyInstance, ctx: HttpContext): 
     sendTwoFactorPage(ctx, request, reply, signedIn(request), o);
   const failed = (request: FastifyRequest, reply: FastifyReply, err: unknown): Promise<FastifyReply> => {
     const shown = shownOnPage(request, err);
-    return view(request, reply, { error: shown.message, status: shown.status });
+    return view(request, reply, { error: shownText(ctx, request, shown), status: shown.status });
   };
   const issuer = ctx.config.organizationName;
 
@@ -76,11 +77,11 @@ export async function twoFactorPages(pages: FastifyInstance, ctx: HttpContext): 
     const key = (request.query as Record<string, unknown>)['notice'];
     const notice =
       key === 'removed'
-        ? messages.notices.AUTHENTICATOR_REMOVED
+        ? translatorFor(ctx, request).t('notice.AUTHENTICATOR_REMOVED')
         : key === 'renamed'
-          ? messages.notices.NAME_SAVED
+          ? translatorFor(ctx, request).t('notice.NAME_SAVED')
           : key === 'two-factor-required'
-            ? messages.notices.TWO_FACTOR_REQUIRED
+            ? translatorFor(ctx, request).t('notice.TWO_FACTOR_REQUIRED')
             : undefined;
     return view(request, reply, notice ? { notice } : {});
   });
@@ -92,7 +93,7 @@ export async function twoFactorPages(pages: FastifyInstance, ctx: HttpContext): 
   pages.post('/security/two-factor/recovery-codes', { config: HERE }, async (request, reply) => {
     try {
       const { recoveryCodes } = await regenerateRecoveryCodes(ctx.deps, signedIn(request), requestContext(request));
-      return await view(request, reply, { recoveryCodes, notice: messages.notices.RECOVERY_CODES_REGENERATED });
+      return await view(request, reply, { recoveryCodes, notice: translatorFor(ctx, request).t('notice.RECOVERY_CODES_REGENERATED') });
     } catch (err) {
       return failed(request, reply, err);
     }
@@ -104,7 +105,11 @@ export async function twoFactorPages(pages: FastifyInstance, ctx: HttpContext): 
     if (!params.success || !form.success) {
       const characters = form.error && invalidCharactersMessage(form.error.issues);
       return view(request, reply, {
-        error: characters ?? english.t('error.form.name', { problem: form.error?.issues[0]?.message ?? english.t('error.field.notValid') }),
+        error:
+          characters ??
+          translatorFor(ctx, request).t('error.form.name', {
+            problem: form.error?.issues[0]?.message ?? translatorFor(ctx, request).t('error.field.notValid'),
+          }),
         status: 400,
       });
     }
@@ -122,17 +127,21 @@ export async function twoFactorPages(pages: FastifyInstance, ctx: HttpContext): 
     try {
       const { recoveryCodes, token } = await confirmTotp(ctx.deps, auth, { code: form.success ? form.data.code : '' }, requestContext(request));
       setSessionCookie(reply, ctx.cookies, token);
-      return await view(request, reply, { recoveryCodes, notice: messages.notices.AUTHENTICATOR_ADDED });
+      return await view(request, reply, { recoveryCodes, notice: translatorFor(ctx, request).t('notice.AUTHENTICATOR_ADDED') });
     } catch (err) {
       const shown = shownOnPage(request, err);
-      return view(request, reply, { enrolment: await pendingTotpEnrolment(ctx.deps, auth, { issuer }), error: shown.message, status: shown.status });
+      return view(request, reply, {
+        enrolment: await pendingTotpEnrolment(ctx.deps, auth, { issuer }),
+        error: shownText(ctx, request, shown),
+        status: shown.status,
+      });
     }
   });
 
   pages.post('/security/two-factor/:id/remove', { config: HERE }, async (request, reply) => {
     const params = factorIdParams.safeParse(request.params);
     const form = removeFactorForm.safeParse(formBody(request));
-    if (!params.success || !form.success) return view(request, reply, { error: messages.errors.VALIDATION_FAILED, status: 400 });
+    if (!params.success || !form.success) return view(request, reply, { error: translatorFor(ctx, request).t('error.VALIDATION_FAILED'), status: 400 });
     try {
       assertPasswordWithinLimit(form.data.currentPassword);
       await removeFactor(ctx.deps, signedIn(request), params.data.id, { currentPassword: form.data.currentPassword }, requestContext(request));

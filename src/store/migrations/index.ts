@@ -30,6 +30,7 @@ import { signUpConfirmation } from './0030-sign-up-confirmation.js';
 import { eventDeliveries } from './0028-event-deliveries.js';
 import { emailChangeAndDeletion } from './0031-email-change-and-deletion.js';
 import { sessionOriginsIndex } from './0034-session-origins-index.js';
+import { accountLanguage } from './0035-account-language.js';
 import { adminApprovals } from './0027-admin-approvals.js';
 
 export type { Dialect } from './dialect.js';
@@ -64,6 +65,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0030_sign_up_confirmation': signUpConfirmation(dialect),
     '0031_email_change_and_deletion': emailChangeAndDeletion(dialect),
     '0034_session_origins_index': sessionOriginsIndex(),
+    '0035_account_language': accountLanguage(),
   };
 }
 

@@ -1,0 +1,75 @@
+// The language a request is answered in, resolved once per request (core/i18n/negotiate.ts): the signed-in person's
+// saved language (from the session check the request makes anyway, no query of its own), else Accept-Language, else
+// the organisation's default. Pages, the API's error messages and Content-Language all read it from here.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { negotiateLanguage } from '../../core/i18n/negotiate.js';
+import { availableLocales, translator, type Locale, type Translator } from '../../core/i18n/translator.js';
+import type { HttpContext } from './context.js';
+
+/** The request property (declared up front in server.ts, like the session slot) that holds the resolved language. */
+export const LANGUAGE_SLOT = 'passdeskLanguage';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    [LANGUAGE_SLOT]: Locale | null;
+  }
+}
+
+/** Static files carry no words: their requests skip the session check the language would need. */
+function carriesNoWords(request: FastifyRequest): boolean {
+  return request.url.startsWith('/assets/') || request.url === '/healthz' || request.url === '/readyz';
+}
+
+function negotiated(ctx: HttpContext, request: FastifyRequest, preference: string | null): Locale {
+  const header = request.headers['accept-language'];
+  return negotiateLanguage({
+    preference,
+    acceptLanguage: typeof header === 'string' ? header : undefined,
+    fallback: ctx.config.defaultLanguage,
+    available: availableLocales(),
+  });
+}
+
+/** Resolves and keeps the request's language; a failed session check leaves the browser's choice. */
+export async function resolveLanguage(ctx: HttpContext, request: FastifyRequest): Promise<Locale> {
+  const known = request[LANGUAGE_SLOT];
+  if (known) return known;
+  const auth = await ctx.authenticate(request).catch(() => null);
+  const locale = negotiated(ctx, request, auth?.account.locale ?? null);
+  request[LANGUAGE_SLOT] = locale;
+  return locale;
+}
+
+/**
+ * The request's language, synchronously: the resolved one, or, for an error raised before the handlers' hooks ran
+ * (a malformed body, an unknown route), the browser's choice.
+ */
+export function languageOf(ctx: HttpContext, request: FastifyRequest): Locale {
+  return request[LANGUAGE_SLOT] ?? negotiated(ctx, request, null);
+}
+
+export function translatorFor(ctx: HttpContext, request: FastifyRequest): Translator {
+  return translator(languageOf(ctx, request));
+}
+
+/** Resolves the language before every handler, and states it in every answer with words (RFC 9110 §8.5). */
+export function registerLanguage(server: FastifyInstance, ctx: HttpContext): void {
+  server.decorateRequest(LANGUAGE_SLOT, null);
+  server.addHook('preHandler', async (request) => {
+    if (!carriesNoWords(request)) await resolveLanguage(ctx, request);
+  });
+  server.addHook('onSend', async (request, reply, payload) => {
+    if (!carriesNoWords(request)) reply.header('Content-Language', languageOf(ctx, request));
+    return payload;
+  });
+}
+
+/** After the person changed their language within this request, the answer speaks the new one. */
+export function setRequestLanguage(request: FastifyRequest, locale: Locale): void {
+  request[LANGUAGE_SLOT] = locale;
+}
+
+/** The Translator of a request whose language the preHandler resolved (every handler's): English before that. */
+export function resolvedTranslator(request: FastifyRequest): Translator {
+  return translator(request[LANGUAGE_SLOT] ?? undefined);
+}
