@@ -20,14 +20,29 @@ function carriesNoWords(request: FastifyRequest): boolean {
   return request.url.startsWith('/assets/') || request.url === '/healthz' || request.url === '/readyz';
 }
 
+/**
+ * The browser's choice per Accept-Language value, remembered: browsers send a handful of distinct headers, and the
+ * session check (the hottest route) should not parse and match one on every request. Bounded: a stranger's stream
+ * of made-up headers empties it rather than grows it; a long header is matched afresh each time, not kept.
+ */
+const byHeader = new Map<string, Locale>();
+const REMEMBERED_HEADERS = 256;
+const REMEMBERED_HEADER_LENGTH = 200;
+
 function negotiated(ctx: HttpContext, request: FastifyRequest, preference: string | null): Locale {
-  const header = request.headers['accept-language'];
-  return negotiateLanguage({
-    preference,
-    acceptLanguage: typeof header === 'string' ? header : undefined,
-    fallback: ctx.config.defaultLanguage,
-    available: availableLocales(),
-  });
+  const available = availableLocales();
+  if (preference && available.includes(preference)) return preference;
+  const raw = request.headers['accept-language'];
+  const header = typeof raw === 'string' ? raw : '';
+  const key = `${available.length}\u0000${ctx.config.defaultLanguage}\u0000${header}`;
+  const known = byHeader.get(key);
+  if (known !== undefined && available.includes(known)) return known;
+  const locale = negotiateLanguage({ preference: null, acceptLanguage: header || undefined, fallback: ctx.config.defaultLanguage, available });
+  if (header.length <= REMEMBERED_HEADER_LENGTH) {
+    if (byHeader.size >= REMEMBERED_HEADERS) byHeader.clear();
+    byHeader.set(key, locale);
+  }
+  return locale;
 }
 
 /** Resolves and keeps the request's language; a failed session check leaves the browser's choice. */
