@@ -67,14 +67,27 @@ export function translatorFor(ctx: HttpContext, request: FastifyRequest): Transl
   return translator(languageOf(ctx, request));
 }
 
-/** Resolves the language before every handler, and states it in every answer with words (RFC 9110 §8.5). */
+const LANGUAGE_INPUTS = ['Accept-Language', 'Cookie'];
+
+/** Resolves the language before every handler, and states it (and what it was chosen by, Vary) in every answer with words (RFC 9110 §8.5, §12.5.5). */
 export function registerLanguage(server: FastifyInstance, ctx: HttpContext): void {
   server.decorateRequest(LANGUAGE_SLOT, null);
   server.addHook('preHandler', async (request) => {
     if (!carriesNoWords(request)) await resolveLanguage(ctx, request);
   });
   server.addHook('onSend', async (request, reply, payload) => {
-    if (!carriesNoWords(request)) reply.header('Content-Language', languageOf(ctx, request));
+    if (carriesNoWords(request)) return payload;
+    reply.header('Content-Language', languageOf(ctx, request));
+    // The words depend on the session's saved language and on Accept-Language: a cache must key on both.
+    const vary = String(reply.getHeader('vary') ?? '');
+    const missing = LANGUAGE_INPUTS.filter(
+      (h) =>
+        !vary
+          .toLowerCase()
+          .split(/\s*,\s*/)
+          .includes(h.toLowerCase()),
+    );
+    if (missing.length > 0 && vary.trim() !== '*') reply.header('Vary', [vary, ...missing].filter(Boolean).join(', '));
     return payload;
   });
 }
