@@ -227,6 +227,12 @@ describe('help desk console pages', () => {
     assert.match(exported.body, /admin\.role\.set/);
     const bad = await boss.get('/admin/audit?from=yesterday', { headers: html });
     assert.equal(bad.statusCode, 400);
+    // Reading the log records admin.audit.read: a link on another site must not make the browser leave that record.
+    for (const site of ['cross-site', 'same-site']) {
+      const started = await boss.get('/admin/audit?person=boss@example.org', { headers: { ...html, 'sec-fetch-site': site } });
+      assert.equal(started.statusCode, 403, `Sec-Fetch-Site: ${site}`);
+    }
+    assert.equal((await boss.get('/admin/audit', { headers: { ...html, 'sec-fetch-site': 'same-origin' } })).statusCode, 200);
 
     const desk = await signedIn('desk@example.org');
     assert.equal((await desk.get('/admin/audit', { headers: html })).statusCode, 403);

@@ -282,7 +282,7 @@ function auditApiQuery(f: AuditFilterView, format: 'csv' | 'jsonl'): string {
 }
 
 async function auditPage(pages: FastifyInstance, ctx: HttpContext): Promise<void> {
-  pages.get('/admin/audit', { schema: { hide: true }, config: { auth: 'page', stepUp: '/admin/audit' } }, async (request, reply) => {
+  pages.get('/admin/audit', { schema: { hide: true }, config: { auth: 'page', stepUp: '/admin/audit', recordsRead: true } }, async (request, reply) => {
     const auth = signedIn(request);
     const parsed = auditQuery.safeParse(request.query);
     const filter: AuditFilterView = parsed.success
