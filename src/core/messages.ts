@@ -50,6 +50,16 @@ export const activityMessages = {
   },
 } as const;
 
+/**
+ * What an audit event or a notice is called in the activity list and on the "This wasn't me" page, in the reader's
+ * language: `activity.event.<type>` / `activity.notice.<code>`; null for an event the list does not show.
+ */
+export function activityLabel(t: Translator, kind: 'event' | 'notice', type: string): string | null {
+  const id = `activity.${kind}.${type}`;
+  if ((MESSAGE_IDS as readonly string[]).includes(id)) return t.format(id as MessageId);
+  return kind === 'notice' ? t.t('activity.unknownNotice') : null;
+}
+
 /** The "at least / at most" messages carry the configured numbers and what the person typed. */
 export function passwordLengthMessage(kind: 'short' | 'long', limit: number, actual: number): string {
   return kind === 'short' ? en.t('error.passwordLength.short', { limit, actual }) : en.t('error.passwordLength.long', { limit, actual });
@@ -71,13 +81,6 @@ export const policyMessages = {
   unchanged: messages.errors.PASSWORD_UNCHANGED,
   reused: (count: number): string => en.t('policy.reused', { count }),
   changedTooRecently: (allowedAt: number): string => en.t('policy.changedTooRecently', { when: en.dateTime(allowedAt) }),
-  strengthLabels: [
-    en.t('policy.strength.veryWeak'),
-    en.t('policy.strength.weak'),
-    en.t('policy.strength.fair'),
-    en.t('policy.strength.strong'),
-    en.t('policy.strength.veryStrong'),
-  ] as const,
   /** Why a sign-in sent the person to choose a new password (stored in must_change_reason). */
   mustChangeReasons: {
     policy: en.t('policy.mustChange.policy'),

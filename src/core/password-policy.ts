@@ -110,6 +110,8 @@ export interface PolicyContext {
   serviceNames?: readonly string[];
   hasSecondFactor?: boolean;
   passwordChangedAt?: number | null;
+  /** The reader's language for the strength label and advice (the violations carry sentences); default English. */
+  translator?: Translator | undefined;
   lookups?: {
     strength?(candidate: string, userInputs: readonly string[]): Promise<StrengthResult>;
     breached?(candidate: string): Promise<BreachedResult>;
@@ -149,8 +151,11 @@ export async function evaluatePassword(candidate: string, ctx: PolicyContext): P
   let strength: Strength | null = null;
   if (ctx.lookups?.strength && length > 0) {
     const result = await ctx.lookups.strength(candidate, personalTerms);
-    const advice = strengthAdvice(english, result);
-    strength = { score: result.score, label: strengthLabel(result.score), warning: advice.warning, suggestions: advice.suggestions };
+    const advice = strengthAdvice(ctx.translator ?? english, result);
+    const label = strengthLabel(result.score, ctx.translator);
+    // The English message of a refusal stays English (logs); its sentence is said in the reader's language.
+    const englishAdvice = ctx.translator ? strengthAdvice(english, result) : advice;
+    strength = { score: result.score, label, warning: advice.warning, suggestions: advice.suggestions };
     if (result.commonShare >= COMMON_SHARE) {
       add('PASSWORD_COMMON', policySentences.common, {});
     } else if (result.score < policy.minStrengthScore) {
@@ -161,7 +166,7 @@ export async function evaluatePassword(candidate: string, ctx: PolicyContext): P
         warning: result.warning,
         suggestions: result.suggestions,
       };
-      add('PASSWORD_TOO_WEAK', strengthAdviceSentence(result), detail, policyMessages.tooWeak(advice.warning, advice.suggestions));
+      add('PASSWORD_TOO_WEAK', strengthAdviceSentence(result), detail, policyMessages.tooWeak(englishAdvice.warning, englishAdvice.suggestions));
     }
   }
 
@@ -217,8 +222,17 @@ function boundedLength(candidate: string, max: number): number {
   return passwordLength(candidate);
 }
 
-export function strengthLabel(score: number): string {
-  return policyMessages.strengthLabels[Math.max(0, Math.min(4, Math.round(score)))]!;
+const STRENGTH_LABEL_IDS = [
+  'policy.strength.veryWeak',
+  'policy.strength.weak',
+  'policy.strength.fair',
+  'policy.strength.strong',
+  'policy.strength.veryStrong',
+] as const;
+
+/** The estimator's score (0…4) in words, in the reader's language (default English). */
+export function strengthLabel(score: number, t: Translator = english): string {
+  return t.t(STRENGTH_LABEL_IDS[Math.max(0, Math.min(4, Math.round(score)))]!);
 }
 
 // ─── Character classes (the organisation's composition option) ──────────────────────────────────────

@@ -5,6 +5,7 @@ import { sentenceOf, withSentence, type Sentence } from '../core/i18n/sentence.j
 import { PassdeskError, type ErrorCode } from '../core/errors.js';
 import { evaluatePassword, type EvaluationPurpose, type PasswordPolicy, type PolicyContext, type PolicyEvaluation } from '../core/password-policy.js';
 import { assertPasswordWithinLimit } from '../core/password-rules.js';
+import type { Translator } from '../core/i18n/translator.js';
 import type { Account, Repositories } from '../store/index.js';
 import type { FlowDeps, RequestContext } from './deps.js';
 import { createHash } from 'node:crypto';
@@ -25,6 +26,8 @@ export interface PasswordSubject {
   skipStrength?: boolean;
   /** The rules to apply (a directory account's merged ones, methods/directory-account.ts); default the configured policy. */
   policy?: PasswordPolicy;
+  /** The reader's language for the strength label and advice (a live check answers in the request's). */
+  translator?: Translator;
 }
 
 export async function evaluateForAccount(deps: FlowDeps, candidate: string, purpose: EvaluationPurpose, subject: PasswordSubject): Promise<PolicyEvaluation> {
@@ -60,6 +63,7 @@ export async function evaluateForAccount(deps: FlowDeps, candidate: string, purp
     serviceNames: deps.config.serviceNames,
     hasSecondFactor: await shorterMinimumApplies(deps, account ?? null),
     passwordChangedAt: account?.passwordChangedAt ?? null,
+    translator: subject.translator,
     lookups,
   });
 }

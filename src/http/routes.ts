@@ -53,6 +53,9 @@ import { emailAddressApi } from './email-address/api.js';
 import { emailAddressPages } from './email-address/pages.js';
 import { accountDataApi } from './account-data/api.js';
 import { accountDataPages } from './account-data/pages.js';
+// Languages (issue 17).
+import { languageApi } from './language/api.js';
+import { languagePages } from './language/pages.js';
 
 type Routes = (app: FastifyInstance, ctx: HttpContext) => Promise<void>;
 
@@ -90,6 +93,8 @@ export async function registerRoutes(server: FastifyInstance, ctx: HttpContext, 
     accountDataApi,
     // Two-person approval of actions on privileged accounts (issue 15).
     approvalsApi,
+    // The person's language (issue 17).
+    languageApi,
   ];
   const pages: Routes[] = [
     systemPages,
@@ -111,6 +116,7 @@ export async function registerRoutes(server: FastifyInstance, ctx: HttpContext, 
     // The sign-in address and "Your data" (issue 16).
     emailAddressPages,
     accountDataPages,
+    languagePages,
   ];
   const { devMailbox } = o;
   if (devMailbox) {

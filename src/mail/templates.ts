@@ -2,6 +2,7 @@
 // (core/i18n/catalogs/en.ts, `email.*`), formatted for the reader's language by the Translator passed in;
 // here they are laid out. Everything a person or a device supplied (names, device descriptions, the phrase)
 // is escaped in the HTML part; header values lose line breaks. Never a password in any of it.
+import { deviceNameIn } from '../core/device.js';
 import { NOTICE_CODES as CODES, noticeText, type NoticeCode } from '../core/email-text.js';
 import { translator, type MessageId, type MessageValue, type Translator } from '../core/i18n/translator.js';
 import { escapeHtml } from '../web/html.js';
@@ -386,7 +387,7 @@ export function renderNotice(
     ? []
     : [
         [t.t('email.common.when'), formatWhen(o.origin.at, t)],
-        [t.t('email.common.device'), o.origin.device ?? c.unknown],
+        [t.t('email.common.device'), o.origin.device ? deviceNameIn(t, o.origin.device) : c.unknown],
         [t.t('email.common.ip'), o.origin.ip ?? c.unknown],
       ];
   const subject = oneLine(fill(ids.subject));

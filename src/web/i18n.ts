@@ -2,7 +2,7 @@
 // Plain messages go into html`` like any string (escaped there). A message with <tags> or with values
 // that are already HTML goes through `markup`: its own text and every string value are escaped, and
 // each tag is built by the function given for it, so user data stays escaped exactly as in html``.
-import { DEFAULT_LOCALE, translator, type Locale, type MessageId, type MessageValue, type TagFormatter, type Translator } from '../core/i18n/translator.js';
+import { DEFAULT_LOCALE, translator, type MessageId, type MessageValue, type TagFormatter, type Translator } from '../core/i18n/translator.js';
 import { escapeHtml, SafeHtml } from './html.js';
 
 /** What a view needs to know the reader's language: absent means English. */
@@ -10,15 +10,9 @@ export interface HasTranslator {
   translator?: Translator | undefined;
 }
 
-/**
- * TEMPORARY (issue 17, branch i18n-edges; remove when the per-request language choice of branch i18n-core lands):
- * the language of a page whose view was given no Translator. Only test/e2e/pseudo-locale-journey.test.ts changes it,
- * to show every page in a pseudo-locale before pages follow Accept-Language.
- */
-export const untilNegotiated: { locale: Locale } = { locale: DEFAULT_LOCALE };
-
+/** The view's Translator: the request's (http/shared/page-view.ts pageView), English for a view given none. */
 export function translatorOf(ctx: HasTranslator): Translator {
-  return ctx.translator ?? translator(untilNegotiated.locale);
+  return ctx.translator ?? translator(DEFAULT_LOCALE);
 }
 
 export function markup(t: Translator, id: MessageId, values: Readonly<Record<string, MessageValue | SafeHtml | TagFormatter>> = {}): SafeHtml {

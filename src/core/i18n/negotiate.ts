@@ -59,16 +59,22 @@ export function negotiateLanguage(o: LanguageChoice): Locale {
   return bestMatch(parseAcceptLanguage(o.acceptLanguage), o.available, o.fallback) ?? o.fallback;
 }
 
-const RTL_LANGUAGES = new Set(['ar', 'he', 'fa', 'ur', 'ps', 'sd', 'yi', 'dv', 'ug', 'ckb']);
+// The languages written right to left in their usual script (CLDR's characterOrder "right-to-left"), and the scripts
+// that are, for a tag that names its script (pa-Arab): for a Node without Intl.Locale text info.
+const RTL_LANGUAGES: ReadonlySet<string> = new Set(['ar', 'ckb', 'dv', 'fa', 'he', 'ks', 'ku', 'ps', 'sd', 'ug', 'ur', 'yi']);
+const RTL_SCRIPTS: ReadonlySet<string> = new Set(['Adlm', 'Arab', 'Hebr', 'Nkoo', 'Rohg', 'Syrc', 'Thaa']);
 
 /**
- * The writing direction of a language: right to left if the registry marks it so, else Intl's text info where Node
- * has it, else the known right-to-left languages.
+ * The writing direction of a language, for a page's <html dir> (the CSS uses logical properties, so this is all a
+ * language needs): right to left if the registry marks it so (the pseudo-locale ar-XB), else the script a tag names, else
+ * Intl's text info where Node has it, else the known right-to-left languages; a tag that does not parse is left to right.
  */
 export function directionOf(locale: Locale): 'ltr' | 'rtl' {
   if (registeredRightToLeft(locale)) return 'rtl';
   try {
     const info = new Intl.Locale(locale) as Intl.Locale & { getTextInfo?: () => { direction?: string }; textInfo?: { direction?: string } };
+    // A named script decides (Node's ICU says ltr for az-Arab): pa-Arab right to left, ku-Latn left to right.
+    if (info.script) return RTL_SCRIPTS.has(info.script) ? 'rtl' : 'ltr';
     const direction = info.getTextInfo?.().direction ?? info.textInfo?.direction;
     if (direction === 'rtl' || direction === 'ltr') return direction;
     return RTL_LANGUAGES.has(info.language) ? 'rtl' : 'ltr';

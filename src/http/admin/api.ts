@@ -26,10 +26,9 @@ import { AUDIT_LIMIT_DEFAULT, AUDIT_LIMIT_MAX, auditEventJson, exportAuditLog, r
 import { importAccounts } from '../../flows/help-desk/import.js';
 import { refusalFor } from '../../core/admin-permissions.js';
 import { PassdeskError } from '../../core/errors.js';
-import { english } from '../../core/messages.js';
 import { hasDisallowedCharacters } from '../../core/text-input.js';
 import { requestContext, type HttpContext } from '../shared/context.js';
-import { errors } from '../shared/schemas.js';
+import { errors, fieldMessage } from '../shared/schemas.js';
 import { APPROVAL_NOTE, approvalAccepted, sendPending } from './approval-json.js';
 import { ApprovalPending } from '../../flows/help-desk/approval-request.js';
 
@@ -50,9 +49,9 @@ function oneLine(max: number, min: number) {
     .string()
     .normalize('NFC')
     .trim()
-    .refine((s) => [...s].length >= min, english.t('error.field.atLeast', { min }))
-    .refine((s) => [...s].length <= max, english.t('error.field.atMost', { max }))
-    .refine((s) => !hasDisallowedCharacters(s), english.t('error.INVALID_CHARACTERS'));
+    .refine((s) => [...s].length >= min, fieldMessage('error.field.atLeast', { min }))
+    .refine((s) => [...s].length <= max, fieldMessage('error.field.atMost', { max }))
+    .refine((s) => !hasDisallowedCharacters(s), fieldMessage('error.INVALID_CHARACTERS'));
 }
 
 /** The body every action takes; exported for the other help desk routes. */

@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CHECKUP_ITEMS, checkupText, needingAttention, type CheckupItem } from '../../core/checkup.js';
-import { english } from '../../core/messages.js';
+import type { Translator } from '../../core/i18n/translator.js';
+import { resolvedTranslator } from '../shared/language.js';
 import { myCheckup } from '../../flows/checkup.js';
 import type { HttpContext } from '../shared/context.js';
 import { errors } from '../shared/schemas.js';
@@ -39,13 +40,13 @@ const checkupView = z
   })
   .meta({ id: 'SecurityCheckup' });
 
-function toView(items: readonly CheckupItem[]): z.infer<typeof checkupView> {
+function toView(t: Translator, items: readonly CheckupItem[]): z.infer<typeof checkupView> {
   const attention = needingAttention(items).length;
   return {
     attention,
-    summary: english.t('page.checkup.summary', { count: attention }),
+    summary: t.t('page.checkup.summary', { count: attention }),
     items: items.map((i) => {
-      const text = checkupText(english, i);
+      const text = checkupText(t, i);
       return {
         id: i.id,
         status: i.status,
@@ -75,6 +76,6 @@ export async function checkupApi(app: FastifyInstance, ctx: HttpContext): Promis
         response: { 200: checkupView, ...errors(401) },
       },
     },
-    async (request) => toView(await myCheckup(ctx.deps, await ctx.requireAuth(request))),
+    async (request) => toView(resolvedTranslator(request), await myCheckup(ctx.deps, await ctx.requireAuth(request))),
   );
 }

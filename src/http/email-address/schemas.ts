@@ -1,10 +1,10 @@
 // Inputs the change-of-address API and pages read alike.
+import { fieldMessage } from '../shared/schemas.js';
 import { z } from 'zod';
-import { english } from '../../core/messages.js';
 
 /** The 8-digit code (spaces a person may type between groups are dropped). */
 export const emailChangeCode = z
   .string()
-  .max(32, english.t('error.field.tooLong'))
+  .max(32, fieldMessage('error.field.tooLong'))
   .transform((v) => v.replace(/\s+/g, ''))
-  .pipe(z.string().regex(/^\d{8}$/, english.t('error.field.emailCode')));
+  .pipe(z.string().regex(/^\d{8}$/, fieldMessage('error.field.emailCode')));

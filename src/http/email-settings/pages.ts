@@ -7,7 +7,6 @@ import { pageView, shownText } from '../shared/page-view.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { PassdeskError } from '../../core/errors.js';
-import { english } from '../../core/messages.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import {
   addRecoveryEmail,
@@ -20,7 +19,7 @@ import {
 import { checkupRemindersOn } from '../../flows/checkup.js';
 import type { Authenticated } from '../../flows/sessions.js';
 import { mailSettingsPage } from '../../web/views/mail-settings.js';
-import { emailInput, invalidCharactersMessage } from '../shared/schemas.js';
+import { emailInput, fieldMessageIn, invalidCharactersMessage, fieldMessage } from '../shared/schemas.js';
 import { ensureCsrfToken, requestContext, type HttpContext } from '../shared/context.js';
 import { formBody, sendPage, shownOnPage, signedIn } from '../shared/pages.js';
 import { codeInput, phraseInput } from './schemas.js';
@@ -37,7 +36,7 @@ const notices = {
 type Notice = keyof typeof notices;
 const noticeQuery = z.object({ notice: z.string().max(40).optional() }).loose();
 
-const pagePassword = z.string().min(1, english.t('error.field.currentPassword')).max(1024);
+const pagePassword = z.string().min(1, fieldMessage('error.field.currentPassword')).max(1024);
 // The hidden username field is there for password managers (which password goes with which account).
 const pageUsername = { username: z.string().max(254).optional() };
 
@@ -73,7 +72,9 @@ export async function emailSettingsPages(pages: FastifyInstance, ctx: HttpContex
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         return show(request, reply, {
-          error: issue ? `${issue.path.join('.') || 'form'}: ${issue.message}` : translatorFor(ctx, request).t('error.VALIDATION_FAILED'),
+          error: issue
+            ? `${issue.path.join('.') || 'form'}: ${fieldMessageIn(translatorFor(ctx, request), issue.message)}`
+            : translatorFor(ctx, request).t('error.VALIDATION_FAILED'),
           status: 400,
         });
       }
@@ -94,13 +95,15 @@ export async function emailSettingsPages(pages: FastifyInstance, ctx: HttpContex
       assertPasswordWithinLimit(data.currentPassword);
       const checked = data.phrase.trim() === '' ? null : phraseInput.safeParse(data.phrase);
       if (checked && !checked.success) {
-        const characters = invalidCharactersMessage(checked.error.issues);
+        const characters = invalidCharactersMessage(checked.error.issues, translatorFor(ctx, request));
         throw characters
           ? new PassdeskError('INVALID_CHARACTERS', characters)
           : new PassdeskError(
               'VALIDATION_FAILED',
               translatorFor(ctx, request).t('error.form.phrase', {
-                problem: checked.error.issues[0]?.message ?? translatorFor(ctx, request).t('error.field.notValid'),
+                problem: checked.error.issues[0]
+                  ? fieldMessageIn(translatorFor(ctx, request), checked.error.issues[0].message)
+                  : translatorFor(ctx, request).t('error.field.notValid'),
               }),
             );
       }

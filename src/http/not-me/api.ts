@@ -1,9 +1,10 @@
 // "This wasn't me" through the JSON API for other front ends, and the activity list (the emailed link's pages are
 // not-me/pages.ts). Each handler parses, calls one flow (flows/not-me.ts), and answers.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { activityLabel } from '../../core/messages.js';
+import { resolvedTranslator } from '../shared/language.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { messages } from '../../core/messages.js';
 import { confirmNotMe, listActivity, reportActivity } from '../../flows/not-me.js';
 import { errors } from '../shared/schemas.js';
 import { clearSessionCookie, requestContext, type HttpContext } from '../shared/context.js';
@@ -12,7 +13,11 @@ import { eventIdParam, secretInput } from './schemas.js';
 const cookieAuth = [{ sessionCookie: [] }];
 
 const reportedBody = z.object({ status: z.literal('reported'), message: z.string() });
-const REPORTED = { status: 'reported', message: messages.notices.NOT_ME_REPORTED } as const;
+/** The same answer for every address, in the request's language. */
+const reported = (request: FastifyRequest): { status: 'reported'; message: string } => ({
+  status: 'reported',
+  message: resolvedTranslator(request).t('notice.NOT_ME_REPORTED'),
+});
 
 const activityEntry = z
   .object({
@@ -55,7 +60,7 @@ export async function notMeApi(app: FastifyInstance, ctx: HttpContext): Promise<
       const auth = await ctx.authenticate(request);
       await confirmNotMe(ctx.deps, { token: request.body.token }, requestContext(request), { signedInAccountId: auth?.account.id ?? null });
       if (auth) clearSessionCookie(reply, ctx.cookies);
-      return REPORTED;
+      return reported(request);
     },
   );
 
@@ -75,7 +80,9 @@ export async function notMeApi(app: FastifyInstance, ctx: HttpContext): Promise<
     async (request) => {
       const auth = await ctx.requireAuth(request);
       const entries = await listActivity(ctx.deps, auth);
-      return { activity: entries.map((e) => ({ ...e, id: String(e.id), at: new Date(e.at).toISOString() })) };
+      const t = resolvedTranslator(request);
+      const said = (e: (typeof entries)[number]): string => activityLabel(t, 'event', e.type) ?? e.label;
+      return { activity: entries.map((e) => ({ ...e, id: String(e.id), label: said(e), at: new Date(e.at).toISOString() })) };
     },
   );
 
@@ -98,7 +105,7 @@ export async function notMeApi(app: FastifyInstance, ctx: HttpContext): Promise<
       const auth = await ctx.requireAuth(request);
       await reportActivity(ctx.deps, auth, { eventId: Number(request.params.id) }, requestContext(request));
       clearSessionCookie(reply, ctx.cookies);
-      return REPORTED;
+      return reported(request);
     },
   );
 }

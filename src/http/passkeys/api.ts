@@ -3,7 +3,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { english } from '../../core/messages.js';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import {
   finishPasskeyRegistration,
@@ -21,7 +20,7 @@ import { startResetPasskey } from '../../flows/reset-password.js';
 import { startStepUpPasskey } from '../../flows/step-up.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import { requestContext, setSessionCookie, type HttpContext } from '../shared/context.js';
-import { accountView, errors, freeText, passwordInput, sessionView, toAccountView, currentSessionView } from '../shared/schemas.js';
+import { accountView, errors, freeText, passwordInput, sessionView, toAccountView, currentSessionView, fieldMessage } from '../shared/schemas.js';
 import { asAssertion, attachment, b64url, credentialId, extensionResults, passkeyAssertionInput } from '../shared/passkey-input.js';
 
 const cookieAuth = [{ sessionCookie: [] }];
@@ -84,7 +83,7 @@ const flowIdInput = z
   .string()
   .min(16)
   .max(128)
-  .regex(/^[A-Za-z0-9_-]+$/, english.t('error.field.flowId'));
+  .regex(/^[A-Za-z0-9_-]+$/, fieldMessage('error.field.flowId'));
 
 export async function passkeysApi(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   await myPasskeysApi(app, ctx);

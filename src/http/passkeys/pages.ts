@@ -22,7 +22,8 @@ export async function passkeysPages(pages: FastifyInstance, ctx: HttpContext): P
     const form = renamePasskeyForm.safeParse(formBody(request));
     if (!params.success || !form.success) {
       return sendSecurityOverview(ctx, request, reply, auth, {
-        error: (form.error && invalidCharactersMessage(form.error.issues)) ?? translatorFor(ctx, request).t('error.VALIDATION_FAILED'),
+        error:
+          (form.error && invalidCharactersMessage(form.error.issues, translatorFor(ctx, request))) ?? translatorFor(ctx, request).t('error.VALIDATION_FAILED'),
         status: 400,
       });
     }

@@ -5,6 +5,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { PassdeskError } from '../../core/errors.js';
 import { describePolicy, passwordRulesAttribute } from '../../core/password-policy.js';
+import { localizedText, sentenceOf } from '../../core/i18n/sentence.js';
+import type { Translator } from '../../core/i18n/translator.js';
+import { resolvedTranslator } from '../shared/language.js';
 import { memoryAttemptLimiter, reserveEach } from '../../core/attempt-limiter.js';
 import { evaluateForAccount, passwordPolicyFor } from '../../flows/password-policy.js';
 import { resetFlowAccount } from '../../flows/reset-password.js';
@@ -49,7 +52,7 @@ export interface PolicyView {
   passwordRules: string;
 }
 
-export async function policyView(ctx: HttpContext): Promise<PolicyView> {
+export async function policyView(ctx: HttpContext, t: Translator): Promise<PolicyView> {
   const p = ctx.deps.config.passwordPolicy;
   const breachedCheck = (await ctx.deps.breached?.active()) ?? false;
   return {
@@ -65,7 +68,7 @@ export async function policyView(ctx: HttpContext): Promise<PolicyView> {
       minAgeSeconds: Math.round(p.minAgeMs / 1000),
       maxAgeSeconds: Math.round(p.maxAgeMs / 1000),
     },
-    sentences: describePolicy(p, { breachedCheck }),
+    sentences: describePolicy(p, { breachedCheck, translator: t }),
     passwordRules: passwordRulesAttribute(p),
   };
 }
@@ -138,9 +141,9 @@ export async function passwordApi(app: FastifyInstance, ctx: HttpContext): Promi
         },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
       reply.header('Cache-Control', 'no-cache');
-      return policyView(ctx);
+      return policyView(ctx, resolvedTranslator(request));
     },
   );
 
@@ -168,6 +171,7 @@ export async function passwordApi(app: FastifyInstance, ctx: HttpContext): Promi
     },
     async (request, reply) => {
       const auth = await ctx.authenticate(request);
+      const t = resolvedTranslator(request);
       const keys = rateKeys(request, auth?.session.id ?? null);
       // Every check counts (a "failure" here is simply a use); each key is taken in one step, so a burst cannot pass.
       if (!(await reserveEach(keys.map((k) => [limiter, k] as const)))) throw new PassdeskError('TOO_MANY_REQUESTS');
@@ -175,14 +179,13 @@ export async function passwordApi(app: FastifyInstance, ctx: HttpContext): Promi
       const account = auth?.account ?? (request.body.flow ? await resetFlowAccount(ctx.deps, request.body.flow) : null);
       // The rules the submit will apply; if the directory cannot say now, the local ones (the submit asks again).
       const policy = account ? await passwordPolicyFor(ctx.deps, account).catch(() => ctx.deps.config.passwordPolicy) : undefined;
-      const evaluation = await evaluateForAccount(
-        ctx.deps,
-        request.body.password,
-        'choose',
-        account ? { account, policy } : { email: request.body.email ?? null, displayName: request.body.displayName ?? null },
-      );
+      const evaluation = await evaluateForAccount(ctx.deps, request.body.password, 'choose', {
+        ...(account ? { account, policy } : { email: request.body.email ?? null, displayName: request.body.displayName ?? null }),
+        translator: t,
+      });
       reply.header('Cache-Control', 'no-store');
-      return evaluation;
+      // Each refusal in the request's language (its sentence), the code unchanged.
+      return { ...evaluation, violations: evaluation.violations.map((v) => ({ ...v, message: localizedText(t, v.message, sentenceOf(v)) })) };
     },
   );
 }

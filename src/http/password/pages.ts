@@ -29,7 +29,7 @@ export async function passwordPages(pages: FastifyInstance, ctx: HttpContext): P
         csrf: ensureCsrfToken(ctx, request, reply),
         email: auth.account.email,
         displayName: auth.account.displayName,
-        rules: await newPasswordRules(ctx, { forChange: true, account: auth.account }),
+        rules: await newPasswordRules(ctx, request, { forChange: true, account: auth.account }),
         mustChangeReason: auth.account.mustChangePassword ? mustChangeMessage(auth.account.mustChangeReason) : undefined,
       }),
     );
@@ -52,7 +52,7 @@ export async function passwordPages(pages: FastifyInstance, ctx: HttpContext): P
           csrf,
           email: auth.account.email,
           displayName: auth.account.displayName,
-          rules: await newPasswordRules(ctx, { forChange: true, err, account: auth.account }),
+          rules: await newPasswordRules(ctx, request, { forChange: true, err, account: auth.account }),
           error,
           errorField,
           signOutOtherSessions,

@@ -3,9 +3,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { PassdeskError, isPassdeskError } from '../../core/errors.js';
-import { english, messages } from '../../core/messages.js';
 import { errorPage } from '../../web/views/pages.js';
-import { INVALID_CHARACTERS_ISSUE } from '../shared/schemas.js';
+import { fieldMessageIn, INVALID_CHARACTERS_ISSUE } from '../shared/schemas.js';
 import type { HttpContext } from '../shared/context.js';
 import { translatorFor } from '../shared/language.js';
 import { pageView } from '../shared/page-view.js';
@@ -19,20 +18,21 @@ export function wantsHtml(request: FastifyRequest): boolean {
   return accept.includes('text/html');
 }
 
-function fromFastifyError(err: FastifyError): PassdeskError | null {
+/** A framework error as ours; a validation refusal's field messages said in the reader's language (`t`). */
+function fromFastifyError(err: FastifyError, t: Translator): PassdeskError | null {
   if (hasZodFastifySchemaValidationErrors(err)) {
     // A free-text field with a control or format character (api/schemas.ts freeText) has its own code.
     const characters = err.validation.find(
       (v) => v.keyword === 'custom' && (v.params?.['params'] as { code?: unknown } | undefined)?.code === INVALID_CHARACTERS_ISSUE,
     );
-    if (characters) return new PassdeskError('INVALID_CHARACTERS', characters.message ?? undefined);
+    if (characters) return new PassdeskError('INVALID_CHARACTERS', characters.message ? fieldMessageIn(t, characters.message) : undefined);
     const issues = err.validation.map((v) => ({
       field: (v.instancePath || '').replace(/^\//, '').replace(/\//g, '.') || (v.params?.['issue'] as { path?: unknown } | undefined)?.path?.toString() || null,
-      message: v.message ?? english.t('error.field.invalid'),
+      message: v.message ? fieldMessageIn(t, v.message) : t.t('error.field.invalid'),
     }));
     const first = issues[0];
     const where = err.validationContext && err.validationContext !== 'body' ? `${err.validationContext} ` : '';
-    const text = first ? `${where}${first.field ? `${first.field}: ` : ''}${first.message}` : messages.errors.VALIDATION_FAILED;
+    const text = first ? `${where}${first.field ? `${first.field}: ` : ''}${first.message}` : t.t('error.VALIDATION_FAILED');
     return new PassdeskError('VALIDATION_FAILED', text, { issues });
   }
   switch (err.code) {
@@ -104,7 +104,7 @@ export function sendError(ctx: HttpContext, request: FastifyRequest, reply: Fast
 
 export function registerErrorHandling(app: FastifyInstance, ctx: HttpContext): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    const known = isPassdeskError(err) ? err : fromFastifyError(err);
+    const known = isPassdeskError(err) ? err : fromFastifyError(err, translatorFor(ctx, request));
     if (known) return sendError(ctx, request, reply, known);
     if (isOutOfSpace(err)) {
       request.log.error(

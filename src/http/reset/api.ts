@@ -1,9 +1,9 @@
 // Password reset through the JSON API any front end can drive (the portal at /reset is reset/pages.ts).
 // Each handler parses, calls one flow (flows/reset-password.ts), and answers.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { resolvedTranslator } from '../shared/language.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { messages } from '../../core/messages.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import { completePasswordReset, proveResetMethod, requestPasswordReset, verifyResetCode, verifyResetToken } from '../../flows/reset-password.js';
 import type { SecondFactorProof } from '../../flows/two-factor.js';
@@ -46,7 +46,11 @@ const answersInput = z
   .max(5);
 
 const acceptedBody = z.object({ status: z.literal('accepted'), message: z.string() });
-const ACCEPTED = { status: 'accepted', message: messages.notices.RESET_REQUESTED } as const;
+/** The same answer for every address, in the request's language. */
+const accepted = (request: FastifyRequest): { status: 'accepted'; message: string } => ({
+  status: 'accepted',
+  message: resolvedTranslator(request).t('notice.RESET_REQUESTED'),
+});
 
 export async function resetApi(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -72,7 +76,7 @@ export async function resetApi(app: FastifyInstance, ctx: HttpContext): Promise<
     async (request, reply) => {
       const challengeSolved = await passChallenge(ctx.deps, 'reset', apiProof(request), requestContext(request));
       requestPasswordReset(ctx.deps, request.body, requestContext(request), { challengeSolved });
-      return reply.status(202).send(ACCEPTED);
+      return reply.status(202).send(accepted(request));
     },
   );
 

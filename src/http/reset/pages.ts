@@ -190,7 +190,7 @@ async function newPasswordPages(pages: FastifyInstance, ctx: HttpContext): Promi
         csrf,
         flowId,
         email: flow.email,
-        rules: await newPasswordRules(ctx, { forChange: true, account: flow.account }),
+        rules: await newPasswordRules(ctx, request, { forChange: true, account: flow.account }),
       }),
     );
   });
@@ -269,7 +269,7 @@ async function newPasswordPages(pages: FastifyInstance, ctx: HttpContext): Promi
           csrf,
           flowId: values.flow,
           email: flow.email,
-          rules: await newPasswordRules(ctx, { forChange: true, err, account: flow.account }),
+          rules: await newPasswordRules(ctx, request, { forChange: true, err, account: flow.account }),
           error,
           errorField,
         }),

@@ -2,8 +2,8 @@
 // saved language (from the session check the request makes anyway, no query of its own), else Accept-Language, else
 // the organisation's default. Pages, the API's error messages and Content-Language all read it from here.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { negotiateLanguage } from '../../core/i18n/negotiate.js';
-import { availableLocales, translator, type Locale, type Translator } from '../../core/i18n/translator.js';
+import { bestMatch, negotiateLanguage, parseAcceptLanguage } from '../../core/i18n/negotiate.js';
+import { availableLocales, DEFAULT_LOCALE, translator, type Locale, type Translator } from '../../core/i18n/translator.js';
 import type { HttpContext } from './context.js';
 
 /** The request property (declared up front in server.ts, like the session slot) that holds the resolved language. */
@@ -92,9 +92,22 @@ export function registerLanguage(server: FastifyInstance, ctx: HttpContext): voi
   });
 }
 
-/** After the person changed their language within this request, the answer speaks the new one. */
-export function setRequestLanguage(request: FastifyRequest, locale: Locale): void {
+/**
+ * The language the browser asked for (Accept-Language matched to a registered one), or null when it asked for none
+ * we have: what a sign-up keeps for the new account, so that the organisation's default is not saved as a choice.
+ */
+export function askedLanguage(request: FastifyRequest): Locale | null {
+  const header = request.headers['accept-language'];
+  // `*` (what Node's fetch sends) asks for no language in particular.
+  const asked = parseAcceptLanguage(typeof header === 'string' ? header : undefined).filter((tag) => tag !== '*');
+  return bestMatch(asked, availableLocales(), DEFAULT_LOCALE);
+}
+
+/** After the person changed their language (null: automatic) within this request, the answer speaks the new one. */
+export function setRequestLanguage(ctx: HttpContext, request: FastifyRequest, preference: Locale | null): Locale {
+  const locale = negotiated(ctx, request, preference);
   request[LANGUAGE_SLOT] = locale;
+  return locale;
 }
 
 /** The Translator of a request whose language the preHandler resolved (every handler's): English before that. */

@@ -137,6 +137,7 @@ const notices = {
   'passkey-removed': 'notice.PASSKEY_REMOVED',
   'email-changed': 'notice.EMAIL_CHANGED',
   'deletion-cancelled': 'notice.DELETION_CANCELLED',
+  'language-saved': 'notice.LANGUAGE_SAVED',
 } as const satisfies Record<string, MessageId>;
 type NoticeKey = keyof typeof notices;
 
@@ -157,14 +158,23 @@ function violationCodes(err: unknown): string[] | undefined {
 }
 
 /** What a new-password form shows: the policy's rules and checklist, with the ones a refusal failed marked. */
-export async function newPasswordRules(ctx: HttpContext, o: { forChange: boolean; err?: unknown; account?: Account }): Promise<NewPasswordRules> {
+export async function newPasswordRules(
+  ctx: HttpContext,
+  request: FastifyRequest,
+  o: { forChange: boolean; err?: unknown; account?: Account },
+): Promise<NewPasswordRules> {
   // A directory account's rules are the directory's merged in; if the directory cannot say now, the local ones.
   const policy = o.account ? await passwordPolicyFor(ctx.deps, o.account).catch(() => ctx.deps.config.passwordPolicy) : ctx.deps.config.passwordPolicy;
   // The minimum the submit will apply to this account (flows/password-policy.ts), stated by the list and the attribute.
   const hasSecondFactor = await shorterMinimumApplies(ctx.deps, o.account ?? null);
   return {
     passwordRules: passwordRulesAttribute(policy, { hasSecondFactor }),
-    checklist: policyChecklist(policy, { breachedCheck: (await ctx.deps.breached?.active()) ?? false, forChange: o.forChange, hasSecondFactor }),
+    checklist: policyChecklist(policy, {
+      breachedCheck: (await ctx.deps.breached?.active()) ?? false,
+      forChange: o.forChange,
+      hasSecondFactor,
+      translator: resolvedTranslator(request),
+    }),
     failedCodes: violationCodes(o.err),
   };
 }

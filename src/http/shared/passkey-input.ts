@@ -1,14 +1,14 @@
 // A passkey's answer (WebAuthn AuthenticationResponseJSON) as the API accepts it: in passkey sign-in, a second
 // factor, a reset and a step-up alike.
+import { fieldMessage } from './schemas.js';
 import { z } from 'zod';
-import { english } from '../../core/messages.js';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 
 export const b64url = (max: number): z.ZodString =>
   z
     .string()
     .max(max)
-    .regex(/^[A-Za-z0-9_-]*$/, english.t('error.field.base64url'));
+    .regex(/^[A-Za-z0-9_-]*$/, fieldMessage('error.field.base64url'));
 export const credentialId = b64url(1366).min(1);
 export const extensionResults = z.record(z.string(), z.unknown()).optional();
 export const attachment = z.enum(['platform', 'cross-platform']).optional();

@@ -1,12 +1,31 @@
 // Zod schemas for the API: they validate requests and write the OpenAPI document.
 import { z } from 'zod';
-import { english, mustChangeMessage } from '../../core/messages.js';
+import { mustChangeMessage } from '../../core/messages.js';
+import { inEnglish, localizedText, sentence, type Sentence } from '../../core/i18n/sentence.js';
+import type { ArgsOf, MessageId, Translator } from '../../core/i18n/translator.js';
+
+// Zod holds a field's message as a string (English: logs, and English readers); each is remembered with its sentence
+// here, so that a refusal is said in the reader's language (plugins/errors.ts, pages that show a field's problem).
+const fieldSentences = new Map<string, Sentence>();
+
+/** A schema's field message by catalog id: the English text Zod keeps, its sentence remembered. */
+export function fieldMessage<K extends MessageId>(id: K, ...values: ArgsOf<K>): string {
+  const said = sentence(id, ...values);
+  const text = inEnglish(said);
+  fieldSentences.set(text, said);
+  return text;
+}
+
+/** A Zod issue's message in the reader's language (a message not made by fieldMessage stays as it is). */
+export function fieldMessageIn(t: Translator, english: string): string {
+  return localizedText(t, english, fieldSentences.get(english));
+}
 import { hasDisallowedCharacters } from '../../core/text-input.js';
 import type { Account } from '../../store/index.js';
 import type { DeviceView } from '../../flows/sessions.js';
 
 /** Generous in UTF-16 units; the 256-code-point limit is checked before any hashing with its own error code. */
-export const passwordInput = z.string().min(1, english.t('error.field.required')).max(1024, english.t('error.field.tooLong'));
+export const passwordInput = z.string().min(1, fieldMessage('error.field.required')).max(1024, fieldMessage('error.field.tooLong'));
 
 /** The `params.code` of a free-text refusal; the error handler answers it as 400 INVALID_CHARACTERS. */
 export const INVALID_CHARACTERS_ISSUE = 'INVALID_CHARACTERS';
@@ -25,33 +44,33 @@ export function freeText(field: FreeTextField, o: { min?: number; max: number })
     .string()
     .normalize('NFC')
     .trim()
-    .refine((s) => [...s].length >= min, min === 1 ? english.t('error.field.required') : english.t('error.field.atLeast', { min }))
-    .refine((s) => [...s].length <= o.max, english.t('error.field.atMost', { max: o.max }))
+    .refine((s) => [...s].length >= min, min === 1 ? fieldMessage('error.field.required') : fieldMessage('error.field.atLeast', { min }))
+    .refine((s) => [...s].length <= o.max, fieldMessage('error.field.atMost', { max: o.max }))
     .refine((s) => !hasDisallowedCharacters(s), {
-      message: english.t('error.INVALID_CHARACTERS.field', { field }),
+      message: fieldMessage('error.INVALID_CHARACTERS.field', { field }),
       params: { code: INVALID_CHARACTERS_ISSUE },
     });
 }
 
 /** The person-readable message of a free-text refusal among Zod issues, if there is one. */
-export function invalidCharactersMessage(issues: readonly z.core.$ZodIssue[]): string | null {
+export function invalidCharactersMessage(issues: readonly z.core.$ZodIssue[], t: Translator): string | null {
   const hit = issues.find((i) => i.code === 'custom' && (i.params as { code?: unknown } | undefined)?.code === INVALID_CHARACTERS_ISSUE);
-  return hit ? hit.message : null;
+  return hit ? fieldMessageIn(t, hit.message) : null;
 }
 
 /** The token of an emailed link (a change of address, a deletion's cancel link): 256 bits are 43 base64url characters. */
 export const linkTokenInput = z
   .string()
-  .min(1, english.t('error.field.required'))
-  .max(128, english.t('error.field.tooLong'))
-  .regex(/^[A-Za-z0-9_-]+$/, english.t('error.field.linkToken'));
+  .min(1, fieldMessage('error.field.required'))
+  .max(128, fieldMessage('error.field.tooLong'))
+  .regex(/^[A-Za-z0-9_-]+$/, fieldMessage('error.field.linkToken'));
 
 export const emailInput = z
   .string()
   .trim()
   .min(3)
   .max(254)
-  .pipe(z.email({ message: english.t('error.field.email') }));
+  .pipe(z.email({ message: fieldMessage('error.field.email') }));
 
 export const errorBody = z
   .object({

@@ -14,6 +14,8 @@ import { isAddressManagedByDirectory } from '../../flows/change-email.js';
 import { pendingDeletion } from '../../flows/account-data.js';
 import { ensureCsrfToken, type HttpContext } from './context.js';
 import { sendPage } from './pages.js';
+import { languageSection } from '../../web/views/language.js';
+import { availableLocales } from '../../core/i18n/translator.js';
 
 export async function sendSecurityOverview(
   ctx: HttpContext,
@@ -46,6 +48,7 @@ export async function sendSecurityOverview(
         ...(deletion ? { banner: pendingDeletionBanner(view, { csrf, dueAt: deletion.dueAt }) } : {}),
         address: addressSection(view, { address: auth.account.email, changeable: !isAddressManagedByDirectory(auth.account) }),
         data: dataSection(view),
+        language: languageSection(view, { csrf, saved: auth.account.locale, available: availableLocales() }),
       },
     }),
     o.status ?? 200,

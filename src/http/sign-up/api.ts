@@ -1,21 +1,26 @@
 // Creating accounts through the API: self-service sign-up with a confirmed address (flows/sign-up.ts), and
 // administrators (flows/register.ts; the CLI has its own path, src/cli.ts).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { resolvedTranslator } from '../shared/language.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { PassdeskError } from '../../core/errors.js';
-import { messages } from '../../core/messages.js';
 import { assertPasswordWithinLimit } from '../../core/password-rules.js';
 import { registerAccount } from '../../flows/register.js';
 import { confirmSignUpByCode, confirmSignUpByToken, requestSignUp } from '../../flows/sign-up.js';
 import { passChallenge } from '../../flows/challenge.js';
+import { askedLanguage } from '../shared/language.js';
 import { requestContext, setSessionCookie, type HttpContext } from '../shared/context.js';
 import { accountView, emailInput, errors, freeText, passwordInput, toAccountView } from '../shared/schemas.js';
 import { apiProof } from '../shared/challenge.js';
 import { signUpCodeInput, signUpTokenInput } from './schemas.js';
 
 const acceptedBody = z.object({ status: z.literal('accepted'), message: z.string() }).meta({ id: 'SignUpAccepted' });
-const ACCEPTED = { status: 'accepted', message: messages.notices.SIGN_UP_REQUESTED } as const;
+/** The same answer for every address, in the request's language. */
+const accepted = (request: FastifyRequest): { status: 'accepted'; message: string } => ({
+  status: 'accepted',
+  message: resolvedTranslator(request).t('notice.SIGN_UP_REQUESTED'),
+});
 
 export async function signUpApi(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -57,8 +62,8 @@ export async function signUpApi(app: FastifyInstance, ctx: HttpContext): Promise
       if (ctx.deps.config.registration === 'closed') throw new PassdeskError('REGISTRATION_CLOSED');
       // A stranger's sign-up may need a solved challenge.
       await passChallenge(ctx.deps, 'sign-up', apiProof(request), requestContext(request));
-      await requestSignUp(ctx.deps, request.body, requestContext(request));
-      return reply.status(202).send(ACCEPTED);
+      await requestSignUp(ctx.deps, { ...request.body, locale: askedLanguage(request) ?? undefined }, requestContext(request));
+      return reply.status(202).send(accepted(request));
     },
   );
 

@@ -1,7 +1,7 @@
 // Self-service sign-up with the pages (REGISTRATION_CLOSED when registration is closed): the form, "check your inbox"
 // with the code entry, and the page the emailed link opens (flows/sign-up.ts). The confirmation pages also serve the
 // address of an account an administrator created unconfirmed, so they work with registration closed.
-import { translatorFor } from '../shared/language.js';
+import { askedLanguage, translatorFor } from '../shared/language.js';
 import { pageView, shownText } from '../shared/page-view.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -37,7 +37,7 @@ export async function signUpPages(pages: FastifyInstance, ctx: HttpContext): Pro
       reply,
       signUpPage(pageView(ctx, request), {
         csrf: ensureCsrfToken(ctx, request, reply),
-        rules: await newPasswordRules(ctx, { forChange: false }),
+        rules: await newPasswordRules(ctx, request, { forChange: false }),
         challenge: await pageChallenge(ctx, request, 'sign-up'),
       }),
     );
@@ -55,18 +55,23 @@ export async function signUpPages(pages: FastifyInstance, ctx: HttpContext): Pro
           email: values.email,
           displayName: values.displayName,
           error,
-          rules: await newPasswordRules(ctx, { forChange: false, err }),
+          rules: await newPasswordRules(ctx, request, { forChange: false, err }),
           challenge: await pageChallenge(ctx, request, 'sign-up', { err, body: formBody(request) }),
         }),
         status,
       );
-    if (!form.success) return again(invalidCharactersMessage(form.error.issues) ?? translatorFor(ctx, request).t('error.VALIDATION_FAILED'), 400);
+    if (!form.success)
+      return again(invalidCharactersMessage(form.error.issues, translatorFor(ctx, request)) ?? translatorFor(ctx, request).t('error.VALIDATION_FAILED'), 400);
     if (!z.email().safeParse(values.email).success) return again(translatorFor(ctx, request).t('error.form.email'), 400);
     try {
       assertPasswordWithinLimit(values.password);
       if (ctx.deps.config.registration === 'closed') throw new PassdeskError('REGISTRATION_CLOSED');
       await passChallenge(ctx.deps, 'sign-up', pageProof(formBody(request)), requestContext(request));
-      await requestSignUp(ctx.deps, { email: values.email, password: values.password, displayName: values.displayName || undefined }, requestContext(request));
+      await requestSignUp(
+        ctx.deps,
+        { email: values.email, password: values.password, displayName: values.displayName || undefined, locale: askedLanguage(request) ?? undefined },
+        requestContext(request),
+      );
     } catch (err) {
       if (!isPassdeskError(err)) throw err;
       return again(shownText(ctx, request, err), err.status, err);

@@ -20,7 +20,7 @@ import {
 import { listPasskeys } from '../../flows/passkeys.js';
 import { twoFactorPage } from '../../web/views/two-factor.js';
 import { ensureCsrfToken, requestContext, setSessionCookie, type HttpContext } from '../shared/context.js';
-import { invalidCharactersMessage } from '../shared/schemas.js';
+import { fieldMessageIn, invalidCharactersMessage } from '../shared/schemas.js';
 import { formBody, sendPage, shownOnPage, signedIn } from '../shared/pages.js';
 import { factorNameInput } from './schemas.js';
 
@@ -103,12 +103,14 @@ export async function twoFactorPages(pages: FastifyInstance, ctx: HttpContext): 
     const params = factorIdParams.safeParse(request.params);
     const form = renameFactorForm.safeParse(formBody(request));
     if (!params.success || !form.success) {
-      const characters = form.error && invalidCharactersMessage(form.error.issues);
+      const characters = form.error && invalidCharactersMessage(form.error.issues, translatorFor(ctx, request));
       return view(request, reply, {
         error:
           characters ??
           translatorFor(ctx, request).t('error.form.name', {
-            problem: form.error?.issues[0]?.message ?? translatorFor(ctx, request).t('error.field.notValid'),
+            problem: form.error?.issues[0]
+              ? fieldMessageIn(translatorFor(ctx, request), form.error.issues[0].message)
+              : translatorFor(ctx, request).t('error.field.notValid'),
           }),
         status: 400,
       });

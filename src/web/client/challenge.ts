@@ -63,12 +63,12 @@ function run(field: HTMLInputElement, form: HTMLFormElement, workerUrl: string):
 
   function start(): Promise<boolean> {
     field.value = '';
-    say('Checking that this is a person’s browser…');
+    say(status?.dataset['checking'] ?? '');
     solving = fetchChallenge()
       .then((challenge) =>
         solve(challenge).then((solution) => {
           field.value = btoa(JSON.stringify({ challenge, solution }));
-          say('Check done.');
+          say(status?.dataset['done'] ?? '');
           return true;
         }),
       )

@@ -42,9 +42,9 @@ if (W?.browserSupportsWebAuthn()) {
 /** Says what went wrong in the page's error box (focused, so a screen reader reads it). */
 function showError(errorBox: HTMLElement | null, err: unknown): void {
   const e = err instanceof Error ? err : null;
-  const message =
-    e?.name === 'NotAllowedError' ? 'The passkey request was cancelled or timed out. Try again.' : e?.message || 'Something went wrong. Try again.';
+  // The sentences are the page's (data-cancelled, data-failed), in its language.
   if (!errorBox) return;
+  const message = e?.name === 'NotAllowedError' ? (errorBox.dataset['cancelled'] ?? '') : e?.message || (errorBox.dataset['failed'] ?? '');
   errorBox.textContent = message;
   errorBox.className = 'alert error';
   errorBox.hidden = false;
@@ -59,7 +59,7 @@ async function post<T>(url: string, body: unknown): Promise<T> {
     body: JSON.stringify(body),
   });
   const json = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
-  if (!res.ok) throw new ApiError(json.error?.message || 'Something went wrong. Try again.', json.error?.code);
+  if (!res.ok) throw new ApiError(json.error?.message ?? '', json.error?.code);
   return json as T;
 }
 

@@ -21,7 +21,7 @@ export function challengeFields(view: ChallengeView | undefined, t: Translator =
   if (!view) return '';
   return html`<input type="hidden" name="_ticket" value="${view.ticket}">
     <input type="hidden" name="_challenge" value="" data-challenge="${view.purpose}" data-challenge-worker="${assetUrl('altcha-pbkdf2-worker.js')}">
-    <p class="hint" id="challenge-status" data-challenge-status aria-live="polite">${t.t('page.challenge.status', { seconds: view.waitSeconds })}</p>`;
+    <p class="hint" id="challenge-status" data-challenge-status data-checking="${t.t('page.challenge.checking')}" data-done="${t.t('page.challenge.done')}" aria-live="polite">${t.t('page.challenge.status', { seconds: view.waitSeconds })}</p>`;
 }
 
 export function challengeScripts(view: ChallengeView | undefined, others: readonly AssetName[] = []): readonly AssetName[] {

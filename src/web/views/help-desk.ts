@@ -1,6 +1,7 @@
 // The help desk console (issue 15): search, one account with a form per action (each with a reason and an optional
 // ticket), caller verification and what needs it, the temporary password shown once, and the audit log. Plain
 // forms that work without JavaScript; the flows (flows/help-desk/) decide who may do what.
+import { deviceNameIn } from '../../core/device.js';
 import { html, type SafeHtml } from '../html.js';
 import { alertBox } from './layout.js';
 import { page, type PageContext } from './pages.js';
@@ -198,7 +199,7 @@ function deviceList(t: Translator, d: AccountDetail): SafeHtml {
     d.devices.length === 0
       ? html`<p class="muted" id="no-devices">${t.t('page.helpDesk.noDevices')}</p>`
       : html`<ul class="devices" id="account-devices">${d.devices.map(
-          (s) => html`<li class="device"><div><strong>${s.device}</strong>
+          (s) => html`<li class="device"><div><strong>${deviceNameIn(t, s.device)}</strong>
       <div class="muted">${s.ip ? markup(t, 'page.security.deviceLineWithIp', { signedIn: localTime(t, s.createdAt, { relative: true }), lastActive: localTime(t, s.lastSeenAt, { relative: true }), ip: s.ip }) : markup(t, 'page.security.deviceLine', { signedIn: localTime(t, s.createdAt, { relative: true }), lastActive: localTime(t, s.lastSeenAt, { relative: true }) })}</div></div></li>`,
         )}</ul>`
   }`;

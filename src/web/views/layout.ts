@@ -4,7 +4,7 @@ import { assetUrl, type AssetName } from '../assets/index.js';
 import { translatorOf } from '../i18n.js';
 import type { Translator } from '../../core/i18n/translator.js';
 import { footerContent, type PageLook } from './support.js';
-import { textDirection } from '../../core/i18n/direction.js';
+import { directionOf } from '../../core/i18n/negotiate.js';
 
 export interface LayoutOptions {
   title: string;
@@ -31,7 +31,7 @@ export function layout(o: LayoutOptions): SafeHtml {
   const t = translatorOf(o);
   const look: PageLook | undefined = o.look ?? (o.supportContact ? { ...NO_LOOK, support: { text: o.supportContact } } : undefined);
   return html`<!doctype html>
-<html lang="${t.locale}" dir="${textDirection(t.locale)}">
+<html lang="${t.locale}" dir="${directionOf(t.locale)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

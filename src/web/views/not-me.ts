@@ -1,5 +1,7 @@
 // "This wasn't me": the confirmation a link opens, the neutral page for a link that cannot be used, the
 // page after the account was secured, and the activity list with a report button on each entry.
+import { activityLabel } from '../../core/messages.js';
+import { deviceNameIn } from '../../core/device.js';
 import { html, type SafeHtml } from '../html.js';
 import { alertBox } from './layout.js';
 import { page, type PageContext } from './pages.js';
@@ -17,15 +19,15 @@ function helpDesk(ctx: PageContext, t: Translator): SafeHtml {
 }
 
 /** "Password changed on <time> from Firefox on Linux (IP …)", the time shown in the reader's zone. */
-function reportSummary(t: Translator, r: Pick<NotMeReport, 'what' | 'at' | 'device' | 'ip'>): SafeHtml {
-  const values = { what: r.what, when: localTime(t, r.at), device: r.device ?? t.t('activity.unknownDevice') };
+function reportSummary(t: Translator, r: Pick<NotMeReport, 'notice' | 'what' | 'at' | 'device' | 'ip'>): SafeHtml {
+  const values = { what: activityLabel(t, 'notice', r.notice) ?? r.what, when: localTime(t, r.at), device: deviceNameIn(t, r.device) };
   return r.ip ? markup(t, 'activity.sentenceWithIp', { ...values, ip: r.ip }) : markup(t, 'activity.sentence', values);
 }
 
 /** What the link reports, and one button. Opening this page changes nothing. */
 export function notMeConfirmPage(
   ctx: PageContext,
-  o: { csrf: string; confirmId: string; report: Pick<NotMeReport, 'what' | 'at' | 'device' | 'ip'>; error?: string | undefined },
+  o: { csrf: string; confirmId: string; report: Pick<NotMeReport, 'notice' | 'what' | 'at' | 'device' | 'ip'>; error?: string | undefined },
 ): SafeHtml {
   const t = translatorOf(ctx);
   return page(
@@ -119,10 +121,11 @@ export function activityPage(
 }
 
 /** One entry: what, when (local time in the browser), device and address; "Not you?" folded away when it can be reported. */
-function activityEntry(t: Translator, csrf: string, e: ActivityEntry): SafeHtml {
+function activityEntry(t: Translator, csrf: string, entry: ActivityEntry): SafeHtml {
+  const e = { ...entry, label: activityLabel(t, 'event', entry.type) ?? entry.label };
   return html`<li class="device activity-entry${e.failed ? ' failed' : ''}" data-event-id="${String(e.id)}" data-event-type="${e.type}"${e.current ? html` data-current` : ''}>
     <div class="grow"><strong>${e.label}</strong>${e.current ? html` <span class="badge">${t.t('page.activity.current')}</span>` : ''}
-    <div class="muted">${localTime(t, e.at, { relative: true })}${e.device ? ` · ${e.device}` : ''}${e.ip ? ` · ${t.t('page.activity.ip', { ip: e.ip })}` : ''}</div>
+    <div class="muted">${localTime(t, e.at, { relative: true })}${e.device ? ` · ${deviceNameIn(t, e.device)}` : ''}${e.ip ? ` · ${t.t('page.activity.ip', { ip: e.ip })}` : ''}</div>
     ${
       e.reportable
         ? html`<details class="not-you"><summary>${t.t('page.activity.notYou')}</summary>

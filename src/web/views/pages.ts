@@ -1,5 +1,6 @@
 // The pages people see. Plain HTML forms that work without JavaScript; app.js only adds comfort
 // (show/hide, the confirmation check before submit).
+import { deviceNameIn } from '../../core/device.js';
 import { supportBox, supportOf, type PageLook } from './support.js';
 import { html, raw, type SafeHtml } from '../html.js';
 import { alertBox, disclosureStep, layout, passwordChecklist, passwordField, statusBadge } from './layout.js';
@@ -53,7 +54,9 @@ export function page(
  * Where the passkey script shows what went wrong: right under the passkey button, not under the password form's.
  * Empty and hidden until then (the script adds the alert style), so a page without a passkey problem has no alert box.
  */
-const passkeyError = html`<div role="alert" id="passkey-error" tabindex="-1" hidden></div>`;
+/** The passkey script's error box, with the sentences it shows when the browser gives no message of ours. */
+const passkeyError = (t: Translator): SafeHtml =>
+  html`<div role="alert" id="passkey-error" tabindex="-1" data-cancelled="${t.t('page.passkeys.cancelled')}" data-failed="${t.t('page.passkeys.failed')}" hidden></div>`;
 
 /**
  * Said instead of the passkey buttons when the page was opened at an IP address (http://127.0.0.1:8080): WebAuthn
@@ -118,7 +121,7 @@ export function signInPage(
   </form>
   <div id="passkey-sign-in-box" hidden><p class="muted">${t.t('page.signIn.passkeyIntro')}</p>
   <p><button type="button" class="secondary" id="passkey-sign-in">${t.t('page.signIn.passkeyButton')}</button></p>
-  ${passkeyError}</div>
+  ${passkeyError(t)}</div>
   ${passkeyIpNote(t)}
   <p><a href="/reset" id="forgot-password">${t.t('page.signIn.forgot')}</a></p>
   ${ctx.config.registration === 'open' ? html`<p>${markup(t, 'page.signIn.newHere', { a: link('/sign-up') })}</p>` : ''}
@@ -185,7 +188,7 @@ export function secondFactorForms(o: {
       ? html`<div id="passkey-step" hidden>
     <p>${t.t('page.secondFactor.passkeyIntro')}</p>
     <button type="button" class="primary" id="use-passkey"${o.passkey.flowless ? '' : html` data-flow-id="${o.flowId}"`} data-options-url="${o.passkey.optionsUrl}" data-verify-url="${o.passkey.verifyUrl}" data-next="${o.passkey.next}">${t.t('page.secondFactor.passkeyButton')}</button>
-    ${passkeyError}
+    ${passkeyError(t)}
   </div>
   ${passkeyIpNote(t)}
   <noscript><p class="muted">${t.t('page.secondFactor.passkeyNeedsScript', { fallback: totp ? 'totp' : 'recoveryCode' })}</p></noscript>`
@@ -304,7 +307,7 @@ export function securityPage(
     notice?: string | undefined;
     error?: string | undefined;
     /** Parts other views make (web/views/account-data.ts): a pending deletion on top, the sign-in address, "Your data". */
-    parts?: { banner?: SafeHtml; address?: SafeHtml; data?: SafeHtml };
+    parts?: { banner?: SafeHtml; address?: SafeHtml; data?: SafeHtml; language?: SafeHtml };
   },
 ): SafeHtml {
   // This device first: it is the one a person recognises, then the others by last activity.
@@ -338,6 +341,7 @@ export function securityPage(
   ${o.parts?.address ?? ''}
   <h2>${t.t('page.security.emailHeading')}</h2>
   <p>${markup(t, 'page.security.emailLine', { a: link('/security/email', { id: 'email-settings-link' }) })}</p>
+  ${o.parts?.language ?? ''}
   ${
     o.helpDesk
       ? html`<h2>${t.t('page.security.helpDeskHeading')}</h2>
@@ -350,17 +354,17 @@ export function securityPage(
   <ul class="devices" id="devices">
   ${live.map(
     (d) => html`<li class="device" data-session-id="${d.id}">
-    <div class="grow"><strong>${d.device}</strong>${d.current ? html` <span class="badge">${t.t('page.security.thisDevice')}</span>` : ''}
+    <div class="grow"><strong>${deviceNameIn(t, d.device)}</strong>${d.current ? html` <span class="badge">${t.t('page.security.thisDevice')}</span>` : ''}
     <div class="muted">${d.ip ? markup(t, 'page.security.deviceLineWithIp', { signedIn: localTime(t, d.createdAt, { relative: true }), lastActive: localTime(t, d.lastSeenAt, { relative: true }), ip: d.ip }) : markup(t, 'page.security.deviceLine', { signedIn: localTime(t, d.createdAt, { relative: true }), lastActive: localTime(t, d.lastSeenAt, { relative: true }) })}</div></div>
     ${
       d.current
         ? ''
         : html`<div class="item-actions">${disclosureStep({
             kind: 'confirm',
-            summary: html`${t.t('page.security.signOutOpen')}<span class="visually-hidden"> ${d.device}</span>`,
-            whatChanges: t.t('page.security.signOutWhatChanges', { device: d.device }),
+            summary: html`${t.t('page.security.signOutOpen')}<span class="visually-hidden"> ${deviceNameIn(t, d.device)}</span>`,
+            whatChanges: t.t('page.security.signOutWhatChanges', { device: deviceNameIn(t, d.device) }),
             body: html`<form method="post" action="/security/sessions/${d.id}/revoke">
-      <input type="hidden" name="_csrf" value="${o.csrf}"><button type="submit" class="danger">${t.t('page.security.signOutDevice', { device: d.device })}</button></form>`,
+      <input type="hidden" name="_csrf" value="${o.csrf}"><button type="submit" class="danger">${t.t('page.security.signOutDevice', { device: deviceNameIn(t, d.device) })}</button></form>`,
           })}</div>`
     }
   </li>`,
@@ -381,7 +385,7 @@ export function securityPage(
   ${
     ended.length > 0
       ? html`<h3>${t.t('page.security.endedHeading')}</h3><ul class="devices ended" id="ended-devices">
-    ${ended.map((d) => html`<li class="device"><div><strong>${d.device}</strong><div class="muted">${revokeReason(t, d.revokedReason)} ${d.revokedAt ? localTime(t, d.revokedAt, { relative: true }) : ''}</div></div></li>`)}
+    ${ended.map((d) => html`<li class="device"><div><strong>${deviceNameIn(t, d.device)}</strong><div class="muted">${revokeReason(t, d.revokedReason)} ${d.revokedAt ? localTime(t, d.revokedAt, { relative: true }) : ''}</div></div></li>`)}
   </ul>`
       : ''
   }
@@ -448,7 +452,7 @@ function passkeySection(
     <div class="field"><label for="new-passkey-name">${markup(t, 'page.passkeys.newPasskeyName', { muted: element('span', { class: 'muted' }) })}</label>
     <input type="text" id="new-passkey-name" maxlength="64" autocomplete="off"></div>
     <button type="button" class="secondary" id="add-passkey">${t.t('page.passkeys.add')}</button>
-    ${passkeyError}
+    ${passkeyError(t)}
   </div>
   ${passkeyIpNote(t)}
   <noscript><p class="muted">${t.t('page.passkeys.needsScript')}</p></noscript>

@@ -204,6 +204,7 @@ export const de: Catalog = {
   // Was an einem Feld falsch ist (die Meldungen der Schemas, nach „Feld: “ in einer VALIDATION_FAILED-Meldung).
   'error.field.invalid': 'ungültig',
   'error.field.notValid': 'nicht gültig',
+  'error.field.language': 'wählen Sie eine der angebotenen Sprachen oder null für automatisch',
   'error.field.required': 'erforderlich',
   'error.field.tooLong': 'zu lang',
   'error.field.atLeast': 'mindestens {min} Zeichen',
@@ -228,6 +229,7 @@ export const de: Catalog = {
   'notice.EMAIL_CONFIRMED': 'Ihre E-Mail-Adresse ist bestätigt. Melden Sie sich mit dem Passwort an, das Sie erhalten haben.',
   'notice.CHECKUP_REMINDERS_ON': 'Sie erhalten die monatliche E-Mail zur Sicherheitsprüfung, wenn etwas Ihre Aufmerksamkeit braucht.',
   'notice.CHECKUP_REMINDERS_OFF': 'Sie erhalten die monatliche E-Mail zur Sicherheitsprüfung nicht mehr.',
+  'notice.LANGUAGE_SAVED': 'Ihre Sprache ist gespeichert. Seiten und E-Mails verwenden sie ab jetzt.',
   'notice.PASSWORD_RESET': 'Passwort geändert – melden Sie sich mit Ihrem neuen Passwort an.',
   'notice.NOT_ME_REPORTED':
     'Ihr Konto ist gesichert: Alle Geräte wurden abgemeldet und das alte Passwort funktioniert nicht mehr. Wir haben eine E-Mail zum Zurücksetzen des Passworts an Ihre Adressen gesendet – wählen Sie darüber ein neues Passwort.',
@@ -722,6 +724,14 @@ export const de: Catalog = {
     '<a>Sicherheitsfragen</a>: werden beim Zurücksetzen des Passworts gestellt, wenn die Bestätigung in zwei Schritten deaktiviert ist.',
   'page.security.emailHeading': 'E-Mail',
   'page.security.emailLine': '<a>E-Mail-Einstellungen</a>: Ihre Anti-Phishing-Phrase und eine Wiederherstellungsadresse.',
+  'page.security.languageHeading': 'Sprache',
+  'page.passkeys.cancelled': 'Die Passkey-Anfrage wurde abgebrochen oder ist abgelaufen. Versuchen Sie es erneut.',
+  'page.passkeys.failed': 'Etwas ist schiefgegangen. Versuchen Sie es erneut.',
+  'page.challenge.checking': 'Es wird geprüft, ob dies der Browser eines Menschen ist …',
+  'page.challenge.done': 'Prüfung abgeschlossen.',
+  'page.security.languageLabel': 'Sprache der Seiten und E-Mails',
+  'page.security.languageAutomatic': 'Automatisch (vom Browser)',
+  'page.security.languageSave': 'Sprache speichern',
   'page.security.activityHeading': 'Letzte Aktivitäten',
   'page.security.activityLine':
     '<a>Letzte Aktivitäten</a>: Anmeldungen und Änderungen an Ihrem Konto. Kommt Ihnen etwas unbekannt vor? Melden Sie es dort mit „Das war ich nicht“.',

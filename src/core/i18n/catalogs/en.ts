@@ -185,6 +185,7 @@ export const en = {
   // What is wrong with one field (the schemas' messages, after "field: " in a VALIDATION_FAILED message).
   'error.field.invalid': 'invalid',
   'error.field.notValid': 'not valid',
+  'error.field.language': 'choose one of the languages offered, or null for automatic',
   'error.field.required': 'required',
   'error.field.tooLong': 'too long',
   'error.field.atLeast': 'at least {min} characters',
@@ -209,6 +210,7 @@ export const en = {
   'notice.EMAIL_CONFIRMED': 'Your email address is confirmed. Sign in with the password you were given.',
   'notice.CHECKUP_REMINDERS_ON': 'You will get the monthly security checkup email when something needs your attention.',
   'notice.CHECKUP_REMINDERS_OFF': 'You will no longer get the monthly security checkup email.',
+  'notice.LANGUAGE_SAVED': 'Your language is saved. Pages and emails use it from now on.',
   'notice.PASSWORD_RESET': 'Password changed — sign in with your new password.',
   'notice.NOT_ME_REPORTED':
     'Your account is secured: every device was signed out and the old password no longer works. We sent a password reset email to your addresses — choose a new password from it.',
@@ -679,6 +681,14 @@ export const en = {
   'page.security.questionsLine': '<a>Security questions</a>: asked in a password reset when two-step verification is off.',
   'page.security.emailHeading': 'Email',
   'page.security.emailLine': '<a>Email settings</a>: your anti-phishing phrase and a recovery address.',
+  'page.security.languageHeading': 'Language',
+  'page.passkeys.cancelled': 'The passkey request was cancelled or timed out. Try again.',
+  'page.passkeys.failed': 'Something went wrong. Try again.',
+  'page.challenge.checking': 'Checking that this is a person’s browser…',
+  'page.challenge.done': 'Check done.',
+  'page.security.languageLabel': 'Language of pages and emails',
+  'page.security.languageAutomatic': 'Automatic (from your browser)',
+  'page.security.languageSave': 'Save language',
   'page.security.activityHeading': 'Recent activity',
   'page.security.activityLine':
     '<a>Recent activity</a>: sign-ins and changes to your account. Something you don’t recognise? Report it there with “This wasn’t me”.',

@@ -190,6 +190,7 @@ export const es: Catalog = {
   // What is wrong with one field (the schemas' messages, after "field: " in a VALIDATION_FAILED message).
   'error.field.invalid': 'no válido',
   'error.field.notValid': 'no es válido',
+  'error.field.language': 'elige uno de los idiomas ofrecidos, o null para el automático',
   'error.field.required': 'obligatorio',
   'error.field.tooLong': 'demasiado largo',
   'error.field.atLeast': 'al menos {min} caracteres',
@@ -214,6 +215,7 @@ export const es: Catalog = {
   'notice.EMAIL_CONFIRMED': 'Se confirmó tu dirección de correo electrónico. Inicia sesión con la contraseña que te dieron.',
   'notice.CHECKUP_REMINDERS_ON': 'Recibirás el correo mensual de revisión de seguridad cuando algo necesite tu atención.',
   'notice.CHECKUP_REMINDERS_OFF': 'Ya no recibirás el correo mensual de revisión de seguridad.',
+  'notice.LANGUAGE_SAVED': 'Tu idioma se guardó. Las páginas y los correos lo usarán a partir de ahora.',
   'notice.PASSWORD_RESET': 'Contraseña cambiada. Inicia sesión con tu contraseña nueva.',
   'notice.NOT_ME_REPORTED':
     'Tu cuenta está protegida: se cerró la sesión en todos los dispositivos y la contraseña anterior ya no funciona. Te enviamos un correo de restablecimiento de contraseña a tus direcciones: elige con él una contraseña nueva.',
@@ -689,6 +691,14 @@ export const es: Catalog = {
   'page.security.questionsLine': '<a>Preguntas de seguridad</a>: se hacen al restablecer la contraseña cuando la verificación en dos pasos está desactivada.',
   'page.security.emailHeading': 'Correo electrónico',
   'page.security.emailLine': '<a>Configuración de correo</a>: tu frase antiphishing y un correo de recuperación.',
+  'page.security.languageHeading': 'Idioma',
+  'page.passkeys.cancelled': 'La solicitud de llave de acceso se canceló o caducó. Inténtalo de nuevo.',
+  'page.passkeys.failed': 'Algo salió mal. Inténtalo de nuevo.',
+  'page.challenge.checking': 'Comprobando que este es el navegador de una persona…',
+  'page.challenge.done': 'Comprobación terminada.',
+  'page.security.languageLabel': 'Idioma de las páginas y los correos',
+  'page.security.languageAutomatic': 'Automático (según tu navegador)',
+  'page.security.languageSave': 'Guardar idioma',
   'page.security.activityHeading': 'Actividad reciente',
   'page.security.activityLine':
     '<a>Actividad reciente</a>: inicios de sesión y cambios en tu cuenta. ¿Ves algo que no reconoces? Avísanos allí con “No fui yo”.',

@@ -193,6 +193,7 @@ export const fr: Catalog = {
   // What is wrong with one field (the schemas' messages, after "field: " in a VALIDATION_FAILED message).
   'error.field.invalid': 'non valide',
   'error.field.notValid': 'non valide',
+  'error.field.language': 'choisissez l’une des langues proposées, ou null pour le choix automatique',
   'error.field.required': 'obligatoire',
   'error.field.tooLong': 'trop long',
   'error.field.atLeast': 'au moins {min} caractères',
@@ -217,6 +218,7 @@ export const fr: Catalog = {
   'notice.EMAIL_CONFIRMED': 'Votre adresse e-mail est confirmée. Connectez-vous avec le mot de passe qui vous a été fourni.',
   'notice.CHECKUP_REMINDERS_ON': 'Vous recevrez l’e-mail mensuel de vérification de sécurité lorsqu’un point nécessitera votre attention.',
   'notice.CHECKUP_REMINDERS_OFF': 'Vous ne recevrez plus l’e-mail mensuel de vérification de sécurité.',
+  'notice.LANGUAGE_SAVED': 'Votre langue est enregistrée. Les pages et les e-mails l’utilisent désormais.',
   'notice.PASSWORD_RESET': 'Mot de passe modifié. Connectez-vous avec votre nouveau mot de passe.',
   'notice.NOT_ME_REPORTED':
     'Votre compte est sécurisé : tous les appareils ont été déconnectés et l’ancien mot de passe ne fonctionne plus. Nous avons envoyé un e-mail de réinitialisation du mot de passe à vos adresses : utilisez-le pour choisir un nouveau mot de passe.',
@@ -709,6 +711,14 @@ export const fr: Catalog = {
     '<a>Questions de sécurité</a> : posées lors d’une réinitialisation du mot de passe quand la validation en deux étapes est désactivée.',
   'page.security.emailHeading': 'E-mail',
   'page.security.emailLine': '<a>Paramètres e-mail</a> : votre phrase anti-hameçonnage et une adresse de récupération.',
+  'page.security.languageHeading': 'Langue',
+  'page.passkeys.cancelled': 'La demande de clé d’accès a été annulée ou a expiré. Réessayez.',
+  'page.passkeys.failed': 'Une erreur s’est produite. Réessayez.',
+  'page.challenge.checking': 'Vérification qu’il s’agit du navigateur d’une personne…',
+  'page.challenge.done': 'Vérification terminée.',
+  'page.security.languageLabel': 'Langue des pages et des e-mails',
+  'page.security.languageAutomatic': 'Automatique (selon votre navigateur)',
+  'page.security.languageSave': 'Enregistrer la langue',
   'page.security.activityHeading': 'Activité récente',
   'page.security.activityLine':
     '<a>Activité récente</a> : connexions et modifications de votre compte. Vous ne reconnaissez pas quelque chose ? Signalez-le sur cette page avec « Ce n’était pas moi ».',
